@@ -1,0 +1,34 @@
+/*
+ * Names inside a bag, and BagIt manifest lines.
+ *
+ * A host path may hold bytes that a manifest line cannot carry as they are (CR, LF), that
+ * RFC 8493 would percent-encode (which `sha256sum -c` does not understand), or that are not
+ * UTF-8 (tag files are UTF-8). Such bytes are written as "\xHH" in the name the file gets
+ * inside the bag, and a literal backslash as "\x5c", so the mapping is reversible and every
+ * manifest line names a file that exists in the bag byte for byte. files.jsonl records both.
+ */
+#ifndef LOGPACK_MANIFEST_H
+#define LOGPACK_MANIFEST_H
+
+#include <stddef.h>
+
+#include "util.h"
+
+/* The bag name for a raw host path; *changed is set when any byte was escaped. Caller frees. */
+char *bagname_encode(const char *raw, size_t len, int *changed);
+/* The raw bytes back from a bag name. Returns 0, or -1 when the escapes are malformed. */
+int bagname_decode(const char *name, char **raw_out, size_t *len_out);
+
+/* RFC 8493 section 2.1.3: "%" -> "%25", CR -> "%0D", LF -> "%0A". Caller frees. */
+char *manifest_encode_path(const char *path);
+/* The reverse; -1 on a malformed escape or one that yields a NUL byte. Caller frees *out. */
+int manifest_decode_path(const char *text, char **out);
+
+/*
+ * Parse one manifest line ("<hex>  <path>", one or more blanks, an optional sha256sum '*'),
+ * without its line end. The hex digits are lowercased into hex_out. Returns 0 or -1 with err.
+ */
+int manifest_parse_line(const char *line, size_t len, size_t hex_len, char *hex_out, char **path_out,
+			struct error *err);
+
+#endif

@@ -1,0 +1,77 @@
+/* Memory, strings and error reporting shared by every module. */
+#ifndef LOGPACK_UTIL_H
+#define LOGPACK_UTIL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define LP_ATTR_PRINTF(f, a) __attribute__((format(printf, f, a)))
+#define LP_NORETURN __attribute__((noreturn))
+
+/*
+ * An error filled in by a module and reported by the command that called it.
+ * Modules never print or exit; they return -1 and describe the cause here.
+ */
+struct error {
+	char msg[1024];
+};
+
+void error_set(struct error *err, const char *fmt, ...) LP_ATTR_PRINTF(2, 3);
+/* Prefix an existing message: "what: <old message>". */
+void error_prefix(struct error *err, const char *fmt, ...) LP_ATTR_PRINTF(2, 3);
+/* The text of the newest OpenSSL error queue entry, and clear the queue. */
+void error_set_openssl(struct error *err, const char *fmt, ...) LP_ATTR_PRINTF(2, 3);
+
+/* Out of memory aborts: there is nothing sensible a collector can do without it. */
+void *xmalloc(size_t size);
+void *xcalloc(size_t count, size_t size);
+void *xrealloc(void *ptr, size_t size);
+void *xreallocarray(void *ptr, size_t count, size_t size);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+char *xasprintf(const char *fmt, ...) LP_ATTR_PRINTF(1, 2);
+char *xvasprintf(const char *fmt, va_list ap) LP_ATTR_PRINTF(1, 0);
+
+/* A growable byte buffer, always NUL-terminated. */
+struct strbuf {
+	char *buf;
+	size_t len;
+	size_t cap;
+};
+
+#define STRBUF_INIT {NULL, 0, 0}
+void strbuf_grow(struct strbuf *sb, size_t extra);
+void strbuf_add(struct strbuf *sb, const void *data, size_t len);
+void strbuf_addstr(struct strbuf *sb, const char *s);
+void strbuf_addch(struct strbuf *sb, char c);
+void strbuf_addf(struct strbuf *sb, const char *fmt, ...) LP_ATTR_PRINTF(2, 3);
+void strbuf_reset(struct strbuf *sb);
+void strbuf_release(struct strbuf *sb);
+/* Hand the buffer to the caller (never NULL) and reset sb. */
+char *strbuf_detach(struct strbuf *sb);
+
+/* Parse "10", "64K", "2M", "1.5G", "1T" (binary units). Returns 0 or -1. */
+int parse_size(const char *text, uint64_t *out);
+/* Format bytes as "1.2 GiB" into buf. */
+const char *format_size(uint64_t bytes, char *buf, size_t len);
+/*
+ * Parse an ISO 8601 date ("2024-05-01"), date-time ("2024-05-01T12:00:00", with optional "Z" or
+ * "+02:00" offset; space accepted for "T"). A time without an offset is UTC. Returns 0 or -1.
+ */
+int parse_iso8601(const char *text, int64_t *epoch_out);
+/* Format an epoch as "2024-05-01T12:00:00Z" (UTC). */
+const char *format_iso8601(int64_t epoch, char *buf, size_t len);
+/* Parse a duration: "90s", "15m", "1h", "7d", "2w", or plain seconds. Returns 0 or -1. */
+int parse_duration(const char *text, int64_t *seconds_out);
+
+/* Write all of buf to fd, retrying on EINTR and short writes. Returns 0 or -1 (errno set). */
+int write_all(int fd, const void *buf, size_t len);
+/* Read a whole small file (at most max bytes) into a NUL-terminated buffer. -1 with errno. */
+int read_small_file(const char *path, size_t max, char **out, size_t *len_out);
+
+/* Does s end with suffix? */
+int str_has_suffix(const char *s, const char *suffix);
+int str_has_prefix(const char *s, const char *prefix);
+
+#endif

@@ -1,0 +1,72 @@
+/* Unit tests: bag names and manifest lines. */
+#include "config.h"
+
+#include <stdlib.h>
+
+#include "hash.h"
+#include "manifest.h"
+#include "tap.h"
+
+static void roundtrip(const char *raw, size_t len, const char *want, int want_changed)
+{
+	int changed;
+	char *enc = bagname_encode(raw, len, &changed), *dec = NULL;
+	size_t dlen = 0;
+
+	is_str(enc, want, "encode %s", want);
+	ok(changed == want_changed, "changed flag for %s", want);
+	ok(bagname_decode(enc, &dec, &dlen) == 0 && dlen == len && memcmp(dec, raw, len) == 0,
+	   "decode gives the raw bytes back for %s", want);
+	free(enc);
+	free(dec);
+}
+
+int main(void)
+{
+	struct error err;
+	char hex[65], *path = NULL, *dec = NULL;
+	size_t n;
+
+	roundtrip("var/log/syslog", 14, "var/log/syslog", 0);
+	roundtrip("a b", 3, "a b", 0);
+	roundtrip("a\nb", 3, "a\\x0ab", 1);
+	roundtrip("100%", 4, "100\\x25", 1);
+	roundtrip("back\\slash", 10, "back\\x5cslash", 1);
+	roundtrip("caf\xc3\xa9", 5, "caf\xc3\xa9", 0);
+	roundtrip("bad\xff\xfe", 5, "bad\\xff\\xfe", 1);
+	roundtrip("over\xc0\xaflong", 10, "over\\xc0\\xaflong", 1);
+	roundtrip("cut\xe2\x82", 5, "cut\\xe2\\x82", 1);
+	ok(bagname_decode("bad\\q", &dec, &n) < 0, "malformed escape rejected");
+	ok(bagname_decode("nul\\x00", &dec, &n) < 0, "escaped NUL rejected");
+
+	char *m = manifest_encode_path("data/a%b\r\nc");
+	is_str(m, "data/a%25b%0D%0Ac", "RFC 8493 encoding");
+	ok(manifest_decode_path(m, &dec) == 0 && strcmp(dec, "data/a%b\r\nc") == 0,
+	   "RFC 8493 decoding");
+	free(m);
+	free(dec);
+	ok(manifest_decode_path("x%2", &dec) < 0, "truncated percent escape rejected");
+	ok(manifest_decode_path("x%00", &dec) < 0, "percent NUL rejected");
+
+	const char *line = "E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855  "
+			   "data/var/log/x%25y";
+	ok(manifest_parse_line(line, strlen(line), 64, hex, &path, &err) == 0, "parse line");
+	is_str(hex, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+	       "hex lowercased");
+	is_str(path, "data/var/log/x%y", "path decoded");
+	free(path);
+	const char *star = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855 *f";
+	ok(manifest_parse_line(star, strlen(star), 64, hex, &path, &err) == 0 &&
+		   strcmp(path, "f") == 0,
+	   "binary marker accepted");
+	free(path);
+	ok(manifest_parse_line("abc  f", 6, 64, hex, &path, &err) < 0, "short hash rejected");
+	const char *nosp = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+	ok(manifest_parse_line(nosp, strlen(nosp), 64, hex, &path, &err) < 0, "missing name");
+
+	ok(sha256_hex("abc", 3, hex, &err) == 0 &&
+		   strcmp(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad") ==
+			   0,
+	   "sha256 of abc");
+	return tap_done();
+}

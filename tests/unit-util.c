@@ -1,0 +1,53 @@
+/* Unit tests: sizes, times, durations and buffers. */
+#include "config.h"
+
+#include <stdlib.h>
+
+#include "tap.h"
+#include "util.h"
+
+int main(void)
+{
+	uint64_t size;
+	int64_t t;
+	char buf[64];
+	struct strbuf sb = STRBUF_INIT;
+
+	ok(parse_size("0", &size) == 0 && size == 0, "plain zero");
+	ok(parse_size("512", &size) == 0 && size == 512, "plain bytes");
+	ok(parse_size("64K", &size) == 0 && size == 65536, "K suffix");
+	ok(parse_size("2M", &size) == 0 && size == 2 * 1048576, "M suffix");
+	ok(parse_size("1.5G", &size) == 0 && size == 1610612736ULL, "fractional G");
+	ok(parse_size("1GiB", &size) == 0 && size == 1073741824ULL, "GiB spelling");
+	ok(parse_size("", &size) < 0, "empty size rejected");
+	ok(parse_size("-1", &size) < 0, "negative size rejected");
+	ok(parse_size("10Q", &size) < 0, "unknown unit rejected");
+	ok(parse_size("99999999999T", &size) < 0, "overflowing size rejected");
+
+	ok(parse_iso8601("1970-01-01", &t) == 0 && t == 0, "epoch date");
+	ok(parse_iso8601("2024-02-29T12:30:00Z", &t) == 0 && t == 1709209800, "leap day UTC");
+	ok(parse_iso8601("2024-02-29 14:30:00+02:00", &t) == 0 && t == 1709209800, "offset");
+	ok(parse_iso8601("2024-02-29T12:30", &t) == 0 && t == 1709209800, "no seconds");
+	ok(parse_iso8601("2023-02-29", &t) < 0, "not a leap year");
+	ok(parse_iso8601("2024-13-01", &t) < 0, "month 13");
+	ok(parse_iso8601("2024-01-01T25:00", &t) < 0, "hour 25");
+	ok(parse_iso8601("yesterday", &t) < 0, "words rejected");
+	ok(parse_iso8601("2024-01-01Tjunk", &t) < 0, "trailing junk rejected");
+	is_str(format_iso8601(1709209800, buf, sizeof(buf)), "2024-02-29T12:30:00Z", "format UTC");
+
+	ok(parse_duration("90", &t) == 0 && t == 90, "plain seconds");
+	ok(parse_duration("15m", &t) == 0 && t == 900, "minutes");
+	ok(parse_duration("2d", &t) == 0 && t == 172800, "days");
+	ok(parse_duration("1x", &t) < 0, "bad unit");
+	ok(parse_duration("0", &t) < 0, "zero duration rejected");
+
+	strbuf_addstr(&sb, "abc");
+	strbuf_addf(&sb, "-%d-", 42);
+	strbuf_addch(&sb, 'z');
+	is_str(sb.buf, "abc-42-z", "strbuf appends");
+	char *s = strbuf_detach(&sb);
+	ok(sb.buf == NULL && sb.len == 0, "detach resets");
+	free(s);
+	is_str(format_size(1536, buf, sizeof(buf)), "1.5 KiB", "format_size");
+	return tap_done();
+}
