@@ -16,7 +16,7 @@ char **command_line_argv;
 
 /* Sorted by name; "help" is handled here. */
 static const struct command *const commands[] = {
-	/* filled in as commands land */
+	/* sorted by name */
 	NULL,
 };
 
