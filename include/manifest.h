@@ -28,7 +28,7 @@ int manifest_decode_path(const char *text, char **out);
  * Parse one manifest line ("<hex>  <path>", one or more blanks, an optional sha256sum '*'),
  * without its line end. The hex digits are lowercased into hex_out. Returns 0 or -1 with err.
  */
-int manifest_parse_line(const char *line, size_t len, size_t hex_len, char *hex_out, char **path_out,
-			struct error *err);
+int manifest_parse_line(const char *line, size_t len, size_t hex_len, char *hex_out,
+                        char **path_out, struct error *err);
 
 #endif

@@ -127,7 +127,8 @@ int manifest_decode_path(const char *text, char **out)
 		if (*p == '%') {
 			int hi = hex_value((unsigned char)p[1]), lo;
 
-			if (hi < 0 || (lo = hex_value((unsigned char)p[2])) < 0 || (hi == 0 && lo == 0)) {
+			if (hi < 0 || (lo = hex_value((unsigned char)p[2])) < 0 ||
+			    (hi == 0 && lo == 0)) {
 				strbuf_release(&sb);
 				return -1;
 			}
@@ -141,8 +142,8 @@ int manifest_decode_path(const char *text, char **out)
 	return 0;
 }
 
-int manifest_parse_line(const char *line, size_t len, size_t hex_len, char *hex_out, char **path_out,
-			struct error *err)
+int manifest_parse_line(const char *line, size_t len, size_t hex_len, char *hex_out,
+                        char **path_out, struct error *err)
 {
 	size_t i = 0, start;
 	char *path;

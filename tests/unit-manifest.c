@@ -49,7 +49,7 @@ int main(void)
 	ok(manifest_decode_path("x%00", &dec) < 0, "percent NUL rejected");
 
 	const char *line = "E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855  "
-			   "data/var/log/x%25y";
+	                   "data/var/log/x%25y";
 	ok(manifest_parse_line(line, strlen(line), 64, hex, &path, &err) == 0, "parse line");
 	is_str(hex, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
 	       "hex lowercased");
@@ -57,7 +57,7 @@ int main(void)
 	free(path);
 	const char *star = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855 *f";
 	ok(manifest_parse_line(star, strlen(star), 64, hex, &path, &err) == 0 &&
-		   strcmp(path, "f") == 0,
+	           strcmp(path, "f") == 0,
 	   "binary marker accepted");
 	free(path);
 	ok(manifest_parse_line("abc  f", 6, 64, hex, &path, &err) < 0, "short hash rejected");
@@ -65,8 +65,8 @@ int main(void)
 	ok(manifest_parse_line(nosp, strlen(nosp), 64, hex, &path, &err) < 0, "missing name");
 
 	ok(sha256_hex("abc", 3, hex, &err) == 0 &&
-		   strcmp(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad") ==
-			   0,
+	           strcmp(hex,
+	                  "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad") == 0,
 	   "sha256 of abc");
 	return tap_done();
 }
