@@ -7,6 +7,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <sys/stat.h>
 
 #include "bag.h"
 #include "util.h"
@@ -21,6 +23,45 @@ struct collect_tag {
 struct collect_info_field {
 	const char *key;
 	const char *value;
+};
+
+/*
+ * Per-source decisions for incremental collection (snapshot). A hook that is NULL is not
+ * called; without hooks every source is taken whole.
+ */
+struct walk_entry;
+struct walk_result;
+struct json_t;
+
+enum collect_take {
+	COLLECT_TAKE_WHOLE,   /* the whole file, as collect does */
+	COLLECT_TAKE_SEGMENT, /* bytes [offset, offset + length) only */
+	COLLECT_TAKE_SKIP,    /* nothing: recorded in files.jsonl with status and reason */
+};
+
+struct collect_decision {
+	enum collect_take take;
+	uint64_t offset, length; /* COLLECT_TAKE_SEGMENT */
+	const char *status;      /* COLLECT_TAKE_SKIP: files.jsonl status ("unchanged") */
+	const char *reason;      /* COLLECT_TAKE_SKIP: why */
+	struct json_t *record;   /* fields merged into the files.jsonl record (stolen) */
+};
+
+struct collect_hooks {
+	void *ctx;
+	/* After the walk, before any source is read. */
+	int (*plan)(void *ctx, int root_fd, const struct walk_result *walk, struct error *err);
+	/* A source is open (fd) and fstat'ed (st): fill d (zeroed: take it whole). */
+	int (*decide)(void *ctx, const struct walk_entry *e, int fd, const struct stat *st,
+	              struct collect_decision *d, struct error *err);
+	/* Each chunk of the source's bytes as they are stored (never the padding). */
+	void (*data)(void *ctx, const void *buf, size_t len);
+	/* The source is stored: bytes [offset, offset + stored) of it, padding zeros after. */
+	int (*stored)(void *ctx, const struct walk_entry *e, const struct stat *st, uint64_t offset,
+	              uint64_t stored, uint64_t padding, const char *sha256, struct error *err);
+	/* After every source, before the tag files: add tag files and bag-info fields, and
+	 * lines to collection.log. */
+	int (*finish)(void *ctx, struct bag_writer *bag, FILE *log, struct error *err);
 };
 
 struct collect_options {
@@ -47,11 +88,13 @@ struct collect_options {
 	const struct collect_info_field *extra_info;
 	size_t n_extra_info;
 	const char *name_tag; /* put into the bundle's file name, e.g. the case reference */
+	const struct collect_hooks *hooks; /* snapshot's per-source decisions, or NULL */
 };
 
 struct collect_summary {
 	char *bundle_path; /* NULL for a dry run */
 	char bundle_sha256[SHA256_HEX_LEN + 1];
+	char tagmanifest_sha256[SHA256_HEX_LEN + 1];
 	uint64_t bundle_bytes;
 	char *profile;
 	char *profile_reason;

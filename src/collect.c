@@ -364,6 +364,27 @@ static int skip_record(struct collection *c, const struct walk_entry *e, const c
 	return rc;
 }
 
+/* A source that a hook chose not to store (snapshot: unchanged, already held). */
+static int hook_skip_record(struct collection *c, const struct walk_entry *e,
+                            struct collect_decision *d, struct error *err)
+{
+	char *bagname;
+	json_t *rec = record_new(c, e, &e->st, NULL, &bagname);
+	int rc;
+
+	json_object_set_new(rec, "status", json_string(d->status ? d->status : "skipped"));
+	if (d->reason)
+		json_object_set_new(rec, "reason", json_string(d->reason));
+	if (d->record)
+		json_object_update(rec, d->record);
+	json_decref(d->record);
+	d->record = NULL;
+	rc = record_write(c, rec, err);
+	json_decref(rec);
+	free(bagname);
+	return rc;
+}
+
 /* Is the entry outside --since/--until? Then say why in *why. */
 static int outside_window(const struct collect_options *opt, const struct stat *st,
                           const char **why)
@@ -396,6 +417,8 @@ static int store_file(struct collection *c, const struct walk_entry *e, uint64_t
 	uint64_t size, stored, offset = 0, limit, left, padding = 0;
 	char hex[SHA256_HEX_LEN + 1], *bagname = NULL;
 	json_t *rec = NULL;
+	const struct collect_hooks *hooks = opt->hooks;
+	struct collect_decision d = {0};
 	int rc = -1;
 
 	fd = rootfs_open(c->root_fd, e->path, base_flags);
@@ -429,6 +452,26 @@ static int store_file(struct collection *c, const struct walk_entry *e, uint64_t
 	size = (uint64_t)st.st_size;
 	stored = size;
 	limit = size_limit(opt, e->rule);
+	if (hooks && hooks->decide) {
+		if (hooks->decide(hooks->ctx, e, fd, &st, &d, err) < 0) {
+			close(fd);
+			json_decref(d.record);
+			return -1;
+		}
+		if (d.take == COLLECT_TAKE_SKIP) {
+			close(fd);
+			return hook_skip_record(c, e, &d, err);
+		}
+		if (d.take == COLLECT_TAKE_SEGMENT) {
+			offset = d.offset;
+			stored = d.length;
+			limit = 0;
+			if (lseek(fd, (off_t)offset, SEEK_SET) < 0) {
+				read_errno = errno;
+				offset = 0;
+			}
+		}
+	}
 	if (limit && size > limit) {
 		if (opt->skip_large) {
 			close(fd);
@@ -462,6 +505,8 @@ static int store_file(struct collection *c, const struct walk_entry *e, uint64_t
 			break;
 		if (bag_payload_write(c->bag, c->buf, (size_t)n, err) < 0)
 			goto out;
+		if (hooks && hooks->data)
+			hooks->data(hooks->ctx, c->buf, (size_t)n);
 		left -= (uint64_t)n;
 		*bytes_done += (uint64_t)n;
 	}
@@ -480,6 +525,14 @@ static int store_file(struct collection *c, const struct walk_entry *e, uint64_t
 	}
 	if (bag_payload_end(c->bag, hex, err) < 0)
 		goto out;
+	if (hooks && hooks->stored &&
+	    hooks->stored(hooks->ctx, e, &st, offset, stored - padding, padding, hex, err) < 0)
+		goto out;
+	if (d.record) {
+		json_object_update(rec, d.record);
+		json_decref(d.record);
+		d.record = NULL;
+	}
 	if (fstat(fd, &after) == 0 && after.st_size > st.st_size)
 		grew = 1;
 	json_object_set_new(rec, "status", json_string(read_errno ? "unreadable" : "collected"));
@@ -491,7 +544,7 @@ static int store_file(struct collection *c, const struct walk_entry *e, uint64_t
 	}
 	json_object_set_new(rec, "stored_size", json_integer((json_int_t)stored));
 	json_object_set_new(rec, "sha256", json_string(hex));
-	if (offset || stored < size) {
+	if (d.take == COLLECT_TAKE_WHOLE && (offset || stored < size)) {
 		json_object_set_new(rec, "truncated", json_true());
 		json_object_set_new(rec, "offset", json_integer((json_int_t)offset));
 		c->sum->files_truncated++;
@@ -526,6 +579,7 @@ static int store_file(struct collection *c, const struct walk_entry *e, uint64_t
 out:
 	close(fd);
 	json_decref(rec);
+	json_decref(d.record);
 	free(bagname);
 	return rc;
 }
@@ -904,6 +958,9 @@ static int write_bundle(struct collection *c, struct error *err)
 	c->buf = xmalloc(READ_CHUNK);
 	if (run_entries(c, err) < 0)
 		return -1;
+	if (opt->hooks && opt->hooks->finish &&
+	    opt->hooks->finish(opt->hooks->ctx, c->bag, c->log, err) < 0)
+		return -1;
 	c->sum->finished = (int64_t)time(NULL);
 	run_log(c,
 	        "done: %llu files, %llu bytes collected; %llu skipped, %llu unreadable, %llu links",
@@ -944,6 +1001,7 @@ static int write_bundle(struct collection *c, struct error *err)
 	if (rc < 0)
 		return -1;
 	memcpy(c->sum->bundle_sha256, res.bundle_sha256, sizeof(res.bundle_sha256));
+	memcpy(c->sum->tagmanifest_sha256, res.tagmanifest_sha256, sizeof(res.tagmanifest_sha256));
 	c->sum->bundle_bytes = res.bundle_bytes;
 	c->sum->bundle_path = xstrdup(c->output_path);
 	return 0;
@@ -1003,6 +1061,9 @@ int collect_run(const struct collect_options *opt, struct collect_summary *sum, 
 		goto out;
 	}
 	if (check_space(&c, err) < 0)
+		goto out;
+	if (opt->hooks && opt->hooks->plan &&
+	    opt->hooks->plan(opt->hooks->ctx, c.root_fd, &c.walk, err) < 0)
 		goto out;
 	if (write_bundle(&c, err) < 0)
 		goto out;
