@@ -1,0 +1,848 @@
+/* A series of snapshot bundles: verify each and the chain; rebuild files from segments. */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <jansson.h>
+
+#include "chain.h"
+#include "manifest.h"
+
+#define TAG_MAX (64 * 1024 * 1024)
+#define CHUNK 65536
+
+struct member {
+	char *name; /* relative to the bag's top directory */
+	char hex[SHA256_HEX_LEN + 1];
+};
+
+/* What one pass over a bundle found. */
+struct bag_read {
+	char *top;
+	struct member *members;
+	size_t n_members;
+	struct strbuf bag_info, manifest, tagmanifest, segments, anomalies;
+};
+
+/* Where a payload member's bytes go when rebuilding (extract's second pass). */
+struct target {
+	const char *bag_path; /* "data/..." */
+	int fd;
+	uint64_t offset, length;
+	int seen;
+};
+
+static void problem(struct chain_report *rep, const char *fmt, ...) LP_ATTR_PRINTF(2, 3);
+
+static void problem(struct chain_report *rep, const char *fmt, ...)
+{
+	va_list ap;
+
+	rep->problems = xreallocarray(rep->problems, rep->n_problems + 1, sizeof(char *));
+	va_start(ap, fmt);
+	rep->problems[rep->n_problems++] = xvasprintf(fmt, ap);
+	va_end(ap);
+}
+
+static void bag_read_free(struct bag_read *br)
+{
+	free(br->top);
+	for (size_t i = 0; i < br->n_members; i++)
+		free(br->members[i].name);
+	free(br->members);
+	strbuf_release(&br->bag_info);
+	strbuf_release(&br->manifest);
+	strbuf_release(&br->tagmanifest);
+	strbuf_release(&br->segments);
+	strbuf_release(&br->anomalies);
+	memset(br, 0, sizeof(*br));
+}
+
+static int member_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct member *)a)->name, ((const struct member *)b)->name);
+}
+
+static const struct member *member_find(const struct bag_read *br, const char *name)
+{
+	struct member key = {.name = (char *)name};
+
+	return bsearch(&key, br->members, br->n_members, sizeof(key), member_cmp);
+}
+
+/* A name inside the bag that cannot escape a directory: no "..", "." or empty component. */
+static int name_safe(const char *name)
+{
+	const char *p = name;
+
+	if (*p == '/' || *p == '\0')
+		return 0;
+	while (*p) {
+		const char *slash = strchr(p, '/');
+		size_t len = slash ? (size_t)(slash - p) : strlen(p);
+
+		if (len == 0 || (len == 1 && p[0] == '.') ||
+		    (len == 2 && p[0] == '.' && p[1] == '.'))
+			return 0;
+		p += len + (slash ? 1 : 0);
+		if (slash && *p == '\0')
+			return 0;
+	}
+	return 1;
+}
+
+static struct strbuf *tag_buffer(struct bag_read *br, const char *rel)
+{
+	if (strcmp(rel, "bag-info.txt") == 0)
+		return &br->bag_info;
+	if (strcmp(rel, "manifest-sha256.txt") == 0)
+		return &br->manifest;
+	if (strcmp(rel, "tagmanifest-sha256.txt") == 0)
+		return &br->tagmanifest;
+	if (strcmp(rel, "logpack/segments.jsonl") == 0)
+		return &br->segments;
+	if (strcmp(rel, "logpack/anomalies.jsonl") == 0)
+		return &br->anomalies;
+	return NULL;
+}
+
+/*
+ * One streaming pass over a bundle: hash every member, keep the tag files the chain needs.
+ * With targets (sorted by bag_path), also write payload bytes where they belong. Problems with
+ * the bundle go to rep, prefixed with its name; -1 only when it cannot be read at all.
+ */
+static int read_bundle(const char *path, struct bag_read *br, struct target *targets,
+                       size_t n_targets, struct chain_report *rep, struct error *err)
+{
+	struct archive *a = archive_read_new();
+	struct archive_entry *ae;
+	char *buf = xmalloc(CHUNK);
+	int r, rc = -1;
+
+	archive_read_support_filter_all(a);
+	archive_read_support_format_tar(a);
+	if (archive_read_open_filename(a, path, CHUNK) != ARCHIVE_OK) {
+		error_set(err, "%s: %s", path, archive_error_string(a));
+		goto out;
+	}
+	while ((r = archive_read_next_header(a, &ae)) == ARCHIVE_OK) {
+		const char *name = archive_entry_pathname(ae), *slash;
+		struct strbuf *keep = NULL;
+		struct target *t = NULL;
+		struct sha256 h;
+		struct member *m;
+		uint64_t pos = 0;
+		ssize_t n;
+
+		if (name == NULL || !name_safe(name)) {
+			problem(rep, "%s: unsafe member name", path);
+			continue;
+		}
+		if (archive_entry_filetype(ae) == AE_IFDIR)
+			continue;
+		slash = strchr(name, '/');
+		if (archive_entry_filetype(ae) != AE_IFREG || slash == NULL) {
+			problem(rep, "%s: unexpected member %s", path, name);
+			continue;
+		}
+		if (br->top == NULL)
+			br->top = xstrndup(name, (size_t)(slash - name));
+		else if (strncmp(name, br->top, strlen(br->top)) != 0 ||
+		         name[strlen(br->top)] != '/') {
+			problem(rep, "%s: more than one top directory", path);
+			continue;
+		}
+		keep = tag_buffer(br, slash + 1);
+		if (targets) {
+			struct target key = {.bag_path = slash + 1};
+
+			for (size_t i = 0; i < n_targets && !t; i++)
+				if (strcmp(targets[i].bag_path, key.bag_path) == 0)
+					t = &targets[i];
+		}
+		if (sha256_init(&h, err) < 0)
+			goto out;
+		while ((n = archive_read_data(a, buf, CHUNK)) > 0) {
+			sha256_update(&h, buf, (size_t)n);
+			if (keep && keep->len + (size_t)n <= TAG_MAX)
+				strbuf_add(keep, buf, (size_t)n);
+			if (t && pos < t->length) {
+				size_t w = t->length - pos < (uint64_t)n ? (size_t)(t->length - pos)
+				                                         : (size_t)n;
+
+				if (pwrite(t->fd, buf, w, (off_t)(t->offset + pos)) != (ssize_t)w) {
+					error_set(err, "writing: %s", strerror(errno));
+					sha256_discard(&h);
+					goto out;
+				}
+			}
+			pos += (uint64_t)n;
+		}
+		if (n < 0) {
+			sha256_discard(&h);
+			problem(rep, "%s: %s", path, archive_error_string(a));
+			break;
+		}
+		if (t) {
+			t->seen = 1;
+			if (pos < t->length)
+				problem(rep, "%s: %s holds %llu bytes, its segment %llu", path,
+				        name, (unsigned long long)pos,
+				        (unsigned long long)t->length);
+		}
+		br->members = xreallocarray(br->members, br->n_members + 1, sizeof(*m));
+		m = &br->members[br->n_members++];
+		m->name = xstrdup(slash + 1);
+		sha256_final_hex(&h, m->hex);
+	}
+	if (r != ARCHIVE_EOF && r != ARCHIVE_OK)
+		problem(rep, "%s: %s", path, archive_error_string(a));
+	qsort(br->members, br->n_members, sizeof(*br->members), member_cmp);
+	for (size_t i = 1; i < br->n_members; i++)
+		if (strcmp(br->members[i - 1].name, br->members[i].name) == 0)
+			problem(rep, "%s: duplicate member %s", path, br->members[i].name);
+	rc = 0;
+out:
+	archive_read_free(a);
+	free(buf);
+	return rc;
+}
+
+/* Check the member hashes against both manifests; count what is wrong. */
+static int check_manifests(const char *path, struct bag_read *br, struct chain_report *rep)
+{
+	size_t before = rep->n_problems, listed_payload = 0, payload = 0;
+	struct strbuf *lists[2] = {&br->manifest, &br->tagmanifest};
+
+	if (br->top == NULL) {
+		problem(rep, "%s: not a bag (no members)", path);
+		return -1;
+	}
+	for (int which = 0; which < 2; which++) {
+		struct strbuf *sb = lists[which];
+		const char *line = sb->buf;
+
+		const char *mname = which ? "tagmanifest-sha256.txt" : "manifest-sha256.txt";
+
+		/* An empty payload manifest is right for a snapshot that found nothing new. */
+		if (member_find(br, mname) == NULL || (which && sb->len == 0) ||
+		    (sb->len && memchr(sb->buf, '\0', sb->len))) {
+			problem(rep, "%s: %s missing, empty or malformed", path, mname);
+			continue;
+		}
+		while (line && *line) {
+			const char *nl = strchr(line, '\n');
+			size_t len = nl ? (size_t)(nl - line) : strlen(line);
+			char hex[SHA256_HEX_LEN + 1], *name = NULL;
+			const struct member *m;
+			struct error e;
+
+			if (manifest_parse_line(line, len, SHA256_HEX_LEN, hex, &name, &e) < 0) {
+				problem(rep, "%s: malformed manifest line: %s", path, e.msg);
+			} else if ((m = member_find(br, name)) == NULL) {
+				problem(rep, "%s: %s is listed but missing", path, name);
+			} else if (strcmp(m->hex, hex) != 0) {
+				problem(rep, "%s: %s does not match its checksum", path, name);
+			} else if (which == 0) {
+				listed_payload += str_has_prefix(name, "data/");
+			}
+			free(name);
+			line = nl ? nl + 1 : NULL;
+		}
+	}
+	for (size_t i = 0; i < br->n_members; i++)
+		payload += str_has_prefix(br->members[i].name, "data/");
+	if (payload != listed_payload)
+		problem(rep, "%s: %zu payload files are not in manifest-sha256.txt", path,
+		        payload - listed_payload);
+	if (member_find(br, "bag-info.txt") == NULL || member_find(br, "bagit.txt") == NULL)
+		problem(rep, "%s: bagit.txt or bag-info.txt missing", path);
+	return rep->n_problems == before ? 0 : -1;
+}
+
+static char *info_value(const struct strbuf *info, const char *key)
+{
+	size_t klen = strlen(key);
+
+	for (const char *line = info->buf; line && *line;) {
+		const char *nl = strchr(line, '\n');
+		size_t len = nl ? (size_t)(nl - line) : strlen(line);
+
+		if (len > klen + 1 && strncmp(line, key, klen) == 0 && line[klen] == ':') {
+			const char *v = line + klen + 1;
+
+			while (*v == ' ')
+				v++;
+			len -= (size_t)(v - line);
+			if (len && v[len - 1] == '\r')
+				len--;
+			return xstrndup(v, len);
+		}
+		line = nl ? nl + 1 : NULL;
+	}
+	return NULL;
+}
+
+static int bundle_cmp(const void *a, const void *b)
+{
+	const struct chain_bundle *x = a, *y = b;
+
+	return x->sequence < y->sequence ? -1 : x->sequence > y->sequence;
+}
+
+static void add_lines(char ***list, size_t *n, const struct strbuf *sb)
+{
+	for (const char *line = sb->buf; line && *line;) {
+		const char *nl = strchr(line, '\n');
+		size_t len = nl ? (size_t)(nl - line) : strlen(line);
+
+		if (len) {
+			*list = xreallocarray(*list, *n + 1, sizeof(char *));
+			(*list)[(*n)++] = xstrndup(line, len);
+		}
+		line = nl ? nl + 1 : NULL;
+	}
+}
+
+static int check_segments(struct bag_read *reads, size_t n, struct chain_report *rep,
+                          struct error *err);
+
+/* Pass one over every bundle; the reads are kept (in sequence order) for extract. */
+static int verify_all(const char *const *paths, size_t n, struct chain_report *rep,
+                      struct bag_read **reads_out, struct error *err)
+{
+	struct bag_read *reads = xcalloc(n + 1, sizeof(*reads));
+	int rc = -1;
+
+	memset(rep, 0, sizeof(*rep));
+	rep->bundles = xcalloc(n + 1, sizeof(*rep->bundles));
+	for (size_t i = 0; i < n; i++) {
+		struct chain_bundle *b = &rep->bundles[i];
+		struct bag_read *br = &reads[i];
+		char *seq;
+
+		b->path = xstrdup(paths[i]);
+		b->sequence = (uint64_t)i; /* placeholder index, replaced below */
+		if (read_bundle(paths[i], br, NULL, 0, rep, err) < 0)
+			goto out;
+		b->intact = check_manifests(paths[i], br, rep) == 0;
+		if (member_find(br, "tagmanifest-sha256.txt"))
+			strcpy(b->tagmanifest_sha256,
+			       member_find(br, "tagmanifest-sha256.txt")->hex);
+		b->series = info_value(&br->bag_info, "LogPack-Snapshot-Series");
+		b->previous = info_value(&br->bag_info, "LogPack-Snapshot-Previous");
+		seq = info_value(&br->bag_info, "LogPack-Snapshot-Sequence");
+		b->sequence = seq ? strtoull(seq, NULL, 10) : 0;
+		if (b->series == NULL || b->sequence == 0)
+			problem(rep, "%s: not a snapshot (no series or sequence in bag-info.txt)",
+			        paths[i]);
+		free(seq);
+		for (const char *l = br->segments.buf; l && *l;
+		     l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL)
+			b->segments++;
+		for (const char *l = br->anomalies.buf; l && *l;
+		     l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL)
+			b->anomalies++;
+	}
+	rep->n_bundles = n;
+	{
+		/* Sort bundles and reads together by sequence (few bundles: a simple sort). */
+		struct chain_bundle *bs = rep->bundles;
+
+		for (size_t i = 0; i < n; i++)
+			for (size_t j = i + 1; j < n; j++)
+				if (bundle_cmp(&bs[j], &bs[i]) < 0) {
+					struct chain_bundle tb = bs[i];
+					struct bag_read tr = reads[i];
+
+					bs[i] = bs[j];
+					bs[j] = tb;
+					reads[i] = reads[j];
+					reads[j] = tr;
+				}
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct chain_bundle *b = &rep->bundles[i];
+
+		if (!b->series)
+			continue;
+		if (strcmp(b->series, rep->bundles[0].series ? rep->bundles[0].series : "") != 0)
+			problem(rep, "%s: series %s, not %s: more than one series", b->path,
+			        b->series, rep->bundles[0].series);
+		if (b->sequence != (uint64_t)i + 1)
+			problem(rep, "%s: sequence %llu where %zu was expected: %s", b->path,
+			        (unsigned long long)b->sequence, i + 1,
+			        i > 0 && b->sequence == rep->bundles[i - 1].sequence
+			                ? "a snapshot appears twice"
+			                : "a snapshot is missing");
+		if (i == 0 && b->previous)
+			problem(rep, "%s: the first snapshot names a previous one", b->path);
+		if (i > 0 && (b->previous == NULL ||
+		              strcmp(b->previous, rep->bundles[i - 1].tagmanifest_sha256) != 0))
+			problem(rep,
+			        "%s: does not link to %s (its previous tagmanifest sha256 is %s, "
+			        "that bundle's is %s): a snapshot was replaced, removed or "
+			        "reordered",
+			        b->path, rep->bundles[i - 1].path,
+			        b->previous ? b->previous : "none",
+			        rep->bundles[i - 1].tagmanifest_sha256);
+		add_lines(&rep->anomalies, &rep->n_anomalies, &reads[i].anomalies);
+	}
+	if (n == 0)
+		problem(rep, "no bundles given");
+	if (check_segments(reads, n, rep, err) < 0)
+		goto out;
+	*reads_out = reads;
+	reads = NULL;
+	rc = 0;
+out:
+	if (reads) {
+		for (size_t i = 0; i < n; i++)
+			bag_read_free(&reads[i]);
+		free(reads);
+	}
+	return rc;
+}
+
+int chain_verify(const char *const *bundles, size_t n, struct chain_report *rep, struct error *err)
+{
+	struct bag_read *reads = NULL;
+
+	if (verify_all(bundles, n, rep, &reads, err) < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		bag_read_free(&reads[i]);
+	free(reads);
+	return 0;
+}
+
+static int has_tar_suffix(const char *name)
+{
+	static const char *const suffixes[] = {".tar", ".tar.zst", ".tar.gz", ".tar.xz"};
+
+	for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++)
+		if (str_has_suffix(name, suffixes[i]))
+			return 1;
+	return 0;
+}
+
+static int str_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int chain_list_bundles(const char *const *paths, size_t n, char ***out, size_t *n_out,
+                       struct error *err)
+{
+	char **list = NULL;
+	size_t count = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		struct stat st;
+		DIR *d;
+		struct dirent *de;
+
+		if (stat(paths[i], &st) < 0) {
+			error_set(err, "%s: %s", paths[i], strerror(errno));
+			goto fail;
+		}
+		if (!S_ISDIR(st.st_mode)) {
+			list = xreallocarray(list, count + 1, sizeof(char *));
+			list[count++] = xstrdup(paths[i]);
+			continue;
+		}
+		if ((d = opendir(paths[i])) == NULL) {
+			error_set(err, "%s: %s", paths[i], strerror(errno));
+			goto fail;
+		}
+		while ((de = readdir(d)) != NULL)
+			if (de->d_name[0] != '.' && has_tar_suffix(de->d_name)) {
+				list = xreallocarray(list, count + 1, sizeof(char *));
+				list[count++] = xasprintf("%s/%s", paths[i], de->d_name);
+			}
+		closedir(d);
+	}
+	qsort(list, count, sizeof(char *), str_cmp);
+	*out = list;
+	*n_out = count;
+	return 0;
+fail:
+	for (size_t i = 0; i < count; i++)
+		free(list[i]);
+	free(list);
+	return -1;
+}
+
+/* ---- extract ---- */
+
+struct xfile {
+	char *id;
+	char *path; /* raw, relative: the latest path */
+	uint64_t last_seq;
+	uint64_t size;
+	char expect[SHA256_HEX_LEN + 1];
+	int fd;
+	char *tmp;
+	char *final;
+};
+
+struct xstate {
+	int dir_fd;
+	struct xfile *files;
+	size_t n_files;
+};
+
+static struct xfile *xfile_get(struct xstate *x, const char *id, struct error *err)
+{
+	struct xfile *f;
+
+	for (size_t i = 0; i < x->n_files; i++)
+		if (strcmp(x->files[i].id, id) == 0)
+			return &x->files[i];
+	if (strspn(id, "0123456789.") != strlen(id) || *id == '\0' || strlen(id) > 40) {
+		error_set(err, "malformed file id in segments.jsonl");
+		return NULL;
+	}
+	x->files = xreallocarray(x->files, x->n_files + 1, sizeof(*x->files));
+	f = &x->files[x->n_files++];
+	memset(f, 0, sizeof(*f));
+	f->id = xstrdup(id);
+	f->fd = -1;
+	if (x->dir_fd < 0)
+		return f; /* only checking the records */
+	f->tmp = xasprintf(".logpack-chain-%s", id);
+	f->fd = openat(x->dir_fd, f->tmp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (f->fd < 0) {
+		error_set(err, "%s: %s", f->tmp, strerror(errno));
+		return NULL;
+	}
+	return f;
+}
+
+/* The raw relative path from a segments.jsonl "path" ("/" + bag name encoding). */
+static char *record_path(const char *text)
+{
+	char *raw;
+	size_t len;
+
+	if (text == NULL || text[0] != '/' || bagname_decode(text + 1, &raw, &len) < 0)
+		return NULL;
+	if (strlen(raw) != len || !name_safe(raw)) {
+		free(raw);
+		return NULL;
+	}
+	return raw;
+}
+
+/* Read one bundle's segments.jsonl into targets for its payload, and update the files. */
+static int plan_bundle(struct xstate *x, const struct bag_read *br, uint64_t seq,
+                       struct target **targets, size_t *n_targets, struct chain_report *rep,
+                       const char *bundle, struct error *err)
+{
+	for (const char *line = br->segments.buf; line && *line;) {
+		const char *nl = strchr(line, '\n');
+		size_t len = nl ? (size_t)(nl - line) : strlen(line);
+		json_t *o = json_loadb(line, len, 0, NULL);
+		const char *id = json_string_value(json_object_get(o, "file_id"));
+		const char *event = json_string_value(json_object_get(o, "event"));
+		char *raw = record_path(json_string_value(json_object_get(o, "path")));
+		struct xfile *f;
+
+		line = nl ? nl + 1 : NULL;
+		if (o == NULL || id == NULL || event == NULL || raw == NULL) {
+			problem(rep, "%s: malformed segments.jsonl record", bundle);
+			json_decref(o);
+			free(raw);
+			continue;
+		}
+		if ((f = xfile_get(x, id, err)) == NULL) {
+			json_decref(o);
+			free(raw);
+			return -1;
+		}
+		f->last_seq = seq;
+		if (strcmp(event, "compressed") == 0 && str_has_suffix(raw, ".gz"))
+			raw[strlen(raw) - 3] = '\0'; /* named as it is once decompressed */
+		free(f->path);
+		f->path = raw;
+		raw = NULL;
+		if (strcmp(event, "whole") == 0 || strcmp(event, "segment") == 0) {
+			const char *bag = json_string_value(json_object_get(o, "bag_path"));
+			const char *prefix = json_string_value(json_object_get(o, "prefix_sha256"));
+			json_int_t off = json_integer_value(json_object_get(o, "offset"));
+			json_int_t length = json_integer_value(json_object_get(o, "length"));
+			struct target *t;
+
+			if (bag == NULL || prefix == NULL || !sha256_hex_valid(prefix) || off < 0 ||
+			    length < 0 || member_find(br, bag) == NULL) {
+				problem(rep, "%s: segment record for %s names no payload", bundle,
+				        f->path);
+			} else if ((uint64_t)off != f->size) {
+				problem(rep,
+				        "%s: segment of %s at offset %lld, but %llu bytes were "
+				        "held: "
+				        "bytes are missing or repeated",
+				        bundle, f->path, (long long)off,
+				        (unsigned long long)f->size);
+			} else {
+				*targets =
+				        xreallocarray(*targets, *n_targets + 1, sizeof(**targets));
+				t = &(*targets)[(*n_targets)++];
+				t->bag_path = member_find(br, bag)->name;
+				t->fd = f->fd;
+				t->offset = (uint64_t)off;
+				t->length = (uint64_t)length;
+				t->seen = 0;
+				f->size += (uint64_t)length;
+				strcpy(f->expect, prefix);
+			}
+		}
+		free(raw);
+		json_decref(o);
+	}
+	return 0;
+}
+
+static int xfile_cmp(const void *a, const void *b)
+{
+	const struct xfile *x = a, *y = b;
+
+	if (x->last_seq != y->last_seq)
+		return x->last_seq > y->last_seq ? -1 : 1;
+	return strcmp(x->id, y->id);
+}
+
+/* Create the directories of rel under dir_fd; the parent's fd, or -1. */
+static int make_parents(int dir_fd, const char *rel, const char **base)
+{
+	char *copy = xstrdup(rel), *p = copy, *slash;
+	int fd = dup(dir_fd);
+
+	while (fd >= 0 && (slash = strchr(p, '/')) != NULL) {
+		int next;
+
+		*slash = '\0';
+		if (mkdirat(fd, p, 0700) < 0 && errno != EEXIST) {
+			close(fd);
+			fd = -1;
+			break;
+		}
+		next = openat(fd, p, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		close(fd);
+		fd = next;
+		p = slash + 1;
+	}
+	*base = rel + (p - copy);
+	free(copy);
+	return fd;
+}
+
+static int name_taken(struct xstate *x, size_t upto, const char *name)
+{
+	for (size_t i = 0; i < upto; i++)
+		if (x->files[i].final && strcmp(x->files[i].final, name) == 0)
+			return 1;
+	return 0;
+}
+
+/* Check each rebuilt file against its last recorded SHA-256, then give it its name. */
+static int place_files(struct xstate *x, struct chain_report *rep, struct error *err)
+{
+	char *buf = xmalloc(CHUNK);
+	int rc = -1;
+
+	qsort(x->files, x->n_files, sizeof(*x->files), xfile_cmp);
+	for (size_t i = 0; i < x->n_files; i++) {
+		struct xfile *f = &x->files[i];
+		char hex[SHA256_HEX_LEN + 1];
+		struct sha256 h;
+		uint64_t pos = 0;
+		ssize_t n;
+		const char *base;
+		int parent;
+
+		if (f->path == NULL)
+			continue;
+		if (sha256_init(&h, err) < 0)
+			goto out;
+		while ((n = pread(f->fd, buf, CHUNK, (off_t)pos)) > 0) {
+			sha256_update(&h, buf, (size_t)n);
+			pos += (uint64_t)n;
+		}
+		sha256_final_hex(&h, hex);
+		if (f->size > 0 && (pos != f->size || strcmp(hex, f->expect) != 0)) {
+			problem(rep,
+			        "/%s (file %s): rebuilt content does not match its recorded "
+			        "SHA-256",
+			        f->path, f->id);
+			continue;
+		}
+		f->final = name_taken(x, i, f->path) ? xasprintf("%s.~%s~", f->path, f->id)
+		                                     : xstrdup(f->path);
+		parent = make_parents(x->dir_fd, f->final, &base);
+		if (parent < 0 || linkat(x->dir_fd, f->tmp, parent, base, 0) < 0) {
+			error_set(err, "/%s: %s", f->final, strerror(errno));
+			if (parent >= 0)
+				close(parent);
+			goto out;
+		}
+		close(parent);
+		unlinkat(x->dir_fd, f->tmp, 0);
+		rep->files = xreallocarray(rep->files, rep->n_files + 1, sizeof(char *));
+		rep->files[rep->n_files++] =
+		        xasprintf("%s\t%llu\t%s", f->final, (unsigned long long)f->size, f->id);
+	}
+	rc = 0;
+out:
+	free(buf);
+	return rc;
+}
+
+int chain_extract(const char *const *bundles, size_t n, const char *dir, struct chain_report *rep,
+                  struct error *err)
+{
+	struct bag_read *reads = NULL;
+	struct xstate x;
+	int rc = -1;
+
+	memset(&x, 0, sizeof(x));
+	x.dir_fd = -1;
+	if (verify_all(bundles, n, rep, &reads, err) < 0)
+		return -1;
+	if (rep->n_problems) {
+		rc = 1;
+		goto out;
+	}
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
+		error_set(err, "%s: %s", dir, strerror(errno));
+		goto out;
+	}
+	x.dir_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	if (x.dir_fd < 0) {
+		error_set(err, "%s: %s", dir, strerror(errno));
+		goto out;
+	}
+	{
+		DIR *d = fdopendir(dup(x.dir_fd));
+		struct dirent *de;
+		int empty = 1;
+
+		while (d && (de = readdir(d)) != NULL)
+			if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
+				empty = 0;
+		if (d)
+			closedir(d);
+		if (!empty) {
+			error_set(err, "%s is not empty: extract never overwrites", dir);
+			goto out;
+		}
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct target *targets = NULL;
+		size_t n_targets = 0;
+		struct bag_read again;
+		const struct chain_bundle *b = &rep->bundles[i];
+
+		memset(&again, 0, sizeof(again));
+		if (plan_bundle(&x, &reads[i], b->sequence, &targets, &n_targets, rep, b->path,
+		                err) < 0 ||
+		    read_bundle(b->path, &again, targets, n_targets, rep, err) < 0) {
+			free(targets);
+			bag_read_free(&again);
+			goto out;
+		}
+		/* The second read must see the very bytes the first one verified. */
+		for (size_t k = 0; k < n_targets; k++) {
+			const struct member *m1 = member_find(&reads[i], targets[k].bag_path);
+			const struct member *m2 = member_find(&again, targets[k].bag_path);
+
+			if (!targets[k].seen || m2 == NULL || strcmp(m1->hex, m2->hex) != 0)
+				problem(rep, "%s: %s changed between verification and extraction",
+				        b->path, targets[k].bag_path);
+		}
+		free(targets);
+		bag_read_free(&again);
+	}
+	if (rep->n_problems) {
+		rc = 1;
+		goto out;
+	}
+	if (place_files(&x, rep, err) < 0)
+		goto out;
+	rc = rep->n_problems ? 1 : 0;
+out:
+	for (size_t i = 0; i < x.n_files; i++) {
+		if (x.files[i].fd >= 0)
+			close(x.files[i].fd);
+		if (x.dir_fd >= 0 && x.files[i].tmp)
+			unlinkat(x.dir_fd, x.files[i].tmp, 0);
+		free(x.files[i].id);
+		free(x.files[i].path);
+		free(x.files[i].tmp);
+		free(x.files[i].final);
+	}
+	free(x.files);
+	if (x.dir_fd >= 0)
+		close(x.dir_fd);
+	if (reads) {
+		for (size_t i = 0; i < n; i++)
+			bag_read_free(&reads[i]);
+		free(reads);
+	}
+	return rc;
+}
+
+void chain_report_free(struct chain_report *rep)
+{
+	for (size_t i = 0; i < rep->n_bundles; i++) {
+		free(rep->bundles[i].path);
+		free(rep->bundles[i].series);
+		free(rep->bundles[i].previous);
+	}
+	free(rep->bundles);
+	for (size_t i = 0; i < rep->n_problems; i++)
+		free(rep->problems[i]);
+	free(rep->problems);
+	for (size_t i = 0; i < rep->n_anomalies; i++)
+		free(rep->anomalies[i]);
+	free(rep->anomalies);
+	for (size_t i = 0; i < rep->n_files; i++)
+		free(rep->files[i]);
+	free(rep->files);
+	memset(rep, 0, sizeof(*rep));
+}
+
+/* Do the segments of the series follow each other, with no byte missing or repeated? */
+static int check_segments(struct bag_read *reads, size_t n, struct chain_report *rep,
+                          struct error *err)
+{
+	struct xstate x;
+	int rc = 0;
+
+	memset(&x, 0, sizeof(x));
+	x.dir_fd = -1;
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		struct target *targets = NULL;
+		size_t n_targets = 0;
+
+		rc = plan_bundle(&x, &reads[i], rep->bundles[i].sequence, &targets, &n_targets, rep,
+		                 rep->bundles[i].path, err);
+		free(targets);
+	}
+	for (size_t i = 0; i < x.n_files; i++) {
+		free(x.files[i].id);
+		free(x.files[i].path);
+		free(x.files[i].tmp);
+	}
+	free(x.files);
+	return rc;
+}
