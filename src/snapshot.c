@@ -616,6 +616,33 @@ static void remove_leftovers(const char *bundle)
 }
 
 /*
+ * Remove what killed runs of this series left in the output directory: temporary bundles and
+ * sidecars (".logpack-<host>-snapshot-<series>-...XXXXXX"). Holding the series' lock, no other
+ * run of it can be writing them.
+ */
+static void remove_series_leftovers(const char *dir, const char *series)
+{
+	char *marker = xasprintf("-snapshot-%.8s-", series);
+	DIR *d = opendir(dir);
+	struct dirent *de;
+
+	while (d && (de = readdir(d)) != NULL) {
+		const char *dot = strrchr(de->d_name, '.');
+
+		if (str_has_prefix(de->d_name, ".logpack-") && strstr(de->d_name, marker) &&
+		    dot && strlen(dot) == 7) {
+			char *p = xasprintf("%s/%s", dir, de->d_name);
+
+			unlink(p);
+			free(p);
+		}
+	}
+	if (d)
+		closedir(d);
+	free(marker);
+}
+
+/*
  * A run writes pending.json (the state as it will be) before its bundle is renamed, and turns
  * it into state.json after. Finding one means a run was killed in between: adopt its bundle
  * if it was completed, else forget it. Either way no byte is lost or taken twice.
@@ -1469,9 +1496,8 @@ static int make_bundle_path(struct snap *s, struct error *err)
 	int root_fd;
 
 	if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
-		error_set(err, "-o %s: %s", dir,
-		          stat(dir, &st) < 0 ? strerror(errno)
-		                             : "a snapshot needs an output directory");
+		error_set(err, "-o %s: %s; a snapshot needs an output directory", dir,
+		          stat(dir, &st) < 0 ? strerror(errno) : "not a directory");
 		return -1;
 	}
 	root_fd = open(co->root ? co->root : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -1489,9 +1515,12 @@ static int make_bundle_path(struct snap *s, struct error *err)
 	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
 	host = host_name_for_file(hf.hostname);
 	absdir = realpath(dir, NULL);
-	s->bundle_path = xasprintf("%s/logpack-%s-snapshot-%06llu-%s%s", absdir ? absdir : dir,
-	                           host, (unsigned long long)s->next.sequence, stamp,
+	/* The series in the name keeps series apart that share an output directory. */
+	s->bundle_path = xasprintf("%s/logpack-%s-snapshot-%.8s-%06llu-%s%s",
+	                           absdir ? absdir : dir, host, s->next.series,
+	                           (unsigned long long)s->next.sequence, stamp,
 	                           bag_compression_suffix(co->compression));
+	remove_series_leftovers(absdir ? absdir : dir, s->next.series);
 	free(absdir);
 	free(host);
 	host_facts_free(&hf);

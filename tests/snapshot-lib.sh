@@ -14,12 +14,13 @@ snap() {
 
 # newest_bundle DIR: the bundle with the highest sequence number in DIR.
 newest_bundle() {
-	ls "$1"/logpack-*-snapshot-*.tar.* | grep -v '\.sha256$' | sort -t- -k4 | tail -n 1
+	ls "$1"/logpack-*-snapshot-*.tar.* | grep -v '\.sha256$' | sed 's/.*-snapshot-[0-9a-f]*-\([0-9]*\)-.*/\1 &/' |
+		sort -n | tail -n 1 | cut -d" " -f2-
 }
 
 # bundle_seq DIR N: the bundle of sequence N.
 bundle_seq() {
-	ls "$1"/logpack-*-snapshot-$(printf %06d "$2")-*.tar.* | grep -v '\.sha256$'
+	ls "$1"/logpack-*-snapshot-*-$(printf %06d "$2")-*.tar.* | grep -v '\.sha256$'
 }
 
 # payload_list BAG: the payload files of an extracted bag, sorted.

@@ -161,7 +161,7 @@ t "extract rebuilds every file byte for byte, including what was later wiped" '
 '
 
 t "removing a snapshot from the series makes the chain INVALID" '
-	mkdir gap && cp "$OUT"/*.tar.zst gap/ && rm gap/*-snapshot-000003-*
+	mkdir gap && cp "$OUT"/*.tar.zst gap/ && rm gap/*-snapshot-*-000003-*
 	expect_code 4 "$CHAIN_TOOL" verify gap >"$TRASH/v"
 	grep -q "a snapshot is missing" "$TRASH/v"
 	expect_code 4 "$CHAIN_TOOL" extract "$TRASH/nothing" gap
@@ -177,7 +177,7 @@ rebag() {
 
 t "replacing a snapshot by a forged, self-consistent one makes the chain INVALID" '
 	mkdir forged && cp "$OUT"/*.tar.zst forged/
-	B=$(ls forged/*-snapshot-000002-*)
+	B=$(ls forged/*-snapshot-*-000002-*)
 	BAG=$(bag_of "$B" "$TRASH/f2")
 	sed -i "s/appended one/appended 0ne/" "$BAG/data/var/log/syslog"
 	rebag "$BAG"
@@ -190,7 +190,7 @@ t "replacing a snapshot by a forged, self-consistent one makes the chain INVALID
 t "reordering snapshots (swapping their sequence numbers) makes the chain INVALID" '
 	mkdir swapped && cp "$OUT"/*.tar.zst swapped/
 	for n in 2 3; do
-		B=$(ls swapped/*-snapshot-00000$n-*)
+		B=$(ls swapped/*-snapshot-*-00000$n-*)
 		BAG=$(bag_of "$B" "$TRASH/sw$n")
 		sed -i "s/^LogPack-Snapshot-Sequence: $n$/LogPack-Snapshot-Sequence: $((5 - n))/" "$BAG/bag-info.txt"
 		rebag "$BAG"
@@ -202,7 +202,7 @@ t "reordering snapshots (swapping their sequence numbers) makes the chain INVALI
 
 t "an altered bundle in the series is INVALID" '
 	mkdir altered && cp "$OUT"/*.tar.zst altered/
-	B=$(ls altered/*-snapshot-000004-*)
+	B=$(ls altered/*-snapshot-*-000004-*)
 	BAG=$(bag_of "$B" "$TRASH/a4")
 	echo tampered >>"$BAG/data/var/log/auth.log"
 	rm "$B" && tar -C "$TRASH/a4" --zstd -cf "$B" "$(basename "$BAG")"
