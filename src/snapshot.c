@@ -629,8 +629,8 @@ static void remove_series_leftovers(const char *dir, const char *series)
 	while (d && (de = readdir(d)) != NULL) {
 		const char *dot = strrchr(de->d_name, '.');
 
-		if (str_has_prefix(de->d_name, ".logpack-") && strstr(de->d_name, marker) &&
-		    dot && strlen(dot) == 7) {
+		if (str_has_prefix(de->d_name, ".logpack-") && strstr(de->d_name, marker) && dot &&
+		    strlen(dot) == 7) {
 			char *p = xasprintf("%s/%s", dir, de->d_name);
 
 			unlink(p);
@@ -1516,10 +1516,9 @@ static int make_bundle_path(struct snap *s, struct error *err)
 	host = host_name_for_file(hf.hostname);
 	absdir = realpath(dir, NULL);
 	/* The series in the name keeps series apart that share an output directory. */
-	s->bundle_path = xasprintf("%s/logpack-%s-snapshot-%.8s-%06llu-%s%s",
-	                           absdir ? absdir : dir, host, s->next.series,
-	                           (unsigned long long)s->next.sequence, stamp,
-	                           bag_compression_suffix(co->compression));
+	s->bundle_path = xasprintf("%s/logpack-%s-snapshot-%.8s-%06llu-%s%s", absdir ? absdir : dir,
+	                           host, s->next.series, (unsigned long long)s->next.sequence,
+	                           stamp, bag_compression_suffix(co->compression));
 	remove_series_leftovers(absdir ? absdir : dir, s->next.series);
 	free(absdir);
 	free(host);
