@@ -526,7 +526,7 @@ static int do_status(struct schedule_cli *cli)
 		free(text);
 	}
 	if (cli->json) {
-		json_t *o = json_pack("{s:s,s:o}", "name", cli->name, "installed", report);
+		json_t *o = json_pack("{s:s,s:O}", "name", cli->name, "installed", report);
 
 		json_dumpf(o, stdout, JSON_INDENT(2) | JSON_ENSURE_ASCII);
 		fputc('\n', stdout);

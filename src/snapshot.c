@@ -979,7 +979,8 @@ static void candidate_head(struct snap *s, int root_fd, const struct walk_entry 
 	} else {
 		ssize_t n;
 
-		it->head = xmalloc(SNAPSHOT_HEAD_BYTES);
+		if (it->head == NULL)
+			it->head = xmalloc(SNAPSHOT_HEAD_BYTES);
 		n = pread(fd, it->head, SNAPSHOT_HEAD_BYTES, 0);
 		if (n < 0)
 			it->head_failed = 1;
