@@ -431,6 +431,7 @@ static void marker_detail(int root_fd, const char *path, int nocase, struct strb
 	if (str_has_suffix(path, "SystemVersion.plist")) {
 		static const char *const keys[] = {"ProductName", "ProductVersion"};
 
+		strbuf_addch(sb, ':');
 		for (size_t i = 0; i < 2; i++) {
 			char *key = xasprintf("<key>%s</key>", keys[i]);
 
@@ -449,7 +450,7 @@ static void marker_detail(int root_fd, const char *path, int nocase, struct strb
 		if (p) {
 			p += strlen("USERLAND_VERSION=");
 			p += strspn(p, "\"");
-			strbuf_addstr(sb, " USERLAND_VERSION=");
+			strbuf_addstr(sb, ": USERLAND_VERSION=");
 			add_printable(sb, p, strcspn(p, "\"\n"));
 		}
 	} else if (str_has_suffix(path, "release") || str_has_suffix(path, "buildInfo")) {
@@ -553,12 +554,10 @@ static void score_profile(int root_fd, const struct profile *p, const struct os_
 					 * used": an unknown distribution is still a Linux one. */
 					tier = DETECT_FALLBACK;
 					strbuf_reset(&why);
-					strbuf_addf(
-					        &why,
-					        "os-release present (ID=%s), and no more specific "
-					        "profile names it: 'id=linux' is the generic "
-					        "default",
-					        osr->id ? osr->id : "unset");
+					strbuf_addf(&why,
+					            "os-release present (ID=%s): 'id=linux' is the "
+					            "generic default for any Linux",
+					            osr->id ? osr->id : "unset");
 				}
 			}
 		}
