@@ -96,9 +96,6 @@ static int profiles_list(const struct profiles_options *o)
 /* Print a resolved profile as profile text: what is printed parses back to the same rules. */
 static void show_text(const struct profile *p)
 {
-	const char **cats = NULL;
-	size_t n_cats = 0;
-
 	printf("# profile %s, includes resolved\n", p->name);
 	for (size_t i = 0; i < p->n_files; i++)
 		printf("# %s %s sha256:%s\n", i ? "includes" : "file    ", p->files[i].path,
@@ -117,48 +114,35 @@ static void show_text(const struct profile *p)
 	}
 	/* Rules carry their own case flag, so the default no longer matters; say it anyway. */
 	printf("case %s\n", p->nocase ? "insensitive" : "sensitive");
+	/* Rules in their order, a section header at each change: the first rule that matches a
+	 * file decides its category, so regrouping them could change what a file counts as. */
 	for (size_t i = 0; i < p->n_rules; i++) {
-		size_t k;
+		const struct rule *r = &p->rules[i];
+		struct strbuf line = STRBUF_INIT;
+		char size[32];
 
-		for (k = 0; k < n_cats; k++)
-			if (strcmp(cats[k], p->rules[i].category) == 0)
-				break;
-		if (k == n_cats) {
-			cats = xreallocarray(cats, n_cats + 1, sizeof(*cats));
-			cats[n_cats++] = p->rules[i].category;
-		}
-	}
-	for (size_t k = 0; k < n_cats; k++) {
-		printf("\n[%s]\n", cats[k]);
-		for (size_t i = 0; i < p->n_rules; i++) {
-			const struct rule *r = &p->rules[i];
-			struct strbuf line = STRBUF_INIT;
-			char size[32];
-
-			if (strcmp(r->category, cats[k]) != 0)
-				continue;
-			if (strpbrk(r->pattern, " \t\"\\")) {
-				strbuf_addch(&line, '"');
-				for (const char *s = r->pattern; *s; s++) {
-					if (*s == '"' || *s == '\\')
-						strbuf_addch(&line, '\\');
-					strbuf_addch(&line, *s);
-				}
-				strbuf_addch(&line, '"');
-			} else {
-				strbuf_addstr(&line, r->pattern);
+		if (i == 0 || strcmp(r->category, p->rules[i - 1].category) != 0)
+			printf("\n[%s]\n", r->category);
+		if (strpbrk(r->pattern, " \t\"\\")) {
+			strbuf_addch(&line, '"');
+			for (const char *s = r->pattern; *s; s++) {
+				if (*s == '"' || *s == '\\')
+					strbuf_addch(&line, '\\');
+				strbuf_addch(&line, *s);
 			}
-			strbuf_addstr(&line, r->flags & RULE_EXPECTED ? " expected" : " optional");
-			strbuf_addstr(&line, r->flags & RULE_NOCASE ? " nocase" : " case");
-			if (r->max_size) {
-				format_rule_size(r->max_size, size, sizeof(size));
-				strbuf_addf(&line, " max-size=%s", size);
-			}
-			printf("%-60s # %s\n", line.buf, r->origin);
-			strbuf_release(&line);
+			strbuf_addch(&line, '"');
+		} else {
+			strbuf_addstr(&line, r->pattern);
 		}
+		strbuf_addstr(&line, r->flags & RULE_EXPECTED ? " expected" : " optional");
+		strbuf_addstr(&line, r->flags & RULE_NOCASE ? " nocase" : " case");
+		if (r->max_size) {
+			format_rule_size(r->max_size, size, sizeof(size));
+			strbuf_addf(&line, " max-size=%s", size);
+		}
+		printf("%-60s # %s\n", line.buf, r->origin);
+		strbuf_release(&line);
 	}
-	free(cats);
 }
 
 static json_t *show_json(const struct profile *p)

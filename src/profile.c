@@ -386,19 +386,34 @@ static int parse_directive(struct profile *p, const char *key, char *rest, int l
 	return -1;
 }
 
+static int is_directive(const char *key)
+{
+	static const char *const keys[] = {"name", "description", "match", "include", "case"};
+
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (strcmp(key, keys[i]) == 0)
+			return 1;
+	return 0;
+}
+
 /* profile_parse, also saying which line was bad (0 when the text as a whole is). */
 static int profile_parse_line(const char *text, size_t len, const char *name, struct profile **out,
                               int *bad_line, struct error *err)
 {
 	struct profile *p = xcalloc(1, sizeof(*p));
 	char *category = NULL;
-	const char *pos = text, *end = text + len;
+	const char *pos = text, *end = text + len, *nul;
 	int line = 0;
 
 	err->msg[0] = '\0';
 	*bad_line = 0;
-	if (memchr(text, '\0', len) != NULL) {
-		error_set(err, "profile contains a NUL byte");
+	if ((nul = memchr(text, '\0', len)) != NULL) {
+		/* Text is NUL-terminated line by line below: a NUL would hide the rest of a line.
+		 */
+		*bad_line = 1;
+		for (const char *q = text; q < nul; q++)
+			*bad_line += *q == '\n';
+		error_set(err, "line %d: NUL byte (a profile is text)", *bad_line);
 		goto fail;
 	}
 	while (pos < end) {
@@ -446,7 +461,13 @@ static int profile_parse_line(const char *text, size_t len, const char *name, st
 				s++;
 			if (*s)
 				*s++ = '\0';
-			if (category != NULL) {
+			if (category != NULL && !is_directive(key)) {
+				error_set(err,
+				          "line %d: pattern '%s' must start with '/' or '~/' "
+				          "(or be quoted)",
+				          line, key);
+				rc = -1;
+			} else if (category != NULL) {
 				error_set(err,
 				          "line %d: '%s' must come before the first [category]",
 				          line, key);
@@ -736,9 +757,11 @@ static void neutralise_line(struct strbuf *text, int line)
 }
 
 /* Warnings about a profile that parses: rules given twice, IDs that can never match. */
-static void check_sanity(const struct profile *p, struct profile_issue **issues, size_t *count)
+static void check_sanity(const struct profile *p, int fatal, struct profile_issue **issues,
+                         size_t *count)
 {
-	if (p->n_rules == 0 && p->n_includes == 0)
+	/* With errors, rules were dropped: "collects nothing" would be noise. */
+	if (p->n_rules == 0 && p->n_includes == 0 && fatal == 0)
 		issue_add(issues, count, 0, 0, "collects nothing: no rules and no includes");
 	for (size_t i = 0; i < p->n_matches; i++) {
 		const char *v = p->matches[i].value;
@@ -835,7 +858,7 @@ int profile_check(const char *name_or_path, struct profile_issue **issues_out, s
 		neutralise_line(&work, line);
 	}
 	if (p != NULL) {
-		check_sanity(p, &issues, &count);
+		check_sanity(p, fatal, &issues, &count);
 		fatal += check_includes(p, path, name, &issues, &count);
 	}
 	/* With everything loading, look for rules that an include already has. */
