@@ -607,10 +607,13 @@ static int profile_load_into(struct profile *top, const char *path, const char *
 		p->include_lines = NULL;
 		p->n_includes = 0;
 	}
-	top->rules = xreallocarray(top->rules, top->n_rules + p->n_rules, sizeof(*top->rules));
-	memcpy(top->rules + top->n_rules, p->rules, p->n_rules * sizeof(*p->rules));
-	top->n_rules += p->n_rules;
-	p->n_rules = 0;
+	if (p->n_rules > 0) {
+		top->rules =
+		        xreallocarray(top->rules, top->n_rules + p->n_rules, sizeof(*top->rules));
+		memcpy(top->rules + top->n_rules, p->rules, p->n_rules * sizeof(*p->rules));
+		top->n_rules += p->n_rules;
+		p->n_rules = 0;
+	}
 	rc = 0;
 out:
 	free(text);
