@@ -24,6 +24,12 @@ t "profiles list names every stock profile with what it covers" '
 	python3 -c "import json,sys; d=json.load(open(sys.argv[1])); assert len(d) == 14 and all(p[\"description\"] for p in d), d" out.json
 '
 
+t "docs/profile-format.md lists every stock profile, and no other" '
+	grep -o "^| \`[a-z]*\`" "$TOP_SRCDIR/docs/profile-format.md" | tr -d "|\` " | sort >documented
+	printf "%s\n" $STOCK | sort >stock
+	diff stock documented
+'
+
 t "every stock profile passes profiles check without a warning" '
 	for p in $STOCK; do
 		lp profiles check "$TOP_SRCDIR/profiles/$p" >out
