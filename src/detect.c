@@ -53,10 +53,34 @@ static int more_components(const char *todo)
 	return *todo != '\0';
 }
 
+/*
+ * openat without following a final link and, where the kernel lets us (as owner or root),
+ * without changing the access time: looking must leave no trace on the evidence.
+ */
+static int openat_quiet(int dir_fd, const char *name, int flags)
+{
+	int fd;
+
+	flags |= O_NOFOLLOW | O_CLOEXEC;
+#ifdef O_NOATIME
+	fd = openat(dir_fd, name, flags | O_NOATIME);
+	if (fd >= 0 || errno != EPERM)
+		return fd;
+#endif
+	fd = openat(dir_fd, name, flags);
+	return fd;
+}
+
+/* Open a regular file read-only; non-blocking, so that a FIFO swapped in cannot hang us. */
+static int open_source_file(int dir_fd, const char *name)
+{
+	return openat_quiet(dir_fd, name, O_RDONLY | O_NONBLOCK | O_NOCTTY);
+}
+
 /* Find, in the directory dir_fd, an entry whose name equals name without regard to case. */
 static int find_nocase(int dir_fd, char *name, size_t size)
 {
-	int fd = openat(dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int fd = openat_quiet(dir_fd, ".", O_RDONLY | O_DIRECTORY);
 	struct dirent *de;
 	DIR *d;
 	int found = 0;
@@ -77,21 +101,6 @@ static int find_nocase(int dir_fd, char *name, size_t size)
 	}
 	closedir(d);
 	return found;
-}
-
-/* Open a regular file read-only without changing its access time where we may. */
-static int open_source_file(int dir_fd, const char *name)
-{
-	int flags = O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC;
-	int fd;
-
-#ifdef O_NOATIME
-	fd = openat(dir_fd, name, flags | O_NOATIME);
-	if (fd >= 0 || errno != EPERM)
-		return fd;
-#endif
-	fd = openat(dir_fd, name, flags);
-	return fd;
 }
 
 /*
@@ -178,7 +187,7 @@ static int resolve_in_root(int root_fd, const char *path, int nocase, enum resol
 				errno = ENAMETOOLONG;
 				goto fail;
 			}
-			fd = openat(cur, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			fd = openat_quiet(cur, comp, O_RDONLY | O_DIRECTORY);
 			if (fd < 0)
 				goto fail;
 			fds[depth] = fd;
@@ -229,8 +238,8 @@ static int resolve_in_root(int root_fd, const char *path, int nocase, enum resol
 		goto fail;
 	}
 	if (mode == RESOLVE_DIR) {
-		result = openat(depth ? fds[depth - 1] : root_fd, ".",
-		                O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		result =
+		        openat_quiet(depth ? fds[depth - 1] : root_fd, ".", O_RDONLY | O_DIRECTORY);
 		if (result < 0)
 			goto fail;
 	} else {

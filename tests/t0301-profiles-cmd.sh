@@ -311,6 +311,32 @@ t "detect: an os-release without ID is Linux, as os-release(5) says" '
 	contains out "os-release ID=linux (unset: os-release(5) default) matches"
 '
 
+t "detect leaves the root as it was, access times included" '
+	mkdir -p r14/etc r14/usr/lib r14/WINDOWS/system32/config r14/System/Library/CoreServices
+	printf "ID=debian\n" >r14/usr/lib/os-release
+	ln -s ../usr/lib/os-release r14/etc/os-release
+	: >r14/WINDOWS/system32/config/system
+	echo "<key>ProductVersion</key><string>14.4</string>" >r14/System/Library/CoreServices/SystemVersion.plist
+	# The list is made first: listing a directory is what moves its access time.
+	find r14 >paths
+	find r14 -execdir touch -h -a -d "2001-01-01 00:00:00" {} +
+	stat_all() { python3 -c "
+import os, sys
+for p in open(sys.argv[1]).read().split():
+    st = os.lstat(p)
+    # Reading a link sets its access time, and no flag avoids that: links show no atime.
+    atime = "-" if os.path.islink(p) else st.st_atime_ns
+    print(p, st.st_size, oct(st.st_mode), st.st_mtime_ns, atime)
+" paths; }
+	stat_all >before
+	grep -q " 978307200000000000$" before
+	lp profiles detect --root r14 >out
+	contains out "profile: debian"
+	contains out "WINDOWS/system32/config/system: present"
+	stat_all >after
+	diff before after
+'
+
 t "detect: --root that is not a directory fails with exit 3" '
 	: >plainfile
 	expect_code 3 lp profiles detect --root plainfile 2>err && contains err "plainfile"
