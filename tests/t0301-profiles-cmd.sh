@@ -325,7 +325,7 @@ import os, sys
 for p in open(sys.argv[1]).read().split():
     st = os.lstat(p)
     # Reading a link sets its access time, and no flag avoids that: links show no atime.
-    atime = "-" if os.path.islink(p) else st.st_atime_ns
+    atime = 0 if os.path.islink(p) else st.st_atime_ns
     print(p, st.st_size, oct(st.st_mode), st.st_mtime_ns, atime)
 " paths; }
 	stat_all >before
