@@ -49,8 +49,10 @@ struct collect_decision {
 
 struct collect_hooks {
 	void *ctx;
-	/* After the walk, before any source is read. */
-	int (*plan)(void *ctx, int root_fd, const struct walk_result *walk, struct error *err);
+	/* After the walk, before any source is read: how many bytes will be stored (for the
+	 * space check). */
+	int (*plan)(void *ctx, int root_fd, const struct walk_result *walk, uint64_t *store_bytes,
+	            struct error *err);
 	/* A source is open (fd) and fstat'ed (st): fill d (zeroed: take it whole). */
 	int (*decide)(void *ctx, const struct walk_entry *e, int fd, const struct stat *st,
 	              struct collect_decision *d, struct error *err);

@@ -115,6 +115,11 @@ static struct strbuf *tag_buffer(struct bag_read *br, const char *rel)
 	return NULL;
 }
 
+static int target_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct target *)a)->bag_path, ((const struct target *)b)->bag_path);
+}
+
 /*
  * One streaming pass over a bundle: hash every member, keep the tag files the chain needs.
  * With targets (sorted by bag_path), also write payload bytes where they belong. Problems with
@@ -165,9 +170,7 @@ static int read_bundle(const char *path, struct bag_read *br, struct target *tar
 		if (targets) {
 			struct target key = {.bag_path = slash + 1};
 
-			for (size_t i = 0; i < n_targets && !t; i++)
-				if (strcmp(targets[i].bag_path, key.bag_path) == 0)
-					t = &targets[i];
+			t = bsearch(&key, targets, n_targets, sizeof(key), target_cmp);
 		}
 		if (sha256_init(&h, err) < 0)
 			goto out;
@@ -754,7 +757,11 @@ int chain_extract(const char *const *bundles, size_t n, const char *dir, struct 
 
 		memset(&again, 0, sizeof(again));
 		if (plan_bundle(&x, &reads[i], b->sequence, &targets, &n_targets, rep, b->path,
-		                err) < 0 ||
+		                err) == 0)
+			qsort(targets, n_targets, sizeof(*targets), target_cmp);
+		else
+			n_targets = (size_t)-1;
+		if (n_targets == (size_t)-1 ||
 		    read_bundle(b->path, &again, targets, n_targets, rep, err) < 0) {
 			free(targets);
 			bag_read_free(&again);

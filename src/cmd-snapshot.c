@@ -109,6 +109,7 @@ static void print_json(const struct snapshot_summary *sum, int code)
 	json_object_set_new(o, "files_unchanged", json_integer((json_int_t)sum->files_unchanged));
 	json_object_set_new(o, "files_rotated", json_integer((json_int_t)sum->files_rotated));
 	json_object_set_new(o, "bytes_new", json_integer((json_int_t)sum->bytes_new));
+	json_object_set_new(o, "estimate_bytes", json_integer((json_int_t)cs->estimate_bytes));
 	json_object_set_new(o, "files_unreadable", json_integer((json_int_t)cs->files_unreadable));
 	json_object_set_new(o, "partial", json_boolean(code == 1));
 	for (size_t i = 0; i < sum->n_anomalies; i++)

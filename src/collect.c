@@ -45,6 +45,8 @@ struct collection {
 	char *output_dir;
 	char *output_path;
 	int partial;
+	uint64_t planned_bytes; /* what the plan hook will store, when there is one */
+	int has_planned;
 };
 
 static void iso_time(const struct timespec *ts, char *buf, size_t len)
@@ -601,6 +603,8 @@ static uint64_t estimate_output(const struct collection *c)
 	uint64_t total = 1024 * 1024;
 	int compressed = strcmp(c->opt->compression, "none") != 0;
 
+	if (c->has_planned)
+		return total + c->planned_bytes + 1536 * (uint64_t)c->walk.count;
 	for (size_t i = 0; i < c->walk.count; i++) {
 		const struct walk_entry *e = &c->walk.entries[i];
 		uint64_t size = (uint64_t)e->st.st_size, limit;
@@ -990,10 +994,13 @@ int collect_run(const struct collect_options *opt, struct collect_summary *sum, 
 		rc = 0;
 		goto out;
 	}
+	if (opt->hooks && opt->hooks->plan) {
+		if (opt->hooks->plan(opt->hooks->ctx, c.root_fd, &c.walk, &c.planned_bytes, err) <
+		    0)
+			goto out;
+		c.has_planned = 1;
+	}
 	if (check_space(&c, err) < 0)
-		goto out;
-	if (opt->hooks && opt->hooks->plan &&
-	    opt->hooks->plan(opt->hooks->ctx, c.root_fd, &c.walk, err) < 0)
 		goto out;
 	if (write_bundle(&c, err) < 0)
 		goto out;

@@ -54,7 +54,7 @@ struct state {
 	char last_tagmanifest[SHA256_HEX_LEN + 1];
 	char *root;
 	struct tracked *files;
-	size_t n_files;
+	size_t n_files, cap_files;
 	struct bundle_entry *bundles;
 	size_t n_bundles;
 };
@@ -202,7 +202,10 @@ static void state_free(struct state *st)
 
 static struct tracked *state_add(struct state *st)
 {
-	st->files = xreallocarray(st->files, st->n_files + 1, sizeof(*st->files));
+	if (st->n_files == st->cap_files) {
+		st->cap_files = st->cap_files ? 2 * st->cap_files : 64;
+		st->files = xreallocarray(st->files, st->cap_files, sizeof(*st->files));
+	}
 	memset(&st->files[st->n_files], 0, sizeof(st->files[0]));
 	return &st->files[st->n_files++];
 }
@@ -1068,15 +1071,67 @@ out:
 	return rc;
 }
 
+/* The old state's files ordered by inode, to find a file by (dev, ino) quickly. */
+static const struct state *inode_order_state;
+
+static int inode_cmp(const void *a, const void *b)
+{
+	const struct tracked *x = &inode_order_state->files[*(const size_t *)a];
+	const struct tracked *y = &inode_order_state->files[*(const size_t *)b];
+
+	if (x->dev != y->dev)
+		return x->dev < y->dev ? -1 : 1;
+	if (x->ino != y->ino)
+		return x->ino < y->ino ? -1 : 1;
+	return *(const size_t *)a < *(const size_t *)b ? -1 : 1;
+}
+
+static size_t *inode_index(const struct state *old)
+{
+	size_t *order = xcalloc(old->n_files + 1, sizeof(*order));
+
+	for (size_t k = 0; k < old->n_files; k++)
+		order[k] = k;
+	inode_order_state = old;
+	qsort(order, old->n_files, sizeof(*order), inode_cmp);
+	inode_order_state = NULL;
+	return order;
+}
+
+/* The first entry of the old state with st's inode that is still open; old->n_files if none. */
+static size_t inode_find(const struct state *old, const size_t *order, const int *taken,
+                         const struct stat *st)
+{
+	size_t lo = 0, hi = old->n_files;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const struct tracked *t = &old->files[order[mid]];
+
+		if (t->dev < (uint64_t)st->st_dev ||
+		    (t->dev == (uint64_t)st->st_dev && t->ino < (uint64_t)st->st_ino))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < old->n_files && same_inode(&old->files[order[lo]], st); lo++)
+		if (!taken[order[lo]])
+			return order[lo];
+	return old->n_files;
+}
+
 enum old_status { OLD_OPEN, OLD_OK, OLD_TRUNCATED, OLD_REWRITTEN, OLD_VANISHED, OLD_EXPLAINED };
 
 /* After the walk: decide, for every file, what the snapshot takes and what is an anomaly. */
-static int snap_plan(void *ctx, int root_fd, const struct walk_result *walk, struct error *err)
+static int snap_plan(void *ctx, int root_fd, const struct walk_result *walk, uint64_t *store_bytes,
+                     struct error *err)
 {
 	struct snap *s = ctx;
 	const struct state *old = &s->old;
 	enum old_status *status = xcalloc(old->n_files + 1, sizeof(*status));
 	size_t *where = xcalloc(old->n_files + 1, sizeof(*where));
+	size_t *order = inode_index(old);
+	int *taken = xcalloc(old->n_files + 1, sizeof(*taken));
 	int rc = -1;
 
 	s->walk = walk;
@@ -1092,15 +1147,14 @@ static int snap_plan(void *ctx, int root_fd, const struct walk_result *walk, str
 			continue;
 		it->dev = e->st.st_dev;
 		it->ino = e->st.st_ino;
-		for (k = 0; k < old->n_files && !t; k++)
-			if (status[k] == OLD_OPEN && same_inode(&old->files[k], &e->st))
-				t = &old->files[k];
-		if (t == NULL) {
+		k = inode_find(old, order, taken, &e->st);
+		if (k == old->n_files) {
 			it->act = ACT_NEW;
 			it->kind = "new";
 			continue;
 		}
-		k--;
+		t = &old->files[k];
+		taken[k] = 1;
 		where[k] = i;
 		it->from = t;
 		it->id = xstrdup(t->id);
@@ -1216,13 +1270,24 @@ static int snap_plan(void *ctx, int root_fd, const struct walk_result *walk, str
 			break;
 		}
 	}
-	for (size_t i = 0; i < walk->count; i++)
-		if (s->items[i].act == ACT_NEW && s->items[i].id == NULL)
+	*store_bytes = 0;
+	for (size_t i = 0; i < walk->count; i++) {
+		const struct plan_item *it = &s->items[i];
+		uint64_t size = (uint64_t)walk->entries[i].st.st_size;
+
+		if (it->act == ACT_NEW && it->id == NULL)
 			s->items[i].id = new_id(s);
+		if (it->act == ACT_NEW)
+			*store_bytes += size;
+		else if (it->act == ACT_CONTINUE && size > it->offset)
+			*store_bytes += size - it->offset;
+	}
 	rc = 0;
 out:
 	free(status);
 	free(where);
+	free(order);
+	free(taken);
 	return rc;
 }
 

@@ -88,6 +88,20 @@ t "--keep-for removes bundles older than the duration, but never the newest" '
 	ls out | grep -q -- "-000003-"
 '
 
+t "the space check counts only what the snapshot will store" '
+	mkdir out
+	"$LOGPACK" snapshot --state st --root "$T" -o out --json >j1
+	echo "one more line" >>"$L/syslog"
+	"$LOGPACK" snapshot --state st --root "$T" -o out --json >j2
+	python3 - j1 j2 <<PY
+import json, sys
+first, second = (json.load(open(f)) for f in sys.argv[1:])
+assert first["estimate_bytes"] > first["bytes_new"] > 60000, first
+assert second["bytes_new"] == 14, second
+assert second["estimate_bytes"] < 1024 * 1024 + 14 + 1536 * 30, second
+PY
+'
+
 # A tree big enough that a run takes a while, so that kills land at every stage.
 make_debian_tree "$TRASH/big"
 BL=$TRASH/big/var/log
