@@ -150,6 +150,22 @@ t "cron: hours, days and calendar keywords; what cron cannot say is refused" '
 	test -z "$(ls cron)"
 '
 
+t "paths with blanks, quotes and %: systemd accepts the units, the cron command runs" '
+	mkdir units cron
+	"$LOGPACK" schedule install --unit-dir units --every 1h --state "st dir%x" \
+		-o "it'"'"'s out" --root "$T" >/dev/null 2>&1
+	systemd-analyze verify units/logpack-snapshot.service units/logpack-snapshot.timer >v 2>&1
+	test ! -s v
+	"$LOGPACK" schedule install --cron --cron-dir cron --every 1h --state "st dir%x" \
+		-o "it'"'"'s out" --root "$T" >/dev/null
+	cron_syntax cron/logpack-snapshot
+	# cron turns an unescaped % into a newline and hands the rest to /bin/sh.
+	cmd=$(grep "^0 \* " cron/logpack-snapshot | cut -d" " -f7- | sed "s/\\\\%/%/g")
+	sh -c "$cmd"
+	test -s "st dir%x/state.json"
+	ls "it'"'"'s out"/*.tar.zst >/dev/null
+'
+
 t "usage: one of --every/--on-calendar, --state and -o required, unknown options refused" '
 	expect_code 2 "$LOGPACK" schedule install --cron-dir . --state st -o out 2>e
 	expect_code 2 "$LOGPACK" schedule install --cron-dir . --every 1h --every-day -o out 2>e
