@@ -17,6 +17,8 @@ char **command_line_argv;
 /* Sorted by name; "help" is handled here. */
 static const struct command *const commands[] = {
         &command_collect,
+        &command_keygen,
+        &command_verify,
         NULL,
 };
 
