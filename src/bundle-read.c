@@ -838,8 +838,10 @@ static void read_archive(struct reader *r, struct archive *a)
 			if (n < 0) {
 				char *shown = printable(r->cur->name);
 
-				problem(r, "the archive is truncated or corrupt (in '%s'): %s",
-				        shown, archive_error_string(a));
+				problem(r, "the archive is truncated or corrupt (reading '%s'): %s",
+				        shown,
+				        archive_error_string(a) ? archive_error_string(a)
+				                                : "unexpected end of data");
 				free(shown);
 				r->archive_broken = 1;
 				break;
@@ -905,17 +907,122 @@ static struct archive *archive_reader_new(void)
 	return a;
 }
 
-int bundle_read_fd(int fd, const char *label, const struct bundle_read_options *opt,
-                   struct bundle_report *rep, struct error *err)
+/* The raw (compressed) bytes of a bundle file, hashed as libarchive reads them. */
+struct raw_source {
+	int fd;
+	int hashing;
+	int read_error;
+	struct sha256 hash;
+	char buf[CHUNK];
+};
+
+static la_ssize_t raw_read(struct archive *a, void *ctx, const void **out)
+{
+	struct raw_source *src = ctx;
+	ssize_t n;
+
+	do
+		n = read(src->fd, src->buf, sizeof(src->buf));
+	while (n < 0 && errno == EINTR);
+	if (n < 0) {
+		if (a)
+			archive_set_error(a, errno, "read error: %s", strerror(errno));
+		src->read_error = 1;
+		return -1;
+	}
+	if (src->hashing && n > 0)
+		sha256_update(&src->hash, src->buf, (size_t)n);
+	*out = src->buf;
+	return n;
+}
+
+/*
+ * The expected SHA-256 of the whole bundle from "<bundle>.sha256" beside it, when there is
+ * one: it catches what the tar format cannot, such as a cut in the trailing padding.
+ * Returns 1 when found (hex filled), 0 when absent, -1 when present but malformed.
+ */
+static int read_sidecar(const char *path, char hex[SHA256_HEX_LEN + 1])
+{
+	char *side = xasprintf("%s.sha256", path), *text = NULL;
+	size_t len;
+	int ret = 0;
+
+	if (access(side, F_OK) != 0)
+		goto out;
+	ret = -1;
+	if (read_small_file(side, 64 * 1024, &text, &len) < 0 || len < SHA256_HEX_LEN + 1)
+		goto out;
+	memcpy(hex, text, SHA256_HEX_LEN);
+	hex[SHA256_HEX_LEN] = '\0';
+	if (!sha256_hex_valid(hex) || (text[SHA256_HEX_LEN] != ' ' && text[SHA256_HEX_LEN] != '\t'))
+		goto out;
+	for (int i = 0; i < SHA256_HEX_LEN; i++)
+		if (hex[i] >= 'A' && hex[i] <= 'F')
+			hex[i] = (char)(hex[i] - 'A' + 'a');
+	ret = 1;
+out:
+	free(text);
+	free(side);
+	return ret;
+}
+
+/* Add a problem found outside the reader's pass; the bundle becomes INVALID. */
+static void report_add_problem(struct bundle_report *rep, char *text)
+{
+	rep->n_problems_total++;
+	rep->outcome = BUNDLE_INVALID;
+	if (rep->n_problems >= BUNDLE_MAX_PROBLEMS) {
+		free(text);
+		return;
+	}
+	rep->problems = xreallocarray(rep->problems, rep->n_problems + 1, sizeof(char *));
+	rep->problems[rep->n_problems++] = text;
+}
+
+/* Read a bundle from fd; when sidecar is set, also check the whole file against it. */
+static int read_fd_checked(int fd, const char *label, const char *sidecar,
+                           const struct bundle_read_options *opt, struct bundle_report *rep,
+                           struct error *err)
 {
 	struct archive *a = archive_reader_new();
+	struct raw_source *src = xcalloc(1, sizeof(*src));
 	int rc, ret;
 
 	report_init(rep);
-	rc = archive_read_open_fd(a, fd, CHUNK);
+	src->fd = fd;
+	if (sidecar && sha256_init(&src->hash, err) == 0)
+		src->hashing = 1;
+	rc = archive_read_open(a, src, NULL, raw_read, NULL);
 	ret = read_with(a, label, opt, rep, rc, err);
+	if (src->hashing) {
+		char got[SHA256_HEX_LEN + 1];
+		const void *rest;
+
+		/* libarchive stops at the end-of-archive marker; hash what follows it too. */
+		while (!src->read_error && raw_read(NULL, src, &rest) > 0)
+			;
+		sha256_final_hex(&src->hash, got);
+		if (!src->read_error && strcmp(got, sidecar) != 0 &&
+		    rep->outcome != BUNDLE_INVALID) {
+			char *shown = printable(path_basename(label));
+
+			report_add_problem(rep,
+			                   xasprintf("the bundle does not match %s.sha256 beside "
+			                             "it (truncated or altered after it was "
+			                             "written)",
+			                             shown));
+			free(shown);
+		}
+	}
 	archive_read_free(a);
+	free(src);
 	return ret;
+}
+
+int bundle_read_fd(int fd, const char *label, const struct bundle_read_options *opt,
+                   struct bundle_report *rep, struct error *err)
+{
+	return read_fd_checked(fd, label, NULL, opt, rep, err);
 }
 
 int bundle_read_memory(const void *buf, size_t len, const struct bundle_read_options *opt,
@@ -1052,8 +1159,9 @@ static void dir_walk(struct reader *r, int fd, const char *prefix, int depth)
 int bundle_read_path(const char *path, const struct bundle_read_options *opt,
                      struct bundle_report *rep, struct error *err)
 {
+	char sidecar[SHA256_HEX_LEN + 1];
 	struct stat st;
-	int fd, ret;
+	int fd, ret, sc;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0 || fstat(fd, &st) < 0) {
@@ -1085,7 +1193,10 @@ int bundle_read_path(const char *path, const struct bundle_read_options *opt,
 	}
 	/* Regular files never block; reads should. */
 	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
-	ret = bundle_read_fd(fd, path, opt, rep, err);
+	sc = read_sidecar(path, sidecar);
+	ret = read_fd_checked(fd, path, sc == 1 ? sidecar : NULL, opt, rep, err);
+	if (ret == 0 && sc < 0 && rep->outcome != BUNDLE_INVALID)
+		report_add_problem(rep, xstrdup("the .sha256 file beside the bundle is malformed"));
 	close(fd);
 	return ret;
 }
