@@ -9,7 +9,12 @@
 
 #include <stddef.h>
 
-/* Open relpath under root_fd with flags (O_NOFOLLOW and O_CLOEXEC are added). -1 with errno. */
+/*
+ * openat with O_NOFOLLOW, O_CLOEXEC and O_NOATIME (dropped where the kernel refuses it to a
+ * non-owner), so that reading a file or listing a directory leaves its access time alone.
+ */
+int rootfs_openat(int dir_fd, const char *name, int flags);
+/* Open relpath under root_fd with flags (as rootfs_openat, at each step). -1 with errno. */
 int rootfs_open(int root_fd, const char *relpath, int flags);
 /* Open the directory that holds relpath; *base points at relpath's last component. */
 int rootfs_open_parent(int root_fd, const char *relpath, const char **base);

@@ -261,17 +261,20 @@ static json_t *record_new(struct collection *c, const struct walk_entry *e, cons
                           const struct timespec *btime, char **bagname_out)
 {
 	char mode[8], t[48];
-	int escaped;
-	char *bagname = bagname_encode(e->path, strlen(e->path), &escaped);
-	char *host_path = xasprintf("/%s", bagname);
+	int escaped, escaped_path, shortened;
+	char *bagname = bagname_for_path(e->path, strlen(e->path), &escaped, &shortened);
+	char *path_text = bagname_encode(e->path, strlen(e->path), &escaped_path);
+	char *host_path = xasprintf("/%s", path_text);
 	const char *owner = userdb_user(c->users, st->st_uid);
 	const char *group = userdb_group(c->users, st->st_gid);
 	json_t *rec = json_object();
 
 	snprintf(mode, sizeof(mode), "%04o", (unsigned)(st->st_mode & 07777));
 	json_object_set_new(rec, "path", json_string(host_path));
-	if (escaped)
+	if (escaped_path)
 		json_object_set_new(rec, "path_escaped", json_true());
+	if (shortened)
+		json_object_set_new(rec, "path_shortened", json_true());
 	json_object_set_new(rec, "category", json_string(e->rule->category));
 	json_object_set_new(rec, "rule", json_string(e->rule->pattern));
 	json_object_set_new(rec, "rule_origin", json_string(e->rule->origin));
@@ -295,6 +298,7 @@ static json_t *record_new(struct collection *c, const struct walk_entry *e, cons
 		json_object_set_new(rec, "btime", json_string(t));
 	}
 	free(host_path);
+	free(path_text);
 	*bagname_out = bagname;
 	return rec;
 }
@@ -312,15 +316,17 @@ static int record_write(struct collection *c, json_t *rec, struct error *err)
 	return 0;
 }
 
-static void body_line(struct collection *c, const char *bagname, const struct stat *st,
+/* A body file line for the record's path (as files.jsonl writes it: escaped, with a '/'). */
+static void body_line(struct collection *c, const json_t *rec, const struct stat *st,
                       const struct timespec *btime, const char *link_target)
 {
+	const char *path = json_string_value(json_object_get(rec, "path"));
 	char mode[13];
 
 	body_mode(st->st_mode, mode);
-	fputs("0|/", c->bodyfile);
+	fputs("0|", c->bodyfile);
 	/* '|' separates the columns: escape it the way bag names escape other bytes. */
-	for (const char *p = bagname; *p; p++)
+	for (const char *p = path; *p; p++)
 		*p == '|' ? fputs("\\x7c", c->bodyfile) : fputc(*p, c->bodyfile);
 	if (link_target) {
 		fputs(" -> ", c->bodyfile);
@@ -349,7 +355,7 @@ static int skip_record(struct collection *c, const struct walk_entry *e, const c
 		char *target = bagname_encode(e->link_target, strlen(e->link_target), &esc);
 
 		json_object_set_new(rec, "link_target", json_string(target));
-		body_line(c, bagname, &e->st, NULL, target);
+		body_line(c, rec, &e->st, NULL, target);
 		free(target);
 	}
 	rc = record_write(c, rec, err);
@@ -392,10 +398,7 @@ static int store_file(struct collection *c, const struct walk_entry *e, uint64_t
 	json_t *rec = NULL;
 	int rc = -1;
 
-	/* O_NOATIME keeps the access time as it was; only the owner or root may ask for it. */
-	fd = rootfs_open(c->root_fd, e->path, base_flags | O_NOATIME);
-	if (fd < 0 && errno == EPERM)
-		fd = rootfs_open(c->root_fd, e->path, base_flags);
+	fd = rootfs_open(c->root_fd, e->path, base_flags);
 	if (fd < 0) {
 		int saved = errno;
 
@@ -519,7 +522,7 @@ static int store_file(struct collection *c, const struct walk_entry *e, uint64_t
 	}
 	if (record_write(c, rec, err) < 0)
 		goto out;
-	body_line(c, bagname, &st, &btime, NULL);
+	body_line(c, rec, &st, &btime, NULL);
 	rc = 0;
 out:
 	close(fd);
@@ -829,7 +832,9 @@ static int open_root(struct collection *c, struct error *err)
 	const char *root = c->opt->root ? c->opt->root : "/";
 	struct stat st;
 
-	c->root_fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	c->root_fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOATIME);
+	if (c->root_fd < 0 && errno == EPERM)
+		c->root_fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (c->root_fd < 0) {
 		error_set(err, "--root %s: %s", root, strerror(errno));
 		return -1;

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hash.h"
 #include "manifest.h"
 
 /* Length of the valid UTF-8 sequence at p (at most n bytes), or 0 if it is not valid. */
@@ -184,4 +185,25 @@ int manifest_parse_line(const char *line, size_t len, size_t hex_len, char *hex_
 	}
 	free(path);
 	return 0;
+}
+
+char *bagname_for_path(const char *raw, size_t len, int *escaped, int *shortened)
+{
+	char *name = bagname_encode(raw, len, escaped);
+	size_t component = 0, total = 0;
+	char hex[SHA256_HEX_LEN + 1];
+
+	*shortened = 0;
+	for (const char *p = name; *p; p++, total++) {
+		component = *p == '/' ? 0 : component + 1;
+		if (component > 255)
+			break;
+	}
+	if (component <= 255 && total <= BAGNAME_MAX)
+		return name;
+	free(name);
+	if (sha256_hex(raw, len, hex, NULL) < 0)
+		abort(); /* SHA-256 is there, or nothing in logpack works */
+	*shortened = 1;
+	return xasprintf("\\long/%s", hex);
 }

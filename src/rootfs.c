@@ -10,6 +10,16 @@
 #include "rootfs.h"
 #include "util.h"
 
+int rootfs_openat(int dir_fd, const char *name, int flags)
+{
+	int fd = openat(dir_fd, name, flags | O_NOFOLLOW | O_CLOEXEC | O_NOATIME);
+
+	/* Only the owner (or CAP_FOWNER) may ask for O_NOATIME. */
+	if (fd < 0 && errno == EPERM)
+		fd = openat(dir_fd, name, flags | O_NOFOLLOW | O_CLOEXEC);
+	return fd;
+}
+
 int rootfs_open_parent(int root_fd, const char *relpath, const char **base)
 {
 	const char *p = relpath, *slash;
@@ -36,7 +46,7 @@ int rootfs_open_parent(int root_fd, const char *relpath, const char **base)
 		}
 		memcpy(name, p, len);
 		name[len] = '\0';
-		next = openat(dir_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		next = rootfs_openat(dir_fd, name, O_RDONLY | O_DIRECTORY);
 		if (next < 0) {
 			int saved = errno;
 
@@ -64,7 +74,7 @@ int rootfs_open(int root_fd, const char *relpath, int flags)
 
 	if (dir_fd < 0)
 		return -1;
-	fd = openat(dir_fd, base, flags | O_NOFOLLOW | O_CLOEXEC);
+	fd = rootfs_openat(dir_fd, base, flags);
 	saved = errno;
 	close(dir_fd);
 	errno = saved;

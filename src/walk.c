@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "rootfs.h"
 #include "walk.h"
 
 #define WALK_MAX_DEPTH 512
@@ -172,7 +173,7 @@ static void descend(struct walker *w, int dir_fd, const char *name, const struct
 		walk_error(w, name, ELOOP);
 		return;
 	}
-	sub = openat(dir_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	sub = rootfs_openat(dir_fd, name, O_RDONLY | O_DIRECTORY);
 	if (sub < 0) {
 		if (errno != ENOENT)
 			walk_error(w, name, errno);
@@ -299,8 +300,7 @@ static char **collect_homes(const struct walk_options *opt, size_t *n_out)
 
 			if (strcasecmp(names[i], "Users") != 0)
 				continue;
-			fd = openat(opt->root_fd, names[i],
-			            O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			fd = rootfs_openat(opt->root_fd, names[i], O_RDONLY | O_DIRECTORY);
 			if (fd < 0)
 				continue;
 			if ((users = list_dir(fd, &n_users)) != NULL) {
