@@ -95,4 +95,7 @@ const char *bundle_report_info(const struct bundle_report *rep, const char *key)
  */
 const char *bundle_name_unsafe(const char *name);
 
+/* A name from a bundle, safe to print: control bytes as \xHH, cut at 300 bytes. Caller frees. */
+char *bundle_printable_name(const char *name);
+
 #endif

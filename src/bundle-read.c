@@ -88,8 +88,7 @@ void bundle_limits_default(struct bundle_limits *lim)
 	lim->max_ratio = 1000;
 }
 
-/* A name from a bundle, made safe to print: control and non-ASCII bytes as \xHH. */
-static char *printable(const char *s)
+char *bundle_printable_name(const char *s)
 {
 	static const char digits[] = "0123456789abcdef";
 	struct strbuf sb = STRBUF_INIT;
@@ -110,6 +109,8 @@ static char *printable(const char *s)
 	}
 	return strbuf_detach(&sb);
 }
+
+#define printable bundle_printable_name
 
 static void problem(struct reader *r, const char *fmt, ...) LP_ATTR_PRINTF(2, 3);
 static void problem(struct reader *r, const char *fmt, ...)

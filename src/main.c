@@ -17,7 +17,9 @@ char **command_line_argv;
 /* Sorted by name; "help" is handled here. */
 static const struct command *const commands[] = {
         &command_collect,
+        &command_extract,
         &command_keygen,
+        &command_show,
         &command_verify,
         NULL,
 };

@@ -1,5 +1,9 @@
 # Helpers for the trust tests (t04xx): a small root to collect, keys, bundles, repacking.
-# Source after test-lib.sh.
+# Source after test-lib.sh. The tests of a file share one fixture directory, $FX: each test
+# starts with cd "$FX", so that the keys and bundles made once are at hand.
+
+FX=$TRASH/fx
+mkdir -p "$FX"
 
 # make_root DIR: a tiny Debian-like system with a few logs.
 make_root() {
