@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,11 +82,48 @@ struct reader {
 	struct line_parser lp;
 };
 
+void bundle_read_utf8_names(void)
+{
+	if (setlocale(LC_CTYPE, "C.UTF-8") == NULL && setlocale(LC_CTYPE, "C.utf8") == NULL)
+		setlocale(LC_CTYPE, "en_US.UTF-8");
+}
+
 void bundle_limits_default(struct bundle_limits *lim)
 {
 	lim->max_members = 1000000;
 	lim->max_size = 1ULL << 40;
 	lim->max_ratio = 1000;
+}
+
+/* Length of the valid UTF-8 sequence at p (NUL-terminated), or 0. */
+static size_t utf8_len(const unsigned char *p)
+{
+	size_t len;
+	unsigned int cp;
+
+	if (p[0] < 0x80)
+		return 1;
+	if (p[0] >= 0xc2 && p[0] <= 0xdf) {
+		len = 2;
+		cp = p[0] & 0x1f;
+	} else if (p[0] >= 0xe0 && p[0] <= 0xef) {
+		len = 3;
+		cp = p[0] & 0x0f;
+	} else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
+		len = 4;
+		cp = p[0] & 0x07;
+	} else {
+		return 0;
+	}
+	for (size_t i = 1; i < len; i++) {
+		if ((p[i] & 0xc0) != 0x80) /* also stops at the NUL */
+			return 0;
+		cp = (cp << 6) | (p[i] & 0x3f);
+	}
+	if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return len;
 }
 
 char *bundle_printable_name(const char *s)
@@ -99,12 +137,16 @@ char *bundle_printable_name(const char *s)
 			strbuf_addstr(&sb, "...");
 			break;
 		}
-		if (*p < 0x20 || *p == 0x7f) {
+		size_t seq = utf8_len(p);
+
+		if (*p < 0x20 || *p == 0x7f || seq == 0) {
 			char esc[4] = {'\\', 'x', digits[*p >> 4], digits[*p & 15]};
 
 			strbuf_add(&sb, esc, 4);
 		} else {
-			strbuf_addch(&sb, (char)*p);
+			/* Whole UTF-8 sequences pass, so JSON output stays valid. */
+			strbuf_add(&sb, p, seq);
+			p += seq - 1;
 		}
 	}
 	return strbuf_detach(&sb);
@@ -787,9 +829,20 @@ static void read_archive(struct reader *r, struct archive *a)
 
 		if (rc == ARCHIVE_EOF)
 			break;
-		if (rc == ARCHIVE_WARN) {
+		/*
+		 * Names are taken as UTF-8 (what pax stores), whatever the locale: in the C locale
+		 * libarchive warns that a UTF-8 name "can't be converted", which is no fault of
+		 * the bundle when the UTF-8 name itself is there.
+		 */
+		name = archive_entry_pathname_utf8(ae);
+		if (name == NULL)
+			name = archive_entry_pathname(ae);
+		if (rc == ARCHIVE_WARN &&
+		    !(archive_entry_pathname_utf8(ae) &&
+		      strstr(archive_error_string(a) ? archive_error_string(a) : "",
+		             "can't be converted"))) {
 			problem(r, "archive: %s", archive_error_string(a));
-		} else if (rc != ARCHIVE_OK) {
+		} else if (rc != ARCHIVE_OK && rc != ARCHIVE_WARN) {
 			const char *msg = archive_error_string(a);
 
 			problem(r, "the archive is truncated or corrupt: %s",
@@ -797,7 +850,6 @@ static void read_archive(struct reader *r, struct archive *a)
 			r->archive_broken = 1;
 			break;
 		}
-		name = archive_entry_pathname(ae);
 		if (name == NULL) {
 			problem(r, "a member's name cannot be read");
 			continue;

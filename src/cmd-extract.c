@@ -105,9 +105,12 @@ static long extract_members(int fd, const struct extract_cli *cli, char **top_ou
 
 		if (rc < ARCHIVE_WARN) {
 			log_error("%s: %s", cli->bundle, archive_error_string(in));
-			failed = failed >= 0 ? failed + 1 : failed;
+			failed++;
 			break;
 		}
+		/* Write names as the UTF-8 bytes the bundle holds, whatever the locale. */
+		if (archive_entry_pathname_utf8(ae))
+			archive_entry_copy_pathname(ae, archive_entry_pathname_utf8(ae));
 		name = archive_entry_pathname(ae);
 		free(shown);
 		shown = bundle_printable_name(name ? name : "?");
@@ -203,6 +206,7 @@ static int cmd_extract(int argc, char **argv)
 	int c, fd = -1, rc = LP_EXIT_FAILURE, have_rep = 0;
 	long failed, skipped = 0;
 
+	bundle_read_utf8_names();
 	bundle_limits_default(&cli.limits);
 	while ((c = getopt_long(argc, argv, "fht:", options, NULL)) != -1) {
 		switch (c) {
@@ -293,7 +297,7 @@ static int cmd_extract(int argc, char **argv)
 	failed = extract_members(fd, &cli, &top, &skipped);
 	if (failed != 0) {
 		log_error("%s: %ld members could not be extracted into %s", cli.bundle,
-		          			  failed < 0 ? 0 : failed, cli.dir);
+		          failed < 0 ? 0 : failed, cli.dir);
 		/* A forced INVALID bundle stays INVALID, the worst outcome. */
 		rc = rep.outcome == BUNDLE_INVALID ? LP_EXIT_INVALID : LP_EXIT_FAILURE;
 		goto out;

@@ -379,11 +379,15 @@ static void print_json(const char *path, const struct bundle_report *rep, struct
 	} else {
 		json_object_set_new(doc, "incident", json_null());
 	}
-	for (size_t i = 0; i < rep->n_info; i++)
-		if (json_object_get(info, rep->info[i].key) == NULL &&
-		    json_string(rep->info[i].value))
-			json_object_set_new(info, rep->info[i].key,
-			                    json_string(rep->info[i].value));
+	for (size_t i = 0; i < rep->n_info; i++) {
+		/* json_string refuses text that is not UTF-8: such a field is left out. */
+		json_t *v = json_object_get(info, rep->info[i].key)
+		                    ? NULL
+		                    : json_string(rep->info[i].value);
+
+		if (v)
+			json_object_set_new(info, rep->info[i].key, v);
+	}
 	json_object_set_new(doc, "bag_info", info);
 	json_object_set_new(doc, "categories", stats_json(st->cats, st->n_cats, 1));
 	json_object_set_new(doc, "statuses", stats_json(st->statuses, st->n_statuses, 0));
@@ -441,6 +445,7 @@ static int cmd_show(int argc, char **argv)
 	struct error err;
 	int c, json = 0, rc;
 
+	bundle_read_utf8_names();
 	while ((c = getopt_long(argc, argv, "ht:", options, NULL)) != -1) {
 		switch (c) {
 		case 'h':

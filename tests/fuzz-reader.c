@@ -18,6 +18,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct bundle_report rep;
 	struct error err;
 
+	static int once;
+
+	if (!once++)
+		bundle_read_utf8_names();
 	bundle_limits_default(&opt.limits);
 	/* Keep each run small: the limits themselves are part of what is tested. */
 	opt.limits.max_size = 64ULL << 20;

@@ -85,4 +85,14 @@ t "a plain bag with a payload file its manifest does not list" 'cd "$FX" &&
 	make_plain_bag pextra && echo new >pextra/data/new.txt &&
 	expect_code 4 lp verify pextra >out && contains out "'"'"'data/new.txt'"'"' is not listed in manifest-sha256.txt"
 '
+t "UTF-8 names in a pax tar verify and extract in the C locale" 'cd "$FX" &&
+	make_plain_bag utf && name="K$(printf "\303\244")se.log" && echo "gruesse" >"utf/data/$name" &&
+	rm utf/bag-info.txt &&
+	(cd utf && find data -type f | sort | xargs sha256sum >manifest-sha256.txt &&
+	 sha256sum bagit.txt manifest-sha256.txt >tagmanifest-sha256.txt) &&
+	python3 -c "import tarfile; t = tarfile.open(\"utf.tar\", \"w\", format=tarfile.PAX_FORMAT); t.add(\"utf\"); t.close()" &&
+	LC_ALL=C expect_code 6 lp verify utf.tar >out && contains out "utf.tar: valid, unsigned" &&
+	LC_ALL=C expect_code 6 lp extract utf.tar utfx >/dev/null 2>&1 &&
+	cmp "utfx/utf/data/$name" "utf/data/$name"
+'
 test_done
