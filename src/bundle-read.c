@@ -330,6 +330,16 @@ static void manifest_line(struct reader *r, struct line_parser *lp, const char *
 		free(shown);
 		goto out;
 	}
+	/* Manifest lines cost memory like members do: bound them the same way. */
+	if (r->n_entries >= 2 * r->opt->limits.max_members && !entry_find(r, path, 0)) {
+		if (!r->archive_broken)
+			problem(r,
+			        "the manifests list more than %llu files: stopped (raise the limit "
+			        "with --max-members)",
+			        (unsigned long long)r->opt->limits.max_members);
+		r->archive_broken = 1;
+		goto out;
+	}
 	e = entry_find(r, path, 1);
 	if (e->listed[lp->alg]) {
 		char *shown = printable(path);

@@ -69,8 +69,16 @@ struct show_state {
 	uint64_t bad_records;
 };
 
+#define MAX_CATEGORIES 200
+
 static struct category_stats *stats_get(struct category_stats **list, size_t *n, const char *name)
 {
+	for (size_t i = 0; i < *n; i++)
+		if (strcmp((*list)[i].name, name) == 0)
+			return &(*list)[i];
+	/* A hostile files.jsonl could name a new category on every line: lump the rest. */
+	if (*n >= MAX_CATEGORIES)
+		name = "(other)";
 	for (size_t i = 0; i < *n; i++)
 		if (strcmp((*list)[i].name, name) == 0)
 			return &(*list)[i];
