@@ -42,6 +42,12 @@ t "a wrong passphrase fails before collecting, with a clear message and no bundl
 	contains err "cannot decrypt the key (wrong passphrase?)" && test ! -e w.tar.zst &&
 	lacks err "wrong horse"
 '
+t "the passphrase asked on the terminal, without echo" 'cd "$FX" &&
+	(sleep 1; printf "correct horse battery\n") |
+		timeout 60 script -qec "\"$LOGPACK\" -q collect --root root -o tty.tar.zst --sign-key ek.key --sign-cert ek.crt" /dev/null >tty.out 2>&1 &&
+	contains tty.out "Passphrase for ek.key:" && lacks tty.out "correct horse" &&
+	expect_code 0 lp verify --trust ek.crt tty.tar.zst
+'
 t "no passphrase and no terminal: a clear error, not a hang" 'cd "$FX" && 
 	expect_code 3 setsid -w "$LOGPACK" collect --root root -o n.tar.zst --sign-key ek.key --sign-cert ek.crt </dev/null 2>err &&
 	contains err "no passphrase"
