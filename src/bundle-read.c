@@ -940,8 +940,8 @@ static void report_init(struct bundle_report *rep)
 	rep->outcome = BUNDLE_INVALID;
 }
 
-static int read_with(struct archive *a, const char *label, const struct bundle_read_options *opt,
-                     struct bundle_report *rep, int rc, struct error *err)
+static int read_with(struct archive *a, const struct bundle_read_options *opt,
+                     struct bundle_report *rep, int rc)
 {
 	struct reader r = {.opt = opt, .rep = rep};
 
@@ -954,8 +954,6 @@ static int read_with(struct archive *a, const char *label, const struct bundle_r
 	}
 	reader_finish(&r);
 	reader_free(&r);
-	(void)label;
-	(void)err;
 	return 0;
 }
 
@@ -1056,7 +1054,7 @@ static int read_fd_checked(int fd, const char *label, const char *sidecar,
 	if (sidecar && sha256_init(&src->hash, err) == 0)
 		src->hashing = 1;
 	rc = archive_read_open(a, src, NULL, raw_read, NULL);
-	ret = read_with(a, label, opt, rep, rc, err);
+	ret = read_with(a, opt, rep, rc);
 	if (src->hashing) {
 		char got[SHA256_HEX_LEN + 1];
 		const void *rest;
@@ -1096,7 +1094,7 @@ int bundle_read_memory(const void *buf, size_t len, const struct bundle_read_opt
 
 	report_init(rep);
 	rc = archive_read_open_memory(a, buf, len);
-	ret = read_with(a, "(memory)", opt, rep, rc, err);
+	ret = read_with(a, opt, rep, rc);
 	archive_read_free(a);
 	return ret;
 }

@@ -14,11 +14,11 @@
 #include <archive_entry.h>
 
 #include "bundle-read.h"
-#include "cmd-trust.h"
 #include "command.h"
 #include "exitcode.h"
 #include "log.h"
 #include "sign.h"
+#include "verdict.h"
 
 static int cmd_extract(int argc, char **argv);
 
@@ -220,19 +220,20 @@ static int cmd_extract(int argc, char **argv)
 			cli.trust_path = optarg;
 			break;
 		case OPT_MAX_MEMBERS:
-			if (trust_parse_limit("--max-members", optarg, 0, &cli.limits.max_members))
+			if (verdict_parse_limit("--max-members", optarg, 0,
+			                        &cli.limits.max_members))
 				return command_usage_error(&command_extract,
 				                           "--max-members: not a count: '%s'",
 				                           optarg);
 			break;
 		case OPT_MAX_RATIO:
-			if (trust_parse_limit("--max-ratio", optarg, 0, &cli.limits.max_ratio))
+			if (verdict_parse_limit("--max-ratio", optarg, 0, &cli.limits.max_ratio))
 				return command_usage_error(&command_extract,
 				                           "--max-ratio: not a number: '%s'",
 				                           optarg);
 			break;
 		case OPT_MAX_SIZE:
-			if (trust_parse_limit("--max-size", optarg, 1, &cli.limits.max_size))
+			if (verdict_parse_limit("--max-size", optarg, 1, &cli.limits.max_size))
 				return command_usage_error(&command_extract,
 				                           "--max-size: not a size: '%s'", optarg);
 			break;
@@ -267,7 +268,7 @@ static int cmd_extract(int argc, char **argv)
 		goto out;
 	}
 	have_rep = 1;
-	line = trust_outcome_line(&rep);
+	line = verdict_line(&rep);
 	if (rep.outcome == BUNDLE_INVALID && !cli.force) {
 		log_error("%s: %s", cli.bundle, line);
 		log_error("refusing to extract an INVALID bundle (--force extracts it anyway)");
@@ -303,7 +304,7 @@ static int cmd_extract(int argc, char **argv)
 		goto out;
 	}
 	printf("%s/%s\n", cli.dir, top ? top : "");
-	rc = trust_outcome_exit(rep.outcome);
+	rc = verdict_exit(rep.outcome);
 out:
 	if (fd >= 0)
 		close(fd);

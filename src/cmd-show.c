@@ -9,11 +9,11 @@
 #include <jansson.h>
 
 #include "bundle-read.h"
-#include "cmd-trust.h"
 #include "command.h"
 #include "exitcode.h"
 #include "log.h"
 #include "sign.h"
+#include "verdict.h"
 
 static int cmd_show(int argc, char **argv);
 
@@ -272,7 +272,7 @@ static int cmp_stats(const void *a, const void *b)
 static void print_text(const char *path, const struct bundle_report *rep, struct show_state *st,
                        json_t *host, json_t *incident)
 {
-	char *line = trust_outcome_line(rep);
+	char *line = verdict_line(rep);
 	char size[32], when[32];
 	const char *os;
 
@@ -372,7 +372,7 @@ static json_t *stats_json(const struct category_stats *list, size_t n, int with_
 static void print_json(const char *path, const struct bundle_report *rep, struct show_state *st,
                        json_t *host, json_t *incident)
 {
-	json_t *doc = trust_report_json(path, rep), *info = json_object();
+	json_t *doc = verdict_json(path, rep), *info = json_object();
 
 	json_object_set(doc, "host", host ? host : json_null());
 	if (incident) {
