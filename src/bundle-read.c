@@ -34,14 +34,49 @@ static const char *const alg_names[ALG_N] = {"md5", "sha1", "sha256", "sha512"};
 static const char *const alg_labels[ALG_N] = {"MD5", "SHA-1", "SHA-256", "SHA-512"};
 static const size_t alg_hex_len[ALG_N] = {32, 40, 64, 128};
 
-struct entry {
-	char *name; /* relative to the top directory */
-	unsigned int present : 1;
-	unsigned int is_dir : 1;
-	uint64_t size;
-	char *actual[ALG_N]; /* hex, when computed */
-	char *listed[ALG_N]; /* hex, from a (tag) manifest */
+/* Digests of the algorithms other than SHA-256, which few bags use. */
+struct other_digests {
+	unsigned char *actual[ALG_N];
+	unsigned char *listed[ALG_N];
 };
+
+/*
+ * One name seen in the bag or in a manifest. This is the memory verify needs per file, so it is
+ * kept small: binary SHA-256 digests inline, the name in the same allocation.
+ */
+struct entry {
+	uint64_t size;
+	unsigned char present : 1;
+	unsigned char is_dir : 1;
+	unsigned char has_actual; /* bit per algorithm: computed */
+	unsigned char has_listed; /* bit per algorithm: listed in a (tag) manifest */
+	unsigned char sha256_actual[32];
+	unsigned char sha256_listed[32];
+	struct other_digests *other;
+	char name[]; /* relative to the top directory */
+};
+
+/* Where an entry's digest of algorithm a (computed, or listed) is kept. */
+static unsigned char *entry_digest(struct entry *e, int a, int listed)
+{
+	if (a == ALG_SHA256)
+		return listed ? e->sha256_listed : e->sha256_actual;
+	if (e->other == NULL)
+		e->other = xcalloc(1, sizeof(*e->other));
+	if (listed) {
+		if (e->other->listed[a] == NULL)
+			e->other->listed[a] = xmalloc(alg_hex_len[a] / 2);
+		return e->other->listed[a];
+	}
+	if (e->other->actual[a] == NULL)
+		e->other->actual[a] = xmalloc(alg_hex_len[a] / 2);
+	return e->other->actual[a];
+}
+
+static int hex_nibble(char c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c - 'A' + 10;
+}
 
 /* A streamed line-oriented file: a manifest or tag manifest. */
 struct line_parser {
@@ -219,8 +254,8 @@ static struct entry *entry_find(struct reader *r, const char *name, int create)
 	}
 	for (i = name_hash(name) & (r->n_slots - 1); r->slots[i]; i = (i + 1) & (r->n_slots - 1))
 		;
-	r->slots[i] = xcalloc(1, sizeof(struct entry));
-	r->slots[i]->name = xstrdup(name);
+	r->slots[i] = xcalloc(1, sizeof(struct entry) + strlen(name) + 1);
+	memcpy(r->slots[i]->name, name, strlen(name) + 1);
 	r->n_entries++;
 	return r->slots[i];
 }
@@ -232,11 +267,13 @@ static void reader_free(struct reader *r)
 
 		if (e == NULL)
 			continue;
-		for (int a = 0; a < ALG_N; a++) {
-			free(e->actual[a]);
-			free(e->listed[a]);
+		if (e->other) {
+			for (int a = 0; a < ALG_N; a++) {
+				free(e->other->actual[a]);
+				free(e->other->listed[a]);
+			}
+			free(e->other);
 		}
-		free(e->name);
 		free(e);
 	}
 	free(r->slots);
@@ -341,14 +378,21 @@ static void manifest_line(struct reader *r, struct line_parser *lp, const char *
 		goto out;
 	}
 	e = entry_find(r, path, 1);
-	if (e->listed[lp->alg]) {
+	if (e->has_listed & (1u << lp->alg)) {
 		char *shown = printable(path);
 
 		problem(r, "%s-%s.txt lists '%s' twice", file, alg_names[lp->alg], shown);
 		free(shown);
 		goto out;
 	}
-	e->listed[lp->alg] = xstrdup(hex);
+	{
+		unsigned char *d = entry_digest(e, lp->alg, 1);
+
+		for (size_t k = 0; k < alg_hex_len[lp->alg] / 2; k++)
+			d[k] = (unsigned char)(hex_nibble(hex[2 * k]) << 4 |
+			                       hex_nibble(hex[2 * k + 1]));
+		e->has_listed |= (unsigned char)(1u << lp->alg);
+	}
 out:
 	free(path);
 }
@@ -548,7 +592,6 @@ static void member_data(struct reader *r, const void *buf, size_t len)
 
 static void member_end(struct reader *r)
 {
-	static const char digits[] = "0123456789abcdef";
 	struct entry *e = r->cur;
 
 	for (int a = 0; a < ALG_N; a++) {
@@ -559,12 +602,10 @@ static void member_end(struct reader *r)
 			continue;
 		if (EVP_DigestFinal_ex(r->md[a], md, &mdlen) != 1)
 			continue;
-		e->actual[a] = xmalloc(2 * mdlen + 1);
-		for (unsigned int i = 0; i < mdlen; i++) {
-			e->actual[a][2 * i] = digits[md[i] >> 4];
-			e->actual[a][2 * i + 1] = digits[md[i] & 15];
-		}
-		e->actual[a][2 * mdlen] = '\0';
+		if (mdlen != alg_hex_len[a] / 2)
+			continue;
+		memcpy(entry_digest(e, a, 0), md, mdlen);
+		e->has_actual |= (unsigned char)(1u << a);
 	}
 	if (r->lines)
 		lines_end(r, r->lines);
@@ -724,7 +765,7 @@ static void check_entries(struct reader *r)
 		file = payload ? "manifest" : "tagmanifest";
 		if (e->present && e->is_dir) {
 			for (int a = 0; a < ALG_N; a++)
-				if (e->listed[a]) {
+				if (e->has_listed & (1u << a)) {
 					problem_name(r, e->name,
 					             "is listed as a file but is a directory");
 					break;
@@ -740,25 +781,28 @@ static void check_entries(struct reader *r)
 		for (int a = 0; a < ALG_N; a++) {
 			char *shown;
 
-			if (e->present && e->listed[a] == NULL && !(required & (1u << a)))
+			int listed = (e->has_listed >> a) & 1, computed = (e->has_actual >> a) & 1;
+
+			if (e->present && !listed && !(required & (1u << a)))
 				continue;
-			if (!e->present && e->listed[a] == NULL)
+			if (!e->present && !listed)
 				continue;
 			shown = printable(e->name);
-			if (e->listed[a] == NULL)
+			if (!listed)
 				problem(r, "'%s' is not listed in %s-%s.txt (a file was added)",
 				        shown, file, alg_names[a]);
 			else if (!e->present)
 				problem(r, "'%s' is listed in %s-%s.txt but missing", shown, file,
 				        alg_names[a]);
-			else if (e->actual[a] == NULL)
+			else if (!computed)
 				problem(r,
 				        "'%s' could not be checked against %s-%s.txt in one pass "
 				        "(the "
 				        "manifest comes after it); verify the extracted bag "
 				        "directory",
 				        shown, file, alg_names[a]);
-			else if (strcmp(e->actual[a], e->listed[a]) != 0)
+			else if (memcmp(entry_digest(e, a, 0), entry_digest(e, a, 1),
+			                alg_hex_len[a] / 2) != 0)
 				problem(r,
 				        "'%s' does not match its %s checksum in %s-%s.txt "
 				        "(changed)",
