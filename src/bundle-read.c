@@ -1216,7 +1216,8 @@ static void dir_walk(struct reader *r, int fd, const char *prefix, int depth)
 		names = xreallocarray(names, n + 1, sizeof(*names));
 		names[n++] = xstrdup(de->d_name);
 	}
-	qsort(names, n, sizeof(*names), name_cmp);
+	if (n > 1)
+		qsort(names, n, sizeof(*names), name_cmp);
 	/* At the top, manifests first: their algorithms are then computed for every file. */
 	if (depth == 0)
 		for (size_t i = 0; i < n; i++) {
