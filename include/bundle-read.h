@@ -39,6 +39,9 @@ struct bundle_read_options {
 	struct bundle_limits limits;
 	const struct trust_store *trust; /* NULL: a signed bundle is "NOT trusted" */
 	const struct bundle_visitor *visitor;
+	/* Optional: told after each chunk how far the pass has got (content bytes, members). */
+	void (*progress)(void *ctx, uint64_t bytes_read, uint64_t members);
+	void *progress_ctx;
 };
 
 enum bundle_outcome {

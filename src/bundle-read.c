@@ -956,6 +956,10 @@ static void read_archive(struct reader *r, struct archive *a)
 			member_data(r, buf, (size_t)n);
 			if (r->archive_broken)
 				break;
+			if (r->opt->progress)
+				r->opt->progress(r->opt->progress_ctx,
+				                 (uint64_t)archive_filter_bytes(a, -1),
+				                 r->rep->members);
 			if (ratio_exceeded(r, (uint64_t)archive_filter_bytes(a, -1))) {
 				problem(r,
 				        "compression ratio above %llu: stopped (a decompression "
@@ -1179,6 +1183,9 @@ static void dir_file(struct reader *r, int parent_fd, const char *name, const ch
 		member_data(r, buf, (size_t)n);
 		if (r->archive_broken)
 			break;
+		if (r->opt->progress)
+			r->opt->progress(r->opt->progress_ctx, r->rep->total_bytes,
+			                 r->rep->members);
 	}
 	free(buf);
 	if (!r->archive_broken)

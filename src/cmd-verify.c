@@ -53,6 +53,12 @@ struct verify_cli {
 	struct bundle_limits limits;
 };
 
+/* The progress meter (drawn only on a terminal): members and content bytes checked so far. */
+static void verify_progress(void *ctx, uint64_t bytes_read, uint64_t members)
+{
+	progress_update(ctx, members, bytes_read);
+}
+
 static int cmd_verify(int argc, char **argv)
 {
 	static const struct option options[] = {
@@ -120,7 +126,15 @@ static int cmd_verify(int argc, char **argv)
 		struct bundle_report rep;
 		int this_code;
 
-		if (bundle_read_path(argv[i], &ropt, &rep, &err) < 0) {
+		struct progress meter;
+		int read_rc;
+
+		progress_start(&meter, argv[i], 0, 0, !cli.json);
+		ropt.progress = verify_progress;
+		ropt.progress_ctx = &meter;
+		read_rc = bundle_read_path(argv[i], &ropt, &rep, &err);
+		progress_end(&meter);
+		if (read_rc < 0) {
 			n_failed++;
 			code = verdict_worst_exit(code, LP_EXIT_FAILURE);
 			if (jlist) {
