@@ -163,6 +163,16 @@ static long extract_members(int fd, const struct extract_cli *cli, char **top_ou
 				failed++;
 				goto out;
 			}
+			/* As in verify: with --force, a decompression bomb must not fill the disk.
+			 */
+			if (bytes > 64ULL * 1024 * 1024 && archive_filter_bytes(in, -1) > 0 &&
+			    bytes / (uint64_t)archive_filter_bytes(in, -1) >
+			            cli->limits.max_ratio) {
+				log_error("%s: compression ratio above %llu: stopped", cli->bundle,
+				          (unsigned long long)cli->limits.max_ratio);
+				failed++;
+				goto out;
+			}
 			if (archive_write_data_block(out, buf, len, offset) < ARCHIVE_WARN) {
 				log_warn("'%s': %s", shown, archive_error_string(out));
 				failed++;

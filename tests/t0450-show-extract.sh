@@ -76,6 +76,12 @@ t "extract does not follow a symlink planted in DIR" 'cd "$FX" &&
 	mkdir -p trap target && B=$(cd x && echo logpack-*) && ln -s "$PWD/target" "trap/$B" &&
 	expect_code 3 lp extract b.tar.zst trap 2>err && test -z "$(ls target)"
 '
+t "extract --force still stops a decompression bomb" 'cd "$FX" &&
+	mkdir -p bomb/etc bomb/var/log && cp root/etc/os-release bomb/etc/ &&
+	head -c 100M /dev/zero >bomb/var/log/syslog && lp -q collect --root bomb -o bomb.tar.zst >/dev/null &&
+	expect_code 4 lp extract --force bomb.tar.zst bx 2>err && contains err "compression ratio above 1000: stopped" &&
+	test "$(du -sm bx | cut -f1)" -lt 80 && rm -rf bomb bx
+'
 t "usage errors exit 2" 'cd "$FX" && 
 	expect_code 2 lp extract b.tar.zst 2>err && expect_code 2 lp show 2>err &&
 	expect_code 2 lp show a b 2>err && lp extract --help >out && contains out "--force"
