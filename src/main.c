@@ -16,9 +16,11 @@ char **command_line_argv;
 
 /* Sorted by name; "help" is handled here. */
 static const struct command *const commands[] = {
+        /* sorted by name */
         &command_collect,
         &command_extract,
         &command_keygen,
+        &command_profiles,
         &command_show,
         &command_verify,
         NULL,
