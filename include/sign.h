@@ -48,7 +48,8 @@ int signer_sign(void *ctx, const void *data, size_t len, unsigned char **der, si
 int sign_read_passphrase(const char *file, int prompt, const char *prompt_text, char **out,
                          size_t *len_out, struct error *err);
 
-/* Trust anchors: PEM certificates from a file, or from every .pem, .crt or .cer file of a directory. */
+/* Trust anchors: PEM certificates from a file, or from every .pem, .crt or .cer file of a
+ * directory. */
 struct trust_store;
 int trust_store_load(struct trust_store **out, const char *path, struct error *err);
 void trust_store_free(struct trust_store *ts);
