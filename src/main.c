@@ -18,9 +18,13 @@ char **command_line_argv;
 static const struct command *const commands[] = {
         /* sorted by name */
         &command_collect,
+        &command_extract,
+        &command_keygen,
         &command_profiles,
         &command_schedule,
+        &command_show,
         &command_snapshot,
+        &command_verify,
         NULL,
 };
 
