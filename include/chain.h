@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "bundle-read.h"
 #include "hash.h"
 #include "util.h"
 
@@ -19,7 +20,9 @@ struct chain_bundle {
 	uint64_t sequence;
 	char *previous; /* NULL for the first */
 	char tagmanifest_sha256[SHA256_HEX_LEN + 1];
-	int intact; /* every member matches its manifest */
+	enum bundle_outcome outcome; /* the shared reader's verdict on the bundle alone */
+	char *verdict;               /* its one-line form */
+	int intact;                  /* not INVALID */
 	uint64_t segments, segment_bytes, anomalies;
 };
 
@@ -39,10 +42,12 @@ int chain_list_bundles(const char *const *paths, size_t n, char ***out, size_t *
                        struct error *err);
 
 /*
- * Check every bundle and the chain. Returns 0 with the findings in rep (no problems: the
- * series is whole), or -1 when a bundle cannot be read at all.
+ * Verify every bundle with the shared reader (ropt: limits, trust store), then the chain.
+ * Returns 0 with the findings in rep (no problems: the series is whole), or -1 when a bundle
+ * cannot be read at all.
  */
-int chain_verify(const char *const *bundles, size_t n, struct chain_report *rep, struct error *err);
+int chain_verify(const char *const *bundles, size_t n, const struct bundle_read_options *ropt,
+                 struct chain_report *rep, struct error *err);
 
 /*
  * Verify, then rebuild every file of the series under dir (created; it must not exist or be
@@ -51,8 +56,8 @@ int chain_verify(const char *const *bundles, size_t n, struct chain_report *rep,
  * "<path>.~<file id>~". Returns 0 when the chain is whole and every file rebuilt and checked
  * against its recorded SHA-256; 1 when the chain is broken (nothing written); -1 on failure.
  */
-int chain_extract(const char *const *bundles, size_t n, const char *dir, struct chain_report *rep,
-                  struct error *err);
+int chain_extract(const char *const *bundles, size_t n, const struct bundle_read_options *ropt,
+                  const char *dir, struct chain_report *rep, struct error *err);
 
 void chain_report_free(struct chain_report *rep);
 

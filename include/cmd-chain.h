@@ -7,13 +7,19 @@
 
 #include <stddef.h>
 
+#include "bundle-read.h"
+
 /*
- * Verify a series given as bundles and/or directories of bundles. Prints one line per bundle,
- * every problem and every anomaly the series recorded. Exit: 0 whole, 7 whole but anomalies
- * were recorded, 4 INVALID (a bundle altered, or the chain broken), 3 unreadable.
+ * Verify a series given as bundles and/or directories of bundles, each with the shared reader
+ * (ropt: limits and trusted signers). Prints one line per bundle, every problem and every
+ * anomaly the series recorded. Exit: 4 INVALID (a bundle, or the chain), 3 unreadable, 7
+ * whole but anomalies were recorded, else as verify: 0 all trusted, 5 NOT trusted, 6 unsigned.
  */
-int chain_cmd_verify(const char *const *paths, size_t n, int json);
-/* Verify, then rebuild the series' files under dir. Exit: 0, 4 INVALID (nothing written), 3. */
-int chain_cmd_extract(const char *const *paths, size_t n, const char *dir, int json);
+int chain_cmd_verify(const char *const *paths, size_t n, const struct bundle_read_options *ropt,
+                     int json);
+/* Verify, then rebuild the series' files under dir. Exit: 4 INVALID (nothing written), 3, or
+ * as verify (0, 5, 6). */
+int chain_cmd_extract(const char *const *paths, size_t n, const struct bundle_read_options *ropt,
+                      const char *dir, int json);
 
 #endif

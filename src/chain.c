@@ -14,23 +14,20 @@
 #include <archive_entry.h>
 #include <jansson.h>
 
+#include "bundle-read.h"
 #include "chain.h"
 #include "manifest.h"
+#include "verdict.h"
 
 #define TAG_MAX (64 * 1024 * 1024)
 #define CHUNK 65536
 
-struct member {
-	char *name; /* relative to the bag's top directory */
-	char hex[SHA256_HEX_LEN + 1];
-};
-
-/* What one pass over a bundle found. */
+/* What the pass over a bundle kept: the names of its members and the tag files chains need. */
 struct bag_read {
-	char *top;
-	struct member *members;
-	size_t n_members;
-	struct strbuf bag_info, manifest, tagmanifest, segments, anomalies;
+	char **names; /* relative to the bag's top directory, sorted */
+	size_t n_names, cap_names;
+	struct strbuf segments, anomalies;
+	int too_big;
 };
 
 /* Where a payload member's bytes go when rebuilding (extract's second pass). */
@@ -38,7 +35,17 @@ struct target {
 	const char *bag_path; /* "data/..." */
 	int fd;
 	uint64_t offset, length;
+	uint64_t got;
 	int seen;
+};
+
+/* The visitor's state during one pass. */
+struct visit {
+	struct bag_read *br;
+	struct strbuf *keep;
+	struct target *targets, *cur;
+	size_t n_targets;
+	int write_errno;
 };
 
 static void problem(struct chain_report *rep, const char *fmt, ...) LP_ATTR_PRINTF(2, 3);
@@ -55,28 +62,25 @@ static void problem(struct chain_report *rep, const char *fmt, ...)
 
 static void bag_read_free(struct bag_read *br)
 {
-	free(br->top);
-	for (size_t i = 0; i < br->n_members; i++)
-		free(br->members[i].name);
-	free(br->members);
-	strbuf_release(&br->bag_info);
-	strbuf_release(&br->manifest);
-	strbuf_release(&br->tagmanifest);
+	for (size_t i = 0; i < br->n_names; i++)
+		free(br->names[i]);
+	free(br->names);
 	strbuf_release(&br->segments);
 	strbuf_release(&br->anomalies);
 	memset(br, 0, sizeof(*br));
 }
 
-static int member_cmp(const void *a, const void *b)
+static int name_cmp(const void *a, const void *b)
 {
-	return strcmp(((const struct member *)a)->name, ((const struct member *)b)->name);
+	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static const struct member *member_find(const struct bag_read *br, const char *name)
+/* The member's name as stored in the bag, or NULL when the bag has no such member. */
+static const char *member_find(const struct bag_read *br, const char *name)
 {
-	struct member key = {.name = (char *)name};
+	char *const *found = bsearch(&name, br->names, br->n_names, sizeof(char *), name_cmp);
 
-	return bsearch(&key, br->members, br->n_members, sizeof(key), member_cmp);
+	return found ? *found : NULL;
 }
 
 /* A name inside the bag that cannot escape a directory: no "..", "." or empty component. */
@@ -100,199 +104,97 @@ static int name_safe(const char *name)
 	return 1;
 }
 
-static struct strbuf *tag_buffer(struct bag_read *br, const char *rel)
-{
-	if (strcmp(rel, "bag-info.txt") == 0)
-		return &br->bag_info;
-	if (strcmp(rel, "manifest-sha256.txt") == 0)
-		return &br->manifest;
-	if (strcmp(rel, "tagmanifest-sha256.txt") == 0)
-		return &br->tagmanifest;
-	if (strcmp(rel, "logpack/segments.jsonl") == 0)
-		return &br->segments;
-	if (strcmp(rel, "logpack/anomalies.jsonl") == 0)
-		return &br->anomalies;
-	return NULL;
-}
-
 static int target_cmp(const void *a, const void *b)
 {
 	return strcmp(((const struct target *)a)->bag_path, ((const struct target *)b)->bag_path);
 }
 
-/*
- * One streaming pass over a bundle: hash every member, keep the tag files the chain needs.
- * With targets (sorted by bag_path), also write payload bytes where they belong. Problems with
- * the bundle go to rep, prefixed with its name; -1 only when it cannot be read at all.
- */
-static int read_bundle(const char *path, struct bag_read *br, struct target *targets,
-                       size_t n_targets, struct chain_report *rep, struct error *err)
+static void visit_begin(void *ctx, const char *name, uint64_t size)
 {
-	struct archive *a = archive_read_new();
-	struct archive_entry *ae;
-	char *buf = xmalloc(CHUNK);
-	int r, rc = -1;
+	struct visit *v = ctx;
+	struct bag_read *br = v->br;
 
-	archive_read_support_filter_all(a);
-	archive_read_support_format_tar(a);
-	if (archive_read_open_filename(a, path, CHUNK) != ARCHIVE_OK) {
-		error_set(err, "%s: %s", path, archive_error_string(a));
-		goto out;
+	(void)size;
+	if (br->n_names == br->cap_names) {
+		br->cap_names = br->cap_names ? 2 * br->cap_names : 64;
+		br->names = xreallocarray(br->names, br->cap_names, sizeof(char *));
 	}
-	while ((r = archive_read_next_header(a, &ae)) == ARCHIVE_OK) {
-		const char *name = archive_entry_pathname(ae), *slash;
-		struct strbuf *keep = NULL;
-		struct target *t = NULL;
-		struct sha256 h;
-		struct member *m;
-		uint64_t pos = 0;
-		ssize_t n;
+	br->names[br->n_names++] = xstrdup(name);
+	v->keep = strcmp(name, "logpack/segments.jsonl") == 0    ? &br->segments
+	          : strcmp(name, "logpack/anomalies.jsonl") == 0 ? &br->anomalies
+	                                                         : NULL;
+	v->cur = NULL;
+	if (v->targets) {
+		struct target key = {.bag_path = name};
 
-		if (name == NULL || !name_safe(name)) {
-			problem(rep, "%s: unsafe member name", path);
-			continue;
-		}
-		if (archive_entry_filetype(ae) == AE_IFDIR)
-			continue;
-		slash = strchr(name, '/');
-		if (archive_entry_filetype(ae) != AE_IFREG || slash == NULL) {
-			problem(rep, "%s: unexpected member %s", path, name);
-			continue;
-		}
-		if (br->top == NULL)
-			br->top = xstrndup(name, (size_t)(slash - name));
-		else if (strncmp(name, br->top, strlen(br->top)) != 0 ||
-		         name[strlen(br->top)] != '/') {
-			problem(rep, "%s: more than one top directory", path);
-			continue;
-		}
-		keep = tag_buffer(br, slash + 1);
-		if (targets) {
-			struct target key = {.bag_path = slash + 1};
-
-			t = bsearch(&key, targets, n_targets, sizeof(key), target_cmp);
-		}
-		if (sha256_init(&h, err) < 0)
-			goto out;
-		while ((n = archive_read_data(a, buf, CHUNK)) > 0) {
-			sha256_update(&h, buf, (size_t)n);
-			if (keep && keep->len + (size_t)n <= TAG_MAX)
-				strbuf_add(keep, buf, (size_t)n);
-			if (t && pos < t->length) {
-				size_t w = t->length - pos < (uint64_t)n ? (size_t)(t->length - pos)
-				                                         : (size_t)n;
-
-				if (pwrite(t->fd, buf, w, (off_t)(t->offset + pos)) != (ssize_t)w) {
-					error_set(err, "writing: %s", strerror(errno));
-					sha256_discard(&h);
-					goto out;
-				}
-			}
-			pos += (uint64_t)n;
-		}
-		if (n < 0) {
-			sha256_discard(&h);
-			problem(rep, "%s: %s", path, archive_error_string(a));
-			break;
-		}
-		if (t) {
-			t->seen = 1;
-			if (pos < t->length)
-				problem(rep, "%s: %s holds %llu bytes, its segment %llu", path,
-				        name, (unsigned long long)pos,
-				        (unsigned long long)t->length);
-		}
-		br->members = xreallocarray(br->members, br->n_members + 1, sizeof(*m));
-		m = &br->members[br->n_members++];
-		m->name = xstrdup(slash + 1);
-		sha256_final_hex(&h, m->hex);
+		v->cur = bsearch(&key, v->targets, v->n_targets, sizeof(key), target_cmp);
+		if (v->cur)
+			v->cur->got = 0;
 	}
-	if (r != ARCHIVE_EOF && r != ARCHIVE_OK)
-		problem(rep, "%s: %s", path, archive_error_string(a));
-	qsort(br->members, br->n_members, sizeof(*br->members), member_cmp);
-	for (size_t i = 1; i < br->n_members; i++)
-		if (strcmp(br->members[i - 1].name, br->members[i].name) == 0)
-			problem(rep, "%s: duplicate member %s", path, br->members[i].name);
-	rc = 0;
-out:
-	archive_read_free(a);
-	free(buf);
-	return rc;
 }
 
-/* Check the member hashes against both manifests; count what is wrong. */
-static int check_manifests(const char *path, struct bag_read *br, struct chain_report *rep)
+static void visit_data(void *ctx, const void *buf, size_t len)
 {
-	size_t before = rep->n_problems, listed_payload = 0, payload = 0;
-	struct strbuf *lists[2] = {&br->manifest, &br->tagmanifest};
+	struct visit *v = ctx;
+	struct target *t = v->cur;
 
-	if (br->top == NULL) {
-		problem(rep, "%s: not a bag (no members)", path);
+	if (v->keep) {
+		if (v->keep->len + len <= TAG_MAX)
+			strbuf_add(v->keep, buf, len);
+		else
+			v->br->too_big = 1;
+	}
+	if (t && t->got < t->length) {
+		size_t w = t->length - t->got < (uint64_t)len ? (size_t)(t->length - t->got) : len;
+
+		if (pwrite(t->fd, buf, w, (off_t)(t->offset + t->got)) != (ssize_t)w &&
+		    v->write_errno == 0)
+			v->write_errno = errno ? errno : EIO;
+	}
+	if (t)
+		t->got += (uint64_t)len;
+}
+
+static void visit_end(void *ctx)
+{
+	struct visit *v = ctx;
+
+	if (v->cur)
+		v->cur->seen = 1;
+	v->cur = NULL;
+	v->keep = NULL;
+}
+
+/*
+ * One verifying pass over a bundle (the shared reader: manifests, signature, limits), keeping
+ * what the chain needs. With targets (sorted by bag_path), payload bytes are also written where
+ * they belong. 0 with the reader's verdict in out, or -1 when the bundle cannot be read.
+ */
+static int read_bundle(const char *path, const struct bundle_read_options *ropt,
+                       struct bag_read *br, struct target *targets, size_t n_targets,
+                       struct bundle_report *out, struct error *err)
+{
+	struct bundle_read_options opt = *ropt;
+	struct bundle_visitor visitor = {0};
+	struct visit v = {0};
+
+	v.br = br;
+	v.targets = targets;
+	v.n_targets = n_targets;
+	visitor.ctx = &v;
+	visitor.member_begin = visit_begin;
+	visitor.member_data = visit_data;
+	visitor.member_end = visit_end;
+	opt.visitor = &visitor;
+	if (bundle_read_path(path, &opt, out, err) < 0)
+		return -1;
+	if (v.write_errno) {
+		error_set(err, "writing what %s holds: %s", path, strerror(v.write_errno));
+		bundle_report_free(out);
 		return -1;
 	}
-	for (int which = 0; which < 2; which++) {
-		struct strbuf *sb = lists[which];
-		const char *line = sb->buf;
-
-		const char *mname = which ? "tagmanifest-sha256.txt" : "manifest-sha256.txt";
-
-		/* An empty payload manifest is right for a snapshot that found nothing new. */
-		if (member_find(br, mname) == NULL || (which && sb->len == 0) ||
-		    (sb->len && memchr(sb->buf, '\0', sb->len))) {
-			problem(rep, "%s: %s missing, empty or malformed", path, mname);
-			continue;
-		}
-		while (line && *line) {
-			const char *nl = strchr(line, '\n');
-			size_t len = nl ? (size_t)(nl - line) : strlen(line);
-			char hex[SHA256_HEX_LEN + 1], *name = NULL;
-			const struct member *m;
-			struct error e;
-
-			if (manifest_parse_line(line, len, SHA256_HEX_LEN, hex, &name, &e) < 0) {
-				problem(rep, "%s: malformed manifest line: %s", path, e.msg);
-			} else if ((m = member_find(br, name)) == NULL) {
-				problem(rep, "%s: %s is listed but missing", path, name);
-			} else if (strcmp(m->hex, hex) != 0) {
-				problem(rep, "%s: %s does not match its checksum", path, name);
-			} else if (which == 0) {
-				listed_payload += str_has_prefix(name, "data/");
-			}
-			free(name);
-			line = nl ? nl + 1 : NULL;
-		}
-	}
-	for (size_t i = 0; i < br->n_members; i++)
-		payload += str_has_prefix(br->members[i].name, "data/");
-	if (payload != listed_payload)
-		problem(rep, "%s: %zu payload files are not in manifest-sha256.txt", path,
-		        payload - listed_payload);
-	if (member_find(br, "bag-info.txt") == NULL || member_find(br, "bagit.txt") == NULL)
-		problem(rep, "%s: bagit.txt or bag-info.txt missing", path);
-	return rep->n_problems == before ? 0 : -1;
-}
-
-static char *info_value(const struct strbuf *info, const char *key)
-{
-	size_t klen = strlen(key);
-
-	for (const char *line = info->buf; line && *line;) {
-		const char *nl = strchr(line, '\n');
-		size_t len = nl ? (size_t)(nl - line) : strlen(line);
-
-		if (len > klen + 1 && strncmp(line, key, klen) == 0 && line[klen] == ':') {
-			const char *v = line + klen + 1;
-
-			while (*v == ' ')
-				v++;
-			len -= (size_t)(v - line);
-			if (len && v[len - 1] == '\r')
-				len--;
-			return xstrndup(v, len);
-		}
-		line = nl ? nl + 1 : NULL;
-	}
-	return NULL;
+	qsort(br->names, br->n_names, sizeof(char *), name_cmp);
+	return 0;
 }
 
 static int bundle_cmp(const void *a, const void *b)
@@ -320,8 +222,15 @@ static int check_segments(struct bag_read *reads, size_t n, struct chain_report 
                           struct error *err);
 
 /* Pass one over every bundle; the reads are kept (in sequence order) for extract. */
-static int verify_all(const char *const *paths, size_t n, struct chain_report *rep,
-                      struct bag_read **reads_out, struct error *err)
+static char *info_copy(const struct bundle_report *r, const char *key)
+{
+	const char *v = bundle_report_info(r, key);
+
+	return v ? xstrdup(v) : NULL;
+}
+
+static int verify_all(const char *const *paths, size_t n, const struct bundle_read_options *ropt,
+                      struct chain_report *rep, struct bag_read **reads_out, struct error *err)
 {
 	struct bag_read *reads = xcalloc(n + 1, sizeof(*reads));
 	int rc = -1;
@@ -331,20 +240,27 @@ static int verify_all(const char *const *paths, size_t n, struct chain_report *r
 	for (size_t i = 0; i < n; i++) {
 		struct chain_bundle *b = &rep->bundles[i];
 		struct bag_read *br = &reads[i];
+		struct bundle_report r;
 		char *seq;
 
 		b->path = xstrdup(paths[i]);
-		b->sequence = (uint64_t)i; /* placeholder index, replaced below */
-		if (read_bundle(paths[i], br, NULL, 0, rep, err) < 0)
+		if (read_bundle(paths[i], ropt, br, NULL, 0, &r, err) < 0)
 			goto out;
-		b->intact = check_manifests(paths[i], br, rep) == 0;
-		if (member_find(br, "tagmanifest-sha256.txt"))
-			strcpy(b->tagmanifest_sha256,
-			       member_find(br, "tagmanifest-sha256.txt")->hex);
-		b->series = info_value(&br->bag_info, "LogPack-Snapshot-Series");
-		b->previous = info_value(&br->bag_info, "LogPack-Snapshot-Previous");
-		seq = info_value(&br->bag_info, "LogPack-Snapshot-Sequence");
+		b->outcome = r.outcome;
+		b->verdict = verdict_line(&r);
+		b->intact = r.outcome != BUNDLE_INVALID;
+		if (!b->intact)
+			problem(rep, "%s: %s", paths[i], b->verdict);
+		if (br->too_big)
+			problem(rep, "%s: segments.jsonl or anomalies.jsonl is too large",
+			        paths[i]);
+		if (r.tagmanifest_sha256 && sha256_hex_valid(r.tagmanifest_sha256))
+			strcpy(b->tagmanifest_sha256, r.tagmanifest_sha256);
+		b->series = info_copy(&r, "LogPack-Snapshot-Series");
+		b->previous = info_copy(&r, "LogPack-Snapshot-Previous");
+		seq = info_copy(&r, "LogPack-Snapshot-Sequence");
 		b->sequence = seq ? strtoull(seq, NULL, 10) : 0;
+		bundle_report_free(&r);
 		if (b->series == NULL || b->sequence == 0)
 			problem(rep, "%s: not a snapshot (no series or sequence in bag-info.txt)",
 			        paths[i]);
@@ -416,11 +332,12 @@ out:
 	return rc;
 }
 
-int chain_verify(const char *const *bundles, size_t n, struct chain_report *rep, struct error *err)
+int chain_verify(const char *const *bundles, size_t n, const struct bundle_read_options *ropt,
+                 struct chain_report *rep, struct error *err)
 {
 	struct bag_read *reads = NULL;
 
-	if (verify_all(bundles, n, rep, &reads, err) < 0)
+	if (verify_all(bundles, n, ropt, rep, &reads, err) < 0)
 		return -1;
 	for (size_t i = 0; i < n; i++)
 		bag_read_free(&reads[i]);
@@ -600,7 +517,7 @@ static int plan_bundle(struct xstate *x, const struct bag_read *br, uint64_t seq
 				*targets =
 				        xreallocarray(*targets, *n_targets + 1, sizeof(**targets));
 				t = &(*targets)[(*n_targets)++];
-				t->bag_path = member_find(br, bag)->name;
+				t->bag_path = member_find(br, bag);
 				t->fd = f->fd;
 				t->offset = (uint64_t)off;
 				t->length = (uint64_t)length;
@@ -710,8 +627,8 @@ out:
 	return rc;
 }
 
-int chain_extract(const char *const *bundles, size_t n, const char *dir, struct chain_report *rep,
-                  struct error *err)
+int chain_extract(const char *const *bundles, size_t n, const struct bundle_read_options *ropt,
+                  const char *dir, struct chain_report *rep, struct error *err)
 {
 	struct bag_read *reads = NULL;
 	struct xstate x;
@@ -719,7 +636,7 @@ int chain_extract(const char *const *bundles, size_t n, const char *dir, struct 
 
 	memset(&x, 0, sizeof(x));
 	x.dir_fd = -1;
-	if (verify_all(bundles, n, rep, &reads, err) < 0)
+	if (verify_all(bundles, n, ropt, rep, &reads, err) < 0)
 		return -1;
 	if (rep->n_problems) {
 		rc = 1;
@@ -753,6 +670,7 @@ int chain_extract(const char *const *bundles, size_t n, const char *dir, struct 
 		struct target *targets = NULL;
 		size_t n_targets = 0;
 		struct bag_read again;
+		struct bundle_report r;
 		const struct chain_bundle *b = &rep->bundles[i];
 
 		memset(&again, 0, sizeof(again));
@@ -762,20 +680,21 @@ int chain_extract(const char *const *bundles, size_t n, const char *dir, struct 
 		else
 			n_targets = (size_t)-1;
 		if (n_targets == (size_t)-1 ||
-		    read_bundle(b->path, &again, targets, n_targets, rep, err) < 0) {
+		    read_bundle(b->path, ropt, &again, targets, n_targets, &r, err) < 0) {
 			free(targets);
 			bag_read_free(&again);
 			goto out;
 		}
-		/* The second read must see the very bytes the first one verified. */
-		for (size_t k = 0; k < n_targets; k++) {
-			const struct member *m1 = member_find(&reads[i], targets[k].bag_path);
-			const struct member *m2 = member_find(&again, targets[k].bag_path);
-
-			if (!targets[k].seen || m2 == NULL || strcmp(m1->hex, m2->hex) != 0)
-				problem(rep, "%s: %s changed between verification and extraction",
-				        b->path, targets[k].bag_path);
-		}
+		/* What was written is trusted only if this pass verified too, and it verified
+		 * the very bundle the first pass did. */
+		if (r.outcome == BUNDLE_INVALID || r.tagmanifest_sha256 == NULL ||
+		    strcmp(r.tagmanifest_sha256, b->tagmanifest_sha256) != 0)
+			problem(rep, "%s: changed between verification and extraction", b->path);
+		for (size_t k = 0; k < n_targets; k++)
+			if (!targets[k].seen || targets[k].got < targets[k].length)
+				problem(rep, "%s: %s is shorter than its segment", b->path,
+				        targets[k].bag_path);
+		bundle_report_free(&r);
 		free(targets);
 		bag_read_free(&again);
 	}
@@ -814,6 +733,7 @@ void chain_report_free(struct chain_report *rep)
 		free(rep->bundles[i].path);
 		free(rep->bundles[i].series);
 		free(rep->bundles[i].previous);
+		free(rep->bundles[i].verdict);
 	}
 	free(rep->bundles);
 	for (size_t i = 0; i < rep->n_problems; i++)

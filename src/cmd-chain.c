@@ -11,6 +11,7 @@
 #include "cmd-chain.h"
 #include "exitcode.h"
 #include "log.h"
+#include "verdict.h"
 
 static json_t *report_json(const struct chain_report *rep)
 {
@@ -21,14 +22,14 @@ static json_t *report_json(const struct chain_report *rep)
 		const struct chain_bundle *b = &rep->bundles[i];
 
 		json_array_append_new(
-		        bundles,
-		        json_pack("{s:s,s:o,s:I,s:o,s:s,s:b,s:I,s:I}", "path", b->path, "series",
-		                  b->series ? json_string(b->series) : json_null(), "sequence",
-		                  (json_int_t)b->sequence, "previous",
-		                  b->previous ? json_string(b->previous) : json_null(),
-		                  "tagmanifest_sha256", b->tagmanifest_sha256, "intact", b->intact,
-		                  "segments", (json_int_t)b->segments, "anomalies",
-		                  (json_int_t)b->anomalies));
+		        bundles, json_pack("{s:s,s:s,s:o,s:I,s:o,s:s,s:b,s:I,s:I}", "path", b->path,
+		                           "verdict", b->verdict ? b->verdict : "", "series",
+		                           b->series ? json_string(b->series) : json_null(),
+		                           "sequence", (json_int_t)b->sequence, "previous",
+		                           b->previous ? json_string(b->previous) : json_null(),
+		                           "tagmanifest_sha256", b->tagmanifest_sha256, "intact",
+		                           b->intact, "segments", (json_int_t)b->segments,
+		                           "anomalies", (json_int_t)b->anomalies));
 	}
 	for (size_t i = 0; i < rep->n_problems; i++)
 		json_array_append_new(problems, json_string(rep->problems[i]));
@@ -61,9 +62,9 @@ static void report_text(const struct chain_report *rep)
 	for (size_t i = 0; i < rep->n_bundles; i++) {
 		const struct chain_bundle *b = &rep->bundles[i];
 
-		printf("%s: snapshot %llu of series %s: %s, %llu segments, %llu anomalies\n",
+		printf("%s: snapshot %llu of series %s: %s; %llu segments, %llu anomalies\n",
 		       b->path, (unsigned long long)b->sequence, b->series ? b->series : "(none)",
-		       b->intact ? "intact" : "ALTERED", (unsigned long long)b->segments,
+		       b->verdict ? b->verdict : "?", (unsigned long long)b->segments,
 		       (unsigned long long)b->anomalies);
 	}
 	for (size_t i = 0; i < rep->n_problems; i++)
@@ -81,7 +82,8 @@ static void report_text(const struct chain_report *rep)
 	}
 }
 
-static int run(const char *const *paths, size_t n, const char *dir, int json)
+static int run(const char *const *paths, size_t n, const struct bundle_read_options *ropt,
+               const char *dir, int json)
 {
 	struct chain_report rep;
 	struct error err = {{0}};
@@ -94,8 +96,8 @@ static int run(const char *const *paths, size_t n, const char *dir, int json)
 		log_error("%s", err.msg);
 		return LP_EXIT_FAILURE;
 	}
-	rc = dir ? chain_extract((const char *const *)bundles, n_bundles, dir, &rep, &err)
-	         : chain_verify((const char *const *)bundles, n_bundles, &rep, &err);
+	rc = dir ? chain_extract((const char *const *)bundles, n_bundles, ropt, dir, &rep, &err)
+	         : chain_verify((const char *const *)bundles, n_bundles, ropt, &rep, &err);
 	if (rc < 0) {
 		log_error("%s", err.msg);
 		rc = LP_EXIT_FAILURE;
@@ -123,7 +125,12 @@ static int run(const char *const *paths, size_t n, const char *dir, int json)
 	} else {
 		log_info("the series is whole: %zu snapshots, %zu anomalies recorded",
 		         rep.n_bundles, rep.n_anomalies);
-		rc = !dir && rep.n_anomalies ? LP_EXIT_ANOMALY : LP_EXIT_OK;
+		/* Anomalies are the finding a series exists for; then how far it is trusted. */
+		rc = LP_EXIT_OK;
+		for (size_t i = 0; i < rep.n_bundles; i++)
+			rc = verdict_worst_exit(rc, verdict_exit(rep.bundles[i].outcome));
+		if (!dir && rep.n_anomalies)
+			rc = LP_EXIT_ANOMALY;
 	}
 out:
 	chain_report_free(&rep);
@@ -133,12 +140,14 @@ out:
 	return rc;
 }
 
-int chain_cmd_verify(const char *const *paths, size_t n, int json)
+int chain_cmd_verify(const char *const *paths, size_t n, const struct bundle_read_options *ropt,
+                     int json)
 {
-	return run(paths, n, NULL, json);
+	return run(paths, n, ropt, NULL, json);
 }
 
-int chain_cmd_extract(const char *const *paths, size_t n, const char *dir, int json)
+int chain_cmd_extract(const char *const *paths, size_t n, const struct bundle_read_options *ropt,
+                      const char *dir, int json)
 {
-	return run(paths, n, dir, json);
+	return run(paths, n, ropt, dir, json);
 }

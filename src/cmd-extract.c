@@ -14,6 +14,7 @@
 #include <archive_entry.h>
 
 #include "bundle-read.h"
+#include "cmd-chain.h"
 #include "command.h"
 #include "exitcode.h"
 #include "log.h"
@@ -24,9 +25,13 @@ static int cmd_extract(int argc, char **argv);
 
 const struct command command_extract = {
         .name = "extract",
-        .usage = "extract [--force] [--trust FILE|DIR] BUNDLE DIR",
+        .usage = "extract [--force] [--trust FILE|DIR] BUNDLE DIR | --chain BUNDLE|DIR... DIR",
         .summary = "verify a bundle, then unpack it safely into a directory",
         .help = "Options:\n"
+                "      --chain            rebuild the files of a series of snapshots from their\n"
+                "                         segments (each at its latest path; content later\n"
+                "                         wiped beside it as PATH.~ID~), after verifying every\n"
+                "                         bundle and the chain; nothing unless both are whole\n"
                 "  -f, --force            extract even an INVALID bundle (still never outside "
                 "DIR,\n"
                 "                         never over an existing file, never a link or device)\n"
@@ -45,13 +50,14 @@ const struct command command_extract = {
         .run = cmd_extract,
 };
 
-enum { OPT_MAX_MEMBERS = 256, OPT_MAX_RATIO, OPT_MAX_SIZE };
+enum { OPT_MAX_MEMBERS = 256, OPT_MAX_RATIO, OPT_MAX_SIZE, OPT_CHAIN };
 
 struct extract_cli {
 	const char *bundle;
 	const char *dir;
 	const char *trust_path;
 	int force;
+	int chain;
 	struct bundle_limits limits;
 };
 
@@ -198,6 +204,7 @@ out:
 static int cmd_extract(int argc, char **argv)
 {
 	static const struct option options[] = {
+	        {"chain", no_argument, NULL, OPT_CHAIN},
 	        {"force", no_argument, NULL, 'f'},
 	        {"help", no_argument, NULL, 'h'},
 	        {"max-members", required_argument, NULL, OPT_MAX_MEMBERS},
@@ -220,6 +227,9 @@ static int cmd_extract(int argc, char **argv)
 	bundle_limits_default(&cli.limits);
 	while ((c = getopt_long(argc, argv, "fht:", options, NULL)) != -1) {
 		switch (c) {
+		case OPT_CHAIN:
+			cli.chain = 1;
+			break;
 		case 'f':
 			cli.force = 1;
 			break;
@@ -250,6 +260,25 @@ static int cmd_extract(int argc, char **argv)
 		default:
 			return command_usage_error(&command_extract, "unknown option");
 		}
+	}
+	if (cli.chain) {
+		if (cli.force)
+			return command_usage_error(
+			        &command_extract,
+			        "--chain rebuilds only from a whole, valid series: "
+			        "no --force");
+		if (argc - optind < 2)
+			return command_usage_error(&command_extract, "need bundles and a DIR");
+		if (cli.trust_path && trust_store_load(&trust, cli.trust_path, &err) < 0) {
+			log_error("--trust %s", err.msg);
+			return LP_EXIT_FAILURE;
+		}
+		ropt.limits = cli.limits;
+		ropt.trust = trust;
+		rc = chain_cmd_extract((const char *const *)argv + optind,
+		                       (size_t)(argc - optind - 1), &ropt, argv[argc - 1], 0);
+		trust_store_free(trust);
+		return rc;
 	}
 	if (argc - optind != 2)
 		return command_usage_error(&command_extract, "need a BUNDLE and a DIR");

@@ -9,6 +9,7 @@
 #include <jansson.h>
 
 #include "bundle-read.h"
+#include "cmd-chain.h"
 #include "command.h"
 #include "exitcode.h"
 #include "log.h"
@@ -19,9 +20,12 @@ static int cmd_verify(int argc, char **argv);
 
 const struct command command_verify = {
         .name = "verify",
-        .usage = "verify [--trust FILE|DIR] [--json] BUNDLE|BAGDIR...",
+        .usage = "verify [--trust FILE|DIR] [--json] [--chain] BUNDLE|BAGDIR...",
         .summary = "check that bundles are complete, unaltered and signed by a trusted signer",
         .help = "Options:\n"
+                "      --chain            the bundles (or the bundles in a DIR) are one series of\n"
+                "                         snapshots: verify each, then the chain (sequence,\n"
+                "                         links, one series), and list its anomalies\n"
                 "  -t, --trust FILE|DIR   trusted signers: PEM certificates in a file, or the\n"
                 "                         *.pem/*.crt/*.cer files of a directory\n"
                 "      --json             one JSON document on stdout\n"
@@ -36,7 +40,9 @@ const struct command command_verify = {
                 "\n"
                 "Exit: 0 valid, signed and trusted; 5 valid and signed but NOT trusted; 6 valid\n"
                 "but unsigned; 4 INVALID; 3 could not be read; 2 usage. With several bundles,\n"
-                "the worst: 4, then 3, then 5, then 6, then 0.\n",
+                "the worst: 4, then 3, then 5, then 6, then 0.\n"
+                "With --chain: 4 a bundle or the chain is INVALID, 3 unreadable, 7 whole but\n"
+                "anomalies were recorded, else as above.\n",
         .run = cmd_verify,
 };
 
@@ -45,11 +51,13 @@ enum {
 	OPT_MAX_MEMBERS,
 	OPT_MAX_RATIO,
 	OPT_MAX_SIZE,
+	OPT_CHAIN,
 };
 
 struct verify_cli {
 	const char *trust_path;
 	int json;
+	int chain;
 	struct bundle_limits limits;
 };
 
@@ -62,6 +70,7 @@ static void verify_progress(void *ctx, uint64_t bytes_read, uint64_t members)
 static int cmd_verify(int argc, char **argv)
 {
 	static const struct option options[] = {
+	        {"chain", no_argument, NULL, OPT_CHAIN},
 	        {"help", no_argument, NULL, 'h'},
 	        {"json", no_argument, NULL, OPT_JSON},
 	        {"max-members", required_argument, NULL, OPT_MAX_MEMBERS},
@@ -87,6 +96,9 @@ static int cmd_verify(int argc, char **argv)
 			return LP_EXIT_OK;
 		case 't':
 			cli.trust_path = optarg;
+			break;
+		case OPT_CHAIN:
+			cli.chain = 1;
 			break;
 		case OPT_JSON:
 			cli.json = 1;
@@ -120,6 +132,12 @@ static int cmd_verify(int argc, char **argv)
 	}
 	ropt.limits = cli.limits;
 	ropt.trust = trust;
+	if (cli.chain) {
+		code = chain_cmd_verify((const char *const *)argv + optind, (size_t)(argc - optind),
+		                        &ropt, cli.json);
+		trust_store_free(trust);
+		return code;
+	}
 	if (cli.json)
 		jlist = json_array();
 	for (int i = optind; i < argc; i++) {

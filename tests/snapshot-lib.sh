@@ -1,5 +1,4 @@
 # Helpers for the snapshot tests (sourced after test-lib.sh).
-CHAIN_TOOL=${CHAIN_TOOL:-$(dirname "$LOGPACK")/../tests/chain-tool}
 
 # snap OUTFILE ARGS...: run a snapshot; its stdout in OUTFILE, its exit code in OUTFILE.rc.
 snap() {
