@@ -53,7 +53,9 @@ const struct command command_schedule = {
                 "\n"
                 "Snapshot options (see 'logpack snapshot --help'): --state DIR and -o DIR are\n"
                 "required; --root, --profile, --compress, --level, --exclude, --category,\n"
-                "--force, --keep, --keep-for are passed on. Paths are made absolute.\n"
+                "--force, --keep, --keep-for and the signing options (--sign-key, --sign-cert,\n"
+                "--sign-chain, --passphrase-file, --config) are passed on. Paths are made\n"
+                "absolute.\n"
                 "The service runs in a sandbox: the system read-only (ProtectSystem=strict),\n"
                 "only the state and output directories writable, private /tmp, no new\n"
                 "privileges, no network. See docs/snapshots.md.\n"
@@ -69,10 +71,12 @@ static const struct passthrough {
 	int has_arg;
 	int kind;
 } snapshot_options[] = {
-        {"category", 0, 1, 0}, {"compress", 'c', 1, 0}, {"exclude", 'x', 1, 0},
-        {"force", 'f', 0, 0},  {"keep", 0, 1, 0},       {"keep-for", 0, 1, 0},
-        {"level", 0, 1, 0},    {"output", 'o', 1, 1},   {"profile", 'p', 1, 2},
-        {"root", 'r', 1, 1},   {"state", 's', 1, 1},
+        {"category", 0, 1, 0},        {"compress", 'c', 1, 0}, {"config", 0, 1, 1},
+        {"exclude", 'x', 1, 0},       {"force", 'f', 0, 0},    {"keep", 0, 1, 0},
+        {"keep-for", 0, 1, 0},        {"level", 0, 1, 0},      {"output", 'o', 1, 1},
+        {"passphrase-file", 0, 1, 1}, {"profile", 'p', 1, 2},  {"root", 'r', 1, 1},
+        {"sign-cert", 0, 1, 1},       {"sign-chain", 0, 1, 1}, {"sign-key", 0, 1, 1},
+        {"state", 's', 1, 1},
 };
 
 struct schedule_cli {

@@ -13,6 +13,8 @@
 #include "command.h"
 #include "exitcode.h"
 #include "log.h"
+#include "sign-config.h"
+#include "sign.h"
 #include "snapshot.h"
 
 static int cmd_snapshot(int argc, char **argv);
@@ -42,6 +44,11 @@ const struct command command_snapshot = {
                 "      --keep N            then remove all but the newest N bundles of the series\n"
                 "      --keep-for DURATION then remove bundles older than DURATION (7d, 12h)\n"
                 "      --json              a machine-readable summary on stdout\n"
+                "      --sign-key KEY      sign each bundle with this private key (PEM, 0600)\n"
+                "      --sign-cert CERT    the signer's certificate (PEM)\n"
+                "      --sign-chain FILE   intermediate certificates to include (PEM)\n"
+                "      --passphrase-file F the key's passphrase\n"
+                "      --config FILE       signing settings (default /etc/logpack/logpack.conf)\n"
                 "  -h, --help              this text\n"
                 "\n"
                 "Exit: 0 done, 1 written but some sources unreadable, 2 usage, 3 failed (the\n"
@@ -51,10 +58,15 @@ const struct command command_snapshot = {
 
 enum {
 	OPT_CATEGORY = 256,
+	OPT_CONFIG,
 	OPT_JSON,
 	OPT_KEEP,
 	OPT_KEEP_FOR,
 	OPT_LEVEL,
+	OPT_PASSPHRASE_FILE,
+	OPT_SIGN_CERT,
+	OPT_SIGN_CHAIN,
+	OPT_SIGN_KEY,
 };
 
 struct snapshot_cli {
@@ -65,10 +77,15 @@ struct snapshot_cli {
 	size_t n_categories;
 	char *category_text;
 	int json;
+	const char *config;
+	struct sign_settings sign;
+	struct signer *signer;
 };
 
 static void snapshot_cli_free(struct snapshot_cli *cli)
 {
+	sign_settings_free(&cli->sign);
+	signer_free(cli->signer);
 	free(cli->excludes);
 	free(cli->categories);
 	free(cli->category_text);
@@ -160,6 +177,7 @@ static int cmd_snapshot(int argc, char **argv)
 	static const struct option options[] = {
 	        {"category", required_argument, NULL, OPT_CATEGORY},
 	        {"compress", required_argument, NULL, 'c'},
+	        {"config", required_argument, NULL, OPT_CONFIG},
 	        {"exclude", required_argument, NULL, 'x'},
 	        {"force", no_argument, NULL, 'f'},
 	        {"help", no_argument, NULL, 'h'},
@@ -168,8 +186,12 @@ static int cmd_snapshot(int argc, char **argv)
 	        {"keep-for", required_argument, NULL, OPT_KEEP_FOR},
 	        {"level", required_argument, NULL, OPT_LEVEL},
 	        {"output", required_argument, NULL, 'o'},
+	        {"passphrase-file", required_argument, NULL, OPT_PASSPHRASE_FILE},
 	        {"profile", required_argument, NULL, 'p'},
 	        {"root", required_argument, NULL, 'r'},
+	        {"sign-cert", required_argument, NULL, OPT_SIGN_CERT},
+	        {"sign-chain", required_argument, NULL, OPT_SIGN_CHAIN},
+	        {"sign-key", required_argument, NULL, OPT_SIGN_KEY},
 	        {"state", required_argument, NULL, 's'},
 	        {NULL, 0, NULL, 0},
 	};
@@ -230,6 +252,22 @@ static int cmd_snapshot(int argc, char **argv)
 				goto out;
 			}
 			break;
+		case OPT_CONFIG:
+			cli.config = optarg;
+			break;
+		case OPT_PASSPHRASE_FILE:
+		case OPT_SIGN_CERT:
+		case OPT_SIGN_CHAIN:
+		case OPT_SIGN_KEY: {
+			char **slot = c == OPT_PASSPHRASE_FILE ? &cli.sign.passphrase_file
+			              : c == OPT_SIGN_CERT     ? &cli.sign.cert
+			              : c == OPT_SIGN_CHAIN    ? &cli.sign.chain
+			                                       : &cli.sign.key;
+
+			free(*slot);
+			*slot = xstrdup(optarg);
+			break;
+		}
 		case OPT_JSON:
 			cli.json = 1;
 			break;
@@ -285,6 +323,27 @@ static int cmd_snapshot(int argc, char **argv)
 	co->categories = (const char *const *)cli.categories;
 	co->n_categories = cli.n_categories;
 	co->progress = !cli.json && isatty(STDOUT_FILENO);
+	/* Load the key before anything is read, so a bad key or passphrase fails at once. */
+	if (sign_settings_resolve(&cli.sign, cli.config, &err) < 0) {
+		log_error("%s", err.msg);
+		rc = LP_EXIT_FAILURE;
+		goto out;
+	}
+	if (cli.sign.key) {
+		struct signer_options so = {.key_path = cli.sign.key,
+		                            .cert_path = cli.sign.cert,
+		                            .chain_path = cli.sign.chain,
+		                            .passphrase_file = cli.sign.passphrase_file};
+
+		if (signer_load(&cli.signer, &so, &err) < 0) {
+			log_error("signing key: %s", err.msg);
+			rc = LP_EXIT_FAILURE;
+			goto out;
+		}
+		co->sign = signer_sign;
+		co->sign_ctx = cli.signer;
+		log_verbose("signing as %s", signer_subject(cli.signer));
+	}
 	rc = snapshot_run(opt, &sum, &err);
 	if (rc < 0) {
 		log_error("%s", err.msg);
