@@ -140,6 +140,19 @@ t "the chain of six verifies, and lists the anomalies of the series (exit 7)" '
 	! grep -q "^problem:" "$TRASH/v"
 '
 
+t "verify --chain --json: the chain, each bundle, and the anomalies as data" '
+	expect_code 7 "$LOGPACK" verify --chain --json "$OUT" >"$TRASH/vj"
+	python3 - "$TRASH/vj" <<PY
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["chain"] == "whole", d["chain"]
+assert [b["sequence"] for b in d["bundles"]] == [1, 2, 3, 4, 5, 6]
+assert all(b["intact"] for b in d["bundles"])
+assert sorted(a["kind"] for a in d["anomalies"]) == ["disappeared", "replaced", "rewritten", "truncated"]
+assert d["problems"] == []
+PY
+'
+
 t "extract rebuilds every file byte for byte, including what was later wiped" '
 	expect_code 6 "$LOGPACK" extract --chain "$OUT" "$TRASH/rebuilt" >"$TRASH/xo"
 	R=$TRASH/rebuilt/var/log
