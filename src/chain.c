@@ -78,7 +78,9 @@ static int name_cmp(const void *a, const void *b)
 /* The member's name as stored in the bag, or NULL when the bag has no such member. */
 static const char *member_find(const struct bag_read *br, const char *name)
 {
-	char *const *found = bsearch(&name, br->names, br->n_names, sizeof(char *), name_cmp);
+	char *const *found =
+	        br->n_names ? bsearch(&name, br->names, br->n_names, sizeof(char *), name_cmp)
+	                    : NULL;
 
 	return found ? *found : NULL;
 }
@@ -193,7 +195,8 @@ static int read_bundle(const char *path, const struct bundle_read_options *ropt,
 		bundle_report_free(out);
 		return -1;
 	}
-	qsort(br->names, br->n_names, sizeof(char *), name_cmp);
+	if (br->n_names > 0)
+		qsort(br->names, br->n_names, sizeof(char *), name_cmp);
 	return 0;
 }
 
@@ -391,7 +394,8 @@ int chain_list_bundles(const char *const *paths, size_t n, char ***out, size_t *
 			}
 		closedir(d);
 	}
-	qsort(list, count, sizeof(char *), str_cmp);
+	if (count > 0)
+		qsort(list, count, sizeof(char *), str_cmp);
 	*out = list;
 	*n_out = count;
 	return 0;
@@ -580,7 +584,8 @@ static int place_files(struct xstate *x, struct chain_report *rep, struct error 
 	char *buf = xmalloc(CHUNK);
 	int rc = -1;
 
-	qsort(x->files, x->n_files, sizeof(*x->files), xfile_cmp);
+	if (x->n_files > 0)
+		qsort(x->files, x->n_files, sizeof(*x->files), xfile_cmp);
 	for (size_t i = 0; i < x->n_files; i++) {
 		struct xfile *f = &x->files[i];
 		char hex[SHA256_HEX_LEN + 1];
@@ -675,9 +680,10 @@ int chain_extract(const char *const *bundles, size_t n, const struct bundle_read
 
 		memset(&again, 0, sizeof(again));
 		if (plan_bundle(&x, &reads[i], b->sequence, &targets, &n_targets, rep, b->path,
-		                err) == 0)
-			qsort(targets, n_targets, sizeof(*targets), target_cmp);
-		else
+		                err) == 0) {
+			if (n_targets > 0)
+				qsort(targets, n_targets, sizeof(*targets), target_cmp);
+		} else
 			n_targets = (size_t)-1;
 		if (n_targets == (size_t)-1 ||
 		    read_bundle(b->path, ropt, &again, targets, n_targets, &r, err) < 0) {
