@@ -1619,13 +1619,41 @@ static void snap_free(struct snap *s)
 		close(s->state_fd);
 }
 
+/*
+ * When the state directory is inside the root, an --exclude pattern for it: state.json is
+ * replaced on every run and would look like a log replaced by an intruder. NULL otherwise.
+ */
+static char *state_exclude(const char *root, const char *state_dir)
+{
+	char *state = realpath(state_dir, NULL), *pattern = NULL;
+	size_t len = strlen(root);
+	struct strbuf sb = STRBUF_INIT;
+
+	if (state == NULL)
+		return NULL;
+	if (strcmp(root, "/") == 0)
+		len = 0;
+	if (strncmp(state, root, len) == 0 && state[len] == '/') {
+		for (const char *p = state + len; *p; p++) {
+			if (strchr("*?[\\", *p))
+				strbuf_addch(&sb, '\\');
+			strbuf_addch(&sb, *p);
+		}
+		strbuf_addstr(&sb, "/*");
+		pattern = strbuf_detach(&sb);
+	}
+	free(state);
+	return pattern;
+}
+
 int snapshot_run(const struct snapshot_options *opt, struct snapshot_summary *sum,
                  struct error *err)
 {
 	struct snap s;
 	struct collect_options co = opt->collect;
 	struct collect_hooks hooks = {0};
-	char *root = NULL;
+	char *root = NULL, *exclude = NULL;
+	const char **excludes = NULL;
 	int rc = -1, crc;
 
 	memset(sum, 0, sizeof(*sum));
@@ -1680,6 +1708,13 @@ int snapshot_run(const struct snapshot_options *opt, struct snapshot_summary *su
 	hooks.finish = snap_finish;
 	co.output = s.bundle_path;
 	co.hooks = &hooks;
+	if ((exclude = state_exclude(root, opt->state_dir)) != NULL) {
+		excludes = xcalloc(co.n_excludes + 1, sizeof(*excludes));
+		for (size_t i = 0; i < co.n_excludes; i++)
+			excludes[i] = co.excludes[i];
+		excludes[co.n_excludes++] = exclude;
+		co.excludes = excludes;
+	}
 	crc = collect_run(&co, &sum->collect, err);
 	if (crc < 0) {
 		/* Nothing got its final name: the pending state must not be adopted. */
@@ -1703,6 +1738,8 @@ int snapshot_run(const struct snapshot_options *opt, struct snapshot_summary *su
 	rc = crc;
 out:
 	free(root);
+	free(exclude);
+	free(excludes);
 	snap_free(&s);
 	return rc;
 }

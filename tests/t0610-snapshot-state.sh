@@ -88,6 +88,17 @@ t "--keep-for removes bundles older than the duration, but never the newest" '
 	ls out | grep -q -- "-000003-"
 '
 
+t "a state directory inside the root, where the profile looks, is never collected" '
+	mkdir out
+	"$LOGPACK" snapshot --state "$L/nginx/lp[1]" --root "$T" -o out >/dev/null
+	echo more >>"$L/auth.log"
+	expect_code 0 "$LOGPACK" snapshot --state "$L/nginx/lp[1]" --root "$T" -o out >o 2>e
+	BAG=$(bag_of "$(newest_bundle out)" x)
+	test "$(payload_list "$BAG")" = "data/var/log/auth.log"
+	grep -q "\"path\":\"/var/log/nginx/lp\[1\]/state.json\",.*\"status\":\"skipped\"" "$BAG/logpack/files.jsonl"
+	rm -rf "$L/nginx/lp[1]"
+'
+
 t "the space check counts only what the snapshot will store" '
 	mkdir out
 	"$LOGPACK" snapshot --state st --root "$T" -o out --json >j1
