@@ -19,6 +19,17 @@ t "install --dry-run prints the units and writes nothing" '
 	test ! -e st && test ! -e out
 '
 
+t "without --systemd or --cron: systemd units where systemd runs, else a cron entry" '
+	"$LOGPACK" schedule install --every 15m --state st -o out --dry-run >o
+	if [ -d /run/systemd/system ]; then
+		grep -q "^==> /etc/systemd/system/logpack-snapshot.timer <==$" o
+	else
+		grep -q "^==> /etc/cron.d/logpack-snapshot <==$" o
+		grep -q "^\*/15 \* \* \* \* root " o
+	fi
+	test ! -e st
+'
+
 t "the systemd units pass systemd-analyze verify with no warning, sandboxed, absolute paths" '
 	mkdir units
 	"$LOGPACK" schedule install --unit-dir units --every 1h --state st -o out --root "$T" \
