@@ -18,8 +18,9 @@ t "a state directory open to others is refused, and nothing is written" '
 t "a second run while one holds the lock fails at once (exit 3)" '
 	mkdir out
 	"$LOGPACK" snapshot --state st --root "$T" -o out >/dev/null
-	flock st/lock sleep 5 &
-	sleep 0.5
+	python3 -c "import fcntl, sys, time; f = open(sys.argv[1]); fcntl.flock(f, fcntl.LOCK_EX); time.sleep(30)" st/lock &
+	# Wait until the holder has the lock.
+	while flock -n st/lock true; do sleep 0.1; done
 	expect_code 3 "$LOGPACK" snapshot --state st --root "$T" -o out 2>err
 	grep -q "another snapshot with this state is running" err
 	test "$(ls out/*.tar.zst | wc -l)" = 1
