@@ -1,5 +1,5 @@
 # A small TAP library for the shell tests: source it, call t "description" 'commands', end with
-# test_done. Each test runs in a subshell with set -e in a scratch directory; its output is
+# test_done. Each test runs in a subshell with set -e in a scratch directory of its own; its output is
 # shown (as TAP comments) only when it fails.
 set -u
 : "${LOGPACK:?LOGPACK must name the logpack binary (make check sets it)}"
@@ -20,7 +20,10 @@ test_cleanup() {
 # t DESCRIPTION COMMANDS: one TAP test point.
 t() {
 	test_count=$((test_count + 1))
+	mkdir -p "$TRASH/t$test_count"
 	(
+		# Each test starts in a scratch directory of its own.
+		cd "$TRASH/t$test_count" || exit 1
 		set -e
 		eval "$2"
 	) >"$TRASH/.out.$test_count" 2>&1
