@@ -85,8 +85,3 @@ typed() {
 		END { flush() }
 	' "$1"
 }
-
-# fresh: start a test in a directory of its own (tests share the scratch directory).
-fresh() {
-	mkdir "$TRASH/t$test_count" && cd "$TRASH/t$test_count"
-}

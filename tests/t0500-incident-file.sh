@@ -9,7 +9,6 @@ line_of() {
 }
 
 t "init writes the English template, mode 0600" '
-	fresh &&
 	lp incident init r.txt 2>err &&
 	contains r.txt "# What has happened? (required)" &&
 	contains r.txt "language: en" &&
@@ -18,51 +17,41 @@ t "init writes the English template, mode 0600" '
 	test "$(stat -c %a r.txt)" = 600
 '
 t "init --lang sv writes the Swedish template" '
-	fresh &&
 	lp incident init --lang sv r.txt &&
 	contains r.txt "# Vad har hänt? (obligatorisk)" &&
 	contains r.txt "# Kan organisationen dela med sig av information" &&
 	contains r.txt "language: sv"
 '
 t "init - writes the template to standard output" '
-	fresh &&
 	lp incident init - >out && contains out "tlp:" && test ! -e incident-report.txt
 '
 t "init without a file writes incident-report.txt" '
-	fresh &&
 	lp incident init 2>/dev/null && test -s incident-report.txt
 '
 t "init refuses to overwrite a file" '
-	fresh &&
 	echo precious >r.txt &&
 	expect_code 3 lp incident init r.txt 2>err &&
 	contains err "r.txt: already exists" &&
 	test "$(cat r.txt)" = precious
 '
 t "init does not follow a symlink" '
-	fresh &&
 	ln -s target r.txt &&
 	expect_code 3 lp incident init r.txt 2>/dev/null &&
 	test ! -e target
 '
 t "a bad --lang is a usage error" '
-	fresh &&
 	expect_code 2 lp incident init --lang de r.txt 2>err && contains err "not en or sv"
 '
 t "an unknown action is a usage error" '
-	fresh &&
 	expect_code 2 lp incident send r.txt 2>err && contains err "unknown action"
 '
 t "check needs a file" '
-	fresh &&
 	expect_code 2 lp incident check 2>err && contains err "which file"
 '
 t "check of a missing file exits 3" '
-	fresh &&
 	expect_code 3 lp incident check nothere.txt 2>err && contains err "nothere.txt: No such file"
 '
 t "the empty template fails check, each required answer by its line" '
-	fresh &&
 	lp incident init r.txt 2>/dev/null &&
 	expect_code 4 lp incident check r.txt >out &&
 	for k in organisation contact-name contact-phone contact-email time-zone detected-at \
@@ -76,7 +65,6 @@ t "the empty template fails check, each required answer by its line" '
 
 for lang in en sv; do
 	t "round trip ($lang): template filled in by hand passes check" "
-	fresh &&
 		answers_$lang >answers &&
 		lp incident init --lang $lang tmpl 2>/dev/null &&
 		fill tmpl answers >r.txt &&
@@ -86,7 +74,6 @@ for lang in en sv; do
 done
 
 t "show (en): incident.txt with both languages' questions" '
-	fresh &&
 	answers_en >answers && lp incident init tmpl 2>/dev/null && fill tmpl answers >r.txt &&
 	lp incident show r.txt >out &&
 	test "$(head -n 1 out)" = "TLP:AMBER" &&
@@ -96,7 +83,6 @@ t "show (en): incident.txt with both languages' questions" '
 	contains out "5000-K123456-26"
 '
 t "show --json (en): incident.json" '
-	fresh &&
 	answers_en >answers && lp incident init tmpl 2>/dev/null && fill tmpl answers >r.txt &&
 	lp incident show --json r.txt >out &&
 	contains out "\"format\": \"logpack-incident\"" &&
@@ -106,7 +92,6 @@ t "show --json (en): incident.json" '
 	contains out "\"detected_at_utc\": \"2026-01-15T13:30:00Z\""
 '
 t "show --json (sv): offset zone applied, no police report, Swedish text kept" '
-	fresh &&
 	answers_sv >answers && lp incident init --lang sv tmpl 2>/dev/null &&
 	fill tmpl answers >r.txt &&
 	lp incident show --json r.txt >out &&
@@ -117,7 +102,6 @@ t "show --json (sv): offset zone applied, no police report, Swedish text kept" '
 	contains out "\"tlp\": \"TLP:RED\""
 '
 t "show refuses a report that fails check" '
-	fresh &&
 	lp incident init r.txt 2>/dev/null &&
 	expect_code 4 lp incident show r.txt >out 2>err && contains err "required answer missing"
 '
@@ -133,23 +117,21 @@ check_one() {
 	contains out "r.txt: line $(line_of r.txt $1): $1: $3" &&
 	contains out "1 problem"
 }
-t "check: invalid TLP label" 'fresh && check_one tlp "tlp: TLP:ORANGE" "'"'TLP:ORANGE'"' is not a TLP 2.0 label"'
-t "check: TLP 1.0 label" 'fresh && check_one tlp "tlp: TLP:WHITE" "TLP:WHITE is TLP 1.0"'
-t "check: implausible email" 'fresh && check_one contact-email "contact-email: anna(at)example" "${q}anna(at)example$q is not a plausible email address"'
-t "check: implausible phone number" 'fresh && check_one contact-phone "contact-phone: 123" "${q}123$q is not a plausible phone number"'
-t "check: time that does not parse" 'fresh && check_one detected-at "detected-at: last tuesday" "${q}last tuesday$q is not a date and time"'
-t "check: unknown time zone" 'fresh && check_one time-zone "time-zone: Europe/Atlantis" "unknown time zone"'
-t "check: police report not yes or no" 'fresh && check_one police-report "police-report: perhaps" "${q}perhaps$q: answer yes or no"'
-t "check: required answer left empty" 'fresh && check_one help-wanted "help-wanted:" "required answer missing"'
+t "check: invalid TLP label" 'check_one tlp "tlp: TLP:ORANGE" "'"'TLP:ORANGE'"' is not a TLP 2.0 label"'
+t "check: TLP 1.0 label" 'check_one tlp "tlp: TLP:WHITE" "TLP:WHITE is TLP 1.0"'
+t "check: implausible email" 'check_one contact-email "contact-email: anna(at)example" "${q}anna(at)example$q is not a plausible email address"'
+t "check: implausible phone number" 'check_one contact-phone "contact-phone: 123" "${q}123$q is not a plausible phone number"'
+t "check: time that does not parse" 'check_one detected-at "detected-at: last tuesday" "${q}last tuesday$q is not a date and time"'
+t "check: unknown time zone" 'check_one time-zone "time-zone: Europe/Atlantis" "unknown time zone"'
+t "check: police report not yes or no" 'check_one police-report "police-report: perhaps" "${q}perhaps$q: answer yes or no"'
+t "check: required answer left empty" 'check_one help-wanted "help-wanted:" "required answer missing"'
 t "check: required field deleted" '
-	fresh &&
 	answers_en | grep -v "^contacted:" >answers &&
 	lp incident init tmpl 2>/dev/null && fill tmpl answers | grep -v "^contacted:" >r.txt &&
 	expect_code 4 lp incident check r.txt >out &&
 	contains out "r.txt: contacted: required answer missing (the field is not in the file)"
 '
 t "check: unknown and repeated fields, stray lines" '
-	fresh &&
 	answers_en >r.txt &&
 	printf "organisaton: typo\norganisation: again\nno colon here\n" >>r.txt &&
 	expect_code 4 lp incident check r.txt >out &&
@@ -158,26 +140,22 @@ t "check: unknown and repeated fields, stray lines" '
 	contains out "r.txt: line 24: expected '"'key: answer'"'"
 '
 t "check: bytes that are not UTF-8" '
-	fresh &&
 	bad=$(printf "\344") &&
 	answers_en | sed "s/^organisation: .*/organisation: Ex${bad}mpel/" >r.txt &&
 	expect_code 4 lp incident check r.txt >out &&
 	contains out "r.txt: line 1: not valid UTF-8"
 '
 t "check --json lists problems with line numbers" '
-	fresh &&
 	answers_en | sed "s/^tlp:.*/tlp: purple/" >r.txt &&
 	expect_code 4 lp incident check --json r.txt >out &&
 	contains out "\"ok\": false" && contains out "\"line\": 20" &&
 	contains out "tlp: '"'purple'"' is not a TLP 2.0 label"
 '
 t "check --json of a good report" '
-	fresh &&
 	answers_en >r.txt && lp incident check --json r.txt >out &&
 	contains out "\"ok\": true" && contains out "\"tlp\": \"TLP:AMBER\""
 '
 t "ask refuses when standard input is not a terminal, and points at init" '
-	fresh &&
 	expect_code 2 lp incident ask r.txt </dev/null 2>err &&
 	contains err "needs a terminal" && contains err "logpack incident init r.txt" &&
 	test ! -e r.txt

@@ -18,7 +18,6 @@ on_terminal() {
 
 for lang in en sv; do
 	t "ask ($lang) writes the same file as the template filled in by hand" "
-		fresh &&
 		answers_$lang >answers &&
 		lp incident init --lang $lang tmpl 2>/dev/null && fill tmpl answers >by-hand.txt &&
 		typed answers >keys &&
@@ -30,7 +29,6 @@ for lang in en sv; do
 done
 
 t "ask takes its defaults from an existing file, and its language" '
-	fresh &&
 	answers_sv >answers &&
 	lp incident init --lang sv tmpl 2>/dev/null && fill tmpl answers >r.txt &&
 	cp r.txt before.txt &&
@@ -42,7 +40,6 @@ t "ask takes its defaults from an existing file, and its language" '
 '
 
 t "ask asks again until the answer passes its check" '
-	fresh &&
 	answers_en >answers &&
 	lp incident init tmpl 2>/dev/null && fill tmpl answers >by-hand.txt &&
 	typed answers | awk "/^anna@example.se\$/ { print \"anna.example.se\" } /^TLP:AMBER\$/ { print \"TLP:WHITE\" } { print }" >keys &&
@@ -53,7 +50,6 @@ t "ask asks again until the answer passes its check" '
 '
 
 t "ask writes nothing when the input ends early" '
-	fresh &&
 	printf "Example AB\nAnna\n" >keys &&
 	on_terminal keys "$LOGPACK" incident ask asked.txt || true &&
 	contains typescript "nothing written to asked.txt" &&

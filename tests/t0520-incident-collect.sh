@@ -17,7 +17,6 @@ report() {
 
 for lang in en sv; do
 	t "collect --incident ($lang): incident.json and incident.txt are tag files" "
-		fresh &&
 		report $lang r.txt && mkdir out &&
 		lp collect --root \"\$T\" -o out --incident r.txt >stdout 2>stderr &&
 		bag=\$(bag_of \"\$(cat stdout)\" x) &&
@@ -32,7 +31,6 @@ for lang in en sv; do
 done
 
 t "bag-info.txt names the organisation, the contact, the case and the TLP label" '
-	fresh &&
 	report en r.txt && mkdir out &&
 	lp collect --root "$T" -o out --incident r.txt >stdout 2>/dev/null &&
 	bag=$(bag_of "$(cat stdout)" x) &&
@@ -44,14 +42,12 @@ t "bag-info.txt names the organisation, the contact, the case and the TLP label"
 	contains "$bag/bag-info.txt" "LogPack-TLP: TLP:AMBER"
 '
 t "the case reference is in the bundle file name" '
-	fresh &&
 	report en r.txt && mkdir out &&
 	lp collect --root "$T" -o out --incident r.txt >stdout 2>/dev/null &&
 	case "$(cat stdout)" in out/logpack-testhost-INC-2026-0042-*T*Z.tar.zst) ;; *) false ;; esac &&
 	test -e "$(cat stdout).sha256"
 '
 t "a case reference with other characters is made safe for the file name" '
-	fresh &&
 	report sv r.txt && mkdir out &&
 	lp collect --root "$T" -o out --incident r.txt >stdout 2>/dev/null &&
 	case "$(cat stdout)" in out/logpack-testhost-__RENDE_7-*T*Z.tar.zst) ;; *) cat stdout; false ;; esac &&
@@ -60,7 +56,6 @@ t "a case reference with other characters is made safe for the file name" '
 	contains "$bag/bag-info.txt" "LogPack-TLP: TLP:RED"
 '
 t "without a case reference the bundle keeps its usual name, and bag-info no identifier" '
-	fresh &&
 	answers_en | sed "s/^case-reference:.*/case-reference:/" >r.txt && mkdir out &&
 	lp collect --root "$T" -o out --incident r.txt >stdout 2>/dev/null &&
 	case "$(cat stdout)" in out/logpack-testhost-2*T*Z.tar.zst) ;; *) false ;; esac &&
@@ -68,7 +63,6 @@ t "without a case reference the bundle keeps its usual name, and bag-info no ide
 	lacks "$bag/bag-info.txt" "External-Identifier"
 '
 t "a report that fails its check stops collect before anything is read (exit 3)" '
-	fresh &&
 	answers_en | sed "s/^tlp:.*/tlp: TLP:PURPLE/; s/^contact-email:.*/contact-email: anna/" >r.txt &&
 	mkdir out &&
 	expect_code 3 lp collect --root "$T" -o out --incident r.txt >stdout 2>stderr &&
@@ -79,19 +73,17 @@ t "a report that fails its check stops collect before anything is read (exit 3)"
 	test -z "$(ls -A out)" && test ! -s stdout
 '
 t "a report that fails its check stops a dry run too" '
-	fresh &&
 	lp incident init r.txt 2>/dev/null &&
 	expect_code 3 lp collect --root "$T" --dry-run --incident r.txt >stdout 2>stderr &&
 	contains stderr "required answer missing" && test ! -s stdout
 '
 t "a missing report file stops collect (exit 3)" '
-	fresh && mkdir out &&
+	mkdir out &&
 	expect_code 3 lp collect --root "$T" -o out --incident nothere.txt 2>stderr &&
 	contains stderr "nothere.txt: No such file or directory" &&
 	test -z "$(ls -A out)"
 '
 t "a changed incident.json no longer matches the tag manifest (stock sha256sum)" '
-	fresh &&
 	report en r.txt && mkdir out &&
 	lp collect --root "$T" -o out --incident r.txt >stdout 2>/dev/null &&
 	bag=$(bag_of "$(cat stdout)" x) &&
