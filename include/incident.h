@@ -165,4 +165,29 @@ char *incident_summary(const struct incident *inc);
  */
 char *incident_json_tlp(const char *json, size_t len);
 
+/*
+ * The canonical TLP 2.0 label ("TLP:AMBER") for text such as a bag-info LogPack-TLP value, or
+ * NULL when it is not one. The result is a static string.
+ */
+const char *incident_tlp_label(const char *text);
+
+/*
+ * Keeping logpack/incident.json while a bundle is read, for `show` and `verify`: the three
+ * functions fit struct bundle_visitor (bundle-read.h) with ctx a struct incident_capture, and
+ * may be called from a visitor of one's own. Only that member is kept, at most
+ * INCIDENT_MAX_BYTES * 8 of it (too_big is set past that). Nothing captured is verified until
+ * the bundle's reading has ended with a valid outcome.
+ */
+struct incident_capture {
+	struct strbuf json;
+	int in_member; /* the member being read is logpack/incident.json */
+	int found;     /* the member was seen (and ended) */
+	int too_big;
+};
+
+void incident_capture_begin(void *ctx, const char *name, uint64_t size);
+void incident_capture_data(void *ctx, const void *buf, size_t len);
+void incident_capture_end(void *ctx);
+void incident_capture_release(struct incident_capture *cap);
+
 #endif

@@ -1354,3 +1354,57 @@ char *incident_summary(const struct incident *inc)
 	}
 	return strbuf_detach(&sb);
 }
+
+const char *incident_tlp_label(const char *text)
+{
+	char tlp[24];
+
+	if (text == NULL || tlp_normalize(text, tlp) < 0)
+		return NULL;
+	for (size_t i = 0; i < sizeof(tlp_labels) / sizeof(tlp_labels[0]); i++)
+		if (strcmp(tlp_labels[i].label, tlp) == 0)
+			return tlp_labels[i].label;
+	return NULL;
+}
+
+void incident_capture_begin(void *ctx, const char *name, uint64_t size)
+{
+	struct incident_capture *cap = ctx;
+
+	cap->in_member = strcmp(name, "logpack/incident.json") == 0;
+	if (!cap->in_member)
+		return;
+	/* A second member of that name makes the bundle invalid; keep only the last. */
+	strbuf_reset(&cap->json);
+	cap->found = 0;
+	cap->too_big = size > INCIDENT_MAX_JSON_BYTES;
+}
+
+void incident_capture_data(void *ctx, const void *buf, size_t len)
+{
+	struct incident_capture *cap = ctx;
+
+	if (!cap->in_member || cap->too_big)
+		return;
+	if (cap->json.len + len > INCIDENT_MAX_JSON_BYTES) {
+		cap->too_big = 1;
+		strbuf_release(&cap->json);
+		return;
+	}
+	strbuf_add(&cap->json, buf, len);
+}
+
+void incident_capture_end(void *ctx)
+{
+	struct incident_capture *cap = ctx;
+
+	if (cap->in_member)
+		cap->found = 1;
+	cap->in_member = 0;
+}
+
+void incident_capture_release(struct incident_capture *cap)
+{
+	strbuf_release(&cap->json);
+	memset(cap, 0, sizeof(*cap));
+}

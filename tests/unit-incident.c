@@ -341,6 +341,39 @@ static void test_json(void)
 	ok(incident_json_tlp(pink, strlen(pink)) == NULL, "no TLP for an invalid label");
 }
 
+static void test_capture(void)
+{
+	static const char part1[] = "{\"format\": \"logpack-incident\",";
+	static const char part2[] = " \"tlp\": \"red\"}";
+	struct incident_capture cap = {STRBUF_INIT, 0, 0, 0};
+	struct incident *inc = NULL;
+	struct error err;
+
+	incident_capture_begin(&cap, "logpack/host.json", 10);
+	incident_capture_data(&cap, "{\"host\":1}", 10);
+	incident_capture_end(&cap);
+	ok(!cap.found && cap.json.len == 0, "capture ignores other members");
+	incident_capture_begin(&cap, "logpack/incident.json", 45);
+	incident_capture_data(&cap, part1, strlen(part1));
+	incident_capture_data(&cap, part2, strlen(part2));
+	incident_capture_end(&cap);
+	ok(cap.found && !cap.too_big, "capture keeps logpack/incident.json");
+	ok(incident_from_json(cap.json.buf, cap.json.len, &inc, &err) == 0,
+	   "captured report reads");
+	is_str(inc ? inc->tlp : NULL, "TLP:RED", "captured report's TLP label");
+	incident_free(inc);
+	incident_capture_release(&cap);
+	incident_capture_begin(&cap, "logpack/incident.json", (uint64_t)1 << 40);
+	incident_capture_data(&cap, "{", 1);
+	incident_capture_end(&cap);
+	ok(cap.found && cap.too_big && cap.json.len == 0, "capture refuses a huge member");
+	incident_capture_release(&cap);
+
+	is_str(incident_tlp_label("tlp:amber+strict"), "TLP:AMBER+STRICT", "bag-info TLP label");
+	ok(incident_tlp_label("TLP:AMBER\x1b[2J") == NULL && incident_tlp_label(NULL) == NULL,
+	   "no label for anything else");
+}
+
 int main(void)
 {
 	/* The zone conversions must not depend on the machine's own zone. */
@@ -351,6 +384,7 @@ int main(void)
 	test_problems();
 	test_times();
 	test_json();
+	test_capture();
 	is_str(getenv("TZ"), "America/New_York", "TZ restored after zone conversions");
 	return tap_done();
 }
