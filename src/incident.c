@@ -421,8 +421,10 @@ static void parse_line(struct incident *inc, struct pending *pd, const char *lin
 	pending_finish(inc, pd);
 	colon = strchr(line, ':');
 	if (colon == NULL) {
-		add_problem(inc, lineno, "line %d: expected 'key: answer', got '%.40s'", lineno,
-		            line);
+		add_problem(inc, lineno,
+		            "line %d: expected 'key: answer', got '%.40s' (indent the lines that "
+		            "continue an answer)",
+		            lineno, line);
 		return;
 	}
 	key_end = colon;
