@@ -18,6 +18,7 @@
 #include "bag.h"
 
 #define COPY_CHUNK (256 * 1024)
+#define BAG_ZSTD_MAX_WORKERS 2
 
 struct bag_tag {
 	char *name;
@@ -115,7 +116,7 @@ static int set_filter(struct bag_writer *bw, const char *compression, int level,
 {
 	struct archive *a = bw->archive;
 	char value[32];
-	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	long cores = sysconf(_SC_NPROCESSORS_ONLN), workers;
 	const char *module = compression;
 	int r = ARCHIVE_OK;
 
@@ -140,9 +141,17 @@ static int set_filter(struct bag_writer *bw, const char *compression, int level,
 			return -1;
 		}
 	}
-	/* Compression is the costly stage: give it every core (zstd and xz can use them). */
-	if ((strcmp(compression, "zstd") == 0 || strcmp(compression, "xz") == 0) && cores > 1) {
-		snprintf(value, sizeof(value), "%ld", cores);
+	/*
+	 * zstd compresses in worker threads while this thread reads and hashes: one worker per
+	 * remaining core, at most BAG_ZSTD_MAX_WORKERS, since each costs about 15 MiB of buffers
+	 * (one worker: about 50 MiB peak for the whole run). xz stays in this thread, as its
+	 * threaded mode needs about 100 MiB per thread.
+	 */
+	if (strcmp(compression, "zstd") == 0) {
+		workers = cores > 1 ? cores - 1 : 1;
+		if (workers > BAG_ZSTD_MAX_WORKERS)
+			workers = BAG_ZSTD_MAX_WORKERS;
+		snprintf(value, sizeof(value), "%ld", workers);
 		if (archive_write_set_filter_option(a, module, "threads", value) != ARCHIVE_OK) {
 			error_set(err, "%s threads: %s", compression, archive_error_string(a));
 			return -1;

@@ -16,8 +16,10 @@ char **command_line_argv;
 
 /* Sorted by name; "help" is handled here. */
 static const struct command *const commands[] = {
+        /* sorted by name */
         &command_collect,
         &command_incident,
+        &command_profiles,
         NULL,
 };
 
