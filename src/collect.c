@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -512,6 +513,12 @@ static char *host_json(struct collection *c)
 	json_object_set_new(root, "expected_absent", absent);
 	json_object_set_new(user, "uid", json_integer((json_int_t)getuid()));
 	json_object_set_new(user, "euid", json_integer((json_int_t)geteuid()));
+	{
+		/* The collector's own account, from the system logpack runs on (not the root). */
+		struct passwd *pw = getpwuid(geteuid());
+
+		json_object_set_new(user, "name", pw ? json_string(pw->pw_name) : json_null());
+	}
 	{
 		const char *env_user = getenv("SUDO_USER");
 
