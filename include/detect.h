@@ -12,10 +12,9 @@
 /* How a profile matched, weakest first. */
 enum detect_tier {
 	DETECT_NONE = 0,
-	DETECT_FALLBACK = 1, /* os-release names no profile: its generic ID=linux applies */
-	DETECT_MARKER = 2,   /* the profile's marker files all exist */
-	DETECT_ID_LIKE = 3,  /* os-release ID_LIKE (or ID) names the profile's family */
-	DETECT_ID = 4,       /* os-release ID is one the profile names */
+	DETECT_MARKER = 1,  /* the profile's marker files all exist */
+	DETECT_ID_LIKE = 2, /* os-release ID_LIKE (or ID) names the profile's family */
+	DETECT_ID = 3,      /* os-release ID is one the profile names */
 };
 
 /* A profile that matched, and how. */
@@ -24,7 +23,8 @@ struct detect_candidate {
 	enum detect_tier tier;
 	int like_rank;    /* DETECT_ID_LIKE: position of the word in ID_LIKE (0 = first) */
 	int marker_count; /* marker files that had to exist for the match */
-	char *why;        /* "os-release ID=ubuntu matches 'match id=ubuntu' (debian line 6)" */
+	char *why;        /* "os-release ID=ubuntu matches 'id=ubuntu' (debian line 10)" */
+	char *brief;      /* the same, short: "os-release ID=ubuntu" */
 };
 
 struct detect_result {
@@ -32,8 +32,9 @@ struct detect_result {
 	size_t n_evidence;
 	struct detect_candidate *candidates; /* best first */
 	size_t n_candidates;
-	char *chosen; /* NULL when nothing matched */
-	char *reason; /* why the chosen profile won; or why nothing matched */
+	char *chosen;  /* NULL when nothing matched */
+	char *reason;  /* why the chosen profile won, with profile lines; or why nothing matched */
+	char *summary; /* the same in brief, for one-line messages: "os-release ID=ubuntu" */
 };
 
 /*
@@ -44,8 +45,9 @@ int detect_run(int root_fd, struct detect_result *res, struct error *err);
 void detect_result_free(struct detect_result *res);
 
 /*
- * The stock profile for the tree under root_fd, and one line saying why (both the caller's to
- * free). Returns 0, or -1 with err, including when no profile matches.
+ * The stock profile for the tree under root_fd, and a short line saying why ("os-release
+ * ID=ubuntu", and when others matched too, why it beat the runner-up); both the caller's to
+ * free. Returns 0, or -1 with err, including when no profile matches.
  */
 int detect_profile(int root_fd, char **name_out, char **reason_out, struct error *err);
 

@@ -15,6 +15,8 @@
 #include "exitcode.h"
 #include "incident.h"
 #include "log.h"
+#include "sign-config.h"
+#include "sign.h"
 
 static int cmd_collect(int argc, char **argv);
 
@@ -42,6 +44,12 @@ const struct command command_collect = {
                 "  -n, --dry-run           list what would be collected; write nothing\n"
                 "  -f, --force             write even if the space estimate says it will not fit\n"
                 "      --json              a machine-readable summary on stdout\n"
+                "      --sign-key KEY      sign the bundle with this private key (PEM, mode 0600)\n"
+                "      --sign-cert CERT    the signer's certificate (PEM)\n"
+                "      --sign-chain FILE   intermediate certificates to include (PEM)\n"
+                "      --passphrase-file F the key's passphrase (else $LOGPACK_KEY_PASSPHRASE,\n"
+                "                          else asked on the terminal)\n"
+                "      --config FILE       signing settings (default /etc/logpack/logpack.conf)\n"
                 "  -h, --help              this text\n"
                 "\n"
                 "Exit: 0 complete, 1 written but some sources unreadable, 2 usage, 3 failed,\n"
@@ -58,6 +66,12 @@ enum {
 	OPT_SINCE,
 	OPT_SKIP_LARGE,
 	OPT_UNTIL,
+	/* signing */
+	OPT_CONFIG,
+	OPT_PASSPHRASE_FILE,
+	OPT_SIGN_CERT,
+	OPT_SIGN_CHAIN,
+	OPT_SIGN_KEY,
 };
 
 struct collect_cli {
@@ -68,6 +82,9 @@ struct collect_cli {
 	size_t n_categories;
 	char *category_text;
 	int json;
+	struct sign_settings sign;
+	const char *config;
+	struct signer *signer;
 	const char *incident;
 	struct incident_attachment incident_att;
 };
@@ -77,6 +94,8 @@ static void collect_cli_free(struct collect_cli *cli)
 	free(cli->excludes);
 	free(cli->categories);
 	free(cli->category_text);
+	sign_settings_free(&cli->sign);
+	signer_free(cli->signer);
 	incident_attachment_free(&cli->incident_att);
 }
 
@@ -197,6 +216,7 @@ static int cmd_collect(int argc, char **argv)
 	static const struct option options[] = {
 	        {"category", required_argument, NULL, OPT_CATEGORY},
 	        {"compress", required_argument, NULL, 'c'},
+	        {"config", required_argument, NULL, OPT_CONFIG},
 	        {"dry-run", no_argument, NULL, 'n'},
 	        {"exclude", required_argument, NULL, 'x'},
 	        {"force", no_argument, NULL, 'f'},
@@ -206,8 +226,12 @@ static int cmd_collect(int argc, char **argv)
 	        {"level", required_argument, NULL, OPT_LEVEL},
 	        {"max-file-size", required_argument, NULL, OPT_MAX_FILE_SIZE},
 	        {"output", required_argument, NULL, 'o'},
+	        {"passphrase-file", required_argument, NULL, OPT_PASSPHRASE_FILE},
 	        {"profile", required_argument, NULL, 'p'},
 	        {"root", required_argument, NULL, 'r'},
+	        {"sign-cert", required_argument, NULL, OPT_SIGN_CERT},
+	        {"sign-chain", required_argument, NULL, OPT_SIGN_CHAIN},
+	        {"sign-key", required_argument, NULL, OPT_SIGN_KEY},
 	        {"since", required_argument, NULL, OPT_SINCE},
 	        {"skip-large", no_argument, NULL, OPT_SKIP_LARGE},
 	        {"until", required_argument, NULL, OPT_UNTIL},
@@ -310,6 +334,25 @@ static int cmd_collect(int argc, char **argv)
 		case OPT_SKIP_LARGE:
 			opt->skip_large = 1;
 			break;
+		case OPT_CONFIG:
+			cli.config = optarg;
+			break;
+		case OPT_PASSPHRASE_FILE:
+			free(cli.sign.passphrase_file);
+			cli.sign.passphrase_file = xstrdup(optarg);
+			break;
+		case OPT_SIGN_CERT:
+			free(cli.sign.cert);
+			cli.sign.cert = xstrdup(optarg);
+			break;
+		case OPT_SIGN_CHAIN:
+			free(cli.sign.chain);
+			cli.sign.chain = xstrdup(optarg);
+			break;
+		case OPT_SIGN_KEY:
+			free(cli.sign.key);
+			cli.sign.key = xstrdup(optarg);
+			break;
 		case ':':
 			rc = command_usage_error(&command_collect, "option '%s' needs a value",
 			                         argv[optind - 1]);
@@ -346,6 +389,27 @@ static int cmd_collect(int argc, char **argv)
 		log_error("%s", err.msg);
 		rc = LP_EXIT_FAILURE;
 		goto out;
+	}
+	/* Load the key before collecting, so a bad key or passphrase fails at once. */
+	if (sign_settings_resolve(&cli.sign, cli.config, &err) < 0) {
+		log_error("%s", err.msg);
+		rc = LP_EXIT_FAILURE;
+		goto out;
+	}
+	if (cli.sign.key && !opt->dry_run) {
+		struct signer_options so = {.key_path = cli.sign.key,
+		                            .cert_path = cli.sign.cert,
+		                            .chain_path = cli.sign.chain,
+		                            .passphrase_file = cli.sign.passphrase_file};
+
+		if (signer_load(&cli.signer, &so, &err) < 0) {
+			log_error("signing key: %s", err.msg);
+			rc = LP_EXIT_FAILURE;
+			goto out;
+		}
+		opt->sign = signer_sign;
+		opt->sign_ctx = cli.signer;
+		log_verbose("signing as %s", signer_subject(cli.signer));
 	}
 	rc = collect_run(opt, &sum, &err);
 	if (rc < 0) {

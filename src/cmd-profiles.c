@@ -257,8 +257,6 @@ static const char *tier_name(enum detect_tier t)
 		return "id_like";
 	case DETECT_MARKER:
 		return "marker";
-	case DETECT_FALLBACK:
-		return "fallback";
 	default:
 		return "none";
 	}

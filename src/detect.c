@@ -53,10 +53,34 @@ static int more_components(const char *todo)
 	return *todo != '\0';
 }
 
+/*
+ * openat without following a final link and, where the kernel lets us (as owner or root),
+ * without changing the access time: looking must leave no trace on the evidence.
+ */
+static int openat_quiet(int dir_fd, const char *name, int flags)
+{
+	int fd;
+
+	flags |= O_NOFOLLOW | O_CLOEXEC;
+#ifdef O_NOATIME
+	fd = openat(dir_fd, name, flags | O_NOATIME);
+	if (fd >= 0 || errno != EPERM)
+		return fd;
+#endif
+	fd = openat(dir_fd, name, flags);
+	return fd;
+}
+
+/* Open a regular file read-only; non-blocking, so that a FIFO swapped in cannot hang us. */
+static int open_source_file(int dir_fd, const char *name)
+{
+	return openat_quiet(dir_fd, name, O_RDONLY | O_NONBLOCK | O_NOCTTY);
+}
+
 /* Find, in the directory dir_fd, an entry whose name equals name without regard to case. */
 static int find_nocase(int dir_fd, char *name, size_t size)
 {
-	int fd = openat(dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int fd = openat_quiet(dir_fd, ".", O_RDONLY | O_DIRECTORY);
 	struct dirent *de;
 	DIR *d;
 	int found = 0;
@@ -77,21 +101,6 @@ static int find_nocase(int dir_fd, char *name, size_t size)
 	}
 	closedir(d);
 	return found;
-}
-
-/* Open a regular file read-only without changing its access time where we may. */
-static int open_source_file(int dir_fd, const char *name)
-{
-	int flags = O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC;
-	int fd;
-
-#ifdef O_NOATIME
-	fd = openat(dir_fd, name, flags | O_NOATIME);
-	if (fd >= 0 || errno != EPERM)
-		return fd;
-#endif
-	fd = openat(dir_fd, name, flags);
-	return fd;
 }
 
 /*
@@ -178,7 +187,7 @@ static int resolve_in_root(int root_fd, const char *path, int nocase, enum resol
 				errno = ENAMETOOLONG;
 				goto fail;
 			}
-			fd = openat(cur, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			fd = openat_quiet(cur, comp, O_RDONLY | O_DIRECTORY);
 			if (fd < 0)
 				goto fail;
 			fds[depth] = fd;
@@ -229,8 +238,8 @@ static int resolve_in_root(int root_fd, const char *path, int nocase, enum resol
 		goto fail;
 	}
 	if (mode == RESOLVE_DIR) {
-		result = openat(depth ? fds[depth - 1] : root_fd, ".",
-		                O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		result =
+		        openat_quiet(depth ? fds[depth - 1] : root_fd, ".", O_RDONLY | O_DIRECTORY);
 		if (result < 0)
 			goto fail;
 	} else {
@@ -489,12 +498,16 @@ static int word_position(const char *list, const char *word)
 static void score_profile(int root_fd, const struct profile *p, const struct os_release *osr,
                           int have_osr, struct detect_result *res, struct detect_candidate *c)
 {
+	/* os-release(5): "If not set, a default of ID=linux may be used." */
+	const char *id = osr->id && *osr->id ? osr->id : "linux";
+	const char *id_text = osr->id && *osr->id ? "" : " (unset: os-release(5) default)";
+
 	memset(c, 0, sizeof(*c));
 	for (size_t i = 0; i < p->n_matches;) {
 		int line = p->matches[i].line, files = 0, files_ok = 1, has_ids = 0;
 		enum detect_tier tier = DETECT_NONE;
 		int rank = 0;
-		struct strbuf why = STRBUF_INIT, missing = STRBUF_INIT;
+		struct strbuf why = STRBUF_INIT, brief = STRBUF_INIT;
 		size_t j;
 
 		for (j = i; j < p->n_matches && p->matches[j].line == line; j++) {
@@ -522,21 +535,25 @@ static void score_profile(int root_fd, const struct profile *p, const struct os_
 			has_ids = 1;
 			if (!have_osr)
 				continue;
-			if (osr->id && strcmp(m->key, "id") == 0 &&
-			    strcmp(m->value, osr->id) == 0) {
+			if (strcmp(m->key, "id") == 0 && strcmp(m->value, id) == 0) {
 				if (tier < DETECT_ID) {
 					tier = DETECT_ID;
 					strbuf_reset(&why);
-					strbuf_addf(&why, "os-release ID=%s matches 'id=%s'",
-					            osr->id, m->value);
+					strbuf_addf(&why, "os-release ID=%s%s matches 'id=%s'", id,
+					            id_text, m->value);
+					strbuf_reset(&brief);
+					strbuf_addf(&brief, "os-release ID=%s%s", id, id_text);
 				}
-			} else if (osr->id && strcmp(m->value, osr->id) == 0) {
+			} else if (strcmp(m->value, id) == 0) {
 				if (tier < DETECT_ID_LIKE || (tier == DETECT_ID_LIKE && rank > 0)) {
 					tier = DETECT_ID_LIKE;
 					rank = 0;
 					strbuf_reset(&why);
 					strbuf_addf(&why, "os-release ID=%s matches 'id_like=%s'",
-					            osr->id, m->value);
+					            id, m->value);
+					strbuf_reset(&brief);
+					strbuf_addf(&brief, "os-release ID=%s, a family %s names",
+					            id, p->name);
 				}
 			} else {
 				int pos = word_position(osr->id_like, m->value);
@@ -548,24 +565,20 @@ static void score_profile(int root_fd, const struct profile *p, const struct os_
 					strbuf_reset(&why);
 					strbuf_addf(&why, "os-release ID_LIKE=\"%s\" names '%s'",
 					            osr->id_like, m->value);
-				} else if (tier == DETECT_NONE && strcmp(m->key, "id") == 0 &&
-				           strcmp(m->value, "linux") == 0) {
-					/* os-release(5): "If not set, a default of ID=linux may be
-					 * used": an unknown distribution is still a Linux one. */
-					tier = DETECT_FALLBACK;
-					strbuf_reset(&why);
-					strbuf_addf(&why,
-					            "os-release present (ID=%s): 'id=linux' is the "
-					            "generic default for any Linux",
-					            osr->id ? osr->id : "unset");
+					strbuf_reset(&brief);
+					strbuf_addf(&brief, "os-release ID_LIKE=\"%s\"",
+					            osr->id_like);
 				}
 			}
 		}
 		if (!has_ids && files > 0) {
 			tier = DETECT_MARKER;
 			strbuf_addstr(&why, "marker files present:");
-			for (size_t k = i; k < j; k++)
+			strbuf_addstr(&brief, files > 1 ? "marker files" : "marker file");
+			for (size_t k = i; k < j; k++) {
 				strbuf_addf(&why, " %s", p->matches[k].value);
+				strbuf_addf(&brief, " %s", p->matches[k].value);
+			}
 		}
 		if (!files_ok)
 			tier = DETECT_NONE;
@@ -575,13 +588,15 @@ static void score_profile(int root_fd, const struct profile *p, const struct os_
 		    (tier > c->tier ||
 		     (tier == c->tier && (rank < c->like_rank || files > c->marker_count)))) {
 			free(c->why);
+			free(c->brief);
 			c->tier = tier;
 			c->like_rank = rank;
 			c->marker_count = files;
 			c->why = xasprintf("%s (%s line %d)", why.buf, p->name, line);
+			c->brief = xstrdup(brief.buf);
 		}
 		strbuf_release(&why);
-		strbuf_release(&missing);
+		strbuf_release(&brief);
 		i = j;
 	}
 	if (c->tier != DETECT_NONE)
@@ -628,8 +643,6 @@ static const char *tier_text(enum detect_tier t)
 		return "an os-release ID_LIKE family match";
 	case DETECT_MARKER:
 		return "a marker-file match";
-	case DETECT_FALLBACK:
-		return "the generic os-release fallback";
 	default:
 		return "no match";
 	}
@@ -667,10 +680,12 @@ void detect_result_free(struct detect_result *res)
 	for (size_t i = 0; i < res->n_candidates; i++) {
 		free(res->candidates[i].profile);
 		free(res->candidates[i].why);
+		free(res->candidates[i].brief);
 	}
 	free(res->candidates);
 	free(res->chosen);
 	free(res->reason);
+	free(res->summary);
 	memset(res, 0, sizeof(*res));
 }
 
@@ -723,6 +738,7 @@ int detect_run(int root_fd, struct detect_result *res, struct error *err)
 		score_profile(root_fd, profiles[i], &osr, have_osr, res, &c);
 		if (c.tier == DETECT_NONE) {
 			free(c.why);
+			free(c.brief);
 			continue;
 		}
 		scored[n_scored].c = c;
@@ -734,18 +750,33 @@ int detect_run(int root_fd, struct detect_result *res, struct error *err)
 	for (size_t i = 0; i < n_scored; i++)
 		res->candidates[i] = scored[i].c;
 	res->n_candidates = n_scored;
-	if (n_scored == 0) {
+	if (n_scored == 0 && have_osr) {
+		struct strbuf sb = STRBUF_INIT;
+
+		strbuf_addstr(&sb, "no profile matches: os-release ID=");
+		add_printable(&sb, osr.id ? osr.id : "", 64);
+		if (osr.id_like) {
+			strbuf_addstr(&sb, " ID_LIKE=\"");
+			add_printable(&sb, osr.id_like, 128);
+			strbuf_addch(&sb, '"');
+		}
+		strbuf_addstr(&sb,
+		              " names none, and no profile's marker files exist under the root");
+		res->reason = strbuf_detach(&sb);
+	} else if (n_scored == 0) {
 		res->reason = xstrdup("no profile matches: no os-release, and no profile's marker "
 		                      "files exist under the root");
 	} else {
 		res->chosen = xstrdup(scored[0].c.profile);
-		if (n_scored == 1)
+		if (n_scored == 1) {
 			res->reason =
 			        xasprintf("%s; the only profile that matches", scored[0].c.why);
-		else {
+			res->summary = xstrdup(scored[0].c.brief);
+		} else {
 			char *won = why_first_won(&scored[0], &scored[1], &osr);
 
 			res->reason = xasprintf("%s; %s", scored[0].c.why, won);
+			res->summary = xasprintf("%s; %s", scored[0].c.brief, won);
 			free(won);
 		}
 	}
@@ -776,9 +807,9 @@ int detect_profile(int root_fd, char **name_out, char **reason_out, struct error
 		return -1;
 	}
 	*name_out = res.chosen;
-	*reason_out = res.reason;
+	*reason_out = res.summary;
 	res.chosen = NULL;
-	res.reason = NULL;
+	res.summary = NULL;
 	detect_result_free(&res);
 	return 0;
 }

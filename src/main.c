@@ -18,8 +18,12 @@ char **command_line_argv;
 static const struct command *const commands[] = {
         /* sorted by name */
         &command_collect,
+        &command_extract,
         &command_incident,
+        &command_keygen,
         &command_profiles,
+        &command_show,
+        &command_verify,
         NULL,
 };
 

@@ -386,6 +386,7 @@ static int parse_directive(struct profile *p, const char *key, char *rest, int l
 	return -1;
 }
 
+/* Is key one of the directives that may only come before the first section? */
 static int is_directive(const char *key)
 {
 	static const char *const keys[] = {"name", "description", "match", "include", "case"};

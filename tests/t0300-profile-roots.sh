@@ -295,5 +295,20 @@ decoy "$R" Windows/System32/config/SAM Windows/System32/config/SECURITY Users/Al
 echo Windows/System32/config/SYSTEM >>"$R.decoy"
 absent "$R" application /Windows/System32/winevt/Logs/Application.evtx
 check_root windows "$R"
+t "windows: each event log gets the category of the first rule that names it" '
+	bag=$(echo "$R.x"/logpack-*)
+	python3 - "$bag/logpack/files.jsonl" <<"PY"
+import json, sys
+cat = {}
+for line in open(sys.argv[1]):
+    r = json.loads(line)
+    cat[r["path"].rsplit("/", 1)[-1]] = r.get("category")
+assert cat["Security.evtx"] == "auth", cat
+assert cat["System.evtx"] == "system", cat
+assert [c for n, c in cat.items() if "TaskScheduler" in n] == ["system"], cat
+assert cat["ConsoleHost_history.txt"] == "auth", cat
+assert cat["u_ex240501.log"] == "application", cat
+PY
+'
 
 test_done

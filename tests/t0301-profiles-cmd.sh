@@ -24,6 +24,12 @@ t "profiles list names every stock profile with what it covers" '
 	python3 -c "import json,sys; d=json.load(open(sys.argv[1])); assert len(d) == 14 and all(p[\"description\"] for p in d), d" out.json
 '
 
+t "docs/profile-format.md lists every stock profile, and no other" '
+	grep -o "^| \`[a-z]*\`" "$TOP_SRCDIR/docs/profile-format.md" | tr -d "|\` " | sort >documented
+	printf "%s\n" $STOCK | sort >stock
+	diff stock documented
+'
+
 t "every stock profile passes profiles check without a warning" '
 	for p in $STOCK; do
 		lp profiles check "$TOP_SRCDIR/profiles/$p" >out
@@ -55,10 +61,10 @@ t "profiles show resolves includes, gives each rule its origin, and prints profi
 	grep -q "^/var/log/lastlog *optional case max-size=256M *# linux:[0-9]*$" show
 	# The output is itself a valid profile with the same rules.
 	cp show flat
-	lp profiles check "$TRASH/flat" >out
+	lp profiles check "$PWD/flat" >out
 	contains out "ok"
 	lp profiles show --json debian >a.json
-	lp profiles show --json "$TRASH/flat" >b.json
+	lp profiles show --json "$PWD/flat" >b.json
 	python3 -c "
 import json, sys
 a, b = (json.load(open(f)) for f in sys.argv[1:3])
@@ -79,10 +85,10 @@ t "profiles show of an unknown profile fails with exit 3" '
 
 # bad NAME LINE TEXT: a profile file whose check must fail, naming LINE.
 bad() {
-	printf "%b" "$3" >"$TRASH/$1"
-	expect_code 4 lp profiles check "$TRASH/$1" >"$TRASH/$1.out"
-	cat "$TRASH/$1.out"
-	grep -q "^$TRASH/$1:$2: error: " "$TRASH/$1.out"
+	printf "%b" "$3" >"$PWD/$1"
+	expect_code 4 lp profiles check "$PWD/$1" >"$PWD/$1.out"
+	cat "$PWD/$1.out"
+	grep -q "^$PWD/$1:$2: error: " "$PWD/$1.out"
 }
 
 t "check: unknown key" 'bad k1 2 "name x\nfrob on\n[system]\n/var/log/x\n"'
@@ -110,13 +116,13 @@ t "check: an include cycle is named, with the line of the include" '
 	mkdir cyc
 	printf "include cb\n[system]\n/a\n" >cyc/ca
 	printf "# b\ninclude ca\n[system]\n/b\n" >cyc/cb
-	expect_code 4 lp profiles check "$TRASH/cyc/ca" >out
+	expect_code 4 lp profiles check "$PWD/cyc/ca" >out
 	cat out
-	grep -q "^$TRASH/cyc/ca:1: error: include cb: .*include cycle: ca -> cb -> ca" out
+	grep -q "^$PWD/cyc/ca:1: error: include cb: .*include cycle: ca -> cb -> ca" out
 	printf "include cself\n" >cyc/cself
-	expect_code 4 lp profiles check "$TRASH/cyc/cself" >out
+	expect_code 4 lp profiles check "$PWD/cyc/cself" >out
 	grep -q "cself:1: error: .*include cycle: cself -> cself" out
-	expect_code 3 lp collect --root "$TRASH" --profile "$TRASH/cyc/ca" -o "$TRASH" 2>err
+	expect_code 3 lp collect --root "$PWD" --profile "$PWD/cyc/ca" -o "$PWD" 2>err
 	contains err "include cycle"
 '
 
@@ -126,14 +132,14 @@ t "check: a diamond of includes is no cycle, and its rules come once" '
 	printf "include dbase\n[system]\n/left\n" >dia/dleft
 	printf "include dbase\n[system]\n/right\n" >dia/dright
 	printf "include dleft dright\n[system]\n/top\n" >dia/dtop
-	lp profiles check "$TRASH/dia/dtop" >out && contains out ": ok"
-	lp profiles show --json "$TRASH/dia/dtop" >out.json
+	lp profiles check "$PWD/dia/dtop" >out && contains out ": ok"
+	lp profiles show --json "$PWD/dia/dtop" >out.json
 	python3 -c "import json,sys; r=[x[\"pattern\"] for x in json.load(open(sys.argv[1]))[\"rules\"]]; assert r == [\"/base\", \"/left\", \"/right\", \"/top\"], r" out.json
 '
 
 t "check reports every error in a file, each with its line, not just the first" '
 	printf "name many\nfrob x\n[system]\n/var/log/ok\n/var/log/x max-size=huge\n[Bad]\n/var/log/y\nrel/path\n/var/log/z bogus\n" >many
-	expect_code 4 lp profiles check "$TRASH/many" >out
+	expect_code 4 lp profiles check "$PWD/many" >out
 	cat out
 	grep -q "many:2: error: unknown key" out
 	grep -q "many:5: error: bad size" out
@@ -146,43 +152,43 @@ t "check reports every error in a file, each with its line, not just the first" 
 t "check warns (exit 0) about rules given twice, and rules an include has" '
 	mkdir w
 	printf "[system]\n/var/log/a\n/var/log/a\n[auth]\n/var/log/a\n" >w/dup
-	lp profiles check "$TRASH/w/dup" >out
+	lp profiles check "$PWD/w/dup" >out
 	cat out
 	grep -q "dup:3: warning: .*repeats the rule of line 2" out
 	grep -q "dup:5: warning: .*already in \[system\] at line 2" out
 	printf "include linux\n[auth]\n/var/log/wtmp*\n" >w/mine
-	lp profiles check "$TRASH/w/mine" >out
+	lp profiles check "$PWD/w/mine" >out
 	grep -q "mine:3: warning: .*already collected by an include (linux:" out
 	printf "match id=Debian\n[auth]\n/x\n" >w/upper
-	lp profiles check "$TRASH/w/upper" >out
+	lp profiles check "$PWD/w/upper" >out
 	grep -q "upper:1: warning: id=Debian can never match" out
 	printf "# nothing\n" >w/empty
-	lp profiles check "$TRASH/w/empty" >out
+	lp profiles check "$PWD/w/empty" >out
 	grep -q "empty: warning: collects nothing" out
 '
 
 t "check --json lists the issues; an unreadable file is exit 3" '
 	printf "[auth]\n/var/log/x max-size=1Q\n" >j
-	expect_code 4 lp profiles check --json "$TRASH/j" >out.json
+	expect_code 4 lp profiles check --json "$PWD/j" >out.json
 	python3 -c "
 import json, sys
 d = json.load(open(sys.argv[1]))
 assert d[0][\"valid\"] is False and d[0][\"issues\"][0][\"line\"] == 2, d
 assert d[0][\"issues\"][0][\"severity\"] == \"error\", d
 " out.json
-	expect_code 3 lp profiles check "$TRASH/missing" 2>err && contains err "missing"
+	expect_code 3 lp profiles check "$PWD/missing" 2>err && contains err "missing"
 '
 
 # --- detect
 
-t "detect: ID beats ID_LIKE, and the output says why" '
+t "detect: os-release ID, the evidence and the line of the profile that matched" '
 	mkdir -p r1/etc r1/usr/lib
 	printf "ID=ubuntu\nID_LIKE=debian\n" >r1/etc/os-release
 	lp profiles detect --root r1 >out
 	cat out
 	contains out "profile: debian"
 	contains out "os-release ID=ubuntu matches '"'"'id=ubuntu'"'"'"
-	contains out "debian beat linux: an exact os-release ID match is more specific than the generic os-release fallback"
+	contains out "reason: os-release ID=ubuntu matches '"'"'id=ubuntu'"'"' (debian line"
 	contains out "etc/os-release: ID=ubuntu ID_LIKE=\"debian\""
 '
 
@@ -243,7 +249,7 @@ t "detect: an absolute os-release link resolves inside the root, never to the li
 t "detect: a relative link climbing out of the root stops at the root" '
 	mkdir -p outside r7/etc
 	printf "ID=freebsd\n" >outside/os-release
-	ln -s ../../../../../../../../../../../../"$TRASH"/outside/os-release r7/etc/os-release
+	ln -s ../../../../../../../../../../../../"$PWD"/outside/os-release r7/etc/os-release
 	ln -s ../outside/os-release r7/etc/os-release.2
 	expect_code 3 lp profiles detect --root r7 >out 2>err
 	cat out err
@@ -270,10 +276,10 @@ t "detect --json: the profile, the reason, the evidence and every candidate" '
 import json, sys
 d = json.load(open(sys.argv[1]))
 assert d[\"profile\"] == \"rhel\", d
-assert [c[\"profile\"] for c in d[\"candidates\"]] == [\"rhel\", \"linux\"], d
-assert d[\"candidates\"][0][\"match\"] == \"id\" and d[\"candidates\"][1][\"match\"] == \"fallback\", d
+assert [c[\"profile\"] for c in d[\"candidates\"]] == [\"rhel\"], d
+assert d[\"candidates\"][0][\"match\"] == \"id\", d
 assert any(\"PRETTY_NAME=\\\"Rocky Linux 9.4\\\"\" in e for e in d[\"evidence\"]), d
-assert \"more specific\" in d[\"reason\"], d
+assert \"the only profile that matches\" in d[\"reason\"], d
 " out.json
 '
 
@@ -285,12 +291,58 @@ t "detect: a hostile os-release cannot forge output lines" '
 	! grep -q "$(printf "\033")" out
 '
 
+t "detect: an os-release naming no known system is no guess: exit 3, and why" '
+	mkdir -p r12/etc
+	printf "ID=plan9\nID_LIKE=bell-labs\n" >r12/etc/os-release
+	expect_code 3 lp profiles detect --root r12 >out 2>err
+	cat out err
+	contains out "profile: (none)"
+	contains err "no profile matches: os-release ID=plan9 ID_LIKE=\"bell-labs\" names none"
+	expect_code 3 lp collect --root r12 -o . 2>err
+	contains err "use --profile"
+'
+
+t "detect: an os-release without ID is Linux, as os-release(5) says" '
+	mkdir -p r13/etc
+	printf "NAME=\"Homegrown\"\n" >r13/etc/os-release
+	lp profiles detect --root r13 >out
+	cat out
+	contains out "profile: linux"
+	contains out "os-release ID=linux (unset: os-release(5) default) matches"
+'
+
+t "detect leaves the root as it was, access times included" '
+	mkdir -p r14/etc r14/usr/lib r14/WINDOWS/system32/config r14/System/Library/CoreServices
+	printf "ID=debian\n" >r14/usr/lib/os-release
+	ln -s ../usr/lib/os-release r14/etc/os-release
+	: >r14/WINDOWS/system32/config/system
+	echo "<key>ProductVersion</key><string>14.4</string>" >r14/System/Library/CoreServices/SystemVersion.plist
+	# The list is made first: listing a directory is what moves its access time.
+	find r14 >paths
+	find r14 -execdir touch -h -a -d "2001-01-01 00:00:00" {} +
+	stat_all() { python3 -c "
+import os, sys
+for p in open(sys.argv[1]).read().split():
+    st = os.lstat(p)
+    # Reading a link sets its access time, and no flag avoids that: links show no atime.
+    atime = 0 if os.path.islink(p) else st.st_atime_ns
+    print(p, st.st_size, oct(st.st_mode), st.st_mtime_ns, atime)
+" paths; }
+	stat_all >before
+	grep -q " 978307200000000000$" before
+	lp profiles detect --root r14 >out
+	contains out "profile: debian"
+	contains out "WINDOWS/system32/config/system: present"
+	stat_all >after
+	diff before after
+'
+
 t "detect: --root that is not a directory fails with exit 3" '
 	: >plainfile
 	expect_code 3 lp profiles detect --root plainfile 2>err && contains err "plainfile"
 '
 
-t "collect chooses the profile with the same detection, and says why in host.json" '
+t "collect chooses the profile with the same detection, and says why in its summary" '
 	mkdir -p r11/etc r11/var/log out11
 	printf "ID=opensuse-tumbleweed\nID_LIKE=\"opensuse suse\"\n" >r11/etc/os-release
 	echo log >r11/var/log/messages
@@ -298,7 +350,8 @@ t "collect chooses the profile with the same detection, and says why in host.jso
 	python3 -c "
 import json, sys
 d = json.load(open(sys.argv[1]))
-assert d[\"profile\"] == \"suse\" and \"more specific\" in d[\"profile_reason\"], d
+assert d[\"profile\"] == \"suse\", d
+assert d[\"profile_reason\"] == \"os-release ID=opensuse-tumbleweed\", d
 assert d[\"expected_absent\"] == {\"system\": [\"/var/log/zypp/history*\"]}, d
 " sum.json
 '

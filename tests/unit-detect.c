@@ -162,16 +162,19 @@ int main(void)
 	is_str(res.chosen, "rhel", "single-quoted ID");
 	ok(res.n_evidence >= 1 && strstr(res.evidence[0], "Red Hat \"Enterprise\" Linux") != NULL,
 	   "escaped quotes in os-release values (%s)", res.n_evidence ? res.evidence[0] : "");
-	ok(res.n_candidates == 3 && res.candidates[1].tier == DETECT_MARKER &&
-	           strcmp(res.candidates[1].profile, "windows") == 0 &&
-	           res.candidates[2].tier == DETECT_FALLBACK,
-	   "then the Windows marker, then the linux fallback");
+	ok(res.n_candidates == 2 && res.candidates[1].tier == DETECT_MARKER &&
+	           strcmp(res.candidates[1].profile, "windows") == 0,
+	   "then the Windows marker");
+	ok(res.summary && strcmp(res.summary, "os-release ID=rhel; rhel beat windows: an exact "
+	                                      "os-release ID match is more specific than a "
+	                                      "marker-file match") == 0,
+	   "the summary is short and says why (%s)", res.summary ? res.summary : "");
 	detect_result_free(&res);
 	{
 		char *name = NULL, *reason = NULL;
 
 		ok(detect_profile(root_fd, &name, &reason, &err) == 0 &&
-		           strcmp(name, "rhel") == 0 && strstr(reason, "id=rhel") != NULL,
+		           strcmp(name, "rhel") == 0 && strstr(reason, "ID=rhel") != NULL,
 		   "detect_profile: %s (%s)", name ? name : "-", reason ? reason : err.msg);
 		free(name);
 		free(reason);
