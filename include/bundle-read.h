@@ -98,13 +98,6 @@ const char *bundle_report_info(const struct bundle_report *rep, const char *key)
  */
 const char *bundle_name_unsafe(const char *name);
 
-/*
- * Bundles name their members in UTF-8 (pax). libarchive converts names to the locale's
- * charset, and in the C locale it cannot; commands that read bundles call this first, so
- * that names are UTF-8 throughout (LC_CTYPE C.UTF-8 where the system has it).
- */
-void bundle_read_utf8_names(void);
-
 /* A name from a bundle, safe to print: control bytes as \xHH, cut at 300 bytes. Caller frees. */
 char *bundle_printable_name(const char *name);
 

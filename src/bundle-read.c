@@ -117,12 +117,6 @@ struct reader {
 	struct line_parser lp;
 };
 
-void bundle_read_utf8_names(void)
-{
-	if (setlocale(LC_CTYPE, "C.UTF-8") == NULL && setlocale(LC_CTYPE, "C.utf8") == NULL)
-		setlocale(LC_CTYPE, "en_US.UTF-8");
-}
-
 void bundle_limits_default(struct bundle_limits *lim)
 {
 	lim->max_members = 1000000;

@@ -216,7 +216,6 @@ static int cmd_extract(int argc, char **argv)
 	int c, fd = -1, rc = LP_EXIT_FAILURE, have_rep = 0;
 	long failed, skipped = 0;
 
-	bundle_read_utf8_names();
 	bundle_limits_default(&cli.limits);
 	while ((c = getopt_long(argc, argv, "fht:", options, NULL)) != -1) {
 		switch (c) {

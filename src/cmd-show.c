@@ -453,7 +453,6 @@ static int cmd_show(int argc, char **argv)
 	struct error err;
 	int c, json = 0, rc;
 
-	bundle_read_utf8_names();
 	while ((c = getopt_long(argc, argv, "ht:", options, NULL)) != -1) {
 		switch (c) {
 		case 'h':

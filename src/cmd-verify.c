@@ -79,7 +79,6 @@ static int cmd_verify(int argc, char **argv)
 	struct error err;
 	int c, code = LP_EXIT_OK;
 
-	bundle_read_utf8_names();
 	bundle_limits_default(&cli.limits);
 	while ((c = getopt_long(argc, argv, "ht:", options, NULL)) != -1) {
 		switch (c) {

@@ -103,6 +103,7 @@ int main(int argc, char **argv)
 	const struct command *cmd;
 	int c;
 
+	locale_use_utf8();
 	command_line_argc = argc;
 	command_line_argv = argv;
 	/* '+': stop at the command name; its options belong to it. */

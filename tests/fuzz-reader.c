@@ -21,7 +21,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static int once;
 
 	if (!once++)
-		bundle_read_utf8_names();
+		locale_use_utf8();
 	bundle_limits_default(&opt.limits);
 	/* Keep each run small: the limits themselves are part of what is tested. */
 	opt.limits.max_size = 64ULL << 20;
