@@ -41,7 +41,7 @@ static int parse_options(int argc, char **argv, struct incident_options *opt, in
 	/* The action comes first: "logpack incident init --lang sv FILE". */
 	if (argc < 2) {
 		*code = command_usage_error(&command_incident, "%s",
-		                            "incident: say init, ask or check");
+		                            "incident: say init, ask, check or show");
 		return -1;
 	}
 	opt->action = argv[1];
