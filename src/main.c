@@ -15,6 +15,8 @@ int command_line_argc;
 char **command_line_argv;
 
 /* Sorted by name; "help" is handled here. */
+/* One entry a line: clang-format would pack eight or more into columns. */
+/* clang-format off */
 static const struct command *const commands[] = {
         /* sorted by name */
         &command_collect,
@@ -26,6 +28,7 @@ static const struct command *const commands[] = {
         &command_verify,
         NULL,
 };
+/* clang-format on */
 
 static void print_main_usage(FILE *fp)
 {
