@@ -13,6 +13,7 @@
 #include "collect.h"
 #include "command.h"
 #include "exitcode.h"
+#include "incident.h"
 #include "log.h"
 #include "sign-config.h"
 #include "sign.h"
@@ -37,6 +38,9 @@ const struct command command_collect = {
                 "      --skip-large        skip files over --max-file-size instead\n"
                 "  -x, --exclude PATTERN   leave out matching paths (repeatable)\n"
                 "      --category LIST     only these categories (comma separated)\n"
+                "      --incident FILE     add the incident report for CERT-SE (see 'logpack\n"
+                "                          incident'); a report that fails its check stops\n"
+                "                          collect before anything is read (exit 3)\n"
                 "  -n, --dry-run           list what would be collected; write nothing\n"
                 "  -f, --force             write even if the space estimate says it will not fit\n"
                 "      --json              a machine-readable summary on stdout\n"
@@ -55,6 +59,7 @@ const struct command command_collect = {
 
 enum {
 	OPT_CATEGORY = 256,
+	OPT_INCIDENT,
 	OPT_JSON,
 	OPT_LEVEL,
 	OPT_MAX_FILE_SIZE,
@@ -80,6 +85,8 @@ struct collect_cli {
 	struct sign_settings sign;
 	const char *config;
 	struct signer *signer;
+	const char *incident;
+	struct incident_attachment incident_att;
 };
 
 static void collect_cli_free(struct collect_cli *cli)
@@ -89,6 +96,7 @@ static void collect_cli_free(struct collect_cli *cli)
 	free(cli->category_text);
 	sign_settings_free(&cli->sign);
 	signer_free(cli->signer);
+	incident_attachment_free(&cli->incident_att);
 }
 
 static int split_categories(struct collect_cli *cli, const char *list)
@@ -213,6 +221,7 @@ static int cmd_collect(int argc, char **argv)
 	        {"exclude", required_argument, NULL, 'x'},
 	        {"force", no_argument, NULL, 'f'},
 	        {"help", no_argument, NULL, 'h'},
+	        {"incident", required_argument, NULL, OPT_INCIDENT},
 	        {"json", no_argument, NULL, OPT_JSON},
 	        {"level", required_argument, NULL, OPT_LEVEL},
 	        {"max-file-size", required_argument, NULL, OPT_MAX_FILE_SIZE},
@@ -282,6 +291,9 @@ static int cmd_collect(int argc, char **argv)
 				                         "auth,system");
 				goto out;
 			}
+			break;
+		case OPT_INCIDENT:
+			cli.incident = optarg;
 			break;
 		case OPT_JSON:
 			cli.json = 1;
@@ -369,6 +381,15 @@ static int cmd_collect(int argc, char **argv)
 	opt->categories = (const char *const *)cli.categories;
 	opt->n_categories = cli.n_categories;
 	opt->progress = !cli.json && isatty(STDOUT_FILENO);
+	if (cli.incident && incident_attach(cli.incident, opt, &cli.incident_att, &err) < 0) {
+		for (size_t i = 0;
+		     cli.incident_att.report && i < cli.incident_att.report->n_problems; i++)
+			fprintf(stderr, "%s: %s\n", cli.incident,
+			        cli.incident_att.report->problems[i].message);
+		log_error("%s", err.msg);
+		rc = LP_EXIT_FAILURE;
+		goto out;
+	}
 	/* Load the key before collecting, so a bad key or passphrase fails at once. */
 	if (sign_settings_resolve(&cli.sign, cli.config, &err) < 0) {
 		log_error("%s", err.msg);

@@ -11,6 +11,7 @@
 #include "bundle-read.h"
 #include "command.h"
 #include "exitcode.h"
+#include "incident.h"
 #include "log.h"
 #include "sign.h"
 #include "verdict.h"
@@ -253,16 +254,6 @@ static void print_field(const char *label, const char *value)
 	free(safe);
 }
 
-/* The TLP of an incident report: "tlp": "AMBER" or "tlp": {"level": "AMBER"}. */
-static const char *incident_tlp(json_t *inc)
-{
-	json_t *t = json_object_get(inc, "tlp");
-
-	if (json_is_string(t))
-		return json_string_value(t);
-	return json_string_value(json_object_get(t, "level"));
-}
-
 static int cmp_stats(const void *a, const void *b)
 {
 	return strcmp(((const struct category_stats *)a)->name,
@@ -270,7 +261,7 @@ static int cmp_stats(const void *a, const void *b)
 }
 
 static void print_text(const char *path, const struct bundle_report *rep, struct show_state *st,
-                       json_t *host, json_t *incident)
+                       json_t *host, const struct incident *incident)
 {
 	char *line = verdict_line(rep);
 	char size[32], when[32];
@@ -279,6 +270,17 @@ static void print_text(const char *path, const struct bundle_report *rep, struct
 	printf("%-12s %s\n", "Bundle:", path);
 	print_field("Status:", line);
 	free(line);
+	/* The incident report comes first after the verdict: whom to call, and what the TLP
+	 * label allows the reader to do with the rest. */
+	if (incident) {
+		char *summary = incident_summary(incident);
+
+		fputs(summary, stdout);
+		printf("  (every answer: logpack/incident.txt, or show --json)\n");
+		free(summary);
+	} else if (st->incident.len > 0 || st->incident_over) {
+		print_field("Incident:", "logpack/incident.json is not a readable report");
+	}
 	print_field("Bag:", rep->top_dir);
 	print_field("Host:", json_str(host, "hostname", NULL)
 	                             ? json_str(host, "hostname", NULL)
@@ -297,11 +299,6 @@ static void print_text(const char *path, const struct bundle_report *rep, struct
 	                                : bundle_report_info(rep, "LogPack-Profile"));
 	print_field("Root:", json_str(host, "root", NULL));
 	print_field("Organization:", bundle_report_info(rep, "Source-Organization"));
-	if (incident) {
-		print_field("Incident:", "yes (logpack/incident.json)");
-		print_field("TLP:", incident_tlp(incident));
-		print_field("Summary:", json_str(incident, "summary", NULL));
-	}
 	if (rep->is_signed && rep->sig.subject) {
 		print_field("Signer:", rep->sig.subject);
 		print_field("Issuer:", rep->sig.issuer);
@@ -370,18 +367,20 @@ static json_t *stats_json(const struct category_stats *list, size_t n, int with_
 }
 
 static void print_json(const char *path, const struct bundle_report *rep, struct show_state *st,
-                       json_t *host, json_t *incident)
+                       json_t *host, json_t *incident, const struct incident *report)
 {
 	json_t *doc = verdict_json(path, rep), *info = json_object();
 
 	json_object_set(doc, "host", host ? host : json_null());
 	if (incident) {
 		json_t *inc = json_object();
-		const char *tlp = incident_tlp(incident);
-		const char *summary = json_str(incident, "summary", NULL);
+		char *summary = report ? incident_summary(report) : NULL;
 
-		json_object_set_new(inc, "tlp", tlp ? json_string(tlp) : json_null());
+		json_object_set_new(inc, "tlp",
+		                    report && report->tlp[0] ? json_string(report->tlp)
+		                                             : json_null());
 		json_object_set_new(inc, "summary", summary ? json_string(summary) : json_null());
+		free(summary);
 		json_object_set(inc, "report", incident);
 		json_object_set_new(doc, "incident", inc);
 	} else {
@@ -450,6 +449,7 @@ static int cmd_show(int argc, char **argv)
 	struct bundle_report rep;
 	const char *trust_path = NULL;
 	json_t *host = NULL, *incident = NULL;
+	struct incident *report = NULL;
 	struct error err;
 	int c, json = 0, rc;
 
@@ -488,13 +488,16 @@ static int cmd_show(int argc, char **argv)
 	}
 	host = parse_tag_json(&st.host, st.host_over);
 	incident = parse_tag_json(&st.incident, st.incident_over);
+	if (incident && incident_from_json(st.incident.buf, st.incident.len, &report, &err) < 0)
+		log_warn("%s", err.msg);
 	if (json)
-		print_json(argv[optind], &rep, &st, host, incident);
+		print_json(argv[optind], &rep, &st, host, incident, report);
 	else
-		print_text(argv[optind], &rep, &st, host, incident);
+		print_text(argv[optind], &rep, &st, host, report);
 	rc = rep.outcome == BUNDLE_INVALID ? LP_EXIT_INVALID : LP_EXIT_OK;
 	json_decref(host);
 	json_decref(incident);
+	incident_free(report);
 	bundle_report_free(&rep);
 	show_state_free(&st);
 	trust_store_free(trust);

@@ -12,6 +12,7 @@
 #include "cmd-chain.h"
 #include "command.h"
 #include "exitcode.h"
+#include "incident.h"
 #include "log.h"
 #include "sign.h"
 #include "verdict.h"
@@ -145,6 +146,7 @@ static int cmd_verify(int argc, char **argv)
 
 		struct progress meter;
 		int read_rc;
+		const char *tlp;
 
 		progress_start(&meter, argv[i], 0, 0, !cli.json);
 		ropt.progress = verify_progress;
@@ -167,12 +169,23 @@ static int cmd_verify(int argc, char **argv)
 		this_code = verdict_exit(rep.outcome);
 		code = verdict_worst_exit(code, this_code);
 		counts[rep.outcome]++;
+		/* The sharing label, beside the verdict: only a valid bundle's label is its
+		 * sender's word; an INVALID one's is shown as a claim. */
+		tlp = incident_tlp_label(bundle_report_info(&rep, "LogPack-TLP"));
 		if (jlist) {
-			json_array_append_new(jlist, verdict_json(argv[i], &rep));
+			json_t *o = verdict_json(argv[i], &rep);
+
+			json_object_set_new(o, "tlp", tlp ? json_string(tlp) : json_null());
+			json_array_append_new(jlist, o);
 		} else {
 			char *line = verdict_line(&rep);
 
-			printf("%s: %s\n", argv[i], line);
+			if (tlp == NULL)
+				printf("%s: %s\n", argv[i], line);
+			else if (rep.outcome == BUNDLE_INVALID)
+				printf("%s: %s; claims %s\n", argv[i], line, tlp);
+			else
+				printf("%s: %s; %s\n", argv[i], line, tlp);
 			free(line);
 		}
 		bundle_report_free(&rep);

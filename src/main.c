@@ -15,10 +15,13 @@ int command_line_argc;
 char **command_line_argv;
 
 /* Sorted by name; "help" is handled here. */
+/* One entry a line: clang-format would pack eight or more into columns. */
+/* clang-format off */
 static const struct command *const commands[] = {
         /* sorted by name */
         &command_collect,
         &command_extract,
+        &command_incident,
         &command_keygen,
         &command_profiles,
         &command_schedule,
@@ -27,6 +30,7 @@ static const struct command *const commands[] = {
         &command_verify,
         NULL,
 };
+/* clang-format on */
 
 static void print_main_usage(FILE *fp)
 {

@@ -2,12 +2,13 @@
 # show: what a bundle holds, in one pass; extract: verify first, then unpack safely.
 . "$TEST_SRCDIR/test-lib.sh"
 . "$TEST_SRCDIR/trust-lib.sh"
+. "$TEST_SRCDIR/incident-lib.sh"
 
 t "setup: a signed bundle, and one with an incident report added" 'cd "$FX" && 
 	make_root root && make_key good "/O=Good Org/CN=Good Signer" &&
 	collect_signed b.tar.zst good &&
 	T=$(unpack b.tar.zst x) &&
-	printf "{\"tlp\": \"AMBER\", \"summary\": \"Ransom note on the file server\"}\n" >"$T/logpack/incident.json" &&
+	answers_en >report.txt && lp incident show --json report.txt >"$T/logpack/incident.json" &&
 	(cd "$T" && sha256sum logpack/incident.json >>tagmanifest-sha256.txt) &&
 	rm "$T/tagmanifest-sha256.txt.p7s" && pyrepack x incident.tar &&
 	expect_code 6 lp verify incident.tar
@@ -24,7 +25,8 @@ t "show: host, OS, time, profile, signer, counts per category" 'cd "$FX" &&
 '
 t "show: the incident report TLP and summary when present" 'cd "$FX" && 
 	expect_code 0 lp show incident.tar >out &&
-	contains out "TLP:         AMBER" && contains out "Summary:     Ransom note on the file server" &&
+	contains out "TLP:AMBER  incident report from Example AB, case INC-2026-0042" &&
+	contains out "  what:     Ransomware encrypted the file server. ..." &&
 	contains out "Signer:      (unsigned)"
 '
 t "show --files lists each record; --json carries the same" 'cd "$FX" && 
@@ -33,7 +35,7 @@ t "show --files lists each record; --json carries the same" 'cd "$FX" &&
 	python3 -c "
 import json
 d = json.load(open(\"out.json\"))
-assert d[\"incident\"][\"tlp\"] == \"AMBER\", d[\"incident\"]
+assert d[\"incident\"][\"tlp\"] == \"TLP:AMBER\", d[\"incident\"]
 assert d[\"host\"][\"os\"][\"id\"] == \"debian\"
 assert d[\"categories\"][\"auth\"][\"files\"] == 1
 assert any(f[\"path\"] == \"/var/log/syslog\" and f[\"status\"] == \"collected\" for f in d[\"files\"])
