@@ -298,6 +298,16 @@ static void print_text(const char *path, const struct bundle_report *rep, struct
 	                                ? json_str(host, "profile", "name")
 	                                : bundle_report_info(rep, "LogPack-Profile"));
 	print_field("Root:", json_str(host, "root", NULL));
+	if (bundle_report_info(rep, "LogPack-Snapshot-Series")) {
+		const char *seq = bundle_report_info(rep, "LogPack-Snapshot-Sequence");
+		const char *found = bundle_report_info(rep, "LogPack-Snapshot-Anomalies");
+		char *text = xasprintf("%s of series %s, %s anomalies", seq ? seq : "?",
+		                       bundle_report_info(rep, "LogPack-Snapshot-Series"),
+		                       found ? found : "?");
+
+		print_field("Snapshot:", text);
+		free(text);
+	}
 	print_field("Organization:", bundle_report_info(rep, "Source-Organization"));
 	if (rep->is_signed && rep->sig.subject) {
 		print_field("Signer:", rep->sig.subject);

@@ -116,6 +116,8 @@ with open(sys.argv[1], \"r+b\") as f:
 	grep -q "anomaly: disappeared /var/log/apt/history.log" "$TRASH/s5"
 	grep -q "ANOMALY rewritten /var/log/syslog.1" "$BAG/logpack/collection.log"
 	grep -q "^LogPack-Snapshot-Anomalies: 4$" "$BAG/bag-info.txt"
+	"$LOGPACK" show "$(newest_bundle "$OUT")" >"$TRASH/show5"
+	grep -q "^Snapshot: *5 of series [0-9a-f]*, 4 anomalies$" "$TRASH/show5"
 	grep -q "4 anomalies" "$TRASH/s5.err"
 	# What changed is taken whole again, so that the new content is held too.
 	cmp "$L/wtmp" "$BAG/data/var/log/wtmp"
