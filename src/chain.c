@@ -494,8 +494,16 @@ static int plan_bundle(struct xstate *x, const struct bag_read *br, uint64_t seq
 			return -1;
 		}
 		f->last_seq = seq;
-		if (strcmp(event, "compressed") == 0 && str_has_suffix(raw, ".gz"))
-			raw[strlen(raw) - 3] = '\0'; /* named as it is once decompressed */
+		if (strcmp(event, "compressed") == 0) {
+			/* Named as it is once decompressed. */
+			static const char *const packed[] = {".gz", ".xz", ".zst", ".bz2"};
+
+			for (size_t k = 0; k < sizeof(packed) / sizeof(packed[0]); k++)
+				if (str_has_suffix(raw, packed[k])) {
+					raw[strlen(raw) - strlen(packed[k])] = '\0';
+					break;
+				}
+		}
 		free(f->path);
 		f->path = raw;
 		raw = NULL;

@@ -17,7 +17,6 @@
 #include <archive_entry.h>
 #include <jansson.h>
 #include <openssl/rand.h>
-#include <zlib.h>
 
 #include "hash.h"
 #include "host.h"
@@ -77,7 +76,7 @@ struct plan_item {
 	int has_prefix;
 	unsigned char *head; /* the first bytes (decompressed for a .gz candidate) */
 	size_t head_len;
-	int head_read, head_failed, is_gz;
+	int head_read, head_failed, is_compressed;
 	dev_t dev;
 	ino_t ino;
 	struct tracked held; /* ACT_HELD: the compressed file's own hashes */
@@ -769,21 +768,27 @@ static int open_entry(int root_fd, const struct walk_entry *e, struct stat *st)
 	return fd;
 }
 
-/*
- * Inflate a gzip file (concatenated members too). Keeps the first SNAPSHOT_HEAD_BYTES
- * decompressed bytes in it->head; with head_only, stops there. Otherwise hashes the first want
- * bytes into it->prefix (started here) and counts every decompressed byte in *total.
- * 0, or -1 when the file is not (or not complete) gzip.
- */
-static int gz_scan(struct snap *s, int fd, int head_only, uint64_t want, struct plan_item *it,
-                   uint64_t *total, struct error *err)
+/* Is this the name of a file compressed by rotation (gzip, xz, zstd, bzip2)? */
+static int compressed_name(const char *path)
 {
-	z_stream zs;
-	unsigned char *out = xmalloc(65536);
-	off_t pos = 0;
-	int zr = Z_OK, rc = -1, ended = 0;
+	return str_has_suffix(path, ".gz") || str_has_suffix(path, ".xz") ||
+	       str_has_suffix(path, ".zst") || str_has_suffix(path, ".bz2");
+}
 
-	memset(&zs, 0, sizeof(zs));
+/*
+ * Decompress a rotated file (gzip, xz, zstd or bzip2, through libarchive's raw format). Keeps
+ * the first SNAPSHOT_HEAD_BYTES decompressed bytes in it->head; with head_only, stops there.
+ * Otherwise hashes the first want bytes into it->prefix (started here) and counts in *total
+ * what it decompressed, stopping as soon as that is more than want (a bomb cannot make it
+ * read on). 0, or -1 when the file is not (or not complete) compressed data.
+ */
+static int compressed_scan(struct snap *s, int fd, int head_only, uint64_t want,
+                           struct plan_item *it, uint64_t *total, struct error *err)
+{
+	struct archive *a = archive_read_new();
+	struct archive_entry *ae;
+	int rc = -1;
+
 	*total = 0;
 	if (it->head == NULL)
 		it->head = xmalloc(SNAPSHOT_HEAD_BYTES);
@@ -793,43 +798,28 @@ static int gz_scan(struct snap *s, int fd, int head_only, uint64_t want, struct 
 			goto done;
 		it->has_prefix = 1;
 	}
-	if (inflateInit2(&zs, 16 + MAX_WBITS) != Z_OK)
+	archive_read_support_filter_all(a);
+	archive_read_support_format_raw(a);
+	if (archive_read_open_fd(a, fd, 65536) != ARCHIVE_OK ||
+	    archive_read_next_header(a, &ae) != ARCHIVE_OK ||
+	    archive_filter_code(a, 0) == ARCHIVE_FILTER_NONE)
 		goto done;
 	for (;;) {
+		la_ssize_t n = archive_read_data(a, s->buf, READ_CHUNK);
 		size_t got;
 
-		if (zs.avail_in == 0) {
-			ssize_t n = pread(fd, s->buf, READ_CHUNK, pos);
-
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n < 0)
-				break;
-			if (n == 0) {
-				rc = ended || head_only ? 0 : -1;
-				break;
-			}
-			pos += n;
-			zs.next_in = (Bytef *)s->buf;
-			zs.avail_in = (uInt)n;
-		}
-		if (ended) {
-			/* Another gzip member follows. */
-			if (inflateReset(&zs) != Z_OK)
-				break;
-			ended = 0;
-		}
-		zs.next_out = out;
-		zs.avail_out = 65536;
-		zr = inflate(&zs, Z_NO_FLUSH);
-		if (zr != Z_OK && zr != Z_STREAM_END && zr != Z_BUF_ERROR)
+		if (n < 0)
 			break;
-		got = 65536 - zs.avail_out;
+		if (n == 0) {
+			rc = 0;
+			break;
+		}
+		got = (size_t)n;
 		if (it->head_len < SNAPSHOT_HEAD_BYTES) {
 			size_t take = SNAPSHOT_HEAD_BYTES - it->head_len;
 
 			take = take < got ? take : got;
-			memcpy(it->head + it->head_len, out, take);
+			memcpy(it->head + it->head_len, s->buf, take);
 			it->head_len += take;
 		}
 		if (head_only && it->head_len >= SNAPSHOT_HEAD_BYTES) {
@@ -839,17 +829,16 @@ static int gz_scan(struct snap *s, int fd, int head_only, uint64_t want, struct 
 		if (!head_only && *total < want) {
 			uint64_t take = want - *total < got ? want - *total : got;
 
-			sha256_update(&it->prefix, out, (size_t)take);
+			sha256_update(&it->prefix, s->buf, (size_t)take);
 		}
 		*total += got;
-		if (zr == Z_STREAM_END)
-			ended = 1;
-		else if (zr == Z_BUF_ERROR && got == 0 && zs.avail_in != 0)
+		if (!head_only && *total > want) {
+			rc = 0;
 			break;
+		}
 	}
 done:
-	inflateEnd(&zs);
-	free(out);
+	archive_read_free(a);
 	return rc;
 }
 
@@ -971,13 +960,13 @@ static void candidate_head(struct snap *s, int root_fd, const struct walk_entry 
 	if (it->head_read)
 		return;
 	it->head_read = 1;
-	it->is_gz = str_has_suffix(e->path, ".gz");
+	it->is_compressed = compressed_name(e->path);
 	if ((fd = open_entry(root_fd, e, &st)) < 0) {
 		it->head_failed = 1;
 		return;
 	}
-	if (it->is_gz) {
-		if (gz_scan(s, fd, 1, 0, it, &total, &ignored) < 0)
+	if (it->is_compressed) {
+		if (compressed_scan(s, fd, 1, 0, it, &total, &ignored) < 0)
 			it->head_failed = 1;
 	} else {
 		ssize_t n;
@@ -1019,12 +1008,12 @@ static int claim_copy(struct snap *s, int root_fd, const struct walk_entry *e, s
 	candidate_head(s, root_fd, e, it);
 	if (!head_matches(it, t))
 		return 0;
-	if (!it->is_gz && (uint64_t)e->st.st_size < t->size)
+	if (!it->is_compressed && (uint64_t)e->st.st_size < t->size)
 		return 0;
 	if ((fd = open_entry(root_fd, e, &st)) < 0)
 		return 0;
-	if (it->is_gz) {
-		if (gz_scan(s, fd, 0, t->size, it, &total, err) < 0 || total < t->size)
+	if (it->is_compressed) {
+		if (compressed_scan(s, fd, 0, t->size, it, &total, err) < 0 || total < t->size)
 			goto out;
 	} else if (hash_prefix(s, fd, t->size, it, err) < 0) {
 		goto out;
@@ -1038,7 +1027,7 @@ static int claim_copy(struct snap *s, int root_fd, const struct walk_entry *e, s
 	it->id = xstrdup(t->id);
 	it->dev = st.st_dev;
 	it->ino = st.st_ino;
-	if (it->is_gz && total == t->size) {
+	if (it->is_compressed && total == t->size) {
 		it->act = ACT_HELD;
 		it->kind = "compressed";
 		item_reset(it);
@@ -1051,12 +1040,11 @@ static int claim_copy(struct snap *s, int root_fd, const struct walk_entry *e, s
 			memset(&it->held, 0, sizeof(it->held));
 			rc = -1;
 		}
-	} else if (it->is_gz) {
+	} else if (it->is_compressed) {
 		/* It holds more than the series has: take the compressed file whole. */
 		note(s,
-		     "%s: a compressed copy of what the series holds of %s, with %llu more bytes: "
-		     "taken whole",
-		     e->path, t->path, (unsigned long long)(total - t->size));
+		     "%s: a compressed copy of what the series holds of %s, and more: taken whole",
+		     e->path, t->path);
 		to_new(s, it);
 		it->kind = "compressed-new";
 	} else {

@@ -42,7 +42,7 @@ t "bytes written after the last snapshot, then rotated and compressed: the .gz i
 	BAG=$(cat "$TRASH/s3.bag")
 	test "$(payload_list "$BAG" | tr "\n" " ")" = "data/var/log/auth.log data/var/log/auth.log-20261128.gz "
 	cmp "$L/auth.log-20261128.gz" "$BAG/data/var/log/auth.log-20261128.gz"
-	grep -q "a compressed copy of what the series holds of var/log/auth.log, with 17 more bytes" "$BAG/logpack/collection.log"
+	grep -q "a compressed copy of what the series holds of var/log/auth.log, and more: taken whole" "$BAG/logpack/collection.log"
 '
 
 t "copytruncate with immediate compression is recognised through the .gz" '
@@ -55,6 +55,21 @@ t "copytruncate with immediate compression is recognised through the .gz" '
 	BAG=$(cat "$TRASH/s5.bag")
 	test "$(payload_list "$BAG")" = "data/var/log/syslog"
 	grep -q "\"path\":\"/var/log/syslog.0.gz\",\"event\":\"compressed\"" "$BAG/logpack/segments.jsonl"
+'
+
+t "xz, zstd and bzip2 compressed rotations are recognised as gzip ones are" '
+	for z in xz zstd bzip2; do
+		echo "Nov 28 $z line" >>"$L/dpkg.log"
+		"$LOGPACK" snapshot --state "$ST" --root "$T" -o "$OUT" >/dev/null 2>&1
+		cp "$L/dpkg.log" "$ORIG/dpkg.$z"
+		ext=$(case $z in xz) echo xz ;; zstd) echo zst ;; bzip2) echo bz2 ;; esac)
+		$z -c "$L/dpkg.log" >"$L/dpkg.log.$z.$ext"
+		echo "Nov 28 after $z" >"$L/dpkg.new" && mv "$L/dpkg.new" "$L/dpkg.log"
+		run_snap "s-$z"
+		BAG=$(cat "$TRASH/s-$z.bag")
+		test "$(payload_list "$BAG")" = "data/var/log/dpkg.log"
+		grep -q "\"path\":\"/var/log/dpkg.log.$z.$ext\",\"event\":\"compressed\"" "$BAG/logpack/segments.jsonl"
+	done
 '
 
 t "the oldest generation removed by rotation is noted, not an anomaly" '
@@ -86,6 +101,9 @@ t "the series rebuilds every version of the rotated files" '
 	gzip -dc "$R/auth.log-20261128.gz" | cmp - "$ORIG/auth.v2"
 	cmp "$L/auth.log" "$R/auth.log"
 	cmp "$ORIG/syslog.v1" "$R/syslog.0"
+	cmp "$ORIG/dpkg.xz" "$R/dpkg.log.xz"
+	cmp "$ORIG/dpkg.zstd" "$R/dpkg.log.zstd"
+	cmp "$ORIG/dpkg.bzip2" "$R/dpkg.log.bzip2"
 	cmp "$L/syslog" "$R/syslog"
 '
 
