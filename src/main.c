@@ -17,6 +17,7 @@ char **command_line_argv;
 /* Sorted by name; "help" is handled here. */
 static const struct command *const commands[] = {
 	/* sorted by name */
+	&command_upload,
 	NULL,
 };
 

@@ -1,0 +1,184 @@
+# Servers for the upload tests, on 127.0.0.1 only: a CA made here, nginx with WebDAV over TLS,
+# OpenSSH's sshd with internal-sftp, and an S3 server that checks SigV4 signatures. Source it
+# after test-lib.sh. Every server started here is stopped by test_servers_stop (on exit too).
+
+# Never send test traffic through a proxy the environment may name.
+unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY all_proxy ALL_PROXY no_proxy NO_PROXY
+# Nor pick up the user's own secrets.
+unset LOGPACK_UPLOAD_USER LOGPACK_UPLOAD_PASSWORD LOGPACK_UPLOAD_TOKEN LOGPACK_SSH_PASSPHRASE
+unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN AWS_PROFILE AWS_REGION
+export AWS_SHARED_CREDENTIALS_FILE="$TRASH/.no-aws-credentials"
+
+SRV="$TRASH/srv"
+mkdir -p "$SRV"
+# The ids of the servers started, in a file: tests run in subshells and may restart one.
+: >"$SRV/pids"
+
+server_started() {
+	echo "$1" >>"$SRV/pids"
+}
+
+# stop_pid PID [SIGNAL]: stop one server we started and wait until it is gone (at most 10 s).
+stop_pid() {
+	kill "-${2:-TERM}" "$1" 2>/dev/null || return 0
+	for _ in $(seq 1 100); do
+		kill -0 "$1" 2>/dev/null || break
+		# Reap it when it is our child; a zombie still answers kill -0.
+		wait "$1" 2>/dev/null && break
+		sleep 0.1
+	done
+}
+
+test_servers_stop() {
+	while read -r pid; do
+		stop_pid "$pid"
+	done <"$SRV/pids"
+	: >"$SRV/pids"
+}
+trap 'test_servers_stop; test_cleanup' EXIT
+
+# find_prog NAME PATH...: the first of PATH or NAME on $PATH that exists.
+find_prog() {
+	name=$1
+	shift
+	for p in "$@"; do
+		[ -x "$p" ] && {
+			echo "$p"
+			return 0
+		}
+	done
+	command -v "$name"
+}
+
+# port_listening PORT: is something listening on 127.0.0.1:PORT (IPv4)?
+port_listening() {
+	hex=$(printf '%04X' "$1")
+	awk -v p=":$hex" '$2 ~ p"$" && $4 == "0A" { found = 1 } END { exit !found }' /proc/net/tcp
+}
+
+# pick_port: a port nothing listens on now.
+pick_port() {
+	for _ in 1 2 3 4 5 6 7 8 9 10; do
+		port=$((20000 + $(od -An -N2 -tu2 /dev/urandom) % 40000))
+		port_listening "$port" || {
+			echo "$port"
+			return 0
+		}
+	done
+	return 1
+}
+
+# wait_listening PORT PID: until PORT listens (at most 15 s), or PID has died.
+wait_listening() {
+	for _ in $(seq 1 150); do
+		port_listening "$1" && return 0
+		kill -0 "$2" 2>/dev/null || return 1
+		sleep 0.1
+	done
+	return 1
+}
+
+# make_ca: ca.pem (+ ca.key) and a server certificate srv.pem/srv.key for 127.0.0.1 under $SRV;
+# other-ca.pem is a second CA that signed nothing here.
+make_ca() {
+	(
+		cd "$SRV"
+		openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
+			-keyout ca.key -out ca.pem -subj "/CN=logpack test CA" 2>/dev/null
+		openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
+			-keyout other-ca.key -out other-ca.pem -subj "/CN=another CA" 2>/dev/null
+		openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+			-keyout srv.key -out srv.csr -subj "/CN=127.0.0.1" 2>/dev/null
+		printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\n' >ext
+		openssl x509 -req -in srv.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 \
+			-extfile ext -out srv.pem 2>/dev/null
+		chmod 644 srv.key
+	)
+}
+
+# make_bundle NAME KIB: a bundle-like file of random bytes, with its sha256sum sidecar.
+make_bundle() {
+	head -c "$(($2 * 1024))" /dev/urandom >"$1"
+	sha256sum "$1" | sed 's| .*|  '"$(basename "$1")"'|' >"$1.sha256"
+}
+
+# --- nginx with WebDAV over TLS and basic auth: https://127.0.0.1:$NGINX_PORT/drop/
+NGINX=$(find_prog nginx /usr/sbin/nginx) || NGINX=""
+NGINX_PID=""
+NGINX_PORT=""
+NGINX_USER=drop
+NGINX_PASSWORD='s3cret-Pa55'
+
+nginx_start() {
+	[ -n "$NGINX" ] || {
+		echo "nginx not found (install the nginx package)" >&2
+		return 1
+	}
+	[ -f "$SRV/ca.pem" ] || make_ca
+	d="$SRV/nginx"
+	mkdir -p "$d/www/drop" "$d/www/busy" "$d/www/ro" "$d/tmp"
+	printf '%s:%s\n' "$NGINX_USER" "$(openssl passwd -apr1 "$NGINX_PASSWORD")" >"$d/htpasswd"
+	user_line=""
+	[ "$(id -u)" -eq 0 ] && user_line="user root root;"
+	[ -n "$NGINX_PORT" ] || NGINX_PORT=$(pick_port)
+	cat >"$d/nginx.conf" <<EOF
+daemon off;
+$user_line
+worker_processes 1;
+pid $d/nginx.pid;
+error_log $d/error.log info;
+events { worker_connections 64; }
+http {
+	access_log $d/access.log;
+	client_body_temp_path $d/tmp/body;
+	proxy_temp_path $d/tmp/proxy;
+	fastcgi_temp_path $d/tmp/fastcgi;
+	uwsgi_temp_path $d/tmp/uwsgi;
+	scgi_temp_path $d/tmp/scgi;
+	client_max_body_size 0;
+	server {
+		listen 127.0.0.1:$NGINX_PORT ssl;
+		ssl_certificate $SRV/srv.pem;
+		ssl_certificate_key $SRV/srv.key;
+		root $d/www;
+		location /drop/ {
+			auth_basic "drop";
+			auth_basic_user_file $d/htpasswd;
+			dav_methods PUT DELETE;
+			create_full_put_path on;
+			dav_access user:rw;
+		}
+		location /busy/ {
+			auth_basic "drop";
+			auth_basic_user_file $d/htpasswd;
+			return 503;
+		}
+		location /ro/ {
+			auth_basic "drop";
+			auth_basic_user_file $d/htpasswd;
+			limit_except GET HEAD { deny all; }
+		}
+	}
+}
+EOF
+	"$NGINX" -p "$d" -c "$d/nginx.conf" -e "$d/error.log" >"$d/stdout.log" 2>&1 &
+	NGINX_PID=$!
+	server_started "$NGINX_PID"
+	wait_listening "$NGINX_PORT" "$NGINX_PID" || {
+		echo "nginx did not start:" >&2
+		cat "$d/error.log" "$d/stdout.log" >&2
+		return 1
+	}
+}
+
+# nginx_stop: a fast shutdown (SIGTERM closes the open connections at once).
+nginx_stop() {
+	[ -n "$NGINX_PID" ] || return 0
+	stop_pid "$NGINX_PID"
+	NGINX_PID=""
+	# The port must be free before a restart binds it again.
+	for _ in $(seq 1 50); do
+		port_listening "$NGINX_PORT" || return 0
+		sleep 0.1
+	done
+}
