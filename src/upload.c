@@ -1361,8 +1361,15 @@ static int send_single(struct upload *up, struct body *body, const char *name, c
 		rq.url = object_url(up, tmpname);
 		from = sftp_quote_path(up, tmpname);
 		to = sftp_quote_path(up, name);
-		cmd = xasprintf("rename %s %s", from, to);
+		/*
+		 * SFTP's rename does not replace: remove an older copy first ('*': that may
+		 * fail, when there is none).
+		 */
+		cmd = xasprintf("*rm %s", to);
 		rq.postquote = curl_slist_append(NULL, cmd);
+		free(cmd);
+		cmd = xasprintf("rename %s %s", from, to);
+		rq.postquote = curl_slist_append(rq.postquote, cmd);
 	} else {
 		rq.url = object_url(up, name);
 		if (up->scheme == UPLOAD_S3)

@@ -182,3 +182,86 @@ nginx_stop() {
 		sleep 0.1
 	done
 }
+
+# --- OpenSSH's sshd with internal-sftp, as an unprivileged user:
+# sftp://$SSH_USER@127.0.0.1:$SSHD_PORT$SSH_DROP with the key $SRV/client_key.
+SSHD=$(find_prog sshd /usr/sbin/sshd) || SSHD=""
+SSHD_PID=""
+SSHD_PORT=""
+SSH_USER=""
+SSH_DROP=""
+
+sshd_start() {
+	[ -n "$SSHD" ] || {
+		echo "sshd not found (install the openssh-server package)" >&2
+		return 1
+	}
+	d="$SRV/sshd"
+	run_as=""
+	if [ "$(id -u)" -eq 0 ]; then
+		# Root runs the tests (CI): the server runs as nobody, without capabilities.
+		SSH_USER=$(id -un 65534 2>/dev/null || echo nobody)
+		run_as="setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all --bounding-set=-all"
+		chmod 755 "$TRASH" "$SRV"
+	else
+		SSH_USER=$(id -un)
+	fi
+	if [ ! -f "$d/host_key" ]; then
+		mkdir -p "$d/drop"
+		ssh-keygen -q -t ed25519 -N "" -C "test host" -f "$d/host_key"
+		ssh-keygen -q -t ed25519 -N "" -C "test client" -f "$SRV/client_key"
+		cp "$SRV/client_key.pub" "$d/authorized_keys"
+		[ -z "$run_as" ] || chown -R 65534:65534 "$d"
+	fi
+	[ -n "$SSHD_PORT" ] || SSHD_PORT=$(pick_port)
+	SSH_DROP="$d/drop"
+	cat >"$d/sshd_config" <<EOF2
+Port $SSHD_PORT
+ListenAddress 127.0.0.1
+HostKey $d/host_key
+PidFile none
+AuthorizedKeysFile $d/authorized_keys
+AuthenticationMethods publickey
+PubkeyAuthentication yes
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+UsePAM yes
+StrictModes no
+AllowUsers $SSH_USER
+Subsystem sftp internal-sftp
+ForceCommand internal-sftp
+LogLevel VERBOSE
+EOF2
+	$run_as "$SSHD" -D -e -f "$d/sshd_config" 2>>"$d/sshd.log" &
+	SSHD_PID=$!
+	server_started "$SSHD_PID"
+	wait_listening "$SSHD_PORT" "$SSHD_PID" || {
+		echo "sshd did not start:" >&2
+		cat "$d/sshd.log" >&2
+		return 1
+	}
+	printf '[127.0.0.1]:%s %s\n' "$SSHD_PORT" "$(cut -d' ' -f1,2 "$d/host_key.pub")" \
+		>"$SRV/known_hosts"
+}
+
+# descendants PID: the ids of PID's children, their children, and so on.
+descendants() {
+	for child in $(ps -o pid= --ppid "$1"); do
+		echo "$child"
+		descendants "$child"
+	done
+}
+
+# sshd_stop: stop the server and every session it serves, as a crash would.
+sshd_stop() {
+	[ -n "$SSHD_PID" ] || return 0
+	for child in $(descendants "$SSHD_PID"); do
+		kill -KILL "$child" 2>/dev/null
+	done
+	stop_pid "$SSHD_PID"
+	SSHD_PID=""
+	for _ in $(seq 1 50); do
+		port_listening "$SSHD_PORT" || return 0
+		sleep 0.1
+	done
+}
