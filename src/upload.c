@@ -1407,7 +1407,7 @@ static int send_multipart(struct upload *up, struct body *body, const char *name
 	struct request rq = {0};
 	struct strbuf xml = STRBUF_INIT, sb = STRBUF_INIT;
 	char upload_id[512] = "", sha_hex[SHA256_HEX_LEN + 1], md5_hex[33];
-	char *object = object_url(up, name), *enc_id = NULL;
+	char *object = object_url(up, name), *enc_id = NULL, *part_what = NULL;
 	int ret = -1, created = 0;
 
 	while ((body->length + part_size - 1) / part_size > S3_MAX_PARTS)
@@ -1447,18 +1447,18 @@ static int send_multipart(struct upload *up, struct body *body, const char *name
 			error_prefix(err, "%s", name);
 			goto out;
 		}
-		rq.what = name;
+		free(part_what);
+		part_what = xasprintf("%s (part %llu of %llu)", name, (unsigned long long)(i + 1),
+		                      (unsigned long long)nparts);
+		rq.what = part_what;
 		rq.method = "PUT";
 		rq.body = &part;
 		/* SigV4 wants the query sorted by name: partNumber before uploadId. */
 		rq.url = xasprintf("%s?partNumber=%llu&uploadId=%s", object,
 		                   (unsigned long long)(i + 1), enc_id);
 		s3_add_headers(up, &rq, sha_hex);
-		if (request_run(up, &rq, err) != 0) {
-			error_prefix(err, "part %llu of %llu", (unsigned long long)(i + 1),
-			             (unsigned long long)nparts);
+		if (request_run(up, &rq, err) != 0)
 			goto out;
-		}
 		if (!etag_matches(rq.etag, md5_hex)) {
 			error_set(err,
 			          "%s: part %llu: the server's ETag %s does not match the MD5 "
@@ -1513,6 +1513,7 @@ out:
 		request_release(&rq);
 	}
 	strbuf_release(&xml);
+	free(part_what);
 	free(enc_id);
 	free(object);
 	return ret;

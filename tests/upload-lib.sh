@@ -265,3 +265,53 @@ sshd_stop() {
 		sleep 0.1
 	done
 }
+
+# --- an S3 server that checks SigV4 (@20minutes/s3rver, installed by `npm ci` in tests/s3)
+# over TLS: https://127.0.0.1:$S3_PORT, bucket "drop", key $S3_KEY_ID / $S3_SECRET.
+NODE=$(find_prog node /usr/bin/node /usr/bin/nodejs) || NODE=""
+S3_DIR="$TOP_SRCDIR/tests/s3"
+S3_PID=""
+S3_PORT=""
+S3_KEY_ID=AKIDLOGPACKTEST0001
+S3_SECRET='wJalrXUtnFEMI/K7MDENG+bPxRfiCYtestSECRET'
+S3_DATA="$SRV/s3data"
+
+s3_start() {
+	[ -n "$NODE" ] || {
+		echo "node not found (install nodejs)" >&2
+		return 1
+	}
+	[ -d "$S3_DIR/node_modules/@20minutes/s3rver" ] || {
+		echo "the S3 server is not installed: run 'npm ci' in $S3_DIR" >&2
+		return 1
+	}
+	[ -f "$SRV/ca.pem" ] || make_ca
+	mkdir -p "$S3_DATA"
+	printf '%s\n' "$S3_SECRET" >"$SRV/s3secret"
+	[ -n "$S3_PORT" ] || S3_PORT=$(pick_port)
+	"$NODE" "$S3_DIR/server.js" --port "$S3_PORT" --dir "$S3_DATA" --key "$SRV/srv.key" \
+		--cert "$SRV/srv.pem" --bucket drop --access-key "$S3_KEY_ID" \
+		--secret-file "$SRV/s3secret" >>"$SRV/s3.log" 2>&1 &
+	S3_PID=$!
+	server_started "$S3_PID"
+	wait_listening "$S3_PORT" "$S3_PID" || {
+		echo "the S3 server did not start:" >&2
+		cat "$SRV/s3.log" >&2
+		return 1
+	}
+}
+
+s3_stop() {
+	[ -n "$S3_PID" ] || return 0
+	stop_pid "$S3_PID" KILL
+	S3_PID=""
+	for _ in $(seq 1 50); do
+		port_listening "$S3_PORT" || return 0
+		sleep 0.1
+	done
+}
+
+# s3_object KEY: where the server keeps the bytes of object KEY of bucket "drop".
+s3_object() {
+	echo "$S3_DATA/drop/$1._S3rver_object"
+}
