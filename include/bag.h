@@ -21,7 +21,7 @@
  * caller frees with free(). Returns 0, or -1 with the reason in err.
  */
 typedef int (*bag_sign_fn)(void *ctx, const void *data, size_t len, unsigned char **der,
-			   size_t *der_len, struct error *err);
+                           size_t *der_len, struct error *err);
 
 struct bag_writer_options {
 	const char *output_path; /* the final bundle file name */
@@ -49,20 +49,20 @@ int bag_compression_valid(const char *name);
 const char *bag_compression_suffix(const char *name);
 
 int bag_writer_open(struct bag_writer **out, const struct bag_writer_options *opt,
-		    struct error *err);
+                    struct error *err);
 /* The temporary file being written (to exclude it from collection, and for cleanup). */
 const char *bag_writer_temp_path(const struct bag_writer *bw);
 
 /* A payload file "data/<name>"; exactly size bytes must follow before bag_payload_end. */
 int bag_payload_begin(struct bag_writer *bw, const char *name, uint64_t size, int64_t mtime,
-		      struct error *err);
+                      struct error *err);
 int bag_payload_write(struct bag_writer *bw, const void *buf, size_t len, struct error *err);
 /* Finish the payload file; its SHA-256 goes into the manifest and into sha256_out. */
 int bag_payload_end(struct bag_writer *bw, char sha256_out[SHA256_HEX_LEN + 1], struct error *err);
 
 /* A tag file ("logpack/host.json") from memory, or from a file descriptor read to its end. */
 int bag_add_tag_file(struct bag_writer *bw, const char *name, const void *data, size_t len,
-		     struct error *err);
+                     struct error *err);
 int bag_add_tag_fd(struct bag_writer *bw, const char *name, int fd, struct error *err);
 
 /* A bag-info.txt field, written in the order added after the standard ones. */

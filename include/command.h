@@ -27,7 +27,7 @@ extern const struct command command_upload;
 void command_print_help(const struct command *cmd, FILE *fp);
 /* For a bad option or argument: the reason and the usage line on stderr. Returns LP_EXIT_USAGE. */
 int command_usage_error(const struct command *cmd, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+        __attribute__((format(printf, 2, 3)));
 
 /* The command line as given, for host.json ("logpack collect --root /mnt"). */
 extern int command_line_argc;

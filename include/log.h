@@ -33,8 +33,8 @@ struct progress {
 	int64_t last_draw_ms;
 };
 
-void progress_start(struct progress *p, const char *what, uint64_t total_items, uint64_t total_bytes,
-		    int allowed);
+void progress_start(struct progress *p, const char *what, uint64_t total_items,
+                    uint64_t total_bytes, int allowed);
 void progress_update(struct progress *p, uint64_t items, uint64_t bytes);
 void progress_end(struct progress *p);
 

@@ -16,6 +16,17 @@
 
 /* The bag name for a raw host path; *changed is set when any byte was escaped. Caller frees. */
 char *bagname_encode(const char *raw, size_t len, int *changed);
+
+/* A bag name longer than this, or with a component over 255 bytes, cannot be extracted by
+ * stock tools (PATH_MAX, NAME_MAX): such a file is stored as "\long/<sha256 of the raw path>"
+ * (a name bagname_encode never produces), and files.jsonl records its real path. */
+#define BAGNAME_MAX 3000
+
+/*
+ * The name a host path gets under data/: bagname_encode's, or the "\long/..." form when that
+ * would be too long. *escaped and *shortened say which rule applied. Caller frees.
+ */
+char *bagname_for_path(const char *raw, size_t len, int *escaped, int *shortened);
 /* The raw bytes back from a bag name. Returns 0, or -1 when the escapes are malformed. */
 int bagname_decode(const char *name, char **raw_out, size_t *len_out);
 
@@ -28,7 +39,7 @@ int manifest_decode_path(const char *text, char **out);
  * Parse one manifest line ("<hex>  <path>", one or more blanks, an optional sha256sum '*'),
  * without its line end. The hex digits are lowercased into hex_out. Returns 0 or -1 with err.
  */
-int manifest_parse_line(const char *line, size_t len, size_t hex_len, char *hex_out, char **path_out,
-			struct error *err);
+int manifest_parse_line(const char *line, size_t len, size_t hex_len, char *hex_out,
+                        char **path_out, struct error *err);
 
 #endif

@@ -58,7 +58,7 @@ const char *profile_dir(void);
  * Includes are not resolved. Returns 0, or -1 with "line N: reason" in err.
  */
 int profile_parse(const char *text, size_t len, const char *name, struct profile **out,
-		  struct error *err);
+                  struct error *err);
 
 /*
  * Load a profile by stock name ("debian") or by file path (anything with a '/'), and resolve

@@ -40,7 +40,10 @@ struct strbuf {
 	size_t cap;
 };
 
-#define STRBUF_INIT {NULL, 0, 0}
+#define STRBUF_INIT        \
+	{                  \
+		NULL, 0, 0 \
+	}
 void strbuf_grow(struct strbuf *sb, size_t extra);
 void strbuf_add(struct strbuf *sb, const void *data, size_t len);
 void strbuf_addstr(struct strbuf *sb, const char *s);
@@ -69,6 +72,16 @@ int parse_duration(const char *text, int64_t *seconds_out);
 int write_all(int fd, const void *buf, size_t len);
 /* Read a whole small file (at most max bytes) into a NUL-terminated buffer. -1 with errno. */
 int read_small_file(const char *path, size_t max, char **out, size_t *len_out);
+
+/*
+ * An anonymous temporary file in dir (created 0600 and unlinked at once), for data that is
+ * streamed out later. -1 with errno.
+ */
+int temp_fd_in(const char *dir);
+/* The directory part of a path ("." when none). Caller frees. */
+char *path_dirname(const char *path);
+/* The last component of a path. Points into path. */
+const char *path_basename(const char *path);
 
 /* Does s end with suffix? */
 int str_has_suffix(const char *s, const char *suffix);

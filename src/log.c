@@ -69,8 +69,8 @@ static int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-void progress_start(struct progress *p, const char *what, uint64_t total_items, uint64_t total_bytes,
-		    int allowed)
+void progress_start(struct progress *p, const char *what, uint64_t total_items,
+                    uint64_t total_bytes, int allowed)
 {
 	p->enabled = allowed && log_level >= LOG_NORMAL && isatty(STDERR_FILENO);
 	p->what = what;
@@ -89,11 +89,11 @@ static void progress_draw(struct progress *p)
 	format_size(p->total_bytes, total, sizeof(total));
 	if (p->total_bytes > 0)
 		fprintf(stderr, "\r\033[K%s: %llu/%llu files, %s of %s (%d%%)", p->what,
-			(unsigned long long)p->done_items, (unsigned long long)p->total_items, done, total,
-			(int)(p->done_bytes * 100 / p->total_bytes));
+		        (unsigned long long)p->done_items, (unsigned long long)p->total_items, done,
+		        total, (int)(p->done_bytes * 100 / p->total_bytes));
 	else
-		fprintf(stderr, "\r\033[K%s: %llu files, %s", p->what, (unsigned long long)p->done_items,
-			done);
+		fprintf(stderr, "\r\033[K%s: %llu files, %s", p->what,
+		        (unsigned long long)p->done_items, done);
 	fflush(stderr);
 }
 

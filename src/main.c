@@ -16,25 +16,26 @@ char **command_line_argv;
 
 /* Sorted by name; "help" is handled here. */
 static const struct command *const commands[] = {
-	/* sorted by name */
-	&command_upload,
-	NULL,
+        &command_collect,
+        &command_upload,
+        NULL,
 };
 
 static void print_main_usage(FILE *fp)
 {
 	fprintf(fp, "usage: logpack [--verbose|--quiet] COMMAND [OPTIONS]\n"
-		    "       logpack --help | --version | help COMMAND\n\n"
-		    "Collect a host's logs into a signed, verifiable bundle, and check bundles.\n\n"
-		    "Commands:\n");
+	            "       logpack --help | --version | help COMMAND\n\n"
+	            "Collect a host's logs into a signed, verifiable bundle, and check bundles.\n\n"
+	            "Commands:\n");
 	for (size_t i = 0; commands[i]; i++)
 		fprintf(fp, "  %-10s %s\n", commands[i]->name, commands[i]->summary);
 	fprintf(fp, "\nGlobal options:\n"
-		    "  -v, --verbose   say more (repeat for debug output)\n"
-		    "  -q, --quiet     only errors\n"
-		    "  -h, --help      this text\n"
-		    "  -V, --version   the version\n\n"
-		    "Run 'logpack help COMMAND' for a command's options. Exit codes: see logpack(1).\n");
+	            "  -v, --verbose   say more (repeat for debug output)\n"
+	            "  -q, --quiet     only errors\n"
+	            "  -h, --help      this text\n"
+	            "  -V, --version   the version\n\n"
+	            "Run 'logpack help COMMAND' for a command's options. Exit codes: see "
+	            "logpack(1).\n");
 }
 
 void command_print_help(const struct command *cmd, FILE *fp)
@@ -87,11 +88,11 @@ static const struct command *command_find(const char *name)
 int main(int argc, char **argv)
 {
 	static const struct option options[] = {
-		{"help", no_argument, NULL, 'h'},
-		{"quiet", no_argument, NULL, 'q'},
-		{"verbose", no_argument, NULL, 'v'},
-		{"version", no_argument, NULL, 'V'},
-		{NULL, 0, NULL, 0},
+	        {"help", no_argument, NULL, 'h'},
+	        {"quiet", no_argument, NULL, 'q'},
+	        {"verbose", no_argument, NULL, 'v'},
+	        {"version", no_argument, NULL, 'V'},
+	        {NULL, 0, NULL, 0},
 	};
 	const struct command *cmd;
 	int c;

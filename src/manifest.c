@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hash.h"
 #include "manifest.h"
 
 /* Length of the valid UTF-8 sequence at p (at most n bytes), or 0 if it is not valid. */
@@ -127,7 +128,8 @@ int manifest_decode_path(const char *text, char **out)
 		if (*p == '%') {
 			int hi = hex_value((unsigned char)p[1]), lo;
 
-			if (hi < 0 || (lo = hex_value((unsigned char)p[2])) < 0 || (hi == 0 && lo == 0)) {
+			if (hi < 0 || (lo = hex_value((unsigned char)p[2])) < 0 ||
+			    (hi == 0 && lo == 0)) {
 				strbuf_release(&sb);
 				return -1;
 			}
@@ -141,8 +143,8 @@ int manifest_decode_path(const char *text, char **out)
 	return 0;
 }
 
-int manifest_parse_line(const char *line, size_t len, size_t hex_len, char *hex_out, char **path_out,
-			struct error *err)
+int manifest_parse_line(const char *line, size_t len, size_t hex_len, char *hex_out,
+                        char **path_out, struct error *err)
 {
 	size_t i = 0, start;
 	char *path;
@@ -183,4 +185,25 @@ int manifest_parse_line(const char *line, size_t len, size_t hex_len, char *hex_
 	}
 	free(path);
 	return 0;
+}
+
+char *bagname_for_path(const char *raw, size_t len, int *escaped, int *shortened)
+{
+	char *name = bagname_encode(raw, len, escaped);
+	size_t component = 0, total = 0;
+	char hex[SHA256_HEX_LEN + 1];
+
+	*shortened = 0;
+	for (const char *p = name; *p; p++, total++) {
+		component = *p == '/' ? 0 : component + 1;
+		if (component > 255)
+			break;
+	}
+	if (component <= 255 && total <= BAGNAME_MAX)
+		return name;
+	free(name);
+	if (sha256_hex(raw, len, hex, NULL) < 0)
+		abort(); /* SHA-256 is there, or nothing in logpack works */
+	*shortened = 1;
+	return xasprintf("\\long/%s", hex);
 }

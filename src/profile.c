@@ -162,7 +162,7 @@ static int valid_category(const char *s)
 }
 
 static int parse_rule_line(struct profile *p, char *rest, const char *category, const char *name,
-			   int line, struct error *err)
+                           int line, struct error *err)
 {
 	struct rule r = {0};
 	const char *why;
@@ -188,7 +188,7 @@ static int parse_rule_line(struct profile *p, char *rest, const char *category, 
 		if (str_has_prefix(word, "max-size=")) {
 			if (parse_size(word + 9, &r.max_size) < 0 || r.max_size == 0) {
 				error_set(err, "line %d: bad size '%s' (try 512K, 100M, 2G)", line,
-					  word + 9);
+				          word + 9);
 				goto fail;
 			}
 		} else if (strcmp(word, "expected") == 0) {
@@ -215,7 +215,7 @@ fail:
 }
 
 static int parse_directive(struct profile *p, const char *key, char *rest, int line,
-			   struct error *err)
+                           struct error *err)
 {
 	char *word;
 
@@ -237,11 +237,11 @@ static int parse_directive(struct profile *p, const char *key, char *rest, int l
 		while (next_word(&rest, &word, err, line) == 0 && word) {
 			if (strchr(word, '/') || word[0] == '.') {
 				error_set(err, "line %d: include takes a profile name, not a path",
-					  line);
+				          line);
 				return -1;
 			}
-			p->includes = xreallocarray(p->includes, p->n_includes + 1,
-						    sizeof(*p->includes));
+			p->includes =
+			        xreallocarray(p->includes, p->n_includes + 1, sizeof(*p->includes));
 			p->includes[p->n_includes++] = xstrdup(word);
 			n++;
 		}
@@ -265,22 +265,24 @@ static int parse_directive(struct profile *p, const char *key, char *rest, int l
 				break;
 			eq = strchr(word, '=');
 			if (eq == NULL || eq[1] == '\0') {
-				error_set(err, "line %d: match takes KEY=VALUE, not '%s'", line, word);
+				error_set(err, "line %d: match takes KEY=VALUE, not '%s'", line,
+				          word);
 				return -1;
 			}
 			*eq = '\0';
 			if (strcmp(word, "id") != 0 && strcmp(word, "id_like") != 0 &&
 			    strcmp(word, "file") != 0) {
-				error_set(err, "line %d: unknown match key '%s' (id, id_like, file)",
-					  line, word);
+				error_set(err,
+				          "line %d: unknown match key '%s' (id, id_like, file)",
+				          line, word);
 				return -1;
 			}
 			if (strcmp(word, "file") == 0 && eq[1] != '/') {
 				error_set(err, "line %d: match file= needs an absolute path", line);
 				return -1;
 			}
-			p->matches = xreallocarray(p->matches, p->n_matches + 1,
-						   sizeof(*p->matches));
+			p->matches =
+			        xreallocarray(p->matches, p->n_matches + 1, sizeof(*p->matches));
 			p->matches[p->n_matches].key = xstrdup(word);
 			p->matches[p->n_matches].value = xstrdup(eq + 1);
 			p->n_matches++;
@@ -310,7 +312,7 @@ static int parse_directive(struct profile *p, const char *key, char *rest, int l
 }
 
 int profile_parse(const char *text, size_t len, const char *name, struct profile **out,
-		  struct error *err)
+                  struct error *err)
 {
 	struct profile *p = xcalloc(1, sizeof(*p));
 	char *category = NULL;
@@ -349,9 +351,9 @@ int profile_parse(const char *text, size_t len, const char *name, struct profile
 				*close = '\0';
 				if (!valid_category(s + 1)) {
 					error_set(err,
-						  "line %d: bad category '%s' (lowercase letters, "
-						  "digits, '-' and '_')",
-						  line, s + 1);
+					          "line %d: bad category '%s' (lowercase letters, "
+					          "digits, '-' and '_')",
+					          line, s + 1);
 					rc = -1;
 				} else {
 					free(category);
@@ -368,8 +370,9 @@ int profile_parse(const char *text, size_t len, const char *name, struct profile
 			if (*s)
 				*s++ = '\0';
 			if (category != NULL) {
-				error_set(err, "line %d: '%s' must come before the first [category]",
-					  line, key);
+				error_set(err,
+				          "line %d: '%s' must come before the first [category]",
+				          line, key);
 				rc = -1;
 			} else {
 				rc = parse_directive(p, key, s, line, err);
@@ -392,7 +395,7 @@ fail:
 
 /* Load one file and, depth first, what it includes; chain holds the names being loaded. */
 static int profile_load_into(struct profile *top, const char *path, const char *name,
-			     const char **chain, int depth, struct error *err)
+                             const char **chain, int depth, struct error *err)
 {
 	struct profile *p = NULL;
 	char *text = NULL, *dir = NULL;

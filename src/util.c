@@ -362,7 +362,7 @@ int parse_iso8601(const char *text, int64_t *epoch_out)
 	if (*p != '\0')
 		return -1;
 	*epoch_out = days_from_civil(year, mon, day) * 86400 + hour * 3600 + min * 60 + sec -
-		     sign * (oh * 3600 + om * 60);
+	             sign * (oh * 3600 + om * 60);
 	return 0;
 }
 
@@ -480,4 +480,37 @@ int str_has_suffix(const char *s, const char *suffix)
 int str_has_prefix(const char *s, const char *prefix)
 {
 	return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+int temp_fd_in(const char *dir)
+{
+	char *name = xasprintf("%s/.logpack-tmp.XXXXXX", dir);
+	int fd = mkstemp(name), saved;
+
+	if (fd >= 0) {
+		unlink(name);
+		(void)fcntl(fd, F_SETFD, FD_CLOEXEC);
+	}
+	saved = errno;
+	free(name);
+	errno = saved;
+	return fd;
+}
+
+char *path_dirname(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (slash == NULL)
+		return xstrdup(".");
+	if (slash == path)
+		return xstrdup("/");
+	return xstrndup(path, (size_t)(slash - path));
+}
+
+const char *path_basename(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return slash ? slash + 1 : path;
 }

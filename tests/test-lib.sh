@@ -1,5 +1,5 @@
 # A small TAP library for the shell tests: source it, call t "description" 'commands', end with
-# test_done. Each test runs in a subshell with set -e in a scratch directory; its output is
+# test_done. Each test runs in a subshell with set -e in a scratch directory of its own; its output is
 # shown (as TAP comments) only when it fails.
 set -u
 : "${LOGPACK:?LOGPACK must name the logpack binary (make check sets it)}"
@@ -20,7 +20,10 @@ test_cleanup() {
 # t DESCRIPTION COMMANDS: one TAP test point.
 t() {
 	test_count=$((test_count + 1))
+	mkdir -p "$TRASH/t$test_count"
 	(
+		# Each test starts in a scratch directory of its own.
+		cd "$TRASH/t$test_count" || exit 1
 		set -e
 		eval "$2"
 	) >"$TRASH/.out.$test_count" 2>&1
@@ -73,4 +76,83 @@ lacks() {
 
 lp() {
 	"$LOGPACK" "$@"
+}
+
+# lp_nodac ARGS...: run logpack without the capabilities that let root read any file, so that
+# a mode-000 file is unreadable even when the suite runs as root (as CI does).
+lp_nodac() {
+	if [ "$(id -u)" -eq 0 ]; then
+		setpriv --bounding-set=-dac_override,-dac_read_search \
+			--inh-caps=-dac_override,-dac_read_search -- "$LOGPACK" "$@"
+	else
+		"$LOGPACK" "$@"
+	fi
+}
+
+# make_debian_tree DIR: a small Debian-like host root with the usual logs.
+make_debian_tree() {
+	mkdir -p "$1/etc" "$1/var/log/apt" "$1/var/log/nginx" "$1/var/log/journal/abc" "$1/run"
+	printf 'PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nNAME="Debian GNU/Linux"\nVERSION_ID="12"\nID=debian\n' \
+		>"$1/etc/os-release"
+	echo testhost >"$1/etc/hostname"
+	printf 'root:x:0:0:root:/root:/bin/bash\nsyslog:x:104:110::/home/syslog:/usr/sbin/nologin\nalice:x:1000:1000::/home/alice:/bin/bash\n' \
+		>"$1/etc/passwd"
+	printf 'root:x:0:\nadm:x:4:syslog\nalice:x:1000:\n' >"$1/etc/group"
+	echo "Europe/Stockholm" >"$1/etc/timezone"
+	for i in 1 2 3 4 5; do
+		echo "Nov 27 10:0$i:00 testhost sshd[12$i]: Failed password for root from 203.0.113.$i port 22 ssh2"
+	done >"$1/var/log/auth.log"
+	seq 1 2000 | sed 's/^/Nov 26 syslog line /' >"$1/var/log/syslog"
+	seq 1 500 | sed 's/^/Nov 25 rotated line /' >"$1/var/log/syslog.1"
+	seq 1 500 | sed 's/^/Nov 24 older line /' | gzip -9 >"$1/var/log/syslog.2.gz"
+	head -c 1152 /dev/urandom >"$1/var/log/wtmp"
+	head -c 384 /dev/urandom >"$1/var/log/btmp"
+	echo "2024-05-01 12:00:00 install openssh-server" >"$1/var/log/dpkg.log"
+	echo "Start-Date: 2024-05-01" >"$1/var/log/apt/history.log"
+	echo '203.0.113.9 - - [27/Nov/2026:10:00:00 +0000] "GET /.env HTTP/1.1" 404 153' \
+		>"$1/var/log/nginx/access.log"
+	head -c 4096 /dev/urandom >"$1/var/log/journal/abc/system.journal"
+	chown 104:4 "$1/var/log/syslog" 2>/dev/null || :
+}
+
+# meta_tree DIR: a line per entry with size, mode, mtime and atime; reads no file content.
+# (A symbolic link's atime is left out: reading a link's target sets it, and no flag avoids it.)
+meta_tree() {
+	(cd "$1" && find . \( -type l -printf '%p %y %s %m %T@\n' \) -o -printf '%p %y %s %m %T@ %A@\n' |
+		LC_ALL=C sort)
+}
+
+# content_tree DIR: the SHA-256 of every regular file that can be read, paths of any length.
+content_tree() {
+	python3 - "$1" <<"PY"
+import hashlib, os, sys
+out = []
+for top, dirs, files, fd in os.fwalk(os.fsencode(sys.argv[1])):
+    for name in files:
+        try:
+            f = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=fd)
+        except OSError:
+            continue
+        try:
+            h = hashlib.sha256()
+            while True:
+                chunk = os.read(f, 1 << 20)
+                if not chunk:
+                    break
+                h.update(chunk)
+            out.append((os.path.join(top, name), h.hexdigest()))
+        except OSError:
+            pass
+        finally:
+            os.close(f)
+for path, digest in sorted(out):
+    print(digest, path.decode("utf-8", "backslashreplace"))
+PY
+}
+
+# bag_of BUNDLE DIR: extract BUNDLE with the stock tar into DIR; print the bag directory.
+bag_of() {
+	mkdir -p "$2"
+	tar -xf "$1" -C "$2"
+	echo "$2"/logpack-*
 }

@@ -49,7 +49,7 @@ int main(void)
 	ok(manifest_decode_path("x%00", &dec) < 0, "percent NUL rejected");
 
 	const char *line = "E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855  "
-			   "data/var/log/x%25y";
+	                   "data/var/log/x%25y";
 	ok(manifest_parse_line(line, strlen(line), 64, hex, &path, &err) == 0, "parse line");
 	is_str(hex, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
 	       "hex lowercased");
@@ -57,16 +57,38 @@ int main(void)
 	free(path);
 	const char *star = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855 *f";
 	ok(manifest_parse_line(star, strlen(star), 64, hex, &path, &err) == 0 &&
-		   strcmp(path, "f") == 0,
+	           strcmp(path, "f") == 0,
 	   "binary marker accepted");
 	free(path);
 	ok(manifest_parse_line("abc  f", 6, 64, hex, &path, &err) < 0, "short hash rejected");
 	const char *nosp = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 	ok(manifest_parse_line(nosp, strlen(nosp), 64, hex, &path, &err) < 0, "missing name");
 
+	{
+		int esc, shortened;
+		char *name = bagname_for_path("var/log/syslog", 14, &esc, &shortened);
+		char longpath[5000], comp[300];
+
+		ok(strcmp(name, "var/log/syslog") == 0 && !esc && !shortened, "short names stay");
+		free(name);
+		memset(longpath, 'a', sizeof(longpath));
+		for (int i = 100; i < 4999; i += 101)
+			longpath[i] = '/';
+		longpath[4999] = '\0';
+		name = bagname_for_path(longpath, strlen(longpath), &esc, &shortened);
+		ok(shortened && strncmp(name, "\\long/", 6) == 0 && strlen(name) == 6 + 64,
+		   "a path over BAGNAME_MAX is shortened to its hash");
+		free(name);
+		/* 200 non-UTF-8 bytes: 800 after escaping, more than a name component may hold. */
+		memset(comp, '\xff', 200);
+		comp[200] = '\0';
+		name = bagname_for_path(comp, 200, &esc, &shortened);
+		ok(shortened && esc, "a component over 255 bytes after escaping is shortened");
+		free(name);
+	}
 	ok(sha256_hex("abc", 3, hex, &err) == 0 &&
-		   strcmp(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad") ==
-			   0,
+	           strcmp(hex,
+	                  "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad") == 0,
 	   "sha256 of abc");
 	return tap_done();
 }

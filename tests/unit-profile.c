@@ -17,8 +17,8 @@ static void rejects(const char *text, const char *line_text, const char *what)
 	struct profile *p;
 	struct error err = {{0}};
 
-	ok(parse(text, &p, &err) < 0 && strstr(err.msg, line_text) != NULL, "rejects %s (%s)",
-	   what, err.msg);
+	ok(parse(text, &p, &err) < 0 && strstr(err.msg, line_text) != NULL, "rejects %s (%s)", what,
+	   err.msg);
 	profile_free(p);
 }
 
@@ -27,16 +27,16 @@ int main(void)
 	struct profile *p;
 	struct error err = {{0}};
 	const char *good = "# comment\n"
-			   "description Test systems\n"
-			   "match id=debian id_like=debian\n"
-			   "include linux\n"
-			   "\n"
-			   "[auth]\n"
-			   "/var/log/auth.log*   expected\n"
-			   "\"/Program Files/x y/*.log\" nocase max-size=2M\n"
-			   "[application]\n"
-			   "~/.bash_history\n"
-			   "/var/log/nginx/**\n";
+	                   "description Test systems\n"
+	                   "match id=debian id_like=debian\n"
+	                   "include linux\n"
+	                   "\n"
+	                   "[auth]\n"
+	                   "/var/log/auth.log*   expected\n"
+	                   "\"/Program Files/x y/*.log\" nocase max-size=2M\n"
+	                   "[application]\n"
+	                   "~/.bash_history\n"
+	                   "/var/log/nginx/**\n";
 
 	ok(parse(good, &p, &err) == 0, "parses a good profile (%s)", err.msg);
 	if (p) {
@@ -75,7 +75,7 @@ int main(void)
 
 		for (size_t j = 0; j < len; j++)
 			buf[j] = (rand() % 4) ? alphabet[rand() % (int)(sizeof(alphabet) - 1)]
-					      : (char)(rand() % 256);
+			                      : (char)(rand() % 256);
 		err.msg[0] = '\0';
 		p = NULL;
 		if (profile_parse(buf, len, "fuzz", &p, &err) < 0) {
