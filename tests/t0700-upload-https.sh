@@ -10,7 +10,7 @@ CA="$SRV/ca.pem"
 export LOGPACK_UPLOAD_USER="$NGINX_USER"
 export LOGPACK_UPLOAD_PASSWORD="$NGINX_PASSWORD"
 B=logpack-web01-20240501T120000Z.tar.zst
-make_bundle "$B" 300
+make_bundle "$TRASH/$B" 300
 # 401 answers in the access log so far: a retry storm would add many.
 count_401() {
 	awk '$9 == 401' "$SRV/nginx/access.log" | wc -l
@@ -81,17 +81,17 @@ t "--verbose traces the exchange with the Authorization header redacted" '
 '
 t "--json reports each bundle" '
 	lp upload --json --cacert "$CA" --to "$URL/j" "$TRASH/$B" >out 2>err &&
-	jq -e ".ok == true and .bundles[0].ok == true and .bundles[0].bytes == $(stat -c %s "$B")" \
-		out && jq -e ".bundles[0].sha256 == \"$(cut -c1-64 "$B.sha256")\"" out
+	jq -e ".ok == true and .bundles[0].ok == true and .bundles[0].bytes == $(stat -c %s "$TRASH/$B")" \
+		out && jq -e ".bundles[0].sha256 == \"$(cut -c1-64 "$TRASH/$B.sha256")\"" out
 '
 t "a sidecar that does not match the bundle stops the upload" '
-	cp "$B" bad.tar.zst && echo "0000000000000000000000000000000000000000000000000000000000000000  bad.tar.zst" >bad.tar.zst.sha256 &&
-	expect_code 3 lp upload --cacert "$CA" --to "$URL" "$TRASH/bad.tar.zst" 2>err &&
+	cp "$TRASH/$B" bad.tar.zst && echo "0000000000000000000000000000000000000000000000000000000000000000  bad.tar.zst" >bad.tar.zst.sha256 &&
+	expect_code 3 lp upload --cacert "$CA" --to "$URL" "$PWD/bad.tar.zst" 2>err &&
 	contains err "does not match its sidecar" && test ! -e "$DROP/bad.tar.zst"
 '
 t "a missing sidecar is made and sent" '
 	make_bundle nosc.tar.zst 5 && mv nosc.tar.zst.sha256 expected && 
-	lp upload --cacert "$CA" --to "$URL" "$TRASH/nosc.tar.zst" >out 2>err &&
+	lp upload --cacert "$CA" --to "$URL" "$PWD/nosc.tar.zst" >out 2>err &&
 	cmp expected "$DROP/nosc.tar.zst.sha256"
 '
 t "--pin-pubkey: the right key passes, another is refused" '
@@ -114,21 +114,21 @@ t "a --credentials file readable by others is refused; mode 600 works" '
 t "--delete-after-upload removes the local files only after a verified upload" '
 	make_bundle del.tar.zst 20 && cp del.tar.zst keep &&
 	LOGPACK_UPLOAD_PASSWORD=wrong expect_code 3 lp upload --delete-after-upload \
-		--cacert "$CA" --to "$URL" "$TRASH/del.tar.zst" 2>err &&
+		--cacert "$CA" --to "$URL" "$PWD/del.tar.zst" 2>err &&
 	test -f del.tar.zst && test -f del.tar.zst.sha256 &&
-	lp upload --delete-after-upload --cacert "$CA" --to "$URL" "$TRASH/del.tar.zst" 2>err &&
+	lp upload --delete-after-upload --cacert "$CA" --to "$URL" "$PWD/del.tar.zst" 2>err &&
 	test ! -e del.tar.zst && test ! -e del.tar.zst.sha256 && cmp keep "$DROP/del.tar.zst"
 '
 t "--limit-rate slows the transfer" '
 	make_bundle slow.tar.zst 200 && start=$(date +%s%N) &&
-	lp upload --limit-rate 100K --cacert "$CA" --to "$URL" "$TRASH/slow.tar.zst" 2>err &&
+	lp upload --limit-rate 100K --cacert "$CA" --to "$URL" "$PWD/slow.tar.zst" 2>err &&
 	end=$(date +%s%N) && test $(((end - start) / 1000000)) -ge 1500 &&
 	cmp slow.tar.zst "$DROP/slow.tar.zst"
 '
 t "server killed mid-transfer and restarted: the upload completes, bytes equal" '
 	make_bundle big.tar.zst 1500 &&
 	lp upload --limit-rate 300K --retries 6 --retry-delay 1 --cacert "$CA" --to "$URL/k" \
-		"$TRASH/big.tar.zst" >out 2>err &
+		"$PWD/big.tar.zst" >out 2>err &
 	up=$!
 	sleep 2 && nginx_stop && sleep 1 && nginx_start && wait $up &&
 	contains err "failed" && contains err "retrying" &&

@@ -10,7 +10,7 @@ KH="$SRV/known_hosts"
 KEY="$SRV/client_key"
 FPR=$(ssh-keygen -lf "$SRV/sshd/host_key.pub" | cut -d" " -f2)
 B=logpack-db01-20240501T120000Z.tar.zst
-make_bundle "$B" 300
+make_bundle "$TRASH/$B" 300
 auth_failures() {
 	grep -c "Failed publickey" "$SRV/sshd/sshd.log" || true
 }
@@ -48,7 +48,7 @@ t "--host-key-sha256: the right fingerprint passes, another is refused" '
 '
 t "upload: remote bytes equal local, sidecar checks, no .part left" '
 	lp upload --identity "$KEY" --known-hosts "$KH" --to "$URL" "$TRASH/$B" >out 2>err &&
-	cmp "$B" "$SSH_DROP/$B" && cmp "$B.sha256" "$SSH_DROP/$B.sha256" &&
+	cmp "$TRASH/$B" "$SSH_DROP/$B" && cmp "$TRASH/$B.sha256" "$SSH_DROP/$B.sha256" &&
 	(cd "$SSH_DROP" && sha256sum -c "$B.sha256") &&
 	test ! -e "$SSH_DROP/$B.part" && contains out "$URL/$B"
 '
@@ -56,7 +56,7 @@ t "a key the server does not know: a clear error, no retries" '
 	ssh-keygen -q -t ed25519 -N "" -f stranger && before=$(auth_failures) &&
 	expect_code 3 lp upload --retries 5 --retry-delay 0.1 --identity stranger \
 		--known-hosts "$KH" --to "$URL" "$TRASH/$B" 2>err &&
-	contains err "the server refused the key" && lacks err retrying && test -f "$B" &&
+	contains err "the server refused the key" && lacks err retrying && test -f "$TRASH/$B" &&
 	sleep 0.3 && test $(($(auth_failures) - before)) -le 1
 '
 t "an RSA key is refused with the reason" '
@@ -82,14 +82,14 @@ t "a passphrase-protected key works with LOGPACK_SSH_PASSPHRASE" '
 t "--json and --delete-after-upload" '
 	make_bundle del.tar.zst 10 && cp del.tar.zst keep &&
 	lp upload --json --delete-after-upload --identity "$KEY" --known-hosts "$KH" --to "$URL" \
-		"$TRASH/del.tar.zst" >out 2>err &&
+		"$PWD/del.tar.zst" >out 2>err &&
 	jq -e ".bundles[0].ok and .bundles[0].deleted" out && test ! -e del.tar.zst &&
 	cmp keep "$SSH_DROP/del.tar.zst"
 '
 t "server killed mid-transfer and restarted: the upload resumes and completes" '
 	make_bundle big.tar.zst 1500 &&
 	lp upload --limit-rate 300K --retries 6 --retry-delay 1 --identity "$KEY" \
-		--known-hosts "$KH" --to "$URL" "$TRASH/big.tar.zst" >out 2>err &
+		--known-hosts "$KH" --to "$URL" "$PWD/big.tar.zst" >out 2>err &
 	up=$!
 	sleep 2.5 && sshd_stop && test -s "$SSH_DROP/big.tar.zst.part" &&
 	test ! -e "$SSH_DROP/big.tar.zst" && sleep 0.5 && sshd_start && wait $up &&
@@ -105,6 +105,6 @@ t "server down: retries, then a clear error, the local bundle kept" '
 	expect_code 3 lp upload --retries 2 --retry-delay 0.1 --identity "$KEY" --known-hosts "$KH" \
 		--to "$URL" "$TRASH/$B" 2>err &&
 	contains err "attempt 2 of 3 failed" && contains err "gave up after 3 attempts" &&
-	test -f "$B"
+	test -f "$TRASH/$B"
 '
 test_done

@@ -8,7 +8,7 @@ EP="https://127.0.0.1:$S3_PORT"
 CA="$SRV/ca.pem"
 export AWS_ACCESS_KEY_ID="$S3_KEY_ID" AWS_SECRET_ACCESS_KEY="$S3_SECRET"
 B=logpack-mail01-20240501T120000Z.tar.zst
-make_bundle "$B" 300
+make_bundle "$TRASH/$B" 300
 s3() {
 	lp upload --s3-endpoint "$EP" --cacert "$CA" "$@"
 }
@@ -31,14 +31,14 @@ t "an unknown CA is refused; --cacert is accepted" '
 '
 t "upload: the object equals the bundle, the server confirms the hash" '
 	s3 --json --to s3://drop/in "$TRASH/$B" >out 2>err &&
-	cmp "$B" "$(s3_object "in/$B")" && cmp "$B.sha256" "$(s3_object "in/$B.sha256")" &&
+	cmp "$TRASH/$B" "$(s3_object "in/$B")" && cmp "$TRASH/$B.sha256" "$(s3_object "in/$B.sha256")" &&
 	jq -e ".bundles[0].ok and .bundles[0].hash_checked and .bundles[0].parts == 0" out &&
 	jq -e ".bundles[0].remote == \"$EP/drop/in/$B\"" out
 '
 t "a wrong secret: the signature is rejected, no retries" '
 	AWS_SECRET_ACCESS_KEY=wrong expect_code 3 s3 --retries 5 --retry-delay 0.1 \
 		--to s3://drop/in "$TRASH/$B" 2>err &&
-	contains err "SignatureDoesNotMatch" && lacks err retrying && test -f "$B"
+	contains err "SignatureDoesNotMatch" && lacks err retrying && test -f "$TRASH/$B"
 '
 t "an unknown access key is named as such" '
 	AWS_ACCESS_KEY_ID=AKIDNOBODY expect_code 3 s3 --test --to s3://drop/in 2>err &&
@@ -54,9 +54,9 @@ t "credentials from the shared credentials file and AWS_PROFILE" '
 		"$S3_KEY_ID" "$S3_SECRET" >home/.aws/credentials &&
 	chmod 600 home/.aws/credentials &&
 	env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY -u AWS_SHARED_CREDENTIALS_FILE \
-		HOME="$TRASH/home" AWS_PROFILE=drop "$LOGPACK" upload --s3-endpoint "$EP" \
+		HOME="$PWD/home" AWS_PROFILE=drop "$LOGPACK" upload --s3-endpoint "$EP" \
 		--cacert "$CA" --to s3://drop/profile "$TRASH/$B" >out 2>err &&
-	cmp "$B" "$(s3_object "profile/$B")"
+	cmp "$TRASH/$B" "$(s3_object "profile/$B")"
 '
 t "--verbose: the trace shows the signed request, never the secret" '
 	lp -v upload --s3-endpoint "$EP" --cacert "$CA" --to s3://drop/v "$TRASH/$B" >out 2>err &&
@@ -65,14 +65,14 @@ t "--verbose: the trace shows the signed request, never the secret" '
 '
 t "multipart with a small part size: every part sent, the object equal" '
 	make_bundle multi.tar.zst 300 &&
-	s3 --json --part-size 64K --to s3://drop/mp "$TRASH/multi.tar.zst" >out 2>err &&
+	s3 --json --part-size 64K --to s3://drop/mp "$PWD/multi.tar.zst" >out 2>err &&
 	jq -e ".bundles[0].parts == 5 and .bundles[0].hash_checked" out &&
 	cmp multi.tar.zst "$(s3_object mp/multi.tar.zst)"
 '
 t "server killed mid-transfer and restarted: parts are retried alone, the object equal" '
 	make_bundle big.tar.zst 1500 &&
 	s3 --json --part-size 256K --limit-rate 300K --retries 6 --retry-delay 1 \
-		--to s3://drop/k "$TRASH/big.tar.zst" >out 2>err &
+		--to s3://drop/k "$PWD/big.tar.zst" >out 2>err &
 	up=$!
 	sleep 2 && s3_stop && sleep 0.5 && s3_start && wait $up &&
 	contains err "retrying" && jq -e ".bundles[0].parts == 6" out &&
@@ -86,6 +86,6 @@ t "server down: retries, then a clear error, the local bundle kept" '
 	s3_stop &&
 	expect_code 3 s3 --retries 2 --retry-delay 0.1 --to s3://drop/in "$TRASH/$B" 2>err &&
 	contains err "gave up after 3 attempts" && contains err "local bundle is kept" &&
-	test -f "$B"
+	test -f "$TRASH/$B"
 '
 test_done

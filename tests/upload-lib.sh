@@ -281,15 +281,25 @@ s3_start() {
 		echo "node not found (install nodejs)" >&2
 		return 1
 	}
-	[ -d "$S3_DIR/node_modules/@20minutes/s3rver" ] || {
-		echo "the S3 server is not installed: run 'npm ci' in $S3_DIR" >&2
+	# The packages `npm ci` installed beside server.js, or (for a build from a release
+	# tarball, whose tree has none) where LOGPACK_TEST_S3_MODULES says.
+	s3_modules=""
+	for m in "${LOGPACK_TEST_S3_MODULES:-}" "$S3_DIR/node_modules"; do
+		if [ -n "$m" ] && [ -d "$m/@20minutes/s3rver" ]; then
+			s3_modules=$m
+			break
+		fi
+	done
+	[ -n "$s3_modules" ] || {
+		echo "the S3 server is not installed: run 'npm ci' in $S3_DIR" \
+			"(or point LOGPACK_TEST_S3_MODULES at its node_modules)" >&2
 		return 1
 	}
 	[ -f "$SRV/ca.pem" ] || make_ca
 	mkdir -p "$S3_DATA"
 	printf '%s\n' "$S3_SECRET" >"$SRV/s3secret"
 	[ -n "$S3_PORT" ] || S3_PORT=$(pick_port)
-	"$NODE" "$S3_DIR/server.js" --port "$S3_PORT" --dir "$S3_DATA" --key "$SRV/srv.key" \
+	NODE_PATH="$s3_modules" "$NODE" "$S3_DIR/server.js" --port "$S3_PORT" --dir "$S3_DATA" --key "$SRV/srv.key" \
 		--cert "$SRV/srv.pem" --bucket drop --access-key "$S3_KEY_ID" \
 		--secret-file "$SRV/s3secret" >>"$SRV/s3.log" 2>&1 &
 	S3_PID=$!
