@@ -8,6 +8,9 @@
 #include <getopt.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
+#include "log.h"
 #include "upload.h"
 #include "util.h"
 
@@ -15,6 +18,7 @@ enum upload_cli_opt {
 	UPLOAD_OPT_CACERT = 0x1100,
 	UPLOAD_OPT_CONNECT_TIMEOUT,
 	UPLOAD_OPT_CREDENTIALS,
+	UPLOAD_OPT_DELETE_AFTER,
 	UPLOAD_OPT_HOST_KEY_SHA256,
 	UPLOAD_OPT_IDENTITY,
 	UPLOAD_OPT_KNOWN_HOSTS,
@@ -33,6 +37,7 @@ enum upload_cli_opt {
 	{"cacert", required_argument, NULL, UPLOAD_OPT_CACERT},                           \
 	        {"connect-timeout", required_argument, NULL, UPLOAD_OPT_CONNECT_TIMEOUT}, \
 	        {"credentials", required_argument, NULL, UPLOAD_OPT_CREDENTIALS},         \
+	        {"delete-after-upload", no_argument, NULL, UPLOAD_OPT_DELETE_AFTER},      \
 	        {"host-key-sha256", required_argument, NULL, UPLOAD_OPT_HOST_KEY_SHA256}, \
 	        {"identity", required_argument, NULL, UPLOAD_OPT_IDENTITY},               \
 	        {"known-hosts", required_argument, NULL, UPLOAD_OPT_KNOWN_HOSTS},         \
@@ -56,6 +61,8 @@ enum upload_cli_opt {
 	"      --host-key-sha256 B64  sftp: the host key's SHA-256, as ssh-keygen -l prints it\n" \
 	"      --identity FILE        sftp: the private key (default ~/.ssh/id_ed25519)\n"        \
 	"      --credentials FILE     secrets as key=value lines (see below)\n"                   \
+	"      --delete-after-upload  delete the local bundle and sidecar once the upload\n"      \
+	"                             is verified\n"                                              \
 	"      --s3-endpoint URL      s3: an S3-compatible server (https://HOST[:PORT]),\n"       \
 	"                             addressed path-style\n"                                     \
 	"      --s3-region NAME       s3: the region (default $AWS_REGION or us-east-1)\n"        \
@@ -82,6 +89,7 @@ struct upload_cli {
 	int retries;
 	double retry_delay;
 	long connect_timeout;
+	int delete_after;
 };
 
 void upload_cli_init(struct upload_cli *cli);
@@ -92,5 +100,28 @@ void upload_cli_init(struct upload_cli *cli);
 int upload_cli_option(struct upload_cli *cli, int c, const char *arg, struct error *err);
 /* Fill the module's options from the command line ones (hooks left empty). */
 void upload_cli_options(const struct upload_cli *cli, struct upload_options *opt);
+
+/*
+ * The command-line face of an upload, shared by the commands that upload: it reports on
+ * stderr (retries, progress, the --verbose trace) as commands do.
+ */
+struct upload_session {
+	const struct upload_cli *cli;
+	struct upload *up;
+	struct progress prog;
+	int print_results; /* "BUNDLE -> URL" lines on stdout (else on stderr) */
+};
+
+/*
+ * Open the target; with preflight, also write and remove a probe there. A failure is
+ * reported on stderr; returns 0 or -1.
+ */
+int upload_session_open(struct upload_session *s, const struct upload_cli *cli, int preflight);
+/*
+ * Send a bundle and its .sha256 sidecar and report the result; a JSON record of it is added
+ * to results when that is not NULL. Returns 0, or -1 when it was not sent (it is kept).
+ */
+int upload_session_send(struct upload_session *s, const char *path, json_t *results);
+void upload_session_close(struct upload_session *s);
 
 #endif
