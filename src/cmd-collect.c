@@ -14,12 +14,14 @@
 #include "command.h"
 #include "exitcode.h"
 #include "log.h"
+#include "upload-cli.h"
 
 static int cmd_collect(int argc, char **argv);
 
 const struct command command_collect = {
         .name = "collect",
-        .usage = "collect [--root DIR] [--profile NAME|FILE] [-o DIR|FILE] [OPTIONS]",
+        .usage = "collect [--root DIR] [--profile NAME|FILE] [-o DIR|FILE] [--upload URL] "
+                 "[OPTIONS]",
         .summary = "gather a host's logs into a bundle",
         .help = "Options:\n"
                 "  -r, --root DIR          the system to collect from: / (default) or a mounted "
@@ -39,6 +41,9 @@ const struct command command_collect = {
                 "  -f, --force             write even if the space estimate says it will not fit\n"
                 "      --json              a machine-readable summary on stdout\n"
                 "  -h, --help              this text\n"
+                "      --upload URL        check URL before collecting (see 'logpack upload\n"
+                "                          --test'), send the bundle there after; the upload\n"
+                "                          options of 'logpack upload' apply\n"
                 "\n"
                 "Exit: 0 complete, 1 written but some sources unreadable, 2 usage, 3 failed,\n"
                 "130 interrupted (the partial bundle is removed).\n",
@@ -53,6 +58,7 @@ enum {
 	OPT_SINCE,
 	OPT_SKIP_LARGE,
 	OPT_UNTIL,
+	OPT_UPLOAD,
 };
 
 struct collect_cli {
@@ -63,6 +69,7 @@ struct collect_cli {
 	size_t n_categories;
 	char *category_text;
 	int json;
+	struct upload_cli upload;
 };
 
 static void collect_cli_free(struct collect_cli *cli)
@@ -202,11 +209,14 @@ static int cmd_collect(int argc, char **argv)
 	        {"since", required_argument, NULL, OPT_SINCE},
 	        {"skip-large", no_argument, NULL, OPT_SKIP_LARGE},
 	        {"until", required_argument, NULL, OPT_UNTIL},
+	        {"upload", required_argument, NULL, OPT_UPLOAD},
+	        UPLOAD_CLI_LONG_OPTIONS,
 	        {NULL, 0, NULL, 0},
 	};
 	struct collect_cli cli = {0};
 	struct collect_options *opt = &cli.opt;
 	struct collect_summary sum;
+	struct upload_session upload = {0};
 	struct error err = {{0}};
 	char *end;
 	int c, rc;
@@ -214,6 +224,7 @@ static int cmd_collect(int argc, char **argv)
 	opt->root = "/";
 	opt->compression = "zstd";
 	opt->level = -1;
+	upload_cli_init(&cli.upload);
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":c:fhno:p:r:x:", options, NULL)) != -1) {
 		switch (c) {
@@ -302,9 +313,15 @@ static int cmd_collect(int argc, char **argv)
 			rc = command_usage_error(&command_collect, "option '%s' needs a value",
 			                         argv[optind - 1]);
 			goto out;
+		case OPT_UPLOAD:
+			cli.upload.to = optarg;
+			break;
 		default:
-			rc = command_usage_error(&command_collect, "unknown option '%s'",
-			                         argv[optind - 1]);
+			if ((rc = upload_cli_option(&cli.upload, c, optarg, &err)) == 0)
+				break;
+			rc = command_usage_error(&command_collect,
+			                         rc > 0 ? "%s" : "unknown option '%s'",
+			                         rc > 0 ? err.msg : argv[optind - 1]);
 			goto out;
 		}
 	}
@@ -326,6 +343,16 @@ static int cmd_collect(int argc, char **argv)
 	opt->categories = (const char *const *)cli.categories;
 	opt->n_categories = cli.n_categories;
 	opt->progress = !cli.json && isatty(STDOUT_FILENO);
+	if (cli.upload.to == NULL && cli.upload.delete_after) {
+		rc = command_usage_error(&command_collect, "--delete-after-upload needs --upload");
+		goto out;
+	}
+	/* Fail before a long collection, not after it, when the target will not take it. */
+	if (cli.upload.to && upload_session_open(&upload, &cli.upload, 1) != 0) {
+		log_error("nothing collected: fix the upload target first");
+		rc = LP_EXIT_FAILURE;
+		goto out;
+	}
 	rc = collect_run(opt, &sum, &err);
 	if (rc < 0) {
 		log_error("%s", err.msg);
@@ -337,9 +364,14 @@ static int cmd_collect(int argc, char **argv)
 		print_summary_json(&sum, rc);
 	else
 		print_summary_text(&sum, opt->dry_run);
+	/* The bundle is complete and on disk; a failed upload keeps it and says so. */
+	if (upload.up && sum.bundle_path &&
+	    upload_session_send(&upload, sum.bundle_path, NULL) != 0)
+		rc = -1;
 	collect_summary_free(&sum);
-	rc = rc == 1 ? LP_EXIT_PARTIAL : LP_EXIT_OK;
+	rc = rc < 0 ? LP_EXIT_FAILURE : rc == 1 ? LP_EXIT_PARTIAL : LP_EXIT_OK;
 out:
+	upload_session_close(&upload);
 	collect_cli_free(&cli);
 	return rc;
 }
