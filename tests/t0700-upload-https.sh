@@ -139,6 +139,21 @@ t "server killed mid-transfer and restarted: the upload completes, bytes equal" 
 '
 # The previous test stopped its own restart of the server: start it again for the rest.
 nginx_start || exit 1
+t "https_proxy is honoured, and no_proxy too" '
+	dead=$(pick_port) &&
+	https_proxy="http://127.0.0.1:$dead" expect_code 3 lp upload --test --retries 0 \
+		--cacert "$CA" --to "$URL" 2>err &&
+	contains err "port $dead" &&
+	https_proxy="http://127.0.0.1:$dead" no_proxy=127.0.0.1 lp upload --test --cacert "$CA" \
+		--to "$URL" >out
+'
+t "a progress line is drawn when stderr is a terminal" '
+	make_bundle tty.tar.zst 600 &&
+	script -qec "\"$LOGPACK\" upload --limit-rate 600K --cacert \"$CA\" --to \"$URL/tty\" \
+		\"$PWD/tty.tar.zst\"" /dev/null >typescript &&
+	contains typescript "tty.tar.zst: " && contains typescript "%)" &&
+	cmp tty.tar.zst "$DROP/tty/tty.tar.zst"
+'
 t "server down: retries, then a clear error, the local bundle kept" '
 	nginx_stop &&
 	expect_code 3 lp upload --retries 2 --retry-delay 0.1 --cacert "$CA" --to "$URL" \
