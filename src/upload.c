@@ -349,6 +349,17 @@ static int open_https(struct upload *up, CURLU *u, struct error *err)
 	}
 	up->exact = query != NULL;
 	up->base = xstrdup(url);
+	if (up->exact) {
+		/* A pre-signed URL's query is a credential: never show it. */
+		char *bare = NULL;
+
+		curl_url_set(u, CURLUPART_QUERY, NULL, 0);
+		if (curl_url_get(u, CURLUPART_URL, &bare, 0) == CURLUE_OK) {
+			free(up->display);
+			up->display = xasprintf("%s?[redacted]", bare);
+		}
+		curl_free(bare);
+	}
 	if (!up->exact) {
 		size_t n = strlen(up->base);
 
@@ -805,6 +816,14 @@ static int trace_cb(CURL *h, curl_infotype type, char *data, size_t size, void *
 
 				line = xasprintf("%s%.*s: [redacted]", prefix,
 				                 (int)(colon - (data + start)), data + start);
+			} else if (type == CURLINFO_HEADER_OUT && rq->up->exact &&
+			           memchr(data + start, '?', len)) {
+				/* The request line of a pre-signed URL: its query is a credential.
+				 */
+				const char *q = memchr(data + start, '?', len);
+
+				line = xasprintf("%s%.*s?[redacted]", prefix,
+				                 (int)(q - (data + start)), data + start);
 			} else {
 				line = xasprintf("%s%.*s", prefix, (int)len, data + start);
 			}
@@ -1352,6 +1371,10 @@ static int send_single(struct upload *up, struct body *body, const char *name, c
 	rq.what = name;
 	rq.method = "PUT";
 	rq.body = body;
+	if (up->scheme == UPLOAD_SFTP && strpbrk(name, "\"\r\n")) {
+		error_set(err, "%s: a name with '\"' or a line end cannot be sent over SFTP", name);
+		goto out;
+	}
 	if (up->scheme == UPLOAD_SFTP) {
 		/*
 		 * Write under a temporary name and rename when complete, so that a file under
@@ -1561,14 +1584,21 @@ static int send_body(struct upload *up, struct body *body, const char *name, con
 	} else {
 		if (remote_size(up, name, &size, err) != 0)
 			return -1;
-		if (size < 0 || (uint64_t)size != body->length) {
+		if (size < 0) {
+			error_set(err,
+			          "%s: the server does not report its size, so a complete "
+			          "upload cannot be confirmed",
+			          name);
+			return -1;
+		}
+		if ((uint64_t)size != body->length) {
 			error_set(err, "%s: the server holds %lld bytes, not %llu: not complete",
 			          name, (long long)size, (unsigned long long)body->length);
 			return -1;
 		}
 		res->bytes = (uint64_t)size;
 	}
-	res->remote = object_url(up, name);
+	res->remote = up->exact ? xstrdup(up->display) : object_url(up, name);
 	return 0;
 }
 

@@ -139,6 +139,15 @@ t "server killed mid-transfer and restarted: the upload completes, bytes equal" 
 '
 # The previous test stopped its own restart of the server: start it again for the rest.
 nginx_start || exit 1
+t "a pre-signed URL (with a query) is used as it is, and its query never shown" '
+	lp -v upload --cacert "$CA" --to "$URL/presigned/one.tar.zst?X-Amz-Signature=feedface42" \
+		"$TRASH/$B" >out 2>err &&
+	cmp "$TRASH/$B" "$DROP/presigned/one.tar.zst" && test ! -e "$DROP/presigned/one.tar.zst.sha256" &&
+	contains err "?[redacted]" && lacks err feedface42 && lacks out feedface42 &&
+	contains err "sidecar was not sent" &&
+	expect_code 2 lp upload --cacert "$CA" --to "$URL/p?sig=1" "$TRASH/$B" "$TRASH/$B" 2>err &&
+	contains err "takes one bundle"
+'
 t "https_proxy is honoured, and no_proxy too" '
 	dead=$(pick_port) &&
 	https_proxy="http://127.0.0.1:$dead" expect_code 3 lp upload --test --retries 0 \

@@ -63,6 +63,12 @@ t "--verbose: the trace shows the signed request, never the secret" '
 	contains err "Authorization: [redacted]" && contains err "x-amz-content-sha256" &&
 	lacks err "$S3_SECRET" && lacks err "AWS4-HMAC-SHA256 Credential"
 '
+t "a session token is sent, signed and redacted from the trace" '
+	AWS_SESSION_TOKEN=tok-abc-123 lp -v upload --s3-endpoint "$EP" --cacert "$CA" \
+		--to s3://drop/tok "$TRASH/$B" >out 2>err &&
+	contains err "x-amz-security-token: [redacted]" && lacks err tok-abc-123 &&
+	cmp "$TRASH/$B" "$(s3_object "tok/$B")"
+'
 t "multipart with a small part size: every part sent, the object equal" '
 	make_bundle multi.tar.zst 300 &&
 	s3 --json --part-size 64K --to s3://drop/mp "$PWD/multi.tar.zst" >out 2>err &&
