@@ -73,6 +73,14 @@ t "5xx is retried with backoff, then a clear error" '
 	contains err "attempt 1 of 3 failed: HTTP 503" && contains err "attempt 2 of 3 failed" &&
 	contains err "gave up after 3 attempts" && test -f "$TRASH/$B"
 '
+t "a server that acknowledges but holds fewer bytes: not reported as sent" '
+	head -c 1000 "$TRASH/$B" >"$SRV/nginx/www/short/$B" &&
+	expect_code 3 lp upload --delete-after-upload --cacert "$CA" \
+		--to "https://127.0.0.1:$NGINX_PORT/liar" "$TRASH/$B" >out 2>err &&
+	test -f "$SRV/nginx/www/liar/$B" && contains err "the server holds 1000 bytes" &&
+	contains err "not complete" && contains err "local bundle is kept" && test -f "$TRASH/$B" &&
+	lacks out "$B"
+'
 t "--verbose traces the exchange with the Authorization header redacted" '
 	lp -v upload --cacert "$CA" --to "$URL/v" "$TRASH/$B" >out 2>err &&
 	contains err "> PUT /drop/incoming/v/$B" && contains err "Authorization: [redacted]" &&

@@ -86,6 +86,19 @@ t "--json and --delete-after-upload" '
 	jq -e ".bundles[0].ok and .bundles[0].deleted" out && test ! -e del.tar.zst &&
 	cmp keep "$SSH_DROP/del.tar.zst"
 '
+t "server killed mid-transfer without retries: a clean failure, nothing under the final name" '
+	make_bundle cut.tar.zst 1000 &&
+	lp upload --limit-rate 300K --retries 0 --identity "$KEY" --known-hosts "$KH" \
+		--to "$URL" "$PWD/cut.tar.zst" >out 2>err &
+	up=$!
+	sleep 1.5 && sshd_stop && sshd_start &&
+	expect_code 3 wait $up && contains err "not uploaded" && contains err "local bundle is kept" &&
+	test ! -e "$SSH_DROP/cut.tar.zst" && test -f cut.tar.zst && lacks out cut.tar.zst
+	st=$?
+	sshd_stop
+	exit $st
+'
+sshd_start || exit 1
 t "server killed mid-transfer and restarted: the upload resumes and completes" '
 	make_bundle big.tar.zst 1500 &&
 	lp upload --limit-rate 300K --retries 6 --retry-delay 1 --identity "$KEY" \

@@ -116,7 +116,7 @@ nginx_start() {
 	}
 	[ -f "$SRV/ca.pem" ] || make_ca
 	d="$SRV/nginx"
-	mkdir -p "$d/www/drop" "$d/www/busy" "$d/www/ro" "$d/tmp"
+	mkdir -p "$d/www/drop" "$d/www/busy" "$d/www/ro" "$d/www/short" "$d/tmp"
 	printf '%s:%s\n' "$NGINX_USER" "$(openssl passwd -apr1 "$NGINX_PASSWORD")" >"$d/htpasswd"
 	user_line=""
 	[ "$(id -u)" -eq 0 ] && user_line="user root root;"
@@ -147,6 +147,20 @@ http {
 			dav_methods PUT DELETE;
 			create_full_put_path on;
 			dav_access user:rw;
+		}
+		# A server that acknowledges a PUT but then holds fewer bytes: HEAD is answered
+		# from a tree the test fills with short copies.
+		location /liar/ {
+			auth_basic "drop";
+			auth_basic_user_file $d/htpasswd;
+			dav_methods PUT DELETE;
+			create_full_put_path on;
+			if (\$request_method = HEAD) {
+				rewrite ^/liar/(.*)\$ /short/\$1 last;
+			}
+		}
+		location /short/ {
+			internal;
 		}
 		location /busy/ {
 			auth_basic "drop";
