@@ -19,10 +19,12 @@ enum upload_cli_opt {
 	UPLOAD_OPT_CONNECT_TIMEOUT,
 	UPLOAD_OPT_CREDENTIALS,
 	UPLOAD_OPT_DELETE_AFTER,
+	UPLOAD_OPT_FORM_FIELD,
 	UPLOAD_OPT_HOST_KEY_SHA256,
 	UPLOAD_OPT_IDENTITY,
 	UPLOAD_OPT_KNOWN_HOSTS,
 	UPLOAD_OPT_LIMIT_RATE,
+	UPLOAD_OPT_METHOD,
 	UPLOAD_OPT_PART_SIZE,
 	UPLOAD_OPT_PIN_PUBKEY,
 	UPLOAD_OPT_RETRIES,
@@ -38,10 +40,12 @@ enum upload_cli_opt {
 	        {"connect-timeout", required_argument, NULL, UPLOAD_OPT_CONNECT_TIMEOUT}, \
 	        {"credentials", required_argument, NULL, UPLOAD_OPT_CREDENTIALS},         \
 	        {"delete-after-upload", no_argument, NULL, UPLOAD_OPT_DELETE_AFTER},      \
+	        {"form-field", required_argument, NULL, UPLOAD_OPT_FORM_FIELD},           \
 	        {"host-key-sha256", required_argument, NULL, UPLOAD_OPT_HOST_KEY_SHA256}, \
 	        {"identity", required_argument, NULL, UPLOAD_OPT_IDENTITY},               \
 	        {"known-hosts", required_argument, NULL, UPLOAD_OPT_KNOWN_HOSTS},         \
 	        {"limit-rate", required_argument, NULL, UPLOAD_OPT_LIMIT_RATE},           \
+	        {"method", required_argument, NULL, UPLOAD_OPT_METHOD},                   \
 	        {"part-size", required_argument, NULL, UPLOAD_OPT_PART_SIZE},             \
 	        {"pin-pubkey", required_argument, NULL, UPLOAD_OPT_PIN_PUBKEY},           \
 	        {"retries", required_argument, NULL, UPLOAD_OPT_RETRIES},                 \
@@ -67,6 +71,9 @@ enum upload_cli_opt {
 	"                             addressed path-style\n"                                     \
 	"      --s3-region NAME       s3: the region (default $AWS_REGION or us-east-1)\n"        \
 	"Transfer:\n"                                                                             \
+	"      --method put|post      https: PUT to URL/<name> (default), or POST a multipart\n"  \
+	"                             form with the file to URL as it is\n"                       \
+	"      --form-field NAME      the form's file field (default file)\n"                     \
 	"      --part-size SIZE       s3: multipart part size (default 64M; S3 needs >= 5M)\n"    \
 	"      --limit-rate SIZE      send at most SIZE bytes per second (e.g. 500K)\n"           \
 	"      --retries N            retries of a failed request (default 4); only timeouts,\n"  \
@@ -90,6 +97,8 @@ struct upload_cli {
 	double retry_delay;
 	long connect_timeout;
 	int delete_after;
+	int post_form;
+	const char *form_field;
 };
 
 void upload_cli_init(struct upload_cli *cli);

@@ -46,6 +46,8 @@ struct upload_options {
 	double retry_delay;           /* seconds before the first retry; doubles each time */
 	long connect_timeout;         /* seconds */
 	long stall_timeout;           /* give up an attempt that sends nothing for this long */
+	int post_form;                /* https: POST a multipart form instead of a PUT */
+	const char *form_field;       /* the form's file field; NULL: "file" */
 	int trace;                    /* pass the protocol trace to hooks.trace */
 	struct upload_hooks hooks;
 };

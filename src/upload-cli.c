@@ -68,6 +68,20 @@ int upload_cli_option(struct upload_cli *cli, int c, const char *arg, struct err
 	case UPLOAD_OPT_DELETE_AFTER:
 		cli->delete_after = 1;
 		return 0;
+	case UPLOAD_OPT_METHOD:
+		if (strcmp(arg, "put") != 0 && strcmp(arg, "post") != 0) {
+			error_set(err, "--method: '%s' is not put or post", arg);
+			return 1;
+		}
+		cli->post_form = strcmp(arg, "post") == 0;
+		return 0;
+	case UPLOAD_OPT_FORM_FIELD:
+		if (*arg == '\0' || strpbrk(arg, "\"\r\n")) {
+			error_set(err, "--form-field: '%s' is not a field name", arg);
+			return 1;
+		}
+		cli->form_field = arg;
+		return 0;
 	case UPLOAD_OPT_S3_ENDPOINT:
 		cli->s3_endpoint = arg;
 		return 0;
@@ -131,6 +145,8 @@ void upload_cli_options(const struct upload_cli *cli, struct upload_options *opt
 	opt->retries = cli->retries;
 	opt->retry_delay = cli->retry_delay;
 	opt->connect_timeout = cli->connect_timeout;
+	opt->post_form = cli->post_form;
+	opt->form_field = cli->form_field;
 }
 
 /* The local check before sending: the bundle's hash, and the sidecar that must agree. */

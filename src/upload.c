@@ -29,6 +29,7 @@ struct upload {
 	char *display; /* the target as the user gave it, without credentials */
 	char *base;    /* URL that names are appended to, without a trailing '/' */
 	int exact;     /* https with a query (a pre-signed URL): PUT to it as given */
+	int form;      /* https --method post: a multipart form to the URL as given */
 	/* SFTP */
 	char *sftp_dir; /* the directory for quote commands: "" (home), "dir/" or "/abs/dir/" */
 	char *sftp_user;
@@ -68,7 +69,8 @@ struct request {
 	struct body *body;
 	const char *post_data;
 	size_t post_len;
-	int resume; /* SFTP: continue what an earlier attempt left */
+	int resume;            /* SFTP: continue what an earlier attempt left */
+	const char *form_name; /* POST the body as a form file of this name */
 	int nobody;
 	/* results of the last attempt */
 	long status;
@@ -360,7 +362,7 @@ static int open_https(struct upload *up, CURLU *u, struct error *err)
 		}
 		curl_free(bare);
 	}
-	if (!up->exact) {
+	if (!up->exact && !up->form) {
 		size_t n = strlen(up->base);
 
 		while (n > 0 && up->base[n - 1] == '/')
@@ -622,7 +624,10 @@ int upload_open(struct upload **out, const struct upload_options *opt, struct er
 		}
 		free(as_https);
 		up->scheme = UPLOAD_S3;
-		ret = open_s3(up, u, err);
+		if (opt->post_form)
+			error_set(err, "--method post is for https:// targets");
+		else
+			ret = open_s3(up, u, err);
 		goto out;
 	}
 	u = curl_url();
@@ -631,12 +636,17 @@ int upload_open(struct upload **out, const struct upload_options *opt, struct er
 		error_set(err, "%s: not a valid URL", up->display);
 		goto out;
 	}
+	if (opt->post_form && strcmp(scheme, "https") != 0) {
+		error_set(err, "--method post is for https:// targets");
+		goto out;
+	}
 	if (opt->s3_endpoint || opt->s3_region) {
 		error_set(err, "--s3-endpoint and --s3-region are for s3:// targets");
 		goto out;
 	}
 	if (strcmp(scheme, "https") == 0) {
 		up->scheme = UPLOAD_HTTPS;
+		up->form = opt->post_form;
 		ret = open_https(up, u, err);
 	} else if (strcmp(scheme, "sftp") == 0) {
 		up->scheme = UPLOAD_SFTP;
@@ -905,6 +915,7 @@ static int setopt_failed;
 static CURLcode request_once(struct upload *up, struct request *rq, char *errbuf)
 {
 	CURL *h = curl_easy_init();
+	curl_mime *mime = NULL;
 	CURLcode cc;
 
 	errbuf[0] = '\0';
@@ -986,7 +997,21 @@ static CURLcode request_once(struct upload *up, struct request *rq, char *errbuf
 	}
 	if (rq->nobody)
 		SETOPT(h, CURLOPT_NOBODY, 1L);
-	if (rq->body) {
+	if (rq->body && rq->form_name) {
+		curl_mimepart *part;
+
+		rq->body->pos = 0;
+		rq->body->read_error = 0;
+		if ((mime = curl_mime_init(h)) == NULL ||
+		    (part = curl_mime_addpart(mime)) == NULL ||
+		    curl_mime_name(part, up->opt.form_field ? up->opt.form_field : "file") ||
+		    curl_mime_filename(part, rq->form_name) ||
+		    curl_mime_type(part, "application/octet-stream") ||
+		    curl_mime_data_cb(part, (curl_off_t)rq->body->length, body_read, body_seek,
+		                      NULL, rq->body))
+			setopt_failed = 1;
+		SETOPT(h, CURLOPT_MIMEPOST, mime);
+	} else if (rq->body) {
 		SETOPT(h, CURLOPT_UPLOAD, 1L);
 		SETOPT(h, CURLOPT_READFUNCTION, body_read);
 		SETOPT(h, CURLOPT_READDATA, rq->body);
@@ -1006,12 +1031,14 @@ static CURLcode request_once(struct upload *up, struct request *rq, char *errbuf
 	if (setopt_failed) {
 		snprintf(errbuf, CURL_ERROR_SIZE, "libcurl lacks a needed option");
 		curl_easy_cleanup(h);
+		curl_mime_free(mime);
 		return CURLE_NOT_BUILT_IN;
 	}
 	cc = curl_easy_perform(h);
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &rq->status);
 	curl_easy_getinfo(h, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &rq->content_length);
 	curl_easy_cleanup(h);
+	curl_mime_free(mime);
 	return cc;
 }
 
@@ -1208,6 +1235,12 @@ static int request_run(struct upload *up, struct request *rq, struct error *err)
 		cc = request_once(up, rq, errbuf);
 		if (cc == CURLE_OK && (rq->status == 0 || (rq->status >= 200 && rq->status < 300)))
 			return 0;
+		/*
+		 * A server may answer 401 and close while the body is still being sent: the send
+		 * then fails, but the answer it gave is what counts.
+		 */
+		if (cc != CURLE_OK && rq->status >= 400 && up->scheme != UPLOAD_SFTP)
+			cc = CURLE_OK;
 		describe_failure(up, rq, cc, errbuf, reason, sizeof(reason));
 		transient = cc == CURLE_OK ? http_status_transient(rq->status)
 		                           : curl_code_transient(cc, up->scheme);
@@ -1245,7 +1278,7 @@ static char *object_url(struct upload *up, const char *name)
 {
 	struct strbuf sb = STRBUF_INIT;
 
-	if (up->exact)
+	if (up->exact || up->form)
 		return xstrdup(up->base);
 	strbuf_addstr(&sb, up->base);
 	strbuf_addch(&sb, '/');
@@ -1397,6 +1430,10 @@ static int send_single(struct upload *up, struct body *body, const char *name, c
 		rq.url = object_url(up, name);
 		if (up->scheme == UPLOAD_S3)
 			s3_add_headers(up, &rq, sha_hex);
+		if (up->form) {
+			rq.method = "POST";
+			rq.form_name = name;
+		}
 	}
 	if (request_run(up, &rq, err) != 0)
 		goto out;
@@ -1578,8 +1615,11 @@ static int send_body(struct upload *up, struct body *body, const char *name, con
 		if (send_single(up, body, name, sha_hex, md5, res, err) != 0)
 			return -1;
 	}
-	if (up->exact) {
-		/* A pre-signed URL allows only the PUT it was made for. */
+	if (up->exact || up->form) {
+		/*
+		 * A pre-signed URL allows only the PUT it was made for, and a form has no URL of
+		 * its own to ask: the success answer to the whole body is all there is.
+		 */
 		res->bytes = body->length;
 	} else {
 		if (remote_size(up, name, &size, err) != 0)
@@ -1598,7 +1638,7 @@ static int send_body(struct upload *up, struct body *body, const char *name, con
 		}
 		res->bytes = (uint64_t)size;
 	}
-	res->remote = up->exact ? xstrdup(up->display) : object_url(up, name);
+	res->remote = up->exact || up->form ? xstrdup(up->display) : object_url(up, name);
 	return 0;
 }
 
@@ -1679,6 +1719,11 @@ int upload_test(struct upload *up, struct error *err)
 		return -1;
 	if (send_body(up, &body, name, sha_hex, &res, err) != 0) {
 		error_prefix(err, "writing a probe file to %s", up->display);
+		goto out;
+	}
+	if (up->form) {
+		/* A form drop offers no way to remove a file: the probe stays. */
+		ret = 0;
 		goto out;
 	}
 	/* Remove the probe again. */

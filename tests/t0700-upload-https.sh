@@ -145,6 +145,19 @@ t "server killed mid-transfer and restarted: the upload completes, bytes equal" 
 	nginx_stop
 	exit $st
 '
+t "--method post sends each file as a multipart form" '
+	form_start &&
+	lp upload --json --method post --cacert "$CA" --to "https://127.0.0.1:$FORM_PORT/upload" \
+		"$TRASH/$B" >out 2>err &&
+	cmp "$TRASH/$B" "$FORM_DROP/$B" && cmp "$TRASH/$B.sha256" "$FORM_DROP/$B.sha256" &&
+	jq -e ".bundles[0].ok" out &&
+	LOGPACK_UPLOAD_PASSWORD=wrong expect_code 3 lp upload --method post --cacert "$CA" \
+		--to "https://127.0.0.1:$FORM_PORT/upload" "$TRASH/$B" 2>err &&
+	contains err "HTTP 401" && lacks err retrying &&
+	expect_code 3 lp upload --method post --identity x \
+		--to "sftp://u@127.0.0.1:$FORM_PORT/x" "$TRASH/$B" 2>err &&
+	contains err "--method post is for https"
+'
 # The previous test stopped its own restart of the server: start it again for the rest.
 nginx_start || exit 1
 t "a pre-signed URL (with a query) is used as it is, and its query never shown" '

@@ -339,3 +339,30 @@ s3_stop() {
 s3_object() {
 	echo "$S3_DATA/drop/$1._S3rver_object"
 }
+
+# --- a form drop: a small Python HTTPS server taking multipart POSTs at /upload with basic auth
+# (nginx stores no form uploads). Files land in $FORM_DROP.
+PYTHON=$(find_prog python3 /usr/bin/python3) || PYTHON=""
+FORM_PID=""
+FORM_PORT=""
+FORM_DROP="$SRV/form"
+
+form_start() {
+	[ -n "$PYTHON" ] || {
+		echo "python3 not found" >&2
+		return 1
+	}
+	[ -f "$SRV/ca.pem" ] || make_ca
+	mkdir -p "$FORM_DROP"
+	printf '%s:%s\n' "$NGINX_USER" "$NGINX_PASSWORD" >"$SRV/form-auth"
+	[ -n "$FORM_PORT" ] || FORM_PORT=$(pick_port)
+	"$PYTHON" "$TEST_SRCDIR/upload-form-server.py" "$FORM_PORT" "$FORM_DROP" "$SRV/srv.pem" \
+		"$SRV/srv.key" "$SRV/form-auth" 2>>"$SRV/form.log" &
+	FORM_PID=$!
+	server_started "$FORM_PID"
+	wait_listening "$FORM_PORT" "$FORM_PID" || {
+		echo "the form server did not start:" >&2
+		cat "$SRV/form.log" >&2
+		return 1
+	}
+}
