@@ -40,6 +40,14 @@ t "--test with --known-hosts passes and leaves no probe" '
 	lp upload --test --identity "$KEY" --known-hosts "$KH" --to "$URL" >out 2>err &&
 	contains out "identity verified, writable" && test -z "$(ls -A "$SSH_DROP")"
 '
+t "a hashed known_hosts (HashKnownHosts, the Debian default) works" '
+	cp "$KH" hashed_kh && ssh-keygen -H -f hashed_kh 2>/dev/null && ! grep -q 127.0.0.1 hashed_kh &&
+	lp upload --test --identity "$KEY" --known-hosts hashed_kh --to "$URL" >out 2>err
+'
+t "the default ~/.ssh/known_hosts is used" '
+	mkdir -p home/.ssh && cp "$KH" home/.ssh/known_hosts &&
+	HOME="$PWD/home" lp upload --test --identity "$KEY" --to "$URL" >out 2>err
+'
 t "--host-key-sha256: the right fingerprint passes, another is refused" '
 	lp upload --test --identity "$KEY" --host-key-sha256 "$FPR" --to "$URL" >out 2>err &&
 	other=$(ssh-keygen -lf other_host.pub | cut -d" " -f2) &&
