@@ -97,7 +97,7 @@ static int split_categories(struct collect_cli *cli, const char *list)
 	return cli->n_categories > 0 ? 0 : -1;
 }
 
-static void print_summary_json(const struct collect_summary *sum, int code)
+static void print_summary_json(const struct collect_summary *sum, int code, json_t *uploads)
 {
 	json_t *o = json_object(), *absent = json_object();
 
@@ -147,6 +147,8 @@ static void print_summary_json(const struct collect_summary *sum, int code)
 		}
 		json_object_set_new(o, "planned", plan);
 	}
+	if (uploads)
+		json_object_set(o, "upload", uploads);
 	json_dumpf(o, stdout, JSON_INDENT(2) | JSON_ENSURE_ASCII);
 	fputc('\n', stdout);
 	json_decref(o);
@@ -217,6 +219,8 @@ static int cmd_collect(int argc, char **argv)
 	struct collect_options *opt = &cli.opt;
 	struct collect_summary sum;
 	struct upload_session upload = {0};
+	json_t *uploads = NULL;
+	int upload_failed = 0;
 	struct error err = {{0}};
 	char *end;
 	int c, rc;
@@ -360,18 +364,20 @@ static int cmd_collect(int argc, char **argv)
 		rc = LP_EXIT_FAILURE;
 		goto out;
 	}
-	if (cli.json)
-		print_summary_json(&sum, rc);
-	else
+	if (!cli.json)
 		print_summary_text(&sum, opt->dry_run);
 	/* The bundle is complete and on disk; a failed upload keeps it and says so. */
-	if (upload.up && sum.bundle_path &&
-	    upload_session_send(&upload, sum.bundle_path, NULL) != 0)
-		rc = -1;
+	if (upload.up && sum.bundle_path) {
+		uploads = cli.json ? json_array() : NULL;
+		upload_failed = upload_session_send(&upload, sum.bundle_path, uploads) != 0;
+	}
+	if (cli.json)
+		print_summary_json(&sum, rc, uploads);
 	collect_summary_free(&sum);
-	rc = rc < 0 ? LP_EXIT_FAILURE : rc == 1 ? LP_EXIT_PARTIAL : LP_EXIT_OK;
+	rc = upload_failed ? LP_EXIT_FAILURE : rc == 1 ? LP_EXIT_PARTIAL : LP_EXIT_OK;
 out:
 	upload_session_close(&upload);
+	json_decref(uploads);
 	collect_cli_free(&cli);
 	return rc;
 }

@@ -39,6 +39,13 @@ t "collect --upload --delete-after-upload over SFTP leaves no local copy" '
 	(cd "$SSH_DROP" && sha256sum -c "$name.sha256") && tar -tf "$SSH_DROP/$name" >list &&
 	contains list "/manifest-sha256.txt"
 '
+t "collect --json --upload reports the upload in the summary" '
+	mkdir out && lp collect --json --root "$T" -o "$PWD/out" --upload "$URL/json" --cacert "$CA" \
+		>stdout 2>err &&
+	jq -e ".upload[0].ok and .upload[0].bytes == .bundle_bytes and .upload[0].sha256 == .sha256" \
+		stdout &&
+	name=$(basename "$(jq -r .bundle stdout)") && cmp "out/$name" "$DROP/json/$name"
+'
 t "collect --dry-run --upload only checks the target" '
 	before=$(ls "$DROP" | wc -l) &&
 	lp collect --root "$T" --dry-run --upload "$URL" --cacert "$CA" >out 2>err &&
