@@ -109,7 +109,7 @@ NGINX_PORT=""
 NGINX_USER=drop
 NGINX_PASSWORD='s3cret-Pa55'
 
-nginx_start() {
+nginx_start_once() {
 	[ -n "$NGINX" ] || {
 		echo "nginx not found (install the nginx package)" >&2
 		return 1
@@ -205,7 +205,7 @@ SSHD_PORT=""
 SSH_USER=""
 SSH_DROP=""
 
-sshd_start() {
+sshd_start_once() {
 	[ -n "$SSHD" ] || {
 		echo "sshd not found (install the openssh-server package)" >&2
 		return 1
@@ -290,7 +290,7 @@ S3_KEY_ID=AKIDLOGPACKTEST0001
 S3_SECRET='wJalrXUtnFEMI/K7MDENG+bPxRfiCYtestSECRET'
 S3_DATA="$SRV/s3data"
 
-s3_start() {
+s3_start_once() {
 	[ -n "$NODE" ] || {
 		echo "node not found (install nodejs)" >&2
 		return 1
@@ -347,7 +347,7 @@ FORM_PID=""
 FORM_PORT=""
 FORM_DROP="$SRV/form"
 
-form_start() {
+form_start_once() {
 	[ -n "$PYTHON" ] || {
 		echo "python3 not found" >&2
 		return 1
@@ -366,3 +366,19 @@ form_start() {
 		return 1
 	}
 }
+
+# start_retrying NAME PORTVAR: start a server; when its port was picked here and it did not come
+# up (another process may have taken the port in between), try other ports, at most 3 times.
+start_retrying() {
+	eval "fixed=\${$2}"
+	for _ in 1 2 3; do
+		"$1_start_once" && return 0
+		[ -z "$fixed" ] || return 1
+		eval "$2="
+	done
+	return 1
+}
+nginx_start() { start_retrying nginx NGINX_PORT; }
+sshd_start() { start_retrying sshd SSHD_PORT; }
+s3_start() { start_retrying s3 S3_PORT; }
+form_start() { start_retrying form FORM_PORT; }
