@@ -14,10 +14,16 @@
 
 #include <archive.h>
 #include <archive_entry.h>
+#include <zstd.h>
 
 #include "bag.h"
 
 #define COPY_CHUNK (256 * 1024)
+#define BAG_ZSTD_MAX_WORKERS 2
+/* Small compression jobs keep memory low (each worker holds a few jobs' worth of buffers) at
+ * a cost of well under 1% in size. */
+#define BAG_ZSTD_JOB_SIZE (2 * 1024 * 1024)
+#define BAG_ZSTD_DEFAULT_LEVEL 3
 
 struct bag_tag {
 	char *name;
@@ -37,6 +43,9 @@ struct bag_writer {
 	char *temp_path;
 	char *top_dir;
 	char *dir;
+	ZSTD_CCtx *zstd; /* zstd is driven here, not by libarchive, to bound its memory */
+	void *zstd_out;
+	size_t zstd_out_size;
 	struct sha256 stream_hash; /* of the compressed bytes: the .sha256 sidecar */
 	uint64_t stream_bytes;
 	FILE *manifest; /* payload manifest lines, in an unlinked temporary file */
@@ -98,32 +107,119 @@ const char *bag_compression_suffix(const char *name)
 	return ".tar.zst";
 }
 
+/* Bytes leaving the compressor: to the file, and into the bundle's own hash. */
+static int raw_write(struct bag_writer *bw, const void *buf, size_t len)
+{
+	if (write_all(bw->fd, buf, len) < 0)
+		return -1;
+	sha256_update(&bw->stream_hash, buf, len);
+	bw->stream_bytes += len;
+	return 0;
+}
+
+/* Push tar bytes through zstd; ZSTD_e_end finishes the frame. -1 with *why on failure. */
+static int zstd_feed(struct bag_writer *bw, const void *buf, size_t len, ZSTD_EndDirective mode,
+                     const char **why)
+{
+	ZSTD_inBuffer in = {buf, len, 0};
+
+	for (;;) {
+		ZSTD_outBuffer out = {bw->zstd_out, bw->zstd_out_size, 0};
+		size_t left = ZSTD_compressStream2(bw->zstd, &out, &in, mode);
+
+		if (ZSTD_isError(left)) {
+			*why = ZSTD_getErrorName(left);
+			return -1;
+		}
+		if (out.pos > 0 && raw_write(bw, bw->zstd_out, out.pos) < 0) {
+			*why = strerror(errno);
+			return -1;
+		}
+		if (mode == ZSTD_e_end ? left == 0 : in.pos == in.size)
+			return 0;
+	}
+}
+
 static la_ssize_t stream_write(struct archive *a, void *client, const void *buf, size_t len)
 {
 	struct bag_writer *bw = client;
+	const char *why = NULL;
+	int rc =
+	        bw->zstd ? zstd_feed(bw, buf, len, ZSTD_e_continue, &why) : raw_write(bw, buf, len);
 
-	if (write_all(bw->fd, buf, len) < 0) {
-		archive_set_error(a, errno, "%s: %s", bw->temp_path, strerror(errno));
+	if (rc < 0) {
+		archive_set_error(a, errno, "%s: %s", bw->temp_path, why ? why : strerror(errno));
 		return -1;
 	}
-	sha256_update(&bw->stream_hash, buf, len);
-	bw->stream_bytes += len;
 	return (la_ssize_t)len;
+}
+
+static int stream_close(struct archive *a, void *client)
+{
+	struct bag_writer *bw = client;
+	const char *why = NULL;
+
+	if (bw->zstd && zstd_feed(bw, NULL, 0, ZSTD_e_end, &why) < 0) {
+		archive_set_error(a, errno, "%s: %s", bw->temp_path, why);
+		return ARCHIVE_FATAL;
+	}
+	return ARCHIVE_OK;
+}
+
+/* A zstd parameter, or the reason it was refused. */
+static int zstd_param(struct bag_writer *bw, ZSTD_cParameter param, int value, const char *what,
+                      struct error *err)
+{
+	size_t rc = ZSTD_CCtx_setParameter(bw->zstd, param, value);
+
+	if (ZSTD_isError(rc)) {
+		error_set(err, "zstd %s %d: %s", what, value, ZSTD_getErrorName(rc));
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * zstd compresses in worker threads while this thread reads and hashes: one worker per
+ * remaining core, at most BAG_ZSTD_MAX_WORKERS, with small jobs, so that a whole run stays
+ * well under 64 MiB. The frame carries zstd's own checksum too.
+ */
+static int setup_zstd(struct bag_writer *bw, int level, struct error *err)
+{
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	int workers = cores > 1 ? (int)(cores - 1) : 1;
+
+	if (workers > BAG_ZSTD_MAX_WORKERS)
+		workers = BAG_ZSTD_MAX_WORKERS;
+	bw->zstd = ZSTD_createCCtx();
+	if (bw->zstd == NULL) {
+		error_set(err, "zstd: cannot allocate a compressor");
+		return -1;
+	}
+	if (zstd_param(bw, ZSTD_c_compressionLevel, level >= 0 ? level : BAG_ZSTD_DEFAULT_LEVEL,
+	               "level", err) < 0 ||
+	    zstd_param(bw, ZSTD_c_checksumFlag, 1, "checksum", err) < 0)
+		return -1;
+	/* A libzstd built without threads refuses workers: then it compresses in this thread. */
+	if (!ZSTD_isError(ZSTD_CCtx_setParameter(bw->zstd, ZSTD_c_nbWorkers, workers)) &&
+	    zstd_param(bw, ZSTD_c_jobSize, BAG_ZSTD_JOB_SIZE, "job size", err) < 0)
+		return -1;
+	bw->zstd_out_size = ZSTD_CStreamOutSize();
+	bw->zstd_out = xmalloc(bw->zstd_out_size);
+	return 0;
 }
 
 static int set_filter(struct bag_writer *bw, const char *compression, int level, struct error *err)
 {
 	struct archive *a = bw->archive;
 	char value[32];
-	long cores = sysconf(_SC_NPROCESSORS_ONLN);
-	const char *module = compression;
 	int r = ARCHIVE_OK;
 
 	if (strcmp(compression, "none") == 0)
 		return 0;
 	if (strcmp(compression, "zstd") == 0)
-		r = archive_write_add_filter_zstd(a);
-	else if (strcmp(compression, "gzip") == 0)
+		return setup_zstd(bw, level, err);
+	if (strcmp(compression, "gzip") == 0)
 		r = archive_write_add_filter_gzip(a);
 	else if (strcmp(compression, "xz") == 0)
 		r = archive_write_add_filter_xz(a);
@@ -133,21 +229,14 @@ static int set_filter(struct bag_writer *bw, const char *compression, int level,
 	}
 	if (level >= 0) {
 		snprintf(value, sizeof(value), "%d", level);
-		if (archive_write_set_filter_option(a, module, "compression-level", value) !=
+		if (archive_write_set_filter_option(a, compression, "compression-level", value) !=
 		    ARCHIVE_OK) {
 			error_set(err, "compression level %d for %s: %s", level, compression,
 			          archive_error_string(a));
 			return -1;
 		}
 	}
-	/* Compression is the costly stage: give it every core (zstd and xz can use them). */
-	if ((strcmp(compression, "zstd") == 0 || strcmp(compression, "xz") == 0) && cores > 1) {
-		snprintf(value, sizeof(value), "%ld", cores);
-		if (archive_write_set_filter_option(a, module, "threads", value) != ARCHIVE_OK) {
-			error_set(err, "%s threads: %s", compression, archive_error_string(a));
-			return -1;
-		}
-	}
+	/* xz stays single-threaded: its threaded mode needs about 100 MiB per thread. */
 	return 0;
 }
 
@@ -208,7 +297,8 @@ int bag_writer_open(struct bag_writer **out, const struct bag_writer_options *op
 		error_set(err, "libarchive: %s", archive_error_string(bw->archive));
 		goto fail;
 	}
-	if (archive_write_open2(bw->archive, bw, NULL, stream_write, NULL, NULL) != ARCHIVE_OK) {
+	if (archive_write_open2(bw->archive, bw, NULL, stream_write, stream_close, NULL) !=
+	    ARCHIVE_OK) {
 		error_set(err, "%s: %s", bw->temp_path, archive_error_string(bw->archive));
 		goto fail;
 	}
@@ -468,6 +558,8 @@ static void bag_writer_free(struct bag_writer *bw)
 	if (bw->in_member)
 		sha256_discard(&bw->member_hash);
 	sha256_discard(&bw->stream_hash);
+	ZSTD_freeCCtx(bw->zstd);
+	free(bw->zstd_out);
 	for (size_t i = 0; i < bw->n_tags; i++)
 		free(bw->tags[i].name);
 	free(bw->tags);

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -483,7 +484,6 @@ static int store_file(struct collection *c, const struct walk_entry *e, uint64_t
 	if (fstat(fd, &after) == 0 && after.st_size > st.st_size)
 		grew = 1;
 	json_object_set_new(rec, "status", json_string(read_errno ? "unreadable" : "collected"));
-	json_object_set_new(rec, "bag_path", json_string(""));
 	{
 		char *bp = xasprintf("data/%s", bagname);
 
@@ -590,6 +590,12 @@ static char *host_json(struct collection *c)
 	json_object_set_new(root, "expected_absent", absent);
 	json_object_set_new(user, "uid", json_integer((json_int_t)getuid()));
 	json_object_set_new(user, "euid", json_integer((json_int_t)geteuid()));
+	{
+		/* The collector's own account, from the system logpack runs on (not the root). */
+		struct passwd *pw = getpwuid(geteuid());
+
+		json_object_set_new(user, "name", pw ? json_string(pw->pw_name) : json_null());
+	}
 	{
 		const char *env_user = getenv("SUDO_USER");
 
@@ -787,20 +793,17 @@ static void dry_run_plan(struct collection *c)
 	}
 }
 
-static void note_absent(struct collection *c)
+/* Tell the run log what the walk found missing or could not read. */
+static void note_walk_findings(struct collection *c)
 {
-	struct collect_summary *s = c->sum;
-
 	for (size_t i = 0; i < c->walk.n_absent; i++) {
 		const struct rule *r = c->walk.absent[i];
 
-		s->absent = xreallocarray(s->absent, s->n_absent + 1, sizeof(*s->absent));
-		s->absent[s->n_absent++] = xasprintf("%s\t%s", r->category, r->pattern);
 		run_log(c, "expected but absent [%s]: %s (profile rule %s)", r->category,
 		        r->pattern, r->origin);
 	}
 	for (size_t i = 0; i < c->walk.n_errors; i++) {
-		log_warn("cannot read directory %s", c->walk.errors[i]);
+		log_warn("cannot read directory /%s", c->walk.errors[i]);
 		run_log(c, "cannot read directory /%s", c->walk.errors[i]);
 		c->partial = 1;
 	}
@@ -904,7 +907,7 @@ static int write_bundle(struct collection *c, struct error *err)
 		return -1;
 	run_log(c, "logpack %s collecting from %s (host %s) with profile %s: %s", PACKAGE_VERSION,
 	        c->root_path, c->host.hostname, c->profile->name, c->sum->profile_reason);
-	note_absent(c);
+	note_walk_findings(c);
 	c->buf = xmalloc(READ_CHUNK);
 	if (run_entries(c, err) < 0)
 		return -1;
@@ -979,7 +982,6 @@ int collect_run(const struct collect_options *opt, struct collect_summary *sum, 
 	wo.root_fd = c.root_fd;
 	wo.excludes = opt->excludes;
 	wo.n_excludes = opt->n_excludes;
-	userdb_homes(c.users, (const char *const **)&wo.homes);
 	wo.n_homes = userdb_homes(c.users, (const char *const **)&wo.homes);
 	if (stat(c.output_dir, &out_st) == 0) {
 		struct stat root_st;
@@ -1009,12 +1011,6 @@ int collect_run(const struct collect_options *opt, struct collect_summary *sum, 
 	}
 	if (check_space(&c, err) < 0)
 		goto out;
-	/* note_absent (inside write_bundle) fills sum->absent again with the log lines. */
-	for (size_t i = 0; i < sum->n_absent; i++)
-		free(sum->absent[i]);
-	free(sum->absent);
-	sum->absent = NULL;
-	sum->n_absent = 0;
 	if (write_bundle(&c, err) < 0)
 		goto out;
 	rc = c.partial ? 1 : 0;

@@ -194,7 +194,7 @@ t "the body file is in Sleuth Kit format (mactime reads it)" '
 
 t "host.json names host, OS, time zone, profile with its hash, and the command line" '
 	python3 - "$BAG/logpack/host.json" "$TOP_SRCDIR/profiles/debian" <<"PY"
-import hashlib, json, sys
+import hashlib, json, os, pwd, sys
 h = json.load(open(sys.argv[1]))
 assert h["hostname"] == "testhost", h["hostname"]
 assert h["os"]["id"] == "debian" and h["os"]["version"] == "12", h["os"]
@@ -204,6 +204,7 @@ assert h["profile"]["sha256"] == hashlib.sha256(open(sys.argv[2], "rb").read()).
 assert "os-release" in h["profile"]["chosen_because"]
 assert h["command_line"][1:3] == ["collect", "--root"], h["command_line"]
 assert h["live"] is False and h["kernel"] is None
+assert h["user"]["euid"] == os.geteuid() and h["user"]["name"] == pwd.getpwuid(os.geteuid()).pw_name
 for k in ("collection_start", "collection_end", "logpack_version", "user", "root"):
     assert k in h, k
 PY

@@ -107,7 +107,7 @@ t "an output directory inside the collected tree, and old bundles in it, are nev
 
 t "the bundle name carries the host and the time, and the profile choice is explained" '
 	mkdir out && lp collect --root "$T" -o out >bundle 2>err
-	contains err "with profile debian (os-release ID=debian)"
+	contains err "with profile debian (os-release ID=debian"
 	basename "$(cat bundle)" | grep -Eq "^logpack-testhost-[0-9]{8}T[0-9]{6}Z\.tar\.zst$"
 '
 
