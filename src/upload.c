@@ -1174,6 +1174,10 @@ static void describe_failure(struct upload *up, struct request *rq, CURLcode cc,
 	case CURLE_REMOTE_ACCESS_DENIED:
 		snprintf(out, outlen, "permission denied on the server (%s)", detail);
 		return;
+	case CURLE_REMOTE_FILE_NOT_FOUND:
+		snprintf(out, outlen, "not found on the server (%s): does the directory exist?",
+		         detail);
+		return;
 	case CURLE_QUOTE_ERROR:
 		snprintf(out, outlen, "a remote file operation failed (%s)", detail);
 		return;

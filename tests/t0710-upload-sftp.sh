@@ -60,6 +60,11 @@ t "upload: remote bytes equal local, sidecar checks, no .part left" '
 	(cd "$SSH_DROP" && sha256sum -c "$B.sha256") &&
 	test ! -e "$SSH_DROP/$B.part" && contains out "$URL/$B"
 '
+t "a directory that does not exist: a clear error, no retries" '
+	expect_code 3 lp upload --retry-delay 0.1 --identity "$KEY" --known-hosts "$KH" \
+		--to "$URL/no/such/dir" "$TRASH/$B" 2>err &&
+	contains err "does the directory exist?" && lacks err retrying
+'
 t "a key the server does not know: a clear error, no retries" '
 	ssh-keygen -q -t ed25519 -N "" -f stranger && before=$(auth_failures) &&
 	expect_code 3 lp upload --retries 5 --retry-delay 0.1 --identity stranger \
