@@ -974,6 +974,7 @@ static CURLcode request_once(struct upload *up, struct request *rq, char *errbuf
 		SETOPT(h, CURLOPT_PROTOCOLS_STR, "https");
 		SETOPT(h, CURLOPT_SSL_VERIFYPEER, 1L);
 		SETOPT(h, CURLOPT_SSL_VERIFYHOST, 2L);
+		SETOPT(h, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
 		if (up->opt.cacert) {
 			/* The system's CA directory stays trusted beside this file. */
 			SETOPT(h, CURLOPT_CAINFO, up->opt.cacert);
