@@ -119,6 +119,7 @@ struct upload_session {
 	struct upload *up;
 	struct progress prog;
 	int print_results; /* "BUNDLE -> URL" lines on stdout (else on stderr) */
+	int interrupted;   /* SIGINT, SIGTERM or SIGHUP stopped a send: exit 130 */
 };
 
 /*
@@ -128,7 +129,8 @@ struct upload_session {
 int upload_session_open(struct upload_session *s, const struct upload_cli *cli, int preflight);
 /*
  * Send a bundle and its .sha256 sidecar and report the result; a JSON record of it is added
- * to results when that is not NULL. Returns 0, or -1 when it was not sent (it is kept).
+ * to results when that is not NULL. Returns 0, or -1 when it was not sent (it is kept). A
+ * signal (SIGINT, SIGTERM, SIGHUP) stops the send and sets s->interrupted.
  */
 int upload_session_send(struct upload_session *s, const char *path, json_t *results);
 void upload_session_close(struct upload_session *s);

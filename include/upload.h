@@ -90,4 +90,11 @@ int upload_buffer(struct upload *up, const void *data, size_t len, const char *n
 
 void upload_result_release(struct upload_result *res);
 
+/*
+ * Stop the running transfer and any later one (each then fails with "interrupted"); an S3
+ * multipart upload is still aborted on the server. Async-signal-safe: for signal handlers.
+ */
+void upload_interrupt(void);
+int upload_interrupted(void);
+
 #endif

@@ -374,7 +374,10 @@ static int cmd_collect(int argc, char **argv)
 	if (cli.json)
 		print_summary_json(&sum, rc, uploads);
 	collect_summary_free(&sum);
-	rc = upload_failed ? LP_EXIT_FAILURE : rc == 1 ? LP_EXIT_PARTIAL : LP_EXIT_OK;
+	rc = upload.interrupted ? LP_EXIT_INTERRUPTED
+	     : upload_failed    ? LP_EXIT_FAILURE
+	     : rc == 1          ? LP_EXIT_PARTIAL
+	                        : LP_EXIT_OK;
 out:
 	upload_session_close(&upload);
 	json_decref(uploads);

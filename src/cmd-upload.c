@@ -96,12 +96,12 @@ static int cmd_upload(int argc, char **argv)
 		goto out;
 	}
 	jarr = json_array();
-	for (int i = optind; i < argc; i++)
+	for (int i = optind; i < argc && !session.interrupted; i++)
 		if (upload_session_send(&session, argv[i], jarr) != 0)
 			failed++;
-	json_object_set_new(jroot, "ok", json_boolean(failed == 0));
+	json_object_set_new(jroot, "ok", json_boolean(failed == 0 && !session.interrupted));
 	json_object_set_new(jroot, "bundles", jarr);
-	ret = failed ? LP_EXIT_FAILURE : LP_EXIT_OK;
+	ret = session.interrupted ? LP_EXIT_INTERRUPTED : failed ? LP_EXIT_FAILURE : LP_EXIT_OK;
 out:
 	if (json) {
 		json_dumpf(jroot, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
@@ -143,6 +143,7 @@ const struct command command_upload = {
                 "A --credentials file holds user=, password=, token= and passphrase= lines and\n"
                 "must not be readable by group or others.\n"
                 "\n"
-                "Exit: 0 all sent and verified, 2 usage, 3 a bundle was not sent (it is kept).\n",
+                "Exit: 0 all sent and verified, 2 usage, 3 a bundle was not sent (it is kept),\n"
+                "130 interrupted (the bundles are kept).\n",
         .run = cmd_upload,
 };

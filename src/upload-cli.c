@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -248,6 +249,27 @@ static void on_progress(void *ctx, const char *name, uint64_t sent, uint64_t tot
 	progress_update(p, 0, sent);
 }
 
+static void on_signal(int sig)
+{
+	upload_interrupt();
+}
+
+/*
+ * Replace any earlier handler (collect's speaks of removing a partial bundle, which is not
+ * what happens now): a signal stops the transfer, and the bundle is kept.
+ */
+static void install_signal_handlers(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigfillset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+}
+
 int upload_session_send(struct upload_session *s, const char *path, json_t *results)
 {
 	struct upload *up = s->up;
@@ -258,9 +280,10 @@ int upload_session_send(struct upload_session *s, const char *path, json_t *resu
 	const char *slash = strrchr(path, '/');
 	const char *name = slash ? slash + 1 : path;
 	char *side_name = NULL;
-	int ok = 0, deleted = 0;
+	int ok = 0, deleted = 0, r;
 	json_t *jb = json_object();
 
+	install_signal_handlers();
 	json_object_set_new(jb, "bundle", json_string(path));
 	if (bundle_local_check(path, name, &bl, &err) != 0)
 		goto out;
@@ -278,7 +301,9 @@ int upload_session_send(struct upload_session *s, const char *path, json_t *resu
 		         name);
 	} else {
 		side_name = xasprintf("%s.sha256", name);
-		if (upload_buffer(up, bl.sidecar, bl.sidecar_len, side_name, &side, &err) != 0)
+		r = upload_buffer(up, bl.sidecar, bl.sidecar_len, side_name, &side, &err);
+		progress_end(prog);
+		if (r != 0)
 			goto out;
 	}
 	ok = 1;
@@ -306,6 +331,8 @@ int upload_session_send(struct upload_session *s, const char *path, json_t *resu
 		}
 	}
 out:
+	if (upload_interrupted())
+		s->interrupted = 1;
 	json_object_set_new(jb, "ok", json_boolean(ok));
 	json_object_set_new(jb, "deleted", json_boolean(deleted));
 	if (!ok) {

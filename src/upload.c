@@ -4,6 +4,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,6 +72,7 @@ struct request {
 	size_t post_len;
 	int resume;            /* SFTP: continue what an earlier attempt left */
 	const char *form_name; /* POST the body as a form file of this name */
+	int cleanup;           /* tidying after a failure: one attempt, even when interrupted */
 	int nobody;
 	/* results of the last attempt */
 	long status;
@@ -84,6 +86,17 @@ struct request {
 };
 
 static int global_init_done;
+static volatile sig_atomic_t interrupted;
+
+void upload_interrupt(void)
+{
+	interrupted = 1;
+}
+
+int upload_interrupted(void)
+{
+	return interrupted != 0;
+}
 
 static void strfree(char *s)
 {
@@ -851,6 +864,8 @@ static int progress_cb(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off
 	struct request *rq = arg;
 	const struct upload_hooks *hooks = &rq->up->opt.hooks;
 
+	if (interrupted && !rq->cleanup)
+		return 1; /* stop the transfer: CURLE_ABORTED_BY_CALLBACK */
 	if (rq->body && hooks->progress && ultotal > 0)
 		hooks->progress(hooks->ctx, rq->what, (uint64_t)ulnow, (uint64_t)ultotal);
 	return 0;
@@ -947,11 +962,10 @@ static CURLcode request_once(struct upload *up, struct request *rq, char *errbuf
 		SETOPT(h, CURLOPT_DEBUGDATA, rq);
 		SETOPT(h, CURLOPT_VERBOSE, 1L);
 	}
-	if (rq->body) {
-		SETOPT(h, CURLOPT_NOPROGRESS, 0L);
-		SETOPT(h, CURLOPT_XFERINFOFUNCTION, progress_cb);
-		SETOPT(h, CURLOPT_XFERINFODATA, rq);
-	}
+	/* Every request: the callback also stops a transfer on an interrupt. */
+	SETOPT(h, CURLOPT_NOPROGRESS, 0L);
+	SETOPT(h, CURLOPT_XFERINFOFUNCTION, progress_cb);
+	SETOPT(h, CURLOPT_XFERINFODATA, rq);
 	if (up->scheme == UPLOAD_SFTP) {
 		SETOPT(h, CURLOPT_PROTOCOLS_STR, "sftp");
 		SETOPT(h, CURLOPT_SSH_AUTH_TYPES, (long)CURLSSH_AUTH_PUBLICKEY);
@@ -1204,7 +1218,7 @@ static void sleep_seconds(double s)
 		return;
 	ts.tv_sec = (time_t)s;
 	ts.tv_nsec = (long)((s - (double)ts.tv_sec) * 1e9);
-	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR && !interrupted)
 		;
 }
 
@@ -1236,6 +1250,10 @@ static int request_run(struct upload *up, struct request *rq, struct error *err)
 		int transient;
 		double delay;
 
+		if (interrupted && !rq->cleanup) {
+			error_set(err, "%s: interrupted", rq->what);
+			return -1;
+		}
 		rq->attempts = attempt;
 		cc = request_once(up, rq, errbuf);
 		if (cc == CURLE_OK && (rq->status == 0 || (rq->status >= 200 && rq->status < 300)))
@@ -1249,6 +1267,12 @@ static int request_run(struct upload *up, struct request *rq, struct error *err)
 		describe_failure(up, rq, cc, errbuf, reason, sizeof(reason));
 		transient = cc == CURLE_OK ? http_status_transient(rq->status)
 		                           : curl_code_transient(cc, up->scheme);
+		if (interrupted && !rq->cleanup) {
+			error_set(err, "%s: interrupted", rq->what);
+			return -1;
+		}
+		if (rq->cleanup)
+			transient = 0;
 		if (!transient || attempt >= max_attempts) {
 			if (transient && max_attempts > 1)
 				error_set(err, "%s: %s (gave up after %d attempts)", rq->what,
@@ -1571,6 +1595,7 @@ out:
 
 		rq.what = name;
 		rq.method = "DELETE";
+		rq.cleanup = 1;
 		rq.url = xasprintf("%s?uploadId=%s", object, enc_id);
 		sha256_hex("", 0, sha_hex, NULL);
 		s3_add_headers(up, &rq, sha_hex);

@@ -112,6 +112,14 @@ t "server killed mid-transfer without retries: a clean failure, nothing under th
 	exit $st
 '
 sshd_start || exit 1
+t "SIGTERM mid-upload: exit 130, nothing under the final name" '
+	make_bundle term.tar.zst 1000 &&
+	"$LOGPACK" upload --limit-rate 200K --identity "$KEY" --known-hosts "$KH" --to "$URL" \
+		"$PWD/term.tar.zst" >out 2>err &
+	up=$!
+	sleep 1.5 && kill -TERM $up && expect_code 130 wait $up && contains err "interrupted" &&
+	test ! -e "$SSH_DROP/term.tar.zst" && test -f term.tar.zst
+'
 t "server killed mid-transfer and restarted: the upload resumes and completes" '
 	make_bundle big.tar.zst 1500 &&
 	lp upload --limit-rate 300K --retries 6 --retry-delay 1 --identity "$KEY" \

@@ -75,6 +75,15 @@ t "multipart with a small part size: every part sent, the object equal" '
 	jq -e ".bundles[0].parts == 5 and .bundles[0].hash_checked" out &&
 	cmp multi.tar.zst "$(s3_object mp/multi.tar.zst)"
 '
+t "SIGINT mid-upload: stops at once, exit 130, the bundle kept, no object made" '
+	make_bundle int.tar.zst 1000 &&
+	"$LOGPACK" upload --s3-endpoint "$EP" --cacert "$CA" --part-size 256K --limit-rate 200K \
+		--to s3://drop/int "$PWD/int.tar.zst" >out 2>err &
+	up=$!
+	sleep 1.5 && kill -INT $up && expect_code 130 wait $up &&
+	contains err "interrupted" && contains err "local bundle is kept" && test -f int.tar.zst &&
+	test ! -e "$(s3_object int/int.tar.zst)"
+'
 t "server killed mid-transfer and restarted: parts are retried alone, the object equal" '
 	make_bundle big.tar.zst 1500 &&
 	s3 --json --part-size 256K --limit-rate 300K --retries 6 --retry-delay 1 \

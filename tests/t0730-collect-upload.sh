@@ -65,6 +65,23 @@ t "an upload that fails after collecting keeps the bundle and exits 3" '
 	expect_code 3 wait $pid && contains err "not uploaded" && contains err "local bundle is kept" &&
 	test -f "$(cat stdout)"
 '
+t "SIGINT during the upload after collecting: exit 130, the bundle kept and named so" '
+	nginx_start
+	mkdir out
+	"$LOGPACK" collect --root "$T" -o "$PWD/out" --upload "$URL/int" --cacert "$CA" \
+		--limit-rate 2K >stdout 2>err &
+	pid=$!
+	for _ in $(seq 1 100); do
+		ls out/*.tar.zst >/dev/null 2>&1 && break
+		sleep 0.1
+	done
+	sleep 1 && kill -INT $pid && expect_code 130 wait $pid &&
+	contains err "interrupted" && contains err "local bundle is kept" &&
+	lacks err "partial bundle was removed" && test -f "$(cat stdout)"
+	st=$?
+	nginx_stop
+	exit $st
+'
 t "--delete-after-upload without --upload is a usage error" '
 	expect_code 2 lp collect --root "$T" --delete-after-upload 2>err &&
 	contains err "needs --upload"
