@@ -81,6 +81,17 @@ t "a server that acknowledges but holds fewer bytes: not reported as sent" '
 	contains err "not complete" && contains err "local bundle is kept" && test -f "$TRASH/$B" &&
 	lacks out "$B"
 '
+t "a bearer token from LOGPACK_UPLOAD_TOKEN; a wrong one fails once, clearly" '
+	env -u LOGPACK_UPLOAD_USER -u LOGPACK_UPLOAD_PASSWORD LOGPACK_UPLOAD_TOKEN="$NGINX_TOKEN" \
+		"$LOGPACK" -v upload --cacert "$CA" --to "https://127.0.0.1:$NGINX_PORT/bearer" \
+		"$TRASH/$B" >out 2>err &&
+	cmp "$TRASH/$B" "$SRV/nginx/www/bearer/$B" && contains err "Authorization: [redacted]" &&
+	lacks err "$NGINX_TOKEN" &&
+	env -u LOGPACK_UPLOAD_USER -u LOGPACK_UPLOAD_PASSWORD LOGPACK_UPLOAD_TOKEN=wrong \
+		"$LOGPACK" upload --cacert "$CA" --to "https://127.0.0.1:$NGINX_PORT/bearer" \
+		"$TRASH/$B" 2>err && exit 1
+	contains err "HTTP 401" && lacks err retrying
+'
 t "--verbose traces the exchange with the Authorization header redacted" '
 	lp -v upload --cacert "$CA" --to "$URL/v" "$TRASH/$B" >out 2>err &&
 	contains err "> PUT /drop/incoming/v/$B" && contains err "Authorization: [redacted]" &&

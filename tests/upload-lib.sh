@@ -108,6 +108,7 @@ NGINX_PID=""
 NGINX_PORT=""
 NGINX_USER=drop
 NGINX_PASSWORD='s3cret-Pa55'
+NGINX_TOKEN='tok.eyJhbGciOiJub25lIn0.c2VjcmV0'
 
 nginx_start_once() {
 	[ -n "$NGINX" ] || {
@@ -116,7 +117,7 @@ nginx_start_once() {
 	}
 	[ -f "$SRV/ca.pem" ] || make_ca
 	d="$SRV/nginx"
-	mkdir -p "$d/www/drop" "$d/www/busy" "$d/www/ro" "$d/www/short" "$d/tmp"
+	mkdir -p "$d/www/drop" "$d/www/bearer" "$d/www/busy" "$d/www/ro" "$d/www/short" "$d/tmp"
 	printf '%s:%s\n' "$NGINX_USER" "$(openssl passwd -apr1 "$NGINX_PASSWORD")" >"$d/htpasswd"
 	user_line=""
 	[ "$(id -u)" -eq 0 ] && user_line="user root root;"
@@ -161,6 +162,14 @@ http {
 		}
 		location /short/ {
 			internal;
+		}
+		# A drop that takes a bearer token instead of basic authentication.
+		location /bearer/ {
+			if (\$http_authorization != "Bearer $NGINX_TOKEN") {
+				return 401;
+			}
+			dav_methods PUT DELETE;
+			create_full_put_path on;
 		}
 		location /busy/ {
 			auth_basic "drop";
