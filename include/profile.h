@@ -24,9 +24,14 @@ struct rule {
 	char *origin;       /* "debian:12", the profile file and line that defined it */
 };
 
+/*
+ * One term of a "match" line. The terms of one line form a group: the group holds when any of
+ * its id/id_like terms names the root's os-release, and all of its file terms exist.
+ */
 struct profile_match {
 	char *key; /* "id", "id_like" or "file" */
 	char *value;
+	int line; /* the line of the profile that gave it: the group */
 };
 
 /* One file read while loading a profile: the profile itself and each include. */
@@ -43,6 +48,7 @@ struct profile {
 	struct profile_match *matches;
 	size_t n_matches;
 	char **includes;
+	int *include_lines; /* where each include was written, for error messages */
 	size_t n_includes;
 	struct rule *rules; /* after profile_load: included rules first */
 	size_t n_rules;
@@ -69,5 +75,23 @@ void profile_free(struct profile *p);
 
 /* The stock profile names, sorted. Caller frees the array and each name. */
 int profile_list(char ***names_out, size_t *count_out, struct error *err);
+
+/* One finding of profile_check. */
+struct profile_issue {
+	int line;  /* 0: the file as a whole */
+	int fatal; /* an error (the profile would not load); otherwise a warning */
+	char *message;
+};
+
+/*
+ * Check a profile file (a stock name or a path) for everything that would stop it loading, not
+ * just the first problem: syntax errors, bad sizes and patterns, patterns escaping the root,
+ * includes that are missing or form a cycle; and for sanity problems that would not, such as a
+ * rule given twice or a profile that collects nothing. Issues are sorted by line. Returns the
+ * number of fatal issues, or -1 with err when the file cannot be read at all.
+ */
+int profile_check(const char *name_or_path, struct profile_issue **issues_out, size_t *count_out,
+                  struct error *err);
+void profile_issues_free(struct profile_issue *issues, size_t count);
 
 #endif

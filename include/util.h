@@ -83,6 +83,13 @@ char *path_dirname(const char *path);
 /* The last component of a path. Points into path. */
 const char *path_basename(const char *path);
 
+/*
+ * Make the C library's multibyte character set UTF-8 (LC_CTYPE only). Bag names are UTF-8,
+ * and libarchive converts names between the locale's character set and UTF-8: in the "C"
+ * locale it cannot, whatever the host's own locale is.
+ */
+void locale_use_utf8(void);
+
 /* Does s end with suffix? */
 int str_has_suffix(const char *s, const char *suffix);
 int str_has_prefix(const char *s, const char *prefix);

@@ -14,6 +14,8 @@
 #include "command.h"
 #include "exitcode.h"
 #include "log.h"
+#include "sign-config.h"
+#include "sign.h"
 #include "upload-cli.h"
 
 static int cmd_collect(int argc, char **argv);
@@ -40,6 +42,12 @@ const struct command command_collect = {
                 "  -n, --dry-run           list what would be collected; write nothing\n"
                 "  -f, --force             write even if the space estimate says it will not fit\n"
                 "      --json              a machine-readable summary on stdout\n"
+                "      --sign-key KEY      sign the bundle with this private key (PEM, mode 0600)\n"
+                "      --sign-cert CERT    the signer's certificate (PEM)\n"
+                "      --sign-chain FILE   intermediate certificates to include (PEM)\n"
+                "      --passphrase-file F the key's passphrase (else $LOGPACK_KEY_PASSPHRASE,\n"
+                "                          else asked on the terminal)\n"
+                "      --config FILE       signing settings (default /etc/logpack/logpack.conf)\n"
                 "  -h, --help              this text\n"
                 "      --upload URL        check URL before collecting (see 'logpack upload\n"
                 "                          --test'), send the bundle there after; the upload\n"
@@ -58,6 +66,13 @@ enum {
 	OPT_SINCE,
 	OPT_SKIP_LARGE,
 	OPT_UNTIL,
+	/* signing */
+	OPT_CONFIG,
+	OPT_PASSPHRASE_FILE,
+	OPT_SIGN_CERT,
+	OPT_SIGN_CHAIN,
+	OPT_SIGN_KEY,
+	/* upload */
 	OPT_UPLOAD,
 };
 
@@ -69,6 +84,9 @@ struct collect_cli {
 	size_t n_categories;
 	char *category_text;
 	int json;
+	struct sign_settings sign;
+	const char *config;
+	struct signer *signer;
 	struct upload_cli upload;
 };
 
@@ -77,6 +95,8 @@ static void collect_cli_free(struct collect_cli *cli)
 	free(cli->excludes);
 	free(cli->categories);
 	free(cli->category_text);
+	sign_settings_free(&cli->sign);
+	signer_free(cli->signer);
 }
 
 static int split_categories(struct collect_cli *cli, const char *list)
@@ -198,6 +218,7 @@ static int cmd_collect(int argc, char **argv)
 	static const struct option options[] = {
 	        {"category", required_argument, NULL, OPT_CATEGORY},
 	        {"compress", required_argument, NULL, 'c'},
+	        {"config", required_argument, NULL, OPT_CONFIG},
 	        {"dry-run", no_argument, NULL, 'n'},
 	        {"exclude", required_argument, NULL, 'x'},
 	        {"force", no_argument, NULL, 'f'},
@@ -206,8 +227,12 @@ static int cmd_collect(int argc, char **argv)
 	        {"level", required_argument, NULL, OPT_LEVEL},
 	        {"max-file-size", required_argument, NULL, OPT_MAX_FILE_SIZE},
 	        {"output", required_argument, NULL, 'o'},
+	        {"passphrase-file", required_argument, NULL, OPT_PASSPHRASE_FILE},
 	        {"profile", required_argument, NULL, 'p'},
 	        {"root", required_argument, NULL, 'r'},
+	        {"sign-cert", required_argument, NULL, OPT_SIGN_CERT},
+	        {"sign-chain", required_argument, NULL, OPT_SIGN_CHAIN},
+	        {"sign-key", required_argument, NULL, OPT_SIGN_KEY},
 	        {"since", required_argument, NULL, OPT_SINCE},
 	        {"skip-large", no_argument, NULL, OPT_SKIP_LARGE},
 	        {"until", required_argument, NULL, OPT_UNTIL},
@@ -313,6 +338,25 @@ static int cmd_collect(int argc, char **argv)
 		case OPT_SKIP_LARGE:
 			opt->skip_large = 1;
 			break;
+		case OPT_CONFIG:
+			cli.config = optarg;
+			break;
+		case OPT_PASSPHRASE_FILE:
+			free(cli.sign.passphrase_file);
+			cli.sign.passphrase_file = xstrdup(optarg);
+			break;
+		case OPT_SIGN_CERT:
+			free(cli.sign.cert);
+			cli.sign.cert = xstrdup(optarg);
+			break;
+		case OPT_SIGN_CHAIN:
+			free(cli.sign.chain);
+			cli.sign.chain = xstrdup(optarg);
+			break;
+		case OPT_SIGN_KEY:
+			free(cli.sign.key);
+			cli.sign.key = xstrdup(optarg);
+			break;
 		case ':':
 			rc = command_usage_error(&command_collect, "option '%s' needs a value",
 			                         argv[optind - 1]);
@@ -347,6 +391,27 @@ static int cmd_collect(int argc, char **argv)
 	opt->categories = (const char *const *)cli.categories;
 	opt->n_categories = cli.n_categories;
 	opt->progress = !cli.json && isatty(STDOUT_FILENO);
+	/* Load the key before collecting, so a bad key or passphrase fails at once. */
+	if (sign_settings_resolve(&cli.sign, cli.config, &err) < 0) {
+		log_error("%s", err.msg);
+		rc = LP_EXIT_FAILURE;
+		goto out;
+	}
+	if (cli.sign.key && !opt->dry_run) {
+		struct signer_options so = {.key_path = cli.sign.key,
+		                            .cert_path = cli.sign.cert,
+		                            .chain_path = cli.sign.chain,
+		                            .passphrase_file = cli.sign.passphrase_file};
+
+		if (signer_load(&cli.signer, &so, &err) < 0) {
+			log_error("signing key: %s", err.msg);
+			rc = LP_EXIT_FAILURE;
+			goto out;
+		}
+		opt->sign = signer_sign;
+		opt->sign_ctx = cli.signer;
+		log_verbose("signing as %s", signer_subject(cli.signer));
+	}
 	if (cli.upload.to == NULL && cli.upload.delete_after) {
 		rc = command_usage_error(&command_collect, "--delete-after-upload needs --upload");
 		goto out;

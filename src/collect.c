@@ -17,6 +17,7 @@
 
 #include "collect.h"
 #include "command.h"
+#include "detect.h"
 #include "host.h"
 #include "log.h"
 #include "manifest.h"
@@ -73,95 +74,17 @@ static void run_log(struct collection *c, const char *fmt, ...)
 	fputc('\n', c->log);
 }
 
-/* The profile whose match lines fit the root best: os-release ID, a marker file, ID_LIKE. */
+/* The stock profile that fits the root best, and why (see detect.h). */
 static int choose_profile(struct collection *c, char **name_out, char **reason_out,
                           struct error *err)
 {
-	char **names;
-	size_t n, best_score = 0;
-	char *best = NULL, *best_reason = NULL;
-
-	if (profile_list(&names, &n, err) < 0)
-		return -1;
-	for (size_t i = 0; i < n; i++) {
-		struct profile *p;
-		struct error perr;
-		char *path = xasprintf("%s/%s", profile_dir(), names[i]);
-		size_t score = 0;
-		char *reason = NULL;
-
-		if (profile_load(path, &p, &perr) < 0) {
-			free(path);
-			continue;
-		}
-		free(path);
-		for (size_t m = 0; m < p->n_matches; m++) {
-			const char *k = p->matches[m].key, *v = p->matches[m].value;
-			size_t s = 0;
-			char *why = NULL;
-
-			if (strcmp(k, "id") == 0 && c->host.os_id &&
-			    strcmp(v, c->host.os_id) == 0) {
-				s = 3;
-				why = xasprintf("os-release ID=%s", v);
-			} else if (strcmp(k, "file") == 0) {
-				struct stat st;
-				int fd = rootfs_open(c->root_fd, v + 1, O_PATH);
-
-				if (fd >= 0 && fstat(fd, &st) == 0) {
-					s = 2;
-					why = xasprintf("marker file %s exists", v);
-				}
-				if (fd >= 0)
-					close(fd);
-			} else if (strcmp(k, "id_like") == 0 && c->host.os_id_like) {
-				char *words = xstrdup(c->host.os_id_like), *save = NULL;
-
-				for (char *w = strtok_r(words, " ", &save); w;
-				     w = strtok_r(NULL, " ", &save))
-					if (strcmp(w, v) == 0) {
-						s = 1;
-						why = xasprintf("os-release ID_LIKE contains %s",
-						                v);
-						break;
-					}
-				free(words);
-			}
-			if (s > score) {
-				score = s;
-				free(reason);
-				reason = why;
-			} else {
-				free(why);
-			}
-		}
-		if (score > best_score) {
-			best_score = score;
-			free(best);
-			free(best_reason);
-			best = xstrdup(names[i]);
-			best_reason = reason;
-		} else {
-			free(reason);
-		}
-		profile_free(p);
-	}
-	for (size_t i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
-	if (best == NULL) {
-		error_set(err,
-		          "no profile matches the system under %s (os-release ID=%s); choose one "
-		          "with --profile NAME|FILE (see 'logpack profiles list')",
-		          c->root_path, c->host.os_id ? c->host.os_id : "none");
+	if (detect_profile(c->root_fd, name_out, reason_out, err) < 0) {
+		error_prefix(err, "%s", c->root_path);
 		return -1;
 	}
-	*name_out = best;
-	*reason_out = best_reason;
 	return 0;
 }
 
-/* Resolve -o: a directory gets a generated name; a file name is taken as it is. */
 static int resolve_output(struct collection *c, struct error *err)
 {
 	const struct collect_options *opt = c->opt;

@@ -10,6 +10,8 @@
 
 int log_level = LOG_NORMAL;
 
+static void log_emit(const char *kind, const char *fmt, va_list ap) LP_ATTR_PRINTF(2, 0);
+
 static void log_emit(const char *kind, const char *fmt, va_list ap)
 {
 	fputs("logpack: ", stderr);
@@ -83,17 +85,21 @@ void progress_start(struct progress *p, const char *what, uint64_t total_items,
 
 static void progress_draw(struct progress *p)
 {
-	char done[32], total[32];
+	char done[32], total[32], items[64];
 
 	format_size(p->done_bytes, done, sizeof(done));
 	format_size(p->total_bytes, total, sizeof(total));
+	/* Only give a count "of N" that the caller knows. */
+	if (p->total_items > 0)
+		snprintf(items, sizeof(items), "%llu/%llu", (unsigned long long)p->done_items,
+		         (unsigned long long)p->total_items);
+	else
+		snprintf(items, sizeof(items), "%llu", (unsigned long long)p->done_items);
 	if (p->total_bytes > 0)
-		fprintf(stderr, "\r\033[K%s: %llu/%llu files, %s of %s (%d%%)", p->what,
-		        (unsigned long long)p->done_items, (unsigned long long)p->total_items, done,
+		fprintf(stderr, "\r\033[K%s: %s files, %s of %s (%d%%)", p->what, items, done,
 		        total, (int)(p->done_bytes * 100 / p->total_bytes));
 	else
-		fprintf(stderr, "\r\033[K%s: %llu files, %s", p->what,
-		        (unsigned long long)p->done_items, done);
+		fprintf(stderr, "\r\033[K%s: %s files, %s", p->what, items, done);
 	fflush(stderr);
 }
 

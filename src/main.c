@@ -16,9 +16,9 @@ char **command_line_argv;
 
 /* Sorted by name; "help" is handled here. */
 static const struct command *const commands[] = {
-        &command_collect,
-        &command_upload,
-        NULL,
+        /* sorted by name */
+        &command_collect, &command_extract, &command_keygen, &command_profiles,
+        &command_show,    &command_upload,  &command_verify, NULL,
 };
 
 static void print_main_usage(FILE *fp)
@@ -97,6 +97,7 @@ int main(int argc, char **argv)
 	const struct command *cmd;
 	int c;
 
+	locale_use_utf8();
 	command_line_argc = argc;
 	command_line_argv = argv;
 	/* '+': stop at the command name; its options belong to it. */

@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -63,6 +64,7 @@ void profile_free(struct profile *p)
 	for (size_t i = 0; i < p->n_includes; i++)
 		free(p->includes[i]);
 	free(p->includes);
+	free(p->include_lines);
 	for (size_t i = 0; i < p->n_rules; i++)
 		rule_free_fields(&p->rules[i]);
 	free(p->rules);
@@ -116,6 +118,52 @@ static int next_word(char **p, char **word, struct error *err, int line)
 	return 0;
 }
 
+/*
+ * Is the glob well formed: "**" only as a whole component (it means any depth, which inside a
+ * name would be ambiguous), every '[' closed within its component?
+ */
+static int pattern_syntax_ok(const char *pattern, const char **why)
+{
+	const char *comp = pattern;
+
+	while (*comp) {
+		const char *end = strchr(comp, '/');
+		size_t len = end ? (size_t)(end - comp) : strlen(comp);
+
+		for (size_t i = 0; i < len; i++) {
+			if (comp[i] == '\\') {
+				i++;
+				continue;
+			}
+			if (comp[i] == '*' && i + 1 < len && comp[i + 1] == '*' && len != 2) {
+				*why = "uses '**' inside a name (it must be a whole path "
+				       "component)";
+				return 0;
+			}
+			if (comp[i] == '[') {
+				size_t j = i + 1;
+
+				if (j < len && (comp[j] == '!' || comp[j] == '^'))
+					j++;
+				if (j < len && comp[j] == ']')
+					j++;
+				while (j < len && comp[j] != ']')
+					j++;
+				if (j >= len) {
+					*why = "has a '[' without its ']' (write \\[ for a literal "
+					       "one)";
+					return 0;
+				}
+				i = j;
+			}
+		}
+		comp += len;
+		while (*comp == '/')
+			comp++;
+	}
+	return 1;
+}
+
 /* Is the pattern confined to the root: absolute or "~/", and without "." or ".." parts? */
 static int pattern_is_safe(const char *pattern, const char **why)
 {
@@ -147,7 +195,11 @@ static int pattern_is_safe(const char *pattern, const char **why)
 		*why = "names a directory, not files";
 		return 0;
 	}
-	return 1;
+	if (str_has_suffix(pattern, "/")) {
+		*why = "ends with '/' (use DIR/** for every file below a directory)";
+		return 0;
+	}
+	return pattern_syntax_ok(pattern, why);
 }
 
 static int valid_category(const char *s)
@@ -183,7 +235,8 @@ static int parse_rule_line(struct profile *p, char *rest, const char *category, 
 	for (;;) {
 		if (next_word(&rest, &word, err, line) < 0)
 			goto fail;
-		if (word == NULL)
+		/* A word starting with '#' begins a comment, as a whole line does. */
+		if (word == NULL || word[0] == '#')
 			break;
 		if (str_has_prefix(word, "max-size=")) {
 			if (parse_size(word + 9, &r.max_size) < 0 || r.max_size == 0) {
@@ -214,6 +267,16 @@ fail:
 	return -1;
 }
 
+/* A marker file is looked up literally under the root: no wildcards, no way out of it. */
+static int match_file_ok(const char *path)
+{
+	const char *why;
+
+	if (strpbrk(path, "*?[\\") != NULL)
+		return 0;
+	return pattern_is_safe(path, &why);
+}
+
 static int parse_directive(struct profile *p, const char *key, char *rest, int line,
                            struct error *err)
 {
@@ -242,6 +305,9 @@ static int parse_directive(struct profile *p, const char *key, char *rest, int l
 			}
 			p->includes =
 			        xreallocarray(p->includes, p->n_includes + 1, sizeof(*p->includes));
+			p->include_lines = xreallocarray(p->include_lines, p->n_includes + 1,
+			                                 sizeof(*p->include_lines));
+			p->include_lines[p->n_includes] = line;
 			p->includes[p->n_includes++] = xstrdup(word);
 			n++;
 		}
@@ -281,10 +347,19 @@ static int parse_directive(struct profile *p, const char *key, char *rest, int l
 				error_set(err, "line %d: match file= needs an absolute path", line);
 				return -1;
 			}
+			if (strcmp(word, "file") == 0 && !match_file_ok(eq + 1)) {
+				error_set(err,
+				          "line %d: match file=%s must be a plain path inside the "
+				          "root "
+				          "(no '.', '..' or wildcards)",
+				          line, eq + 1);
+				return -1;
+			}
 			p->matches =
 			        xreallocarray(p->matches, p->n_matches + 1, sizeof(*p->matches));
 			p->matches[p->n_matches].key = xstrdup(word);
 			p->matches[p->n_matches].value = xstrdup(eq + 1);
+			p->matches[p->n_matches].line = line;
 			p->n_matches++;
 			n++;
 		}
@@ -311,17 +386,35 @@ static int parse_directive(struct profile *p, const char *key, char *rest, int l
 	return -1;
 }
 
-int profile_parse(const char *text, size_t len, const char *name, struct profile **out,
-                  struct error *err)
+/* Is key one of the directives that may only come before the first section? */
+static int is_directive(const char *key)
+{
+	static const char *const keys[] = {"name", "description", "match", "include", "case"};
+
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (strcmp(key, keys[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* profile_parse, also saying which line was bad (0 when the text as a whole is). */
+static int profile_parse_line(const char *text, size_t len, const char *name, struct profile **out,
+                              int *bad_line, struct error *err)
 {
 	struct profile *p = xcalloc(1, sizeof(*p));
 	char *category = NULL;
-	const char *pos = text, *end = text + len;
+	const char *pos = text, *end = text + len, *nul;
 	int line = 0;
 
 	err->msg[0] = '\0';
-	if (memchr(text, '\0', len) != NULL) {
-		error_set(err, "profile contains a NUL byte");
+	*bad_line = 0;
+	if ((nul = memchr(text, '\0', len)) != NULL) {
+		/* Text is NUL-terminated line by line below: a NUL would hide the rest of a line.
+		 */
+		*bad_line = 1;
+		for (const char *q = text; q < nul; q++)
+			*bad_line += *q == '\n';
+		error_set(err, "line %d: NUL byte (a profile is text)", *bad_line);
 		goto fail;
 	}
 	while (pos < end) {
@@ -369,7 +462,13 @@ int profile_parse(const char *text, size_t len, const char *name, struct profile
 				s++;
 			if (*s)
 				*s++ = '\0';
-			if (category != NULL) {
+			if (category != NULL && !is_directive(key)) {
+				error_set(err,
+				          "line %d: pattern '%s' must start with '/' or '~/' "
+				          "(or be quoted)",
+				          line, key);
+				rc = -1;
+			} else if (category != NULL) {
 				error_set(err,
 				          "line %d: '%s' must come before the first [category]",
 				          line, key);
@@ -379,8 +478,10 @@ int profile_parse(const char *text, size_t len, const char *name, struct profile
 			}
 		}
 		free(buf);
-		if (rc < 0)
+		if (rc < 0) {
+			*bad_line = line;
 			goto fail;
+		}
 	}
 	free(category);
 	if (p->name == NULL)
@@ -393,18 +494,57 @@ fail:
 	return -1;
 }
 
-/* Load one file and, depth first, what it includes; chain holds the names being loaded. */
+int profile_parse(const char *text, size_t len, const char *name, struct profile **out,
+                  struct error *err)
+{
+	int bad_line;
+
+	return profile_parse_line(text, len, name, out, &bad_line, err);
+}
+
+/* Where an include written in the file at including_path is found: the stock directory first,
+ * then beside the including file. */
+static char *include_path(const char *including_path, const char *name)
+{
+	char *ipath = xasprintf("%s/%s", profile_dir(), name);
+	char *dir, *slash;
+	struct stat st;
+
+	if (stat(ipath, &st) == 0)
+		return ipath;
+	free(ipath);
+	dir = xstrdup(including_path);
+	slash = strrchr(dir, '/');
+	if (slash)
+		*slash = '\0';
+	else
+		strcpy(dir, ".");
+	ipath = xasprintf("%s/%s", dir, name);
+	free(dir);
+	return ipath;
+}
+
+/*
+ * Load one file and, depth first, what it includes; chain holds the names being loaded. On
+ * failure *bad_line is the line of the top file that led to it (0 when none does).
+ */
 static int profile_load_into(struct profile *top, const char *path, const char *name,
-                             const char **chain, int depth, struct error *err)
+                             const char **chain, int depth, int *bad_line, struct error *err)
 {
 	struct profile *p = NULL;
-	char *text = NULL, *dir = NULL;
+	char *text = NULL;
 	size_t len;
-	int rc = -1;
+	int rc = -1, line;
 
 	for (int i = 0; i < depth; i++) {
 		if (strcmp(chain[i], name) == 0) {
-			error_set(err, "include cycle: profile '%s' includes itself", name);
+			struct strbuf sb = STRBUF_INIT;
+
+			for (int j = i; j < depth; j++)
+				strbuf_addf(&sb, "%s -> ", chain[j]);
+			strbuf_addstr(&sb, name);
+			error_set(err, "include cycle: %s", sb.buf);
+			strbuf_release(&sb);
 			return -1;
 		}
 	}
@@ -412,14 +552,23 @@ static int profile_load_into(struct profile *top, const char *path, const char *
 		error_set(err, "includes nested deeper than %d", PROFILE_MAX_DEPTH);
 		return -1;
 	}
+	/* A profile reached twice by different routes (a diamond) gives its rules once. */
+	for (size_t i = 0; depth > 0 && i < top->n_files; i++)
+		if (strcmp(top->files[i].path, path) == 0)
+			return 0;
 	if (read_small_file(path, PROFILE_MAX_BYTES, &text, &len) < 0) {
 		if (errno == ENOENT)
 			error_set(err, "profile '%s' not found (looked for %s)", name, path);
+		else if (errno == EFBIG)
+			error_set(err, "%s: larger than %d bytes, not a profile", path,
+			          PROFILE_MAX_BYTES);
 		else
 			error_set(err, "%s: %s", path, strerror(errno));
 		return -1;
 	}
-	if (profile_parse(text, len, name, &p, err) < 0) {
+	if (profile_parse_line(text, len, name, &p, &line, err) < 0) {
+		if (depth == 0)
+			*bad_line = line;
 		error_prefix(err, "%s", path);
 		goto out;
 	}
@@ -429,6 +578,21 @@ static int profile_load_into(struct profile *top, const char *path, const char *
 	if (sha256_hex(text, len, top->files[top->n_files].sha256, err) < 0)
 		goto out;
 	top->n_files++;
+	chain[depth] = name;
+	for (size_t i = 0; i < p->n_includes; i++) {
+		char *ipath = include_path(path, p->includes[i]);
+
+		rc = profile_load_into(top, ipath, p->includes[i], chain, depth + 1, bad_line, err);
+		free(ipath);
+		if (rc < 0) {
+			if (depth == 0)
+				*bad_line = p->include_lines[i];
+			error_prefix(err, "%s: line %d: include %s", path, p->include_lines[i],
+			             p->includes[i]);
+			goto out;
+		}
+		rc = -1;
+	}
 	if (depth == 0) {
 		top->name = xstrdup(p->name);
 		top->description = p->description ? xstrdup(p->description) : NULL;
@@ -438,49 +602,38 @@ static int profile_load_into(struct profile *top, const char *path, const char *
 		p->matches = NULL;
 		p->n_matches = 0;
 		top->includes = p->includes;
+		top->include_lines = p->include_lines;
 		top->n_includes = p->n_includes;
 		p->includes = NULL;
+		p->include_lines = NULL;
 		p->n_includes = 0;
 	}
-	chain[depth] = name;
-	/* Includes are looked for in the stock directory first, then beside the including file. */
-	dir = xstrdup(path);
-	if (strrchr(dir, '/'))
-		*strrchr(dir, '/') = '\0';
-	else
-		strcpy(dir, ".");
-	{
-		char **incs = depth == 0 ? top->includes : p->includes;
-		size_t n = depth == 0 ? top->n_includes : p->n_includes;
-
-		for (size_t i = 0; i < n; i++) {
-			char *ipath = xasprintf("%s/%s", profile_dir(), incs[i]);
-			struct stat st;
-
-			if (stat(ipath, &st) < 0) {
-				free(ipath);
-				ipath = xasprintf("%s/%s", dir, incs[i]);
-			}
-			rc = profile_load_into(top, ipath, incs[i], chain, depth + 1, err);
-			free(ipath);
-			if (rc < 0) {
-				if (depth == 0)
-					error_prefix(err, "%s", name);
-				goto out;
-			}
-			rc = -1;
-		}
+	if (p->n_rules > 0) {
+		top->rules =
+		        xreallocarray(top->rules, top->n_rules + p->n_rules, sizeof(*top->rules));
+		memcpy(top->rules + top->n_rules, p->rules, p->n_rules * sizeof(*p->rules));
+		top->n_rules += p->n_rules;
+		p->n_rules = 0;
 	}
-	top->rules = xreallocarray(top->rules, top->n_rules + p->n_rules, sizeof(*top->rules));
-	memcpy(top->rules + top->n_rules, p->rules, p->n_rules * sizeof(*p->rules));
-	top->n_rules += p->n_rules;
-	p->n_rules = 0;
 	rc = 0;
 out:
-	free(dir);
 	free(text);
 	profile_free(p);
 	return rc;
+}
+
+/* The file a name or path refers to, and the name that labels it. */
+static void profile_locate(const char *name_or_path, char **path, char **name)
+{
+	if (strchr(name_or_path, '/')) {
+		const char *base = strrchr(name_or_path, '/') + 1;
+
+		*path = xstrdup(name_or_path);
+		*name = xstrdup(*base ? base : name_or_path);
+	} else {
+		*path = xasprintf("%s/%s", profile_dir(), name_or_path);
+		*name = xstrdup(name_or_path);
+	}
 }
 
 int profile_load(const char *name_or_path, struct profile **out, struct error *err)
@@ -488,17 +641,10 @@ int profile_load(const char *name_or_path, struct profile **out, struct error *e
 	struct profile *top = xcalloc(1, sizeof(*top));
 	const char *chain[PROFILE_MAX_DEPTH];
 	char *path, *name;
+	int bad_line = 0;
 
-	if (strchr(name_or_path, '/')) {
-		const char *base = strrchr(name_or_path, '/') + 1;
-
-		path = xstrdup(name_or_path);
-		name = xstrdup(*base ? base : name_or_path);
-	} else {
-		path = xasprintf("%s/%s", profile_dir(), name_or_path);
-		name = xstrdup(name_or_path);
-	}
-	if (profile_load_into(top, path, name, chain, 0, err) < 0) {
+	profile_locate(name_or_path, &path, &name);
+	if (profile_load_into(top, path, name, chain, 0, &bad_line, err) < 0) {
 		free(path);
 		free(name);
 		profile_free(top);
@@ -539,4 +685,226 @@ int profile_list(char ***names_out, size_t *count_out, struct error *err)
 	*names_out = names;
 	*count_out = n;
 	return 0;
+}
+
+void profile_issues_free(struct profile_issue *issues, size_t count)
+{
+	for (size_t i = 0; i < count; i++)
+		free(issues[i].message);
+	free(issues);
+}
+
+static void LP_ATTR_PRINTF(5, 6) issue_add(struct profile_issue **issues, size_t *count, int line,
+                                           int fatal, const char *fmt, ...)
+{
+	va_list ap;
+
+	*issues = xreallocarray(*issues, *count + 1, sizeof(**issues));
+	(*issues)[*count].line = line;
+	(*issues)[*count].fatal = fatal;
+	va_start(ap, fmt);
+	(*issues)[*count].message = xvasprintf(fmt, ap);
+	va_end(ap);
+	(*count)++;
+}
+
+/* The message without its leading "line N: ", which an issue carries apart. */
+static const char *without_line_prefix(const char *msg)
+{
+	const char *p = msg;
+
+	if (!str_has_prefix(p, "line "))
+		return msg;
+	p += 5;
+	while (isdigit((unsigned char)*p))
+		p++;
+	return str_has_prefix(p, ": ") ? p + 2 : msg;
+}
+
+/* The line number at the end of a rule's origin ("debian:12"). */
+static int origin_line(const char *origin)
+{
+	const char *colon = strrchr(origin, ':');
+
+	return colon ? atoi(colon + 1) : 0;
+}
+
+/*
+ * Replace line `line` of text so that parsing can go on past it: a bad section header becomes a
+ * harmless one (its rules then still get checked), anything else a comment.
+ */
+static void neutralise_line(struct strbuf *text, int line)
+{
+	struct strbuf out = STRBUF_INIT;
+	const char *pos = text->buf, *end = text->buf + text->len;
+	int n = 0;
+
+	while (pos < end) {
+		const char *nl = memchr(pos, '\n', (size_t)(end - pos));
+		size_t llen = nl ? (size_t)(nl - pos) : (size_t)(end - pos);
+
+		if (++n == line) {
+			const char *s = pos;
+
+			while (s < pos + llen && (*s == ' ' || *s == '\t'))
+				s++;
+			strbuf_addstr(&out, s < pos + llen && *s == '[' ? "[invalid]" : "#");
+		} else {
+			strbuf_add(&out, pos, llen);
+		}
+		if (nl)
+			strbuf_addch(&out, '\n');
+		pos += llen + (nl ? 1 : 0);
+	}
+	strbuf_release(text);
+	*text = out;
+}
+
+/* Warnings about a profile that parses: rules given twice, IDs that can never match. */
+static void check_sanity(const struct profile *p, int fatal, struct profile_issue **issues,
+                         size_t *count)
+{
+	/* With errors, rules were dropped: "collects nothing" would be noise. */
+	if (p->n_rules == 0 && p->n_includes == 0 && fatal == 0)
+		issue_add(issues, count, 0, 0, "collects nothing: no rules and no includes");
+	for (size_t i = 0; i < p->n_matches; i++) {
+		const char *v = p->matches[i].value;
+
+		if (strcmp(p->matches[i].key, "file") == 0)
+			continue;
+		for (; *v; v++) {
+			if (!(islower((unsigned char)*v) || isdigit((unsigned char)*v) ||
+			      strchr("._-", *v))) {
+				issue_add(issues, count, p->matches[i].line, 0,
+				          "%s=%s can never match: os-release IDs are lowercase "
+				          "letters, digits, '.', '_' and '-' (os-release(5))",
+				          p->matches[i].key, p->matches[i].value);
+				break;
+			}
+		}
+	}
+	for (size_t i = 0; i < p->n_rules; i++) {
+		for (size_t j = 0; j < i; j++) {
+			if (strcmp(p->rules[i].pattern, p->rules[j].pattern) != 0)
+				continue;
+			if (strcmp(p->rules[i].category, p->rules[j].category) == 0)
+				issue_add(issues, count, origin_line(p->rules[i].origin), 0,
+				          "'%s' repeats the rule of line %d", p->rules[i].pattern,
+				          origin_line(p->rules[j].origin));
+			else
+				issue_add(issues, count, origin_line(p->rules[i].origin), 0,
+				          "'%s' is already in [%s] at line %d; a file is collected "
+				          "once, under the first",
+				          p->rules[i].pattern, p->rules[j].category,
+				          origin_line(p->rules[j].origin));
+			break;
+		}
+	}
+}
+
+/* Load each include of p, as profile_load would, and report what fails at its line. */
+static int check_includes(const struct profile *p, const char *path, const char *name,
+                          struct profile_issue **issues, size_t *count)
+{
+	int fatal = 0;
+
+	for (size_t i = 0; i < p->n_includes; i++) {
+		struct profile *sub = xcalloc(1, sizeof(*sub));
+		const char *chain[PROFILE_MAX_DEPTH];
+		char *ipath = include_path(path, p->includes[i]);
+		struct error err = {{0}};
+		int bad_line = 0;
+
+		chain[0] = name;
+		if (profile_load_into(sub, ipath, p->includes[i], chain, 1, &bad_line, &err) < 0) {
+			issue_add(issues, count, p->include_lines[i], 1, "include %s: %s",
+			          p->includes[i], err.msg);
+			fatal++;
+		}
+		free(ipath);
+		profile_free(sub);
+	}
+	return fatal;
+}
+
+int profile_check(const char *name_or_path, struct profile_issue **issues_out, size_t *count_out,
+                  struct error *err)
+{
+	struct profile_issue *issues = NULL;
+	struct strbuf work = STRBUF_INIT;
+	struct profile *p = NULL, *full = NULL;
+	char *path, *name, *text = NULL;
+	size_t count = 0, len;
+	int fatal = 0, rc = -1;
+
+	profile_locate(name_or_path, &path, &name);
+	if (read_small_file(path, PROFILE_MAX_BYTES, &text, &len) < 0) {
+		if (errno == EFBIG)
+			error_set(err, "%s: larger than %d bytes, not a profile", path,
+			          PROFILE_MAX_BYTES);
+		else
+			error_set(err, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	strbuf_add(&work, text, len);
+	/* Parse, and after each error parse again without the bad line, to report them all. */
+	for (int round = 0; round < 100; round++) {
+		struct error perr = {{0}};
+		int line = 0;
+
+		if (profile_parse_line(work.buf, work.len, name, &p, &line, &perr) == 0)
+			break;
+		p = NULL;
+		issue_add(&issues, &count, line, 1, "%s", without_line_prefix(perr.msg));
+		fatal++;
+		if (line == 0)
+			break;
+		neutralise_line(&work, line);
+	}
+	if (p != NULL) {
+		check_sanity(p, fatal, &issues, &count);
+		fatal += check_includes(p, path, name, &issues, &count);
+	}
+	/* With everything loading, look for rules that an include already has. */
+	if (fatal == 0 && profile_load(path, &full, err) == 0) {
+		for (size_t i = 0; i < full->n_rules; i++) {
+			const struct rule *r = &full->rules[i];
+
+			if (!str_has_prefix(r->origin, name) || r->origin[strlen(name)] != ':')
+				continue;
+			for (size_t j = 0; j < i; j++) {
+				if (strcmp(full->rules[j].pattern, r->pattern) == 0 &&
+				    strcmp(full->rules[j].origin, r->origin) != 0 &&
+				    !(str_has_prefix(full->rules[j].origin, name) &&
+				      full->rules[j].origin[strlen(name)] == ':')) {
+					issue_add(&issues, &count, origin_line(r->origin), 0,
+					          "'%s' is already collected by an include (%s)",
+					          r->pattern, full->rules[j].origin);
+					break;
+				}
+			}
+		}
+	}
+	/* Sort by line, keeping the order of issues on one line (insertion sort: few issues). */
+	for (size_t i = 1; i < count; i++) {
+		struct profile_issue t = issues[i];
+		size_t j = i;
+
+		for (; j > 0 && issues[j - 1].line > t.line; j--)
+			issues[j] = issues[j - 1];
+		issues[j] = t;
+	}
+	*issues_out = issues;
+	*count_out = count;
+	issues = NULL;
+	rc = fatal;
+out:
+	profile_issues_free(issues, issues ? count : 0);
+	profile_free(p);
+	profile_free(full);
+	strbuf_release(&work);
+	free(text);
+	free(path);
+	free(name);
+	return rc;
 }

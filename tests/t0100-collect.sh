@@ -21,6 +21,7 @@ printf 'spaces\n' >"$T/var/log/nginx/access log with spaces"
 printf 'percent\n' >"$T/var/log/nginx/100%.log"
 printf 'latin1\n' >"$(printf "$T/var/log/nginx/caf\351.log")"
 printf 'backslash\n' >"$T/var/log/nginx/back\\slash.log"
+printf 'utf8\n' >"$(printf "$T/var/log/nginx/K\303\244se-\346\227\245\346\234\254.log")"
 # A path longer than PATH_MAX (4096): 40 levels of 120-character names.
 python3 -c '
 import os, sys
@@ -161,6 +162,8 @@ t "awkward names survive: newline, spaces, %, non-UTF-8, backslash, beyond PATH_
 	test -f "$BAG/data/var/log/nginx/100\\x25.log"
 	test -f "$BAG/data/var/log/nginx/caf\\xe9.log"
 	test -f "$BAG/data/var/log/nginx/back\\x5cslash.log"
+	test -f "$BAG/data/var/log/nginx/$(printf "K\303\244se-\346\227\245\346\234\254.log")"
+	grep -q "nginx/$(printf "K\303\244se")" "$BAG/manifest-sha256.txt"
 	grep -q "access log with spaces$" "$BAG/manifest-sha256.txt"
 	# A path longer than stock tools handle is stored under a short name; files.jsonl maps it.
 	python3 - "$BAG" <<"PY"

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "profile.h"
 #include "tap.h"
@@ -64,6 +65,34 @@ int main(void)
 	rejects("include ../etc/passwd\n", "line 1", "include with a path");
 	rejects("[auth]\n\"/var/log/x\n", "line 2", "unterminated quote");
 	rejects("[auth]\n/var/log/x\nname late\n", "line 3", "directive after a category");
+	rejects("[auth]\n/var/log/a**b\n", "line 2", "** inside a name");
+	rejects("[auth]\n/var/log/[ab\n", "line 2", "unterminated [");
+	rejects("[auth]\n/var/log/\n", "line 2", "trailing slash");
+	rejects("[auth]\n~/../x\n", "line 2", "home pattern with ..");
+	rejects("match file=/../etc/passwd\n", "line 1", "marker file with ..");
+	rejects("match file=/etc/*-release\n", "line 1", "wildcard marker file");
+	rejects("[auth]\nvar/log/x\n", "must start with", "a relative pattern, said as such");
+	{
+		static const char nul_text[] = "[auth]\n/x\n/var/\0log\n";
+
+		p = NULL;
+		ok(profile_parse(nul_text, sizeof(nul_text) - 1, "nul", &p, &err) < 0 &&
+		           strstr(err.msg, "line 3") != NULL,
+		   "a NUL byte is named with its line (%s)", err.msg);
+		profile_free(p);
+	}
+	ok(parse("[auth]\n/var/log/[!a]x/**/y.log expected # trailing comment\n/a/\\[x\n", &p,
+	         &err) == 0,
+	   "classes, '**', escaped '[' and a trailing comment parse (%s)", err.msg);
+	if (p)
+		ok(p->n_rules == 2 && (p->rules[0].flags & RULE_EXPECTED),
+		   "two rules, expected kept");
+	profile_free(p);
+	ok(parse("match id=a id=b\nmatch file=/x file=/y\n[s]\n/z\n", &p, &err) == 0 && p &&
+	           p->n_matches == 4 && p->matches[0].line == 1 && p->matches[1].line == 1 &&
+	           p->matches[2].line == 2 && p->matches[3].line == 2,
+	   "match terms remember their line (their group)");
+	profile_free(p);
 
 	/* Arbitrary bytes never crash the parser; each either parses or names a line. */
 	srand(1);
@@ -85,5 +114,46 @@ int main(void)
 		profile_free(p);
 	}
 	ok(sane, "20000 random inputs: no crash, every error names a line");
+
+	/* profile_check goes on past each error: arbitrary files never crash it, never loop, and
+	 * every issue it reports carries a line inside the file (or 0 for the whole file). */
+	{
+		char path[] = "/tmp/logpack-unit-check.XXXXXX";
+		int fd = mkstemp(path), check_sane = fd >= 0;
+
+		for (int i = 0; i < 2000 && check_sane; i++) {
+			char buf[512];
+			size_t len = (size_t)(rand() % (int)sizeof(buf)), n = 0;
+			static const char alphabet[] = "[]/~\"=\\ \t\n\n\n#*?abcdemx-.";
+			struct profile_issue *issues = NULL;
+			int lines = 1, fatal;
+
+			for (size_t j = 0; j < len; j++) {
+				buf[j] = (rand() % 6)
+				                 ? alphabet[rand() % (int)(sizeof(alphabet) - 1)]
+				                 : (char)(rand() % 256);
+				lines += buf[j] == '\n';
+			}
+			if (ftruncate(fd, 0) < 0 || pwrite(fd, buf, len, 0) != (ssize_t)len) {
+				check_sane = 0;
+				break;
+			}
+			fatal = profile_check(path, &issues, &n, &err);
+			if (fatal < 0)
+				check_sane = 0;
+			for (size_t k = 0; fatal >= 0 && k < n; k++)
+				if (issues[k].line < 0 || issues[k].line > lines)
+					check_sane = 0;
+			if (fatal > 0 && n == 0)
+				check_sane = 0;
+			profile_issues_free(issues, n);
+		}
+		ok(check_sane,
+		   "2000 random files: profile_check reports every issue at a real line");
+		if (fd >= 0) {
+			close(fd);
+			unlink(path);
+		}
+	}
 	return tap_done();
 }
