@@ -53,11 +53,12 @@ struct upload_options {
 };
 
 struct upload_result {
-	uint64_t bytes;   /* the size the remote side reports */
-	int attempts;     /* attempts of the main transfer */
-	int parts;        /* S3 multipart: number of parts; 0 for a single request */
-	int hash_checked; /* the remote side confirmed the content hash, not only the size */
-	char *remote;     /* where it went (a URL without credentials); free with free() */
+	uint64_t bytes;        /* the size the remote side reports */
+	int attempts;          /* attempts of the main transfer */
+	int parts;             /* S3 multipart: number of parts; 0 for a single request */
+	int hash_checked;      /* the remote side confirmed the content hash, not only the size */
+	uint64_t resumed_from; /* SFTP: bytes of an earlier run's NAME.part, verified and kept */
+	char *remote;          /* where it went (a URL without credentials); free with free() */
 };
 
 struct upload;

@@ -312,6 +312,11 @@ int upload_session_send(struct upload_session *s, const char *path, json_t *resu
 	json_object_set_new(jb, "attempts", json_integer(res.attempts));
 	json_object_set_new(jb, "parts", json_integer(res.parts));
 	json_object_set_new(jb, "hash_checked", json_boolean(res.hash_checked));
+	json_object_set_new(jb, "resumed_from", json_integer((json_int_t)res.resumed_from));
+	if (res.resumed_from)
+		log_info("%s: resumed after the %llu bytes an earlier run left (checked byte for "
+		         "byte)",
+		         name, (unsigned long long)res.resumed_from);
 	if (s->print_results)
 		printf("%s -> %s (%llu bytes%s)\n", path, res.remote, (unsigned long long)res.bytes,
 		       res.hash_checked ? ", hash checked by the server" : ", size checked");

@@ -73,6 +73,10 @@ struct request {
 	int resume;            /* SFTP: continue what an earlier attempt left */
 	const char *form_name; /* POST the body as a form file of this name */
 	int cleanup;           /* tidying after a failure: one attempt, even when interrupted */
+	struct body *compare;  /* a download compared byte for byte with this, not kept */
+	uint64_t compared;     /* bytes that matched so far */
+	int mismatch;
+	CURLcode last_code; /* of the last attempt */
 	int nobody;
 	/* results of the last attempt */
 	long status;
@@ -761,6 +765,29 @@ static size_t response_write(char *data, size_t size, size_t nmemb, void *arg)
 	struct request *rq = arg;
 	size_t n = size * nmemb;
 
+	if (rq->compare) {
+		unsigned char local[16384];
+		size_t done = 0;
+
+		while (done < n) {
+			size_t want = n - done < sizeof(local) ? n - done : sizeof(local);
+			ssize_t got;
+
+			if (rq->compared + want > rq->compare->length) {
+				rq->mismatch = 1;
+				return 0;
+			}
+			got = pread(rq->compare->fd, local, want,
+			            (off_t)(rq->compare->offset + rq->compared));
+			if (got != (ssize_t)want || memcmp(local, data + done, want) != 0) {
+				rq->mismatch = 1;
+				return 0; /* stop the download: CURLE_WRITE_ERROR */
+			}
+			done += want;
+			rq->compared += want;
+		}
+		return n;
+	}
 	if (rq->response.len < RESPONSE_MAX)
 		strbuf_add(&rq->response, data,
 		           n < RESPONSE_MAX - rq->response.len ? n
@@ -1256,6 +1283,7 @@ static int request_run(struct upload *up, struct request *rq, struct error *err)
 		}
 		rq->attempts = attempt;
 		cc = request_once(up, rq, errbuf);
+		rq->last_code = cc;
 		if (cc == CURLE_OK && (rq->status == 0 || (rq->status >= 200 && rq->status < 300)))
 			return 0;
 		/*
@@ -1422,6 +1450,47 @@ static void s3_add_headers(struct upload *up, struct request *rq, const char *sh
 	}
 }
 
+/*
+ * How much of an earlier run's NAME.part can be kept: its size, when every byte of it equals
+ * the start of the local file (read back and compared, since SFTP offers no remote hash), or
+ * 0 to start over. Asking is the first contact with the server, so its failures (the host
+ * key, the login, the server down) are the upload's: -1 with err.
+ */
+static int sftp_verified_prefix(struct upload *up, struct body *body, const char *name,
+                                const char *tmpname, uint64_t *keep, struct error *err)
+{
+	struct request rq = {0};
+	char errbuf[CURL_ERROR_SIZE];
+	curl_off_t size;
+	int ret = 0;
+
+	*keep = 0;
+	rq.what = name;
+	rq.method = "STAT";
+	rq.nobody = 1;
+	rq.url = object_url(up, tmpname);
+	if (request_run(up, &rq, err) != 0) {
+		/* No NAME.part: nothing to resume, and no error. */
+		if (rq.last_code != CURLE_REMOTE_FILE_NOT_FOUND)
+			ret = -1;
+		goto out;
+	}
+	size = rq.content_length;
+	if (body->mem || size <= 0 || (uint64_t)size >= body->length)
+		goto out;
+	rq.nobody = 0;
+	rq.method = "GET";
+	rq.compare = body;
+	rq.compared = 0;
+	rq.mismatch = 0;
+	if (request_once(up, &rq, errbuf) == CURLE_OK && !rq.mismatch &&
+	    rq.compared == (uint64_t)size)
+		*keep = (uint64_t)size;
+out:
+	request_release(&rq);
+	return ret;
+}
+
 /* One PUT (HTTPS, S3) or SFTP upload of a body as name, without the size check. */
 static int send_single(struct upload *up, struct body *body, const char *name, const char *sha_hex,
                        const char *md5_hex, struct upload_result *res, struct error *err)
@@ -1455,6 +1524,10 @@ static int send_single(struct upload *up, struct body *body, const char *name, c
 		free(cmd);
 		cmd = xasprintf("rename %s %s", from, to);
 		rq.postquote = curl_slist_append(rq.postquote, cmd);
+		/* What an earlier run left is kept only when it is byte for byte ours. */
+		if (sftp_verified_prefix(up, body, name, tmpname, &res->resumed_from, err) != 0)
+			goto out;
+		rq.resume = res->resumed_from > 0;
 	} else {
 		rq.url = object_url(up, name);
 		if (up->scheme == UPLOAD_S3)

@@ -120,6 +120,31 @@ t "SIGTERM mid-upload: exit 130, nothing under the final name" '
 	sleep 1.5 && kill -TERM $up && expect_code 130 wait $up && contains err "interrupted" &&
 	test ! -e "$SSH_DROP/term.tar.zst" && test -f term.tar.zst
 '
+t "a later run resumes what an earlier one left, once checked byte for byte" '
+	make_bundle again.tar.zst 1000 &&
+	lp upload --limit-rate 300K --retries 0 --identity "$KEY" --known-hosts "$KH" \
+		--to "$URL" "$PWD/again.tar.zst" >out 2>err &
+	up=$!
+	sleep 1.5 && sshd_stop && sshd_start && expect_code 3 wait $up &&
+	left=$(stat -c %s "$SSH_DROP/again.tar.zst.part") && test "$left" -gt 0 &&
+	lp upload --identity "$KEY" --known-hosts "$KH" --to "$URL" "$PWD/again.tar.zst" \
+		>out 2>err &&
+	contains err "resumed after the $left bytes" && cmp again.tar.zst "$SSH_DROP/again.tar.zst" &&
+	test ! -e "$SSH_DROP/again.tar.zst.part"
+	st=$?
+	sshd_stop
+	exit $st
+'
+sshd_start || exit 1
+t "a left-over .part that differs from the bundle is not kept" '
+	make_bundle other.tar.zst 200 &&
+	head -c 50000 /dev/urandom >"$SSH_DROP/other.tar.zst.part" &&
+	chown --reference="$SSH_DROP" "$SSH_DROP/other.tar.zst.part" &&
+	lp upload --json --identity "$KEY" --known-hosts "$KH" --to "$URL" "$PWD/other.tar.zst" \
+		>out 2>err &&
+	lacks err "resumed" && jq -e ".bundles[0].resumed_from == 0" out &&
+	cmp other.tar.zst "$SSH_DROP/other.tar.zst"
+'
 t "server killed mid-transfer and restarted: the upload resumes and completes" '
 	make_bundle big.tar.zst 1500 &&
 	lp upload --limit-rate 300K --retries 6 --retry-delay 1 --identity "$KEY" \
