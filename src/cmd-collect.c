@@ -17,12 +17,14 @@
 #include "log.h"
 #include "sign-config.h"
 #include "sign.h"
+#include "upload-cli.h"
 
 static int cmd_collect(int argc, char **argv);
 
 const struct command command_collect = {
         .name = "collect",
-        .usage = "collect [--root DIR] [--profile NAME|FILE] [-o DIR|FILE] [OPTIONS]",
+        .usage = "collect [--root DIR] [--profile NAME|FILE] [-o DIR|FILE] [--upload URL] "
+                 "[OPTIONS]",
         .summary = "gather a host's logs into a bundle",
         .help = "Options:\n"
                 "  -r, --root DIR          the system to collect from: / (default) or a mounted "
@@ -51,6 +53,9 @@ const struct command command_collect = {
                 "                          else asked on the terminal)\n"
                 "      --config FILE       signing settings (default /etc/logpack/logpack.conf)\n"
                 "  -h, --help              this text\n"
+                "      --upload URL        check URL before collecting (see 'logpack upload\n"
+                "                          --test'), send the bundle there after; the upload\n"
+                "                          options of 'logpack upload' apply\n"
                 "\n"
                 "Exit: 0 complete, 1 written but some sources unreadable, 2 usage, 3 failed,\n"
                 "130 interrupted (the partial bundle is removed).\n",
@@ -72,6 +77,8 @@ enum {
 	OPT_SIGN_CERT,
 	OPT_SIGN_CHAIN,
 	OPT_SIGN_KEY,
+	/* upload */
+	OPT_UPLOAD,
 };
 
 struct collect_cli {
@@ -87,6 +94,7 @@ struct collect_cli {
 	struct signer *signer;
 	const char *incident;
 	struct incident_attachment incident_att;
+	struct upload_cli upload;
 };
 
 static void collect_cli_free(struct collect_cli *cli)
@@ -117,7 +125,7 @@ static int split_categories(struct collect_cli *cli, const char *list)
 	return cli->n_categories > 0 ? 0 : -1;
 }
 
-static void print_summary_json(const struct collect_summary *sum, int code)
+static void print_summary_json(const struct collect_summary *sum, int code, json_t *uploads)
 {
 	json_t *o = json_object(), *absent = json_object();
 
@@ -167,6 +175,8 @@ static void print_summary_json(const struct collect_summary *sum, int code)
 		}
 		json_object_set_new(o, "planned", plan);
 	}
+	if (uploads)
+		json_object_set(o, "upload", uploads);
 	json_dumpf(o, stdout, JSON_INDENT(2) | JSON_ENSURE_ASCII);
 	fputc('\n', stdout);
 	json_decref(o);
@@ -235,11 +245,16 @@ static int cmd_collect(int argc, char **argv)
 	        {"since", required_argument, NULL, OPT_SINCE},
 	        {"skip-large", no_argument, NULL, OPT_SKIP_LARGE},
 	        {"until", required_argument, NULL, OPT_UNTIL},
+	        {"upload", required_argument, NULL, OPT_UPLOAD},
+	        UPLOAD_CLI_LONG_OPTIONS,
 	        {NULL, 0, NULL, 0},
 	};
 	struct collect_cli cli = {0};
 	struct collect_options *opt = &cli.opt;
 	struct collect_summary sum;
+	struct upload_session upload = {0};
+	json_t *uploads = NULL;
+	int upload_failed = 0;
 	struct error err = {{0}};
 	char *end;
 	int c, rc;
@@ -247,6 +262,7 @@ static int cmd_collect(int argc, char **argv)
 	opt->root = "/";
 	opt->compression = "zstd";
 	opt->level = -1;
+	upload_cli_init(&cli.upload);
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":c:fhno:p:r:x:", options, NULL)) != -1) {
 		switch (c) {
@@ -357,9 +373,15 @@ static int cmd_collect(int argc, char **argv)
 			rc = command_usage_error(&command_collect, "option '%s' needs a value",
 			                         argv[optind - 1]);
 			goto out;
+		case OPT_UPLOAD:
+			cli.upload.to = optarg;
+			break;
 		default:
-			rc = command_usage_error(&command_collect, "unknown option '%s'",
-			                         argv[optind - 1]);
+			if ((rc = upload_cli_option(&cli.upload, c, optarg, &err)) == 0)
+				break;
+			rc = command_usage_error(&command_collect,
+			                         rc > 0 ? "%s" : "unknown option '%s'",
+			                         rc > 0 ? err.msg : argv[optind - 1]);
 			goto out;
 		}
 	}
@@ -411,6 +433,16 @@ static int cmd_collect(int argc, char **argv)
 		opt->sign_ctx = cli.signer;
 		log_verbose("signing as %s", signer_subject(cli.signer));
 	}
+	if (cli.upload.to == NULL && cli.upload.delete_after) {
+		rc = command_usage_error(&command_collect, "--delete-after-upload needs --upload");
+		goto out;
+	}
+	/* Fail before a long collection, not after it, when the target will not take it. */
+	if (cli.upload.to && upload_session_open(&upload, &cli.upload, 1) != 0) {
+		log_error("nothing collected: fix the upload target first");
+		rc = LP_EXIT_FAILURE;
+		goto out;
+	}
 	rc = collect_run(opt, &sum, &err);
 	if (rc < 0) {
 		log_error("%s", err.msg);
@@ -418,13 +450,23 @@ static int cmd_collect(int argc, char **argv)
 		rc = LP_EXIT_FAILURE;
 		goto out;
 	}
-	if (cli.json)
-		print_summary_json(&sum, rc);
-	else
+	if (!cli.json)
 		print_summary_text(&sum, opt->dry_run);
+	/* The bundle is complete and on disk; a failed upload keeps it and says so. */
+	if (upload.up && sum.bundle_path) {
+		uploads = cli.json ? json_array() : NULL;
+		upload_failed = upload_session_send(&upload, sum.bundle_path, uploads) != 0;
+	}
+	if (cli.json)
+		print_summary_json(&sum, rc, uploads);
 	collect_summary_free(&sum);
-	rc = rc == 1 ? LP_EXIT_PARTIAL : LP_EXIT_OK;
+	rc = upload.interrupted ? LP_EXIT_INTERRUPTED
+	     : upload_failed    ? LP_EXIT_FAILURE
+	     : rc == 1          ? LP_EXIT_PARTIAL
+	                        : LP_EXIT_OK;
 out:
+	upload_session_close(&upload);
+	json_decref(uploads);
 	collect_cli_free(&cli);
 	return rc;
 }

@@ -14,21 +14,23 @@
 int command_line_argc;
 char **command_line_argv;
 
-/* Sorted by name; "help" is handled here. */
-/* One entry a line: clang-format would pack eight or more into columns. */
+/*
+ * Sorted by name; "help" is handled here. One entry a line: clang-format would pack eight or
+ * more into columns.
+ */
 /* clang-format off */
 static const struct command *const commands[] = {
-        /* sorted by name */
-        &command_collect,
-        &command_extract,
-        &command_incident,
-        &command_keygen,
-        &command_profiles,
-        &command_schedule,
-        &command_show,
-        &command_snapshot,
-        &command_verify,
-        NULL,
+	&command_collect,
+	&command_extract,
+	&command_incident,
+	&command_keygen,
+	&command_profiles,
+	&command_schedule,
+	&command_show,
+	&command_snapshot,
+	&command_upload,
+	&command_verify,
+	NULL,
 };
 /* clang-format on */
 
