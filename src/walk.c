@@ -217,6 +217,9 @@ static void match_at(struct walker *w, int dir_fd, size_t i)
 	char **names;
 	size_t n;
 
+	/* A home directory from the root's own passwd may say "/../x": openat would follow "..". */
+	if (strcmp(comp, "..") == 0 || strcmp(comp, ".") == 0)
+		return;
 	if (!has_glob(comp) && !w->nocase) {
 		matched_name(w, dir_fd, comp, i);
 		return;

@@ -1,0 +1,22 @@
+#!/bin/sh
+# Hostile inputs found in review: source trees that try to lead collect astray, and bundles
+# that try to pass verify.
+. "$TEST_SRCDIR/test-lib.sh"
+. "$TEST_SRCDIR/trust-lib.sh"
+
+# files_of BUNDLE: the bundle's logpack/files.jsonl on stdout.
+files_of() {
+	tar -xOf "$1" --wildcards '*/logpack/files.jsonl'
+}
+
+t "a home directory with .. in the root's passwd does not lead the walk out of the root" '
+	mkdir -p outside/escaped && echo "not yours" >outside/escaped/.bash_history
+	make_debian_tree host
+	echo "evil:x:1001:1001::/../outside/escaped:/bin/sh" >>host/etc/passwd
+	mkdir out && lp -q collect --root host -o out/b.tar >/dev/null
+	files_of out/b.tar >files
+	lacks files "escaped"
+	tar -tf out/b.tar >list && lacks list "escaped"
+'
+
+test_done
