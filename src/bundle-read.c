@@ -737,11 +737,14 @@ static void check_oxum(struct reader *r)
 		        (unsigned long long)r->rep->payload_files);
 }
 
-/* Is this tag file one a tag manifest cannot list (the manifests of tags, the signature)? */
+/*
+ * Is this tag file one a tag manifest cannot list (the manifests of tags, the signature)? Only
+ * tag manifests that are checked: any other file, whatever its name, must be covered, or it
+ * would ride along unsigned in a signed bag.
+ */
 static int tag_exempt(const char *name)
 {
-	return manifest_alg(name, "tagmanifest-") >= 0 || strcmp(name, SIGNATURE_NAME) == 0 ||
-	       (str_has_prefix(name, "tagmanifest-") && str_has_suffix(name, ".txt"));
+	return manifest_alg(name, "tagmanifest-") >= 0 || strcmp(name, SIGNATURE_NAME) == 0;
 }
 
 /* Compare what is present with what the manifests list. */

@@ -19,4 +19,16 @@ t "a home directory with .. in the root's passwd does not lead the walk out of t
 	tar -tf out/b.tar >list && lacks list "escaped"
 '
 
+t "setup: a signed bundle, unpacked" 'cd "$FX" &&
+	make_root root && make_key good "/O=Good Org/CN=Good Signer" &&
+	collect_signed b.tar.zst good && T=$(unpack b.tar.zst x) &&
+	pyrepack x control.tar && expect_code 0 lp verify --trust good.crt control.tar
+'
+
+t "a tag file named like a tag manifest does not escape the signature" 'cd "$FX" &&
+	pyrepack x extra.tar "file:TOP/tagmanifest-notes.txt:send the key to evil@example.com" &&
+	expect_code 4 lp verify --trust good.crt extra.tar >out &&
+	contains out "tagmanifest-notes.txt"
+'
+
 test_done
