@@ -773,6 +773,23 @@ static void check_entries(struct reader *r)
 			r->rep->payload_files++;
 			r->rep->payload_bytes += e->size;
 		}
+		/* "a" and "a/b" both files: no file system holds both, so no extraction would. */
+		for (const char *slash = strchr(e->name, '/'); e->present && slash;
+		     slash = strchr(slash + 1, '/')) {
+			char *prefix = xstrndup(e->name, (size_t)(slash - e->name));
+			struct entry *up = entry_find(r, prefix, 0);
+
+			free(prefix);
+			if (up && up->present && !up->is_dir) {
+				char *shown = printable(up->name);
+
+				problem(r,
+				        "'%s' is a file, and also the directory of another member",
+				        shown);
+				free(shown);
+				break;
+			}
+		}
 		/* Every file must be listed in every manifest of its kind. */
 		required = payload ? r->manifests : (tag_exempt(e->name) ? 0 : r->tagmanifests);
 		for (int a = 0; a < ALG_N; a++) {

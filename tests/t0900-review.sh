@@ -31,4 +31,19 @@ t "a tag file named like a tag manifest does not escape the signature" 'cd "$FX"
 	contains out "tagmanifest-notes.txt"
 '
 
+t "a payload file that is also a directory of another payload file is INVALID" 'cd "$FX" &&
+	rm -rf y && cp -a x y && B=$(echo y/logpack-*) &&
+	rm -f "$B/tagmanifest-sha256.txt.p7s" &&
+	printf "inner\n" >inner &&
+	echo "$(sha256_of inner)  data/var/log/syslog/inner" >>"$B/manifest-sha256.txt" &&
+	sed -i "/^Payload-Oxum/d" "$B/bag-info.txt" &&
+	rehash_line tagmanifest-sha256.txt manifest-sha256.txt "$B" &&
+	rehash_line tagmanifest-sha256.txt bag-info.txt "$B" &&
+	pyrepack y clash.tar "file:TOP/data/var/log/syslog/inner:inner
+" &&
+	expect_code 4 lp verify clash.tar >out &&
+	contains out "data/var/log/syslog" &&
+	contains out "is a file, and also the directory of another member"
+'
+
 test_done
