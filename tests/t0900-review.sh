@@ -19,6 +19,23 @@ t "a home directory with .. in the root's passwd does not lead the walk out of t
 	tar -tf out/b.tar >list && lacks list "escaped"
 '
 
+t "hostile file names reach collection.log and the terminal escaped" '
+	make_debian_tree host
+	esc=$(printf "\033")
+	ln -s "$(printf "target\033]0;pwned\007")" "host/var/log/syslog.9$esc[2J"
+	printf "x\n" >"host/var/log/syslog.8$(printf "\nfake line")"
+	: >"host/var/log/syslog.7$esc]0;t$(printf "\007")"
+	chmod 000 "host/var/log/syslog.7$esc]0;t$(printf "\007")"
+	mkdir out && expect_code 1 lp_nodac collect --root host -o out/b.tar --max-file-size 1 >/dev/null 2>err
+	tar -xOf out/b.tar --wildcards "*/logpack/collection.log" >log
+	! grep -q "$esc" log
+	! grep -q "$esc" err
+	! grep -q "^fake line" log
+	contains log "\\x1b[2J"
+	contains log "\\x0afake line"
+	iconv -f UTF-8 -t UTF-8 log >/dev/null
+'
+
 t "setup: a signed bundle, unpacked" 'cd "$FX" &&
 	make_root root && make_key good "/O=Good Org/CN=Good Signer" &&
 	collect_signed b.tar.zst good && T=$(unpack b.tar.zst x) &&
