@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "host.h"
+#include "manifest.h"
 #include "rootfs.h"
 
 #define SMALL_FILE_MAX (256 * 1024)
@@ -87,6 +88,22 @@ static int root_is_live(int root_fd)
 	       a.st_ino == b.st_ino;
 }
 
+/*
+ * Text from a hostile root goes into JSON, bag-info.txt and onto terminals: control bytes and
+ * bytes that are not UTF-8 become \xHH, as in bag names.
+ */
+static void clean_text(char **field)
+{
+	char *clean;
+	int changed;
+
+	if (*field == NULL)
+		return;
+	clean = bagname_encode(*field, strlen(*field), &changed);
+	free(*field);
+	*field = clean;
+}
+
 int host_facts_gather(int root_fd, struct host_facts *hf, struct error *err)
 {
 	char *text = NULL;
@@ -127,6 +144,13 @@ int host_facts_gather(int root_fd, struct host_facts *hf, struct error *err)
 			hf->timezone = xstrdup(zi ? zi + 9 : target);
 		}
 	}
+	clean_text(&hf->hostname);
+	clean_text(&hf->os_id);
+	clean_text(&hf->os_id_like);
+	clean_text(&hf->os_name);
+	clean_text(&hf->os_version);
+	clean_text(&hf->os_pretty);
+	clean_text(&hf->timezone);
 	return 0;
 }
 
@@ -194,7 +218,8 @@ static void parse_colon_file(struct userdb *db, char *text, int is_passwd)
 		if (is_passwd) {
 			db->users = xreallocarray(db->users, db->n_users + 1, sizeof(*db->users));
 			db->users[db->n_users].id = id;
-			db->users[db->n_users++].name = xstrdup(fields[0]);
+			db->users[db->n_users].name = xstrdup(fields[0]);
+			clean_text(&db->users[db->n_users++].name);
 			if (n >= 6 && fields[5][0] == '/' && strcmp(fields[5], "/") != 0) {
 				int dup = 0;
 
@@ -210,7 +235,8 @@ static void parse_colon_file(struct userdb *db, char *text, int is_passwd)
 			db->groups =
 			        xreallocarray(db->groups, db->n_groups + 1, sizeof(*db->groups));
 			db->groups[db->n_groups].id = id;
-			db->groups[db->n_groups++].name = xstrdup(fields[0]);
+			db->groups[db->n_groups].name = xstrdup(fields[0]);
+			clean_text(&db->groups[db->n_groups++].name);
 		}
 	}
 }

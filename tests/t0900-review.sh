@@ -36,6 +36,27 @@ t "hostile file names reach collection.log and the terminal escaped" '
 	iconv -f UTF-8 -t UTF-8 log >/dev/null
 '
 
+t "host facts and user names from a hostile root are escaped, and still recorded" '
+	make_debian_tree host
+	esc=$(printf "\033")
+	printf "\377${esc}[31mevil\n" >host/etc/hostname
+	printf "PRETTY_NAME=\"Deb${esc}[2J\"\nID=debian\n" >host/etc/os-release
+	printf "root:x:0:0::/root:/bin/sh\nbob\377${esc}[1m:x:1000:1000::/home/bob:/bin/sh\n" \
+		>host/etc/passwd
+	chown 1000 host/var/log/auth.log
+	mkdir out && lp collect --root host -o out/b.tar >/dev/null 2>err
+	! grep -q "$esc" err
+	tar -xOf out/b.tar --wildcards "*/logpack/host.json" >host.json
+	tar -xOf out/b.tar --wildcards "*/bag-info.txt" >info
+	files_of out/b.tar >files
+	contains host.json "\"hostname\": \"\\\\xff\\\\x1b[31mevil\""
+	contains info "LogPack-Host: \\xff\\x1b[31mevil"
+	contains info "LogPack-OS: Deb\\x1b[2J"
+	iconv -f UTF-8 -t UTF-8 info >/dev/null
+	! grep -q "$esc" info
+	grep auth.log files | grep -qF "\"owner\":\"bob\\\\xff\\\\x1b[1m\""
+'
+
 t "setup: a signed bundle, unpacked" 'cd "$FX" &&
 	make_root root && make_key good "/O=Good Org/CN=Good Signer" &&
 	collect_signed b.tar.zst good && T=$(unpack b.tar.zst x) &&
