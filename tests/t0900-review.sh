@@ -57,6 +57,20 @@ t "host facts and user names from a hostile root are escaped, and still recorded
 	grep auth.log files | grep -qF "\"owner\":\"bob\\\\xff\\\\x1b[1m\""
 '
 
+t "a FIFO in place of etc/hostname is not opened (its writer stays blocked)" '
+	make_debian_tree host
+	rm host/etc/hostname && mkfifo host/etc/hostname
+	( echo evil >host/etc/hostname && echo opened >flag ) &
+	writer=$!
+	mkdir out && lp -q collect --root host -o out/b.tar >/dev/null
+	sleep 0.3
+	opened=no; test -e flag && opened=yes
+	kill $writer 2>/dev/null || :
+	exec 3<>host/etc/hostname; exec 3<&-
+	wait $writer 2>/dev/null || :
+	test "$opened" = no
+'
+
 t "setup: a signed bundle, unpacked" 'cd "$FX" &&
 	make_root root && make_key good "/O=Good Org/CN=Good Signer" &&
 	collect_signed b.tar.zst good && T=$(unpack b.tar.zst x) &&
