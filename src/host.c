@@ -220,16 +220,11 @@ static void parse_colon_file(struct userdb *db, char *text, int is_passwd)
 			db->users[db->n_users].id = id;
 			db->users[db->n_users].name = xstrdup(fields[0]);
 			clean_text(&db->users[db->n_users++].name);
+			/* Duplicates are dropped at the end: a check per line is quadratic. */
 			if (n >= 6 && fields[5][0] == '/' && strcmp(fields[5], "/") != 0) {
-				int dup = 0;
-
-				for (size_t i = 0; i < db->n_homes; i++)
-					dup |= strcmp(db->homes[i], fields[5]) == 0;
-				if (!dup) {
-					db->homes = xreallocarray(db->homes, db->n_homes + 1,
-					                          sizeof(*db->homes));
-					db->homes[db->n_homes++] = xstrdup(fields[5]);
-				}
+				db->homes = xreallocarray(db->homes, db->n_homes + 1,
+				                          sizeof(*db->homes));
+				db->homes[db->n_homes++] = xstrdup(fields[5]);
 			}
 		} else {
 			db->groups =
@@ -241,6 +236,27 @@ static void parse_colon_file(struct userdb *db, char *text, int is_passwd)
 	}
 }
 
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void homes_dedupe(struct userdb *db)
+{
+	size_t out = 0;
+
+	if (db->n_homes < 2)
+		return;
+	qsort(db->homes, db->n_homes, sizeof(*db->homes), cmp_str);
+	for (size_t i = 0; i < db->n_homes; i++) {
+		if (out > 0 && strcmp(db->homes[out - 1], db->homes[i]) == 0)
+			free(db->homes[i]);
+		else
+			db->homes[out++] = db->homes[i];
+	}
+	db->n_homes = out;
+}
+
 struct userdb *userdb_load(int root_fd)
 {
 	struct userdb *db = xcalloc(1, sizeof(*db));
@@ -249,6 +265,7 @@ struct userdb *userdb_load(int root_fd)
 	if (rootfs_read_small(root_fd, "etc/passwd", USERDB_FILE_MAX, &text, NULL) == 0) {
 		parse_colon_file(db, text, 1);
 		free(text);
+		homes_dedupe(db);
 	}
 	if (rootfs_read_small(root_fd, "etc/group", USERDB_FILE_MAX, &text, NULL) == 0) {
 		parse_colon_file(db, text, 0);

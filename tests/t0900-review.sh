@@ -71,6 +71,15 @@ t "a FIFO in place of etc/hostname is not opened (its writer stays blocked)" '
 	test "$opened" = no
 '
 
+t "a passwd with 100000 home directories does not stall collect" '
+	make_debian_tree host
+	awk "BEGIN { for (i = 0; i < 100000; i++) printf \"u%d:x:%d:100::/home/u%d:/bin/sh\\n\", i, 2000 + i, i }" \
+		>>host/etc/passwd
+	test "$(wc -l <host/etc/passwd)" -gt 100000
+	timeout 60 "$LOGPACK" collect --root host --dry-run >plan
+	contains plan "auth.log"
+'
+
 t "setup: a signed bundle, unpacked" 'cd "$FX" &&
 	make_root root && make_key good "/O=Good Org/CN=Good Signer" &&
 	collect_signed b.tar.zst good && T=$(unpack b.tar.zst x) &&
