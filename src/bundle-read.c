@@ -627,6 +627,46 @@ static int ratio_exceeded(struct reader *r, uint64_t compressed)
 	return r->rep->total_bytes / compressed > ratio;
 }
 
+/*
+ * Read past a member that is not checked (a bad name or type). Decompressing it costs as much
+ * as reading it, so its bytes count against --max-size and --max-ratio all the same; and
+ * reading still finds a truncated archive.
+ */
+static void skip_member(struct reader *r, struct archive *a, char *buf)
+{
+	char shown[32];
+
+	for (;;) {
+		la_ssize_t n = archive_read_data(a, buf, CHUNK);
+
+		if (n == 0)
+			return;
+		if (n < 0) {
+			problem(r, "the archive is truncated or corrupt: %s",
+			        archive_error_string(a) ? archive_error_string(a)
+			                                : "unexpected end of data");
+			break;
+		}
+		r->rep->total_bytes += (uint64_t)n;
+		if (r->rep->total_bytes > r->opt->limits.max_size) {
+			problem(r,
+			        "more than %s of content: stopped (raise the limit with "
+			        "--max-size)",
+			        format_size(r->opt->limits.max_size, shown, sizeof(shown)));
+			break;
+		}
+		if (ratio_exceeded(r, (uint64_t)archive_filter_bytes(a, -1))) {
+			problem(r,
+			        "compression ratio above %llu: stopped (a decompression bomb? "
+			        "raise "
+			        "the limit with --max-ratio)",
+			        (unsigned long long)r->opt->limits.max_ratio);
+			break;
+		}
+	}
+	r->archive_broken = 1;
+}
+
 /* Split "Key: value" lines with continuation lines (leading blanks) into report fields. */
 static void parse_tag_fields(const char *text, struct bundle_field **out, size_t *n_out)
 {
@@ -942,13 +982,9 @@ static void read_archive(struct reader *r, struct archive *a)
 		                                                : 0)) {
 			if (r->archive_broken)
 				break;
-			/* Skipping still reads the data, so truncation is still found. */
-			if (archive_read_data_skip(a) != ARCHIVE_OK) {
-				problem(r, "the archive is truncated or corrupt: %s",
-				        archive_error_string(a));
-				r->archive_broken = 1;
+			skip_member(r, a, buf);
+			if (r->archive_broken)
 				break;
-			}
 			continue;
 		}
 		for (;;) {

@@ -107,4 +107,21 @@ t "a payload file that is also a directory of another payload file is INVALID" '
 	contains out "is a file, and also the directory of another member"
 '
 
+t "a member that is skipped (bad name) still counts against --max-size and --max-ratio" 'cd "$FX" &&
+	python3 -c "
+import tarfile
+with tarfile.open(\"skip.tar\", \"w\", format=tarfile.PAX_FORMAT) as tf:
+    ti = tarfile.TarInfo(\"../bomb\")
+    ti.size = 100 * 1024 * 1024
+    with open(\"/dev/zero\", \"rb\") as zero:
+        tf.addfile(ti, zero)
+" &&
+	zstd -q -f skip.tar -o skip.tar.zst &&
+	expect_code 4 lp verify skip.tar.zst >out &&
+	contains out "compression ratio above 1000: stopped" &&
+	expect_code 4 lp verify --max-size 1M skip.tar >out &&
+	contains out "of content: stopped" &&
+	rm -f skip.tar skip.tar.zst
+'
+
 test_done
