@@ -1102,14 +1102,30 @@ static la_ssize_t raw_read(struct archive *a, void *ctx, const void **out)
  */
 static int read_sidecar(const char *path, char hex[SHA256_HEX_LEN + 1])
 {
-	char *side = xasprintf("%s.sha256", path), *text = NULL;
-	size_t len;
-	int ret = 0;
+	char *side = xasprintf("%s.sha256", path), text[SHA256_HEX_LEN + 1];
+	size_t len = 0;
+	struct stat st;
+	int fd = -1, ret = 0;
 
 	if (access(side, F_OK) != 0)
 		goto out;
 	ret = -1;
-	if (read_small_file(side, 64 * 1024, &text, &len) < 0 || len < SHA256_HEX_LEN + 1)
+	/* It comes with the bundle: a FIFO there must not hang verify, nor a device be opened. */
+	if (stat(side, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > 64 * 1024)
+		goto out;
+	fd = open(side, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+		goto out;
+	while (len < sizeof(text)) {
+		ssize_t n = read(fd, text + len, sizeof(text) - len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+	}
+	if (len < SHA256_HEX_LEN + 1)
 		goto out;
 	memcpy(hex, text, SHA256_HEX_LEN);
 	hex[SHA256_HEX_LEN] = '\0';
@@ -1120,7 +1136,8 @@ static int read_sidecar(const char *path, char hex[SHA256_HEX_LEN + 1])
 			hex[i] = (char)(hex[i] - 'A' + 'a');
 	ret = 1;
 out:
-	free(text);
+	if (fd >= 0)
+		close(fd);
 	free(side);
 	return ret;
 }

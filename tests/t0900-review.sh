@@ -124,4 +124,10 @@ with tarfile.open(\"skip.tar\", \"w\", format=tarfile.PAX_FORMAT) as tf:
 	rm -f skip.tar skip.tar.zst
 '
 
+t "a FIFO in place of <bundle>.sha256 does not hang verify" 'cd "$FX" &&
+	mkdir -p fifo && cp b.tar.zst fifo/ && mkfifo fifo/b.tar.zst.sha256 &&
+	expect_code 4 timeout 20 "$LOGPACK" verify fifo/b.tar.zst >out &&
+	contains out "the .sha256 file beside the bundle is malformed"
+'
+
 test_done
