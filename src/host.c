@@ -190,9 +190,19 @@ struct id_name {
 struct userdb {
 	struct id_name *users, *groups;
 	size_t n_users, n_groups;
+	size_t cap_users, cap_groups, cap_homes;
 	char **homes;
 	size_t n_homes;
 };
+
+/* Room for one more element; doubling, as a passwd may have hundreds of thousands of lines. */
+static void *grow(void *v, size_t n, size_t *cap, size_t size)
+{
+	if (n < *cap)
+		return v;
+	*cap = *cap ? *cap * 2 : 64;
+	return xreallocarray(v, *cap, size);
+}
 
 /* Parse "name:x:id:..." lines; for passwd also collect field 6, the home directory. */
 static void parse_colon_file(struct userdb *db, char *text, int is_passwd)
@@ -216,19 +226,20 @@ static void parse_colon_file(struct userdb *db, char *text, int is_passwd)
 		if (errno || end == fields[2] || *end)
 			continue;
 		if (is_passwd) {
-			db->users = xreallocarray(db->users, db->n_users + 1, sizeof(*db->users));
+			db->users =
+			        grow(db->users, db->n_users, &db->cap_users, sizeof(*db->users));
 			db->users[db->n_users].id = id;
 			db->users[db->n_users].name = xstrdup(fields[0]);
 			clean_text(&db->users[db->n_users++].name);
 			/* Duplicates are dropped at the end: a check per line is quadratic. */
 			if (n >= 6 && fields[5][0] == '/' && strcmp(fields[5], "/") != 0) {
-				db->homes = xreallocarray(db->homes, db->n_homes + 1,
-				                          sizeof(*db->homes));
+				db->homes = grow(db->homes, db->n_homes, &db->cap_homes,
+				                 sizeof(*db->homes));
 				db->homes[db->n_homes++] = xstrdup(fields[5]);
 			}
 		} else {
-			db->groups =
-			        xreallocarray(db->groups, db->n_groups + 1, sizeof(*db->groups));
+			db->groups = grow(db->groups, db->n_groups, &db->cap_groups,
+			                  sizeof(*db->groups));
 			db->groups[db->n_groups].id = id;
 			db->groups[db->n_groups].name = xstrdup(fields[0]);
 			clean_text(&db->groups[db->n_groups++].name);
