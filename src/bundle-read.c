@@ -671,6 +671,10 @@ static void skip_member(struct reader *r, struct archive *a, char *buf)
 static void parse_tag_fields(const char *text, struct bundle_field **out, size_t *n_out)
 {
 	const char *p = text;
+	/* The last field's value while continuation lines extend it: joined once, not per line,
+	 * which would be quadratic in a hostile tag file of a million short lines. */
+	struct strbuf joined = STRBUF_INIT;
+	int joining = 0;
 
 	while (*p) {
 		const char *eol = strchr(p, '\n');
@@ -680,19 +684,23 @@ static void parse_tag_fields(const char *text, struct bundle_field **out, size_t
 		if (len > 0 && p[len - 1] == '\r')
 			len--;
 		if ((*p == ' ' || *p == '\t') && *n_out > 0) {
-			struct bundle_field *f = &(*out)[*n_out - 1];
-			char *more = xstrndup(p, len), *joined;
-			char *m = more;
+			const char *m = p;
 
-			while (*m == ' ' || *m == '\t')
+			if (!joining)
+				strbuf_addstr(&joined, (*out)[*n_out - 1].value);
+			joining = 1;
+			while (m < p + len && (*m == ' ' || *m == '\t'))
 				m++;
-			joined = xasprintf("%s %s", f->value, m);
-			free(f->value);
-			free(more);
-			f->value = joined;
+			strbuf_addch(&joined, ' ');
+			strbuf_add(&joined, m, (size_t)(p + len - m));
 		} else if (colon) {
 			const char *v = colon + 1;
 
+			if (joining) {
+				free((*out)[*n_out - 1].value);
+				(*out)[*n_out - 1].value = strbuf_detach(&joined);
+				joining = 0;
+			}
 			while (v < p + len && (*v == ' ' || *v == '\t'))
 				v++;
 			*out = xreallocarray(*out, *n_out + 1, sizeof(**out));
@@ -701,6 +709,10 @@ static void parse_tag_fields(const char *text, struct bundle_field **out, size_t
 			(*n_out)++;
 		}
 		p = eol ? eol + 1 : p + len;
+	}
+	if (joining) {
+		free((*out)[*n_out - 1].value);
+		(*out)[*n_out - 1].value = strbuf_detach(&joined);
 	}
 }
 

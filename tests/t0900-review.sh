@@ -130,4 +130,14 @@ t "a FIFO in place of <bundle>.sha256 does not hang verify" 'cd "$FX" &&
 	contains out "the .sha256 file beside the bundle is malformed"
 '
 
+t "a bag-info.txt of 340000 continuation lines does not stall verify" '
+	mkdir -p bag/data && echo hi >bag/data/f
+	(cd bag && sha256sum data/f >manifest-sha256.txt)
+	printf "BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n" >bag/bagit.txt
+	python3 -c "import sys; sys.stdout.write(\"Note: v\\n\" + \" x\\n\" * 340000)" >bag/bag-info.txt
+	test "$(wc -l <bag/bag-info.txt)" -gt 340000
+	expect_code 6 timeout 60 "$LOGPACK" verify bag >out
+	contains out "valid, unsigned"
+'
+
 test_done
