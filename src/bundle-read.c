@@ -1351,9 +1351,8 @@ static void dir_walk(struct reader *r, int fd, const char *prefix, int depth)
 int bundle_read_path(const char *path, const struct bundle_read_options *opt,
                      struct bundle_report *rep, struct error *err)
 {
-	char sidecar[SHA256_HEX_LEN + 1];
 	struct stat st;
-	int fd, ret, sc;
+	int fd, ret;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0 || fstat(fd, &st) < 0) {
@@ -1385,11 +1384,20 @@ int bundle_read_path(const char *path, const struct bundle_read_options *opt,
 	}
 	/* Regular files never block; reads should. */
 	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
-	sc = read_sidecar(path, sidecar);
+	ret = bundle_read_open_file(fd, path, opt, rep, err);
+	close(fd);
+	return ret;
+}
+
+int bundle_read_open_file(int fd, const char *path, const struct bundle_read_options *opt,
+                          struct bundle_report *rep, struct error *err)
+{
+	char sidecar[SHA256_HEX_LEN + 1];
+	int sc = read_sidecar(path, sidecar), ret;
+
 	ret = read_fd_checked(fd, path, sc == 1 ? sidecar : NULL, opt, rep, err);
 	if (ret == 0 && sc < 0 && rep->outcome != BUNDLE_INVALID)
 		report_add_problem(rep, xstrdup("the .sha256 file beside the bundle is malformed"));
-	close(fd);
 	return ret;
 }
 
