@@ -315,7 +315,13 @@ static int cmd_extract(int argc, char **argv)
 		rc = rep.outcome == BUNDLE_INVALID ? LP_EXIT_INVALID : LP_EXIT_FAILURE;
 		goto out;
 	}
-	printf("%s/%s\n", cli.dir, top ? top : "");
+	{
+		/* The bag's name comes from the bundle: escaped, as everywhere else. */
+		char *shown_top = bundle_printable_name(top ? top : "");
+
+		printf("%s/%s\n", cli.dir, shown_top);
+		free(shown_top);
+	}
 	rc = verdict_exit(rep.outcome);
 out:
 	if (fd >= 0)

@@ -140,4 +140,11 @@ t "a bag-info.txt of 340000 continuation lines does not stall verify" '
 	contains out "valid, unsigned"
 '
 
+t "extract prints a hostile bag directory name escaped" 'cd "$FX" &&
+	rm -rf z && mkdir z && cp -a x/logpack-* "z/logpack-$(printf "\033")[2J" &&
+	pyrepack z esc.tar && expect_code 0 lp verify --trust good.crt esc.tar >/dev/null &&
+	rm -rf ex && expect_code 0 lp extract --trust good.crt esc.tar ex >out 2>err &&
+	! grep -q "$(printf "\033")" out && contains out "logpack-\x1b[2J"
+'
+
 test_done
