@@ -1286,13 +1286,13 @@ static void dir_walk(struct reader *r, int fd, const char *prefix, int depth)
 	DIR *dir;
 
 	if (depth > 64) {
-		problem(r, "'%s' is nested too deeply", prefix);
+		problem_name(r, prefix, "is nested too deeply");
 		close(fd);
 		return;
 	}
 	dir = fdopendir(fd);
 	if (dir == NULL) {
-		problem(r, "'%s': %s", prefix[0] ? prefix : ".", strerror(errno));
+		problem_name(r, prefix[0] ? prefix : ".", strerror(errno));
 		close(fd);
 		return;
 	}

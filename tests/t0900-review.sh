@@ -147,4 +147,15 @@ t "extract prints a hostile bag directory name escaped" 'cd "$FX" &&
 	! grep -q "$(printf "\033")" out && contains out "logpack-\x1b[2J"
 '
 
+t "verify of a bag directory prints a hostile name escaped when it is nested too deeply" '
+	mkdir -p bag/data && echo hi >bag/data/f
+	(cd bag && sha256sum data/f >manifest-sha256.txt)
+	d=bag/data
+	for i in $(seq 1 70); do d="$d/$(printf "\033")x"; done
+	mkdir -p "$d"
+	expect_code 4 lp verify bag >out
+	contains out "nested too deeply"
+	! grep -q "$(printf "\033")" out
+'
+
 test_done
