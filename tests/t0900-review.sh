@@ -158,4 +158,14 @@ t "verify of a bag directory prints a hostile name escaped when it is nested too
 	! grep -q "$(printf "\033")" out
 '
 
+t "show --files keeps at most a million records in memory" '
+	mkdir -p bag/data bag/logpack && echo hi >bag/data/f
+	(cd bag && sha256sum data/f >manifest-sha256.txt)
+	printf "BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n" >bag/bagit.txt
+	python3 -c "import sys; sys.stdout.write(\"{}\\n\" * 1000005)" >bag/logpack/files.jsonl
+	lp show --files bag >out
+	contains out "... and 5 more records, not listed"
+	test "$(grep -c "(none)" out)" -ge 1000000
+'
+
 test_done
