@@ -680,6 +680,8 @@ static void parse_tag_fields(const char *text, struct bundle_field **out, size_t
 		const char *eol = strchr(p, '\n');
 		size_t len = eol ? (size_t)(eol - p) : strlen(p);
 		const char *colon = memchr(p, ':', len);
+		/* Taken before len drops a CR: a last line "...\r" must still end the loop. */
+		const char *next = eol ? eol + 1 : p + len;
 
 		if (len > 0 && p[len - 1] == '\r')
 			len--;
@@ -708,7 +710,7 @@ static void parse_tag_fields(const char *text, struct bundle_field **out, size_t
 			(*out)[*n_out].value = xstrndup(v, (size_t)(p + len - v));
 			(*n_out)++;
 		}
-		p = eol ? eol + 1 : p + len;
+		p = next;
 	}
 	if (joining) {
 		free((*out)[*n_out - 1].value);

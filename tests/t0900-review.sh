@@ -168,4 +168,13 @@ t "show --files keeps at most a million records in memory" '
 	test "$(grep -c "(none)" out)" -ge 1000000
 '
 
+t "a bag-info.txt whose last line ends in CR without LF does not hang verify" '
+	mkdir -p bag/data && echo hi >bag/data/f
+	(cd bag && sha256sum data/f >manifest-sha256.txt)
+	printf "BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\r" >bag/bagit.txt
+	printf "Payload-Oxum: 3.1\nNote: v\r" >bag/bag-info.txt
+	expect_code 6 timeout 20 "$LOGPACK" verify bag >out
+	contains out "valid, unsigned"
+'
+
 test_done
