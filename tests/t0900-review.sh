@@ -177,4 +177,11 @@ t "a bag-info.txt whose last line ends in CR without LF does not hang verify" '
 	contains out "valid, unsigned"
 '
 
+t "verify --json names a bag directory that is not UTF-8 (escaped)" 'cd "$FX" &&
+	rm -rf z8 && mkdir z8 && cp -a x/logpack-* "z8/logpack-$(printf "\377")" &&
+	pyrepack z8 nonutf8.tar &&
+	expect_code 0 lp verify --json --trust good.crt nonutf8.tar >out &&
+	contains out "\"bag\": \"logpack-\\\\xff\""
+'
+
 test_done
