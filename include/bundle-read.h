@@ -81,6 +81,12 @@ struct bundle_report {
  */
 int bundle_read_path(const char *path, const struct bundle_read_options *opt,
                      struct bundle_report *rep, struct error *err);
+/*
+ * The same for the bundle file path, already open on fd (read from its current offset): what
+ * is verified is what fd holds, even if path is replaced meanwhile. <path>.sha256 is checked.
+ */
+int bundle_read_open_file(int fd, const char *path, const struct bundle_read_options *opt,
+                          struct bundle_report *rep, struct error *err);
 /* The same for a bundle already open (read from its current offset). */
 int bundle_read_fd(int fd, const char *label, const struct bundle_read_options *opt,
                    struct bundle_report *rep, struct error *err);

@@ -627,32 +627,82 @@ static int ratio_exceeded(struct reader *r, uint64_t compressed)
 	return r->rep->total_bytes / compressed > ratio;
 }
 
+/*
+ * Read past a member that is not checked (a bad name or type). Decompressing it costs as much
+ * as reading it, so its bytes count against --max-size and --max-ratio all the same; and
+ * reading still finds a truncated archive.
+ */
+static void skip_member(struct reader *r, struct archive *a, char *buf)
+{
+	char shown[32];
+
+	for (;;) {
+		la_ssize_t n = archive_read_data(a, buf, CHUNK);
+
+		if (n == 0)
+			return;
+		if (n < 0) {
+			problem(r, "the archive is truncated or corrupt: %s",
+			        archive_error_string(a) ? archive_error_string(a)
+			                                : "unexpected end of data");
+			break;
+		}
+		r->rep->total_bytes += (uint64_t)n;
+		if (r->rep->total_bytes > r->opt->limits.max_size) {
+			problem(r,
+			        "more than %s of content: stopped (raise the limit with "
+			        "--max-size)",
+			        format_size(r->opt->limits.max_size, shown, sizeof(shown)));
+			break;
+		}
+		if (ratio_exceeded(r, (uint64_t)archive_filter_bytes(a, -1))) {
+			problem(r,
+			        "compression ratio above %llu: stopped (a decompression bomb? "
+			        "raise "
+			        "the limit with --max-ratio)",
+			        (unsigned long long)r->opt->limits.max_ratio);
+			break;
+		}
+	}
+	r->archive_broken = 1;
+}
+
 /* Split "Key: value" lines with continuation lines (leading blanks) into report fields. */
 static void parse_tag_fields(const char *text, struct bundle_field **out, size_t *n_out)
 {
 	const char *p = text;
+	/* The last field's value while continuation lines extend it: joined once, not per line,
+	 * which would be quadratic in a hostile tag file of a million short lines. */
+	struct strbuf joined = STRBUF_INIT;
+	int joining = 0;
 
 	while (*p) {
 		const char *eol = strchr(p, '\n');
 		size_t len = eol ? (size_t)(eol - p) : strlen(p);
 		const char *colon = memchr(p, ':', len);
+		/* Taken before len drops a CR: a last line "...\r" must still end the loop. */
+		const char *next = eol ? eol + 1 : p + len;
 
 		if (len > 0 && p[len - 1] == '\r')
 			len--;
 		if ((*p == ' ' || *p == '\t') && *n_out > 0) {
-			struct bundle_field *f = &(*out)[*n_out - 1];
-			char *more = xstrndup(p, len), *joined;
-			char *m = more;
+			const char *m = p;
 
-			while (*m == ' ' || *m == '\t')
+			if (!joining)
+				strbuf_addstr(&joined, (*out)[*n_out - 1].value);
+			joining = 1;
+			while (m < p + len && (*m == ' ' || *m == '\t'))
 				m++;
-			joined = xasprintf("%s %s", f->value, m);
-			free(f->value);
-			free(more);
-			f->value = joined;
+			strbuf_addch(&joined, ' ');
+			strbuf_add(&joined, m, (size_t)(p + len - m));
 		} else if (colon) {
 			const char *v = colon + 1;
 
+			if (joining) {
+				free((*out)[*n_out - 1].value);
+				(*out)[*n_out - 1].value = strbuf_detach(&joined);
+				joining = 0;
+			}
 			while (v < p + len && (*v == ' ' || *v == '\t'))
 				v++;
 			*out = xreallocarray(*out, *n_out + 1, sizeof(**out));
@@ -660,7 +710,11 @@ static void parse_tag_fields(const char *text, struct bundle_field **out, size_t
 			(*out)[*n_out].value = xstrndup(v, (size_t)(p + len - v));
 			(*n_out)++;
 		}
-		p = eol ? eol + 1 : p + len;
+		p = next;
+	}
+	if (joining) {
+		free((*out)[*n_out - 1].value);
+		(*out)[*n_out - 1].value = strbuf_detach(&joined);
 	}
 }
 
@@ -737,11 +791,14 @@ static void check_oxum(struct reader *r)
 		        (unsigned long long)r->rep->payload_files);
 }
 
-/* Is this tag file one a tag manifest cannot list (the manifests of tags, the signature)? */
+/*
+ * Is this tag file one a tag manifest cannot list (the manifests of tags, the signature)? Only
+ * tag manifests that are checked: any other file, whatever its name, must be covered, or it
+ * would ride along unsigned in a signed bag.
+ */
 static int tag_exempt(const char *name)
 {
-	return manifest_alg(name, "tagmanifest-") >= 0 || strcmp(name, SIGNATURE_NAME) == 0 ||
-	       (str_has_prefix(name, "tagmanifest-") && str_has_suffix(name, ".txt"));
+	return manifest_alg(name, "tagmanifest-") >= 0 || strcmp(name, SIGNATURE_NAME) == 0;
 }
 
 /* Compare what is present with what the manifests list. */
@@ -769,6 +826,23 @@ static void check_entries(struct reader *r)
 		if (e->present && payload) {
 			r->rep->payload_files++;
 			r->rep->payload_bytes += e->size;
+		}
+		/* "a" and "a/b" both files: no file system holds both, so no extraction would. */
+		for (const char *slash = strchr(e->name, '/'); e->present && slash;
+		     slash = strchr(slash + 1, '/')) {
+			char *prefix = xstrndup(e->name, (size_t)(slash - e->name));
+			struct entry *up = entry_find(r, prefix, 0);
+
+			free(prefix);
+			if (up && up->present && !up->is_dir) {
+				char *shown = printable(up->name);
+
+				problem(r,
+				        "'%s' is a file, and also the directory of another member",
+				        shown);
+				free(shown);
+				break;
+			}
 		}
 		/* Every file must be listed in every manifest of its kind. */
 		required = payload ? r->manifests : (tag_exempt(e->name) ? 0 : r->tagmanifests);
@@ -922,13 +996,9 @@ static void read_archive(struct reader *r, struct archive *a)
 		                                                : 0)) {
 			if (r->archive_broken)
 				break;
-			/* Skipping still reads the data, so truncation is still found. */
-			if (archive_read_data_skip(a) != ARCHIVE_OK) {
-				problem(r, "the archive is truncated or corrupt: %s",
-				        archive_error_string(a));
-				r->archive_broken = 1;
+			skip_member(r, a, buf);
+			if (r->archive_broken)
 				break;
-			}
 			continue;
 		}
 		for (;;) {
@@ -1046,14 +1116,30 @@ static la_ssize_t raw_read(struct archive *a, void *ctx, const void **out)
  */
 static int read_sidecar(const char *path, char hex[SHA256_HEX_LEN + 1])
 {
-	char *side = xasprintf("%s.sha256", path), *text = NULL;
-	size_t len;
-	int ret = 0;
+	char *side = xasprintf("%s.sha256", path), text[SHA256_HEX_LEN + 1];
+	size_t len = 0;
+	struct stat st;
+	int fd = -1, ret = 0;
 
 	if (access(side, F_OK) != 0)
 		goto out;
 	ret = -1;
-	if (read_small_file(side, 64 * 1024, &text, &len) < 0 || len < SHA256_HEX_LEN + 1)
+	/* It comes with the bundle: a FIFO there must not hang verify, nor a device be opened. */
+	if (stat(side, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > 64 * 1024)
+		goto out;
+	fd = open(side, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+		goto out;
+	while (len < sizeof(text)) {
+		ssize_t n = read(fd, text + len, sizeof(text) - len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+	}
+	if (len < SHA256_HEX_LEN + 1)
 		goto out;
 	memcpy(hex, text, SHA256_HEX_LEN);
 	hex[SHA256_HEX_LEN] = '\0';
@@ -1064,7 +1150,8 @@ static int read_sidecar(const char *path, char hex[SHA256_HEX_LEN + 1])
 			hex[i] = (char)(hex[i] - 'A' + 'a');
 	ret = 1;
 out:
-	free(text);
+	if (fd >= 0)
+		close(fd);
 	free(side);
 	return ret;
 }
@@ -1201,13 +1288,13 @@ static void dir_walk(struct reader *r, int fd, const char *prefix, int depth)
 	DIR *dir;
 
 	if (depth > 64) {
-		problem(r, "'%s' is nested too deeply", prefix);
+		problem_name(r, prefix, "is nested too deeply");
 		close(fd);
 		return;
 	}
 	dir = fdopendir(fd);
 	if (dir == NULL) {
-		problem(r, "'%s': %s", prefix[0] ? prefix : ".", strerror(errno));
+		problem_name(r, prefix[0] ? prefix : ".", strerror(errno));
 		close(fd);
 		return;
 	}
@@ -1266,9 +1353,8 @@ static void dir_walk(struct reader *r, int fd, const char *prefix, int depth)
 int bundle_read_path(const char *path, const struct bundle_read_options *opt,
                      struct bundle_report *rep, struct error *err)
 {
-	char sidecar[SHA256_HEX_LEN + 1];
 	struct stat st;
-	int fd, ret, sc;
+	int fd, ret;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0 || fstat(fd, &st) < 0) {
@@ -1300,11 +1386,20 @@ int bundle_read_path(const char *path, const struct bundle_read_options *opt,
 	}
 	/* Regular files never block; reads should. */
 	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
-	sc = read_sidecar(path, sidecar);
+	ret = bundle_read_open_file(fd, path, opt, rep, err);
+	close(fd);
+	return ret;
+}
+
+int bundle_read_open_file(int fd, const char *path, const struct bundle_read_options *opt,
+                          struct bundle_report *rep, struct error *err)
+{
+	char sidecar[SHA256_HEX_LEN + 1];
+	int sc = read_sidecar(path, sidecar), ret;
+
 	ret = read_fd_checked(fd, path, sc == 1 ? sidecar : NULL, opt, rep, err);
 	if (ret == 0 && sc < 0 && rep->outcome != BUNDLE_INVALID)
 		report_add_problem(rep, xstrdup("the .sha256 file beside the bundle is malformed"));
-	close(fd);
 	return ret;
 }
 

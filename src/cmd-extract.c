@@ -301,7 +301,8 @@ static int cmd_extract(int argc, char **argv)
 	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
 	ropt.limits = cli.limits;
 	ropt.trust = trust;
-	if (bundle_read_path(cli.bundle, &ropt, &rep, &err) < 0) {
+	/* Verify through fd: a path can be renamed over between two opens. */
+	if (bundle_read_open_file(fd, cli.bundle, &ropt, &rep, &err) < 0) {
 		log_error("%s", err.msg);
 		goto out;
 	}
@@ -317,9 +318,11 @@ static int cmd_extract(int argc, char **argv)
 		log_warn("%s: %s; extracting anyway (--force)", cli.bundle, line);
 	else
 		log_info("%s: %s", cli.bundle, line);
-	if (stat(cli.bundle, &st_path) < 0 || st_path.st_ino != st_fd.st_ino ||
-	    st_path.st_dev != st_fd.st_dev || st_path.st_size != st_fd.st_size ||
-	    st_path.st_mtime != st_fd.st_mtime) {
+	if (fstat(fd, &st_path) < 0 || st_path.st_size != st_fd.st_size ||
+	    st_path.st_mtim.tv_sec != st_fd.st_mtim.tv_sec ||
+	    st_path.st_mtim.tv_nsec != st_fd.st_mtim.tv_nsec ||
+	    st_path.st_ctim.tv_sec != st_fd.st_ctim.tv_sec ||
+	    st_path.st_ctim.tv_nsec != st_fd.st_ctim.tv_nsec || lseek(fd, 0, SEEK_SET) != 0) {
 		log_error("%s changed while it was being verified", cli.bundle);
 		goto out;
 	}
@@ -341,7 +344,13 @@ static int cmd_extract(int argc, char **argv)
 		rc = rep.outcome == BUNDLE_INVALID ? LP_EXIT_INVALID : LP_EXIT_FAILURE;
 		goto out;
 	}
-	printf("%s/%s\n", cli.dir, top ? top : "");
+	{
+		/* The bag's name comes from the bundle: escaped, as everywhere else. */
+		char *shown_top = bundle_printable_name(top ? top : "");
+
+		printf("%s/%s\n", cli.dir, shown_top);
+		free(shown_top);
+	}
 	rc = verdict_exit(rep.outcome);
 out:
 	if (fd >= 0)

@@ -39,6 +39,8 @@ enum { OPT_FILES = 256, OPT_JSON };
 
 #define TAG_JSON_MAX (1024 * 1024)
 #define RECORD_MAX (1024 * 1024)
+/* Records kept for --files: files.jsonl is bounded only by --max-size, memory must not be. */
+#define FILES_LIST_MAX 1000000
 
 enum show_member { MEMBER_OTHER, MEMBER_HOST, MEMBER_INCIDENT, MEMBER_FILES };
 
@@ -66,7 +68,8 @@ struct show_state {
 	struct category_stats *statuses;
 	size_t n_statuses;
 	struct file_record *files;
-	size_t n_files;
+	size_t n_files, cap_files;
+	uint64_t files_unlisted;
 	uint64_t bad_records;
 };
 
@@ -121,8 +124,13 @@ static void files_record(struct show_state *st, const char *text, size_t len)
 		c->files++;
 		c->bytes += (uint64_t)stored;
 	}
-	if (st->want_files) {
-		st->files = xreallocarray(st->files, st->n_files + 1, sizeof(*st->files));
+	if (st->want_files && st->n_files >= FILES_LIST_MAX) {
+		st->files_unlisted++;
+	} else if (st->want_files) {
+		if (st->n_files == st->cap_files) {
+			st->cap_files = st->cap_files ? st->cap_files * 2 : 256;
+			st->files = xreallocarray(st->files, st->cap_files, sizeof(*st->files));
+		}
 		st->files[st->n_files++] = (struct file_record){
 		        .path = xstrdup(path ? path : "(none)"),
 		        .category = xstrdup(category),
@@ -360,6 +368,9 @@ static void print_text(const char *path, const struct bundle_report *rep, struct
 			free(category);
 			free(fpath);
 		}
+		if (st->files_unlisted)
+			printf("  ... and %llu more records, not listed\n",
+			       (unsigned long long)st->files_unlisted);
 	}
 }
 
@@ -419,6 +430,8 @@ static void print_json(const char *path, const struct bundle_report *rep, struct
 			                         st->files[i].status, "stored_size",
 			                         (json_int_t)st->files[i].stored_size));
 		json_object_set_new(doc, "files", files);
+		json_object_set_new(doc, "files_unlisted",
+		                    json_integer((json_int_t)st->files_unlisted));
 	}
 	json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_ENSURE_ASCII);
 	fputc('\n', stdout);

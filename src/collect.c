@@ -60,20 +60,35 @@ static void iso_time(const struct timespec *ts, char *buf, size_t len)
 
 static void run_log(struct collection *c, const char *fmt, ...) LP_ATTR_PRINTF(2, 3);
 
-/* A line in collection.log, stamped with the time. */
+/*
+ * A line in collection.log, stamped with the time. Names from the source tree may hold line
+ * breaks, terminal controls or bytes that are not UTF-8: escaped as bag names are, so that one
+ * event is one line and the tag file stays UTF-8.
+ */
 static void run_log(struct collection *c, const char *fmt, ...)
 {
-	char stamp[32];
+	char stamp[32], *text, *safe;
 	va_list ap;
+	int changed;
 
 	if (c->log == NULL)
 		return;
 	format_iso8601((int64_t)time(NULL), stamp, sizeof(stamp));
-	fprintf(c->log, "%s ", stamp);
 	va_start(ap, fmt);
-	vfprintf(c->log, fmt, ap);
+	text = xvasprintf(fmt, ap);
 	va_end(ap);
-	fputc('\n', c->log);
+	safe = bagname_encode(text, strlen(text), &changed);
+	fprintf(c->log, "%s %s\n", stamp, safe);
+	free(safe);
+	free(text);
+}
+
+/* A source path for the terminal: escaped like a bag name. Caller frees. */
+static char *shown_path(const char *path)
+{
+	int changed;
+
+	return bagname_encode(path, strlen(path), &changed);
 }
 
 /* The stock profile that fits the root best, and why (see detect.h). */
@@ -356,7 +371,12 @@ static int store_file(struct collection *c, const struct walk_entry *e, uint64_t
 			                   err);
 		c->partial = 1;
 		c->sum->files_unreadable++;
-		log_warn("/%s: %s", e->path, strerror(saved));
+		{
+			char *shown = shown_path(e->path);
+
+			log_warn("/%s: %s", shown, strerror(saved));
+			free(shown);
+		}
 		run_log(c, "unreadable /%s: %s", e->path, strerror(saved));
 		{
 			char *bn;
@@ -492,7 +512,12 @@ static int store_file(struct collection *c, const struct walk_entry *e, uint64_t
 		json_object_set_new(rec, "error", json_string(strerror(read_errno)));
 		c->partial = 1;
 		c->sum->files_unreadable++;
-		log_warn("/%s: %s", e->path, strerror(read_errno));
+		{
+			char *shown = shown_path(e->path);
+
+			log_warn("/%s: %s", shown, strerror(read_errno));
+			free(shown);
+		}
 		run_log(c, "read error in /%s: %s", e->path, strerror(read_errno));
 	} else {
 		c->sum->files_collected++;
@@ -695,10 +720,12 @@ static int add_tag_stream(struct collection *c, const char *name, FILE *fp, stru
 static void plan_line(struct collection *c, const struct walk_entry *e, uint64_t size)
 {
 	struct collect_summary *s = c->sum;
+	char *shown = shown_path(e->path);
 
 	s->planned = xreallocarray(s->planned, s->n_planned + 1, sizeof(*s->planned));
 	s->planned[s->n_planned++] =
-	        xasprintf("%s\t%llu\t/%s", e->rule->category, (unsigned long long)size, e->path);
+	        xasprintf("%s\t%llu\t/%s", e->rule->category, (unsigned long long)size, shown);
+	free(shown);
 }
 
 static int run_entries(struct collection *c, struct error *err)
@@ -784,7 +811,10 @@ static void note_walk_findings(struct collection *c)
 		        r->pattern, r->origin);
 	}
 	for (size_t i = 0; i < c->walk.n_errors; i++) {
-		log_warn("cannot read directory /%s", c->walk.errors[i]);
+		char *shown = shown_path(c->walk.errors[i]);
+
+		log_warn("cannot read directory /%s", shown);
+		free(shown);
 		run_log(c, "cannot read directory /%s", c->walk.errors[i]);
 		c->partial = 1;
 	}

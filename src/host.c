@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "host.h"
+#include "manifest.h"
 #include "rootfs.h"
 
 #define SMALL_FILE_MAX (256 * 1024)
@@ -87,6 +88,22 @@ static int root_is_live(int root_fd)
 	       a.st_ino == b.st_ino;
 }
 
+/*
+ * Text from a hostile root goes into JSON, bag-info.txt and onto terminals: control bytes and
+ * bytes that are not UTF-8 become \xHH, as in bag names.
+ */
+static void clean_text(char **field)
+{
+	char *clean;
+	int changed;
+
+	if (*field == NULL)
+		return;
+	clean = bagname_encode(*field, strlen(*field), &changed);
+	free(*field);
+	*field = clean;
+}
+
 int host_facts_gather(int root_fd, struct host_facts *hf, struct error *err)
 {
 	char *text = NULL;
@@ -127,6 +144,13 @@ int host_facts_gather(int root_fd, struct host_facts *hf, struct error *err)
 			hf->timezone = xstrdup(zi ? zi + 9 : target);
 		}
 	}
+	clean_text(&hf->hostname);
+	clean_text(&hf->os_id);
+	clean_text(&hf->os_id_like);
+	clean_text(&hf->os_name);
+	clean_text(&hf->os_version);
+	clean_text(&hf->os_pretty);
+	clean_text(&hf->timezone);
 	return 0;
 }
 
@@ -166,9 +190,19 @@ struct id_name {
 struct userdb {
 	struct id_name *users, *groups;
 	size_t n_users, n_groups;
+	size_t cap_users, cap_groups, cap_homes;
 	char **homes;
 	size_t n_homes;
 };
+
+/* Room for one more element; doubling, as a passwd may have hundreds of thousands of lines. */
+static void *grow(void *v, size_t n, size_t *cap, size_t size)
+{
+	if (n < *cap)
+		return v;
+	*cap = *cap ? *cap * 2 : 64;
+	return xreallocarray(v, *cap, size);
+}
 
 /* Parse "name:x:id:..." lines; for passwd also collect field 6, the home directory. */
 static void parse_colon_file(struct userdb *db, char *text, int is_passwd)
@@ -192,27 +226,46 @@ static void parse_colon_file(struct userdb *db, char *text, int is_passwd)
 		if (errno || end == fields[2] || *end)
 			continue;
 		if (is_passwd) {
-			db->users = xreallocarray(db->users, db->n_users + 1, sizeof(*db->users));
+			db->users =
+			        grow(db->users, db->n_users, &db->cap_users, sizeof(*db->users));
 			db->users[db->n_users].id = id;
-			db->users[db->n_users++].name = xstrdup(fields[0]);
+			db->users[db->n_users].name = xstrdup(fields[0]);
+			clean_text(&db->users[db->n_users++].name);
+			/* Duplicates are dropped at the end: a check per line is quadratic. */
 			if (n >= 6 && fields[5][0] == '/' && strcmp(fields[5], "/") != 0) {
-				int dup = 0;
-
-				for (size_t i = 0; i < db->n_homes; i++)
-					dup |= strcmp(db->homes[i], fields[5]) == 0;
-				if (!dup) {
-					db->homes = xreallocarray(db->homes, db->n_homes + 1,
-					                          sizeof(*db->homes));
-					db->homes[db->n_homes++] = xstrdup(fields[5]);
-				}
+				db->homes = grow(db->homes, db->n_homes, &db->cap_homes,
+				                 sizeof(*db->homes));
+				db->homes[db->n_homes++] = xstrdup(fields[5]);
 			}
 		} else {
-			db->groups =
-			        xreallocarray(db->groups, db->n_groups + 1, sizeof(*db->groups));
+			db->groups = grow(db->groups, db->n_groups, &db->cap_groups,
+			                  sizeof(*db->groups));
 			db->groups[db->n_groups].id = id;
-			db->groups[db->n_groups++].name = xstrdup(fields[0]);
+			db->groups[db->n_groups].name = xstrdup(fields[0]);
+			clean_text(&db->groups[db->n_groups++].name);
 		}
 	}
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void homes_dedupe(struct userdb *db)
+{
+	size_t out = 0;
+
+	if (db->n_homes < 2)
+		return;
+	qsort(db->homes, db->n_homes, sizeof(*db->homes), cmp_str);
+	for (size_t i = 0; i < db->n_homes; i++) {
+		if (out > 0 && strcmp(db->homes[out - 1], db->homes[i]) == 0)
+			free(db->homes[i]);
+		else
+			db->homes[out++] = db->homes[i];
+	}
+	db->n_homes = out;
 }
 
 struct userdb *userdb_load(int root_fd)
@@ -223,6 +276,7 @@ struct userdb *userdb_load(int root_fd)
 	if (rootfs_read_small(root_fd, "etc/passwd", USERDB_FILE_MAX, &text, NULL) == 0) {
 		parse_colon_file(db, text, 1);
 		free(text);
+		homes_dedupe(db);
 	}
 	if (rootfs_read_small(root_fd, "etc/group", USERDB_FILE_MAX, &text, NULL) == 0) {
 		parse_colon_file(db, text, 0);

@@ -86,14 +86,34 @@ int rootfs_read_small(int root_fd, const char *relpath, size_t max, char **out, 
 	struct strbuf sb = STRBUF_INIT;
 	char chunk[8192];
 	struct stat st;
-	int fd = rootfs_open(root_fd, relpath, O_RDONLY | O_NONBLOCK | O_NOCTTY);
+	const char *base;
+	int dir_fd = rootfs_open_parent(root_fd, relpath, &base), fd, saved;
 
+	if (dir_fd < 0)
+		return -1;
+	/* Look before opening too: opening a FIFO wakes its writer, opening a device may act
+	 * (a watchdog arms, a tape rewinds). */
+	if (fstatat(dir_fd, base, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		saved = errno;
+	else if (!S_ISREG(st.st_mode))
+		saved = S_ISDIR(st.st_mode) ? EISDIR : S_ISLNK(st.st_mode) ? ELOOP : EINVAL;
+	else
+		saved = 0;
+	if (saved) {
+		close(dir_fd);
+		errno = saved;
+		return -1;
+	}
+	fd = rootfs_openat(dir_fd, base, O_RDONLY | O_NONBLOCK | O_NOCTTY);
+	saved = errno;
+	close(dir_fd);
+	errno = saved;
 	if (fd < 0)
 		return -1;
 	/* Check the type of what was opened, not of what a name pointed at before. */
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
 		close(fd);
-		errno = S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
+		errno = EINVAL;
 		return -1;
 	}
 	for (;;) {
@@ -102,8 +122,7 @@ int rootfs_read_small(int root_fd, const char *relpath, size_t max, char **out, 
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 || sb.len + (size_t)(n > 0 ? n : 0) > max) {
-			int saved = n < 0 ? errno : EFBIG;
-
+			saved = n < 0 ? errno : EFBIG;
 			close(fd);
 			strbuf_release(&sb);
 			errno = saved;

@@ -103,9 +103,20 @@ json_t *verdict_json(const char *path, const struct bundle_report *rep)
 	json_object_set_new(o, "path", json_string(path));
 	json_object_set_new(o, "outcome", json_string(outcome_name(rep->outcome)));
 	json_object_set_new(o, "exit_code", json_integer(verdict_exit(rep->outcome)));
-	json_object_set_new(o, "bag",
-	                    rep->top_dir ? json_stringn(rep->top_dir, strlen(rep->top_dir))
-	                                 : json_null());
+	if (rep->top_dir) {
+		json_t *bag = json_stringn(rep->top_dir, strlen(rep->top_dir));
+
+		/* From the bundle: json_string refuses bytes that are not UTF-8, so escape them. */
+		if (bag == NULL) {
+			char *shown = bundle_printable_name(rep->top_dir);
+
+			bag = json_string(shown);
+			free(shown);
+		}
+		json_object_set_new(o, "bag", bag);
+	} else {
+		json_object_set_new(o, "bag", json_null());
+	}
 	json_object_set_new(o, "signed", json_boolean(rep->is_signed));
 	if (rep->is_signed && rep->sig.subject) {
 		json_t *s = json_object();

@@ -217,6 +217,9 @@ static void match_at(struct walker *w, int dir_fd, size_t i)
 	char **names;
 	size_t n;
 
+	/* A home directory from the root's own passwd may say "/../x": openat would follow "..". */
+	if (strcmp(comp, "..") == 0 || strcmp(comp, ".") == 0)
+		return;
 	if (!has_glob(comp) && !w->nocase) {
 		matched_name(w, dir_fd, comp, i);
 		return;
@@ -285,13 +288,12 @@ static void walk_one(struct walker *w, const char *pattern)
 /* Home directories: the root's passwd entries, and each directory in /Users (any case). */
 static char **collect_homes(const struct walk_options *opt, size_t *n_out)
 {
-	char **homes = NULL, **names;
+	char **homes = xreallocarray(NULL, opt->n_homes + 1, sizeof(*homes)), **names;
 	size_t n = 0, count;
 
-	for (size_t i = 0; i < opt->n_homes; i++) {
-		homes = xreallocarray(homes, n + 1, sizeof(*homes));
+	/* At once: the root's passwd may list hundreds of thousands of homes. */
+	for (size_t i = 0; i < opt->n_homes; i++)
 		homes[n++] = xstrdup(opt->homes[i]);
-	}
 	if ((names = list_dir(opt->root_fd, &count)) != NULL) {
 		for (size_t i = 0; i < count; i++) {
 			char **users;

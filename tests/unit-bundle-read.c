@@ -1,8 +1,11 @@
 /* Unit tests for the bundle reader: names, and bags built in memory. */
 #include "config.h"
 
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -134,6 +137,42 @@ int main(void)
 		ok(read_tar(link, 4, "is a symbolic link") == BUNDLE_INVALID, "a link is INVALID");
 		ok(read_tar(nobagit, 2, "bagit.txt is missing") == BUNDLE_INVALID,
 		   "no bagit.txt is INVALID");
+		/* extract verifies the file it has open, not whatever the path names later. */
+		{
+			static char tar[1 << 16];
+			char dir[] = "/tmp/unit-bundle-read.XXXXXX", *path, *other;
+			struct bundle_read_options opt = {0};
+			struct bundle_report rep;
+			struct error err;
+			size_t len;
+			FILE *fp;
+			int fd;
+
+			bundle_limits_default(&opt.limits);
+			if (mkdtemp(dir) == NULL)
+				abort();
+			path = xasprintf("%s/b.tar", dir);
+			other = xasprintf("%s/good.tar", dir);
+			len = make_tar(tar, sizeof(tar), changed, 3);
+			fp = fopen(path, "wb");
+			fwrite(tar, 1, len, fp);
+			fclose(fp);
+			len = make_tar(tar, sizeof(tar), good, 3);
+			fp = fopen(other, "wb");
+			fwrite(tar, 1, len, fp);
+			fclose(fp);
+			fd = open(path, O_RDONLY);
+			rename(other, path);
+			ok(bundle_read_open_file(fd, path, &opt, &rep, &err) == 0 &&
+			           rep.outcome == BUNDLE_INVALID,
+			   "the open file is verified, not the one renamed over its path");
+			bundle_report_free(&rep);
+			close(fd);
+			unlink(path);
+			rmdir(dir);
+			free(path);
+			free(other);
+		}
 	}
 	{
 		struct bundle_read_options opt = {0};
