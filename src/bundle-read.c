@@ -124,37 +124,6 @@ void bundle_limits_default(struct bundle_limits *lim)
 	lim->max_ratio = 1000;
 }
 
-/* Length of the valid UTF-8 sequence at p (NUL-terminated), or 0. */
-static size_t utf8_len(const unsigned char *p)
-{
-	size_t len;
-	unsigned int cp;
-
-	if (p[0] < 0x80)
-		return 1;
-	if (p[0] >= 0xc2 && p[0] <= 0xdf) {
-		len = 2;
-		cp = p[0] & 0x1f;
-	} else if (p[0] >= 0xe0 && p[0] <= 0xef) {
-		len = 3;
-		cp = p[0] & 0x0f;
-	} else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
-		len = 4;
-		cp = p[0] & 0x07;
-	} else {
-		return 0;
-	}
-	for (size_t i = 1; i < len; i++) {
-		if ((p[i] & 0xc0) != 0x80) /* also stops at the NUL */
-			return 0;
-		cp = (cp << 6) | (p[i] & 0x3f);
-	}
-	if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-	    (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return len;
-}
-
 char *bundle_printable_name(const char *s)
 {
 	static const char digits[] = "0123456789abcdef";
@@ -166,7 +135,7 @@ char *bundle_printable_name(const char *s)
 			strbuf_addstr(&sb, "...");
 			break;
 		}
-		size_t seq = utf8_len(p);
+		size_t seq = utf8_sequence_len(p, strlen((const char *)p));
 
 		if (*p < 0x20 || *p == 0x7f || seq == 0) {
 			char esc[4] = {'\\', 'x', digits[*p >> 4], digits[*p & 15]};

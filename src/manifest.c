@@ -8,8 +8,7 @@
 #include "hash.h"
 #include "manifest.h"
 
-/* Length of the valid UTF-8 sequence at p (at most n bytes), or 0 if it is not valid. */
-static size_t utf8_sequence_len(const unsigned char *p, size_t n)
+size_t utf8_sequence_len(const unsigned char *p, size_t n)
 {
 	size_t len;
 	unsigned int cp;
