@@ -12,6 +12,7 @@
 #include "bag.h"
 #include "command.h"
 #include "exitcode.h"
+#include "incident.h"
 #include "log.h"
 #include "sign-config.h"
 #include "sign.h"
@@ -44,6 +45,8 @@ const struct command command_snapshot = {
                 "      --keep N            then remove all but the newest N bundles of the series\n"
                 "      --keep-for DURATION then remove bundles older than DURATION (7d, 12h)\n"
                 "      --json              a machine-readable summary on stdout\n"
+                "      --incident FILE     add the incident report (see 'logpack incident') to\n"
+                "                          each bundle; a report that fails its check stops\n"
                 "      --sign-key KEY      sign each bundle with this private key (PEM, 0600)\n"
                 "      --sign-cert CERT    the signer's certificate (PEM)\n"
                 "      --sign-chain FILE   intermediate certificates to include (PEM)\n"
@@ -59,6 +62,7 @@ const struct command command_snapshot = {
 enum {
 	OPT_CATEGORY = 256,
 	OPT_CONFIG,
+	OPT_INCIDENT,
 	OPT_JSON,
 	OPT_KEEP,
 	OPT_KEEP_FOR,
@@ -80,12 +84,15 @@ struct snapshot_cli {
 	const char *config;
 	struct sign_settings sign;
 	struct signer *signer;
+	const char *incident;
+	struct incident_attachment incident_att;
 };
 
 static void snapshot_cli_free(struct snapshot_cli *cli)
 {
 	sign_settings_free(&cli->sign);
 	signer_free(cli->signer);
+	incident_attachment_free(&cli->incident_att);
 	free(cli->excludes);
 	free(cli->categories);
 	free(cli->category_text);
@@ -178,6 +185,7 @@ static int cmd_snapshot(int argc, char **argv)
 	        {"category", required_argument, NULL, OPT_CATEGORY},
 	        {"compress", required_argument, NULL, 'c'},
 	        {"config", required_argument, NULL, OPT_CONFIG},
+	        {"incident", required_argument, NULL, OPT_INCIDENT},
 	        {"exclude", required_argument, NULL, 'x'},
 	        {"force", no_argument, NULL, 'f'},
 	        {"help", no_argument, NULL, 'h'},
@@ -252,6 +260,9 @@ static int cmd_snapshot(int argc, char **argv)
 				goto out;
 			}
 			break;
+		case OPT_INCIDENT:
+			cli.incident = optarg;
+			break;
 		case OPT_CONFIG:
 			cli.config = optarg;
 			break;
@@ -323,6 +334,16 @@ static int cmd_snapshot(int argc, char **argv)
 	co->categories = (const char *const *)cli.categories;
 	co->n_categories = cli.n_categories;
 	co->progress = !cli.json && isatty(STDOUT_FILENO);
+	/* The report is checked before anything is read, as collect does. */
+	if (cli.incident && incident_attach(cli.incident, co, &cli.incident_att, &err) < 0) {
+		for (size_t i = 0;
+		     cli.incident_att.report && i < cli.incident_att.report->n_problems; i++)
+			fprintf(stderr, "%s: %s\n", cli.incident,
+			        cli.incident_att.report->problems[i].message);
+		log_error("%s", err.msg);
+		rc = LP_EXIT_FAILURE;
+		goto out;
+	}
 	/* Load the key before anything is read, so a bad key or passphrase fails at once. */
 	if (sign_settings_resolve(&cli.sign, cli.config, &err) < 0) {
 		log_error("%s", err.msg);
