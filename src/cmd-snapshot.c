@@ -17,6 +17,7 @@
 #include "sign-config.h"
 #include "sign.h"
 #include "snapshot.h"
+#include "upload-cli.h"
 
 static int cmd_snapshot(int argc, char **argv);
 
@@ -45,6 +46,9 @@ const struct command command_snapshot = {
                 "      --keep N            then remove all but the newest N bundles of the series\n"
                 "      --keep-for DURATION then remove bundles older than DURATION (7d, 12h)\n"
                 "      --json              a machine-readable summary on stdout\n"
+                "      --upload URL        check URL before the snapshot (see 'logpack upload\n"
+                "                          --test'), send the bundle there after; the upload\n"
+                "                          options of 'logpack upload' apply\n"
                 "      --incident FILE     add the incident report (see 'logpack incident') to\n"
                 "                          each bundle; a report that fails its check stops\n"
                 "      --sign-key KEY      sign each bundle with this private key (PEM, 0600)\n"
@@ -63,6 +67,7 @@ enum {
 	OPT_CATEGORY = 256,
 	OPT_CONFIG,
 	OPT_INCIDENT,
+	OPT_UPLOAD,
 	OPT_JSON,
 	OPT_KEEP,
 	OPT_KEEP_FOR,
@@ -86,6 +91,7 @@ struct snapshot_cli {
 	struct signer *signer;
 	const char *incident;
 	struct incident_attachment incident_att;
+	struct upload_cli upload;
 };
 
 static void snapshot_cli_free(struct snapshot_cli *cli)
@@ -185,10 +191,10 @@ static int cmd_snapshot(int argc, char **argv)
 	        {"category", required_argument, NULL, OPT_CATEGORY},
 	        {"compress", required_argument, NULL, 'c'},
 	        {"config", required_argument, NULL, OPT_CONFIG},
-	        {"incident", required_argument, NULL, OPT_INCIDENT},
 	        {"exclude", required_argument, NULL, 'x'},
 	        {"force", no_argument, NULL, 'f'},
 	        {"help", no_argument, NULL, 'h'},
+	        {"incident", required_argument, NULL, OPT_INCIDENT},
 	        {"json", no_argument, NULL, OPT_JSON},
 	        {"keep", required_argument, NULL, OPT_KEEP},
 	        {"keep-for", required_argument, NULL, OPT_KEEP_FOR},
@@ -201,6 +207,8 @@ static int cmd_snapshot(int argc, char **argv)
 	        {"sign-chain", required_argument, NULL, OPT_SIGN_CHAIN},
 	        {"sign-key", required_argument, NULL, OPT_SIGN_KEY},
 	        {"state", required_argument, NULL, 's'},
+	        {"upload", required_argument, NULL, OPT_UPLOAD},
+	        UPLOAD_CLI_LONG_OPTIONS,
 	        {NULL, 0, NULL, 0},
 	};
 	struct snapshot_cli cli;
@@ -208,10 +216,13 @@ static int cmd_snapshot(int argc, char **argv)
 	struct collect_options *co = &opt->collect;
 	struct snapshot_summary sum;
 	struct error err = {{0}};
+	struct upload_session upload = {0};
+	int upload_failed = 0;
 	char *end;
 	int c, rc;
 
 	memset(&cli, 0, sizeof(cli));
+	upload_cli_init(&cli.upload);
 	co->root = "/";
 	co->compression = "zstd";
 	co->level = -1;
@@ -314,9 +325,15 @@ static int cmd_snapshot(int argc, char **argv)
 			rc = command_usage_error(&command_snapshot, "option '%s' needs a value",
 			                         argv[optind - 1]);
 			goto out;
+		case OPT_UPLOAD:
+			cli.upload.to = optarg;
+			break;
 		default:
-			rc = command_usage_error(&command_snapshot, "unknown option '%s'",
-			                         argv[optind - 1]);
+			if ((rc = upload_cli_option(&cli.upload, c, optarg, &err)) == 0)
+				break;
+			rc = command_usage_error(&command_snapshot,
+			                         rc > 0 ? "%s" : "unknown option '%s'",
+			                         rc > 0 ? err.msg : argv[optind - 1]);
 			goto out;
 		}
 	}
@@ -365,6 +382,19 @@ static int cmd_snapshot(int argc, char **argv)
 		co->sign_ctx = cli.signer;
 		log_verbose("signing as %s", signer_subject(cli.signer));
 	}
+	/* The series needs its bundles: retention (--keep) removes them, an upload does not. */
+	if (cli.upload.delete_after) {
+		rc = command_usage_error(&command_snapshot,
+		                         "--delete-after-upload does not go with snapshots (the "
+		                         "series keeps its bundles; see --keep)");
+		goto out;
+	}
+	/* Fail before reading anything, not after, when the target will not take the bundle. */
+	if (cli.upload.to && upload_session_open(&upload, &cli.upload, 1) != 0) {
+		log_error("no snapshot taken: fix the upload target first");
+		rc = LP_EXIT_FAILURE;
+		goto out;
+	}
 	rc = snapshot_run(opt, &sum, &err);
 	if (rc < 0) {
 		log_error("%s", err.msg);
@@ -376,9 +406,17 @@ static int cmd_snapshot(int argc, char **argv)
 		print_json(&sum, rc);
 	else
 		print_text(&sum);
-	rc = sum.n_anomalies ? LP_EXIT_ANOMALY : rc == 1 ? LP_EXIT_PARTIAL : LP_EXIT_OK;
+	/* The bundle is complete and in the series; a failed upload keeps it and says so. */
+	if (upload.up && sum.collect.bundle_path)
+		upload_failed = upload_session_send(&upload, sum.collect.bundle_path, NULL) != 0;
+	rc = upload.interrupted ? LP_EXIT_INTERRUPTED
+	     : upload_failed    ? LP_EXIT_FAILURE
+	     : sum.n_anomalies  ? LP_EXIT_ANOMALY
+	     : rc == 1          ? LP_EXIT_PARTIAL
+	                        : LP_EXIT_OK;
 	snapshot_summary_free(&sum);
 out:
+	upload_session_close(&upload);
 	snapshot_cli_free(&cli);
 	return rc;
 }
