@@ -26,4 +26,14 @@ struct sign_settings {
 int sign_settings_resolve(struct sign_settings *s, const char *config, struct error *err);
 void sign_settings_free(struct sign_settings *s);
 
+struct signer;
+
+/*
+ * Resolve the settings and, when they name a key and load_key is set, load the signer, so
+ * that a bad key or passphrase fails before anything is collected. *out is NULL when there is
+ * nothing to sign with. Returns 0, or -1 with err ("signing key: ..." for a key that fails).
+ */
+int sign_settings_load(struct sign_settings *s, const char *config, int load_key,
+                       struct signer **out, struct error *err);
+
 #endif

@@ -90,6 +90,12 @@ const char *path_basename(const char *path);
  */
 void locale_use_utf8(void);
 
+/*
+ * Split "a,b,c" at sep. *items point into *text; both are replaced (the old ones freed) and
+ * belong to the caller. Empty items are dropped. Returns the number of items.
+ */
+size_t list_split(const char *list, char sep, char **text, char ***items);
+
 /* Does s end with suffix? */
 int str_has_suffix(const char *s, const char *suffix);
 int str_has_prefix(const char *s, const char *prefix);

@@ -106,19 +106,7 @@ static void snapshot_cli_free(struct snapshot_cli *cli)
 
 static int split_categories(struct snapshot_cli *cli, const char *list)
 {
-	char *save = NULL;
-
-	free(cli->category_text);
-	free(cli->categories);
-	cli->categories = NULL;
-	cli->n_categories = 0;
-	cli->category_text = xstrdup(list);
-	for (char *c = strtok_r(cli->category_text, ",", &save); c;
-	     c = strtok_r(NULL, ",", &save)) {
-		cli->categories =
-		        xreallocarray(cli->categories, cli->n_categories + 1, sizeof(char *));
-		cli->categories[cli->n_categories++] = c;
-	}
+	cli->n_categories = list_split(list, ',', &cli->category_text, &cli->categories);
 	return cli->n_categories > 0 ? 0 : -1;
 }
 
@@ -362,22 +350,12 @@ static int cmd_snapshot(int argc, char **argv)
 		goto out;
 	}
 	/* Load the key before anything is read, so a bad key or passphrase fails at once. */
-	if (sign_settings_resolve(&cli.sign, cli.config, &err) < 0) {
+	if (sign_settings_load(&cli.sign, cli.config, 1, &cli.signer, &err) < 0) {
 		log_error("%s", err.msg);
 		rc = LP_EXIT_FAILURE;
 		goto out;
 	}
-	if (cli.sign.key) {
-		struct signer_options so = {.key_path = cli.sign.key,
-		                            .cert_path = cli.sign.cert,
-		                            .chain_path = cli.sign.chain,
-		                            .passphrase_file = cli.sign.passphrase_file};
-
-		if (signer_load(&cli.signer, &so, &err) < 0) {
-			log_error("signing key: %s", err.msg);
-			rc = LP_EXIT_FAILURE;
-			goto out;
-		}
+	if (cli.signer) {
 		co->sign = signer_sign;
 		co->sign_ctx = cli.signer;
 		log_verbose("signing as %s", signer_subject(cli.signer));

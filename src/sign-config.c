@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "sign-config.h"
+#include "sign.h"
 
 #define CONFIG_MAX (256 * 1024)
 
@@ -110,4 +111,25 @@ void sign_settings_free(struct sign_settings *s)
 	free(s->chain);
 	free(s->passphrase_file);
 	s->key = s->cert = s->chain = s->passphrase_file = NULL;
+}
+
+int sign_settings_load(struct sign_settings *s, const char *config, int load_key,
+                       struct signer **out, struct error *err)
+{
+	struct signer_options so = {0};
+
+	*out = NULL;
+	if (sign_settings_resolve(s, config, err) < 0)
+		return -1;
+	if (s->key == NULL || !load_key)
+		return 0;
+	so.key_path = s->key;
+	so.cert_path = s->cert;
+	so.chain_path = s->chain;
+	so.passphrase_file = s->passphrase_file;
+	if (signer_load(out, &so, err) < 0) {
+		error_prefix(err, "signing key");
+		return -1;
+	}
+	return 0;
 }

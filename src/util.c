@@ -521,3 +521,19 @@ void locale_use_utf8(void)
 	if (setlocale(LC_CTYPE, "C.UTF-8") == NULL && setlocale(LC_CTYPE, "C.utf8") == NULL)
 		setlocale(LC_CTYPE, "en_US.UTF-8");
 }
+
+size_t list_split(const char *list, char sep, char **text, char ***items)
+{
+	char delim[2] = {sep, '\0'}, *save = NULL;
+	size_t n = 0;
+
+	free(*text);
+	free(*items);
+	*items = NULL;
+	*text = xstrdup(list);
+	for (char *c = strtok_r(*text, delim, &save); c; c = strtok_r(NULL, delim, &save)) {
+		*items = xreallocarray(*items, n + 1, sizeof(**items));
+		(*items)[n++] = c;
+	}
+	return n;
+}
