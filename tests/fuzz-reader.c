@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "bundle-read.h"
+#include "bundle/bundle-read.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -20,8 +20,8 @@ mkdir -p "$out/corpus"
 clang -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 	-I"$build" -I"$top/include" \
 	$(pkg-config --cflags libarchive libcrypto jansson) \
-	"$top/tests/fuzz-reader.c" "$top/src/bundle-read.c" "$top/src/sign.c" \
-	"$top/src/manifest.c" "$top/src/hash.c" "$top/src/util.c" \
+	"$top/tests/fuzz-reader.c" "$top/src/bundle/bundle-read.c" "$top/src/trust/sign.c" \
+	"$top/src/bundle/manifest.c" "$top/src/base/hash.c" "$top/src/base/util.c" \
 	$(pkg-config --libs libarchive libcrypto jansson) -o "$out/fuzz-reader"
 
 # Seeds: real bundles and a few hostile tars.

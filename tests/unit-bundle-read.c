@@ -10,8 +10,8 @@
 #include <archive.h>
 #include <archive_entry.h>
 
-#include "bundle-read.h"
-#include "hash.h"
+#include "base/hash.h"
+#include "bundle/bundle-read.h"
 #include "tap.h"
 
 struct member {

@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "detect.h"
+#include "gather/detect.h"
 #include "tap.h"
 
 static char base[64];

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "incident.h"
+#include "report/incident.h"
 #include "tap.h"
 
 static const char filled[] = "language: en\n"

@@ -3,8 +3,8 @@
 
 #include <stdlib.h>
 
-#include "hash.h"
-#include "manifest.h"
+#include "base/hash.h"
+#include "bundle/manifest.h"
 #include "tap.h"
 
 static void roundtrip(const char *raw, size_t len, const char *want, int want_changed)

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "profile.h"
+#include "gather/profile.h"
 #include "tap.h"
 
 static int parse(const char *text, struct profile **p, struct error *err)

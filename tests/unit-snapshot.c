@@ -4,13 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "schedule.h"
-#include "snapshot.h"
+#include "series/schedule.h"
+#include "series/snapshot.h"
 #include "tap.h"
-
-/* main.c's: snapshot.c reaches collect.c, which records the command line. */
-int command_line_argc;
-char **command_line_argv;
 
 static void base_is(const char *path, const char *want)
 {

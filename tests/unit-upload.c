@@ -4,8 +4,8 @@
 #include <stdlib.h>
 
 #include "tap.h"
-#include "upload-cli.h"
-#include "upload.h"
+#include "transport/upload-cli.h"
+#include "transport/upload.h"
 
 /* Does opening a target with these options fail with a message containing want? */
 static int open_fails(const struct upload_options *o, const char *want)

@@ -1,0 +1,82 @@
+/*
+ * Writing a bundle: one BagIt 1.0 bag in a compressed pax tar, in one streaming pass.
+ *
+ * Payload files come first, each hashed as it is written; tag files after them; on finish the
+ * writer adds manifest-sha256.txt, bagit.txt, bag-info.txt, tagmanifest-sha256.txt and, when a
+ * signer is set, tagmanifest-sha256.txt.p7s. The bundle is written to a mode-0600 temporary
+ * file beside the final name, fsynced and renamed only when complete, with <bundle>.sha256
+ * written beside it the same way.
+ */
+#ifndef LOGPACK_BAG_H
+#define LOGPACK_BAG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/hash.h"
+#include "base/util.h"
+
+/*
+ * Sign the tag manifest: put a detached CMS SignedData (DER) over data in *der, which the
+ * caller frees with free(). Returns 0, or -1 with the reason in err.
+ */
+typedef int (*bag_sign_fn)(void *ctx, const void *data, size_t len, unsigned char **der,
+                           size_t *der_len, struct error *err);
+
+struct bag_writer_options {
+	const char *output_path; /* the final bundle file name */
+	const char *top_dir;     /* "logpack-<host>-<YYYYMMDDThhmmssZ>" */
+	const char *compression; /* "zstd" (default), "gzip", "xz" or "none" */
+	int level;               /* compression level, or -1 for the compressor's default */
+	int64_t bagging_time;    /* epoch seconds; member times of tag files */
+	bag_sign_fn sign;        /* NULL: unsigned */
+	void *sign_ctx;
+};
+
+struct bag_result {
+	char bundle_sha256[SHA256_HEX_LEN + 1];
+	uint64_t bundle_bytes;
+	uint64_t payload_bytes;
+	uint64_t payload_files;
+	char tagmanifest_sha256[SHA256_HEX_LEN + 1];
+};
+
+struct bag_writer;
+
+/* Is this a compression name bag_writer_open accepts? */
+int bag_compression_valid(const char *name);
+/* The file name suffix for a compression: ".tar.zst", ".tar.gz", ".tar.xz", ".tar". */
+const char *bag_compression_suffix(const char *name);
+
+int bag_writer_open(struct bag_writer **out, const struct bag_writer_options *opt,
+                    struct error *err);
+/* The temporary file being written (to exclude it from collection, and for cleanup). */
+const char *bag_writer_temp_path(const struct bag_writer *bw);
+
+/* A payload file "data/<name>"; exactly size bytes must follow before bag_payload_end. */
+int bag_payload_begin(struct bag_writer *bw, const char *name, uint64_t size, int64_t mtime,
+                      struct error *err);
+int bag_payload_write(struct bag_writer *bw, const void *buf, size_t len, struct error *err);
+/* Finish the payload file; its SHA-256 goes into the manifest and into sha256_out. */
+int bag_payload_end(struct bag_writer *bw, char sha256_out[SHA256_HEX_LEN + 1], struct error *err);
+
+/* A tag file ("logpack/host.json") from memory, or from a file descriptor read to its end. */
+int bag_add_tag_file(struct bag_writer *bw, const char *name, const void *data, size_t len,
+                     struct error *err);
+int bag_add_tag_fd(struct bag_writer *bw, const char *name, int fd, struct error *err);
+
+/* A bag-info.txt field, written in the order added after the standard ones. */
+void bag_info_add(struct bag_writer *bw, const char *key, const char *value);
+
+/* Write the manifests, bag-info and signature, close, fsync and rename. Frees bw. */
+int bag_writer_finish(struct bag_writer *bw, struct bag_result *res, struct error *err);
+/* Remove the temporary file and free bw. Safe on NULL. */
+void bag_writer_abort(struct bag_writer *bw);
+
+/*
+ * Remove the temporary file from a signal handler: async-signal-safe, no allocation.
+ * Installed by the caller around the write.
+ */
+void bag_writer_signal_cleanup(void);
+
+#endif

@@ -1,0 +1,110 @@
+/*
+ * Reading and verifying a bundle (a tar of one BagIt bag, any compression libarchive knows) or a
+ * bag directory, in one streaming pass: nothing is written to disk and no file's content is held
+ * in memory, only one hash per file. Every failure found is named; a bundle is hostile until the
+ * pass ends, so member names, types, counts, sizes and the compression ratio are all checked.
+ * verify, show and extract share this reader.
+ */
+#ifndef LOGPACK_BUNDLE_READ_H
+#define LOGPACK_BUNDLE_READ_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/util.h"
+#include "trust/sign.h"
+
+struct bundle_limits {
+	uint64_t max_members; /* members (files and directories) */
+	uint64_t max_size;    /* bytes of all members, uncompressed */
+	uint64_t max_ratio;   /* uncompressed bytes per compressed byte */
+};
+
+/* Generous defaults: 1,000,000 members, 1 TiB, a ratio of 1000. */
+void bundle_limits_default(struct bundle_limits *lim);
+
+/*
+ * Optional: see each regular-file member's bytes as they are verified. name is relative to the
+ * bag's top directory ("logpack/host.json", "data/var/log/syslog"); only members with a safe
+ * name are shown. Nothing seen here is verified until the pass has ended.
+ */
+struct bundle_visitor {
+	void *ctx;
+	void (*member_begin)(void *ctx, const char *name, uint64_t size);
+	void (*member_data)(void *ctx, const void *buf, size_t len);
+	void (*member_end)(void *ctx);
+};
+
+struct bundle_read_options {
+	struct bundle_limits limits;
+	const struct trust_store *trust; /* NULL: a signed bundle is "NOT trusted" */
+	const struct bundle_visitor *visitor;
+	/* Optional: told after each chunk how far the pass has got (content bytes, members). */
+	void (*progress)(void *ctx, uint64_t bytes_read, uint64_t members);
+	void *progress_ctx;
+};
+
+enum bundle_outcome {
+	BUNDLE_VALID_TRUSTED,
+	BUNDLE_VALID_UNTRUSTED,
+	BUNDLE_VALID_UNSIGNED,
+	BUNDLE_INVALID,
+};
+
+struct bundle_field {
+	char *key;
+	char *value;
+};
+
+#define BUNDLE_MAX_PROBLEMS 50
+
+struct bundle_report {
+	enum bundle_outcome outcome;
+	char *top_dir;           /* the bag's directory name, NULL if none was found */
+	char **problems;         /* why INVALID; printable text, the first BUNDLE_MAX_PROBLEMS */
+	size_t n_problems;       /* how many are stored */
+	size_t n_problems_total; /* how many were found */
+	int is_signed;           /* a tagmanifest-sha256.txt.p7s was present */
+	struct sign_check sig;   /* when is_signed */
+	uint64_t members;
+	uint64_t payload_files;
+	uint64_t payload_bytes;
+	uint64_t total_bytes;      /* of all members, uncompressed */
+	struct bundle_field *info; /* bag-info.txt, in order */
+	size_t n_info;
+	char *tagmanifest_sha256; /* of tagmanifest-sha256.txt, when present */
+};
+
+/*
+ * Verify a bundle file or a bag directory. Returns 0 with the outcome in rep (which the caller
+ * frees with bundle_report_free), or -1 when path cannot be opened at all.
+ */
+int bundle_read_path(const char *path, const struct bundle_read_options *opt,
+                     struct bundle_report *rep, struct error *err);
+/*
+ * The same for the bundle file path, already open on fd (read from its current offset): what
+ * is verified is what fd holds, even if path is replaced meanwhile. <path>.sha256 is checked.
+ */
+int bundle_read_open_file(int fd, const char *path, const struct bundle_read_options *opt,
+                          struct bundle_report *rep, struct error *err);
+/* The same for a bundle already open (read from its current offset). */
+int bundle_read_fd(int fd, const char *label, const struct bundle_read_options *opt,
+                   struct bundle_report *rep, struct error *err);
+/* The same for a bundle in memory (tests, the fuzz target). */
+int bundle_read_memory(const void *buf, size_t len, const struct bundle_read_options *opt,
+                       struct bundle_report *rep, struct error *err);
+void bundle_report_free(struct bundle_report *rep);
+
+/* The bag-info.txt value of key (first occurrence, case-insensitive), or NULL. */
+const char *bundle_report_info(const struct bundle_report *rep, const char *key);
+
+/*
+ * Is name (as found in an archive) a safe relative path: no "..", no absolute path, no empty
+ * or "." components? A leading "./" is allowed. Returns NULL if safe, else the reason.
+ */
+const char *bundle_name_unsafe(const char *name);
+
+/* A name from a bundle, safe to print: control bytes as \xHH, cut at 300 bytes. Caller frees. */
+char *bundle_printable_name(const char *name);
+
+#endif

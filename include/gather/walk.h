@@ -1,0 +1,65 @@
+/*
+ * Expanding profile rules into the paths to consider under a root. Nothing is followed:
+ * a symbolic link that a pattern reaches is reported as a link with its target, FIFOs,
+ * sockets and devices as special files; directories are descended only as real directories
+ * on the same walk, so link loops and links out of the root cannot be entered.
+ */
+#ifndef LOGPACK_WALK_H
+#define LOGPACK_WALK_H
+
+#include <stddef.h>
+#include <sys/stat.h>
+
+#include "base/util.h"
+#include "gather/profile.h"
+
+enum entry_kind {
+	ENTRY_FILE,    /* a regular file: to be collected */
+	ENTRY_LINK,    /* a symbolic link: recorded with its target, never followed */
+	ENTRY_SPECIAL, /* FIFO, socket or device: recorded as skipped */
+	ENTRY_EXCLUDED /* matched, but excluded (--exclude, logpack's own output) */
+};
+
+struct walk_entry {
+	char *path;              /* relative to the root, raw bytes: "var/log/auth.log" */
+	const struct rule *rule; /* the first rule that matched it */
+	enum entry_kind kind;
+	struct stat st;    /* lstat at listing time */
+	char *link_target; /* ENTRY_LINK: raw target */
+	const char *why;   /* ENTRY_EXCLUDED, ENTRY_SPECIAL: the reason, static text */
+};
+
+struct walk_options {
+	int root_fd;
+	const char *const *excludes; /* --exclude patterns */
+	size_t n_excludes;
+	const char *const *homes; /* home directories for "~/" (absolute, inside the root) */
+	size_t n_homes;
+	/* Never collected: logpack's output directory (and so the bundle being written). */
+	dev_t skip_dir_dev;
+	ino_t skip_dir_ino;
+	int skip_dir_set;
+};
+
+struct walk_result {
+	struct walk_entry *entries; /* sorted by path, each path once */
+	size_t count;
+	/* Expected rules that matched nothing (pointers into the profile). */
+	const struct rule **absent;
+	size_t n_absent;
+	/* Directories that could not be read: "var/log/private: Permission denied". */
+	char **errors;
+	size_t n_errors;
+};
+
+/* Expand rules (those whose category is in categories, or all when NULL) under the root. */
+int walk_rules(const struct walk_options *opt, const struct rule *rules, size_t n_rules,
+               const char *const *categories, size_t n_categories, struct walk_result *res,
+               struct error *err);
+void walk_result_free(struct walk_result *res);
+
+/* Does the --exclude pattern match this path ("var/log/x")? Patterns with a '/' match the
+ * whole path ("/var/log/NAME.gz"), others the last component only. */
+int walk_excluded(const char *pattern, const char *path);
+
+#endif

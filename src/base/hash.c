@@ -1,0 +1,81 @@
+/* Streaming SHA-256 over OpenSSL's EVP interface. */
+#include "config.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/hash.h"
+
+/* Fetched once: a per-call lookup costs more than hashing a small file. */
+static EVP_MD *sha256_md(void)
+{
+	static EVP_MD *md;
+
+	if (md == NULL)
+		md = EVP_MD_fetch(NULL, "SHA256", NULL);
+	return md;
+}
+
+int sha256_init(struct sha256 *h, struct error *err)
+{
+	EVP_MD *md = sha256_md();
+
+	h->ctx = EVP_MD_CTX_new();
+	if (md == NULL || h->ctx == NULL || EVP_DigestInit_ex(h->ctx, md, NULL) != 1) {
+		error_set_openssl(err, "SHA-256 unavailable");
+		EVP_MD_CTX_free(h->ctx);
+		h->ctx = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+void sha256_update(struct sha256 *h, const void *data, size_t len)
+{
+	/* EVP_DigestUpdate on an initialised SHA-256 context only fails on programming errors. */
+	if (EVP_DigestUpdate(h->ctx, data, len) != 1)
+		abort();
+}
+
+void sha256_final_hex(struct sha256 *h, char hex[SHA256_HEX_LEN + 1])
+{
+	static const char digits[] = "0123456789abcdef";
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int len = 0;
+
+	if (EVP_DigestFinal_ex(h->ctx, md, &len) != 1 || len != 32)
+		abort();
+	for (unsigned int i = 0; i < len; i++) {
+		hex[2 * i] = digits[md[i] >> 4];
+		hex[2 * i + 1] = digits[md[i] & 15];
+	}
+	hex[SHA256_HEX_LEN] = '\0';
+	EVP_MD_CTX_free(h->ctx);
+	h->ctx = NULL;
+}
+
+void sha256_discard(struct sha256 *h)
+{
+	EVP_MD_CTX_free(h->ctx);
+	h->ctx = NULL;
+}
+
+int sha256_hex(const void *data, size_t len, char hex[SHA256_HEX_LEN + 1], struct error *err)
+{
+	struct sha256 h;
+
+	if (sha256_init(&h, err) < 0)
+		return -1;
+	sha256_update(&h, data, len);
+	sha256_final_hex(&h, hex);
+	return 0;
+}
+
+int sha256_hex_valid(const char *text)
+{
+	for (int i = 0; i < SHA256_HEX_LEN; i++)
+		if (!isxdigit((unsigned char)text[i]))
+			return 0;
+	return text[SHA256_HEX_LEN] == '\0';
+}

@@ -1,0 +1,539 @@
+/* Memory, strings, parsing of sizes, times and durations, and error text. */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <locale.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/err.h>
+
+#include "base/util.h"
+
+void error_set(struct error *err, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err == NULL)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	va_end(ap);
+}
+
+void error_prefix(struct error *err, const char *fmt, ...)
+{
+	char prefix[512], old[sizeof(err->msg)];
+	va_list ap;
+
+	if (err == NULL)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(prefix, sizeof(prefix), fmt, ap);
+	va_end(ap);
+	memcpy(old, err->msg, sizeof(old));
+	snprintf(err->msg, sizeof(err->msg), "%s: %s", prefix, old);
+}
+
+void error_set_openssl(struct error *err, const char *fmt, ...)
+{
+	char prefix[512], ossl[256];
+	unsigned long code;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(prefix, sizeof(prefix), fmt, ap);
+	va_end(ap);
+	/* The last error is usually the most specific one ("bad decrypt", "no such file"). */
+	code = ERR_peek_last_error();
+	if (code != 0)
+		ERR_error_string_n(code, ossl, sizeof(ossl));
+	else
+		snprintf(ossl, sizeof(ossl), "unknown OpenSSL error");
+	ERR_clear_error();
+	error_set(err, "%s: %s", prefix, ossl);
+}
+
+static LP_NORETURN void out_of_memory(size_t size)
+{
+	fprintf(stderr, "logpack: error: out of memory (allocating %zu bytes)\n", size);
+	abort();
+}
+
+void *xmalloc(size_t size)
+{
+	void *p = malloc(size ? size : 1);
+
+	if (p == NULL)
+		out_of_memory(size);
+	return p;
+}
+
+void *xcalloc(size_t count, size_t size)
+{
+	void *p = calloc(count ? count : 1, size ? size : 1);
+
+	if (p == NULL)
+		out_of_memory(count * size);
+	return p;
+}
+
+void *xrealloc(void *ptr, size_t size)
+{
+	void *p = realloc(ptr, size ? size : 1);
+
+	if (p == NULL)
+		out_of_memory(size);
+	return p;
+}
+
+void *xreallocarray(void *ptr, size_t count, size_t size)
+{
+	if (size != 0 && count > SIZE_MAX / size)
+		out_of_memory(SIZE_MAX);
+	return xrealloc(ptr, count * size);
+}
+
+char *xstrdup(const char *s)
+{
+	return xstrndup(s, strlen(s));
+}
+
+char *xstrndup(const char *s, size_t n)
+{
+	size_t len = strnlen(s, n);
+	char *p = xmalloc(len + 1);
+
+	memcpy(p, s, len);
+	p[len] = '\0';
+	return p;
+}
+
+char *xvasprintf(const char *fmt, va_list ap)
+{
+	va_list copy;
+	int len;
+	char *p;
+
+	va_copy(copy, ap);
+	len = vsnprintf(NULL, 0, fmt, copy);
+	va_end(copy);
+	if (len < 0)
+		out_of_memory(0);
+	p = xmalloc((size_t)len + 1);
+	vsnprintf(p, (size_t)len + 1, fmt, ap);
+	return p;
+}
+
+char *xasprintf(const char *fmt, ...)
+{
+	va_list ap;
+	char *p;
+
+	va_start(ap, fmt);
+	p = xvasprintf(fmt, ap);
+	va_end(ap);
+	return p;
+}
+
+void strbuf_grow(struct strbuf *sb, size_t extra)
+{
+	size_t need;
+
+	if (extra > SIZE_MAX - sb->len - 1)
+		out_of_memory(SIZE_MAX);
+	need = sb->len + extra + 1;
+	if (need <= sb->cap)
+		return;
+	if (sb->cap == 0)
+		sb->cap = 64;
+	while (sb->cap < need)
+		sb->cap = sb->cap < SIZE_MAX / 2 ? sb->cap * 2 : need;
+	sb->buf = xrealloc(sb->buf, sb->cap);
+}
+
+void strbuf_add(struct strbuf *sb, const void *data, size_t len)
+{
+	strbuf_grow(sb, len);
+	if (len > 0)
+		memcpy(sb->buf + sb->len, data, len);
+	sb->len += len;
+	sb->buf[sb->len] = '\0';
+}
+
+void strbuf_addstr(struct strbuf *sb, const char *s)
+{
+	strbuf_add(sb, s, strlen(s));
+}
+
+void strbuf_addch(struct strbuf *sb, char c)
+{
+	strbuf_add(sb, &c, 1);
+}
+
+void strbuf_addf(struct strbuf *sb, const char *fmt, ...)
+{
+	va_list ap, copy;
+	int len;
+
+	va_start(ap, fmt);
+	va_copy(copy, ap);
+	len = vsnprintf(NULL, 0, fmt, copy);
+	va_end(copy);
+	if (len > 0) {
+		strbuf_grow(sb, (size_t)len);
+		vsnprintf(sb->buf + sb->len, (size_t)len + 1, fmt, ap);
+		sb->len += (size_t)len;
+	}
+	va_end(ap);
+}
+
+void strbuf_reset(struct strbuf *sb)
+{
+	sb->len = 0;
+	if (sb->buf)
+		sb->buf[0] = '\0';
+}
+
+void strbuf_release(struct strbuf *sb)
+{
+	free(sb->buf);
+	sb->buf = NULL;
+	sb->len = sb->cap = 0;
+}
+
+char *strbuf_detach(struct strbuf *sb)
+{
+	char *p;
+
+	if (sb->buf == NULL)
+		strbuf_grow(sb, 0);
+	sb->buf[sb->len] = '\0';
+	p = sb->buf;
+	sb->buf = NULL;
+	sb->len = sb->cap = 0;
+	return p;
+}
+
+int parse_size(const char *text, uint64_t *out)
+{
+	char *end;
+	double value;
+	uint64_t unit = 1;
+
+	if (text == NULL || *text == '\0' || !(isdigit((unsigned char)*text) || *text == '.'))
+		return -1;
+	errno = 0;
+	value = strtod(text, &end);
+	if (errno != 0 || end == text || value < 0)
+		return -1;
+	switch (toupper((unsigned char)*end)) {
+	case '\0':
+		break;
+	case 'B':
+		end++;
+		break;
+	case 'K':
+		unit = 1ULL << 10;
+		end++;
+		break;
+	case 'M':
+		unit = 1ULL << 20;
+		end++;
+		break;
+	case 'G':
+		unit = 1ULL << 30;
+		end++;
+		break;
+	case 'T':
+		unit = 1ULL << 40;
+		end++;
+		break;
+	default:
+		return -1;
+	}
+	/* Accept "K", "KB", "KiB" alike. */
+	if (unit > 1 && (*end == 'i' || *end == 'I'))
+		end++;
+	if (unit > 1 && (*end == 'b' || *end == 'B'))
+		end++;
+	if (*end != '\0')
+		return -1;
+	if (value * (double)unit >= 18446744073709551615.0)
+		return -1;
+	*out = (uint64_t)(value * (double)unit);
+	return 0;
+}
+
+const char *format_size(uint64_t bytes, char *buf, size_t len)
+{
+	static const char *units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
+	double value = (double)bytes;
+	size_t i = 0;
+
+	while (value >= 1024 && i + 1 < sizeof(units) / sizeof(units[0])) {
+		value /= 1024;
+		i++;
+	}
+	if (i == 0)
+		snprintf(buf, len, "%llu B", (unsigned long long)bytes);
+	else
+		snprintf(buf, len, "%.1f %s", value, units[i]);
+	return buf;
+}
+
+/* Read exactly n digits from *p. */
+static int take_digits(const char **p, int n, int *out)
+{
+	int value = 0;
+
+	for (int i = 0; i < n; i++) {
+		if (!isdigit((unsigned char)(*p)[i]))
+			return -1;
+		value = value * 10 + ((*p)[i] - '0');
+	}
+	*p += n;
+	*out = value;
+	return 0;
+}
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm). */
+static int64_t days_from_civil(int64_t y, int m, int d)
+{
+	int64_t era, yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+int parse_iso8601(const char *text, int64_t *epoch_out)
+{
+	static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	const char *p = text;
+	int year, mon, day, hour = 0, min = 0, sec = 0, oh = 0, om = 0, sign = 0;
+
+	if (p == NULL || take_digits(&p, 4, &year) || *p++ != '-' || take_digits(&p, 2, &mon) ||
+	    *p++ != '-' || take_digits(&p, 2, &day))
+		return -1;
+	if (mon < 1 || mon > 12 || day < 1 || day > mdays[mon - 1])
+		return -1;
+	if (mon == 2 && day == 29 && !((year % 4 == 0 && year % 100 != 0) || year % 400 == 0))
+		return -1;
+	if (*p == 'T' || *p == 't' || *p == ' ') {
+		p++;
+		if (take_digits(&p, 2, &hour) || *p++ != ':' || take_digits(&p, 2, &min))
+			return -1;
+		if (*p == ':') {
+			p++;
+			if (take_digits(&p, 2, &sec))
+				return -1;
+			if (*p == '.' || *p == ',') { /* fractions of a second are dropped */
+				p++;
+				if (!isdigit((unsigned char)*p))
+					return -1;
+				while (isdigit((unsigned char)*p))
+					p++;
+			}
+		}
+		if (hour > 23 || min > 59 || sec > 60)
+			return -1;
+		if (*p == 'Z' || *p == 'z') {
+			p++;
+		} else if (*p == '+' || *p == '-') {
+			sign = *p++ == '-' ? -1 : 1;
+			if (take_digits(&p, 2, &oh))
+				return -1;
+			if (*p == ':')
+				p++;
+			if (*p != '\0' && take_digits(&p, 2, &om))
+				return -1;
+			if (oh > 23 || om > 59)
+				return -1;
+		}
+	}
+	if (*p != '\0')
+		return -1;
+	*epoch_out = days_from_civil(year, mon, day) * 86400 + hour * 3600 + min * 60 + sec -
+	             sign * (oh * 3600 + om * 60);
+	return 0;
+}
+
+const char *format_iso8601(int64_t epoch, char *buf, size_t len)
+{
+	time_t t = (time_t)epoch;
+	struct tm tm;
+
+	if (gmtime_r(&t, &tm) == NULL || strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		snprintf(buf, len, "@%lld", (long long)epoch);
+	return buf;
+}
+
+int parse_duration(const char *text, int64_t *seconds_out)
+{
+	char *end;
+	long long value;
+	int64_t unit = 1;
+
+	if (text == NULL || !isdigit((unsigned char)*text))
+		return -1;
+	errno = 0;
+	value = strtoll(text, &end, 10);
+	if (errno != 0 || value <= 0)
+		return -1;
+	switch (*end) {
+	case '\0':
+	case 's':
+		break;
+	case 'm':
+		unit = 60;
+		break;
+	case 'h':
+		unit = 3600;
+		break;
+	case 'd':
+		unit = 86400;
+		break;
+	case 'w':
+		unit = 7 * 86400;
+		break;
+	default:
+		return -1;
+	}
+	if (*end != '\0' && end[1] != '\0')
+		return -1;
+	if (value > INT64_MAX / unit)
+		return -1;
+	*seconds_out = value * unit;
+	return 0;
+}
+
+int write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int read_small_file(const char *path, size_t max, char **out, size_t *len_out)
+{
+	struct strbuf sb = STRBUF_INIT;
+	char chunk[8192];
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+
+	if (fd < 0)
+		return -1;
+	for (;;) {
+		ssize_t n = read(fd, chunk, sizeof(chunk));
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			int saved = errno;
+			close(fd);
+			strbuf_release(&sb);
+			errno = saved;
+			return -1;
+		}
+		if (n == 0)
+			break;
+		if (sb.len + (size_t)n > max) {
+			close(fd);
+			strbuf_release(&sb);
+			errno = EFBIG;
+			return -1;
+		}
+		strbuf_add(&sb, chunk, (size_t)n);
+	}
+	close(fd);
+	if (len_out)
+		*len_out = sb.len;
+	*out = strbuf_detach(&sb);
+	return 0;
+}
+
+int str_has_suffix(const char *s, const char *suffix)
+{
+	size_t ls = strlen(s), lx = strlen(suffix);
+
+	return ls >= lx && memcmp(s + ls - lx, suffix, lx) == 0;
+}
+
+int str_has_prefix(const char *s, const char *prefix)
+{
+	return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+int temp_fd_in(const char *dir)
+{
+	char *name = xasprintf("%s/.logpack-tmp.XXXXXX", dir);
+	int fd = mkstemp(name), saved;
+
+	if (fd >= 0) {
+		unlink(name);
+		(void)fcntl(fd, F_SETFD, FD_CLOEXEC);
+	}
+	saved = errno;
+	free(name);
+	errno = saved;
+	return fd;
+}
+
+char *path_dirname(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (slash == NULL)
+		return xstrdup(".");
+	if (slash == path)
+		return xstrdup("/");
+	return xstrndup(path, (size_t)(slash - path));
+}
+
+const char *path_basename(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return slash ? slash + 1 : path;
+}
+
+void locale_use_utf8(void)
+{
+	if (setlocale(LC_CTYPE, "C.UTF-8") == NULL && setlocale(LC_CTYPE, "C.utf8") == NULL)
+		setlocale(LC_CTYPE, "en_US.UTF-8");
+}
+
+size_t list_split(const char *list, char sep, char **text, char ***items)
+{
+	char delim[2] = {sep, '\0'}, *save = NULL;
+	size_t n = 0;
+
+	free(*text);
+	free(*items);
+	*items = NULL;
+	*text = xstrdup(list);
+	for (char *c = strtok_r(*text, delim, &save); c; c = strtok_r(NULL, delim, &save)) {
+		*items = xreallocarray(*items, n + 1, sizeof(**items));
+		(*items)[n++] = c;
+	}
+	return n;
+}

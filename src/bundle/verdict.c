@@ -1,0 +1,167 @@
+/* The outcome of a bundle as verify, show and extract report it: lines, JSON, exit codes. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "base/exitcode.h"
+#include "bundle/bundle-read.h"
+#include "bundle/verdict.h"
+#include "trust/sign.h"
+
+int verdict_worst_exit(int a, int b)
+{
+	/* Worst first. */
+	static const int order[] = {LP_EXIT_INVALID, LP_EXIT_FAILURE, LP_EXIT_UNTRUSTED,
+	                            LP_EXIT_UNSIGNED, LP_EXIT_OK};
+
+	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++)
+		if (a == order[i] || b == order[i])
+			return order[i];
+	return a > b ? a : b;
+}
+
+int verdict_exit(enum bundle_outcome o)
+{
+	switch (o) {
+	case BUNDLE_VALID_TRUSTED:
+		return LP_EXIT_OK;
+	case BUNDLE_VALID_UNTRUSTED:
+		return LP_EXIT_UNTRUSTED;
+	case BUNDLE_VALID_UNSIGNED:
+		return LP_EXIT_UNSIGNED;
+	case BUNDLE_INVALID:
+		break;
+	}
+	return LP_EXIT_INVALID;
+}
+
+/* Notes on the signer's certificate, for a valid signed bundle ("certificate expired ..."). */
+static void cert_notes(const struct sign_check *sig, struct strbuf *sb)
+{
+	char when[32];
+
+	if (sig->expired)
+		strbuf_addf(sb, "; certificate expired %s",
+		            format_iso8601(sig->not_after, when, sizeof(when)));
+	if (sig->not_yet_valid)
+		strbuf_addstr(sb, "; certificate not yet valid");
+}
+
+char *verdict_line(const struct bundle_report *rep)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	switch (rep->outcome) {
+	case BUNDLE_VALID_TRUSTED:
+		strbuf_addf(&sb, "valid, signed by %s, trusted", rep->sig.subject);
+		cert_notes(&rep->sig, &sb);
+		break;
+	case BUNDLE_VALID_UNTRUSTED:
+		strbuf_addf(&sb, "valid, signed by %s, NOT trusted (%s", rep->sig.subject,
+		            rep->sig.trust_reason ? rep->sig.trust_reason : "unknown signer");
+		cert_notes(&rep->sig, &sb);
+		strbuf_addch(&sb, ')');
+		break;
+	case BUNDLE_VALID_UNSIGNED:
+		strbuf_addstr(&sb, "valid, unsigned");
+		break;
+	case BUNDLE_INVALID:
+		strbuf_addstr(&sb, "INVALID: ");
+		for (size_t i = 0; i < rep->n_problems; i++)
+			strbuf_addf(&sb, "%s%s", i ? "; " : "", rep->problems[i]);
+		if (rep->n_problems_total > rep->n_problems)
+			strbuf_addf(&sb, "; and %zu more problems",
+			            rep->n_problems_total - rep->n_problems);
+		break;
+	}
+	return strbuf_detach(&sb);
+}
+
+static const char *outcome_name(enum bundle_outcome o)
+{
+	switch (o) {
+	case BUNDLE_VALID_TRUSTED:
+		return "trusted";
+	case BUNDLE_VALID_UNTRUSTED:
+		return "untrusted";
+	case BUNDLE_VALID_UNSIGNED:
+		return "unsigned";
+	case BUNDLE_INVALID:
+		break;
+	}
+	return "invalid";
+}
+
+json_t *verdict_json(const char *path, const struct bundle_report *rep)
+{
+	json_t *o = json_object(), *problems = json_array();
+	char when[32];
+
+	json_object_set_new(o, "path", json_string(path));
+	json_object_set_new(o, "outcome", json_string(outcome_name(rep->outcome)));
+	json_object_set_new(o, "exit_code", json_integer(verdict_exit(rep->outcome)));
+	if (rep->top_dir) {
+		json_t *bag = json_stringn(rep->top_dir, strlen(rep->top_dir));
+
+		/* From the bundle: json_string refuses bytes that are not UTF-8, so escape them. */
+		if (bag == NULL) {
+			char *shown = bundle_printable_name(rep->top_dir);
+
+			bag = json_string(shown);
+			free(shown);
+		}
+		json_object_set_new(o, "bag", bag);
+	} else {
+		json_object_set_new(o, "bag", json_null());
+	}
+	json_object_set_new(o, "signed", json_boolean(rep->is_signed));
+	if (rep->is_signed && rep->sig.subject) {
+		json_t *s = json_object();
+
+		json_object_set_new(s, "subject", json_string(rep->sig.subject));
+		json_object_set_new(s, "issuer",
+		                    rep->sig.issuer ? json_string(rep->sig.issuer) : json_null());
+		json_object_set_new(s, "signature_ok", json_boolean(rep->sig.signature_ok));
+		json_object_set_new(s, "trusted", json_boolean(rep->sig.trusted));
+		json_object_set_new(s, "trust_reason",
+		                    rep->sig.trust_reason ? json_string(rep->sig.trust_reason)
+		                                          : json_null());
+		json_object_set_new(s, "signing_time",
+		                    rep->sig.signing_time
+		                            ? json_string(format_iso8601(rep->sig.signing_time,
+		                                                         when, sizeof(when)))
+		                            : json_null());
+		json_object_set_new(
+		        s, "not_after",
+		        json_string(format_iso8601(rep->sig.not_after, when, sizeof(when))));
+		json_object_set_new(s, "expired", json_boolean(rep->sig.expired));
+		json_object_set_new(o, "signer", s);
+	}
+	for (size_t i = 0; i < rep->n_problems; i++)
+		json_array_append_new(problems, json_string(rep->problems[i]));
+	json_object_set_new(o, "problems", problems);
+	json_object_set_new(o, "problems_total", json_integer((json_int_t)rep->n_problems_total));
+	json_object_set_new(o, "members", json_integer((json_int_t)rep->members));
+	json_object_set_new(o, "payload_files", json_integer((json_int_t)rep->payload_files));
+	json_object_set_new(o, "payload_bytes", json_integer((json_int_t)rep->payload_bytes));
+	json_object_set_new(o, "tagmanifest_sha256",
+	                    rep->tagmanifest_sha256 ? json_string(rep->tagmanifest_sha256)
+	                                            : json_null());
+	return o;
+}
+
+int verdict_parse_limit(const char *opt, const char *arg, int is_size, uint64_t *out)
+{
+	char *end;
+
+	if (is_size)
+		return parse_size(arg, out) == 0 && *out > 0 ? 0 : -1;
+	if (arg[0] < '0' || arg[0] > '9')
+		return -1;
+	*out = strtoull(arg, &end, 10);
+	(void)opt;
+	return *end == '\0' && *out > 0 ? 0 : -1;
+}

@@ -1,0 +1,140 @@
+/* Component-by-component opening of paths inside a root, never following links. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "base/util.h"
+#include "gather/rootfs.h"
+
+int rootfs_openat(int dir_fd, const char *name, int flags)
+{
+	int fd = openat(dir_fd, name, flags | O_NOFOLLOW | O_CLOEXEC | O_NOATIME);
+
+	/* Only the owner (or CAP_FOWNER) may ask for O_NOATIME. */
+	if (fd < 0 && errno == EPERM)
+		fd = openat(dir_fd, name, flags | O_NOFOLLOW | O_CLOEXEC);
+	return fd;
+}
+
+int rootfs_open_parent(int root_fd, const char *relpath, const char **base)
+{
+	const char *p = relpath, *slash;
+	int dir_fd = dup(root_fd);
+
+	if (dir_fd < 0)
+		return -1;
+	while (*p == '/')
+		p++;
+	while ((slash = strchr(p, '/')) != NULL) {
+		size_t len = (size_t)(slash - p);
+		char name[256];
+		int next;
+
+		if (len == 0) {
+			p++;
+			continue;
+		}
+		if (len >= sizeof(name) || (len == 2 && p[0] == '.' && p[1] == '.') ||
+		    (len == 1 && p[0] == '.')) {
+			close(dir_fd);
+			errno = len >= sizeof(name) ? ENAMETOOLONG : EINVAL;
+			return -1;
+		}
+		memcpy(name, p, len);
+		name[len] = '\0';
+		next = rootfs_openat(dir_fd, name, O_RDONLY | O_DIRECTORY);
+		if (next < 0) {
+			int saved = errno;
+
+			close(dir_fd);
+			errno = saved;
+			return -1;
+		}
+		close(dir_fd);
+		dir_fd = next;
+		p = slash + 1;
+	}
+	if (*p == '\0' || strcmp(p, "..") == 0 || strcmp(p, ".") == 0) {
+		close(dir_fd);
+		errno = EINVAL;
+		return -1;
+	}
+	*base = p;
+	return dir_fd;
+}
+
+int rootfs_open(int root_fd, const char *relpath, int flags)
+{
+	const char *base;
+	int dir_fd = rootfs_open_parent(root_fd, relpath, &base), fd, saved;
+
+	if (dir_fd < 0)
+		return -1;
+	fd = rootfs_openat(dir_fd, base, flags);
+	saved = errno;
+	close(dir_fd);
+	errno = saved;
+	return fd;
+}
+
+int rootfs_read_small(int root_fd, const char *relpath, size_t max, char **out, size_t *len_out)
+{
+	struct strbuf sb = STRBUF_INIT;
+	char chunk[8192];
+	struct stat st;
+	const char *base;
+	int dir_fd = rootfs_open_parent(root_fd, relpath, &base), fd, saved;
+
+	if (dir_fd < 0)
+		return -1;
+	/* Look before opening too: opening a FIFO wakes its writer, opening a device may act
+	 * (a watchdog arms, a tape rewinds). */
+	if (fstatat(dir_fd, base, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		saved = errno;
+	else if (!S_ISREG(st.st_mode))
+		saved = S_ISDIR(st.st_mode) ? EISDIR : S_ISLNK(st.st_mode) ? ELOOP : EINVAL;
+	else
+		saved = 0;
+	if (saved) {
+		close(dir_fd);
+		errno = saved;
+		return -1;
+	}
+	fd = rootfs_openat(dir_fd, base, O_RDONLY | O_NONBLOCK | O_NOCTTY);
+	saved = errno;
+	close(dir_fd);
+	errno = saved;
+	if (fd < 0)
+		return -1;
+	/* Check the type of what was opened, not of what a name pointed at before. */
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		errno = EINVAL;
+		return -1;
+	}
+	for (;;) {
+		ssize_t n = read(fd, chunk, sizeof(chunk));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 || sb.len + (size_t)(n > 0 ? n : 0) > max) {
+			saved = n < 0 ? errno : EFBIG;
+			close(fd);
+			strbuf_release(&sb);
+			errno = saved;
+			return -1;
+		}
+		if (n == 0)
+			break;
+		strbuf_add(&sb, chunk, (size_t)n);
+	}
+	close(fd);
+	if (len_out)
+		*len_out = sb.len;
+	*out = strbuf_detach(&sb);
+	return 0;
+}

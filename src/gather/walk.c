@@ -1,0 +1,444 @@
+/* Expanding profile patterns under a root, without following links. */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "gather/rootfs.h"
+#include "gather/walk.h"
+
+#define WALK_MAX_DEPTH 512
+
+struct walker {
+	const struct walk_options *opt;
+	struct walk_result *res;
+	size_t cap;
+	size_t *seq; /* order of discovery, parallel to res->entries: the first rule wins */
+	size_t next_seq;
+	const struct rule *rule;
+	char **comps;
+	size_t n_comps;
+	int nocase;
+	int matched;
+	struct strbuf path; /* the directory being matched, relative to the root, no trailing '/' */
+	int depth;
+};
+
+static int has_glob(const char *s)
+{
+	return strpbrk(s, "*?[") != NULL;
+}
+
+int walk_excluded(const char *pattern, const char *path)
+{
+	const char *base;
+
+	if (strchr(pattern, '/')) {
+		/* A pattern "/var/log/x.gz" is matched against "var/log/x.gz": drop its leading
+		 * slash. */
+		const char *pat = pattern[0] == '/' ? pattern + 1 : pattern;
+
+		return fnmatch(pat, path, 0) == 0;
+	}
+	base = strrchr(path, '/');
+	return fnmatch(pattern, base ? base + 1 : path, 0) == 0;
+}
+
+static void walk_error(struct walker *w, const char *name, int errnum)
+{
+	struct walk_result *r = w->res;
+
+	r->errors = xreallocarray(r->errors, r->n_errors + 1, sizeof(*r->errors));
+	r->errors[r->n_errors++] =
+	        xasprintf("%s%s%s: %s", w->path.buf ? w->path.buf : "",
+	                  w->path.len && name ? "/" : "", name ? name : "", strerror(errnum));
+}
+
+static char *path_join(const struct strbuf *dir, const char *name)
+{
+	return dir->len ? xasprintf("%s/%s", dir->buf, name) : xstrdup(name);
+}
+
+static void add_entry(struct walker *w, int dir_fd, const char *name, const struct stat *st)
+{
+	struct walk_result *r = w->res;
+	struct walk_entry *e;
+
+	if (r->count == w->cap) {
+		w->cap = w->cap ? w->cap * 2 : 256;
+		r->entries = xreallocarray(r->entries, w->cap, sizeof(*r->entries));
+		w->seq = xreallocarray(w->seq, w->cap, sizeof(*w->seq));
+	}
+	e = &r->entries[r->count];
+	memset(e, 0, sizeof(*e));
+	w->seq[r->count] = w->next_seq++;
+	r->count++;
+	e->path = path_join(&w->path, name);
+	e->rule = w->rule;
+	e->st = *st;
+	w->matched = 1;
+	if (S_ISREG(st->st_mode)) {
+		e->kind = ENTRY_FILE;
+	} else if (S_ISLNK(st->st_mode)) {
+		char target[4096];
+		ssize_t n = readlinkat(dir_fd, name, target, sizeof(target) - 1);
+
+		e->kind = ENTRY_LINK;
+		e->link_target = xstrndup(target, n > 0 ? (size_t)n : 0);
+	} else {
+		e->kind = ENTRY_SPECIAL;
+		e->why = S_ISFIFO(st->st_mode)   ? "FIFO"
+		         : S_ISSOCK(st->st_mode) ? "socket"
+		         : S_ISCHR(st->st_mode)  ? "character device"
+		         : S_ISBLK(st->st_mode)  ? "block device"
+		                                 : "not a regular file";
+	}
+	for (size_t i = 0; i < w->opt->n_excludes; i++) {
+		if (walk_excluded(w->opt->excludes[i], e->path)) {
+			e->kind = ENTRY_EXCLUDED;
+			e->why = "excluded by --exclude";
+			break;
+		}
+	}
+}
+
+/* The sorted names in a directory, without "." and "..". NULL with errno on failure. */
+static char **list_dir(int dir_fd, size_t *count)
+{
+	int fd = dup(dir_fd);
+	DIR *d;
+	struct dirent *de;
+	char **names = NULL;
+	size_t n = 0;
+
+	if (fd < 0)
+		return NULL;
+	if ((d = fdopendir(fd)) == NULL) {
+		int saved = errno;
+
+		close(fd);
+		errno = saved;
+		return NULL;
+	}
+	rewinddir(d);
+	errno = 0;
+	while ((de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		names = xreallocarray(names, n + 1, sizeof(*names));
+		names[n++] = xstrdup(de->d_name);
+	}
+	closedir(d);
+	*count = n;
+	if (names == NULL)
+		names = xcalloc(1, sizeof(*names));
+	return names;
+}
+
+static void free_names(char **names, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+}
+
+static int is_skip_dir(const struct walker *w, const struct stat *st)
+{
+	return w->opt->skip_dir_set && st->st_dev == w->opt->skip_dir_dev &&
+	       st->st_ino == w->opt->skip_dir_ino;
+}
+
+static void match_at(struct walker *w, int dir_fd, size_t i);
+
+/* Descend into the real directory name (never a link) and match component i there. */
+static void descend(struct walker *w, int dir_fd, const char *name, const struct stat *st, size_t i)
+{
+	size_t saved_len = w->path.len;
+	int sub;
+
+	if (is_skip_dir(w, st)) {
+		struct stat copy = *st;
+
+		add_entry(w, dir_fd, name, &copy);
+		w->res->entries[w->res->count - 1].kind = ENTRY_EXCLUDED;
+		w->res->entries[w->res->count - 1].why = "logpack's output directory";
+		return;
+	}
+	if (w->depth >= WALK_MAX_DEPTH) {
+		walk_error(w, name, ELOOP);
+		return;
+	}
+	sub = rootfs_openat(dir_fd, name, O_RDONLY | O_DIRECTORY);
+	if (sub < 0) {
+		if (errno != ENOENT)
+			walk_error(w, name, errno);
+		return;
+	}
+	if (w->path.len)
+		strbuf_addch(&w->path, '/');
+	strbuf_addstr(&w->path, name);
+	w->depth++;
+	match_at(w, sub, i);
+	w->depth--;
+	w->path.len = saved_len;
+	w->path.buf[saved_len] = '\0';
+	close(sub);
+}
+
+/* Component i matched name in dir_fd: a last component is an entry, others are descended. */
+static void matched_name(struct walker *w, int dir_fd, const char *name, size_t i)
+{
+	struct stat st;
+
+	if (fstatat(dir_fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+		if (errno != ENOENT)
+			walk_error(w, name, errno);
+		return;
+	}
+	if (i + 1 == w->n_comps) {
+		if (!S_ISDIR(st.st_mode))
+			add_entry(w, dir_fd, name, &st);
+		return;
+	}
+	if (S_ISDIR(st.st_mode))
+		descend(w, dir_fd, name, &st, i + 1);
+	else if (S_ISLNK(st.st_mode))
+		add_entry(w, dir_fd, name, &st); /* a link on the way: recorded, not followed */
+}
+
+static void match_at(struct walker *w, int dir_fd, size_t i)
+{
+	const char *comp = w->comps[i];
+	char **names;
+	size_t n;
+
+	/* A home directory from the root's own passwd may say "/../x": openat would follow "..". */
+	if (strcmp(comp, "..") == 0 || strcmp(comp, ".") == 0)
+		return;
+	if (!has_glob(comp) && !w->nocase) {
+		matched_name(w, dir_fd, comp, i);
+		return;
+	}
+	if ((names = list_dir(dir_fd, &n)) == NULL) {
+		walk_error(w, NULL, errno);
+		return;
+	}
+	if (strcmp(comp, "**") == 0) {
+		match_at(w, dir_fd, i + 1); /* zero directories */
+		for (size_t k = 0; k < n; k++) {
+			struct stat st;
+
+			if (fstatat(dir_fd, names[k], &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+			    S_ISDIR(st.st_mode))
+				descend(w, dir_fd, names[k], &st, i);
+		}
+	} else {
+		int flags = w->nocase ? FNM_CASEFOLD : 0;
+
+		for (size_t k = 0; k < n; k++)
+			if (fnmatch(comp, names[k], flags) == 0)
+				matched_name(w, dir_fd, names[k], i);
+	}
+	free_names(names, n);
+}
+
+/* Split an absolute pattern into components; a trailing "**" means "**" + "*". */
+static void split_pattern(struct walker *w, const char *pattern)
+{
+	char *copy = xstrdup(pattern), *save = NULL;
+
+	w->n_comps = 0;
+	w->comps = NULL;
+	for (char *c = strtok_r(copy, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
+		if (w->n_comps > 0 && strcmp(c, "**") == 0 &&
+		    strcmp(w->comps[w->n_comps - 1], "**") == 0)
+			continue; /* "**" / "**" is one "**" */
+		w->comps = xreallocarray(w->comps, w->n_comps + 2, sizeof(*w->comps));
+		w->comps[w->n_comps++] = xstrdup(c);
+	}
+	if (w->n_comps > 0 && strcmp(w->comps[w->n_comps - 1], "**") == 0)
+		w->comps[w->n_comps++] = xstrdup("*");
+	free(copy);
+}
+
+static void walk_one(struct walker *w, const char *pattern)
+{
+	int root = dup(w->opt->root_fd);
+
+	if (root < 0) {
+		walk_error(w, NULL, errno);
+		return;
+	}
+	split_pattern(w, pattern);
+	strbuf_reset(&w->path);
+	if (w->n_comps > 0)
+		match_at(w, root, 0);
+	for (size_t i = 0; i < w->n_comps; i++)
+		free(w->comps[i]);
+	free(w->comps);
+	w->comps = NULL;
+	close(root);
+}
+
+/* Home directories: the root's passwd entries, and each directory in /Users (any case). */
+static char **collect_homes(const struct walk_options *opt, size_t *n_out)
+{
+	char **homes = xreallocarray(NULL, opt->n_homes + 1, sizeof(*homes)), **names;
+	size_t n = 0, count;
+
+	/* At once: the root's passwd may list hundreds of thousands of homes. */
+	for (size_t i = 0; i < opt->n_homes; i++)
+		homes[n++] = xstrdup(opt->homes[i]);
+	if ((names = list_dir(opt->root_fd, &count)) != NULL) {
+		for (size_t i = 0; i < count; i++) {
+			char **users;
+			size_t n_users;
+			int fd;
+
+			if (strcasecmp(names[i], "Users") != 0)
+				continue;
+			fd = rootfs_openat(opt->root_fd, names[i], O_RDONLY | O_DIRECTORY);
+			if (fd < 0)
+				continue;
+			if ((users = list_dir(fd, &n_users)) != NULL) {
+				for (size_t k = 0; k < n_users; k++) {
+					struct stat st;
+
+					if (fstatat(fd, users[k], &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+					    !S_ISDIR(st.st_mode))
+						continue;
+					homes = xreallocarray(homes, n + 1, sizeof(*homes));
+					homes[n++] = xasprintf("/%s/%s", names[i], users[k]);
+				}
+				free_names(users, n_users);
+			}
+			close(fd);
+		}
+		free_names(names, count);
+	}
+	*n_out = n;
+	return homes;
+}
+
+static void sort_and_dedupe(struct walker *w)
+{
+	struct walk_result *r = w->res;
+	size_t out = 0;
+
+	/* A merge sort of indices by (path, discovery order), so that for a path matched by
+	 * several rules the first rule wins; qsort is not stable. */
+	size_t *order = xcalloc(r->count ? r->count : 1, sizeof(*order));
+	struct walk_entry *sorted;
+
+	for (size_t i = 0; i < r->count; i++)
+		order[i] = i;
+	for (size_t width = 1; width < r->count; width *= 2) {
+		size_t *tmp = xcalloc(r->count, sizeof(*tmp));
+
+		for (size_t lo = 0; lo < r->count; lo += 2 * width) {
+			size_t mid = lo + width < r->count ? lo + width : r->count;
+			size_t hi = lo + 2 * width < r->count ? lo + 2 * width : r->count;
+			size_t a = lo, b = mid, k = lo;
+
+			while (a < mid && b < hi) {
+				int c = strcmp(r->entries[order[a]].path,
+				               r->entries[order[b]].path);
+
+				if (c < 0 || (c == 0 && w->seq[order[a]] <= w->seq[order[b]]))
+					tmp[k++] = order[a++];
+				else
+					tmp[k++] = order[b++];
+			}
+			while (a < mid)
+				tmp[k++] = order[a++];
+			while (b < hi)
+				tmp[k++] = order[b++];
+		}
+		free(order);
+		order = tmp;
+	}
+	sorted = xcalloc(r->count ? r->count : 1, sizeof(*sorted));
+	for (size_t i = 0; i < r->count; i++) {
+		struct walk_entry *e = &r->entries[order[i]];
+
+		if (out > 0 && strcmp(sorted[out - 1].path, e->path) == 0) {
+			free(e->path);
+			free(e->link_target);
+			continue;
+		}
+		sorted[out++] = *e;
+	}
+	free(order);
+	free(r->entries);
+	r->entries = sorted;
+	r->count = out;
+	w->cap = out;
+}
+
+int walk_rules(const struct walk_options *opt, const struct rule *rules, size_t n_rules,
+               const char *const *categories, size_t n_categories, struct walk_result *res,
+               struct error *err)
+{
+	struct walker w = {0};
+	char **homes;
+	size_t n_homes;
+
+	memset(res, 0, sizeof(*res));
+	w.opt = opt;
+	w.res = res;
+	homes = collect_homes(opt, &n_homes);
+	for (size_t i = 0; i < n_rules; i++) {
+		const struct rule *r = &rules[i];
+		int wanted = categories == NULL;
+
+		for (size_t c = 0; c < n_categories && !wanted; c++)
+			wanted = strcmp(categories[c], r->category) == 0;
+		if (!wanted)
+			continue;
+		w.rule = r;
+		w.nocase = (r->flags & RULE_NOCASE) != 0;
+		w.matched = 0;
+		if (str_has_prefix(r->pattern, "~/")) {
+			for (size_t h = 0; h < n_homes; h++) {
+				char *pat = xasprintf("%s%s", homes[h], r->pattern + 1);
+
+				walk_one(&w, pat);
+				free(pat);
+			}
+		} else {
+			walk_one(&w, r->pattern);
+		}
+		if (!w.matched && (r->flags & RULE_EXPECTED)) {
+			res->absent =
+			        xreallocarray(res->absent, res->n_absent + 1, sizeof(*res->absent));
+			res->absent[res->n_absent++] = r;
+		}
+	}
+	sort_and_dedupe(&w);
+	for (size_t h = 0; h < n_homes; h++)
+		free(homes[h]);
+	free(homes);
+	free(w.seq);
+	strbuf_release(&w.path);
+	(void)err;
+	return 0;
+}
+
+void walk_result_free(struct walk_result *res)
+{
+	for (size_t i = 0; i < res->count; i++) {
+		free(res->entries[i].path);
+		free(res->entries[i].link_target);
+	}
+	free(res->entries);
+	free(res->absent);
+	for (size_t i = 0; i < res->n_errors; i++)
+		free(res->errors[i]);
+	free(res->errors);
+	memset(res, 0, sizeof(*res));
+}
