@@ -6,7 +6,10 @@ order="base trust transport bundle gather report series cmd"
 rank() {
 	n=0
 	for d in $order; do
-		[ "$d" = "$1" ] && { echo $n; return; }
+		if [ "$d" = "$1" ]; then
+			echo $n
+			return
+		fi
 		n=$((n + 1))
 	done
 	echo 99
