@@ -23,6 +23,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include "base/secrets.h"
 #include "trust/sign.h"
 
 #define KEY_FILE_MAX (1024 * 1024)
@@ -70,8 +71,13 @@ static int64_t asn1_time_epoch(const ASN1_TIME *t)
 	return (int64_t)timegm(&tm);
 }
 
-/* Read a small file whole into a buffer the caller wipes and frees. */
-static int read_secret_file(const char *path, int check_mode, char **out, size_t *len_out,
+/*
+ * Read a small secret file (what: "a private key", "a passphrase file") whole into a buffer the
+ * caller wipes and frees. A file that group or others may read is refused: its secret may
+ * already be known to others. From here on the process holds a secret, so it stops being
+ * dumpable (no core file, no ptrace attach by other processes of the same user).
+ */
+static int read_secret_file(const char *path, const char *what, char **out, size_t *len_out,
                             struct error *err)
 {
 	struct strbuf sb = STRBUF_INIT;
@@ -79,7 +85,10 @@ static int read_secret_file(const char *path, int check_mode, char **out, size_t
 	char chunk[4096];
 	int fd, ret = -1;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (secrets_protect_process(err) < 0)
+		return -1;
+	/* O_NONBLOCK: a FIFO put where the file should be must not hang us at open. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0) {
 		error_set(err, "%s: %s", path, strerror(errno));
 		return -1;
@@ -92,11 +101,12 @@ static int read_secret_file(const char *path, int check_mode, char **out, size_t
 		error_set(err, "%s: not a regular file", path);
 		goto out;
 	}
-	if (check_mode && (st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
-		error_set(err,
-		          "%s: permissions %04o are too open: a private key must not be accessible "
-		          "by group or others (run: chmod 600 %s)",
-		          path, (unsigned int)(st.st_mode & 07777), path);
+	if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
+		error_set(
+		        err,
+		        "%s: permissions %04o are too open: %s must not be accessible by group or "
+		        "others (run: chmod 600 %s)",
+		        path, (unsigned int)(st.st_mode & 07777), what, path);
 		goto out;
 	}
 	for (;;) {
@@ -150,7 +160,7 @@ int sign_read_passphrase(const char *file, int prompt, const char *prompt_text, 
 	*out = NULL;
 	*len_out = 0;
 	if (file) {
-		if (read_secret_file(file, 0, &buf, &len, err) < 0)
+		if (read_secret_file(file, "a passphrase file", &buf, &len, err) < 0)
 			return -1;
 		/* The first line only: a trailing newline is not part of the passphrase. */
 		char *nl = memchr(buf, '\n', len);
@@ -268,7 +278,7 @@ int signer_load(struct signer **out, const struct signer_options *opt, struct er
 	BIO *bio = NULL;
 	int type;
 
-	if (read_secret_file(opt->key_path, 1, &keybuf, &keylen, err) < 0)
+	if (read_secret_file(opt->key_path, "a private key", &keybuf, &keylen, err) < 0)
 		goto fail;
 	bio = BIO_new_mem_buf(keybuf, (int)keylen);
 	if (bio == NULL) {
