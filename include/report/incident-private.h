@@ -49,15 +49,4 @@ static inline const char *incident_answer_or_dash(const char *value)
 	return value && *value ? value : "-";
 }
 
-/*
- * Characters that could move the cursor, recolour or reorder what a terminal shows: C0 and C1
- * controls, DEL, and the bidirectional embedding, override and isolate marks.
- */
-static inline int incident_char_is_dangerous(uint32_t cp)
-{
-	return cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) || cp == 0x061c ||
-	       (cp >= 0x200e && cp <= 0x200f) || (cp >= 0x202a && cp <= 0x202e) ||
-	       (cp >= 0x2066 && cp <= 0x2069);
-}
-
 #endif

@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "base/keyvalue.h"
+#include "base/printable.h"
 #include "base/utf8.h"
 #include "report/incident-private.h"
 
@@ -60,7 +61,7 @@ static void clean_line(struct incident *inc, struct strbuf *sb, const char *s, s
 			i++;
 			continue;
 		}
-		if (cp != '\t' && incident_char_is_dangerous(cp)) {
+		if (cp != '\t' && printable_is_control(cp)) {
 			if (!bad_control)
 				incident_add_problem(inc, line, "line %d: control character U+%04X",
 				                     line, (unsigned)cp);

@@ -6,36 +6,14 @@
 
 #include <jansson.h>
 
-#include "base/utf8.h"
+#include "base/printable.h"
 #include "report/incident-private.h"
 
 /* Copy an answer from a bundle with anything that could drive a terminal made visible. */
 static char *escape_for_display(const char *s, int multiline)
 {
-	struct strbuf sb = STRBUF_INIT;
-	const unsigned char *p = (const unsigned char *)s;
-	size_t len = strlen(s), i = 0;
-
-	while (i < len) {
-		uint32_t cp;
-		size_t n = utf8_decode(p + i, len - i, &cp);
-
-		if (n == 0) { /* jansson accepts only UTF-8; this is defence in depth */
-			strbuf_addf(&sb, "\\x%02x", p[i]);
-			i++;
-			continue;
-		}
-		if ((cp == '\n' && multiline) || cp == '\t')
-			strbuf_addch(&sb, (char)cp);
-		else if (incident_char_is_dangerous(cp) && cp < 0x100)
-			strbuf_addf(&sb, "\\x%02x", (unsigned)cp);
-		else if (incident_char_is_dangerous(cp))
-			strbuf_addf(&sb, "\\u{%04X}", (unsigned)cp);
-		else
-			strbuf_add(&sb, p + i, n);
-		i += n;
-	}
-	return strbuf_detach(&sb);
+	return printable_text(s, strlen(s), 0,
+	                      PRINTABLE_KEEP_TAB | (multiline ? PRINTABLE_KEEP_NEWLINE : 0));
 }
 
 int incident_from_json(const char *json, size_t len, struct incident **out, struct error *err)
