@@ -1,0 +1,252 @@
+/* Crash recovery: the pending record, adopting a finished bundle, removing what a kill left. */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "bundle/bundle-read.h"
+#include "series/recovery.h"
+
+#define PENDING "pending.json"
+
+void recovery_crash_point(const char *point)
+{
+	const char *want = getenv("LOGPACK_TEST_CRASH_AT");
+
+	if (want != NULL && strcmp(want, point) == 0)
+		raise(SIGKILL);
+}
+
+int recovery_write_pending(struct state_dir *sd, const struct series_state *next,
+                           const char *bundle, struct error *err)
+{
+	json_t *o = state_to_json(next);
+	int rc;
+
+	json_object_set_new(
+	        o, "pending",
+	        json_pack("{s:I,s:s}", "sequence", (json_int_t)next->sequence, "bundle", bundle));
+	rc = state_dir_write_json(sd, PENDING, o, err);
+	json_decref(o);
+	return rc;
+}
+
+int recovery_drop_pending(struct state_dir *sd, struct error *err)
+{
+	if (unlinkat(sd->fd, PENDING, 0) < 0 && errno != ENOENT) {
+		error_set(err, "%s/%s: %s", sd->path, PENDING, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+void recovery_bundle_free(struct recovery_bundle *rb)
+{
+	free(rb->series);
+	memset(rb, 0, sizeof(*rb));
+}
+
+int recovery_read_bundle(const char *path, struct recovery_bundle *rb, struct error *err)
+{
+	struct bundle_read_options opt;
+	struct bundle_report rep;
+	const char *series, *sequence;
+	int rc = -1;
+
+	memset(rb, 0, sizeof(*rb));
+	memset(&opt, 0, sizeof(opt));
+	memset(&rep, 0, sizeof(rep));
+	bundle_limits_default(&opt.limits);
+	if (bundle_read_path(path, &opt, &rep, err) < 0)
+		return -1;
+	/* A bundle that does not verify is not adopted: the series must not continue after it. */
+	if (rep.outcome == BUNDLE_INVALID) {
+		error_set(err, "%s is INVALID: %s", path,
+		          rep.n_problems ? rep.problems[0] : "no reason given");
+		goto out;
+	}
+	if (rep.tagmanifest_sha256 == NULL || !sha256_hex_valid(rep.tagmanifest_sha256)) {
+		error_set(err, "%s: no tagmanifest-sha256.txt", path);
+		goto out;
+	}
+	memcpy(rb->tagmanifest, rep.tagmanifest_sha256, SHA256_HEX_LEN + 1);
+	series = bundle_report_info(&rep, "LogPack-Snapshot-Series");
+	sequence = bundle_report_info(&rep, "LogPack-Snapshot-Sequence");
+	rb->series = series ? xstrdup(series) : NULL;
+	rb->sequence = sequence ? strtoull(sequence, NULL, 10) : 0;
+	rc = 0;
+out:
+	bundle_report_free(&rep);
+	return rc;
+}
+
+/* Write <bundle>.sha256 if the run died before it could. */
+static int sidecar_write_missing(const char *bundle, struct error *err)
+{
+	char *side = xasprintf("%s.sha256", bundle), hex[SHA256_HEX_LEN + 1], *line = NULL;
+	int fd = -1, out = -1, rc = -1;
+	struct sha256 h;
+	char buf[65536];
+	ssize_t n;
+
+	if (access(side, F_OK) == 0) {
+		rc = 0;
+		goto done;
+	}
+	if ((fd = open(bundle, O_RDONLY | O_CLOEXEC)) < 0) {
+		error_set(err, "%s: %s", bundle, strerror(errno));
+		goto done;
+	}
+	if (sha256_init(&h, err) < 0)
+		goto done;
+	while ((n = read(fd, buf, sizeof(buf))) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			error_set(err, "%s: %s", bundle, strerror(errno));
+			sha256_discard(&h);
+			goto done;
+		}
+		sha256_update(&h, buf, (size_t)n);
+	}
+	sha256_final_hex(&h, hex);
+	line = xasprintf("%s  %s\n", hex, path_basename(bundle));
+	out = open(side, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (out < 0 || write_all(out, line, strlen(line)) < 0 || fsync(out) < 0) {
+		error_set(err, "%s: %s", side, strerror(errno));
+		goto done;
+	}
+	rc = 0;
+done:
+	if (fd >= 0)
+		close(fd);
+	if (out >= 0)
+		close(out);
+	free(line);
+	free(side);
+	return rc;
+}
+
+/* Remove the temporary files a killed run left for bundle (".<name>.XXXXXX"). */
+static void remove_bundle_temps(const char *bundle)
+{
+	char *dir = path_dirname(bundle);
+	char *prefix = xasprintf(".%s.", path_basename(bundle));
+	DIR *d = opendir(dir);
+	struct dirent *de;
+
+	while (d && (de = readdir(d)) != NULL)
+		if (str_has_prefix(de->d_name, prefix) &&
+		    strlen(de->d_name) == strlen(prefix) + 6) {
+			char *p = xasprintf("%s/%s", dir, de->d_name);
+
+			unlink(p);
+			free(p);
+		}
+	if (d)
+		closedir(d);
+	free(prefix);
+	free(dir);
+}
+
+/*
+ * Holding the series' lock, no other run of it can be writing these: temporary bundles and
+ * sidecars (".logpack-<host>-snapshot-<series>-...XXXXXX").
+ */
+void recovery_remove_leftovers(const char *dir, const char *series)
+{
+	char *marker = xasprintf("-snapshot-%.8s-", series);
+	DIR *d = opendir(dir);
+	struct dirent *de;
+
+	while (d && (de = readdir(d)) != NULL) {
+		const char *dot = strrchr(de->d_name, '.');
+
+		if (str_has_prefix(de->d_name, ".logpack-") && strstr(de->d_name, marker) && dot &&
+		    strlen(dot) == 7) {
+			char *p = xasprintf("%s/%s", dir, de->d_name);
+
+			unlink(p);
+			free(p);
+		}
+	}
+	if (d)
+		closedir(d);
+	free(marker);
+}
+
+/* The pending bundle got its final name: check it is the snapshot pending says, adopt it. */
+static int adopt(struct state_dir *sd, const char *bundle, uint64_t seq, struct series_state *st,
+                 struct error *err)
+{
+	struct recovery_bundle rb;
+	json_t *j;
+	int rc;
+
+	if (recovery_read_bundle(bundle, &rb, err) < 0)
+		return -1;
+	if (rb.series == NULL || strcmp(rb.series, st->series) != 0 || rb.sequence != seq) {
+		error_set(err, "%s does not hold snapshot %llu of series %s", bundle,
+		          (unsigned long long)seq, st->series);
+		recovery_bundle_free(&rb);
+		return -1;
+	}
+	memcpy(st->last_tagmanifest, rb.tagmanifest, sizeof(rb.tagmanifest));
+	recovery_bundle_free(&rb);
+	if (sidecar_write_missing(bundle, err) < 0)
+		return -1;
+	j = state_to_json(st);
+	rc = state_dir_write_json(sd, "state.json", j, err);
+	json_decref(j);
+	return rc;
+}
+
+int recovery_resolve(struct state_dir *sd, struct series_state *old, char **adopted,
+                     struct error *err)
+{
+	json_t *o, *pending;
+	const char *bundle;
+	uint64_t seq;
+	struct series_state st;
+	struct error why;
+	int rc = state_dir_read_json(sd, PENDING, &o, err);
+
+	*adopted = NULL;
+	memset(&st, 0, sizeof(st));
+	if (rc <= 0)
+		return rc;
+	rc = -1;
+	pending = json_object_get(o, "pending");
+	bundle = json_string_value(json_object_get(pending, "bundle"));
+	if (bundle == NULL || !json_is_integer(json_object_get(pending, "sequence")) ||
+	    json_integer_value(json_object_get(pending, "sequence")) < 0 ||
+	    state_from_json(o, &st, &why) < 0) {
+		error_set(err, "%s/%s is damaged; it is left as it is", sd->path, PENDING);
+		json_decref(o);
+		return -1;
+	}
+	seq = (uint64_t)json_integer_value(json_object_get(pending, "sequence"));
+	if (seq <= old->sequence || access(bundle, F_OK) < 0) {
+		/* Already committed, or the bundle never got its final name. */
+		remove_bundle_temps(bundle);
+	} else {
+		if (adopt(sd, bundle, seq, &st, err) < 0)
+			goto out;
+		state_free(old);
+		*old = st;
+		memset(&st, 0, sizeof(st));
+		*adopted = xstrdup(bundle);
+	}
+	rc = state_dir_remove(sd, PENDING, err);
+out:
+	state_free(&st);
+	json_decref(o);
+	return rc;
+}
