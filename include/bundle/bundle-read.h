@@ -12,16 +12,9 @@
 #include <stdint.h>
 
 #include "base/util.h"
+#include "bundle/names.h"
+#include "bundle/source.h"
 #include "trust/sign.h"
-
-struct bundle_limits {
-	uint64_t max_members; /* members (files and directories) */
-	uint64_t max_size;    /* bytes of all members, uncompressed */
-	uint64_t max_ratio;   /* uncompressed bytes per compressed byte */
-};
-
-/* Generous defaults: 1,000,000 members, 1 TiB, a ratio of 1000. */
-void bundle_limits_default(struct bundle_limits *lim);
 
 /*
  * Optional: see each regular-file member's bytes as they are verified. name is relative to the
@@ -97,14 +90,5 @@ void bundle_report_free(struct bundle_report *rep);
 
 /* The bag-info.txt value of key (first occurrence, case-insensitive), or NULL. */
 const char *bundle_report_info(const struct bundle_report *rep, const char *key);
-
-/*
- * Is name (as found in an archive) a safe relative path: no "..", no absolute path, no empty
- * or "." components? A leading "./" is allowed. Returns NULL if safe, else the reason.
- */
-const char *bundle_name_unsafe(const char *name);
-
-/* A name from a bundle, safe to print: control bytes as \xHH, cut at 300 bytes. Caller frees. */
-char *bundle_printable_name(const char *name);
 
 #endif

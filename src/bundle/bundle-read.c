@@ -24,8 +24,7 @@
 #define SMALL_TAG_MAX (1024 * 1024)        /* bagit.txt, bag-info.txt, the signature */
 #define TAGMANIFEST_MAX (16 * 1024 * 1024) /* kept for the signature check */
 #define LINE_MAX_LEN (64 * 1024)           /* one manifest line */
-#define NAME_MAX_LEN 4096
-#define RATIO_FLOOR (64ULL * 1024 * 1024) /* the ratio is judged only past this many bytes */
+#define RATIO_FLOOR (64ULL * 1024 * 1024)  /* the ratio is judged only past this many bytes */
 #define CHUNK (64 * 1024)
 
 /* The checksum algorithms BagIt names; sha256 is always computed. */
@@ -116,39 +115,6 @@ struct reader {
 	int tagmanifest_over, signature_over;
 	struct line_parser lp;
 };
-
-void bundle_limits_default(struct bundle_limits *lim)
-{
-	lim->max_members = 1000000;
-	lim->max_size = 1ULL << 40;
-	lim->max_ratio = 1000;
-}
-
-char *bundle_printable_name(const char *s)
-{
-	static const char digits[] = "0123456789abcdef";
-	struct strbuf sb = STRBUF_INIT;
-	size_t n = 0;
-
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++, n++) {
-		if (n >= 300) {
-			strbuf_addstr(&sb, "...");
-			break;
-		}
-		size_t seq = utf8_sequence_len(p, strlen((const char *)p));
-
-		if (*p < 0x20 || *p == 0x7f || seq == 0) {
-			char esc[4] = {'\\', 'x', digits[*p >> 4], digits[*p & 15]};
-
-			strbuf_add(&sb, esc, 4);
-		} else {
-			/* Whole UTF-8 sequences pass, so JSON output stays valid. */
-			strbuf_add(&sb, p, seq);
-			p += seq - 1;
-		}
-	}
-	return strbuf_detach(&sb);
-}
 
 #define printable bundle_printable_name
 
@@ -247,36 +213,6 @@ static void reader_free(struct reader *r)
 	strbuf_release(&r->tagmanifest);
 	strbuf_release(&r->signature);
 	strbuf_release(&r->lp.line);
-}
-
-const char *bundle_name_unsafe(const char *name)
-{
-	const char *p = name, *slash;
-
-	if (*p == '\0')
-		return "has an empty name";
-	if (*p == '/')
-		return "is an absolute path";
-	while (p[0] == '.' && p[1] == '/')
-		p += 2;
-	if (strlen(name) > NAME_MAX_LEN)
-		return "has a name too long";
-	while (*p) {
-		size_t len;
-
-		slash = strchr(p, '/');
-		len = slash ? (size_t)(slash - p) : strlen(p);
-		if (len == 2 && p[0] == '.' && p[1] == '.')
-			return "has '..' in its name";
-		if (len == 1 && p[0] == '.')
-			return "has '.' in its name";
-		if (len == 0)
-			return "has an empty name component ('//')";
-		if (slash == NULL)
-			break;
-		p = slash + 1;
-	}
-	return NULL;
 }
 
 /* Which algorithm a "manifest-ALG.txt" / "tagmanifest-ALG.txt" name uses, or -1. */
