@@ -497,12 +497,14 @@ static int archive_next(struct source *src, struct source_member *m, struct erro
 		m->name = src->name;
 		m->refusal = SOURCE_UNSAFE_NAME;
 		m->refused = "has a name that cannot be read";
+		src->in_member = 1;
 		return 1;
 	}
 	if ((m->refused = bundle_name_unsafe(name)) != NULL) {
 		src->name = xstrdup(name);
 		m->name = src->name;
 		m->refusal = SOURCE_UNSAFE_NAME;
+		src->in_member = 1;
 		return 1;
 	}
 	if (archive_entry_hardlink(ae) != NULL || type == AE_IFLNK) {
