@@ -120,4 +120,24 @@ t "a pending bundle that is not the snapshot it should be is not adopted, and is
 	test "$(count_bundles out)" = 2
 '
 
+t "a pending bundle cut short after its rename does not verify, and is not adopted" '
+	mkdir out
+	"$LOGPACK" snapshot --state st --root "$T" -o out >/dev/null
+	printf "Nov 29 cut short\n" >>"$L/syslog"
+	expect_code 137 env LOGPACK_TEST_CRASH_AT=after-bundle-rename \
+		"$LOGPACK" snapshot --state st --root "$T" -o out >/dev/null 2>err
+	B2=$(bundle_seq "$PWD/out" 2)
+	size=$(stat -c %s "$B2")
+	head -c $((size / 2)) "$B2" >cut
+	cat cut >"$B2"
+	expect_code 3 "$LOGPACK" snapshot --state st --root "$T" -o out >/dev/null 2>err
+	contains err "$B2"
+	test -s st/pending.json
+	test "$(state_sequence st)" = 1
+	rm "$B2.sha256"
+	expect_code 3 "$LOGPACK" snapshot --state st --root "$T" -o out >/dev/null 2>err
+	contains err "is INVALID"
+	test "$(state_sequence st)" = 1
+'
+
 test_done

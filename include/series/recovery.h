@@ -30,14 +30,20 @@ int recovery_resolve(struct state_dir *sd, struct series_state *old, char **adop
 /* Remove temporary bundles and sidecars that killed runs of series left in dir. */
 void recovery_remove_leftovers(const char *dir, const char *series);
 
-/* What recovery needs of a finished bundle, read back through the verifying bundle reader. */
+/* What recovery needs of a finished bundle. */
 struct recovery_bundle {
-	char tagmanifest[SHA256_HEX_LEN + 1];
-	char *series; /* LogPack-Snapshot-Series, or NULL */
+	char tagmanifest[SHA256_HEX_LEN + 1];   /* of its tagmanifest-sha256.txt */
+	char bundle_sha256[SHA256_HEX_LEN + 1]; /* of the whole file */
+	int has_sidecar;                        /* <bundle>.sha256 is there (and matches) */
+	char *series;                           /* LogPack-Snapshot-Series, or NULL */
 	uint64_t sequence;
 };
 
-/* Read path (within bundle_limits_default() limits); -1 when it is unreadable or INVALID. */
+/*
+ * Read path back in one pass through the bundle source (within bundle_limits_default()
+ * limits) and the verifier over it. -1 when it cannot be read, is INVALID, or does not match
+ * a .sha256 file beside it.
+ */
 int recovery_read_bundle(const char *path, struct recovery_bundle *rb, struct error *err);
 void recovery_bundle_free(struct recovery_bundle *rb);
 

@@ -12,6 +12,7 @@
 #include <jansson.h>
 
 #include "bundle/bundle-read.h"
+#include "bundle/source.h"
 #include "series/recovery.h"
 
 #define PENDING "pending.json"
@@ -57,21 +58,35 @@ int recovery_read_bundle(const char *path, struct recovery_bundle *rb, struct er
 {
 	struct bundle_read_options opt;
 	struct bundle_report rep;
+	struct source *src = NULL;
 	const char *series, *sequence;
-	int rc = -1;
+	char stated[SHA256_HEX_LEN + 1];
+	int rc = -1, sidecar;
 
 	memset(rb, 0, sizeof(*rb));
 	memset(&opt, 0, sizeof(opt));
 	memset(&rep, 0, sizeof(rep));
 	bundle_limits_default(&opt.limits);
-	if (bundle_read_path(path, &opt, &rep, err) < 0)
+	if (source_open_path(&src, path, &opt.limits, err) < 0)
 		return -1;
+	/* The whole file's hash comes from the same pass, for the sidecar. */
+	if (source_hash_raw(src, err) < 0 || bundle_verify_source(src, NULL, &opt, &rep, err) < 0)
+		goto out;
 	/* A bundle that does not verify is not adopted: the series must not continue after it. */
 	if (rep.outcome == BUNDLE_INVALID) {
 		error_set(err, "%s is INVALID: %s", path,
 		          rep.n_problems ? rep.problems[0] : "no reason given");
 		goto out;
 	}
+	if (source_raw_sha256(src, rb->bundle_sha256, err) < 0)
+		goto out;
+	sidecar = bundle_sidecar_read(path, stated);
+	if (sidecar < 0 || (sidecar == 1 && strcmp(stated, rb->bundle_sha256) != 0)) {
+		error_set(err, "%s: the .sha256 file beside it is malformed or does not match it",
+		          path);
+		goto out;
+	}
+	rb->has_sidecar = sidecar == 1;
 	if (rep.tagmanifest_sha256 == NULL || !sha256_hex_valid(rep.tagmanifest_sha256)) {
 		error_set(err, "%s: no tagmanifest-sha256.txt", path);
 		goto out;
@@ -84,53 +99,47 @@ int recovery_read_bundle(const char *path, struct recovery_bundle *rb, struct er
 	rc = 0;
 out:
 	bundle_report_free(&rep);
+	source_close(src);
 	return rc;
 }
 
-/* Write <bundle>.sha256 if the run died before it could. */
-static int sidecar_write_missing(const char *bundle, struct error *err)
+/*
+ * Write <bundle>.sha256 (the run died before it could) the way the writer does: a temporary
+ * file, fsync, rename, fsync of the directory, so that a kill here leaves no half sidecar
+ * (the temporary file is a leftover of the series, removed by the next run).
+ */
+static int sidecar_write(const char *bundle, const char *hex, struct error *err)
 {
-	char *side = xasprintf("%s.sha256", bundle), hex[SHA256_HEX_LEN + 1], *line = NULL;
-	int fd = -1, out = -1, rc = -1;
-	struct sha256 h;
-	char buf[65536];
-	ssize_t n;
+	char *dir = path_dirname(bundle), *side = xasprintf("%s.sha256", bundle);
+	char *tmp = xasprintf("%s/.%s.XXXXXX", dir, path_basename(side));
+	char *line = xasprintf("%s  %s\n", hex, path_basename(bundle));
+	int fd = mkstemp(tmp), dfd = -1, rc = -1, written;
 
-	if (access(side, F_OK) == 0) {
-		rc = 0;
-		goto done;
+	if (fd < 0) {
+		error_set(err, "%s: %s", tmp, strerror(errno));
+		goto out;
 	}
-	if ((fd = open(bundle, O_RDONLY | O_CLOEXEC)) < 0) {
-		error_set(err, "%s: %s", bundle, strerror(errno));
-		goto done;
-	}
-	if (sha256_init(&h, err) < 0)
-		goto done;
-	while ((n = read(fd, buf, sizeof(buf))) != 0) {
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			error_set(err, "%s: %s", bundle, strerror(errno));
-			sha256_discard(&h);
-			goto done;
-		}
-		sha256_update(&h, buf, (size_t)n);
-	}
-	sha256_final_hex(&h, hex);
-	line = xasprintf("%s  %s\n", hex, path_basename(bundle));
-	out = open(side, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	if (out < 0 || write_all(out, line, strlen(line)) < 0 || fsync(out) < 0) {
+	written = write_all(fd, line, strlen(line)) == 0 && fsync(fd) == 0;
+	if (close(fd) < 0)
+		written = 0;
+	if (!written || rename(tmp, side) < 0) {
 		error_set(err, "%s: %s", side, strerror(errno));
-		goto done;
+		unlink(tmp);
+		goto out;
+	}
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0 || fsync(dfd) < 0) {
+		error_set(err, "%s: %s", dir, strerror(errno));
+		goto out;
 	}
 	rc = 0;
-done:
-	if (fd >= 0)
-		close(fd);
-	if (out >= 0)
-		close(out);
+out:
+	if (dfd >= 0)
+		close(dfd);
 	free(line);
+	free(tmp);
 	free(side);
+	free(dir);
 	return rc;
 }
 
@@ -199,9 +208,11 @@ static int adopt(struct state_dir *sd, const char *bundle, uint64_t seq, struct 
 		return -1;
 	}
 	memcpy(st->last_tagmanifest, rb.tagmanifest, sizeof(rb.tagmanifest));
-	recovery_bundle_free(&rb);
-	if (sidecar_write_missing(bundle, err) < 0)
+	if (!rb.has_sidecar && sidecar_write(bundle, rb.bundle_sha256, err) < 0) {
+		recovery_bundle_free(&rb);
 		return -1;
+	}
+	recovery_bundle_free(&rb);
 	j = state_to_json(st);
 	rc = state_dir_write_json(sd, "state.json", j, err);
 	json_decref(j);
