@@ -70,7 +70,7 @@ t "an adopted bundle whose sidecar the kill prevented gets its .sha256 written" 
 	rm "$B2.sha256"
 	expect_code 0 "$LOGPACK" snapshot --state st --root "$T" -o out >/dev/null 2>err
 	contains err "adopted $B2"
-	(cd out && sha256sum --strict -c "$(basename "$B2").sha256")
+	(cd out; sha256sum --strict -c "$(basename "$B2").sha256")
 	test "$(stat -c %a "$B2.sha256")" = 600
 	expect_code 6 "$LOGPACK" verify --chain out >v
 	lacks v "problem"
