@@ -12,16 +12,10 @@
 #include <stdint.h>
 
 #include "base/util.h"
+#include "bundle/names.h"
+#include "bundle/source.h"
+#include "bundle/tagfile.h"
 #include "trust/sign.h"
-
-struct bundle_limits {
-	uint64_t max_members; /* members (files and directories) */
-	uint64_t max_size;    /* bytes of all members, uncompressed */
-	uint64_t max_ratio;   /* uncompressed bytes per compressed byte */
-};
-
-/* Generous defaults: 1,000,000 members, 1 TiB, a ratio of 1000. */
-void bundle_limits_default(struct bundle_limits *lim);
 
 /*
  * Optional: see each regular-file member's bytes as they are verified. name is relative to the
@@ -33,6 +27,10 @@ struct bundle_visitor {
 	void (*member_begin)(void *ctx, const char *name, uint64_t size);
 	void (*member_data)(void *ctx, const void *buf, size_t len);
 	void (*member_end)(void *ctx);
+	/* Optional: every member inside the bag (files and directories), before member_begin. */
+	void (*member_found)(void *ctx, const char *name, const struct source_member *m);
+	/* Optional: a member the source refused (m->name as stored in the bundle). */
+	void (*member_refused)(void *ctx, const struct source_member *m);
 };
 
 struct bundle_read_options {
@@ -49,11 +47,6 @@ enum bundle_outcome {
 	BUNDLE_VALID_UNTRUSTED,
 	BUNDLE_VALID_UNSIGNED,
 	BUNDLE_INVALID,
-};
-
-struct bundle_field {
-	char *key;
-	char *value;
 };
 
 #define BUNDLE_MAX_PROBLEMS 50
@@ -76,6 +69,16 @@ struct bundle_report {
 };
 
 /*
+ * The verifier: verify what src yields, to its end. When sidecar_of is set (the bundle's
+ * path), src must hash its raw bytes (source_hash_raw), and "<sidecar_of>.sha256" is checked
+ * when present. Returns 0 with the outcome in rep (which the caller frees with
+ * bundle_report_free); -1 only when err must be reported instead (no randomness, no memory).
+ */
+int bundle_verify_source(struct source *src, const char *sidecar_of,
+                         const struct bundle_read_options *opt, struct bundle_report *rep,
+                         struct error *err);
+
+/*
  * Verify a bundle file or a bag directory. Returns 0 with the outcome in rep (which the caller
  * frees with bundle_report_free), or -1 when path cannot be opened at all.
  */
@@ -95,16 +98,13 @@ int bundle_read_memory(const void *buf, size_t len, const struct bundle_read_opt
                        struct bundle_report *rep, struct error *err);
 void bundle_report_free(struct bundle_report *rep);
 
+/*
+ * The SHA-256 "<path>.sha256" beside a bundle states (lowercase) into hex: 1 when found, 0 when
+ * there is none, -1 when it is there but malformed (or not a small regular file).
+ */
+int bundle_sidecar_read(const char *path, char hex[65]);
+
 /* The bag-info.txt value of key (first occurrence, case-insensitive), or NULL. */
 const char *bundle_report_info(const struct bundle_report *rep, const char *key);
-
-/*
- * Is name (as found in an archive) a safe relative path: no "..", no absolute path, no empty
- * or "." components? A leading "./" is allowed. Returns NULL if safe, else the reason.
- */
-const char *bundle_name_unsafe(const char *name);
-
-/* A name from a bundle, safe to print: control bytes as \xHH, cut at 300 bytes. Caller frees. */
-char *bundle_printable_name(const char *name);
 
 #endif

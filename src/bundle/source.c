@@ -1,0 +1,706 @@
+/* The source: the one place a bundle is opened for reading, with the limits applied once. */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <archive.h>
+#include <archive_entry.h>
+
+#include "base/hash.h"
+#include "bundle/names.h"
+#include "bundle/source.h"
+
+#define CHUNK (64 * 1024)
+#define RATIO_FLOOR (64ULL * 1024 * 1024) /* the ratio is judged only past this many bytes */
+#define DIR_DEPTH_MAX 64
+
+enum source_kind { KIND_FD, KIND_MEMORY, KIND_DIR };
+
+/* One layer of the compressed stream: 0 is the fd or memory, n is filter n-1 over layer n-1. */
+struct source_stream {
+	struct source *src;
+	size_t level;
+};
+
+/* One open directory of a bag directory being walked. */
+struct dir_level {
+	DIR *dir;
+	char *prefix; /* its path in the bag, with a trailing '/', or "" */
+	char **names;
+	size_t n_names, next;
+};
+
+struct source {
+	enum source_kind kind;
+	char *label;
+	struct bundle_limits lim;
+
+	/* fd or memory, under the filters */
+	int fd;
+	const unsigned char *mem;
+	size_t mem_len, mem_off;
+	struct source_filter *filters;
+	size_t n_filters;
+	struct source_stream *streams;
+	int hashing;
+	struct sha256 raw_hash;
+	struct archive *a;
+	int opened;
+	unsigned char *rbuf;
+	struct error read_err; /* why the stream failed, for libarchive's message */
+
+	/* state */
+	int failed, ended, in_member;
+	struct error fail;
+	uint64_t members, total;
+	struct name_table *seen;
+	char *name; /* the current member's name */
+	char refused[160];
+	char warning[1024];
+	int owned_fd; /* opened by source_open_path */
+
+	/* bag directory */
+	struct dir_level *levels;
+	size_t depth;
+	int file_fd;
+};
+
+void bundle_limits_default(struct bundle_limits *lim)
+{
+	lim->max_members = 1000000;
+	lim->max_size = 1ULL << 40;
+	lim->max_ratio = 1000;
+}
+
+static struct source *source_new(enum source_kind kind, const char *label,
+                                 const struct bundle_limits *lim, struct error *err)
+{
+	struct source *src = xcalloc(1, sizeof(*src));
+
+	src->seen = name_table_new(0, err);
+	if (src->seen == NULL) {
+		free(src);
+		return NULL;
+	}
+	src->kind = kind;
+	src->label = xstrdup(label);
+	src->lim = *lim;
+	src->fd = -1;
+	src->file_fd = -1;
+	src->owned_fd = -1;
+	return src;
+}
+
+/* Stop for good: every later call returns -1 with this message. */
+static int fail(struct source *src, struct error *err, const char *fmt, ...) LP_ATTR_PRINTF(3, 4);
+static int fail(struct source *src, struct error *err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(src->fail.msg, sizeof(src->fail.msg), fmt, ap);
+	va_end(ap);
+	src->failed = 1;
+	src->in_member = 0;
+	*err = src->fail;
+	return -1;
+}
+
+static ssize_t base_read(struct source *src, void *buf, size_t len, struct error *err)
+{
+	ssize_t n;
+
+	if (src->kind == KIND_MEMORY) {
+		size_t left = src->mem_len - src->mem_off;
+
+		n = (ssize_t)(left < len ? left : len);
+		memcpy(buf, src->mem + src->mem_off, (size_t)n);
+		src->mem_off += (size_t)n;
+	} else {
+		do
+			n = read(src->fd, buf, len);
+		while (n < 0 && errno == EINTR);
+		if (n < 0) {
+			error_set(err, "read error: %s", strerror(errno));
+			return -1;
+		}
+	}
+	if (src->hashing && n > 0)
+		sha256_update(&src->raw_hash, buf, (size_t)n);
+	return n;
+}
+
+ssize_t source_stream_read(struct source_stream *below, void *buf, size_t len, struct error *err)
+{
+	struct source *src = below->src;
+	const struct source_filter *f;
+
+	if (below->level == 0)
+		return base_read(src, buf, len, err);
+	f = &src->filters[below->level - 1];
+	return f->read(f->ctx, &src->streams[below->level - 1], buf, len, err);
+}
+
+static la_ssize_t archive_cb(struct archive *a, void *ctx, const void **out)
+{
+	struct source *src = ctx;
+	ssize_t n =
+	        source_stream_read(&src->streams[src->n_filters], src->rbuf, CHUNK, &src->read_err);
+
+	if (n < 0) {
+		archive_set_error(a, EIO, "%s", src->read_err.msg);
+		return -1;
+	}
+	*out = src->rbuf;
+	return n;
+}
+
+int source_open_fd(struct source **out, int fd, const char *label, const struct bundle_limits *lim,
+                   struct error *err)
+{
+	*out = source_new(KIND_FD, label, lim, err);
+	if (*out == NULL)
+		return -1;
+	(*out)->fd = fd;
+	return 0;
+}
+
+int source_open_memory(struct source **out, const void *buf, size_t len,
+                       const struct bundle_limits *lim, struct error *err)
+{
+	*out = source_new(KIND_MEMORY, "(memory)", lim, err);
+	if (*out == NULL)
+		return -1;
+	(*out)->mem = buf;
+	(*out)->mem_len = len;
+	return 0;
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int is_manifest_name(const char *name)
+{
+	return (str_has_prefix(name, "manifest-") || str_has_prefix(name, "tagmanifest-")) &&
+	       str_has_suffix(name, ".txt");
+}
+
+/* At the top of a bag, the manifests first: their algorithms are then computed for all. */
+static int top_name_cmp(const void *a, const void *b)
+{
+	int ma = is_manifest_name(*(char *const *)a), mb = is_manifest_name(*(char *const *)b);
+
+	if (ma != mb)
+		return mb - ma;
+	return name_cmp(a, b);
+}
+
+/* Open a directory level (takes fd). Returns 0, or -1 with errno set. */
+static int dir_push(struct source *src, int fd, const char *prefix)
+{
+	struct dir_level *lv;
+	struct dirent *de;
+	DIR *dir = fdopendir(fd);
+
+	if (dir == NULL) {
+		int e = errno;
+
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	src->levels = xreallocarray(src->levels, src->depth + 1, sizeof(*src->levels));
+	lv = &src->levels[src->depth++];
+	memset(lv, 0, sizeof(*lv));
+	lv->dir = dir;
+	lv->prefix = xstrdup(prefix);
+	while ((de = readdir(dir)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		lv->names = xreallocarray(lv->names, lv->n_names + 1, sizeof(*lv->names));
+		lv->names[lv->n_names++] = xstrdup(de->d_name);
+	}
+	if (lv->n_names > 1)
+		qsort(lv->names, lv->n_names, sizeof(*lv->names),
+		      src->depth == 1 ? top_name_cmp : name_cmp);
+	return 0;
+}
+
+static void dir_pop(struct source *src)
+{
+	struct dir_level *lv = &src->levels[--src->depth];
+
+	for (size_t i = 0; i < lv->n_names; i++)
+		free(lv->names[i]);
+	free(lv->names);
+	free(lv->prefix);
+	closedir(lv->dir);
+}
+
+int source_open_dir(struct source **out, int dirfd, const char *label,
+                    const struct bundle_limits *lim, struct error *err)
+{
+	*out = source_new(KIND_DIR, label, lim, err);
+	if (*out == NULL) {
+		close(dirfd);
+		return -1;
+	}
+	if (dir_push(*out, dirfd, "") < 0) {
+		error_set(err, "%s: %s", label, strerror(errno));
+		source_close(*out);
+		*out = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+int source_open_path(struct source **out, const char *path, const struct bundle_limits *lim,
+                     struct error *err)
+{
+	struct stat st;
+	int fd;
+
+	*out = NULL;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		error_set(err, "%s: %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	if (S_ISDIR(st.st_mode))
+		return source_open_dir(out, fd, path, lim, err);
+	if (S_ISFIFO(st.st_mode)) {
+		/* A pipe the user named is read as a stream: wait for its writer, as cat does. */
+		close(fd);
+		fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+		if (fd < 0 || fstat(fd, &st) < 0 || !S_ISFIFO(st.st_mode)) {
+			error_set(err, "%s: %s", path, fd < 0 ? strerror(errno) : "changed type");
+			if (fd >= 0)
+				close(fd);
+			return -1;
+		}
+	} else if (!S_ISREG(st.st_mode)) {
+		error_set(err, "%s: not a regular file or directory", path);
+		close(fd);
+		return -1;
+	} else if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) < 0) {
+		/* Regular files never block; reads should. */
+		error_set(err, "%s: %s", path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	if (source_open_fd(out, fd, path, lim, err) < 0) {
+		close(fd);
+		return -1;
+	}
+	(*out)->owned_fd = fd;
+	return 0;
+}
+
+int source_add_filter(struct source *src, const struct source_filter *filter, struct error *err)
+{
+	if (src->kind == KIND_DIR || src->opened) {
+		error_set(err, "%s: a filter must be added before reading a bundle", src->label);
+		return -1;
+	}
+	src->filters = xreallocarray(src->filters, src->n_filters + 1, sizeof(*src->filters));
+	src->filters[src->n_filters++] = *filter;
+	return 0;
+}
+
+int source_hash_raw(struct source *src, struct error *err)
+{
+	if (src->kind == KIND_DIR || src->opened || src->hashing) {
+		error_set(err, "%s: cannot hash this source", src->label);
+		return -1;
+	}
+	if (sha256_init(&src->raw_hash, err) < 0)
+		return -1;
+	src->hashing = 1;
+	return 0;
+}
+
+static int archive_start(struct source *src, struct error *err)
+{
+	src->opened = 1;
+	src->streams = xcalloc(src->n_filters + 1, sizeof(*src->streams));
+	for (size_t i = 0; i <= src->n_filters; i++) {
+		src->streams[i].src = src;
+		src->streams[i].level = i;
+	}
+	src->rbuf = xmalloc(CHUNK);
+	src->a = archive_read_new();
+	if (src->a == NULL)
+		abort();
+	if (archive_read_support_filter_all(src->a) != ARCHIVE_OK ||
+	    archive_read_support_format_tar(src->a) != ARCHIVE_OK)
+		return fail(src, err, "libarchive: %s", archive_error_string(src->a));
+	if (archive_read_open(src->a, src, NULL, archive_cb, NULL) != ARCHIVE_OK)
+		/* Not a tar in any compression libarchive knows: the bundle is invalid. */
+		return fail(src, err, "not a readable archive: %s", archive_error_string(src->a));
+	return 0;
+}
+
+/* Count bytes of content against the limits. */
+static int count_bytes(struct source *src, size_t n, struct error *err)
+{
+	char shown[32];
+
+	src->total += n;
+	if (src->total > src->lim.max_size)
+		return fail(src, err,
+		            "more than %s of content: stopped (raise the limit with --max-size)",
+		            format_size(src->lim.max_size, shown, sizeof(shown)));
+	if (src->kind != KIND_DIR && src->total >= RATIO_FLOOR) {
+		uint64_t compressed = (uint64_t)archive_filter_bytes(src->a, -1);
+
+		if (compressed > 0 && src->total / compressed > src->lim.max_ratio)
+			return fail(src, err,
+			            "compression ratio above %llu: stopped (a decompression bomb? "
+			            "raise the limit with --max-ratio)",
+			            (unsigned long long)src->lim.max_ratio);
+	}
+	return 0;
+}
+
+ssize_t source_read(struct source *src, void *buf, size_t len, struct error *err)
+{
+	ssize_t n;
+
+	if (src->failed) {
+		*err = src->fail;
+		return -1;
+	}
+	if (!src->in_member)
+		return 0;
+	if (src->kind == KIND_DIR) {
+		do
+			n = read(src->file_fd, buf, len);
+		while (n < 0 && errno == EINTR);
+		if (n < 0) {
+			char *shown = bundle_printable_name(src->name);
+
+			fail(src, err, "'%s' %s", shown, strerror(errno));
+			free(shown);
+			return -1;
+		}
+	} else {
+		n = archive_read_data(src->a, buf, len);
+		if (n < 0) {
+			char *shown = bundle_printable_name(src->name);
+			const char *msg = archive_error_string(src->a);
+
+			fail(src, err, "the archive is truncated or corrupt (reading '%s'): %s",
+			     shown, msg ? msg : "unexpected end of data");
+			free(shown);
+			return -1;
+		}
+	}
+	if (n == 0) {
+		src->in_member = 0;
+		return 0;
+	}
+	if (count_bytes(src, (size_t)n, err) < 0)
+		return -1;
+	return n;
+}
+
+int source_skip(struct source *src, struct error *err)
+{
+	char *buf;
+	ssize_t n;
+
+	if (!src->in_member)
+		return src->failed ? (*err = src->fail, -1) : 0;
+	buf = xmalloc(CHUNK);
+	while ((n = source_read(src, buf, CHUNK, err)) > 0)
+		;
+	free(buf);
+	return n < 0 ? -1 : 0;
+}
+
+/* Count a member against --max-members. */
+static int count_member(struct source *src, struct error *err)
+{
+	if (++src->members > src->lim.max_members)
+		return fail(src, err,
+		            "more than %llu members: stopped (raise the limit with --max-members)",
+		            (unsigned long long)src->lim.max_members);
+	return 0;
+}
+
+/* Refuse a name seen before; otherwise remember it. */
+static void check_duplicate(struct source *src, struct source_member *m)
+{
+	if (name_table_find(src->seen, m->name)) {
+		m->refusal = SOURCE_DUPLICATE;
+		m->refused = "appears twice in the bundle";
+		return;
+	}
+	name_table_add(src->seen, xstrdup(m->name));
+}
+
+static int archive_next(struct source *src, struct source_member *m, struct error *err)
+{
+	struct archive_entry *ae;
+	const char *name, *msg;
+	mode_t type;
+	int rc;
+
+	if (!src->opened && archive_start(src, err) < 0)
+		return -1;
+	if (src->in_member && source_skip(src, err) < 0)
+		return -1;
+	rc = archive_read_next_header(src->a, &ae);
+	if (rc == ARCHIVE_EOF) {
+		src->ended = 1;
+		return 0;
+	}
+	msg = archive_error_string(src->a);
+	if (rc != ARCHIVE_OK && rc != ARCHIVE_WARN)
+		return fail(src, err, "the archive is truncated or corrupt: %s",
+		            msg ? msg : "unreadable header");
+	if (count_member(src, err) < 0)
+		return -1;
+	/*
+	 * Names are taken as UTF-8 (what pax stores), whatever the locale: in the C locale
+	 * libarchive warns that a UTF-8 name "can't be converted", which is no fault of the
+	 * bundle when the UTF-8 name itself is there.
+	 */
+	name = archive_entry_pathname_utf8(ae);
+	if (rc == ARCHIVE_WARN && !(name && strstr(msg ? msg : "", "can't be converted"))) {
+		snprintf(src->warning, sizeof(src->warning), "%s", msg ? msg : "warning");
+		m->warning = src->warning;
+	}
+	if (name == NULL)
+		name = archive_entry_pathname(ae);
+	type = archive_entry_filetype(ae);
+	m->type = type == AE_IFREG ? SOURCE_FILE : type == AE_IFDIR ? SOURCE_DIR : SOURCE_OTHER;
+	m->size = archive_entry_size_is_set(ae) ? (uint64_t)archive_entry_size(ae) : 0;
+	if (archive_entry_mtime_is_set(ae)) {
+		m->has_mtime = 1;
+		m->mtime.tv_sec = archive_entry_mtime(ae);
+		m->mtime.tv_nsec = archive_entry_mtime_nsec(ae);
+	}
+	if (name == NULL) {
+		src->name = xstrdup("");
+		m->name = src->name;
+		m->refusal = SOURCE_UNSAFE_NAME;
+		m->refused = "has a name that cannot be read";
+		src->in_member = 1;
+		return 1;
+	}
+	if ((m->refused = bundle_name_unsafe(name)) != NULL) {
+		src->name = xstrdup(name);
+		m->name = src->name;
+		m->refusal = SOURCE_UNSAFE_NAME;
+		src->in_member = 1;
+		return 1;
+	}
+	if (archive_entry_hardlink(ae) != NULL || type == AE_IFLNK) {
+		m->type = SOURCE_OTHER;
+		m->refusal = SOURCE_LINK;
+		m->refused = type == AE_IFLNK ? "is a symbolic link" : "is a hard link";
+	} else if (type == AE_IFCHR || type == AE_IFBLK) {
+		m->refusal = SOURCE_SPECIAL;
+		m->refused = "is a device";
+	} else if (type == AE_IFIFO) {
+		m->refusal = SOURCE_SPECIAL;
+		m->refused = "is a FIFO";
+	} else if (type == AE_IFSOCK) {
+		m->refusal = SOURCE_SPECIAL;
+		m->refused = "is a socket";
+	} else if (m->type == SOURCE_OTHER) {
+		m->refusal = SOURCE_SPECIAL;
+		m->refused = "is not a regular file or directory";
+	}
+	while (name[0] == '.' && name[1] == '/')
+		name += 2;
+	src->name = xstrdup(name);
+	if (m->type == SOURCE_DIR && strlen(src->name) > 1 && str_has_suffix(src->name, "/"))
+		src->name[strlen(src->name) - 1] = '\0';
+	m->name = src->name;
+	if (m->refused == NULL)
+		check_duplicate(src, m);
+	src->in_member = 1; /* even a refused member's bytes are read past, and counted */
+	return 1;
+}
+
+/* Refuse the current directory entry with the text of errno. */
+static int dir_refuse(struct source *src, struct source_member *m, enum source_refusal why,
+                      const char *text)
+{
+	snprintf(src->refused, sizeof(src->refused), "%s", text);
+	m->refusal = why;
+	m->refused = src->refused;
+	return 1;
+}
+
+static int dir_next(struct source *src, struct source_member *m, struct error *err)
+{
+	struct dir_level *lv;
+	struct stat st;
+	const char *entry;
+	int fd;
+
+	if (src->file_fd >= 0) {
+		close(src->file_fd);
+		src->file_fd = -1;
+	}
+	src->in_member = 0;
+	while (src->depth > 0 &&
+	       src->levels[src->depth - 1].next >= src->levels[src->depth - 1].n_names)
+		dir_pop(src);
+	if (src->depth == 0) {
+		src->ended = 1;
+		return 0;
+	}
+	if (count_member(src, err) < 0)
+		return -1;
+	lv = &src->levels[src->depth - 1];
+	entry = lv->names[lv->next++];
+	src->name = xasprintf("%s%s", lv->prefix, entry);
+	m->name = src->name;
+	if (fstatat(dirfd(lv->dir), entry, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return dir_refuse(src, m, SOURCE_UNREADABLE, strerror(errno));
+	m->has_mtime = 1;
+	m->mtime = st.st_mtim;
+	if (S_ISDIR(st.st_mode)) {
+		char *prefix;
+
+		m->type = SOURCE_DIR;
+		if (src->depth > DIR_DEPTH_MAX)
+			return dir_refuse(src, m, SOURCE_UNREADABLE, "is nested too deeply");
+		fd = openat(dirfd(lv->dir), entry, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0)
+			return dir_refuse(src, m, SOURCE_UNREADABLE, strerror(errno));
+		prefix = xasprintf("%s/", src->name);
+		if (dir_push(src, fd, prefix) < 0) {
+			free(prefix);
+			return dir_refuse(src, m, SOURCE_UNREADABLE, strerror(errno));
+		}
+		free(prefix);
+		return 1;
+	}
+	if (S_ISLNK(st.st_mode)) {
+		m->type = SOURCE_OTHER;
+		return dir_refuse(src, m, SOURCE_LINK, "is a symbolic link");
+	}
+	if (!S_ISREG(st.st_mode)) {
+		m->type = SOURCE_OTHER;
+		return dir_refuse(src, m, SOURCE_SPECIAL, "is not a regular file or directory");
+	}
+	m->type = SOURCE_FILE;
+	fd = openat(dirfd(lv->dir), entry,
+	            O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return dir_refuse(src, m, SOURCE_UNREADABLE, strerror(errno));
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return dir_refuse(src, m, SOURCE_UNREADABLE, "is not a regular file");
+	}
+	m->size = (uint64_t)st.st_size;
+	m->mtime = st.st_mtim;
+	src->file_fd = fd;
+	src->in_member = 1;
+	return 1;
+}
+
+int source_next(struct source *src, struct source_member *m, struct error *err)
+{
+	memset(m, 0, sizeof(*m));
+	free(src->name);
+	src->name = NULL;
+	if (src->failed) {
+		*err = src->fail;
+		return -1;
+	}
+	if (src->ended)
+		return 0;
+	return src->kind == KIND_DIR ? dir_next(src, m, err) : archive_next(src, m, err);
+}
+
+int source_raw_sha256(struct source *src, char hex[SHA256_HEX_LEN + 1], struct error *err)
+{
+	unsigned char *buf;
+	ssize_t n;
+
+	if (!src->hashing) {
+		error_set(err, "%s: not hashed", src->label);
+		return -1;
+	}
+	/* libarchive stops at the end-of-archive marker; what follows it is hashed too. */
+	buf = xmalloc(CHUNK);
+	while ((n = base_read(src, buf, CHUNK, err)) > 0)
+		;
+	free(buf);
+	if (n < 0)
+		return -1;
+	sha256_final_hex(&src->raw_hash, hex);
+	src->hashing = 0;
+	return 0;
+}
+
+int source_is_dir(const struct source *src)
+{
+	return src->kind == KIND_DIR;
+}
+
+const char *source_label(const struct source *src)
+{
+	return src->label;
+}
+
+uint64_t source_members(const struct source *src)
+{
+	return src->members;
+}
+
+uint64_t source_total_bytes(const struct source *src)
+{
+	return src->total;
+}
+
+uint64_t source_compressed_bytes(const struct source *src)
+{
+	if (src->kind == KIND_DIR || src->a == NULL)
+		return src->total;
+	return (uint64_t)archive_filter_bytes(src->a, -1);
+}
+
+void source_close(struct source *src)
+{
+	if (src == NULL)
+		return;
+	while (src->depth > 0)
+		dir_pop(src);
+	free(src->levels);
+	if (src->file_fd >= 0)
+		close(src->file_fd);
+	if (src->owned_fd >= 0)
+		close(src->owned_fd);
+	if (src->a)
+		archive_read_free(src->a);
+	for (size_t i = 0; i < src->n_filters; i++)
+		if (src->filters[i].free)
+			src->filters[i].free(src->filters[i].ctx);
+	free(src->filters);
+	free(src->streams);
+	free(src->rbuf);
+	if (src->hashing)
+		sha256_discard(&src->raw_hash);
+	name_table_free(src->seen, free);
+	free(src->name);
+	free(src->label);
+	free(src);
+}

@@ -1,0 +1,804 @@
+/*
+ * The verifier: BagIt structure, what is listed against what is present, checksums,
+ * Payload-Oxum, the tag manifest and the signature, over the members a source yields, in one
+ * pass.
+ */
+#include "config.h"
+
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <openssl/evp.h>
+
+#include "base/hash.h"
+#include "bundle/bundle-read.h"
+#include "bundle/manifest.h"
+#include "bundle/tagfile.h"
+
+#define SIGNATURE_NAME "tagmanifest-sha256.txt.p7s"
+#define SMALL_TAG_MAX (1024 * 1024)        /* bagit.txt, bag-info.txt, the signature */
+#define TAGMANIFEST_MAX (16 * 1024 * 1024) /* kept for the signature check */
+#define LINE_MAX_LEN (64 * 1024)           /* one manifest line */
+#define CHUNK (64 * 1024)
+
+/* The checksum algorithms BagIt names; sha256 is always computed. */
+enum { ALG_MD5, ALG_SHA1, ALG_SHA256, ALG_SHA512, ALG_N };
+static const char *const alg_names[ALG_N] = {"md5", "sha1", "sha256", "sha512"};
+static const char *const alg_labels[ALG_N] = {"MD5", "SHA-1", "SHA-256", "SHA-512"};
+static const size_t alg_hex_len[ALG_N] = {32, 40, 64, 128};
+
+/* Digests of the algorithms other than SHA-256, which few bags use. */
+struct other_digests {
+	unsigned char *actual[ALG_N];
+	unsigned char *listed[ALG_N];
+};
+
+/*
+ * One name seen in the bag or in a manifest. This is the memory verify needs per file, so it is
+ * kept small: binary SHA-256 digests inline, the name in the same allocation.
+ */
+struct entry {
+	uint64_t size;
+	unsigned char present : 1;
+	unsigned char is_dir : 1;
+	unsigned char has_actual; /* bit per algorithm: computed */
+	unsigned char has_listed; /* bit per algorithm: listed in a (tag) manifest */
+	unsigned char sha256_actual[32];
+	unsigned char sha256_listed[32];
+	struct other_digests *other;
+	char name[]; /* relative to the top directory */
+};
+
+/* Where an entry's digest of algorithm a (computed, or listed) is kept. */
+static unsigned char *entry_digest(struct entry *e, int a, int listed)
+{
+	if (a == ALG_SHA256)
+		return listed ? e->sha256_listed : e->sha256_actual;
+	if (e->other == NULL)
+		e->other = xcalloc(1, sizeof(*e->other));
+	if (listed) {
+		if (e->other->listed[a] == NULL)
+			e->other->listed[a] = xmalloc(alg_hex_len[a] / 2);
+		return e->other->listed[a];
+	}
+	if (e->other->actual[a] == NULL)
+		e->other->actual[a] = xmalloc(alg_hex_len[a] / 2);
+	return e->other->actual[a];
+}
+
+static int hex_nibble(char c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c - 'A' + 10;
+}
+
+/* A streamed line-oriented file: a manifest or tag manifest. */
+struct line_parser {
+	struct strbuf line;
+	int alg;
+	int tag; /* a tag manifest */
+	int too_long;
+	uint64_t line_no;
+};
+
+struct reader {
+	const struct bundle_read_options *opt;
+	struct bundle_report *rep;
+	int dir_mode;
+
+	struct source *src;
+	struct name_table *entries; /* name -> struct entry, in the order first seen */
+
+	unsigned int algs_enabled; /* hash members with these */
+	unsigned int manifests;    /* manifest-ALG.txt seen */
+	unsigned int tagmanifests; /* tagmanifest-ALG.txt seen */
+	int archive_broken;        /* truncated, corrupt or over a limit: stop */
+	int several_tops;
+
+	/* the current member */
+	struct entry *cur;
+	EVP_MD_CTX *md[ALG_N];
+	struct strbuf *keep; /* buffer for a tag file we parse whole */
+	size_t keep_max;
+	int keep_over;
+	struct line_parser *lines;
+	const char *cur_label;
+
+	struct strbuf bagit, baginfo, tagmanifest, signature;
+	int have_bagit, have_baginfo, have_tagmanifest, have_signature;
+	int tagmanifest_over, signature_over;
+	struct line_parser lp;
+};
+
+#define printable bundle_printable_name
+
+static void problem(struct reader *r, const char *fmt, ...) LP_ATTR_PRINTF(2, 3);
+static void problem(struct reader *r, const char *fmt, ...)
+{
+	struct bundle_report *rep = r->rep;
+	va_list ap;
+
+	rep->n_problems_total++;
+	if (rep->n_problems >= BUNDLE_MAX_PROBLEMS)
+		return;
+	va_start(ap, fmt);
+	rep->problems = xreallocarray(rep->problems, rep->n_problems + 1, sizeof(char *));
+	rep->problems[rep->n_problems++] = xvasprintf(fmt, ap);
+	va_end(ap);
+}
+
+/* A problem about a named member; the name is made printable. */
+static void problem_name(struct reader *r, const char *name, const char *what)
+{
+	char *shown = printable(name);
+
+	problem(r, "'%s' %s", shown, what);
+	free(shown);
+}
+
+static struct entry *entry_find(struct reader *r, const char *name, int create)
+{
+	struct entry *e = name_table_find(r->entries, name);
+
+	if (e || !create)
+		return e;
+	e = xcalloc(1, sizeof(struct entry) + strlen(name) + 1);
+	memcpy(e->name, name, strlen(name) + 1);
+	name_table_add(r->entries, e);
+	return e;
+}
+
+static void entry_free(void *item)
+{
+	struct entry *e = item;
+
+	if (e->other) {
+		for (int a = 0; a < ALG_N; a++) {
+			free(e->other->actual[a]);
+			free(e->other->listed[a]);
+		}
+		free(e->other);
+	}
+	free(e);
+}
+
+static void reader_free(struct reader *r)
+{
+	name_table_free(r->entries, entry_free);
+	for (int a = 0; a < ALG_N; a++)
+		EVP_MD_CTX_free(r->md[a]);
+	strbuf_release(&r->bagit);
+	strbuf_release(&r->baginfo);
+	strbuf_release(&r->tagmanifest);
+	strbuf_release(&r->signature);
+	strbuf_release(&r->lp.line);
+}
+
+/* Which algorithm a "manifest-ALG.txt" / "tagmanifest-ALG.txt" name uses, or -1. */
+static int manifest_alg(const char *name, const char *prefix)
+{
+	size_t plen = strlen(prefix);
+
+	if (strncmp(name, prefix, plen) != 0 || !str_has_suffix(name, ".txt"))
+		return -1;
+	for (int a = 0; a < ALG_N; a++) {
+		size_t alen = strlen(alg_names[a]);
+
+		if (strncmp(name + plen, alg_names[a], alen) == 0 &&
+		    strcmp(name + plen + alen, ".txt") == 0)
+			return a;
+	}
+	return -1;
+}
+
+/* One line of a (tag) manifest: record what it lists. */
+static void manifest_line(struct reader *r, struct line_parser *lp, const char *line, size_t len)
+{
+	const char *file = lp->tag ? "tagmanifest" : "manifest";
+	char hex[129], *path = NULL;
+	const char *why;
+	struct error err;
+	struct entry *e;
+
+	lp->line_no++;
+	if (len == 0 || (len == 1 && line[0] == '\r'))
+		return;
+	if (manifest_parse_line(line, len, alg_hex_len[lp->alg], hex, &path, &err) < 0) {
+		problem(r, "%s-%s.txt line %llu: %s", file, alg_names[lp->alg],
+		        (unsigned long long)lp->line_no, err.msg);
+		return;
+	}
+	if ((why = bundle_name_unsafe(path)) != NULL || str_has_prefix(path, "./")) {
+		char *shown = printable(path);
+
+		problem(r, "%s-%s.txt lists '%s', which %s", file, alg_names[lp->alg], shown,
+		        why ? why : "is not a plain relative name");
+		free(shown);
+		goto out;
+	}
+	if (lp->tag == str_has_prefix(path, "data/")) {
+		char *shown = printable(path);
+
+		problem(r, "%s-%s.txt lists '%s', %s", file, alg_names[lp->alg], shown,
+		        lp->tag ? "a payload file (tag manifests list tag files)"
+		                : "which is outside data/");
+		free(shown);
+		goto out;
+	}
+	/* Manifest lines cost memory like members do: bound them the same way. */
+	if (name_table_count(r->entries) >= 2 * r->opt->limits.max_members &&
+	    !entry_find(r, path, 0)) {
+		if (!r->archive_broken)
+			problem(r,
+			        "the manifests list more than %llu files: stopped (raise the limit "
+			        "with --max-members)",
+			        (unsigned long long)r->opt->limits.max_members);
+		r->archive_broken = 1;
+		goto out;
+	}
+	e = entry_find(r, path, 1);
+	if (e->has_listed & (1u << lp->alg)) {
+		char *shown = printable(path);
+
+		problem(r, "%s-%s.txt lists '%s' twice", file, alg_names[lp->alg], shown);
+		free(shown);
+		goto out;
+	}
+	{
+		unsigned char *d = entry_digest(e, lp->alg, 1);
+
+		for (size_t k = 0; k < alg_hex_len[lp->alg] / 2; k++)
+			d[k] = (unsigned char)(hex_nibble(hex[2 * k]) << 4 |
+			                       hex_nibble(hex[2 * k + 1]));
+		e->has_listed |= (unsigned char)(1u << lp->alg);
+	}
+out:
+	free(path);
+}
+
+static void lines_feed(struct reader *r, struct line_parser *lp, const char *buf, size_t len)
+{
+	while (len > 0) {
+		const char *nl = memchr(buf, '\n', len);
+		size_t take = nl ? (size_t)(nl - buf) : len;
+
+		if (!lp->too_long) {
+			if (lp->line.len + take > LINE_MAX_LEN) {
+				lp->too_long = 1;
+				problem(r, "%smanifest-%s.txt: a line longer than %d bytes",
+				        lp->tag ? "tag" : "", alg_names[lp->alg], LINE_MAX_LEN);
+			} else {
+				strbuf_add(&lp->line, buf, take);
+			}
+		}
+		if (nl == NULL)
+			return;
+		if (!lp->too_long)
+			manifest_line(r, lp, lp->line.buf ? lp->line.buf : "", lp->line.len);
+		else
+			lp->line_no++;
+		lp->too_long = 0;
+		strbuf_reset(&lp->line);
+		buf = nl + 1;
+		len -= take + 1;
+	}
+}
+
+static void lines_end(struct reader *r, struct line_parser *lp)
+{
+	if (lp->line.len > 0 && !lp->too_long)
+		manifest_line(r, lp, lp->line.buf, lp->line.len);
+	strbuf_reset(&lp->line);
+	lp->too_long = 0;
+	lp->line_no = 0;
+}
+
+/* The name of a member relative to the bag, or NULL (a problem is noted) when it has none. */
+static const char *member_rel(struct reader *r, const struct source_member *m)
+{
+	const char *slash;
+	size_t top_len;
+
+	if (r->dir_mode)
+		return m->name;
+	slash = strchr(m->name, '/');
+	top_len = slash ? (size_t)(slash - m->name) : strlen(m->name);
+	if (r->rep->top_dir == NULL) {
+		r->rep->top_dir = xstrndup(m->name, top_len);
+	} else if (strlen(r->rep->top_dir) != top_len ||
+	           strncmp(m->name, r->rep->top_dir, top_len) != 0) {
+		if (!r->several_tops) {
+			char *top = xstrndup(m->name, top_len);
+			char *a1 = printable(r->rep->top_dir), *a2 = printable(top);
+
+			problem(r, "more than one top directory ('%s', '%s', ...)", a1, a2);
+			free(a1);
+			free(a2);
+			free(top);
+		}
+		r->several_tops = 1;
+		return NULL;
+	}
+	if (slash == NULL) {
+		if (m->type != SOURCE_DIR)
+			problem_name(r, m->name, "is a file outside the top directory");
+		return NULL;
+	}
+	return slash + 1;
+}
+
+/* Start a member. Returns 1 when its content should be read, 0 to skip it. */
+static int member_begin(struct reader *r, const struct source_member *m)
+{
+	const struct bundle_visitor *v = r->opt->visitor;
+	const char *rel;
+	struct entry *e;
+	int a, ret = 0;
+
+	if (m->warning)
+		problem(r, "archive: %s", m->warning);
+	if (m->refusal == SOURCE_DUPLICATE) {
+		/* Named as within the bag, as every other problem of its member. */
+		rel = member_rel(r, m);
+		problem_name(r, rel ? rel : m->name, m->refused);
+	} else if (m->refused) {
+		problem_name(r, m->name, m->refused);
+	}
+	if (m->refused) {
+		if (v && v->member_refused)
+			v->member_refused(v->ctx, m);
+		return 0;
+	}
+	if ((rel = member_rel(r, m)) == NULL)
+		return 0;
+	e = entry_find(r, rel, 1);
+	if (e->present) {
+		problem_name(r, rel, "appears twice in the bundle");
+		goto out;
+	}
+	e->present = 1;
+	e->is_dir = m->type == SOURCE_DIR;
+	if (v && v->member_found)
+		v->member_found(v->ctx, rel, m);
+	if (m->type != SOURCE_FILE)
+		goto out;
+	r->cur = e;
+	r->keep = NULL;
+	r->lines = NULL;
+	r->keep_over = 0;
+	/* A manifest enables its algorithm for every member after it. */
+	if ((a = manifest_alg(rel, "manifest-")) >= 0) {
+		r->manifests |= 1u << a;
+		r->algs_enabled |= 1u << a;
+		r->lp.alg = a;
+		r->lp.tag = 0;
+		r->lines = &r->lp;
+	} else if ((a = manifest_alg(rel, "tagmanifest-")) >= 0) {
+		r->tagmanifests |= 1u << a;
+		r->algs_enabled |= 1u << a;
+		r->lp.alg = a;
+		r->lp.tag = 1;
+		r->lines = &r->lp;
+		if (a == ALG_SHA256) {
+			r->keep = &r->tagmanifest;
+			r->keep_max = TAGMANIFEST_MAX;
+			r->have_tagmanifest = 1;
+		}
+	} else if (strcmp(rel, "bagit.txt") == 0) {
+		r->keep = &r->bagit;
+		r->keep_max = SMALL_TAG_MAX;
+		r->have_bagit = 1;
+	} else if (strcmp(rel, "bag-info.txt") == 0) {
+		r->keep = &r->baginfo;
+		r->keep_max = SMALL_TAG_MAX;
+		r->have_baginfo = 1;
+	} else if (strcmp(rel, SIGNATURE_NAME) == 0) {
+		r->keep = &r->signature;
+		r->keep_max = SMALL_TAG_MAX;
+		r->have_signature = 1;
+	}
+	for (a = 0; a < ALG_N; a++) {
+		if (!(r->algs_enabled & (1u << a)) && a != ALG_SHA256)
+			continue;
+		if (r->md[a] == NULL)
+			r->md[a] = EVP_MD_CTX_new();
+		if (r->md[a] == NULL ||
+		    EVP_DigestInit_ex(r->md[a], EVP_get_digestbyname(alg_names[a]), NULL) != 1) {
+			problem(r, "%s is not available in this OpenSSL", alg_labels[a]);
+			r->archive_broken = 1;
+			goto out;
+		}
+	}
+	if (v && v->member_begin)
+		v->member_begin(v->ctx, rel, m->size);
+	ret = 1;
+out:
+	if (ret == 0)
+		r->cur = NULL;
+	return ret;
+}
+
+static void member_data(struct reader *r, const void *buf, size_t len)
+{
+	r->cur->size += len;
+	for (int a = 0; a < ALG_N; a++)
+		if (r->md[a] && EVP_MD_CTX_get0_md(r->md[a]) &&
+		    ((r->algs_enabled & (1u << a)) || a == ALG_SHA256))
+			EVP_DigestUpdate(r->md[a], buf, len);
+	if (r->keep && !r->keep_over) {
+		if (r->keep->len + len > r->keep_max)
+			r->keep_over = 1;
+		else
+			strbuf_add(r->keep, buf, len);
+	}
+	if (r->lines)
+		lines_feed(r, r->lines, buf, len);
+	if (r->opt->visitor && r->opt->visitor->member_data)
+		r->opt->visitor->member_data(r->opt->visitor->ctx, buf, len);
+}
+
+static void member_end(struct reader *r)
+{
+	struct entry *e = r->cur;
+
+	for (int a = 0; a < ALG_N; a++) {
+		unsigned char md[EVP_MAX_MD_SIZE];
+		unsigned int mdlen = 0;
+
+		if (!((r->algs_enabled & (1u << a)) || a == ALG_SHA256) || r->md[a] == NULL)
+			continue;
+		if (EVP_DigestFinal_ex(r->md[a], md, &mdlen) != 1)
+			continue;
+		if (mdlen != alg_hex_len[a] / 2)
+			continue;
+		memcpy(entry_digest(e, a, 0), md, mdlen);
+		e->has_actual |= (unsigned char)(1u << a);
+	}
+	if (r->lines)
+		lines_end(r, r->lines);
+	if (r->keep_over) {
+		if (r->keep == &r->tagmanifest)
+			r->tagmanifest_over = 1;
+		else if (r->keep == &r->signature)
+			r->signature_over = 1;
+		problem_name(r, e->name, "is too large for a tag file");
+	}
+	if (r->opt->visitor && r->opt->visitor->member_end)
+		r->opt->visitor->member_end(r->opt->visitor->ctx);
+	r->cur = NULL;
+	r->keep = NULL;
+	r->lines = NULL;
+}
+
+static void check_bagit_txt(struct reader *r)
+{
+	struct bundle_field *f = NULL;
+	size_t n = 0;
+	const char *version, *enc;
+
+	if (!r->have_bagit) {
+		problem(r, "bagit.txt is missing: not a BagIt bag");
+		return;
+	}
+	if (memchr(r->bagit.buf ? r->bagit.buf : "", '\0', r->bagit.len)) {
+		problem(r, "bagit.txt holds a NUL byte");
+		return;
+	}
+	tag_fields_parse(r->bagit.buf ? r->bagit.buf : "", &f, &n);
+	version = tag_fields_get(f, n, "BagIt-Version");
+	enc = tag_fields_get(f, n, "Tag-File-Character-Encoding");
+	if (version == NULL)
+		problem(r, "bagit.txt has no BagIt-Version");
+	else if (strcmp(version, "1.0") != 0 && strcmp(version, "0.97") != 0 &&
+	         strcmp(version, "0.96") != 0) {
+		char *shown = printable(version);
+
+		problem(r, "bagit.txt: unsupported BagIt-Version '%s'", shown);
+		free(shown);
+	}
+	if (enc == NULL)
+		problem(r, "bagit.txt has no Tag-File-Character-Encoding");
+	else if (strcasecmp(enc, "UTF-8") != 0) {
+		char *shown = printable(enc);
+
+		problem(r, "bagit.txt: tag file encoding '%s' is not supported (UTF-8 only)",
+		        shown);
+		free(shown);
+	}
+	tag_fields_free(f, n);
+}
+
+static void check_oxum(struct reader *r)
+{
+	const char *oxum = tag_fields_get(r->rep->info, r->rep->n_info, "Payload-Oxum");
+	unsigned long long octets, count;
+	char tail;
+
+	if (oxum == NULL)
+		return;
+	if (sscanf(oxum, "%llu.%llu%c", &octets, &count, &tail) != 2) {
+		char *shown = printable(oxum);
+
+		problem(r, "bag-info.txt: malformed Payload-Oxum '%s'", shown);
+		free(shown);
+		return;
+	}
+	if (octets != r->rep->payload_bytes || count != r->rep->payload_files)
+		problem(r,
+		        "Payload-Oxum in bag-info.txt says %llu bytes in %llu files; the payload "
+		        "holds %llu bytes in %llu files",
+		        octets, count, (unsigned long long)r->rep->payload_bytes,
+		        (unsigned long long)r->rep->payload_files);
+}
+
+/*
+ * Is this tag file one a tag manifest cannot list (the manifests of tags, the signature)? Only
+ * tag manifests that are checked: any other file, whatever its name, must be covered, or it
+ * would ride along unsigned in a signed bag.
+ */
+static int tag_exempt(const char *name)
+{
+	return manifest_alg(name, "tagmanifest-") >= 0 || strcmp(name, SIGNATURE_NAME) == 0;
+}
+
+/* Compare what is present with what the manifests list. */
+static void check_entries(struct reader *r)
+{
+	for (size_t i = 0; i < name_table_count(r->entries); i++) {
+		struct entry *e = name_table_item(r->entries, i);
+		const char *file;
+		unsigned int required;
+		int payload;
+
+		if (e == NULL)
+			continue;
+		payload = str_has_prefix(e->name, "data/");
+		file = payload ? "manifest" : "tagmanifest";
+		if (e->present && e->is_dir) {
+			for (int a = 0; a < ALG_N; a++)
+				if (e->has_listed & (1u << a)) {
+					problem_name(r, e->name,
+					             "is listed as a file but is a directory");
+					break;
+				}
+			continue;
+		}
+		if (e->present && payload) {
+			r->rep->payload_files++;
+			r->rep->payload_bytes += e->size;
+		}
+		/* "a" and "a/b" both files: no file system holds both, so no extraction would. */
+		for (const char *slash = strchr(e->name, '/'); e->present && slash;
+		     slash = strchr(slash + 1, '/')) {
+			char *prefix = xstrndup(e->name, (size_t)(slash - e->name));
+			struct entry *up = entry_find(r, prefix, 0);
+
+			free(prefix);
+			if (up && up->present && !up->is_dir) {
+				char *shown = printable(up->name);
+
+				problem(r,
+				        "'%s' is a file, and also the directory of another member",
+				        shown);
+				free(shown);
+				break;
+			}
+		}
+		/* Every file must be listed in every manifest of its kind. */
+		required = payload ? r->manifests : (tag_exempt(e->name) ? 0 : r->tagmanifests);
+		for (int a = 0; a < ALG_N; a++) {
+			char *shown;
+
+			int listed = (e->has_listed >> a) & 1, computed = (e->has_actual >> a) & 1;
+
+			if (e->present && !listed && !(required & (1u << a)))
+				continue;
+			if (!e->present && !listed)
+				continue;
+			shown = printable(e->name);
+			if (!listed)
+				problem(r, "'%s' is not listed in %s-%s.txt (a file was added)",
+				        shown, file, alg_names[a]);
+			else if (!e->present)
+				problem(r, "'%s' is listed in %s-%s.txt but missing", shown, file,
+				        alg_names[a]);
+			else if (!computed)
+				problem(r,
+				        "'%s' could not be checked against %s-%s.txt in one pass "
+				        "(the "
+				        "manifest comes after it); verify the extracted bag "
+				        "directory",
+				        shown, file, alg_names[a]);
+			else if (memcmp(entry_digest(e, a, 0), entry_digest(e, a, 1),
+			                alg_hex_len[a] / 2) != 0)
+				problem(r,
+				        "'%s' does not match its %s checksum in %s-%s.txt "
+				        "(changed)",
+				        shown, alg_labels[a], file, alg_names[a]);
+			free(shown);
+		}
+	}
+}
+
+/* After the last member: everything that needs the whole bag. */
+static void reader_finish(struct reader *r)
+{
+	struct bundle_report *rep = r->rep;
+
+	if (r->archive_broken)
+		goto outcome;
+	if (!r->dir_mode && rep->top_dir == NULL) {
+		problem(r, "the archive is empty: no bag in it");
+		goto outcome;
+	}
+	if (r->several_tops)
+		goto outcome;
+	check_bagit_txt(r);
+	if (r->have_baginfo)
+		tag_fields_parse(r->baginfo.buf ? r->baginfo.buf : "", &rep->info, &rep->n_info);
+	if (r->manifests == 0)
+		problem(r, "no payload manifest (manifest-sha256.txt or manifest-sha512.txt)");
+	check_entries(r);
+	check_oxum(r);
+	if (r->have_tagmanifest && !r->tagmanifest_over) {
+		char hex[SHA256_HEX_LEN + 1];
+
+		if (sha256_hex(r->tagmanifest.buf ? r->tagmanifest.buf : "", r->tagmanifest.len,
+		               hex, NULL) == 0)
+			rep->tagmanifest_sha256 = xstrdup(hex);
+	}
+	if (r->have_signature) {
+		struct error err;
+
+		rep->is_signed = 1;
+		if (!r->have_tagmanifest)
+			problem(r,
+			        SIGNATURE_NAME " is present but tagmanifest-sha256.txt is missing");
+		else if (r->tagmanifest_over || r->signature_over)
+			problem(r, "the signature or the tag manifest is too large to check");
+		else if (sign_check_detached(
+		                 r->signature.buf ? r->signature.buf : "", r->signature.len,
+		                 r->tagmanifest.buf ? r->tagmanifest.buf : "", r->tagmanifest.len,
+		                 r->opt->trust, &rep->sig, &err) < 0)
+			problem(r, "signature: %s", err.msg);
+		else if (!rep->sig.signature_ok)
+			problem(r, "signature: %s%s%s", rep->sig.failure,
+			        rep->sig.subject ? "; it claims to be by " : "",
+			        rep->sig.subject ? rep->sig.subject : "");
+	}
+outcome:
+	if (rep->n_problems_total > 0)
+		rep->outcome = BUNDLE_INVALID;
+	else if (!rep->is_signed)
+		rep->outcome = BUNDLE_VALID_UNSIGNED;
+	else if (rep->sig.trusted)
+		rep->outcome = BUNDLE_VALID_TRUSTED;
+	else
+		rep->outcome = BUNDLE_VALID_UNTRUSTED;
+}
+
+/* Walk an archive already opened on a. */
+
+/* Read every member the source yields. */
+static void verify_members(struct reader *r)
+{
+	const struct bundle_read_options *opt = r->opt;
+	struct source_member m;
+	struct error err;
+	char *buf = xmalloc(CHUNK);
+	int rc;
+
+	while ((rc = source_next(r->src, &m, &err)) == 1) {
+		if (!member_begin(r, &m)) {
+			if (r->archive_broken)
+				break;
+			continue; /* the source reads past its bytes, and counts them */
+		}
+		for (;;) {
+			ssize_t n = source_read(r->src, buf, CHUNK, &err);
+
+			if (n == 0)
+				break;
+			if (n < 0) {
+				problem(r, "%s", err.msg);
+				r->archive_broken = 1;
+				break;
+			}
+			member_data(r, buf, (size_t)n);
+			if (r->archive_broken)
+				break;
+			if (opt->progress)
+				opt->progress(opt->progress_ctx, source_compressed_bytes(r->src),
+				              source_members(r->src));
+		}
+		if (r->archive_broken)
+			break;
+		member_end(r);
+	}
+	if (rc < 0) {
+		problem(r, "%s", err.msg);
+		r->archive_broken = 1;
+	}
+	if (r->archive_broken && r->cur) {
+		/* Close the open member's state without recording partial hashes. */
+		if (opt->visitor && opt->visitor->member_end)
+			opt->visitor->member_end(opt->visitor->ctx);
+		r->cur = NULL;
+	}
+	r->rep->members = source_members(r->src);
+	r->rep->total_bytes = source_total_bytes(r->src);
+	free(buf);
+}
+
+/* The last component of a bag directory's path, trailing slashes aside. */
+static char *dir_top_name(const char *path)
+{
+	char *trimmed = xstrdup(path), *base, *top;
+
+	while (strlen(trimmed) > 1 && str_has_suffix(trimmed, "/"))
+		trimmed[strlen(trimmed) - 1] = '\0';
+	base = strrchr(trimmed, '/');
+	top = xstrdup(base ? base + 1 : trimmed);
+	free(trimmed);
+	return top;
+}
+
+/* Add a problem found after the pass; the bundle becomes INVALID. */
+static void report_add_problem(struct bundle_report *rep, char *text)
+{
+	rep->n_problems_total++;
+	rep->outcome = BUNDLE_INVALID;
+	if (rep->n_problems >= BUNDLE_MAX_PROBLEMS) {
+		free(text);
+		return;
+	}
+	rep->problems = xreallocarray(rep->problems, rep->n_problems + 1, sizeof(char *));
+	rep->problems[rep->n_problems++] = text;
+}
+
+/* The whole input against "<path>.sha256": it catches what the tar format cannot. */
+static void check_sidecar(struct source *src, const char *path, struct bundle_report *rep)
+{
+	char want[SHA256_HEX_LEN + 1], got[SHA256_HEX_LEN + 1];
+	int sc = bundle_sidecar_read(path, want);
+	struct error err;
+	char *shown;
+
+	if (source_raw_sha256(src, got, &err) < 0 || rep->outcome == BUNDLE_INVALID || sc == 0)
+		return;
+	if (sc < 0) {
+		report_add_problem(rep, xstrdup("the .sha256 file beside the bundle is malformed"));
+		return;
+	}
+	if (strcmp(got, want) == 0)
+		return;
+	shown = printable(path_basename(path));
+	report_add_problem(rep, xasprintf("the bundle does not match %s.sha256 beside it "
+	                                  "(truncated or altered after it was written)",
+	                                  shown));
+	free(shown);
+}
+
+int bundle_verify_source(struct source *src, const char *sidecar_of,
+                         const struct bundle_read_options *opt, struct bundle_report *rep,
+                         struct error *err)
+{
+	struct reader r = {.opt = opt, .rep = rep, .src = src};
+
+	memset(rep, 0, sizeof(*rep));
+	rep->outcome = BUNDLE_INVALID;
+	r.entries = name_table_new(offsetof(struct entry, name), err);
+	if (r.entries == NULL)
+		return -1;
+	r.dir_mode = source_is_dir(src);
+	if (r.dir_mode)
+		rep->top_dir = dir_top_name(source_label(src));
+	verify_members(&r);
+	reader_finish(&r);
+	reader_free(&r);
+	if (sidecar_of)
+		check_sidecar(src, sidecar_of, rep);
+	return 0;
+}

@@ -1,0 +1,263 @@
+/* Crash recovery: the pending record, adopting a finished bundle, removing what a kill left. */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "bundle/bundle-read.h"
+#include "bundle/source.h"
+#include "series/recovery.h"
+
+#define PENDING "pending.json"
+
+void recovery_crash_point(const char *point)
+{
+	const char *want = getenv("LOGPACK_TEST_CRASH_AT");
+
+	if (want != NULL && strcmp(want, point) == 0)
+		raise(SIGKILL);
+}
+
+int recovery_write_pending(struct state_dir *sd, const struct series_state *next,
+                           const char *bundle, struct error *err)
+{
+	json_t *o = state_to_json(next);
+	int rc;
+
+	json_object_set_new(
+	        o, "pending",
+	        json_pack("{s:I,s:s}", "sequence", (json_int_t)next->sequence, "bundle", bundle));
+	rc = state_dir_write_json(sd, PENDING, o, err);
+	json_decref(o);
+	return rc;
+}
+
+int recovery_drop_pending(struct state_dir *sd, struct error *err)
+{
+	if (unlinkat(sd->fd, PENDING, 0) < 0 && errno != ENOENT) {
+		error_set(err, "%s/%s: %s", sd->path, PENDING, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+void recovery_bundle_free(struct recovery_bundle *rb)
+{
+	free(rb->series);
+	memset(rb, 0, sizeof(*rb));
+}
+
+int recovery_read_bundle(const char *path, struct recovery_bundle *rb, struct error *err)
+{
+	struct bundle_read_options opt;
+	struct bundle_report rep;
+	struct source *src = NULL;
+	const char *series, *sequence;
+	char stated[SHA256_HEX_LEN + 1];
+	int rc = -1, sidecar;
+
+	memset(rb, 0, sizeof(*rb));
+	memset(&opt, 0, sizeof(opt));
+	memset(&rep, 0, sizeof(rep));
+	bundle_limits_default(&opt.limits);
+	if (source_open_path(&src, path, &opt.limits, err) < 0)
+		return -1;
+	/* The whole file's hash comes from the same pass, for the sidecar. */
+	if (source_hash_raw(src, err) < 0 || bundle_verify_source(src, NULL, &opt, &rep, err) < 0)
+		goto out;
+	/* A bundle that does not verify is not adopted: the series must not continue after it. */
+	if (rep.outcome == BUNDLE_INVALID) {
+		error_set(err, "%s is INVALID: %s", path,
+		          rep.n_problems ? rep.problems[0] : "no reason given");
+		goto out;
+	}
+	if (source_raw_sha256(src, rb->bundle_sha256, err) < 0)
+		goto out;
+	sidecar = bundle_sidecar_read(path, stated);
+	if (sidecar < 0 || (sidecar == 1 && strcmp(stated, rb->bundle_sha256) != 0)) {
+		error_set(err, "%s: the .sha256 file beside it is malformed or does not match it",
+		          path);
+		goto out;
+	}
+	rb->has_sidecar = sidecar == 1;
+	if (rep.tagmanifest_sha256 == NULL || !sha256_hex_valid(rep.tagmanifest_sha256)) {
+		error_set(err, "%s: no tagmanifest-sha256.txt", path);
+		goto out;
+	}
+	memcpy(rb->tagmanifest, rep.tagmanifest_sha256, SHA256_HEX_LEN + 1);
+	series = bundle_report_info(&rep, "LogPack-Snapshot-Series");
+	sequence = bundle_report_info(&rep, "LogPack-Snapshot-Sequence");
+	rb->series = series ? xstrdup(series) : NULL;
+	rb->sequence = sequence ? strtoull(sequence, NULL, 10) : 0;
+	rc = 0;
+out:
+	bundle_report_free(&rep);
+	source_close(src);
+	return rc;
+}
+
+/*
+ * Write <bundle>.sha256 (the run died before it could) the way the writer does: a temporary
+ * file, fsync, rename, fsync of the directory, so that a kill here leaves no half sidecar
+ * (the temporary file is a leftover of the series, removed by the next run).
+ */
+static int sidecar_write(const char *bundle, const char *hex, struct error *err)
+{
+	char *dir = path_dirname(bundle), *side = xasprintf("%s.sha256", bundle);
+	char *tmp = xasprintf("%s/.%s.XXXXXX", dir, path_basename(side));
+	char *line = xasprintf("%s  %s\n", hex, path_basename(bundle));
+	int fd = mkstemp(tmp), dfd = -1, rc = -1, written;
+
+	if (fd < 0) {
+		error_set(err, "%s: %s", tmp, strerror(errno));
+		goto out;
+	}
+	written = write_all(fd, line, strlen(line)) == 0 && fsync(fd) == 0;
+	if (close(fd) < 0)
+		written = 0;
+	if (!written || rename(tmp, side) < 0) {
+		error_set(err, "%s: %s", side, strerror(errno));
+		unlink(tmp);
+		goto out;
+	}
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0 || fsync(dfd) < 0) {
+		error_set(err, "%s: %s", dir, strerror(errno));
+		goto out;
+	}
+	rc = 0;
+out:
+	if (dfd >= 0)
+		close(dfd);
+	free(line);
+	free(tmp);
+	free(side);
+	free(dir);
+	return rc;
+}
+
+/* Remove the temporary files a killed run left for bundle (".<name>.XXXXXX"). */
+static void remove_bundle_temps(const char *bundle)
+{
+	char *dir = path_dirname(bundle);
+	char *prefix = xasprintf(".%s.", path_basename(bundle));
+	DIR *d = opendir(dir);
+	struct dirent *de;
+
+	while (d && (de = readdir(d)) != NULL)
+		if (str_has_prefix(de->d_name, prefix) &&
+		    strlen(de->d_name) == strlen(prefix) + 6) {
+			char *p = xasprintf("%s/%s", dir, de->d_name);
+
+			unlink(p);
+			free(p);
+		}
+	if (d)
+		closedir(d);
+	free(prefix);
+	free(dir);
+}
+
+/*
+ * Holding the series' lock, no other run of it can be writing these: temporary bundles and
+ * sidecars (".logpack-<host>-snapshot-<series>-...XXXXXX").
+ */
+void recovery_remove_leftovers(const char *dir, const char *series)
+{
+	char *marker = xasprintf("-snapshot-%.8s-", series);
+	DIR *d = opendir(dir);
+	struct dirent *de;
+
+	while (d && (de = readdir(d)) != NULL) {
+		const char *dot = strrchr(de->d_name, '.');
+
+		if (str_has_prefix(de->d_name, ".logpack-") && strstr(de->d_name, marker) && dot &&
+		    strlen(dot) == 7) {
+			char *p = xasprintf("%s/%s", dir, de->d_name);
+
+			unlink(p);
+			free(p);
+		}
+	}
+	if (d)
+		closedir(d);
+	free(marker);
+}
+
+/* The pending bundle got its final name: check it is the snapshot pending says, adopt it. */
+static int adopt(struct state_dir *sd, const char *bundle, uint64_t seq, struct series_state *st,
+                 struct error *err)
+{
+	struct recovery_bundle rb;
+	json_t *j;
+	int rc;
+
+	if (recovery_read_bundle(bundle, &rb, err) < 0)
+		return -1;
+	if (rb.series == NULL || strcmp(rb.series, st->series) != 0 || rb.sequence != seq) {
+		error_set(err, "%s does not hold snapshot %llu of series %s", bundle,
+		          (unsigned long long)seq, st->series);
+		recovery_bundle_free(&rb);
+		return -1;
+	}
+	memcpy(st->last_tagmanifest, rb.tagmanifest, sizeof(rb.tagmanifest));
+	if (!rb.has_sidecar && sidecar_write(bundle, rb.bundle_sha256, err) < 0) {
+		recovery_bundle_free(&rb);
+		return -1;
+	}
+	recovery_bundle_free(&rb);
+	j = state_to_json(st);
+	rc = state_dir_write_json(sd, "state.json", j, err);
+	json_decref(j);
+	return rc;
+}
+
+int recovery_resolve(struct state_dir *sd, struct series_state *old, char **adopted,
+                     struct error *err)
+{
+	json_t *o, *pending;
+	const char *bundle;
+	uint64_t seq;
+	struct series_state st;
+	struct error why;
+	int rc = state_dir_read_json(sd, PENDING, &o, err);
+
+	*adopted = NULL;
+	memset(&st, 0, sizeof(st));
+	if (rc <= 0)
+		return rc;
+	rc = -1;
+	pending = json_object_get(o, "pending");
+	bundle = json_string_value(json_object_get(pending, "bundle"));
+	if (bundle == NULL || !json_is_integer(json_object_get(pending, "sequence")) ||
+	    json_integer_value(json_object_get(pending, "sequence")) < 0 ||
+	    state_from_json(o, &st, &why) < 0) {
+		error_set(err, "%s/%s is damaged; it is left as it is", sd->path, PENDING);
+		json_decref(o);
+		return -1;
+	}
+	seq = (uint64_t)json_integer_value(json_object_get(pending, "sequence"));
+	if (seq <= old->sequence || access(bundle, F_OK) < 0) {
+		/* Already committed, or the bundle never got its final name. */
+		remove_bundle_temps(bundle);
+	} else {
+		if (adopt(sd, bundle, seq, &st, err) < 0)
+			goto out;
+		state_free(old);
+		*old = st;
+		memset(&st, 0, sizeof(st));
+		*adopted = xstrdup(bundle);
+	}
+	rc = state_dir_remove(sd, PENDING, err);
+out:
+	state_free(&st);
+	json_decref(o);
+	return rc;
+}
