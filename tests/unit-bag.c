@@ -152,6 +152,9 @@ int main(void)
 	err.msg[0] = '\0';
 	ok(bag_writer_finish(bw, &res, &err) == 0, "finish: %s", err.msg);
 	ok(res.payload_files == 3 && res.payload_bytes == 33, "the result counts the payload");
+	is_str(res.sidecar_path, side, "the result names the sidecar");
+	bag_result_release(&res);
+	ok(res.sidecar_path == NULL, "bag_result_release frees it");
 
 	n = read_members(path, m, 32);
 	{

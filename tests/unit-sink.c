@@ -213,6 +213,8 @@ int main(void)
 		   "%s: the result's SHA-256 and size are the file's", comp);
 		ok(strcmp(comp, "none") == 0 ? file_len == input_len : file_len < input_len / 4,
 		   "%s: %zu bytes on disk for %zu", comp, file_len, input_len);
+		is_str(res.sidecar_path, side, "%s: the result names the sidecar", comp);
+		sink_result_release(&res);
 		sidecar = slurp(side, &side_len);
 		want = sha256sum_line(name);
 		is_str(sidecar, want, "%s: the sidecar is what sha256sum prints", comp);
@@ -245,6 +247,7 @@ int main(void)
 		ok(write_through(plain, "zstd", input, input_len, NULL, 0, &res, &err) == 0,
 		   "zstd without a filter: %s", err.msg);
 		compressed = slurp(plain, &compressed_len);
+		sink_result_release(&res);
 		ok(write_through(path, "zstd", input, input_len, filters, 2, &res, &err) == 0,
 		   "zstd with two filters: %s", err.msg);
 		ok(freed1 == 1 && freed2 == 1, "each filter is freed exactly once");
@@ -262,6 +265,7 @@ int main(void)
 		   file_len);
 		ok(sha256_hex(file, file_len, hex, &err) == 0 && strcmp(hex, res.sha256) == 0,
 		   "the SHA-256 is of the bytes that reached the disk");
+		sink_result_release(&res);
 		side = xasprintf("%s.sha256", path);
 		want_side = sha256sum_line("filtered.tar.zst.x");
 		free(file);
@@ -301,7 +305,8 @@ int main(void)
 		ok(file && file_len == 18 && (file[0] ^ 0x5a) == 'h' &&
 		           memcmp(file + 11, "TRAILER", 7) == 0,
 		   "and the file holds its output");
-		ok(access(path, F_OK) == 0 && dir_entries() == 5, "no sidecar when not asked for");
+		ok(access(path, F_OK) == 0 && dir_entries() == 5 && res.sidecar_path == NULL,
+		   "no sidecar when not asked for");
 		free(file);
 		unlink(path);
 		free(path);

@@ -52,7 +52,11 @@ struct bag_result {
 	uint64_t payload_bytes;
 	uint64_t payload_files;
 	char tagmanifest_sha256[SHA256_HEX_LEN + 1];
+	char *sidecar_path; /* "<bundle>.sha256", beside the bundle; freed by bag_result_release */
 };
+
+/* Free what a bag_result holds. */
+void bag_result_release(struct bag_result *res);
 
 struct bag_writer;
 

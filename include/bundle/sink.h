@@ -50,7 +50,11 @@ struct sink_options {
 struct sink_result {
 	char sha256[SHA256_HEX_LEN + 1]; /* of the file as written */
 	uint64_t bytes;                  /* its size */
+	char *sidecar_path;              /* "<path>.sha256" once written, else NULL */
 };
+
+/* Free what a sink_result holds. */
+void sink_result_release(struct sink_result *res);
 
 struct sink;
 

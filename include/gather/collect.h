@@ -95,6 +95,7 @@ struct collect_options {
 
 struct collect_summary {
 	char *bundle_path; /* NULL for a dry run */
+	char *sidecar_path; /* "<bundle>.sha256"; NULL for a dry run */
 	char bundle_sha256[SHA256_HEX_LEN + 1];
 	char tagmanifest_sha256[SHA256_HEX_LEN + 1];
 	uint64_t bundle_bytes;

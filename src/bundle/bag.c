@@ -441,6 +441,12 @@ static char *bag_info_text(const struct bag_writer *bw)
 	return strbuf_detach(&sb);
 }
 
+void bag_result_release(struct bag_result *res)
+{
+	free(res->sidecar_path);
+	res->sidecar_path = NULL;
+}
+
 int bag_writer_finish(struct bag_writer *bw, struct bag_result *res, struct error *err)
 {
 	static const char bagit_txt[] = "BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n";
@@ -489,6 +495,7 @@ int bag_writer_finish(struct bag_writer *bw, struct bag_result *res, struct erro
 		goto out;
 	memcpy(res->bundle_sha256, sr.sha256, sizeof(res->bundle_sha256));
 	res->bundle_bytes = sr.bytes;
+	res->sidecar_path = sr.sidecar_path;
 	res->payload_bytes = bw->payload_bytes;
 	res->payload_files = bw->payload_files;
 	rc = 0;

@@ -406,12 +406,21 @@ int sink_finish(struct sink *s, struct sink_result *res, struct error *err)
 	s->file = NULL;
 	if (atomic_file_commit(file, err) < 0)
 		goto out;
-	if (s->sidecar && write_sidecar(s->path, res->sha256, err) < 0)
-		goto out;
+	if (s->sidecar) {
+		if (write_sidecar(s->path, res->sha256, err) < 0)
+			goto out;
+		res->sidecar_path = xasprintf("%s.sha256", s->path);
+	}
 	rc = 0;
 out:
 	sink_free(s);
 	return rc;
+}
+
+void sink_result_release(struct sink_result *res)
+{
+	free(res->sidecar_path);
+	res->sidecar_path = NULL;
 }
 
 void sink_abort(struct sink *s)
