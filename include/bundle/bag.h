@@ -3,9 +3,10 @@
  *
  * Payload files come first, each hashed as it is written; tag files after them; on finish the
  * writer adds manifest-sha256.txt, bagit.txt, bag-info.txt, tagmanifest-sha256.txt and, when a
- * signer is set, tagmanifest-sha256.txt.p7s. The bundle is written to a mode-0600 temporary
- * file beside the final name, fsynced and renamed only when complete, with <bundle>.sha256
- * written beside it the same way.
+ * signer is set, tagmanifest-sha256.txt.p7s. The tar stream goes into a sink (bundle/sink.h):
+ * compressed, through the caller's filters, into a mode-0600 temporary file beside the final
+ * name, fsynced and renamed only when complete, with <bundle>.sha256 written beside it the
+ * same way.
  */
 #ifndef LOGPACK_BAG_H
 #define LOGPACK_BAG_H
@@ -15,6 +16,7 @@
 
 #include "base/hash.h"
 #include "base/util.h"
+#include "bundle/sink.h"
 
 /*
  * Sign the tag manifest: put a detached CMS SignedData (DER) over data in *der, which the
@@ -31,6 +33,17 @@ struct bag_writer_options {
 	int64_t bagging_time;    /* epoch seconds; member times of tag files */
 	bag_sign_fn sign;        /* NULL: unsigned */
 	void *sign_ctx;
+	/* Stages between the compressor and the file (an encryptor); the writer owns them from
+	 * bag_writer_open on, whether it succeeds or not. */
+	struct sink_filter *const *filters;
+	size_t n_filters;
+};
+
+/* A tag file from memory, for bag_add_tag_files. */
+struct bag_tag_file {
+	const char *name; /* "logpack/incident.json" */
+	const void *data;
+	size_t len;
 };
 
 struct bag_result {
@@ -39,7 +52,11 @@ struct bag_result {
 	uint64_t payload_bytes;
 	uint64_t payload_files;
 	char tagmanifest_sha256[SHA256_HEX_LEN + 1];
+	char *sidecar_path; /* "<bundle>.sha256", beside the bundle; freed by bag_result_release */
 };
+
+/* Free what a bag_result holds. */
+void bag_result_release(struct bag_result *res);
 
 struct bag_writer;
 
@@ -60,10 +77,19 @@ int bag_payload_write(struct bag_writer *bw, const void *buf, size_t len, struct
 /* Finish the payload file; its SHA-256 goes into the manifest and into sha256_out. */
 int bag_payload_end(struct bag_writer *bw, char sha256_out[SHA256_HEX_LEN + 1], struct error *err);
 
-/* A tag file ("logpack/host.json") from memory, or from a file descriptor read to its end. */
+/*
+ * A tag file ("logpack/host.json") from memory, or from a file descriptor read to its end.
+ * Any number may be added, in the order they go into the bag and the tag manifest. A name
+ * already added, one the writer makes itself (bagit.txt, bag-info.txt, manifest-*,
+ * tagmanifest-*), one under data/, or one with a ".." component, CR, LF, '%' or a backslash is
+ * refused.
+ */
 int bag_add_tag_file(struct bag_writer *bw, const char *name, const void *data, size_t len,
                      struct error *err);
 int bag_add_tag_fd(struct bag_writer *bw, const char *name, int fd, struct error *err);
+/* Each of n tag files in turn; stops at the first refused. */
+int bag_add_tag_files(struct bag_writer *bw, const struct bag_tag_file *files, size_t n,
+                      struct error *err);
 
 /* A bag-info.txt field, written in the order added after the standard ones. */
 void bag_info_add(struct bag_writer *bw, const char *key, const char *value);
@@ -74,8 +100,8 @@ int bag_writer_finish(struct bag_writer *bw, struct bag_result *res, struct erro
 void bag_writer_abort(struct bag_writer *bw);
 
 /*
- * Remove the temporary file from a signal handler: async-signal-safe, no allocation.
- * Installed by the caller around the write.
+ * Remove the temporary files (bundle, sidecar) from a signal handler: async-signal-safe, no
+ * allocation. Installed by the caller around the write.
  */
 void bag_writer_signal_cleanup(void);
 

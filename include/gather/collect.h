@@ -95,6 +95,8 @@ struct collect_options {
 
 struct collect_summary {
 	char *bundle_path; /* NULL for a dry run */
+	/* "<bundle>.sha256", written beside it; NULL for a dry run */
+	char *sidecar_path;
 	char bundle_sha256[SHA256_HEX_LEN + 1];
 	char tagmanifest_sha256[SHA256_HEX_LEN + 1];
 	uint64_t bundle_bytes;

@@ -967,6 +967,7 @@ static int write_bundle(struct collection *c, struct error *err)
 	memcpy(c->sum->tagmanifest_sha256, res.tagmanifest_sha256, sizeof(res.tagmanifest_sha256));
 	c->sum->bundle_bytes = res.bundle_bytes;
 	c->sum->bundle_path = xstrdup(c->output_path);
+	c->sum->sidecar_path = res.sidecar_path;
 	return 0;
 }
 
@@ -1042,6 +1043,7 @@ out:
 void collect_summary_free(struct collect_summary *sum)
 {
 	free(sum->bundle_path);
+	free(sum->sidecar_path);
 	free(sum->profile);
 	free(sum->profile_reason);
 	free(sum->hostname);
