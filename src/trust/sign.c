@@ -94,8 +94,8 @@ static int read_secret_file(const char *path, int check_mode, char **out, size_t
 	}
 	if (check_mode && (st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
 		error_set(err,
-		          "%s: permissions %04o are too open: a private key must not be accessible "
-		          "by group or others (run: chmod 600 %s)",
+		          "%s: permissions %04o are too open: a private key or passphrase file "
+		          "must not be accessible by group or others (run: chmod 600 %s)",
 		          path, (unsigned int)(st.st_mode & 07777), path);
 		goto out;
 	}
@@ -150,7 +150,7 @@ int sign_read_passphrase(const char *file, int prompt, const char *prompt_text, 
 	*out = NULL;
 	*len_out = 0;
 	if (file) {
-		if (read_secret_file(file, 0, &buf, &len, err) < 0)
+		if (read_secret_file(file, 1, &buf, &len, err) < 0)
 			return -1;
 		/* The first line only: a trailing newline is not part of the passphrase. */
 		char *nl = memchr(buf, '\n', len);
