@@ -3,8 +3,8 @@
 
 #include <stdlib.h>
 
+#include "cmd/upload-opts.h"
 #include "tap.h"
-#include "transport/upload-cli.h"
 #include "transport/upload.h"
 
 /* Does opening a target with these options fail with a message containing want? */

@@ -1,6 +1,7 @@
 /*
  * Sending bundles to a remote drop with libcurl: an HTTPS PUT (WebDAV drops), SFTP with key
- * authentication, or an S3 bucket (SigV4, multipart for large files).
+ * authentication, or an S3 bucket (SigV4, multipart for large files). Nothing here prints: the
+ * caller hears of progress, retries and the trace through struct upload_hooks.
  *
  * Every peer is verified: TLS always, SSH host keys from a known_hosts file or a SHA-256
  * fingerprint. Secrets come from the environment or from files, never from the command line,
@@ -70,6 +71,8 @@ void upload_close(struct upload *up);
 enum upload_scheme upload_get_scheme(const struct upload *up);
 /* The target as given, without credentials. Owned by up. */
 const char *upload_target(const struct upload *up);
+/* Does the target name one object (a pre-signed URL), so that no sidecar can go beside it? */
+int upload_names_one_object(const struct upload *up);
 
 /*
  * Pre-flight: reach the target, verify its identity and credentials, and write then remove a

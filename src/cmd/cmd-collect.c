@@ -14,9 +14,9 @@
 #include "bundle/bag.h"
 #include "cmd/command.h"
 #include "cmd/incident-attach.h"
+#include "cmd/upload-opts.h"
 #include "gather/collect.h"
 #include "report/incident.h"
-#include "transport/upload-cli.h"
 #include "trust/sign-config.h"
 #include "trust/sign.h"
 
@@ -434,7 +434,8 @@ static int cmd_collect(int argc, char **argv)
 	/* The bundle is complete and on disk; a failed upload keeps it and says so. */
 	if (upload.up && sum.bundle_path) {
 		uploads = cli.json ? json_array() : NULL;
-		upload_failed = upload_session_send(&upload, sum.bundle_path, uploads) != 0;
+		upload_failed = upload_session_send(&upload, sum.bundle_path, sum.bundle_sha256,
+		                                    uploads) != 0;
 	}
 	if (cli.json)
 		print_summary_json(&sum, rc, uploads);

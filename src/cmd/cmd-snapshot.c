@@ -14,9 +14,9 @@
 #include "bundle/bag.h"
 #include "cmd/command.h"
 #include "cmd/incident-attach.h"
+#include "cmd/upload-opts.h"
 #include "report/incident.h"
 #include "series/snapshot.h"
-#include "transport/upload-cli.h"
 #include "trust/sign-config.h"
 #include "trust/sign.h"
 
@@ -387,7 +387,8 @@ static int cmd_snapshot(int argc, char **argv)
 		print_text(&sum);
 	/* The bundle is complete and in the series; a failed upload keeps it and says so. */
 	if (upload.up && sum.collect.bundle_path)
-		upload_failed = upload_session_send(&upload, sum.collect.bundle_path, NULL) != 0;
+		upload_failed = upload_session_send(&upload, sum.collect.bundle_path,
+		                                    sum.collect.bundle_sha256, NULL) != 0;
 	rc = upload.interrupted ? LP_EXIT_INTERRUPTED
 	     : upload_failed    ? LP_EXIT_FAILURE
 	     : sum.n_anomalies  ? LP_EXIT_ANOMALY

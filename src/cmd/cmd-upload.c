@@ -16,7 +16,7 @@
 #include "base/hash.h"
 #include "base/log.h"
 #include "cmd/command.h"
-#include "transport/upload-cli.h"
+#include "cmd/upload-opts.h"
 #include "transport/upload.h"
 
 static int cmd_upload(int argc, char **argv)
@@ -97,7 +97,7 @@ static int cmd_upload(int argc, char **argv)
 	}
 	jarr = json_array();
 	for (int i = optind; i < argc && !session.interrupted; i++)
-		if (upload_session_send(&session, argv[i], jarr) != 0)
+		if (upload_session_send(&session, argv[i], NULL, jarr) != 0)
 			failed++;
 	json_object_set_new(jroot, "ok", json_boolean(failed == 0 && !session.interrupted));
 	json_object_set_new(jroot, "bundles", jarr);

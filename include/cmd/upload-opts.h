@@ -1,9 +1,10 @@
 /*
- * The upload options shared by every command that uploads (upload, collect --upload): one
- * option table, one parser and one help text, so that they spell and mean the same everywhere.
+ * The upload options shared by every command that uploads (upload, collect --upload,
+ * snapshot --upload): one option table, one parser and one help text, so that they spell and
+ * mean the same everywhere; and the session that reports an upload on the terminal.
  */
-#ifndef LOGPACK_UPLOAD_CLI_H
-#define LOGPACK_UPLOAD_CLI_H
+#ifndef LOGPACK_UPLOAD_OPTS_H
+#define LOGPACK_UPLOAD_OPTS_H
 
 #include <getopt.h>
 #include <stdint.h>
@@ -129,10 +130,14 @@ struct upload_session {
 int upload_session_open(struct upload_session *s, const struct upload_cli *cli, int preflight);
 /*
  * Send a bundle and its .sha256 sidecar and report the result; a JSON record of it is added
- * to results when that is not NULL. Returns 0, or -1 when it was not sent (it is kept). A
+ * to results when that is not NULL. sha256 is the bundle's hash when the caller has just
+ * written it (collect, snapshot): the bundle is then not read a second time, and only an
+ * existing sidecar is compared with it. With NULL (a bundle given by the user), the bundle is
+ * hashed and must match its sidecar. Returns 0, or -1 when it was not sent (it is kept). A
  * signal (SIGINT, SIGTERM, SIGHUP) stops the send and sets s->interrupted.
  */
-int upload_session_send(struct upload_session *s, const char *path, json_t *results);
+int upload_session_send(struct upload_session *s, const char *path, const char *sha256,
+                        json_t *results);
 void upload_session_close(struct upload_session *s);
 
 #endif

@@ -1,4 +1,7 @@
-/* The upload options shared by the commands that upload. */
+/*
+ * The command side of uploading: the options shared by the commands that upload, and the
+ * session that checks a bundle locally, sends it, and reports progress, retries and results.
+ */
 #include "config.h"
 
 #include <errno.h>
@@ -12,7 +15,7 @@
 #include <unistd.h>
 
 #include "base/hash.h"
-#include "transport/upload-cli.h"
+#include "cmd/upload-opts.h"
 
 void upload_cli_init(struct upload_cli *cli)
 {
@@ -166,9 +169,8 @@ static void bundle_local_release(struct bundle_local *bl)
 	memset(bl, 0, sizeof(*bl));
 }
 
-/* Hash the bundle and read (or make) its sidecar; a sidecar that disagrees stops the send. */
-static int bundle_local_check(const char *path, const char *name, struct bundle_local *bl,
-                              struct error *err)
+/* The SHA-256 of the file at path, read once. */
+static int hash_file(const char *path, char out[SHA256_HEX_LEN + 1], struct error *err)
 {
 	unsigned char buf[65536];
 	struct sha256 h;
@@ -176,7 +178,6 @@ static int bundle_local_check(const char *path, const char *name, struct bundle_
 	ssize_t n;
 	int fd;
 
-	memset(bl, 0, sizeof(*bl));
 	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0) {
 		error_set(err, "%s: %s", path, strerror(errno));
@@ -203,7 +204,23 @@ static int bundle_local_check(const char *path, const char *name, struct bundle_
 		sha256_update(&h, buf, (size_t)n);
 	}
 	close(fd);
-	sha256_final_hex(&h, bl->sha256);
+	sha256_final_hex(&h, out);
+	return 0;
+}
+
+/*
+ * The bundle's hash (taken as known, or read from the file) and its sidecar, read or made; a
+ * sidecar that disagrees stops the send.
+ */
+static int bundle_local_check(const char *path, const char *name, const char *known_sha256,
+                              struct bundle_local *bl, struct error *err)
+{
+	memset(bl, 0, sizeof(*bl));
+	/* A writer that could not give its hash gets the same check as a bundle given by hand. */
+	if (known_sha256 && sha256_hex_valid(known_sha256))
+		snprintf(bl->sha256, sizeof(bl->sha256), "%s", known_sha256);
+	else if (hash_file(path, bl->sha256, err) != 0)
+		return -1;
 
 	bl->sidecar_path = xasprintf("%s.sha256", path);
 	if (read_small_file(bl->sidecar_path, 64 * 1024, &bl->sidecar, &bl->sidecar_len) == 0) {
@@ -270,7 +287,8 @@ static void install_signal_handlers(void)
 	sigaction(SIGHUP, &sa, NULL);
 }
 
-int upload_session_send(struct upload_session *s, const char *path, json_t *results)
+int upload_session_send(struct upload_session *s, const char *path, const char *sha256,
+                        json_t *results)
 {
 	struct upload *up = s->up;
 	struct progress *prog = &s->prog;
@@ -285,7 +303,7 @@ int upload_session_send(struct upload_session *s, const char *path, json_t *resu
 
 	install_signal_handlers();
 	json_object_set_new(jb, "bundle", json_string(path));
-	if (bundle_local_check(path, name, &bl, &err) != 0)
+	if (bundle_local_check(path, name, sha256, &bl, &err) != 0)
 		goto out;
 	json_object_set_new(jb, "sha256", json_string(bl.sha256));
 	log_verbose("%s: sha256 %s", path, bl.sha256);
@@ -295,8 +313,7 @@ int upload_session_send(struct upload_session *s, const char *path, json_t *resu
 		goto out;
 	}
 	progress_end(prog);
-	if (upload_get_scheme(up) == UPLOAD_HTTPS && upload_target(up) &&
-	    strchr(upload_target(up), '?')) {
+	if (upload_names_one_object(up)) {
 		log_warn("%s: a pre-signed URL names one object; the .sha256 sidecar was not sent",
 		         name);
 	} else {
