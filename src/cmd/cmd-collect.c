@@ -12,7 +12,9 @@
 #include "base/exitcode.h"
 #include "base/log.h"
 #include "bundle/bag.h"
+#include "cmd/collect-terminal.h"
 #include "cmd/command.h"
+#include "cmd/signals.h"
 #include "gather/collect.h"
 #include "report/incident.h"
 #include "transport/upload-cli.h"
@@ -421,6 +423,8 @@ static int cmd_collect(int argc, char **argv)
 		rc = LP_EXIT_FAILURE;
 		goto out;
 	}
+	collect_terminal_attach(opt);
+	signals_install_bundle_cleanup();
 	rc = collect_run(opt, &sum, &err);
 	if (rc < 0) {
 		log_error("%s", err.msg);

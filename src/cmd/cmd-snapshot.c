@@ -12,7 +12,9 @@
 #include "base/exitcode.h"
 #include "base/log.h"
 #include "bundle/bag.h"
+#include "cmd/collect-terminal.h"
 #include "cmd/command.h"
+#include "cmd/signals.h"
 #include "report/incident.h"
 #include "series/snapshot.h"
 #include "transport/upload-cli.h"
@@ -373,6 +375,8 @@ static int cmd_snapshot(int argc, char **argv)
 		rc = LP_EXIT_FAILURE;
 		goto out;
 	}
+	collect_terminal_attach(&opt->collect);
+	signals_install_bundle_cleanup();
 	rc = snapshot_run(opt, &sum, &err);
 	if (rc < 0) {
 		log_error("%s", err.msg);
