@@ -28,7 +28,7 @@ static int read_config(struct sign_settings *s, const char *path, struct error *
 	size_t len, line_no = 0;
 
 	if (read_small_file(path, CONFIG_MAX, &text, &len) < 0) {
-		error_set(err, "config %s: %s", path, strerror(errno));
+		error_set(err, "config %s: %s", path, read_small_strerror(errno));
 		return -1;
 	}
 	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
