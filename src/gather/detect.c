@@ -288,30 +288,18 @@ int detect_exists_in_root(int root_fd, const char *path, int nocase, char **reso
 	return errno == ENOENT || errno == ENOTDIR || errno == ELOOP ? 0 : -1;
 }
 
-/* Read at most DETECT_MAX_READ bytes of a small file below the root. */
-static int read_in_root(int root_fd, const char *path, int nocase, char **text_out,
-                        char **resolved_out)
+/* A small marker file below the root, links resolved inside it; larger ones say nothing. */
+static int read_in_root(int root_fd, const char *path, int nocase, char **text_out)
 {
-	struct strbuf sb = STRBUF_INIT;
-	int fd = detect_open_in_root(root_fd, path, nocase, 0, resolved_out);
+	int fd = detect_open_in_root(root_fd, path, nocase, 0, NULL), rc, saved;
 
 	if (fd < 0)
 		return -1;
-	for (;;) {
-		char chunk[4096];
-		ssize_t n = read(fd, chunk, sizeof(chunk));
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		strbuf_add(&sb, chunk, (size_t)n);
-		if (sb.len >= DETECT_MAX_READ)
-			break;
-	}
+	rc = read_fd_small(fd, DETECT_MAX_READ, text_out, NULL);
+	saved = errno;
 	close(fd);
-	*text_out = strbuf_detach(&sb);
-	return 0;
+	errno = saved;
+	return rc;
 }
 
 /* Control characters would let a hostile image forge our output lines. */
@@ -346,7 +334,7 @@ static void marker_detail(int root_fd, const char *path, int nocase, struct strb
 {
 	char *text = NULL, *p, *q;
 
-	if (read_in_root(root_fd, path, nocase, &text, NULL) < 0)
+	if (read_in_root(root_fd, path, nocase, &text) < 0)
 		return;
 	if (str_has_suffix(path, "SystemVersion.plist")) {
 		static const char *const keys[] = {"ProductName", "ProductVersion"};
