@@ -1,4 +1,7 @@
-/* The collection pipeline: profile, walk, read once, hash and archive, tag files. */
+/*
+ * The collection pipeline, orchestrated: root, host facts, profile, walk, space check, then the
+ * bag; each source is read by source.c and every record written by records.c.
+ */
 #include "config.h"
 
 #include <errno.h>
