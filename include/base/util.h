@@ -70,8 +70,22 @@ int parse_duration(const char *text, int64_t *seconds_out);
 
 /* Write all of buf to fd, retrying on EINTR and short writes. Returns 0 or -1 (errno set). */
 int write_all(int fd, const void *buf, size_t len);
-/* Read a whole small file (at most max bytes) into a NUL-terminated buffer. -1 with errno. */
+/*
+ * Read fd to its end (at most max bytes) into a NUL-terminated buffer: the one bounded read
+ * loop behind read_small_file and rootfs_read_small. -1 with errno (EFBIG: longer than max).
+ * Does not close fd.
+ */
+int read_fd_small(int fd, size_t max, char **out, size_t *len_out);
+/*
+ * Read a whole small regular file (at most max bytes) into a NUL-terminated buffer. A FIFO or
+ * device is never opened (a FIFO would block, a device may act on open): -1 with errno EINVAL
+ * for anything that is not a regular file (EISDIR for a directory), checked before opening and
+ * again, with fstat, on what was opened. Other failures: -1 with errno from open or read.
+ */
 int read_small_file(const char *path, size_t max, char **out, size_t *len_out);
+/* The reason for a read_small_file or rootfs_read_small errno: "not a regular file" for
+ * EINVAL, strerror otherwise. */
+const char *read_small_strerror(int errnum);
 
 /*
  * An anonymous temporary file in dir (created 0600 and unlinked at once), for data that is

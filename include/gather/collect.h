@@ -66,6 +66,25 @@ struct collect_hooks {
 	int (*finish)(void *ctx, struct bag_writer *bag, FILE *log, struct error *err);
 };
 
+/*
+ * What a run tells as it goes, for whoever shows it (only cmd/ prints): the pipeline itself
+ * never writes to the terminal. Either callback may be NULL.
+ */
+enum collect_note {
+	COLLECT_NOTE_WARNING, /* a source or directory could not be read: "/var/log/x: ..." */
+	COLLECT_NOTE_VERBOSE, /* detail for --verbose: the profile chosen and why */
+};
+
+enum collect_progress_phase { COLLECT_PROGRESS_BEGIN, COLLECT_PROGRESS_STEP, COLLECT_PROGRESS_END };
+
+struct collect_observer {
+	void *ctx;
+	void (*note)(void *ctx, enum collect_note kind, const char *text);
+	/* BEGIN gives the totals (items, bytes), STEP how much is done, END closes. */
+	void (*progress)(void *ctx, enum collect_progress_phase phase, uint64_t items,
+	                 uint64_t bytes);
+};
+
 struct collect_options {
 	const char *root;        /* default "/" */
 	const char *profile;     /* name or file; NULL or "auto": detect */
@@ -81,8 +100,9 @@ struct collect_options {
 	const char *const *categories; /* NULL: every category */
 	size_t n_categories;
 	int dry_run;
-	int force; /* write even when the space estimate says it will not fit */
-	int progress;
+	int force;    /* write even when the space estimate says it will not fit */
+	int progress; /* the observer may draw a progress meter */
+	const struct collect_observer *observer; /* NULL: nothing is told during the run */
 	bag_sign_fn sign;
 	void *sign_ctx;
 	const struct collect_tag *extra_tags;

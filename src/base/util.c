@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -434,41 +435,64 @@ int write_all(int fd, const void *buf, size_t len)
 	return 0;
 }
 
-int read_small_file(const char *path, size_t max, char **out, size_t *len_out)
+int read_fd_small(int fd, size_t max, char **out, size_t *len_out)
 {
 	struct strbuf sb = STRBUF_INIT;
 	char chunk[8192];
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 
-	if (fd < 0)
-		return -1;
 	for (;;) {
 		ssize_t n = read(fd, chunk, sizeof(chunk));
 
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			int saved = errno;
-			close(fd);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 || sb.len + (size_t)(n > 0 ? n : 0) > max) {
+			int saved = n < 0 ? errno : EFBIG;
+
 			strbuf_release(&sb);
 			errno = saved;
 			return -1;
 		}
 		if (n == 0)
 			break;
-		if (sb.len + (size_t)n > max) {
-			close(fd);
-			strbuf_release(&sb);
-			errno = EFBIG;
-			return -1;
-		}
 		strbuf_add(&sb, chunk, (size_t)n);
 	}
-	close(fd);
 	if (len_out)
 		*len_out = sb.len;
 	*out = strbuf_detach(&sb);
 	return 0;
+}
+
+int read_small_file(const char *path, size_t max, char **out, size_t *len_out)
+{
+	struct stat st;
+	int fd, rc, saved;
+
+	/* Look before opening: opening a FIFO wakes its writer, opening a device may act. */
+	if (stat(path, &st) < 0)
+		return -1;
+	if (!S_ISREG(st.st_mode)) {
+		errno = S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
+		return -1;
+	}
+	/* Non-blocking, in case a FIFO took the name's place since the look. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		errno = EINVAL;
+		return -1;
+	}
+	rc = read_fd_small(fd, max, out, len_out);
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return rc;
+}
+
+const char *read_small_strerror(int errnum)
+{
+	return errnum == EINVAL ? "not a regular file" : strerror(errnum);
 }
 
 int str_has_suffix(const char *s, const char *suffix)

@@ -12,8 +12,10 @@
 #include "base/exitcode.h"
 #include "base/log.h"
 #include "bundle/bag.h"
+#include "cmd/collect-terminal.h"
 #include "cmd/command.h"
 #include "cmd/incident-attach.h"
+#include "cmd/signals.h"
 #include "cmd/upload-opts.h"
 #include "gather/collect.h"
 #include "report/incident.h"
@@ -422,6 +424,8 @@ static int cmd_collect(int argc, char **argv)
 		rc = LP_EXIT_FAILURE;
 		goto out;
 	}
+	collect_terminal_attach(opt);
+	signals_install_bundle_cleanup();
 	rc = collect_run(opt, &sum, &err);
 	if (rc < 0) {
 		log_error("%s", err.msg);

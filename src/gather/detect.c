@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "gather/detect.h"
+#include "gather/os-release.h"
 #include "gather/profile.h"
 
 #define DETECT_MAX_LINKS 40
@@ -287,128 +288,26 @@ int detect_exists_in_root(int root_fd, const char *path, int nocase, char **reso
 	return errno == ENOENT || errno == ENOTDIR || errno == ELOOP ? 0 : -1;
 }
 
-/* Read at most DETECT_MAX_READ bytes of a small file below the root. */
-static int read_in_root(int root_fd, const char *path, int nocase, char **text_out,
-                        char **resolved_out)
+/* A small marker file below the root, links resolved inside it; larger ones say nothing. */
+static int read_in_root(int root_fd, const char *path, int nocase, char **text_out)
 {
-	struct strbuf sb = STRBUF_INIT;
-	int fd = detect_open_in_root(root_fd, path, nocase, 0, resolved_out);
+	int fd = detect_open_in_root(root_fd, path, nocase, 0, NULL), rc, saved;
 
 	if (fd < 0)
 		return -1;
-	for (;;) {
-		char chunk[4096];
-		ssize_t n = read(fd, chunk, sizeof(chunk));
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		strbuf_add(&sb, chunk, (size_t)n);
-		if (sb.len >= DETECT_MAX_READ)
-			break;
-	}
+	rc = read_fd_small(fd, DETECT_MAX_READ, text_out, NULL);
+	saved = errno;
 	close(fd);
-	*text_out = strbuf_detach(&sb);
-	return 0;
+	errno = saved;
+	return rc;
 }
 
-/* What the root's os-release says. */
-struct os_release {
-	char *path; /* as found, with the link it went through: "etc/os-release -> ..." */
-	char *id, *id_like, *version_id, *pretty_name;
-};
-
-static void os_release_free(struct os_release *o)
+/* Control characters would let a hostile image forge our output lines. */
+static void printable_only(char *s)
 {
-	free(o->path);
-	free(o->id);
-	free(o->id_like);
-	free(o->version_id);
-	free(o->pretty_name);
-}
-
-/* The value of an os-release assignment: unquoted, with shell escapes in double quotes undone. */
-static char *os_release_value(const char *v)
-{
-	struct strbuf sb = STRBUF_INIT;
-	char quote = 0;
-
-	if (*v == '"' || *v == '\'')
-		quote = *v++;
-	for (; *v; v++) {
-		if (quote && *v == quote)
-			break;
-		if (quote == '"' && *v == '\\' && v[1] && strchr("\"\\$`", v[1]))
-			v++;
-		/* Control characters would let a hostile image forge our output lines. */
-		strbuf_addch(&sb, iscntrl((unsigned char)*v) ? '?' : *v);
-	}
-	return strbuf_detach(&sb);
-}
-
-/* Parse os-release text (os-release(5)): KEY=VALUE lines, comments, quoting. */
-static void os_release_parse(char *text, struct os_release *o)
-{
-	char *line = text;
-
-	while (line && *line) {
-		char *nl = strchr(line, '\n'), *eq;
-		char **field = NULL;
-
-		if (nl)
-			*nl = '\0';
-		while (*line == ' ' || *line == '\t')
-			line++;
-		eq = strchr(line, '=');
-		if (*line != '#' && eq) {
-			*eq = '\0';
-			if (strcmp(line, "ID") == 0)
-				field = &o->id;
-			else if (strcmp(line, "ID_LIKE") == 0)
-				field = &o->id_like;
-			else if (strcmp(line, "VERSION_ID") == 0)
-				field = &o->version_id;
-			else if (strcmp(line, "PRETTY_NAME") == 0)
-				field = &o->pretty_name;
-			if (field) {
-				char *e = eq + 1 + strlen(eq + 1);
-
-				while (e > eq + 1 && isspace((unsigned char)e[-1]))
-					*--e = '\0';
-				free(*field);
-				*field = os_release_value(eq + 1);
-			}
-		}
-		line = nl ? nl + 1 : NULL;
-	}
-	/* IDs are lowercase by definition; a sloppy file should still match. */
-	for (char *s = o->id; s && *s; s++)
-		*s = (char)tolower((unsigned char)*s);
-	for (char *s = o->id_like; s && *s; s++)
-		*s = (char)tolower((unsigned char)*s);
-}
-
-/* Find the root's os-release: /etc/os-release first, then /usr/lib/os-release (os-release(5)). */
-static int os_release_read(int root_fd, struct os_release *o)
-{
-	static const char *const paths[] = {"etc/os-release", "usr/lib/os-release"};
-
-	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
-		char *text = NULL, *resolved = NULL;
-
-		if (read_in_root(root_fd, paths[i], 0, &text, &resolved) < 0)
-			continue;
-		if (strcmp(resolved, paths[i]) == 0)
-			o->path = xstrdup(paths[i]);
-		else
-			o->path = xasprintf("%s -> %s", paths[i], resolved);
-		free(resolved);
-		os_release_parse(text, o);
-		free(text);
-		return 1;
-	}
-	return 0;
+	for (; s && *s; s++)
+		if (iscntrl((unsigned char)*s))
+			*s = '?';
 }
 
 static void evidence_add(struct detect_result *res, char *text)
@@ -435,7 +334,7 @@ static void marker_detail(int root_fd, const char *path, int nocase, struct strb
 {
 	char *text = NULL, *p, *q;
 
-	if (read_in_root(root_fd, path, nocase, &text, NULL) < 0)
+	if (read_in_root(root_fd, path, nocase, &text) < 0)
 		return;
 	if (str_has_suffix(path, "SystemVersion.plist")) {
 		static const char *const keys[] = {"ProductName", "ProductVersion"};
@@ -707,6 +606,10 @@ int detect_run(int root_fd, struct detect_result *res, struct error *err)
 			goto out;
 	}
 	have_osr = os_release_read(root_fd, &osr);
+	printable_only(osr.id);
+	printable_only(osr.id_like);
+	printable_only(osr.version_id);
+	printable_only(osr.pretty_name);
 	if (have_osr) {
 		struct strbuf ev = STRBUF_INIT;
 

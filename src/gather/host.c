@@ -12,53 +12,11 @@
 
 #include "bundle/manifest.h"
 #include "gather/host.h"
+#include "gather/os-release.h"
 #include "gather/rootfs.h"
 
 #define SMALL_FILE_MAX (256 * 1024)
 #define USERDB_FILE_MAX (16 * 1024 * 1024)
-
-/* Take the value of an os-release assignment, unquoting "..." or '...' and \-escapes. */
-static char *os_release_value(const char *v)
-{
-	struct strbuf sb = STRBUF_INIT;
-	char quote = 0;
-
-	if (*v == '"' || *v == '\'')
-		quote = *v++;
-	for (; *v && *v != quote; v++) {
-		if (*v == '\\' && quote != '\'' && v[1])
-			v++;
-		strbuf_addch(&sb, *v);
-	}
-	return strbuf_detach(&sb);
-}
-
-static void parse_os_release(struct host_facts *hf, char *text)
-{
-	for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
-		char *eq = strchr(line, '='), **field = NULL;
-
-		if (eq == NULL || line[0] == '#')
-			continue;
-		*eq = '\0';
-		if (strcmp(line, "ID") == 0)
-			field = &hf->os_id;
-		else if (strcmp(line, "ID_LIKE") == 0)
-			field = &hf->os_id_like;
-		else if (strcmp(line, "NAME") == 0)
-			field = &hf->os_name;
-		else if (strcmp(line, "VERSION_ID") == 0)
-			field = &hf->os_version;
-		else if (strcmp(line, "PRETTY_NAME") == 0)
-			field = &hf->os_pretty;
-		if (field && *field == NULL) {
-			*field = os_release_value(eq + 1);
-			if (field == &hf->os_id || field == &hf->os_id_like)
-				for (char *c = *field; *c; c++)
-					*c = (char)tolower((unsigned char)*c);
-		}
-	}
-}
 
 /* The first line of a small file under the root, trimmed; NULL if absent or empty. */
 static char *first_line(int root_fd, const char *relpath)
@@ -106,15 +64,19 @@ static void clean_text(char **field)
 
 int host_facts_gather(int root_fd, struct host_facts *hf, struct error *err)
 {
-	char *text = NULL;
+	struct os_release osr;
 	struct utsname uts;
 
 	memset(hf, 0, sizeof(*hf));
 	hf->live = root_is_live(root_fd);
-	if (rootfs_read_small(root_fd, "etc/os-release", SMALL_FILE_MAX, &text, NULL) == 0 ||
-	    rootfs_read_small(root_fd, "usr/lib/os-release", SMALL_FILE_MAX, &text, NULL) == 0) {
-		parse_os_release(hf, text);
-		free(text);
+	/* The same reading detection makes, so host.json describes the OS it chose by. */
+	if (os_release_read(root_fd, &osr)) {
+		hf->os_id = osr.id;
+		hf->os_id_like = osr.id_like;
+		hf->os_name = osr.name;
+		hf->os_version = osr.version_id;
+		hf->os_pretty = osr.pretty_name;
+		free(osr.path);
 	}
 	if (hf->live && uname(&uts) == 0) {
 		hf->kernel = xstrdup(uts.release);

@@ -83,8 +83,6 @@ int rootfs_open(int root_fd, const char *relpath, int flags)
 
 int rootfs_read_small(int root_fd, const char *relpath, size_t max, char **out, size_t *len_out)
 {
-	struct strbuf sb = STRBUF_INIT;
-	char chunk[8192];
 	struct stat st;
 	const char *base;
 	int dir_fd = rootfs_open_parent(root_fd, relpath, &base), fd, saved;
@@ -116,25 +114,12 @@ int rootfs_read_small(int root_fd, const char *relpath, size_t max, char **out, 
 		errno = EINVAL;
 		return -1;
 	}
-	for (;;) {
-		ssize_t n = read(fd, chunk, sizeof(chunk));
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 || sb.len + (size_t)(n > 0 ? n : 0) > max) {
-			saved = n < 0 ? errno : EFBIG;
-			close(fd);
-			strbuf_release(&sb);
-			errno = saved;
-			return -1;
-		}
-		if (n == 0)
-			break;
-		strbuf_add(&sb, chunk, (size_t)n);
+	if (read_fd_small(fd, max, out, len_out) < 0) {
+		saved = errno;
+		close(fd);
+		errno = saved;
+		return -1;
 	}
 	close(fd);
-	if (len_out)
-		*len_out = sb.len;
-	*out = strbuf_detach(&sb);
 	return 0;
 }

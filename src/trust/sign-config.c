@@ -70,7 +70,7 @@ static int read_config(struct sign_settings *s, const char *path, struct error *
 	int rc;
 
 	if (read_small_file(path, CONFIG_MAX, &text, &len) < 0) {
-		error_set(err, "config %s: %s", path, strerror(errno));
+		error_set(err, "config %s: %s", path, read_small_strerror(errno));
 		return -1;
 	}
 	/* A config file is text: reading stops at a NUL byte. */

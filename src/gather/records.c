@@ -1,0 +1,378 @@
+/* The collection's own records: files.jsonl, bodyfile.txt, collection.log and host.json. */
+#include "config.h"
+
+#include <errno.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "base/log.h"
+#include "bundle/manifest.h"
+#include "gather/records.h"
+
+static void iso_time(const struct timespec *ts, char *buf, size_t len)
+{
+	char base[32];
+
+	format_iso8601((int64_t)ts->tv_sec, base, sizeof(base));
+	base[strlen(base) - 1] = '\0'; /* drop the Z */
+	snprintf(buf, len, "%s.%09ldZ", base, ts->tv_nsec);
+}
+
+/*
+ * Names from the source tree may hold line breaks, terminal controls or bytes that are not
+ * UTF-8: escaped as bag names are, so that one event is one line and the tag file stays UTF-8.
+ */
+void records_log(struct records *r, const char *fmt, ...)
+{
+	char stamp[32], *text, *safe;
+	va_list ap;
+	int changed;
+
+	if (r->log == NULL)
+		return;
+	format_iso8601((int64_t)time(NULL), stamp, sizeof(stamp));
+	va_start(ap, fmt);
+	text = xvasprintf(fmt, ap);
+	va_end(ap);
+	safe = bagname_encode(text, strlen(text), &changed);
+	fprintf(r->log, "%s %s\n", stamp, safe);
+	free(safe);
+	free(text);
+}
+
+char *records_shown_path(const char *path)
+{
+	int changed;
+
+	return bagname_encode(path, strlen(path), &changed);
+}
+
+static const char *file_type_name(mode_t mode)
+{
+	if (S_ISREG(mode))
+		return "file";
+	if (S_ISLNK(mode))
+		return "symlink";
+	if (S_ISDIR(mode))
+		return "directory";
+	if (S_ISFIFO(mode))
+		return "fifo";
+	if (S_ISSOCK(mode))
+		return "socket";
+	if (S_ISCHR(mode))
+		return "char-device";
+	if (S_ISBLK(mode))
+		return "block-device";
+	return "unknown";
+}
+
+/* The Sleuth Kit body file's mode column: "r/rrw-r--r--". */
+static void body_mode(mode_t mode, char out[13])
+{
+	char t = S_ISREG(mode)    ? 'r'
+	         : S_ISLNK(mode)  ? 'l'
+	         : S_ISDIR(mode)  ? 'd'
+	         : S_ISFIFO(mode) ? 'p'
+	         : S_ISSOCK(mode) ? 's'
+	         : S_ISCHR(mode)  ? 'c'
+	         : S_ISBLK(mode)  ? 'b'
+	                          : '-';
+	const char *rwx = "rwxrwxrwx";
+
+	out[0] = t;
+	out[1] = '/';
+	out[2] = t;
+	for (int i = 0; i < 9; i++)
+		out[3 + i] = (mode & (1 << (8 - i))) ? rwx[i] : '-';
+	out[12] = '\0';
+}
+
+json_t *record_new(const struct records *r, const struct walk_entry *e, const struct stat *st,
+                   const struct timespec *btime, char **bagname_out)
+{
+	char mode[8], t[48];
+	int escaped, escaped_path, shortened;
+	char *bagname = bagname_for_path(e->path, strlen(e->path), &escaped, &shortened);
+	char *path_text = bagname_encode(e->path, strlen(e->path), &escaped_path);
+	char *host_path = xasprintf("/%s", path_text);
+	const char *owner = userdb_user(r->users, st->st_uid);
+	const char *group = userdb_group(r->users, st->st_gid);
+	json_t *rec = json_object();
+
+	snprintf(mode, sizeof(mode), "%04o", (unsigned)(st->st_mode & 07777));
+	json_object_set_new(rec, "path", json_string(host_path));
+	if (escaped_path)
+		json_object_set_new(rec, "path_escaped", json_true());
+	if (shortened)
+		json_object_set_new(rec, "path_shortened", json_true());
+	json_object_set_new(rec, "category", json_string(e->rule->category));
+	json_object_set_new(rec, "rule", json_string(e->rule->pattern));
+	json_object_set_new(rec, "rule_origin", json_string(e->rule->origin));
+	json_object_set_new(rec, "type", json_string(file_type_name(st->st_mode)));
+	json_object_set_new(rec, "mode", json_string(mode));
+	json_object_set_new(rec, "uid", json_integer((json_int_t)st->st_uid));
+	json_object_set_new(rec, "gid", json_integer((json_int_t)st->st_gid));
+	json_object_set_new(rec, "owner", owner ? json_string(owner) : json_null());
+	json_object_set_new(rec, "group", group ? json_string(group) : json_null());
+	json_object_set_new(rec, "inode", json_integer((json_int_t)st->st_ino));
+	json_object_set_new(rec, "links", json_integer((json_int_t)st->st_nlink));
+	json_object_set_new(rec, "size", json_integer((json_int_t)st->st_size));
+	iso_time(&st->st_mtim, t, sizeof(t));
+	json_object_set_new(rec, "mtime", json_string(t));
+	iso_time(&st->st_atim, t, sizeof(t));
+	json_object_set_new(rec, "atime", json_string(t));
+	iso_time(&st->st_ctim, t, sizeof(t));
+	json_object_set_new(rec, "ctime", json_string(t));
+	if (btime && btime->tv_sec) {
+		iso_time(btime, t, sizeof(t));
+		json_object_set_new(rec, "btime", json_string(t));
+	}
+	free(host_path);
+	free(path_text);
+	*bagname_out = bagname;
+	return rec;
+}
+
+int record_write(struct records *r, json_t *rec, struct error *err)
+{
+	char *line = json_dumps(rec, JSON_COMPACT | JSON_ENSURE_ASCII);
+
+	if (line == NULL || fprintf(r->files_jsonl, "%s\n", line) < 0) {
+		error_set(err, "files.jsonl: %s", line ? strerror(errno) : "cannot encode record");
+		free(line);
+		return -1;
+	}
+	free(line);
+	return 0;
+}
+
+/* A body file line for the record's path (as files.jsonl writes it: escaped, with a '/'). */
+void record_body_line(struct records *r, const json_t *rec, const struct stat *st,
+                      const struct timespec *btime, const char *link_target)
+{
+	const char *path = json_string_value(json_object_get(rec, "path"));
+	char mode[13];
+
+	body_mode(st->st_mode, mode);
+	fputs("0|", r->bodyfile);
+	/* '|' separates the columns: escape it the way bag names escape other bytes. */
+	for (const char *p = path; *p; p++)
+		*p == '|' ? fputs("\\x7c", r->bodyfile) : fputc(*p, r->bodyfile);
+	if (link_target) {
+		fputs(" -> ", r->bodyfile);
+		for (const char *p = link_target; *p; p++)
+			*p == '|' ? fputs("\\x7c", r->bodyfile) : fputc(*p, r->bodyfile);
+	}
+	fprintf(r->bodyfile, "|%llu|%s|%lu|%lu|%lld|%lld|%lld|%lld|%lld\n",
+	        (unsigned long long)st->st_ino, mode, (unsigned long)st->st_uid,
+	        (unsigned long)st->st_gid, (long long)st->st_size, (long long)st->st_atim.tv_sec,
+	        (long long)st->st_mtim.tv_sec, (long long)st->st_ctim.tv_sec,
+	        (long long)(btime ? btime->tv_sec : 0));
+}
+
+int record_skip(struct records *r, const struct walk_entry *e, const char *status,
+                const char *reason, struct error *err)
+{
+	char *bagname;
+	json_t *rec = record_new(r, e, &e->st, NULL, &bagname);
+	int rc;
+
+	json_object_set_new(rec, "status", json_string(status));
+	if (reason)
+		json_object_set_new(rec, "reason", json_string(reason));
+	if (e->kind == ENTRY_LINK) {
+		int esc;
+		char *target = bagname_encode(e->link_target, strlen(e->link_target), &esc);
+
+		json_object_set_new(rec, "link_target", json_string(target));
+		record_body_line(r, rec, &e->st, NULL, target);
+		free(target);
+	}
+	rc = record_write(r, rec, err);
+	json_decref(rec);
+	free(bagname);
+	return rc;
+}
+
+int record_hook_skip(struct records *r, const struct walk_entry *e, struct collect_decision *d,
+                     struct error *err)
+{
+	char *bagname;
+	json_t *rec = record_new(r, e, &e->st, NULL, &bagname);
+	int rc;
+
+	json_object_set_new(rec, "status", json_string(d->status ? d->status : "skipped"));
+	if (d->reason)
+		json_object_set_new(rec, "reason", json_string(d->reason));
+	if (d->record)
+		json_object_update(rec, d->record);
+	json_decref(d->record);
+	d->record = NULL;
+	rc = record_write(r, rec, err);
+	json_decref(rec);
+	free(bagname);
+	return rc;
+}
+
+char *records_host_json(const struct host_record *h)
+{
+	const struct collect_options *opt = h->opt;
+	json_t *root = json_object(), *os = json_object(), *prof = json_object();
+	json_t *files = json_array(), *argv = json_array(), *user = json_object();
+	json_t *absent = json_array();
+	char t[32];
+	char *text;
+
+	json_object_set_new(root, "format_version", json_integer(1));
+	json_object_set_new(root, "logpack_version", json_string(PACKAGE_VERSION));
+	json_object_set_new(root, "hostname", json_string(h->host->hostname));
+	json_object_set_new(os, "id", h->host->os_id ? json_string(h->host->os_id) : json_null());
+	json_object_set_new(os, "id_like",
+	                    h->host->os_id_like ? json_string(h->host->os_id_like) : json_null());
+	json_object_set_new(os, "name",
+	                    h->host->os_name ? json_string(h->host->os_name) : json_null());
+	json_object_set_new(os, "version",
+	                    h->host->os_version ? json_string(h->host->os_version) : json_null());
+	json_object_set_new(os, "pretty_name",
+	                    h->host->os_pretty ? json_string(h->host->os_pretty) : json_null());
+	json_object_set_new(root, "os", os);
+	json_object_set_new(root, "live", json_boolean(h->host->live));
+	json_object_set_new(root, "kernel",
+	                    h->host->kernel ? json_string(h->host->kernel) : json_null());
+	json_object_set_new(root, "architecture",
+	                    h->host->arch ? json_string(h->host->arch) : json_null());
+	json_object_set_new(root, "timezone",
+	                    h->host->timezone ? json_string(h->host->timezone) : json_null());
+	json_object_set_new(root, "root", json_string(h->root_path));
+	json_object_set_new(root, "collection_start",
+	                    json_string(format_iso8601(h->started, t, sizeof(t))));
+	json_object_set_new(root, "collection_end",
+	                    json_string(format_iso8601(h->finished, t, sizeof(t))));
+	for (int i = 0; i < command_line_argc; i++) {
+		int esc;
+		char *arg =
+		        bagname_encode(command_line_argv[i], strlen(command_line_argv[i]), &esc);
+
+		json_array_append_new(argv, json_string(arg));
+		free(arg);
+	}
+	json_object_set_new(root, "command_line", argv);
+	json_object_set_new(prof, "name", json_string(h->profile->name));
+	json_object_set_new(prof, "sha256", json_string(h->profile->files[0].sha256));
+	json_object_set_new(prof, "chosen_because", json_string(h->profile_reason));
+	for (size_t i = 0; i < h->profile->n_files; i++)
+		json_array_append_new(files,
+		                      json_pack("{s:s,s:s}", "name", h->profile->files[i].name,
+		                                "sha256", h->profile->files[i].sha256));
+	json_object_set_new(prof, "files", files);
+	json_object_set_new(root, "profile", prof);
+	for (size_t i = 0; i < h->walk->n_absent; i++)
+		json_array_append_new(absent, json_pack("{s:s,s:s}", "category",
+		                                        h->walk->absent[i]->category, "pattern",
+		                                        h->walk->absent[i]->pattern));
+	json_object_set_new(root, "expected_absent", absent);
+	json_object_set_new(user, "uid", json_integer((json_int_t)getuid()));
+	json_object_set_new(user, "euid", json_integer((json_int_t)geteuid()));
+	{
+		/* The collector's own account, from the system logpack runs on (not the root). */
+		struct passwd *pw = getpwuid(geteuid());
+
+		json_object_set_new(user, "name", pw ? json_string(pw->pw_name) : json_null());
+	}
+	{
+		const char *env_user = getenv("SUDO_USER");
+
+		json_object_set_new(user, "sudo_user",
+		                    env_user ? json_string(env_user) : json_null());
+	}
+	json_object_set_new(root, "user", user);
+	if (opt->has_since)
+		json_object_set_new(root, "since",
+		                    json_string(format_iso8601(opt->since, t, sizeof(t))));
+	if (opt->has_until)
+		json_object_set_new(root, "until",
+		                    json_string(format_iso8601(opt->until, t, sizeof(t))));
+	if (opt->max_file_size)
+		json_object_set_new(root, "max_file_size",
+		                    json_integer((json_int_t)opt->max_file_size));
+	text = json_dumps(root, JSON_INDENT(2) | JSON_ENSURE_ASCII);
+	json_decref(root);
+	return text;
+}
+
+static FILE *temp_stream(const char *dir, const char *what, struct error *err)
+{
+	int fd = temp_fd_in(dir);
+	FILE *fp = fd >= 0 ? fdopen(fd, "w+") : NULL;
+
+	if (fp == NULL) {
+		error_set(err, "temporary file for %s in %s: %s", what, dir, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+	}
+	return fp;
+}
+
+static int add_tag_stream(struct bag_writer *bag, const char *name, FILE *fp, struct error *err)
+{
+	if (fflush(fp) != 0) {
+		error_set(err, "%s: %s", name, strerror(errno));
+		return -1;
+	}
+	return bag_add_tag_fd(bag, name, fileno(fp), err);
+}
+
+int records_open(struct records *r, const char *dir, const struct userdb *users,
+                 const struct collect_observer *observer, struct error *err)
+{
+	memset(r, 0, sizeof(*r));
+	r->users = users;
+	r->observer = observer;
+	if ((r->files_jsonl = temp_stream(dir, "files.jsonl", err)) == NULL ||
+	    (r->log = temp_stream(dir, "collection.log", err)) == NULL ||
+	    (r->bodyfile = temp_stream(dir, "bodyfile.txt", err)) == NULL)
+		return -1;
+	return 0;
+}
+
+void records_close(struct records *r)
+{
+	if (r->files_jsonl)
+		fclose(r->files_jsonl);
+	if (r->log)
+		fclose(r->log);
+	if (r->bodyfile)
+		fclose(r->bodyfile);
+	memset(r, 0, sizeof(*r));
+}
+
+int records_add_to_bag(struct records *r, struct bag_writer *bag, struct error *err)
+{
+	if (add_tag_stream(bag, "logpack/files.jsonl", r->files_jsonl, err) < 0 ||
+	    add_tag_stream(bag, "logpack/collection.log", r->log, err) < 0 ||
+	    add_tag_stream(bag, "logpack/bodyfile.txt", r->bodyfile, err) < 0)
+		return -1;
+	return 0;
+}
+
+void records_note(struct records *r, enum collect_note kind, const char *fmt, ...)
+{
+	char *text;
+	va_list ap;
+
+	if (r->observer == NULL || r->observer->note == NULL)
+		return;
+	va_start(ap, fmt);
+	text = xvasprintf(fmt, ap);
+	va_end(ap);
+	r->observer->note(r->observer->ctx, kind, text);
+	free(text);
+}

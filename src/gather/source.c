@@ -1,0 +1,313 @@
+/* Reading one source once: open, check, limit, read into the hash and the archive, pad. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "gather/rootfs.h"
+#include "gather/source.h"
+
+#define READ_CHUNK (1024 * 1024)
+
+/* What to store of an open source, once the hook and the size limit have had their say. */
+struct extent {
+	uint64_t size;   /* at open */
+	uint64_t offset; /* where the stored bytes start */
+	uint64_t stored; /* how many are stored, padding included */
+	int read_errno;  /* a failed seek or read: the rest is padding */
+};
+
+void source_reader_init(struct source_reader *sr, int root_fd, const struct collect_options *opt,
+                        struct bag_writer *bag, struct records *records,
+                        struct collect_summary *sum)
+{
+	memset(sr, 0, sizeof(*sr));
+	sr->root_fd = root_fd;
+	sr->max_file_size = opt->max_file_size;
+	sr->skip_large = opt->skip_large;
+	sr->hooks = opt->hooks;
+	sr->bag = bag;
+	sr->records = records;
+	sr->sum = sum;
+	sr->buf = xmalloc(READ_CHUNK);
+}
+
+void source_reader_release(struct source_reader *sr)
+{
+	free(sr->buf);
+	sr->buf = NULL;
+}
+
+uint64_t source_size_limit(uint64_t max_file_size, const struct rule *r)
+{
+	return r->max_size ? r->max_size : max_file_size;
+}
+
+/* Birth time, where statx has it; 0 otherwise. */
+static void birth_time(int fd, struct timespec *out)
+{
+	out->tv_sec = 0;
+	out->tv_nsec = 0;
+#if defined(HAVE_STATX) && defined(STATX_BTIME)
+	struct statx sx;
+
+	if (statx(fd, "", AT_EMPTY_PATH, STATX_BTIME, &sx) == 0 && (sx.stx_mask & STATX_BTIME)) {
+		out->tv_sec = sx.stx_btime.tv_sec;
+		out->tv_nsec = sx.stx_btime.tv_nsec;
+	}
+#else
+	(void)fd;
+#endif
+}
+
+/* A source that could not be opened (other than vanished): recorded, and the run is partial. */
+static int record_unreadable(struct source_reader *sr, const struct walk_entry *e, int errnum,
+                             struct error *err)
+{
+	char *shown = records_shown_path(e->path), *bagname;
+	json_t *rec;
+	int rc;
+
+	sr->partial = 1;
+	sr->sum->files_unreadable++;
+	records_note(sr->records, COLLECT_NOTE_WARNING, "/%s: %s", shown, strerror(errnum));
+	free(shown);
+	records_log(sr->records, "unreadable /%s: %s", e->path, strerror(errnum));
+	rec = record_new(sr->records, e, &e->st, NULL, &bagname);
+	json_object_set_new(rec, "status", json_string("unreadable"));
+	json_object_set_new(rec, "error", json_string(strerror(errnum)));
+	rc = record_write(sr->records, rec, err);
+	json_decref(rec);
+	free(bagname);
+	return rc;
+}
+
+/*
+ * Open e inside the root, never following a link and never blocking on a FIFO swapped in
+ * since the walk; the type is checked on what was opened. Returns the fd, or -1 with *rc the
+ * result of recording why not.
+ */
+static int source_open(struct source_reader *sr, const struct walk_entry *e, struct stat *st,
+                       int *rc, struct error *err)
+{
+	int fd = rootfs_open(sr->root_fd, e->path, O_RDONLY | O_NONBLOCK | O_NOCTTY);
+
+	if (fd < 0) {
+		int saved = errno;
+
+		if (saved == ENOENT)
+			*rc = record_skip(sr->records, e, "skipped",
+			                  "vanished before it could be read", err);
+		else
+			*rc = record_unreadable(sr, e, saved, err);
+		return -1;
+	}
+	if (fstat(fd, st) < 0 || !S_ISREG(st->st_mode)) {
+		close(fd);
+		*rc = record_skip(sr->records, e, "skipped", "no longer a regular file", err);
+		return -1;
+	}
+	return fd;
+}
+
+static void seek_to(int fd, struct extent *x)
+{
+	if (lseek(fd, (off_t)x->offset, SEEK_SET) < 0) {
+		x->read_errno = errno;
+		x->offset = 0;
+	}
+}
+
+/*
+ * Decide what to store of the open source: the hook (a segment, or nothing), then the size
+ * limit. Returns 0 to store *x, 1 when the source was recorded as not stored (*rc says how
+ * that went), -1 on a hook's failure.
+ */
+static int choose_extent(struct source_reader *sr, const struct walk_entry *e, int fd,
+                         const struct stat *st, struct collect_decision *d, struct extent *x,
+                         int *rc, struct error *err)
+{
+	const struct collect_hooks *hooks = sr->hooks;
+	uint64_t limit = source_size_limit(sr->max_file_size, e->rule);
+
+	x->size = (uint64_t)st->st_size;
+	x->stored = x->size;
+	if (hooks && hooks->decide) {
+		if (hooks->decide(hooks->ctx, e, fd, st, d, err) < 0)
+			return -1;
+		if (d->take == COLLECT_TAKE_SKIP) {
+			*rc = record_hook_skip(sr->records, e, d, err);
+			return 1;
+		}
+		if (d->take == COLLECT_TAKE_SEGMENT) {
+			x->offset = d->offset;
+			x->stored = d->length;
+			limit = 0;
+			seek_to(fd, x);
+		}
+	}
+	if (limit && x->size > limit) {
+		if (sr->skip_large) {
+			sr->sum->files_skipped++;
+			records_log(sr->records,
+			            "skipped /%s: %llu bytes, larger than the limit (--skip-large)",
+			            e->path, (unsigned long long)x->size);
+			*rc = record_skip(sr->records, e, "skipped",
+			                  "larger than the size limit (--skip-large)", err);
+			return 1;
+		}
+		/* Keep the end: the newest lines of a log are the ones an incident needs. */
+		x->offset = x->size - limit;
+		x->stored = limit;
+		seek_to(fd, x);
+	}
+	return 0;
+}
+
+/*
+ * Copy x->stored bytes from fd into the open payload member, each chunk once to the archive
+ * (which hashes it) and to the hook. A file that shrank (or failed) mid-read is padded with
+ * zeros to the size announced in the archive header, as GNU tar does; *padding says how much.
+ */
+static int copy_source(struct source_reader *sr, int fd, struct extent *x, uint64_t *padding,
+                       struct error *err)
+{
+	const struct collect_hooks *hooks = sr->hooks;
+	uint64_t left;
+
+	for (left = x->stored; left > 0 && x->read_errno == 0;) {
+		ssize_t n = read(fd, sr->buf, left < READ_CHUNK ? (size_t)left : READ_CHUNK);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			x->read_errno = errno;
+			break;
+		}
+		if (n == 0)
+			break;
+		if (bag_payload_write(sr->bag, sr->buf, (size_t)n, err) < 0)
+			return -1;
+		if (hooks && hooks->data)
+			hooks->data(hooks->ctx, sr->buf, (size_t)n);
+		left -= (uint64_t)n;
+		sr->bytes_done += (uint64_t)n;
+	}
+	*padding = left;
+	if (left > 0) {
+		memset(sr->buf, 0, left < READ_CHUNK ? (size_t)left : READ_CHUNK);
+		while (left > 0) {
+			size_t n = left < READ_CHUNK ? (size_t)left : READ_CHUNK;
+
+			if (bag_payload_write(sr->bag, sr->buf, n, err) < 0)
+				return -1;
+			left -= n;
+		}
+	}
+	return 0;
+}
+
+/* The stored source's record: where it went, its hash, and anything that went wrong. */
+static void describe_stored(struct source_reader *sr, const struct walk_entry *e, json_t *rec,
+                            const char *bagname, const struct extent *x, int whole,
+                            uint64_t padding, int grew, const char *hex)
+{
+	char *bp = xasprintf("data/%s", bagname);
+
+	json_object_set_new(rec, "status", json_string(x->read_errno ? "unreadable" : "collected"));
+	json_object_set_new(rec, "bag_path", json_string(bp));
+	free(bp);
+	json_object_set_new(rec, "stored_size", json_integer((json_int_t)x->stored));
+	json_object_set_new(rec, "sha256", json_string(hex));
+	if (whole && (x->offset || x->stored < x->size)) {
+		json_object_set_new(rec, "truncated", json_true());
+		json_object_set_new(rec, "offset", json_integer((json_int_t)x->offset));
+		sr->sum->files_truncated++;
+		records_log(sr->records, "truncated /%s: kept the last %llu of %llu bytes", e->path,
+		            (unsigned long long)x->stored, (unsigned long long)x->size);
+	}
+	if (grew) {
+		json_object_set_new(rec, "grew", json_true());
+		records_log(sr->records,
+		            "/%s grew while it was read; stored the %llu bytes present at open",
+		            e->path, (unsigned long long)x->size);
+	}
+	if (padding) {
+		json_object_set_new(rec, "shrank", json_true());
+		json_object_set_new(rec, "padding", json_integer((json_int_t)padding));
+		records_log(sr->records, "/%s ended %llu bytes early; padded with zeros", e->path,
+		            (unsigned long long)padding);
+	}
+	if (x->read_errno) {
+		char *shown = records_shown_path(e->path);
+
+		json_object_set_new(rec, "error", json_string(strerror(x->read_errno)));
+		sr->partial = 1;
+		sr->sum->files_unreadable++;
+		records_note(sr->records, COLLECT_NOTE_WARNING, "/%s: %s", shown,
+		             strerror(x->read_errno));
+		free(shown);
+		records_log(sr->records, "read error in /%s: %s", e->path, strerror(x->read_errno));
+	} else {
+		sr->sum->files_collected++;
+		sr->sum->bytes_collected += x->stored;
+	}
+}
+
+int source_store(struct source_reader *sr, const struct walk_entry *e, struct error *err)
+{
+	const struct collect_hooks *hooks = sr->hooks;
+	struct collect_decision d = {0};
+	struct extent x = {0};
+	struct stat st, after;
+	struct timespec btime;
+	uint64_t padding = 0;
+	char hex[SHA256_HEX_LEN + 1], *bagname = NULL;
+	json_t *rec = NULL;
+	int fd, rc = -1, grew;
+
+	fd = source_open(sr, e, &st, &rc, err);
+	if (fd < 0)
+		return rc;
+	birth_time(fd, &btime);
+	switch (choose_extent(sr, e, fd, &st, &d, &x, &rc, err)) {
+	case -1:
+		rc = -1;
+		/* fall through */
+	case 1:
+		close(fd);
+		json_decref(d.record);
+		return rc;
+	}
+	rc = -1;
+	rec = record_new(sr->records, e, &st, &btime, &bagname);
+	if (bag_payload_begin(sr->bag, bagname, x.stored, (int64_t)st.st_mtime, err) < 0 ||
+	    copy_source(sr, fd, &x, &padding, err) < 0 || bag_payload_end(sr->bag, hex, err) < 0)
+		goto out;
+	if (hooks && hooks->stored &&
+	    hooks->stored(hooks->ctx, e, &st, x.offset, x.stored - padding, padding, hex, err) < 0)
+		goto out;
+	if (d.record) {
+		json_object_update(rec, d.record);
+		json_decref(d.record);
+		d.record = NULL;
+	}
+	grew = fstat(fd, &after) == 0 && after.st_size > st.st_size;
+	describe_stored(sr, e, rec, bagname, &x, d.take == COLLECT_TAKE_WHOLE, padding, grew, hex);
+	if (record_write(sr->records, rec, err) < 0)
+		goto out;
+	record_body_line(sr->records, rec, &st, &btime, NULL);
+	rc = 0;
+out:
+	close(fd);
+	json_decref(rec);
+	json_decref(d.record);
+	free(bagname);
+	return rc;
+}

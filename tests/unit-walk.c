@@ -1,0 +1,269 @@
+/* Unit tests: expanding profile patterns under a root the test builds, never leaving it. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "gather/walk.h"
+#include "tap.h"
+
+static char base[64];
+
+static void put(const char *rel, const char *text)
+{
+	char path[512];
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "%s/%s", base, rel);
+	fp = fopen(path, "w");
+	if (fp == NULL) {
+		perror(path);
+		exit(1);
+	}
+	fputs(text, fp);
+	fclose(fp);
+}
+
+static void dir(const char *rel)
+{
+	char path[512];
+
+	snprintf(path, sizeof(path), "%s/%s", base, rel);
+	if (mkdir(path, 0755) < 0 && errno != EEXIST) {
+		perror(path);
+		exit(1);
+	}
+}
+
+static void link_to(const char *target, const char *rel)
+{
+	char path[512];
+
+	snprintf(path, sizeof(path), "%s/%s", base, rel);
+	if (symlink(target, path) < 0) {
+		perror(path);
+		exit(1);
+	}
+}
+
+static const char *kind_name(enum entry_kind k)
+{
+	return k == ENTRY_FILE      ? "file"
+	       : k == ENTRY_LINK    ? "link"
+	       : k == ENTRY_SPECIAL ? "special"
+	                            : "excluded";
+}
+
+/*
+ * Walk one pattern (or several, separated by '|') and describe the result in one line:
+ * "path=kind" entries in the walk's order, links with "->target", joined by spaces.
+ */
+static char *walk_desc(int root_fd, const char *patterns, const char *const *homes, size_t n_homes,
+                       const char *const *excludes, size_t n_excludes, struct walk_result *keep)
+{
+	static char out[4096];
+	struct walk_options wo = {0};
+	struct walk_result res;
+	struct rule rules[8];
+	struct error err = {{0}};
+	char *copy = strdup(patterns), *save = NULL;
+	size_t n = 0;
+
+	for (char *p = strtok_r(copy, "|", &save); p && n < 8; p = strtok_r(NULL, "|", &save)) {
+		rules[n].pattern = p;
+		rules[n].category = "system";
+		rules[n].max_size = 0;
+		rules[n].flags = RULE_EXPECTED;
+		rules[n].origin = "unit:1";
+		n++;
+	}
+	wo.root_fd = root_fd;
+	wo.homes = homes;
+	wo.n_homes = n_homes;
+	wo.excludes = excludes;
+	wo.n_excludes = n_excludes;
+	out[0] = '\0';
+	if (walk_rules(&wo, rules, n, NULL, 0, &res, &err) < 0) {
+		snprintf(out, sizeof(out), "error: %s", err.msg);
+		free(copy);
+		return out;
+	}
+	for (size_t i = 0; i < res.count; i++) {
+		const struct walk_entry *e = &res.entries[i];
+		size_t len = strlen(out);
+
+		snprintf(out + len, sizeof(out) - len, "%s%s=%s%s%s", i ? " " : "", e->path,
+		         kind_name(e->kind), e->link_target ? "->" : "",
+		         e->link_target ? e->link_target : "");
+	}
+	if (keep) {
+		*keep = res;
+		/* The rules live on this stack frame: absent[] must not outlive it. */
+		keep->n_absent = res.n_absent;
+		keep->absent = NULL;
+		free(res.absent);
+	} else {
+		walk_result_free(&res);
+	}
+	free(copy);
+	return out;
+}
+
+static char *walk1(int root_fd, const char *patterns)
+{
+	return walk_desc(root_fd, patterns, NULL, 0, NULL, 0, NULL);
+}
+
+int main(void)
+{
+	static const char *const homes[] = {"/home/alice", "/home/bob", "/../escape"};
+	static const char *const excludes[] = {"*.gz", "/var/log/deep/x/**"};
+	struct walk_result res;
+	char outside[600];
+	int root_fd;
+
+	strcpy(base, "/tmp/logpack-unit-walk.XXXXXX");
+	if (mkdtemp(base) == NULL) {
+		perror("mkdtemp");
+		return 1;
+	}
+	dir("etc");
+	dir("var");
+	dir("var/log");
+	put("var/log/a.log", "a\n");
+	put("var/log/b.log", "b\n");
+	put("var/log/ab.txt", "ab\n");
+	put("var/log/c1.log", "c1\n");
+	put("var/log/c2.log", "c2\n");
+	put("var/log/cx.log", "cx\n");
+	put("var/log/old.log.1.gz", "gz\n");
+	dir("var/log/deep");
+	dir("var/log/deep/x");
+	dir("var/log/deep/x/y");
+	put("var/log/deep/top.log", "t\n");
+	put("var/log/deep/x/y/z.log", "z\n");
+	dir("home");
+	dir("home/alice");
+	dir("home/bob");
+	dir("Users");
+	dir("Users/carol");
+	put("home/alice/.bash_history", "ls\n");
+	put("home/bob/.bash_history", "ls\n");
+	put("Users/carol/.bash_history", "ls\n");
+	/* Outside the root, for links that try to leave it. */
+	snprintf(outside, sizeof(outside), "%s.outside", base);
+	mkdir(outside, 0755);
+	{
+		char path[700];
+		FILE *fp;
+
+		snprintf(path, sizeof(path), "%s/secret.log", outside);
+		fp = fopen(path, "w");
+		fputs("secret\n", fp);
+		fclose(fp);
+	}
+	dir("var/log/links");
+	link_to("../../../../../../secret.log", "var/log/links/escape.log");
+	link_to("/etc/shadow", "var/log/links/abs.log");
+	link_to("loop.log", "var/log/links/loop.log");
+	link_to(".", "var/log/links/self");
+	/* The live /tmp, where the outside directory is, through more ".." than the root has. */
+	link_to("../../../../../../tmp", "var/log/links/outdir");
+	{
+		char path[512];
+
+		snprintf(path, sizeof(path), "%s/var/log/fifo.log", base);
+		if (mkfifo(path, 0644) < 0) {
+			perror(path);
+			return 1;
+		}
+	}
+	root_fd = open(base, O_RDONLY | O_DIRECTORY);
+	if (root_fd < 0) {
+		perror(base);
+		return 1;
+	}
+
+	is_str(walk1(root_fd, "/var/log/*.log"),
+	       "var/log/a.log=file var/log/b.log=file var/log/c1.log=file var/log/c2.log=file "
+	       "var/log/cx.log=file var/log/fifo.log=special",
+	       "'*' matches within one directory, never '/', and reports a FIFO as special");
+	is_str(walk1(root_fd, "/var/log/c?.log"),
+	       "var/log/c1.log=file var/log/c2.log=file var/log/cx.log=file",
+	       "'?' matches exactly one character");
+	is_str(walk1(root_fd, "/var/log/c[12].log"), "var/log/c1.log=file var/log/c2.log=file",
+	       "'[...]' matches one of the listed characters");
+	is_str(walk1(root_fd, "/var/log/c[!1].log"), "var/log/c2.log=file var/log/cx.log=file",
+	       "'[!...]' matches any character but those listed");
+	is_str(walk1(root_fd, "/var/log/deep/**"),
+	       "var/log/deep/top.log=file var/log/deep/x/y/z.log=file",
+	       "a trailing '**' takes every file at any depth below");
+	is_str(walk1(root_fd, "/var/log/**/z.log"), "var/log/deep/x/y/z.log=file",
+	       "'**' in the middle matches any number of directories");
+	is_str(walk1(root_fd, "/var/log/deep/**/top.log"), "var/log/deep/top.log=file",
+	       "'**' also matches zero directories");
+	is_str(walk1(root_fd, "/var/log/a.log|/var/log/*.log|/var/log/a*"),
+	       "var/log/a.log=file var/log/ab.txt=file var/log/b.log=file var/log/c1.log=file "
+	       "var/log/c2.log=file var/log/cx.log=file var/log/fifo.log=special",
+	       "a path matched by several rules is listed once, sorted");
+	is_str(walk_desc(root_fd, "~/.bash_history", homes, 3, NULL, 0, NULL),
+	       "Users/carol/.bash_history=file home/alice/.bash_history=file "
+	       "home/bob/.bash_history=file",
+	       "'~/' expands to each home given and each directory under /Users; a home "
+	       "with '..' is not followed out");
+	is_str(walk1(root_fd, "/var/log/links/*"),
+	       "var/log/links/abs.log=link->/etc/shadow "
+	       "var/log/links/escape.log=link->../../../../../../secret.log "
+	       "var/log/links/loop.log=link->loop.log "
+	       "var/log/links/outdir=link->../../../../../../tmp var/log/links/self=link->.",
+	       "links (escaping, absolute, a loop) are recorded with their targets");
+	{
+		char pattern[700];
+
+		/* The outside directory's name, as if the link led there within the root. */
+		snprintf(pattern, sizeof(pattern), "/var/log/links/outdir/%s/*.log",
+		         strrchr(outside, '/') + 1);
+		is_str(walk1(root_fd, pattern), "var/log/links/outdir=link->../../../../../../tmp",
+		       "a link on the way to a pattern's files is recorded, not entered");
+	}
+	is_str(walk1(root_fd, "/var/log/links/self/self/self/*.log"), "var/log/links/self=link->.",
+	       "a directory link loop is recorded once, not entered");
+	is_str(walk1(root_fd, "/var/log/links/**"),
+	       "var/log/links/abs.log=link->/etc/shadow "
+	       "var/log/links/escape.log=link->../../../../../../secret.log "
+	       "var/log/links/loop.log=link->loop.log "
+	       "var/log/links/outdir=link->../../../../../../tmp "
+	       "var/log/links/self=link->.",
+	       "'**' descends real directories only: linked ones are listed, not walked");
+	is_str(walk1(root_fd, "/../../etc/*|/var/log/../../*.log"), "",
+	       "'..' in a pattern does not climb out of the root");
+	is_str(walk_desc(root_fd, "/var/log/**", NULL, 0, excludes, 2, NULL),
+	       "var/log/a.log=file var/log/ab.txt=file var/log/b.log=file var/log/c1.log=file "
+	       "var/log/c2.log=file var/log/cx.log=file var/log/deep/top.log=file "
+	       "var/log/deep/x/y/z.log=excluded var/log/fifo.log=special "
+	       "var/log/links/abs.log=link->/etc/shadow "
+	       "var/log/links/escape.log=link->../../../../../../secret.log "
+	       "var/log/links/loop.log=link->loop.log "
+	       "var/log/links/outdir=link->../../../../../../tmp "
+	       "var/log/links/self=link->. var/log/old.log.1.gz=excluded",
+	       "--exclude by name and by whole path marks entries as excluded");
+	walk_desc(root_fd, "/var/log/none*|/var/log/a.log", NULL, 0, NULL, 0, &res);
+	ok(res.n_absent == 1, "an expected rule that matches nothing is reported absent (%zu)",
+	   res.n_absent);
+	walk_result_free(&res);
+
+	close(root_fd);
+	{
+		char cmd[1400];
+
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s' '%s'", base, outside);
+		if (system(cmd) != 0)
+			ok(0, "clean up %s", base);
+	}
+	return tap_done();
+}
