@@ -23,6 +23,7 @@ struct schedule_spec {
 	const char *const *args; /* snapshot's arguments, paths absolute */
 	size_t n_args;
 	const char *state_dir, *output_dir, *root; /* absolute */
+	int network; /* the snapshot uploads: the service may use IPv4 and IPv6 */
 };
 
 /* The text of <name>.service, <name>.timer and the cron.d entry. Caller frees. */

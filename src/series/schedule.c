@@ -104,21 +104,24 @@ char *schedule_service_text(const struct schedule_spec *s)
 	              "ProtectSystem=strict\n"
 	              "ProtectHome=read-only\n"
 	              "PrivateTmp=yes\n"
-	              "PrivateDevices=yes\n"
-	              "PrivateNetwork=yes\n"
-	              "ProtectKernelTunables=yes\n"
-	              "ProtectKernelModules=yes\n"
-	              "ProtectKernelLogs=yes\n"
-	              "ProtectControlGroups=yes\n"
-	              "ProtectClock=yes\n"
-	              "ProtectHostname=yes\n"
-	              "RestrictAddressFamilies=AF_UNIX\n"
-	              "RestrictNamespaces=yes\n"
-	              "RestrictRealtime=yes\n"
-	              "RestrictSUIDSGID=yes\n"
-	              "LockPersonality=yes\n"
-	              "SystemCallArchitectures=native\n"
-	              "ReadOnlyPaths=");
+	              "PrivateDevices=yes\n");
+	if (!s->network)
+		strbuf_addstr(&sb, "PrivateNetwork=yes\n");
+	strbuf_addstr(&sb, "ProtectKernelTunables=yes\n"
+	                   "ProtectKernelModules=yes\n"
+	                   "ProtectKernelLogs=yes\n"
+	                   "ProtectControlGroups=yes\n"
+	                   "ProtectClock=yes\n"
+	                   "ProtectHostname=yes\n");
+	/* An upload needs the network (and DNS through it); nothing else does. */
+	strbuf_addstr(&sb, s->network ? "RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6\n"
+	                              : "RestrictAddressFamilies=AF_UNIX\n");
+	strbuf_addstr(&sb, "RestrictNamespaces=yes\n"
+	                   "RestrictRealtime=yes\n"
+	                   "RestrictSUIDSGID=yes\n"
+	                   "LockPersonality=yes\n"
+	                   "SystemCallArchitectures=native\n"
+	                   "ReadOnlyPaths=");
 	add_systemd_arg(&sb, s->root);
 	strbuf_addstr(&sb, "\nReadWritePaths=");
 	add_systemd_arg(&sb, s->state_dir);
