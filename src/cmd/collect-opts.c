@@ -331,8 +331,6 @@ static int take_value(struct collect_cli *cli, const struct command *cmd, int c,
 		cli->excludes[cli->n_excludes++] = arg;
 		return 0;
 	case COLLECT_OPT_CATEGORY:
-		free(cli->categories);
-		free(cli->category_text);
 		cli->n_categories = list_split(arg, ',', &cli->category_text, &cli->categories);
 		if (cli->n_categories == 0)
 			return command_usage_error(cmd,
