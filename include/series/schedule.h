@@ -26,6 +26,11 @@ struct schedule_spec {
 	int network; /* the snapshot uploads: the service may use IPv4 and IPv6 */
 };
 
+/*
+ * -1 (err says which) when a string of s holds a control character: each is written on one
+ * line of a unit or of /etc/cron.d, where a newline would begin a setting or a job of its own.
+ */
+int schedule_spec_check(const struct schedule_spec *s, struct error *err);
 /* The text of <name>.service, <name>.timer and the cron.d entry. Caller frees. */
 char *schedule_service_text(const struct schedule_spec *s);
 char *schedule_timer_text(const struct schedule_spec *s);

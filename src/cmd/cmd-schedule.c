@@ -285,22 +285,26 @@ static int take_option(struct schedule_cli *cli, int c)
 	return 0;
 }
 
-/* Run a program (no shell); its exit status, or -1 if it could not be started. */
-static int run_program(char *const argv[], int quiet)
+/*
+ * Run a program (no shell), its output to the file output ("/dev/null" to silence it) or, when
+ * output is NULL, to ours. Its exit status; -1 if it did not exit; -2 if it could not be started.
+ */
+static int run_program(char *const argv[], const char *output)
 {
 	posix_spawn_file_actions_t fa;
 	pid_t pid;
 	int status, rc;
 
 	posix_spawn_file_actions_init(&fa);
-	if (quiet) {
-		posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
-		posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
+	if (output) {
+		posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, output,
+		                                 O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		posix_spawn_file_actions_adddup2(&fa, STDOUT_FILENO, STDERR_FILENO);
 	}
 	rc = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
 	posix_spawn_file_actions_destroy(&fa);
 	if (rc != 0)
-		return -1;
+		return -2;
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
 			return -1;
@@ -331,6 +335,64 @@ static int make_private_dir(const char *dir)
 	return mkdir(dir, 0700);
 }
 
+/*
+ * Check the units with systemd-analyze verify, where it exists, before they are installed: a
+ * unit it rejects, or a setting it warns that systemd would ignore, is not installed. The
+ * units are checked in a private directory, so that nothing is in place until they pass.
+ * 0: they pass, or there is no systemd-analyze; -1: rejected (reported).
+ */
+static int verify_units(const char *sname, const char *service, const char *tname,
+                        const char *timer)
+{
+	char dir[] = "/tmp/logpack-verify.XXXXXX";
+	char *spath = NULL, *tpath = NULL, *opath = NULL, *output = NULL;
+	struct error err = {{0}};
+	size_t len = 0;
+	int r, rc = -1;
+
+	if (mkdtemp(dir) == NULL) {
+		log_error("cannot check the units: %s: %s", dir, strerror(errno));
+		return -1;
+	}
+	spath = xasprintf("%s/%s", dir, sname);
+	tpath = xasprintf("%s/%s", dir, tname);
+	opath = xasprintf("%s/verify.out", dir);
+	if (schedule_write_file(dir, sname, service, &err) < 0 ||
+	    schedule_write_file(dir, tname, timer, &err) < 0) {
+		log_error("cannot check the units: %s", err.msg);
+		goto out;
+	}
+	{
+		char *verify[] = {"systemd-analyze", "verify", spath, tpath, NULL};
+
+		r = run_program(verify, opath);
+	}
+	if (r == -2) {
+		log_verbose("no systemd-analyze: the units are not checked");
+		rc = 0;
+		goto out;
+	}
+	if (read_small_file(opath, 64 * 1024, &output, &len) < 0)
+		len = 0;
+	if (r == 0 && len == 0) {
+		rc = 0;
+		goto out;
+	}
+	log_error("systemd-analyze verify %s the units (exit %d); nothing installed%s%.*s",
+	          r == 0 ? "warns about" : "rejects", r, len ? ":\n" : "",
+	          (int)(len && output[len - 1] == '\n' ? len - 1 : len), len ? output : "");
+out:
+	unlink(spath);
+	unlink(tpath);
+	unlink(opath);
+	rmdir(dir);
+	free(spath);
+	free(tpath);
+	free(opath);
+	free(output);
+	return rc;
+}
+
 static int do_install(struct schedule_cli *cli)
 {
 	struct schedule_spec spec = {0};
@@ -355,7 +417,7 @@ static int do_install(struct schedule_cli *cli)
 		                           "keeps its state, and where bundles go");
 	if (use_systemd(cli) && cli->on_calendar) {
 		char *check[] = {"systemd-analyze", "calendar", (char *)cli->on_calendar, NULL};
-		int r = run_program(check, 1);
+		int r = run_program(check, "/dev/null");
 
 		if (r > 0)
 			return command_usage_error(
@@ -384,6 +446,10 @@ static int do_install(struct schedule_cli *cli)
 	if (spec.network && cli->snapshot.upload.credentials == NULL)
 		log_info("the scheduled snapshot will not see this shell's environment: give "
 		         "upload secrets with --credentials FILE");
+	if (schedule_spec_check(&spec, &err) < 0) {
+		rc = command_usage_error(&command_schedule, "%s", err.msg);
+		goto out;
+	}
 	if (use_systemd(cli)) {
 		service = schedule_service_text(&spec);
 		timer = schedule_timer_text(&spec);
@@ -406,6 +472,8 @@ static int do_install(struct schedule_cli *cli)
 			goto out;
 		}
 	}
+	if (service && verify_units(sname, service, tname, timer) < 0)
+		goto out;
 	if (make_private_dir(cli->state_dir) < 0 || make_private_dir(cli->output_dir) < 0) {
 		log_error("cannot create %s or %s: %s", cli->state_dir, cli->output_dir,
 		          strerror(errno));
@@ -422,7 +490,7 @@ static int do_install(struct schedule_cli *cli)
 			char *reload[] = {"systemctl", "daemon-reload", NULL};
 			char *enable[] = {"systemctl", "enable", "--now", tname, NULL};
 
-			if (run_program(reload, 0) != 0 || run_program(enable, 0) != 0) {
+			if (run_program(reload, NULL) != 0 || run_program(enable, NULL) != 0) {
 				log_error("systemctl could not enable %s", tname);
 				goto out;
 			}
@@ -464,7 +532,7 @@ static int do_remove(struct schedule_cli *cli)
 		char *disable[] = {"systemctl", "disable", "--now", names[0], NULL};
 
 		free(text);
-		if (run_program(disable, 0) != 0)
+		if (run_program(disable, NULL) != 0)
 			log_warn("systemctl could not disable %s", names[0]);
 	}
 	for (int i = 0; i < 3; i++) {
@@ -491,7 +559,7 @@ static int do_remove(struct schedule_cli *cli)
 	if (!cli->dry_run && found && manage_systemd(cli)) {
 		char *reload[] = {"systemctl", "daemon-reload", NULL};
 
-		(void)run_program(reload, 0);
+		(void)run_program(reload, NULL);
 	}
 	if (!found && rc == LP_EXIT_OK)
 		log_info("no schedule %s is installed", cli->name);
@@ -573,7 +641,8 @@ static int do_status(struct schedule_cli *cli)
 		if (i == 0 && manage_systemd(cli)) {
 			char *active[] = {"systemctl", "is-active", "--quiet", tname, NULL};
 
-			json_object_set_new(o, "active", json_boolean(run_program(active, 1) == 0));
+			json_object_set_new(o, "active",
+			                    json_boolean(run_program(active, "/dev/null") == 0));
 		}
 		json_array_append_new(report, o);
 		free(when);
