@@ -94,8 +94,9 @@ static void print_help(FILE *fp)
 	      "give upload secrets with --credentials FILE.\n"
 	      "The service runs in a sandbox: the system read-only (ProtectSystem=strict),\n"
 	      "only the state and output directories writable, private /tmp, no new\n"
-	      "privileges, no network (with --upload: IPv4 and IPv6 only). See\n"
-	      "docs/snapshots.md.\n"
+	      "privileges, no network (with --upload: IPv4 and IPv6 only). The units are\n"
+	      "checked with systemd-analyze verify, where it exists, before they are\n"
+	      "installed. See docs/snapshots.md.\n"
 	      "\n"
 	      "Exit: 0 done, 2 usage, 3 failed.\n",
 	      fp);
