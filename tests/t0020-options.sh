@@ -60,6 +60,12 @@ t "an unknown option: one message naming it, with the usage, exit 2, for every c
 	contains err "logpack: unknown option '"'"'--no-such-option'"'"'"
 '
 
+t "an unknown global option gets the same message, with the main usage" '
+	expect_code 2 lp --no-such-option collect 2>err
+	contains err "logpack: unknown option '"'"'--no-such-option'"'"'"
+	contains err "usage: logpack [--verbose|--quiet] COMMAND"
+'
+
 t "a missing value: one message naming the option, for every command" '
 	for cmdopt in "collect --root" "snapshot --state" "schedule --every" "verify --trust" \
 		"show --trust" "extract --trust" "keygen --out" "upload --to" "profiles detect --root"; do

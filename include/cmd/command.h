@@ -45,6 +45,8 @@ int command_getopt(int argc, char **argv, const char *shortopts, const struct op
  * "option '--x' needs a value", with cmd's usage. Returns LP_EXIT_USAGE.
  */
 int command_option_error(const struct command *cmd);
+/* The same message alone, for main's own options. */
+const char *command_option_problem(void);
 
 /* The global -v (say more; repeat for debug output) and -q (only errors). */
 void command_more_verbose(void);

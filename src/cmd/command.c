@@ -144,9 +144,18 @@ int command_getopt(int argc, char **argv, const char *shortopts, const struct op
 	return c;
 }
 
+const char *command_option_problem(void)
+{
+	static char text[128];
+
+	if (getopt_state.missing)
+		snprintf(text, sizeof(text), "option '%s' needs a value", getopt_state.bad);
+	else
+		snprintf(text, sizeof(text), "unknown option '%s'", getopt_state.bad);
+	return text;
+}
+
 int command_option_error(const struct command *cmd)
 {
-	if (getopt_state.missing)
-		return command_usage_error(cmd, "option '%s' needs a value", getopt_state.bad);
-	return command_usage_error(cmd, "unknown option '%s'", getopt_state.bad);
+	return command_usage_error(cmd, "%s", command_option_problem());
 }

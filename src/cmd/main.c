@@ -92,7 +92,7 @@ int main(int argc, char **argv)
 	command_line_argc = argc;
 	command_line_argv = argv;
 	/* '+': stop at the command name; its options belong to it. */
-	while ((c = getopt_long(argc, argv, "+hqvV", options, NULL)) != -1) {
+	while ((c = command_getopt(argc, argv, "+hqvV", options)) != -1) {
 		switch (c) {
 		case 'h':
 			print_main_usage(stdout);
@@ -107,6 +107,7 @@ int main(int argc, char **argv)
 			printf("logpack %s\n", PACKAGE_VERSION);
 			return LP_EXIT_OK;
 		default:
+			fprintf(stderr, "logpack: %s\n", command_option_problem());
 			print_main_usage(stderr);
 			return LP_EXIT_USAGE;
 		}
