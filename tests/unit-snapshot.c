@@ -46,8 +46,8 @@ int main(void)
 	ok(strstr(text, "\nExecStart=/usr/bin/logpack --quiet snapshot --state "
 	                "\"/var/lib/log pack/st%%1$$x\" --output \"/srv/it's\"\n") != NULL,
 	   "ExecStart quotes blanks, doubles %% and $");
-	ok(strstr(text, "\nReadWritePaths=\"/var/lib/log pack/st%%1$$x\" \"/srv/it's\"\n") != NULL,
-	   "ReadWritePaths quoted the same way");
+	ok(strstr(text, "\nReadWritePaths=\"/var/lib/log pack/st%%1$x\" \"/srv/it's\"\n") != NULL,
+	   "ReadWritePaths quoted the same way, but $ kept single (no variables there)");
 	ok(strncmp(text, SCHEDULE_MARKER "\n", strlen(SCHEDULE_MARKER) + 1) == 0,
 	   "the service starts with the marker");
 	field = schedule_file_field(text, "state");

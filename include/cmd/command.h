@@ -2,6 +2,7 @@
 #ifndef LOGPACK_COMMAND_H
 #define LOGPACK_COMMAND_H
 
+#include <getopt.h>
 #include <stdio.h>
 
 struct command {
@@ -9,6 +10,8 @@ struct command {
 	const char *usage;   /* one line, after "logpack " */
 	const char *summary; /* what it does, for "logpack --help" */
 	const char *help;    /* the full option list for "logpack COMMAND --help" */
+	/* Instead of help: for commands whose option list is made from an option table. */
+	void (*print_help)(FILE *fp);
 	int (*run)(int argc, char **argv);
 };
 
@@ -28,5 +31,25 @@ void command_print_help(const struct command *cmd, FILE *fp);
 /* For a bad option or argument: the reason and the usage line on stderr. Returns LP_EXIT_USAGE. */
 int command_usage_error(const struct command *cmd, const char *fmt, ...)
         __attribute__((format(printf, 2, 3)));
+
+/*
+ * getopt_long for a command's own options, with what every command shares: the global
+ * -v/--verbose and -q/--quiet are taken here, after the command name as before it (unless the
+ * command has a -v or -q of its own, which it then gets), and nothing is printed. Returns as
+ * getopt_long does, except that an unknown option and a missing value both return '?': pass
+ * that to command_option_error.
+ */
+int command_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts);
+/*
+ * The one message for the '?' that command_getopt returned: "unknown option '--x'" or
+ * "option '--x' needs a value", with cmd's usage. Returns LP_EXIT_USAGE.
+ */
+int command_option_error(const struct command *cmd);
+/* The same message alone, for main's own options. */
+const char *command_option_problem(void);
+
+/* The global -v (say more; repeat for debug output) and -q (only errors). */
+void command_more_verbose(void);
+void command_quiet(void);
 
 #endif

@@ -23,8 +23,14 @@ struct schedule_spec {
 	const char *const *args; /* snapshot's arguments, paths absolute */
 	size_t n_args;
 	const char *state_dir, *output_dir, *root; /* absolute */
+	int network; /* the snapshot uploads: the service may use IPv4 and IPv6 */
 };
 
+/*
+ * -1 (err says which) when a string of s holds a control character: each is written on one
+ * line of a unit or of /etc/cron.d, where a newline would begin a setting or a job of its own.
+ */
+int schedule_spec_check(const struct schedule_spec *s, struct error *err);
 /* The text of <name>.service, <name>.timer and the cron.d entry. Caller frees. */
 char *schedule_service_text(const struct schedule_spec *s);
 char *schedule_timer_text(const struct schedule_spec *s);

@@ -224,7 +224,7 @@ static int cmd_extract(int argc, char **argv)
 	long failed, skipped = 0;
 
 	bundle_limits_default(&cli.limits);
-	while ((c = getopt_long(argc, argv, "fht:", options, NULL)) != -1) {
+	while ((c = command_getopt(argc, argv, "fht:", options)) != -1) {
 		switch (c) {
 		case OPT_CHAIN:
 			cli.chain = 1;
@@ -257,7 +257,7 @@ static int cmd_extract(int argc, char **argv)
 				                           "--max-size: not a size: '%s'", optarg);
 			break;
 		default:
-			return command_usage_error(&command_extract, "unknown option");
+			return command_option_error(&command_extract);
 		}
 	}
 	if (cli.chain) {

@@ -60,7 +60,7 @@ static int parse_options(int argc, char **argv, struct incident_options *opt, in
 	argc--;
 	argv++;
 	optind = 0;
-	while ((c = getopt_long(argc, argv, "hjl:", options, NULL)) != -1) {
+	while ((c = command_getopt(argc, argv, "hjl:", options)) != -1) {
 		switch (c) {
 		case 'h':
 			command_print_help(&command_incident, stdout);
@@ -81,8 +81,7 @@ static int parse_options(int argc, char **argv, struct incident_options *opt, in
 			}
 			break;
 		default:
-			*code = command_usage_error(&command_incident, "incident %s: bad option",
-			                            opt->action);
+			*code = command_option_error(&command_incident);
 			return -1;
 		}
 	}

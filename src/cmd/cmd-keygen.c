@@ -60,7 +60,7 @@ static int cmd_keygen(int argc, char **argv)
 	long days = 730;
 	int c, rc = LP_EXIT_FAILURE;
 
-	while ((c = getopt_long(argc, argv, "d:ho:s:", options, NULL)) != -1) {
+	while ((c = command_getopt(argc, argv, "d:ho:s:", options)) != -1) {
 		switch (c) {
 		case 'd':
 			days = strtol(optarg, &end, 10);
@@ -85,7 +85,7 @@ static int cmd_keygen(int argc, char **argv)
 			break;
 		default:
 			free(subject);
-			return command_usage_error(&command_keygen, "unknown option");
+			return command_option_error(&command_keygen);
 		}
 	}
 	if (optind < argc) {

@@ -344,7 +344,7 @@ static int cmd_profiles(int argc, char **argv)
 	argc--;
 	argv++;
 	optind = 0;
-	while ((c = getopt_long(argc, argv, "hjr:", options, NULL)) != -1) {
+	while ((c = command_getopt(argc, argv, "hjr:", options)) != -1) {
 		switch (c) {
 		case 'h':
 			command_print_help(&command_profiles, stdout);
@@ -356,8 +356,7 @@ static int cmd_profiles(int argc, char **argv)
 			o.root = optarg;
 			break;
 		default:
-			return command_usage_error(&command_profiles, "bad option for profiles %s",
-			                           o.subcommand);
+			return command_option_error(&command_profiles);
 		}
 	}
 	argc -= optind;

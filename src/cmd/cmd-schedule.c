@@ -16,68 +16,91 @@
 
 #include "base/exitcode.h"
 #include "base/log.h"
-#include "bundle/bag.h"
+#include "cmd/collect-opts.h"
 #include "cmd/command.h"
 #include "series/schedule.h"
 
 extern char **environ;
 
 static int cmd_schedule(int argc, char **argv);
+static void print_help(FILE *fp);
 
 const struct command command_schedule = {
         .name = "schedule",
         .usage = "schedule install (--every DURATION|--on-calendar SPEC) --state DIR -o DIR "
                  "[SNAPSHOT OPTIONS] | status | remove",
         .summary = "install, show or remove a periodic snapshot (systemd timer, or cron)",
-        .help = "Actions:\n"
-                "  install    write a systemd service and timer (where systemd runs, and enable\n"
-                "             them), or else a cron entry in /etc/cron.d, that run\n"
-                "             'logpack snapshot' with the snapshot options given\n"
-                "  status     what is installed, its schedule, and the series' last snapshot\n"
-                "  remove     disable and remove what install wrote (never the state or the\n"
-                "             bundles)\n"
-                "\n"
-                "Options:\n"
-                "      --every DURATION    run every DURATION (15m, 1h, 1d), from boot on\n"
-                "      --on-calendar SPEC  run at a systemd calendar time (\"*-*-* 02:00\";\n"
-                "                          cron: hourly, daily, weekly or monthly)\n"
-                "      --name NAME         several schedules: logpack-snapshot-NAME\n"
-                "      --systemd           write systemd units even if systemd is not running\n"
-                "      --cron              write a cron entry even where systemd runs\n"
-                "      --unit-dir DIR      where units go (default /etc/systemd/system; then\n"
-                "                          systemctl is left to you)\n"
-                "      --cron-dir DIR      where the cron entry goes (default /etc/cron.d)\n"
-                "  -n, --dry-run           print what would be written or removed\n"
-                "      --json              status: a machine-readable report\n"
-                "  -h, --help              this text\n"
-                "\n"
-                "Snapshot options (see 'logpack snapshot --help'): --state DIR and -o DIR are\n"
-                "required; --root, --profile, --compress, --level, --exclude, --category,\n"
-                "--force, --keep, --keep-for and the signing options (--sign-key, --sign-cert,\n"
-                "--sign-chain, --passphrase-file, --config) are passed on. Paths are made\n"
-                "absolute.\n"
-                "The service runs in a sandbox: the system read-only (ProtectSystem=strict),\n"
-                "only the state and output directories writable, private /tmp, no new\n"
-                "privileges, no network. See docs/snapshots.md.\n"
-                "\n"
-                "Exit: 0 done, 2 usage, 3 failed.\n",
+        .print_help = print_help,
         .run = cmd_schedule,
 };
 
-/* Snapshot options passed through; kind 1: a path made absolute; 2: a path if it has a '/'. */
-static const struct passthrough {
-	const char *name;
-	char short_name;
-	int has_arg;
-	int kind;
-} snapshot_options[] = {
-        {"category", 0, 1, 0},        {"compress", 'c', 1, 0}, {"config", 0, 1, 1},
-        {"exclude", 'x', 1, 0},       {"force", 'f', 0, 0},    {"keep", 0, 1, 0},
-        {"keep-for", 0, 1, 0},        {"level", 0, 1, 0},      {"output", 'o', 1, 1},
-        {"passphrase-file", 0, 1, 1}, {"profile", 'p', 1, 2},  {"root", 'r', 1, 1},
-        {"sign-cert", 0, 1, 1},       {"sign-chain", 0, 1, 1}, {"sign-key", 0, 1, 1},
-        {"state", 's', 1, 1},
+enum {
+	SCHEDULE_OPT_CRON = 0x1200,
+	SCHEDULE_OPT_CRON_DIR,
+	SCHEDULE_OPT_EVERY,
+	SCHEDULE_OPT_JSON,
+	SCHEDULE_OPT_NAME,
+	SCHEDULE_OPT_ON_CALENDAR,
+	SCHEDULE_OPT_SYSTEMD,
+	SCHEDULE_OPT_UNIT_DIR,
 };
+
+/* schedule's own options; every other snapshot option is passed on (collect-opts.c). */
+static const struct collect_opt schedule_options[] = {
+        {COLLECT_OPT("cron", SCHEDULE_OPT_CRON, COLLECT_ARG_NONE, NULL,
+                     "write a cron entry even where systemd runs")},
+        {COLLECT_OPT("cron-dir", SCHEDULE_OPT_CRON_DIR, COLLECT_ARG_TEXT, "DIR",
+                     "where the cron entry goes (default /etc/cron.d)")},
+        {COLLECT_OPT("dry-run", 'n', COLLECT_ARG_NONE, NULL,
+                     "print what would be written or removed")},
+        {COLLECT_OPT("every", SCHEDULE_OPT_EVERY, COLLECT_ARG_TEXT, "DURATION",
+                     "run every DURATION (15m, 1h, 1d), from boot on")},
+        {COLLECT_OPT("help", 'h', COLLECT_ARG_NONE, NULL, "this text")},
+        {COLLECT_OPT("json", SCHEDULE_OPT_JSON, COLLECT_ARG_NONE, NULL,
+                     "status: a machine-readable report")},
+        {COLLECT_OPT("name", SCHEDULE_OPT_NAME, COLLECT_ARG_TEXT, "NAME",
+                     "several schedules: logpack-snapshot-NAME")},
+        {COLLECT_OPT("on-calendar", SCHEDULE_OPT_ON_CALENDAR, COLLECT_ARG_TEXT, "SPEC",
+                     "run at a systemd calendar time (\"*-*-* 02:00\";\n"
+                     "cron: hourly, daily, weekly or monthly)")},
+        {COLLECT_OPT("systemd", SCHEDULE_OPT_SYSTEMD, COLLECT_ARG_NONE, NULL,
+                     "write systemd units even if systemd is not running")},
+        {COLLECT_OPT("unit-dir", SCHEDULE_OPT_UNIT_DIR, COLLECT_ARG_TEXT, "DIR",
+                     "where units go (default /etc/systemd/system; then\n"
+                     "systemctl is left to you)")},
+};
+#define N_SCHEDULE_OPTIONS (sizeof(schedule_options) / sizeof(schedule_options[0]))
+
+static void print_help(FILE *fp)
+{
+	fputs("Actions:\n"
+	      "  install    write a systemd service and timer (where systemd runs, and enable\n"
+	      "             them), or else a cron entry in /etc/cron.d, that run\n"
+	      "             'logpack snapshot' with the snapshot options given\n"
+	      "  status     what is installed, its schedule, and the series' last snapshot\n"
+	      "  remove     disable and remove what install wrote (never the state or the\n"
+	      "             bundles)\n"
+	      "\n"
+	      "Options:\n",
+	      fp);
+	collect_opts_print_help(fp, COLLECT_CMD_SCHEDULE, schedule_options, N_SCHEDULE_OPTIONS, 0);
+	fputs("\n"
+	      "Snapshot options (see 'logpack snapshot --help'): --state DIR and -o DIR are\n"
+	      "required; these are passed on, paths made absolute:\n",
+	      fp);
+	collect_opts_print_names(fp, COLLECT_CMD_SCHEDULE, schedule_options, N_SCHEDULE_OPTIONS);
+	fputs("and with --upload URL the upload options of 'logpack upload' (but not\n"
+	      "--delete-after-upload). A scheduled run does not see this shell's environment:\n"
+	      "give upload secrets with --credentials FILE.\n"
+	      "The service runs in a sandbox: the system read-only (ProtectSystem=strict),\n"
+	      "only the state and output directories writable, private /tmp, no new\n"
+	      "privileges, no network (with --upload: IPv4 and IPv6 only). The units are\n"
+	      "checked with systemd-analyze verify, where it exists, before they are\n"
+	      "installed. See docs/snapshots.md.\n"
+	      "\n"
+	      "Exit: 0 done, 2 usage, 3 failed.\n",
+	      fp);
+}
 
 struct schedule_cli {
 	const char *action;
@@ -88,6 +111,9 @@ struct schedule_cli {
 	char *state_dir, *output_dir, *root;
 	char *name;
 	char *logpack;
+	/* snapshot's options as snapshot would read them, to check them now and not at 2 am */
+	struct collect_options snapshot_opt;
+	struct collect_cli snapshot;
 };
 
 static void schedule_cli_free(struct schedule_cli *cli)
@@ -100,6 +126,7 @@ static void schedule_cli_free(struct schedule_cli *cli)
 	free(cli->root);
 	free(cli->name);
 	free(cli->logpack);
+	collect_cli_free(&cli->snapshot);
 }
 
 static void add_arg(struct schedule_cli *cli, const char *arg)
@@ -128,138 +155,157 @@ static int has_control(const char *s)
 	return 0;
 }
 
-/* Take one option of install/status/remove; *i moves past its value. 0, or an exit code. */
-static int parse_option(struct schedule_cli *cli, int argc, char **argv, int *i)
+/*
+ * Why a URL cannot go into a schedule, or NULL. The unit and the cron entry are readable by
+ * every user, and a pre-signed URL is good for one object only.
+ */
+static const char *url_refusal(const char *url)
 {
-	char *arg = argv[*i], *value = NULL, *eq;
-	const char *name;
-	size_t name_len;
-	const struct passthrough *p = NULL;
+	const char *host = strstr(url, "://"), *end;
 
-	if (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0) {
-		command_print_help(&command_schedule, stdout);
-		return -1;
+	if (strchr(url, '?'))
+		return "a pre-signed URL (one with a query) is good for one bundle, and the "
+		       "installed files are readable by every user";
+	if (host) {
+		host += 3;
+		end = host + strcspn(host, "/");
+		for (const char *at = host; at < end; at++)
+			if (*at == '@' && memchr(host, ':', (size_t)(at - host)))
+				return "a password in the URL would be readable by every user in "
+				       "the "
+				       "installed files; give it with --credentials FILE";
 	}
-	if (arg[0] != '-' || arg[1] == '\0')
-		return command_usage_error(&command_schedule, "unexpected argument '%s'", arg);
-	if (arg[1] == '-') {
-		name = arg + 2;
-		eq = strchr(name, '=');
-		name_len = eq ? (size_t)(eq - name) : strlen(name);
-		if (eq)
-			value = eq + 1;
-		for (size_t k = 0; k < sizeof(snapshot_options) / sizeof(*p) && !p; k++)
-			if (strlen(snapshot_options[k].name) == name_len &&
-			    strncmp(snapshot_options[k].name, name, name_len) == 0)
-				p = &snapshot_options[k];
-	} else {
-		name = NULL;
-		name_len = 0;
-		for (size_t k = 0; k < sizeof(snapshot_options) / sizeof(*p) && !p; k++)
-			if (snapshot_options[k].short_name == arg[1])
-				p = &snapshot_options[k];
-		if (p && arg[2])
-			value = arg + 2;
-		if (p == NULL && strcmp(arg, "-n") == 0) {
-			cli->dry_run = 1;
-			return 0;
-		}
-		if (p == NULL)
-			return command_usage_error(&command_schedule, "unknown option '%s'", arg);
-	}
-#define IS(opt) (name && strlen(opt) == name_len && strncmp(name, opt, name_len) == 0)
-	if (IS("dry-run") || IS("systemd") || IS("cron") || IS("json") || (p && !p->has_arg)) {
-		if (value)
-			return command_usage_error(&command_schedule, "'%s' takes no value", arg);
-		if (p)
-			add_arg(cli, "--force");
-		else
-			*(IS("dry-run")   ? &cli->dry_run
-			  : IS("systemd") ? &cli->force_systemd
-			  : IS("cron")    ? &cli->force_cron
-			                  : &cli->json) = 1;
+	return NULL;
+}
+
+/* Pass a snapshot option on, its paths made absolute. 0, or an exit code. */
+static int pass_on(struct schedule_cli *cli, int c, const char *value)
+{
+	struct collect_opt_info info;
+	char *opt, *abs;
+	int rc;
+
+	if (collect_opt_describe(COLLECT_CMD_SCHEDULE, c, &info) < 0)
+		return command_usage_error(&command_schedule, "unknown option");
+	/* The same checks as snapshot's, so that a bad value is refused now. */
+	if ((rc = collect_cli_option(&cli->snapshot, &command_schedule, COLLECT_CMD_SCHEDULE, c,
+	                             value)) != 0)
+		return rc;
+	opt = xasprintf("--%s", info.name);
+	add_arg(cli, opt);
+	free(opt);
+	if (info.arg == COLLECT_ARG_NONE)
 		return 0;
+	if (c == COLLECT_OPT_UPLOAD && url_refusal(value))
+		return command_usage_error(&command_schedule, "--upload: %s", url_refusal(value));
+	abs = info.arg == COLLECT_ARG_PATH ||
+	                      (info.arg == COLLECT_ARG_NAME_OR_PATH && strchr(value, '/'))
+	              ? absolute(value)
+	              : xstrdup(value);
+	/* The current directory or a link's target may bring what the argument did not. */
+	if (has_control(abs)) {
+		free(abs);
+		return command_usage_error(
+		        &command_schedule,
+		        "--%s: the absolute path of '%s' holds control characters", info.name,
+		        value);
 	}
-	if (!p && !IS("every") && !IS("on-calendar") && !IS("name") && !IS("unit-dir") &&
-	    !IS("cron-dir"))
-		return command_usage_error(&command_schedule, "unknown option '%s'", arg);
-	if (value == NULL) {
-		if (*i + 1 >= argc)
-			return command_usage_error(&command_schedule, "option '%s' needs a value",
-			                           arg);
-		value = argv[++*i];
-	}
-	if (has_control(value))
-		return command_usage_error(&command_schedule,
-		                           "'%s': control characters in the "
-		                           "value",
-		                           arg);
-	if (IS("every"))
-		cli->every = value;
-	else if (IS("on-calendar"))
-		cli->on_calendar = value;
-	else if (IS("name"))
-		cli->name_suffix = value;
-	else if (IS("unit-dir"))
-		cli->unit_dir = value;
-	else if (IS("cron-dir"))
-		cli->cron_dir = value;
-	else {
-		char *opt = xasprintf("--%s", p->name);
-		char *abs = p->kind == 1 || (p->kind == 2 && strchr(value, '/')) ? absolute(value)
-		                                                                 : xstrdup(value);
-
-		add_arg(cli, opt);
-		add_arg(cli, abs);
-		if (strcmp(p->name, "state") == 0) {
-			free(cli->state_dir);
-			cli->state_dir = xstrdup(abs);
-		} else if (strcmp(p->name, "output") == 0) {
-			free(cli->output_dir);
-			cli->output_dir = xstrdup(abs);
-		} else if (strcmp(p->name, "root") == 0) {
-			free(cli->root);
-			cli->root = xstrdup(abs);
-		} else if (strcmp(p->name, "compress") == 0 && !bag_compression_valid(value)) {
-			free(opt);
-			free(abs);
-			return command_usage_error(&command_schedule,
-			                           "--compress: '%s' is not zstd, gzip, xz or none",
-			                           value);
-		} else if (strcmp(p->name, "keep-for") == 0) {
-			int64_t secs;
-
-			if (parse_duration(value, &secs) < 0 || secs <= 0) {
-				free(opt);
-				free(abs);
-				return command_usage_error(&command_schedule,
-				                           "--keep-for: '%s' is not a duration",
-				                           value);
-			}
-		}
-		free(opt);
+	add_arg(cli, abs);
+	if (c == 's') {
+		free(cli->state_dir);
+		cli->state_dir = abs;
+	} else if (c == 'o') {
+		free(cli->output_dir);
+		cli->output_dir = abs;
+	} else if (c == 'r') {
+		free(cli->root);
+		cli->root = abs;
+	} else {
 		free(abs);
 	}
-#undef IS
 	return 0;
 }
 
-/* Run a program (no shell); its exit status, or -1 if it could not be started. */
-static int run_program(char *const argv[], int quiet)
+/* The long name of one of schedule's options or of a snapshot option, for messages. */
+static const char *option_name(int c)
+{
+	struct collect_opt_info info;
+
+	for (size_t i = 0; i < N_SCHEDULE_OPTIONS; i++)
+		if (schedule_options[i].id == c)
+			return schedule_options[i].name;
+	return collect_opt_describe(COLLECT_CMD_SCHEDULE, c, &info) == 0 ? info.name : "?";
+}
+
+/* Take one getopt result. 0, or an exit code (-1: --help was printed). */
+static int take_option(struct schedule_cli *cli, int c)
+{
+	const char **slot = NULL;
+
+	if (c != '?' && optarg && has_control(optarg))
+		return command_usage_error(&command_schedule,
+		                           "'--%s': control characters in the value",
+		                           option_name(c));
+	switch (c) {
+	case 'h':
+		command_print_help(&command_schedule, stdout);
+		return -1;
+	case '?':
+		return command_option_error(&command_schedule);
+	case 'n':
+		cli->dry_run = 1;
+		return 0;
+	case SCHEDULE_OPT_CRON:
+		cli->force_cron = 1;
+		return 0;
+	case SCHEDULE_OPT_JSON:
+		cli->json = 1;
+		return 0;
+	case SCHEDULE_OPT_SYSTEMD:
+		cli->force_systemd = 1;
+		return 0;
+	case SCHEDULE_OPT_CRON_DIR:
+		slot = &cli->cron_dir;
+		break;
+	case SCHEDULE_OPT_EVERY:
+		slot = &cli->every;
+		break;
+	case SCHEDULE_OPT_NAME:
+		slot = &cli->name_suffix;
+		break;
+	case SCHEDULE_OPT_ON_CALENDAR:
+		slot = &cli->on_calendar;
+		break;
+	case SCHEDULE_OPT_UNIT_DIR:
+		slot = &cli->unit_dir;
+		break;
+	default:
+		return pass_on(cli, c, optarg);
+	}
+	*slot = optarg;
+	return 0;
+}
+
+/*
+ * Run a program (no shell), its output to the file output ("/dev/null" to silence it) or, when
+ * output is NULL, to ours. Its exit status; -1 if it did not exit; -2 if it could not be started.
+ */
+static int run_program(char *const argv[], const char *output)
 {
 	posix_spawn_file_actions_t fa;
 	pid_t pid;
 	int status, rc;
 
 	posix_spawn_file_actions_init(&fa);
-	if (quiet) {
-		posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
-		posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
+	if (output) {
+		posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, output,
+		                                 O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		posix_spawn_file_actions_adddup2(&fa, STDOUT_FILENO, STDERR_FILENO);
 	}
 	rc = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
 	posix_spawn_file_actions_destroy(&fa);
 	if (rc != 0)
-		return -1;
+		return -2;
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
 			return -1;
@@ -290,6 +336,64 @@ static int make_private_dir(const char *dir)
 	return mkdir(dir, 0700);
 }
 
+/*
+ * Check the units with systemd-analyze verify, where it exists, before they are installed: a
+ * unit it rejects, or a setting it warns that systemd would ignore, is not installed. The
+ * units are checked in a private directory, so that nothing is in place until they pass.
+ * 0: they pass, or there is no systemd-analyze; -1: rejected (reported).
+ */
+static int verify_units(const char *sname, const char *service, const char *tname,
+                        const char *timer)
+{
+	char dir[] = "/tmp/logpack-verify.XXXXXX";
+	char *spath = NULL, *tpath = NULL, *opath = NULL, *output = NULL;
+	struct error err = {{0}};
+	size_t len = 0;
+	int r, rc = -1;
+
+	if (mkdtemp(dir) == NULL) {
+		log_error("cannot check the units: %s: %s", dir, strerror(errno));
+		return -1;
+	}
+	spath = xasprintf("%s/%s", dir, sname);
+	tpath = xasprintf("%s/%s", dir, tname);
+	opath = xasprintf("%s/verify.out", dir);
+	if (schedule_write_file(dir, sname, service, &err) < 0 ||
+	    schedule_write_file(dir, tname, timer, &err) < 0) {
+		log_error("cannot check the units: %s", err.msg);
+		goto out;
+	}
+	{
+		char *verify[] = {"systemd-analyze", "verify", spath, tpath, NULL};
+
+		r = run_program(verify, opath);
+	}
+	if (r == -2) {
+		log_verbose("no systemd-analyze: the units are not checked");
+		rc = 0;
+		goto out;
+	}
+	if (read_small_file(opath, 64 * 1024, &output, &len) < 0)
+		len = 0;
+	if (r == 0 && len == 0) {
+		rc = 0;
+		goto out;
+	}
+	log_error("systemd-analyze verify %s the units (exit %d); nothing installed%s%.*s",
+	          r == 0 ? "warns about" : "rejects", r, len ? ":\n" : "",
+	          (int)(len && output[len - 1] == '\n' ? len - 1 : len), len ? output : "");
+out:
+	unlink(spath);
+	unlink(tpath);
+	unlink(opath);
+	rmdir(dir);
+	free(spath);
+	free(tpath);
+	free(opath);
+	free(output);
+	return rc;
+}
+
 static int do_install(struct schedule_cli *cli)
 {
 	struct schedule_spec spec = {0};
@@ -314,7 +418,7 @@ static int do_install(struct schedule_cli *cli)
 		                           "keeps its state, and where bundles go");
 	if (use_systemd(cli) && cli->on_calendar) {
 		char *check[] = {"systemd-analyze", "calendar", (char *)cli->on_calendar, NULL};
-		int r = run_program(check, 1);
+		int r = run_program(check, "/dev/null");
 
 		if (r > 0)
 			return command_usage_error(
@@ -323,6 +427,13 @@ static int do_install(struct schedule_cli *cli)
 			        "(see systemd.time(7))",
 			        cli->on_calendar);
 	}
+	/* What would stop every scheduled snapshot (a report that fails its check, signing
+	 * settings that do not resolve) stops the install instead. */
+	if ((rc = collect_cli_prepare(&cli->snapshot, 0)) != 0) {
+		log_error("nothing installed: every scheduled snapshot would fail the same way");
+		return rc;
+	}
+	rc = LP_EXIT_FAILURE;
 	spec.name = cli->name;
 	spec.every = cli->every;
 	spec.on_calendar = cli->on_calendar;
@@ -332,6 +443,14 @@ static int do_install(struct schedule_cli *cli)
 	spec.state_dir = cli->state_dir;
 	spec.output_dir = cli->output_dir;
 	spec.root = cli->root ? cli->root : "/";
+	spec.network = cli->snapshot.upload.to != NULL;
+	if (spec.network && cli->snapshot.upload.credentials == NULL)
+		log_info("the scheduled snapshot will not see this shell's environment: give "
+		         "upload secrets with --credentials FILE");
+	if (schedule_spec_check(&spec, &err) < 0) {
+		rc = command_usage_error(&command_schedule, "%s", err.msg);
+		goto out;
+	}
 	if (use_systemd(cli)) {
 		service = schedule_service_text(&spec);
 		timer = schedule_timer_text(&spec);
@@ -354,6 +473,8 @@ static int do_install(struct schedule_cli *cli)
 			goto out;
 		}
 	}
+	if (service && verify_units(sname, service, tname, timer) < 0)
+		goto out;
 	if (make_private_dir(cli->state_dir) < 0 || make_private_dir(cli->output_dir) < 0) {
 		log_error("cannot create %s or %s: %s", cli->state_dir, cli->output_dir,
 		          strerror(errno));
@@ -370,7 +491,7 @@ static int do_install(struct schedule_cli *cli)
 			char *reload[] = {"systemctl", "daemon-reload", NULL};
 			char *enable[] = {"systemctl", "enable", "--now", tname, NULL};
 
-			if (run_program(reload, 0) != 0 || run_program(enable, 0) != 0) {
+			if (run_program(reload, NULL) != 0 || run_program(enable, NULL) != 0) {
 				log_error("systemctl could not enable %s", tname);
 				goto out;
 			}
@@ -412,7 +533,7 @@ static int do_remove(struct schedule_cli *cli)
 		char *disable[] = {"systemctl", "disable", "--now", names[0], NULL};
 
 		free(text);
-		if (run_program(disable, 0) != 0)
+		if (run_program(disable, NULL) != 0)
 			log_warn("systemctl could not disable %s", names[0]);
 	}
 	for (int i = 0; i < 3; i++) {
@@ -439,7 +560,7 @@ static int do_remove(struct schedule_cli *cli)
 	if (!cli->dry_run && found && manage_systemd(cli)) {
 		char *reload[] = {"systemctl", "daemon-reload", NULL};
 
-		(void)run_program(reload, 0);
+		(void)run_program(reload, NULL);
 	}
 	if (!found && rc == LP_EXIT_OK)
 		log_info("no schedule %s is installed", cli->name);
@@ -521,7 +642,8 @@ static int do_status(struct schedule_cli *cli)
 		if (i == 0 && manage_systemd(cli)) {
 			char *active[] = {"systemctl", "is-active", "--quiet", tname, NULL};
 
-			json_object_set_new(o, "active", json_boolean(run_program(active, 1) == 0));
+			json_object_set_new(o, "active",
+			                    json_boolean(run_program(active, "/dev/null") == 0));
 		}
 		json_array_append_new(report, o);
 		free(when);
@@ -576,35 +698,38 @@ static int do_status(struct schedule_cli *cli)
 static int cmd_schedule(int argc, char **argv)
 {
 	struct schedule_cli cli;
-	int rc;
+	struct option *longopts = NULL;
+	char *shortopts = NULL;
+	int c, rc = LP_EXIT_OK;
 
 	memset(&cli, 0, sizeof(cli));
-	if (argc < 2) {
+	collect_cli_init(&cli.snapshot, &cli.snapshot_opt);
+	collect_opts_tables(COLLECT_CMD_SCHEDULE, schedule_options, N_SCHEDULE_OPTIONS, &longopts,
+	                    &shortopts);
+	while ((c = command_getopt(argc, argv, shortopts, longopts)) != -1)
+		if ((rc = take_option(&cli, c)) != 0)
+			break;
+	if (rc == -1) {
+		rc = LP_EXIT_OK; /* --help */
+		goto out;
+	}
+	if (rc != 0)
+		goto out;
+	if (optind >= argc) {
 		rc = command_usage_error(&command_schedule, "which action: install, status or "
 		                                            "remove?");
 		goto out;
 	}
-	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
-		command_print_help(&command_schedule, stdout);
-		rc = LP_EXIT_OK;
-		goto out;
-	}
-	cli.action = argv[1];
+	cli.action = argv[optind];
 	if (strcmp(cli.action, "install") != 0 && strcmp(cli.action, "status") != 0 &&
 	    strcmp(cli.action, "remove") != 0) {
 		rc = command_usage_error(&command_schedule, "unknown action '%s'", cli.action);
 		goto out;
 	}
-	for (int i = 2; i < argc; i++) {
-		if (strcmp(argv[i], "--") == 0)
-			continue;
-		rc = parse_option(&cli, argc, argv, &i);
-		if (rc == -1) {
-			rc = LP_EXIT_OK; /* --help */
-			goto out;
-		}
-		if (rc != 0)
-			goto out;
+	if (optind + 1 < argc) {
+		rc = command_usage_error(&command_schedule, "unexpected argument '%s'",
+		                         argv[optind + 1]);
+		goto out;
 	}
 	if (strcmp(cli.action, "install") != 0 && (cli.n_args || cli.every || cli.on_calendar)) {
 		rc = command_usage_error(&command_schedule,
@@ -613,6 +738,8 @@ static int cmd_schedule(int argc, char **argv)
 		                         cli.action);
 		goto out;
 	}
+	if ((rc = collect_cli_finish(&cli.snapshot, &command_schedule, COLLECT_CMD_SCHEDULE)) != 0)
+		goto out;
 	if (cli.name_suffix &&
 	    (cli.name_suffix[0] == '\0' ||
 	     strspn(cli.name_suffix, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOP"
@@ -634,6 +761,11 @@ static int cmd_schedule(int argc, char **argv)
 		rc = LP_EXIT_FAILURE;
 		goto out;
 	}
+	if (has_control(cli.logpack)) {
+		log_error("the logpack binary's path holds control characters: not written down");
+		rc = LP_EXIT_FAILURE;
+		goto out;
+	}
 	if (strcmp(cli.action, "install") == 0)
 		rc = do_install(&cli);
 	else if (strcmp(cli.action, "remove") == 0)
@@ -642,5 +774,7 @@ static int cmd_schedule(int argc, char **argv)
 		rc = do_status(&cli);
 out:
 	schedule_cli_free(&cli);
+	free(longopts);
+	free(shortopts);
 	return rc;
 }

@@ -476,7 +476,7 @@ static int cmd_show(int argc, char **argv)
 	struct error err;
 	int c, json = 0, rc;
 
-	while ((c = getopt_long(argc, argv, "ht:", options, NULL)) != -1) {
+	while ((c = command_getopt(argc, argv, "ht:", options)) != -1) {
 		switch (c) {
 		case 'h':
 			command_print_help(&command_show, stdout);
@@ -491,7 +491,7 @@ static int cmd_show(int argc, char **argv)
 			json = 1;
 			break;
 		default:
-			return command_usage_error(&command_show, "unknown option");
+			return command_option_error(&command_show);
 		}
 	}
 	if (optind + 1 != argc)

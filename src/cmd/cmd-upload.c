@@ -37,8 +37,7 @@ static int cmd_upload(int argc, char **argv)
 	int c, ret = LP_EXIT_FAILURE, failed = 0, r, test = 0, json = 0;
 
 	upload_cli_init(&cli);
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":hv", options, NULL)) != -1) {
+	while ((c = command_getopt(argc, argv, "hv", options)) != -1) {
 		switch (c) {
 		case 'h':
 			command_print_help(&command_upload, stdout);
@@ -52,17 +51,13 @@ static int cmd_upload(int argc, char **argv)
 		case 'v':
 			log_level = log_level < LOG_NORMAL ? LOG_VERBOSE : log_level + 1;
 			break;
-		case ':':
-			return command_usage_error(&command_upload, "option '%s' needs a value",
-			                           argv[optind - 1]);
 		default:
 			r = upload_cli_option(&cli, c, optarg, &err);
 			if (r == 0)
 				break;
 			if (r > 0)
 				return command_usage_error(&command_upload, "%s", err.msg);
-			return command_usage_error(&command_upload, "unknown option '%s'",
-			                           argv[optind - 1]);
+			return command_option_error(&command_upload);
 		}
 	}
 	if (cli.to == NULL)

@@ -89,7 +89,7 @@ static int cmd_verify(int argc, char **argv)
 	int c, code = LP_EXIT_OK;
 
 	bundle_limits_default(&cli.limits);
-	while ((c = getopt_long(argc, argv, "ht:", options, NULL)) != -1) {
+	while ((c = command_getopt(argc, argv, "ht:", options)) != -1) {
 		switch (c) {
 		case 'h':
 			command_print_help(&command_verify, stdout);
@@ -121,7 +121,7 @@ static int cmd_verify(int argc, char **argv)
 				                           "--max-size: not a size: '%s'", optarg);
 			break;
 		default:
-			return command_usage_error(&command_verify, "unknown option");
+			return command_option_error(&command_verify);
 		}
 	}
 	if (optind >= argc)

@@ -2,7 +2,6 @@
 #include "config.h"
 
 #include <getopt.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,29 +41,11 @@ static void print_main_usage(FILE *fp)
 	fprintf(fp, "\nGlobal options:\n"
 	            "  -v, --verbose   say more (repeat for debug output)\n"
 	            "  -q, --quiet     only errors\n"
+	            "                  (-v and -q are taken after the command name too)\n"
 	            "  -h, --help      this text\n"
 	            "  -V, --version   the version\n\n"
 	            "Run 'logpack help COMMAND' for a command's options. Exit codes: see "
 	            "logpack(1).\n");
-}
-
-void command_print_help(const struct command *cmd, FILE *fp)
-{
-	fprintf(fp, "usage: logpack %s\n\n%s.\n", cmd->usage, cmd->summary);
-	if (cmd->help)
-		fprintf(fp, "\n%s", cmd->help);
-}
-
-int command_usage_error(const struct command *cmd, const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("logpack: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\nusage: logpack %s\n(see 'logpack %s --help')\n", cmd->usage, cmd->name);
-	return LP_EXIT_USAGE;
 }
 
 /* Find a command by exact name or unambiguous prefix; names the candidates when ambiguous. */
@@ -111,21 +92,22 @@ int main(int argc, char **argv)
 	command_line_argc = argc;
 	command_line_argv = argv;
 	/* '+': stop at the command name; its options belong to it. */
-	while ((c = getopt_long(argc, argv, "+hqvV", options, NULL)) != -1) {
+	while ((c = command_getopt(argc, argv, "+hqvV", options)) != -1) {
 		switch (c) {
 		case 'h':
 			print_main_usage(stdout);
 			return LP_EXIT_OK;
 		case 'q':
-			log_level = LOG_QUIET;
+			command_quiet();
 			break;
 		case 'v':
-			log_level = log_level < LOG_NORMAL ? LOG_VERBOSE : log_level + 1;
+			command_more_verbose();
 			break;
 		case 'V':
 			printf("logpack %s\n", PACKAGE_VERSION);
 			return LP_EXIT_OK;
 		default:
+			fprintf(stderr, "logpack: %s\n", command_option_problem());
 			print_main_usage(stderr);
 			return LP_EXIT_USAGE;
 		}

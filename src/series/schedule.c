@@ -43,6 +43,28 @@ static void add_systemd_arg(struct strbuf *sb, const char *arg)
 		strbuf_addch(sb, '"');
 }
 
+/*
+ * A path in ReadOnlyPaths= or ReadWritePaths=: quoted as in ExecStart=, % doubled (specifiers
+ * are expanded there), but $ kept as it is (no variables are expanded there, so "$$" would name
+ * another path).
+ */
+static void add_systemd_path(struct strbuf *sb, const char *path)
+{
+	int plain = plain_arg(path);
+
+	if (!plain)
+		strbuf_addch(sb, '"');
+	for (const char *p = path; *p; p++) {
+		if (*p == '%')
+			strbuf_addch(sb, '%');
+		else if (!plain && (*p == '"' || *p == '\\'))
+			strbuf_addch(sb, '\\');
+		strbuf_addch(sb, *p);
+	}
+	if (!plain)
+		strbuf_addch(sb, '"');
+}
+
 /* An argument for /bin/sh in a crontab: single quotes; % escaped (cron makes it a newline). */
 static void add_cron_arg(struct strbuf *sb, const char *arg)
 {
@@ -60,6 +82,40 @@ static void add_cron_arg(struct strbuf *sb, const char *arg)
 	}
 	if (!plain)
 		strbuf_addch(sb, '\'');
+}
+
+static int has_control(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return 1;
+	return 0;
+}
+
+int schedule_spec_check(const struct schedule_spec *s, struct error *err)
+{
+	const char *fields[] = {s->name,      s->every,      s->on_calendar, s->logpack,
+	                        s->state_dir, s->output_dir, s->root};
+	static const char *const names[] = {
+	        "the name",       "--every",         "--on-calendar", "the logpack binary's path",
+	        "the state path", "the output path", "the root path"};
+
+	/* Never echoed: the text itself could drive the terminal. */
+	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+		if (fields[i] && has_control(fields[i])) {
+			error_set(err, "control characters in %s: not written into a schedule",
+			          names[i]);
+			return -1;
+		}
+	for (size_t i = 0; i < s->n_args; i++)
+		if (has_control(s->args[i])) {
+			error_set(err,
+			          "control characters in snapshot argument %zu: not written into a "
+			          "schedule",
+			          i + 1);
+			return -1;
+		}
+	return 0;
 }
 
 static void add_fields(struct strbuf *sb, const struct schedule_spec *s)
@@ -104,26 +160,29 @@ char *schedule_service_text(const struct schedule_spec *s)
 	              "ProtectSystem=strict\n"
 	              "ProtectHome=read-only\n"
 	              "PrivateTmp=yes\n"
-	              "PrivateDevices=yes\n"
-	              "PrivateNetwork=yes\n"
-	              "ProtectKernelTunables=yes\n"
-	              "ProtectKernelModules=yes\n"
-	              "ProtectKernelLogs=yes\n"
-	              "ProtectControlGroups=yes\n"
-	              "ProtectClock=yes\n"
-	              "ProtectHostname=yes\n"
-	              "RestrictAddressFamilies=AF_UNIX\n"
-	              "RestrictNamespaces=yes\n"
-	              "RestrictRealtime=yes\n"
-	              "RestrictSUIDSGID=yes\n"
-	              "LockPersonality=yes\n"
-	              "SystemCallArchitectures=native\n"
-	              "ReadOnlyPaths=");
-	add_systemd_arg(&sb, s->root);
+	              "PrivateDevices=yes\n");
+	if (!s->network)
+		strbuf_addstr(&sb, "PrivateNetwork=yes\n");
+	strbuf_addstr(&sb, "ProtectKernelTunables=yes\n"
+	                   "ProtectKernelModules=yes\n"
+	                   "ProtectKernelLogs=yes\n"
+	                   "ProtectControlGroups=yes\n"
+	                   "ProtectClock=yes\n"
+	                   "ProtectHostname=yes\n");
+	/* An upload needs the network (and DNS through it); nothing else does. */
+	strbuf_addstr(&sb, s->network ? "RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6\n"
+	                              : "RestrictAddressFamilies=AF_UNIX\n");
+	strbuf_addstr(&sb, "RestrictNamespaces=yes\n"
+	                   "RestrictRealtime=yes\n"
+	                   "RestrictSUIDSGID=yes\n"
+	                   "LockPersonality=yes\n"
+	                   "SystemCallArchitectures=native\n"
+	                   "ReadOnlyPaths=");
+	add_systemd_path(&sb, s->root);
 	strbuf_addstr(&sb, "\nReadWritePaths=");
-	add_systemd_arg(&sb, s->state_dir);
+	add_systemd_path(&sb, s->state_dir);
 	strbuf_addch(&sb, ' ');
-	add_systemd_arg(&sb, s->output_dir);
+	add_systemd_path(&sb, s->output_dir);
 	strbuf_addch(&sb, '\n');
 	return strbuf_detach(&sb);
 }
