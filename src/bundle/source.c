@@ -280,15 +280,24 @@ int source_open_path(struct source **out, const char *path, const struct bundle_
 	if (S_ISDIR(st.st_mode))
 		return source_open_dir(out, fd, path, lim, err);
 	if (S_ISFIFO(st.st_mode)) {
-		/* A pipe the user named is read as a stream: wait for its writer, as cat does. */
-		close(fd);
-		fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-		if (fd < 0 || fstat(fd, &st) < 0 || !S_ISFIFO(st.st_mode)) {
-			error_set(err, "%s: %s", path, fd < 0 ? strerror(errno) : "changed type");
-			if (fd >= 0)
-				close(fd);
+		/*
+		 * A pipe the user named is read as a stream: wait for its writer, as cat does. The
+		 * first (non-blocking) reader stays open until the blocking one is: a writer it let
+		 * in must never find the pipe without a reader.
+		 */
+		int fifo = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+		struct stat st2;
+
+		if (fifo < 0 || fstat(fifo, &st2) < 0 || st2.st_dev != st.st_dev ||
+		    st2.st_ino != st.st_ino) {
+			error_set(err, "%s: %s", path, fifo < 0 ? strerror(errno) : "replaced");
+			if (fifo >= 0)
+				close(fifo);
+			close(fd);
 			return -1;
 		}
+		close(fd);
+		fd = fifo;
 	} else if (!S_ISREG(st.st_mode)) {
 		error_set(err, "%s: not a regular file or directory", path);
 		close(fd);
