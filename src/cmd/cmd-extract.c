@@ -23,7 +23,7 @@ static int cmd_extract(int argc, char **argv);
 
 const struct command command_extract = {
         .name = "extract",
-        .usage = "extract [--force] [--trust FILE|DIR] BUNDLE DIR | --chain BUNDLE|DIR... DIR",
+        .usage = "extract [--force] [--trust FILE|DIR] BUNDLE|- DIR | --chain BUNDLE|DIR... DIR",
         .summary = "verify a bundle, then unpack it safely into a directory",
         .help = "Options:\n"
                 "      --chain            rebuild the files of a series of snapshots from their\n"
@@ -39,9 +39,12 @@ const struct command command_extract = {
                 "      --max-ratio N      as for verify\n"
                 "  -h, --help             this text\n"
                 "\n"
-                "DIR is created (mode 0700) if needed; the bag lands in DIR/<bag name>. Extracted\n"
-                "files are private to you (mode 0600), their times are restored, their owners "
-                "not.\n"
+                "BUNDLE may be \"-\" (standard input) or a FIFO: it is read once, and what is\n"
+                "written is what was verified. The bag is written into a private staging\n"
+                "directory in DIR (created, mode 0700, if needed) and renamed to DIR/<bag name>\n"
+                "only when the verdict allows it; nothing already in DIR is replaced or\n"
+                "followed. Extracted files are private to you (mode 0600), their times are\n"
+                "restored, their owners not.\n"
                 "\n"
                 "Exit: as verify (0 trusted, 5 NOT trusted, 6 unsigned) once extracted; 4 INVALID\n"
                 "(nothing extracted unless --force); 3 a file could not be written.\n",
