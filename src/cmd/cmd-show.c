@@ -251,6 +251,12 @@ static char *safe_text(const char *value)
 	return out;
 }
 
+/*
+ * Set while printing what an INVALID bundle holds: nothing in it is verified, so every field
+ * taken from it is said as its claim, never as a fact.
+ */
+static int show_claims;
+
 static void print_field(const char *label, const char *value)
 {
 	char *safe;
@@ -258,7 +264,7 @@ static void print_field(const char *label, const char *value)
 	if (value == NULL || *value == '\0')
 		return;
 	safe = safe_text(value);
-	printf("%-12s %s\n", label, safe);
+	printf("%-12s %s%s\n", label, show_claims ? "claims " : "", safe);
 	free(safe);
 }
 
@@ -278,12 +284,24 @@ static void print_text(const char *path, const struct bundle_report *rep, struct
 	printf("%-12s %s\n", "Bundle:", path);
 	print_field("Status:", line);
 	free(line);
+	show_claims = rep->outcome == BUNDLE_INVALID;
 	/* The incident report comes first after the verdict: whom to call, and what the TLP
 	 * label allows the reader to do with the rest. */
 	if (incident) {
 		char *summary = incident_summary(incident);
 
-		fputs(summary, stdout);
+		if (show_claims) {
+			/* Each line of it: "claims TLP:CLEAR ..." */
+			for (const char *l = summary; *l;) {
+				const char *nl = strchr(l, '\n');
+				size_t len = nl ? (size_t)(nl - l + 1) : strlen(l);
+
+				printf("claims %.*s", (int)len, l);
+				l += len;
+			}
+		} else {
+			fputs(summary, stdout);
+		}
 		printf("  (every answer: logpack/incident.txt, or show --json)\n");
 		free(summary);
 	} else if (st->incident.len > 0 || st->incident_over) {
@@ -330,7 +348,8 @@ static void print_text(const char *path, const struct bundle_report *rep, struct
 	       format_size(rep->payload_bytes, size, sizeof(size)));
 	if (st->n_cats > 0) {
 		qsort(st->cats, st->n_cats, sizeof(*st->cats), cmp_stats);
-		printf("By category (collected files):\n");
+		printf("By category (collected files%s):\n",
+		       show_claims ? ", as the bundle claims" : "");
 		for (size_t i = 0; i < st->n_cats; i++) {
 			char *name = safe_text(st->cats[i].name);
 
@@ -356,7 +375,7 @@ static void print_text(const char *path, const struct bundle_report *rep, struct
 		printf("Unreadable records in files.jsonl: %llu\n",
 		       (unsigned long long)st->bad_records);
 	if (st->want_files) {
-		printf("Files:\n");
+		printf("Files%s:\n", show_claims ? " (as the bundle claims)" : "");
 		for (size_t i = 0; i < st->n_files; i++) {
 			char *status = safe_text(st->files[i].status);
 			char *category = safe_text(st->files[i].category);
@@ -391,8 +410,10 @@ static void print_json(const char *path, const struct bundle_report *rep, struct
                        json_t *host, json_t *incident, const struct incident *report)
 {
 	json_t *doc = verdict_json(path, rep), *info = json_object();
+	/* What an INVALID bundle holds is only its claim: kept apart, under "claims". */
+	json_t *facts = rep->outcome == BUNDLE_INVALID ? json_object() : json_incref(doc);
 
-	json_object_set(doc, "host", host ? host : json_null());
+	json_object_set(facts, "host", host ? host : json_null());
 	if (incident) {
 		json_t *inc = json_object();
 		char *summary = report ? incident_summary(report) : NULL;
@@ -403,9 +424,9 @@ static void print_json(const char *path, const struct bundle_report *rep, struct
 		json_object_set_new(inc, "summary", summary ? json_string(summary) : json_null());
 		free(summary);
 		json_object_set(inc, "report", incident);
-		json_object_set_new(doc, "incident", inc);
+		json_object_set_new(facts, "incident", inc);
 	} else {
-		json_object_set_new(doc, "incident", json_null());
+		json_object_set_new(facts, "incident", json_null());
 	}
 	for (size_t i = 0; i < rep->n_info; i++) {
 		/* json_string refuses text that is not UTF-8: such a field is left out. */
@@ -416,7 +437,14 @@ static void print_json(const char *path, const struct bundle_report *rep, struct
 		if (v)
 			json_object_set_new(info, rep->info[i].key, v);
 	}
-	json_object_set_new(doc, "bag_info", info);
+	json_object_set_new(facts, "bag_info", info);
+	if (facts != doc) {
+		json_object_set_new(doc, "host", json_null());
+		json_object_set_new(doc, "incident", json_null());
+		json_object_set_new(doc, "bag_info", json_null());
+		json_object_set(doc, "claims", facts);
+	}
+	json_decref(facts);
 	json_object_set_new(doc, "categories", stats_json(st->cats, st->n_cats, 1));
 	json_object_set_new(doc, "statuses", stats_json(st->statuses, st->n_statuses, 0));
 	json_object_set_new(doc, "unreadable_records", json_integer((json_int_t)st->bad_records));
