@@ -51,9 +51,16 @@ struct source {
 	struct source_stream *streams;
 	int hashing;
 	struct sha256 raw_hash;
-	struct archive *a;
+	/*
+	 * Two readers: raw decompresses (any filter libarchive knows) and a reads the tar from
+	 * raw's output, so that what follows the end-of-archive marker can be read and checked.
+	 */
+	struct archive *raw, *a;
+	struct archive_entry *raw_entry;
 	int opened;
-	unsigned char *rbuf;
+	unsigned char *rbuf, *dbuf;
+	size_t dbuf_len;       /* bytes in dbuf, the chunk last given to the tar reader */
+	uint64_t handed;       /* decompressed bytes given to the tar reader */
 	struct error read_err; /* why the stream failed, for libarchive's message */
 
 	/* state */
@@ -280,15 +287,24 @@ int source_open_path(struct source **out, const char *path, const struct bundle_
 	if (S_ISDIR(st.st_mode))
 		return source_open_dir(out, fd, path, lim, err);
 	if (S_ISFIFO(st.st_mode)) {
-		/* A pipe the user named is read as a stream: wait for its writer, as cat does. */
-		close(fd);
-		fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-		if (fd < 0 || fstat(fd, &st) < 0 || !S_ISFIFO(st.st_mode)) {
-			error_set(err, "%s: %s", path, fd < 0 ? strerror(errno) : "changed type");
-			if (fd >= 0)
-				close(fd);
+		/*
+		 * A pipe the user named is read as a stream: wait for its writer, as cat does. The
+		 * first (non-blocking) reader stays open until the blocking one is: a writer it let
+		 * in must never find the pipe without a reader.
+		 */
+		int fifo = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+		struct stat st2;
+
+		if (fifo < 0 || fstat(fifo, &st2) < 0 || st2.st_dev != st.st_dev ||
+		    st2.st_ino != st.st_ino) {
+			error_set(err, "%s: %s", path, fifo < 0 ? strerror(errno) : "replaced");
+			if (fifo >= 0)
+				close(fifo);
+			close(fd);
 			return -1;
 		}
+		close(fd);
+		fd = fifo;
 	} else if (!S_ISREG(st.st_mode)) {
 		error_set(err, "%s: not a regular file or directory", path);
 		close(fd);
@@ -330,8 +346,28 @@ int source_hash_raw(struct source *src, struct error *err)
 	return 0;
 }
 
+/* The tar reader's input: the decompressed stream. */
+static la_ssize_t tar_cb(struct archive *a, void *ctx, const void **out)
+{
+	struct source *src = ctx;
+	la_ssize_t n = archive_read_data(src->raw, src->dbuf, CHUNK);
+
+	if (n < 0) {
+		const char *msg = archive_error_string(src->raw);
+
+		archive_set_error(a, EIO, "%s", msg ? msg : "cannot decompress");
+		return -1;
+	}
+	src->dbuf_len = (size_t)n;
+	src->handed += (uint64_t)n;
+	*out = src->dbuf;
+	return n;
+}
+
 static int archive_start(struct source *src, struct error *err)
 {
+	const char *msg;
+
 	src->opened = 1;
 	src->streams = xcalloc(src->n_filters + 1, sizeof(*src->streams));
 	for (size_t i = 0; i <= src->n_filters; i++) {
@@ -339,16 +375,68 @@ static int archive_start(struct source *src, struct error *err)
 		src->streams[i].level = i;
 	}
 	src->rbuf = xmalloc(CHUNK);
+	src->dbuf = xmalloc(CHUNK);
+	src->raw = archive_read_new();
 	src->a = archive_read_new();
-	if (src->a == NULL)
+	if (src->raw == NULL || src->a == NULL)
 		abort();
-	if (archive_read_support_filter_all(src->a) != ARCHIVE_OK ||
+	if (archive_read_support_filter_all(src->raw) != ARCHIVE_OK ||
+	    archive_read_support_format_raw(src->raw) != ARCHIVE_OK ||
 	    archive_read_support_format_tar(src->a) != ARCHIVE_OK)
-		return fail(src, err, "libarchive: %s", archive_error_string(src->a));
-	if (archive_read_open(src->a, src, NULL, archive_cb, NULL) != ARCHIVE_OK)
-		/* Not a tar in any compression libarchive knows: the bundle is invalid. */
-		return fail(src, err, "not a readable archive: %s", archive_error_string(src->a));
+		return fail(src, err, "libarchive: %s", archive_error_string(src->raw));
+	/* Not a tar in any compression libarchive knows: the bundle is invalid. */
+	if (archive_read_open(src->raw, src, NULL, archive_cb, NULL) != ARCHIVE_OK ||
+	    archive_read_next_header(src->raw, &src->raw_entry) != ARCHIVE_OK) {
+		msg = archive_error_string(src->raw);
+		return fail(src, err, "not a readable archive: %s", msg ? msg : "no data");
+	}
+	if (archive_read_open(src->a, src, NULL, tar_cb, NULL) != ARCHIVE_OK) {
+		msg = archive_error_string(src->a);
+		return fail(src, err, "not a readable archive: %s", msg ? msg : "no data");
+	}
 	return 0;
+}
+
+static int count_bytes(struct source *src, size_t n, struct error *err);
+
+/* Is the buffer all zero bytes? */
+static int all_zero(const unsigned char *p, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if (p[i])
+			return 0;
+	return 1;
+}
+
+/*
+ * After the end-of-archive marker: only zeros may follow (tar pads to its record size). Any
+ * other byte is data no check covers, so the bundle is refused. Counted against the limits.
+ */
+static int check_after_end(struct source *src, struct error *err)
+{
+	uint64_t consumed = (uint64_t)archive_filter_bytes(src->a, 0);
+	uint64_t chunk_start = src->handed - src->dbuf_len;
+	la_ssize_t n;
+
+	/* What the tar reader was given but did not use is in the last chunk. */
+	if (consumed >= chunk_start && consumed < src->handed &&
+	    !all_zero(src->dbuf + (consumed - chunk_start), (size_t)(src->handed - consumed)))
+		goto nonzero;
+	while ((n = archive_read_data(src->raw, src->dbuf, CHUNK)) > 0) {
+		if (!all_zero(src->dbuf, (size_t)n))
+			goto nonzero;
+		if (count_bytes(src, (size_t)n, err) < 0)
+			return -1;
+	}
+	if (n < 0) {
+		const char *msg = archive_error_string(src->raw);
+
+		return fail(src, err, "the archive is truncated or corrupt: %s",
+		            msg ? msg : "unreadable data after its end");
+	}
+	return 0;
+nonzero:
+	return fail(src, err, "data follows the end of the archive (only zero padding may)");
 }
 
 /* Count bytes of content against the limits. */
@@ -362,7 +450,7 @@ static int count_bytes(struct source *src, size_t n, struct error *err)
 		            "more than %s of content: stopped (raise the limit with --max-size)",
 		            format_size(src->lim.max_size, shown, sizeof(shown)));
 	if (src->kind != KIND_DIR && src->total >= RATIO_FLOOR) {
-		uint64_t compressed = (uint64_t)archive_filter_bytes(src->a, -1);
+		uint64_t compressed = (uint64_t)archive_filter_bytes(src->raw, -1);
 
 		if (compressed > 0 && src->total / compressed > src->lim.max_ratio)
 			return fail(src, err,
@@ -463,6 +551,8 @@ static int archive_next(struct source *src, struct source_member *m, struct erro
 		return -1;
 	rc = archive_read_next_header(src->a, &ae);
 	if (rc == ARCHIVE_EOF) {
+		if (check_after_end(src, err) < 0)
+			return -1;
 		src->ended = 1;
 		return 0;
 	}
@@ -673,9 +763,9 @@ uint64_t source_total_bytes(const struct source *src)
 
 uint64_t source_compressed_bytes(const struct source *src)
 {
-	if (src->kind == KIND_DIR || src->a == NULL)
+	if (src->kind == KIND_DIR || src->raw == NULL)
 		return src->total;
-	return (uint64_t)archive_filter_bytes(src->a, -1);
+	return (uint64_t)archive_filter_bytes(src->raw, -1);
 }
 
 void source_close(struct source *src)
@@ -691,12 +781,15 @@ void source_close(struct source *src)
 		close(src->owned_fd);
 	if (src->a)
 		archive_read_free(src->a);
+	if (src->raw)
+		archive_read_free(src->raw);
 	for (size_t i = 0; i < src->n_filters; i++)
 		if (src->filters[i].free)
 			src->filters[i].free(src->filters[i].ctx);
 	free(src->filters);
 	free(src->streams);
 	free(src->rbuf);
+	free(src->dbuf);
 	if (src->hashing)
 		sha256_discard(&src->raw_hash);
 	name_table_free(src->seen, free);

@@ -125,7 +125,11 @@ json_t *verdict_json(const char *path, const struct bundle_report *rep)
 		json_object_set_new(s, "issuer",
 		                    rep->sig.issuer ? json_string(rep->sig.issuer) : json_null());
 		json_object_set_new(s, "signature_ok", json_boolean(rep->sig.signature_ok));
-		json_object_set_new(s, "trusted", json_boolean(rep->sig.trusted));
+		/* Trusted is a verdict on the whole bundle, never on a signature alone. */
+		json_object_set_new(s, "trusted",
+		                    json_boolean(rep->outcome == BUNDLE_VALID_TRUSTED));
+		/* The subject of a bundle that fails is what it claims, nothing more. */
+		json_object_set_new(s, "claimed", json_boolean(rep->outcome == BUNDLE_INVALID));
 		json_object_set_new(s, "trust_reason",
 		                    rep->sig.trust_reason ? json_string(rep->sig.trust_reason)
 		                                          : json_null());

@@ -10,12 +10,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <archive.h>
-#include <archive_entry.h>
-
 #include "base/exitcode.h"
 #include "base/log.h"
 #include "bundle/bundle-read.h"
+#include "bundle/stage.h"
 #include "bundle/verdict.h"
 #include "cmd/cmd-chain.h"
 #include "cmd/command.h"
@@ -25,7 +23,7 @@ static int cmd_extract(int argc, char **argv);
 
 const struct command command_extract = {
         .name = "extract",
-        .usage = "extract [--force] [--trust FILE|DIR] BUNDLE DIR | --chain BUNDLE|DIR... DIR",
+        .usage = "extract [--force] [--trust FILE|DIR] BUNDLE|- DIR | --chain BUNDLE|DIR... DIR",
         .summary = "verify a bundle, then unpack it safely into a directory",
         .help = "Options:\n"
                 "      --chain            rebuild the files of a series of snapshots from their\n"
@@ -41,9 +39,12 @@ const struct command command_extract = {
                 "      --max-ratio N      as for verify\n"
                 "  -h, --help             this text\n"
                 "\n"
-                "DIR is created (mode 0700) if needed; the bag lands in DIR/<bag name>. Extracted\n"
-                "files are private to you (mode 0600), their times are restored, their owners "
-                "not.\n"
+                "BUNDLE may be \"-\" (standard input) or a FIFO: it is read once, and what is\n"
+                "written is what was verified. The bag is written into a private staging\n"
+                "directory in DIR (created, mode 0700, if needed) and renamed to DIR/<bag name>\n"
+                "only when the verdict allows it; nothing already in DIR is replaced or\n"
+                "followed. Extracted files are private to you (mode 0600), their times are\n"
+                "restored, their owners not.\n"
                 "\n"
                 "Exit: as verify (0 trusted, 5 NOT trusted, 6 unsigned) once extracted; 4 INVALID\n"
                 "(nothing extracted unless --force); 3 a file could not be written.\n",
@@ -61,144 +62,91 @@ struct extract_cli {
 	struct bundle_limits limits;
 };
 
-/* Is this entry one we would ever write: a regular file or directory with a safe name? */
-static const char *entry_refused(struct archive_entry *ae)
-{
-	const char *name = archive_entry_pathname(ae);
-	const char *why;
+/* Extraction as the verifier reads: each member goes into the staging directory. */
+struct extract_pass {
+	const char *bundle;
+	struct stage *stage;
+	long failed; /* members that could not be written */
+	int writing; /* the current file is being written */
+	struct timespec mtime;
+	int has_mtime;
+};
 
-	if (name == NULL)
-		return "unreadable name";
-	if ((why = bundle_name_unsafe(name)) != NULL)
-		return why;
-	if (archive_entry_hardlink(ae) || archive_entry_symlink(ae))
-		return "is a link";
-	if (archive_entry_filetype(ae) != AE_IFREG && archive_entry_filetype(ae) != AE_IFDIR)
-		return "is not a regular file or directory";
-	return NULL;
+static void extract_found(void *ctx, const char *name, const struct source_member *m)
+{
+	struct extract_pass *x = ctx;
+	struct error err;
+
+	x->has_mtime = m->has_mtime;
+	x->mtime = m->mtime;
+	if (m->type == SOURCE_DIR &&
+	    stage_dir(x->stage, name, m->has_mtime ? &m->mtime : NULL, &err) < 0) {
+		char *shown = bundle_printable_name(err.msg);
+
+		log_warn("not extracted: %s", shown);
+		free(shown);
+		x->failed++;
+	}
 }
 
-/*
- * The second pass: read the bundle from fd and write it under the current directory (DIR).
- * Returns the number of members that could not be written, or -1 when the bundle could not
- * be read.
- */
-static long extract_members(int fd, const struct extract_cli *cli, char **top_out, long *skipped)
+static void extract_begin(void *ctx, const char *name, uint64_t size)
 {
-	const int flags = ARCHIVE_EXTRACT_SECURE_NODOTDOT | ARCHIVE_EXTRACT_SECURE_SYMLINKS |
-	                  ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS | ARCHIVE_EXTRACT_NO_OVERWRITE |
-	                  ARCHIVE_EXTRACT_TIME;
-	struct archive *in = archive_read_new(), *out = archive_write_disk_new();
-	struct archive_entry *ae;
-	uint64_t members = 0, bytes = 0;
-	struct stat st;
-	char *shown = NULL;
-	long failed = 0;
-	int rc;
+	struct extract_pass *x = ctx;
+	struct error err;
 
-	if (in == NULL || out == NULL)
-		abort();
-	archive_read_support_filter_all(in);
-	archive_read_support_format_tar(in);
-	archive_write_disk_set_options(out, flags);
-	if (archive_read_open_fd(in, fd, 65536) != ARCHIVE_OK) {
-		log_error("%s: %s", cli->bundle, archive_error_string(in));
-		failed = -1;
-		goto out;
-	}
-	while ((rc = archive_read_next_header(in, &ae)) != ARCHIVE_EOF) {
-		const char *why, *name;
+	(void)size;
+	x->writing = stage_file_begin(x->stage, name, x->has_mtime ? &x->mtime : NULL, &err) == 0;
+	if (!x->writing) {
+		char *shown = bundle_printable_name(err.msg);
 
-		if (rc < ARCHIVE_WARN) {
-			log_error("%s: %s", cli->bundle, archive_error_string(in));
-			failed++;
-			break;
-		}
-		/* Write names as the UTF-8 bytes the bundle holds, whatever the locale. */
-		if (archive_entry_pathname_utf8(ae))
-			archive_entry_copy_pathname(ae, archive_entry_pathname_utf8(ae));
-		name = archive_entry_pathname(ae);
+		log_warn("not extracted: %s", shown);
 		free(shown);
-		shown = bundle_printable_name(name ? name : "?");
-		if (++members > cli->limits.max_members) {
-			log_error("%s: more than %llu members: stopped", cli->bundle,
-			          (unsigned long long)cli->limits.max_members);
-			failed++;
-			break;
-		}
-		if ((why = entry_refused(ae)) != NULL) {
-			log_warn("not extracted: '%s' %s", shown, why);
-			(*skipped)++;
-			continue;
-		}
-		if (*top_out == NULL) {
-			const char *n = name;
-
-			while (n[0] == '.' && n[1] == '/')
-				n += 2;
-			*top_out = xstrndup(n, strcspn(n, "/"));
-		}
-		/* libarchive's NO_OVERWRITE skips an existing file silently; say so instead. */
-		if (archive_entry_filetype(ae) == AE_IFREG && lstat(name, &st) == 0) {
-			log_warn("not extracted: '%s' already exists (never overwritten)", shown);
-			failed++;
-			continue;
-		}
-		archive_entry_set_perm(ae, archive_entry_filetype(ae) == AE_IFDIR ? 0700 : 0600);
-		if (archive_write_header(out, ae) != ARCHIVE_OK) {
-			log_warn("not extracted: '%s': %s", shown, archive_error_string(out));
-			failed++;
-			continue;
-		}
-		for (;;) {
-			const void *buf;
-			size_t len;
-			la_int64_t offset;
-
-			rc = archive_read_data_block(in, &buf, &len, &offset);
-			if (rc == ARCHIVE_EOF)
-				break;
-			if (rc < ARCHIVE_WARN) {
-				log_error("%s: %s", cli->bundle, archive_error_string(in));
-				failed++;
-				goto out;
-			}
-			bytes += len;
-			if (bytes > cli->limits.max_size) {
-				log_error("%s: more content than --max-size: stopped", cli->bundle);
-				failed++;
-				goto out;
-			}
-			/* As in verify: with --force, a decompression bomb must not fill the disk.
-			 */
-			if (bytes > 64ULL * 1024 * 1024 && archive_filter_bytes(in, -1) > 0 &&
-			    bytes / (uint64_t)archive_filter_bytes(in, -1) >
-			            cli->limits.max_ratio) {
-				log_error("%s: compression ratio above %llu: stopped", cli->bundle,
-				          (unsigned long long)cli->limits.max_ratio);
-				failed++;
-				goto out;
-			}
-			if (archive_write_data_block(out, buf, len, offset) < ARCHIVE_WARN) {
-				log_warn("'%s': %s", shown, archive_error_string(out));
-				failed++;
-				break;
-			}
-		}
-		if (archive_write_finish_entry(out) < ARCHIVE_WARN) {
-			log_warn("'%s': %s", shown, archive_error_string(out));
-			failed++;
-		}
+		x->failed++;
 	}
-out:
-	if (archive_write_close(out) != ARCHIVE_OK) {
-		log_warn("%s", archive_error_string(out));
-		failed++;
+}
+
+static void extract_data(void *ctx, const void *buf, size_t len)
+{
+	struct extract_pass *x = ctx;
+	struct error err;
+
+	if (x->writing && stage_file_write(x->stage, buf, len, &err) < 0) {
+		char *shown = bundle_printable_name(err.msg);
+
+		log_warn("%s", shown);
+		free(shown);
+		x->writing = 0;
+		stage_file_end(x->stage, &err);
+		x->failed++;
 	}
-	archive_write_free(out);
-	archive_read_free(in);
+}
+
+static void extract_end(void *ctx)
+{
+	struct extract_pass *x = ctx;
+	struct error err;
+
+	if (x->writing && stage_file_end(x->stage, &err) < 0) {
+		char *shown = bundle_printable_name(err.msg);
+
+		log_warn("%s", shown);
+		free(shown);
+		x->failed++;
+	}
+	x->writing = 0;
+}
+
+/* A member never written: said as extract always has (with --force, the user sees why). */
+static void extract_refused(void *ctx, const struct source_member *m)
+{
+	char *shown = bundle_printable_name(m->name);
+	const char *why = m->refusal == SOURCE_LINK        ? "is a link"
+	                  : m->refusal == SOURCE_DUPLICATE ? "already exists (never overwritten)"
+	                                                   : m->refused;
+
+	(void)ctx;
+	log_warn("not extracted: '%s' %s", shown, why);
 	free(shown);
-	return failed;
 }
 
 static int cmd_extract(int argc, char **argv)
@@ -214,14 +162,23 @@ static int cmd_extract(int argc, char **argv)
 	        {NULL, 0, NULL, 0},
 	};
 	struct extract_cli cli = {0};
+	struct extract_pass pass = {0};
+	const struct bundle_visitor visitor = {
+	        .ctx = &pass,
+	        .member_begin = extract_begin,
+	        .member_data = extract_data,
+	        .member_end = extract_end,
+	        .member_found = extract_found,
+	        .member_refused = extract_refused,
+	};
 	struct bundle_read_options ropt = {0};
 	struct trust_store *trust = NULL;
 	struct bundle_report rep = {0};
-	struct stat st_fd, st_path;
-	char *line = NULL, *top = NULL;
+	struct source *src = NULL;
+	struct stat st;
+	char *line = NULL;
 	struct error err;
-	int c, fd = -1, rc = LP_EXIT_FAILURE, have_rep = 0;
-	long failed, skipped = 0;
+	int c, rc = LP_EXIT_FAILURE, have_rep = 0, is_file, fail_rc;
 
 	bundle_limits_default(&cli.limits);
 	while ((c = command_getopt(argc, argv, "fht:", options)) != -1) {
@@ -287,22 +244,35 @@ static int cmd_extract(int argc, char **argv)
 		log_error("--trust %s", err.msg);
 		return LP_EXIT_FAILURE;
 	}
-	/* Open once; the extraction reads this same file, checked to be the one verified. */
-	fd = open(cli.bundle, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (fd < 0 || fstat(fd, &st_fd) < 0) {
-		log_error("%s: %s", cli.bundle, strerror(errno));
+	/*
+	 * One pass: the bytes written into the staging directory are the bytes verified, so a
+	 * bundle cannot change between a check and a copy, and a pipe ("-", a FIFO) works.
+	 */
+	if (strcmp(cli.bundle, "-") == 0 ? source_open_fd(&src, 0, "-", &cli.limits, &err)
+	                                 : source_open_path(&src, cli.bundle, &cli.limits, &err)) {
+		log_error("%s", err.msg);
 		goto out;
 	}
-	if (!S_ISREG(st_fd.st_mode)) {
+	if (source_is_dir(src)) {
 		log_error("%s: not a bundle file (a bag directory needs no extracting)",
 		          cli.bundle);
 		goto out;
 	}
-	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+	is_file = strcmp(cli.bundle, "-") != 0 && stat(cli.bundle, &st) == 0 && S_ISREG(st.st_mode);
+	if (is_file && source_hash_raw(src, &err) < 0) {
+		log_error("%s", err.msg);
+		goto out;
+	}
+	umask(077);
+	if (stage_open(&pass.stage, cli.dir, &err) < 0) {
+		log_error("%s", err.msg);
+		goto out;
+	}
+	pass.bundle = cli.bundle;
 	ropt.limits = cli.limits;
 	ropt.trust = trust;
-	/* Verify through fd: a path can be renamed over between two opens. */
-	if (bundle_read_open_file(fd, cli.bundle, &ropt, &rep, &err) < 0) {
+	ropt.visitor = &visitor;
+	if (bundle_verify_source(src, is_file ? cli.bundle : NULL, &ropt, &rep, &err) < 0) {
 		log_error("%s", err.msg);
 		goto out;
 	}
@@ -318,47 +288,41 @@ static int cmd_extract(int argc, char **argv)
 		log_warn("%s: %s; extracting anyway (--force)", cli.bundle, line);
 	else
 		log_info("%s: %s", cli.bundle, line);
-	if (fstat(fd, &st_path) < 0 || st_path.st_size != st_fd.st_size ||
-	    st_path.st_mtim.tv_sec != st_fd.st_mtim.tv_sec ||
-	    st_path.st_mtim.tv_nsec != st_fd.st_mtim.tv_nsec ||
-	    st_path.st_ctim.tv_sec != st_fd.st_ctim.tv_sec ||
-	    st_path.st_ctim.tv_nsec != st_fd.st_ctim.tv_nsec || lseek(fd, 0, SEEK_SET) != 0) {
-		log_error("%s changed while it was being verified", cli.bundle);
+	/* A forced INVALID bundle stays INVALID, the worst outcome. */
+	fail_rc = rep.outcome == BUNDLE_INVALID ? LP_EXIT_INVALID : LP_EXIT_FAILURE;
+	if (pass.failed != 0) {
+		log_error("%s: %ld members could not be extracted into %s (nothing extracted)",
+		          cli.bundle, pass.failed, cli.dir);
+		rc = fail_rc;
 		goto out;
 	}
-	if (mkdir(cli.dir, 0700) < 0 && errno != EEXIST) {
-		log_error("%s: %s", cli.dir, strerror(errno));
+	if (rep.top_dir == NULL) {
+		log_error("%s: no bag to extract", cli.bundle);
+		rc = fail_rc;
 		goto out;
 	}
-	/* libarchive writes relative to the current directory; the secure flags keep it there. */
-	if (chdir(cli.dir) < 0) {
-		log_error("%s: %s", cli.dir, strerror(errno));
-		goto out;
-	}
-	umask(077);
-	failed = extract_members(fd, &cli, &top, &skipped);
-	if (failed != 0) {
-		log_error("%s: %ld members could not be extracted into %s", cli.bundle,
-		          failed < 0 ? 0 : failed, cli.dir);
-		/* A forced INVALID bundle stays INVALID, the worst outcome. */
-		rc = rep.outcome == BUNDLE_INVALID ? LP_EXIT_INVALID : LP_EXIT_FAILURE;
+	if (stage_commit(pass.stage, rep.top_dir, &err) < 0) {
+		char *shown = bundle_printable_name(err.msg);
+
+		log_error("not extracted: %s", shown);
+		free(shown);
+		rc = fail_rc;
 		goto out;
 	}
 	{
 		/* The bag's name comes from the bundle: escaped, as everywhere else. */
-		char *shown_top = bundle_printable_name(top ? top : "");
+		char *shown_top = bundle_printable_name(rep.top_dir);
 
 		printf("%s/%s\n", cli.dir, shown_top);
 		free(shown_top);
 	}
 	rc = verdict_exit(rep.outcome);
 out:
-	if (fd >= 0)
-		close(fd);
+	stage_close(pass.stage);
+	source_close(src);
 	if (have_rep)
 		bundle_report_free(&rep);
 	free(line);
-	free(top);
 	trust_store_free(trust);
 	return rc;
 }

@@ -1,6 +1,7 @@
 /* logpack show: what a bundle holds, in one pass and without extracting it. */
 #include "config.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,7 +40,7 @@ enum { OPT_FILES = 256, OPT_JSON };
 
 #define TAG_JSON_MAX (1024 * 1024)
 #define RECORD_MAX (1024 * 1024)
-/* Records kept for --files: files.jsonl is bounded only by --max-size, memory must not be. */
+/* Records listed by --files (kept on disk meanwhile, not in memory). */
 #define FILES_LIST_MAX 1000000
 
 enum show_member { MEMBER_OTHER, MEMBER_HOST, MEMBER_INCIDENT, MEMBER_FILES };
@@ -54,7 +55,7 @@ struct file_record {
 	char *path;
 	char *category;
 	char *status;
-	uint64_t stored_size;
+	unsigned long long stored_size;
 };
 
 /* What the visitor gathers while the reader verifies. */
@@ -67,8 +68,12 @@ struct show_state {
 	size_t n_cats;
 	struct category_stats *statuses;
 	size_t n_statuses;
-	struct file_record *files;
-	size_t n_files, cap_files;
+	/*
+	 * The records for --files, until the verdict is known and they can be printed: files.jsonl
+	 * is bounded only by --max-size, so they wait in an unlinked temporary file, not memory.
+	 */
+	FILE *spool;
+	uint64_t n_files;
 	uint64_t files_unlisted;
 	uint64_t bad_records;
 };
@@ -127,16 +132,15 @@ static void files_record(struct show_state *st, const char *text, size_t len)
 	if (st->want_files && st->n_files >= FILES_LIST_MAX) {
 		st->files_unlisted++;
 	} else if (st->want_files) {
-		if (st->n_files == st->cap_files) {
-			st->cap_files = st->cap_files ? st->cap_files * 2 : 256;
-			st->files = xreallocarray(st->files, st->cap_files, sizeof(*st->files));
-		}
-		st->files[st->n_files++] = (struct file_record){
-		        .path = xstrdup(path ? path : "(none)"),
-		        .category = xstrdup(category),
-		        .status = xstrdup(status),
-		        .stored_size = (uint64_t)stored,
-		};
+		const char *p = path ? path : "(none)";
+
+		/* Lengths first: a path may hold any byte but NUL. */
+		fprintf(st->spool, "%zu %zu %zu %llu\n", strlen(p), strlen(category),
+		        strlen(status), (unsigned long long)stored);
+		fputs(p, st->spool);
+		fputs(category, st->spool);
+		fputs(status, st->spool);
+		st->n_files++;
 	}
 	json_decref(rec);
 }
@@ -222,12 +226,47 @@ static void show_state_free(struct show_state *st)
 	for (size_t i = 0; i < st->n_statuses; i++)
 		free(st->statuses[i].name);
 	free(st->statuses);
-	for (size_t i = 0; i < st->n_files; i++) {
-		free(st->files[i].path);
-		free(st->files[i].category);
-		free(st->files[i].status);
+	if (st->spool)
+		fclose(st->spool);
+}
+
+static char *read_exact(FILE *fp, size_t len)
+{
+	char *buf = xmalloc(len + 1);
+
+	if (fread(buf, 1, len, fp) != len) {
+		free(buf);
+		return NULL;
 	}
-	free(st->files);
+	buf[len] = '\0';
+	return buf;
+}
+
+/* The next record kept for --files: 1, or 0 at the end (the caller frees the fields). */
+static int spool_next(struct show_state *st, struct file_record *r)
+{
+	size_t lp, lc, ls;
+
+	memset(r, 0, sizeof(*r));
+	if (fscanf(st->spool, "%zu %zu %zu %llu\n", &lp, &lc, &ls, &r->stored_size) != 4 ||
+	    lp > RECORD_MAX || lc > RECORD_MAX || ls > RECORD_MAX)
+		return 0;
+	r->path = read_exact(st->spool, lp);
+	r->category = read_exact(st->spool, lc);
+	r->status = read_exact(st->spool, ls);
+	if (r->path && r->category && r->status)
+		return 1;
+	free(r->path);
+	free(r->category);
+	free(r->status);
+	return 0;
+}
+
+static void file_record_free(struct file_record *r)
+{
+	free(r->path);
+	free(r->category);
+	free(r->status);
 }
 
 /* A string member of a JSON object, by a path of keys ("os", "pretty_name"), or NULL. */
@@ -251,6 +290,12 @@ static char *safe_text(const char *value)
 	return out;
 }
 
+/*
+ * Set while printing what an INVALID bundle holds: nothing in it is verified, so every field
+ * taken from it is said as its claim, never as a fact.
+ */
+static int show_claims;
+
 static void print_field(const char *label, const char *value)
 {
 	char *safe;
@@ -258,7 +303,7 @@ static void print_field(const char *label, const char *value)
 	if (value == NULL || *value == '\0')
 		return;
 	safe = safe_text(value);
-	printf("%-12s %s\n", label, safe);
+	printf("%-12s %s%s\n", label, show_claims ? "claims " : "", safe);
 	free(safe);
 }
 
@@ -278,12 +323,24 @@ static void print_text(const char *path, const struct bundle_report *rep, struct
 	printf("%-12s %s\n", "Bundle:", path);
 	print_field("Status:", line);
 	free(line);
+	show_claims = rep->outcome == BUNDLE_INVALID;
 	/* The incident report comes first after the verdict: whom to call, and what the TLP
 	 * label allows the reader to do with the rest. */
 	if (incident) {
 		char *summary = incident_summary(incident);
 
-		fputs(summary, stdout);
+		if (show_claims) {
+			/* Each line of it: "claims TLP:CLEAR ..." */
+			for (const char *l = summary; *l;) {
+				const char *nl = strchr(l, '\n');
+				size_t len = nl ? (size_t)(nl - l + 1) : strlen(l);
+
+				printf("claims %.*s", (int)len, l);
+				l += len;
+			}
+		} else {
+			fputs(summary, stdout);
+		}
 		printf("  (every answer: logpack/incident.txt, or show --json)\n");
 		free(summary);
 	} else if (st->incident.len > 0 || st->incident_over) {
@@ -330,7 +387,8 @@ static void print_text(const char *path, const struct bundle_report *rep, struct
 	       format_size(rep->payload_bytes, size, sizeof(size)));
 	if (st->n_cats > 0) {
 		qsort(st->cats, st->n_cats, sizeof(*st->cats), cmp_stats);
-		printf("By category (collected files):\n");
+		printf("By category (collected files%s):\n",
+		       show_claims ? ", as the bundle claims" : "");
 		for (size_t i = 0; i < st->n_cats; i++) {
 			char *name = safe_text(st->cats[i].name);
 
@@ -356,17 +414,21 @@ static void print_text(const char *path, const struct bundle_report *rep, struct
 		printf("Unreadable records in files.jsonl: %llu\n",
 		       (unsigned long long)st->bad_records);
 	if (st->want_files) {
-		printf("Files:\n");
-		for (size_t i = 0; i < st->n_files; i++) {
-			char *status = safe_text(st->files[i].status);
-			char *category = safe_text(st->files[i].category);
-			char *fpath = safe_text(st->files[i].path);
+		printf("Files%s:\n", show_claims ? " (as the bundle claims)" : "");
+		struct file_record r;
+
+		rewind(st->spool);
+		while (spool_next(st, &r)) {
+			char *status = safe_text(r.status);
+			char *category = safe_text(r.category);
+			char *fpath = safe_text(r.path);
 
 			printf("  %-12s %-12s %10s  %s\n", status, category,
-			       format_size(st->files[i].stored_size, size, sizeof(size)), fpath);
+			       format_size(r.stored_size, size, sizeof(size)), fpath);
 			free(status);
 			free(category);
 			free(fpath);
+			file_record_free(&r);
 		}
 		if (st->files_unlisted)
 			printf("  ... and %llu more records, not listed\n",
@@ -387,12 +449,28 @@ static json_t *stats_json(const struct category_stats *list, size_t n, int with_
 	return o;
 }
 
+/* A JSON string of text from a bundle: escaped when it is not UTF-8 (json_string refuses it). */
+static json_t *json_text(const char *text)
+{
+	json_t *v = json_string(text);
+	char *shown;
+
+	if (v)
+		return v;
+	shown = bundle_printable_name(text);
+	v = json_string(shown);
+	free(shown);
+	return v;
+}
+
 static void print_json(const char *path, const struct bundle_report *rep, struct show_state *st,
                        json_t *host, json_t *incident, const struct incident *report)
 {
 	json_t *doc = verdict_json(path, rep), *info = json_object();
+	/* What an INVALID bundle holds is only its claim: kept apart, under "claims". */
+	json_t *facts = rep->outcome == BUNDLE_INVALID ? json_object() : json_incref(doc);
 
-	json_object_set(doc, "host", host ? host : json_null());
+	json_object_set(facts, "host", host ? host : json_null());
 	if (incident) {
 		json_t *inc = json_object();
 		char *summary = report ? incident_summary(report) : NULL;
@@ -403,9 +481,9 @@ static void print_json(const char *path, const struct bundle_report *rep, struct
 		json_object_set_new(inc, "summary", summary ? json_string(summary) : json_null());
 		free(summary);
 		json_object_set(inc, "report", incident);
-		json_object_set_new(doc, "incident", inc);
+		json_object_set_new(facts, "incident", inc);
 	} else {
-		json_object_set_new(doc, "incident", json_null());
+		json_object_set_new(facts, "incident", json_null());
 	}
 	for (size_t i = 0; i < rep->n_info; i++) {
 		/* json_string refuses text that is not UTF-8: such a field is left out. */
@@ -416,25 +494,55 @@ static void print_json(const char *path, const struct bundle_report *rep, struct
 		if (v)
 			json_object_set_new(info, rep->info[i].key, v);
 	}
-	json_object_set_new(doc, "bag_info", info);
+	json_object_set_new(facts, "bag_info", info);
+	if (facts != doc) {
+		json_object_set_new(doc, "host", json_null());
+		json_object_set_new(doc, "incident", json_null());
+		json_object_set_new(doc, "bag_info", json_null());
+		json_object_set(doc, "claims", facts);
+	}
+	json_decref(facts);
 	json_object_set_new(doc, "categories", stats_json(st->cats, st->n_cats, 1));
 	json_object_set_new(doc, "statuses", stats_json(st->statuses, st->n_statuses, 0));
 	json_object_set_new(doc, "unreadable_records", json_integer((json_int_t)st->bad_records));
-	if (st->want_files) {
-		json_t *files = json_array();
+	if (!st->want_files) {
+		json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_ENSURE_ASCII);
+		fputc('\n', stdout);
+	} else {
+		/* The document, then its "files" written one record at a time. */
+		char *text = json_dumps(doc, JSON_INDENT(2) | JSON_ENSURE_ASCII);
+		char *close = text ? strrchr(text, '}') : NULL;
+		struct file_record r;
+		int first = 1;
 
-		for (size_t i = 0; i < st->n_files; i++)
-			json_array_append_new(
-			        files, json_pack("{s:s,s:s,s:s,s:I}", "path", st->files[i].path,
-			                         "category", st->files[i].category, "status",
-			                         st->files[i].status, "stored_size",
-			                         (json_int_t)st->files[i].stored_size));
-		json_object_set_new(doc, "files", files);
-		json_object_set_new(doc, "files_unlisted",
-		                    json_integer((json_int_t)st->files_unlisted));
+		if (close) {
+			while (close > text && (close[-1] == '\n' || close[-1] == ' '))
+				close--;
+			*close = '\0';
+		}
+		fputs(text ? text : "{", stdout);
+		printf(",\n  \"files\": [");
+		rewind(st->spool);
+		while (spool_next(st, &r)) {
+			json_t *o = json_object();
+			char *line;
+
+			json_object_set_new(o, "path", json_text(r.path));
+			json_object_set_new(o, "category", json_text(r.category));
+			json_object_set_new(o, "status", json_text(r.status));
+			json_object_set_new(o, "stored_size",
+			                    json_integer((json_int_t)r.stored_size));
+			line = json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII);
+			printf("%s\n    %s", first ? "" : ",", line ? line : "{}");
+			first = 0;
+			free(line);
+			json_decref(o);
+			file_record_free(&r);
+		}
+		printf("\n  ],\n  \"files_unlisted\": %llu\n}\n",
+		       (unsigned long long)st->files_unlisted);
+		free(text);
 	}
-	json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_ENSURE_ASCII);
-	fputc('\n', stdout);
 	json_decref(doc);
 }
 
@@ -501,10 +609,22 @@ static int cmd_show(int argc, char **argv)
 		log_error("--trust %s", err.msg);
 		return LP_EXIT_FAILURE;
 	}
+	if (st.want_files && (st.spool = tmpfile()) == NULL) {
+		log_error("cannot make a temporary file for the file list: %s", strerror(errno));
+		trust_store_free(trust);
+		return LP_EXIT_FAILURE;
+	}
 	ropt.trust = trust;
 	bundle_limits_default(&ropt.limits);
 	if (bundle_read_path(argv[optind], &ropt, &rep, &err) < 0) {
 		log_error("%s", err.msg);
+		show_state_free(&st);
+		trust_store_free(trust);
+		return LP_EXIT_FAILURE;
+	}
+	if (st.spool && (fflush(st.spool) != 0 || ferror(st.spool))) {
+		log_error("cannot keep the file list in a temporary file: %s", strerror(errno));
+		bundle_report_free(&rep);
 		show_state_free(&st);
 		trust_store_free(trust);
 		return LP_EXIT_FAILURE;

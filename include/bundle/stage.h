@@ -1,0 +1,35 @@
+/*
+ * A private staging directory (mode 0700, made with mkdtemp inside DIR) that a bag is written
+ * into while it is read and verified, then renamed into place as DIR/<name> only when the
+ * caller decides the verdict allows it; otherwise removed. Nothing already in DIR is followed,
+ * replaced or deleted: inside the staging directory every path is created new (O_EXCL,
+ * O_NOFOLLOW), and the final rename never replaces anything.
+ */
+#ifndef LOGPACK_STAGE_H
+#define LOGPACK_STAGE_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include "base/util.h"
+
+struct stage;
+
+/* Create DIR (0700) if needed and a staging directory inside it. */
+int stage_open(struct stage **out, const char *dir, struct error *err);
+/* A directory rel (relative to the bag), with its parents; mtime (optional) set at commit. */
+int stage_dir(struct stage *st, const char *rel, const struct timespec *mtime, struct error *err);
+/* Start the regular file rel (mode 0600); mtime (optional) is set when it ends. */
+int stage_file_begin(struct stage *st, const char *rel, const struct timespec *mtime,
+                     struct error *err);
+int stage_file_write(struct stage *st, const void *buf, size_t len, struct error *err);
+int stage_file_end(struct stage *st, struct error *err);
+/*
+ * Rename the staging directory to DIR/name (one path component), never over anything that
+ * exists there (a file, a directory, a symbolic link: an error naming DIR/name).
+ */
+int stage_commit(struct stage *st, const char *name, struct error *err);
+/* Unless committed, remove the staging directory (and DIR if stage_open made it); free st. */
+void stage_close(struct stage *st);
+
+#endif
