@@ -6,6 +6,7 @@
 
 #include <openssl/rand.h>
 
+#include "base/printable.h"
 #include "bundle/manifest.h"
 #include "bundle/names.h"
 
@@ -41,28 +42,7 @@ const char *bundle_name_unsafe(const char *name)
 
 char *bundle_printable_name(const char *s)
 {
-	static const char digits[] = "0123456789abcdef";
-	struct strbuf sb = STRBUF_INIT;
-	size_t n = 0;
-
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++, n++) {
-		if (n >= 300) {
-			strbuf_addstr(&sb, "...");
-			break;
-		}
-		size_t seq = utf8_sequence_len(p, strlen((const char *)p));
-
-		if (*p < 0x20 || *p == 0x7f || seq == 0) {
-			char esc[4] = {'\\', 'x', digits[*p >> 4], digits[*p & 15]};
-
-			strbuf_add(&sb, esc, 4);
-		} else {
-			/* Whole UTF-8 sequences pass, so JSON output stays valid. */
-			strbuf_add(&sb, p, seq);
-			p += seq - 1;
-		}
-	}
-	return strbuf_detach(&sb);
+	return printable_text(s, strlen(s), 300, 0);
 }
 
 #define ROTL(x, b) (uint64_t)(((x) << (b)) | ((x) >> (64 - (b))))

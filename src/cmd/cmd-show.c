@@ -11,6 +11,7 @@
 
 #include "base/exitcode.h"
 #include "base/log.h"
+#include "base/printable.h"
 #include "bundle/bundle-read.h"
 #include "bundle/verdict.h"
 #include "cmd/command.h"
@@ -279,15 +280,10 @@ static const char *json_str(json_t *o, const char *k1, const char *k2)
 	return json_string_value(v);
 }
 
-/* Text from a bundle, made safe for a terminal: control characters become '?'. Caller frees. */
+/* Text from a bundle, made safe for a terminal (see base/printable.h). Caller frees. */
 static char *safe_text(const char *value)
 {
-	char *out = xstrdup(value ? value : "");
-
-	for (unsigned char *p = (unsigned char *)out; *p; p++)
-		if (*p < 0x20 || *p == 0x7f)
-			*p = '?';
-	return out;
+	return printable(value ? value : "");
 }
 
 /*
