@@ -15,6 +15,7 @@
 
 #include <jansson.h>
 
+#include "base/birthtime.h"
 #include "base/log.h"
 #include "bundle/manifest.h"
 #include "gather/collect.h"
@@ -179,21 +180,7 @@ static void body_mode(mode_t mode, char out[13])
 /* Birth time, where statx has it; 0 otherwise. */
 static void birth_time(int dir_or_fd, const char *name, struct timespec *out)
 {
-	out->tv_sec = 0;
-	out->tv_nsec = 0;
-#if defined(HAVE_STATX) && defined(STATX_BTIME)
-	struct statx sx;
-	int flags = name ? AT_SYMLINK_NOFOLLOW : AT_EMPTY_PATH;
-
-	if (statx(dir_or_fd, name ? name : "", flags, STATX_BTIME, &sx) == 0 &&
-	    (sx.stx_mask & STATX_BTIME)) {
-		out->tv_sec = sx.stx_btime.tv_sec;
-		out->tv_nsec = sx.stx_btime.tv_nsec;
-	}
-#else
-	(void)dir_or_fd;
-	(void)name;
-#endif
+	file_birth_time(dir_or_fd, name, out);
 }
 
 /* The fields every record has: names, rule, and the metadata of st. */
