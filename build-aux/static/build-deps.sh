@@ -22,8 +22,11 @@ prefix=$cache/root-$arch
 src=$cache/src
 aptdir=$cache/apt
 
-# The source packages, in build order (each needs only those before it).
-packages="zlib libzstd xz-utils bzip2 openssl libssh2 curl jansson libarchive"
+# The source packages, in build order (each needs only those before it). Two chains that
+# share nothing: the compression libraries and libarchive; OpenSSL, libssh2 and curl.
+# LOGPACK_STATIC_PACKAGES builds a subset (two runs with the two chains may run at once).
+all_packages="zlib libzstd xz-utils bzip2 libarchive jansson openssl libssh2 curl"
+packages=${LOGPACK_STATIC_PACKAGES:-$all_packages}
 
 if [ "${1:-}" = --clean ]; then
 	rm -rf "$prefix" "$src" "$aptdir"
@@ -84,11 +87,14 @@ apt_private() {
 		-o Dir::Cache="$aptdir" \
 		-o APT::Get::Only-Source=true "$@"
 }
-echo "static deps: apt-get update (deb-src, $suite)"
-apt_private update >"$cache/apt-update.log" 2>&1 || {
-	cat "$cache/apt-update.log" >&2
-	exit 1
-}
+# Once an hour at most: a second run right after the first (or beside it) reuses the lists.
+if [ -z "$(find "$aptdir/lists" -name '*Sources*' -mmin -60 2>/dev/null | head -n 1)" ]; then
+	echo "static deps: apt-get update (deb-src, $suite)"
+	apt_private update >"$cache/apt-update.log" 2>&1 || {
+		cat "$cache/apt-update.log" >&2
+		exit 1
+	}
+fi
 
 export CC="$cc"
 export CFLAGS="-Os -fPIC -ffunction-sections -fdata-sections -idirafter $kh"
@@ -96,7 +102,6 @@ export CPPFLAGS="-I$prefix/include"
 export LDFLAGS="-L$prefix/lib -static"
 export PKG_CONFIG_LIBDIR="$prefix/lib/pkgconfig"
 export PKG_CONFIG_PATH=
-: >"$prefix/versions.txt.new"
 
 # Fetch and unpack one source package; print its directory.
 fetch() {
@@ -119,7 +124,7 @@ fetch() {
 		return 1
 	}
 	version=$(sed -n 's/^Version: //p' "$src/$name"/*.dsc | head -n 1)
-	echo "$name $version" >>"$prefix/versions.txt.new"
+	echo "$name $version" >"$prefix/.version-$name"
 	for d in "$src/$name"/*/; do
 		echo "${d%/}"
 		return 0
@@ -167,7 +172,7 @@ build_openssl() {
 	# is ever loaded from the host. OPENSSLDIR names a directory that does not exist:
 	# logpack never reads a configuration, and curl is built without default CA paths.
 	./Configure "$openssl_target" no-shared no-module no-engine no-dso no-async \
-		no-tests no-docs no-comp no-ssl3 no-dtls no-srp no-psk no-ui-console \
+		no-tests no-comp no-ssl3 no-dtls no-srp no-psk no-ui-console \
 		no-afalgeng no-legacy --prefix="$prefix" --libdir=lib \
 		--openssldir=/nonexistent/logpack-static-openssl $CFLAGS >build.log 2>&1
 	make -j"$jobs" build_libs >>build.log 2>&1
@@ -225,6 +230,10 @@ build_libarchive() {
 }
 
 for p in $packages; do
+	if [ -f "$prefix/.built-$p" ]; then
+		step "$p: built already ($(cat "$prefix/.version-$p"))"
+		continue
+	fi
 	step "fetching $p"
 	dir=$(fetch "$p")
 	step "building $p ($dir)"
@@ -234,8 +243,18 @@ for p in $packages; do
 		tail -n 40 "$dir/build.log" >&2
 		exit 1
 	fi
+	touch "$prefix/.built-$p"
 done
 
+for p in $all_packages; do
+	if [ ! -f "$prefix/.built-$p" ]; then
+		echo "static deps: built $packages; still missing: $p (and maybe more)"
+		exit 0
+	fi
+done
+for p in $all_packages; do
+	cat "$prefix/.version-$p"
+done >"$prefix/versions.txt.new"
 echo "musl $(dpkg-query -W -f '${Version}' musl-dev 2>/dev/null || echo unknown)" >>"$prefix/versions.txt.new"
 mv "$prefix/versions.txt.new" "$prefix/versions.txt"
 touch "$prefix/.complete"
