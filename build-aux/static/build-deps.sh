@@ -135,6 +135,15 @@ step() {
 	printf 'static deps: %s\n' "$*"
 }
 
+# Debian's patches touch configure.ac or Makefile.am of some packages, which makes make want to
+# rerun autoconf and automake (and libtool's macros, not installed). The shipped generated
+# files are used as they are: given one time stamp, none looks older than its sources.
+keep_generated() {
+	find . \( -name configure -o -name Makefile.in -o -name aclocal.m4 -o -name config.h.in \
+		-o -name configure.ac -o -name Makefile.am -o -name '*.m4' \) -type f \
+		-exec touch -d '2000-01-01 00:00:00' {} +
+}
+
 build_zlib() {
 	cd "$1"
 	./configure --static --prefix="$prefix" >build.log 2>&1
@@ -152,6 +161,7 @@ build_libzstd() {
 
 build_xz_utils() {
 	cd "$1"
+	keep_generated
 	./configure --host="$host" --prefix="$prefix" --disable-shared --enable-static \
 		--disable-xz --disable-xzdec --disable-lzmadec --disable-lzmainfo \
 		--disable-lzma-links --disable-scripts --disable-doc --disable-nls >build.log 2>&1
@@ -181,6 +191,7 @@ build_openssl() {
 
 build_libssh2() {
 	cd "$1"
+	keep_generated
 	./configure --host="$host" --prefix="$prefix" --disable-shared --enable-static \
 		--with-crypto=openssl --with-libssl-prefix="$prefix" --without-libz \
 		--disable-examples-build >build.log 2>&1
@@ -192,6 +203,7 @@ build_libssh2() {
 
 build_curl() {
 	cd "$1"
+	keep_generated
 	# https and sftp only; no CA path or bundle compiled in (see docs/static.md).
 	./configure --host="$host" --prefix="$prefix" --disable-shared --enable-static \
 		--with-openssl="$prefix" --with-libssh2="$prefix" --without-zlib \
@@ -210,6 +222,7 @@ build_curl() {
 
 build_jansson() {
 	cd "$1"
+	keep_generated
 	[ -x configure ] || autoreconf -fi >build.log 2>&1
 	./configure --host="$host" --prefix="$prefix" --disable-shared --enable-static >>build.log 2>&1
 	make -j"$jobs" >>build.log 2>&1
@@ -218,6 +231,7 @@ build_jansson() {
 
 build_libarchive() {
 	cd "$1"
+	keep_generated
 	# Read: zstd, gzip, xz, bzip2; write: what logpack writes. No crypto, XML, ACLs or
 	# extended attributes: logpack reads sources itself and records only what it hashes.
 	./configure --host="$host" --prefix="$prefix" --disable-shared --enable-static \
