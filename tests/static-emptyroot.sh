@@ -18,6 +18,8 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 
 R=$TRASH/emptyroot
+# Found before the environment is emptied: env -i PATH= finds nothing by name.
+CHROOT=$(command -v chroot) || CHROOT=/usr/sbin/chroot
 # shellcheck source=../build-aux/static/emptyroot.sh
 . "$TOP_SRCDIR/build-aux/static/emptyroot.sh"
 emptyroot_make "$R" "$BIN" || exit 1
@@ -25,7 +27,7 @@ make_debian_tree "$R/logs"
 
 # inroot COMMAND...: run the binary inside the empty root, with an empty environment.
 inroot() {
-	env -i PATH= chroot "$R" /logpack "$@"
+	env -i PATH= "$CHROOT" "$R" /logpack "$@"
 }
 
 t "the empty root holds no libc, no /etc and no /usr" '
@@ -93,13 +95,13 @@ if nginx_start 2>"$TRASH/nginx.err"; then
 	cp "$SRV/ca.pem" "$R/scratch/ca.pem"
 	t "upload over https to nginx with --cacert, from the empty root" '
 		env -i PATH= LOGPACK_UPLOAD_USER="$NGINX_USER" LOGPACK_UPLOAD_PASSWORD="$NGINX_PASSWORD" \
-			chroot "$R" /logpack upload --cacert /scratch/ca.pem \
+			"$CHROOT" "$R" /logpack upload --cacert /scratch/ca.pem \
 			--to "https://127.0.0.1:$NGINX_PORT/drop/incoming" /scratch/b.tar.zst >out 2>&1 &&
 		cmp "$R/scratch/b.tar.zst" "$SRV/nginx/www/drop/incoming/b.tar.zst"
 	'
 	t "without --cacert no CA is trusted: no host store is looked for" '
 		expect_code 3 env -i PATH= LOGPACK_UPLOAD_USER="$NGINX_USER" \
-			LOGPACK_UPLOAD_PASSWORD="$NGINX_PASSWORD" chroot "$R" /logpack upload --test \
+			LOGPACK_UPLOAD_PASSWORD="$NGINX_PASSWORD" "$CHROOT" "$R" /logpack upload --test \
 			--to "https://127.0.0.1:$NGINX_PORT/drop/incoming" >out 2>&1 &&
 		contains out "certificate"
 	'
