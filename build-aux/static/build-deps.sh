@@ -223,7 +223,14 @@ build_curl() {
 build_jansson() {
 	cd "$1"
 	keep_generated
-	[ -x configure ] || autoreconf -fi >build.log 2>&1
+	# Debian's jansson source is a snapshot without configure: autoreconf needs libtool.
+	if [ ! -x configure ]; then
+		command -v libtoolize >/dev/null || {
+			echo "jansson needs autoreconf with libtool: apt-get install libtool" >build.log
+			return 1
+		}
+		autoreconf -fi >build.log 2>&1
+	fi
 	./configure --host="$host" --prefix="$prefix" --disable-shared --enable-static >>build.log 2>&1
 	make -j"$jobs" >>build.log 2>&1
 	make install >>build.log 2>&1
