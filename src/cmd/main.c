@@ -9,6 +9,7 @@
 #include "base/exitcode.h"
 #include "base/log.h"
 #include "cmd/command.h"
+#include "cmd/version.h"
 
 /*
  * Sorted by name; "help" is handled here. One entry a line: clang-format would pack eight or
@@ -86,8 +87,10 @@ int main(int argc, char **argv)
 	        {NULL, 0, NULL, 0},
 	};
 	const struct command *cmd;
-	int c;
+	int c, want_version = 0;
 
+	if (crypto_init_no_config() < 0)
+		return LP_EXIT_FAILURE;
 	locale_use_utf8();
 	command_line_argc = argc;
 	command_line_argv = argv;
@@ -104,13 +107,17 @@ int main(int argc, char **argv)
 			command_more_verbose();
 			break;
 		case 'V':
-			printf("logpack %s\n", PACKAGE_VERSION);
-			return LP_EXIT_OK;
+			want_version = 1; /* after the loop: --version --verbose says more */
+			break;
 		default:
 			fprintf(stderr, "logpack: %s\n", command_option_problem());
 			print_main_usage(stderr);
 			return LP_EXIT_USAGE;
 		}
+	}
+	if (want_version) {
+		version_print(stdout, log_level >= LOG_VERBOSE);
+		return LP_EXIT_OK;
 	}
 	if (optind >= argc) {
 		print_main_usage(stderr);

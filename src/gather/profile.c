@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "gather/profile-builtin.h"
 #include "gather/profile.h"
 
 #define PROFILE_MAX_BYTES (1024 * 1024)
@@ -25,6 +26,8 @@ const char *profile_dir(void)
 
 	if (env && *env)
 		return env;
+	if (profile_builtin_enabled())
+		return PROFILE_BUILTIN_DIR;
 	if (dir)
 		return dir;
 	/* A binary still in its build tree uses the source tree's profiles, so tests and
@@ -508,9 +511,8 @@ static char *include_path(const char *including_path, const char *name)
 {
 	char *ipath = xasprintf("%s/%s", profile_dir(), name);
 	char *dir, *slash;
-	struct stat st;
 
-	if (stat(ipath, &st) == 0)
+	if (profile_text_exists(ipath))
 		return ipath;
 	free(ipath);
 	dir = xstrdup(including_path);
@@ -556,7 +558,7 @@ static int profile_load_into(struct profile *top, const char *path, const char *
 	for (size_t i = 0; depth > 0 && i < top->n_files; i++)
 		if (strcmp(top->files[i].path, path) == 0)
 			return 0;
-	if (read_small_file(path, PROFILE_MAX_BYTES, &text, &len) < 0) {
+	if (profile_text_read(path, PROFILE_MAX_BYTES, &text, &len) < 0) {
 		if (errno == ENOENT)
 			error_set(err, "profile '%s' not found (looked for %s)", name, path);
 		else if (errno == EFBIG)
@@ -664,12 +666,17 @@ static int cmp_str(const void *a, const void *b)
 int profile_list(char ***names_out, size_t *count_out, struct error *err)
 {
 	const char *dir = profile_dir();
-	DIR *d = opendir(dir);
+	DIR *d;
 	struct dirent *de;
 	char **names = NULL;
 	size_t n = 0;
 
-	if (d == NULL) {
+	if (strcmp(dir, PROFILE_BUILTIN_DIR) == 0) {
+		profile_builtin_list(names_out, count_out);
+		qsort(*names_out, *count_out, sizeof(**names_out), cmp_str);
+		return 0;
+	}
+	if ((d = opendir(dir)) == NULL) {
 		error_set(err, "profile directory %s: %s", dir, strerror(errno));
 		return -1;
 	}
@@ -838,7 +845,7 @@ int profile_check(const char *name_or_path, struct profile_issue **issues_out, s
 	int fatal = 0, rc = -1;
 
 	profile_locate(name_or_path, &path, &name);
-	if (read_small_file(path, PROFILE_MAX_BYTES, &text, &len) < 0) {
+	if (profile_text_read(path, PROFILE_MAX_BYTES, &text, &len) < 0) {
 		if (errno == EFBIG)
 			error_set(err, "%s: larger than %d bytes, not a profile", path,
 			          PROFILE_MAX_BYTES);

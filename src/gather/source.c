@@ -10,6 +10,7 @@
 
 #include <jansson.h>
 
+#include "base/birthtime.h"
 #include "gather/rootfs.h"
 #include "gather/source.h"
 
@@ -47,23 +48,6 @@ void source_reader_release(struct source_reader *sr)
 uint64_t source_size_limit(uint64_t max_file_size, const struct rule *r)
 {
 	return r->max_size ? r->max_size : max_file_size;
-}
-
-/* Birth time, where statx has it; 0 otherwise. */
-static void birth_time(int fd, struct timespec *out)
-{
-	out->tv_sec = 0;
-	out->tv_nsec = 0;
-#if defined(HAVE_STATX) && defined(STATX_BTIME)
-	struct statx sx;
-
-	if (statx(fd, "", AT_EMPTY_PATH, STATX_BTIME, &sx) == 0 && (sx.stx_mask & STATX_BTIME)) {
-		out->tv_sec = sx.stx_btime.tv_sec;
-		out->tv_nsec = sx.stx_btime.tv_nsec;
-	}
-#else
-	(void)fd;
-#endif
 }
 
 /* A source that could not be opened (other than vanished): recorded, and the run is partial. */
@@ -275,7 +259,7 @@ int source_store(struct source_reader *sr, const struct walk_entry *e, struct er
 	fd = source_open(sr, e, &st, &rc, err);
 	if (fd < 0)
 		return rc;
-	birth_time(fd, &btime);
+	file_birth_time(fd, NULL, &btime);
 	switch (choose_extent(sr, e, fd, &st, &d, &x, &rc, err)) {
 	case -1:
 		rc = -1;
