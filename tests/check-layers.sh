@@ -14,7 +14,7 @@ rank() {
 	done
 	echo 99
 }
-echo "1..1"
+echo "1..2"
 bad=0
 for f in "$top"/src/*/*.c "$top"/include/*/*.h; do
 	dir=$(basename "$(dirname "$f")")
@@ -32,3 +32,20 @@ for f in "$top"/src/*/*.c "$top"/include/*/*.h; do
 	done
 done
 if [ "$bad" -eq 0 ]; then echo "ok 1 - no include reaches a higher layer ($order)"; else echo "not ok 1 - an include reaches a higher layer"; fi
+
+# Only src/cmd/ speaks to the terminal, exits or handles signals. base/log.c is the printer the
+# commands use; abort() stays allowed for what cannot happen (xmalloc's out of memory).
+found=$(grep -nE '\<(log_(error|warn|info|verbose)|progress_(start|update|end)|printf|puts|putchar|perror)[[:space:]]*\(|\<(stdout|stdin)\>|STD(OUT|ERR)_FILENO|\<(exit|_exit|_Exit|sigaction|signal)[[:space:]]*\(' \
+	"$top"/src/base/*.c "$top"/src/trust/*.c "$top"/src/transport/*.c "$top"/src/bundle/*.c \
+	"$top"/src/report/*.c "$top"/src/gather/*.c "$top"/src/series/*.c |
+	grep -v "^$top/src/base/log.c:" | grep -vE 'fprintf\(stderr, "logpack: error: out of memory' |
+	grep -vE '^[^:]*:[0-9]+:[[:space:]]*(/\*|\*)')
+stderr_users=$(grep -lE '\<stderr\>' "$top"/src/base/*.c "$top"/src/trust/*.c "$top"/src/transport/*.c \
+	"$top"/src/bundle/*.c "$top"/src/report/*.c "$top"/src/gather/*.c "$top"/src/series/*.c |
+	grep -v "/src/base/log.c$" | grep -v "/src/base/util.c$")
+if [ -z "$found" ] && [ -z "$stderr_users" ]; then
+	echo "ok 2 - only src/cmd/ prints, exits or handles signals"
+else
+	echo "not ok 2 - a module outside src/cmd/ prints, exits or handles signals"
+	printf '%s\n' "$found" $stderr_users | sed 's/^/# /'
+fi
