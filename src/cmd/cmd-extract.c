@@ -17,6 +17,7 @@
 #include "bundle/verdict.h"
 #include "cmd/cmd-chain.h"
 #include "cmd/command.h"
+#include "cmd/signals.h"
 #include "trust/sign.h"
 
 static int cmd_extract(int argc, char **argv);
@@ -231,6 +232,8 @@ static int cmd_extract(int argc, char **argv)
 		}
 		ropt.limits = cli.limits;
 		ropt.trust = trust;
+		umask(077);
+		signals_install_extract_cleanup();
 		rc = chain_cmd_extract((const char *const *)argv + optind,
 		                       (size_t)(argc - optind - 1), &ropt, argv[argc - 1], 0);
 		trust_store_free(trust);
@@ -264,6 +267,7 @@ static int cmd_extract(int argc, char **argv)
 		goto out;
 	}
 	umask(077);
+	signals_install_extract_cleanup();
 	if (stage_open(&pass.stage, cli.dir, &err) < 0) {
 		log_error("%s", err.msg);
 		goto out;
