@@ -29,6 +29,20 @@ int stage_file_end(struct stage *st, struct error *err);
  * exists there (a file, a directory, a symbolic link: an error naming DIR/name).
  */
 int stage_commit(struct stage *st, const char *name, struct error *err);
+/* The staging directory (owned by st), for making and reading files in it with openat. */
+int stage_fd(const struct stage *st);
+/*
+ * Move every entry of the staging subdirectory sub (made by the caller) into DIR under its
+ * own name, never over anything that exists there: all names are checked first, and on a
+ * failure the entries already moved are moved back. The rest of the staging directory is
+ * removed by stage_close.
+ */
+int stage_commit_entries(struct stage *st, const char *sub, struct error *err);
+/*
+ * For a signal handler (async-signal-safe): remove the staging directory open now, and DIR
+ * if stage_open made it and nothing was placed in it. The process must then _exit.
+ */
+void stage_signal_cleanup(void);
 /* Unless committed, remove the staging directory (and DIR if stage_open made it); free st. */
 void stage_close(struct stage *st);
 

@@ -50,9 +50,12 @@ int chain_verify(const char *const *bundles, size_t n, const struct bundle_read_
                  struct chain_report *rep, struct error *err);
 
 /*
- * Verify, then rebuild every file of the series under dir (created; it must not exist or be
- * empty). A file's latest path gets its content; content that a later snapshot found replaced
- * (truncated, rewritten, replaced, or superseded at the same path) is written beside it as
+ * Verify every bundle in one pass each, staging its payload in a private directory inside dir
+ * (created if needed), and rebuild every file of the series there; move the files into dir
+ * only when every bundle and the chain are valid, never over anything already in dir (an
+ * error, and nothing is moved). The staging directory is removed in every case. A file's latest
+ * path gets its content; content that a later snapshot found replaced (truncated, rewritten,
+ * replaced, or superseded at the same path) is written beside it as
  * "<path>.~<file id>~". Returns 0 when the chain is whole and every file rebuilt and checked
  * against its recorded SHA-256; 1 when the chain is broken (nothing written); -1 on failure.
  */

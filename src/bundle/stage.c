@@ -4,10 +4,15 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "bundle/stage.h"
@@ -31,6 +36,33 @@ struct stage {
 	int committed;
 	int made_dir; /* DIR was made here: removed again if nothing lands in it */
 };
+
+/*
+ * What a signal handler needs to remove the staging directory open now: plain data written
+ * before the directory exists and cleared after it is gone, so the handler never sees a
+ * half-made state and never calls malloc.
+ */
+static volatile sig_atomic_t signal_armed;
+static int signal_dir_fd = -1;
+static char signal_name[64];
+static char signal_dir[PATH_MAX];
+static volatile sig_atomic_t signal_made_dir;
+
+/* Arm (st) or disarm (NULL) the signal cleanup. */
+static void signal_arm(const struct stage *st)
+{
+	signal_armed = 0;
+	if (st == NULL || strlen(st->name) >= sizeof(signal_name))
+		return;
+	signal_dir_fd = st->dir_fd;
+	strcpy(signal_name, st->name);
+	signal_made_dir = st->made_dir && strlen(st->dir) < sizeof(signal_dir);
+	if (signal_made_dir)
+		strcpy(signal_dir, st->dir);
+	/* The handler must see the fields written before the flag. */
+	atomic_signal_fence(memory_order_seq_cst);
+	signal_armed = 1;
+}
 
 int stage_open(struct stage **out, const char *dir, struct error *err)
 {
@@ -64,6 +96,7 @@ int stage_open(struct stage **out, const char *dir, struct error *err)
 		goto fail;
 	}
 	free(tmpl);
+	signal_arm(st);
 	*out = st;
 	return 0;
 fail:
@@ -228,7 +261,166 @@ int stage_commit(struct stage *st, const char *name, struct error *err)
 		return -1;
 	}
 	st->committed = 1;
+	signal_arm(NULL);
 	return 0;
+}
+
+int stage_fd(const struct stage *st)
+{
+	return st->stage_fd;
+}
+
+/* Move the entry name from from_fd to DIR: a directory by claim and rename, else by link. */
+static int place_entry(struct stage *st, int from_fd, const char *name, struct error *err)
+{
+	struct stat sb;
+
+	if (fstatat(from_fd, name, &sb, AT_SYMLINK_NOFOLLOW) < 0) {
+		error_set(err, "'%s': %s", name, strerror(errno));
+		return -1;
+	}
+	if (S_ISDIR(sb.st_mode)) {
+		/* As in stage_commit: mkdir fails on anything there; rename then replaces it. */
+		if (mkdirat(st->dir_fd, name, 0700) < 0) {
+			error_set(err, "%s/%s: %s", st->dir, name,
+			          errno == EEXIST ? "already exists (never overwritten)"
+			                          : strerror(errno));
+			return -1;
+		}
+		if (renameat(from_fd, name, st->dir_fd, name) < 0) {
+			error_set(err, "%s/%s: %s", st->dir, name, strerror(errno));
+			unlinkat(st->dir_fd, name, AT_REMOVEDIR);
+			return -1;
+		}
+		return 0;
+	}
+	/* link never replaces anything, nor follows a link at the target. */
+	if (linkat(from_fd, name, st->dir_fd, name, 0) < 0) {
+		error_set(err, "%s/%s: %s", st->dir, name,
+		          errno == EEXIST ? "already exists (never overwritten)" : strerror(errno));
+		return -1;
+	}
+	if (unlinkat(from_fd, name, 0) < 0) {
+		error_set(err, "'%s': %s", name, strerror(errno));
+		unlinkat(st->dir_fd, name, 0);
+		return -1;
+	}
+	return 0;
+}
+
+int stage_commit_entries(struct stage *st, const char *sub, struct error *err)
+{
+	int sub_fd = openat(st->stage_fd, sub, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	char **names = NULL;
+	size_t n = 0, moved = 0;
+	struct dirent *de;
+	DIR *d;
+	int rc = -1;
+
+	if (stage_file_end(st, err) < 0)
+		goto out;
+	if (sub_fd < 0 || (d = fdopendir(dup(sub_fd))) == NULL) {
+		error_set(err, "%s/%s/%s: %s", st->dir, st->name, sub, strerror(errno));
+		goto out;
+	}
+	while ((de = readdir(d)) != NULL)
+		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0) {
+			names = xreallocarray(names, n + 1, sizeof(*names));
+			names[n++] = xstrdup(de->d_name);
+		}
+	closedir(d);
+	/* Everything is checked before anything moves: an existing name fails the whole. */
+	for (size_t i = 0; i < n; i++) {
+		struct stat sb;
+		int found = fstatat(st->dir_fd, names[i], &sb, AT_SYMLINK_NOFOLLOW) == 0;
+
+		if (found || errno != ENOENT) {
+			error_set(err, "%s/%s: %s", st->dir, names[i],
+			          found ? "already exists (never overwritten)" : strerror(errno));
+			goto out;
+		}
+	}
+	st->made_dir = 0;
+	signal_made_dir = 0;
+	for (moved = 0; moved < n; moved++)
+		if (place_entry(st, sub_fd, names[moved], err) < 0)
+			break;
+	if (moved < n) {
+		/* Put back what was moved: DIR ends as it was. */
+		while (moved-- > 0)
+			renameat(st->dir_fd, names[moved], sub_fd, names[moved]);
+		goto out;
+	}
+	rc = 0;
+out:
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	if (sub_fd >= 0)
+		close(sub_fd);
+	return rc;
+}
+
+#ifdef SYS_getdents64
+/* A directory entry as the getdents64 system call returns it. */
+struct raw_dirent {
+	uint64_t ino;
+	int64_t off;
+	unsigned short reclen;
+	unsigned char type;
+	char name[];
+};
+
+/*
+ * remove_tree for a signal handler: only open, getdents64, lseek, unlinkat and close, no
+ * memory allocated. Passes repeat until one removes nothing (removing while reading a
+ * directory may skip entries); depth is bounded so the stack is.
+ */
+static void remove_tree_signal(int parent_fd, const char *name, int depth)
+{
+	char buf[2048];
+	int fd, removed, passes = 0;
+
+	if (unlinkat(parent_fd, name, 0) == 0 || errno != EISDIR || depth > 64)
+		goto done;
+	fd = openat(parent_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		goto done;
+	do {
+		long got;
+
+		removed = 0;
+		if (lseek(fd, 0, SEEK_SET) < 0)
+			break;
+		while ((got = syscall(SYS_getdents64, fd, buf, sizeof(buf))) > 0)
+			for (long off = 0; off < got;) {
+				struct raw_dirent *de = (struct raw_dirent *)(void *)(buf + off);
+
+				off += de->reclen;
+				if (strcmp(de->name, ".") == 0 || strcmp(de->name, "..") == 0)
+					continue;
+				remove_tree_signal(fd, de->name, depth + 1);
+				removed = 1;
+			}
+	} while (removed && ++passes < 8);
+	close(fd);
+done:
+	unlinkat(parent_fd, name, AT_REMOVEDIR);
+}
+#endif
+
+void stage_signal_cleanup(void)
+{
+	if (!signal_armed)
+		return;
+	signal_armed = 0;
+#ifdef SYS_getdents64
+	remove_tree_signal(signal_dir_fd, signal_name, 0);
+#else
+	unlinkat(signal_dir_fd, signal_name, AT_REMOVEDIR);
+#endif
+	if (signal_made_dir)
+		rmdir(signal_dir);
 }
 
 /* Remove name inside parent_fd and everything under it, following no link. */
@@ -266,6 +458,9 @@ void stage_close(struct stage *st)
 		close(st->stage_fd);
 	if (st->name && !st->committed && st->dir_fd >= 0)
 		remove_tree(st->dir_fd, st->name);
+	/* Only now: a signal during the removal above still finds the rest to remove. */
+	if (signal_armed && signal_dir_fd == st->dir_fd)
+		signal_arm(NULL);
 	if (st->dir_fd >= 0)
 		close(st->dir_fd);
 	if (st->made_dir && !st->committed)

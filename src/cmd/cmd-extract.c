@@ -17,6 +17,7 @@
 #include "bundle/verdict.h"
 #include "cmd/cmd-chain.h"
 #include "cmd/command.h"
+#include "cmd/signals.h"
 #include "trust/sign.h"
 
 static int cmd_extract(int argc, char **argv);
@@ -28,8 +29,9 @@ const struct command command_extract = {
         .help = "Options:\n"
                 "      --chain            rebuild the files of a series of snapshots from their\n"
                 "                         segments (each at its latest path; content later\n"
-                "                         wiped beside it as PATH.~ID~), after verifying every\n"
-                "                         bundle and the chain; nothing unless both are whole\n"
+                "                         wiped beside it as PATH.~ID~), reading each bundle\n"
+                "                         once; nothing unless every bundle and the chain are\n"
+                "                         whole, and never over a name already in DIR\n"
                 "  -f, --force            extract even an INVALID bundle (still never outside "
                 "DIR,\n"
                 "                         never over an existing file, never a link or device)\n"
@@ -44,7 +46,8 @@ const struct command command_extract = {
                 "directory in DIR (created, mode 0700, if needed) and renamed to DIR/<bag name>\n"
                 "only when the verdict allows it; nothing already in DIR is replaced or\n"
                 "followed. Extracted files are private to you (mode 0600), their times are\n"
-                "restored, their owners not.\n"
+                "restored, their owners not. SIGINT, SIGTERM or SIGHUP remove the staging\n"
+                "directory.\n"
                 "\n"
                 "Exit: as verify (0 trusted, 5 NOT trusted, 6 unsigned) once extracted; 4 INVALID\n"
                 "(nothing extracted unless --force); 3 a file could not be written.\n",
@@ -231,6 +234,8 @@ static int cmd_extract(int argc, char **argv)
 		}
 		ropt.limits = cli.limits;
 		ropt.trust = trust;
+		umask(077);
+		signals_install_extract_cleanup();
 		rc = chain_cmd_extract((const char *const *)argv + optind,
 		                       (size_t)(argc - optind - 1), &ropt, argv[argc - 1], 0);
 		trust_store_free(trust);
@@ -264,6 +269,7 @@ static int cmd_extract(int argc, char **argv)
 		goto out;
 	}
 	umask(077);
+	signals_install_extract_cleanup();
 	if (stage_open(&pass.stage, cli.dir, &err) < 0) {
 		log_error("%s", err.msg);
 		goto out;

@@ -1,4 +1,4 @@
-/* The signal policy of commands that write a bundle: clean up the temporary file and exit. */
+/* The signal policy of commands that write a bundle or extract one: clean up and exit. */
 #include "config.h"
 
 #include <signal.h>
@@ -6,7 +6,23 @@
 #include <unistd.h>
 
 #include "bundle/bag.h"
+#include "bundle/stage.h"
 #include "cmd/signals.h"
+
+/* The signals both policies handle, each with its handler. */
+static void install(void (*handler)(int))
+{
+	static const int sigs[] = {SIGINT, SIGTERM, SIGHUP};
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = handler;
+	/* One cleanup at a time: a second signal waits until the first handler has exited. */
+	sigfillset(&sa.sa_mask);
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		sigaction(sigs[i], &sa, NULL);
+	signal(SIGXFSZ, SIG_IGN);
+}
 
 /* Only async-signal-safe calls here: unlink (in the cleanup), write and _exit. */
 static void on_bundle_signal(int sig)
@@ -20,14 +36,20 @@ static void on_bundle_signal(int sig)
 
 void signals_install_bundle_cleanup(void)
 {
-	static const int sigs[] = {SIGINT, SIGTERM, SIGHUP};
-	struct sigaction sa;
+	install(on_bundle_signal);
+}
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_bundle_signal;
-	/* One cleanup at a time: a second signal waits until the first handler has exited. */
-	sigfillset(&sa.sa_mask);
-	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
-		sigaction(sigs[i], &sa, NULL);
-	signal(SIGXFSZ, SIG_IGN);
+/* Only async-signal-safe calls here: open, getdents64, unlinkat (in the cleanup), write, _exit. */
+static void on_extract_signal(int sig)
+{
+	static const char msg[] = "\nlogpack: interrupted; the staging directory was removed\n";
+
+	stage_signal_cleanup();
+	(void)!write(STDERR_FILENO, msg, sizeof(msg) - 1);
+	_exit(128 + sig);
+}
+
+void signals_install_extract_cleanup(void)
+{
+	install(on_extract_signal);
 }

@@ -10,12 +10,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <jansson.h>
 
 #include "bundle/bundle-read.h"
 #include "bundle/manifest.h"
+#include "bundle/stage.h"
 #include "bundle/verdict.h"
 #include "series/chain.h"
 
@@ -28,24 +27,24 @@ struct bag_read {
 	size_t n_names, cap_names;
 	struct strbuf segments, anomalies;
 	int too_big;
+	size_t index; /* extract: its payload is staged under in/<index>/ */
 };
 
-/* Where a payload member's bytes go when rebuilding (extract's second pass). */
+/* Where a staged payload member's bytes go when rebuilding. */
 struct target {
 	const char *bag_path; /* "data/..." */
 	int fd;
 	uint64_t offset, length;
-	uint64_t got;
-	int seen;
 };
 
 /* The visitor's state during one pass. */
 struct visit {
 	struct bag_read *br;
 	struct strbuf *keep;
-	struct target *targets, *cur;
-	size_t n_targets;
-	int write_errno;
+	struct stage *stage; /* extract: payload members are written here as they are read */
+	int staging;         /* the current member is being staged */
+	struct error stage_err;
+	int stage_failed;
 };
 
 static void problem(struct chain_report *rep, const char *fmt, ...) LP_ATTR_PRINTF(2, 3);
@@ -106,11 +105,6 @@ static int name_safe(const char *name)
 	return 1;
 }
 
-static int target_cmp(const void *a, const void *b)
-{
-	return strcmp(((const struct target *)a)->bag_path, ((const struct target *)b)->bag_path);
-}
-
 static void visit_begin(void *ctx, const char *name, uint64_t size)
 {
 	struct visit *v = ctx;
@@ -125,20 +119,21 @@ static void visit_begin(void *ctx, const char *name, uint64_t size)
 	v->keep = strcmp(name, "logpack/segments.jsonl") == 0    ? &br->segments
 	          : strcmp(name, "logpack/anomalies.jsonl") == 0 ? &br->anomalies
 	                                                         : NULL;
-	v->cur = NULL;
-	if (v->targets) {
-		struct target key = {.bag_path = name};
+	v->staging = 0;
+	if (v->stage && !v->stage_failed && strncmp(name, "data/", 5) == 0 && name_safe(name)) {
+		char *rel = xasprintf("in/%zu/%s", br->index, name);
 
-		v->cur = bsearch(&key, v->targets, v->n_targets, sizeof(key), target_cmp);
-		if (v->cur)
-			v->cur->got = 0;
+		if (stage_file_begin(v->stage, rel, NULL, &v->stage_err) < 0)
+			v->stage_failed = 1;
+		else
+			v->staging = 1;
+		free(rel);
 	}
 }
 
 static void visit_data(void *ctx, const void *buf, size_t len)
 {
 	struct visit *v = ctx;
-	struct target *t = v->cur;
 
 	if (v->keep) {
 		if (v->keep->len + len <= TAG_MAX)
@@ -146,43 +141,38 @@ static void visit_data(void *ctx, const void *buf, size_t len)
 		else
 			v->br->too_big = 1;
 	}
-	if (t && t->got < t->length) {
-		size_t w = t->length - t->got < (uint64_t)len ? (size_t)(t->length - t->got) : len;
-
-		if (pwrite(t->fd, buf, w, (off_t)(t->offset + t->got)) != (ssize_t)w &&
-		    v->write_errno == 0)
-			v->write_errno = errno ? errno : EIO;
+	if (v->staging && stage_file_write(v->stage, buf, len, &v->stage_err) < 0) {
+		v->staging = 0;
+		v->stage_failed = 1;
 	}
-	if (t)
-		t->got += (uint64_t)len;
 }
 
 static void visit_end(void *ctx)
 {
 	struct visit *v = ctx;
 
-	if (v->cur)
-		v->cur->seen = 1;
-	v->cur = NULL;
+	if (v->staging && stage_file_end(v->stage, &v->stage_err) < 0)
+		v->stage_failed = 1;
+	v->staging = 0;
 	v->keep = NULL;
 }
 
 /*
- * One verifying pass over a bundle (the shared reader: manifests, signature, limits), keeping
- * what the chain needs. With targets (sorted by bag_path), payload bytes are also written where
- * they belong. 0 with the reader's verdict in out, or -1 when the bundle cannot be read.
+ * The one verifying pass over a bundle (the shared reader: manifests, signature, limits),
+ * keeping what the chain needs. With a stage, its payload members are also written under
+ * in/<br->index>/ there as they are hashed: what a rebuild reads later is what was verified.
+ * 0 with the reader's verdict in out, or -1 when the bundle cannot be read or staged.
  */
 static int read_bundle(const char *path, const struct bundle_read_options *ropt,
-                       struct bag_read *br, struct target *targets, size_t n_targets,
-                       struct bundle_report *out, struct error *err)
+                       struct bag_read *br, struct stage *stage, struct bundle_report *out,
+                       struct error *err)
 {
 	struct bundle_read_options opt = *ropt;
 	struct bundle_visitor visitor = {0};
 	struct visit v = {0};
 
 	v.br = br;
-	v.targets = targets;
-	v.n_targets = n_targets;
+	v.stage = stage;
 	visitor.ctx = &v;
 	visitor.member_begin = visit_begin;
 	visitor.member_data = visit_data;
@@ -190,8 +180,10 @@ static int read_bundle(const char *path, const struct bundle_read_options *ropt,
 	opt.visitor = &visitor;
 	if (bundle_read_path(path, &opt, out, err) < 0)
 		return -1;
-	if (v.write_errno) {
-		error_set(err, "writing what %s holds: %s", path, strerror(v.write_errno));
+	if (v.stage_failed) {
+		if (v.staging)
+			stage_file_end(stage, err);
+		error_set(err, "staging what %s holds: %s", path, v.stage_err.msg);
 		bundle_report_free(out);
 		return -1;
 	}
@@ -233,7 +225,8 @@ static char *info_copy(const struct bundle_report *r, const char *key)
 }
 
 static int verify_all(const char *const *paths, size_t n, const struct bundle_read_options *ropt,
-                      struct chain_report *rep, struct bag_read **reads_out, struct error *err)
+                      struct stage *stage, struct chain_report *rep, struct bag_read **reads_out,
+                      struct error *err)
 {
 	struct bag_read *reads = xcalloc(n + 1, sizeof(*reads));
 	int rc = -1;
@@ -247,7 +240,8 @@ static int verify_all(const char *const *paths, size_t n, const struct bundle_re
 		char *seq;
 
 		b->path = xstrdup(paths[i]);
-		if (read_bundle(paths[i], ropt, br, NULL, 0, &r, err) < 0)
+		br->index = i;
+		if (read_bundle(paths[i], ropt, br, stage, &r, err) < 0)
 			goto out;
 		b->outcome = r.outcome;
 		b->verdict = verdict_line(&r);
@@ -340,7 +334,7 @@ int chain_verify(const char *const *bundles, size_t n, const struct bundle_read_
 {
 	struct bag_read *reads = NULL;
 
-	if (verify_all(bundles, n, ropt, rep, &reads, err) < 0)
+	if (verify_all(bundles, n, ropt, NULL, rep, &reads, err) < 0)
 		return -1;
 	for (size_t i = 0; i < n; i++)
 		bag_read_free(&reads[i]);
@@ -420,7 +414,8 @@ struct xfile {
 };
 
 struct xstate {
-	int dir_fd;
+	int dir_fd; /* where files are rebuilt under temporary names, or -1 when only checking */
+	int out_fd; /* where they get their names */
 	struct xfile *files;
 	size_t n_files;
 };
@@ -533,7 +528,6 @@ static int plan_bundle(struct xstate *x, const struct bag_read *br, uint64_t seq
 				t->fd = f->fd;
 				t->offset = (uint64_t)off;
 				t->length = (uint64_t)length;
-				t->seen = 0;
 				f->size += (uint64_t)length;
 				strcpy(f->expect, prefix);
 			}
@@ -621,7 +615,7 @@ static int place_files(struct xstate *x, struct chain_report *rep, struct error 
 		}
 		f->final = name_taken(x, i, f->path) ? xasprintf("%s.~%s~", f->path, f->id)
 		                                     : xstrdup(f->path);
-		parent = make_parents(x->dir_fd, f->final, &base);
+		parent = make_parents(x->out_fd, f->final, &base);
 		if (parent < 0 || linkat(x->dir_fd, f->tmp, parent, base, 0) < 0) {
 			error_set(err, "/%s: %s", f->final, strerror(errno));
 			if (parent >= 0)
@@ -640,77 +634,100 @@ out:
 	return rc;
 }
 
+/* Copy a target's bytes from its staged member into the rebuilt file; 1 if it is short. */
+static int copy_target(int stage_fd, const struct bag_read *br, const struct target *t, char *buf,
+                       struct error *err)
+{
+	char *rel = xasprintf("in/%zu/%s", br->index, t->bag_path);
+	int fd = openat(stage_fd, rel, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	uint64_t done = 0;
+	int rc = -1;
+
+	if (fd < 0) {
+		error_set(err, "%s: %s", rel, strerror(errno));
+		goto out;
+	}
+	while (done < t->length) {
+		size_t want = t->length - done < CHUNK ? (size_t)(t->length - done) : CHUNK;
+		ssize_t got = read(fd, buf, want);
+
+		if (got < 0) {
+			error_set(err, "%s: %s", rel, strerror(errno));
+			goto out;
+		}
+		if (got == 0) {
+			rc = 1;
+			goto out;
+		}
+		if (pwrite(t->fd, buf, (size_t)got, (off_t)(t->offset + done)) != got) {
+			error_set(err, "rebuilding from %s: %s", rel,
+			          strerror(errno ? errno : EIO));
+			goto out;
+		}
+		done += (uint64_t)got;
+	}
+	rc = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	free(rel);
+	return rc;
+}
+
+/*
+ * One pass per bundle: each is verified while its payload is staged in a private directory
+ * inside dir; the files are rebuilt there from the staged copies, and moved into dir only
+ * when every bundle and the chain are valid. The staging directory is removed in any case.
+ */
 int chain_extract(const char *const *bundles, size_t n, const struct bundle_read_options *ropt,
                   const char *dir, struct chain_report *rep, struct error *err)
 {
 	struct bag_read *reads = NULL;
+	struct stage *stage = NULL;
 	struct xstate x;
+	char *buf = NULL;
 	int rc = -1;
 
 	memset(&x, 0, sizeof(x));
-	x.dir_fd = -1;
-	if (verify_all(bundles, n, ropt, rep, &reads, err) < 0)
+	x.dir_fd = x.out_fd = -1;
+	memset(rep, 0, sizeof(*rep));
+	if (stage_open(&stage, dir, err) < 0)
 		return -1;
+	if (verify_all(bundles, n, ropt, stage, rep, &reads, err) < 0)
+		goto out;
 	if (rep->n_problems) {
 		rc = 1;
 		goto out;
 	}
-	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
-		error_set(err, "%s: %s", dir, strerror(errno));
+	if (stage_dir(stage, "work", NULL, err) < 0 || stage_dir(stage, "out", NULL, err) < 0)
+		goto out;
+	x.dir_fd = openat(stage_fd(stage), "work", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	x.out_fd = openat(stage_fd(stage), "out", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (x.dir_fd < 0 || x.out_fd < 0) {
+		error_set(err, "%s: staging: %s", dir, strerror(errno));
 		goto out;
 	}
-	x.dir_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-	if (x.dir_fd < 0) {
-		error_set(err, "%s: %s", dir, strerror(errno));
-		goto out;
-	}
-	{
-		DIR *d = fdopendir(dup(x.dir_fd));
-		struct dirent *de;
-		int empty = 1;
-
-		while (d && (de = readdir(d)) != NULL)
-			if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
-				empty = 0;
-		if (d)
-			closedir(d);
-		if (!empty) {
-			error_set(err, "%s is not empty: extract never overwrites", dir);
-			goto out;
-		}
-	}
+	buf = xmalloc(CHUNK);
 	for (size_t i = 0; i < n; i++) {
 		struct target *targets = NULL;
 		size_t n_targets = 0;
-		struct bag_read again;
-		struct bundle_report r;
 		const struct chain_bundle *b = &rep->bundles[i];
+		int failed = plan_bundle(&x, &reads[i], b->sequence, &targets, &n_targets, rep,
+		                         b->path, err) < 0;
 
-		memset(&again, 0, sizeof(again));
-		if (plan_bundle(&x, &reads[i], b->sequence, &targets, &n_targets, rep, b->path,
-		                err) == 0) {
-			if (n_targets > 0)
-				qsort(targets, n_targets, sizeof(*targets), target_cmp);
-		} else
-			n_targets = (size_t)-1;
-		if (n_targets == (size_t)-1 ||
-		    read_bundle(b->path, ropt, &again, targets, n_targets, &r, err) < 0) {
-			free(targets);
-			bag_read_free(&again);
-			goto out;
-		}
-		/* What was written is trusted only if this pass verified too, and it verified
-		 * the very bundle the first pass did. */
-		if (r.outcome == BUNDLE_INVALID || r.tagmanifest_sha256 == NULL ||
-		    strcmp(r.tagmanifest_sha256, b->tagmanifest_sha256) != 0)
-			problem(rep, "%s: changed between verification and extraction", b->path);
-		for (size_t k = 0; k < n_targets; k++)
-			if (!targets[k].seen || targets[k].got < targets[k].length)
+		for (size_t k = 0; k < n_targets && !failed; k++) {
+			int short_read =
+			        copy_target(stage_fd(stage), &reads[i], &targets[k], buf, err);
+
+			if (short_read < 0)
+				failed = 1;
+			else if (short_read)
 				problem(rep, "%s: %s is shorter than its segment", b->path,
 				        targets[k].bag_path);
-		bundle_report_free(&r);
+		}
 		free(targets);
-		bag_read_free(&again);
+		if (failed)
+			goto out;
 	}
 	if (rep->n_problems) {
 		rc = 1;
@@ -718,21 +735,29 @@ int chain_extract(const char *const *bundles, size_t n, const struct bundle_read
 	}
 	if (place_files(&x, rep, err) < 0)
 		goto out;
-	rc = rep->n_problems ? 1 : 0;
+	if (rep->n_problems) {
+		rc = 1;
+		goto out;
+	}
+	if (stage_commit_entries(stage, "out", err) < 0)
+		goto out;
+	rc = 0;
 out:
 	for (size_t i = 0; i < x.n_files; i++) {
 		if (x.files[i].fd >= 0)
 			close(x.files[i].fd);
-		if (x.dir_fd >= 0 && x.files[i].tmp)
-			unlinkat(x.dir_fd, x.files[i].tmp, 0);
 		free(x.files[i].id);
 		free(x.files[i].path);
 		free(x.files[i].tmp);
 		free(x.files[i].final);
 	}
 	free(x.files);
+	free(buf);
 	if (x.dir_fd >= 0)
 		close(x.dir_fd);
+	if (x.out_fd >= 0)
+		close(x.out_fd);
+	stage_close(stage);
 	if (reads) {
 		for (size_t i = 0; i < n; i++)
 			bag_read_free(&reads[i]);
