@@ -108,6 +108,19 @@ t "extract without --trust: a valid unsigned or untrusted bundle exits 0" 'cd "$
 	extract_one "--require signed" 6 unsigned.tar.zst
 	extract_one "--require trusted" 5 signed.tar.zst
 '
+t "verify --chain and extract --chain: unsigned snapshots under each level" 'cd "$FX"
+	mkdir series
+	lp -q snapshot --state st --root root -o series >/dev/null
+	echo "Jan  1 00:00:02 host sshd[2]: Accepted password for root" >>root/var/log/auth.log
+	lp -q snapshot --state st --root root -o series >/dev/null
+	expect_code 0 lp verify --chain series >v
+	contains v "valid, unsigned"
+	expect_code 6 lp verify --chain --require signed series >/dev/null
+	expect_code 6 lp verify --chain --trust good.crt series >/dev/null
+	expect_code 0 lp extract --chain series rebuilt0 >/dev/null
+	cmp rebuilt0/var/log/auth.log root/var/log/auth.log
+	expect_code 6 lp extract --chain --require trusted series rebuilt6 >/dev/null
+'
 t "a bad --require value is a usage error (exit 2) naming the levels" 'cd "$FX"
 	expect_code 2 lp verify --require yes unsigned.tar.zst 2>err
 	contains err "trusted, signed or valid"
