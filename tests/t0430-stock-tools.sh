@@ -59,18 +59,18 @@ make_plain_bag() {
 
 t "a plain BagIt directory from other tools: valid, unsigned" 'cd "$FX" && 
 	make_plain_bag plain &&
-	expect_code 6 lp verify plain >out && contains out "plain: valid, unsigned"
+	expect_code 0 lp verify plain >out && contains out "plain: valid, unsigned"
 '
 t "the same as a tar.gz made by stock tar: valid, unsigned" 'cd "$FX" && 
 	make_plain_bag plain && tar -czf plain.tar.gz plain &&
-	expect_code 6 lp verify plain.tar.gz >out && contains out "valid, unsigned" &&
+	expect_code 0 lp verify plain.tar.gz >out && contains out "valid, unsigned" &&
 	tar -C plain -cf dotslash.tar . && expect_code 4 lp verify dotslash.tar >out2 &&
 	contains out2 "more than one top directory"
 '
 t "a plain bag without a tag manifest, with sha512 and sha256 manifests" 'cd "$FX" && 
 	make_plain_bag p512 && rm p512/tagmanifest-sha256.txt &&
 	(cd p512 && find data -type f | sort | xargs sha512sum >manifest-sha512.txt) &&
-	expect_code 6 lp verify p512 >out && contains out "valid, unsigned" &&
+	expect_code 0 lp verify p512 >out && contains out "valid, unsigned" &&
 	echo x >>p512/data/a.txt && expect_code 4 lp verify p512 >out &&
 	contains out "SHA-512 checksum in manifest-sha512.txt" && contains out "SHA-256 checksum in manifest-sha256.txt"
 '
@@ -91,8 +91,8 @@ t "UTF-8 names in a pax tar verify and extract in the C locale" 'cd "$FX" &&
 	(cd utf && find data -type f | sort | xargs sha256sum >manifest-sha256.txt &&
 	 sha256sum bagit.txt manifest-sha256.txt >tagmanifest-sha256.txt) &&
 	python3 -c "import tarfile; t = tarfile.open(\"utf.tar\", \"w\", format=tarfile.PAX_FORMAT); t.add(\"utf\"); t.close()" &&
-	LC_ALL=C expect_code 6 lp verify utf.tar >out && contains out "utf.tar: valid, unsigned" &&
-	LC_ALL=C expect_code 6 lp extract utf.tar utfx >/dev/null 2>&1 &&
+	LC_ALL=C expect_code 0 lp verify utf.tar >out && contains out "utf.tar: valid, unsigned" &&
+	LC_ALL=C expect_code 0 lp extract utf.tar utfx >/dev/null 2>&1 &&
 	cmp "utfx/utf/data/$name" "utf/data/$name"
 '
 test_done

@@ -11,7 +11,7 @@ t "setup: a signed bundle, and one with an incident report added" 'cd "$FX" &&
 	answers_en >report.txt && lp incident show --json report.txt >"$T/logpack/incident.json" &&
 	(cd "$T" && sha256sum logpack/incident.json >>tagmanifest-sha256.txt) &&
 	rm "$T/tagmanifest-sha256.txt.p7s" && pyrepack x incident.tar &&
-	expect_code 6 lp verify incident.tar
+	expect_code 0 lp verify incident.tar
 '
 t "show: host, OS, time, profile, signer, counts per category" 'cd "$FX" && 
 	expect_code 0 lp show --trust good.crt b.tar.zst >out &&

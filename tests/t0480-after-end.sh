@@ -8,12 +8,12 @@ t "setup: an uncompressed and a zstd bundle" 'cd "$FX"
 	make_root root
 	lp -q collect --root root -c none -o plain.tar >/dev/null
 	lp -q collect --root root -o z.tar.zst >/dev/null
-	expect_code 6 lp verify plain.tar z.tar.zst >/dev/null
+	expect_code 0 lp verify plain.tar z.tar.zst >/dev/null
 '
 t "zeros after the end of the archive are padding: still valid" 'cd "$FX"
 	cp plain.tar pad.tar
 	head -c 30000 /dev/zero >>pad.tar
-	expect_code 6 lp verify pad.tar >out
+	expect_code 0 lp verify pad.tar >out
 	contains out "pad.tar: valid, unsigned"
 	tar -tf pad.tar >/dev/null
 '

@@ -95,7 +95,7 @@ t "deleting a rotated file with no rotation in the same interval is an anomaly" 
 
 t "the series rebuilds every version of the rotated files" '
 	expect_code 7 "$LOGPACK" verify --chain "$OUT" >v
-	expect_code 6 "$LOGPACK" extract --chain "$OUT" rebuilt >/dev/null
+	expect_code 0 "$LOGPACK" extract --chain "$OUT" rebuilt >/dev/null
 	R=rebuilt/var/log
 	cmp "$ORIG/auth.v1" "$R/auth.log-20261127"
 	cmp "$L/auth.log-20261128.gz" "$R/auth.log-20261128.gz"

@@ -23,7 +23,7 @@ t "signed snapshots: each bundle carries a signature that stock openssl accepts"
 	grep -q "^LogPack-Snapshot-Sequence: 2$" "$BAG/bag-info.txt"
 	expect_code 0 "$LOGPACK" verify --chain --trust "$TRASH/k.crt" out >v
 	grep -q "snapshot 2 of series .*: valid, signed" v
-	expect_code 5 "$LOGPACK" verify --chain out >/dev/null
+	expect_code 5 "$LOGPACK" verify --chain --require trusted out >/dev/null
 	expect_code 0 "$LOGPACK" extract --chain --trust "$TRASH/k.crt" out rebuilt
 	cmp rebuilt/var/log/auth.log "$L/auth.log"
 '

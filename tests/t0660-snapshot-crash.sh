@@ -52,9 +52,9 @@ PY
 	printf "Nov 28 second append\n" | cmp - "$BAG/data/var/log/syslog"
 	tm2=$(tar -xOf "$B2" --wildcards "*/tagmanifest-sha256.txt" | sha256sum | cut -d" " -f1)
 	contains "$BAG/bag-info.txt" "LogPack-Snapshot-Previous: $tm2"
-	expect_code 6 "$LOGPACK" verify --chain out >v
+	expect_code 0 "$LOGPACK" verify --chain out >v
 	lacks v "problem"
-	expect_code 6 "$LOGPACK" extract --chain out rebuilt >/dev/null
+	expect_code 0 "$LOGPACK" extract --chain out rebuilt >/dev/null
 	cmp rebuilt/var/log/syslog "$L/syslog"
 	cmp rebuilt/var/log/auth.log "$L/auth.log"
 '
@@ -72,7 +72,7 @@ t "an adopted bundle whose sidecar the kill prevented gets its .sha256 written" 
 	contains err "adopted $B2"
 	(cd out; sha256sum --strict -c "$(basename "$B2").sha256")
 	test "$(stat -c %a "$B2.sha256")" = 600
-	expect_code 6 "$LOGPACK" verify --chain out >v
+	expect_code 0 "$LOGPACK" verify --chain out >v
 	lacks v "problem"
 '
 
@@ -97,9 +97,9 @@ t "killed before the rename: only a temporary file; nothing adopted, nothing los
 	BAG=$(bag_of "$(bundle_seq out 2)" x2)
 	test "$(payload_list "$BAG")" = "data/var/log/syslog"
 	printf "Nov 29 before the rename\n" | cmp - "$BAG/data/var/log/syslog"
-	expect_code 6 "$LOGPACK" verify --chain out >v
+	expect_code 0 "$LOGPACK" verify --chain out >v
 	lacks v "problem"
-	expect_code 6 "$LOGPACK" extract --chain out rebuilt >/dev/null
+	expect_code 0 "$LOGPACK" extract --chain out rebuilt >/dev/null
 	cmp rebuilt/var/log/syslog syslog.want
 '
 

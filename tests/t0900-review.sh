@@ -144,7 +144,7 @@ t "a bag-info.txt of 340000 continuation lines does not stall verify" '
 	printf "BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n" >bag/bagit.txt
 	python3 -c "import sys; sys.stdout.write(\"Note: v\\n\" + \" x\\n\" * 340000)" >bag/bag-info.txt
 	test "$(wc -l <bag/bag-info.txt)" -gt 340000
-	expect_code 6 timeout 60 "$LOGPACK" verify bag >out
+	expect_code 0 timeout 60 "$LOGPACK" verify bag >out
 	contains out "valid, unsigned"
 '
 
@@ -184,7 +184,7 @@ t "a bag-info.txt whose last line ends in CR without LF does not hang verify" '
 	(cd bag && sha256sum data/f >manifest-sha256.txt)
 	printf "BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\r" >bag/bagit.txt
 	printf "Payload-Oxum: 3.1\nNote: v\r" >bag/bag-info.txt
-	expect_code 6 timeout 20 "$LOGPACK" verify bag >out
+	expect_code 0 timeout 20 "$LOGPACK" verify bag >out
 	contains out "valid, unsigned"
 '
 

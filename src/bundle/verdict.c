@@ -23,15 +23,33 @@ int verdict_worst_exit(int a, int b)
 	return a > b ? a : b;
 }
 
-int verdict_exit(enum bundle_outcome o)
+int verdict_parse_require(const char *arg, enum verdict_require *out)
+{
+	if (strcmp(arg, "trusted") == 0)
+		*out = VERDICT_REQUIRE_TRUSTED;
+	else if (strcmp(arg, "signed") == 0)
+		*out = VERDICT_REQUIRE_SIGNED;
+	else if (strcmp(arg, "valid") == 0)
+		*out = VERDICT_REQUIRE_VALID;
+	else
+		return -1;
+	return 0;
+}
+
+enum verdict_require verdict_default_require(int have_trust)
+{
+	return have_trust ? VERDICT_REQUIRE_TRUSTED : VERDICT_REQUIRE_VALID;
+}
+
+int verdict_exit(enum bundle_outcome o, enum verdict_require req)
 {
 	switch (o) {
 	case BUNDLE_VALID_TRUSTED:
 		return LP_EXIT_OK;
 	case BUNDLE_VALID_UNTRUSTED:
-		return LP_EXIT_UNTRUSTED;
+		return req == VERDICT_REQUIRE_TRUSTED ? LP_EXIT_UNTRUSTED : LP_EXIT_OK;
 	case BUNDLE_VALID_UNSIGNED:
-		return LP_EXIT_UNSIGNED;
+		return req == VERDICT_REQUIRE_VALID ? LP_EXIT_OK : LP_EXIT_UNSIGNED;
 	case BUNDLE_INVALID:
 		break;
 	}
@@ -95,14 +113,14 @@ static const char *outcome_name(enum bundle_outcome o)
 	return "invalid";
 }
 
-json_t *verdict_json(const char *path, const struct bundle_report *rep)
+json_t *verdict_json(const char *path, const struct bundle_report *rep, enum verdict_require req)
 {
 	json_t *o = json_object(), *problems = json_array();
 	char when[32];
 
 	json_object_set_new(o, "path", json_string(path));
 	json_object_set_new(o, "outcome", json_string(outcome_name(rep->outcome)));
-	json_object_set_new(o, "exit_code", json_integer(verdict_exit(rep->outcome)));
+	json_object_set_new(o, "exit_code", json_integer(verdict_exit(rep->outcome, req)));
 	if (rep->top_dir) {
 		json_t *bag = json_stringn(rep->top_dir, strlen(rep->top_dir));
 

@@ -83,7 +83,7 @@ static void report_text(const struct chain_report *rep)
 }
 
 static int run(const char *const *paths, size_t n, const struct bundle_read_options *ropt,
-               const char *dir, int json)
+               const char *dir, enum verdict_require req, int json)
 {
 	struct chain_report rep;
 	struct error err = {{0}};
@@ -128,7 +128,7 @@ static int run(const char *const *paths, size_t n, const struct bundle_read_opti
 		/* Anomalies are the finding a series exists for; then how far it is trusted. */
 		rc = LP_EXIT_OK;
 		for (size_t i = 0; i < rep.n_bundles; i++)
-			rc = verdict_worst_exit(rc, verdict_exit(rep.bundles[i].outcome));
+			rc = verdict_worst_exit(rc, verdict_exit(rep.bundles[i].outcome, req));
 		if (!dir && rep.n_anomalies)
 			rc = LP_EXIT_ANOMALY;
 	}
@@ -141,13 +141,13 @@ out:
 }
 
 int chain_cmd_verify(const char *const *paths, size_t n, const struct bundle_read_options *ropt,
-                     int json)
+                     enum verdict_require req, int json)
 {
-	return run(paths, n, ropt, NULL, json);
+	return run(paths, n, ropt, NULL, req, json);
 }
 
 int chain_cmd_extract(const char *const *paths, size_t n, const struct bundle_read_options *ropt,
-                      const char *dir, int json)
+                      const char *dir, enum verdict_require req, int json)
 {
-	return run(paths, n, ropt, dir, json);
+	return run(paths, n, ropt, dir, req, json);
 }

@@ -24,7 +24,8 @@ static int cmd_extract(int argc, char **argv);
 
 const struct command command_extract = {
         .name = "extract",
-        .usage = "extract [--force] [--trust FILE|DIR] BUNDLE|- DIR | --chain BUNDLE|DIR... DIR",
+        .usage = "extract [--force] [--trust FILE|DIR] [--require LEVEL] BUNDLE|- DIR | "
+                 "--chain BUNDLE|DIR... DIR",
         .summary = "verify a bundle, then unpack it safely into a directory",
         .help = "Options:\n"
                 "      --chain            rebuild the files of a series of snapshots from their\n"
@@ -39,6 +40,7 @@ const struct command command_extract = {
                 "      --max-members N    as for verify\n"
                 "      --max-size SIZE    as for verify\n"
                 "      --max-ratio N      as for verify\n"
+                "      --require LEVEL    as for verify: trusted, signed or valid\n"
                 "  -h, --help             this text\n"
                 "\n"
                 "BUNDLE may be \"-\" (standard input) or a FIFO: it is read once, and what is\n"
@@ -49,12 +51,13 @@ const struct command command_extract = {
                 "restored, their owners not. SIGINT, SIGTERM or SIGHUP remove the staging\n"
                 "directory.\n"
                 "\n"
-                "Exit: as verify (0 trusted, 5 NOT trusted, 6 unsigned) once extracted; 4 INVALID\n"
-                "(nothing extracted unless --force); 3 a file could not be written.\n",
+                "Exit: as verify once extracted (0 the bundle meets the required level, else\n"
+                "5 NOT trusted, 6 unsigned); 4 INVALID (nothing extracted unless --force); 3 a\n"
+                "file could not be written.\n",
         .run = cmd_extract,
 };
 
-enum { OPT_MAX_MEMBERS = 256, OPT_MAX_RATIO, OPT_MAX_SIZE, OPT_CHAIN };
+enum { OPT_MAX_MEMBERS = 256, OPT_MAX_RATIO, OPT_MAX_SIZE, OPT_CHAIN, OPT_REQUIRE };
 
 struct extract_cli {
 	const char *bundle;
@@ -62,6 +65,8 @@ struct extract_cli {
 	const char *trust_path;
 	int force;
 	int chain;
+	int has_require;
+	enum verdict_require require;
 	struct bundle_limits limits;
 };
 
@@ -161,6 +166,7 @@ static int cmd_extract(int argc, char **argv)
 	        {"max-members", required_argument, NULL, OPT_MAX_MEMBERS},
 	        {"max-ratio", required_argument, NULL, OPT_MAX_RATIO},
 	        {"max-size", required_argument, NULL, OPT_MAX_SIZE},
+	        {"require", required_argument, NULL, OPT_REQUIRE},
 	        {"trust", required_argument, NULL, 't'},
 	        {NULL, 0, NULL, 0},
 	};
@@ -216,6 +222,13 @@ static int cmd_extract(int argc, char **argv)
 				return command_usage_error(&command_extract,
 				                           "--max-size: not a size: '%s'", optarg);
 			break;
+		case OPT_REQUIRE:
+			if (verdict_parse_require(optarg, &cli.require) < 0)
+				return command_usage_error(
+				        &command_extract,
+				        "--require: not trusted, signed or valid: '%s'", optarg);
+			cli.has_require = 1;
+			break;
 		default:
 			return command_option_error(&command_extract);
 		}
@@ -236,8 +249,10 @@ static int cmd_extract(int argc, char **argv)
 		ropt.trust = trust;
 		umask(077);
 		signals_install_extract_cleanup();
-		rc = chain_cmd_extract((const char *const *)argv + optind,
-		                       (size_t)(argc - optind - 1), &ropt, argv[argc - 1], 0);
+		rc = chain_cmd_extract(
+		        (const char *const *)argv + optind, (size_t)(argc - optind - 1), &ropt,
+		        argv[argc - 1],
+		        cli.has_require ? cli.require : verdict_default_require(trust != NULL), 0);
 		trust_store_free(trust);
 		return rc;
 	}
@@ -322,7 +337,8 @@ static int cmd_extract(int argc, char **argv)
 		printf("%s/%s\n", cli.dir, shown_top);
 		free(shown_top);
 	}
-	rc = verdict_exit(rep.outcome);
+	rc = verdict_exit(rep.outcome,
+	                  cli.has_require ? cli.require : verdict_default_require(trust != NULL));
 out:
 	stage_close(pass.stage);
 	source_close(src);

@@ -462,7 +462,7 @@ static json_t *json_text(const char *text)
 static void print_json(const char *path, const struct bundle_report *rep, struct show_state *st,
                        json_t *host, json_t *incident, const struct incident *report)
 {
-	json_t *doc = verdict_json(path, rep), *info = json_object();
+	json_t *doc = verdict_json(path, rep, VERDICT_REQUIRE_VALID), *info = json_object();
 	/* What an INVALID bundle holds is only its claim: kept apart, under "claims". */
 	json_t *facts = rep->outcome == BUNDLE_INVALID ? json_object() : json_incref(doc);
 

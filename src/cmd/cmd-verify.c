@@ -21,7 +21,8 @@ static int cmd_verify(int argc, char **argv);
 
 const struct command command_verify = {
         .name = "verify",
-        .usage = "verify [--trust FILE|DIR] [--json] [--chain] BUNDLE|BAGDIR...",
+        .usage = "verify [--trust FILE|DIR] [--require LEVEL] [--json] [--chain] "
+                 "BUNDLE|BAGDIR...",
         .summary = "check that bundles are complete, unaltered and signed by a trusted signer",
         .help = "Options:\n"
                 "      --chain            the bundles (or the bundles in a DIR) are one series of\n"
@@ -33,15 +34,19 @@ const struct command command_verify = {
                 "      --max-members N    stop past N members (default 1000000)\n"
                 "      --max-size SIZE    stop past SIZE bytes of content (default 1T)\n"
                 "      --max-ratio N      stop past a compression ratio of N (default 1000)\n"
+                "      --require LEVEL    exit 0 only for bundles that are at least LEVEL:\n"
+                "                         trusted, signed or valid (default: trusted with\n"
+                "                         --trust, else valid, which proves integrity, not\n"
+                "                         origin)\n"
                 "  -h, --help             this text\n"
                 "\n"
                 "Each BUNDLE is a logpack bundle (or any tar of one BagIt bag, compressed or "
                 "not);\n"
                 "each BAGDIR a bag directory. One line per argument, a summary after several.\n"
                 "\n"
-                "Exit: 0 valid, signed and trusted; 5 valid and signed but NOT trusted; 6 valid\n"
-                "but unsigned; 4 INVALID; 3 could not be read; 2 usage. With several bundles,\n"
-                "the worst: 4, then 3, then 5, then 6, then 0.\n"
+                "Exit: 0 the bundle meets the required level; else 5 valid and signed but NOT\n"
+                "trusted; 6 valid but unsigned; 4 INVALID; 3 could not be read; 2 usage. With\n"
+                "several bundles, the worst: 4, then 3, then 5, then 6, then 0.\n"
                 "With --chain: 4 a bundle or the chain is INVALID, 3 unreadable, 7 whole but\n"
                 "anomalies were recorded, else as above.\n",
         .run = cmd_verify,
@@ -53,12 +58,15 @@ enum {
 	OPT_MAX_RATIO,
 	OPT_MAX_SIZE,
 	OPT_CHAIN,
+	OPT_REQUIRE,
 };
 
 struct verify_cli {
 	const char *trust_path;
 	int json;
 	int chain;
+	int has_require;
+	enum verdict_require require;
 	struct bundle_limits limits;
 };
 
@@ -77,6 +85,7 @@ static int cmd_verify(int argc, char **argv)
 	        {"max-members", required_argument, NULL, OPT_MAX_MEMBERS},
 	        {"max-ratio", required_argument, NULL, OPT_MAX_RATIO},
 	        {"max-size", required_argument, NULL, OPT_MAX_SIZE},
+	        {"require", required_argument, NULL, OPT_REQUIRE},
 	        {"trust", required_argument, NULL, 't'},
 	        {NULL, 0, NULL, 0},
 	};
@@ -120,6 +129,13 @@ static int cmd_verify(int argc, char **argv)
 				return command_usage_error(&command_verify,
 				                           "--max-size: not a size: '%s'", optarg);
 			break;
+		case OPT_REQUIRE:
+			if (verdict_parse_require(optarg, &cli.require) < 0)
+				return command_usage_error(
+				        &command_verify,
+				        "--require: not trusted, signed or valid: '%s'", optarg);
+			cli.has_require = 1;
+			break;
 		default:
 			return command_option_error(&command_verify);
 		}
@@ -130,11 +146,13 @@ static int cmd_verify(int argc, char **argv)
 		log_error("--trust %s", err.msg);
 		return LP_EXIT_FAILURE;
 	}
+	if (!cli.has_require)
+		cli.require = verdict_default_require(trust != NULL);
 	ropt.limits = cli.limits;
 	ropt.trust = trust;
 	if (cli.chain) {
 		code = chain_cmd_verify((const char *const *)argv + optind, (size_t)(argc - optind),
-		                        &ropt, cli.json);
+		                        &ropt, cli.require, cli.json);
 		trust_store_free(trust);
 		return code;
 	}
@@ -166,14 +184,14 @@ static int cmd_verify(int argc, char **argv)
 			}
 			continue;
 		}
-		this_code = verdict_exit(rep.outcome);
+		this_code = verdict_exit(rep.outcome, cli.require);
 		code = verdict_worst_exit(code, this_code);
 		counts[rep.outcome]++;
 		/* The sharing label, beside the verdict: only a valid bundle's label is its
 		 * sender's word; an INVALID one's is shown as a claim. */
 		tlp = incident_tlp_label(bundle_report_info(&rep, "LogPack-TLP"));
 		if (jlist) {
-			json_t *o = verdict_json(argv[i], &rep);
+			json_t *o = verdict_json(argv[i], &rep, cli.require);
 
 			json_object_set_new(o, "tlp", tlp ? json_string(tlp) : json_null());
 			json_array_append_new(jlist, o);
