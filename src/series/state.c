@@ -12,6 +12,7 @@
 
 #include <jansson.h>
 
+#include "base/atomic-file.h"
 #include "bundle/manifest.h"
 #include "series/state.h"
 
@@ -304,28 +305,22 @@ out:
 int state_dir_write_json(struct state_dir *sd, const char *name, json_t *o, struct error *err)
 {
 	char *text = json_dumps(o, JSON_INDENT(1) | JSON_ENSURE_ASCII);
-	char tmp[64];
-	int fd = -1, rc = -1;
+	struct atomic_file *af = NULL;
+	int rc = -1;
 
-	snprintf(tmp, sizeof(tmp), ".%s.tmp", name);
 	if (text == NULL) {
 		error_set(err, "%s/%s: cannot encode", sd->path, name);
 		return -1;
 	}
-	fd = openat(sd->fd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0 || write_all(fd, text, strlen(text)) < 0 || write_all(fd, "\n", 1) < 0 ||
-	    fsync(fd) < 0 || close(fd) < 0) {
-		error_set(err, "%s/%s: %s", sd->path, tmp, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		unlinkat(sd->fd, tmp, 0);
+	if (atomic_file_openat(&af, sd->fd, sd->path, name, 0600, ATOMIC_FILE_REPLACE, err) < 0)
+		goto out;
+	if (write_all(atomic_file_fd(af), text, strlen(text)) < 0 ||
+	    write_all(atomic_file_fd(af), "\n", 1) < 0) {
+		error_set(err, "%s: %s", atomic_file_temp_path(af), strerror(errno));
+		atomic_file_rollback(af);
 		goto out;
 	}
-	if (renameat(sd->fd, tmp, sd->fd, name) < 0 || fsync(sd->fd) < 0) {
-		error_set(err, "%s/%s: %s", sd->path, name, strerror(errno));
-		goto out;
-	}
-	rc = 0;
+	rc = atomic_file_commit(af, err);
 out:
 	free(text);
 	return rc;

@@ -23,6 +23,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include "base/atomic-file.h"
 #include "base/secrets.h"
 #include "trust/sign.h"
 
@@ -819,30 +820,6 @@ static int add_ext(X509 *x, X509V3_CTX *ctx, int nid, const char *value, struct 
 	return 0;
 }
 
-/* Create path exclusively with mode; -1 with err if it exists. */
-static int create_file(const char *path, mode_t mode, const void *data, size_t len,
-                       struct error *err)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
-
-	if (fd < 0) {
-		error_set(err, "%s: %s", path, strerror(errno));
-		return -1;
-	}
-	if (fchmod(fd, mode) < 0 || write_all(fd, data, len) < 0 || fsync(fd) < 0) {
-		error_set(err, "%s: %s", path, strerror(errno));
-		close(fd);
-		unlink(path);
-		return -1;
-	}
-	if (close(fd) < 0) {
-		error_set(err, "%s: %s", path, strerror(errno));
-		unlink(path);
-		return -1;
-	}
-	return 0;
-}
-
 int sign_keygen(const struct keygen_options *opt, struct error *err)
 {
 	EVP_PKEY *key = NULL;
@@ -853,7 +830,8 @@ int sign_keygen(const struct keygen_options *opt, struct error *err)
 	X509V3_CTX v3;
 	char *kdata, *cdata;
 	long klen, clen;
-	int ret = -1, key_written = 0;
+	struct atomic_file *kfile = NULL, *cfile = NULL;
+	int ret = -1, rc, key_written = 0;
 
 	if (opt->days <= 0) {
 		error_set(err, "--days must be a positive number of days");
@@ -909,13 +887,35 @@ int sign_keygen(const struct keygen_options *opt, struct error *err)
 	}
 	klen = BIO_get_mem_data(kbio, &kdata);
 	clen = BIO_get_mem_data(cbio, &cdata);
-	if (create_file(opt->key_path, 0600, kdata, (size_t)klen, err) < 0)
+	/*
+	 * Both files are written under temporary names first (the key's is 0600 from the
+	 * start) and an existing key or certificate is refused before either is written, so a
+	 * crash leaves no partial key and nothing is ever replaced.
+	 */
+	if (atomic_file_open(&kfile, opt->key_path, 0600, 0, err) < 0 ||
+	    atomic_file_open(&cfile, opt->cert_path, 0644, 0, err) < 0)
+		goto out;
+	if (write_all(atomic_file_fd(kfile), kdata, (size_t)klen) < 0) {
+		error_set(err, "%s: %s", atomic_file_temp_path(kfile), strerror(errno));
+		goto out;
+	}
+	if (write_all(atomic_file_fd(cfile), cdata, (size_t)clen) < 0) {
+		error_set(err, "%s: %s", atomic_file_temp_path(cfile), strerror(errno));
+		goto out;
+	}
+	rc = atomic_file_commit(kfile, err);
+	kfile = NULL;
+	if (rc < 0)
 		goto out;
 	key_written = 1;
-	if (create_file(opt->cert_path, 0644, cdata, (size_t)clen, err) < 0)
+	rc = atomic_file_commit(cfile, err);
+	cfile = NULL;
+	if (rc < 0)
 		goto out;
 	ret = 0;
 out:
+	atomic_file_rollback(kfile);
+	atomic_file_rollback(cfile);
 	if (ret < 0 && key_written)
 		unlink(opt->key_path);
 	BIO_free(kbio); /* a secure-heap BIO: wiped on free */
