@@ -1,6 +1,7 @@
 /* The snapshot state file and its directory: load, check, save atomically, lock. */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -225,6 +226,42 @@ int state_parse(const char *text, size_t len, struct series_state *st, struct er
 	return rc;
 }
 
+/*
+ * Remove the temporaries a killed run left in the state directory: ".state.json.XXXXXX" and
+ * ".pending.json.XXXXXX" (atomic_file's names), or ".state.json.tmp" from older versions.
+ * Only called holding the lock, so no other run is writing them.
+ */
+static void state_dir_remove_leftovers(struct state_dir *sd)
+{
+	static const char *const names[] = {".state.json.", ".pending.json."};
+	int fd = fcntl(sd->fd, F_DUPFD_CLOEXEC, 0);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	struct dirent *de;
+	char **found = NULL;
+	size_t n_found = 0;
+
+	if (d == NULL) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	/* Listed first, removed after: removing while reading may skip entries. */
+	while ((de = readdir(d)) != NULL)
+		for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+			if (str_has_prefix(de->d_name, names[i]) &&
+			    (strlen(de->d_name) == strlen(names[i]) + 6 ||
+			     strcmp(de->d_name + strlen(names[i]), "tmp") == 0)) {
+				found = xreallocarray(found, n_found + 1, sizeof(*found));
+				found[n_found++] = xstrdup(de->d_name);
+			}
+	closedir(d);
+	for (size_t i = 0; i < n_found; i++) {
+		unlinkat(sd->fd, found[i], 0);
+		free(found[i]);
+	}
+	free(found);
+}
+
 int state_dir_open(struct state_dir *sd, const char *dir, struct error *err)
 {
 	struct stat st;
@@ -258,6 +295,7 @@ int state_dir_open(struct state_dir *sd, const char *dir, struct error *err)
 		                               : strerror(errno));
 		return -1;
 	}
+	state_dir_remove_leftovers(sd);
 	return 0;
 }
 
