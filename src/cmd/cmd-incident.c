@@ -12,6 +12,7 @@
 
 #include <jansson.h>
 
+#include "base/atomic-file.h"
 #include "base/exitcode.h"
 #include "base/log.h"
 #include "cmd/command.h"
@@ -113,62 +114,27 @@ static int parse_options(int argc, char **argv, struct incident_options *opt, in
 }
 
 /*
- * Write text to path, never over an existing file (O_EXCL), mode 0600: the report names
- * people and may be TLP:RED.
+ * Write text to path, never over an existing file, mode 0600: the report names people and
+ * may be TLP:RED. A crash leaves either no file or the whole of it.
  */
 static int write_new_file(const char *path, const char *text, struct error *err)
 {
-	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	struct stat st;
 
-	if (fd < 0) {
-		if (errno == EEXIST)
-			error_set(err,
-			          "%s: already exists; not overwriting it (edit it, or use "
-			          "'logpack incident ask %s' to go through it again)",
-			          path, path);
-		else
-			error_set(err, "%s: %s", path, strerror(errno));
-		return -1;
-	}
-	if (write_all(fd, text, strlen(text)) < 0 || fsync(fd) < 0) {
-		error_set(err, "%s: %s", path, strerror(errno));
-		close(fd);
-		unlink(path);
-		return -1;
-	}
-	if (close(fd) < 0) {
-		error_set(err, "%s: %s", path, strerror(errno));
-		unlink(path);
-		return -1;
-	}
-	return 0;
+	if (atomic_file_write(path, text, strlen(text), 0600, 0, err) == 0)
+		return 0;
+	if (lstat(path, &st) == 0)
+		error_set(err,
+		          "%s: already exists; not overwriting it (edit it, or use "
+		          "'logpack incident ask %s' to go through it again)",
+		          path, path);
+	return -1;
 }
 
-/* Replace path with text: a temporary file beside it, fsynced, then renamed over it. */
+/* Replace path with text (mode 0600): readers see the old file or the whole new one. */
 static int replace_file(const char *path, const char *text, struct error *err)
 {
-	char *tmp = xasprintf("%s.tmp-XXXXXX", path);
-	int fd = mkstemp(tmp), rc = -1;
-
-	if (fd < 0) {
-		error_set(err, "%s: %s", tmp, strerror(errno));
-		goto out;
-	}
-	if (write_all(fd, text, strlen(text)) < 0 || fsync(fd) < 0) {
-		error_set(err, "%s: %s", tmp, strerror(errno));
-		close(fd);
-		unlink(tmp);
-		goto out;
-	}
-	if (close(fd) < 0 || rename(tmp, path) < 0) {
-		error_set(err, "%s: %s", path, strerror(errno));
-		unlink(tmp);
-		goto out;
-	}
-	rc = 0;
-out:
-	free(tmp);
-	return rc;
+	return atomic_file_write(path, text, strlen(text), 0600, ATOMIC_FILE_REPLACE, err);
 }
 
 static int incident_init(const struct incident_options *opt)

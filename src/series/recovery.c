@@ -11,6 +11,7 @@
 
 #include <jansson.h>
 
+#include "base/atomic-file.h"
 #include "bundle/bundle-read.h"
 #include "bundle/source.h"
 #include "series/recovery.h"
@@ -110,36 +111,12 @@ out:
  */
 static int sidecar_write(const char *bundle, const char *hex, struct error *err)
 {
-	char *dir = path_dirname(bundle), *side = xasprintf("%s.sha256", bundle);
-	char *tmp = xasprintf("%s/.%s.XXXXXX", dir, path_basename(side));
+	char *side = xasprintf("%s.sha256", bundle);
 	char *line = xasprintf("%s  %s\n", hex, path_basename(bundle));
-	int fd = mkstemp(tmp), dfd = -1, rc = -1, written;
+	int rc = atomic_file_write(side, line, strlen(line), 0600, ATOMIC_FILE_REPLACE, err);
 
-	if (fd < 0) {
-		error_set(err, "%s: %s", tmp, strerror(errno));
-		goto out;
-	}
-	written = write_all(fd, line, strlen(line)) == 0 && fsync(fd) == 0;
-	if (close(fd) < 0)
-		written = 0;
-	if (!written || rename(tmp, side) < 0) {
-		error_set(err, "%s: %s", side, strerror(errno));
-		unlink(tmp);
-		goto out;
-	}
-	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0 || fsync(dfd) < 0) {
-		error_set(err, "%s: %s", dir, strerror(errno));
-		goto out;
-	}
-	rc = 0;
-out:
-	if (dfd >= 0)
-		close(dfd);
 	free(line);
-	free(tmp);
 	free(side);
-	free(dir);
 	return rc;
 }
 

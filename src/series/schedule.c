@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/atomic-file.h"
 #include "series/schedule.h"
 
 /* Characters that need no quoting, in a systemd command line or a shell one. */
@@ -297,31 +298,17 @@ out:
 
 int schedule_write_file(const char *dir, const char *name, const char *text, struct error *err)
 {
-	char *path = xasprintf("%s/%s", dir, name), *tmp = xasprintf("%s/.%s.tmp", dir, name);
+	char *path = xasprintf("%s/%s", dir, name);
 	char *old = NULL;
-	int fd = -1, rc = -1;
+	int rc = -1;
 
+	/* Only a file logpack wrote is replaced. */
 	if (schedule_read_file(dir, name, &old, err) < 0)
 		goto out;
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-	if (fd < 0 || fchmod(fd, 0644) < 0 || write_all(fd, text, strlen(text)) < 0 ||
-	    fsync(fd) < 0 || close(fd) < 0) {
-		error_set(err, "%s: %s", tmp, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		unlink(tmp);
-		goto out;
-	}
-	if (rename(tmp, path) < 0) {
-		error_set(err, "%s: %s", path, strerror(errno));
-		unlink(tmp);
-		goto out;
-	}
-	rc = 0;
+	rc = atomic_file_write(path, text, strlen(text), 0644, ATOMIC_FILE_REPLACE, err);
 out:
 	free(old);
 	free(path);
-	free(tmp);
 	return rc;
 }
 

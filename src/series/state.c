@@ -1,6 +1,7 @@
 /* The snapshot state file and its directory: load, check, save atomically, lock. */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -12,6 +13,7 @@
 
 #include <jansson.h>
 
+#include "base/atomic-file.h"
 #include "bundle/manifest.h"
 #include "series/state.h"
 
@@ -224,6 +226,42 @@ int state_parse(const char *text, size_t len, struct series_state *st, struct er
 	return rc;
 }
 
+/*
+ * Remove the temporaries a killed run left in the state directory: ".state.json.XXXXXX" and
+ * ".pending.json.XXXXXX" (atomic_file's names), or ".state.json.tmp" from older versions.
+ * Only called holding the lock, so no other run is writing them.
+ */
+static void state_dir_remove_leftovers(struct state_dir *sd)
+{
+	static const char *const names[] = {".state.json.", ".pending.json."};
+	int fd = fcntl(sd->fd, F_DUPFD_CLOEXEC, 0);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	struct dirent *de;
+	char **found = NULL;
+	size_t n_found = 0;
+
+	if (d == NULL) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	/* Listed first, removed after: removing while reading may skip entries. */
+	while ((de = readdir(d)) != NULL)
+		for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+			if (str_has_prefix(de->d_name, names[i]) &&
+			    (strlen(de->d_name) == strlen(names[i]) + 6 ||
+			     strcmp(de->d_name + strlen(names[i]), "tmp") == 0)) {
+				found = xreallocarray(found, n_found + 1, sizeof(*found));
+				found[n_found++] = xstrdup(de->d_name);
+			}
+	closedir(d);
+	for (size_t i = 0; i < n_found; i++) {
+		unlinkat(sd->fd, found[i], 0);
+		free(found[i]);
+	}
+	free(found);
+}
+
 int state_dir_open(struct state_dir *sd, const char *dir, struct error *err)
 {
 	struct stat st;
@@ -257,6 +295,7 @@ int state_dir_open(struct state_dir *sd, const char *dir, struct error *err)
 		                               : strerror(errno));
 		return -1;
 	}
+	state_dir_remove_leftovers(sd);
 	return 0;
 }
 
@@ -304,28 +343,22 @@ out:
 int state_dir_write_json(struct state_dir *sd, const char *name, json_t *o, struct error *err)
 {
 	char *text = json_dumps(o, JSON_INDENT(1) | JSON_ENSURE_ASCII);
-	char tmp[64];
-	int fd = -1, rc = -1;
+	struct atomic_file *af = NULL;
+	int rc = -1;
 
-	snprintf(tmp, sizeof(tmp), ".%s.tmp", name);
 	if (text == NULL) {
 		error_set(err, "%s/%s: cannot encode", sd->path, name);
 		return -1;
 	}
-	fd = openat(sd->fd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0 || write_all(fd, text, strlen(text)) < 0 || write_all(fd, "\n", 1) < 0 ||
-	    fsync(fd) < 0 || close(fd) < 0) {
-		error_set(err, "%s/%s: %s", sd->path, tmp, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		unlinkat(sd->fd, tmp, 0);
+	if (atomic_file_openat(&af, sd->fd, sd->path, name, 0600, ATOMIC_FILE_REPLACE, err) < 0)
+		goto out;
+	if (write_all(atomic_file_fd(af), text, strlen(text)) < 0 ||
+	    write_all(atomic_file_fd(af), "\n", 1) < 0) {
+		error_set(err, "%s: %s", atomic_file_temp_path(af), strerror(errno));
+		atomic_file_rollback(af);
 		goto out;
 	}
-	if (renameat(sd->fd, tmp, sd->fd, name) < 0 || fsync(sd->fd) < 0) {
-		error_set(err, "%s/%s: %s", sd->path, name, strerror(errno));
-		goto out;
-	}
-	rc = 0;
+	rc = atomic_file_commit(af, err);
 out:
 	free(text);
 	return rc;
