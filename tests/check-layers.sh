@@ -2,11 +2,14 @@
 # src/ is in folders by stage. A file may include headers of its own folder and of the folders
 # below it in this order, never of one above it; the check prints each offending include.
 top=${TOP_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
-order="base trust transport bundle gather report series cmd"
+order="base trust transport bundle report gather series cmd"
 rank() {
 	n=0
 	for d in $order; do
-		[ "$d" = "$1" ] && { echo $n; return; }
+		if [ "$d" = "$1" ]; then
+			echo $n
+			return
+		fi
 		n=$((n + 1))
 	done
 	echo 99

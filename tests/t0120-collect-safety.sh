@@ -34,7 +34,8 @@ t "SIGTERM mid-run: exit 143 and nothing left behind" '
 '
 
 t "a destination that is too small is refused before anything is written" '
-	mkdir small && mount -t tmpfs -o size=1m tmpfs small
+	mkdir small
+	mount -t tmpfs -o size=1m tmpfs small
 	set +e; "$LOGPACK" collect --root "$T" -o small 2>err; rc=$?; set -e
 	test -z "$(ls -A small)"; umount small
 	test "$rc" = 3
@@ -43,7 +44,8 @@ t "a destination that is too small is refused before anything is written" '
 '
 
 t "ENOSPC while writing (with --force): exit 3, a clear error, no file left" '
-	mkdir small && mount -t tmpfs -o size=1m tmpfs small
+	mkdir small
+	mount -t tmpfs -o size=1m tmpfs small
 	set +e; "$LOGPACK" collect --root "$T" -o small --force 2>err; rc=$?; set -e
 	left=$(ls -A small); umount small
 	test "$rc" = 3
@@ -52,12 +54,14 @@ t "ENOSPC while writing (with --force): exit 3, a clear error, no file left" '
 '
 
 t "a file that grows while it is read: the size at open is stored, and flagged" '
-	mkdir -p G/etc G/var/log && cp "$T/etc/os-release" G/etc/
+	mkdir -p G/etc G/var/log
+	cp "$T/etc/os-release" G/etc/
 	head -c 32M /dev/urandom >G/var/log/syslog
 	( while :; do echo "appended line" >>G/var/log/syslog; done ) &
 	writer=$!
 	sleep 0.2
-	mkdir out && "$LOGPACK" collect --root G -o out $SLOW >bundle
+	mkdir out
+	"$LOGPACK" collect --root G -o out $SLOW >bundle
 	kill $writer; wait $writer 2>/dev/null || :
 	bag=$(bag_of "$(cat bundle)" x)
 	python3 - "$bag" G/var/log/syslog <<"PY"
@@ -75,7 +79,8 @@ PY
 '
 
 t "a file that shrinks while it is read: padded to the size at open, flagged, manifest true" '
-	mkdir -p S/etc S/var/log && cp "$T/etc/os-release" S/etc/
+	mkdir -p S/etc S/var/log
+	cp "$T/etc/os-release" S/etc/
 	head -c 48M /dev/urandom >S/var/log/syslog
 	mkdir out
 	"$LOGPACK" collect --root S -o out $SLOW >bundle &
@@ -95,7 +100,8 @@ PY
 '
 
 t "a file that vanishes between listing and reading is recorded as skipped" '
-	mkdir -p V/etc V/var/log && cp "$T/etc/os-release" V/etc/
+	mkdir -p V/etc V/var/log
+	cp "$T/etc/os-release" V/etc/
 	head -c 48M /dev/urandom >V/var/log/auth.log
 	echo bye >V/var/log/syslog
 	mkdir out

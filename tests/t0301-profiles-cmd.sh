@@ -6,12 +6,17 @@
 STOCK="aix alpine arch debian esxi freebsd linux macos netbsd openbsd rhel solaris suse windows"
 
 t "profiles --help exits 0; no subcommand or a bad one is a usage error" '
-	lp profiles --help >out && contains out "check FILE"
-	lp profiles detect --help >out && contains out "--root DIR"
-	expect_code 2 lp profiles 2>err && contains err "usage:"
-	expect_code 2 lp profiles frob 2>err && contains err "unknown subcommand"
+	lp profiles --help >out
+	contains out "check FILE"
+	lp profiles detect --help >out
+	contains out "--root DIR"
+	expect_code 2 lp profiles 2>err
+	contains err "usage:"
+	expect_code 2 lp profiles frob 2>err
+	contains err "unknown subcommand"
 	expect_code 2 lp profiles list --bogus 2>err
-	expect_code 2 lp profiles show 2>err && contains err "needs"
+	expect_code 2 lp profiles show 2>err
+	contains err "needs"
 	expect_code 2 lp profiles list --root / 2>err && contains err "detect"
 '
 
@@ -132,7 +137,8 @@ t "check: a diamond of includes is no cycle, and its rules come once" '
 	printf "include dbase\n[system]\n/left\n" >dia/dleft
 	printf "include dbase\n[system]\n/right\n" >dia/dright
 	printf "include dleft dright\n[system]\n/top\n" >dia/dtop
-	lp profiles check "$PWD/dia/dtop" >out && contains out ": ok"
+	lp profiles check "$PWD/dia/dtop" >out
+	contains out ": ok"
 	lp profiles show --json "$PWD/dia/dtop" >out.json
 	python3 -c "import json,sys; r=[x[\"pattern\"] for x in json.load(open(sys.argv[1]))[\"rules\"]]; assert r == [\"/base\", \"/left\", \"/right\", \"/top\"], r" out.json
 '
@@ -219,7 +225,8 @@ t "detect: the first family in ID_LIKE wins, and the output says so" '
 t "detect: more marker files are more specific (NetBSD has /etc/release too)" '
 	mkdir -p r4/etc r4/var/svc
 	echo "Oracle Solaris 11.4" >r4/etc/release
-	lp profiles detect --root r4 >out && contains out "profile: solaris"
+	lp profiles detect --root r4 >out
+	contains out "profile: solaris"
 	: >r4/netbsd
 	rm -r r4/var/svc
 	lp profiles detect --root r4 >out

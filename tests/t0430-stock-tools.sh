@@ -48,11 +48,11 @@ make_plain_bag() {
 	echo "first file" >"$1/data/a.txt"
 	printf 'second\nfile\n' >"$1/data/sub/b.log"
 	(
-		cd "$1" &&
-		printf "BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n" >bagit.txt &&
-		find data -type f | sort | xargs sha256sum >manifest-sha256.txt &&
-		bytes=$(cat data/a.txt data/sub/b.log | wc -c) &&
-		printf "Source-Organization: Elsewhere\nPayload-Oxum: %s.2\n" "$bytes" >bag-info.txt &&
+		cd "$1"
+		printf "BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n" >bagit.txt
+		find data -type f | sort | xargs sha256sum >manifest-sha256.txt
+		bytes=$(cat data/a.txt data/sub/b.log | wc -c)
+		printf "Source-Organization: Elsewhere\nPayload-Oxum: %s.2\n" "$bytes" >bag-info.txt
 		sha256sum bagit.txt bag-info.txt manifest-sha256.txt >tagmanifest-sha256.txt
 	)
 }

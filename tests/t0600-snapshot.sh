@@ -26,7 +26,7 @@ t "the first snapshot takes every file whole, as collect does" '
 	cmp "$BAG/data/var/log/auth.log" "$L/auth.log"
 	grep -q "^LogPack-Snapshot-Sequence: 1$" "$BAG/bag-info.txt"
 	grep -q "^LogPack-Snapshot-Series: [0-9a-f]\{32\}$" "$BAG/bag-info.txt"
-	! grep -q "^LogPack-Snapshot-Previous:" "$BAG/bag-info.txt"
+	refute grep -q "^LogPack-Snapshot-Previous:" "$BAG/bag-info.txt"
 	test "$(stat -c %a "$ST")" = 700
 	test "$(stat -c %a "$ST/state.json")" = 600
 	(cd "$OUT" && sha256sum -c "$(basename "$B").sha256")
@@ -55,7 +55,8 @@ cp "$L/syslog" "$ORIG/syslog.v2"
 
 t "logrotate by rename: the old file continues under its new name, the new one is whole" '
 	mv "$L/syslog.2.gz" "$L/syslog.3.gz"
-	gzip -9 -c "$L/syslog.1" >"$L/syslog.2.gz" && rm "$L/syslog.1"
+	gzip -9 -c "$L/syslog.1" >"$L/syslog.2.gz"
+	rm "$L/syslog.1"
 	mv "$L/syslog" "$L/syslog.1"
 	printf "Nov 27 written after the rename\n" >>"$L/syslog.1"
 	printf "Nov 28 fresh syslog\n" >"$L/syslog"
@@ -176,7 +177,9 @@ t "extract rebuilds every file byte for byte, including what was later wiped" '
 '
 
 t "removing a snapshot from the series makes the chain INVALID" '
-	mkdir gap && cp "$OUT"/*.tar.zst gap/ && rm gap/*-snapshot-*-000003-*
+	mkdir gap
+	cp "$OUT"/*.tar.zst gap/
+	rm gap/*-snapshot-*-000003-*
 	expect_code 4 "$LOGPACK" verify --chain gap >"$TRASH/v"
 	grep -q "a snapshot is missing" "$TRASH/v"
 	expect_code 4 "$LOGPACK" extract --chain gap "$TRASH/nothing"
@@ -191,42 +194,49 @@ rebag() {
 }
 
 t "replacing a snapshot by a forged, self-consistent one makes the chain INVALID" '
-	mkdir forged && cp "$OUT"/*.tar.zst forged/
+	mkdir forged
+	cp "$OUT"/*.tar.zst forged/
 	B=$(ls forged/*-snapshot-*-000002-*)
 	BAG=$(bag_of "$B" "$TRASH/f2")
 	sed -i "s/appended one/appended 0ne/" "$BAG/data/var/log/syslog"
 	rebag "$BAG"
-	rm "$B" && tar -C "$TRASH/f2" --zstd -cf "$B" "$(basename "$BAG")"
+	rm "$B"
+	tar -C "$TRASH/f2" --zstd -cf "$B" "$(basename "$BAG")"
 	(cd "$BAG" && sha256sum --strict -c --quiet manifest-sha256.txt tagmanifest-sha256.txt)
 	expect_code 4 "$LOGPACK" verify --chain forged >"$TRASH/v"
 	grep -q "does not link to" "$TRASH/v"
 '
 
 t "reordering snapshots (swapping their sequence numbers) makes the chain INVALID" '
-	mkdir swapped && cp "$OUT"/*.tar.zst swapped/
+	mkdir swapped
+	cp "$OUT"/*.tar.zst swapped/
 	for n in 2 3; do
 		B=$(ls swapped/*-snapshot-*-00000$n-*)
 		BAG=$(bag_of "$B" "$TRASH/sw$n")
 		sed -i "s/^LogPack-Snapshot-Sequence: $n$/LogPack-Snapshot-Sequence: $((5 - n))/" "$BAG/bag-info.txt"
 		rebag "$BAG"
-		rm "$B" && tar -C "$TRASH/sw$n" --zstd -cf "$B" "$(basename "$BAG")"
+		rm "$B"
+		tar -C "$TRASH/sw$n" --zstd -cf "$B" "$(basename "$BAG")"
 	done
 	expect_code 4 "$LOGPACK" verify --chain swapped >"$TRASH/v"
 	grep -q "does not link to" "$TRASH/v"
 '
 
 t "an altered bundle in the series is INVALID" '
-	mkdir altered && cp "$OUT"/*.tar.zst altered/
+	mkdir altered
+	cp "$OUT"/*.tar.zst altered/
 	B=$(ls altered/*-snapshot-*-000004-*)
 	BAG=$(bag_of "$B" "$TRASH/a4")
 	echo tampered >>"$BAG/data/var/log/auth.log"
-	rm "$B" && tar -C "$TRASH/a4" --zstd -cf "$B" "$(basename "$BAG")"
+	rm "$B"
+	tar -C "$TRASH/a4" --zstd -cf "$B" "$(basename "$BAG")"
 	expect_code 4 "$LOGPACK" verify --chain altered >"$TRASH/v"
 	grep -q "INVALID: .data/var/log/auth.log. does not match its SHA-256 checksum" "$TRASH/v"
 '
 
 t "a second series mixed in makes the chain INVALID" '
-	mkdir other mixed && cp "$OUT"/*.tar.zst mixed/
+	mkdir other mixed
+	cp "$OUT"/*.tar.zst mixed/
 	"$LOGPACK" snapshot --state "$TRASH/state2" --root "$T" -o other >/dev/null 2>&1 || :
 	cp other/*.tar.zst mixed/
 	expect_code 4 "$LOGPACK" verify --chain mixed >"$TRASH/v"

@@ -147,7 +147,7 @@ t "runs killed with SIGKILL at random points, then run again, leave a whole seri
 	test ! -e st/pending.json
 	for b in out/*.tar.gz; do (cd out && sha256sum -c --quiet "$(basename "$b").sha256"); done
 	expect_code 6 "$LOGPACK" verify --chain out >v
-	! grep -q "^problem" v
+	refute grep -q "^problem" v
 	expect_code 6 "$LOGPACK" extract --chain out rebuilt >/dev/null
 	cmp rebuilt/var/log/syslog "$BL/syslog"
 	cmp rebuilt/var/log/auth.log "$BL/auth.log"

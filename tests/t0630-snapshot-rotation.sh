@@ -25,8 +25,10 @@ run_snap() {
 
 t "dateext and compress at once: the .gz of exactly the held bytes is not taken again" '
 	cp "$L/auth.log" "$ORIG/auth.v1"
-	gzip -c "$L/auth.log" >"$L/auth.log-20261127.gz" && : >"$L/auth.log"
-	rm "$L/auth.log" && echo "Nov 27 new auth" >"$L/auth.log"
+	gzip -c "$L/auth.log" >"$L/auth.log-20261127.gz"
+	: >"$L/auth.log"
+	rm "$L/auth.log"
+	echo "Nov 27 new auth" >"$L/auth.log"
 	run_snap s2
 	BAG=$(cat "$TRASH/s2.bag")
 	test "$(payload_list "$BAG")" = "data/var/log/auth.log"
@@ -37,7 +39,8 @@ t "bytes written after the last snapshot, then rotated and compressed: the .gz i
 	echo "Nov 27 late line" >>"$L/auth.log"
 	cp "$L/auth.log" "$ORIG/auth.v2"
 	gzip -c "$L/auth.log" >"$L/auth.log-20261128.gz"
-	echo "Nov 28 newer auth" >"$L/auth.log.new" && mv "$L/auth.log.new" "$L/auth.log"
+	echo "Nov 28 newer auth" >"$L/auth.log.new"
+	mv "$L/auth.log.new" "$L/auth.log"
 	run_snap s3
 	BAG=$(cat "$TRASH/s3.bag")
 	test "$(payload_list "$BAG" | tr "\n" " ")" = "data/var/log/auth.log data/var/log/auth.log-20261128.gz "
@@ -49,7 +52,8 @@ t "copytruncate with immediate compression is recognised through the .gz" '
 	seq 1 50 | sed "s/^/Nov 28 syslog /" >>"$L/syslog"
 	"$LOGPACK" snapshot --state "$ST" --root "$T" -o "$OUT" >/dev/null 2>&1
 	cp "$L/syslog" "$ORIG/syslog.v1"
-	gzip -c "$L/syslog" >"$L/syslog.0.gz" && : >"$L/syslog"
+	gzip -c "$L/syslog" >"$L/syslog.0.gz"
+	: >"$L/syslog"
 	echo "Nov 28 after copytruncate" >>"$L/syslog"
 	run_snap s5
 	BAG=$(cat "$TRASH/s5.bag")
@@ -64,7 +68,8 @@ t "xz, zstd and bzip2 compressed rotations are recognised as gzip ones are" '
 		cp "$L/dpkg.log" "$ORIG/dpkg.$z"
 		ext=$(case $z in xz) echo xz ;; zstd) echo zst ;; bzip2) echo bz2 ;; esac)
 		$z -c "$L/dpkg.log" >"$L/dpkg.log.$z.$ext"
-		echo "Nov 28 after $z" >"$L/dpkg.new" && mv "$L/dpkg.new" "$L/dpkg.log"
+		echo "Nov 28 after $z" >"$L/dpkg.new"
+		mv "$L/dpkg.new" "$L/dpkg.log"
 		run_snap "s-$z"
 		BAG=$(cat "$TRASH/s-$z.bag")
 		test "$(payload_list "$BAG")" = "data/var/log/dpkg.log"

@@ -42,7 +42,8 @@ t "a signed series with anomalies: exit 7, and every bundle still trusted" '
 
 t "a bad key fails before anything is read or written" '
 	mkdir out
-	echo "not a key" >bad.key && chmod 600 bad.key
+	echo "not a key" >bad.key
+	chmod 600 bad.key
 	expect_code 3 "$LOGPACK" snapshot --state st --root "$T" -o out --sign-key bad.key \
 		--sign-cert "$TRASH/k.crt" 2>e
 	grep -q "signing key" e

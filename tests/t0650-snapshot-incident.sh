@@ -10,7 +10,9 @@ mkdir -m 0700 "$TRASH/state"
 mkdir "$TRASH/out"
 
 t "snapshot --incident puts incident.json and incident.txt in the bag, and the TLP in bag-info" '
-	answers_en >answers && lp incident init --lang en tmpl 2>/dev/null && fill tmpl answers >r.txt
+	answers_en >answers
+	lp incident init --lang en tmpl 2>/dev/null
+	fill tmpl answers >r.txt
 	lp snapshot --state "$TRASH/state" --root "$T" -o "$TRASH/out" --incident r.txt >stdout 2>stderr
 	bundle=$(ls "$TRASH"/out/*.tar.zst)
 	bag=$(bag_of "$bundle" x)

@@ -57,11 +57,12 @@ t "an upload that fails after collecting keeps the bundle and exits 3" '
 	pid=$!
 	# Stop the server once the pre-flight has passed and the upload is under way.
 	for _ in $(seq 1 100); do
-		grep -q "PUT /drop/case-17/logpack-" "$SRV/nginx/access.log" 2>/dev/null && break
-		ls out/*.tar.zst >/dev/null 2>&1 && break
+		if grep -q "PUT /drop/case-17/logpack-" "$SRV/nginx/access.log" 2>/dev/null; then break; fi
+		if ls out/*.tar.zst >/dev/null 2>&1; then break; fi
 		sleep 0.1
 	done
-	sleep 0.5 && nginx_stop
+	sleep 0.5
+	nginx_stop
 	expect_code 3 wait $pid && contains err "not uploaded" && contains err "local bundle is kept" &&
 	test -f "$(cat stdout)"
 '
@@ -72,7 +73,7 @@ t "SIGINT during the upload after collecting: exit 130, the bundle kept and name
 		--limit-rate 2K >stdout 2>err &
 	pid=$!
 	for _ in $(seq 1 100); do
-		ls out/*.tar.zst >/dev/null 2>&1 && break
+		if ls out/*.tar.zst >/dev/null 2>&1; then break; fi
 		sleep 0.1
 	done
 	sleep 1 && kill -INT $pid && expect_code 130 wait $pid &&

@@ -10,10 +10,12 @@ files_of() {
 }
 
 t "a home directory with .. in the root's passwd does not lead the walk out of the root" '
-	mkdir -p outside/escaped && echo "not yours" >outside/escaped/.bash_history
+	mkdir -p outside/escaped
+	echo "not yours" >outside/escaped/.bash_history
 	make_debian_tree host
 	echo "evil:x:1001:1001::/../outside/escaped:/bin/sh" >>host/etc/passwd
-	mkdir out && lp -q collect --root host -o out/b.tar >/dev/null
+	mkdir out
+	lp -q collect --root host -o out/b.tar >/dev/null
 	files_of out/b.tar >files
 	lacks files "escaped"
 	tar -tf out/b.tar >list && lacks list "escaped"
@@ -26,11 +28,12 @@ t "hostile file names reach collection.log and the terminal escaped" '
 	printf "x\n" >"host/var/log/syslog.8$(printf "\nfake line")"
 	: >"host/var/log/syslog.7$esc]0;t$(printf "\007")"
 	chmod 000 "host/var/log/syslog.7$esc]0;t$(printf "\007")"
-	mkdir out && expect_code 1 lp_nodac collect --root host -o out/b.tar --max-file-size 1 >/dev/null 2>err
+	mkdir out
+	expect_code 1 lp_nodac collect --root host -o out/b.tar --max-file-size 1 >/dev/null 2>err
 	tar -xOf out/b.tar --wildcards "*/logpack/collection.log" >log
-	! grep -q "$esc" log
-	! grep -q "$esc" err
-	! grep -q "^fake line" log
+	refute grep -q "$esc" log
+	refute grep -q "$esc" err
+	refute grep -q "^fake line" log
 	contains log "\\x1b[2J"
 	contains log "\\x0afake line"
 	iconv -f UTF-8 -t UTF-8 log >/dev/null
@@ -44,8 +47,9 @@ t "host facts and user names from a hostile root are escaped, and still recorded
 	printf "root:x:0:0::/root:/bin/sh\nbob\377${esc}[1m:x:1000:1000::/home/bob:/bin/sh\n" \
 		>host/etc/passwd
 	chown 1000 host/var/log/auth.log
-	mkdir out && lp collect --root host -o out/b.tar >/dev/null 2>err
-	! grep -q "$esc" err
+	mkdir out
+	lp collect --root host -o out/b.tar >/dev/null 2>err
+	refute grep -q "$esc" err
 	tar -xOf out/b.tar --wildcards "*/logpack/host.json" >host.json
 	tar -xOf out/b.tar --wildcards "*/bag-info.txt" >info
 	files_of out/b.tar >files
@@ -53,18 +57,21 @@ t "host facts and user names from a hostile root are escaped, and still recorded
 	contains info "LogPack-Host: \\xff\\x1b[31mevil"
 	contains info "LogPack-OS: Deb\\x1b[2J"
 	iconv -f UTF-8 -t UTF-8 info >/dev/null
-	! grep -q "$esc" info
+	refute grep -q "$esc" info
 	grep auth.log files | grep -qF "\"owner\":\"bob\\\\xff\\\\x1b[1m\""
 '
 
 t "a FIFO in place of etc/hostname is not opened (its writer stays blocked)" '
 	make_debian_tree host
-	rm host/etc/hostname && mkfifo host/etc/hostname
+	rm host/etc/hostname
+	mkfifo host/etc/hostname
 	( echo evil >host/etc/hostname && echo opened >flag ) &
 	writer=$!
-	mkdir out && lp -q collect --root host -o out/b.tar >/dev/null
+	mkdir out
+	lp -q collect --root host -o out/b.tar >/dev/null
 	sleep 0.3
-	opened=no; test -e flag && opened=yes
+	opened=no
+	if test -e flag; then opened=yes; fi
 	kill $writer 2>/dev/null || :
 	exec 3<>host/etc/hostname; exec 3<&-
 	wait $writer 2>/dev/null || :
@@ -131,7 +138,8 @@ t "a FIFO in place of <bundle>.sha256 does not hang verify" 'cd "$FX" &&
 '
 
 t "a bag-info.txt of 340000 continuation lines does not stall verify" '
-	mkdir -p bag/data && echo hi >bag/data/f
+	mkdir -p bag/data
+	echo hi >bag/data/f
 	(cd bag && sha256sum data/f >manifest-sha256.txt)
 	printf "BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n" >bag/bagit.txt
 	python3 -c "import sys; sys.stdout.write(\"Note: v\\n\" + \" x\\n\" * 340000)" >bag/bag-info.txt
@@ -144,22 +152,24 @@ t "extract prints a hostile bag directory name escaped" 'cd "$FX" &&
 	rm -rf z && mkdir z && cp -a x/logpack-* "z/logpack-$(printf "\033")[2J" &&
 	pyrepack z esc.tar && expect_code 0 lp verify --trust good.crt esc.tar >/dev/null &&
 	rm -rf ex && expect_code 0 lp extract --trust good.crt esc.tar ex >out 2>err &&
-	! grep -q "$(printf "\033")" out && contains out "logpack-\x1b[2J"
+	refute grep -q "$(printf "\033")" out && contains out "logpack-\x1b[2J"
 '
 
 t "verify of a bag directory prints a hostile name escaped when it is nested too deeply" '
-	mkdir -p bag/data && echo hi >bag/data/f
+	mkdir -p bag/data
+	echo hi >bag/data/f
 	(cd bag && sha256sum data/f >manifest-sha256.txt)
 	d=bag/data
 	for i in $(seq 1 70); do d="$d/$(printf "\033")x"; done
 	mkdir -p "$d"
 	expect_code 4 lp verify bag >out
 	contains out "nested too deeply"
-	! grep -q "$(printf "\033")" out
+	refute grep -q "$(printf "\033")" out
 '
 
 t "show --files keeps at most a million records in memory" '
-	mkdir -p bag/data bag/logpack && echo hi >bag/data/f
+	mkdir -p bag/data bag/logpack
+	echo hi >bag/data/f
 	(cd bag && sha256sum data/f >manifest-sha256.txt)
 	printf "BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n" >bag/bagit.txt
 	python3 -c "import sys; sys.stdout.write(\"{}\\n\" * 1000005)" >bag/logpack/files.jsonl
@@ -169,7 +179,8 @@ t "show --files keeps at most a million records in memory" '
 '
 
 t "a bag-info.txt whose last line ends in CR without LF does not hang verify" '
-	mkdir -p bag/data && echo hi >bag/data/f
+	mkdir -p bag/data
+	echo hi >bag/data/f
 	(cd bag && sha256sum data/f >manifest-sha256.txt)
 	printf "BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\r" >bag/bagit.txt
 	printf "Payload-Oxum: 3.1\nNote: v\r" >bag/bag-info.txt

@@ -74,6 +74,15 @@ lacks() {
 	fi
 }
 
+# refute COMMAND...: fail if COMMAND succeeds. Unlike a line "! COMMAND", which set -e never
+# stops on, this fails the test wherever it stands (tests/check-dead-asserts.py finds the other).
+refute() {
+	if "$@"; then
+		echo "unexpectedly succeeded: $*" >&2
+		return 1
+	fi
+}
+
 lp() {
 	"$LOGPACK" "$@"
 }

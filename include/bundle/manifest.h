@@ -12,11 +12,8 @@
 
 #include <stddef.h>
 
+#include "base/utf8.h" /* utf8_sequence_len, for bag names */
 #include "base/util.h"
-
-/* Length of the valid UTF-8 sequence at p (at most n bytes), or 0 if it is not valid UTF-8
- * (overlong forms, surrogates and values past U+10FFFF are not). */
-size_t utf8_sequence_len(const unsigned char *p, size_t n);
 
 /* The bag name for a raw host path; *changed is set when any byte was escaped. Caller frees. */
 char *bagname_encode(const char *raw, size_t len, int *changed);

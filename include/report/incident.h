@@ -10,6 +10,11 @@
  *     A longer answer continues on indented lines.
  *
  *     An empty line between indented lines keeps a paragraph break.
+ *
+ * The code, by job: incident-fields.c (the questions, in English and Swedish), incident-parse.c
+ * (the file, read with base/keyvalue.h), incident-check.c, incident-format.c (the template,
+ * incident.json, incident.txt), incident-read.c (incident.json from a bundle). Putting a report
+ * into a collection is the commands' business: cmd/incident-attach.h.
  */
 #ifndef LOGPACK_INCIDENT_H
 #define LOGPACK_INCIDENT_H
@@ -18,7 +23,6 @@
 #include <stdint.h>
 
 #include "base/util.h"
-#include "gather/collect.h"
 
 /* The largest report file accepted. */
 #define INCIDENT_MAX_BYTES (1024 * 1024)
@@ -124,26 +128,6 @@ size_t incident_bag_info(const struct incident *inc,
  */
 char *incident_file_name_part(const struct incident *inc);
 
-/* What `collect --incident FILE` adds to a bundle; owns what opt points at. */
-struct incident_attachment {
-	struct incident *report; /* the parsed report, with its problems when the check failed */
-	char *json;              /* logpack/incident.json */
-	char *text;              /* logpack/incident.txt */
-	char *name_part;         /* the case reference for the bundle's file name, or NULL */
-	struct collect_tag tags[2];
-	struct collect_info_field info[INCIDENT_INFO_MAX];
-};
-
-/*
- * Load and check the report at path, and point opt's extra tag files, bag-info fields and
- * file-name tag at it. Returns 0, or -1 with err when the file cannot be read or fails the
- * check (the problems are then in att->report, for the command to print). Call
- * incident_attachment_free() either way, after the collection.
- */
-int incident_attach(const char *path, struct collect_options *opt, struct incident_attachment *att,
-                    struct error *err);
-void incident_attachment_free(struct incident_attachment *att);
-
 /*
  * Reading a report back from a bundle (`show`, `verify`). The text of logpack/incident.json is
  * hostile until the bundle is verified: it is bounded, every member's type is checked, and
@@ -160,34 +144,9 @@ int incident_from_json(const char *json, size_t len, struct incident **out, stru
 char *incident_summary(const struct incident *inc);
 
 /*
- * The TLP label ("TLP:AMBER") for `verify` to print beside its verdict, from the text of
- * incident.json: NULL when there is none or it is not a valid TLP 2.0 label. Caller frees.
- */
-char *incident_json_tlp(const char *json, size_t len);
-
-/*
  * The canonical TLP 2.0 label ("TLP:AMBER") for text such as a bag-info LogPack-TLP value, or
  * NULL when it is not one. The result is a static string.
  */
 const char *incident_tlp_label(const char *text);
-
-/*
- * Keeping logpack/incident.json while a bundle is read, for `show` and `verify`: the three
- * functions fit struct bundle_visitor (bundle-read.h) with ctx a struct incident_capture, and
- * may be called from a visitor of one's own. Only that member is kept, at most
- * INCIDENT_MAX_BYTES * 8 of it (too_big is set past that). Nothing captured is verified until
- * the bundle's reading has ended with a valid outcome.
- */
-struct incident_capture {
-	struct strbuf json;
-	int in_member; /* the member being read is logpack/incident.json */
-	int found;     /* the member was seen (and ended) */
-	int too_big;
-};
-
-void incident_capture_begin(void *ctx, const char *name, uint64_t size);
-void incident_capture_data(void *ctx, const void *buf, size_t len);
-void incident_capture_end(void *ctx);
-void incident_capture_release(struct incident_capture *cap);
 
 #endif

@@ -11,6 +11,14 @@
 
 #include "base/util.h"
 
+/*
+ * The extended key usage that marks a certificate as one for signing logpack bundles (an OID
+ * under the UUID arc 2.25, which needs no registration). emailProtection, codeSigning and
+ * anyExtendedKeyUsage are accepted too; a certificate with only other uses (a TLS server's) is
+ * never trusted as a signer. docs/signing.md documents it.
+ */
+#define SIGN_EKU_LOGPACK_OID "2.25.206148685855623484717259061867089240605"
+
 /* The environment variable that may hold the key's passphrase. */
 #define SIGN_PASSPHRASE_ENV "LOGPACK_KEY_PASSPHRASE"
 

@@ -13,6 +13,7 @@
 #include "base/log.h"
 #include "bundle/bag.h"
 #include "cmd/command.h"
+#include "cmd/incident-attach.h"
 #include "report/incident.h"
 #include "series/snapshot.h"
 #include "transport/upload-cli.h"

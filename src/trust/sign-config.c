@@ -1,12 +1,12 @@
 /* Signing settings from the environment and a config file. */
 #include "config.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "base/keyvalue.h"
 #include "trust/sign-config.h"
 #include "trust/sign.h"
 
@@ -20,64 +20,63 @@ static void take_env(char **field, const char *name)
 		*field = xstrdup(v);
 }
 
-/* Parse "key = value" lines; '#' starts a comment. Keys this module does not know are left for
- * others. */
+struct config_reader {
+	struct sign_settings *s;
+	const char *path;
+	struct error *err;
+};
+
+/* One line of the config file. Keys this module does not know are left for others. */
+static int config_entry(void *ctx, struct kv_item *item)
+{
+	struct config_reader *cr = ctx;
+	struct sign_settings *s = cr->s;
+	char **field = NULL;
+
+	if (item->kind != KV_ENTRY) {
+		error_set(cr->err, "config %s: a line is not 'key = value': %.60s", cr->path,
+		          item->text);
+		return -1;
+	}
+	if (strcmp(item->key, "sign-key") == 0)
+		field = &s->key;
+	else if (strcmp(item->key, "sign-cert") == 0)
+		field = &s->cert;
+	else if (strcmp(item->key, "sign-chain") == 0)
+		field = &s->chain;
+	else if (strcmp(item->key, "passphrase-file") == 0)
+		field = &s->passphrase_file;
+	else if (strcmp(item->key, "passphrase") == 0) {
+		error_set(cr->err,
+		          "config %s: a passphrase is never kept in the config; use "
+		          "passphrase-file = FILE (mode 0600)",
+		          cr->path);
+		return -1;
+	}
+	if (field && *field == NULL && *item->value) {
+		*field = item->value;
+		item->value = NULL;
+	}
+	return 0;
+}
+
+/* "key = value" lines; '#' starts a comment. */
 static int read_config(struct sign_settings *s, const char *path, struct error *err)
 {
-	char *text = NULL, *line, *save = NULL;
-	size_t len, line_no = 0;
+	static const struct kv_format format = {.separator = '=', .blanks = " \t\n\v\f\r"};
+	struct config_reader cr = {s, path, err};
+	char *text = NULL;
+	size_t len;
+	int rc;
 
 	if (read_small_file(path, CONFIG_MAX, &text, &len) < 0) {
 		error_set(err, "config %s: %s", path, strerror(errno));
 		return -1;
 	}
-	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		char *eq, *key, *value, *end;
-		char **field = NULL;
-
-		line_no++;
-		while (isspace((unsigned char)*line))
-			line++;
-		if (*line == '\0' || *line == '#')
-			continue;
-		if ((eq = strchr(line, '=')) == NULL) {
-			error_set(err, "config %s: a line is not 'key = value': %.60s", path, line);
-			free(text);
-			return -1;
-		}
-		key = line;
-		end = eq;
-		while (end > key && isspace((unsigned char)end[-1]))
-			end--;
-		*end = '\0';
-		value = eq + 1;
-		while (isspace((unsigned char)*value))
-			value++;
-		end = value + strlen(value);
-		while (end > value && isspace((unsigned char)end[-1]))
-			end--;
-		*end = '\0';
-		if (strcmp(key, "sign-key") == 0)
-			field = &s->key;
-		else if (strcmp(key, "sign-cert") == 0)
-			field = &s->cert;
-		else if (strcmp(key, "sign-chain") == 0)
-			field = &s->chain;
-		else if (strcmp(key, "passphrase-file") == 0)
-			field = &s->passphrase_file;
-		else if (strcmp(key, "passphrase") == 0) {
-			error_set(err,
-			          "config %s: a passphrase is never kept in the config; use "
-			          "passphrase-file = FILE (mode 0600)",
-			          path);
-			free(text);
-			return -1;
-		}
-		if (field && *field == NULL && *value)
-			*field = xstrdup(value);
-	}
+	/* A config file is text: reading stops at a NUL byte. */
+	rc = kv_parse(text, strlen(text), &format, config_entry, &cr);
 	free(text);
-	return 0;
+	return rc == 0 ? 0 : -1;
 }
 
 int sign_settings_resolve(struct sign_settings *s, const char *config, struct error *err)

@@ -23,6 +23,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include "base/secrets.h"
 #include "trust/sign.h"
 
 #define KEY_FILE_MAX (1024 * 1024)
@@ -70,8 +71,13 @@ static int64_t asn1_time_epoch(const ASN1_TIME *t)
 	return (int64_t)timegm(&tm);
 }
 
-/* Read a small file whole into a buffer the caller wipes and frees. */
-static int read_secret_file(const char *path, int check_mode, char **out, size_t *len_out,
+/*
+ * Read a small secret file (what: "a private key", "a passphrase file") whole into a buffer the
+ * caller wipes and frees. A file that group or others may read is refused: its secret may
+ * already be known to others. From here on the process holds a secret, so it stops being
+ * dumpable (no core file, no ptrace attach by other processes of the same user).
+ */
+static int read_secret_file(const char *path, const char *what, char **out, size_t *len_out,
                             struct error *err)
 {
 	struct strbuf sb = STRBUF_INIT;
@@ -79,7 +85,10 @@ static int read_secret_file(const char *path, int check_mode, char **out, size_t
 	char chunk[4096];
 	int fd, ret = -1;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (secrets_protect_process(err) < 0)
+		return -1;
+	/* O_NONBLOCK: a FIFO put where the file should be must not hang us at open. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0) {
 		error_set(err, "%s: %s", path, strerror(errno));
 		return -1;
@@ -92,11 +101,12 @@ static int read_secret_file(const char *path, int check_mode, char **out, size_t
 		error_set(err, "%s: not a regular file", path);
 		goto out;
 	}
-	if (check_mode && (st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
-		error_set(err,
-		          "%s: permissions %04o are too open: a private key must not be accessible "
-		          "by group or others (run: chmod 600 %s)",
-		          path, (unsigned int)(st.st_mode & 07777), path);
+	if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
+		error_set(
+		        err,
+		        "%s: permissions %04o are too open: %s must not be accessible by group or "
+		        "others (run: chmod 600 %s)",
+		        path, (unsigned int)(st.st_mode & 07777), what, path);
 		goto out;
 	}
 	for (;;) {
@@ -150,7 +160,7 @@ int sign_read_passphrase(const char *file, int prompt, const char *prompt_text, 
 	*out = NULL;
 	*len_out = 0;
 	if (file) {
-		if (read_secret_file(file, 0, &buf, &len, err) < 0)
+		if (read_secret_file(file, "a passphrase file", &buf, &len, err) < 0)
 			return -1;
 		/* The first line only: a trailing newline is not part of the passphrase. */
 		char *nl = memchr(buf, '\n', len);
@@ -268,7 +278,7 @@ int signer_load(struct signer **out, const struct signer_options *opt, struct er
 	BIO *bio = NULL;
 	int type;
 
-	if (read_secret_file(opt->key_path, 1, &keybuf, &keylen, err) < 0)
+	if (read_secret_file(opt->key_path, "a private key", &keybuf, &keylen, err) < 0)
 		goto fail;
 	bio = BIO_new_mem_buf(keybuf, (int)keylen);
 	if (bio == NULL) {
@@ -542,6 +552,60 @@ static int64_t signer_info_signing_time(CMS_SignerInfo *si)
 	return 0;
 }
 
+/*
+ * Is cert meant for signing documents? Without an extendedKeyUsage any use is allowed (the key
+ * usage was checked already); with one, it must name a use that covers signed files. A TLS
+ * server certificate (serverAuth only) from a trusted CA must not make a bundle trusted.
+ */
+static int eku_fits_documents(X509 *cert)
+{
+	EXTENDED_KEY_USAGE *eku;
+	int crit = 0, fits = 0;
+
+	eku = X509_get_ext_d2i(cert, NID_ext_key_usage, &crit, NULL);
+	if (eku == NULL)
+		return crit == -1; /* -1: absent; -2 (several) or a parse error: refuse */
+	for (int i = 0; i < sk_ASN1_OBJECT_num(eku) && !fits; i++) {
+		ASN1_OBJECT *use = sk_ASN1_OBJECT_value(eku, i);
+		char oid[128];
+		int nid = OBJ_obj2nid(use);
+
+		if (nid == NID_email_protect || nid == NID_code_sign ||
+		    nid == NID_anyExtendedKeyUsage)
+			fits = 1;
+		else if (OBJ_obj2txt(oid, sizeof(oid), use, 1) > 0 &&
+		         strcmp(oid, SIGN_EKU_LOGPACK_OID) == 0)
+			fits = 1;
+	}
+	EXTENDED_KEY_USAGE_free(eku);
+	return fits;
+}
+
+/*
+ * Does the trust store hold a certificate with cert's subject but not cert's key? Then cert
+ * claims a trusted signer's name without its key: an impostor, which a plain chain error
+ * ("self-signed certificate") would not make plain.
+ */
+static int store_has_other_key_for(X509_STORE *store, X509 *cert)
+{
+	STACK_OF(X509_OBJECT) *objs = X509_STORE_get0_objects(store);
+	const EVP_PKEY *key = X509_get0_pubkey(cert);
+	int same_name = 0;
+
+	for (int i = 0; objs && i < sk_X509_OBJECT_num(objs); i++) {
+		X509 *anchor = X509_OBJECT_get0_X509(sk_X509_OBJECT_value(objs, i));
+
+		if (anchor == NULL ||
+		    X509_NAME_cmp(X509_get_subject_name(anchor), X509_get_subject_name(cert)) != 0)
+			continue;
+		if (key && X509_get0_pubkey(anchor) &&
+		    EVP_PKEY_eq(X509_get0_pubkey(anchor), key) == 1)
+			return 0;
+		same_name = 1;
+	}
+	return same_name;
+}
+
 /* Does cert chain to an anchor in trust, using the bundle's certificates as intermediates? */
 static void check_trust(X509 *cert, STACK_OF(X509) * untrusted, const struct trust_store *trust,
                         struct sign_check *chk)
@@ -558,6 +622,13 @@ static void check_trust(X509 *cert, STACK_OF(X509) * untrusted, const struct tru
 		chk->trust_reason = xstrdup("the certificate's key usage does not allow signing");
 		return;
 	}
+	if (!eku_fits_documents(cert)) {
+		chk->trust_reason =
+		        xstrdup("the certificate's extended key usage is not for signing "
+		                "documents (it needs emailProtection, codeSigning, "
+		                "anyExtendedKeyUsage or " SIGN_EKU_LOGPACK_OID ")");
+		return;
+	}
 	ctx = X509_STORE_CTX_new();
 	if (ctx == NULL || X509_STORE_CTX_init(ctx, trust->store, cert, untrusted) != 1) {
 		chk->trust_reason = xstrdup("cannot build a certificate chain (OpenSSL error)");
@@ -572,7 +643,15 @@ static void check_trust(X509 *cert, STACK_OF(X509) * untrusted, const struct tru
 		goto out;
 	}
 	code = X509_STORE_CTX_get_error(ctx);
-	if (X509_STORE_CTX_get_error_depth(ctx) > 0 && X509_STORE_CTX_get_current_cert(ctx)) {
+	if (store_has_other_key_for(trust->store, cert)) {
+		char *who = name_text(X509_get_subject_name(cert));
+
+		chk->trust_reason = xasprintf("impostor: a trusted certificate for %s exists, but "
+		                              "with another key",
+		                              who);
+		free(who);
+	} else if (X509_STORE_CTX_get_error_depth(ctx) > 0 &&
+	           X509_STORE_CTX_get_current_cert(ctx)) {
 		char *who = name_text(X509_get_subject_name(X509_STORE_CTX_get_current_cert(ctx)));
 
 		chk->trust_reason =
@@ -802,7 +881,8 @@ int sign_keygen(const struct keygen_options *opt, struct error *err)
 	X509V3_set_ctx(&v3, x, x, NULL, NULL, 0);
 	if (add_ext(x, &v3, NID_basic_constraints, "critical,CA:FALSE", err) < 0 ||
 	    add_ext(x, &v3, NID_key_usage, "critical,digitalSignature,nonRepudiation", err) < 0 ||
-	    add_ext(x, &v3, NID_ext_key_usage, "emailProtection,codeSigning", err) < 0 ||
+	    add_ext(x, &v3, NID_ext_key_usage, "emailProtection,codeSigning," SIGN_EKU_LOGPACK_OID,
+	            err) < 0 ||
 	    add_ext(x, &v3, NID_subject_key_identifier, "hash", err) < 0 ||
 	    add_ext(x, &v3, NID_authority_key_identifier, "keyid:always", err) < 0)
 		goto out;
