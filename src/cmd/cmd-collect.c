@@ -13,6 +13,7 @@
 #include "base/log.h"
 #include "bundle/bag.h"
 #include "cmd/command.h"
+#include "cmd/encrypt-cli.h"
 #include "cmd/incident-attach.h"
 #include "gather/collect.h"
 #include "report/incident.h"
@@ -52,7 +53,8 @@ const struct command command_collect = {
                 "      --sign-chain FILE   intermediate certificates to include (PEM)\n"
                 "      --passphrase-file F the key's passphrase (else $LOGPACK_KEY_PASSPHRASE,\n"
                 "                          else asked on the terminal)\n"
-                "      --config FILE       signing settings (default /etc/logpack/logpack.conf)\n"
+                "      --config FILE       signing settings (default "
+                "/etc/logpack/logpack.conf)\n" ENCRYPT_CLI_HELP
                 "  -h, --help              this text\n"
                 "      --upload URL        check URL before collecting (see 'logpack upload\n"
                 "                          --test'), send the bundle there after; the upload\n"
@@ -96,6 +98,7 @@ struct collect_cli {
 	const char *incident;
 	struct incident_attachment incident_att;
 	struct upload_cli upload;
+	struct recipients recipients;
 };
 
 static void collect_cli_free(struct collect_cli *cli)
@@ -106,6 +109,7 @@ static void collect_cli_free(struct collect_cli *cli)
 	sign_settings_free(&cli->sign);
 	signer_free(cli->signer);
 	incident_attachment_free(&cli->incident_att);
+	recipients_free(&cli->recipients);
 }
 
 static int split_categories(struct collect_cli *cli, const char *list)
@@ -236,6 +240,7 @@ static int cmd_collect(int argc, char **argv)
 	        {"until", required_argument, NULL, OPT_UNTIL},
 	        {"upload", required_argument, NULL, OPT_UPLOAD},
 	        UPLOAD_CLI_LONG_OPTIONS,
+	        ENCRYPT_CLI_LONG_OPTIONS,
 	        {NULL, 0, NULL, 0},
 	};
 	struct collect_cli cli = {0};
@@ -366,6 +371,12 @@ static int cmd_collect(int argc, char **argv)
 			cli.upload.to = optarg;
 			break;
 		default:
+			if ((rc = encrypt_cli_option(&cli.recipients, c, optarg, &err)) <= 0) {
+				if (rc == 0)
+					break;
+				rc = command_usage_error(&command_collect, "%s", err.msg);
+				goto out;
+			}
 			if ((rc = upload_cli_option(&cli.upload, c, optarg, &err)) == 0)
 				break;
 			rc = command_usage_error(&command_collect,
@@ -392,6 +403,10 @@ static int cmd_collect(int argc, char **argv)
 	opt->categories = (const char *const *)cli.categories;
 	opt->n_categories = cli.n_categories;
 	opt->progress = !cli.json && isatty(STDOUT_FILENO);
+	if (encrypt_cli_apply(&cli.recipients, opt, &err) < 0) {
+		rc = command_usage_error(&command_collect, "%s", err.msg);
+		goto out;
+	}
 	if (cli.incident && incident_attach(cli.incident, opt, &cli.incident_att, &err) < 0) {
 		for (size_t i = 0;
 		     cli.incident_att.report && i < cli.incident_att.report->n_problems; i++)
