@@ -42,7 +42,8 @@ t "decrypt writes the bundle beside the file, named for its compression, equal t
 '
 t "files written by stock age -e -r decrypt: sizes around the 64 KiB chunk, two recipients" '
 	cd "$FX"
-	mkdir stockfiles && cd stockfiles
+	mkdir stockfiles
+	cd stockfiles
 	for n in 0 1 65535 65536 65537 200000; do
 		head -c $n /dev/urandom >p$n
 		age -e -r "$(cat ../k1.pub)" -r "$(cat ../k2.pub)" -o p$n.age p$n
@@ -59,7 +60,8 @@ t "standard input, and -o DIR" '
 '
 for where in start middle end; do
 t "a byte flipped at the $where: refused with the reason, exit 4, nothing left behind" '
-	mkdir w && cd w
+	mkdir w
+	cd w
 	cp "$(cat "$FX/enc.path")" x.age
 	size=$(wc -c <x.age)
 	case '"$where"' in

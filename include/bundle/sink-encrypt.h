@@ -7,8 +7,9 @@
 #include "trust/recipients.h"
 
 /*
- * A filter that encrypts to every recipient in r (age: one file any of them opens). Its memory
- * is bounded (one 64 KiB chunk) whatever the bundle's size. Returns 0, or -1 with the reason.
+ * A filter that encrypts to every recipient in r (one file any of them opens: age, or OpenPGP).
+ * Its memory is bounded (one 64 KiB chunk) whatever the bundle's size. Returns 0, or -1 with the
+ * reason.
  */
 int sink_encrypt_filter_new(const struct recipients *r, struct sink_filter **out,
                             struct error *err);

@@ -19,10 +19,10 @@ enum {
 		"keep-name", no_argument, NULL, ENCRYPT_OPT_KEEP_NAME \
 	}
 
-#define ENCRYPT_CLI_HELP                                                                       \
-	"      --encrypt-to age1...  encrypt the bundle to this age recipient (repeatable):\n" \
-	"                          a file logpack-<random id>.age that only the recipients'\n" \
-	"                          keys open (logpack decrypt, or age -d)\n"                   \
+#define ENCRYPT_CLI_HELP                                                                        \
+	"      --encrypt-to R      encrypt the bundle to R (repeatable, one kind): an age\n"    \
+	"                          recipient (age1...) or a file with an OpenPGP public key;\n" \
+	"                          writes logpack-<random id>.age or .gpg\n"                    \
 	"      --keep-name         name the encrypted file after the host, as a plain bundle\n"
 
 /* Take option c if it is one of ours: 0 taken, 1 not ours, -1 a bad value (err says why). */

@@ -31,6 +31,8 @@ int encrypt_cli_apply(struct recipients *r, struct collect_options *opt, struct 
 		}
 		return 0;
 	}
+	if (recipients_check(r, err) < 0)
+		return -1;
 	opt->make_filter = make_filter;
 	opt->filter_ctx = r;
 	opt->filter_suffix = recipients_suffix(r);
