@@ -85,18 +85,32 @@ t "a revoked key is refused" '
 	contains err "key $fpr is revoked"
 	test -z "$(ls -A none)"
 '
-t "a key that cannot encrypt, and an ECDH key (not supported yet), are refused with the reason" '
+t "a key that cannot encrypt, and one whose encryption subkey is ECDH on P-256: refused" '
 	cd "$FX"
 	fpr=$(newkey "Signer <s@example.org>" rsa2048 sign never)
 	gpg --export "$fpr" >signonly.gpg
 	mkdir -p none
 	expect_code 2 lp collect --root root -o none --encrypt-to signonly.gpg 2>err
 	contains err "cannot be encrypted to: it has no encryption subkey"
-	fpr=$(newkey "Curve <c@example.org>" future-default default never)
-	gpg --export "$fpr" >curve.gpg
-	expect_code 2 lp collect --root root -o none --encrypt-to curve.gpg 2>err
-	contains err "ECDH or not RSA, not supported yet"
+	fpr=$(newkey "Nist <n@example.org>" nistp256 sign never)
+	gpg --batch -q --passphrase "" --quick-add-key "$fpr" nistp256 encr never 2>/dev/null
+	gpg --export "$fpr" >nist.gpg
+	expect_code 2 lp collect --root root -o none --encrypt-to nist.gpg 2>err
+	contains err "its encryption subkey'"'"'s algorithm is not RSA nor ECDH on Curve25519"
 	test -z "$(ls -A none)"
+'
+t "a Curve25519 key (gpg future-default: Ed25519 and an ECDH Curve25519 subkey): gpg opens it" '
+	cd "$FX"
+	fpr=$(newkey "Curve <c@example.org>" future-default default never)
+	gpg --export --armor "$fpr" >curve.asc
+	mkdir cv
+	lp -q collect --root root -o cv --encrypt-to curve.asc >path
+	gpg --batch --list-packets "$(cat path)" >packets 2>&1 || :
+	test "$(grep -c "^:pubkey enc packet:" packets)" -eq 1
+	contains packets ":pubkey enc packet: version 3, algo 18"
+	gpg --batch --status-fd 3 --decrypt -o cv.tar.zst "$(cat path)" 3>status 2>err
+	contains status "GOODMDC"
+	expect_code 6 lp verify cv.tar.zst >/dev/null
 '
 t "not a key, a damaged armor, age and OpenPGP together: refused" '
 	cd "$FX"

@@ -1,9 +1,9 @@
 /*
- * OpenPGP (RFC 4880) encryption to a public key, on OpenSSL: a PKESK v3 per recipient (RSA,
- * to the key's encryption subkey), then one SEIPD v1 packet with MDC, AES-256, holding an
- * uncompressed literal data packet. Stock `gpg --decrypt` (GnuPG 2.2) reads it. Streaming:
- * both the literal and the encrypted packet use partial body lengths of 64 KiB, so memory
- * stays bounded whatever the size.
+ * OpenPGP (RFC 4880) encryption to a public key, on OpenSSL: a PKESK v3 per recipient (to the
+ * key's encryption subkey: RSA, or ECDH on Curve25519 per RFC 6637), then one SEIPD v1 packet with
+ * MDC, AES-256, holding an uncompressed literal data packet. Stock `gpg --decrypt` (GnuPG 2.2)
+ * reads it. Streaming: both the literal and the encrypted packet use partial body lengths of 64
+ * KiB, so memory stays bounded whatever the size.
  */
 #ifndef LOGPACK_OPENPGP_H
 #define LOGPACK_OPENPGP_H
@@ -21,8 +21,8 @@ struct openpgp_key;
 
 /*
  * Read a public key (a transferable public key, armored or binary) and choose its newest
- * valid RSA encryption subkey (or the primary key if it may encrypt). A key that is revoked,
- * expired at now, or has no usable encryption key is refused with the reason.
+ * valid RSA or Curve25519 encryption subkey (or the primary key if it may encrypt). A key that is
+ * revoked, expired at now, or has no usable encryption key is refused with the reason.
  */
 int openpgp_key_load(const char *path, int64_t now, struct openpgp_key **out, struct error *err);
 /* The same from bytes in memory (for tests); name is for messages. */

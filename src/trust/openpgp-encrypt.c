@@ -138,6 +138,109 @@ static int plain_out(struct openpgp_encryptor *e, const void *buf, size_t len, s
 	return cfb_out(e, buf, len, err);
 }
 
+/* The session key with its algorithm and checksum: 1 + 32 + 2 bytes. */
+static void session_block(const unsigned char *session, unsigned char m[1 + SESSION_KEY_LEN + 2])
+{
+	unsigned sum = 0;
+
+	m[0] = SYM_AES256;
+	memcpy(m + 1, session, SESSION_KEY_LEN);
+	for (int i = 0; i < SESSION_KEY_LEN; i++)
+		sum += session[i];
+	m[1 + SESSION_KEY_LEN] = (unsigned char)(sum >> 8);
+	m[2 + SESSION_KEY_LEN] = (unsigned char)sum;
+}
+
+/*
+ * RFC 6637 for Curve25519: an ephemeral X25519 share, the KDF (a hash of a counter, the shared
+ * secret and the key's parameters) gives the key-wrapping key, AES key wrap of the session
+ * block padded to 8 bytes. As a PKESK v3 packet.
+ */
+static int pkesk_ecdh(struct strbuf *sb, const struct openpgp_key *k, const unsigned char *session,
+                      struct error *err)
+{
+	static const unsigned char oid[] = {10,   0x2B, 0x06, 0x01, 0x04, 0x01,
+	                                    0x97, 0x55, 0x01, 0x05, 0x01};
+	static const char *const wraps[] = {"AES-128-WRAP", "AES-192-WRAP", "AES-256-WRAP"};
+	const unsigned char *pub, *fpr, *key_id;
+	unsigned char eph[32], share[32], shared[32], m[40], kek[64], wrapped[48], octets[5];
+	unsigned char counter[4] = {0, 0, 0, 1}, params[11 + 1 + 4 + 20 + 20];
+	EVP_PKEY *sk = NULL, *pk = NULL;
+	EVP_PKEY_CTX *dctx = NULL;
+	EVP_CIPHER_CTX *wctx = NULL;
+	EVP_CIPHER *wrap = NULL;
+	EVP_MD_CTX *md = NULL;
+	size_t len = 32, plen = 0;
+	int kdf_hash, kdf_sym, out_len = 0, fin = 0, ret = -1;
+	unsigned int kek_len = 0;
+
+	pgp_key_ecdh(k, &pub, &kdf_hash, &kdf_sym, &fpr);
+	key_id = fpr + 12;
+	session_block(session, m);
+	memset(m + 35, 5, 5); /* PKCS#5 padding to 40 */
+	memcpy(params, oid, sizeof(oid));
+	plen = sizeof(oid);
+	params[plen++] = 18;
+	params[plen++] = 3;
+	params[plen++] = 1;
+	params[plen++] = (unsigned char)kdf_hash;
+	params[plen++] = (unsigned char)kdf_sym;
+	memcpy(params + plen, "Anonymous Sender    ", 20);
+	plen += 20;
+	memcpy(params + plen, fpr, 20);
+	plen += 20;
+	if (RAND_bytes(eph, sizeof(eph)) != 1 ||
+	    (sk = EVP_PKEY_new_raw_private_key(EVP_PKEY_X25519, NULL, eph, 32)) == NULL ||
+	    EVP_PKEY_get_raw_public_key(sk, share, &len) != 1 ||
+	    (pk = EVP_PKEY_new_raw_public_key(EVP_PKEY_X25519, NULL, pub, 32)) == NULL ||
+	    (dctx = EVP_PKEY_CTX_new(sk, NULL)) == NULL || EVP_PKEY_derive_init(dctx) != 1 ||
+	    EVP_PKEY_derive_set_peer(dctx, pk) != 1 ||
+	    EVP_PKEY_derive(dctx, shared, &(size_t){32}) != 1) {
+		error_set_openssl(err, "ECDH to %s", openpgp_key_subkey_fingerprint(k));
+		goto out;
+	}
+	if ((md = EVP_MD_CTX_new()) == NULL ||
+	    EVP_DigestInit_ex(md,
+	                      kdf_hash == 8   ? EVP_sha256()
+	                      : kdf_hash == 9 ? EVP_sha384()
+	                                      : EVP_sha512(),
+	                      NULL) != 1 ||
+	    EVP_DigestUpdate(md, counter, 4) != 1 || EVP_DigestUpdate(md, shared, 32) != 1 ||
+	    EVP_DigestUpdate(md, params, plen) != 1 || EVP_DigestFinal_ex(md, kek, &kek_len) != 1 ||
+	    (wrap = EVP_CIPHER_fetch(NULL, wraps[kdf_sym - 7], NULL)) == NULL ||
+	    (wctx = EVP_CIPHER_CTX_new()) == NULL ||
+	    EVP_EncryptInit_ex2(wctx, wrap, kek, NULL, NULL) != 1 ||
+	    EVP_EncryptUpdate(wctx, wrapped, &out_len, m, sizeof(m)) != 1 || out_len != 48 ||
+	    EVP_EncryptFinal_ex(wctx, wrapped + out_len, &fin) != 1) {
+		error_set_openssl(err, "ECDH key wrap to %s", openpgp_key_subkey_fingerprint(k));
+		goto out;
+	}
+	strbuf_addch(sb, (char)(0xC0 | 1));
+	strbuf_add(sb, octets, length_octets(1 + 8 + 1 + 2 + 33 + 1 + 48, octets));
+	strbuf_addch(sb, 3);
+	strbuf_add(sb, key_id, 8);
+	strbuf_addch(sb, 18);
+	strbuf_addch(sb, 1);
+	strbuf_addch(sb, 7); /* 263 bits: 0x40 and the 32-byte share */
+	strbuf_addch(sb, 0x40);
+	strbuf_add(sb, share, 32);
+	strbuf_addch(sb, 48);
+	strbuf_add(sb, wrapped, 48);
+	ret = 0;
+out:
+	OPENSSL_cleanse(eph, sizeof(eph));
+	OPENSSL_cleanse(shared, sizeof(shared));
+	OPENSSL_cleanse(m, sizeof(m));
+	OPENSSL_cleanse(kek, sizeof(kek));
+	EVP_CIPHER_CTX_free(wctx);
+	EVP_CIPHER_free(wrap);
+	EVP_MD_CTX_free(md);
+	EVP_PKEY_CTX_free(dctx);
+	EVP_PKEY_free(pk);
+	EVP_PKEY_free(sk);
+	return ret;
+}
+
 /* PKCS#1 v1.5 of (algorithm, session key, checksum) to one RSA key, as a PKESK v3 packet. */
 static int pkesk(struct strbuf *sb, const struct openpgp_key *k, const unsigned char *session,
                  struct error *err)
@@ -145,21 +248,18 @@ static int pkesk(struct strbuf *sb, const struct openpgp_key *k, const unsigned 
 	const unsigned char *n, *ex, *key_id;
 	size_t n_len, e_len, ct_len = 0, skip = 0;
 	unsigned char m[1 + SESSION_KEY_LEN + 2], *ct = NULL, octets[5];
-	unsigned sum = 0;
-	OSSL_PARAM_BLD *bld = OSSL_PARAM_BLD_new();
+	OSSL_PARAM_BLD *bld;
 	BIGNUM *bn_n = NULL, *bn_e = NULL;
 	OSSL_PARAM *params = NULL;
 	EVP_PKEY_CTX *pctx = NULL, *ectx = NULL;
 	EVP_PKEY *pkey = NULL;
 	int ret = -1, bits;
 
+	if (pgp_key_algo(k) == 18)
+		return pkesk_ecdh(sb, k, session, err);
+	bld = OSSL_PARAM_BLD_new();
 	pgp_key_rsa(k, &n, &n_len, &ex, &e_len, &key_id);
-	m[0] = SYM_AES256;
-	memcpy(m + 1, session, SESSION_KEY_LEN);
-	for (int i = 0; i < SESSION_KEY_LEN; i++)
-		sum += session[i];
-	m[1 + SESSION_KEY_LEN] = (unsigned char)(sum >> 8);
-	m[2 + SESSION_KEY_LEN] = (unsigned char)sum;
+	session_block(session, m);
 	if (bld == NULL || (bn_n = BN_bin2bn(n, (int)n_len, NULL)) == NULL ||
 	    (bn_e = BN_bin2bn(ex, (int)e_len, NULL)) == NULL ||
 	    OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, bn_n) != 1 ||

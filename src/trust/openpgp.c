@@ -23,6 +23,9 @@ struct pgp_pubkey {
 	unsigned char fpr[20];
 	unsigned char *n, *e; /* RSA */
 	size_t n_len, e_len;
+	int cv25519; /* ECDH on Curve25519 (RFC 6637) */
+	unsigned char ecdh_pub[32];
+	int kdf_hash, kdf_sym;
 	int64_t expires_after; /* seconds after created; 0: never */
 	int64_t sig_time;      /* of the newest self-signature seen */
 	int flags, has_flags;
@@ -119,6 +122,34 @@ static uint32_t be32(const unsigned char *p)
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
+/*
+ * An ECDH key's curve, point and KDF parameters; only Curve25519 is marked usable. A key that
+ * does not parse as such is simply not usable.
+ */
+static void parse_ecdh(const unsigned char *p, const unsigned char *end, struct pgp_pubkey *k)
+{
+	static const unsigned char cv25519_oid[] = {0x2B, 0x06, 0x01, 0x04, 0x01,
+	                                            0x97, 0x55, 0x01, 0x05, 0x01};
+	size_t bits;
+
+	if (end - p < 1 + (long)sizeof(cv25519_oid) + 2 + 33 + 4 || p[0] != sizeof(cv25519_oid) ||
+	    memcmp(p + 1, cv25519_oid, sizeof(cv25519_oid)) != 0)
+		return;
+	p += 1 + sizeof(cv25519_oid);
+	bits = (size_t)p[0] << 8 | p[1];
+	if (bits != 263 || p[2] != 0x40)
+		return;
+	memcpy(k->ecdh_pub, p + 3, 32);
+	p += 2 + 33;
+	if (p[0] != 3 || p[1] != 1 || p + 4 != end)
+		return;
+	k->kdf_hash = p[2];
+	k->kdf_sym = p[3];
+	if ((k->kdf_hash == 8 || k->kdf_hash == 9 || k->kdf_hash == 10) &&
+	    (k->kdf_sym == 7 || k->kdf_sym == 8 || k->kdf_sym == 9))
+		k->cv25519 = 1;
+}
+
 static int parse_pubkey(const unsigned char *body, size_t len, struct pgp_pubkey *k,
                         struct error *err)
 {
@@ -146,6 +177,8 @@ static int parse_pubkey(const unsigned char *body, size_t len, struct pgp_pubkey
 		error_set(err, "a malformed RSA public key");
 		return -1;
 	}
+	if (k->algo == 18)
+		parse_ecdh(p, end, k);
 	return 0;
 }
 
@@ -271,8 +304,8 @@ static const char *unusable(const struct pgp_pubkey *k, int64_t now)
 		return "expired";
 	if (!k->has_flags || !(k->flags & 0x0c))
 		return "not for encryption";
-	if (k->algo != 1 && k->algo != 2)
-		return k->algo == 18 ? "ECDH, not supported yet" : "not RSA";
+	if (k->algo != 1 && k->algo != 2 && !(k->algo == 18 && k->cv25519))
+		return "not RSA nor ECDH on Curve25519";
 	return NULL;
 }
 
@@ -467,10 +500,11 @@ int openpgp_key_parse(const unsigned char *data, size_t len, const char *name, i
 		k->chosen = &k->primary;
 	if (k->chosen == NULL) {
 		error_set(err, "key %s cannot be encrypted to: %s", k->fpr_hex,
-		          why ? (strcmp(why, "expired") == 0   ? "its encryption subkey expired"
-		                 : strcmp(why, "revoked") == 0 ? "its encryption subkey is revoked"
-		                                               : "its encryption subkey is ECDH or "
-		                                                 "not RSA, not supported yet")
+		          why ? (strcmp(why, "expired") == 0 ? "its encryption subkey expired"
+		                 : strcmp(why, "revoked") == 0
+		                         ? "its encryption subkey is revoked"
+		                         : "its encryption subkey's algorithm "
+		                           "is not RSA nor ECDH on Curve25519")
 		              : "it has no encryption subkey");
 		goto fail;
 	}
@@ -509,6 +543,20 @@ const char *openpgp_key_fingerprint(const struct openpgp_key *k)
 const char *openpgp_key_subkey_fingerprint(const struct openpgp_key *k)
 {
 	return k->chosen_hex;
+}
+
+int pgp_key_algo(const struct openpgp_key *k)
+{
+	return k->chosen->algo == 18 ? 18 : 1;
+}
+
+void pgp_key_ecdh(const struct openpgp_key *k, const unsigned char **pub, int *kdf_hash,
+                  int *kdf_sym, const unsigned char **fpr)
+{
+	*pub = k->chosen->ecdh_pub;
+	*kdf_hash = k->chosen->kdf_hash;
+	*kdf_sym = k->chosen->kdf_sym;
+	*fpr = k->chosen->fpr;
 }
 
 int pgp_key_rsa(const struct openpgp_key *k, const unsigned char **n, size_t *n_len,
