@@ -77,7 +77,7 @@ t "a bad recipient or --keep-name alone: a usage error before anything is writte
 	expect_code 2 lp collect --root root -o none --encrypt-to "$bad" 2>err
 	contains err "bad checksum"
 	expect_code 2 lp collect --root root -o none --encrypt-to some.asc 2>err
-	contains err "not supported yet"
+	contains err "--encrypt-to: some.asc: No such file or directory"
 	expect_code 2 lp collect --root root -o none --keep-name 2>err
 	contains err "--keep-name needs --encrypt-to"
 	test -z "$(ls -A none)"
