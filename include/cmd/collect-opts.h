@@ -11,6 +11,7 @@
 #include <stdio.h>
 
 #include "cmd/command.h"
+#include "cmd/encrypt-cli.h"
 #include "cmd/incident-attach.h"
 #include "cmd/upload-opts.h"
 #include "gather/collect.h"
@@ -37,10 +38,12 @@ enum collect_arg {
 enum collect_opt_id {
 	COLLECT_OPT_CATEGORY = 0x1000,
 	COLLECT_OPT_CONFIG,
+	COLLECT_OPT_ENCRYPT_TO,
 	COLLECT_OPT_INCIDENT,
 	COLLECT_OPT_JSON,
 	COLLECT_OPT_KEEP,
 	COLLECT_OPT_KEEP_FOR,
+	COLLECT_OPT_KEEP_NAME,
 	COLLECT_OPT_LEVEL,
 	COLLECT_OPT_MAX_FILE_SIZE,
 	COLLECT_OPT_PASSPHRASE_FILE,
@@ -110,6 +113,7 @@ struct collect_cli {
 	const char *incident;
 	struct incident_attachment incident_att;
 	struct upload_cli upload;
+	struct recipients recipients; /* --encrypt-to */
 	/* the series (snapshot) */
 	const char *state_dir;
 	uint64_t keep;

@@ -16,6 +16,7 @@ struct command {
 };
 
 extern const struct command command_collect;
+extern const struct command command_decrypt;
 extern const struct command command_verify;
 extern const struct command command_show;
 extern const struct command command_extract;

@@ -111,6 +111,13 @@ struct collect_options {
 	size_t n_extra_info;
 	const char *name_tag; /* put into the bundle's file name, e.g. the case reference */
 	const struct collect_hooks *hooks; /* snapshot's per-source decisions, or NULL */
+	/* Encryption: a sink filter made when the bundle is opened (NULL: none). The encrypted
+	 * file in an output directory is "logpack-<random id><filter_suffix>", or with keep_name
+	 * the usual name plus filter_suffix. */
+	int (*make_filter)(void *ctx, struct sink_filter **out, struct error *err);
+	void *filter_ctx;
+	const char *filter_suffix; /* ".age" */
+	int keep_name;
 };
 
 struct collect_summary {

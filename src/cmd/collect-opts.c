@@ -16,6 +16,8 @@
 /* Why a series takes files whole: docs/snapshots.md. */
 #define WHOLE_FILES "a series must hold every byte of a file to prove that nothing was left out"
 #define SERIES_ONLY "it belongs to a series: see 'logpack snapshot'"
+/* docs/encryption.md: snapshots are not encrypted yet. */
+#define NOT_FOR_SERIES_YET "snapshots are not encrypted yet: encrypt the finished bundles"
 
 #define OPT COLLECT_OPT
 
@@ -30,6 +32,11 @@ const struct collect_opt collect_opts[] = {
          .refused = SNAPSHOTS,
          .why = "a snapshot moves its series on; 'logpack collect --dry-run' lists what a "
                 "profile takes"},
+        {OPT("encrypt-to", COLLECT_OPT_ENCRYPT_TO, COLLECT_ARG_NAME_OR_PATH, "R",
+             "encrypt to R (repeatable, one kind): an age\n"
+             "recipient (age1...) or an OpenPGP public key file;\n"
+             "writes logpack-<random id>.age or .gpg"),
+         .refused = SNAPSHOTS, .why = NOT_FOR_SERIES_YET},
         {OPT("exclude", 'x', COLLECT_ARG_TEXT, "PATTERN", "leave out matching paths (repeatable)")},
         {OPT("force", 'f', COLLECT_ARG_NONE, NULL,
              "write even if the space estimate says it will\nnot fit")},
@@ -48,6 +55,9 @@ const struct collect_opt collect_opts[] = {
         {OPT("keep-for", COLLECT_OPT_KEEP_FOR, COLLECT_ARG_TEXT, "DURATION",
              "then remove bundles older than DURATION (7d, 12h)"),
          .refused = COLLECT_CMD_COLLECT, .why = SERIES_ONLY},
+        {OPT("keep-name", COLLECT_OPT_KEEP_NAME, COLLECT_ARG_NONE, NULL,
+             "name the encrypted file as a plain bundle"),
+         .refused = SNAPSHOTS, .why = NOT_FOR_SERIES_YET},
         {OPT("level", COLLECT_OPT_LEVEL, COLLECT_ARG_TEXT, "N", "compression level")},
         {OPT("max-file-size", COLLECT_OPT_MAX_FILE_SIZE, COLLECT_ARG_TEXT, "SIZE",
              "keep only the last SIZE bytes of larger files"),
@@ -342,6 +352,15 @@ static int take_value(struct collect_cli *cli, const struct command *cmd, int c,
 	case COLLECT_OPT_INCIDENT:
 		cli->incident = arg;
 		return 0;
+	case COLLECT_OPT_ENCRYPT_TO:
+	case COLLECT_OPT_KEEP_NAME: {
+		struct error err = {{0}};
+		int which = c == COLLECT_OPT_ENCRYPT_TO ? ENCRYPT_OPT_TO : ENCRYPT_OPT_KEEP_NAME;
+
+		if (encrypt_cli_option(&cli->recipients, which, arg, &err) < 0)
+			return command_usage_error(cmd, "%s", err.msg);
+		return 0;
+	}
 	case COLLECT_OPT_JSON:
 		cli->json = 1;
 		return 0;
@@ -434,6 +453,12 @@ int collect_cli_finish(struct collect_cli *cli, const struct command *cmd, unsig
 		return command_usage_error(cmd, "--since is later than --until");
 	if (who == COLLECT_CMD_COLLECT && cli->upload.to == NULL && cli->upload.delete_after)
 		return command_usage_error(cmd, "--delete-after-upload needs --upload");
+	if (who == COLLECT_CMD_COLLECT) {
+		struct error err = {{0}};
+
+		if (encrypt_cli_apply(&cli->recipients, opt, &err) < 0)
+			return command_usage_error(cmd, "%s", err.msg);
+	}
 	opt->excludes = cli->excludes;
 	opt->n_excludes = cli->n_excludes;
 	opt->categories = (const char *const *)cli->categories;
@@ -476,4 +501,5 @@ void collect_cli_free(struct collect_cli *cli)
 	sign_settings_free(&cli->sign);
 	signer_free(cli->signer);
 	incident_attachment_free(&cli->incident_att);
+	recipients_free(&cli->recipients);
 }

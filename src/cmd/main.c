@@ -18,6 +18,7 @@
 /* clang-format off */
 static const struct command *const commands[] = {
 	&command_collect,
+	&command_decrypt,
 	&command_extract,
 	&command_incident,
 	&command_keygen,

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <time.h>
@@ -100,9 +101,25 @@ static int resolve_output(struct collection *c, struct error *err)
 		if (opt->name_tag && *opt->name_tag)
 			tag = host_name_for_file(opt->name_tag);
 		c->output_dir = xstrdup(out);
-		c->output_path =
-		        xasprintf("%s/logpack-%s%s%s-%s%s", out, host, tag ? "-" : "",
-		                  tag ? tag : "", stamp, bag_compression_suffix(opt->compression));
+		if (opt->make_filter && !opt->keep_name) {
+			/* An encrypted file's name says nothing of the host it came from. */
+			unsigned char id[8];
+
+			if (getentropy(id, sizeof(id)) < 0) {
+				error_set(err, "random file name: %s", strerror(errno));
+				free(host);
+				free(tag);
+				return -1;
+			}
+			c->output_path = xasprintf("%s/logpack-%02x%02x%02x%02x%02x%02x%02x%02x%s",
+			                           out, id[0], id[1], id[2], id[3], id[4], id[5],
+			                           id[6], id[7], opt->filter_suffix);
+		} else {
+			c->output_path = xasprintf("%s/logpack-%s%s%s-%s%s%s", out, host,
+			                           tag ? "-" : "", tag ? tag : "", stamp,
+			                           bag_compression_suffix(opt->compression),
+			                           opt->make_filter ? opt->filter_suffix : "");
+		}
 		free(host);
 		free(tag);
 	} else {
@@ -352,6 +369,7 @@ static int write_bundle(struct collection *c, struct error *err)
 {
 	const struct collect_options *opt = c->opt;
 	struct bag_writer_options bo = {0};
+	struct sink_filter *filter = NULL;
 	struct bag_result res;
 	char *top, *host, stamp[32], t[32];
 	time_t started = (time_t)c->sum->started;
@@ -370,6 +388,14 @@ static int write_bundle(struct collection *c, struct error *err)
 	bo.bagging_time = c->sum->started;
 	bo.sign = opt->sign;
 	bo.sign_ctx = opt->sign_ctx;
+	if (opt->make_filter) {
+		if (opt->make_filter(opt->filter_ctx, &filter, err) < 0) {
+			free(top);
+			return -1;
+		}
+		bo.filters = &filter;
+		bo.n_filters = 1;
+	}
 	rc = bag_writer_open(&c->bag, &bo, err);
 	free(top);
 	if (rc < 0)

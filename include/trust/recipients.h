@@ -1,0 +1,32 @@
+/* Who a bundle is encrypted to: the --encrypt-to values, parsed and checked before collecting. */
+#ifndef LOGPACK_RECIPIENTS_H
+#define LOGPACK_RECIPIENTS_H
+
+#include <stddef.h>
+
+#include "base/util.h"
+#include "trust/age.h"
+#include "trust/openpgp.h"
+
+struct recipients {
+	struct age_recipient *age;
+	size_t n_age;
+	struct openpgp_key **pgp;
+	size_t n_pgp;
+	int keep_name; /* name the encrypted file as the plain bundle would be, plus the suffix */
+};
+
+/*
+ * Add one recipient: "age1...", or a file with an OpenPGP public key (armored or binary),
+ * refused when it is expired, revoked or cannot encrypt. Returns 0, or -1 with the reason.
+ */
+int recipients_add(struct recipients *r, const char *spec, struct error *err);
+/* Recipients of one kind only: an age file and an OpenPGP file are different files. */
+int recipients_check(const struct recipients *r, struct error *err);
+/* Is there anyone to encrypt to? */
+int recipients_any(const struct recipients *r);
+/* The encrypted file's suffix: ".age" or ".gpg". */
+const char *recipients_suffix(const struct recipients *r);
+void recipients_free(struct recipients *r);
+
+#endif

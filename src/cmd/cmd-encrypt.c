@@ -1,0 +1,41 @@
+/* Encryption options of the commands that write bundles. */
+#include "config.h"
+
+#include "bundle/sink-encrypt.h"
+#include "cmd/encrypt-cli.h"
+
+int encrypt_cli_option(struct recipients *r, int c, const char *arg, struct error *err)
+{
+	switch (c) {
+	case ENCRYPT_OPT_TO:
+		return recipients_add(r, arg, err) < 0 ? -1 : 0;
+	case ENCRYPT_OPT_KEEP_NAME:
+		r->keep_name = 1;
+		return 0;
+	default:
+		return 1;
+	}
+}
+
+static int make_filter(void *ctx, struct sink_filter **out, struct error *err)
+{
+	return sink_encrypt_filter_new(ctx, out, err);
+}
+
+int encrypt_cli_apply(struct recipients *r, struct collect_options *opt, struct error *err)
+{
+	if (!recipients_any(r)) {
+		if (r->keep_name) {
+			error_set(err, "--keep-name needs --encrypt-to");
+			return -1;
+		}
+		return 0;
+	}
+	if (recipients_check(r, err) < 0)
+		return -1;
+	opt->make_filter = make_filter;
+	opt->filter_ctx = r;
+	opt->filter_suffix = recipients_suffix(r);
+	opt->keep_name = r->keep_name;
+	return 0;
+}
