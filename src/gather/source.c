@@ -233,10 +233,22 @@ static void describe_stored(struct source_reader *sr, const struct walk_entry *e
 		            (unsigned long long)x->stored, (unsigned long long)x->size);
 	}
 	if (grew) {
+		sr->sum->files_grew++;
 		json_object_set_new(rec, "grew", json_true());
 		records_log(sr->records,
 		            "/%s grew while it was read; stored the %llu bytes present at open",
 		            e->path, (unsigned long long)x->size);
+	}
+	if (padding && x->read_errno == 0) {
+		char *shown = records_shown_path(e->path);
+
+		/* What was stored is not what the file held: the collection is partial. */
+		sr->partial = 1;
+		sr->sum->files_shrank++;
+		records_note(sr->records, COLLECT_NOTE_WARNING,
+		             "/%s shrank while it was read (%llu bytes missing)", shown,
+		             (unsigned long long)padding);
+		free(shown);
 	}
 	if (padding) {
 		json_object_set_new(rec, "shrank", json_true());
