@@ -64,4 +64,19 @@ t "faillog at UID 1,500,000,000 (48 GB logical) with --max-file-size: the record
 	contains rec "\"offsets\":[48000000000]"
 '
 
+t "the stock-tool recipe of docs/bundle-format.md rebuilds lastlog byte for byte" '
+	rm -f "$R/var/log/lastlog" "$R/var/log/faillog"
+	put_record "$R/var/log/lastlog" 292 0 "ROOT-LOGIN"
+	put_record "$R/var/log/lastlog" 292 250 "USER-250"
+	put_record "$R/var/log/lastlog" 292 300000 "USER-300000"
+	mkdir out
+	lp collect --root "$R" --profile "$TRASH/uid.profile" -o out >bundle
+	bag=$(bag_of "$(cat bundle)" x)
+	sed -n "/^To rebuild the original layout/,/^\`\`\`$/p" "$TOP_SRCDIR/docs/bundle-format.md" |
+		sed -n "/^\`\`\`sh$/,/^\`\`\`$/p" | sed "1d;\$d" >"$TRASH/rebuild.sh"
+	test -s "$TRASH/rebuild.sh"
+	(cd "$bag" && sh "$TRASH/rebuild.sh")
+	cmp "$bag/lastlog" "$R/var/log/lastlog"
+'
+
 test_done
