@@ -134,7 +134,9 @@ struct collect_summary {
 	uint64_t bytes_collected;
 	uint64_t files_skipped;
 	uint64_t files_unreadable;
-	uint64_t files_truncated;
+	uint64_t files_truncated; /* cut to the size limit */
+	uint64_t files_grew;      /* grew while read: the size at open was stored */
+	uint64_t files_shrank;    /* ended early while read: padded, and the run is partial */
 	uint64_t links;
 	uint64_t estimate_bytes;
 	int64_t started, finished;

@@ -35,10 +35,14 @@ struct walk_options {
 	size_t n_excludes;
 	const char *const *homes; /* home directories for "~/" (absolute, inside the root) */
 	size_t n_homes;
-	/* Never collected: logpack's output directory (and so the bundle being written). */
-	dev_t skip_dir_dev;
-	ino_t skip_dir_ino;
-	int skip_dir_set;
+	/*
+	 * Never collected: the bundle being written (out_name in the directory out_dev/out_ino),
+	 * its temporary file (".NAME.*") and its sidecar ("NAME.sha256"). Nothing else in that
+	 * directory is left out, whatever its name.
+	 */
+	const char *out_name; /* NULL: no output inside the root */
+	dev_t out_dev;
+	ino_t out_ino;
 };
 
 struct walk_result {

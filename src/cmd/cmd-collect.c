@@ -46,7 +46,8 @@ static void print_help(FILE *fp)
 	      fp);
 }
 
-static void print_summary_json(const struct collect_summary *sum, int code, json_t *uploads)
+static void print_summary_json(const struct collect_summary *sum, const char *signer, int code,
+                               json_t *uploads)
 {
 	json_t *o = json_object(), *absent = json_object();
 
@@ -64,7 +65,11 @@ static void print_summary_json(const struct collect_summary *sum, int code, json
 	json_object_set_new(o, "files_skipped", json_integer((json_int_t)sum->files_skipped));
 	json_object_set_new(o, "files_unreadable", json_integer((json_int_t)sum->files_unreadable));
 	json_object_set_new(o, "files_truncated", json_integer((json_int_t)sum->files_truncated));
+	json_object_set_new(o, "files_grew", json_integer((json_int_t)sum->files_grew));
+	json_object_set_new(o, "files_shrank", json_integer((json_int_t)sum->files_shrank));
 	json_object_set_new(o, "links", json_integer((json_int_t)sum->links));
+	json_object_set_new(o, "signed", json_boolean(signer != NULL));
+	json_object_set_new(o, "signer", signer ? json_string(signer) : json_null());
 	json_object_set_new(o, "estimate_bytes", json_integer((json_int_t)sum->estimate_bytes));
 	json_object_set_new(o, "partial", json_boolean(code == 1));
 	for (size_t i = 0; i < sum->n_absent; i++) {
@@ -103,7 +108,7 @@ static void print_summary_json(const struct collect_summary *sum, int code, json
 	json_decref(o);
 }
 
-static void print_summary_text(const struct collect_summary *sum, int dry_run)
+static void print_summary_text(const struct collect_summary *sum, const char *signer, int dry_run)
 {
 	char size[32], est[32];
 
@@ -129,6 +134,20 @@ static void print_summary_text(const struct collect_summary *sum, int dry_run)
 		         (unsigned long long)sum->files_collected,
 		         format_size(sum->bytes_collected, size, sizeof(size)), sum->hostname,
 		         sum->profile, sum->profile_reason);
+		if (signer)
+			log_info("signed by %s", signer);
+		else
+			log_info("not signed");
+		if (sum->files_truncated || sum->files_grew || sum->files_shrank)
+			log_info("%llu files cut to --max-file-size, %llu grew while read, %llu "
+			         "shrank while read",
+			         (unsigned long long)sum->files_truncated,
+			         (unsigned long long)sum->files_grew,
+			         (unsigned long long)sum->files_shrank);
+		if (sum->files_shrank)
+			log_warn("%llu files shrank while read: the bundle is partial (see "
+			         "logpack/collection.log)",
+			         (unsigned long long)sum->files_shrank);
 		if (sum->files_unreadable)
 			log_warn("%llu sources could not be read: the bundle is partial (see "
 			         "logpack/collection.log)",
@@ -198,7 +217,8 @@ static int cmd_collect(int argc, char **argv)
 		goto out;
 	}
 	if (!cli.json)
-		print_summary_text(&sum, opt->dry_run);
+		print_summary_text(&sum, cli.signer ? signer_subject(cli.signer) : NULL,
+		                   opt->dry_run);
 	/* The bundle is complete and on disk; a failed upload keeps it and says so. */
 	if (upload.up && sum.bundle_path) {
 		uploads = cli.json ? json_array() : NULL;
@@ -206,7 +226,8 @@ static int cmd_collect(int argc, char **argv)
 		                                    uploads) != 0;
 	}
 	if (cli.json)
-		print_summary_json(&sum, rc, uploads);
+		print_summary_json(&sum, cli.signer ? signer_subject(cli.signer) : NULL, rc,
+		                   uploads);
 	collect_summary_free(&sum);
 	rc = upload.interrupted ? LP_EXIT_INTERRUPTED
 	     : upload_failed    ? LP_EXIT_FAILURE

@@ -63,7 +63,9 @@ const struct collect_opt collect_opts[] = {
              "keep only the last SIZE bytes of larger files"),
          .refused = SNAPSHOTS, .why = WHOLE_FILES},
         {OPT("output", 'o', COLLECT_ARG_PATH, "DIR|FILE",
-             "where to write the bundle (default: the current\ndirectory)"),
+             "where to write the bundle: FILE ends in .tar,\n.tar.zst, .tar.gz or .tar.xz; "
+             "anything else is a\ndirectory, created when missing (default: the\ncurrent "
+             "directory)"),
          .series_metavar = "DIR",
          .series_help = "where to write the bundles (default: the current\ndirectory)"},
         {OPT("passphrase-file", COLLECT_OPT_PASSPHRASE_FILE, COLLECT_ARG_PATH, "F",

@@ -84,6 +84,53 @@ static int choose_profile(struct collection *c, char **name_out, char **reason_o
 	return 0;
 }
 
+/* Does -o name the bundle file itself (by its extension) rather than a directory? */
+static int names_bundle_file(const char *out)
+{
+	static const char *const suffixes[] = {".tar", ".tar.zst", ".tar.gz", ".tar.xz"};
+
+	for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++)
+		if (str_has_suffix(out, suffixes[i]) && strlen(out) > strlen(suffixes[i]))
+			return 1;
+	return 0;
+}
+
+/* Create dir and its missing parents (0700 each); an existing directory is fine. */
+static int make_output_dir(const char *dir, struct error *err)
+{
+	char *copy = xstrdup(dir);
+	struct stat st;
+	int rc = -1;
+
+	for (char *p = copy + 1;; p++) {
+		int last = *p == '\0';
+
+		if (*p != '/' && !last)
+			continue;
+		*p = '\0';
+		if (mkdir(copy, 0700) < 0 && errno != EEXIST) {
+			error_set(err, "output directory %s: %s", copy, strerror(errno));
+			goto out;
+		}
+		if (last)
+			break;
+		*p = '/';
+	}
+	if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		error_set(err, "output directory %s: %s", dir,
+		          stat(dir, &st) < 0 ? strerror(errno) : "not a directory");
+		goto out;
+	}
+	rc = 0;
+out:
+	free(copy);
+	return rc;
+}
+
+/*
+ * Where the bundle goes: -o ending in .tar, .tar.zst, .tar.gz or .tar.xz is the bundle file,
+ * any other -o a directory (created when missing) for a bundle named after host and time.
+ */
 static int resolve_output(struct collection *c, struct error *err)
 {
 	const struct collect_options *opt = c->opt;
@@ -95,9 +142,13 @@ static int resolve_output(struct collection *c, struct error *err)
 
 	gmtime_r(&t, &tm);
 	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
-	if (stat(out, &st) == 0 && S_ISDIR(st.st_mode)) {
+	if (!names_bundle_file(out)) {
 		char *host = host_name_for_file(c->host.hostname), *tag = NULL;
 
+		if (make_output_dir(out, err) < 0) {
+			free(host);
+			return -1;
+		}
 		if (opt->name_tag && *opt->name_tag)
 			tag = host_name_for_file(opt->name_tag);
 		c->output_dir = xstrdup(out);
@@ -497,17 +548,11 @@ int collect_run(const struct collect_options *opt, struct collect_summary *sum, 
 	wo.excludes = opt->excludes;
 	wo.n_excludes = opt->n_excludes;
 	wo.n_homes = userdb_homes(c.users, (const char *const **)&wo.homes);
+	/* Only the bundle itself (with its temporary file and sidecar) is left out. */
 	if (stat(c.output_dir, &out_st) == 0) {
-		struct stat root_st;
-
-		/* The output directory is left out, unless it is the root itself (then only the
-		 * bundle is: it does not exist yet while the walk lists what to read). */
-		if (fstat(c.root_fd, &root_st) == 0 &&
-		    !(root_st.st_dev == out_st.st_dev && root_st.st_ino == out_st.st_ino)) {
-			wo.skip_dir_dev = out_st.st_dev;
-			wo.skip_dir_ino = out_st.st_ino;
-			wo.skip_dir_set = 1;
-		}
+		wo.out_name = path_basename(c.output_path);
+		wo.out_dev = out_st.st_dev;
+		wo.out_ino = out_st.st_ino;
 	}
 	if (walk_rules(&wo, c.profile->rules, c.profile->n_rules, opt->categories,
 	               opt->n_categories, &c.walk, err) < 0)

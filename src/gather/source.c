@@ -18,11 +18,119 @@
 
 /* What to store of an open source, once the hook and the size limit have had their say. */
 struct extent {
-	uint64_t size;   /* at open */
-	uint64_t offset; /* where the stored bytes start */
-	uint64_t stored; /* how many are stored, padding included */
-	int read_errno;  /* a failed seek or read: the rest is padding */
+	uint64_t size;      /* at open */
+	uint64_t offset;    /* where the stored bytes start */
+	uint64_t stored;    /* how many are stored, padding included */
+	int read_errno;     /* a failed seek or read: the rest is padding */
+	size_t record_size; /* a file indexed by UID, cut: the head, then its records */
 };
+
+/*
+ * Files that are arrays indexed by UID, often sparse: lastlog(8) (struct lastlog, 292 bytes
+ * on 64-bit Linux), faillog(5) (32) and pam_tally2's tallylog (64). Cut to a limit, these keep
+ * the head (root and ordinary users) and every non-empty record beyond it.
+ */
+static size_t uid_record_size(const char *path)
+{
+	if (strcmp(path, "var/log/lastlog") == 0)
+		return 292;
+	if (strcmp(path, "var/log/faillog") == 0)
+		return 32;
+	if (strcmp(path, "var/log/tallylog") == 0)
+		return 64;
+	return 0;
+}
+
+static int all_zero(const char *buf, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if (buf[i])
+			return 0;
+	return 1;
+}
+
+/*
+ * Visit the non-empty records of fd at or after start, finding the data with SEEK_DATA and
+ * SEEK_HOLE so that holes are never read; stops after max records. With out set, each record
+ * is written to the bag and its offset appended to offsets. Returns the count, or -1.
+ */
+static int64_t scan_records(struct source_reader *sr, int fd, uint64_t start, size_t rec_size,
+                            uint64_t max, json_t *offsets, struct error *err)
+{
+	uint64_t pos = start, found = 0;
+
+	while (found < max) {
+		off_t data = lseek(fd, (off_t)pos, SEEK_DATA), hole;
+		uint64_t r;
+
+		if (data < 0)
+			break; /* ENXIO: no data after pos */
+		hole = lseek(fd, data, SEEK_HOLE);
+		if (hole < 0)
+			break;
+		r = start + ((uint64_t)data - start) / rec_size * rec_size;
+		for (; r < (uint64_t)hole && found < max; r += rec_size) {
+			ssize_t n = pread(fd, sr->buf, rec_size, (off_t)r);
+
+			if (n < (ssize_t)rec_size)
+				return (int64_t)found;
+			if (all_zero(sr->buf, rec_size))
+				continue;
+			if (offsets) {
+				if (bag_payload_write(sr->bag, sr->buf, rec_size, err) < 0)
+					return -1;
+				json_array_append_new(offsets, json_integer((json_int_t)r));
+			}
+			found++;
+		}
+		pos = r;
+	}
+	return (int64_t)found;
+}
+
+/*
+ * After the head of a file indexed by UID: its non-empty records beyond the head, as the
+ * payload file NAME.records (the records back to back; their offsets in files.jsonl).
+ */
+static int store_uid_records(struct source_reader *sr, const struct walk_entry *e, int fd,
+                             const struct stat *st, const struct extent *x, const char *bagname,
+                             json_t *rec, struct error *err)
+{
+	uint64_t max = x->stored / x->record_size;
+	int64_t count = scan_records(sr, fd, x->stored, x->record_size, max, NULL, err);
+	json_t *offsets = json_array(), *info;
+	char hex[SHA256_HEX_LEN + 1], *name = xasprintf("%s.records", bagname), *bp;
+	int64_t written;
+	int rc = -1;
+
+	if (count < 0 || bag_payload_begin(sr->bag, name, (uint64_t)count * x->record_size,
+	                                   (int64_t)st->st_mtime, err) < 0)
+		goto out;
+	written = scan_records(sr, fd, x->stored, x->record_size, (uint64_t)count, offsets, err);
+	if (written < 0)
+		goto out;
+	/* Fewer records the second time (the file changed): zero records fill the member. */
+	memset(sr->buf, 0, x->record_size);
+	for (int64_t i = written; i < count; i++)
+		if (bag_payload_write(sr->bag, sr->buf, x->record_size, err) < 0)
+			goto out;
+	if (bag_payload_end(sr->bag, hex, err) < 0)
+		goto out;
+	bp = xasprintf("data/%s", name);
+	info = json_pack("{s:s,s:I,s:I,s:s,s:O}", "bag_path", bp, "record_size",
+	                 (json_int_t)x->record_size, "count", (json_int_t)count, "sha256", hex,
+	                 "offsets", offsets);
+	free(bp);
+	json_object_set_new(rec, "records_beyond", info);
+	sr->sum->bytes_collected += (uint64_t)count * x->record_size;
+	records_log(sr->records, "/%s: kept the first %llu bytes and %lld records beyond them",
+	            e->path, (unsigned long long)x->stored, (long long)count);
+	rc = 0;
+out:
+	json_decref(offsets);
+	free(name);
+	return rc;
+}
 
 void source_reader_init(struct source_reader *sr, int root_fd, const struct collect_options *opt,
                         struct bag_writer *bag, struct records *records,
@@ -146,6 +254,13 @@ static int choose_extent(struct source_reader *sr, const struct walk_entry *e, i
 			                  "larger than the size limit (--skip-large)", err);
 			return 1;
 		}
+		x->record_size = d->take == COLLECT_TAKE_WHOLE ? uid_record_size(e->path) : 0;
+		if (x->record_size && limit >= x->record_size) {
+			/* Keep the head, whole records only; store_uid_records adds the rest. */
+			x->stored = limit / x->record_size * x->record_size;
+			return 0;
+		}
+		x->record_size = 0;
 		/* Keep the end: the newest lines of a log are the ones an incident needs. */
 		x->offset = x->size - limit;
 		x->stored = limit;
@@ -213,14 +328,27 @@ static void describe_stored(struct source_reader *sr, const struct walk_entry *e
 		json_object_set_new(rec, "truncated", json_true());
 		json_object_set_new(rec, "offset", json_integer((json_int_t)x->offset));
 		sr->sum->files_truncated++;
-		records_log(sr->records, "truncated /%s: kept the last %llu of %llu bytes", e->path,
-		            (unsigned long long)x->stored, (unsigned long long)x->size);
+		records_log(sr->records, "truncated /%s: kept the %s %llu of %llu bytes", e->path,
+		            x->offset ? "last" : "first", (unsigned long long)x->stored,
+		            (unsigned long long)x->size);
 	}
 	if (grew) {
+		sr->sum->files_grew++;
 		json_object_set_new(rec, "grew", json_true());
 		records_log(sr->records,
 		            "/%s grew while it was read; stored the %llu bytes present at open",
 		            e->path, (unsigned long long)x->size);
+	}
+	if (padding && x->read_errno == 0) {
+		char *shown = records_shown_path(e->path);
+
+		/* What was stored is not what the file held: the collection is partial. */
+		sr->partial = 1;
+		sr->sum->files_shrank++;
+		records_note(sr->records, COLLECT_NOTE_WARNING,
+		             "/%s shrank while it was read (%llu bytes missing)", shown,
+		             (unsigned long long)padding);
+		free(shown);
 	}
 	if (padding) {
 		json_object_set_new(rec, "shrank", json_true());
@@ -284,6 +412,9 @@ int source_store(struct source_reader *sr, const struct walk_entry *e, struct er
 	}
 	grew = fstat(fd, &after) == 0 && after.st_size > st.st_size;
 	describe_stored(sr, e, rec, bagname, &x, d.take == COLLECT_TAKE_WHOLE, padding, grew, hex);
+	if (x.record_size && x.read_errno == 0 &&
+	    store_uid_records(sr, e, fd, &st, &x, bagname, rec, err) < 0)
+		goto out;
 	if (record_write(sr->records, rec, err) < 0)
 		goto out;
 	record_body_line(sr->records, rec, &st, &btime, NULL);

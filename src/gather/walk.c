@@ -147,10 +147,21 @@ static void free_names(char **names, size_t n)
 	free(names);
 }
 
-static int is_skip_dir(const struct walker *w, const struct stat *st)
+/* Is name in dir_fd the bundle being written, its temporary file or its sidecar? */
+static int is_output_file(const struct walker *w, int dir_fd, const char *name)
 {
-	return w->opt->skip_dir_set && st->st_dev == w->opt->skip_dir_dev &&
-	       st->st_ino == w->opt->skip_dir_ino;
+	const char *out = w->opt->out_name;
+	size_t len = out ? strlen(out) : 0;
+	struct stat dir_st;
+	int named;
+
+	if (out == NULL)
+		return 0;
+	named = strcmp(name, out) == 0 ||
+	        (strncmp(name, out, len) == 0 && strcmp(name + len, ".sha256") == 0) ||
+	        (name[0] == '.' && strncmp(name + 1, out, len) == 0 && name[len + 1] == '.');
+	return named && fstat(dir_fd, &dir_st) == 0 && dir_st.st_dev == w->opt->out_dev &&
+	       dir_st.st_ino == w->opt->out_ino;
 }
 
 static void match_at(struct walker *w, int dir_fd, size_t i);
@@ -161,14 +172,6 @@ static void descend(struct walker *w, int dir_fd, const char *name, const struct
 	size_t saved_len = w->path.len;
 	int sub;
 
-	if (is_skip_dir(w, st)) {
-		struct stat copy = *st;
-
-		add_entry(w, dir_fd, name, &copy);
-		w->res->entries[w->res->count - 1].kind = ENTRY_EXCLUDED;
-		w->res->entries[w->res->count - 1].why = "logpack's output directory";
-		return;
-	}
 	if (w->depth >= WALK_MAX_DEPTH) {
 		walk_error(w, name, ELOOP);
 		return;
@@ -201,8 +204,13 @@ static void matched_name(struct walker *w, int dir_fd, const char *name, size_t 
 		return;
 	}
 	if (i + 1 == w->n_comps) {
-		if (!S_ISDIR(st.st_mode))
+		if (!S_ISDIR(st.st_mode)) {
 			add_entry(w, dir_fd, name, &st);
+			if (is_output_file(w, dir_fd, name)) {
+				w->res->entries[w->res->count - 1].kind = ENTRY_EXCLUDED;
+				w->res->entries[w->res->count - 1].why = "logpack's own output";
+			}
+		}
 		return;
 	}
 	if (S_ISDIR(st.st_mode))
