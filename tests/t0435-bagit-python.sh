@@ -63,4 +63,26 @@ t "a tag file changed under tagmanifest-blake2b.txt is INVALID" '
 	contains out "does not match its BLAKE2b checksum in tagmanifest-blake2b.txt"
 '
 
+t "an MD5-only bag is valid, with a weak checksums warning" '
+	check_bag m5 --md5
+	contains dir.out "warning: weak checksums: the payload is listed only with MD5"
+	contains tar.out "warning: weak checksums"
+	expect_code 6 lp verify --json m5 >json.out
+	python3 -c "import json,sys; w=json.load(open(\"json.out\"))[\"bundles\"][0][\"warnings\"]; sys.exit(0 if any(\"weak checksums\" in x for x in w) else 1)"
+'
+t "a SHA-1-only bag is valid, with a weak checksums warning" '
+	check_bag s1 --sha1
+	contains dir.out "warning: weak checksums: the payload is listed only with SHA-1"
+'
+t "MD5 beside SHA-256: no weak checksums warning" '
+	check_bag ms --md5 --sha256
+	lacks dir.out "weak checksums"
+'
+t "a changed payload file in an MD5-only bag is INVALID" '
+	pybag m6 --md5
+	echo changed >>m6/data/a.log
+	expect_code 4 lp verify m6 >out
+	contains out "does not match its MD5 checksum in manifest-md5.txt"
+'
+
 test_done

@@ -155,6 +155,26 @@ static void problem(struct reader *r, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* A doubt that does not make the bag INVALID; the same one is noted once. */
+static void warning(struct reader *r, const char *fmt, ...) LP_ATTR_PRINTF(2, 3);
+static void warning(struct reader *r, const char *fmt, ...)
+{
+	struct bundle_report *rep = r->rep;
+	va_list ap;
+	char *text;
+
+	va_start(ap, fmt);
+	text = xvasprintf(fmt, ap);
+	va_end(ap);
+	for (size_t i = 0; i < rep->n_warnings; i++)
+		if (strcmp(rep->warnings[i], text) == 0 || rep->n_warnings >= BUNDLE_MAX_PROBLEMS) {
+			free(text);
+			return;
+		}
+	rep->warnings = xreallocarray(rep->warnings, rep->n_warnings + 1, sizeof(char *));
+	rep->warnings[rep->n_warnings++] = text;
+}
+
 /* A problem about a named member; the name is made printable. */
 static void problem_name(struct reader *r, const char *name, const char *what)
 {
@@ -678,6 +698,13 @@ static void reader_finish(struct reader *r)
 		tag_fields_parse(r->baginfo.buf ? r->baginfo.buf : "", &rep->info, &rep->n_info);
 	if (r->manifests == 0)
 		problem(r, "no payload manifest (manifest-sha256.txt or manifest-sha512.txt)");
+	else if ((r->manifests & ~ALG_WEAK) == 0)
+		warning(r,
+		        "weak checksums: the payload is listed only with %s, which can be "
+		        "forged; the bag proves little against tampering",
+		        r->manifests == ALG_WEAK         ? "MD5 and SHA-1"
+		        : r->manifests & (1u << ALG_MD5) ? "MD5"
+		                                         : "SHA-1");
 	check_entries(r);
 	check_oxum(r);
 	if (r->have_tagmanifest && !r->tagmanifest_over) {
