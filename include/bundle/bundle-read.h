@@ -57,8 +57,10 @@ struct bundle_report {
 	char **problems;         /* why INVALID; printable text, the first BUNDLE_MAX_PROBLEMS */
 	size_t n_problems;       /* how many are stored */
 	size_t n_problems_total; /* how many were found */
-	int is_signed;           /* a tagmanifest-sha256.txt.p7s was present */
-	struct sign_check sig;   /* when is_signed */
+	char **warnings;         /* doubts that do not make it INVALID; printable text */
+	size_t n_warnings;
+	int is_signed;         /* a tagmanifest-sha256.txt.p7s was present */
+	struct sign_check sig; /* when is_signed */
 	uint64_t members;
 	uint64_t payload_files;
 	uint64_t payload_bytes;

@@ -126,6 +126,9 @@ void bundle_report_free(struct bundle_report *rep)
 	for (size_t i = 0; i < rep->n_problems; i++)
 		free(rep->problems[i]);
 	free(rep->problems);
+	for (size_t i = 0; i < rep->n_warnings; i++)
+		free(rep->warnings[i]);
+	free(rep->warnings);
 	for (size_t i = 0; i < rep->n_info; i++) {
 		free(rep->info[i].key);
 		free(rep->info[i].value);

@@ -95,6 +95,8 @@ char *verdict_line(const struct bundle_report *rep)
 			            rep->n_problems_total - rep->n_problems);
 		break;
 	}
+	for (size_t i = 0; i < rep->n_warnings; i++)
+		strbuf_addf(&sb, "; warning: %s", rep->warnings[i]);
 	return strbuf_detach(&sb);
 }
 
@@ -115,7 +117,7 @@ static const char *outcome_name(enum bundle_outcome o)
 
 json_t *verdict_json(const char *path, const struct bundle_report *rep, enum verdict_require req)
 {
-	json_t *o = json_object(), *problems = json_array();
+	json_t *o = json_object(), *problems = json_array(), *warnings = json_array();
 	char when[32];
 
 	json_object_set_new(o, "path", json_string(path));
@@ -165,6 +167,9 @@ json_t *verdict_json(const char *path, const struct bundle_report *rep, enum ver
 	for (size_t i = 0; i < rep->n_problems; i++)
 		json_array_append_new(problems, json_string(rep->problems[i]));
 	json_object_set_new(o, "problems", problems);
+	for (size_t i = 0; i < rep->n_warnings; i++)
+		json_array_append_new(warnings, json_string(rep->warnings[i]));
+	json_object_set_new(o, "warnings", warnings);
 	json_object_set_new(o, "problems_total", json_integer((json_int_t)rep->n_problems_total));
 	json_object_set_new(o, "members", json_integer((json_int_t)rep->members));
 	json_object_set_new(o, "payload_files", json_integer((json_int_t)rep->payload_files));

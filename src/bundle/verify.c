@@ -24,11 +24,36 @@
 #define LINE_MAX_LEN (64 * 1024)           /* one manifest line */
 #define CHUNK (64 * 1024)
 
-/* The checksum algorithms BagIt names; sha256 is always computed. */
-enum { ALG_MD5, ALG_SHA1, ALG_SHA256, ALG_SHA512, ALG_N };
-static const char *const alg_names[ALG_N] = {"md5", "sha1", "sha256", "sha512"};
-static const char *const alg_labels[ALG_N] = {"MD5", "SHA-1", "SHA-256", "SHA-512"};
-static const size_t alg_hex_len[ALG_N] = {32, 40, 64, 128};
+/*
+ * The checksum algorithms BagIt bags use that OpenSSL provides, by the name in manifest file
+ * names (bagit-python names them after Python's hashlib); sha256 is always computed.
+ */
+enum {
+	ALG_MD5,
+	ALG_SHA1,
+	ALG_SHA224,
+	ALG_SHA256,
+	ALG_SHA384,
+	ALG_SHA512,
+	ALG_SHA3_224,
+	ALG_SHA3_256,
+	ALG_SHA3_384,
+	ALG_SHA3_512,
+	ALG_BLAKE2B,
+	ALG_N
+};
+static const char *const alg_names[ALG_N] = {"md5",      "sha1",     "sha224",   "sha256",
+                                             "sha384",   "sha512",   "sha3_224", "sha3_256",
+                                             "sha3_384", "sha3_512", "blake2b"};
+static const char *const alg_openssl[ALG_N] = {"MD5",      "SHA1",     "SHA224",     "SHA256",
+                                               "SHA384",   "SHA512",   "SHA3-224",   "SHA3-256",
+                                               "SHA3-384", "SHA3-512", "BLAKE2B-512"};
+static const char *const alg_labels[ALG_N] = {"MD5",      "SHA-1",    "SHA-224",  "SHA-256",
+                                              "SHA-384",  "SHA-512",  "SHA3-224", "SHA3-256",
+                                              "SHA3-384", "SHA3-512", "BLAKE2b"};
+static const size_t alg_hex_len[ALG_N] = {32, 40, 56, 64, 96, 128, 56, 64, 96, 128, 128};
+/* MD5 and SHA-1 collide on demand: a bag checked only with them proves little. */
+#define ALG_WEAK ((1u << ALG_MD5) | (1u << ALG_SHA1))
 
 /* Digests of the algorithms other than SHA-256, which few bags use. */
 struct other_digests {
@@ -44,8 +69,8 @@ struct entry {
 	uint64_t size;
 	unsigned char present : 1;
 	unsigned char is_dir : 1;
-	unsigned char has_actual; /* bit per algorithm: computed */
-	unsigned char has_listed; /* bit per algorithm: listed in a (tag) manifest */
+	unsigned short has_actual; /* bit per algorithm: computed */
+	unsigned short has_listed; /* bit per algorithm: listed in a (tag) manifest */
 	unsigned char sha256_actual[32];
 	unsigned char sha256_listed[32];
 	struct other_digests *other;
@@ -99,6 +124,7 @@ struct reader {
 
 	/* the current member */
 	struct entry *cur;
+	unsigned int cur_algs; /* the algorithms it is hashed with */
 	EVP_MD_CTX *md[ALG_N];
 	struct strbuf *keep; /* buffer for a tag file we parse whole */
 	size_t keep_max;
@@ -127,6 +153,26 @@ static void problem(struct reader *r, const char *fmt, ...)
 	rep->problems = xreallocarray(rep->problems, rep->n_problems + 1, sizeof(char *));
 	rep->problems[rep->n_problems++] = xvasprintf(fmt, ap);
 	va_end(ap);
+}
+
+/* A doubt that does not make the bag INVALID; the same one is noted once. */
+static void warning(struct reader *r, const char *fmt, ...) LP_ATTR_PRINTF(2, 3);
+static void warning(struct reader *r, const char *fmt, ...)
+{
+	struct bundle_report *rep = r->rep;
+	va_list ap;
+	char *text;
+
+	va_start(ap, fmt);
+	text = xvasprintf(fmt, ap);
+	va_end(ap);
+	for (size_t i = 0; i < rep->n_warnings; i++)
+		if (strcmp(rep->warnings[i], text) == 0 || rep->n_warnings >= BUNDLE_MAX_PROBLEMS) {
+			free(text);
+			return;
+		}
+	rep->warnings = xreallocarray(rep->warnings, rep->n_warnings + 1, sizeof(char *));
+	rep->warnings[rep->n_warnings++] = text;
 }
 
 /* A problem about a named member; the name is made printable. */
@@ -252,7 +298,7 @@ static void manifest_line(struct reader *r, struct line_parser *lp, const char *
 		for (size_t k = 0; k < alg_hex_len[lp->alg] / 2; k++)
 			d[k] = (unsigned char)(hex_nibble(hex[2 * k]) << 4 |
 			                       hex_nibble(hex[2 * k + 1]));
-		e->has_listed |= (unsigned char)(1u << lp->alg);
+		e->has_listed |= (unsigned short)(1u << lp->alg);
 	}
 out:
 	free(path);
@@ -399,13 +445,23 @@ static int member_begin(struct reader *r, const struct source_member *m)
 		r->keep_max = SMALL_TAG_MAX;
 		r->have_signature = 1;
 	}
+	/* Tag files are few and small: hashed with every algorithm, so that a tag manifest may
+	 * come after the manifests it lists, in whatever order a tool wrote them. */
+	r->cur_algs = r->algs_enabled | (1u << ALG_SHA256);
+	if (!str_has_prefix(rel, "data/"))
+		r->cur_algs = (1u << ALG_N) - 1;
 	for (a = 0; a < ALG_N; a++) {
-		if (!(r->algs_enabled & (1u << a)) && a != ALG_SHA256)
+		if (!(r->cur_algs & (1u << a)))
 			continue;
 		if (r->md[a] == NULL)
 			r->md[a] = EVP_MD_CTX_new();
-		if (r->md[a] == NULL ||
-		    EVP_DigestInit_ex(r->md[a], EVP_get_digestbyname(alg_names[a]), NULL) != 1) {
+		if (r->md[a] &&
+		    EVP_DigestInit_ex(r->md[a], EVP_get_digestbyname(alg_openssl[a]), NULL) == 1)
+			continue;
+		if (!(r->algs_enabled & (1u << a)) && a != ALG_SHA256) {
+			/* Not one the bag uses: a tag file simply goes without it. */
+			r->cur_algs &= ~(1u << a);
+		} else {
 			problem(r, "%s is not available in this OpenSSL", alg_labels[a]);
 			r->archive_broken = 1;
 			goto out;
@@ -424,9 +480,11 @@ static void member_data(struct reader *r, const void *buf, size_t len)
 {
 	r->cur->size += len;
 	for (int a = 0; a < ALG_N; a++)
-		if (r->md[a] && EVP_MD_CTX_get0_md(r->md[a]) &&
-		    ((r->algs_enabled & (1u << a)) || a == ALG_SHA256))
-			EVP_DigestUpdate(r->md[a], buf, len);
+		if ((r->cur_algs & (1u << a)) && EVP_DigestUpdate(r->md[a], buf, len) != 1) {
+			problem(r, "%s failed in OpenSSL", alg_labels[a]);
+			r->archive_broken = 1;
+			return;
+		}
 	if (r->keep && !r->keep_over) {
 		if (r->keep->len + len > r->keep_max)
 			r->keep_over = 1;
@@ -447,14 +505,14 @@ static void member_end(struct reader *r)
 		unsigned char md[EVP_MAX_MD_SIZE];
 		unsigned int mdlen = 0;
 
-		if (!((r->algs_enabled & (1u << a)) || a == ALG_SHA256) || r->md[a] == NULL)
+		if (!(r->cur_algs & (1u << a)))
 			continue;
 		if (EVP_DigestFinal_ex(r->md[a], md, &mdlen) != 1)
 			continue;
 		if (mdlen != alg_hex_len[a] / 2)
 			continue;
 		memcpy(entry_digest(e, a, 0), md, mdlen);
-		e->has_actual |= (unsigned char)(1u << a);
+		e->has_actual |= (unsigned short)(1u << a);
 	}
 	if (r->lines)
 		lines_end(r, r->lines);
@@ -640,6 +698,13 @@ static void reader_finish(struct reader *r)
 		tag_fields_parse(r->baginfo.buf ? r->baginfo.buf : "", &rep->info, &rep->n_info);
 	if (r->manifests == 0)
 		problem(r, "no payload manifest (manifest-sha256.txt or manifest-sha512.txt)");
+	else if ((r->manifests & ~ALG_WEAK) == 0)
+		warning(r,
+		        "weak checksums: the payload is listed only with %s, which can be "
+		        "forged; the bag proves little against tampering",
+		        r->manifests == ALG_WEAK         ? "MD5 and SHA-1"
+		        : r->manifests & (1u << ALG_MD5) ? "MD5"
+		                                         : "SHA-1");
 	check_entries(r);
 	check_oxum(r);
 	if (r->have_tagmanifest && !r->tagmanifest_over) {
