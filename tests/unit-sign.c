@@ -260,7 +260,10 @@ static void test_key_files(void)
 	/* An encrypted key opens with the passphrase from a file, and not with a wrong one. */
 	ok(keygen("locked", "/CN=Locked", "correct horse") == 0, "an encrypted key");
 	ok(sh("grep -q ENCRYPTED locked.key") == 0, "the key file is encrypted");
-	ok(write_file("pass", "correct horse\n", 14) == 0 && write_file("wrong", "wrong\n", 6) == 0,
+	/* Passphrase files are private, as logpack requires. */
+	ok(write_file("pass", "correct horse\n", 14) == 0 &&
+	           write_file("wrong", "wrong\n", 6) == 0 && chmod(at("pass"), 0600) == 0 &&
+	           chmod(at("wrong"), 0600) == 0,
 	   "passphrase files written");
 	s = load("locked", "locked", "pass", &err);
 	ok(s != NULL, "the passphrase file opens the key (%s)", s ? "ok" : err.msg);
