@@ -26,15 +26,15 @@ check_bag() {
 	shift
 	pybag "$name" "$@"
 	python3 "$BAGIT_PY" --quiet --validate "$name"
-	expect_code 6 lp verify "$name" >dir.out
+	expect_code 0 lp verify "$name" >dir.out
 	contains dir.out "valid, unsigned"
 	tar --format=gnu -cf "$name.tar" "$name"/bagit.txt "$name"/bag-info.txt \
 		"$name"/manifest-* "$name"/tagmanifest-* "$name"/data
-	expect_code 6 lp verify "$name.tar" >tar.out
+	expect_code 0 lp verify "$name.tar" >tar.out
 	contains tar.out "valid, unsigned"
 	tar --format=gnu -cf "$name-r.tar" "$name"/tagmanifest-* "$name"/bagit.txt \
 		"$name"/bag-info.txt "$name"/manifest-* "$name"/data
-	expect_code 6 lp verify "$name-r.tar" >tar-r.out
+	expect_code 0 lp verify "$name-r.tar" >tar-r.out
 	contains tar-r.out "valid, unsigned"
 }
 
@@ -67,7 +67,7 @@ t "an MD5-only bag is valid, with a weak checksums warning" '
 	check_bag m5 --md5
 	contains dir.out "warning: weak checksums: the payload is listed only with MD5"
 	contains tar.out "warning: weak checksums"
-	expect_code 6 lp verify --json m5 >json.out
+	expect_code 0 lp verify --json m5 >json.out
 	python3 -c "import json,sys; w=json.load(open(\"json.out\"))[\"bundles\"][0][\"warnings\"]; sys.exit(0 if any(\"weak checksums\" in x for x in w) else 1)"
 '
 t "a SHA-1-only bag is valid, with a weak checksums warning" '

@@ -93,7 +93,7 @@ t "a bundle read through a FIFO is read once: a second read, which would be forg
 	"$LOGPACK" extract --chain ff rebuilt >out 2>err &
 	pid=$!
 	serve "ff/$N2" $pid "$B2" "$TRASH/evil.tar.zst" >served
-	expect_code 6 wait $pid
+	expect_code 0 wait $pid
 	test ! -s served
 	cmp rebuilt/var/log/auth.log "$L/auth.log"
 	lacks rebuilt/var/log/auth.log "FORGED"
@@ -144,7 +144,7 @@ t "a file already at a target: an error, the file unchanged" '
 t "other things in DIR stay as they are beside the rebuilt files" '
 	mkdir rebuilt
 	echo mine >rebuilt/keep
-	expect_code 6 "$LOGPACK" extract --chain "$S" rebuilt >out
+	expect_code 0 "$LOGPACK" extract --chain "$S" rebuilt >out
 	test "$(cat rebuilt/keep)" = mine
 	cmp rebuilt/var/log/auth.log "$L/auth.log"
 	test "$(ls -A rebuilt | tr "\n" " ")" = "keep var "

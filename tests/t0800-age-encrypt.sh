@@ -60,10 +60,11 @@ t "--keep-name: the usual name plus .age; a signed bundle stays signed inside" '
 	lp verify --trust sig.crt signed.tar.zst >out
 	contains out "valid"
 '
-t "-o FILE names the encrypted file as given; other compressions go through too" '
+t "-o FILE.age names the encrypted file as given; other compressions go through too" '
 	cd "$FX"
-	lp -q collect --root root -o given.bin -c gzip --encrypt-to "$(cat k1.pub)" >/dev/null
-	age -d -i k1 -o given.tar.gz given.bin
+	lp -q collect --root root -o given.age -c gzip --encrypt-to "$(cat k1.pub)" >/dev/null
+	test -f given.age
+	age -d -i k1 -o given.tar.gz given.age
 	gzip -t given.tar.gz
 	expect_code 0 lp verify given.tar.gz >/dev/null
 '

@@ -473,11 +473,12 @@ static void test_plan_anomalies(void)
 	/* An intruder: auth.log cut, messages edited in place, secure deleted, btmp replaced. */
 	put("auth.log", "accepted for alice\n", "w");
 	put("messages", "massage one\nand more\n", "r+");
-	put("btmp.new", "something else\n", "w");
-	run("mv", "btmp.new", "", "btmp");
 	/* logrotate: syslog renamed, a new syslog, syslog.4 aged out. */
 	run("mv", "syslog", "", "syslog.1");
 	put("syslog", "new\n", "w");
+	/* After the new syslog, so that it cannot reuse the inode the old btmp frees. */
+	put("btmp.new", "something else\n", "w");
+	run("mv", "btmp.new", "", "btmp");
 	/* Removed last, so that no new file can get their inode numbers. */
 	run("rm", "secure", "", "syslog.4");
 	plan_files(&pl, &old, files, 5);

@@ -84,15 +84,19 @@ static int choose_profile(struct collection *c, char **name_out, char **reason_o
 	return 0;
 }
 
-/* Does -o name the bundle file itself (by its extension) rather than a directory? */
-static int names_bundle_file(const char *out)
+/*
+ * Does -o name the bundle file itself (by its extension) rather than a directory? When the
+ * bundle is encrypted, the encrypted file's extension (".age", ".gpg") names it too.
+ */
+static int names_bundle_file(const char *out, const char *encrypted_suffix)
 {
 	static const char *const suffixes[] = {".tar", ".tar.zst", ".tar.gz", ".tar.xz"};
 
 	for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++)
 		if (str_has_suffix(out, suffixes[i]) && strlen(out) > strlen(suffixes[i]))
 			return 1;
-	return 0;
+	return encrypted_suffix && *encrypted_suffix && str_has_suffix(out, encrypted_suffix) &&
+	       strlen(out) > strlen(encrypted_suffix);
 }
 
 /* Create dir and its missing parents (0700 each); an existing directory is fine. */
@@ -128,8 +132,9 @@ out:
 }
 
 /*
- * Where the bundle goes: -o ending in .tar, .tar.zst, .tar.gz or .tar.xz is the bundle file,
- * any other -o a directory (created when missing) for a bundle named after host and time.
+ * Where the bundle goes: -o ending in .tar, .tar.zst, .tar.gz or .tar.xz (or, encrypted, .age
+ * or .gpg) is the bundle file, any other -o a directory (created when missing) for a bundle
+ * named after host and time.
  */
 static int resolve_output(struct collection *c, struct error *err)
 {
@@ -142,7 +147,7 @@ static int resolve_output(struct collection *c, struct error *err)
 
 	gmtime_r(&t, &tm);
 	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
-	if (!names_bundle_file(out)) {
+	if (!names_bundle_file(out, opt->make_filter ? opt->filter_suffix : NULL)) {
 		char *host = host_name_for_file(c->host.hostname), *tag = NULL;
 
 		if (make_output_dir(out, err) < 0) {
