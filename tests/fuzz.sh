@@ -19,11 +19,9 @@ mkdir -p "$out/corpus"
 # shellcheck disable=SC2046
 clang -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 	-I"$build" -I"$top/include" \
-	$(pkg-config --cflags libarchive libcrypto jansson) \
-	"$top/tests/fuzz-reader.c" "$top/src/bundle/bundle-read.c" "$top/src/bundle/verify.c" \
-	"$top/src/bundle/source.c" "$top/src/bundle/names.c" "$top/src/bundle/tagfile.c" "$top/src/trust/sign.c" \
-	"$top/src/bundle/manifest.c" "$top/src/base/hash.c" "$top/src/base/util.c" \
-	$(pkg-config --libs libarchive libcrypto jansson) -o "$out/fuzz-reader"
+	$(pkg-config --cflags libarchive libcrypto jansson libzstd) \
+	"$top/tests/fuzz-reader.c" "$top"/src/base/*.c "$top"/src/trust/*.c "$top"/src/bundle/*.c \
+	$(pkg-config --libs libarchive libcrypto jansson libzstd) -lpthread -o "$out/fuzz-reader"
 
 # Seeds: real bundles and a few hostile tars.
 if [ -x "$build/src/logpack" ] && [ -z "$(ls -A "$out/corpus")" ]; then

@@ -18,67 +18,21 @@
 #include "bundle/manifest.h"
 #include "bundle/tagfile.h"
 
-#define SIGNATURE_NAME "tagmanifest-sha256.txt.p7s"
-#define SMALL_TAG_MAX (1024 * 1024)        /* bagit.txt, bag-info.txt, the signature */
-#define TAGMANIFEST_MAX (16 * 1024 * 1024) /* kept for the signature check */
-#define LINE_MAX_LEN (64 * 1024)           /* one manifest line */
-#define CHUNK (64 * 1024)
+#include "bundle/verify-private.h"
 
-/*
- * The checksum algorithms BagIt bags use that OpenSSL provides, by the name in manifest file
- * names (bagit-python names them after Python's hashlib); sha256 is always computed.
- */
-enum {
-	ALG_MD5,
-	ALG_SHA1,
-	ALG_SHA224,
-	ALG_SHA256,
-	ALG_SHA384,
-	ALG_SHA512,
-	ALG_SHA3_224,
-	ALG_SHA3_256,
-	ALG_SHA3_384,
-	ALG_SHA3_512,
-	ALG_BLAKE2B,
-	ALG_N
-};
-static const char *const alg_names[ALG_N] = {"md5",      "sha1",     "sha224",   "sha256",
-                                             "sha384",   "sha512",   "sha3_224", "sha3_256",
-                                             "sha3_384", "sha3_512", "blake2b"};
-static const char *const alg_openssl[ALG_N] = {"MD5",      "SHA1",     "SHA224",     "SHA256",
-                                               "SHA384",   "SHA512",   "SHA3-224",   "SHA3-256",
-                                               "SHA3-384", "SHA3-512", "BLAKE2B-512"};
-static const char *const alg_labels[ALG_N] = {"MD5",      "SHA-1",    "SHA-224",  "SHA-256",
-                                              "SHA-384",  "SHA-512",  "SHA3-224", "SHA3-256",
-                                              "SHA3-384", "SHA3-512", "BLAKE2b"};
-static const size_t alg_hex_len[ALG_N] = {32, 40, 56, 64, 96, 128, 56, 64, 96, 128, 128};
-/* MD5 and SHA-1 collide on demand: a bag checked only with them proves little. */
-#define ALG_WEAK ((1u << ALG_MD5) | (1u << ALG_SHA1))
-
-/* Digests of the algorithms other than SHA-256, which few bags use. */
-struct other_digests {
-	unsigned char *actual[ALG_N];
-	unsigned char *listed[ALG_N];
-};
-
-/*
- * One name seen in the bag or in a manifest. This is the memory verify needs per file, so it is
- * kept small: binary SHA-256 digests inline, the name in the same allocation.
- */
-struct entry {
-	uint64_t size;
-	unsigned char present : 1;
-	unsigned char is_dir : 1;
-	unsigned short has_actual; /* bit per algorithm: computed */
-	unsigned short has_listed; /* bit per algorithm: listed in a (tag) manifest */
-	unsigned char sha256_actual[32];
-	unsigned char sha256_listed[32];
-	struct other_digests *other;
-	char name[]; /* relative to the top directory */
-};
+const char *const alg_names[ALG_N] = {"md5",      "sha1",     "sha224",   "sha256",
+                                      "sha384",   "sha512",   "sha3_224", "sha3_256",
+                                      "sha3_384", "sha3_512", "blake2b"};
+const char *const alg_openssl[ALG_N] = {"MD5",      "SHA1",     "SHA224",     "SHA256",
+                                        "SHA384",   "SHA512",   "SHA3-224",   "SHA3-256",
+                                        "SHA3-384", "SHA3-512", "BLAKE2B-512"};
+const char *const alg_labels[ALG_N] = {"MD5",      "SHA-1",    "SHA-224",  "SHA-256",
+                                       "SHA-384",  "SHA-512",  "SHA3-224", "SHA3-256",
+                                       "SHA3-384", "SHA3-512", "BLAKE2b"};
+const size_t alg_hex_len[ALG_N] = {32, 40, 56, 64, 96, 128, 56, 64, 96, 128, 128};
 
 /* Where an entry's digest of algorithm a (computed, or listed) is kept. */
-static unsigned char *entry_digest(struct entry *e, int a, int listed)
+unsigned char *verify_entry_digest(struct entry *e, int a, int listed)
 {
 	if (a == ALG_SHA256)
 		return listed ? e->sha256_listed : e->sha256_actual;
@@ -99,49 +53,9 @@ static int hex_nibble(char c)
 	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c - 'A' + 10;
 }
 
-/* A streamed line-oriented file: a manifest or tag manifest. */
-struct line_parser {
-	struct strbuf line;
-	int alg;
-	int tag; /* a tag manifest */
-	int too_long;
-	uint64_t line_no;
-};
-
-struct reader {
-	const struct bundle_read_options *opt;
-	struct bundle_report *rep;
-	int dir_mode;
-
-	struct source *src;
-	struct name_table *entries; /* name -> struct entry, in the order first seen */
-
-	unsigned int algs_enabled; /* hash members with these */
-	unsigned int manifests;    /* manifest-ALG.txt seen */
-	unsigned int tagmanifests; /* tagmanifest-ALG.txt seen */
-	int archive_broken;        /* truncated, corrupt or over a limit: stop */
-	int several_tops;
-
-	/* the current member */
-	struct entry *cur;
-	unsigned int cur_algs; /* the algorithms it is hashed with */
-	EVP_MD_CTX *md[ALG_N];
-	struct strbuf *keep; /* buffer for a tag file we parse whole */
-	size_t keep_max;
-	int keep_over;
-	struct line_parser *lines;
-	const char *cur_label;
-
-	struct strbuf bagit, baginfo, tagmanifest, signature;
-	int have_bagit, have_baginfo, have_tagmanifest, have_signature;
-	int tagmanifest_over, signature_over;
-	struct line_parser lp;
-};
-
 #define printable bundle_printable_name
 
-static void problem(struct reader *r, const char *fmt, ...) LP_ATTR_PRINTF(2, 3);
-static void problem(struct reader *r, const char *fmt, ...)
+void verify_problem(struct reader *r, const char *fmt, ...)
 {
 	struct bundle_report *rep = r->rep;
 	va_list ap;
@@ -176,15 +90,15 @@ static void warning(struct reader *r, const char *fmt, ...)
 }
 
 /* A problem about a named member; the name is made printable. */
-static void problem_name(struct reader *r, const char *name, const char *what)
+void verify_problem_name(struct reader *r, const char *name, const char *what)
 {
 	char *shown = printable(name);
 
-	problem(r, "'%s' %s", shown, what);
+	verify_problem(r, "'%s' %s", shown, what);
 	free(shown);
 }
 
-static struct entry *entry_find(struct reader *r, const char *name, int create)
+struct entry *verify_entry_find(struct reader *r, const char *name, int create)
 {
 	struct entry *e = name_table_find(r->entries, name);
 
@@ -223,7 +137,7 @@ static void reader_free(struct reader *r)
 }
 
 /* Which algorithm a "manifest-ALG.txt" / "tagmanifest-ALG.txt" name uses, or -1. */
-static int manifest_alg(const char *name, const char *prefix)
+int verify_manifest_alg(const char *name, const char *prefix)
 {
 	size_t plen = strlen(prefix);
 
@@ -252,48 +166,49 @@ static void manifest_line(struct reader *r, struct line_parser *lp, const char *
 	if (len == 0 || (len == 1 && line[0] == '\r'))
 		return;
 	if (manifest_parse_line(line, len, alg_hex_len[lp->alg], hex, &path, &err) < 0) {
-		problem(r, "%s-%s.txt line %llu: %s", file, alg_names[lp->alg],
-		        (unsigned long long)lp->line_no, err.msg);
+		verify_problem(r, "%s-%s.txt line %llu: %s", file, alg_names[lp->alg],
+		               (unsigned long long)lp->line_no, err.msg);
 		return;
 	}
 	if ((why = bundle_name_unsafe(path)) != NULL || str_has_prefix(path, "./")) {
 		char *shown = printable(path);
 
-		problem(r, "%s-%s.txt lists '%s', which %s", file, alg_names[lp->alg], shown,
-		        why ? why : "is not a plain relative name");
+		verify_problem(r, "%s-%s.txt lists '%s', which %s", file, alg_names[lp->alg], shown,
+		               why ? why : "is not a plain relative name");
 		free(shown);
 		goto out;
 	}
 	if (lp->tag == str_has_prefix(path, "data/")) {
 		char *shown = printable(path);
 
-		problem(r, "%s-%s.txt lists '%s', %s", file, alg_names[lp->alg], shown,
-		        lp->tag ? "a payload file (tag manifests list tag files)"
-		                : "which is outside data/");
+		verify_problem(r, "%s-%s.txt lists '%s', %s", file, alg_names[lp->alg], shown,
+		               lp->tag ? "a payload file (tag manifests list tag files)"
+		                       : "which is outside data/");
 		free(shown);
 		goto out;
 	}
 	/* Manifest lines cost memory like members do: bound them the same way. */
 	if (name_table_count(r->entries) >= 2 * r->opt->limits.max_members &&
-	    !entry_find(r, path, 0)) {
+	    !verify_entry_find(r, path, 0)) {
 		if (!r->archive_broken)
-			problem(r,
+			verify_problem(
+			        r,
 			        "the manifests list more than %llu files: stopped (raise the limit "
 			        "with --max-members)",
 			        (unsigned long long)r->opt->limits.max_members);
 		r->archive_broken = 1;
 		goto out;
 	}
-	e = entry_find(r, path, 1);
+	e = verify_entry_find(r, path, 1);
 	if (e->has_listed & (1u << lp->alg)) {
 		char *shown = printable(path);
 
-		problem(r, "%s-%s.txt lists '%s' twice", file, alg_names[lp->alg], shown);
+		verify_problem(r, "%s-%s.txt lists '%s' twice", file, alg_names[lp->alg], shown);
 		free(shown);
 		goto out;
 	}
 	{
-		unsigned char *d = entry_digest(e, lp->alg, 1);
+		unsigned char *d = verify_entry_digest(e, lp->alg, 1);
 
 		for (size_t k = 0; k < alg_hex_len[lp->alg] / 2; k++)
 			d[k] = (unsigned char)(hex_nibble(hex[2 * k]) << 4 |
@@ -313,8 +228,9 @@ static void lines_feed(struct reader *r, struct line_parser *lp, const char *buf
 		if (!lp->too_long) {
 			if (lp->line.len + take > LINE_MAX_LEN) {
 				lp->too_long = 1;
-				problem(r, "%smanifest-%s.txt: a line longer than %d bytes",
-				        lp->tag ? "tag" : "", alg_names[lp->alg], LINE_MAX_LEN);
+				verify_problem(r, "%smanifest-%s.txt: a line longer than %d bytes",
+				               lp->tag ? "tag" : "", alg_names[lp->alg],
+				               LINE_MAX_LEN);
 			} else {
 				strbuf_add(&lp->line, buf, take);
 			}
@@ -359,7 +275,7 @@ static const char *member_rel(struct reader *r, const struct source_member *m)
 			char *top = xstrndup(m->name, top_len);
 			char *a1 = printable(r->rep->top_dir), *a2 = printable(top);
 
-			problem(r, "more than one top directory ('%s', '%s', ...)", a1, a2);
+			verify_problem(r, "more than one top directory ('%s', '%s', ...)", a1, a2);
 			free(a1);
 			free(a2);
 			free(top);
@@ -369,7 +285,7 @@ static const char *member_rel(struct reader *r, const struct source_member *m)
 	}
 	if (slash == NULL) {
 		if (m->type != SOURCE_DIR)
-			problem_name(r, m->name, "is a file outside the top directory");
+			verify_problem_name(r, m->name, "is a file outside the top directory");
 		return NULL;
 	}
 	return slash + 1;
@@ -384,13 +300,13 @@ static int member_begin(struct reader *r, const struct source_member *m)
 	int a, ret = 0;
 
 	if (m->warning)
-		problem(r, "archive: %s", m->warning);
+		verify_problem(r, "archive: %s", m->warning);
 	if (m->refusal == SOURCE_DUPLICATE) {
 		/* Named as within the bag, as every other problem of its member. */
 		rel = member_rel(r, m);
-		problem_name(r, rel ? rel : m->name, m->refused);
+		verify_problem_name(r, rel ? rel : m->name, m->refused);
 	} else if (m->refused) {
-		problem_name(r, m->name, m->refused);
+		verify_problem_name(r, m->name, m->refused);
 	}
 	if (m->refused) {
 		if (v && v->member_refused)
@@ -399,9 +315,9 @@ static int member_begin(struct reader *r, const struct source_member *m)
 	}
 	if ((rel = member_rel(r, m)) == NULL)
 		return 0;
-	e = entry_find(r, rel, 1);
+	e = verify_entry_find(r, rel, 1);
 	if (e->present) {
-		problem_name(r, rel, "appears twice in the bundle");
+		verify_problem_name(r, rel, "appears twice in the bundle");
 		goto out;
 	}
 	e->present = 1;
@@ -415,13 +331,13 @@ static int member_begin(struct reader *r, const struct source_member *m)
 	r->lines = NULL;
 	r->keep_over = 0;
 	/* A manifest enables its algorithm for every member after it. */
-	if ((a = manifest_alg(rel, "manifest-")) >= 0) {
+	if ((a = verify_manifest_alg(rel, "manifest-")) >= 0) {
 		r->manifests |= 1u << a;
 		r->algs_enabled |= 1u << a;
 		r->lp.alg = a;
 		r->lp.tag = 0;
 		r->lines = &r->lp;
-	} else if ((a = manifest_alg(rel, "tagmanifest-")) >= 0) {
+	} else if ((a = verify_manifest_alg(rel, "tagmanifest-")) >= 0) {
 		r->tagmanifests |= 1u << a;
 		r->algs_enabled |= 1u << a;
 		r->lp.alg = a;
@@ -462,7 +378,7 @@ static int member_begin(struct reader *r, const struct source_member *m)
 			/* Not one the bag uses: a tag file simply goes without it. */
 			r->cur_algs &= ~(1u << a);
 		} else {
-			problem(r, "%s is not available in this OpenSSL", alg_labels[a]);
+			verify_problem(r, "%s is not available in this OpenSSL", alg_labels[a]);
 			r->archive_broken = 1;
 			goto out;
 		}
@@ -481,7 +397,7 @@ static void member_data(struct reader *r, const void *buf, size_t len)
 	r->cur->size += len;
 	for (int a = 0; a < ALG_N; a++)
 		if ((r->cur_algs & (1u << a)) && EVP_DigestUpdate(r->md[a], buf, len) != 1) {
-			problem(r, "%s failed in OpenSSL", alg_labels[a]);
+			verify_problem(r, "%s failed in OpenSSL", alg_labels[a]);
 			r->archive_broken = 1;
 			return;
 		}
@@ -511,7 +427,7 @@ static void member_end(struct reader *r)
 			continue;
 		if (mdlen != alg_hex_len[a] / 2)
 			continue;
-		memcpy(entry_digest(e, a, 0), md, mdlen);
+		memcpy(verify_entry_digest(e, a, 0), md, mdlen);
 		e->has_actual |= (unsigned short)(1u << a);
 	}
 	if (r->lines)
@@ -521,163 +437,13 @@ static void member_end(struct reader *r)
 			r->tagmanifest_over = 1;
 		else if (r->keep == &r->signature)
 			r->signature_over = 1;
-		problem_name(r, e->name, "is too large for a tag file");
+		verify_problem_name(r, e->name, "is too large for a tag file");
 	}
 	if (r->opt->visitor && r->opt->visitor->member_end)
 		r->opt->visitor->member_end(r->opt->visitor->ctx);
 	r->cur = NULL;
 	r->keep = NULL;
 	r->lines = NULL;
-}
-
-static void check_bagit_txt(struct reader *r)
-{
-	struct bundle_field *f = NULL;
-	size_t n = 0;
-	const char *version, *enc;
-
-	if (!r->have_bagit) {
-		problem(r, "bagit.txt is missing: not a BagIt bag");
-		return;
-	}
-	if (memchr(r->bagit.buf ? r->bagit.buf : "", '\0', r->bagit.len)) {
-		problem(r, "bagit.txt holds a NUL byte");
-		return;
-	}
-	tag_fields_parse(r->bagit.buf ? r->bagit.buf : "", &f, &n);
-	version = tag_fields_get(f, n, "BagIt-Version");
-	enc = tag_fields_get(f, n, "Tag-File-Character-Encoding");
-	if (version == NULL)
-		problem(r, "bagit.txt has no BagIt-Version");
-	else if (strcmp(version, "1.0") != 0 && strcmp(version, "0.97") != 0 &&
-	         strcmp(version, "0.96") != 0) {
-		char *shown = printable(version);
-
-		problem(r, "bagit.txt: unsupported BagIt-Version '%s'", shown);
-		free(shown);
-	}
-	if (enc == NULL)
-		problem(r, "bagit.txt has no Tag-File-Character-Encoding");
-	else if (strcasecmp(enc, "UTF-8") != 0) {
-		char *shown = printable(enc);
-
-		problem(r, "bagit.txt: tag file encoding '%s' is not supported (UTF-8 only)",
-		        shown);
-		free(shown);
-	}
-	tag_fields_free(f, n);
-}
-
-static void check_oxum(struct reader *r)
-{
-	const char *oxum = tag_fields_get(r->rep->info, r->rep->n_info, "Payload-Oxum");
-	unsigned long long octets, count;
-	char tail;
-
-	if (oxum == NULL)
-		return;
-	if (sscanf(oxum, "%llu.%llu%c", &octets, &count, &tail) != 2) {
-		char *shown = printable(oxum);
-
-		problem(r, "bag-info.txt: malformed Payload-Oxum '%s'", shown);
-		free(shown);
-		return;
-	}
-	if (octets != r->rep->payload_bytes || count != r->rep->payload_files)
-		problem(r,
-		        "Payload-Oxum in bag-info.txt says %llu bytes in %llu files; the payload "
-		        "holds %llu bytes in %llu files",
-		        octets, count, (unsigned long long)r->rep->payload_bytes,
-		        (unsigned long long)r->rep->payload_files);
-}
-
-/*
- * Is this tag file one a tag manifest cannot list (the manifests of tags, the signature)? Only
- * tag manifests that are checked: any other file, whatever its name, must be covered, or it
- * would ride along unsigned in a signed bag.
- */
-static int tag_exempt(const char *name)
-{
-	return manifest_alg(name, "tagmanifest-") >= 0 || strcmp(name, SIGNATURE_NAME) == 0;
-}
-
-/* Compare what is present with what the manifests list. */
-static void check_entries(struct reader *r)
-{
-	for (size_t i = 0; i < name_table_count(r->entries); i++) {
-		struct entry *e = name_table_item(r->entries, i);
-		const char *file;
-		unsigned int required;
-		int payload;
-
-		if (e == NULL)
-			continue;
-		payload = str_has_prefix(e->name, "data/");
-		file = payload ? "manifest" : "tagmanifest";
-		if (e->present && e->is_dir) {
-			for (int a = 0; a < ALG_N; a++)
-				if (e->has_listed & (1u << a)) {
-					problem_name(r, e->name,
-					             "is listed as a file but is a directory");
-					break;
-				}
-			continue;
-		}
-		if (e->present && payload) {
-			r->rep->payload_files++;
-			r->rep->payload_bytes += e->size;
-		}
-		/* "a" and "a/b" both files: no file system holds both, so no extraction would. */
-		for (const char *slash = strchr(e->name, '/'); e->present && slash;
-		     slash = strchr(slash + 1, '/')) {
-			char *prefix = xstrndup(e->name, (size_t)(slash - e->name));
-			struct entry *up = entry_find(r, prefix, 0);
-
-			free(prefix);
-			if (up && up->present && !up->is_dir) {
-				char *shown = printable(up->name);
-
-				problem(r,
-				        "'%s' is a file, and also the directory of another member",
-				        shown);
-				free(shown);
-				break;
-			}
-		}
-		/* Every file must be listed in every manifest of its kind. */
-		required = payload ? r->manifests : (tag_exempt(e->name) ? 0 : r->tagmanifests);
-		for (int a = 0; a < ALG_N; a++) {
-			char *shown;
-
-			int listed = (e->has_listed >> a) & 1, computed = (e->has_actual >> a) & 1;
-
-			if (e->present && !listed && !(required & (1u << a)))
-				continue;
-			if (!e->present && !listed)
-				continue;
-			shown = printable(e->name);
-			if (!listed)
-				problem(r, "'%s' is not listed in %s-%s.txt (a file was added)",
-				        shown, file, alg_names[a]);
-			else if (!e->present)
-				problem(r, "'%s' is listed in %s-%s.txt but missing", shown, file,
-				        alg_names[a]);
-			else if (!computed)
-				problem(r,
-				        "'%s' could not be checked against %s-%s.txt in one pass "
-				        "(the "
-				        "manifest comes after it); verify the extracted bag "
-				        "directory",
-				        shown, file, alg_names[a]);
-			else if (memcmp(entry_digest(e, a, 0), entry_digest(e, a, 1),
-			                alg_hex_len[a] / 2) != 0)
-				problem(r,
-				        "'%s' does not match its %s checksum in %s-%s.txt "
-				        "(changed)",
-				        shown, alg_labels[a], file, alg_names[a]);
-			free(shown);
-		}
-	}
 }
 
 /* After the last member: everything that needs the whole bag. */
@@ -688,16 +454,17 @@ static void reader_finish(struct reader *r)
 	if (r->archive_broken)
 		goto outcome;
 	if (!r->dir_mode && rep->top_dir == NULL) {
-		problem(r, "the archive is empty: no bag in it");
+		verify_problem(r, "the archive is empty: no bag in it");
 		goto outcome;
 	}
 	if (r->several_tops)
 		goto outcome;
-	check_bagit_txt(r);
+	verify_check_bagit_txt(r);
 	if (r->have_baginfo)
 		tag_fields_parse(r->baginfo.buf ? r->baginfo.buf : "", &rep->info, &rep->n_info);
 	if (r->manifests == 0)
-		problem(r, "no payload manifest (manifest-sha256.txt or manifest-sha512.txt)");
+		verify_problem(r,
+		               "no payload manifest (manifest-sha256.txt or manifest-sha512.txt)");
 	else if ((r->manifests & ~ALG_WEAK) == 0)
 		warning(r,
 		        "weak checksums: the payload is listed only with %s, which can be "
@@ -705,8 +472,8 @@ static void reader_finish(struct reader *r)
 		        r->manifests == ALG_WEAK         ? "MD5 and SHA-1"
 		        : r->manifests & (1u << ALG_MD5) ? "MD5"
 		                                         : "SHA-1");
-	check_entries(r);
-	check_oxum(r);
+	verify_check_entries(r);
+	verify_check_oxum(r);
 	if (r->have_tagmanifest && !r->tagmanifest_over) {
 		char hex[SHA256_HEX_LEN + 1];
 
@@ -719,19 +486,20 @@ static void reader_finish(struct reader *r)
 
 		rep->is_signed = 1;
 		if (!r->have_tagmanifest)
-			problem(r,
-			        SIGNATURE_NAME " is present but tagmanifest-sha256.txt is missing");
+			verify_problem(r, SIGNATURE_NAME
+			               " is present but tagmanifest-sha256.txt is missing");
 		else if (r->tagmanifest_over || r->signature_over)
-			problem(r, "the signature or the tag manifest is too large to check");
+			verify_problem(r,
+			               "the signature or the tag manifest is too large to check");
 		else if (sign_check_detached(
 		                 r->signature.buf ? r->signature.buf : "", r->signature.len,
 		                 r->tagmanifest.buf ? r->tagmanifest.buf : "", r->tagmanifest.len,
 		                 r->opt->trust, &rep->sig, &err) < 0)
-			problem(r, "signature: %s", err.msg);
+			verify_problem(r, "signature: %s", err.msg);
 		else if (!rep->sig.signature_ok)
-			problem(r, "signature: %s%s%s", rep->sig.failure,
-			        rep->sig.subject ? "; it claims to be by " : "",
-			        rep->sig.subject ? rep->sig.subject : "");
+			verify_problem(r, "signature: %s%s%s", rep->sig.failure,
+			               rep->sig.subject ? "; it claims to be by " : "",
+			               rep->sig.subject ? rep->sig.subject : "");
 	}
 outcome:
 	if (rep->n_problems_total > 0)
@@ -767,7 +535,7 @@ static void verify_members(struct reader *r)
 			if (n == 0)
 				break;
 			if (n < 0) {
-				problem(r, "%s", err.msg);
+				verify_problem(r, "%s", err.msg);
 				r->archive_broken = 1;
 				break;
 			}
@@ -783,7 +551,7 @@ static void verify_members(struct reader *r)
 		member_end(r);
 	}
 	if (rc < 0) {
-		problem(r, "%s", err.msg);
+		verify_problem(r, "%s", err.msg);
 		r->archive_broken = 1;
 	}
 	if (r->archive_broken && r->cur) {

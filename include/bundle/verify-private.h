@@ -1,0 +1,123 @@
+/* What the verifier (verify.c) shares with its bag checks (verify-checks.c). */
+#ifndef LOGPACK_VERIFY_PRIVATE_H
+#define LOGPACK_VERIFY_PRIVATE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <openssl/evp.h>
+
+#include "base/util.h"
+#include "bundle/bundle-read.h"
+#include "bundle/names.h"
+#include "bundle/source.h"
+
+#define SIGNATURE_NAME "tagmanifest-sha256.txt.p7s"
+#define SMALL_TAG_MAX (1024 * 1024)        /* bagit.txt, bag-info.txt, the signature */
+#define TAGMANIFEST_MAX (16 * 1024 * 1024) /* kept for the signature check */
+#define LINE_MAX_LEN (64 * 1024)           /* one manifest line */
+#define CHUNK (64 * 1024)
+
+/*
+ * The checksum algorithms BagIt bags use that OpenSSL provides, by the name in manifest file
+ * names (bagit-python names them after Python's hashlib); sha256 is always computed.
+ */
+enum {
+	ALG_MD5,
+	ALG_SHA1,
+	ALG_SHA224,
+	ALG_SHA256,
+	ALG_SHA384,
+	ALG_SHA512,
+	ALG_SHA3_224,
+	ALG_SHA3_256,
+	ALG_SHA3_384,
+	ALG_SHA3_512,
+	ALG_BLAKE2B,
+	ALG_N
+};
+extern const char *const alg_names[ALG_N];
+extern const char *const alg_openssl[ALG_N];
+extern const char *const alg_labels[ALG_N];
+extern const size_t alg_hex_len[ALG_N];
+/* MD5 and SHA-1 collide on demand: a bag checked only with them proves little. */
+#define ALG_WEAK ((1u << ALG_MD5) | (1u << ALG_SHA1))
+
+/* Digests of the algorithms other than SHA-256, which few bags use. */
+struct other_digests {
+	unsigned char *actual[ALG_N];
+	unsigned char *listed[ALG_N];
+};
+
+/*
+ * One name seen in the bag or in a manifest. This is the memory verify needs per file, so it is
+ * kept small: binary SHA-256 digests inline, the name in the same allocation.
+ */
+struct entry {
+	uint64_t size;
+	unsigned char present : 1;
+	unsigned char is_dir : 1;
+	unsigned short has_actual; /* bit per algorithm: computed */
+	unsigned short has_listed; /* bit per algorithm: listed in a (tag) manifest */
+	unsigned char sha256_actual[32];
+	unsigned char sha256_listed[32];
+	struct other_digests *other;
+	char name[]; /* relative to the top directory */
+};
+
+/* A streamed line-oriented file: a manifest or tag manifest. */
+struct line_parser {
+	struct strbuf line;
+	int alg;
+	int tag; /* a tag manifest */
+	int too_long;
+	uint64_t line_no;
+};
+
+struct reader {
+	const struct bundle_read_options *opt;
+	struct bundle_report *rep;
+	int dir_mode;
+
+	struct source *src;
+	struct name_table *entries; /* name -> struct entry, in the order first seen */
+
+	unsigned int algs_enabled; /* hash members with these */
+	unsigned int manifests;    /* manifest-ALG.txt seen */
+	unsigned int tagmanifests; /* tagmanifest-ALG.txt seen */
+	int archive_broken;        /* truncated, corrupt or over a limit: stop */
+	int several_tops;
+
+	/* the current member */
+	struct entry *cur;
+	unsigned int cur_algs; /* the algorithms it is hashed with */
+	EVP_MD_CTX *md[ALG_N];
+	struct strbuf *keep; /* buffer for a tag file we parse whole */
+	size_t keep_max;
+	int keep_over;
+	struct line_parser *lines;
+	const char *cur_label;
+
+	struct strbuf bagit, baginfo, tagmanifest, signature;
+	int have_bagit, have_baginfo, have_tagmanifest, have_signature;
+	int tagmanifest_over, signature_over;
+	struct line_parser lp;
+};
+
+/* Where an entry's digest of algorithm a (computed, or listed) is kept. */
+unsigned char *verify_entry_digest(struct entry *e, int a, int listed);
+/* The entry for name, made when create is set and there is none; NULL otherwise. */
+struct entry *verify_entry_find(struct reader *r, const char *name, int create);
+/* The algorithm of a manifest file name ("manifest-sha256.txt" with prefix "manifest-"). */
+int verify_manifest_alg(const char *name, const char *prefix);
+/* A reason the bag is INVALID. */
+void verify_problem(struct reader *r, const char *fmt, ...) LP_ATTR_PRINTF(2, 3);
+/* A reason naming a member, shown printable. */
+void verify_problem_name(struct reader *r, const char *name, const char *what);
+
+/* The checks once every member is read (verify-checks.c). */
+void verify_check_bagit_txt(struct reader *r);
+void verify_check_oxum(struct reader *r);
+void verify_check_entries(struct reader *r);
+
+#endif
