@@ -24,4 +24,15 @@ t "show --files does not print the raw controls either" '
 	refute grep -q "$(printf "\302\233")" out
 	refute grep -q "$(printf "\342\200\256")" out
 '
+t "a bundle file name with terminal controls is shown escaped in the verify lines" '
+	cd "$FX"
+	name="b$(printf "\033")[2J$(printf "\302\233")x.tar"
+	cp b.tar "$name"
+	expect_code 0 lp verify "$name" >out
+	contains out "b\\x1b[2J\\u{009B}x.tar: valid"
+	refute grep -q "$(printf "\033")" out
+	expect_code 3 lp verify "$name.missing" >out
+	contains out "b\\x1b[2J\\u{009B}x.tar.missing: cannot read"
+	refute grep -q "$(printf "\033")" out
+'
 test_done

@@ -10,6 +10,7 @@
 
 #include "base/exitcode.h"
 #include "base/log.h"
+#include "base/printable.h"
 #include "bundle/bundle-read.h"
 #include "bundle/verdict.h"
 #include "cmd/cmd-chain.h"
@@ -165,8 +166,11 @@ static int cmd_verify(int argc, char **argv)
 		struct progress meter;
 		int read_rc;
 		const char *tlp;
+		/* A file name can hold terminal controls too: it is shown like a bundle's names. */
+		char *shown = printable(argv[i]);
+		char *shown_err;
 
-		progress_start(&meter, argv[i], 0, 0, !cli.json);
+		progress_start(&meter, shown, 0, 0, !cli.json);
 		ropt.progress = verify_progress;
 		ropt.progress_ctx = &meter;
 		read_rc = bundle_read_path(argv[i], &ropt, &rep, &err);
@@ -180,8 +184,11 @@ static int cmd_verify(int argc, char **argv)
 				                                       "exit_code", LP_EXIT_FAILURE,
 				                                       "error", err.msg));
 			} else {
-				printf("%s: cannot read: %s\n", argv[i], err.msg);
+				shown_err = printable(err.msg);
+				printf("%s: cannot read: %s\n", shown, shown_err);
+				free(shown_err);
 			}
+			free(shown);
 			continue;
 		}
 		this_code = verdict_exit(rep.outcome, cli.require);
@@ -199,13 +206,14 @@ static int cmd_verify(int argc, char **argv)
 			char *line = verdict_line(&rep);
 
 			if (tlp == NULL)
-				printf("%s: %s\n", argv[i], line);
+				printf("%s: %s\n", shown, line);
 			else if (rep.outcome == BUNDLE_INVALID)
-				printf("%s: %s; claims %s\n", argv[i], line, tlp);
+				printf("%s: %s; claims %s\n", shown, line, tlp);
 			else
-				printf("%s: %s; %s\n", argv[i], line, tlp);
+				printf("%s: %s; %s\n", shown, line, tlp);
 			free(line);
 		}
+		free(shown);
 		bundle_report_free(&rep);
 	}
 	if (jlist) {
