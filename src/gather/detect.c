@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/printable.h"
 #include "gather/detect.h"
 #include "gather/os-release.h"
 #include "gather/profile.h"
@@ -322,11 +323,13 @@ static void evidence_add(struct detect_result *res, char *text)
 	res->evidence[res->n_evidence++] = text;
 }
 
-/* Copy at most max printable bytes of s, for evidence lines a hostile root cannot forge. */
+/* At most max bytes of s, made printable, for evidence lines a hostile root cannot forge. */
 static void add_printable(struct strbuf *sb, const char *s, size_t max)
 {
-	for (size_t i = 0; s[i] && i < max; i++)
-		strbuf_addch(sb, isprint((unsigned char)s[i]) ? s[i] : '?');
+	char *shown = printable_text(s, strnlen(s, max), 0, 0);
+
+	strbuf_addstr(sb, shown);
+	free(shown);
 }
 
 /* A short description of what a known marker file says: a version, a release line. */
