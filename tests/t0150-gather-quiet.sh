@@ -28,4 +28,11 @@ t "the signal policy lives in src/cmd/signals.c and both collecting commands ins
 	grep -q "signals_install_bundle_cleanup()" "$TOP_SRCDIR/src/cmd/cmd-snapshot.c"
 '
 
+t "one signal policy: no handler is installed anywhere but src/cmd/signals.c" '
+	if grep -lE "\<sigaction[[:space:]]*\(" "$TOP_SRCDIR"/src/*/*.c | grep -v "/src/cmd/signals.c$" >found; then
+		cat found
+		false
+	fi
+	grep -q "signals_install_upload_stop()" "$TOP_SRCDIR/src/cmd/upload-opts.c"
+'
 test_done

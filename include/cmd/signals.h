@@ -1,7 +1,8 @@
 /*
- * The signal policy of commands that write a bundle (collect, snapshot) or extract one: an
- * interrupt or a termination removes the temporary bundle or the staging directory and exits,
- * so nothing is ever left under a final name. Only cmd/ installs handlers; the modules below it
+ * The signal policy of every command: while a bundle is written (collect, snapshot) or
+ * extracted, an interrupt or a termination removes the temporary bundle or the staging
+ * directory and exits, so nothing is ever left under a final name; during an upload it stops
+ * the transfer and keeps the bundle. Only cmd/ installs handlers; the modules below it
  * never do.
  */
 #ifndef LOGPACK_SIGNALS_H
@@ -18,5 +19,16 @@ void signals_install_bundle_cleanup(void);
  * (stage_signal_cleanup), say so on stderr and _exit with 128 + the signal.
  */
 void signals_install_extract_cleanup(void);
+/*
+ * For an upload (after collect or snapshot too, replacing their policy: the bundle is kept
+ * now): the same signals stop the transfer (upload_interrupt) and the command exits 130
+ * with the bundle kept.
+ */
+void signals_install_upload_stop(void);
+/*
+ * For a command writing a plain file through base/atomic-file.c (decrypt): the same signals
+ * remove its temporary files (atomic_file_signal_cleanup) and exit with 128 + the signal.
+ */
+void signals_install_file_cleanup(void);
 
 #endif

@@ -4,7 +4,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +15,7 @@
 #include "base/hash.h"
 #include "base/log.h"
 #include "cmd/command.h"
+#include "cmd/signals.h"
 #include "trust/age.h"
 
 static int cmd_decrypt(int argc, char **argv);
@@ -49,13 +49,6 @@ struct decrypt_run {
 	uint64_t bytes;
 	int output_failed; /* the failure was in writing, not in the file */
 };
-
-static void on_signal(int sig)
-{
-	atomic_file_signal_cleanup();
-	signal(sig, SIG_DFL);
-	raise(sig);
-}
 
 /* The suffix that the bundle's first bytes call for, when the name does not say. */
 static const char *sniff_suffix(const unsigned char *p, size_t len)
@@ -170,7 +163,6 @@ static int cmd_decrypt(int argc, char **argv)
 	struct error err = {{0}};
 	const char *key = NULL;
 	char hex[SHA256_HEX_LEN + 1];
-	struct sigaction sa;
 	int c, fd = -1, rc;
 
 	opterr = 0;
@@ -202,12 +194,7 @@ static int cmd_decrypt(int argc, char **argv)
 		log_error("%s", err.msg);
 		return LP_EXIT_FAILURE;
 	}
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigfillset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
+	signals_install_file_cleanup();
 	rc = LP_EXIT_FAILURE;
 	if (strcmp(run.input, "-") == 0)
 		fd = STDIN_FILENO;

@@ -1,13 +1,15 @@
-/* The signal policy of commands that write a bundle or extract one: clean up and exit. */
+/* The signal policy of every command: clean up and exit, or stop an upload and keep the bundle. */
 #include "config.h"
 
 #include <signal.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "base/atomic-file.h"
 #include "bundle/bag.h"
 #include "bundle/stage.h"
 #include "cmd/signals.h"
+#include "transport/upload.h"
 
 /* The signals both policies handle, each with its handler. */
 static void install(void (*handler)(int))
@@ -52,4 +54,31 @@ static void on_extract_signal(int sig)
 void signals_install_extract_cleanup(void)
 {
 	install(on_extract_signal);
+}
+
+/* upload_interrupt only sets a flag the transfer checks: async-signal-safe. */
+static void on_upload_signal(int sig)
+{
+	(void)sig;
+	upload_interrupt();
+}
+
+void signals_install_upload_stop(void)
+{
+	install(on_upload_signal);
+}
+
+/* Only async-signal-safe calls here: unlink (in the cleanup), write and _exit. */
+static void on_file_signal(int sig)
+{
+	static const char msg[] = "\nlogpack: interrupted; nothing was written\n";
+
+	atomic_file_signal_cleanup();
+	(void)!write(STDERR_FILENO, msg, sizeof(msg) - 1);
+	_exit(128 + sig);
+}
+
+void signals_install_file_cleanup(void)
+{
+	install(on_file_signal);
 }

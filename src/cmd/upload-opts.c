@@ -6,7 +6,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +14,7 @@
 #include <unistd.h>
 
 #include "base/hash.h"
+#include "cmd/signals.h"
 #include "cmd/upload-opts.h"
 
 void upload_cli_init(struct upload_cli *cli)
@@ -266,27 +266,6 @@ static void on_progress(void *ctx, const char *name, uint64_t sent, uint64_t tot
 	progress_update(p, 0, sent);
 }
 
-static void on_signal(int sig)
-{
-	upload_interrupt();
-}
-
-/*
- * Replace any earlier handler (collect's speaks of removing a partial bundle, which is not
- * what happens now): a signal stops the transfer, and the bundle is kept.
- */
-static void install_signal_handlers(void)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigfillset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-}
-
 int upload_session_send(struct upload_session *s, const char *path, const char *sha256,
                         json_t *results)
 {
@@ -301,7 +280,7 @@ int upload_session_send(struct upload_session *s, const char *path, const char *
 	int ok = 0, deleted = 0, r;
 	json_t *jb = json_object();
 
-	install_signal_handlers();
+	signals_install_upload_stop();
 	json_object_set_new(jb, "bundle", json_string(path));
 	if (bundle_local_check(path, name, sha256, &bl, &err) != 0)
 		goto out;
