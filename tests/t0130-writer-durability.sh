@@ -37,14 +37,16 @@ durable() {
 if strace -f -qq -o /dev/null true 2>/dev/null; then
 	t "collect: the bundle is created 0600 with O_EXCL, fsynced, renamed without replacing, its directory fsynced" '
 		mkdir out
-		strace -f -qq -e trace=openat,fsync,renameat2,linkat,rename,renameat -o trace \
+		ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
+			strace -f -qq -e trace=openat,fsync,renameat2,linkat,rename,renameat -o trace \
 			"$LOGPACK" collect --root "$T" -o "$PWD/out" >/dev/null
 		b=$(cd out && ls *.tar.zst)
 		test "$(durable trace "$b")" = 4
 	'
 	t "collect: the sidecar goes the same way, after the bundle" '
 		mkdir out
-		strace -f -qq -e trace=openat,fsync,renameat2,linkat,rename,renameat -o trace \
+		ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
+			strace -f -qq -e trace=openat,fsync,renameat2,linkat,rename,renameat -o trace \
 			"$LOGPACK" collect --root "$T" -o "$PWD/out" >/dev/null
 		b=$(cd out && ls *.tar.zst)
 		test "$(durable trace "$b.sha256")" = 4
@@ -65,7 +67,9 @@ if strace -f -qq -o /dev/null true 2>/dev/null; then
 else
 	for what in "bundle durability" "sidecar durability" "durability control"; do
 		test_count=$((test_count + 1))
-		echo "ok $test_count # SKIP $what: strace cannot trace here"
+		# strace is in the README's test packages: without it the check fails, never skips.
+		echo "not ok $test_count - $what: strace cannot trace here"
+		test_failed=$((test_failed + 1))
 	done
 fi
 
