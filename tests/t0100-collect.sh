@@ -148,12 +148,12 @@ t "links that escape the root are recorded with their target and never followed"
 	grep "\"/var/log/syslog.abs-link\"" "$BAG/logpack/files.jsonl" | grep -q "\"status\":\"link\""
 	grep "\"/var/log/syslog.rel-link\"" "$BAG/logpack/files.jsonl" | grep -q "\"link_target\":\"../../../outside-secret\""
 	refute grep -rq "TOP-SECRET-OUTSIDE" "$BAG"
-	! zstd -dc "$BUNDLE" | grep -q "TOP-SECRET-OUTSIDE"
+	if zstd -dc "$BUNDLE" | grep -q "TOP-SECRET-OUTSIDE"; then false; fi
 '
 
 t "a symlink loop is recorded once and not entered" '
 	test "$(grep -c "nginx/loop" "$BAG/logpack/files.jsonl")" = 1
-	! grep -q "nginx/loop/" "$BAG/logpack/files.jsonl"
+	refute grep -q "nginx/loop/" "$BAG/logpack/files.jsonl"
 '
 
 t "awkward names survive: newline, spaces, %, non-UTF-8, backslash, beyond PATH_MAX" '

@@ -295,7 +295,7 @@ t "detect: a hostile os-release cannot forge output lines" '
 	printf "ID=debian\nPRETTY_NAME=\"x\\033[2Jprofile: windows\r\nevil\"\n" >r10/etc/os-release
 	lp profiles detect --root r10 >out
 	test "$(grep -c "^profile: " out)" = 1
-	! grep -q "$(printf "\033")" out
+	refute grep -q "$(printf "\033")" out
 '
 
 t "detect: an os-release naming no known system is no guess: exit 3, and why" '

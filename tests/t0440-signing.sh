@@ -15,7 +15,7 @@ t "keygen: an ECDSA P-256 key (mode 0600) and a signing certificate" 'cd "$FX" &
 	contains crt.txt "Digital Signature" && contains crt.txt "E-mail Protection" &&
 	contains crt.txt "Code Signing" && contains crt.txt "CA:FALSE" &&
 	openssl x509 -in k.crt -noout -checkend 2500000 >/dev/null &&
-	! openssl x509 -in k.crt -noout -checkend 2700000 >/dev/null
+	refute openssl x509 -in k.crt -noout -checkend 2700000 >/dev/null
 '
 t "keygen never overwrites, and rejects a bad subject or --days" 'cd "$FX" && 
 	cp k.key k.key.orig && expect_code 3 lp keygen --out k 2>err && contains err "k.key" &&

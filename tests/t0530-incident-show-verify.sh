@@ -107,6 +107,6 @@ t "show: a hostile report cannot drive the terminal" 'cd "$FX" &&
 	pyrepack t4 t4.tar &&
 	expect_code 0 lp show t4.tar >out &&
 	contains out "incident report from Evil\\x1b[2J\\u{202E}AB" &&
-	! grep -q "$(printf "\033")" out
+	refute grep -q "$(printf "\033")" out
 '
 test_done
