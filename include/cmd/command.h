@@ -49,6 +49,12 @@ int command_option_error(const struct command *cmd);
 /* The same message alone, for main's own options. */
 const char *command_option_problem(void);
 
+/*
+ * For commands that read a subcommand first ("profiles list", "incident check"): take the
+ * global -v/-q given between the command name and the subcommand ("-v", "-vv", "--verbose",
+ * "-q", "--quiet"), so that argv[1] is the subcommand. argv[0] moves up over what was taken.
+ */
+void command_take_leading_verbosity(int *argc, char ***argv);
 /* The global -v (say more; repeat for debug output) and -q (only errors). */
 void command_more_verbose(void);
 void command_quiet(void);

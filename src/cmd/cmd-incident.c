@@ -39,6 +39,7 @@ static int parse_options(int argc, char **argv, struct incident_options *opt, in
 	int c;
 
 	opt->lang = -1;
+	command_take_leading_verbosity(&argc, &argv);
 	/* The action comes first: "logpack incident init --lang sv FILE". */
 	if (argc < 2) {
 		*code = command_usage_error(&command_incident, "%s",

@@ -326,6 +326,7 @@ static int cmd_profiles(int argc, char **argv)
 	struct profiles_options o = {0};
 	int c;
 
+	command_take_leading_verbosity(&argc, &argv);
 	if (argc < 2) {
 		return command_usage_error(
 		        &command_profiles,

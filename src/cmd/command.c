@@ -45,6 +45,34 @@ void command_quiet(void)
 	log_level = LOG_QUIET;
 }
 
+/* "-v", "-vvq", "--verbose", "--quiet": an argument made only of the global verbosity flags. */
+static int is_verbosity_flags(const char *arg)
+{
+	if (strcmp(arg, "--verbose") == 0 || strcmp(arg, "--quiet") == 0)
+		return 1;
+	if (arg[0] != '-' || arg[1] == '\0')
+		return 0;
+	return strspn(arg + 1, "vq") == strlen(arg + 1);
+}
+
+void command_take_leading_verbosity(int *argc, char ***argv)
+{
+	while (*argc > 1 && is_verbosity_flags((*argv)[1])) {
+		const char *arg = (*argv)[1];
+
+		if (strcmp(arg, "--verbose") == 0)
+			command_more_verbose();
+		else if (strcmp(arg, "--quiet") == 0)
+			command_quiet();
+		else
+			for (const char *f = arg + 1; *f; f++)
+				*f == 'v' ? command_more_verbose() : command_quiet();
+		(*argv)[1] = (*argv)[0];
+		(*argv)++;
+		(*argc)--;
+	}
+}
+
 /*
  * The command's tables with -v/--verbose and -q/--quiet added, built once per table. A
  * process runs one command, so one slot is enough; the memory stays reachable until exit.
