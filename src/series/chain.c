@@ -438,6 +438,10 @@ static struct xfile *xfile_get(struct xstate *x, const char *id, struct error *e
 	f->fd = -1;
 	if (x->dir_fd < 0)
 		return f; /* only checking the records */
+	/* Not an atomic_file: a rebuilt file is filled out of order (segments arrive in bundle
+	 * order, not file order) and then hard-linked under its name in out/. The unit that is
+	 * made durable and renamed into place is the whole staging directory (stage.c), which a
+	 * failed check or a signal removes with everything in it. */
 	f->tmp = xasprintf(".logpack-chain-%s", id);
 	f->fd = openat(x->dir_fd, f->tmp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (f->fd < 0) {
