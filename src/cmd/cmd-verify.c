@@ -15,6 +15,7 @@
 #include "bundle/verdict.h"
 #include "cmd/cmd-chain.h"
 #include "cmd/command.h"
+#include "cmd/verify-batch.h"
 #include "report/incident.h"
 #include "trust/sign.h"
 
@@ -22,8 +23,8 @@ static int cmd_verify(int argc, char **argv);
 
 const struct command command_verify = {
         .name = "verify",
-        .usage = "verify [--trust FILE|DIR] [--require LEVEL] [--json] [--chain] "
-                 "BUNDLE|BAGDIR...",
+        .usage = "verify [--trust FILE|DIR] [--require LEVEL] [--json] [--parallel N] "
+                 "[--chain] BUNDLE|BAGDIR|DIR...",
         .summary = "check that bundles are complete, unaltered and signed by a trusted signer",
         .help = "Options:\n"
                 "      --chain            the bundles (or the bundles in a DIR) are one series of\n"
@@ -35,6 +36,8 @@ const struct command command_verify = {
                 "      --max-members N    stop past N members (default 1000000)\n"
                 "      --max-size SIZE    stop past SIZE bytes of content (default 1T)\n"
                 "      --max-ratio N      stop past a compression ratio of N (default 1000)\n"
+                "      --parallel N       check N bundles at once, each in its own process\n"
+                "                         (default 1)\n"
                 "      --require LEVEL    exit 0 only for bundles that are at least LEVEL:\n"
                 "                         trusted, signed or valid (default: trusted with\n"
                 "                         --trust, else valid, which proves integrity, not\n"
@@ -43,7 +46,9 @@ const struct command command_verify = {
                 "\n"
                 "Each BUNDLE is a logpack bundle (or any tar of one BagIt bag, compressed or "
                 "not);\n"
-                "each BAGDIR a bag directory. One line per argument, a summary after several.\n"
+                "each BAGDIR a bag directory (one with bagit.txt); any other DIR stands for the\n"
+                "bundle files in it, by name. One line per bundle; after several, a table\n"
+                "(host, time, signer, trust, TLP, case, verdict) and the counts.\n"
                 "\n"
                 "Exit: 0 the bundle meets the required level; else 5 valid and signed but NOT\n"
                 "trusted; 6 valid but unsigned; 4 INVALID; 3 could not be read; 2 usage. With\n"
@@ -60,6 +65,7 @@ enum {
 	OPT_MAX_SIZE,
 	OPT_CHAIN,
 	OPT_REQUIRE,
+	OPT_PARALLEL,
 };
 
 struct verify_cli {
@@ -67,15 +73,10 @@ struct verify_cli {
 	int json;
 	int chain;
 	int has_require;
+	unsigned parallel; /* bundles checked at once, each by its own process */
 	enum verdict_require require;
 	struct bundle_limits limits;
 };
-
-/* The progress meter (drawn only on a terminal): members and content bytes checked so far. */
-static void verify_progress(void *ctx, uint64_t bytes_read, uint64_t members)
-{
-	progress_update(ctx, members, bytes_read);
-}
 
 static int cmd_verify(int argc, char **argv)
 {
@@ -86,11 +87,13 @@ static int cmd_verify(int argc, char **argv)
 	        {"max-members", required_argument, NULL, OPT_MAX_MEMBERS},
 	        {"max-ratio", required_argument, NULL, OPT_MAX_RATIO},
 	        {"max-size", required_argument, NULL, OPT_MAX_SIZE},
+	        {"parallel", required_argument, NULL, OPT_PARALLEL},
 	        {"require", required_argument, NULL, OPT_REQUIRE},
 	        {"trust", required_argument, NULL, 't'},
 	        {NULL, 0, NULL, 0},
 	};
-	struct verify_cli cli = {0};
+	struct verify_cli cli = {.parallel = 1};
+	struct verify_batch batch = {0};
 	struct bundle_read_options ropt = {0};
 	struct trust_store *trust = NULL;
 	size_t counts[4] = {0}, n_failed = 0;
@@ -130,6 +133,16 @@ static int cmd_verify(int argc, char **argv)
 				return command_usage_error(&command_verify,
 				                           "--max-size: not a size: '%s'", optarg);
 			break;
+		case OPT_PARALLEL: {
+			uint64_t n;
+
+			if (verdict_parse_limit("--parallel", optarg, 0, &n) || n < 1 || n > 256)
+				return command_usage_error(
+				        &command_verify,
+				        "--parallel: not a count from 1 to 256: '%s'", optarg);
+			cli.parallel = (unsigned)n;
+			break;
+		}
 		case OPT_REQUIRE:
 			if (verdict_parse_require(optarg, &cli.require) < 0)
 				return command_usage_error(
@@ -157,64 +170,28 @@ static int cmd_verify(int argc, char **argv)
 		trust_store_free(trust);
 		return code;
 	}
+	if (verify_batch_expand(&batch, (const char *const *)argv + optind, (size_t)(argc - optind),
+	                        &err) < 0) {
+		log_error("%s", err.msg);
+		trust_store_free(trust);
+		verify_batch_free(&batch);
+		return LP_EXIT_FAILURE;
+	}
+	verify_batch_run(&batch, &ropt, cli.require, cli.parallel, cli.json);
 	if (cli.json)
 		jlist = json_array();
-	for (int i = optind; i < argc; i++) {
-		struct bundle_report rep;
-		int this_code;
+	for (size_t i = 0; i < batch.n; i++) {
+		const struct verify_item *it = &batch.items[i];
 
-		struct progress meter;
-		int read_rc;
-		const char *tlp;
-		/* A file name can hold terminal controls too: it is shown like a bundle's names. */
-		char *shown = printable(argv[i]);
-		char *shown_err;
-
-		progress_start(&meter, shown, 0, 0, !cli.json);
-		ropt.progress = verify_progress;
-		ropt.progress_ctx = &meter;
-		read_rc = bundle_read_path(argv[i], &ropt, &rep, &err);
-		progress_end(&meter);
-		if (read_rc < 0) {
+		code = verdict_worst_exit(code, it->code);
+		if (it->outcome < 0)
 			n_failed++;
-			code = verdict_worst_exit(code, LP_EXIT_FAILURE);
-			if (jlist) {
-				json_array_append_new(jlist, json_pack("{s:s,s:s,s:i,s:s}", "path",
-				                                       argv[i], "outcome", "error",
-				                                       "exit_code", LP_EXIT_FAILURE,
-				                                       "error", err.msg));
-			} else {
-				shown_err = printable(err.msg);
-				printf("%s: cannot read: %s\n", shown, shown_err);
-				free(shown_err);
-			}
-			free(shown);
-			continue;
-		}
-		this_code = verdict_exit(rep.outcome, cli.require);
-		code = verdict_worst_exit(code, this_code);
-		counts[rep.outcome]++;
-		/* The sharing label, beside the verdict: only a valid bundle's label is its
-		 * sender's word; an INVALID one's is shown as a claim. */
-		tlp = incident_tlp_label(bundle_report_info(&rep, "LogPack-TLP"));
-		if (jlist) {
-			json_t *o = verdict_json(argv[i], &rep, cli.require);
-
-			json_object_set_new(o, "tlp", tlp ? json_string(tlp) : json_null());
-			json_array_append_new(jlist, o);
-		} else {
-			char *line = verdict_line(&rep);
-
-			if (tlp == NULL)
-				printf("%s: %s\n", shown, line);
-			else if (rep.outcome == BUNDLE_INVALID)
-				printf("%s: %s; claims %s\n", shown, line, tlp);
-			else
-				printf("%s: %s; %s\n", shown, line, tlp);
-			free(line);
-		}
-		free(shown);
-		bundle_report_free(&rep);
+		else
+			counts[it->outcome]++;
+		if (jlist)
+			json_array_append(jlist, it->doc);
+		else
+			printf("%s\n", it->line);
 	}
 	if (jlist) {
 		json_t *doc =
@@ -228,12 +205,15 @@ static int cmd_verify(int argc, char **argv)
 		json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_ENSURE_ASCII);
 		fputc('\n', stdout);
 		json_decref(doc);
-	} else if (argc - optind > 1) {
-		printf("%d bundles: %zu trusted, %zu NOT trusted, %zu unsigned, %zu INVALID, %zu "
+	} else if (batch.n > 1) {
+		putchar('\n');
+		verify_batch_print_table(&batch, stdout);
+		printf("%zu bundles: %zu trusted, %zu NOT trusted, %zu unsigned, %zu INVALID, %zu "
 		       "unreadable\n",
-		       argc - optind, counts[BUNDLE_VALID_TRUSTED], counts[BUNDLE_VALID_UNTRUSTED],
+		       batch.n, counts[BUNDLE_VALID_TRUSTED], counts[BUNDLE_VALID_UNTRUSTED],
 		       counts[BUNDLE_VALID_UNSIGNED], counts[BUNDLE_INVALID], n_failed);
 	}
+	verify_batch_free(&batch);
 	trust_store_free(trust);
 	return code;
 }
