@@ -42,7 +42,9 @@ int schedule_systemd_running(void);
 
 /*
  * Write dir/name (mode 0644) atomically. An existing file is replaced only if logpack wrote
- * it (it starts with SCHEDULE_MARKER). Returns 0 or -1 with err.
+ * it (it starts with SCHEDULE_MARKER); one that already holds text is left as it is, so that
+ * installing the same schedule twice changes nothing. Returns 1 written, 0 unchanged, or -1
+ * with err.
  */
 int schedule_write_file(const char *dir, const char *name, const char *text, struct error *err);
 /* Remove dir/name if logpack wrote it: 1 removed, 0 absent, -1 foreign or error (err). */

@@ -394,6 +394,13 @@ out:
 	return rc;
 }
 
+/* "wrote DIR/NAME", or "unchanged DIR/NAME" when it already held the same text (a second
+ * install of the same schedule changes nothing: configuration tools check for this word). */
+static void print_written(int written, const char *dir, const char *name)
+{
+	printf("%s %s/%s\n", written ? "wrote" : "unchanged", dir, name);
+}
+
 static int do_install(struct schedule_cli *cli)
 {
 	struct schedule_spec spec = {0};
@@ -481,12 +488,15 @@ static int do_install(struct schedule_cli *cli)
 		goto out;
 	}
 	if (service) {
-		if (schedule_write_file(unit_dir, sname, service, &err) < 0 ||
-		    schedule_write_file(unit_dir, tname, timer, &err) < 0) {
+		int ws = schedule_write_file(unit_dir, sname, service, &err);
+		int wt = ws < 0 ? -1 : schedule_write_file(unit_dir, tname, timer, &err);
+
+		if (ws < 0 || wt < 0) {
 			log_error("%s", err.msg);
 			goto out;
 		}
-		printf("wrote %s/%s\nwrote %s/%s\n", unit_dir, sname, unit_dir, tname);
+		print_written(ws, unit_dir, sname);
+		print_written(wt, unit_dir, tname);
 		if (manage_systemd(cli)) {
 			char *reload[] = {"systemctl", "daemon-reload", NULL};
 			char *enable[] = {"systemctl", "enable", "--now", tname, NULL};
@@ -502,11 +512,13 @@ static int do_install(struct schedule_cli *cli)
 			         tname);
 		}
 	} else {
-		if (schedule_write_file(cron_dir, cli->name, cron, &err) < 0) {
+		int w = schedule_write_file(cron_dir, cli->name, cron, &err);
+
+		if (w < 0) {
 			log_error("%s", err.msg);
 			goto out;
 		}
-		printf("wrote %s/%s\n", cron_dir, cli->name);
+		print_written(w, cron_dir, cli->name);
 	}
 	rc = LP_EXIT_OK;
 out:

@@ -302,10 +302,15 @@ int schedule_write_file(const char *dir, const char *name, const char *text, str
 	char *old = NULL;
 	int rc = -1;
 
-	/* Only a file logpack wrote is replaced. */
+	/* Only a file logpack wrote is replaced, and only when it would change. */
 	if (schedule_read_file(dir, name, &old, err) < 0)
 		goto out;
-	rc = atomic_file_write(path, text, strlen(text), 0644, ATOMIC_FILE_REPLACE, err);
+	if (old && strcmp(old, text) == 0) {
+		rc = 0;
+		goto out;
+	}
+	rc = atomic_file_write(path, text, strlen(text), 0644, ATOMIC_FILE_REPLACE, err) < 0 ? -1
+	                                                                                     : 1;
 out:
 	free(old);
 	free(path);
