@@ -51,4 +51,19 @@ t "a file logpack did not write is still never replaced, same text or not" '
 	cmp foreign cron3/logpack-snapshot
 '
 
+t "--dry-run says on stderr whether install would write each file or leave it unchanged" '
+	mkdir cron4
+	lp schedule install --cron --cron-dir cron4 --every 1h --state st -o out --root "$T" \
+		--dry-run >o 2>e
+	grep -qx "logpack: would write cron4/logpack-snapshot" e
+	test -z "$(ls cron4)"
+	lp schedule install --cron --cron-dir cron4 --every 1h --state st -o out --root "$T" >/dev/null
+	lp schedule install --cron --cron-dir cron4 --every 1h --state st -o out --root "$T" \
+		--dry-run >o 2>e
+	grep -qx "logpack: unchanged cron4/logpack-snapshot" e
+	lp schedule install --cron --cron-dir cron4 --every 1d --state st -o out --root "$T" \
+		--dry-run >o 2>e
+	grep -qx "logpack: would write cron4/logpack-snapshot" e
+'
+
 test_done

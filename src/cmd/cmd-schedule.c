@@ -401,6 +401,22 @@ static void print_written(int written, const char *dir, const char *name)
 	printf("%s %s/%s\n", written ? "wrote" : "unchanged", dir, name);
 }
 
+/* For --dry-run, on stderr beside the text: whether install would write dir/name. */
+static void say_would_write(const char *dir, const char *name, const char *text)
+{
+	struct error err = {{0}};
+	char *old = NULL;
+	int r = schedule_read_file(dir, name, &old, &err);
+
+	if (r < 0)
+		log_info("%s", err.msg);
+	else if (r > 0 && strcmp(old, text) == 0)
+		log_info("unchanged %s/%s", dir, name);
+	else
+		log_info("would write %s/%s", dir, name);
+	free(old);
+}
+
 static int do_install(struct schedule_cli *cli)
 {
 	struct schedule_spec spec = {0};
@@ -466,6 +482,8 @@ static int do_install(struct schedule_cli *cli)
 		if (cli->dry_run) {
 			printf("==> %s/%s <==\n%s\n==> %s/%s <==\n%s", unit_dir, sname, service,
 			       unit_dir, tname, timer);
+			say_would_write(unit_dir, sname, service);
+			say_would_write(unit_dir, tname, timer);
 			rc = LP_EXIT_OK;
 			goto out;
 		}
@@ -476,6 +494,7 @@ static int do_install(struct schedule_cli *cli)
 		}
 		if (cli->dry_run) {
 			printf("==> %s/%s <==\n%s", cron_dir, cli->name, cron);
+			say_would_write(cron_dir, cli->name, cron);
 			rc = LP_EXIT_OK;
 			goto out;
 		}
