@@ -1,9 +1,9 @@
 #!/bin/sh
 # The static binary in an empty root: a chroot holding only the binary, a scratch directory,
 # a test log tree and /dev/null, /dev/random, /dev/urandom; no libc, no /etc, no /usr. Every
-# command works there, the results check out with stock tools outside, and uploads reach a
-# real nginx over TLS (--cacert) and a real sshd over SFTP (--known-hosts). Needs root (chroot,
-# mknod); CI runs it as root.
+# command works there, the results check out with stock tools outside, and uploads reach the
+# servers of upload-lib.sh: nginx over TLS and the S3 server (--cacert), sshd over SFTP
+# (--known-hosts). Needs root (chroot, mknod); CI runs it as root.
 . "$TEST_SRCDIR/test-lib.sh"
 . "$TEST_SRCDIR/incident-lib.sh"
 . "$TEST_SRCDIR/upload-lib.sh"
@@ -148,5 +148,15 @@ if sshd_start 2>"$TRASH/sshd.err"; then
 	'
 else
 	t "sshd for the upload test" 'cat "$TRASH/sshd.err"; false'
+fi
+if s3_start 2>"$TRASH/s3.err"; then
+	t "upload to S3 (SigV4) with --cacert, from the empty root" '
+		env -i PATH= AWS_ACCESS_KEY_ID="$S3_KEY_ID" AWS_SECRET_ACCESS_KEY="$S3_SECRET" \
+			"$CHROOT" "$R" /logpack upload --s3-endpoint "https://127.0.0.1:$S3_PORT" \
+			--cacert /scratch/ca.pem --to s3://drop/in /scratch/b.tar.zst >out 2>&1
+		cmp "$R/scratch/b.tar.zst" "$(s3_object in/b.tar.zst)"
+	'
+else
+	t "the S3 server for the upload test" 'cat "$TRASH/s3.err"; false'
 fi
 test_done
