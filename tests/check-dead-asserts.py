@@ -336,7 +336,7 @@ def self_test():
 def main(argv):
     here = os.path.dirname(os.path.abspath(__file__))
     files = argv[1:] or sorted(glob.glob(os.path.join(here, "*.sh")))
-    files = [f for f in files if re.match(r"t[0-9].*\.sh$|.*-lib\.sh$", os.path.basename(f))]
+    files = [f for f in files if re.match(r"t[0-9].*\.sh$|static-.*\.sh$|.*-lib\.sh$", os.path.basename(f))]
     print("1..%d" % (len(files) + 1))
     ok, found = self_test()
     print("%s 1 - the check finds the dead assertions of its own sample" % ("ok" if ok else "not ok"))

@@ -248,6 +248,9 @@ build_libarchive() {
 		--without-cng --with-zlib --with-bz2lib --with-lzma --with-zstd >build.log 2>&1
 	make -j"$jobs" libarchive.la >>build.log 2>&1
 	make install-libLTLIBRARIES install-includeHEADERS install-pkgconfigDATA >>build.log 2>&1
+	# configure found iconv in musl's libc and made libarchive.pc require a package "iconv"
+	# that does not exist; the functions are in libc, so nothing needs to be required.
+	sed -i '/^Requires.private: *iconv *$/d' "$prefix/lib/pkgconfig/libarchive.pc"
 }
 
 for p in $packages; do

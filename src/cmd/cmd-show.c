@@ -6,6 +6,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __linux__
+#include <sys/mman.h>
+#include <unistd.h>
+#endif
 
 #include <jansson.h>
 
@@ -19,6 +23,31 @@
 #include "trust/sign.h"
 
 static int cmd_show(int argc, char **argv);
+
+/* The file list is spooled rather than held in memory (a bundle may list millions of files).
+ * tmpfile() needs /tmp, which an empty root (the static binary run from a USB stick in a
+ * chroot) does not have: there the list goes to an anonymous memory file instead. */
+static FILE *spool_open(void)
+{
+	FILE *f = tmpfile();
+#ifdef __linux__
+	if (f == NULL) {
+		int saved = errno;
+		int fd = memfd_create("logpack-show", MFD_CLOEXEC);
+
+		if (fd < 0) {
+			errno = saved;
+			return NULL;
+		}
+		if ((f = fdopen(fd, "w+")) == NULL) {
+			saved = errno;
+			close(fd);
+			errno = saved;
+		}
+	}
+#endif
+	return f;
+}
 
 const struct command command_show = {
         .name = "show",
@@ -605,7 +634,7 @@ static int cmd_show(int argc, char **argv)
 		log_error("--trust %s", err.msg);
 		return LP_EXIT_FAILURE;
 	}
-	if (st.want_files && (st.spool = tmpfile()) == NULL) {
+	if (st.want_files && (st.spool = spool_open()) == NULL) {
 		log_error("cannot make a temporary file for the file list: %s", strerror(errno));
 		trust_store_free(trust);
 		return LP_EXIT_FAILURE;
