@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <jansson.h>
+#include <openssl/rand.h>
 
 #include "base/exitcode.h"
 #include "base/log.h"
@@ -182,6 +183,11 @@ static int reader_main(const struct receive_cli *cli)
 		return reader_fail("--trust", &err);
 	if (cli->has_uid && sandbox_drop_user((uid_t)cli->uid, (gid_t)cli->gid, &err) < 0)
 		return reader_fail("confining the reader", &err);
+	/* The name table's key comes from the DRBG: seed it while files can still be opened. */
+	if (RAND_status() != 1) {
+		error_set(&err, "no random numbers");
+		return reader_fail("confining the reader", &err);
+	}
 	if (sandbox_no_new_privs(&err) < 0 || sandbox_seccomp(&err) < 0)
 		return reader_fail("confining the reader", &err);
 	if (getenv(READER_TEST_STOP_ENV) && strcmp(getenv(READER_TEST_STOP_ENV), "1") == 0)
