@@ -88,6 +88,31 @@ t "an age-encrypted bundle is decrypted with --key and verified; without the key
 	contains out "$EN: rejected: cannot decrypt"
 	test -f "rej/${EN%.age}.2/$EN"
 '
+t "a valid bundle below --require is rejected, with the level it missed" '
+	new_inbox
+	cp "$B" "$B.sha256" in/
+	expect_code 4 "$LOGPACK" receive --allow-root --inbox in --accepted acc --rejected rej \
+		--settle 0 --trust "$FX/other.crt" >out 2>err
+	contains out "$N: rejected: valid, signed by /O=Sender Org/CN=sender, NOT trusted"
+	contains out "(below --require trusted) -> rej/$S"
+	cp "$B" "$B.sha256" in/
+	expect_code 0 "$LOGPACK" receive --allow-root --inbox in --accepted acc --rejected rej \
+		--settle 0 --trust "$FX/other.crt" --require signed >out 2>err
+	contains out "$N: accepted: valid, signed by /O=Sender Org/CN=sender, NOT trusted"
+'
+t "a second receiver on the same inbox is refused while the first runs" '
+	new_inbox
+	"$LOGPACK" receive --allow-root --watch --inbox in --accepted acc --rejected rej >out 2>err &
+	pid=$!
+	n=0
+	while [ ! -d in/.logpack-receive ] && [ $n -lt 100 ]; do sleep 0.1; n=$((n + 1)); done
+	sleep 0.3
+	expect_code 3 "$LOGPACK" receive --allow-root --inbox in --accepted acc --rejected rej \
+		2>err2
+	contains err2 "another logpack receive is using it"
+	kill -TERM $pid
+	wait $pid
+'
 t "a file still being written is not taken: no sidecar yet, or changed within --settle" '
 	new_inbox
 	head -c 20000 "$B" >"in/$N"

@@ -290,7 +290,7 @@ static json_t *decide(struct inbox *ib, int dir_fd, const char *dir_name, const 
 		reason = xstrdup(res.failure);
 	else if (verdict_exit((enum bundle_outcome)res.outcome, ib->require) != 0 &&
 	         res.outcome != BUNDLE_INVALID)
-		reason = xasprintf("%s (not %s enough)", res.line, ib->opt.reader.require);
+		reason = xasprintf("%s (below --require %s)", res.line, ib->opt.reader.require);
 	else {
 		reason = xstrdup(res.line);
 		accepted = res.outcome != BUNDLE_INVALID;
