@@ -206,7 +206,8 @@ t "--print-unit: a service for --watch with the sandboxing of the snapshot units
 	"$LOGPACK" receive --inbox in --accepted acc --rejected rej --trust "$FX/snd.crt" \
 		--print-unit >unit
 	contains unit "ExecStart=\""
-	contains unit "\" \"--trust\" \"$FX/snd.crt\" --watch"
+	# The service runs in /: every path is made absolute.
+	contains unit "\" receive --watch --inbox \"$PWD/in\" --accepted \"$PWD/acc\" --rejected \"$PWD/rej\" --trust \"$FX/snd.crt\" --settle \"30s\""
 	for opt in NoNewPrivileges=yes ProtectSystem=strict PrivateNetwork=yes PrivateTmp=yes \
 		RestrictAddressFamilies=AF_UNIX SystemCallArchitectures=native \
 		"ReadWritePaths=\"$PWD/in\" \"$PWD/acc\" \"$PWD/rej\""; do

@@ -225,24 +225,32 @@ static void unit_arg(struct strbuf *sb, const char *arg)
 	strbuf_addch(sb, '"');
 }
 
-/* The service for --watch: the snapshot units' sandbox, writing only in the three dirs. */
-static int print_unit(int argc, char **argv, const struct receive_cli *cli)
+/* " --opt VALUE" for the unit, VALUE made absolute when it is a path (the service runs in /). */
+static int unit_opt(struct strbuf *sb, const char *opt, const char *value, int is_path)
+{
+	char *abs = is_path ? realpath(value, NULL) : NULL;
+
+	if (is_path && abs == NULL) {
+		log_error("%s %s: %s", opt, value, strerror(errno));
+		return -1;
+	}
+	strbuf_addf(sb, " %s ", opt);
+	unit_arg(sb, abs ? abs : value);
+	free(abs);
+	return 0;
+}
+
+/*
+ * The service for --watch: this command's settings (paths made absolute) under the sandbox of
+ * the snapshot units, writing only in the three directories.
+ */
+static int print_unit(const struct receive_cli *cli)
 {
 	struct strbuf sb = STRBUF_INIT;
 	char *exe = realpath("/proc/self/exe", NULL);
-	char *dirs[3];
-	const char *given[3] = {cli->inbox, cli->accepted, cli->rejected};
+	char num[64];
+	int rc = -1;
 
-	for (int i = 0; i < 3; i++) {
-		dirs[i] = realpath(given[i], NULL);
-		if (dirs[i] == NULL) {
-			log_error("%s: %s", given[i], strerror(errno));
-			for (int j = 0; j < i; j++)
-				free(dirs[j]);
-			free(exe);
-			return LP_EXIT_FAILURE;
-		}
-	}
 	strbuf_addstr(&sb, "# logpack receive --watch: verify the bundles arriving in an inbox\n"
 	                   "[Unit]\n"
 	                   "Description=logpack receive: verify and sort arriving bundles\n"
@@ -252,52 +260,86 @@ static int print_unit(int argc, char **argv, const struct receive_cli *cli)
 	                   "Type=simple\n"
 	                   "ExecStart=");
 	unit_arg(&sb, exe ? exe : "logpack");
-	strbuf_addstr(&sb, " receive");
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--print-unit") == 0)
-			continue;
-		strbuf_addch(&sb, ' ');
-		unit_arg(&sb, argv[i]);
+	strbuf_addstr(&sb, " receive --watch");
+	if (unit_opt(&sb, "--inbox", cli->inbox, 1) < 0 ||
+	    unit_opt(&sb, "--accepted", cli->accepted, 1) < 0 ||
+	    unit_opt(&sb, "--rejected", cli->rejected, 1) < 0 ||
+	    (cli->trust_path && unit_opt(&sb, "--trust", cli->trust_path, 1) < 0) ||
+	    (cli->require && unit_opt(&sb, "--require", cli->require, 0) < 0) ||
+	    (cli->key_path && unit_opt(&sb, "--key", cli->key_path, 1) < 0) ||
+	    (cli->sign.key && unit_opt(&sb, "--sign-key", cli->sign.key, 1) < 0) ||
+	    (cli->sign.cert && unit_opt(&sb, "--sign-cert", cli->sign.cert, 1) < 0) ||
+	    (cli->sign.passphrase_file &&
+	     unit_opt(&sb, "--passphrase-file", cli->sign.passphrase_file, 1) < 0) ||
+	    (cli->config && unit_opt(&sb, "--config", cli->config, 1) < 0))
+		goto out;
+	snprintf(num, sizeof(num), "%llds", (long long)cli->settle);
+	unit_opt(&sb, "--settle", num, 0);
+	snprintf(num, sizeof(num), "%llu", (unsigned long long)cli->reader_memory);
+	unit_opt(&sb, "--reader-memory", num, 0);
+	snprintf(num, sizeof(num), "%llds", (long long)cli->reader_cpu);
+	unit_opt(&sb, "--reader-cpu", num, 0);
+	snprintf(num, sizeof(num), "%llds", (long long)cli->reader_timeout);
+	unit_opt(&sb, "--reader-timeout", num, 0);
+	snprintf(num, sizeof(num), "%llu", (unsigned long long)cli->limits.max_members);
+	unit_opt(&sb, "--max-members", num, 0);
+	snprintf(num, sizeof(num), "%llu", (unsigned long long)cli->limits.max_size);
+	unit_opt(&sb, "--max-size", num, 0);
+	snprintf(num, sizeof(num), "%llu", (unsigned long long)cli->limits.max_ratio);
+	unit_opt(&sb, "--max-ratio", num, 0);
+	if (cli->json)
+		strbuf_addstr(&sb, " --json");
+	if (cli->allow_root) {
+		strbuf_addstr(&sb, " --allow-root");
+		unit_opt(&sb, "--reader-user", cli->reader_user, 0);
 	}
-	if (!cli->watch)
-		strbuf_addstr(&sb, " --watch");
-	strbuf_addstr(&sb,
-	              "\n"
-	              "Restart=on-failure\n"
-	              "# Run it as a user of its own (DynamicUser= or User=): receive refuses\n"
-	              "# root unless --allow-root is given.\n"
-	              "UMask=0077\n"
-	              "CapabilityBoundingSet=\n"
-	              "NoNewPrivileges=yes\n"
-	              "ProtectSystem=strict\n"
-	              "ProtectHome=read-only\n"
-	              "PrivateTmp=yes\n"
-	              "PrivateDevices=yes\n"
-	              "PrivateNetwork=yes\n"
-	              "ProtectKernelTunables=yes\n"
-	              "ProtectKernelModules=yes\n"
-	              "ProtectKernelLogs=yes\n"
-	              "ProtectControlGroups=yes\n"
-	              "ProtectClock=yes\n"
-	              "ProtectHostname=yes\n"
-	              "RestrictAddressFamilies=AF_UNIX\n"
-	              "RestrictNamespaces=yes\n"
-	              "RestrictRealtime=yes\n"
-	              "RestrictSUIDSGID=yes\n"
-	              "LockPersonality=yes\n"
-	              "SystemCallArchitectures=native\n"
-	              "ReadWritePaths=");
+	strbuf_addstr(&sb, "\n"
+	                   "Restart=on-failure\n"
+	                   "# Run it as a user of its own that owns the three directories and the\n"
+	                   "# keys (receive refuses root unless --allow-root is given):\n"
+	                   "#User=logpack-receive\n"
+	                   "UMask=0077\n"
+	                   "CapabilityBoundingSet=\n"
+	                   "NoNewPrivileges=yes\n"
+	                   "ProtectSystem=strict\n"
+	                   "ProtectHome=read-only\n"
+	                   "PrivateTmp=yes\n"
+	                   "PrivateDevices=yes\n"
+	                   "PrivateNetwork=yes\n"
+	                   "ProtectKernelTunables=yes\n"
+	                   "ProtectKernelModules=yes\n"
+	                   "ProtectKernelLogs=yes\n"
+	                   "ProtectControlGroups=yes\n"
+	                   "ProtectClock=yes\n"
+	                   "ProtectHostname=yes\n"
+	                   "RestrictAddressFamilies=AF_UNIX\n"
+	                   "RestrictNamespaces=yes\n"
+	                   "RestrictRealtime=yes\n"
+	                   "RestrictSUIDSGID=yes\n"
+	                   "LockPersonality=yes\n"
+	                   "SystemCallArchitectures=native\n"
+	                   "ReadWritePaths=");
+	/* The same three, absolute, once more. */
 	for (int i = 0; i < 3; i++) {
+		const char *dir = i == 0 ? cli->inbox : i == 1 ? cli->accepted : cli->rejected;
+		char *abs = realpath(dir, NULL);
+
+		if (abs == NULL) {
+			log_error("%s: %s", dir, strerror(errno));
+			goto out;
+		}
 		if (i)
 			strbuf_addch(&sb, ' ');
-		unit_arg(&sb, dirs[i]);
-		free(dirs[i]);
+		unit_arg(&sb, abs);
+		free(abs);
 	}
 	strbuf_addstr(&sb, "\n\n[Install]\nWantedBy=multi-user.target\n");
 	fputs(sb.buf, stdout);
+	rc = 0;
+out:
 	strbuf_release(&sb);
 	free(exe);
-	return LP_EXIT_OK;
+	return rc < 0 ? LP_EXIT_FAILURE : LP_EXIT_OK;
 }
 
 static int parse_duration_opt(const char *opt, const char *arg, int64_t *out)
@@ -512,7 +554,7 @@ static int cmd_receive(int argc, char **argv)
 		return reader_main(&cli);
 	}
 	if (cli.print_unit) {
-		code = print_unit(argc, argv, &cli);
+		code = print_unit(&cli);
 		goto out;
 	}
 	/* The process that holds the keys never parses a bundle; running it as root makes any
