@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -514,18 +515,27 @@ static int parse_args(int argc, char **argv, struct receive_cli *cli)
 static int watch_wait(struct inbox *ib, int timeout_ms)
 {
 	struct error err;
-	int fd = inbox_watch_fd(ib, &err);
+	int fd = inbox_watch_fd(ib, &err), stop;
 	struct pollfd p = {fd, POLLIN, 0};
+	struct timespec ts = {timeout_ms / 1000, (long)(timeout_ms % 1000) * 1000000L};
+	sigset_t block, old;
 
 	if (fd < 0) {
 		log_error("%s", err.msg);
 		return -1;
 	}
-	if (signals_stop_requested())
-		return -1;
-	if (poll(&p, 1, timeout_ms) > 0)
+	/* A stop asked for between the check and the wait must end the wait: the signals are
+	 * blocked until ppoll lets them in atomically. */
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGHUP);
+	sigprocmask(SIG_BLOCK, &block, &old);
+	if (!signals_stop_requested() && ppoll(&p, 1, &ts, &old) > 0)
 		inbox_watch_drain(ib);
-	return signals_stop_requested() ? -1 : 0;
+	stop = signals_stop_requested();
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	return stop ? -1 : 0;
 }
 
 static int cmd_receive(int argc, char **argv)
