@@ -130,7 +130,7 @@ t "a file still being written is not taken: no sidecar yet, or changed within --
 '
 t "--watch: a bundle copied slowly in pieces is taken once, only when complete" '
 	new_inbox
-	"$LOGPACK" receive --allow-root --watch --inbox in --accepted acc --rejected rej --settle 2 \
+	"$LOGPACK" receive --allow-root --watch --inbox in --accepted acc --rejected rej --settle 4 \
 		--trust "$FX/snd.crt" >out 2>err &
 	pid=$!
 	sz=$(stat -c %s "$B")

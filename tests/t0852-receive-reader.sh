@@ -33,7 +33,7 @@ stopped_reader() {
 
 # asan: is this an AddressSanitizer build (where RLIMIT_AS is not set)?
 asan() {
-	strings "$LOGPACK" | grep -q AddressSanitizer
+	ldd "$LOGPACK" 2>/dev/null | grep -q libasan || strings "$LOGPACK" | grep -q AddressSanitizer
 }
 
 # check_confined PID KEYFILE [same-user]: the reader PID is confined, and nothing of it reaches
