@@ -75,4 +75,18 @@ t "killed while staging a rejected bundle: it still ends whole in rejected/" '
 	for f in "$N" "$N.sha256" "$N.label"; do test "$(where "$f")" = rejected; done
 	test -z "$(ls acc)"
 '
+t "killed while staging: a bundle whose name starts with the same stem keeps its own files" '
+	new_inbox
+	cp "$B" "$B.sha256" in/
+	echo "TLP:GREEN" >"in/$N.label"
+	cp "$B" "in/$S.x.tar.zst"
+	(cd in && sha256sum "$S.x.tar.zst" >"$S.x.tar.zst.sha256")
+	CRASH_AT=receive-staging expect_code 137 receive >out 2>err
+	expect_code 0 receive >out 2>err
+	contains out "$N: accepted"
+	contains out "$S.x.tar.zst: accepted"
+	test "$(ls "acc/$S" | grep -c -v -e verdict -e receipt)" = 3
+	test "$(ls "acc/$S.x" | grep -c -v -e verdict -e receipt)" = 2
+	test -f "acc/$S.x/$S.x.tar.zst.sha256"
+'
 test_done

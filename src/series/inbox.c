@@ -119,6 +119,8 @@ static void group_files(struct listing *l)
 	for (size_t i = 0; i < l->n; i++) {
 		size_t best = 0;
 
+		/* A bundle whose name starts with a shorter stem ("a.b.tar" and "a.tar") keeps its
+		 * own. */
 		if (l->e[i].primary)
 			continue;
 		for (size_t j = 0; j < l->n; j++) {
@@ -132,7 +134,6 @@ static void group_files(struct listing *l)
 			}
 		}
 	}
-	/* A bundle whose stem is a longer stem's prefix ("a.tar" and "a.b.tar") keeps its own. */
 }
 
 static int sync_dir(int fd, const char *what, struct error *err)
@@ -256,7 +257,6 @@ static json_t *decide(struct inbox *ib, int dir_fd, const char *dir_name, const 
 	int accepted = 0, fd = -1, side_rc = 0, ok = 0;
 	time_t now = time(NULL);
 
-	(void)stem;
 	if (list_files(dir_fd, dir_name, &l, err) < 0) {
 		json_decref(files);
 		return NULL;
@@ -437,8 +437,12 @@ static int finish_staged(struct inbox *ib, const char *stem, inbox_report_fn rep
 		}
 		if (list_files(ib->inbox_fd, ib->opt.inbox, &in, err) < 0)
 			goto out;
+		group_files(&in);
 		for (size_t i = 0; i < in.n; i++) {
-			if (strncmp(in.e[i].name, stem, sl) != 0 || in.e[i].name[sl] != '.')
+			/* Ours: named "<stem>.*", and not of a bundle with a longer stem ("a.b.tar"
+			 * and its files when the stem is "a"). */
+			if (strncmp(in.e[i].name, stem, sl) != 0 || in.e[i].name[sl] != '.' ||
+			    (in.e[i].stem && strcmp(in.e[i].stem, stem) != 0))
 				continue;
 			if (rename_noreplace(ib->inbox_fd, in.e[i].name, dir_fd, in.e[i].name) <
 			            0 &&
