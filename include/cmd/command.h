@@ -18,10 +18,12 @@ struct command {
 extern const struct command command_collect;
 extern const struct command command_decrypt;
 extern const struct command command_verify;
+extern const struct command command_verify_receipt;
 extern const struct command command_show;
 extern const struct command command_extract;
 extern const struct command command_keygen;
 extern const struct command command_profiles;
+extern const struct command command_receive;
 extern const struct command command_incident;
 extern const struct command command_snapshot;
 extern const struct command command_schedule;

@@ -30,5 +30,11 @@ void signals_install_upload_stop(void);
  * remove its temporary files (atomic_file_signal_cleanup) and exit with 128 + the signal.
  */
 void signals_install_file_cleanup(void);
+/*
+ * For receive --watch: the same signals only ask it to stop (signals_stop_requested), after
+ * the bundle it is dealing with; a kill at any point is safe too (the next run recovers).
+ */
+void signals_install_receive_stop(void);
+int signals_stop_requested(void);
 
 #endif

@@ -23,11 +23,13 @@ static const struct command *const commands[] = {
 	&command_incident,
 	&command_keygen,
 	&command_profiles,
+	&command_receive,
 	&command_schedule,
 	&command_show,
 	&command_snapshot,
 	&command_upload,
 	&command_verify,
+	&command_verify_receipt,
 	NULL,
 };
 /* clang-format on */

@@ -82,3 +82,22 @@ void signals_install_file_cleanup(void)
 {
 	install(on_file_signal);
 }
+
+static volatile sig_atomic_t stop_requested;
+
+/* Only sets a flag: the watch loop checks it between bundles and after every wait. */
+static void on_receive_signal(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+void signals_install_receive_stop(void)
+{
+	install(on_receive_signal);
+}
+
+int signals_stop_requested(void)
+{
+	return stop_requested != 0;
+}
