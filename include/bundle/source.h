@@ -125,6 +125,16 @@ int source_skip(struct source *src, struct error *err);
  */
 int source_raw_sha256(struct source *src, char hex[65], struct error *err);
 
+/* Can the source be read again from its start (a regular file or memory, no filters)? */
+int source_can_rewind(const struct source *src);
+/* Is it hashing its raw bytes (source_hash_raw, not yet given by source_raw_sha256)? */
+int source_is_hashing(const struct source *src);
+/*
+ * Start over from where the source started, for a second pass: members, counts and limits
+ * begin again, raw hashing is off (call source_hash_raw again to bind the passes). 0 or -1.
+ */
+int source_rewind(struct source *src, struct error *err);
+
 /* Is this source a bag directory? */
 int source_is_dir(const struct source *src);
 /* The label given at open (a path, or "-"). */

@@ -71,7 +71,8 @@ struct source {
 	char *name; /* the current member's name */
 	char refused[160];
 	char warning[1024];
-	int owned_fd; /* opened by source_open_path */
+	int owned_fd;    /* opened by source_open_path */
+	off_t start_off; /* where a regular file's bundle starts; -1 for a stream */
 
 	/* bag directory */
 	struct dir_level *levels;
@@ -176,6 +177,14 @@ int source_open_fd(struct source **out, int fd, const char *label, const struct 
 	if (*out == NULL)
 		return -1;
 	(*out)->fd = fd;
+	(*out)->start_off = -1;
+	{
+		struct stat st;
+
+		/* Only a regular file can be read twice and be the same both times. */
+		if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
+			(*out)->start_off = lseek(fd, 0, SEEK_CUR);
+	}
 	return 0;
 }
 
@@ -201,11 +210,17 @@ static int is_manifest_name(const char *name)
 	       str_has_suffix(name, ".txt");
 }
 
-/* At the top of a bag, the manifests first: their algorithms are then computed for all. */
+/*
+ * At the top of a bag, bagit.txt first (it says how to read the tag files), then the manifests:
+ * their algorithms are then computed for all.
+ */
 static int top_name_cmp(const void *a, const void *b)
 {
-	int ma = is_manifest_name(*(char *const *)a), mb = is_manifest_name(*(char *const *)b);
+	const char *na = *(char *const *)a, *nb = *(char *const *)b;
+	int ma = is_manifest_name(na), mb = is_manifest_name(nb);
 
+	if (strcmp(na, "bagit.txt") == 0 || strcmp(nb, "bagit.txt") == 0)
+		return strcmp(nb, "bagit.txt") == 0 ? strcmp(na, "bagit.txt") != 0 : -1;
 	if (ma != mb)
 		return mb - ma;
 	return name_cmp(a, b);
@@ -738,6 +753,53 @@ int source_raw_sha256(struct source *src, char hex[SHA256_HEX_LEN + 1], struct e
 		return -1;
 	sha256_final_hex(&src->raw_hash, hex);
 	src->hashing = 0;
+	return 0;
+}
+
+int source_can_rewind(const struct source *src)
+{
+	return src->n_filters == 0 &&
+	       (src->kind == KIND_MEMORY || (src->kind == KIND_FD && src->start_off >= 0));
+}
+
+int source_is_hashing(const struct source *src)
+{
+	return src->hashing;
+}
+
+int source_rewind(struct source *src, struct error *err)
+{
+	if (!source_can_rewind(src)) {
+		error_set(err, "%s: cannot be read a second time", src->label);
+		return -1;
+	}
+	if (src->kind == KIND_FD && lseek(src->fd, src->start_off, SEEK_SET) < 0) {
+		error_set(err, "%s: %s", src->label, strerror(errno));
+		return -1;
+	}
+	src->mem_off = 0;
+	if (src->a)
+		archive_read_free(src->a);
+	if (src->raw)
+		archive_read_free(src->raw);
+	src->a = src->raw = NULL;
+	free(src->streams);
+	free(src->rbuf);
+	free(src->dbuf);
+	src->streams = NULL;
+	src->rbuf = src->dbuf = NULL;
+	if (src->hashing)
+		sha256_discard(&src->raw_hash);
+	src->hashing = 0;
+	name_table_free(src->seen, free);
+	src->seen = name_table_new(0, err);
+	if (src->seen == NULL)
+		return fail(src, err, "%s", err->msg);
+	src->opened = src->failed = src->ended = src->in_member = 0;
+	src->members = src->total = src->handed = 0;
+	src->dbuf_len = 0;
+	free(src->name);
+	src->name = NULL;
 	return 0;
 }
 

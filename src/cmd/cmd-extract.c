@@ -52,8 +52,9 @@ const struct command command_extract = {
                 "directory.\n"
                 "\n"
                 "Exit: as verify once extracted (0 the bundle meets the required level, else\n"
-                "5 NOT trusted, 6 unsigned); 4 INVALID (nothing extracted unless --force); 3 a\n"
-                "file could not be written.\n",
+                "5 NOT trusted, 6 unsigned); 4 INVALID, 8 incomplete (fetch.txt), 9 could not\n"
+                "be checked (nothing extracted unless --force); 3 a file could not be\n"
+                "written.\n",
         .run = cmd_extract,
 };
 
@@ -299,18 +300,22 @@ static int cmd_extract(int argc, char **argv)
 	}
 	have_rep = 1;
 	line = verdict_line(&rep);
-	if (rep.outcome == BUNDLE_INVALID && !cli.force) {
+	if (!bundle_outcome_valid(rep.outcome) && !cli.force) {
 		log_error("%s: %s", cli.bundle, line);
-		log_error("refusing to extract an INVALID bundle (--force extracts it anyway)");
-		rc = LP_EXIT_INVALID;
+		log_error("refusing to extract %s bundle (--force extracts it anyway)",
+		          rep.outcome == BUNDLE_INVALID ? "an INVALID"
+		                                        : "an unchecked or incomplete");
+		rc = verdict_exit(rep.outcome, VERDICT_REQUIRE_VALID);
 		goto out;
 	}
-	if (rep.outcome == BUNDLE_INVALID)
+	if (!bundle_outcome_valid(rep.outcome))
 		log_warn("%s: %s; extracting anyway (--force)", cli.bundle, line);
 	else
 		log_info("%s: %s", cli.bundle, line);
-	/* A forced INVALID bundle stays INVALID, the worst outcome. */
-	fail_rc = rep.outcome == BUNDLE_INVALID ? LP_EXIT_INVALID : LP_EXIT_FAILURE;
+	/* A forced bundle that is not valid keeps its code (INVALID is the worst). */
+	fail_rc = bundle_outcome_valid(rep.outcome)
+	                  ? LP_EXIT_FAILURE
+	                  : verdict_exit(rep.outcome, VERDICT_REQUIRE_VALID);
 	if (pass.failed != 0) {
 		log_error("%s: %ld members could not be extracted into %s (nothing extracted)",
 		          cli.bundle, pass.failed, cli.dir);

@@ -46,8 +46,10 @@ const struct command command_verify = {
                 "each BAGDIR a bag directory. One line per argument, a summary after several.\n"
                 "\n"
                 "Exit: 0 the bundle meets the required level; else 5 valid and signed but NOT\n"
-                "trusted; 6 valid but unsigned; 4 INVALID; 3 could not be read; 2 usage. With\n"
-                "several bundles, the worst: 4, then 3, then 5, then 6, then 0.\n"
+                "trusted; 6 valid but unsigned; 4 INVALID; 8 incomplete (fetch.txt lists\n"
+                "files not there); 9 could not check (a pipe whose manifest comes after its\n"
+                "payload); 3 could not be read; 2 usage. With several bundles, the worst:\n"
+                "4, then 3, 9, 8, 5, 6, then 0.\n"
                 "With --chain: 4 a bundle or the chain is INVALID, 3 unreadable, 7 whole but\n"
                 "anomalies were recorded, else as above.\n",
         .run = cmd_verify,
@@ -93,7 +95,7 @@ static int cmd_verify(int argc, char **argv)
 	struct verify_cli cli = {0};
 	struct bundle_read_options ropt = {0};
 	struct trust_store *trust = NULL;
-	size_t counts[4] = {0}, n_failed = 0;
+	size_t counts[BUNDLE_N_OUTCOMES] = {0}, n_failed = 0;
 	json_t *jlist = NULL;
 	struct error err;
 	int c, code = LP_EXIT_OK;
@@ -207,7 +209,7 @@ static int cmd_verify(int argc, char **argv)
 
 			if (tlp == NULL)
 				printf("%s: %s\n", shown, line);
-			else if (rep.outcome == BUNDLE_INVALID)
+			else if (!bundle_outcome_valid(rep.outcome))
 				printf("%s: %s; claims %s\n", shown, line, tlp);
 			else
 				printf("%s: %s; %s\n", shown, line, tlp);
@@ -218,11 +220,13 @@ static int cmd_verify(int argc, char **argv)
 	}
 	if (jlist) {
 		json_t *doc =
-		        json_pack("{s:o,s:{s:I,s:I,s:I,s:I,s:I},s:i}", "bundles", jlist, "summary",
-		                  "trusted", (json_int_t)counts[BUNDLE_VALID_TRUSTED], "untrusted",
-		                  (json_int_t)counts[BUNDLE_VALID_UNTRUSTED], "unsigned",
-		                  (json_int_t)counts[BUNDLE_VALID_UNSIGNED], "invalid",
-		                  (json_int_t)counts[BUNDLE_INVALID], "unreadable",
+		        json_pack("{s:o,s:{s:I,s:I,s:I,s:I,s:I,s:I,s:I},s:i}", "bundles", jlist,
+		                  "summary", "trusted", (json_int_t)counts[BUNDLE_VALID_TRUSTED],
+		                  "untrusted", (json_int_t)counts[BUNDLE_VALID_UNTRUSTED],
+		                  "unsigned", (json_int_t)counts[BUNDLE_VALID_UNSIGNED], "invalid",
+		                  (json_int_t)counts[BUNDLE_INVALID], "incomplete",
+		                  (json_int_t)counts[BUNDLE_INCOMPLETE], "unchecked",
+		                  (json_int_t)counts[BUNDLE_UNCHECKED], "unreadable",
 		                  (json_int_t)n_failed, "exit_code", code);
 
 		json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_ENSURE_ASCII);
@@ -230,9 +234,13 @@ static int cmd_verify(int argc, char **argv)
 		json_decref(doc);
 	} else if (argc - optind > 1) {
 		printf("%d bundles: %zu trusted, %zu NOT trusted, %zu unsigned, %zu INVALID, %zu "
-		       "unreadable\n",
+		       "unreadable",
 		       argc - optind, counts[BUNDLE_VALID_TRUSTED], counts[BUNDLE_VALID_UNTRUSTED],
 		       counts[BUNDLE_VALID_UNSIGNED], counts[BUNDLE_INVALID], n_failed);
+		if (counts[BUNDLE_INCOMPLETE] || counts[BUNDLE_UNCHECKED])
+			printf(", %zu incomplete, %zu not checked", counts[BUNDLE_INCOMPLETE],
+			       counts[BUNDLE_UNCHECKED]);
+		putchar('\n');
 	}
 	trust_store_free(trust);
 	return code;
