@@ -30,9 +30,17 @@ struct bundle_limits {
 	uint64_t max_members; /* members (files and directories) */
 	uint64_t max_size;    /* bytes of all members, uncompressed */
 	uint64_t max_ratio;   /* uncompressed bytes per compressed byte */
+	/*
+	 * The ratio is judged only once this many bytes are uncompressed: honest runs of zeros
+	 * (a sparse lastlog stored whole) compress far beyond any ratio, but a bomb is only a
+	 * bomb when it is large.
+	 */
+	uint64_t ratio_after;
+	/* Memory for what the reader keeps per name (names, checksums, tables), in bytes. */
+	uint64_t max_memory;
 };
 
-/* Generous defaults: 1,000,000 members, 1 TiB, a ratio of 1000. */
+/* Generous defaults: 1,000,000 members, 1 TiB, a ratio of 1000 judged past 4 GiB, 128 MiB. */
 void bundle_limits_default(struct bundle_limits *lim);
 
 enum source_type {

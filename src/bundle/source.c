@@ -18,7 +18,6 @@
 #include "bundle/source.h"
 
 #define CHUNK (64 * 1024)
-#define RATIO_FLOOR (64ULL * 1024 * 1024) /* the ratio is judged only past this many bytes */
 #define DIR_DEPTH_MAX 64
 
 enum source_kind { KIND_FD, KIND_MEMORY, KIND_DIR };
@@ -71,6 +70,7 @@ struct source {
 	char *name; /* the current member's name */
 	char refused[160];
 	char warning[1024];
+	int skip_stored; /* the current member's bytes are skipped as stored, never expanded */
 	int owned_fd;    /* opened by source_open_path */
 	off_t start_off; /* where a regular file's bundle starts; -1 for a stream */
 
@@ -85,6 +85,8 @@ void bundle_limits_default(struct bundle_limits *lim)
 	lim->max_members = 1000000;
 	lim->max_size = 1ULL << 40;
 	lim->max_ratio = 1000;
+	lim->ratio_after = 4ULL << 30;
+	lim->max_memory = 128ULL << 20;
 }
 
 static struct source *source_new(enum source_kind kind, const char *label,
@@ -464,7 +466,7 @@ static int count_bytes(struct source *src, size_t n, struct error *err)
 		return fail(src, err,
 		            "more than %s of content: stopped (raise the limit with --max-size)",
 		            format_size(src->lim.max_size, shown, sizeof(shown)));
-	if (src->kind != KIND_DIR && src->total >= RATIO_FLOOR) {
+	if (src->kind != KIND_DIR && src->total >= src->lim.ratio_after) {
 		uint64_t compressed = (uint64_t)archive_filter_bytes(src->raw, -1);
 
 		if (compressed > 0 && src->total / compressed > src->lim.max_ratio)
@@ -486,6 +488,8 @@ ssize_t source_read(struct source *src, void *buf, size_t len, struct error *err
 	}
 	if (!src->in_member)
 		return 0;
+	if (src->skip_stored)
+		return source_skip(src, err) < 0 ? -1 : 0;
 	if (src->kind == KIND_DIR) {
 		do
 			n = read(src->file_fd, buf, len);
@@ -525,6 +529,18 @@ int source_skip(struct source *src, struct error *err)
 
 	if (!src->in_member)
 		return src->failed ? (*err = src->fail, -1) : 0;
+	if (src->skip_stored) {
+		/* A sparse member: its holes are never expanded (they were counted whole). */
+		src->skip_stored = 0;
+		src->in_member = 0;
+		if (archive_read_data_skip(src->a) != ARCHIVE_OK) {
+			const char *msg = archive_error_string(src->a);
+
+			return fail(src, err, "the archive is truncated or corrupt: %s",
+			            msg ? msg : "cannot skip a member");
+		}
+		return 0;
+	}
 	buf = xmalloc(CHUNK);
 	while ((n = source_read(src, buf, CHUNK, err)) > 0)
 		;
@@ -564,6 +580,7 @@ static int archive_next(struct source *src, struct source_member *m, struct erro
 		return -1;
 	if (src->in_member && source_skip(src, err) < 0)
 		return -1;
+	src->skip_stored = 0;
 	rc = archive_read_next_header(src->a, &ae);
 	if (rc == ARCHIVE_EOF) {
 		if (check_after_end(src, err) < 0)
@@ -628,6 +645,23 @@ static int archive_next(struct source *src, struct source_member *m, struct erro
 	} else if (m->type == SOURCE_OTHER) {
 		m->refusal = SOURCE_SPECIAL;
 		m->refused = "is not a regular file or directory";
+	} else if (archive_entry_sparse_count(ae) > 0) {
+		/*
+		 * logpack never writes sparse members; expanded, a small one could be a terabyte of
+		 * zeros. Refused, and counted at its declared logical size without expanding it.
+		 */
+		m->refusal = SOURCE_SPECIAL;
+		m->refused = "is a sparse file (logpack never writes them)";
+		src->skip_stored = 1;
+		if (m->size > src->lim.max_size - src->total) {
+			char shown[32];
+
+			return fail(src, err,
+			            "more than %s of content: stopped (raise the limit with "
+			            "--max-size)",
+			            format_size(src->lim.max_size, shown, sizeof(shown)));
+		}
+		src->total += m->size;
 	}
 	while (name[0] == '.' && name[1] == '/')
 		name += 2;

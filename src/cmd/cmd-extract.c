@@ -38,8 +38,10 @@ const struct command command_extract = {
                 "                         never over an existing file, never a link or device)\n"
                 "  -t, --trust FILE|DIR   trusted signers, as for verify\n"
                 "      --max-members N    as for verify\n"
+                "      --max-memory SIZE  as for verify\n"
                 "      --max-size SIZE    as for verify\n"
                 "      --max-ratio N      as for verify\n"
+                "      --ratio-after SIZE as for verify\n"
                 "      --require LEVEL    as for verify: trusted, signed or valid\n"
                 "  -h, --help             this text\n"
                 "\n"
@@ -58,7 +60,15 @@ const struct command command_extract = {
         .run = cmd_extract,
 };
 
-enum { OPT_MAX_MEMBERS = 256, OPT_MAX_RATIO, OPT_MAX_SIZE, OPT_CHAIN, OPT_REQUIRE };
+enum {
+	OPT_MAX_MEMBERS = 256,
+	OPT_MAX_MEMORY,
+	OPT_MAX_RATIO,
+	OPT_MAX_SIZE,
+	OPT_CHAIN,
+	OPT_RATIO_AFTER,
+	OPT_REQUIRE
+};
 
 struct extract_cli {
 	const char *bundle;
@@ -165,8 +175,10 @@ static int cmd_extract(int argc, char **argv)
 	        {"force", no_argument, NULL, 'f'},
 	        {"help", no_argument, NULL, 'h'},
 	        {"max-members", required_argument, NULL, OPT_MAX_MEMBERS},
+	        {"max-memory", required_argument, NULL, OPT_MAX_MEMORY},
 	        {"max-ratio", required_argument, NULL, OPT_MAX_RATIO},
 	        {"max-size", required_argument, NULL, OPT_MAX_SIZE},
+	        {"ratio-after", required_argument, NULL, OPT_RATIO_AFTER},
 	        {"require", required_argument, NULL, OPT_REQUIRE},
 	        {"trust", required_argument, NULL, 't'},
 	        {NULL, 0, NULL, 0},
@@ -216,6 +228,18 @@ static int cmd_extract(int argc, char **argv)
 			if (verdict_parse_limit("--max-ratio", optarg, 0, &cli.limits.max_ratio))
 				return command_usage_error(&command_extract,
 				                           "--max-ratio: not a number: '%s'",
+				                           optarg);
+			break;
+		case OPT_MAX_MEMORY:
+			if (verdict_parse_limit("--max-memory", optarg, 1, &cli.limits.max_memory))
+				return command_usage_error(
+				        &command_extract, "--max-memory: not a size: '%s'", optarg);
+			break;
+		case OPT_RATIO_AFTER:
+			if (verdict_parse_limit("--ratio-after", optarg, 1,
+			                        &cli.limits.ratio_after))
+				return command_usage_error(&command_extract,
+				                           "--ratio-after: not a size: '%s'",
 				                           optarg);
 			break;
 		case OPT_MAX_SIZE:

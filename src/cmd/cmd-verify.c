@@ -33,8 +33,12 @@ const struct command command_verify = {
                 "                         *.pem/*.crt/*.cer files of a directory\n"
                 "      --json             one JSON document on stdout\n"
                 "      --max-members N    stop past N members (default 1000000)\n"
+                "      --max-memory SIZE  stop when the names and checksums kept need more\n"
+                "                         than SIZE of memory (default 128M)\n"
                 "      --max-size SIZE    stop past SIZE bytes of content (default 1T)\n"
-                "      --max-ratio N      stop past a compression ratio of N (default 1000)\n"
+                "      --max-ratio N      stop past a compression ratio of N (default 1000),\n"
+                "                         judged once past --ratio-after SIZE of content\n"
+                "                         (default 4G): honest runs of zeros pass\n"
                 "      --require LEVEL    exit 0 only for bundles that are at least LEVEL:\n"
                 "                         trusted, signed or valid (default: trusted with\n"
                 "                         --trust, else valid, which proves integrity, not\n"
@@ -58,7 +62,9 @@ const struct command command_verify = {
 enum {
 	OPT_JSON = 256,
 	OPT_MAX_MEMBERS,
+	OPT_MAX_MEMORY,
 	OPT_MAX_RATIO,
+	OPT_RATIO_AFTER,
 	OPT_MAX_SIZE,
 	OPT_CHAIN,
 	OPT_REQUIRE,
@@ -86,8 +92,10 @@ static int cmd_verify(int argc, char **argv)
 	        {"help", no_argument, NULL, 'h'},
 	        {"json", no_argument, NULL, OPT_JSON},
 	        {"max-members", required_argument, NULL, OPT_MAX_MEMBERS},
+	        {"max-memory", required_argument, NULL, OPT_MAX_MEMORY},
 	        {"max-ratio", required_argument, NULL, OPT_MAX_RATIO},
 	        {"max-size", required_argument, NULL, OPT_MAX_SIZE},
+	        {"ratio-after", required_argument, NULL, OPT_RATIO_AFTER},
 	        {"require", required_argument, NULL, OPT_REQUIRE},
 	        {"trust", required_argument, NULL, 't'},
 	        {NULL, 0, NULL, 0},
@@ -126,6 +134,17 @@ static int cmd_verify(int argc, char **argv)
 			if (verdict_parse_limit("--max-ratio", optarg, 0, &cli.limits.max_ratio))
 				return command_usage_error(
 				        &command_verify, "--max-ratio: not a number: '%s'", optarg);
+			break;
+		case OPT_MAX_MEMORY:
+			if (verdict_parse_limit("--max-memory", optarg, 1, &cli.limits.max_memory))
+				return command_usage_error(
+				        &command_verify, "--max-memory: not a size: '%s'", optarg);
+			break;
+		case OPT_RATIO_AFTER:
+			if (verdict_parse_limit("--ratio-after", optarg, 1,
+			                        &cli.limits.ratio_after))
+				return command_usage_error(
+				        &command_verify, "--ratio-after: not a size: '%s'", optarg);
 			break;
 		case OPT_MAX_SIZE:
 			if (verdict_parse_limit("--max-size", optarg, 1, &cli.limits.max_size))
