@@ -143,6 +143,13 @@ int source_is_hashing(const struct source *src);
  */
 int source_rewind(struct source *src, struct error *err);
 
+/*
+ * Charge bytes of memory the read keeps (names, checksums, tables) to the one budget of the
+ * whole read, lim.max_memory: source and verifier alike. 0, or -1 (the source stops, with a
+ * reason naming --max-memory) when it is spent.
+ */
+int source_charge(struct source *src, uint64_t bytes, struct error *err);
+
 /* Is this source a bag directory? */
 int source_is_dir(const struct source *src);
 /* The label given at open (a path, or "-"). */

@@ -12,6 +12,7 @@
 
 #include <archive.h>
 #include <archive_entry.h>
+#include <openssl/rand.h>
 
 #include "base/hash.h"
 #include "bundle/names.h"
@@ -66,8 +67,15 @@ struct source {
 	int failed, ended, in_member;
 	struct error fail;
 	uint64_t members, total;
+	/*
+	 * Names seen, for duplicates: each as a 128-bit keyed fingerprint in hex, not the name,
+	 * so that a long name costs its length once (in the verifier), not twice.
+	 */
 	struct name_table *seen;
-	char *name; /* the current member's name */
+	unsigned char fp_key[2][16];
+	uint64_t mem_used; /* charged against lim.max_memory */
+	uint64_t seen_mem; /* the part of it for seen, which a second pass makes again */
+	char *name;        /* the current member's name */
 	char refused[160];
 	char warning[1024];
 	int skip_stored; /* the current member's bytes are skipped as stored, never expanded */
@@ -96,6 +104,12 @@ static struct source *source_new(enum source_kind kind, const char *label,
 
 	src->seen = name_table_new(0, err);
 	if (src->seen == NULL) {
+		free(src);
+		return NULL;
+	}
+	if (RAND_bytes(&src->fp_key[0][0], sizeof(src->fp_key)) != 1) {
+		error_set_openssl(err, "no random key for the name fingerprints");
+		name_table_free(src->seen, NULL);
 		free(src);
 		return NULL;
 	}
@@ -558,15 +572,46 @@ static int count_member(struct source *src, struct error *err)
 	return 0;
 }
 
-/* Refuse a name seen before; otherwise remember it. */
-static void check_duplicate(struct source *src, struct source_member *m)
+int source_charge(struct source *src, uint64_t bytes, struct error *err)
 {
-	if (name_table_find(src->seen, m->name)) {
+	char shown[32];
+
+	if (src->failed) {
+		*err = src->fail;
+		return -1;
+	}
+	src->mem_used += bytes;
+	if (src->mem_used <= src->lim.max_memory)
+		return 0;
+	return fail(src, err,
+	            "reading it needs more than %s of memory for names and checksums: stopped "
+	            "(raise the limit with --max-memory)",
+	            format_size(src->lim.max_memory, shown, sizeof(shown)));
+}
+
+/*
+ * Refuse a name seen before; otherwise remember it. Two SipHash values under random keys make
+ * a 128-bit fingerprint that names chosen by a bundle's maker cannot make collide. -1 when
+ * the memory budget is spent.
+ */
+static int check_duplicate(struct source *src, struct source_member *m, struct error *err)
+{
+	char fp[33];
+
+	snprintf(fp, sizeof(fp), "%016llx%016llx",
+	         (unsigned long long)siphash24(src->fp_key[0], m->name, strlen(m->name)),
+	         (unsigned long long)siphash24(src->fp_key[1], m->name, strlen(m->name)));
+	if (name_table_find(src->seen, fp)) {
 		m->refusal = SOURCE_DUPLICATE;
 		m->refused = "appears twice in the bundle";
-		return;
+		return 0;
 	}
-	name_table_add(src->seen, xstrdup(m->name));
+	/* The string with its allocation overhead, and its share of the table. */
+	if (source_charge(src, sizeof(fp) + 16 + NAME_TABLE_ITEM_COST, err) < 0)
+		return -1;
+	src->seen_mem += sizeof(fp) + 16 + NAME_TABLE_ITEM_COST;
+	name_table_add(src->seen, xstrdup(fp));
+	return 0;
 }
 
 static int archive_next(struct source *src, struct source_member *m, struct error *err)
@@ -669,8 +714,8 @@ static int archive_next(struct source *src, struct source_member *m, struct erro
 	if (m->type == SOURCE_DIR && strlen(src->name) > 1 && str_has_suffix(src->name, "/"))
 		src->name[strlen(src->name) - 1] = '\0';
 	m->name = src->name;
-	if (m->refused == NULL)
-		check_duplicate(src, m);
+	if (m->refused == NULL && check_duplicate(src, m, err) < 0)
+		return -1;
 	src->in_member = 1; /* even a refused member's bytes are read past, and counted */
 	return 1;
 }
@@ -830,6 +875,9 @@ int source_rewind(struct source *src, struct error *err)
 	if (src->seen == NULL)
 		return fail(src, err, "%s", err->msg);
 	src->opened = src->failed = src->ended = src->in_member = 0;
+	/* The second pass keeps nothing new but the names for duplicates, as the first did. */
+	src->mem_used -= src->seen_mem;
+	src->seen_mem = 0;
 	src->members = src->total = src->handed = 0;
 	src->dbuf_len = 0;
 	free(src->name);

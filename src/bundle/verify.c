@@ -96,12 +96,41 @@ void verify_problem_name(struct reader *r, const char *name, const char *what)
 	free(shown);
 }
 
+/*
+ * Charge memory the reader keeps to the read's one budget. When it is spent the reading stops:
+ * the source fails, and the reason (naming --max-memory) is the bundle's problem.
+ */
+static void charge(struct reader *r, uint64_t bytes)
+{
+	struct error err;
+
+	if (source_charge(r->src, bytes, &err) < 0 && !r->archive_broken) {
+		verify_problem(r, "%s", err.msg);
+		r->archive_broken = 1;
+	}
+}
+
+/* verify_entry_digest, charging what it allocates. */
+static unsigned char *digest_slot(struct reader *r, struct entry *e, int a, int listed)
+{
+	if (a != ALG_SHA256) {
+		if (e->other == NULL)
+			charge(r, sizeof(*e->other) + 16);
+		if (e->other == NULL ||
+		    (listed ? e->other->listed[a] : e->other->actual[a]) == NULL)
+			charge(r, alg_hex_len[a] / 2 + 16);
+	}
+	return verify_entry_digest(e, a, listed);
+}
+
 struct entry *verify_entry_find(struct reader *r, const char *name, int create)
 {
 	struct entry *e = name_table_find(r->entries, name);
 
 	if (e || !create)
 		return e;
+	/* The entry with its allocation overhead, and its share of the table. */
+	charge(r, sizeof(struct entry) + strlen(name) + 1 + 16 + NAME_TABLE_ITEM_COST);
 	e = xcalloc(1, sizeof(struct entry) + strlen(name) + 1);
 	memcpy(e->name, name, strlen(name) + 1);
 	name_table_add(r->entries, e);
@@ -186,6 +215,8 @@ static char *decode_name(struct reader *r, char *path)
 		return path;
 	}
 	if (!r->archive_broken && name_table_find(r->written, decoded) == NULL) {
+		charge(r,
+		       sizeof(*w) + strlen(decoded) + strlen(path) + 2 + 32 + NAME_TABLE_ITEM_COST);
 		w = xcalloc(1, sizeof(*w) + strlen(decoded) + 1);
 		memcpy(w->name, decoded, strlen(decoded) + 1);
 		w->as_written = path;
@@ -268,7 +299,7 @@ static void manifest_line(struct reader *r, struct line_parser *lp, const char *
 		goto out;
 	}
 	{
-		unsigned char *d = verify_entry_digest(e, lp->alg, 1);
+		unsigned char *d = digest_slot(r, e, lp->alg, 1);
 
 		for (size_t k = 0; k < alg_hex_len[lp->alg] / 2; k++)
 			d[k] = (unsigned char)(hex_nibble(hex[2 * k]) << 4 |
@@ -489,10 +520,12 @@ static void member_data(struct reader *r, const void *buf, size_t len)
 			return;
 		}
 	if (r->keep && !r->keep_over) {
-		if (r->keep->len + len > r->keep_max)
+		if (r->keep->len + len > r->keep_max) {
 			r->keep_over = 1;
-		else
+		} else {
+			charge(r, len);
 			strbuf_add(r->keep, buf, len);
+		}
 	}
 	if (r->lines)
 		lines_raw(r, r->lines, buf, len);
@@ -514,7 +547,7 @@ static void member_end(struct reader *r)
 			continue;
 		if (mdlen != alg_hex_len[a] / 2)
 			continue;
-		memcpy(verify_entry_digest(e, a, 0), md, mdlen);
+		memcpy(digest_slot(r, e, a, 0), md, mdlen);
 		e->has_actual |= (unsigned short)(1u << a);
 	}
 	if (r->lines) {
@@ -641,7 +674,8 @@ static void verify_members(struct reader *r)
 			if (n == 0)
 				break;
 			if (n < 0) {
-				verify_problem(r, "%s", err.msg);
+				if (!r->archive_broken)
+					verify_problem(r, "%s", err.msg);
 				r->archive_broken = 1;
 				break;
 			}
@@ -657,7 +691,8 @@ static void verify_members(struct reader *r)
 		member_end(r);
 	}
 	if (rc < 0) {
-		verify_problem(r, "%s", err.msg);
+		if (!r->archive_broken)
+			verify_problem(r, "%s", err.msg);
 		r->archive_broken = 1;
 	}
 	if (r->archive_broken && r->cur) {
@@ -787,7 +822,7 @@ static void second_pass(struct reader *r, const char *raw1)
 
 			if ((want & (1u << a)) && EVP_DigestFinal_ex(r->md[a], md, &mdlen) == 1 &&
 			    mdlen == alg_hex_len[a] / 2) {
-				memcpy(verify_entry_digest(e, a, 0), md, mdlen);
+				memcpy(digest_slot(r, e, a, 0), md, mdlen);
 				e->has_actual |= (unsigned short)(1u << a);
 			}
 		}
