@@ -1,6 +1,8 @@
 #!/bin/sh
 # Build the bundle reader's libFuzzer target with clang (ASan + UBSan) and run it for a while
-# on a seed corpus of real bundles, signed and unsigned, in every compression.
+# on a seed corpus of real bundles, signed and unsigned, in every compression, a bag from
+# another tool with a manifest after its payload and one with fetch.txt. The target reads each
+# input with a trust store, under tight limits, and through `show`.
 #
 #   tests/fuzz.sh [SECONDS]        (default 60; "make fuzz" runs this)
 #
@@ -21,6 +23,7 @@ clang -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=
 	-I"$build" -I"$top/include" \
 	$(pkg-config --cflags libarchive libcrypto jansson libzstd) \
 	"$top/tests/fuzz-reader.c" "$top"/src/base/*.c "$top"/src/trust/*.c "$top"/src/bundle/*.c \
+	"$top"/src/report/*.c "$top/src/cmd/cmd-show.c" "$top/src/cmd/command.c" \
 	$(pkg-config --libs libarchive libcrypto jansson libzstd) -lpthread -o "$out/fuzz-reader"
 
 # Seeds: real bundles and a few hostile tars.
@@ -40,6 +43,8 @@ if [ -x "$build/src/logpack" ] && [ -z "$(ls -A "$out/corpus")" ]; then
 				--sign-key k.key --sign-cert k.crt >/dev/null
 		done
 		for f in u-*.tar s-*.tar; do cp "$f" "$out/corpus/$f"; done
+		# The trust store the target loads: the seeds' signer, so trusted paths are taken.
+		cp k.crt "$out/trust.pem"
 		mkdir x && tar -C x -xf s-none.tar
 		python3 - x "$out/corpus" <<'PYEOF'
 import io, os, sys, tarfile
@@ -60,6 +65,26 @@ for name, kind in [("../x", "file"), ("/etc/x", "file"), (top + "/data/l", "sym"
         else:
             ti.size = 4
             tf.addfile(ti, io.BytesIO(b"boom"))
+# A bag as other tools make it: an MD5 manifest after the payload (a second pass), and a
+# fetch.txt naming a file that is not there.
+import hashlib
+files = []
+for dirpath, dirs, names in os.walk(os.path.join(src, top, "data")):
+    for n in names:
+        p = os.path.join(dirpath, n)
+        files.append((os.path.relpath(p, os.path.join(src, top)), open(p, "rb").read()))
+md5 = "".join("%s  %s\n" % (hashlib.md5(b).hexdigest(), n) for n, b in files).encode()
+fetch = b"https://example.org/x 1 data/x\n"
+with tarfile.open(os.path.join(dst, "other-tool.tar"), "w", format=tarfile.PAX_FORMAT) as tf:
+    for n, b in files:
+        ti = tarfile.TarInfo(top + "/" + n)
+        ti.size = len(b)
+        tf.addfile(ti, io.BytesIO(b))
+    for n, b in [("manifest-md5.txt", md5), ("fetch.txt", fetch),
+                 ("bagit.txt", b"BagIt-Version: 0.97\nTag-File-Character-Encoding: UTF-8\n")]:
+        ti = tarfile.TarInfo(top + "/" + n)
+        ti.size = len(b)
+        tf.addfile(ti, io.BytesIO(b))
 PYEOF
 	)
 fi

@@ -104,10 +104,19 @@ t "bag-info.txt edited (Payload-Oxum)" 'cd "$FX" &&
 	contains out "'"'"'bag-info.txt'"'"' does not match its SHA-256 checksum in tagmanifest-sha256.txt" &&
 	contains out "Payload-Oxum in bag-info.txt says 1 bytes in 1 files"
 '
-t "a tag file added that no tag manifest lists" 'cd "$FX" && 
-	T=$(unpack b.tar.zst x) && echo "{}" >"$T/logpack/extra.json" &&
-	tampered tagadded &&
-	contains out "'"'"'logpack/extra.json'"'"' is not listed in tagmanifest-sha256.txt"
+t "a tag file added that no tag manifest lists: named as not covered by the signature" 'cd "$FX"
+	T=$(unpack b.tar.zst x)
+	echo "{}" >"$T/logpack/extra.json"
+	pyrepack x tagadded.tar
+	expect_code 0 lp verify --trust good.crt tagadded.tar >out
+	contains out "warning: '"'"'logpack/extra.json'"'"' is not covered by the signature"
+'
+t "bag-info.txt left out of the signed tag manifest: INVALID" 'cd "$FX"
+	T=$(unpack b.tar.zst x)
+	grep -v " bag-info.txt\$" "$T/tagmanifest-sha256.txt" >tm
+	cat tm >"$T/tagmanifest-sha256.txt"
+	tampered infounlisted
+	contains out "bag-info.txt"
 '
 t "bagit.txt removed" 'cd "$FX" && 
 	T=$(unpack b.tar.zst x) && rm "$T/bagit.txt" &&

@@ -47,7 +47,18 @@ enum bundle_outcome {
 	BUNDLE_VALID_UNTRUSTED,
 	BUNDLE_VALID_UNSIGNED,
 	BUNDLE_INVALID,
+	/* Nothing found wrong, but fetch.txt names files that are not there yet: never valid. */
+	BUNDLE_INCOMPLETE,
+	/*
+	 * Nothing found wrong, but a stream (a pipe) held a manifest after the files it lists,
+	 * and those files were gone before it came: they could not be checked. Never valid.
+	 */
+	BUNDLE_UNCHECKED,
 };
+#define BUNDLE_N_OUTCOMES 6
+
+/* Is the outcome one of the valid ones (trusted, untrusted, unsigned)? */
+int bundle_outcome_valid(enum bundle_outcome o);
 
 #define BUNDLE_MAX_PROBLEMS 50
 
@@ -68,7 +79,19 @@ struct bundle_report {
 	struct bundle_field *info; /* bag-info.txt, in order */
 	size_t n_info;
 	char *tagmanifest_sha256; /* of tagmanifest-sha256.txt, when present */
+	char *raw_sha256;         /* of the whole input, when the source hashed it (a file) */
+	uint64_t files_to_fetch;  /* BUNDLE_INCOMPLETE: fetch.txt entries not present */
+	uint64_t files_unchecked; /* BUNDLE_UNCHECKED: payload files not checked */
+	/*
+	 * Tag files of a signed bag that its tag manifest does not list, so that the signature
+	 * does not cover them: what they say is never a fact (the first BUNDLE_MAX_PROBLEMS).
+	 */
+	char **uncovered;
+	size_t n_uncovered, n_uncovered_total;
 };
+
+/* Is this tag file (a name in the bag) outside what the signature covers? */
+int bundle_report_uncovered(const struct bundle_report *rep, const char *name);
 
 /*
  * The verifier: verify what src yields, to its end. When sidecar_of is set (the bundle's

@@ -42,5 +42,8 @@ int manifest_decode_path(const char *text, char **out);
  */
 int manifest_parse_line(const char *line, size_t len, size_t hex_len, char *hex_out,
                         char **path_out, struct error *err);
+/* The same, with the name as written (no percent-decoding): the caller decides how to read it. */
+int manifest_split_line(const char *line, size_t len, size_t hex_len, char *hex_out,
+                        char **path_out, struct error *err);
 
 #endif

@@ -33,6 +33,9 @@ uint64_t siphash24(const unsigned char key[16], const void *data, size_t len);
  */
 struct name_table;
 
+/* The most memory one item costs a table (its slot and its place in the list), in bytes. */
+#define NAME_TABLE_ITEM_COST (6 * sizeof(size_t))
+
 /* A new, empty table with a fresh random key. NULL with err when no randomness is at hand. */
 struct name_table *name_table_new(size_t name_offset, struct error *err);
 /* The item named name, or NULL. */

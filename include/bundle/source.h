@@ -30,9 +30,17 @@ struct bundle_limits {
 	uint64_t max_members; /* members (files and directories) */
 	uint64_t max_size;    /* bytes of all members, uncompressed */
 	uint64_t max_ratio;   /* uncompressed bytes per compressed byte */
+	/*
+	 * The ratio is judged only once this many bytes are uncompressed: honest runs of zeros
+	 * (a sparse lastlog stored whole) compress far beyond any ratio, but a bomb is only a
+	 * bomb when it is large.
+	 */
+	uint64_t ratio_after;
+	/* Memory for what the reader keeps per name (names, checksums, tables), in bytes. */
+	uint64_t max_memory;
 };
 
-/* Generous defaults: 1,000,000 members, 1 TiB, a ratio of 1000. */
+/* Generous defaults: 1,000,000 members, 1 TiB, a ratio of 1000 judged past 4 GiB, 128 MiB. */
 void bundle_limits_default(struct bundle_limits *lim);
 
 enum source_type {
@@ -124,6 +132,23 @@ int source_skip(struct source *src, struct error *err);
  * (source_hash_raw must have been called). 0, or -1 with err when reading fails.
  */
 int source_raw_sha256(struct source *src, char hex[65], struct error *err);
+
+/* Can the source be read again from its start (a regular file or memory, no filters)? */
+int source_can_rewind(const struct source *src);
+/* Is it hashing its raw bytes (source_hash_raw, not yet given by source_raw_sha256)? */
+int source_is_hashing(const struct source *src);
+/*
+ * Start over from where the source started, for a second pass: members, counts and limits
+ * begin again, raw hashing is off (call source_hash_raw again to bind the passes). 0 or -1.
+ */
+int source_rewind(struct source *src, struct error *err);
+
+/*
+ * Charge bytes of memory the read keeps (names, checksums, tables) to the one budget of the
+ * whole read, lim.max_memory: source and verifier alike. 0, or -1 (the source stops, with a
+ * reason naming --max-memory) when it is spent.
+ */
+int source_charge(struct source *src, uint64_t bytes, struct error *err);
 
 /* Is this source a bag directory? */
 int source_is_dir(const struct source *src);

@@ -21,10 +21,11 @@ int verdict_parse_require(const char *arg, enum verdict_require *out);
 enum verdict_require verdict_default_require(int have_trust);
 /*
  * The exit code of an outcome under a required level: 0 when the outcome meets it, else 5
- * (valid, signed, not trusted), 6 (valid, unsigned) or 4 (INVALID, whatever the level).
+ * (valid, signed, not trusted), 6 (valid, unsigned), 4 (INVALID, whatever the level), 8
+ * (incomplete: files to fetch) or 9 (could not be checked in one pass of a stream).
  */
 int verdict_exit(enum bundle_outcome o, enum verdict_require req);
-/* The worse of two exit codes: 4, then 3, then 5, then 6, then 0. */
+/* The worse of two exit codes: 4, then 3, 9, 8, 5, 6, then 0. */
 int verdict_worst_exit(int a, int b);
 /* "valid, signed by /CN=x, trusted", "INVALID: reasons...". Caller frees. */
 char *verdict_line(const struct bundle_report *rep);

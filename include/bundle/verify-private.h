@@ -11,6 +11,7 @@
 #include "bundle/bundle-read.h"
 #include "bundle/names.h"
 #include "bundle/source.h"
+#include "bundle/tagfile.h"
 
 #define SIGNATURE_NAME "tagmanifest-sha256.txt.p7s"
 #define SMALL_TAG_MAX (1024 * 1024)        /* bagit.txt, bag-info.txt, the signature */
@@ -57,19 +58,29 @@ struct entry {
 	uint64_t size;
 	unsigned char present : 1;
 	unsigned char is_dir : 1;
-	unsigned short has_actual; /* bit per algorithm: computed */
-	unsigned short has_listed; /* bit per algorithm: listed in a (tag) manifest */
+	unsigned char to_fetch : 1; /* named in fetch.txt */
+	unsigned short has_actual;  /* bit per algorithm: computed */
+	unsigned short has_listed;  /* bit per algorithm: listed in a (tag) manifest */
 	unsigned char sha256_actual[32];
 	unsigned char sha256_listed[32];
 	struct other_digests *other;
 	char name[]; /* relative to the top directory */
 };
 
-/* A streamed line-oriented file: a manifest or tag manifest. */
+/* A manifest name as written, under its percent-decoded form (which the entry has). */
+struct written_name {
+	char *as_written;
+	char name[];
+};
+
+/* A streamed line-oriented file: a manifest, a tag manifest or fetch.txt. */
 struct line_parser {
 	struct strbuf line;
 	int alg;
-	int tag; /* a tag manifest */
+	int tag;   /* a tag manifest */
+	int fetch; /* fetch.txt */
+	struct tag_decoder dec;
+	struct strbuf text; /* one chunk decoded to UTF-8 */
 	int too_long;
 	uint64_t line_no;
 };
@@ -81,6 +92,8 @@ struct reader {
 
 	struct source *src;
 	struct name_table *entries; /* name -> struct entry, in the order first seen */
+	/* percent-decoded name -> struct written_name, for manifest names with a '%' escape */
+	struct name_table *written;
 
 	unsigned int algs_enabled; /* hash members with these */
 	unsigned int manifests;    /* manifest-ALG.txt seen */
@@ -97,6 +110,17 @@ struct reader {
 	int keep_over;
 	struct line_parser *lines;
 	const char *cur_label;
+
+	/* BagIt-Version and Tag-File-Character-Encoding, once bagit.txt has been read */
+	int legacy;        /* 0.97 or 0.96: names are not percent-encoded, "./" may lead them */
+	int encoding;      /* enum tag_encoding; tag files before bagit.txt are taken as UTF-8 */
+	int encoding_late; /* a tag file was read before bagit.txt named another encoding */
+	/* names read as bagit-python writes them, not as RFC 8493 says: one example and a count */
+	char *literal_example, *dot_example;
+	uint64_t n_literal, n_dot;
+	uint64_t n_fetch;     /* fetch.txt entries not present */
+	uint64_t n_unchecked; /* payload files a stream could not check (manifest after them) */
+	int have_fetch;
 
 	struct strbuf bagit, baginfo, tagmanifest, signature;
 	int have_bagit, have_baginfo, have_tagmanifest, have_signature;
@@ -119,5 +143,13 @@ void verify_problem_name(struct reader *r, const char *name, const char *what);
 void verify_check_bagit_txt(struct reader *r);
 void verify_check_oxum(struct reader *r);
 void verify_check_entries(struct reader *r);
+/* Manifest names that match only as written, or in the BagIt 0.97 way, before the checks. */
+void verify_resolve_names(struct reader *r);
+/* Read BagIt-Version and Tag-File-Character-Encoding from bagit.txt (as far as it can). */
+void verify_read_bagit_txt(struct reader *r);
+/* One line of fetch.txt (decoded to UTF-8, without its line end). */
+void verify_fetch_line(struct reader *r, const char *line, size_t len);
+/* A doubt that does not make the bag INVALID; the same one is noted once. */
+void verify_warning(struct reader *r, const char *fmt, ...) LP_ATTR_PRINTF(2, 3);
 
 #endif

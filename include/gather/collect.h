@@ -118,6 +118,7 @@ struct collect_options {
 	void *filter_ctx;
 	const char *filter_suffix; /* ".age" */
 	int keep_name;
+	int one_file_system; /* never descend into another file system than the root's */
 };
 
 struct collect_summary {
@@ -143,6 +144,10 @@ struct collect_summary {
 	/* "category\tpattern" of expected rules that matched nothing. */
 	char **absent;
 	size_t n_absent;
+	/* Mount points met under the root ("/proc"): crossed, or left out with one_file_system. */
+	char **mounts;
+	size_t n_mounts;
+	int mounts_left_out;
 	/* For --dry-run: "category\tsize\tpath" lines. */
 	char **planned;
 	size_t n_planned;

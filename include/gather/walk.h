@@ -43,6 +43,8 @@ struct walk_options {
 	const char *out_name; /* NULL: no output inside the root */
 	dev_t out_dev;
 	ino_t out_ino;
+	/* Never descend into a directory on another file system than the root's (a mount). */
+	int one_file_system;
 };
 
 struct walk_result {
@@ -54,6 +56,12 @@ struct walk_result {
 	/* Directories that could not be read: "var/log/private: Permission denied". */
 	char **errors;
 	size_t n_errors;
+	/*
+	 * Mount points met ("proc", "var/log/remote"): directories on another file system than
+	 * the root's, descended into, or left out with one_file_system. Each once, sorted.
+	 */
+	char **mounts;
+	size_t n_mounts;
 };
 
 /* Expand rules (those whose category is in categories, or all when NULL) under the root. */

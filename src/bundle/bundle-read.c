@@ -136,6 +136,10 @@ void bundle_report_free(struct bundle_report *rep)
 	free(rep->info);
 	free(rep->top_dir);
 	free(rep->tagmanifest_sha256);
+	free(rep->raw_sha256);
+	for (size_t i = 0; i < rep->n_uncovered; i++)
+		free(rep->uncovered[i]);
+	free(rep->uncovered);
 	sign_check_free(&rep->sig);
 	memset(rep, 0, sizeof(*rep));
 }
@@ -143,4 +147,21 @@ void bundle_report_free(struct bundle_report *rep)
 const char *bundle_report_info(const struct bundle_report *rep, const char *key)
 {
 	return tag_fields_get(rep->info, rep->n_info, key);
+}
+
+int bundle_outcome_valid(enum bundle_outcome o)
+{
+	return o == BUNDLE_VALID_TRUSTED || o == BUNDLE_VALID_UNTRUSTED ||
+	       o == BUNDLE_VALID_UNSIGNED;
+}
+
+int bundle_report_uncovered(const struct bundle_report *rep, const char *name)
+{
+	/* Past the first ones kept, any may be: say so of every one. */
+	if (rep->n_uncovered_total > rep->n_uncovered)
+		return 1;
+	for (size_t i = 0; i < rep->n_uncovered; i++)
+		if (strcmp(rep->uncovered[i], name) == 0)
+			return 1;
+	return 0;
 }

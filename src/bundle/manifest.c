@@ -112,8 +112,23 @@ int manifest_decode_path(const char *text, char **out)
 int manifest_parse_line(const char *line, size_t len, size_t hex_len, char *hex_out,
                         char **path_out, struct error *err)
 {
-	size_t i = 0, start;
 	char *path;
+
+	if (manifest_split_line(line, len, hex_len, hex_out, &path, err) < 0)
+		return -1;
+	if (manifest_decode_path(path, path_out) < 0) {
+		free(path);
+		error_set(err, "malformed percent-encoding in file name");
+		return -1;
+	}
+	free(path);
+	return 0;
+}
+
+int manifest_split_line(const char *line, size_t len, size_t hex_len, char *hex_out,
+                        char **path_out, struct error *err)
+{
+	size_t i = 0, start;
 
 	if (memchr(line, '\0', len) != NULL) {
 		error_set(err, "NUL byte in manifest line");
@@ -143,13 +158,7 @@ int manifest_parse_line(const char *line, size_t len, size_t hex_len, char *hex_
 		error_set(err, "no file name after the checksum");
 		return -1;
 	}
-	path = xstrndup(line + start, len - start);
-	if (manifest_decode_path(path, path_out) < 0) {
-		free(path);
-		error_set(err, "malformed percent-encoding in file name");
-		return -1;
-	}
-	free(path);
+	*path_out = xstrndup(line + start, len - start);
 	return 0;
 }
 

@@ -12,13 +12,13 @@
 
 #include <archive.h>
 #include <archive_entry.h>
+#include <openssl/rand.h>
 
 #include "base/hash.h"
 #include "bundle/names.h"
 #include "bundle/source.h"
 
 #define CHUNK (64 * 1024)
-#define RATIO_FLOOR (64ULL * 1024 * 1024) /* the ratio is judged only past this many bytes */
 #define DIR_DEPTH_MAX 64
 
 enum source_kind { KIND_FD, KIND_MEMORY, KIND_DIR };
@@ -67,11 +67,20 @@ struct source {
 	int failed, ended, in_member;
 	struct error fail;
 	uint64_t members, total;
+	/*
+	 * Names seen, for duplicates: each as a 128-bit keyed fingerprint in hex, not the name,
+	 * so that a long name costs its length once (in the verifier), not twice.
+	 */
 	struct name_table *seen;
-	char *name; /* the current member's name */
+	unsigned char fp_key[2][16];
+	uint64_t mem_used; /* charged against lim.max_memory */
+	uint64_t seen_mem; /* the part of it for seen, which a second pass makes again */
+	char *name;        /* the current member's name */
 	char refused[160];
 	char warning[1024];
-	int owned_fd; /* opened by source_open_path */
+	int skip_stored; /* the current member's bytes are skipped as stored, never expanded */
+	int owned_fd;    /* opened by source_open_path */
+	off_t start_off; /* where a regular file's bundle starts; -1 for a stream */
 
 	/* bag directory */
 	struct dir_level *levels;
@@ -84,6 +93,8 @@ void bundle_limits_default(struct bundle_limits *lim)
 	lim->max_members = 1000000;
 	lim->max_size = 1ULL << 40;
 	lim->max_ratio = 1000;
+	lim->ratio_after = 4ULL << 30;
+	lim->max_memory = 128ULL << 20;
 }
 
 static struct source *source_new(enum source_kind kind, const char *label,
@@ -93,6 +104,12 @@ static struct source *source_new(enum source_kind kind, const char *label,
 
 	src->seen = name_table_new(0, err);
 	if (src->seen == NULL) {
+		free(src);
+		return NULL;
+	}
+	if (RAND_bytes(&src->fp_key[0][0], sizeof(src->fp_key)) != 1) {
+		error_set_openssl(err, "no random key for the name fingerprints");
+		name_table_free(src->seen, NULL);
 		free(src);
 		return NULL;
 	}
@@ -176,6 +193,14 @@ int source_open_fd(struct source **out, int fd, const char *label, const struct 
 	if (*out == NULL)
 		return -1;
 	(*out)->fd = fd;
+	(*out)->start_off = -1;
+	{
+		struct stat st;
+
+		/* Only a regular file can be read twice and be the same both times. */
+		if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
+			(*out)->start_off = lseek(fd, 0, SEEK_CUR);
+	}
 	return 0;
 }
 
@@ -201,11 +226,17 @@ static int is_manifest_name(const char *name)
 	       str_has_suffix(name, ".txt");
 }
 
-/* At the top of a bag, the manifests first: their algorithms are then computed for all. */
+/*
+ * At the top of a bag, bagit.txt first (it says how to read the tag files), then the manifests:
+ * their algorithms are then computed for all.
+ */
 static int top_name_cmp(const void *a, const void *b)
 {
-	int ma = is_manifest_name(*(char *const *)a), mb = is_manifest_name(*(char *const *)b);
+	const char *na = *(char *const *)a, *nb = *(char *const *)b;
+	int ma = is_manifest_name(na), mb = is_manifest_name(nb);
 
+	if (strcmp(na, "bagit.txt") == 0 || strcmp(nb, "bagit.txt") == 0)
+		return strcmp(nb, "bagit.txt") == 0 ? strcmp(na, "bagit.txt") != 0 : -1;
 	if (ma != mb)
 		return mb - ma;
 	return name_cmp(a, b);
@@ -449,7 +480,7 @@ static int count_bytes(struct source *src, size_t n, struct error *err)
 		return fail(src, err,
 		            "more than %s of content: stopped (raise the limit with --max-size)",
 		            format_size(src->lim.max_size, shown, sizeof(shown)));
-	if (src->kind != KIND_DIR && src->total >= RATIO_FLOOR) {
+	if (src->kind != KIND_DIR && src->total >= src->lim.ratio_after) {
 		uint64_t compressed = (uint64_t)archive_filter_bytes(src->raw, -1);
 
 		if (compressed > 0 && src->total / compressed > src->lim.max_ratio)
@@ -471,6 +502,8 @@ ssize_t source_read(struct source *src, void *buf, size_t len, struct error *err
 	}
 	if (!src->in_member)
 		return 0;
+	if (src->skip_stored)
+		return source_skip(src, err) < 0 ? -1 : 0;
 	if (src->kind == KIND_DIR) {
 		do
 			n = read(src->file_fd, buf, len);
@@ -510,6 +543,18 @@ int source_skip(struct source *src, struct error *err)
 
 	if (!src->in_member)
 		return src->failed ? (*err = src->fail, -1) : 0;
+	if (src->skip_stored) {
+		/* A sparse member: its holes are never expanded (they were counted whole). */
+		src->skip_stored = 0;
+		src->in_member = 0;
+		if (archive_read_data_skip(src->a) != ARCHIVE_OK) {
+			const char *msg = archive_error_string(src->a);
+
+			return fail(src, err, "the archive is truncated or corrupt: %s",
+			            msg ? msg : "cannot skip a member");
+		}
+		return 0;
+	}
 	buf = xmalloc(CHUNK);
 	while ((n = source_read(src, buf, CHUNK, err)) > 0)
 		;
@@ -527,15 +572,46 @@ static int count_member(struct source *src, struct error *err)
 	return 0;
 }
 
-/* Refuse a name seen before; otherwise remember it. */
-static void check_duplicate(struct source *src, struct source_member *m)
+int source_charge(struct source *src, uint64_t bytes, struct error *err)
 {
-	if (name_table_find(src->seen, m->name)) {
+	char shown[32];
+
+	if (src->failed) {
+		*err = src->fail;
+		return -1;
+	}
+	src->mem_used += bytes;
+	if (src->mem_used <= src->lim.max_memory)
+		return 0;
+	return fail(src, err,
+	            "reading it needs more than %s of memory for names and checksums: stopped "
+	            "(raise the limit with --max-memory)",
+	            format_size(src->lim.max_memory, shown, sizeof(shown)));
+}
+
+/*
+ * Refuse a name seen before; otherwise remember it. Two SipHash values under random keys make
+ * a 128-bit fingerprint that names chosen by a bundle's maker cannot make collide. -1 when
+ * the memory budget is spent.
+ */
+static int check_duplicate(struct source *src, struct source_member *m, struct error *err)
+{
+	char fp[33];
+
+	snprintf(fp, sizeof(fp), "%016llx%016llx",
+	         (unsigned long long)siphash24(src->fp_key[0], m->name, strlen(m->name)),
+	         (unsigned long long)siphash24(src->fp_key[1], m->name, strlen(m->name)));
+	if (name_table_find(src->seen, fp)) {
 		m->refusal = SOURCE_DUPLICATE;
 		m->refused = "appears twice in the bundle";
-		return;
+		return 0;
 	}
-	name_table_add(src->seen, xstrdup(m->name));
+	/* The string with its allocation overhead, and its share of the table. */
+	if (source_charge(src, sizeof(fp) + 16 + NAME_TABLE_ITEM_COST, err) < 0)
+		return -1;
+	src->seen_mem += sizeof(fp) + 16 + NAME_TABLE_ITEM_COST;
+	name_table_add(src->seen, xstrdup(fp));
+	return 0;
 }
 
 static int archive_next(struct source *src, struct source_member *m, struct error *err)
@@ -549,6 +625,7 @@ static int archive_next(struct source *src, struct source_member *m, struct erro
 		return -1;
 	if (src->in_member && source_skip(src, err) < 0)
 		return -1;
+	src->skip_stored = 0;
 	rc = archive_read_next_header(src->a, &ae);
 	if (rc == ARCHIVE_EOF) {
 		if (check_after_end(src, err) < 0)
@@ -613,6 +690,23 @@ static int archive_next(struct source *src, struct source_member *m, struct erro
 	} else if (m->type == SOURCE_OTHER) {
 		m->refusal = SOURCE_SPECIAL;
 		m->refused = "is not a regular file or directory";
+	} else if (archive_entry_sparse_count(ae) > 0) {
+		/*
+		 * logpack never writes sparse members; expanded, a small one could be a terabyte of
+		 * zeros. Refused, and counted at its declared logical size without expanding it.
+		 */
+		m->refusal = SOURCE_SPECIAL;
+		m->refused = "is a sparse file (logpack never writes them)";
+		src->skip_stored = 1;
+		if (m->size > src->lim.max_size - src->total) {
+			char shown[32];
+
+			return fail(src, err,
+			            "more than %s of content: stopped (raise the limit with "
+			            "--max-size)",
+			            format_size(src->lim.max_size, shown, sizeof(shown)));
+		}
+		src->total += m->size;
 	}
 	while (name[0] == '.' && name[1] == '/')
 		name += 2;
@@ -620,8 +714,8 @@ static int archive_next(struct source *src, struct source_member *m, struct erro
 	if (m->type == SOURCE_DIR && strlen(src->name) > 1 && str_has_suffix(src->name, "/"))
 		src->name[strlen(src->name) - 1] = '\0';
 	m->name = src->name;
-	if (m->refused == NULL)
-		check_duplicate(src, m);
+	if (m->refused == NULL && check_duplicate(src, m, err) < 0)
+		return -1;
 	src->in_member = 1; /* even a refused member's bytes are read past, and counted */
 	return 1;
 }
@@ -738,6 +832,56 @@ int source_raw_sha256(struct source *src, char hex[SHA256_HEX_LEN + 1], struct e
 		return -1;
 	sha256_final_hex(&src->raw_hash, hex);
 	src->hashing = 0;
+	return 0;
+}
+
+int source_can_rewind(const struct source *src)
+{
+	return src->n_filters == 0 &&
+	       (src->kind == KIND_MEMORY || (src->kind == KIND_FD && src->start_off >= 0));
+}
+
+int source_is_hashing(const struct source *src)
+{
+	return src->hashing;
+}
+
+int source_rewind(struct source *src, struct error *err)
+{
+	if (!source_can_rewind(src)) {
+		error_set(err, "%s: cannot be read a second time", src->label);
+		return -1;
+	}
+	if (src->kind == KIND_FD && lseek(src->fd, src->start_off, SEEK_SET) < 0) {
+		error_set(err, "%s: %s", src->label, strerror(errno));
+		return -1;
+	}
+	src->mem_off = 0;
+	if (src->a)
+		archive_read_free(src->a);
+	if (src->raw)
+		archive_read_free(src->raw);
+	src->a = src->raw = NULL;
+	free(src->streams);
+	free(src->rbuf);
+	free(src->dbuf);
+	src->streams = NULL;
+	src->rbuf = src->dbuf = NULL;
+	if (src->hashing)
+		sha256_discard(&src->raw_hash);
+	src->hashing = 0;
+	name_table_free(src->seen, free);
+	src->seen = name_table_new(0, err);
+	if (src->seen == NULL)
+		return fail(src, err, "%s", err->msg);
+	src->opened = src->failed = src->ended = src->in_member = 0;
+	/* The second pass keeps nothing new but the names for duplicates, as the first did. */
+	src->mem_used -= src->seen_mem;
+	src->seen_mem = 0;
+	src->members = src->total = src->handed = 0;
+	src->dbuf_len = 0;
+	free(src->name);
+	src->name = NULL;
 	return 0;
 }
 

@@ -14,8 +14,9 @@
 int verdict_worst_exit(int a, int b)
 {
 	/* Worst first. */
-	static const int order[] = {LP_EXIT_INVALID, LP_EXIT_FAILURE, LP_EXIT_UNTRUSTED,
-	                            LP_EXIT_UNSIGNED, LP_EXIT_OK};
+	static const int order[] = {LP_EXIT_INVALID,    LP_EXIT_FAILURE,   LP_EXIT_UNCHECKED,
+	                            LP_EXIT_INCOMPLETE, LP_EXIT_UNTRUSTED, LP_EXIT_UNSIGNED,
+	                            LP_EXIT_OK};
 
 	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++)
 		if (a == order[i] || b == order[i])
@@ -50,6 +51,10 @@ int verdict_exit(enum bundle_outcome o, enum verdict_require req)
 		return req == VERDICT_REQUIRE_TRUSTED ? LP_EXIT_UNTRUSTED : LP_EXIT_OK;
 	case BUNDLE_VALID_UNSIGNED:
 		return req == VERDICT_REQUIRE_VALID ? LP_EXIT_OK : LP_EXIT_UNSIGNED;
+	case BUNDLE_INCOMPLETE:
+		return LP_EXIT_INCOMPLETE;
+	case BUNDLE_UNCHECKED:
+		return LP_EXIT_UNCHECKED;
 	case BUNDLE_INVALID:
 		break;
 	}
@@ -86,6 +91,16 @@ char *verdict_line(const struct bundle_report *rep)
 	case BUNDLE_VALID_UNSIGNED:
 		strbuf_addstr(&sb, "valid, unsigned");
 		break;
+	case BUNDLE_INCOMPLETE:
+		strbuf_addf(&sb, "incomplete (%llu files to fetch, as fetch.txt lists)",
+		            (unsigned long long)rep->files_to_fetch);
+		break;
+	case BUNDLE_UNCHECKED:
+		strbuf_addf(&sb,
+		            "could not check %llu files: a manifest comes after them in a stream "
+		            "that cannot be read twice (verify the file, or the extracted bag)",
+		            (unsigned long long)rep->files_unchecked);
+		break;
 	case BUNDLE_INVALID:
 		strbuf_addstr(&sb, "INVALID: ");
 		for (size_t i = 0; i < rep->n_problems; i++)
@@ -109,6 +124,10 @@ static const char *outcome_name(enum bundle_outcome o)
 		return "untrusted";
 	case BUNDLE_VALID_UNSIGNED:
 		return "unsigned";
+	case BUNDLE_INCOMPLETE:
+		return "incomplete";
+	case BUNDLE_UNCHECKED:
+		return "unchecked";
 	case BUNDLE_INVALID:
 		break;
 	}
@@ -174,6 +193,8 @@ json_t *verdict_json(const char *path, const struct bundle_report *rep, enum ver
 	json_object_set_new(o, "members", json_integer((json_int_t)rep->members));
 	json_object_set_new(o, "payload_files", json_integer((json_int_t)rep->payload_files));
 	json_object_set_new(o, "payload_bytes", json_integer((json_int_t)rep->payload_bytes));
+	json_object_set_new(o, "files_to_fetch", json_integer((json_int_t)rep->files_to_fetch));
+	json_object_set_new(o, "files_unchecked", json_integer((json_int_t)rep->files_unchecked));
 	json_object_set_new(o, "tagmanifest_sha256",
 	                    rep->tagmanifest_sha256 ? json_string(rep->tagmanifest_sha256)
 	                                            : json_null());

@@ -69,9 +69,7 @@ void verify_problem(struct reader *r, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* A doubt that does not make the bag INVALID; the same one is noted once. */
-static void warning(struct reader *r, const char *fmt, ...) LP_ATTR_PRINTF(2, 3);
-static void warning(struct reader *r, const char *fmt, ...)
+void verify_warning(struct reader *r, const char *fmt, ...)
 {
 	struct bundle_report *rep = r->rep;
 	va_list ap;
@@ -98,12 +96,41 @@ void verify_problem_name(struct reader *r, const char *name, const char *what)
 	free(shown);
 }
 
+/*
+ * Charge memory the reader keeps to the read's one budget. When it is spent the reading stops:
+ * the source fails, and the reason (naming --max-memory) is the bundle's problem.
+ */
+static void charge(struct reader *r, uint64_t bytes)
+{
+	struct error err;
+
+	if (source_charge(r->src, bytes, &err) < 0 && !r->archive_broken) {
+		verify_problem(r, "%s", err.msg);
+		r->archive_broken = 1;
+	}
+}
+
+/* verify_entry_digest, charging what it allocates. */
+static unsigned char *digest_slot(struct reader *r, struct entry *e, int a, int listed)
+{
+	if (a != ALG_SHA256) {
+		if (e->other == NULL)
+			charge(r, sizeof(*e->other) + 16);
+		if (e->other == NULL ||
+		    (listed ? e->other->listed[a] : e->other->actual[a]) == NULL)
+			charge(r, alg_hex_len[a] / 2 + 16);
+	}
+	return verify_entry_digest(e, a, listed);
+}
+
 struct entry *verify_entry_find(struct reader *r, const char *name, int create)
 {
 	struct entry *e = name_table_find(r->entries, name);
 
 	if (e || !create)
 		return e;
+	/* The entry with its allocation overhead, and its share of the table. */
+	charge(r, sizeof(struct entry) + strlen(name) + 1 + 16 + NAME_TABLE_ITEM_COST);
 	e = xcalloc(1, sizeof(struct entry) + strlen(name) + 1);
 	memcpy(e->name, name, strlen(name) + 1);
 	name_table_add(r->entries, e);
@@ -124,9 +151,21 @@ static void entry_free(void *item)
 	free(e);
 }
 
+static void written_free(void *item)
+{
+	struct written_name *w = item;
+
+	free(w->as_written);
+	free(w);
+}
+
 static void reader_free(struct reader *r)
 {
 	name_table_free(r->entries, entry_free);
+	name_table_free(r->written, written_free);
+	free(r->literal_example);
+	free(r->dot_example);
+	strbuf_release(&r->lp.text);
 	for (int a = 0; a < ALG_N; a++)
 		EVP_MD_CTX_free(r->md[a]);
 	strbuf_release(&r->bagit);
@@ -153,6 +192,41 @@ int verify_manifest_alg(const char *name, const char *prefix)
 	return -1;
 }
 
+/*
+ * A manifest name as read: percent-decoded (RFC 8493), with the name as written kept aside when
+ * it differs, since bagit-python does not encode '%' and BagIt 0.97 decodes nothing; which
+ * one the bag means is settled once all is read (verify_resolve_names). A '%' that is not an
+ * escape can only be meant as written. Takes path; returns the name to use.
+ */
+static char *decode_name(struct reader *r, char *path)
+{
+	struct written_name *w;
+	char *decoded;
+
+	if (strchr(path, '%') == NULL)
+		return path;
+	if (manifest_decode_path(path, &decoded) < 0) {
+		if (r->n_literal++ == 0)
+			r->literal_example = xstrdup(path);
+		return path;
+	}
+	if (strcmp(decoded, path) == 0) {
+		free(decoded);
+		return path;
+	}
+	if (!r->archive_broken && name_table_find(r->written, decoded) == NULL) {
+		charge(r,
+		       sizeof(*w) + strlen(decoded) + strlen(path) + 2 + 32 + NAME_TABLE_ITEM_COST);
+		w = xcalloc(1, sizeof(*w) + strlen(decoded) + 1);
+		memcpy(w->name, decoded, strlen(decoded) + 1);
+		w->as_written = path;
+		name_table_add(r->written, w);
+	} else {
+		free(path);
+	}
+	return decoded;
+}
+
 /* One line of a (tag) manifest: record what it lists. */
 static void manifest_line(struct reader *r, struct line_parser *lp, const char *line, size_t len)
 {
@@ -165,11 +239,28 @@ static void manifest_line(struct reader *r, struct line_parser *lp, const char *
 	lp->line_no++;
 	if (len == 0 || (len == 1 && line[0] == '\r'))
 		return;
-	if (manifest_parse_line(line, len, alg_hex_len[lp->alg], hex, &path, &err) < 0) {
+	if (lp->fetch) {
+		verify_fetch_line(r, line, len);
+		return;
+	}
+	if (manifest_split_line(line, len, alg_hex_len[lp->alg], hex, &path, &err) < 0) {
 		verify_problem(r, "%s-%s.txt line %llu: %s", file, alg_names[lp->alg],
 		               (unsigned long long)lp->line_no, err.msg);
 		return;
 	}
+	/*
+	 * BagIt 0.97 wrote "./data/a"; 1.0 does not allow it. bagit.txt may come after the
+	 * manifests in a tar, so the name is taken without it, and the version judged at the end.
+	 */
+	if (str_has_prefix(path, "./") && path[2] != '\0' && path[2] != '/') {
+		char *rest = xstrdup(path + 2);
+
+		if (r->n_dot++ == 0)
+			r->dot_example = xstrdup(path);
+		free(path);
+		path = rest;
+	}
+	path = decode_name(r, path);
 	if ((why = bundle_name_unsafe(path)) != NULL || str_has_prefix(path, "./")) {
 		char *shown = printable(path);
 
@@ -208,7 +299,7 @@ static void manifest_line(struct reader *r, struct line_parser *lp, const char *
 		goto out;
 	}
 	{
-		unsigned char *d = verify_entry_digest(e, lp->alg, 1);
+		unsigned char *d = digest_slot(r, e, lp->alg, 1);
 
 		for (size_t k = 0; k < alg_hex_len[lp->alg] / 2; k++)
 			d[k] = (unsigned char)(hex_nibble(hex[2 * k]) << 4 |
@@ -222,15 +313,15 @@ out:
 static void lines_feed(struct reader *r, struct line_parser *lp, const char *buf, size_t len)
 {
 	while (len > 0) {
+		const char *what = lp->fetch ? "fetch" : lp->tag ? "tagmanifest-" : "manifest-";
 		const char *nl = memchr(buf, '\n', len);
 		size_t take = nl ? (size_t)(nl - buf) : len;
 
 		if (!lp->too_long) {
 			if (lp->line.len + take > LINE_MAX_LEN) {
 				lp->too_long = 1;
-				verify_problem(r, "%smanifest-%s.txt: a line longer than %d bytes",
-				               lp->tag ? "tag" : "", alg_names[lp->alg],
-				               LINE_MAX_LEN);
+				verify_problem(r, "%s%s.txt: a line longer than %d bytes", what,
+				               lp->fetch ? "" : alg_names[lp->alg], LINE_MAX_LEN);
 			} else {
 				strbuf_add(&lp->line, buf, take);
 			}
@@ -246,6 +337,25 @@ static void lines_feed(struct reader *r, struct line_parser *lp, const char *buf
 		buf = nl + 1;
 		len -= take + 1;
 	}
+}
+
+/* The raw bytes of a line-oriented tag file: decoded from its encoding, then split in lines. */
+static void lines_raw(struct reader *r, struct line_parser *lp, const unsigned char *buf,
+                      size_t len)
+{
+	if (lp->line_no == 0 && lp->line.len == 0 && lp->dec.enc == TAG_ENC_UTF8 &&
+	    r->encoding < 0 && len >= 2 &&
+	    ((buf[0] == 0xff && buf[1] == 0xfe) || (buf[0] == 0xfe && buf[1] == 0xff)))
+		/* Before bagit.txt: a UTF-16 byte order mark says what the file is. */
+		tag_decoder_init(&lp->dec, TAG_ENC_UTF16);
+	if (lp->dec.enc == TAG_ENC_UTF8) {
+		lines_feed(r, lp, (const char *)buf, len);
+		return;
+	}
+	strbuf_reset(&lp->text);
+	tag_decoder_feed(&lp->dec, buf, len, &lp->text);
+	if (lp->text.len > 0)
+		lines_feed(r, lp, lp->text.buf, lp->text.len);
 }
 
 static void lines_end(struct reader *r, struct line_parser *lp)
@@ -331,6 +441,7 @@ static int member_begin(struct reader *r, const struct source_member *m)
 	r->lines = NULL;
 	r->keep_over = 0;
 	/* A manifest enables its algorithm for every member after it. */
+	r->lp.fetch = 0;
 	if ((a = verify_manifest_alg(rel, "manifest-")) >= 0) {
 		r->manifests |= 1u << a;
 		r->algs_enabled |= 1u << a;
@@ -348,6 +459,11 @@ static int member_begin(struct reader *r, const struct source_member *m)
 			r->keep_max = TAGMANIFEST_MAX;
 			r->have_tagmanifest = 1;
 		}
+	} else if (strcmp(rel, "fetch.txt") == 0) {
+		r->have_fetch = 1;
+		r->lp.tag = 0;
+		r->lp.fetch = 1;
+		r->lines = &r->lp;
 	} else if (strcmp(rel, "bagit.txt") == 0) {
 		r->keep = &r->bagit;
 		r->keep_max = SMALL_TAG_MAX;
@@ -361,6 +477,8 @@ static int member_begin(struct reader *r, const struct source_member *m)
 		r->keep_max = SMALL_TAG_MAX;
 		r->have_signature = 1;
 	}
+	if (r->lines)
+		tag_decoder_init(&r->lp.dec, r->encoding < 0 ? TAG_ENC_UTF8 : r->encoding);
 	/* Tag files are few and small: hashed with every algorithm, so that a tag manifest may
 	 * come after the manifests it lists, in whatever order a tool wrote them. */
 	r->cur_algs = r->algs_enabled | (1u << ALG_SHA256);
@@ -402,13 +520,15 @@ static void member_data(struct reader *r, const void *buf, size_t len)
 			return;
 		}
 	if (r->keep && !r->keep_over) {
-		if (r->keep->len + len > r->keep_max)
+		if (r->keep->len + len > r->keep_max) {
 			r->keep_over = 1;
-		else
+		} else {
+			charge(r, len);
 			strbuf_add(r->keep, buf, len);
+		}
 	}
 	if (r->lines)
-		lines_feed(r, r->lines, buf, len);
+		lines_raw(r, r->lines, buf, len);
 	if (r->opt->visitor && r->opt->visitor->member_data)
 		r->opt->visitor->member_data(r->opt->visitor->ctx, buf, len);
 }
@@ -427,11 +547,17 @@ static void member_end(struct reader *r)
 			continue;
 		if (mdlen != alg_hex_len[a] / 2)
 			continue;
-		memcpy(verify_entry_digest(e, a, 0), md, mdlen);
+		memcpy(digest_slot(r, e, a, 0), md, mdlen);
 		e->has_actual |= (unsigned short)(1u << a);
 	}
-	if (r->lines)
+	if (r->lines) {
+		/* Read as UTF-8 before bagit.txt named the encoding: judged at the end. */
+		if (r->encoding < 0 && r->lp.dec.enc == TAG_ENC_UTF8)
+			r->encoding_late = 1;
 		lines_end(r, r->lines);
+	}
+	if (r->keep == &r->bagit && !r->keep_over)
+		verify_read_bagit_txt(r);
 	if (r->keep_over) {
 		if (r->keep == &r->tagmanifest)
 			r->tagmanifest_over = 1;
@@ -460,18 +586,26 @@ static void reader_finish(struct reader *r)
 	if (r->several_tops)
 		goto outcome;
 	verify_check_bagit_txt(r);
-	if (r->have_baginfo)
-		tag_fields_parse(r->baginfo.buf ? r->baginfo.buf : "", &rep->info, &rep->n_info);
+	if (r->have_baginfo) {
+		/* Kept as read, decoded now that bagit.txt has named the encoding. */
+		struct strbuf text = STRBUF_INIT;
+		struct tag_decoder dec;
+
+		tag_decoder_init(&dec, r->encoding < 0 ? TAG_ENC_UTF8 : r->encoding);
+		tag_decoder_feed(&dec, r->baginfo.buf ? r->baginfo.buf : "", r->baginfo.len, &text);
+		tag_fields_parse(text.buf ? text.buf : "", &rep->info, &rep->n_info);
+		strbuf_release(&text);
+	}
 	if (r->manifests == 0)
 		verify_problem(r,
 		               "no payload manifest (manifest-sha256.txt or manifest-sha512.txt)");
 	else if ((r->manifests & ~ALG_WEAK) == 0)
-		warning(r,
-		        "weak checksums: the payload is listed only with %s, which can be "
-		        "forged; the bag proves little against tampering",
-		        r->manifests == ALG_WEAK         ? "MD5 and SHA-1"
-		        : r->manifests & (1u << ALG_MD5) ? "MD5"
-		                                         : "SHA-1");
+		verify_warning(r,
+		               "weak checksums: the payload is listed only with %s, which can be "
+		               "forged; the bag proves little against tampering",
+		               r->manifests == ALG_WEAK         ? "MD5 and SHA-1"
+		               : r->manifests & (1u << ALG_MD5) ? "MD5"
+		                                                : "SHA-1");
 	verify_check_entries(r);
 	verify_check_oxum(r);
 	if (r->have_tagmanifest && !r->tagmanifest_over) {
@@ -502,8 +636,13 @@ static void reader_finish(struct reader *r)
 			               rep->sig.subject ? rep->sig.subject : "");
 	}
 outcome:
+	rep->files_unchecked = r->n_unchecked;
 	if (rep->n_problems_total > 0)
 		rep->outcome = BUNDLE_INVALID;
+	else if (r->n_unchecked > 0)
+		rep->outcome = BUNDLE_UNCHECKED;
+	else if (rep->files_to_fetch > 0)
+		rep->outcome = BUNDLE_INCOMPLETE;
 	else if (!rep->is_signed)
 		rep->outcome = BUNDLE_VALID_UNSIGNED;
 	else if (rep->sig.trusted)
@@ -535,7 +674,8 @@ static void verify_members(struct reader *r)
 			if (n == 0)
 				break;
 			if (n < 0) {
-				verify_problem(r, "%s", err.msg);
+				if (!r->archive_broken)
+					verify_problem(r, "%s", err.msg);
 				r->archive_broken = 1;
 				break;
 			}
@@ -551,7 +691,8 @@ static void verify_members(struct reader *r)
 		member_end(r);
 	}
 	if (rc < 0) {
-		verify_problem(r, "%s", err.msg);
+		if (!r->archive_broken)
+			verify_problem(r, "%s", err.msg);
 		r->archive_broken = 1;
 	}
 	if (r->archive_broken && r->cur) {
@@ -592,14 +733,13 @@ static void report_add_problem(struct bundle_report *rep, char *text)
 }
 
 /* The whole input against "<path>.sha256": it catches what the tar format cannot. */
-static void check_sidecar(struct source *src, const char *path, struct bundle_report *rep)
+static void check_sidecar(const char *got, const char *path, struct bundle_report *rep)
 {
-	char want[SHA256_HEX_LEN + 1], got[SHA256_HEX_LEN + 1];
+	char want[SHA256_HEX_LEN + 1];
 	int sc = bundle_sidecar_read(path, want);
-	struct error err;
 	char *shown;
 
-	if (source_raw_sha256(src, got, &err) < 0 || rep->outcome == BUNDLE_INVALID || sc == 0)
+	if (got == NULL || rep->outcome == BUNDLE_INVALID || sc == 0)
 		return;
 	if (sc < 0) {
 		report_add_problem(rep, xstrdup("the .sha256 file beside the bundle is malformed"));
@@ -614,24 +754,135 @@ static void check_sidecar(struct source *src, const char *path, struct bundle_re
 	free(shown);
 }
 
+/* Does a payload file lack a checksum a manifest lists (the manifest came after it)? */
+static int needs_second_pass(struct reader *r)
+{
+	for (size_t i = 0; i < name_table_count(r->entries); i++) {
+		struct entry *e = name_table_item(r->entries, i);
+
+		if (e->present && !e->is_dir && (e->has_listed & ~e->has_actual))
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * The second pass over a file whose manifest came after the payload: hash what pass 1 could
+ * not. It is bound to pass 1 by the whole input's SHA-256 (raw1): what it checks is what was
+ * read before (and extracted, by extract), or the bundle is INVALID.
+ */
+static void second_pass(struct reader *r, const char *raw1)
+{
+	struct source_member m;
+	struct error err;
+	char raw2[SHA256_HEX_LEN + 1];
+	char *buf = NULL;
+	size_t top_len = r->rep->top_dir ? strlen(r->rep->top_dir) : 0;
+	int rc;
+
+	if (source_rewind(r->src, &err) < 0 || source_hash_raw(r->src, &err) < 0) {
+		verify_problem(r, "second pass: %s", err.msg);
+		return;
+	}
+	buf = xmalloc(CHUNK);
+	while ((rc = source_next(r->src, &m, &err)) == 1) {
+		struct entry *e;
+		unsigned int want;
+
+		if (m.refused || m.type != SOURCE_FILE || r->rep->top_dir == NULL ||
+		    strncmp(m.name, r->rep->top_dir, top_len) != 0 || m.name[top_len] != '/')
+			continue;
+		e = verify_entry_find(r, m.name + top_len + 1, 0);
+		if (e == NULL || !e->present || e->is_dir ||
+		    (want = e->has_listed & ~e->has_actual) == 0)
+			continue;
+		for (int a = 0; a < ALG_N; a++)
+			if ((want & (1u << a)) &&
+			    (r->md[a] == NULL ||
+			     EVP_DigestInit_ex(r->md[a], EVP_get_digestbyname(alg_openssl[a]),
+			                       NULL) != 1))
+				want &= ~(1u << a);
+		for (;;) {
+			ssize_t n = source_read(r->src, buf, CHUNK, &err);
+
+			if (n <= 0) {
+				rc = n < 0 ? -1 : 1;
+				break;
+			}
+			for (int a = 0; a < ALG_N; a++)
+				if ((want & (1u << a)) &&
+				    EVP_DigestUpdate(r->md[a], buf, (size_t)n) != 1)
+					want &= ~(1u << a);
+		}
+		if (rc < 0)
+			break;
+		for (int a = 0; a < ALG_N; a++) {
+			unsigned char md[EVP_MAX_MD_SIZE];
+			unsigned int mdlen = 0;
+
+			if ((want & (1u << a)) && EVP_DigestFinal_ex(r->md[a], md, &mdlen) == 1 &&
+			    mdlen == alg_hex_len[a] / 2) {
+				memcpy(digest_slot(r, e, a, 0), md, mdlen);
+				e->has_actual |= (unsigned short)(1u << a);
+			}
+		}
+	}
+	free(buf);
+	if (rc < 0) {
+		verify_problem(r, "second pass: %s", err.msg);
+		return;
+	}
+	if (source_raw_sha256(r->src, raw2, &err) < 0)
+		verify_problem(r, "second pass: %s", err.msg);
+	else if (strcmp(raw1, raw2) != 0)
+		verify_problem(r, "the bundle changed between the two passes needed to check it "
+		                  "(its manifest comes after its payload)");
+}
+
 int bundle_verify_source(struct source *src, const char *sidecar_of,
                          const struct bundle_read_options *opt, struct bundle_report *rep,
                          struct error *err)
 {
 	struct reader r = {.opt = opt, .rep = rep, .src = src};
+	char raw1[SHA256_HEX_LEN + 1];
+	int have_raw1 = 0;
 
 	memset(rep, 0, sizeof(*rep));
 	rep->outcome = BUNDLE_INVALID;
+	r.encoding = -1;
 	r.entries = name_table_new(offsetof(struct entry, name), err);
 	if (r.entries == NULL)
 		return -1;
+	r.written = name_table_new(offsetof(struct written_name, name), err);
+	if (r.written == NULL) {
+		name_table_free(r.entries, NULL);
+		return -1;
+	}
 	r.dir_mode = source_is_dir(src);
 	if (r.dir_mode)
 		rep->top_dir = dir_top_name(source_label(src));
+	/* A file may need a second pass: hash pass 1 whole, to bind the two. */
+	if (source_can_rewind(src) && !source_is_hashing(src) && source_hash_raw(src, err) < 0) {
+		reader_free(&r);
+		return -1;
+	}
 	verify_members(&r);
+	if (source_is_hashing(src)) {
+		struct error raw_err;
+
+		if (source_raw_sha256(src, raw1, &raw_err) == 0)
+			have_raw1 = 1;
+	}
+	if (!r.archive_broken) {
+		verify_resolve_names(&r);
+		if (needs_second_pass(&r) && source_can_rewind(src) && have_raw1)
+			second_pass(&r, raw1);
+	}
 	reader_finish(&r);
 	reader_free(&r);
+	if (have_raw1)
+		rep->raw_sha256 = xstrdup(raw1);
 	if (sidecar_of)
-		check_sidecar(src, sidecar_of, rep);
+		check_sidecar(have_raw1 ? raw1 : NULL, sidecar_of, rep);
 	return 0;
 }

@@ -11,6 +11,7 @@
 
 #include "base/exitcode.h"
 #include "base/log.h"
+#include "base/printable.h"
 #include "bundle/bag.h"
 #include "cmd/collect-opts.h"
 #include "cmd/collect-terminal.h"
@@ -72,6 +73,17 @@ static void print_summary_json(const struct collect_summary *sum, const char *si
 	json_object_set_new(o, "signer", signer ? json_string(signer) : json_null());
 	json_object_set_new(o, "estimate_bytes", json_integer((json_int_t)sum->estimate_bytes));
 	json_object_set_new(o, "partial", json_boolean(code == 1));
+	{
+		json_t *mounts = json_array();
+
+		for (size_t i = 0; i < sum->n_mounts; i++)
+			json_array_append_new(mounts, json_string(sum->mounts[i]));
+		/* Crossed (collected from), or left out with --one-file-system. */
+		json_object_set_new(
+		        o, sum->mounts_left_out ? "mount_points_left_out" : "mount_points_crossed",
+		        mounts);
+		json_object_set_new(o, "one_file_system", json_boolean(sum->mounts_left_out));
+	}
 	for (size_t i = 0; i < sum->n_absent; i++) {
 		char *cat = xstrdup(sum->absent[i]), *tab = strchr(cat, '\t');
 		json_t *list;
@@ -144,6 +156,23 @@ static void print_summary_text(const struct collect_summary *sum, const char *si
 			         (unsigned long long)sum->files_truncated,
 			         (unsigned long long)sum->files_grew,
 			         (unsigned long long)sum->files_shrank);
+		if (sum->n_mounts > 0) {
+			struct strbuf list = STRBUF_INIT;
+
+			for (size_t i = 0; i < sum->n_mounts && i < 20; i++) {
+				char *shown = printable(sum->mounts[i]);
+
+				strbuf_addf(&list, "%s%s", i ? ", " : "", shown);
+				free(shown);
+			}
+			if (sum->n_mounts > 20)
+				strbuf_addf(&list, " and %zu more", sum->n_mounts - 20);
+			log_info("%s %zu mount points: %s%s",
+			         sum->mounts_left_out ? "left out" : "crossed", sum->n_mounts,
+			         list.buf,
+			         sum->mounts_left_out ? "" : " (--one-file-system stays on one)");
+			strbuf_release(&list);
+		}
 		if (sum->files_shrank)
 			log_warn("%llu files shrank while read: the bundle is partial (see "
 			         "logpack/collection.log)",

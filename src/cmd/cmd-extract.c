@@ -38,8 +38,10 @@ const struct command command_extract = {
                 "                         never over an existing file, never a link or device)\n"
                 "  -t, --trust FILE|DIR   trusted signers, as for verify\n"
                 "      --max-members N    as for verify\n"
+                "      --max-memory SIZE  as for verify\n"
                 "      --max-size SIZE    as for verify\n"
                 "      --max-ratio N      as for verify\n"
+                "      --ratio-after SIZE as for verify\n"
                 "      --require LEVEL    as for verify: trusted, signed or valid\n"
                 "  -h, --help             this text\n"
                 "\n"
@@ -52,12 +54,21 @@ const struct command command_extract = {
                 "directory.\n"
                 "\n"
                 "Exit: as verify once extracted (0 the bundle meets the required level, else\n"
-                "5 NOT trusted, 6 unsigned); 4 INVALID (nothing extracted unless --force); 3 a\n"
-                "file could not be written.\n",
+                "5 NOT trusted, 6 unsigned); 4 INVALID, 8 incomplete (fetch.txt), 9 could not\n"
+                "be checked (nothing extracted unless --force); 3 a file could not be\n"
+                "written.\n",
         .run = cmd_extract,
 };
 
-enum { OPT_MAX_MEMBERS = 256, OPT_MAX_RATIO, OPT_MAX_SIZE, OPT_CHAIN, OPT_REQUIRE };
+enum {
+	OPT_MAX_MEMBERS = 256,
+	OPT_MAX_MEMORY,
+	OPT_MAX_RATIO,
+	OPT_MAX_SIZE,
+	OPT_CHAIN,
+	OPT_RATIO_AFTER,
+	OPT_REQUIRE
+};
 
 struct extract_cli {
 	const char *bundle;
@@ -164,8 +175,10 @@ static int cmd_extract(int argc, char **argv)
 	        {"force", no_argument, NULL, 'f'},
 	        {"help", no_argument, NULL, 'h'},
 	        {"max-members", required_argument, NULL, OPT_MAX_MEMBERS},
+	        {"max-memory", required_argument, NULL, OPT_MAX_MEMORY},
 	        {"max-ratio", required_argument, NULL, OPT_MAX_RATIO},
 	        {"max-size", required_argument, NULL, OPT_MAX_SIZE},
+	        {"ratio-after", required_argument, NULL, OPT_RATIO_AFTER},
 	        {"require", required_argument, NULL, OPT_REQUIRE},
 	        {"trust", required_argument, NULL, 't'},
 	        {NULL, 0, NULL, 0},
@@ -215,6 +228,18 @@ static int cmd_extract(int argc, char **argv)
 			if (verdict_parse_limit("--max-ratio", optarg, 0, &cli.limits.max_ratio))
 				return command_usage_error(&command_extract,
 				                           "--max-ratio: not a number: '%s'",
+				                           optarg);
+			break;
+		case OPT_MAX_MEMORY:
+			if (verdict_parse_limit("--max-memory", optarg, 1, &cli.limits.max_memory))
+				return command_usage_error(
+				        &command_extract, "--max-memory: not a size: '%s'", optarg);
+			break;
+		case OPT_RATIO_AFTER:
+			if (verdict_parse_limit("--ratio-after", optarg, 1,
+			                        &cli.limits.ratio_after))
+				return command_usage_error(&command_extract,
+				                           "--ratio-after: not a size: '%s'",
 				                           optarg);
 			break;
 		case OPT_MAX_SIZE:
@@ -299,18 +324,22 @@ static int cmd_extract(int argc, char **argv)
 	}
 	have_rep = 1;
 	line = verdict_line(&rep);
-	if (rep.outcome == BUNDLE_INVALID && !cli.force) {
+	if (!bundle_outcome_valid(rep.outcome) && !cli.force) {
 		log_error("%s: %s", cli.bundle, line);
-		log_error("refusing to extract an INVALID bundle (--force extracts it anyway)");
-		rc = LP_EXIT_INVALID;
+		log_error("refusing to extract %s bundle (--force extracts it anyway)",
+		          rep.outcome == BUNDLE_INVALID ? "an INVALID"
+		                                        : "an unchecked or incomplete");
+		rc = verdict_exit(rep.outcome, VERDICT_REQUIRE_VALID);
 		goto out;
 	}
-	if (rep.outcome == BUNDLE_INVALID)
+	if (!bundle_outcome_valid(rep.outcome))
 		log_warn("%s: %s; extracting anyway (--force)", cli.bundle, line);
 	else
 		log_info("%s: %s", cli.bundle, line);
-	/* A forced INVALID bundle stays INVALID, the worst outcome. */
-	fail_rc = rep.outcome == BUNDLE_INVALID ? LP_EXIT_INVALID : LP_EXIT_FAILURE;
+	/* A forced bundle that is not valid keeps its code (INVALID is the worst). */
+	fail_rc = bundle_outcome_valid(rep.outcome)
+	                  ? LP_EXIT_FAILURE
+	                  : verdict_exit(rep.outcome, VERDICT_REQUIRE_VALID);
 	if (pass.failed != 0) {
 		log_error("%s: %ld members could not be extracted into %s (nothing extracted)",
 		          cli.bundle, pass.failed, cli.dir);

@@ -62,7 +62,8 @@ const struct command command_show = {
                 "The bundle is verified in the same pass; what it says about the host is only\n"
                 "as good as that verdict, which is printed first.\n"
                 "\n"
-                "Exit: 0 the bundle is valid (signed or not), 4 INVALID, 3 could not be read.\n",
+                "Exit: 0 the bundle is valid (signed or not), 4 INVALID, 8 incomplete (files\n"
+                "to fetch), 9 could not be checked, 3 could not be read.\n",
         .run = cmd_show,
 };
 
@@ -344,11 +345,14 @@ static void print_text(const char *path, const struct bundle_report *rep, struct
 	char *line = verdict_line(rep);
 	char size[32], when[32];
 	const char *os;
+	int base_claims;
 
 	printf("%-12s %s\n", "Bundle:", path);
 	print_field("Status:", line);
 	free(line);
-	show_claims = rep->outcome == BUNDLE_INVALID;
+	base_claims = !bundle_outcome_valid(rep->outcome);
+	/* A tag file the signature does not cover is a claim too, whatever the verdict. */
+	show_claims = base_claims || bundle_report_uncovered(rep, "logpack/incident.json");
 	/* The incident report comes first after the verdict: whom to call, and what the TLP
 	 * label allows the reader to do with the rest. */
 	if (incident) {
@@ -371,7 +375,9 @@ static void print_text(const char *path, const struct bundle_report *rep, struct
 	} else if (st->incident.len > 0 || st->incident_over) {
 		print_field("Incident:", "logpack/incident.json is not a readable report");
 	}
+	show_claims = base_claims;
 	print_field("Bag:", rep->top_dir);
+	show_claims = base_claims || bundle_report_uncovered(rep, "logpack/host.json");
 	print_field("Host:", json_str(host, "hostname", NULL)
 	                             ? json_str(host, "hostname", NULL)
 	                             : bundle_report_info(rep, "LogPack-Host"));
@@ -398,6 +404,7 @@ static void print_text(const char *path, const struct bundle_report *rep, struct
 		print_field("Snapshot:", text);
 		free(text);
 	}
+	show_claims = base_claims;
 	print_field("Organization:", bundle_report_info(rep, "Source-Organization"));
 	if (rep->is_signed && rep->sig.subject) {
 		print_field("Signer:", rep->sig.subject);
@@ -410,6 +417,7 @@ static void print_text(const char *path, const struct bundle_report *rep, struct
 	}
 	printf("%-12s %llu files, %s\n", "Payload:", (unsigned long long)rep->payload_files,
 	       format_size(rep->payload_bytes, size, sizeof(size)));
+	show_claims = base_claims || bundle_report_uncovered(rep, "logpack/files.jsonl");
 	if (st->n_cats > 0) {
 		qsort(st->cats, st->n_cats, sizeof(*st->cats), cmp_stats);
 		printf("By category (collected files%s):\n",
@@ -492,10 +500,17 @@ static void print_json(const char *path, const struct bundle_report *rep, struct
                        json_t *host, json_t *incident, const struct incident *report)
 {
 	json_t *doc = verdict_json(path, rep, VERDICT_REQUIRE_VALID), *info = json_object();
-	/* What an INVALID bundle holds is only its claim: kept apart, under "claims". */
-	json_t *facts = rep->outcome == BUNDLE_INVALID ? json_object() : json_incref(doc);
+	/* What a bundle that is not valid holds is only its claim: kept apart, under "claims". */
+	json_t *facts = !bundle_outcome_valid(rep->outcome) ? json_object() : json_incref(doc);
+	/* So is a tag file a signed bag's signature does not cover. */
+	json_t *claims = facts != doc ? json_incref(facts) : json_object();
+	json_t *incident_home =
+	        bundle_report_uncovered(rep, "logpack/incident.json") ? claims : facts;
 
-	json_object_set(facts, "host", host ? host : json_null());
+	json_object_set(bundle_report_uncovered(rep, "logpack/host.json") ? claims : facts, "host",
+	                host ? host : json_null());
+	if (facts == doc && !json_object_get(doc, "host"))
+		json_object_set_new(doc, "host", json_null());
 	if (incident) {
 		json_t *inc = json_object();
 		char *summary = report ? incident_summary(report) : NULL;
@@ -506,10 +521,12 @@ static void print_json(const char *path, const struct bundle_report *rep, struct
 		json_object_set_new(inc, "summary", summary ? json_string(summary) : json_null());
 		free(summary);
 		json_object_set(inc, "report", incident);
-		json_object_set_new(facts, "incident", inc);
+		json_object_set_new(incident_home, "incident", inc);
 	} else {
 		json_object_set_new(facts, "incident", json_null());
 	}
+	if (facts == doc && !json_object_get(doc, "incident"))
+		json_object_set_new(doc, "incident", json_null());
 	for (size_t i = 0; i < rep->n_info; i++) {
 		/* json_string refuses text that is not UTF-8: such a field is left out. */
 		json_t *v = json_object_get(info, rep->info[i].key)
@@ -525,7 +542,10 @@ static void print_json(const char *path, const struct bundle_report *rep, struct
 		json_object_set_new(doc, "incident", json_null());
 		json_object_set_new(doc, "bag_info", json_null());
 		json_object_set(doc, "claims", facts);
+	} else if (json_object_size(claims) > 0) {
+		json_object_set(doc, "claims", claims);
 	}
+	json_decref(claims);
 	json_decref(facts);
 	json_object_set_new(doc, "categories", stats_json(st->cats, st->n_cats, 1));
 	json_object_set_new(doc, "statuses", stats_json(st->statuses, st->n_statuses, 0));
@@ -662,7 +682,8 @@ static int cmd_show(int argc, char **argv)
 		print_json(argv[optind], &rep, &st, host, incident, report);
 	else
 		print_text(argv[optind], &rep, &st, host, report);
-	rc = rep.outcome == BUNDLE_INVALID ? LP_EXIT_INVALID : LP_EXIT_OK;
+	rc = bundle_outcome_valid(rep.outcome) ? LP_EXIT_OK
+	                                       : verdict_exit(rep.outcome, VERDICT_REQUIRE_VALID);
 	json_decref(host);
 	json_decref(incident);
 	incident_free(report);

@@ -34,8 +34,12 @@ const struct command command_verify = {
                 "                         *.pem/*.crt/*.cer files of a directory\n"
                 "      --json             one JSON document on stdout\n"
                 "      --max-members N    stop past N members (default 1000000)\n"
+                "      --max-memory SIZE  stop when the names and checksums kept need more\n"
+                "                         than SIZE of memory (default 128M)\n"
                 "      --max-size SIZE    stop past SIZE bytes of content (default 1T)\n"
-                "      --max-ratio N      stop past a compression ratio of N (default 1000)\n"
+                "      --max-ratio N      stop past a compression ratio of N (default 1000),\n"
+                "                         judged once past --ratio-after SIZE of content\n"
+                "                         (default 4G): honest runs of zeros pass\n"
                 "      --parallel N       check N bundles at once, each in its own process\n"
                 "                         (default 1)\n"
                 "      --require LEVEL    exit 0 only for bundles that are at least LEVEL:\n"
@@ -51,8 +55,10 @@ const struct command command_verify = {
                 "(host, time, signer, trust, TLP, case, verdict) and the counts.\n"
                 "\n"
                 "Exit: 0 the bundle meets the required level; else 5 valid and signed but NOT\n"
-                "trusted; 6 valid but unsigned; 4 INVALID; 3 could not be read; 2 usage. With\n"
-                "several bundles, the worst: 4, then 3, then 5, then 6, then 0.\n"
+                "trusted; 6 valid but unsigned; 4 INVALID; 8 incomplete (fetch.txt lists\n"
+                "files not there); 9 could not check (a pipe whose manifest comes after its\n"
+                "payload); 3 could not be read; 2 usage. With several bundles, the worst:\n"
+                "4, then 3, 9, 8, 5, 6, then 0.\n"
                 "With --chain: 4 a bundle or the chain is INVALID, 3 unreadable, 7 whole but\n"
                 "anomalies were recorded, else as above.\n",
         .run = cmd_verify,
@@ -61,7 +67,9 @@ const struct command command_verify = {
 enum {
 	OPT_JSON = 256,
 	OPT_MAX_MEMBERS,
+	OPT_MAX_MEMORY,
 	OPT_MAX_RATIO,
+	OPT_RATIO_AFTER,
 	OPT_MAX_SIZE,
 	OPT_CHAIN,
 	OPT_REQUIRE,
@@ -85,9 +93,11 @@ static int cmd_verify(int argc, char **argv)
 	        {"help", no_argument, NULL, 'h'},
 	        {"json", no_argument, NULL, OPT_JSON},
 	        {"max-members", required_argument, NULL, OPT_MAX_MEMBERS},
+	        {"max-memory", required_argument, NULL, OPT_MAX_MEMORY},
 	        {"max-ratio", required_argument, NULL, OPT_MAX_RATIO},
 	        {"max-size", required_argument, NULL, OPT_MAX_SIZE},
 	        {"parallel", required_argument, NULL, OPT_PARALLEL},
+	        {"ratio-after", required_argument, NULL, OPT_RATIO_AFTER},
 	        {"require", required_argument, NULL, OPT_REQUIRE},
 	        {"trust", required_argument, NULL, 't'},
 	        {NULL, 0, NULL, 0},
@@ -96,7 +106,7 @@ static int cmd_verify(int argc, char **argv)
 	struct verify_batch batch = {0};
 	struct bundle_read_options ropt = {0};
 	struct trust_store *trust = NULL;
-	size_t counts[4] = {0}, n_failed = 0;
+	size_t counts[BUNDLE_N_OUTCOMES] = {0}, n_failed = 0;
 	json_t *jlist = NULL;
 	struct error err;
 	int c, code = LP_EXIT_OK;
@@ -127,6 +137,17 @@ static int cmd_verify(int argc, char **argv)
 			if (verdict_parse_limit("--max-ratio", optarg, 0, &cli.limits.max_ratio))
 				return command_usage_error(
 				        &command_verify, "--max-ratio: not a number: '%s'", optarg);
+			break;
+		case OPT_MAX_MEMORY:
+			if (verdict_parse_limit("--max-memory", optarg, 1, &cli.limits.max_memory))
+				return command_usage_error(
+				        &command_verify, "--max-memory: not a size: '%s'", optarg);
+			break;
+		case OPT_RATIO_AFTER:
+			if (verdict_parse_limit("--ratio-after", optarg, 1,
+			                        &cli.limits.ratio_after))
+				return command_usage_error(
+				        &command_verify, "--ratio-after: not a size: '%s'", optarg);
 			break;
 		case OPT_MAX_SIZE:
 			if (verdict_parse_limit("--max-size", optarg, 1, &cli.limits.max_size))
@@ -195,11 +216,13 @@ static int cmd_verify(int argc, char **argv)
 	}
 	if (jlist) {
 		json_t *doc =
-		        json_pack("{s:o,s:{s:I,s:I,s:I,s:I,s:I},s:i}", "bundles", jlist, "summary",
-		                  "trusted", (json_int_t)counts[BUNDLE_VALID_TRUSTED], "untrusted",
-		                  (json_int_t)counts[BUNDLE_VALID_UNTRUSTED], "unsigned",
-		                  (json_int_t)counts[BUNDLE_VALID_UNSIGNED], "invalid",
-		                  (json_int_t)counts[BUNDLE_INVALID], "unreadable",
+		        json_pack("{s:o,s:{s:I,s:I,s:I,s:I,s:I,s:I,s:I},s:i}", "bundles", jlist,
+		                  "summary", "trusted", (json_int_t)counts[BUNDLE_VALID_TRUSTED],
+		                  "untrusted", (json_int_t)counts[BUNDLE_VALID_UNTRUSTED],
+		                  "unsigned", (json_int_t)counts[BUNDLE_VALID_UNSIGNED], "invalid",
+		                  (json_int_t)counts[BUNDLE_INVALID], "incomplete",
+		                  (json_int_t)counts[BUNDLE_INCOMPLETE], "unchecked",
+		                  (json_int_t)counts[BUNDLE_UNCHECKED], "unreadable",
 		                  (json_int_t)n_failed, "exit_code", code);
 
 		json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_ENSURE_ASCII);
@@ -209,9 +232,13 @@ static int cmd_verify(int argc, char **argv)
 		putchar('\n');
 		verify_batch_print_table(&batch, stdout);
 		printf("%zu bundles: %zu trusted, %zu NOT trusted, %zu unsigned, %zu INVALID, %zu "
-		       "unreadable\n",
+		       "unreadable",
 		       batch.n, counts[BUNDLE_VALID_TRUSTED], counts[BUNDLE_VALID_UNTRUSTED],
 		       counts[BUNDLE_VALID_UNSIGNED], counts[BUNDLE_INVALID], n_failed);
+		if (counts[BUNDLE_INCOMPLETE] || counts[BUNDLE_UNCHECKED])
+			printf(", %zu incomplete, %zu not checked", counts[BUNDLE_INCOMPLETE],
+			       counts[BUNDLE_UNCHECKED]);
+		putchar('\n');
 	}
 	verify_batch_free(&batch);
 	trust_store_free(trust);

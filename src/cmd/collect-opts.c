@@ -68,6 +68,8 @@ const struct collect_opt collect_opts[] = {
              "directory)"),
          .series_metavar = "DIR",
          .series_help = "where to write the bundles (default: the current\ndirectory)"},
+        {OPT("one-file-system", COLLECT_OPT_ONE_FILE_SYSTEM, COLLECT_ARG_NONE, NULL,
+             "stay on the root's file system: never descend into\na mount point under it")},
         {OPT("passphrase-file", COLLECT_OPT_PASSPHRASE_FILE, COLLECT_ARG_PATH, "F",
              "the key's passphrase (else $LOGPACK_KEY_PASSPHRASE,\nelse asked on the terminal)")},
         {OPT("profile", 'p', COLLECT_ARG_NAME_OR_PATH, "NAME|FILE",
@@ -405,6 +407,9 @@ static int take_value(struct collect_cli *cli, const struct command *cmd, int c,
 		return 0;
 	case COLLECT_OPT_SKIP_LARGE:
 		opt->skip_large = 1;
+		return 0;
+	case COLLECT_OPT_ONE_FILE_SYSTEM:
+		opt->one_file_system = 1;
 		return 0;
 	case COLLECT_OPT_PASSPHRASE_FILE:
 	case COLLECT_OPT_SIGN_CERT:

@@ -82,7 +82,7 @@ static json_t *bag_info_json(const struct bundle_report *rep)
 	return json_pack("{s:o,s:o,s:o,s:b}", "host", host ? json_string(host) : json_null(),
 	                 "collected", when ? json_string(when) : json_null(), "case",
 	                 ref ? json_string(ref) : json_null(), "claimed",
-	                 rep->outcome == BUNDLE_INVALID);
+	                 !bundle_outcome_valid(rep->outcome));
 }
 
 static void verify_progress(void *ctx, uint64_t bytes_read, uint64_t members)
@@ -129,7 +129,7 @@ static void item_run(struct verify_item *it, const struct bundle_read_options *r
 
 		if (tlp == NULL)
 			it->line = xasprintf("%s: %s", shown, line);
-		else if (rep.outcome == BUNDLE_INVALID)
+		else if (!bundle_outcome_valid(rep.outcome))
 			it->line = xasprintf("%s: %s; claims %s", shown, line, tlp);
 		else
 			it->line = xasprintf("%s: %s; %s", shown, line, tlp);
@@ -472,6 +472,12 @@ static void row_cells(const struct verify_item *it, char *cells[N_COLS])
 	case BUNDLE_INVALID:
 		verdict = "INVALID";
 		break;
+	case BUNDLE_INCOMPLETE:
+		verdict = "incomplete";
+		break;
+	case BUNDLE_UNCHECKED:
+		verdict = "not checked";
+		break;
 	default:
 		verdict = "unreadable";
 		break;
@@ -491,8 +497,8 @@ static void row_cells(const struct verify_item *it, char *cells[N_COLS])
 	cells[COL_CASE] = cell(ref);
 	cells[COL_VERDICT] = cell(verdict);
 	free(cn);
-	/* An INVALID bundle's bag-info is only what it claims. */
-	if (it->outcome == BUNDLE_INVALID)
+	/* The bag-info of a bundle that is not valid is only what it claims. */
+	if (it->outcome >= 0 && !bundle_outcome_valid((enum bundle_outcome)it->outcome))
 		for (int c = COL_HOST; c <= COL_CASE; c++)
 			if (c != COL_TRUST && strcmp(cells[c], "-") != 0) {
 				char *claimed = xasprintf("%s?", cells[c]);

@@ -553,6 +553,7 @@ int collect_run(const struct collect_options *opt, struct collect_summary *sum, 
 	wo.excludes = opt->excludes;
 	wo.n_excludes = opt->n_excludes;
 	wo.n_homes = userdb_homes(c.users, (const char *const **)&wo.homes);
+	wo.one_file_system = opt->one_file_system;
 	/* Only the bundle itself (with its temporary file and sidecar) is left out. */
 	if (stat(c.output_dir, &out_st) == 0) {
 		wo.out_name = path_basename(c.output_path);
@@ -562,6 +563,11 @@ int collect_run(const struct collect_options *opt, struct collect_summary *sum, 
 	if (walk_rules(&wo, c.profile->rules, c.profile->n_rules, opt->categories,
 	               opt->n_categories, &c.walk, err) < 0)
 		goto out;
+	sum->mounts_left_out = opt->one_file_system;
+	for (size_t i = 0; i < c.walk.n_mounts; i++) {
+		sum->mounts = xreallocarray(sum->mounts, sum->n_mounts + 1, sizeof(*sum->mounts));
+		sum->mounts[sum->n_mounts++] = xasprintf("/%s", c.walk.mounts[i]);
+	}
 	for (size_t i = 0; i < c.walk.n_absent; i++) {
 		sum->absent = xreallocarray(sum->absent, sum->n_absent + 1, sizeof(*sum->absent));
 		sum->absent[sum->n_absent++] =
@@ -602,5 +608,8 @@ void collect_summary_free(struct collect_summary *sum)
 	for (size_t i = 0; i < sum->n_planned; i++)
 		free(sum->planned[i]);
 	free(sum->planned);
+	for (size_t i = 0; i < sum->n_mounts; i++)
+		free(sum->mounts[i]);
+	free(sum->mounts);
 	memset(sum, 0, sizeof(*sum));
 }

@@ -27,7 +27,27 @@ struct walker {
 	int matched;
 	struct strbuf path; /* the directory being matched, relative to the root, no trailing '/' */
 	int depth;
+	dev_t root_dev;
 };
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Note a mount point met on the walk (each once). */
+static void note_mount(struct walker *w, const char *name)
+{
+	char *path = w->path.len ? xasprintf("%s/%s", w->path.buf, name) : xstrdup(name);
+
+	for (size_t i = 0; i < w->res->n_mounts; i++)
+		if (strcmp(w->res->mounts[i], path) == 0) {
+			free(path);
+			return;
+		}
+	w->res->mounts = xreallocarray(w->res->mounts, w->res->n_mounts + 1, sizeof(char *));
+	w->res->mounts[w->res->n_mounts++] = path;
+}
 
 static int has_glob(const char *s)
 {
@@ -175,6 +195,11 @@ static void descend(struct walker *w, int dir_fd, const char *name, const struct
 	if (w->depth >= WALK_MAX_DEPTH) {
 		walk_error(w, name, ELOOP);
 		return;
+	}
+	if (st->st_dev != w->root_dev) {
+		note_mount(w, name);
+		if (w->opt->one_file_system)
+			return;
 	}
 	sub = rootfs_openat(dir_fd, name, O_RDONLY | O_DIRECTORY);
 	if (sub < 0) {
@@ -399,6 +424,15 @@ int walk_rules(const struct walk_options *opt, const struct rule *rules, size_t 
 	memset(res, 0, sizeof(*res));
 	w.opt = opt;
 	w.res = res;
+	{
+		struct stat root_st;
+
+		if (fstat(opt->root_fd, &root_st) < 0) {
+			error_set(err, "the root: %s", strerror(errno));
+			return -1;
+		}
+		w.root_dev = root_st.st_dev;
+	}
 	homes = collect_homes(opt, &n_homes);
 	for (size_t i = 0; i < n_rules; i++) {
 		const struct rule *r = &rules[i];
@@ -428,6 +462,8 @@ int walk_rules(const struct walk_options *opt, const struct rule *rules, size_t 
 		}
 	}
 	sort_and_dedupe(&w);
+	if (res->n_mounts > 1)
+		qsort(res->mounts, res->n_mounts, sizeof(*res->mounts), cmp_str);
 	for (size_t h = 0; h < n_homes; h++)
 		free(homes[h]);
 	free(homes);
@@ -448,5 +484,8 @@ void walk_result_free(struct walk_result *res)
 	for (size_t i = 0; i < res->n_errors; i++)
 		free(res->errors[i]);
 	free(res->errors);
+	for (size_t i = 0; i < res->n_mounts; i++)
+		free(res->mounts[i]);
+	free(res->mounts);
 	memset(res, 0, sizeof(*res));
 }

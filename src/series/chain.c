@@ -245,7 +245,7 @@ static int verify_all(const char *const *paths, size_t n, const struct bundle_re
 			goto out;
 		b->outcome = r.outcome;
 		b->verdict = verdict_line(&r);
-		b->intact = r.outcome != BUNDLE_INVALID;
+		b->intact = bundle_outcome_valid(r.outcome);
 		if (!b->intact)
 			problem(rep, "%s: %s", paths[i], b->verdict);
 		if (br->too_big)

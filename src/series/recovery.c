@@ -79,8 +79,11 @@ int recovery_read_bundle(const char *path, struct recovery_bundle *rb, struct er
 		          rep.n_problems ? rep.problems[0] : "no reason given");
 		goto out;
 	}
-	if (source_raw_sha256(src, rb->bundle_sha256, err) < 0)
+	if (rep.raw_sha256 == NULL) {
+		error_set(err, "%s: the whole file could not be hashed", path);
 		goto out;
+	}
+	memcpy(rb->bundle_sha256, rep.raw_sha256, SHA256_HEX_LEN + 1);
 	sidecar = bundle_sidecar_read(path, stated);
 	if (sidecar < 0 || (sidecar == 1 && strcmp(stated, rb->bundle_sha256) != 0)) {
 		error_set(err, "%s: the .sha256 file beside it is malformed or does not match it",
