@@ -104,6 +104,8 @@ t "a second receiver on the same inbox is refused while the first runs" '
 	new_inbox
 	"$LOGPACK" receive --allow-root --watch --inbox in --accepted acc --rejected rej >out 2>err &
 	pid=$!
+	# A failing test must not leave it running.
+	trap "kill $pid 2>/dev/null || :" EXIT
 	n=0
 	while [ ! -d in/.logpack-receive ] && [ $n -lt 100 ]; do sleep 0.1; n=$((n + 1)); done
 	sleep 0.3
@@ -133,6 +135,8 @@ t "--watch: a bundle copied slowly in pieces is taken once, only when complete" 
 	"$LOGPACK" receive --allow-root --watch --inbox in --accepted acc --rejected rej --settle 4 \
 		--trust "$FX/snd.crt" >out 2>err &
 	pid=$!
+	# A failing test must not leave it running.
+	trap "kill $pid 2>/dev/null || :" EXIT
 	sz=$(stat -c %s "$B")
 	piece=$((sz / 4 + 1))
 	: >"in/$N"
@@ -158,6 +162,8 @@ t "--watch takes what is already there at start, and stops cleanly on SIGTERM" '
 	"$LOGPACK" receive --allow-root --watch --inbox in --accepted acc --rejected rej --settle 0 \
 		>out 2>err &
 	pid=$!
+	# A failing test must not leave it running.
+	trap "kill $pid 2>/dev/null || :" EXIT
 	n=0
 	while [ -z "$(ls acc)" ] && [ $n -lt 100 ]; do sleep 0.1; n=$((n + 1)); done
 	kill -TERM $pid

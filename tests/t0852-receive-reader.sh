@@ -78,6 +78,8 @@ t "run as root (--allow-root): the reader of an encrypted bundle is nobody, conf
 		"$LOGPACK" receive --allow-root --inbox in --accepted acc --rejected rej --settle 0 \
 		--key "$FX/ak" --trust "$FX/snd.crt" --reader-timeout 60 >out 2>err &
 	pid=$!
+	# A failing test must not leave it running.
+	trap "kill $pid 2>/dev/null || :" EXIT
 	c=$(stopped_reader $pid)
 	check_confined "$c" "$FX/ak"
 	kill -CONT "$c"
@@ -94,6 +96,8 @@ t "run as an unprivileged user: the reader is confined the same way" '
 		--inh-caps=-all "$LOGPACK" receive --inbox in --accepted acc --rejected rej \
 		--settle 0 --key ak --trust "$FX/snd.crt" --reader-timeout 60 >out 2>err &
 	pid=$!
+	# A failing test must not leave it running.
+	trap "kill $pid 2>/dev/null || :" EXIT
 	c=$(stopped_reader $pid)
 	check_confined "$c" "$PWD/ak" same-user
 	kill -CONT "$c"
