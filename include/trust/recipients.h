@@ -6,6 +6,7 @@
 
 #include "base/util.h"
 #include "trust/age.h"
+#include "trust/cms-envelope.h"
 #include "trust/openpgp.h"
 
 struct recipients {
@@ -13,19 +14,22 @@ struct recipients {
 	size_t n_age;
 	struct openpgp_key **pgp;
 	size_t n_pgp;
+	struct cms_recipient **x509;
+	size_t n_x509;
 	int keep_name; /* name the encrypted file as the plain bundle would be, plus the suffix */
 };
 
 /*
- * Add one recipient: "age1...", or a file with an OpenPGP public key (armored or binary),
- * refused when it is expired, revoked or cannot encrypt. Returns 0, or -1 with the reason.
+ * Add one recipient: "age1...", a file with an X.509 certificate (PEM or DER), or a file with an
+ * OpenPGP public key (armored or binary), refused when it is expired, revoked or cannot encrypt.
+ * Returns 0, or -1 with the reason.
  */
 int recipients_add(struct recipients *r, const char *spec, struct error *err);
-/* Recipients of one kind only: an age file and an OpenPGP file are different files. */
+/* Recipients of one kind only: an age, an OpenPGP and a CMS file are different files. */
 int recipients_check(const struct recipients *r, struct error *err);
 /* Is there anyone to encrypt to? */
 int recipients_any(const struct recipients *r);
-/* The encrypted file's suffix: ".age" or ".gpg". */
+/* The encrypted file's suffix: ".age", ".gpg", or ".enc" (its CMS header: ".p7m"). */
 const char *recipients_suffix(const struct recipients *r);
 void recipients_free(struct recipients *r);
 

@@ -4,8 +4,12 @@
 #include <stddef.h>
 #include <stdlib.h>
 
+#include <string.h>
+
+#include "base/atomic-file.h"
 #include "bundle/sink-encrypt.h"
 #include "trust/age.h"
+#include "trust/cms-envelope.h"
 #include "trust/openpgp.h"
 
 struct age_filter {
@@ -70,6 +74,69 @@ static int pgp_filter_new(const struct recipients *r, struct sink_filter **out, 
 	return 0;
 }
 
+struct cms_filter {
+	struct sink_filter base;
+	struct cms_encryptor *enc;
+};
+
+static int cms_filter_write(struct sink_filter *f, const void *buf, size_t len, struct error *err)
+{
+	return cms_encryptor_write(((struct cms_filter *)f)->enc, buf, len, err);
+}
+
+/* "X.enc" -> "X.p7m"; any other name gets ".p7m" added. */
+static char *header_path(const char *path)
+{
+	size_t len = strlen(path);
+
+	if (str_has_suffix(path, ".enc"))
+		return xasprintf("%.*s.p7m", (int)(len - 4), path);
+	return xasprintf("%s.p7m", path);
+}
+
+/*
+ * The ciphertext went to the file; the header (recipients, GCM tag) goes beside it, written
+ * before the sink renames the file into place: a header without its file is harmless, a file
+ * without its header could not be opened.
+ */
+static int cms_filter_finish(struct sink_filter *f, struct error *err)
+{
+	struct cms_filter *cf = (struct cms_filter *)f;
+	unsigned char *header = NULL;
+	size_t header_len = 0;
+	char *path;
+	int rc;
+
+	if (cms_encryptor_finish(cf->enc, &header, &header_len, err) < 0)
+		return -1;
+	path = header_path(f->path);
+	rc = atomic_file_write(path, header, header_len, 0600, 0, err);
+	free(path);
+	free(header);
+	return rc;
+}
+
+static void cms_filter_free(struct sink_filter *f)
+{
+	cms_encryptor_free(((struct cms_filter *)f)->enc);
+	free(f);
+}
+
+static int cms_filter_new(const struct recipients *r, struct sink_filter **out, struct error *err)
+{
+	struct cms_filter *cf = xcalloc(1, sizeof(*cf));
+
+	cf->base.write = cms_filter_write;
+	cf->base.finish = cms_filter_finish;
+	cf->base.free = cms_filter_free;
+	if (cms_encryptor_new(&cf->enc, r->x509, r->n_x509, filter_output, &cf->base, err) < 0) {
+		free(cf);
+		return -1;
+	}
+	*out = &cf->base;
+	return 0;
+}
+
 int sink_encrypt_filter_new(const struct recipients *r, struct sink_filter **out, struct error *err)
 {
 	struct age_filter *af;
@@ -79,6 +146,8 @@ int sink_encrypt_filter_new(const struct recipients *r, struct sink_filter **out
 		return -1;
 	if (r->n_pgp > 0)
 		return pgp_filter_new(r, out, err);
+	if (r->n_x509 > 0)
+		return cms_filter_new(r, out, err);
 	af = xcalloc(1, sizeof(*af));
 	af->base.write = age_filter_write;
 	af->base.finish = age_filter_finish;

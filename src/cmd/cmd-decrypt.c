@@ -17,6 +17,7 @@
 #include "cmd/command.h"
 #include "cmd/signals.h"
 #include "trust/age.h"
+#include "trust/cms-envelope.h"
 #include "trust/openpgp.h"
 #include "trust/sign.h"
 
@@ -24,14 +25,17 @@ static int cmd_decrypt(int argc, char **argv);
 
 const struct command command_decrypt = {
         .name = "decrypt",
-        .usage = "decrypt --key KEY [--passphrase-file FILE] [-o DIR|FILE] FILE",
-        .summary = "decrypt an encrypted bundle (age, OpenPGP) with the receiver's key",
+        .usage = "decrypt --key KEY [--cert CERT] [--passphrase-file FILE] [-o DIR|FILE] FILE",
+        .summary = "decrypt an encrypted bundle (age, OpenPGP, CMS) with the receiver's key",
         .help = "Options:\n"
                 "  -k, --key KEY           for an age file: the identity file "
                 "(AGE-SECRET-KEY-1...,\n"
                 "                          as age-keygen writes it); for an OpenPGP file: the\n"
                 "                          secret key, as gpg --export-secret-keys writes it\n"
-                "                          (armored or binary). Mode 0600.\n"
+                "                          (armored or binary); for a CMS pair (X.p7m and\n"
+                "                          X.enc): the PEM private key. Mode 0600.\n"
+                "      --cert CERT         the receiver's certificate, for a CMS pair\n"
+                "                          (optional: without it every recipient is tried)\n"
                 "      --passphrase-file FILE  the OpenPGP key's passphrase (first line; mode\n"
                 "                          0600); else $LOGPACK_KEY_PASSPHRASE, else asked on\n"
                 "                          the terminal\n"
@@ -41,7 +45,8 @@ const struct command command_decrypt = {
                 "  -h, --help              this text\n"
                 "\n"
                 "FILE may be - for standard input; its first bytes say whether it is age or\n"
-                "OpenPGP. The bundle is written under a temporary name and takes its final name\n"
+                "OpenPGP. FILE X.p7m (or X.enc beside it) is a CMS header and its content. The "
+                "bundle is written under a temporary name and takes its final name\n"
                 "only after the cipher's last check (age's last chunk, OpenPGP's modification\n"
                 "detection code): an altered or truncated file leaves nothing behind.\n"
                 "\n"
@@ -90,7 +95,8 @@ static char *output_name(const struct decrypt_run *run, const unsigned char *p, 
 	                                     : path_dirname(in);
 	stem = xstrdup(base);
 	if (str_has_suffix(stem, ".age") || str_has_suffix(stem, ".gpg") ||
-	    str_has_suffix(stem, ".pgp"))
+	    str_has_suffix(stem, ".pgp") || str_has_suffix(stem, ".enc") ||
+	    str_has_suffix(stem, ".p7m"))
 		stem[strlen(stem) - 4] = '\0';
 	if (strstr(stem, ".tar") != NULL)
 		path = xasprintf("%s/%s", dir, stem);
@@ -181,6 +187,68 @@ out:
 	return ret;
 }
 
+/* "X.p7m" or "X.enc" (with X.p7m beside it): the CMS header's path, else NULL. */
+static char *cms_header_of(const char *input)
+{
+	size_t len = strlen(input);
+	char *p7m;
+
+	if (str_has_suffix(input, ".p7m"))
+		return xstrdup(input);
+	if (!str_has_suffix(input, ".enc"))
+		return NULL;
+	p7m = xasprintf("%.*s.p7m", (int)(len - 4), input);
+	if (access(p7m, F_OK) == 0)
+		return p7m;
+	free(p7m);
+	return NULL;
+}
+
+/*
+ * A CMS pair: the header read whole (bounded), the content streamed from X.enc; 1 when the
+ * pair itself is at fault.
+ */
+static int decrypt_cms(const char *header_path, const struct cms_identity *id,
+                       struct decrypt_run *run, struct error *err)
+{
+	char *header = NULL, *enc_path = NULL;
+	size_t header_len = 0;
+	int enc_fd = -1, fault = 0, ret = -1;
+
+	if (read_small_file(header_path, CMS_SINGLE_FILE_MAX, &header, &header_len) < 0) {
+		if (errno == EFBIG) {
+			error_set(
+			        err,
+			        "%s: a CMS file larger than %d MiB: only the detached form (a .p7m "
+			        "header and an .enc file) is read at any size",
+			        header_path, CMS_SINGLE_FILE_MAX / (1024 * 1024));
+			ret = 1;
+		} else
+			error_set(err, "%s: %s", header_path, strerror(errno));
+		goto out;
+	}
+	enc_path = xasprintf("%.*s.enc", (int)(strlen(header_path) - 4), header_path);
+	enc_fd = open(enc_path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (enc_fd < 0 && errno != ENOENT) {
+		error_set(err, "%s: %s", enc_path, strerror(errno));
+		goto out;
+	}
+	if (cms_decrypt_detached((const unsigned char *)header, header_len, enc_fd, id, write_plain,
+	                         run, &fault, err) < 0) {
+		ret = fault && !run->output_failed ? 1 : -1;
+		goto out;
+	}
+	if (run->af == NULL && write_plain(run, "", 0, err) < 0)
+		goto out;
+	ret = 0;
+out:
+	if (enc_fd >= 0)
+		close(enc_fd);
+	free(enc_path);
+	free(header);
+	return ret;
+}
+
 /* The OpenPGP key's passphrase, from --passphrase-file, the environment, or the terminal. */
 static int ask_passphrase(void *ctx, const char *fingerprint, char **pass, size_t *len,
                           struct error *err)
@@ -213,6 +281,7 @@ static ssize_t read_head(int fd, unsigned char *buf, size_t len)
 static int cmd_decrypt(int argc, char **argv)
 {
 	static const struct option options[] = {
+	        {"cert", required_argument, NULL, 'C'},
 	        {"help", no_argument, NULL, 'h'},
 	        {"key", required_argument, NULL, 'k'},
 	        {"output", required_argument, NULL, 'o'},
@@ -222,9 +291,11 @@ static int cmd_decrypt(int argc, char **argv)
 	struct decrypt_run run = {0};
 	struct age_identity *id = NULL;
 	struct openpgp_secret *secret = NULL;
+	struct cms_identity *cms_id = NULL;
+	char *cms_header = NULL;
 	struct decryptor dec = {0};
 	struct error err = {{0}};
-	const char *key = NULL, *passphrase_file = NULL;
+	const char *key = NULL, *passphrase_file = NULL, *cert = NULL;
 	char hex[SHA256_HEX_LEN + 1];
 	unsigned char head[64];
 	ssize_t head_len;
@@ -245,6 +316,9 @@ static int cmd_decrypt(int argc, char **argv)
 		case 'P':
 			passphrase_file = optarg;
 			break;
+		case 'C':
+			cert = optarg;
+			break;
 		case ':':
 			return command_usage_error(&command_decrypt, "option '%s' needs a value",
 			                           argv[optind - 1]);
@@ -260,6 +334,27 @@ static int cmd_decrypt(int argc, char **argv)
 	run.input = argv[optind];
 	signals_install_file_cleanup();
 	rc = LP_EXIT_FAILURE;
+	if (sha256_init(&run.hash, &err) < 0) {
+		log_error("%s", err.msg);
+		goto out;
+	}
+	if ((cms_header = cms_header_of(run.input)) != NULL) {
+		if (cms_identity_load(key, cert, passphrase_file, &cms_id, &err) < 0) {
+			log_error("%s", err.msg);
+			goto out;
+		}
+		switch (decrypt_cms(cms_header, cms_id, &run, &err)) {
+		case 0:
+			goto done;
+		case 1:
+			log_error("%s: %s; nothing written", run.input, err.msg);
+			rc = LP_EXIT_INVALID;
+			goto out;
+		default:
+			log_error("%s: %s; nothing written", run.input, err.msg);
+			goto out;
+		}
+	}
 	if (strcmp(run.input, "-") == 0)
 		fd = STDIN_FILENO;
 	else if ((fd = open(run.input, O_RDONLY | O_CLOEXEC | O_NOCTTY)) < 0) {
@@ -288,10 +383,6 @@ static int cmd_decrypt(int argc, char **argv)
 		log_error("%s", err.msg);
 		goto out;
 	}
-	if (sha256_init(&run.hash, &err) < 0) {
-		log_error("%s", err.msg);
-		goto out;
-	}
 	if (is_age ? age_decryptor_new(&dec.age, id, write_plain, &run, &err)
 	           : openpgp_decryptor_new(&dec.pgp, secret, write_plain, &run, &err)) {
 		log_error("%s", err.msg);
@@ -308,6 +399,7 @@ static int cmd_decrypt(int argc, char **argv)
 		log_error("%s: %s; nothing written", run.input, err.msg);
 		goto out;
 	}
+done:
 	sha256_final_hex(&run.hash, hex);
 	if (atomic_file_commit(run.af, &err) < 0) {
 		run.af = NULL;
@@ -331,5 +423,7 @@ out:
 	openpgp_decryptor_free(dec.pgp);
 	age_identity_free(id);
 	openpgp_secret_free(secret);
+	cms_identity_free(cms_id);
+	free(cms_header);
 	return rc;
 }

@@ -7,10 +7,46 @@
 
 #include "trust/recipients.h"
 
+/* Does the file hold an X.509 certificate (PEM, or DER: a SEQUENCE) rather than an OpenPGP key? */
+static int looks_like_cert(const char *path)
+{
+	char *data = NULL;
+	size_t len = 0;
+	int yes;
+
+	if (read_small_file(path, 1024 * 1024, &data, &len) < 0)
+		return 0;
+	yes = (len > 0 && (unsigned char)data[0] == 0x30) ||
+	      memmem(data, len, "-----BEGIN CERTIFICATE-----", 27) != NULL;
+	free(data);
+	return yes;
+}
+
+static int add_cert(struct recipients *r, const char *spec, struct error *err)
+{
+	struct cms_recipient *c;
+
+	if (cms_recipient_load(spec, &c, err) < 0) {
+		error_prefix(err, "--encrypt-to");
+		return -1;
+	}
+	for (size_t i = 0; i < r->n_x509; i++)
+		if (strcmp(cms_recipient_fingerprint(r->x509[i]), cms_recipient_fingerprint(c)) ==
+		    0) {
+			cms_recipient_free(c);
+			return 0;
+		}
+	r->x509 = xreallocarray(r->x509, r->n_x509 + 1, sizeof(*r->x509));
+	r->x509[r->n_x509++] = c;
+	return 0;
+}
+
 int recipients_add(struct recipients *r, const char *spec, struct error *err)
 {
 	struct age_recipient one;
 
+	if (strncmp(spec, "age1", 4) != 0 && looks_like_cert(spec))
+		return add_cert(r, spec, err);
 	if (strncmp(spec, "age1", 4) != 0) {
 		struct openpgp_key *k;
 
@@ -40,15 +76,19 @@ int recipients_add(struct recipients *r, const char *spec, struct error *err)
 
 int recipients_any(const struct recipients *r)
 {
-	return r->n_age > 0 || r->n_pgp > 0;
+	return r->n_age > 0 || r->n_pgp > 0 || r->n_x509 > 0;
 }
 
 int recipients_check(const struct recipients *r, struct error *err)
 {
-	if (r->n_age > 0 && r->n_pgp > 0) {
+	if ((r->n_age > 0) + (r->n_pgp > 0) + (r->n_x509 > 0) > 1) {
 		error_set(err,
-		          "--encrypt-to: age and OpenPGP recipients together are not supported "
-		          "yet (each kind needs a file of its own)");
+		          "--encrypt-to: %s recipients together are not supported yet (each "
+		          "kind needs a file of its own)",
+		          r->n_x509 == 0  ? "age and OpenPGP"
+		          : r->n_age == 0 ? "OpenPGP and X.509"
+		          : r->n_pgp == 0 ? "age and X.509"
+		                          : "age, OpenPGP and X.509");
 		return -1;
 	}
 	return 0;
@@ -56,7 +96,7 @@ int recipients_check(const struct recipients *r, struct error *err)
 
 const char *recipients_suffix(const struct recipients *r)
 {
-	return r->n_pgp > 0 ? ".gpg" : ".age";
+	return r->n_x509 > 0 ? ".enc" : r->n_pgp > 0 ? ".gpg" : ".age";
 }
 
 void recipients_free(struct recipients *r)
@@ -69,4 +109,9 @@ void recipients_free(struct recipients *r)
 	free(r->pgp);
 	r->pgp = NULL;
 	r->n_pgp = 0;
+	for (size_t i = 0; i < r->n_x509; i++)
+		cms_recipient_free(r->x509[i]);
+	free(r->x509);
+	r->x509 = NULL;
+	r->n_x509 = 0;
 }
