@@ -25,11 +25,14 @@ struct recipients {
  * Returns 0, or -1 with the reason.
  */
 int recipients_add(struct recipients *r, const char *spec, struct error *err);
-/* Recipients of one kind only: an age, an OpenPGP and a CMS file are different files. */
+/* Kept for callers: recipients of any kinds may be mixed (one encrypted file per kind). */
 int recipients_check(const struct recipients *r, struct error *err);
 /* Is there anyone to encrypt to? */
 int recipients_any(const struct recipients *r);
-/* The encrypted file's suffix: ".age", ".gpg", or ".enc" (its CMS header: ".p7m"). */
+/*
+ * The bundle file's suffix, of the first kind present: ".gpg" (OpenPGP), ".age", or ".enc"
+ * (X.509; its CMS header: ".p7m"). Files for the other kinds get the same stem.
+ */
 const char *recipients_suffix(const struct recipients *r);
 void recipients_free(struct recipients *r);
 

@@ -81,22 +81,14 @@ int recipients_any(const struct recipients *r)
 
 int recipients_check(const struct recipients *r, struct error *err)
 {
-	if ((r->n_age > 0) + (r->n_pgp > 0) + (r->n_x509 > 0) > 1) {
-		error_set(err,
-		          "--encrypt-to: %s recipients together are not supported yet (each "
-		          "kind needs a file of its own)",
-		          r->n_x509 == 0  ? "age and OpenPGP"
-		          : r->n_age == 0 ? "OpenPGP and X.509"
-		          : r->n_pgp == 0 ? "age and X.509"
-		                          : "age, OpenPGP and X.509");
-		return -1;
-	}
+	(void)r;
+	(void)err;
 	return 0;
 }
 
 const char *recipients_suffix(const struct recipients *r)
 {
-	return r->n_x509 > 0 ? ".enc" : r->n_pgp > 0 ? ".gpg" : ".age";
+	return r->n_pgp > 0 ? ".gpg" : r->n_age > 0 ? ".age" : ".enc";
 }
 
 void recipients_free(struct recipients *r)
