@@ -134,6 +134,13 @@ t "what logpack collect --encrypt-to writes, logpack decrypt reads, equal to gpg
 	cmp own/by-gpg "$(cat own.out)"
 	expect_code 0 lp verify "$(cat own.out)" >/dev/null
 '
+t "gpg -d X.gpg | logpack verify -: a decrypted stream read from standard input" '
+	cd "$FX"
+	gpg --batch -q -d "$(cat own.path)" 2>/dev/null | lp verify - >v
+	test "$(cat v)" = "-: valid, unsigned"
+	gpg --batch -q -d "$(cat own.path)" 2>/dev/null | head -c 5000 | lp verify - >v2 || :
+	lacks v2 "valid, unsigned"
+'
 for where in start middle end; do
 t "a byte flipped at the $where: refused with the reason, exit 4, nothing left behind" '
 	mkdir w

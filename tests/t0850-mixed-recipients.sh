@@ -77,6 +77,20 @@ t "logpack decrypt of each file with its key: the same bundle" '
 	cmp by-gpg d/a
 	cmp by-gpg d/x
 '
+t "bag-info.txt names every recipient (LogPack-Encrypted-To), signed with the bag" '
+	cd "$FX"
+	tar --zstd -xOf by-gpg --wildcards "*/bag-info.txt" >info
+	grep "^LogPack-Encrypted-To: " info >got
+	fpr=$(gpg --list-keys --with-colons "Cert <c@example.org>" | awk -F: "/^fpr/ { print \$10; exit }")
+	x=$(openssl x509 -in x.crt -outform DER | sha256sum | cut -c1-64)
+	printf "LogPack-Encrypted-To: %s\n" "openpgp:$fpr" "age:$(grep -o "age1.*" a1)" \
+		"age:$(grep -o "age1.*" a2)" "x509-sha256:$x" >want
+	cmp want got
+	tar --zstd -xOf by-gpg --wildcards "*/tagmanifest-sha256.txt" >tm
+	contains tm "bag-info.txt"
+	lp verify --trust sig.crt by-gpg >v
+	contains v "trusted"
+'
 t "an unusable recipient among them stops collect before anything is written" '
 	cd "$FX"
 	mkdir none

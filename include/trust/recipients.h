@@ -17,6 +17,11 @@ struct recipients {
 	struct cms_recipient **x509;
 	size_t n_x509;
 	int keep_name; /* name the encrypted file as the plain bundle would be, plus the suffix */
+	/* The "LogPack-Encrypted-To" values put into bag-info.txt, and the field array that
+	 * holds them (the caller's type), owned here so that they live as long as the list. */
+	char **record_values;
+	size_t n_record_values;
+	void *record_fields;
 };
 
 /*
@@ -34,6 +39,11 @@ int recipients_any(const struct recipients *r);
  * (X.509; its CMS header: ".p7m"). Files for the other kinds get the same stem.
  */
 const char *recipients_suffix(const struct recipients *r);
+/*
+ * What bag-info.txt records of each recipient, one value each: "openpgp:<primary fingerprint>",
+ * "age:<age1...>", "x509-sha256:<certificate fingerprint>". Kept in r->record_values.
+ */
+void recipients_record(struct recipients *r);
 void recipients_free(struct recipients *r);
 
 #endif

@@ -43,7 +43,8 @@ const struct command command_verify = {
                 "\n"
                 "Each BUNDLE is a logpack bundle (or any tar of one BagIt bag, compressed or "
                 "not);\n"
-                "each BAGDIR a bag directory. One line per argument, a summary after several.\n"
+                "each BAGDIR a bag directory; - reads a bundle from standard input (gpg -d X.gpg\n"
+                "| logpack verify -). One line per argument, a summary after several.\n"
                 "\n"
                 "Exit: 0 the bundle meets the required level; else 5 valid and signed but NOT\n"
                 "trusted; 6 valid but unsigned; 4 INVALID; 3 could not be read; 2 usage. With\n"
@@ -173,7 +174,9 @@ static int cmd_verify(int argc, char **argv)
 		progress_start(&meter, shown, 0, 0, !cli.json);
 		ropt.progress = verify_progress;
 		ropt.progress_ctx = &meter;
-		read_rc = bundle_read_path(argv[i], &ropt, &rep, &err);
+		/* "-": standard input, a pipe or a file, read as the stream it is. */
+		read_rc = bundle_read_path(strcmp(argv[i], "-") == 0 ? "/dev/stdin" : argv[i],
+		                           &ropt, &rep, &err);
 		progress_end(&meter);
 		if (read_rc < 0) {
 			n_failed++;

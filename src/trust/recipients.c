@@ -91,8 +91,36 @@ const char *recipients_suffix(const struct recipients *r)
 	return r->n_pgp > 0 ? ".gpg" : r->n_age > 0 ? ".age" : ".enc";
 }
 
+void recipients_record(struct recipients *r)
+{
+	size_t n = r->n_pgp + r->n_age + r->n_x509, k = 0;
+
+	if (r->record_values)
+		return;
+	r->record_values = xcalloc(n + 1, sizeof(*r->record_values));
+	for (size_t i = 0; i < r->n_pgp; i++)
+		r->record_values[k++] = xasprintf("openpgp:%s", openpgp_key_fingerprint(r->pgp[i]));
+	for (size_t i = 0; i < r->n_age; i++) {
+		char *text = age_recipient_format(&r->age[i]);
+
+		r->record_values[k++] = xasprintf("age:%s", text);
+		free(text);
+	}
+	for (size_t i = 0; i < r->n_x509; i++)
+		r->record_values[k++] =
+		        xasprintf("x509-sha256:%s", cms_recipient_fingerprint(r->x509[i]));
+	r->n_record_values = k;
+}
+
 void recipients_free(struct recipients *r)
 {
+	for (size_t i = 0; i < r->n_record_values; i++)
+		free(r->record_values[i]);
+	free(r->record_values);
+	free(r->record_fields);
+	r->record_values = NULL;
+	r->record_fields = NULL;
+	r->n_record_values = 0;
 	free(r->age);
 	r->age = NULL;
 	r->n_age = 0;
