@@ -209,6 +209,11 @@ t "a wrong key, a public key, an open key file, BZip2, symmetric, armored: refus
 	lp -q decrypt -k "$FX/rsa.key" -o out dearmored.gpg >/dev/null
 	cmp "$FX/text" out
 	rm out
+	# an empty session key packet (found by fuzzing: an empty body was read as a null pointer)
+	printf "\301\000" >empty.gpg
+	expect_code 4 lp decrypt -k "$FX/rsa.key" -o out empty.gpg 2>err
+	contains err "a public-key encrypted session key packet that is not version 3"
+	rm empty.gpg
 	only x.gpg pub open bz.gpg sym.gpg arm.asc dearmored.gpg err
 '
 test_done

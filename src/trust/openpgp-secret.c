@@ -791,14 +791,15 @@ int pgp_secret_open_pkesk(const struct openpgp_secret *s, const unsigned char *b
                           struct error *err)
 {
 	static const unsigned char wildcard[8];
-	const unsigned char *p, *end = body + len, *key_id, *c, *wrapped = NULL;
+	const unsigned char *p, *end, *key_id, *c, *wrapped = NULL;
 	size_t c_len, wrapped_len = 0;
 	int algo;
 
-	if (len < 10 || body[0] != 3) {
+	if (body == NULL || len < 10 || body[0] != 3) {
 		error_set(err, "a public-key encrypted session key packet that is not version 3");
 		return -1;
 	}
+	end = body + len;
 	key_id = body + 1;
 	algo = body[9];
 	p = body + 10;
