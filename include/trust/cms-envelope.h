@@ -1,8 +1,9 @@
 /*
  * X.509 recipients: CMS AuthEnvelopedData (RFC 5083) with AES-256-GCM, the ciphertext detached
- * from the header, so that both sides stream: `openssl cms -decrypt -inform DER -binary -in X.p7m
- * -content X.enc -inkey K -recip C` reads it in bounded memory, where a single-file CMS is read
- * whole. RSA recipients get RSA-OAEP with SHA-256 (OpenSSL's default is PKCS#1 v1.5), EC ones
+ * from the header: `openssl cms -decrypt -inform DER -binary -in X.p7m -content X.enc -inkey K
+ * -recip C` reads it past the 2 GB limit of a single-file CMS. (OpenSSL 3.0's decryption still
+ * holds about twice the content in memory, there and in cms_decrypt_detached: bench/README.md.)
+ * Writing streams in bounded memory. RSA recipients get RSA-OAEP with SHA-256 (OpenSSL's default is PKCS#1 v1.5), EC ones
  * ECDH with a SHA-256 KDF (the default is SHA-1).
  */
 #ifndef LOGPACK_CMS_ENVELOPE_H
