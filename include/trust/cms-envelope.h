@@ -3,8 +3,8 @@
  * from the header: `openssl cms -decrypt -inform DER -binary -in X.p7m -content X.enc -inkey K
  * -recip C` reads it past the 2 GB limit of a single-file CMS. (OpenSSL 3.0's decryption still
  * holds about twice the content in memory, there and in cms_decrypt_detached: bench/README.md.)
- * Writing streams in bounded memory. RSA recipients get RSA-OAEP with SHA-256 (OpenSSL's default is PKCS#1 v1.5), EC ones
- * ECDH with a SHA-256 KDF (the default is SHA-1).
+ * Writing streams in bounded memory. RSA recipients get RSA-OAEP with SHA-256 (OpenSSL's default is
+ * PKCS#1 v1.5), EC ones ECDH with a SHA-256 KDF (the default is SHA-1).
  */
 #ifndef LOGPACK_CMS_ENVELOPE_H
 #define LOGPACK_CMS_ENVELOPE_H
