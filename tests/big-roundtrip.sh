@@ -16,7 +16,7 @@ set -eu
 lp=$1
 size=${2:-3072}
 work=$(mktemp -d "${TMPDIR:-/tmp}/logpack-big.XXXXXX")
-trap 'rm -rf "$work"' EXIT
+trap 'GNUPGHOME="$work/g" gpgconf --kill gpg-agent 2>/dev/null; rm -rf "$work"' EXIT
 cd "$work"
 export GNUPGHOME="$work/g"
 mkdir -m 700 g
