@@ -31,6 +31,9 @@ struct sink_filter {
 	/* Release the filter; called exactly once, finished or not. */
 	void (*free)(struct sink_filter *f);
 	struct sink_filter *next; /* set by the sink */
+	/* Set by the sink: the final path of the file, for a filter that writes one beside it
+	 * (the CMS header). */
+	const char *path;
 };
 
 /* Hand bytes to the stage after f. Returns 0, or -1 with the reason in err. */

@@ -19,15 +19,22 @@ enum {
 		"keep-name", no_argument, NULL, ENCRYPT_OPT_KEEP_NAME \
 	}
 
-#define ENCRYPT_CLI_HELP                                                                        \
-	"      --encrypt-to R      encrypt the bundle to R (repeatable, one kind): an age\n"    \
-	"                          recipient (age1...) or a file with an OpenPGP public key;\n" \
-	"                          writes logpack-<random id>.age or .gpg\n"                    \
+#define ENCRYPT_CLI_HELP                                                                          \
+	"      --encrypt-to R      encrypt the bundle to R (repeatable, kinds mixed): an age\n"   \
+	"                          recipient (age1...), a file with an OpenPGP public key, or\n"  \
+	"                          an X.509 certificate; writes logpack-<random id>.gpg, .age,\n" \
+	"                          or .enc with .p7m (one file per kind)\n"                       \
 	"      --keep-name         name the encrypted file after the host, as a plain bundle\n"
 
 /* Take option c if it is one of ours: 0 taken, 1 not ours, -1 a bad value (err says why). */
 int encrypt_cli_option(struct recipients *r, int c, const char *arg, struct error *err);
 /* After the options: hand the recipients to the collection (nothing when there are none). */
 int encrypt_cli_apply(struct recipients *r, struct collect_options *opt, struct error *err);
+
+/*
+ * Record the recipients in bag-info.txt (LogPack-Encrypted-To, signed with the bag), after
+ * whatever opt->extra_info holds already (the incident's fields). Call after those are set.
+ */
+void encrypt_cli_record(struct recipients *r, struct collect_options *opt);
 
 #endif

@@ -21,4 +21,21 @@ int pgp_key_algo(const struct openpgp_key *k);
 void pgp_key_ecdh(const struct openpgp_key *k, const unsigned char **pub, int *kdf_hash,
                   int *kdf_sym, const unsigned char **fpr);
 
+/*
+ * The binary inside ASCII armor that starts with the line begin ("-----BEGIN PGP ... BLOCK-----"),
+ * its CRC-24 checked; what names the expected thing in the error. *out: the caller frees it.
+ */
+int pgp_dearmor(const unsigned char *data, size_t len, const char *begin, const char *what,
+                unsigned char **out, size_t *out_len, struct error *err);
+
+/*
+ * Open a PKESK v3 packet's body with the secret keys: 1 with the session key's algorithm and
+ * bytes (*key_len of them, at most 32) when one key opens it, and the primary fingerprint of
+ * that key in *fpr_hex (owned by s); 0 when no key is its recipient or the result does not check;
+ * -1 with err set when the packet is malformed.
+ */
+int pgp_secret_open_pkesk(const struct openpgp_secret *s, const unsigned char *body, size_t len,
+                          int *sym, unsigned char key[32], size_t *key_len, const char **fpr_hex,
+                          struct error *err);
+
 #endif

@@ -46,4 +46,56 @@ int openpgp_encryptor_write(struct openpgp_encryptor *e, const void *buf, size_t
 int openpgp_encryptor_finish(struct openpgp_encryptor *e, struct error *err);
 void openpgp_encryptor_free(struct openpgp_encryptor *e);
 
+/* The receiver's secret keys, as `gpg --export-secret-keys` writes them (armored or binary). */
+struct openpgp_secret;
+
+/*
+ * Asked once, when a key is protected by a passphrase: *pass (the caller of the loader wipes and
+ * frees it) and its length. Returns 0, or -1 with err set.
+ */
+typedef int (*openpgp_passphrase_fn)(void *ctx, const char *fingerprint, char **pass, size_t *len,
+                                     struct error *err);
+
+/*
+ * Read secret keys: unprotected, or protected with a passphrase (S2K iterated and salted, or
+ * salted, with AES and a SHA-1 check, as GnuPG exports them). Only RSA and ECDH Curve25519 keys
+ * are kept, those that can decrypt; a file others may read is refused.
+ */
+int openpgp_secret_load(const char *path, openpgp_passphrase_fn pass, void *pass_ctx,
+                        struct openpgp_secret **out, struct error *err);
+/* The same from bytes in memory (for tests and fuzzing); name is for messages. */
+int openpgp_secret_parse(const unsigned char *data, size_t len, const char *name,
+                         openpgp_passphrase_fn pass, void *pass_ctx, struct openpgp_secret **out,
+                         struct error *err);
+/* Wipe and free. Safe on NULL. */
+void openpgp_secret_free(struct openpgp_secret *s);
+
+/* Why a decryption failed: the caller's exit code depends on it. */
+enum openpgp_failure {
+	OPENPGP_FAIL_NONE,
+	OPENPGP_FAIL_NOT_RECIPIENT, /* no key given can open the file */
+	OPENPGP_FAIL_DAMAGED,       /* the file was altered or truncated, or is not OpenPGP */
+	OPENPGP_FAIL_UNSUPPORTED,   /* a valid file this reader does not handle */
+	OPENPGP_FAIL_OUTPUT,        /* the output callback failed */
+};
+
+struct openpgp_decryptor;
+
+/*
+ * Decrypt a message (PKESK to RSA or ECDH Curve25519, SEIPD v1 with MDC; uncompressed, ZIP or
+ * ZLIB inside, as gpg writes by default) with s, which must outlive the decryptor. The literal
+ * data goes to output as it is decrypted: it is whole and authentic only when
+ * openpgp_decryptor_finish succeeds (the MDC is checked there, at the very end).
+ */
+int openpgp_decryptor_new(struct openpgp_decryptor **out, const struct openpgp_secret *s,
+                          openpgp_output_fn output, void *ctx, struct error *err);
+int openpgp_decryptor_write(struct openpgp_decryptor *d, const void *buf, size_t len,
+                            struct error *err);
+int openpgp_decryptor_finish(struct openpgp_decryptor *d, struct error *err);
+/* After a failure: which kind. */
+enum openpgp_failure openpgp_decryptor_failure(const struct openpgp_decryptor *d);
+/* After the session key was found: the primary fingerprint of the key that opened it, or NULL. */
+const char *openpgp_decryptor_key(const struct openpgp_decryptor *d);
+void openpgp_decryptor_free(struct openpgp_decryptor *d);
+
 #endif

@@ -91,9 +91,13 @@ struct keygen_options {
 	int days;
 	const char *passphrase; /* NULL: the key is written unencrypted */
 	size_t passphrase_len;
+	int encryption; /* a receiver's key: keyAgreement (ECDH), not for signing */
 };
 
-/* Make an ECDSA P-256 key and a self-signed certificate fit for signing bundles. */
+/*
+ * Make a P-256 key and a self-signed certificate fit for signing bundles (ECDSA), or with
+ * opt->encryption for receiving them (ECDH: --encrypt-to CERT).
+ */
 int sign_keygen(const struct keygen_options *opt, struct error *err);
 
 #endif

@@ -341,6 +341,7 @@ int sink_open(struct sink **out, const struct sink_options *opt, struct error *e
 	/* Chained from the file back: each stage knows the one after it. */
 	for (size_t i = s->n_filters; i-- > 0;) {
 		s->filters[i]->next = next;
+		s->filters[i]->path = s->path;
 		next = s->filters[i];
 	}
 	if (strcmp(compression, "zstd") == 0)

@@ -1,6 +1,9 @@
 /* Encryption options of the commands that write bundles. */
 #include "config.h"
 
+#include <stdlib.h>
+#include <string.h>
+
 #include "bundle/sink-encrypt.h"
 #include "cmd/encrypt-cli.h"
 
@@ -20,6 +23,27 @@ int encrypt_cli_option(struct recipients *r, int c, const char *arg, struct erro
 static int make_filter(void *ctx, struct sink_filter **out, struct error *err)
 {
 	return sink_encrypt_filter_new(ctx, out, err);
+}
+
+void encrypt_cli_record(struct recipients *r, struct collect_options *opt)
+{
+	struct collect_info_field *fields;
+	size_t n;
+
+	if (!recipients_any(r) || r->record_fields)
+		return;
+	recipients_record(r);
+	n = opt->n_extra_info + r->n_record_values;
+	fields = xcalloc(n, sizeof(*fields));
+	if (opt->n_extra_info)
+		memcpy(fields, opt->extra_info, opt->n_extra_info * sizeof(*fields));
+	for (size_t i = 0; i < r->n_record_values; i++) {
+		fields[opt->n_extra_info + i].key = "LogPack-Encrypted-To";
+		fields[opt->n_extra_info + i].value = r->record_values[i];
+	}
+	r->record_fields = fields;
+	opt->extra_info = fields;
+	opt->n_extra_info = n;
 }
 
 int encrypt_cli_apply(struct recipients *r, struct collect_options *opt, struct error *err)

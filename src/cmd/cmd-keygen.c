@@ -1,4 +1,4 @@
-/* logpack keygen: make a signing key and a self-signed certificate. */
+/* logpack keygen: make a signing key and certificate, or a receiver's encryption key. */
 #include "config.h"
 
 #include <getopt.h>
@@ -9,18 +9,21 @@
 
 #include <openssl/crypto.h>
 
+#include "base/atomic-file.h"
 #include "base/exitcode.h"
 #include "base/log.h"
 #include "cmd/command.h"
+#include "trust/age.h"
 #include "trust/sign.h"
 
 static int cmd_keygen(int argc, char **argv);
 
 const struct command command_keygen = {
         .name = "keygen",
-        .usage =
-                "keygen [--out PREFIX] [--subject /O=Org/CN=Name] [--days N] [--passphrase-file F]",
-        .summary = "make an ECDSA P-256 signing key and a self-signed certificate",
+        .usage = "keygen [--type signing|x509-encryption|age] [--out PREFIX] [--subject "
+                 "/O=Org/CN=Name] "
+                 "[--days N] [--passphrase-file F]",
+        .summary = "make a signing key and certificate, or a receiver's encryption key",
         .help = "Options:\n"
                 "  -o, --out PREFIX         write PREFIX.key (mode 0600) and PREFIX.crt\n"
                 "                           (default: logpack-signing)\n"
@@ -32,6 +35,12 @@ const struct command command_keygen = {
                 "      --passphrase-file F  encrypt the key with the first line of F; or set\n"
                 "                           $LOGPACK_KEY_PASSPHRASE. Without either the key is\n"
                 "                           not encrypted: keep it on a protected host.\n"
+                "  -t, --type TYPE          signing (default): an ECDSA P-256 key to sign\n"
+                "                           bundles; x509-encryption: a P-256 key and a\n"
+                "                           certificate for keyAgreement, to receive bundles\n"
+                "                           (senders use --encrypt-to PREFIX.crt); age: an age\n"
+                "                           identity PREFIX.key and its recipient PREFIX.pub\n"
+                "                           (senders use --encrypt-to $(cat PREFIX.pub))\n"
                 "  -h, --help               this text\n"
                 "\n"
                 "Give PREFIX.crt to those who receive your bundles: they pass it to\n"
@@ -41,6 +50,54 @@ const struct command command_keygen = {
 
 enum { OPT_PASSPHRASE_FILE = 256 };
 
+/* An age identity (PREFIX.key, 0600, as age-keygen writes it) and its recipient (PREFIX.pub). */
+static int keygen_age(const char *prefix)
+{
+	struct age_identity *id = NULL;
+	struct age_recipient r;
+	char *secret = NULL, *pub = NULL, *key_path = xasprintf("%s.key", prefix);
+	char *pub_path = xasprintf("%s.pub", prefix), *text = NULL, *line = NULL;
+	struct error err = {{0}};
+	int rc = LP_EXIT_FAILURE;
+
+	if (access(key_path, F_OK) == 0 || access(pub_path, F_OK) == 0) {
+		log_error("%s or %s exists already: not overwritten", key_path, pub_path);
+		goto out;
+	}
+	if (age_identity_generate(&id, &secret, &err) < 0) {
+		log_error("%s", err.msg);
+		goto out;
+	}
+	age_identity_recipient(id, &r);
+	pub = age_recipient_format(&r);
+	text = xasprintf("# made by logpack keygen\n# public key: %s\n%s\n", pub, secret);
+	line = xasprintf("%s\n", pub);
+	if (atomic_file_write(key_path, text, strlen(text), 0600, 0, &err) < 0 ||
+	    atomic_file_write(pub_path, line, strlen(line), 0644, 0, &err) < 0) {
+		log_error("%s", err.msg);
+		goto out;
+	}
+	printf("%s\n%s\n", key_path, pub_path);
+	log_info("wrote the age identity %s (mode 0600) and its recipient %s: %s", key_path,
+	         pub_path, pub);
+	rc = LP_EXIT_OK;
+out:
+	if (secret) {
+		OPENSSL_cleanse(secret, strlen(secret));
+		free(secret);
+	}
+	if (text) {
+		OPENSSL_cleanse(text, strlen(text));
+		free(text);
+	}
+	free(line);
+	free(pub);
+	free(key_path);
+	free(pub_path);
+	age_identity_free(id);
+	return rc;
+}
+
 static int cmd_keygen(int argc, char **argv)
 {
 	static const struct option options[] = {
@@ -49,10 +106,11 @@ static int cmd_keygen(int argc, char **argv)
 	        {"out", required_argument, NULL, 'o'},
 	        {"passphrase-file", required_argument, NULL, OPT_PASSPHRASE_FILE},
 	        {"subject", required_argument, NULL, 's'},
+	        {"type", required_argument, NULL, 't'},
 	        {NULL, 0, NULL, 0},
 	};
 	struct keygen_options ko = {0};
-	const char *prefix = "logpack-signing", *pass_file = NULL;
+	const char *prefix = NULL, *pass_file = NULL, *type = "signing";
 	char *subject = NULL, *pass = NULL, *end;
 	char host[256];
 	size_t pass_len = 0;
@@ -60,7 +118,7 @@ static int cmd_keygen(int argc, char **argv)
 	long days = 730;
 	int c, rc = LP_EXIT_FAILURE;
 
-	while ((c = command_getopt(argc, argv, "d:ho:s:", options)) != -1) {
+	while ((c = command_getopt(argc, argv, "d:ho:s:t:", options)) != -1) {
 		switch (c) {
 		case 'd':
 			days = strtol(optarg, &end, 10);
@@ -83,6 +141,9 @@ static int cmd_keygen(int argc, char **argv)
 		case OPT_PASSPHRASE_FILE:
 			pass_file = optarg;
 			break;
+		case 't':
+			type = optarg;
+			break;
 		default:
 			free(subject);
 			return command_option_error(&command_keygen);
@@ -93,6 +154,20 @@ static int cmd_keygen(int argc, char **argv)
 		return command_usage_error(&command_keygen, "unexpected argument '%s'",
 		                           argv[optind]);
 	}
+	if (strcmp(type, "signing") != 0 && strcmp(type, "x509-encryption") != 0 &&
+	    strcmp(type, "age") != 0) {
+		free(subject);
+		return command_usage_error(&command_keygen,
+		                           "--type: '%s' is not signing, x509-encryption or age",
+		                           type);
+	}
+	if (strcmp(type, "age") == 0) {
+		free(subject);
+		return keygen_age(prefix ? prefix : "logpack-receiving");
+	}
+	if (prefix == NULL)
+		prefix = strcmp(type, "signing") == 0 ? "logpack-signing" : "logpack-receiving";
+	ko.encryption = strcmp(type, "x509-encryption") == 0;
 	if (subject == NULL) {
 		if (gethostname(host, sizeof(host)) < 0)
 			snprintf(host, sizeof(host), "unknown host");

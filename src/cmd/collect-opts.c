@@ -487,6 +487,8 @@ int collect_cli_prepare(struct collect_cli *cli, int load_key)
 		log_error("%s", err.msg);
 		return LP_EXIT_FAILURE;
 	}
+	/* Who the bundle is encrypted to goes into bag-info.txt, signed with the rest. */
+	encrypt_cli_record(&cli->recipients, opt);
 	/* Load the key before anything is read, so a bad key or passphrase fails at once. */
 	if (sign_settings_load(&cli->sign, cli->config, load_key, &cli->signer, &err) < 0) {
 		log_error("%s", err.msg);

@@ -105,7 +105,9 @@ static void item_run(struct verify_item *it, const struct bundle_read_options *r
 	progress_start(&pm, shown, 0, 0, meter);
 	ropt.progress = verify_progress;
 	ropt.progress_ctx = &pm;
-	rc = bundle_read_path(it->path, &ropt, &rep, &err);
+	/* "-": standard input, a pipe or a file, read as the stream it is. */
+	rc = bundle_read_path(strcmp(it->path, "-") == 0 ? "/dev/stdin" : it->path, &ropt, &rep,
+	                      &err);
 	progress_end(&pm);
 	if (rc < 0) {
 		char *shown_err = printable(err.msg);

@@ -118,8 +118,13 @@ int sign_keygen(const struct keygen_options *opt, struct error *err)
 	}
 	X509V3_set_ctx(&v3, x, x, NULL, NULL, 0);
 	if (add_ext(x, &v3, NID_basic_constraints, "critical,CA:FALSE", err) < 0 ||
-	    add_ext(x, &v3, NID_key_usage, "critical,digitalSignature,nonRepudiation", err) < 0 ||
-	    add_ext(x, &v3, NID_ext_key_usage, "emailProtection,codeSigning," SIGN_EKU_LOGPACK_OID,
+	    add_ext(x, &v3, NID_key_usage,
+	            opt->encryption ? "critical,keyAgreement"
+	                            : "critical,digitalSignature,nonRepudiation",
+	            err) < 0 ||
+	    add_ext(x, &v3, NID_ext_key_usage,
+	            opt->encryption ? "emailProtection"
+	                            : "emailProtection,codeSigning," SIGN_EKU_LOGPACK_OID,
 	            err) < 0 ||
 	    add_ext(x, &v3, NID_subject_key_identifier, "hash", err) < 0 ||
 	    add_ext(x, &v3, NID_authority_key_identifier, "keyid:always", err) < 0)

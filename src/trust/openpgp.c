@@ -310,8 +310,8 @@ static const char *unusable(const struct pgp_pubkey *k, int64_t now)
 }
 
 /* Strip the ASCII armor: the base64 between the blank line and the checksum, checked. */
-static int dearmor(const unsigned char *data, size_t len, unsigned char **out, size_t *out_len,
-                   struct error *err)
+int pgp_dearmor(const unsigned char *data, size_t len, const char *begin, const char *what,
+                unsigned char **out, size_t *out_len, struct error *err)
 {
 	const char *text = (const char *)data, *p, *end = text + len;
 	struct strbuf b64 = STRBUF_INIT;
@@ -319,9 +319,9 @@ static int dearmor(const unsigned char *data, size_t len, unsigned char **out, s
 	uint32_t crc = 0xB704CE, want = 0;
 	int have_crc = 0, pad = 0, n, ret = -1;
 
-	p = memmem(text, len, ARMOR_BEGIN, strlen(ARMOR_BEGIN));
+	p = memmem(text, len, begin, strlen(begin));
 	if (p == NULL) {
-		error_set(err, "not an OpenPGP public key (no '%s' and not binary)", ARMOR_BEGIN);
+		error_set(err, "not an OpenPGP %s (no '%s' and not binary)", what, begin);
 		return -1;
 	}
 	/* Armor headers end at the first empty line. */
@@ -329,7 +329,7 @@ static int dearmor(const unsigned char *data, size_t len, unsigned char **out, s
 	while (p && p + 1 < end && p[1] != '\n' && !(p[1] == '\r' && p + 2 < end && p[2] == '\n'))
 		p = memchr(p + 1, '\n', (size_t)(end - p - 1));
 	if (p == NULL || p + 1 >= end) {
-		error_set(err, "a malformed armored key: no blank line after the headers");
+		error_set(err, "malformed armor: no blank line after the headers");
 		return -1;
 	}
 	for (p++; p < end; p++) {
@@ -353,13 +353,13 @@ static int dearmor(const unsigned char *data, size_t len, unsigned char **out, s
 			strbuf_addch(&b64, *p);
 	}
 	if (b64.len == 0 || b64.len % 4 != 0) {
-		error_set(err, "a malformed armored key");
+		error_set(err, "malformed armor");
 		goto out;
 	}
 	bin = xmalloc(b64.len / 4 * 3 + 1);
 	n = EVP_DecodeBlock(bin, (const unsigned char *)b64.buf, (int)b64.len);
 	if (n < 0 || pad > 2 || n < pad) {
-		error_set(err, "a malformed armored key: bad base64");
+		error_set(err, "malformed armor: bad base64");
 		goto out;
 	}
 	*out_len = (size_t)(n - pad);
@@ -469,7 +469,7 @@ int openpgp_key_parse(const unsigned char *data, size_t len, const char *name, i
 
 	*out = NULL;
 	if (len > 0 && !(data[0] & 0x80)) {
-		if (dearmor(data, len, &bin, &bin_len, err) < 0)
+		if (pgp_dearmor(data, len, ARMOR_BEGIN, "public key", &bin, &bin_len, err) < 0)
 			goto fail;
 		data = bin;
 	}

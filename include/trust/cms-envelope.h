@@ -1,0 +1,66 @@
+/*
+ * X.509 recipients: CMS AuthEnvelopedData (RFC 5083) with AES-256-GCM, the ciphertext detached
+ * from the header: `openssl cms -decrypt -inform DER -binary -in X.p7m -content X.enc -inkey K
+ * -recip C` reads it past the 2 GB limit of a single-file CMS. (OpenSSL 3.0's decryption still
+ * holds about twice the content in memory, there and in cms_decrypt_detached: bench/README.md.)
+ * Writing streams in bounded memory. RSA recipients get RSA-OAEP with SHA-256 (OpenSSL's default is
+ * PKCS#1 v1.5), EC ones ECDH with a SHA-256 KDF (the default is SHA-1).
+ */
+#ifndef LOGPACK_CMS_ENVELOPE_H
+#define LOGPACK_CMS_ENVELOPE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/util.h"
+
+/* The largest single-file CMS read: it is held whole in memory. */
+#define CMS_SINGLE_FILE_MAX (16 * 1024 * 1024)
+
+/* One GCM invocation must stay under 2^39 - 256 bits: a little under 64 GiB of plaintext. */
+#define CMS_GCM_MAX_BYTES ((UINT64_C(1) << 36) - 32)
+
+struct cms_recipient;
+
+/*
+ * Read a certificate (PEM or DER) to encrypt to: an RSA key whose key usage, when given, allows
+ * keyEncipherment, or an EC key whose key usage allows keyAgreement. Anything else is refused.
+ */
+int cms_recipient_load(const char *path, struct cms_recipient **out, struct error *err);
+/* The certificate's SHA-256 fingerprint, 64 lower-case hex digits; owned by r. */
+const char *cms_recipient_fingerprint(const struct cms_recipient *r);
+void cms_recipient_free(struct cms_recipient *r);
+
+typedef int (*cms_output_fn)(void *ctx, const void *buf, size_t len, struct error *err);
+
+struct cms_encryptor;
+
+/* Encrypt to n recipients; the ciphertext goes to output as it is made. */
+int cms_encryptor_new(struct cms_encryptor **out, struct cms_recipient *const *recipients, size_t n,
+                      cms_output_fn output, void *ctx, struct error *err);
+/* More plaintext; refused past CMS_GCM_MAX_BYTES, with the formats that have no such limit. */
+int cms_encryptor_write(struct cms_encryptor *e, const void *buf, size_t len, struct error *err);
+/* The end: the last ciphertext, then *header (DER, the .p7m; the caller frees it). */
+int cms_encryptor_finish(struct cms_encryptor *e, unsigned char **header, size_t *header_len,
+                         struct error *err);
+void cms_encryptor_free(struct cms_encryptor *e);
+
+/* The receiver's private key (PEM); pass_file as for signing keys (NULL: environment, terminal). */
+struct cms_identity;
+int cms_identity_load(const char *key_path, const char *cert_path, const char *pass_file,
+                      struct cms_identity **out, struct error *err);
+void cms_identity_free(struct cms_identity *id);
+
+/*
+ * Decrypt a detached pair: the header's bytes, and the ciphertext read from enc_fd, the plaintext
+ * going to output. A header that carries its content (a single-file CMS, as `openssl cms
+ * -encrypt` writes it) is decrypted from the header alone; enc_fd is then unused (-1). It is whole
+ * and authentic only when this returns 0 (the GCM tag is checked at the end). *file_fault is set
+ * when the pair is at fault (altered, truncated, not to this key), rather than the output or the
+ * system.
+ */
+int cms_decrypt_detached(const unsigned char *header, size_t header_len, int enc_fd,
+                         const struct cms_identity *id, cms_output_fn output, void *ctx,
+                         int *file_fault, struct error *err);
+
+#endif
