@@ -20,6 +20,8 @@
  * a cost of well under 1% in size. */
 #define SINK_ZSTD_JOB_SIZE (2 * 1024 * 1024)
 #define SINK_ZSTD_DEFAULT_LEVEL 3
+/* Memory grows with the workers (a zstd worker at level 3 holds a few MiB): -j stops here. */
+#define SINK_MAX_WORKERS 32
 
 /* The last stage: bytes into the temporary file and into the file's own hash. */
 struct file_stage {
@@ -367,6 +369,8 @@ int sink_open(struct sink **out, const struct sink_options *opt, struct error *e
 		next = s->filters[i];
 	}
 	jobs = opt->jobs > 0 ? opt->jobs : cpus_available();
+	if (jobs > SINK_MAX_WORKERS)
+		jobs = SINK_MAX_WORKERS;
 	if (strcmp(compression, "zstd") == 0)
 		s->compressor = zstd_stage_new(opt->level, jobs, err);
 	else if (strcmp(compression, "gzip") == 0)
