@@ -69,7 +69,7 @@ out:
 	return bytes;
 }
 
-/* Does `CMD < dir/name` print exactly the input? (gzip -dc, zstd -dc, xz -dc) */
+/* Does `TOOL -t` accept dir/name (checksums, length), and `TOOL -dc` print exactly the input? */
 static int decompresses_to(const char *cmd, const char *name, const char *input, size_t len)
 {
 	char *ref = xasprintf("%s/input", dir), *line;
@@ -80,7 +80,8 @@ static int decompresses_to(const char *cmd, const char *name, const char *input,
 		free(ref);
 		return 0;
 	}
-	line = xasprintf("%s <'%s/%s' | cmp -s - '%s'", cmd, dir, name, ref);
+	line = xasprintf("%s -tq '%s/%s' && %s -dc <'%s/%s' | cmp -s - '%s'", cmd, dir, name, cmd,
+	                 dir, name, ref);
 	rc = system(line);
 	free(line);
 	unlink(ref);
@@ -106,7 +107,7 @@ int main(void)
 	ok(b && b_len > 10 && (unsigned char)b[0] == 0x1f && (unsigned char)b[1] == 0x8b &&
 	           b_len < len * 3 / 5,
 	   "one gzip member, compressed (%zu of %zu bytes)", b_len, len);
-	ok(decompresses_to("gzip -dc", "j2.gz", input, len),
+	ok(decompresses_to("gzip", "j2.gz", input, len),
 	   "gunzip reads it back exactly, CRC-32 and length checked");
 	{
 		/* zlib's own reader, as libraries that take gzip use it */
@@ -125,26 +126,26 @@ int main(void)
 	free(c);
 
 	a = compress_with("empty.gz", "gzip", -1, 3, "", 0, &a_len);
-	ok(a && decompresses_to("gzip -dc", "empty.gz", "", 0), "an empty stream is a valid gzip");
+	ok(a && decompresses_to("gzip", "empty.gz", "", 0), "an empty stream is a valid gzip");
 	free(a);
 	a = compress_with("l0.gz", "gzip", 0, 3, input, len, &a_len);
-	ok(a && decompresses_to("gzip -dc", "l0.gz", input, len), "level 0 (stored blocks)");
+	ok(a && decompresses_to("gzip", "l0.gz", input, len), "level 0 (stored blocks)");
 	free(a);
 	a = compress_with("l9.gz", "gzip", 9, 3, input, len, &a_len);
-	ok(a && decompresses_to("gzip -dc", "l9.gz", input, len), "level 9");
+	ok(a && decompresses_to("gzip", "l9.gz", input, len), "level 9");
 	free(a);
 	a = compress_with("l10.gz", "gzip", 10, 3, input, len, &a_len);
 	ok(a == NULL, "level 10 is refused for gzip");
 	free(a);
 
 	a = compress_with("j1.zst", "zstd", -1, 1, input, len, &a_len);
-	ok(a && decompresses_to("zstd -dc", "j1.zst", input, len), "zstd in the calling thread");
+	ok(a && decompresses_to("zstd", "j1.zst", input, len), "zstd in the calling thread");
 	free(a);
 	a = compress_with("j3.zst", "zstd", -1, 3, input, len, &a_len);
-	ok(a && decompresses_to("zstd -dc", "j3.zst", input, len), "zstd with 3 workers");
+	ok(a && decompresses_to("zstd", "j3.zst", input, len), "zstd with 3 workers");
 	free(a);
 	a = compress_with("j2.xz", "xz", 1, 2, input, len, &a_len);
-	ok(a && decompresses_to("xz -dc", "j2.xz", input, len), "xz with 2 threads");
+	ok(a && decompresses_to("xz", "j2.xz", input, len), "xz with 2 threads");
 	free(a);
 
 	ok(cpus_available() >= 1, "at least one CPU (%d)", cpus_available());

@@ -47,11 +47,11 @@ const struct collect_opt collect_opts[] = {
              "collect before anything is read (exit 3)"),
          .series_help = "add the incident report (see 'logpack incident') to\n"
                         "each bundle; a report that fails its check stops"},
-        {OPT("json", COLLECT_OPT_JSON, COLLECT_ARG_NONE, NULL,
-             "a machine-readable summary on stdout")},
         {OPT("jobs", 'j', COLLECT_ARG_TEXT, "N",
              "threads that hash and compress (default: one per\nCPU this process may use; "
              "1: none, all in one)")},
+        {OPT("json", COLLECT_OPT_JSON, COLLECT_ARG_NONE, NULL,
+             "a machine-readable summary on stdout")},
         {OPT("keep", COLLECT_OPT_KEEP, COLLECT_ARG_TEXT, "N",
              "then remove all but the newest N bundles of\nthe series"),
          .refused = COLLECT_CMD_COLLECT, .why = SERIES_ONLY},
