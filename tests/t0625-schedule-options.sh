@@ -79,7 +79,7 @@ value_for() {
 	root) echo "$T" ;;
 	profile) echo debian ;;
 	compress) echo gzip ;;
-	level | retries | retry-delay | connect-timeout) echo 3 ;;
+	level | jobs | retries | retry-delay | connect-timeout) echo 3 ;;
 	exclude) echo "*.gz" ;;
 	category) echo auth ;;
 	keep) echo 5 ;;

@@ -30,6 +30,7 @@ struct bag_writer_options {
 	const char *top_dir;     /* "logpack-<host>-<YYYYMMDDThhmmssZ>" */
 	const char *compression; /* "zstd" (default), "gzip", "xz" or "none" */
 	int level;               /* compression level, or -1 for the compressor's default */
+	int jobs;                /* threads that hash and compress; 0: one per CPU available */
 	int64_t bagging_time;    /* epoch seconds; member times of tag files */
 	bag_sign_fn sign;        /* NULL: unsigned */
 	void *sign_ctx;
@@ -74,6 +75,12 @@ const char *bag_writer_temp_path(const struct bag_writer *bw);
 int bag_payload_begin(struct bag_writer *bw, const char *name, uint64_t size, int64_t mtime,
                       struct error *err);
 int bag_payload_write(struct bag_writer *bw, const void *buf, size_t len, struct error *err);
+/*
+ * A buffer (*size bytes) to read payload bytes into: written whole from its start with
+ * bag_payload_write, it is hashed on the hashing thread while the archive takes it, without a
+ * copy. The caller may read it until the next call, and never writes it after the write.
+ */
+void *bag_payload_buffer(struct bag_writer *bw, size_t *size);
 /* Finish the payload file; its SHA-256 goes into the manifest and into sha256_out. */
 int bag_payload_end(struct bag_writer *bw, char sha256_out[SHA256_HEX_LEN + 1], struct error *err);
 

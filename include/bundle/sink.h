@@ -43,6 +43,7 @@ struct sink_options {
 	const char *path;        /* the final file name */
 	const char *compression; /* "zstd" (default), "gzip", "xz" or "none" */
 	int level;               /* compression level, or -1 for the compressor's default */
+	int jobs;                /* compression threads; 0: one per CPU available (base/cpus.h) */
 	int sidecar;             /* write "<path>.sha256" (a sha256sum line) after the file */
 	/* Filters after the compressor, the first nearest to it. The sink owns them from the
 	 * call to sink_open on, whether it succeeds or not. */

@@ -91,6 +91,7 @@ struct collect_options {
 	const char *output;      /* directory or file name; NULL: the current directory */
 	const char *compression; /* default "zstd" */
 	int level;               /* -1: default */
+	int jobs;                /* threads that hash and compress (-j); 0: one per CPU available */
 	int has_since, has_until;
 	int64_t since, until;   /* by mtime */
 	uint64_t max_file_size; /* 0: no limit */

@@ -12,10 +12,14 @@
 #include <archive.h>
 #include <archive_entry.h>
 
+#include "base/cpus.h"
+#include "base/hash-thread.h"
 #include "bundle/bag.h"
 #include "bundle/sink.h"
 
 #define COPY_CHUNK (256 * 1024)
+/* Below this a member is hashed in the writing thread: handing over costs more than it saves. */
+#define THREADED_HASH_MIN (1024 * 1024)
 
 struct bag_tag {
 	char *name;
@@ -39,6 +43,9 @@ struct bag_writer {
 	struct sha256 member_hash; /* of the member being written */
 	uint64_t member_remaining;
 	int in_member;
+	struct hash_thread *hasher; /* NULL with one job: everything in this thread */
+	int member_threaded;        /* the member's chunks go to the hasher */
+	unsigned char *read_buf;    /* bag_payload_buffer's buffer without a hasher */
 	uint64_t payload_bytes;
 	uint64_t payload_files;
 	struct bag_tag *tags;
@@ -86,6 +93,7 @@ int bag_writer_open(struct bag_writer **out, const struct bag_writer_options *op
 {
 	struct bag_writer *bw = xcalloc(1, sizeof(*bw));
 	struct sink_options so = {0};
+	int jobs = opt->jobs > 0 ? opt->jobs : cpus_available();
 
 	*out = NULL;
 	bw->top_dir = xstrdup(opt->top_dir);
@@ -96,11 +104,18 @@ int bag_writer_open(struct bag_writer **out, const struct bag_writer_options *op
 	so.path = opt->output_path;
 	so.compression = opt->compression;
 	so.level = opt->level;
+	so.jobs = opt->jobs;
 	so.sidecar = 1;
 	so.filters = opt->filters;
 	so.n_filters = opt->n_filters;
 	if (sink_open(&bw->sink, &so, err) < 0)
 		goto fail;
+	if (jobs > 1) {
+		if (hash_thread_new(&bw->hasher, err) < 0)
+			goto fail;
+	} else {
+		bw->read_buf = xmalloc(HASH_THREAD_CHUNK);
+	}
 	{
 		int mfd = temp_fd_in(bw->dir);
 
@@ -168,6 +183,7 @@ static int member_begin(struct bag_writer *bw, const char *name, uint64_t size, 
 		goto out;
 	bw->member_remaining = size;
 	bw->in_member = 1;
+	bw->member_threaded = bw->hasher != NULL && size >= THREADED_HASH_MIN;
 	rc = 0;
 out:
 	archive_entry_free(entry);
@@ -183,7 +199,15 @@ static int member_write(struct bag_writer *bw, const void *buf, size_t len, stru
 		error_set(err, "internal error: %zu bytes written past the member's size", len);
 		return -1;
 	}
-	sha256_update(&bw->member_hash, buf, len);
+	if (bw->member_threaded && hash_thread_is_buffer(bw->hasher, buf)) {
+		/* The hasher reads the buffer while the archive below reads it too. */
+		hash_thread_submit(bw->hasher, &bw->member_hash, len);
+	} else {
+		/* In order: what the hasher holds of this member comes first. */
+		if (bw->member_threaded)
+			hash_thread_wait(bw->hasher);
+		sha256_update(&bw->member_hash, buf, len);
+	}
 	bw->member_remaining -= len;
 	while (len > 0) {
 		la_ssize_t n = archive_write_data(bw->archive, p, len);
@@ -207,6 +231,8 @@ static int member_end(struct bag_writer *bw, char hex[SHA256_HEX_LEN + 1], struc
 		return -1;
 	}
 	bw->in_member = 0;
+	if (bw->member_threaded)
+		hash_thread_wait(bw->hasher);
 	sha256_final_hex(&bw->member_hash, hex);
 	if (archive_write_finish_entry(bw->archive) != ARCHIVE_OK) {
 		error_set(err, "%s: %s", sink_temp_path(bw->sink),
@@ -231,6 +257,12 @@ int bag_payload_begin(struct bag_writer *bw, const char *name, uint64_t size, in
 		free(member);
 	}
 	return rc;
+}
+
+void *bag_payload_buffer(struct bag_writer *bw, size_t *size)
+{
+	*size = HASH_THREAD_CHUNK;
+	return bw->hasher ? hash_thread_buffer(bw->hasher) : bw->read_buf;
 }
 
 int bag_payload_write(struct bag_writer *bw, const void *buf, size_t len, struct error *err)
@@ -399,6 +431,9 @@ static void bag_writer_free(struct bag_writer *bw)
 	if (bw->manifest)
 		fclose(bw->manifest);
 	free(bw->payload_name);
+	/* The hasher may still hold the member's hash: it stops first. */
+	hash_thread_free(bw->hasher);
+	free(bw->read_buf);
 	if (bw->in_member)
 		sha256_discard(&bw->member_hash);
 	for (size_t i = 0; i < bw->n_tags; i++)

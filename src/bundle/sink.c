@@ -12,13 +12,16 @@
 #include <zstd.h>
 
 #include "base/atomic-file.h"
+#include "base/cpus.h"
+#include "bundle/sink-gzip.h"
 #include "bundle/sink.h"
 
-#define SINK_ZSTD_MAX_WORKERS 2
 /* Small compression jobs keep memory low (each worker holds a few jobs' worth of buffers) at
  * a cost of well under 1% in size. */
 #define SINK_ZSTD_JOB_SIZE (2 * 1024 * 1024)
 #define SINK_ZSTD_DEFAULT_LEVEL 3
+/* Memory grows with the workers (a zstd worker at level 3 holds a few MiB): -j stops here. */
+#define SINK_MAX_WORKERS 32
 
 /* The last stage: bytes into the temporary file and into the file's own hash. */
 struct file_stage {
@@ -139,21 +142,17 @@ static int zstd_param(ZSTD_CCtx *cctx, ZSTD_cParameter param, int value, const c
 }
 
 /*
- * zstd compresses in worker threads while this thread reads and hashes: one worker per
- * remaining core, at most SINK_ZSTD_MAX_WORKERS, with small jobs, so that a whole run stays
- * well under 64 MiB. The frame carries zstd's own checksum too.
+ * With jobs > 1, zstd compresses in that many worker threads while this thread reads and
+ * hashes, with small jobs so that a whole run stays well under 64 MiB; with one job it
+ * compresses here, in the calling thread. The frame carries zstd's own checksum too.
  */
-static struct sink_filter *zstd_stage_new(int level, struct error *err)
+static struct sink_filter *zstd_stage_new(int level, int jobs, struct error *err)
 {
 	struct zstd_stage *z = xcalloc(1, sizeof(*z));
-	long cores = sysconf(_SC_NPROCESSORS_ONLN);
-	int workers = cores > 1 ? (int)(cores - 1) : 1;
 
 	z->f.write = zstd_write;
 	z->f.finish = zstd_finish;
 	z->f.free = zstd_free;
-	if (workers > SINK_ZSTD_MAX_WORKERS)
-		workers = SINK_ZSTD_MAX_WORKERS;
 	z->cctx = ZSTD_createCCtx();
 	if (z->cctx == NULL) {
 		error_set(err, "zstd: cannot allocate a compressor");
@@ -164,7 +163,7 @@ static struct sink_filter *zstd_stage_new(int level, struct error *err)
 	    zstd_param(z->cctx, ZSTD_c_checksumFlag, 1, "checksum", err) < 0)
 		goto fail;
 	/* A libzstd built without threads refuses workers: then it compresses in this thread. */
-	if (!ZSTD_isError(ZSTD_CCtx_setParameter(z->cctx, ZSTD_c_nbWorkers, workers)) &&
+	if (jobs > 1 && !ZSTD_isError(ZSTD_CCtx_setParameter(z->cctx, ZSTD_c_nbWorkers, jobs)) &&
 	    zstd_param(z->cctx, ZSTD_c_jobSize, SINK_ZSTD_JOB_SIZE, "job size", err) < 0)
 		goto fail;
 	z->out_size = ZSTD_CStreamOutSize();
@@ -175,7 +174,7 @@ fail:
 	return NULL;
 }
 
-/* --- gzip and xz: libarchive's filters, over its "raw" format (the bytes, no container) */
+/* --- xz: libarchive's filter, over its "raw" format (the bytes, no container) */
 
 struct archive_stage {
 	struct sink_filter f;
@@ -234,17 +233,36 @@ static void archive_stage_free(struct sink_filter *f)
 	free(st);
 }
 
-static struct sink_filter *archive_stage_new(const char *name, int level, struct error *err)
+/*
+ * How many threads liblzma's multi-threaded encoder gets: each compresses blocks of three times
+ * the dictionary and needs, by lzma_stream_encoder_mt_memusage, the MiB below per level (165
+ * at the default level 6; the single-threaded encoder needs 93). xz is exempt from the memory
+ * goal that zstd and gzip keep, but its threads together stay under a quarter of the free
+ * memory; with one thread the single-threaded encoder is used.
+ */
+static int xz_threads(int level, int jobs)
+{
+	static const unsigned mib_per_thread[10] = {6, 18, 35, 68, 84, 166, 166, 330, 658, 1250};
+	long pages = sysconf(_SC_AVPHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+	uint64_t budget = pages > 0 && page > 0 ? (uint64_t)pages * (uint64_t)page / 4 : 0;
+	uint64_t each = (uint64_t)mib_per_thread[level >= 0 && level <= 9 ? level : 6] << 20;
+
+	if (jobs > 1 && (uint64_t)jobs * each > budget)
+		jobs = (int)(budget / each);
+	return jobs > 1 ? jobs : 1;
+}
+
+static struct sink_filter *archive_stage_new(const char *name, int level, int jobs,
+                                             struct error *err)
 {
 	struct archive_stage *st = xcalloc(1, sizeof(*st));
 	struct archive_entry *entry = NULL;
 	char value[32];
-	int r;
 
 	st->f.write = archive_stage_write;
 	st->f.finish = archive_stage_finish;
 	st->f.free = archive_stage_free;
-	st->name = strcmp(name, "gzip") == 0 ? "gzip" : "xz";
+	st->name = "xz";
 	st->a = archive_write_new();
 	if (st->a == NULL) {
 		error_set(err, "libarchive: cannot allocate a writer");
@@ -254,12 +272,18 @@ static struct sink_filter *archive_stage_new(const char *name, int level, struct
 		error_set(err, "%s compression: %s", name, archive_error_string(st->a));
 		goto fail;
 	}
-	/* xz stays single-threaded: its threaded mode needs about 100 MiB per thread. */
-	r = strcmp(name, "gzip") == 0 ? archive_write_add_filter_gzip(st->a)
-	                              : archive_write_add_filter_xz(st->a);
-	if (r != ARCHIVE_OK) {
+	if (archive_write_add_filter_xz(st->a) != ARCHIVE_OK) {
 		error_set(err, "%s compression: %s", name, archive_error_string(st->a));
 		goto fail;
+	}
+	jobs = xz_threads(level, jobs);
+	if (jobs > 1) {
+		snprintf(value, sizeof(value), "%d", jobs);
+		if (archive_write_set_filter_option(st->a, name, "threads", value) != ARCHIVE_OK) {
+			error_set(err, "%d threads for %s: %s", jobs, name,
+			          archive_error_string(st->a));
+			goto fail;
+		}
 	}
 	if (level >= 0) {
 		snprintf(value, sizeof(value), "%d", level);
@@ -323,6 +347,7 @@ int sink_open(struct sink **out, const struct sink_options *opt, struct error *e
 	struct sink *s = xcalloc(1, sizeof(*s));
 	const char *compression = opt->compression ? opt->compression : "zstd";
 	struct sink_filter *next = &s->file_stage.f;
+	int jobs;
 
 	*out = NULL;
 	s->path = xstrdup(opt->path);
@@ -344,10 +369,15 @@ int sink_open(struct sink **out, const struct sink_options *opt, struct error *e
 		s->filters[i]->path = s->path;
 		next = s->filters[i];
 	}
+	jobs = opt->jobs > 0 ? opt->jobs : cpus_available();
+	if (jobs > SINK_MAX_WORKERS)
+		jobs = SINK_MAX_WORKERS;
 	if (strcmp(compression, "zstd") == 0)
-		s->compressor = zstd_stage_new(opt->level, err);
-	else if (strcmp(compression, "none") != 0)
-		s->compressor = archive_stage_new(compression, opt->level, err);
+		s->compressor = zstd_stage_new(opt->level, jobs, err);
+	else if (strcmp(compression, "gzip") == 0)
+		s->compressor = sink_gzip_new(opt->level, jobs, err);
+	else if (strcmp(compression, "xz") == 0)
+		s->compressor = archive_stage_new(compression, opt->level, jobs, err);
 	if (strcmp(compression, "none") != 0) {
 		if (s->compressor == NULL)
 			goto fail;

@@ -4,6 +4,8 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,12 +16,15 @@
 #include <archive_entry.h>
 #include <openssl/rand.h>
 
+#include "base/cpus.h"
 #include "base/hash.h"
 #include "bundle/names.h"
 #include "bundle/source.h"
 
 #define CHUNK (64 * 1024)
 #define DIR_DEPTH_MAX 64
+/* Decompressed chunks in flight between the decompressing thread and the tar reader. */
+#define UNPACK_SLOTS 4
 
 enum source_kind { KIND_FD, KIND_MEMORY, KIND_DIR };
 
@@ -27,6 +32,29 @@ enum source_kind { KIND_FD, KIND_MEMORY, KIND_DIR };
 struct source_stream {
 	struct source *src;
 	size_t level;
+};
+
+/* A decompressed chunk: n bytes (0 at the end, -1 on failure with error). */
+struct unpack_slot {
+	unsigned char *buf;
+	la_ssize_t n;
+	uint64_t compressed; /* bytes the decompressor had taken by then */
+	char error[256];
+};
+
+/*
+ * Decompression on a thread of its own, so that it runs beside the tar reader and the hashing
+ * of members: it fills slots in order; the tar reader takes them in order and holds the one it
+ * was given last until it asks for the next (libarchive reads a block until then).
+ */
+struct unpacker {
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t filled, freed;
+	struct unpack_slot slots[UNPACK_SLOTS];
+	uint64_t n_filled, n_released;
+	int holding; /* the tar reader holds slot n_released */
+	int stop, ended;
 };
 
 /* One open directory of a bag directory being walked. */
@@ -57,6 +85,9 @@ struct source {
 	 */
 	struct archive *raw, *a;
 	struct archive_entry *raw_entry;
+	struct unpacker *unpack;    /* NULL: raw is read in this thread */
+	uint64_t compressed;        /* compressed bytes behind the chunks taken, with unpack */
+	const unsigned char *chunk; /* the chunk last given to the tar reader */
 	int opened;
 	unsigned char *rbuf, *dbuf;
 	size_t dbuf_len;       /* bytes in dbuf, the chunk last given to the tar reader */
@@ -377,22 +408,167 @@ int source_hash_raw(struct source *src, struct error *err)
 	return 0;
 }
 
+/* Decompress into the slots, in order, until the end, a failure or stop. */
+static void *unpack_worker(void *arg)
+{
+	struct source *src = arg;
+	struct unpacker *u = src->unpack;
+
+	pthread_mutex_lock(&u->lock);
+	for (;;) {
+		struct unpack_slot *s;
+		const char *msg;
+
+		while (!u->stop && u->n_filled - u->n_released >= UNPACK_SLOTS)
+			pthread_cond_wait(&u->freed, &u->lock);
+		if (u->stop)
+			break;
+		s = &u->slots[u->n_filled % UNPACK_SLOTS];
+		pthread_mutex_unlock(&u->lock);
+		s->n = archive_read_data(src->raw, s->buf, CHUNK);
+		s->compressed = (uint64_t)archive_filter_bytes(src->raw, -1);
+		if (s->n < 0) {
+			msg = archive_error_string(src->raw);
+			snprintf(s->error, sizeof(s->error), "%s", msg ? msg : "cannot decompress");
+		}
+		pthread_mutex_lock(&u->lock);
+		u->n_filled++;
+		pthread_cond_signal(&u->filled);
+		if (s->n <= 0)
+			break;
+	}
+	u->ended = 1;
+	pthread_mutex_unlock(&u->lock);
+	return NULL;
+}
+
+/* Start decompressing on a thread of its own. Returns 0, or -1 (then raw is read here). */
+static int unpack_start(struct source *src)
+{
+	struct unpacker *u = xcalloc(1, sizeof(*u));
+	sigset_t all, saved;
+	int rc;
+
+	for (int i = 0; i < UNPACK_SLOTS; i++)
+		u->slots[i].buf = xmalloc(CHUNK);
+	pthread_mutex_init(&u->lock, NULL);
+	pthread_cond_init(&u->filled, NULL);
+	pthread_cond_init(&u->freed, NULL);
+	src->unpack = u;
+	/* The thread takes no signals: handlers run on the thread that owns the cleanup. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &saved);
+	rc = pthread_create(&u->thread, NULL, unpack_worker, src);
+	pthread_sigmask(SIG_SETMASK, &saved, NULL);
+	if (rc != 0) {
+		src->unpack = NULL;
+		pthread_cond_destroy(&u->freed);
+		pthread_cond_destroy(&u->filled);
+		pthread_mutex_destroy(&u->lock);
+		for (int i = 0; i < UNPACK_SLOTS; i++)
+			free(u->slots[i].buf);
+		free(u);
+		return -1;
+	}
+	return 0;
+}
+
+/* Stop the decompressing thread (it finishes the chunk it is on) and free it. */
+static void unpack_stop(struct source *src)
+{
+	struct unpacker *u = src->unpack;
+
+	if (u == NULL)
+		return;
+	pthread_mutex_lock(&u->lock);
+	u->stop = 1;
+	pthread_cond_signal(&u->freed);
+	pthread_mutex_unlock(&u->lock);
+	pthread_join(u->thread, NULL);
+	pthread_cond_destroy(&u->freed);
+	pthread_cond_destroy(&u->filled);
+	pthread_mutex_destroy(&u->lock);
+	for (int i = 0; i < UNPACK_SLOTS; i++)
+		free(u->slots[i].buf);
+	free(u);
+	src->unpack = NULL;
+}
+
+/*
+ * The next chunk of the decompressed stream into src->chunk: its length, 0 at the end, or -1
+ * with the reason in src->read_err. The chunk stays readable until the next call.
+ */
+static la_ssize_t raw_next(struct source *src)
+{
+	struct unpacker *u = src->unpack;
+	struct unpack_slot *s;
+
+	if (u == NULL) {
+		la_ssize_t n = archive_read_data(src->raw, src->dbuf, CHUNK);
+
+		if (n < 0) {
+			const char *msg = archive_error_string(src->raw);
+
+			error_set(&src->read_err, "%s", msg ? msg : "cannot decompress");
+		}
+		src->chunk = src->dbuf;
+		return n;
+	}
+	pthread_mutex_lock(&u->lock);
+	s = &u->slots[u->n_released % UNPACK_SLOTS];
+	/* The end or a failure stays where it is: every later call sees it again. */
+	if (u->holding && s->n > 0) {
+		u->n_released++;
+		u->holding = 0;
+		pthread_cond_signal(&u->freed);
+	}
+	while (u->n_filled == u->n_released)
+		pthread_cond_wait(&u->filled, &u->lock);
+	u->holding = 1;
+	pthread_mutex_unlock(&u->lock);
+	s = &u->slots[u->n_released % UNPACK_SLOTS];
+	src->compressed = s->compressed;
+	if (s->n < 0)
+		error_set(&src->read_err, "%s", s->error);
+	src->chunk = s->buf;
+	return s->n;
+}
+
+/* How many compressed bytes are behind what the tar reader was given. */
+static uint64_t raw_compressed(const struct source *src)
+{
+	if (src->unpack)
+		return src->compressed;
+	return (uint64_t)archive_filter_bytes(src->raw, -1);
+}
+
 /* The tar reader's input: the decompressed stream. */
 static la_ssize_t tar_cb(struct archive *a, void *ctx, const void **out)
 {
 	struct source *src = ctx;
-	la_ssize_t n = archive_read_data(src->raw, src->dbuf, CHUNK);
+	la_ssize_t n = raw_next(src);
 
 	if (n < 0) {
-		const char *msg = archive_error_string(src->raw);
-
-		archive_set_error(a, EIO, "%s", msg ? msg : "cannot decompress");
+		archive_set_error(a, EIO, "%s", src->read_err.msg);
 		return -1;
 	}
 	src->dbuf_len = (size_t)n;
 	src->handed += (uint64_t)n;
-	*out = src->dbuf;
+	*out = src->chunk;
 	return n;
+}
+
+/* Is decompressing beside the tar reader worth a thread, and safe to stop at any time? */
+static int unpack_wanted(const struct source *src)
+{
+	struct stat st;
+
+	if (cpus_available() < 2)
+		return 0;
+	if (src->kind == KIND_MEMORY)
+		return 1;
+	/* A pipe may block its reader for good; a thread stuck there could not be stopped. */
+	return src->kind == KIND_FD && fstat(src->fd, &st) == 0 && S_ISREG(st.st_mode);
 }
 
 static int archive_start(struct source *src, struct error *err)
@@ -421,6 +597,9 @@ static int archive_start(struct source *src, struct error *err)
 		msg = archive_error_string(src->raw);
 		return fail(src, err, "not a readable archive: %s", msg ? msg : "no data");
 	}
+	/* If no thread can be had, raw is simply read in this one. */
+	if (unpack_wanted(src))
+		(void)unpack_start(src);
 	if (archive_read_open(src->a, src, NULL, tar_cb, NULL) != ARCHIVE_OK) {
 		msg = archive_error_string(src->a);
 		return fail(src, err, "not a readable archive: %s", msg ? msg : "no data");
@@ -451,20 +630,16 @@ static int check_after_end(struct source *src, struct error *err)
 
 	/* What the tar reader was given but did not use is in the last chunk. */
 	if (consumed >= chunk_start && consumed < src->handed &&
-	    !all_zero(src->dbuf + (consumed - chunk_start), (size_t)(src->handed - consumed)))
+	    !all_zero(src->chunk + (consumed - chunk_start), (size_t)(src->handed - consumed)))
 		goto nonzero;
-	while ((n = archive_read_data(src->raw, src->dbuf, CHUNK)) > 0) {
-		if (!all_zero(src->dbuf, (size_t)n))
+	while ((n = raw_next(src)) > 0) {
+		if (!all_zero(src->chunk, (size_t)n))
 			goto nonzero;
 		if (count_bytes(src, (size_t)n, err) < 0)
 			return -1;
 	}
-	if (n < 0) {
-		const char *msg = archive_error_string(src->raw);
-
-		return fail(src, err, "the archive is truncated or corrupt: %s",
-		            msg ? msg : "unreadable data after its end");
-	}
+	if (n < 0)
+		return fail(src, err, "the archive is truncated or corrupt: %s", src->read_err.msg);
 	return 0;
 nonzero:
 	return fail(src, err, "data follows the end of the archive (only zero padding may)");
@@ -481,7 +656,7 @@ static int count_bytes(struct source *src, size_t n, struct error *err)
 		            "more than %s of content: stopped (raise the limit with --max-size)",
 		            format_size(src->lim.max_size, shown, sizeof(shown)));
 	if (src->kind != KIND_DIR && src->total >= src->lim.ratio_after) {
-		uint64_t compressed = (uint64_t)archive_filter_bytes(src->raw, -1);
+		uint64_t compressed = raw_compressed(src);
 
 		if (compressed > 0 && src->total / compressed > src->lim.max_ratio)
 			return fail(src, err,
@@ -823,6 +998,8 @@ int source_raw_sha256(struct source *src, char hex[SHA256_HEX_LEN + 1], struct e
 		error_set(err, "%s: not hashed", src->label);
 		return -1;
 	}
+	/* The decompressing thread is done with the stream: this thread reads on. */
+	unpack_stop(src);
 	/* libarchive stops at the end-of-archive marker; what follows it is hashed too. */
 	buf = xmalloc(CHUNK);
 	while ((n = base_read(src, buf, CHUNK, err)) > 0)
@@ -909,7 +1086,7 @@ uint64_t source_compressed_bytes(const struct source *src)
 {
 	if (src->kind == KIND_DIR || src->raw == NULL)
 		return src->total;
-	return (uint64_t)archive_filter_bytes(src->raw, -1);
+	return raw_compressed(src);
 }
 
 void source_close(struct source *src)
@@ -921,6 +1098,8 @@ void source_close(struct source *src)
 	free(src->levels);
 	if (src->file_fd >= 0)
 		close(src->file_fd);
+	/* Before anything the thread reads is closed or freed. */
+	unpack_stop(src);
 	if (src->owned_fd >= 0)
 		close(src->owned_fd);
 	if (src->a)

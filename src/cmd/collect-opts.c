@@ -47,6 +47,9 @@ const struct collect_opt collect_opts[] = {
              "collect before anything is read (exit 3)"),
          .series_help = "add the incident report (see 'logpack incident') to\n"
                         "each bundle; a report that fails its check stops"},
+        {OPT("jobs", 'j', COLLECT_ARG_TEXT, "N",
+             "threads that hash and compress (default: one per\nCPU this process may use; "
+             "1: none, all in one)")},
         {OPT("json", COLLECT_OPT_JSON, COLLECT_ARG_NONE, NULL,
              "a machine-readable summary on stdout")},
         {OPT("keep", COLLECT_OPT_KEEP, COLLECT_ARG_TEXT, "N",
@@ -324,6 +327,15 @@ static int take_value(struct collect_cli *cli, const struct command *cmd, int c,
 	case 'f':
 		opt->force = 1;
 		return 0;
+	case 'j': {
+		long jobs = strtol(arg, &end, 10);
+
+		if (*arg < '0' || *arg > '9' || *end || jobs < 1 || jobs > 256)
+			return command_usage_error(
+			        cmd, "--jobs: '%s' is not a number from 1 to 256", arg);
+		opt->jobs = (int)jobs;
+		return 0;
+	}
 	case 'n':
 		opt->dry_run = 1;
 		return 0;

@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/cpus.h"
 #include "bundle/manifest.h"
 #include "gather/collect.h"
 #include "gather/detect.h"
@@ -427,7 +428,7 @@ static int write_bundle(struct collection *c, struct error *err)
 	struct bag_writer_options bo = {0};
 	struct sink_filter *filter = NULL;
 	struct bag_result res;
-	char *top, *host, stamp[32], t[32];
+	char *top, *host, stamp[32], t[32], level[16];
 	time_t started = (time_t)c->sum->started;
 	struct tm tm;
 	int rc;
@@ -441,6 +442,12 @@ static int write_bundle(struct collection *c, struct error *err)
 	bo.top_dir = top;
 	bo.compression = opt->compression;
 	bo.level = opt->level;
+	if (opt->level >= 0)
+		snprintf(level, sizeof(level), "%d", opt->level);
+	else
+		snprintf(level, sizeof(level), "default");
+	/* Resolved once, so that collection.log says what the writer used. */
+	bo.jobs = opt->jobs > 0 ? opt->jobs : cpus_available();
 	bo.bagging_time = c->sum->started;
 	bo.sign = opt->sign;
 	bo.sign_ctx = opt->sign_ctx;
@@ -461,6 +468,9 @@ static int write_bundle(struct collection *c, struct error *err)
 	records_log(&c->records, "logpack %s collecting from %s (host %s) with profile %s: %s",
 	            PACKAGE_VERSION, c->root_path, c->host.hostname, c->profile->name,
 	            c->sum->profile_reason);
+	records_log(&c->records, "compression %s, level %s; %d job%s hashing and compressing (%s)",
+	            opt->compression, level, bo.jobs, bo.jobs == 1 ? "" : "s",
+	            opt->jobs > 0 ? "-j" : "one per CPU this process may use");
 	note_walk_findings(c);
 	source_reader_init(&c->reader, c->root_fd, opt, c->bag, &c->records, c->sum);
 	if (run_entries(c, err) < 0)

@@ -281,7 +281,9 @@ static int copy_source(struct source_reader *sr, int fd, struct extent *x, uint6
 	uint64_t left;
 
 	for (left = x->stored; left > 0 && x->read_errno == 0;) {
-		ssize_t n = read(fd, sr->buf, left < READ_CHUNK ? (size_t)left : READ_CHUNK);
+		size_t cap;
+		char *buf = bag_payload_buffer(sr->bag, &cap);
+		ssize_t n = read(fd, buf, left < cap ? (size_t)left : cap);
 
 		if (n < 0) {
 			if (errno == EINTR)
@@ -291,10 +293,10 @@ static int copy_source(struct source_reader *sr, int fd, struct extent *x, uint6
 		}
 		if (n == 0)
 			break;
-		if (bag_payload_write(sr->bag, sr->buf, (size_t)n, err) < 0)
+		if (bag_payload_write(sr->bag, buf, (size_t)n, err) < 0)
 			return -1;
 		if (hooks && hooks->data)
-			hooks->data(hooks->ctx, sr->buf, (size_t)n);
+			hooks->data(hooks->ctx, buf, (size_t)n);
 		left -= (uint64_t)n;
 		sr->bytes_done += (uint64_t)n;
 	}
