@@ -118,6 +118,10 @@ struct collect_options {
 	void *filter_ctx;
 	const char *filter_suffix; /* ".age" */
 	int keep_name;
+	/* Low-impact mode (docs/low-impact.md): nice 19 and the idle I/O class for the whole
+	 * run, and at most io_rate bytes a second read from sources (0: no cap). */
+	int nice;
+	uint64_t io_rate;
 };
 
 struct collect_summary {

@@ -145,6 +145,7 @@ void source_reader_init(struct source_reader *sr, int root_fd, const struct coll
 	sr->records = records;
 	sr->sum = sum;
 	sr->buf = xmalloc(READ_CHUNK);
+	rate_limit_init(&sr->rate, opt->io_rate);
 }
 
 void source_reader_release(struct source_reader *sr)
@@ -281,7 +282,8 @@ static int copy_source(struct source_reader *sr, int fd, struct extent *x, uint6
 	uint64_t left;
 
 	for (left = x->stored; left > 0 && x->read_errno == 0;) {
-		ssize_t n = read(fd, sr->buf, left < READ_CHUNK ? (size_t)left : READ_CHUNK);
+		size_t want = rate_limit_chunk(&sr->rate, READ_CHUNK);
+		ssize_t n = read(fd, sr->buf, left < want ? (size_t)left : want);
 
 		if (n < 0) {
 			if (errno == EINTR)
@@ -291,6 +293,7 @@ static int copy_source(struct source_reader *sr, int fd, struct extent *x, uint6
 		}
 		if (n == 0)
 			break;
+		rate_limit_spend(&sr->rate, (size_t)n);
 		if (bag_payload_write(sr->bag, sr->buf, (size_t)n, err) < 0)
 			return -1;
 		if (hooks && hooks->data)
