@@ -12,6 +12,7 @@
 #include "bundle/bag.h"
 #include "gather/collect.h"
 #include "gather/records.h"
+#include "gather/rootfs.h"
 #include "gather/throttle.h"
 #include "gather/walk.h"
 
@@ -26,6 +27,7 @@ struct source_reader {
 	int partial;                 /* set when a source could not be read */
 	uint64_t bytes_done;         /* bytes read from sources so far */
 	struct rate_limit rate;      /* --io-rate */
+	struct rootfs_dirs dirs;     /* the parents of the last source, kept open for siblings */
 	char *buf;
 };
 

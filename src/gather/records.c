@@ -331,7 +331,10 @@ static FILE *temp_stream(const char *dir, const char *what, struct error *err)
 		error_set(err, "temporary file for %s in %s: %s", what, dir, strerror(errno));
 		if (fd >= 0)
 			close(fd);
+		return NULL;
 	}
+	/* Records are batched: one write per 64 KiB of lines rather than per 4 KiB. */
+	setvbuf(fp, NULL, _IOFBF, 65536);
 	return fp;
 }
 

@@ -146,12 +146,14 @@ void source_reader_init(struct source_reader *sr, int root_fd, const struct coll
 	sr->sum = sum;
 	sr->buf = xmalloc(READ_CHUNK);
 	rate_limit_init(&sr->rate, opt->io_rate);
+	rootfs_dirs_init(&sr->dirs, root_fd);
 }
 
 void source_reader_release(struct source_reader *sr)
 {
 	free(sr->buf);
 	sr->buf = NULL;
+	rootfs_dirs_release(&sr->dirs);
 }
 
 uint64_t source_size_limit(uint64_t max_file_size, const struct rule *r)
@@ -189,7 +191,8 @@ static int record_unreadable(struct source_reader *sr, const struct walk_entry *
 static int source_open(struct source_reader *sr, const struct walk_entry *e, struct stat *st,
                        int *rc, struct error *err)
 {
-	int fd = rootfs_open(sr->root_fd, e->path, O_RDONLY | O_NONBLOCK | O_NOCTTY);
+	/* The walk is sorted, so the parent is usually still open from the previous source. */
+	int fd = rootfs_dirs_open(&sr->dirs, e->path, O_RDONLY | O_NONBLOCK | O_NOCTTY);
 
 	if (fd < 0) {
 		int saved = errno;

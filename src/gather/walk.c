@@ -107,14 +107,19 @@ static void add_entry(struct walker *w, int dir_fd, const char *name, const stru
 	}
 }
 
-/* The sorted names in a directory, without "." and "..". NULL with errno on failure. */
-static char **list_dir(int dir_fd, size_t *count)
+/*
+ * The names in a directory, without "." and "..", and their types as readdir gives them
+ * (DT_UNKNOWN where the file system does not say; *types may be NULL). NULL with errno on
+ * failure.
+ */
+static char **list_dir(int dir_fd, size_t *count, unsigned char **types)
 {
 	int fd = dup(dir_fd);
 	DIR *d;
 	struct dirent *de;
 	char **names = NULL;
-	size_t n = 0;
+	unsigned char *type = NULL;
+	size_t n = 0, cap = 0;
 
 	if (fd < 0)
 		return NULL;
@@ -130,13 +135,23 @@ static char **list_dir(int dir_fd, size_t *count)
 	while ((de = readdir(d)) != NULL) {
 		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
 			continue;
-		names = xreallocarray(names, n + 1, sizeof(*names));
+		if (n == cap) {
+			/* Doubling: a directory of 100,000 logs is not 100,000 reallocations. */
+			cap = cap ? cap * 2 : 64;
+			names = xreallocarray(names, cap, sizeof(*names));
+			type = xreallocarray(type, cap, sizeof(*type));
+		}
+		type[n] = de->d_type;
 		names[n++] = xstrdup(de->d_name);
 	}
 	closedir(d);
 	*count = n;
 	if (names == NULL)
 		names = xcalloc(1, sizeof(*names));
+	if (types)
+		*types = type;
+	else
+		free(type);
 	return names;
 }
 
@@ -222,6 +237,7 @@ static void matched_name(struct walker *w, int dir_fd, const char *name, size_t 
 static void match_at(struct walker *w, int dir_fd, size_t i)
 {
 	const char *comp = w->comps[i];
+	unsigned char *types = NULL;
 	char **names;
 	size_t n;
 
@@ -232,7 +248,7 @@ static void match_at(struct walker *w, int dir_fd, size_t i)
 		matched_name(w, dir_fd, comp, i);
 		return;
 	}
-	if ((names = list_dir(dir_fd, &n)) == NULL) {
+	if ((names = list_dir(dir_fd, &n, &types)) == NULL) {
 		walk_error(w, NULL, errno);
 		return;
 	}
@@ -241,6 +257,10 @@ static void match_at(struct walker *w, int dir_fd, size_t i)
 		for (size_t k = 0; k < n; k++) {
 			struct stat st;
 
+			/* readdir's type spares a stat of every file; descend still opens with
+			 * O_DIRECTORY and O_NOFOLLOW, so a type that changed since is refused. */
+			if (types[k] != DT_DIR && types[k] != DT_UNKNOWN)
+				continue;
 			if (fstatat(dir_fd, names[k], &st, AT_SYMLINK_NOFOLLOW) == 0 &&
 			    S_ISDIR(st.st_mode))
 				descend(w, dir_fd, names[k], &st, i);
@@ -253,6 +273,7 @@ static void match_at(struct walker *w, int dir_fd, size_t i)
 				matched_name(w, dir_fd, names[k], i);
 	}
 	free_names(names, n);
+	free(types);
 }
 
 /* Split an absolute pattern into components; a trailing "**" means "**" + "*". */
@@ -302,7 +323,7 @@ static char **collect_homes(const struct walk_options *opt, size_t *n_out)
 	/* At once: the root's passwd may list hundreds of thousands of homes. */
 	for (size_t i = 0; i < opt->n_homes; i++)
 		homes[n++] = xstrdup(opt->homes[i]);
-	if ((names = list_dir(opt->root_fd, &count)) != NULL) {
+	if ((names = list_dir(opt->root_fd, &count, NULL)) != NULL) {
 		for (size_t i = 0; i < count; i++) {
 			char **users;
 			size_t n_users;
@@ -313,7 +334,7 @@ static char **collect_homes(const struct walk_options *opt, size_t *n_out)
 			fd = rootfs_openat(opt->root_fd, names[i], O_RDONLY | O_DIRECTORY);
 			if (fd < 0)
 				continue;
-			if ((users = list_dir(fd, &n_users)) != NULL) {
+			if ((users = list_dir(fd, &n_users, NULL)) != NULL) {
 				for (size_t k = 0; k < n_users; k++) {
 					struct stat st;
 
