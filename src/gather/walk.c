@@ -362,7 +362,6 @@ static void sort_and_dedupe(struct walker *w)
 	/* A merge sort of indices by (path, discovery order), so that for a path matched by
 	 * several rules the first rule wins; qsort is not stable. */
 	size_t *order = xcalloc(r->count ? r->count : 1, sizeof(*order));
-	struct walk_entry *sorted;
 
 	for (size_t i = 0; i < r->count; i++)
 		order[i] = i;
@@ -391,20 +390,41 @@ static void sort_and_dedupe(struct walker *w)
 		free(order);
 		order = tmp;
 	}
-	sorted = xcalloc(r->count ? r->count : 1, sizeof(*sorted));
+	/* Put the entries in that order in place, cycle by cycle (order[j] == j: done), rather
+	 * than into a second array as large as the first. */
 	for (size_t i = 0; i < r->count; i++) {
-		struct walk_entry *e = &r->entries[order[i]];
+		struct walk_entry held;
+		size_t j = i;
 
-		if (out > 0 && strcmp(sorted[out - 1].path, e->path) == 0) {
+		if (order[i] == i)
+			continue;
+		held = r->entries[i];
+		for (;;) {
+			size_t from = order[j];
+
+			order[j] = j;
+			if (from == i) {
+				r->entries[j] = held;
+				break;
+			}
+			r->entries[j] = r->entries[from];
+			j = from;
+		}
+	}
+	free(order);
+	for (size_t i = 0; i < r->count; i++) {
+		struct walk_entry *e = &r->entries[i];
+
+		if (out > 0 && strcmp(r->entries[out - 1].path, e->path) == 0) {
 			free(e->path);
 			free(e->link_target);
 			continue;
 		}
-		sorted[out++] = *e;
+		r->entries[out++] = *e;
 	}
-	free(order);
-	free(r->entries);
-	r->entries = sorted;
+	/* The walk grew the array by doubling: give back what the entries do not use. */
+	if (out > 0 && out < w->cap)
+		r->entries = xreallocarray(r->entries, out, sizeof(*r->entries));
 	r->count = out;
 	w->cap = out;
 }
