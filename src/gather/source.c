@@ -185,11 +185,11 @@ static int record_unreadable(struct source_reader *sr, const struct walk_entry *
 
 /*
  * Open e inside the root, never following a link and never blocking on a FIFO swapped in
- * since the walk; the type is checked on what was opened. Returns the fd, or -1 with *rc the
- * result of recording why not.
+ * since the walk; the type is checked on what was opened (one statx gives it, the times and
+ * the birth time). Returns the fd, or -1 with *rc the result of recording why not.
  */
 static int source_open(struct source_reader *sr, const struct walk_entry *e, struct stat *st,
-                       int *rc, struct error *err)
+                       struct timespec *btime, int *rc, struct error *err)
 {
 	/* The walk is sorted, so the parent is usually still open from the previous source. */
 	int fd = rootfs_dirs_open(&sr->dirs, e->path, O_RDONLY | O_NONBLOCK | O_NOCTTY);
@@ -204,7 +204,7 @@ static int source_open(struct source_reader *sr, const struct walk_entry *e, str
 			*rc = record_unreadable(sr, e, saved, err);
 		return -1;
 	}
-	if (fstat(fd, st) < 0 || !S_ISREG(st->st_mode)) {
+	if (file_stat_birth(fd, st, btime) < 0 || !S_ISREG(st->st_mode)) {
 		close(fd);
 		*rc = record_skip(sr->records, e, "skipped", "no longer a regular file", err);
 		return -1;
@@ -390,10 +390,9 @@ int source_store(struct source_reader *sr, const struct walk_entry *e, struct er
 	json_t *rec = NULL;
 	int fd, rc = -1, grew;
 
-	fd = source_open(sr, e, &st, &rc, err);
+	fd = source_open(sr, e, &st, &btime, &rc, err);
 	if (fd < 0)
 		return rc;
-	file_birth_time(fd, NULL, &btime);
 	switch (choose_extent(sr, e, fd, &st, &d, &x, &rc, err)) {
 	case -1:
 		rc = -1;
