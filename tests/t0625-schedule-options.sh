@@ -98,6 +98,7 @@ value_for() {
 	limit-rate) echo 500K ;;
 	since | until) echo 2024-01-01 ;;
 	max-file-size) echo 1M ;;
+	io-rate) echo 20M ;;
 	*) echo "no test value for --$1" >&2; return 1 ;;
 	esac
 }

@@ -2,6 +2,7 @@
 #ifndef LOGPACK_BIRTHTIME_H
 #define LOGPACK_BIRTHTIME_H
 
+#include <sys/stat.h>
 #include <time.h>
 
 /*
@@ -10,5 +11,10 @@
  * 4.11, a file system without it, or an error.
  */
 void file_birth_time(int dir_or_fd, const char *name, struct timespec *out);
+/*
+ * fstat and the birth time of an open file in one system call where statx is there (two
+ * otherwise): *btime is zero when unknown. -1 with errno when the file cannot be stat'ed.
+ */
+int file_stat_birth(int fd, struct stat *st, struct timespec *btime);
 
 #endif

@@ -120,6 +120,10 @@ struct collect_options {
 	const char *filter_suffix; /* ".age" */
 	int keep_name;
 	int one_file_system; /* never descend into another file system than the root's */
+	/* Low-impact mode (docs/low-impact.md): nice 19 and the idle I/O class for the whole
+	 * run, and at most io_rate bytes a second read from sources (0: no cap). */
+	int nice;
+	uint64_t io_rate;
 };
 
 struct collect_summary {

@@ -18,6 +18,7 @@
 #include "gather/collect.h"
 #include "gather/host.h"
 #include "gather/profile.h"
+#include "gather/throttle.h"
 #include "gather/walk.h"
 
 struct records {
@@ -69,6 +70,7 @@ struct host_record {
 	const char *profile_reason;
 	const struct walk_result *walk; /* for the expected rules that matched nothing */
 	const struct collect_options *opt;
+	const struct throttle_priority *priority; /* in force while sources were read */
 	int64_t started, finished;
 };
 

@@ -12,6 +12,8 @@
 #include "bundle/bag.h"
 #include "gather/collect.h"
 #include "gather/records.h"
+#include "gather/rootfs.h"
+#include "gather/throttle.h"
 #include "gather/walk.h"
 
 struct source_reader {
@@ -24,6 +26,8 @@ struct source_reader {
 	struct collect_summary *sum; /* the counters of collected, skipped, unreadable files */
 	int partial;                 /* set when a source could not be read */
 	uint64_t bytes_done;         /* bytes read from sources so far */
+	struct rate_limit rate;      /* --io-rate */
+	struct rootfs_dirs dirs;     /* the parents of the last source, kept open for siblings */
 	char *buf;
 };
 

@@ -24,6 +24,7 @@ struct schedule_spec {
 	size_t n_args;
 	const char *state_dir, *output_dir, *root; /* absolute */
 	int network; /* the snapshot uploads: the service may use IPv4 and IPv6 */
+	int nice;    /* --nice passed on: the unit asks for the lowest priority too */
 };
 
 /*

@@ -3,7 +3,9 @@
 
 #include <fcntl.h>
 #include <stdint.h>
+#include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 #if !defined(HAVE_STATX) && defined(__linux__)
 #include <sys/syscall.h>
@@ -24,6 +26,44 @@ void file_birth_time(int dir_or_fd, const char *name, struct timespec *out)
 		out->tv_sec = sx.stx_btime.tv_sec;
 		out->tv_nsec = sx.stx_btime.tv_nsec;
 	}
+}
+
+int file_stat_birth(int fd, struct stat *st, struct timespec *btime)
+{
+	struct statx sx;
+
+	btime->tv_sec = 0;
+	btime->tv_nsec = 0;
+	if (statx(fd, "", AT_EMPTY_PATH, STATX_BASIC_STATS | STATX_BTIME, &sx) < 0 ||
+	    (sx.stx_mask & STATX_BASIC_STATS) != STATX_BASIC_STATS) {
+		/* A kernel before 4.11, or a file system that leaves fields out: fstat says. */
+		if (fstat(fd, st) < 0)
+			return -1;
+		file_birth_time(fd, NULL, btime);
+		return 0;
+	}
+	memset(st, 0, sizeof(*st));
+	st->st_dev = makedev(sx.stx_dev_major, sx.stx_dev_minor);
+	st->st_ino = sx.stx_ino;
+	st->st_mode = sx.stx_mode;
+	st->st_nlink = sx.stx_nlink;
+	st->st_uid = sx.stx_uid;
+	st->st_gid = sx.stx_gid;
+	st->st_rdev = makedev(sx.stx_rdev_major, sx.stx_rdev_minor);
+	st->st_size = (off_t)sx.stx_size;
+	st->st_blksize = (blksize_t)sx.stx_blksize;
+	st->st_blocks = (blkcnt_t)sx.stx_blocks;
+	st->st_atim.tv_sec = sx.stx_atime.tv_sec;
+	st->st_atim.tv_nsec = sx.stx_atime.tv_nsec;
+	st->st_mtim.tv_sec = sx.stx_mtime.tv_sec;
+	st->st_mtim.tv_nsec = sx.stx_mtime.tv_nsec;
+	st->st_ctim.tv_sec = sx.stx_ctime.tv_sec;
+	st->st_ctim.tv_nsec = sx.stx_ctime.tv_nsec;
+	if (sx.stx_mask & STATX_BTIME) {
+		btime->tv_sec = sx.stx_btime.tv_sec;
+		btime->tv_nsec = sx.stx_btime.tv_nsec;
+	}
+	return 0;
 }
 #elif defined(__linux__) && defined(SYS_statx)
 /*
@@ -82,5 +122,15 @@ void file_birth_time(int dir_or_fd, const char *name, struct timespec *out)
 	(void)name;
 	out->tv_sec = 0;
 	out->tv_nsec = 0;
+}
+#endif
+
+#if !(defined(HAVE_STATX) && defined(STATX_BTIME))
+int file_stat_birth(int fd, struct stat *st, struct timespec *btime)
+{
+	if (fstat(fd, st) < 0)
+		return -1;
+	file_birth_time(fd, NULL, btime);
+	return 0;
 }
 #endif

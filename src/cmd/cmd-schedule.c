@@ -467,6 +467,7 @@ static int do_install(struct schedule_cli *cli)
 	spec.output_dir = cli->output_dir;
 	spec.root = cli->root ? cli->root : "/";
 	spec.network = cli->snapshot.upload.to != NULL;
+	spec.nice = cli->snapshot_opt.nice;
 	if (spec.network && cli->snapshot.upload.credentials == NULL)
 		log_info("the scheduled snapshot will not see this shell's environment: give "
 		         "upload secrets with --credentials FILE");

@@ -47,6 +47,9 @@ const struct collect_opt collect_opts[] = {
              "collect before anything is read (exit 3)"),
          .series_help = "add the incident report (see 'logpack incident') to\n"
                         "each bundle; a report that fails its check stops"},
+        {OPT("io-rate", COLLECT_OPT_IO_RATE, COLLECT_ARG_TEXT, "RATE",
+             "read sources at most RATE bytes a second (such as\n"
+             "20M: K, M, G are 1024-based); see --nice")},
         {OPT("jobs", 'j', COLLECT_ARG_TEXT, "N",
              "threads that hash and compress (default: one per\nCPU this process may use; "
              "1: none, all in one)")},
@@ -65,6 +68,8 @@ const struct collect_opt collect_opts[] = {
         {OPT("max-file-size", COLLECT_OPT_MAX_FILE_SIZE, COLLECT_ARG_TEXT, "SIZE",
              "keep only the last SIZE bytes of larger files"),
          .refused = SNAPSHOTS, .why = WHOLE_FILES},
+        {OPT("nice", COLLECT_OPT_NICE, COLLECT_ARG_NONE, NULL,
+             "low impact: the lowest CPU priority (nice 19)\nand the idle I/O class")},
         {OPT("output", 'o', COLLECT_ARG_PATH, "DIR|FILE",
              "where to write the bundle: FILE ends in .tar,\n.tar.zst, .tar.gz or .tar.xz; "
              "anything else is a\ndirectory, created when missing (default: the\ncurrent "
@@ -312,6 +317,20 @@ void collect_cli_init(struct collect_cli *cli, struct collect_options *opt)
 	upload_cli_init(&cli->upload);
 }
 
+/* A read rate: a size (20M), optionally "/s"; below 1 KiB a second nothing would be read. */
+static int parse_io_rate(const char *arg, uint64_t *out)
+{
+	char text[64];
+	size_t len = strlen(arg);
+
+	if (len >= sizeof(text))
+		return -1;
+	memcpy(text, arg, len + 1);
+	if (len > 2 && strcmp(text + len - 2, "/s") == 0)
+		text[len - 2] = '\0';
+	return parse_size(text, out) < 0 || *out < 1024 ? -1 : 0;
+}
+
 static int take_value(struct collect_cli *cli, const struct command *cmd, int c, const char *arg)
 {
 	struct collect_options *opt = cli->opt;
@@ -377,6 +396,13 @@ static int take_value(struct collect_cli *cli, const struct command *cmd, int c,
 			return command_usage_error(cmd, "%s", err.msg);
 		return 0;
 	}
+	case COLLECT_OPT_IO_RATE:
+		if (parse_io_rate(arg, &opt->io_rate) < 0)
+			return command_usage_error(cmd,
+			                           "--io-rate: '%s' is not a rate of at least 1K a "
+			                           "second (such as 500K, 20M, 1G)",
+			                           arg);
+		return 0;
 	case COLLECT_OPT_JSON:
 		cli->json = 1;
 		return 0;
@@ -406,6 +432,9 @@ static int take_value(struct collect_cli *cli, const struct command *cmd, int c,
 			                           "--max-file-size: '%s' is not a size (such as "
 			                           "512K, 100M, 2G)",
 			                           arg);
+		return 0;
+	case COLLECT_OPT_NICE:
+		opt->nice = 1;
 		return 0;
 	case COLLECT_OPT_SINCE:
 	case COLLECT_OPT_UNTIL:

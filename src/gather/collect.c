@@ -24,6 +24,7 @@
 #include "gather/profile.h"
 #include "gather/records.h"
 #include "gather/source.h"
+#include "gather/throttle.h"
 #include "gather/walk.h"
 
 /* Everything one run holds; freed in collect_run. */
@@ -44,6 +45,7 @@ struct collection {
 	int partial;
 	uint64_t planned_bytes; /* what the plan hook will store, when there is one */
 	int has_planned;
+	struct throttle_priority priority; /* in force for the run */
 };
 
 static void note(const struct collection *c, enum collect_note kind, const char *fmt, ...)
@@ -422,6 +424,22 @@ static int select_profile(struct collection *c, struct error *err)
 	return 0;
 }
 
+/* Say in collection.log what priorities and read-rate cap the run had. */
+static void log_low_impact(struct collection *c)
+{
+	const struct throttle_priority *p = &c->priority;
+	char rate[48] = "not capped", level[16] = "";
+
+	if (c->opt->io_rate)
+		snprintf(rate, sizeof(rate), "at most %llu bytes a second",
+		         (unsigned long long)c->opt->io_rate);
+	if (strcmp(p->io_class, "best-effort") == 0 || strcmp(p->io_class, "realtime") == 0)
+		snprintf(level, sizeof(level), " level %d", p->io_level);
+	records_log(&c->records, "%s: nice %d, I/O class %s%s, read rate %s",
+	            c->opt->nice || c->opt->io_rate ? "low-impact mode" : "priority", p->nice,
+	            p->io_class, level, rate);
+}
+
 static int write_bundle(struct collection *c, struct error *err)
 {
 	const struct collect_options *opt = c->opt;
@@ -471,6 +489,7 @@ static int write_bundle(struct collection *c, struct error *err)
 	records_log(&c->records, "compression %s, level %s; %d job%s hashing and compressing (%s)",
 	            opt->compression, level, bo.jobs, bo.jobs == 1 ? "" : "s",
 	            opt->jobs > 0 ? "-j" : "one per CPU this process may use");
+	log_low_impact(c);
 	note_walk_findings(c);
 	source_reader_init(&c->reader, c->root_fd, opt, c->bag, &c->records, c->sum);
 	if (run_entries(c, err) < 0)
@@ -498,6 +517,7 @@ static int write_bundle(struct collection *c, struct error *err)
 		        .profile_reason = c->sum->profile_reason,
 		        .walk = &c->walk,
 		        .opt = opt,
+		        .priority = &c->priority,
 		        .started = c->sum->started,
 		        .finished = c->sum->finished,
 		};
@@ -548,6 +568,10 @@ int collect_run(const struct collect_options *opt, struct collect_summary *sum, 
 	c.sum = sum;
 	c.root_fd = -1;
 	sum->started = (int64_t)time(NULL);
+	/* First, before the sink starts its threads: they inherit the priorities. */
+	if (opt->nice && throttle_lower_priority(err) < 0)
+		goto out;
+	throttle_priority_get(&c.priority);
 	if (open_root(&c, err) < 0)
 		goto out;
 	if (host_facts_gather(c.root_fd, &c.host, err) < 0)

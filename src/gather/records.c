@@ -303,6 +303,20 @@ char *records_host_json(const struct host_record *h)
 	if (opt->max_file_size)
 		json_object_set_new(root, "max_file_size",
 		                    json_integer((json_int_t)opt->max_file_size));
+	if (h->priority) {
+		/* What was in force, whether asked for (--nice, --io-rate) or inherited (a
+		 * scheduler's Nice=, ionice). */
+		json_t *li = json_object();
+
+		json_object_set_new(li, "requested", json_boolean(opt->nice || opt->io_rate));
+		json_object_set_new(li, "nice", json_integer(h->priority->nice));
+		json_object_set_new(li, "io_class", json_string(h->priority->io_class));
+		json_object_set_new(li, "io_level", json_integer(h->priority->io_level));
+		json_object_set_new(li, "io_rate",
+		                    opt->io_rate ? json_integer((json_int_t)opt->io_rate)
+		                                 : json_null());
+		json_object_set_new(root, "low_impact", li);
+	}
 	text = json_dumps(root, JSON_INDENT(2) | JSON_ENSURE_ASCII);
 	json_decref(root);
 	return text;
@@ -317,7 +331,10 @@ static FILE *temp_stream(const char *dir, const char *what, struct error *err)
 		error_set(err, "temporary file for %s in %s: %s", what, dir, strerror(errno));
 		if (fd >= 0)
 			close(fd);
+		return NULL;
 	}
+	/* Records are batched: one write per 64 KiB of lines rather than per 4 KiB. */
+	setvbuf(fp, NULL, _IOFBF, 65536);
 	return fp;
 }
 

@@ -145,12 +145,15 @@ void source_reader_init(struct source_reader *sr, int root_fd, const struct coll
 	sr->records = records;
 	sr->sum = sum;
 	sr->buf = xmalloc(READ_CHUNK);
+	rate_limit_init(&sr->rate, opt->io_rate);
+	rootfs_dirs_init(&sr->dirs, root_fd);
 }
 
 void source_reader_release(struct source_reader *sr)
 {
 	free(sr->buf);
 	sr->buf = NULL;
+	rootfs_dirs_release(&sr->dirs);
 }
 
 uint64_t source_size_limit(uint64_t max_file_size, const struct rule *r)
@@ -182,13 +185,14 @@ static int record_unreadable(struct source_reader *sr, const struct walk_entry *
 
 /*
  * Open e inside the root, never following a link and never blocking on a FIFO swapped in
- * since the walk; the type is checked on what was opened. Returns the fd, or -1 with *rc the
- * result of recording why not.
+ * since the walk; the type is checked on what was opened (one statx gives it, the times and
+ * the birth time). Returns the fd, or -1 with *rc the result of recording why not.
  */
 static int source_open(struct source_reader *sr, const struct walk_entry *e, struct stat *st,
-                       int *rc, struct error *err)
+                       struct timespec *btime, int *rc, struct error *err)
 {
-	int fd = rootfs_open(sr->root_fd, e->path, O_RDONLY | O_NONBLOCK | O_NOCTTY);
+	/* The walk is sorted, so the parent is usually still open from the previous source. */
+	int fd = rootfs_dirs_open(&sr->dirs, e->path, O_RDONLY | O_NONBLOCK | O_NOCTTY);
 
 	if (fd < 0) {
 		int saved = errno;
@@ -200,7 +204,7 @@ static int source_open(struct source_reader *sr, const struct walk_entry *e, str
 			*rc = record_unreadable(sr, e, saved, err);
 		return -1;
 	}
-	if (fstat(fd, st) < 0 || !S_ISREG(st->st_mode)) {
+	if (file_stat_birth(fd, st, btime) < 0 || !S_ISREG(st->st_mode)) {
 		close(fd);
 		*rc = record_skip(sr->records, e, "skipped", "no longer a regular file", err);
 		return -1;
@@ -283,7 +287,8 @@ static int copy_source(struct source_reader *sr, int fd, struct extent *x, uint6
 	for (left = x->stored; left > 0 && x->read_errno == 0;) {
 		size_t cap;
 		char *buf = bag_payload_buffer(sr->bag, &cap);
-		ssize_t n = read(fd, buf, left < cap ? (size_t)left : cap);
+		size_t want = rate_limit_chunk(&sr->rate, cap);
+		ssize_t n = read(fd, buf, left < want ? (size_t)left : want);
 
 		if (n < 0) {
 			if (errno == EINTR)
@@ -293,6 +298,7 @@ static int copy_source(struct source_reader *sr, int fd, struct extent *x, uint6
 		}
 		if (n == 0)
 			break;
+		rate_limit_spend(&sr->rate, (size_t)n);
 		if (bag_payload_write(sr->bag, buf, (size_t)n, err) < 0)
 			return -1;
 		if (hooks && hooks->data)
@@ -386,10 +392,9 @@ int source_store(struct source_reader *sr, const struct walk_entry *e, struct er
 	json_t *rec = NULL;
 	int fd, rc = -1, grew;
 
-	fd = source_open(sr, e, &st, &rc, err);
+	fd = source_open(sr, e, &st, &btime, &rc, err);
 	if (fd < 0)
 		return rc;
-	file_birth_time(fd, NULL, &btime);
 	switch (choose_extent(sr, e, fd, &st, &d, &x, &rc, err)) {
 	case -1:
 		rc = -1;

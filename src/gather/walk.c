@@ -127,14 +127,19 @@ static void add_entry(struct walker *w, int dir_fd, const char *name, const stru
 	}
 }
 
-/* The sorted names in a directory, without "." and "..". NULL with errno on failure. */
-static char **list_dir(int dir_fd, size_t *count)
+/*
+ * The names in a directory, without "." and "..", and their types as readdir gives them
+ * (DT_UNKNOWN where the file system does not say; *types may be NULL). NULL with errno on
+ * failure.
+ */
+static char **list_dir(int dir_fd, size_t *count, unsigned char **types)
 {
 	int fd = dup(dir_fd);
 	DIR *d;
 	struct dirent *de;
 	char **names = NULL;
-	size_t n = 0;
+	unsigned char *type = NULL;
+	size_t n = 0, cap = 0;
 
 	if (fd < 0)
 		return NULL;
@@ -150,13 +155,23 @@ static char **list_dir(int dir_fd, size_t *count)
 	while ((de = readdir(d)) != NULL) {
 		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
 			continue;
-		names = xreallocarray(names, n + 1, sizeof(*names));
+		if (n == cap) {
+			/* Doubling: a directory of 100,000 logs is not 100,000 reallocations. */
+			cap = cap ? cap * 2 : 64;
+			names = xreallocarray(names, cap, sizeof(*names));
+			type = xreallocarray(type, cap, sizeof(*type));
+		}
+		type[n] = de->d_type;
 		names[n++] = xstrdup(de->d_name);
 	}
 	closedir(d);
 	*count = n;
 	if (names == NULL)
 		names = xcalloc(1, sizeof(*names));
+	if (types)
+		*types = type;
+	else
+		free(type);
 	return names;
 }
 
@@ -247,6 +262,7 @@ static void matched_name(struct walker *w, int dir_fd, const char *name, size_t 
 static void match_at(struct walker *w, int dir_fd, size_t i)
 {
 	const char *comp = w->comps[i];
+	unsigned char *types = NULL;
 	char **names;
 	size_t n;
 
@@ -257,7 +273,7 @@ static void match_at(struct walker *w, int dir_fd, size_t i)
 		matched_name(w, dir_fd, comp, i);
 		return;
 	}
-	if ((names = list_dir(dir_fd, &n)) == NULL) {
+	if ((names = list_dir(dir_fd, &n, &types)) == NULL) {
 		walk_error(w, NULL, errno);
 		return;
 	}
@@ -266,6 +282,10 @@ static void match_at(struct walker *w, int dir_fd, size_t i)
 		for (size_t k = 0; k < n; k++) {
 			struct stat st;
 
+			/* readdir's type spares a stat of every file; descend still opens with
+			 * O_DIRECTORY and O_NOFOLLOW, so a type that changed since is refused. */
+			if (types[k] != DT_DIR && types[k] != DT_UNKNOWN)
+				continue;
 			if (fstatat(dir_fd, names[k], &st, AT_SYMLINK_NOFOLLOW) == 0 &&
 			    S_ISDIR(st.st_mode))
 				descend(w, dir_fd, names[k], &st, i);
@@ -278,6 +298,7 @@ static void match_at(struct walker *w, int dir_fd, size_t i)
 				matched_name(w, dir_fd, names[k], i);
 	}
 	free_names(names, n);
+	free(types);
 }
 
 /* Split an absolute pattern into components; a trailing "**" means "**" + "*". */
@@ -327,7 +348,7 @@ static char **collect_homes(const struct walk_options *opt, size_t *n_out)
 	/* At once: the root's passwd may list hundreds of thousands of homes. */
 	for (size_t i = 0; i < opt->n_homes; i++)
 		homes[n++] = xstrdup(opt->homes[i]);
-	if ((names = list_dir(opt->root_fd, &count)) != NULL) {
+	if ((names = list_dir(opt->root_fd, &count, NULL)) != NULL) {
 		for (size_t i = 0; i < count; i++) {
 			char **users;
 			size_t n_users;
@@ -338,7 +359,7 @@ static char **collect_homes(const struct walk_options *opt, size_t *n_out)
 			fd = rootfs_openat(opt->root_fd, names[i], O_RDONLY | O_DIRECTORY);
 			if (fd < 0)
 				continue;
-			if ((users = list_dir(fd, &n_users)) != NULL) {
+			if ((users = list_dir(fd, &n_users, NULL)) != NULL) {
 				for (size_t k = 0; k < n_users; k++) {
 					struct stat st;
 
@@ -366,7 +387,6 @@ static void sort_and_dedupe(struct walker *w)
 	/* A merge sort of indices by (path, discovery order), so that for a path matched by
 	 * several rules the first rule wins; qsort is not stable. */
 	size_t *order = xcalloc(r->count ? r->count : 1, sizeof(*order));
-	struct walk_entry *sorted;
 
 	for (size_t i = 0; i < r->count; i++)
 		order[i] = i;
@@ -395,20 +415,41 @@ static void sort_and_dedupe(struct walker *w)
 		free(order);
 		order = tmp;
 	}
-	sorted = xcalloc(r->count ? r->count : 1, sizeof(*sorted));
+	/* Put the entries in that order in place, cycle by cycle (order[j] == j: done), rather
+	 * than into a second array as large as the first. */
 	for (size_t i = 0; i < r->count; i++) {
-		struct walk_entry *e = &r->entries[order[i]];
+		struct walk_entry held;
+		size_t j = i;
 
-		if (out > 0 && strcmp(sorted[out - 1].path, e->path) == 0) {
+		if (order[i] == i)
+			continue;
+		held = r->entries[i];
+		for (;;) {
+			size_t from = order[j];
+
+			order[j] = j;
+			if (from == i) {
+				r->entries[j] = held;
+				break;
+			}
+			r->entries[j] = r->entries[from];
+			j = from;
+		}
+	}
+	free(order);
+	for (size_t i = 0; i < r->count; i++) {
+		struct walk_entry *e = &r->entries[i];
+
+		if (out > 0 && strcmp(r->entries[out - 1].path, e->path) == 0) {
 			free(e->path);
 			free(e->link_target);
 			continue;
 		}
-		sorted[out++] = *e;
+		r->entries[out++] = *e;
 	}
-	free(order);
-	free(r->entries);
-	r->entries = sorted;
+	/* The walk grew the array by doubling: give back what the entries do not use. */
+	if (out > 0 && out < w->cap)
+		r->entries = xreallocarray(r->entries, out, sizeof(*r->entries));
 	r->count = out;
 	w->cap = out;
 }

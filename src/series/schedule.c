@@ -151,8 +151,11 @@ char *schedule_service_text(const struct schedule_spec *s)
 	strbuf_addstr(&sb,
 	              "\n"
 	              "# Exit 7: the snapshot was taken and found anomalies (see the bundle's\n"
-	              "# logpack/anomalies.jsonl); the unit shows as failed so that it is seen.\n"
-	              "Nice=10\n"
+	              "# logpack/anomalies.jsonl); the unit shows as failed so that it is seen.\n");
+	/* --nice asks for the lowest CPU priority; without it a snapshot still yields to the
+	 * host's own work. Either way the disk serves it only when nobody else asks. */
+	strbuf_addstr(&sb, s->nice ? "Nice=19\n" : "Nice=10\n");
+	strbuf_addstr(&sb,
 	              "IOSchedulingClass=idle\n"
 	              "UMask=0077\n"
 	              "# Read every log, and read without touching access times; nothing else.\n"
