@@ -27,6 +27,10 @@ struct walk_entry {
 	struct stat st;    /* lstat at listing time */
 	char *link_target; /* ENTRY_LINK: raw target */
 	const char *why;   /* ENTRY_EXCLUDED, ENTRY_SPECIAL: the reason, static text */
+	/* Reached through "~/" in a home directory that the root's passwd does not list (a
+	 * directory under /home, /Users or /export/home): its path, else NULL. Owned by the
+	 * result. */
+	char *home_not_in_passwd;
 };
 
 struct walk_options {
@@ -54,9 +58,16 @@ struct walk_result {
 	/* Directories that could not be read: "var/log/private: Permission denied". */
 	char **errors;
 	size_t n_errors;
+	/* Home directories under /home, /Users and /export/home that passwd does not list. */
+	char **unlisted_homes;
+	size_t n_unlisted_homes;
 };
 
-/* Expand rules (those whose category is in categories, or all when NULL) under the root. */
+/*
+ * Expand rules (those whose category is in categories, or all when NULL) under the root. "~/"
+ * stands for each of opt->homes and for every directory under the root's /home, /Users (any
+ * case) and /export/home.
+ */
 int walk_rules(const struct walk_options *opt, const struct rule *rules, size_t n_rules,
                const char *const *categories, size_t n_categories, struct walk_result *res,
                struct error *err);

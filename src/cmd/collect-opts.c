@@ -47,6 +47,10 @@ const struct collect_opt collect_opts[] = {
              "collect before anything is read (exit 3)"),
          .series_help = "add the incident report (see 'logpack incident') to\n"
                         "each bundle; a report that fails its check stops"},
+        {OPT("include-secrets", COLLECT_OPT_INCLUDE_SECRETS, COLLECT_ARG_NONE, NULL,
+             "also take the files that may hold secrets\n"
+             "(shadow, private keys, cluster credentials...);\n"
+             "by default they are listed as withheld")},
         {OPT("json", COLLECT_OPT_JSON, COLLECT_ARG_NONE, NULL,
              "a machine-readable summary on stdout")},
         {OPT("keep", COLLECT_OPT_KEEP, COLLECT_ARG_TEXT, "N",
@@ -62,6 +66,9 @@ const struct collect_opt collect_opts[] = {
         {OPT("max-file-size", COLLECT_OPT_MAX_FILE_SIZE, COLLECT_ARG_TEXT, "SIZE",
              "keep only the last SIZE bytes of larger files"),
          .refused = SNAPSHOTS, .why = WHOLE_FILES},
+        {OPT("no-other", COLLECT_OPT_NO_OTHER, COLLECT_ARG_NONE, NULL,
+             "list the files under the log directories that no\n"
+             "rule names, without taking them")},
         {OPT("output", 'o', COLLECT_ARG_PATH, "DIR|FILE",
              "where to write the bundle: FILE ends in .tar,\n.tar.zst, .tar.gz or .tar.xz; "
              "anything else is a\ndirectory, created when missing (default: the\ncurrent "
@@ -363,6 +370,12 @@ static int take_value(struct collect_cli *cli, const struct command *cmd, int c,
 			return command_usage_error(cmd, "%s", err.msg);
 		return 0;
 	}
+	case COLLECT_OPT_INCLUDE_SECRETS:
+		opt->include_secrets = 1;
+		return 0;
+	case COLLECT_OPT_NO_OTHER:
+		opt->no_other = 1;
+		return 0;
 	case COLLECT_OPT_JSON:
 		cli->json = 1;
 		return 0;

@@ -16,12 +16,17 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
+
 #include "bundle/manifest.h"
+#include "gather/accounts.h"
 #include "gather/collect.h"
 #include "gather/detect.h"
 #include "gather/host.h"
 #include "gather/profile.h"
 #include "gather/records.h"
+#include "gather/rootfs.h"
+#include "gather/secrets.h"
 #include "gather/source.h"
 #include "gather/walk.h"
 
@@ -34,6 +39,10 @@ struct collection {
 	struct host_facts host;
 	struct profile *profile;
 	struct userdb *users;
+	struct rule *rules; /* the profile's rules, then the unclaimed-log rules; shallow copies */
+	size_t n_rules;
+	struct rule *other_rules; /* owned: category "other", one per log directory */
+	size_t n_other_rules;
 	struct walk_result walk;
 	struct bag_writer *bag;
 	struct records records;
@@ -268,6 +277,25 @@ static void plan_line(struct collection *c, const struct walk_entry *e, uint64_t
 	free(shown);
 }
 
+/* Was e reached only by the sweep of the log directories (no profile rule names it)? */
+static int is_other(const struct collection *c, const struct walk_entry *e)
+{
+	return c->n_other_rules && e->rule >= c->rules + (c->n_rules - c->n_other_rules) &&
+	       e->rule < c->rules + c->n_rules;
+}
+
+/* --no-other: an unclaimed log is listed, not taken (unless its name says it is a secret). */
+static int list_other(struct collection *c, const struct walk_entry *e, struct error *err)
+{
+	const char *secret = c->opt->include_secrets ? NULL : secrets_by_path(e->path);
+
+	if (secret)
+		return source_withhold(&c->reader, e, secret, err);
+	c->sum->files_other_listed++;
+	return record_skip(&c->records, e, "listed",
+	                   "unclaimed file under a log directory, not taken (--no-other)", err);
+}
+
 static int run_entries(struct collection *c, struct error *err)
 {
 	uint64_t total = 0, items = 0, n_files = 0;
@@ -288,8 +316,14 @@ static int run_entries(struct collection *c, struct error *err)
 			if (outside_window(c->opt, &e->st, &why)) {
 				c->sum->files_skipped++;
 				rc = record_skip(&c->records, e, "skipped", why, err);
+			} else if (is_other(c, e) && c->opt->no_other) {
+				rc = list_other(c, e, err);
 			} else {
+				uint64_t before = c->sum->files_collected;
+
 				rc = source_store(&c->reader, e, err);
+				if (is_other(c, e) && c->sum->files_collected > before)
+					c->sum->files_other++;
 				items++;
 			}
 			break;
@@ -328,6 +362,17 @@ static void dry_run_plan(struct collection *c)
 			c->sum->files_skipped++;
 			continue;
 		}
+		/* By name only: a dry run opens nothing, so content checks happen at collection. */
+		if (!c->opt->include_secrets && (why = secrets_by_path(e->path)) != NULL) {
+			c->sum->files_withheld++;
+			continue;
+		}
+		if (is_other(c, e) && c->opt->no_other) {
+			c->sum->files_other_listed++;
+			continue;
+		}
+		if (is_other(c, e))
+			c->sum->files_other++;
 		if (limit && size > limit) {
 			if (c->opt->skip_large) {
 				c->sum->files_skipped++;
@@ -351,6 +396,18 @@ static void note_walk_findings(struct collection *c)
 		records_log(&c->records, "expected but absent [%s]: %s (profile rule %s)",
 		            r->category, r->pattern, r->origin);
 	}
+	for (size_t i = 0; i < c->sum->n_explained; i++) {
+		char *line = xstrdup(c->sum->explained[i]), *pat = strchr(line, '\t'), *why;
+
+		*pat++ = '\0';
+		why = strchr(pat, '\t');
+		*why++ = '\0';
+		records_log(&c->records, "absent [%s]: %s: %s", line, pat, why);
+		free(line);
+	}
+	for (size_t i = 0; i < c->walk.n_unlisted_homes; i++)
+		records_log(&c->records, "home directory %s is not in the root's passwd: taken too",
+		            c->walk.unlisted_homes[i]);
 	for (size_t i = 0; i < c->walk.n_errors; i++) {
 		char *shown = records_shown_path(c->walk.errors[i]);
 
@@ -368,6 +425,13 @@ static void collection_free(struct collection *c)
 	free(c->root_path);
 	host_facts_free(&c->host);
 	profile_free(c->profile);
+	free(c->rules);
+	for (size_t i = 0; i < c->n_other_rules; i++) {
+		free(c->other_rules[i].pattern);
+		free(c->other_rules[i].category);
+		free(c->other_rules[i].origin);
+	}
+	free(c->other_rules);
 	userdb_free(c->users);
 	walk_result_free(&c->walk);
 	bag_writer_abort(c->bag);
@@ -421,6 +485,51 @@ static int select_profile(struct collection *c, struct error *err)
 	return 0;
 }
 
+/*
+ * logpack/accounts.json: the account dates of the root's shadow file (or BSD master.passwd)
+ * when the walk reached it, whether or not the file itself is withheld. Never the hashes.
+ */
+static int add_accounts(struct collection *c, struct error *err)
+{
+	static const struct {
+		const char *path;
+		enum accounts_source kind;
+	} sources[] = {
+	        {"etc/shadow", ACCOUNTS_SHADOW},
+	        {"etc/master.passwd", ACCOUNTS_MASTER_PASSWD},
+	};
+
+	for (size_t s = 0; s < sizeof(sources) / sizeof(sources[0]); s++) {
+		char *text = NULL, *json, *shown;
+		size_t len = 0;
+		int found = 0, rc;
+
+		for (size_t i = 0; i < c->walk.count && !found; i++)
+			found = c->walk.entries[i].kind == ENTRY_FILE &&
+			        strcmp(c->walk.entries[i].path, sources[s].path) == 0;
+		if (!found)
+			continue;
+		if (rootfs_read_small(c->root_fd, sources[s].path, 64u << 20, &text, &len) < 0) {
+			records_log(&c->records, "no accounts.json: /%s: %s", sources[s].path,
+			            strerror(errno));
+			return 0;
+		}
+		shown = xasprintf("/%s", sources[s].path);
+		json = accounts_json(text, len, sources[s].kind, shown);
+		OPENSSL_cleanse(text, len);
+		free(text);
+		free(shown);
+		rc = bag_add_tag_file(c->bag, "logpack/accounts.json", json, strlen(json), err);
+		free(json);
+		if (rc == 0)
+			records_log(&c->records,
+			            "logpack/accounts.json: account dates from /%s (no hashes)",
+			            sources[s].path);
+		return rc;
+	}
+	return 0;
+}
+
 static int write_bundle(struct collection *c, struct error *err)
 {
 	const struct collect_options *opt = c->opt;
@@ -470,7 +579,19 @@ static int write_bundle(struct collection *c, struct error *err)
 	if (opt->hooks && opt->hooks->finish &&
 	    opt->hooks->finish(opt->hooks->ctx, c->bag, c->records.log, err) < 0)
 		return -1;
+	if (add_accounts(c, err) < 0)
+		return -1;
 	c->sum->finished = (int64_t)time(NULL);
+	if (c->n_other_rules)
+		records_log(&c->records,
+		            "unclaimed files under the log directories: %llu taken (category "
+		            "other), %llu listed only",
+		            (unsigned long long)c->sum->files_other,
+		            (unsigned long long)c->sum->files_other_listed);
+	records_log(&c->records,
+	            "withheld: %llu files that may hold secrets (listed in files.jsonl; "
+	            "--include-secrets takes them)",
+	            (unsigned long long)c->sum->files_withheld);
 	records_log(
 	        &c->records,
 	        "done: %llu files, %llu bytes collected; %llu skipped, %llu unreadable, %llu links",
@@ -526,6 +647,102 @@ static int write_bundle(struct collection *c, struct error *err)
 	return 0;
 }
 
+/* The system log directories: every regular file below them is taken, claimed or not. */
+static const char *const log_dirs[] = {"/var/log", "/var/adm", "/private/var/log"};
+
+/*
+ * The profile's rules, then one rule per log directory in category "other": the first rule
+ * that matches a file wins, so these take only what no profile rule names.
+ */
+static void add_other_rules(struct collection *c)
+{
+	size_t n = sizeof(log_dirs) / sizeof(log_dirs[0]);
+
+	c->other_rules = xcalloc(n, sizeof(*c->other_rules));
+	for (size_t i = 0; i < n; i++) {
+		c->other_rules[i].pattern = xasprintf("%s/**", log_dirs[i]);
+		c->other_rules[i].category = xstrdup("other");
+		c->other_rules[i].origin = xstrdup("(unclaimed files under the log directories)");
+	}
+	c->n_other_rules = n;
+	c->n_rules = c->profile->n_rules + n;
+	c->rules = xcalloc(c->n_rules, sizeof(*c->rules));
+	if (c->profile->n_rules)
+		memcpy(c->rules, c->profile->rules, c->profile->n_rules * sizeof(*c->rules));
+	memcpy(c->rules + c->profile->n_rules, c->other_rules, n * sizeof(*c->rules));
+}
+
+/* Does the root configure a syslog daemon (rsyslog, syslog-ng, sysklogd, BusyBox)? */
+static int syslog_configured(int root_fd)
+{
+	static const char *const configs[] = {
+	        "etc/rsyslog.conf", "etc/rsyslog.d",      "etc/syslog-ng/syslog-ng.conf",
+	        "etc/syslog.conf",  "etc/syslog-ng.conf",
+	};
+
+	for (size_t i = 0; i < sizeof(configs) / sizeof(configs[0]); i++) {
+		int fd = rootfs_open(root_fd, configs[i], O_RDONLY | O_NONBLOCK);
+
+		if (fd >= 0) {
+			close(fd);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* Is a journal file among the files to take? */
+static int journal_taken(const struct walk_result *w)
+{
+	for (size_t i = 0; i < w->count; i++)
+		if (w->entries[i].kind == ENTRY_FILE &&
+		    (str_has_prefix(w->entries[i].path, "var/log/journal/") ||
+		     str_has_prefix(w->entries[i].path, "run/log/journal/")) &&
+		    (str_has_suffix(w->entries[i].path, ".journal") ||
+		     str_has_suffix(w->entries[i].path, ".journal~")))
+			return 1;
+	return 0;
+}
+
+/*
+ * Debian 12 and later install no syslog daemon: auth events go to the journal only. A missing
+ * file that a syslog daemon writes (rule option "syslog") is then no finding, as long as the
+ * journal is taken; with a syslog daemon configured it stays one.
+ */
+static void explain_absent(struct collection *c)
+{
+	struct walk_result *w = &c->walk;
+	size_t kept = 0;
+	int no_syslog = -1;
+
+	for (size_t i = 0; i < w->n_absent; i++) {
+		const struct rule *r = w->absent[i];
+
+		if (r->flags & RULE_SYSLOG) {
+			if (no_syslog < 0)
+				no_syslog = !syslog_configured(c->root_fd) && journal_taken(w);
+			if (no_syslog) {
+				struct collect_summary *s = c->sum;
+
+				s->explained = xreallocarray(s->explained, s->n_explained + 1,
+				                             sizeof(*s->explained));
+				s->explained[s->n_explained++] =
+				        xasprintf("%s\t%s\t%s", r->category, r->pattern,
+				                  strcmp(r->category, "auth") == 0
+				                          ? "auth events are in the journal (no "
+				                            "syslog daemon is "
+				                            "configured)"
+				                          : "its events are in the journal (no "
+				                            "syslog daemon is "
+				                            "configured)");
+				continue;
+			}
+		}
+		w->absent[kept++] = r;
+	}
+	w->n_absent = kept;
+}
+
 int collect_run(const struct collect_options *opt, struct collect_summary *sum, struct error *err)
 {
 	struct collection c = {0};
@@ -559,9 +776,11 @@ int collect_run(const struct collect_options *opt, struct collect_summary *sum, 
 		wo.out_dev = out_st.st_dev;
 		wo.out_ino = out_st.st_ino;
 	}
-	if (walk_rules(&wo, c.profile->rules, c.profile->n_rules, opt->categories,
-	               opt->n_categories, &c.walk, err) < 0)
+	add_other_rules(&c);
+	if (walk_rules(&wo, c.rules, c.n_rules, opt->categories, opt->n_categories, &c.walk, err) <
+	    0)
 		goto out;
+	explain_absent(&c);
 	for (size_t i = 0; i < c.walk.n_absent; i++) {
 		sum->absent = xreallocarray(sum->absent, sum->n_absent + 1, sizeof(*sum->absent));
 		sum->absent[sum->n_absent++] =
@@ -602,5 +821,11 @@ void collect_summary_free(struct collect_summary *sum)
 	for (size_t i = 0; i < sum->n_planned; i++)
 		free(sum->planned[i]);
 	free(sum->planned);
+	for (size_t i = 0; i < sum->n_explained; i++)
+		free(sum->explained[i]);
+	free(sum->explained);
+	for (size_t i = 0; i < sum->n_withheld; i++)
+		free(sum->withheld[i]);
+	free(sum->withheld);
 	memset(sum, 0, sizeof(*sum));
 }

@@ -27,6 +27,7 @@ struct walker {
 	int matched;
 	struct strbuf path; /* the directory being matched, relative to the root, no trailing '/' */
 	int depth;
+	const char *home_unlisted; /* the home being expanded, when passwd does not list it */
 };
 
 static int has_glob(const char *s)
@@ -81,6 +82,7 @@ static void add_entry(struct walker *w, int dir_fd, const char *name, const stru
 	e->path = path_join(&w->path, name);
 	e->rule = w->rule;
 	e->st = *st;
+	e->home_not_in_passwd = w->home_unlisted ? xstrdup(w->home_unlisted) : NULL;
 	w->matched = 1;
 	if (S_ISREG(st->st_mode)) {
 		e->kind = ENTRY_FILE;
@@ -293,42 +295,104 @@ static void walk_one(struct walker *w, const char *pattern)
 	close(root);
 }
 
-/* Home directories: the root's passwd entries, and each directory in /Users (any case). */
-static char **collect_homes(const struct walk_options *opt, size_t *n_out)
+/* Is home (absolute) among the first n of homes, trailing slashes aside? */
+static int home_listed(char *const *homes, size_t n, const char *home)
 {
-	char **homes = xreallocarray(NULL, opt->n_homes + 1, sizeof(*homes)), **names;
-	size_t n = 0, count;
+	size_t len = strlen(home);
 
-	/* At once: the root's passwd may list hundreds of thousands of homes. */
-	for (size_t i = 0; i < opt->n_homes; i++)
-		homes[n++] = xstrdup(opt->homes[i]);
-	if ((names = list_dir(opt->root_fd, &count)) != NULL) {
-		for (size_t i = 0; i < count; i++) {
+	for (size_t i = 0; i < n; i++) {
+		size_t hl = strlen(homes[i]);
+
+		while (hl > 1 && homes[i][hl - 1] == '/')
+			hl--;
+		if (hl == len && strncmp(homes[i], home, len) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * Add each real directory in the root's parent (a relative path, "home" or "export/home")
+ * that the first n_listed homes do not name; parent is matched without regard to case when
+ * nocase ("Users" on macOS and Windows images).
+ */
+static void add_unlisted_homes(const struct walk_options *opt, const char *parent, int nocase,
+                               char ***homes, size_t *n, size_t n_listed, struct walk_result *res)
+{
+	const char *slash = strchr(parent, '/');
+	char *first = slash ? xstrndup(parent, (size_t)(slash - parent)) : xstrdup(parent);
+	char **names;
+	size_t count;
+	int fd = -1;
+
+	/* Only the first component may differ in case ("Users", "users"). */
+	if ((names = list_dir(opt->root_fd, &count)) == NULL)
+		goto out;
+	for (size_t i = 0; i < count && fd < 0; i++) {
+		int hit = nocase ? strcasecmp(names[i], first) == 0 : strcmp(names[i], first) == 0;
+		char *rel;
+
+		if (!hit)
+			continue;
+		rel = slash ? xasprintf("%s%s", names[i], slash) : xstrdup(names[i]);
+		fd = rootfs_open(opt->root_fd, rel, O_RDONLY | O_DIRECTORY);
+		if (fd >= 0) {
 			char **users;
 			size_t n_users;
-			int fd;
 
-			if (strcasecmp(names[i], "Users") != 0)
-				continue;
-			fd = rootfs_openat(opt->root_fd, names[i], O_RDONLY | O_DIRECTORY);
-			if (fd < 0)
-				continue;
 			if ((users = list_dir(fd, &n_users)) != NULL) {
 				for (size_t k = 0; k < n_users; k++) {
 					struct stat st;
+					char *home;
 
 					if (fstatat(fd, users[k], &st, AT_SYMLINK_NOFOLLOW) < 0 ||
 					    !S_ISDIR(st.st_mode))
 						continue;
-					homes = xreallocarray(homes, n + 1, sizeof(*homes));
-					homes[n++] = xasprintf("/%s/%s", names[i], users[k]);
+					home = xasprintf("/%s/%s", rel, users[k]);
+					if (home_listed(*homes, n_listed, home) ||
+					    home_listed(*homes + n_listed, *n - n_listed, home)) {
+						free(home);
+						continue;
+					}
+					*homes = xreallocarray(*homes, *n + 1, sizeof(**homes));
+					(*homes)[(*n)++] = home;
+					res->unlisted_homes = xreallocarray(
+					        res->unlisted_homes, res->n_unlisted_homes + 1,
+					        sizeof(*res->unlisted_homes));
+					res->unlisted_homes[res->n_unlisted_homes++] =
+					        xstrdup(home);
 				}
 				free_names(users, n_users);
 			}
-			close(fd);
 		}
-		free_names(names, count);
+		free(rel);
 	}
+	free_names(names, count);
+out:
+	if (fd >= 0)
+		close(fd);
+	free(first);
+}
+
+/*
+ * Home directories: the root's passwd entries, then each directory under /home, /Users (any
+ * case) and /export/home that passwd does not list: directory-service users (SSSD, LDAP, AD)
+ * and accounts an intruder deleted keep their homes there. *n_listed_out says how many of the
+ * homes came from passwd.
+ */
+static char **collect_homes(const struct walk_options *opt, size_t *n_out, size_t *n_listed_out,
+                            struct walk_result *res)
+{
+	char **homes = xreallocarray(NULL, opt->n_homes + 1, sizeof(*homes));
+	size_t n = 0;
+
+	/* At once: the root's passwd may list hundreds of thousands of homes. */
+	for (size_t i = 0; i < opt->n_homes; i++)
+		homes[n++] = xstrdup(opt->homes[i]);
+	*n_listed_out = n;
+	add_unlisted_homes(opt, "home", 0, &homes, &n, *n_listed_out, res);
+	add_unlisted_homes(opt, "Users", 1, &homes, &n, *n_listed_out, res);
+	add_unlisted_homes(opt, "export/home", 0, &homes, &n, *n_listed_out, res);
 	*n_out = n;
 	return homes;
 }
@@ -377,6 +441,7 @@ static void sort_and_dedupe(struct walker *w)
 		if (out > 0 && strcmp(sorted[out - 1].path, e->path) == 0) {
 			free(e->path);
 			free(e->link_target);
+			free(e->home_not_in_passwd);
 			continue;
 		}
 		sorted[out++] = *e;
@@ -394,12 +459,12 @@ int walk_rules(const struct walk_options *opt, const struct rule *rules, size_t 
 {
 	struct walker w = {0};
 	char **homes;
-	size_t n_homes;
+	size_t n_homes, n_listed;
 
 	memset(res, 0, sizeof(*res));
 	w.opt = opt;
 	w.res = res;
-	homes = collect_homes(opt, &n_homes);
+	homes = collect_homes(opt, &n_homes, &n_listed, res);
 	for (size_t i = 0; i < n_rules; i++) {
 		const struct rule *r = &rules[i];
 		int wanted = categories == NULL;
@@ -415,7 +480,9 @@ int walk_rules(const struct walk_options *opt, const struct rule *rules, size_t 
 			for (size_t h = 0; h < n_homes; h++) {
 				char *pat = xasprintf("%s%s", homes[h], r->pattern + 1);
 
+				w.home_unlisted = h >= n_listed ? homes[h] : NULL;
 				walk_one(&w, pat);
+				w.home_unlisted = NULL;
 				free(pat);
 			}
 		} else {
@@ -442,9 +509,13 @@ void walk_result_free(struct walk_result *res)
 	for (size_t i = 0; i < res->count; i++) {
 		free(res->entries[i].path);
 		free(res->entries[i].link_target);
+		free(res->entries[i].home_not_in_passwd);
 	}
 	free(res->entries);
 	free(res->absent);
+	for (size_t i = 0; i < res->n_unlisted_homes; i++)
+		free(res->unlisted_homes[i]);
+	free(res->unlisted_homes);
 	for (size_t i = 0; i < res->n_errors; i++)
 		free(res->errors[i]);
 	free(res->errors);
