@@ -13,6 +13,8 @@
 #include "base/util.h"
 #include "gather/profile.h"
 
+struct container;
+
 enum entry_kind {
 	ENTRY_FILE,    /* a regular file: to be collected */
 	ENTRY_LINK,    /* a symbolic link: recorded with its target, never followed */
@@ -31,6 +33,10 @@ struct walk_entry {
 	 * directory under /home, /Users or /export/home): its path, else NULL. Owned by the
 	 * result. */
 	char *home_not_in_passwd;
+	/* A file inside a running container (containers.h): path is "containers/ID/var/log/x",
+	 * source_path "var/log/x" under the container's root. NULL for the host's files. */
+	const struct container *container;
+	char *source_path;
 };
 
 struct walk_options {

@@ -21,6 +21,7 @@
 #include "bundle/manifest.h"
 #include "gather/accounts.h"
 #include "gather/collect.h"
+#include "gather/containers.h"
 #include "gather/detect.h"
 #include "gather/host.h"
 #include "gather/profile.h"
@@ -44,6 +45,10 @@ struct collection {
 	struct rule *other_rules; /* owned: category "other", one per log directory */
 	size_t n_other_rules;
 	struct walk_result walk;
+	struct container_list containers; /* live host: running containers, their roots open */
+	struct rule container_rule;       /* their log directories, category "container" */
+	char **container_notes;           /* for collection.log */
+	size_t n_container_notes;
 	struct bag_writer *bag;
 	struct records records;
 	struct source_reader reader;
@@ -405,6 +410,8 @@ static void note_walk_findings(struct collection *c)
 		records_log(&c->records, "absent [%s]: %s: %s", line, pat, why);
 		free(line);
 	}
+	for (size_t i = 0; i < c->n_container_notes; i++)
+		records_log(&c->records, "%s", c->container_notes[i]);
 	for (size_t i = 0; i < c->walk.n_unlisted_homes; i++)
 		records_log(&c->records, "home directory %s is not in the root's passwd: taken too",
 		            c->walk.unlisted_homes[i]);
@@ -432,6 +439,13 @@ static void collection_free(struct collection *c)
 		free(c->other_rules[i].origin);
 	}
 	free(c->other_rules);
+	free(c->container_rule.pattern);
+	free(c->container_rule.category);
+	free(c->container_rule.origin);
+	containers_free(&c->containers);
+	for (size_t i = 0; i < c->n_container_notes; i++)
+		free(c->container_notes[i]);
+	free(c->container_notes);
 	userdb_free(c->users);
 	walk_result_free(&c->walk);
 	bag_writer_abort(c->bag);
@@ -743,6 +757,139 @@ static void explain_absent(struct collection *c)
 	w->n_absent = kept;
 }
 
+/* Is the category among those --category chose (or are all chosen)? */
+static int category_wanted(const struct collect_options *opt, const char *category)
+{
+	if (opt->categories == NULL)
+		return 1;
+	for (size_t i = 0; i < opt->n_categories; i++)
+		if (strcmp(opt->categories[i], category) == 0)
+			return 1;
+	return 0;
+}
+
+static int cmp_entry(const void *a, const void *b)
+{
+	return strcmp(((const struct walk_entry *)a)->path, ((const struct walk_entry *)b)->path);
+}
+
+static void container_note(struct collection *c, const char *fmt, ...) LP_ATTR_PRINTF(2, 3);
+
+/* A line for collection.log, which is not open yet while the walk runs. */
+static void container_note(struct collection *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	c->container_notes = xreallocarray(c->container_notes, c->n_container_notes + 1,
+	                                   sizeof(*c->container_notes));
+	va_start(ap, fmt);
+	c->container_notes[c->n_container_notes++] = xvasprintf(fmt, ap);
+	va_end(ap);
+}
+
+/*
+ * Is relpath the same directory under both roots? Snap applications run with a root of their
+ * own, into which the host's /var/log is bind-mounted: taking it again would double the host's
+ * logs.
+ */
+static int same_dir(int root_a, int root_b, const char *relpath)
+{
+	struct stat a, b;
+	int fa = rootfs_open(root_a, relpath, O_RDONLY | O_DIRECTORY);
+	int fb = rootfs_open(root_b, relpath, O_RDONLY | O_DIRECTORY);
+	int same = fa >= 0 && fb >= 0 && fstat(fa, &a) == 0 && fstat(fb, &b) == 0 &&
+	           a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+
+	if (fa >= 0)
+		close(fa);
+	if (fb >= 0)
+		close(fb);
+	return same;
+}
+
+/*
+ * On a live host: the log directory of each running container, walked under the container's
+ * own root (/proc/PID/root, never leaving it), stored as containers/ID/var/log/...
+ */
+static void add_container_logs(struct collection *c, const struct walk_options *host_wo)
+{
+	struct walk_result *w = &c->walk;
+	size_t out = 0;
+
+	containers_find("/proc", c->root_fd, &c->containers);
+	if (c->containers.count == 0)
+		return;
+	c->container_rule.pattern = xstrdup("/var/log/**");
+	c->container_rule.category = xstrdup("container");
+	c->container_rule.origin = xstrdup("(log directory of a running container)");
+	for (size_t k = 0; k < c->containers.count; k++) {
+		const struct container *ct = &c->containers.items[k];
+		struct walk_options wo = *host_wo;
+		struct walk_result r;
+		struct error ignored = {{0}};
+
+		if (same_dir(c->root_fd, ct->root_fd, "var/log")) {
+			container_note(c,
+			               "container %s (pid %ld) shares the host's /var/log: not "
+			               "taken twice",
+			               ct->id, ct->pid);
+			continue;
+		}
+		container_note(c,
+		               "container %s (name %s, image %s, pid %ld): its /var/log under "
+		               "containers/%s/",
+		               ct->id, ct->name ? ct->name : "unknown",
+		               ct->image ? ct->image : "unknown", ct->pid, ct->id);
+		wo.root_fd = ct->root_fd;
+		wo.homes = NULL;
+		wo.n_homes = 0;
+		if (walk_rules(&wo, &c->container_rule, 1, NULL, 0, &r, &ignored) < 0)
+			continue;
+		w->entries = xreallocarray(w->entries, w->count + r.count + 1, sizeof(*w->entries));
+		for (size_t i = 0; i < r.count; i++) {
+			struct walk_entry *e = &w->entries[w->count++];
+
+			*e = r.entries[i];
+			e->source_path = e->path;
+			e->path = xasprintf("containers/%s/%s", ct->id, e->source_path);
+			e->container = ct;
+		}
+		for (size_t i = 0; i < r.n_errors; i++) {
+			w->errors = xreallocarray(w->errors, w->n_errors + 1, sizeof(*w->errors));
+			w->errors[w->n_errors++] =
+			        xasprintf("containers/%s/%s", ct->id, r.errors[i]);
+			free(r.errors[i]);
+		}
+		for (size_t i = 0; i < r.n_unlisted_homes; i++)
+			free(r.unlisted_homes[i]);
+		free(r.unlisted_homes);
+		free(r.errors);
+		free(r.absent);
+		free(r.entries);
+	}
+	/* Back in path order; a host path that happens to be named like one is kept, first. */
+	qsort(w->entries, w->count, sizeof(*w->entries), cmp_entry);
+	for (size_t i = 0; i < w->count; i++) {
+		if (out > 0 && strcmp(w->entries[out - 1].path, w->entries[i].path) == 0) {
+			struct walk_entry *keep = &w->entries[out - 1], *other = &w->entries[i];
+
+			if (keep->container && !other->container) {
+				struct walk_entry t = *keep;
+
+				*keep = *other;
+				*other = t;
+			}
+			free(other->path);
+			free(other->link_target);
+			free(other->home_not_in_passwd);
+			free(other->source_path);
+			continue;
+		}
+		w->entries[out++] = w->entries[i];
+	}
+	w->count = out;
+}
+
 int collect_run(const struct collect_options *opt, struct collect_summary *sum, struct error *err)
 {
 	struct collection c = {0};
@@ -781,6 +928,8 @@ int collect_run(const struct collect_options *opt, struct collect_summary *sum, 
 	    0)
 		goto out;
 	explain_absent(&c);
+	if (c.host.live && category_wanted(opt, "container"))
+		add_container_logs(&c, &wo);
 	for (size_t i = 0; i < c.walk.n_absent; i++) {
 		sum->absent = xreallocarray(sum->absent, sum->n_absent + 1, sizeof(*sum->absent));
 		sum->absent[sum->n_absent++] =

@@ -15,6 +15,7 @@
 
 #include "base/log.h"
 #include "bundle/manifest.h"
+#include "gather/containers.h"
 #include "gather/records.h"
 
 static void iso_time(const struct timespec *ts, char *buf, size_t len)
@@ -116,6 +117,15 @@ json_t *record_new(const struct records *r, const struct walk_entry *e, const st
 	json_object_set_new(rec, "category", json_string(e->rule->category));
 	json_object_set_new(rec, "rule", json_string(e->rule->pattern));
 	json_object_set_new(rec, "rule_origin", json_string(e->rule->origin));
+	if (e->container) {
+		const struct container *c = e->container;
+
+		json_object_set_new(rec, "container",
+		                    json_pack("{s:s,s:o,s:o,s:I}", "id", c->id, "name",
+		                              c->name ? json_string(c->name) : json_null(), "image",
+		                              c->image ? json_string(c->image) : json_null(), "pid",
+		                              (json_int_t)c->pid));
+	}
 	if (e->home_not_in_passwd) {
 		int esc;
 		char *home =

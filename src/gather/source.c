@@ -11,6 +11,7 @@
 #include <jansson.h>
 
 #include "base/birthtime.h"
+#include "gather/containers.h"
 #include "gather/rootfs.h"
 #include "gather/secrets.h"
 #include "gather/source.h"
@@ -190,7 +191,9 @@ static int record_unreadable(struct source_reader *sr, const struct walk_entry *
 static int source_open(struct source_reader *sr, const struct walk_entry *e, struct stat *st,
                        int *rc, struct error *err)
 {
-	int fd = rootfs_open(sr->root_fd, e->path, O_RDONLY | O_NONBLOCK | O_NOCTTY);
+	int fd = e->container ? rootfs_open(e->container->root_fd, e->source_path,
+	                                    O_RDONLY | O_NONBLOCK | O_NOCTTY)
+	                      : rootfs_open(sr->root_fd, e->path, O_RDONLY | O_NONBLOCK | O_NOCTTY);
 
 	if (fd < 0) {
 		int saved = errno;
@@ -406,8 +409,8 @@ int source_store(struct source_reader *sr, const struct walk_entry *e, struct er
 		return rc;
 	/* Judged on the descriptor that would be read, so what is judged is what is stored. */
 	{
-		const char *why =
-		        secrets_check(e->path, fd, &st, strcmp(e->rule->category, "context") == 0);
+		const char *why = secrets_check(e->container ? e->source_path : e->path, fd, &st,
+		                                strcmp(e->rule->category, "context") == 0);
 
 		if (why && !sr->include_secrets) {
 			close(fd);

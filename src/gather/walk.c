@@ -295,29 +295,28 @@ static void walk_one(struct walker *w, const char *pattern)
 	close(root);
 }
 
-/* Is home (absolute) among the first n of homes, trailing slashes aside? */
-static int home_listed(char *const *homes, size_t n, const char *home)
+/* A home without its trailing slashes ("/home/a/" is "/home/a"). Caller frees. */
+static char *home_key(const char *home)
 {
 	size_t len = strlen(home);
 
-	for (size_t i = 0; i < n; i++) {
-		size_t hl = strlen(homes[i]);
-
-		while (hl > 1 && homes[i][hl - 1] == '/')
-			hl--;
-		if (hl == len && strncmp(homes[i], home, len) == 0)
-			return 1;
-	}
-	return 0;
+	while (len > 1 && home[len - 1] == '/')
+		len--;
+	return xstrndup(home, len);
 }
 
+static int cmp_home(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
 /*
  * Add each real directory in the root's parent (a relative path, "home" or "export/home")
- * that the first n_listed homes do not name; parent is matched without regard to case when
- * nocase ("Users" on macOS and Windows images).
+ * that listed (passwd's homes, sorted, without trailing slashes) does not name; parent is
+ * matched without regard to case when nocase ("Users" on macOS and Windows images).
  */
 static void add_unlisted_homes(const struct walk_options *opt, const char *parent, int nocase,
-                               char ***homes, size_t *n, size_t n_listed, struct walk_result *res)
+                               char ***homes, size_t *n, char **listed, size_t n_listed,
+                               struct walk_result *res)
 {
 	const char *slash = strchr(parent, '/');
 	char *first = slash ? xstrndup(parent, (size_t)(slash - parent)) : xstrdup(parent);
@@ -349,8 +348,10 @@ static void add_unlisted_homes(const struct walk_options *opt, const char *paren
 					    !S_ISDIR(st.st_mode))
 						continue;
 					home = xasprintf("/%s/%s", rel, users[k]);
-					if (home_listed(*homes, n_listed, home) ||
-					    home_listed(*homes + n_listed, *n - n_listed, home)) {
+					/* A sorted copy of passwd's homes: passwd may list
+					 * hundreds of thousands, and so may /home. */
+					if (bsearch(&home, listed, n_listed, sizeof(*listed),
+					            cmp_home) != NULL) {
 						free(home);
 						continue;
 					}
@@ -384,15 +385,23 @@ static char **collect_homes(const struct walk_options *opt, size_t *n_out, size_
                             struct walk_result *res)
 {
 	char **homes = xreallocarray(NULL, opt->n_homes + 1, sizeof(*homes));
+	char **listed = xreallocarray(NULL, opt->n_homes + 1, sizeof(*listed));
 	size_t n = 0;
 
 	/* At once: the root's passwd may list hundreds of thousands of homes. */
-	for (size_t i = 0; i < opt->n_homes; i++)
-		homes[n++] = xstrdup(opt->homes[i]);
+	for (size_t i = 0; i < opt->n_homes; i++) {
+		homes[n] = xstrdup(opt->homes[i]);
+		listed[n++] = home_key(opt->homes[i]);
+	}
+	qsort(listed, n, sizeof(*listed), cmp_home);
 	*n_listed_out = n;
-	add_unlisted_homes(opt, "home", 0, &homes, &n, *n_listed_out, res);
-	add_unlisted_homes(opt, "Users", 1, &homes, &n, *n_listed_out, res);
-	add_unlisted_homes(opt, "export/home", 0, &homes, &n, *n_listed_out, res);
+	/* A home found under one parent is not found again under another: the parents differ. */
+	add_unlisted_homes(opt, "home", 0, &homes, &n, listed, *n_listed_out, res);
+	add_unlisted_homes(opt, "Users", 1, &homes, &n, listed, *n_listed_out, res);
+	add_unlisted_homes(opt, "export/home", 0, &homes, &n, listed, *n_listed_out, res);
+	for (size_t i = 0; i < *n_listed_out; i++)
+		free(listed[i]);
+	free(listed);
 	*n_out = n;
 	return homes;
 }
@@ -442,6 +451,7 @@ static void sort_and_dedupe(struct walker *w)
 			free(e->path);
 			free(e->link_target);
 			free(e->home_not_in_passwd);
+			free(e->source_path);
 			continue;
 		}
 		sorted[out++] = *e;
@@ -510,6 +520,7 @@ void walk_result_free(struct walk_result *res)
 		free(res->entries[i].path);
 		free(res->entries[i].link_target);
 		free(res->entries[i].home_not_in_passwd);
+		free(res->entries[i].source_path);
 	}
 	free(res->entries);
 	free(res->absent);
