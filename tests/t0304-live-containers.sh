@@ -31,7 +31,7 @@ PY
 
 stop_containers() {
 	for f in "$TRASH"/c*.pid; do
-		[ -s "$f" ] && kill "$(cat "$f")" 2>/dev/null
+		if [ -s "$f" ]; then kill "$(cat "$f")" 2>/dev/null || :; fi
 	done
 	wait 2>/dev/null
 	test_cleanup
