@@ -470,11 +470,13 @@ int walk_rules(const struct walk_options *opt, const struct rule *rules, size_t 
 	struct walker w = {0};
 	char **homes;
 	size_t n_homes, n_listed;
+	signed char *home_state; /* 0: not looked at, 1: may hold something, -1: absent */
 
 	memset(res, 0, sizeof(*res));
 	w.opt = opt;
 	w.res = res;
 	homes = collect_homes(opt, &n_homes, &n_listed, res);
+	home_state = xcalloc(n_homes ? n_homes : 1, 1);
 	for (size_t i = 0; i < n_rules; i++) {
 		const struct rule *r = &rules[i];
 		int wanted = categories == NULL;
@@ -488,7 +490,23 @@ int walk_rules(const struct walk_options *opt, const struct rule *rules, size_t 
 		w.matched = 0;
 		if (str_has_prefix(r->pattern, "~/")) {
 			for (size_t h = 0; h < n_homes; h++) {
-				char *pat = xasprintf("%s%s", homes[h], r->pattern + 1);
+				char *pat;
+
+				/* A passwd may list 100,000 homes that do not exist: each is
+				 * looked up once, not once per "~/" rule. Only a missing home
+				 * is passed over; a link on the way is still walked to, and
+				 * recorded. */
+				if (home_state[h] == 0) {
+					int fd = rootfs_open(opt->root_fd, homes[h] + 1,
+					                     O_RDONLY | O_DIRECTORY);
+
+					home_state[h] = fd < 0 && errno == ENOENT ? -1 : 1;
+					if (fd >= 0)
+						close(fd);
+				}
+				if (home_state[h] < 0)
+					continue;
+				pat = xasprintf("%s%s", homes[h], r->pattern + 1);
 
 				w.home_unlisted = h >= n_listed ? homes[h] : NULL;
 				walk_one(&w, pat);
@@ -508,6 +526,7 @@ int walk_rules(const struct walk_options *opt, const struct rule *rules, size_t 
 	for (size_t h = 0; h < n_homes; h++)
 		free(homes[h]);
 	free(homes);
+	free(home_state);
 	free(w.seq);
 	strbuf_release(&w.path);
 	(void)err;
