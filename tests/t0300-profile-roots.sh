@@ -127,7 +127,9 @@ plant "$R" var/log/journal/4f1c/system.journal var/log/journal/4f1c/user-1000.jo
 	root/.bash_history home/larry/.zsh_history
 mkdir -p "$R/var/log/containers"
 ln -s ../pods/default_web-1_0a1b/nginx/0.log "$R/var/log/containers/web-1_default_nginx-0a1b.log"
-decoy "$R" etc/shadow var/log/journal/4f1c/notes.txt var/lib/docker/containers/c0ffee/config.v2.json \
+# Under the log directory, a file no rule names is taken as "other".
+plant "$R" var/log/journal/4f1c/notes.txt
+decoy "$R" etc/shadow var/lib/docker/containers/c0ffee/config.v2.json \
 	home/larry/.ssh/id_ed25519
 check_root linux "$R"
 t "linux: the container log link is recorded as a link, not collected" '
@@ -144,7 +146,8 @@ plant "$R" var/log/syslog var/log/syslog.1 var/log/syslog.2.gz var/log/auth.log 
 	var/log/kern.log var/log/dpkg.log var/log/apt/term.log var/log/cloud-init.log \
 	var/log/journal/77aa/system.journal var/log/apache2/access.log var/log/ufw.log \
 	var/log/mysql/error.log home/ubuntu/.bash_history var/crash/_usr_sbin_sshd.0.crash
-decoy "$R" var/backups/shadow.bak var/log/apt/eipp.txt home/ubuntu/notes.txt
+plant "$R" var/log/apt/eipp.txt
+decoy "$R" var/backups/shadow.bak home/ubuntu/notes.txt
 absent "$R" system '/var/log/apt/history.log*'
 check_root debian "$R"
 
@@ -157,7 +160,8 @@ plant "$R" var/log/messages var/log/messages-20240505 var/log/secure var/log/sec
 	var/log/httpd/access_log var/log/httpd/ssl_error_log var/log/anaconda/anaconda.log \
 	root/anaconda-ks.cfg var/log/rhsm/rhsm.log var/lib/pgsql/data/log/postgresql-Mon.log \
 	var/spool/cron/root
-decoy "$R" etc/sudoers var/lib/pgsql/data/postgresql.conf root/.pgpass
+plant "$R" etc/sudoers
+decoy "$R" var/lib/pgsql/data/postgresql.conf root/.pgpass
 check_root rhel "$R"
 
 # --- suse: openSUSE Leap.
@@ -212,7 +216,8 @@ printf 'root:*:0:0:Charlie &:/root:/bin/ksh\n' >"$R/etc/passwd"
 plant "$R" var/log/messages var/log/authlog var/log/authlog.0.gz var/log/secure var/log/daemon \
 	var/log/daily.out var/log/wtmp var/log/pflog var/cron/log var/www/logs/access.log \
 	var/run/dmesg.boot
-decoy "$R" etc/master.passwd etc/pf.conf var/www/htdocs/index.html
+plant "$R" etc/pf.conf
+decoy "$R" etc/master.passwd var/www/htdocs/index.html
 check_root openbsd "$R"
 
 # --- netbsd: /netbsd and /etc/release.

@@ -42,14 +42,14 @@ t "every stock profile passes profiles check without a warning" '
 	done
 '
 
-t "every stock profile has system, auth and application rules and a comment above each rule" '
+t "every stock profile has system, auth, application and context rules and a comment above each rule" '
 	for p in $STOCK; do
 		lp profiles show --json "$p" >"$p.json"
 		python3 -c "
 import json, sys
 d = json.load(open(sys.argv[1]))
 cats = {r[\"category\"] for r in d[\"rules\"]}
-assert {\"system\", \"auth\", \"application\"} <= cats, (sys.argv[1], cats)
+assert {\"system\", \"auth\", \"application\", \"context\"} <= cats, (sys.argv[1], cats)
 " "$p.json"
 		# Each rule line follows a comment or another rule (a group under one comment).
 		awk "/^[\/~\"]/ { if (prev !~ /^#/ && prev !~ /^[\/~\"]/) { print FILENAME\": \"NR\": \"\$0; bad=1 } }
@@ -61,7 +61,7 @@ t "profiles show resolves includes, gives each rule its origin, and prints profi
 	lp profiles show debian >show
 	contains show "# includes $TOP_SRCDIR/profiles/linux sha256:"
 	contains show "match id=debian id=ubuntu"
-	grep -q "^/var/log/auth.log\* *expected case *# debian:[0-9]*$" show
+	grep -q "^/var/log/auth.log\* *expected case syslog *# debian:[0-9]*$" show
 	grep -q "^/var/log/audit/audit.log\* *optional case *# linux:[0-9]*$" show
 	grep -q "^/var/log/lastlog *optional case max-size=256M *# linux:[0-9]*$" show
 	# The output is itself a valid profile with the same rules.
@@ -73,7 +73,7 @@ t "profiles show resolves includes, gives each rule its origin, and prints profi
 	python3 -c "
 import json, sys
 a, b = (json.load(open(f)) for f in sys.argv[1:3])
-strip = lambda d: [(r[\"pattern\"], r[\"category\"], r[\"expected\"], r[\"nocase\"], r[\"max_size\"]) for r in d[\"rules\"]]
+strip = lambda d: [(r[\"pattern\"], r[\"category\"], r[\"expected\"], r[\"nocase\"], r[\"syslog\"], r[\"max_size\"]) for r in d[\"rules\"]]
 assert strip(a) == strip(b)
 " a.json b.json
 '

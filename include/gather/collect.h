@@ -101,6 +101,12 @@ struct collect_options {
 	const char *const *categories; /* NULL: every category */
 	size_t n_categories;
 	int dry_run;
+	/* Take the files that commonly hold secrets (secrets.h); by default they are listed as
+	 * withheld and never stored. */
+	int include_secrets;
+	/* List the unclaimed files under the log directories (category "other") without taking
+	 * them. */
+	int no_other;
 	int force;    /* write even when the space estimate says it will not fit */
 	int progress; /* the observer may draw a progress meter */
 	const struct collect_observer *observer; /* NULL: nothing is told during the run */
@@ -144,6 +150,9 @@ struct collect_summary {
 	uint64_t files_grew;      /* grew while read: the size at open was stored */
 	uint64_t files_shrank;    /* ended early while read: padded, and the run is partial */
 	uint64_t links;
+	uint64_t files_withheld;     /* may hold secrets: listed, not stored */
+	uint64_t files_other;        /* unclaimed files under the log directories, taken */
+	uint64_t files_other_listed; /* the same, listed only (--no-other) */
 	uint64_t estimate_bytes;
 	int64_t started, finished;
 	/* "category\tpattern" of expected rules that matched nothing. */
@@ -153,6 +162,13 @@ struct collect_summary {
 	char **mounts;
 	size_t n_mounts;
 	int mounts_left_out;
+	/* "category\tpattern\treason" of expected rules absent for a known reason (auth events
+	 * in the journal when no syslog daemon is configured). */
+	char **explained;
+	size_t n_explained;
+	/* "path\treason" of the files withheld as possible secrets. */
+	char **withheld;
+	size_t n_withheld;
 	/* For --dry-run: "category\tsize\tpath" lines. */
 	char **planned;
 	size_t n_planned;

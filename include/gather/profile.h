@@ -14,6 +14,12 @@
 enum rule_flag {
 	RULE_EXPECTED = 1 << 0, /* absent is itself a finding, noted in collection.log */
 	RULE_NOCASE = 1 << 1,   /* match names without regard to case */
+	/*
+	 * Written by a syslog daemon: when no syslog daemon is configured in the root and the
+	 * journal is taken, its absence is explained (the events are in the journal), not a
+	 * finding.
+	 */
+	RULE_SYSLOG = 1 << 2,
 };
 
 struct rule {
@@ -67,8 +73,10 @@ int profile_parse(const char *text, size_t len, const char *name, struct profile
                   struct error *err);
 
 /*
- * Load a profile by stock name ("debian") or by file path (anything with a '/'), and resolve
- * its includes from the stock directory (or beside the file). Include cycles are errors.
+ * Load a profile by stock name ("debian"), by a bare name of a file in the current directory
+ * (only when no stock profile has that name: a planted file named "debian" never overrides the
+ * stock one), or by file path (anything with a '/'), and resolve its includes from the stock
+ * directory (or beside the file). Include cycles are errors.
  */
 int profile_load(const char *name_or_path, struct profile **out, struct error *err);
 void profile_free(struct profile *p);

@@ -20,6 +20,7 @@ struct source_reader {
 	int root_fd;
 	uint64_t max_file_size;            /* 0: no limit, unless the rule has one */
 	int skip_large;                    /* over the limit: skip rather than keep the end */
+	int include_secrets;               /* take files that may hold secrets (secrets.h) */
 	const struct collect_hooks *hooks; /* snapshot's per-source decisions, or NULL */
 	struct bag_writer *bag;
 	struct records *records;
@@ -45,5 +46,9 @@ uint64_t source_size_limit(uint64_t max_file_size, const struct rule *r);
  * the bundle or the records cannot be written.
  */
 int source_store(struct source_reader *sr, const struct walk_entry *e, struct error *err);
+
+/* Record e as withheld (it may hold secrets: why), never stored; counted in the summary. */
+int source_withhold(struct source_reader *sr, const struct walk_entry *e, const char *why,
+                    struct error *err);
 
 #endif

@@ -13,6 +13,8 @@
 #include "base/util.h"
 #include "gather/profile.h"
 
+struct container;
+
 enum entry_kind {
 	ENTRY_FILE,    /* a regular file: to be collected */
 	ENTRY_LINK,    /* a symbolic link: recorded with its target, never followed */
@@ -27,6 +29,14 @@ struct walk_entry {
 	struct stat st;    /* lstat at listing time */
 	char *link_target; /* ENTRY_LINK: raw target */
 	const char *why;   /* ENTRY_EXCLUDED, ENTRY_SPECIAL: the reason, static text */
+	/* Reached through "~/" in a home directory that the root's passwd does not list (a
+	 * directory under /home, /Users or /export/home): its path, else NULL. Owned by the
+	 * result. */
+	char *home_not_in_passwd;
+	/* A file inside a running container (containers.h): path is "containers/ID/var/log/x",
+	 * source_path "var/log/x" under the container's root. NULL for the host's files. */
+	const struct container *container;
+	char *source_path;
 };
 
 struct walk_options {
@@ -62,9 +72,16 @@ struct walk_result {
 	 */
 	char **mounts;
 	size_t n_mounts;
+	/* Home directories under /home, /Users and /export/home that passwd does not list. */
+	char **unlisted_homes;
+	size_t n_unlisted_homes;
 };
 
-/* Expand rules (those whose category is in categories, or all when NULL) under the root. */
+/*
+ * Expand rules (those whose category is in categories, or all when NULL) under the root. "~/"
+ * stands for each of opt->homes and for every directory under the root's /home, /Users (any
+ * case) and /export/home.
+ */
 int walk_rules(const struct walk_options *opt, const struct rule *rules, size_t n_rules,
                const char *const *categories, size_t n_categories, struct walk_result *res,
                struct error *err);

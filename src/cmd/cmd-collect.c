@@ -69,6 +69,34 @@ static void print_summary_json(const struct collect_summary *sum, const char *si
 	json_object_set_new(o, "files_grew", json_integer((json_int_t)sum->files_grew));
 	json_object_set_new(o, "files_shrank", json_integer((json_int_t)sum->files_shrank));
 	json_object_set_new(o, "links", json_integer((json_int_t)sum->links));
+	json_object_set_new(o, "files_withheld", json_integer((json_int_t)sum->files_withheld));
+	json_object_set_new(o, "files_other", json_integer((json_int_t)sum->files_other));
+	json_object_set_new(o, "files_other_listed",
+	                    json_integer((json_int_t)sum->files_other_listed));
+	{
+		json_t *list = json_array(), *expl = json_array();
+
+		for (size_t i = 0; i < sum->n_withheld; i++) {
+			char *line = xstrdup(sum->withheld[i]), *tab = strchr(line, '\t');
+
+			*tab++ = '\0';
+			json_array_append_new(list, json_pack("{s:s,s:s,s:s}", "path", line,
+			                                      "status", "withheld", "reason", tab));
+			free(line);
+		}
+		json_object_set_new(o, "withheld", list);
+		for (size_t i = 0; i < sum->n_explained; i++) {
+			char *line = xstrdup(sum->explained[i]), *pat = strchr(line, '\t'), *why;
+
+			*pat++ = '\0';
+			why = strchr(pat, '\t');
+			*why++ = '\0';
+			json_array_append_new(expl, json_pack("{s:s,s:s,s:s}", "category", line,
+			                                      "pattern", pat, "reason", why));
+			free(line);
+		}
+		json_object_set_new(o, "absent_explained", expl);
+	}
 	json_object_set_new(o, "signed", json_boolean(signer != NULL));
 	json_object_set_new(o, "signer", signer ? json_string(signer) : json_null());
 	json_object_set_new(o, "estimate_bytes", json_integer((json_int_t)sum->estimate_bytes));
@@ -173,6 +201,15 @@ static void print_summary_text(const struct collect_summary *sum, const char *si
 			         sum->mounts_left_out ? "" : " (--one-file-system stays on one)");
 			strbuf_release(&list);
 		}
+		if (sum->files_other || sum->files_other_listed)
+			log_info("%llu unclaimed files under the log directories taken as 'other', "
+			         "%llu listed only",
+			         (unsigned long long)sum->files_other,
+			         (unsigned long long)sum->files_other_listed);
+		if (sum->files_withheld)
+			log_info("%llu files withheld: may hold secrets (listed in "
+			         "logpack/files.jsonl; --include-secrets takes them)",
+			         (unsigned long long)sum->files_withheld);
 		if (sum->files_shrank)
 			log_warn("%llu files shrank while read: the bundle is partial (see "
 			         "logpack/collection.log)",
@@ -187,6 +224,12 @@ static void print_summary_text(const struct collect_summary *sum, const char *si
 
 		log_info("expected but absent [%.*s]: %s", (int)(tab - sum->absent[i]),
 		         sum->absent[i], tab + 1);
+	}
+	for (size_t i = 0; i < sum->n_explained; i++) {
+		const char *t1 = strchr(sum->explained[i], '\t'), *t2 = strchr(t1 + 1, '\t');
+
+		log_info("absent [%.*s]: %.*s: %s", (int)(t1 - sum->explained[i]),
+		         sum->explained[i], (int)(t2 - t1 - 1), t1 + 1, t2 + 1);
 	}
 }
 

@@ -136,6 +136,8 @@ static void show_text(const struct profile *p)
 		}
 		strbuf_addstr(&line, r->flags & RULE_EXPECTED ? " expected" : " optional");
 		strbuf_addstr(&line, r->flags & RULE_NOCASE ? " nocase" : " case");
+		if (r->flags & RULE_SYSLOG)
+			strbuf_addstr(&line, " syslog");
 		if (r->max_size) {
 			format_rule_size(r->max_size, size, sizeof(size));
 			strbuf_addf(&line, " max-size=%s", size);
@@ -163,12 +165,13 @@ static json_t *show_json(const struct profile *p)
 	for (size_t i = 0; i < p->n_rules; i++) {
 		const struct rule *r = &p->rules[i];
 
-		json_array_append_new(rules, json_pack("{s:s, s:s, s:I, s:b, s:b, s:s}", "pattern",
-		                                       r->pattern, "category", r->category,
-		                                       "max_size", (json_int_t)r->max_size,
-		                                       "expected", (r->flags & RULE_EXPECTED) != 0,
-		                                       "nocase", (r->flags & RULE_NOCASE) != 0,
-		                                       "origin", r->origin));
+		json_array_append_new(
+		        rules,
+		        json_pack("{s:s, s:s, s:I, s:b, s:b, s:b, s:s}", "pattern", r->pattern,
+		                  "category", r->category, "max_size", (json_int_t)r->max_size,
+		                  "expected", (r->flags & RULE_EXPECTED) != 0, "nocase",
+		                  (r->flags & RULE_NOCASE) != 0, "syslog",
+		                  (r->flags & RULE_SYSLOG) != 0, "origin", r->origin));
 	}
 	return json_pack("{s:s, s:s?, s:b, s:o, s:o, s:o, s:o}", "name", p->name, "description",
 	                 p->description, "case_insensitive", p->nocase, "files", files, "match",

@@ -47,6 +47,10 @@ const struct collect_opt collect_opts[] = {
              "collect before anything is read (exit 3)"),
          .series_help = "add the incident report (see 'logpack incident') to\n"
                         "each bundle; a report that fails its check stops"},
+        {OPT("include-secrets", COLLECT_OPT_INCLUDE_SECRETS, COLLECT_ARG_NONE, NULL,
+             "also take the files that may hold secrets\n"
+             "(shadow, private keys, cluster credentials...);\n"
+             "by default they are listed as withheld")},
         {OPT("io-rate", COLLECT_OPT_IO_RATE, COLLECT_ARG_TEXT, "RATE",
              "read sources at most RATE bytes a second (such as\n"
              "20M: K, M, G are 1024-based); see --nice")},
@@ -70,6 +74,9 @@ const struct collect_opt collect_opts[] = {
          .refused = SNAPSHOTS, .why = WHOLE_FILES},
         {OPT("nice", COLLECT_OPT_NICE, COLLECT_ARG_NONE, NULL,
              "low impact: the lowest CPU priority (nice 19)\nand the idle I/O class")},
+        {OPT("no-other", COLLECT_OPT_NO_OTHER, COLLECT_ARG_NONE, NULL,
+             "list the files under the log directories that no\n"
+             "rule names, without taking them")},
         {OPT("output", 'o', COLLECT_ARG_PATH, "DIR|FILE",
              "where to write the bundle: FILE ends in .tar,\n.tar.zst, .tar.gz or .tar.xz; "
              "anything else is a\ndirectory, created when missing (default: the\ncurrent "
@@ -402,6 +409,11 @@ static int take_value(struct collect_cli *cli, const struct command *cmd, int c,
 			                           "--io-rate: '%s' is not a rate of at least 1K a "
 			                           "second (such as 500K, 20M, 1G)",
 			                           arg);
+	case COLLECT_OPT_INCLUDE_SECRETS:
+		opt->include_secrets = 1;
+		return 0;
+	case COLLECT_OPT_NO_OTHER:
+		opt->no_other = 1;
 		return 0;
 	case COLLECT_OPT_JSON:
 		cli->json = 1;

@@ -254,6 +254,8 @@ static int parse_rule_line(struct profile *p, char *rest, const char *category, 
 			r.flags |= RULE_NOCASE;
 		} else if (strcmp(word, "case") == 0) {
 			r.flags &= ~(unsigned)RULE_NOCASE;
+		} else if (strcmp(word, "syslog") == 0) {
+			r.flags |= RULE_SYSLOG;
 		} else {
 			error_set(err, "line %d: unknown rule option '%s'", line, word);
 			goto fail;
@@ -623,17 +625,28 @@ out:
 	return rc;
 }
 
-/* The file a name or path refers to, and the name that labels it. */
+/*
+ * The file a name or path refers to, and the name that labels it. A path with a '/' is a file;
+ * a bare name is the stock profile of that name when there is one (so that a file planted in
+ * the current directory cannot stand in for it), else a file of that name in the current
+ * directory, else the stock path (whose absence the loader reports).
+ */
 void profile_locate(const char *name_or_path, char **path, char **name)
 {
+	struct stat st;
+
 	if (strchr(name_or_path, '/')) {
 		const char *base = strrchr(name_or_path, '/') + 1;
 
 		*path = xstrdup(name_or_path);
 		*name = xstrdup(*base ? base : name_or_path);
-	} else {
-		*path = xasprintf("%s/%s", profile_dir(), name_or_path);
-		*name = xstrdup(name_or_path);
+		return;
+	}
+	*path = xasprintf("%s/%s", profile_dir(), name_or_path);
+	*name = xstrdup(name_or_path);
+	if (!profile_text_exists(*path) && stat(name_or_path, &st) == 0 && !S_ISDIR(st.st_mode)) {
+		free(*path);
+		*path = xasprintf("./%s", name_or_path);
 	}
 }
 

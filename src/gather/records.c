@@ -15,6 +15,7 @@
 
 #include "base/log.h"
 #include "bundle/manifest.h"
+#include "gather/containers.h"
 #include "gather/records.h"
 
 static void iso_time(const struct timespec *ts, char *buf, size_t len)
@@ -116,6 +117,24 @@ json_t *record_new(const struct records *r, const struct walk_entry *e, const st
 	json_object_set_new(rec, "category", json_string(e->rule->category));
 	json_object_set_new(rec, "rule", json_string(e->rule->pattern));
 	json_object_set_new(rec, "rule_origin", json_string(e->rule->origin));
+	if (e->container) {
+		const struct container *c = e->container;
+
+		json_object_set_new(rec, "container",
+		                    json_pack("{s:s,s:o,s:o,s:I}", "id", c->id, "name",
+		                              c->name ? json_string(c->name) : json_null(), "image",
+		                              c->image ? json_string(c->image) : json_null(), "pid",
+		                              (json_int_t)c->pid));
+	}
+	if (e->home_not_in_passwd) {
+		int esc;
+		char *home =
+		        bagname_encode(e->home_not_in_passwd, strlen(e->home_not_in_passwd), &esc);
+
+		json_object_set_new(rec, "home", json_string(home));
+		json_object_set_new(rec, "home_status", json_string("not in passwd"));
+		free(home);
+	}
 	json_object_set_new(rec, "type", json_string(file_type_name(st->st_mode)));
 	json_object_set_new(rec, "mode", json_string(mode));
 	json_object_set_new(rec, "uid", json_integer((json_int_t)st->st_uid));

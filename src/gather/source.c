@@ -11,7 +11,9 @@
 #include <jansson.h>
 
 #include "base/birthtime.h"
+#include "gather/containers.h"
 #include "gather/rootfs.h"
+#include "gather/secrets.h"
 #include "gather/source.h"
 
 #define READ_CHUNK (1024 * 1024)
@@ -140,6 +142,7 @@ void source_reader_init(struct source_reader *sr, int root_fd, const struct coll
 	sr->root_fd = root_fd;
 	sr->max_file_size = opt->max_file_size;
 	sr->skip_large = opt->skip_large;
+	sr->include_secrets = opt->include_secrets;
 	sr->hooks = opt->hooks;
 	sr->bag = bag;
 	sr->records = records;
@@ -191,8 +194,12 @@ static int record_unreadable(struct source_reader *sr, const struct walk_entry *
 static int source_open(struct source_reader *sr, const struct walk_entry *e, struct stat *st,
                        struct timespec *btime, int *rc, struct error *err)
 {
-	/* The walk is sorted, so the parent is usually still open from the previous source. */
-	int fd = rootfs_dirs_open(&sr->dirs, e->path, O_RDONLY | O_NONBLOCK | O_NOCTTY);
+	/* The walk is sorted, so the parent is usually still open from the previous source. A
+	 * container's file is opened inside the container's own root. */
+	int fd = e->container
+	                 ? rootfs_open(e->container->root_fd, e->source_path,
+	                               O_RDONLY | O_NONBLOCK | O_NOCTTY)
+	                 : rootfs_dirs_open(&sr->dirs, e->path, O_RDONLY | O_NONBLOCK | O_NOCTTY);
 
 	if (fd < 0) {
 		int saved = errno;
@@ -380,6 +387,21 @@ static void describe_stored(struct source_reader *sr, const struct walk_entry *e
 	}
 }
 
+int source_withhold(struct source_reader *sr, const struct walk_entry *e, const char *why,
+                    struct error *err)
+{
+	struct collect_summary *s = sr->sum;
+	char *reason = xasprintf("may hold secrets: %s (--include-secrets to take it)", why);
+	int rc = record_skip(sr->records, e, "withheld", reason, err);
+
+	free(reason);
+	s->files_withheld++;
+	s->withheld = xreallocarray(s->withheld, s->n_withheld + 1, sizeof(*s->withheld));
+	s->withheld[s->n_withheld++] = xasprintf("/%s\t%s", e->path, why);
+	records_log(sr->records, "withheld /%s: may hold secrets (%s)", e->path, why);
+	return rc;
+}
+
 int source_store(struct source_reader *sr, const struct walk_entry *e, struct error *err)
 {
 	const struct collect_hooks *hooks = sr->hooks;
@@ -395,6 +417,19 @@ int source_store(struct source_reader *sr, const struct walk_entry *e, struct er
 	fd = source_open(sr, e, &st, &btime, &rc, err);
 	if (fd < 0)
 		return rc;
+	/* Judged on the descriptor that would be read, so what is judged is what is stored. */
+	{
+		const char *why = secrets_check(e->container ? e->source_path : e->path, fd, &st,
+		                                strcmp(e->rule->category, "context") == 0);
+
+		if (why && !sr->include_secrets) {
+			close(fd);
+			return source_withhold(sr, e, why, err);
+		}
+		if (why)
+			records_log(sr->records, "taken with --include-secrets: /%s (%s)", e->path,
+			            why);
+	}
 	switch (choose_extent(sr, e, fd, &st, &d, &x, &rc, err)) {
 	case -1:
 		rc = -1;

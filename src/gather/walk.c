@@ -28,6 +28,7 @@ struct walker {
 	struct strbuf path; /* the directory being matched, relative to the root, no trailing '/' */
 	int depth;
 	dev_t root_dev;
+	const char *home_unlisted; /* the home being expanded, when passwd does not list it */
 };
 
 static int cmp_str(const void *a, const void *b)
@@ -101,6 +102,7 @@ static void add_entry(struct walker *w, int dir_fd, const char *name, const stru
 	e->path = path_join(&w->path, name);
 	e->rule = w->rule;
 	e->st = *st;
+	e->home_not_in_passwd = w->home_unlisted ? xstrdup(w->home_unlisted) : NULL;
 	w->matched = 1;
 	if (S_ISREG(st->st_mode)) {
 		e->kind = ENTRY_FILE;
@@ -339,42 +341,113 @@ static void walk_one(struct walker *w, const char *pattern)
 	close(root);
 }
 
-/* Home directories: the root's passwd entries, and each directory in /Users (any case). */
-static char **collect_homes(const struct walk_options *opt, size_t *n_out)
+/* A home without its trailing slashes ("/home/a/" is "/home/a"). Caller frees. */
+static char *home_key(const char *home)
 {
-	char **homes = xreallocarray(NULL, opt->n_homes + 1, sizeof(*homes)), **names;
-	size_t n = 0, count;
+	size_t len = strlen(home);
 
-	/* At once: the root's passwd may list hundreds of thousands of homes. */
-	for (size_t i = 0; i < opt->n_homes; i++)
-		homes[n++] = xstrdup(opt->homes[i]);
-	if ((names = list_dir(opt->root_fd, &count, NULL)) != NULL) {
-		for (size_t i = 0; i < count; i++) {
+	while (len > 1 && home[len - 1] == '/')
+		len--;
+	return xstrndup(home, len);
+}
+
+static int cmp_home(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+/*
+ * Add each real directory in the root's parent (a relative path, "home" or "export/home")
+ * that listed (passwd's homes, sorted, without trailing slashes) does not name; parent is
+ * matched without regard to case when nocase ("Users" on macOS and Windows images).
+ */
+static void add_unlisted_homes(const struct walk_options *opt, const char *parent, int nocase,
+                               char ***homes, size_t *n, char **listed, size_t n_listed,
+                               struct walk_result *res)
+{
+	const char *slash = strchr(parent, '/');
+	char *first = slash ? xstrndup(parent, (size_t)(slash - parent)) : xstrdup(parent);
+	char **names;
+	size_t count;
+	int fd = -1;
+
+	/* Only the first component may differ in case ("Users", "users"). */
+	if ((names = list_dir(opt->root_fd, &count, NULL)) == NULL)
+		goto out;
+	for (size_t i = 0; i < count && fd < 0; i++) {
+		int hit = nocase ? strcasecmp(names[i], first) == 0 : strcmp(names[i], first) == 0;
+		char *rel;
+
+		if (!hit)
+			continue;
+		rel = slash ? xasprintf("%s%s", names[i], slash) : xstrdup(names[i]);
+		fd = rootfs_open(opt->root_fd, rel, O_RDONLY | O_DIRECTORY);
+		if (fd >= 0) {
 			char **users;
 			size_t n_users;
-			int fd;
 
-			if (strcasecmp(names[i], "Users") != 0)
-				continue;
-			fd = rootfs_openat(opt->root_fd, names[i], O_RDONLY | O_DIRECTORY);
-			if (fd < 0)
-				continue;
 			if ((users = list_dir(fd, &n_users, NULL)) != NULL) {
 				for (size_t k = 0; k < n_users; k++) {
 					struct stat st;
+					char *home;
 
 					if (fstatat(fd, users[k], &st, AT_SYMLINK_NOFOLLOW) < 0 ||
 					    !S_ISDIR(st.st_mode))
 						continue;
-					homes = xreallocarray(homes, n + 1, sizeof(*homes));
-					homes[n++] = xasprintf("/%s/%s", names[i], users[k]);
+					home = xasprintf("/%s/%s", rel, users[k]);
+					/* A sorted copy of passwd's homes: passwd may list
+					 * hundreds of thousands, and so may /home. */
+					if (bsearch(&home, listed, n_listed, sizeof(*listed),
+					            cmp_home) != NULL) {
+						free(home);
+						continue;
+					}
+					*homes = xreallocarray(*homes, *n + 1, sizeof(**homes));
+					(*homes)[(*n)++] = home;
+					res->unlisted_homes = xreallocarray(
+					        res->unlisted_homes, res->n_unlisted_homes + 1,
+					        sizeof(*res->unlisted_homes));
+					res->unlisted_homes[res->n_unlisted_homes++] =
+					        xstrdup(home);
 				}
 				free_names(users, n_users);
 			}
-			close(fd);
 		}
-		free_names(names, count);
+		free(rel);
 	}
+	free_names(names, count);
+out:
+	if (fd >= 0)
+		close(fd);
+	free(first);
+}
+
+/*
+ * Home directories: the root's passwd entries, then each directory under /home, /Users (any
+ * case) and /export/home that passwd does not list: directory-service users (SSSD, LDAP, AD)
+ * and accounts an intruder deleted keep their homes there. *n_listed_out says how many of the
+ * homes came from passwd.
+ */
+static char **collect_homes(const struct walk_options *opt, size_t *n_out, size_t *n_listed_out,
+                            struct walk_result *res)
+{
+	char **homes = xreallocarray(NULL, opt->n_homes + 1, sizeof(*homes));
+	char **listed = xreallocarray(NULL, opt->n_homes + 1, sizeof(*listed));
+	size_t n = 0;
+
+	/* At once: the root's passwd may list hundreds of thousands of homes. */
+	for (size_t i = 0; i < opt->n_homes; i++) {
+		homes[n] = xstrdup(opt->homes[i]);
+		listed[n++] = home_key(opt->homes[i]);
+	}
+	qsort(listed, n, sizeof(*listed), cmp_home);
+	*n_listed_out = n;
+	/* A home found under one parent is not found again under another: the parents differ. */
+	add_unlisted_homes(opt, "home", 0, &homes, &n, listed, *n_listed_out, res);
+	add_unlisted_homes(opt, "Users", 1, &homes, &n, listed, *n_listed_out, res);
+	add_unlisted_homes(opt, "export/home", 0, &homes, &n, listed, *n_listed_out, res);
+	for (size_t i = 0; i < *n_listed_out; i++)
+		free(listed[i]);
+	free(listed);
 	*n_out = n;
 	return homes;
 }
@@ -443,6 +516,8 @@ static void sort_and_dedupe(struct walker *w)
 		if (out > 0 && strcmp(r->entries[out - 1].path, e->path) == 0) {
 			free(e->path);
 			free(e->link_target);
+			free(e->home_not_in_passwd);
+			free(e->source_path);
 			continue;
 		}
 		r->entries[out++] = *e;
@@ -460,7 +535,8 @@ int walk_rules(const struct walk_options *opt, const struct rule *rules, size_t 
 {
 	struct walker w = {0};
 	char **homes;
-	size_t n_homes;
+	size_t n_homes, n_listed;
+	signed char *home_state; /* 0: not looked at, 1: may hold something, -1: absent */
 
 	memset(res, 0, sizeof(*res));
 	w.opt = opt;
@@ -474,7 +550,8 @@ int walk_rules(const struct walk_options *opt, const struct rule *rules, size_t 
 		}
 		w.root_dev = root_st.st_dev;
 	}
-	homes = collect_homes(opt, &n_homes);
+	homes = collect_homes(opt, &n_homes, &n_listed, res);
+	home_state = xcalloc(n_homes ? n_homes : 1, 1);
 	for (size_t i = 0; i < n_rules; i++) {
 		const struct rule *r = &rules[i];
 		int wanted = categories == NULL;
@@ -488,9 +565,27 @@ int walk_rules(const struct walk_options *opt, const struct rule *rules, size_t 
 		w.matched = 0;
 		if (str_has_prefix(r->pattern, "~/")) {
 			for (size_t h = 0; h < n_homes; h++) {
-				char *pat = xasprintf("%s%s", homes[h], r->pattern + 1);
+				char *pat;
 
+				/* A passwd may list 100,000 homes that do not exist: each is
+				 * looked up once, not once per "~/" rule. Only a missing home
+				 * is passed over; a link on the way is still walked to, and
+				 * recorded. */
+				if (home_state[h] == 0) {
+					int fd = rootfs_open(opt->root_fd, homes[h] + 1,
+					                     O_RDONLY | O_DIRECTORY);
+
+					home_state[h] = fd < 0 && errno == ENOENT ? -1 : 1;
+					if (fd >= 0)
+						close(fd);
+				}
+				if (home_state[h] < 0)
+					continue;
+				pat = xasprintf("%s%s", homes[h], r->pattern + 1);
+
+				w.home_unlisted = h >= n_listed ? homes[h] : NULL;
 				walk_one(&w, pat);
+				w.home_unlisted = NULL;
 				free(pat);
 			}
 		} else {
@@ -508,6 +603,7 @@ int walk_rules(const struct walk_options *opt, const struct rule *rules, size_t 
 	for (size_t h = 0; h < n_homes; h++)
 		free(homes[h]);
 	free(homes);
+	free(home_state);
 	free(w.seq);
 	strbuf_release(&w.path);
 	(void)err;
@@ -519,9 +615,14 @@ void walk_result_free(struct walk_result *res)
 	for (size_t i = 0; i < res->count; i++) {
 		free(res->entries[i].path);
 		free(res->entries[i].link_target);
+		free(res->entries[i].home_not_in_passwd);
+		free(res->entries[i].source_path);
 	}
 	free(res->entries);
 	free(res->absent);
+	for (size_t i = 0; i < res->n_unlisted_homes; i++)
+		free(res->unlisted_homes[i]);
+	free(res->unlisted_homes);
 	for (size_t i = 0; i < res->n_errors; i++)
 		free(res->errors[i]);
 	free(res->errors);
