@@ -409,6 +409,7 @@ static int take_value(struct collect_cli *cli, const struct command *cmd, int c,
 			                           "--io-rate: '%s' is not a rate of at least 1K a "
 			                           "second (such as 500K, 20M, 1G)",
 			                           arg);
+		return 0;
 	case COLLECT_OPT_INCLUDE_SECRETS:
 		opt->include_secrets = 1;
 		return 0;

@@ -516,531 +516,508 @@ static void log_low_impact(struct collection *c)
 	records_log(&c->records, "%s: nice %d, I/O class %s%s, read rate %s",
 	            c->opt->nice || c->opt->io_rate ? "low-impact mode" : "priority", p->nice,
 	            p->io_class, level, rate);
-	/*
-	 * logpack/accounts.json: the account dates of the root's shadow file (or BSD master.passwd)
-	 * when the walk reached it, whether or not the file itself is withheld. Never the hashes.
-	 */
-	static int add_accounts(struct collection * c, struct error * err)
-	{
-		static const struct {
-			const char *path;
-			enum accounts_source kind;
-		} sources[] = {
-		        {"etc/shadow", ACCOUNTS_SHADOW},
-		        {"etc/master.passwd", ACCOUNTS_MASTER_PASSWD},
-		};
+}
 
-		for (size_t s = 0; s < sizeof(sources) / sizeof(sources[0]); s++) {
-			char *text = NULL, *json, *shown;
-			size_t len = 0;
-			int found = 0, rc;
+/*
+ * logpack/accounts.json: the account dates of the root's shadow file (or BSD master.passwd)
+ * when the walk reached it, whether or not the file itself is withheld. Never the hashes.
+ */
+static int add_accounts(struct collection *c, struct error *err)
+{
+	static const struct {
+		const char *path;
+		enum accounts_source kind;
+	} sources[] = {
+	        {"etc/shadow", ACCOUNTS_SHADOW},
+	        {"etc/master.passwd", ACCOUNTS_MASTER_PASSWD},
+	};
 
-			for (size_t i = 0; i < c->walk.count && !found; i++)
-				found = c->walk.entries[i].kind == ENTRY_FILE &&
-				        strcmp(c->walk.entries[i].path, sources[s].path) == 0;
-			if (!found)
-				continue;
-			if (rootfs_read_small(c->root_fd, sources[s].path, 64u << 20, &text, &len) <
-			    0) {
-				records_log(&c->records, "no accounts.json: /%s: %s",
-				            sources[s].path, strerror(errno));
-				return 0;
-			}
-			shown = xasprintf("/%s", sources[s].path);
-			json = accounts_json(text, len, sources[s].kind, shown);
-			OPENSSL_cleanse(text, len);
-			free(text);
-			free(shown);
-			rc = bag_add_tag_file(c->bag, "logpack/accounts.json", json, strlen(json),
-			                      err);
-			free(json);
-			if (rc == 0)
-				records_log(
-				        &c->records,
-				        "logpack/accounts.json: account dates from /%s (no hashes)",
-				        sources[s].path);
-			return rc;
+	for (size_t s = 0; s < sizeof(sources) / sizeof(sources[0]); s++) {
+		char *text = NULL, *json, *shown;
+		size_t len = 0;
+		int found = 0, rc;
+
+		for (size_t i = 0; i < c->walk.count && !found; i++)
+			found = c->walk.entries[i].kind == ENTRY_FILE &&
+			        strcmp(c->walk.entries[i].path, sources[s].path) == 0;
+		if (!found)
+			continue;
+		if (rootfs_read_small(c->root_fd, sources[s].path, 64u << 20, &text, &len) < 0) {
+			records_log(&c->records, "no accounts.json: /%s: %s", sources[s].path,
+			            strerror(errno));
+			return 0;
 		}
-		return 0;
-	}
-
-	static int write_bundle(struct collection * c, struct error * err)
-	{
-		const struct collect_options *opt = c->opt;
-		struct bag_writer_options bo = {0};
-		struct sink_filter *filter = NULL;
-		struct bag_result res;
-		char *top, *host, stamp[32], t[32], level[16];
-		time_t started = (time_t)c->sum->started;
-		struct tm tm;
-		int rc;
-
-		gmtime_r(&started, &tm);
-		strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
-		host = host_name_for_file(c->host.hostname);
-		top = xasprintf("logpack-%s-%s", host, stamp);
-		free(host);
-		bo.output_path = c->output_path;
-		bo.top_dir = top;
-		bo.compression = opt->compression;
-		bo.level = opt->level;
-		if (opt->level >= 0)
-			snprintf(level, sizeof(level), "%d", opt->level);
-		else
-			snprintf(level, sizeof(level), "default");
-		/* Resolved once, so that collection.log says what the writer used. */
-		bo.jobs = opt->jobs > 0 ? opt->jobs : cpus_available();
-		bo.bagging_time = c->sum->started;
-		bo.sign = opt->sign;
-		bo.sign_ctx = opt->sign_ctx;
-		if (opt->make_filter) {
-			if (opt->make_filter(opt->filter_ctx, &filter, err) < 0) {
-				free(top);
-				return -1;
-			}
-			bo.filters = &filter;
-			bo.n_filters = 1;
-		}
-		rc = bag_writer_open(&c->bag, &bo, err);
-		free(top);
-		if (rc < 0)
-			return -1;
-		if (records_open(&c->records, c->output_dir, c->users, opt->observer, err) < 0)
-			return -1;
-		records_log(&c->records,
-		            "logpack %s collecting from %s (host %s) with profile %s: %s",
-		            PACKAGE_VERSION, c->root_path, c->host.hostname, c->profile->name,
-		            c->sum->profile_reason);
-		records_log(&c->records,
-		            "compression %s, level %s; %d job%s hashing and compressing (%s)",
-		            opt->compression, level, bo.jobs, bo.jobs == 1 ? "" : "s",
-		            opt->jobs > 0 ? "-j" : "one per CPU this process may use");
-		log_low_impact(c);
-		note_walk_findings(c);
-		source_reader_init(&c->reader, c->root_fd, opt, c->bag, &c->records, c->sum);
-		if (run_entries(c, err) < 0)
-			return -1;
-		if (c->reader.partial)
-			c->partial = 1;
-		if (opt->hooks && opt->hooks->finish &&
-		    opt->hooks->finish(opt->hooks->ctx, c->bag, c->records.log, err) < 0)
-			return -1;
-		if (add_accounts(c, err) < 0)
-			return -1;
-		c->sum->finished = (int64_t)time(NULL);
-		if (c->n_other_rules)
-			records_log(
-			        &c->records,
-			        "unclaimed files under the log directories: %llu taken (category "
-			        "other), %llu listed only",
-			        (unsigned long long)c->sum->files_other,
-			        (unsigned long long)c->sum->files_other_listed);
-		records_log(&c->records,
-		            "withheld: %llu files that may hold secrets (listed in files.jsonl; "
-		            "--include-secrets takes them)",
-		            (unsigned long long)c->sum->files_withheld);
-		records_log(&c->records,
-		            "done: %llu files, %llu bytes collected; %llu skipped, %llu "
-		            "unreadable, %llu links",
-		            (unsigned long long)c->sum->files_collected,
-		            (unsigned long long)c->sum->bytes_collected,
-		            (unsigned long long)c->sum->files_skipped,
-		            (unsigned long long)c->sum->files_unreadable,
-		            (unsigned long long)c->sum->links);
-		if (records_add_to_bag(&c->records, c->bag, err) < 0)
-			return -1;
-		{
-			struct host_record hr = {
-			        .host = &c->host,
-			        .root_path = c->root_path,
-			        .profile = c->profile,
-			        .profile_reason = c->sum->profile_reason,
-			        .walk = &c->walk,
-			        .opt = opt,
-			        .priority = &c->priority,
-			        .started = c->sum->started,
-			        .finished = c->sum->finished,
-			};
-			char *hj = records_host_json(&hr);
-			int r = bag_add_tag_file(c->bag, "logpack/host.json", hj, strlen(hj), err);
-
-			free(hj);
-			if (r < 0)
-				return -1;
-		}
-		for (size_t i = 0; i < opt->n_extra_tags; i++)
-			if (bag_add_tag_file(c->bag, opt->extra_tags[i].name,
-			                     opt->extra_tags[i].data, opt->extra_tags[i].len,
-			                     err) < 0)
-				return -1;
-		for (size_t i = 0; i < opt->n_extra_info; i++)
-			bag_info_add(c->bag, opt->extra_info[i].key, opt->extra_info[i].value);
-		bag_info_add(c->bag, "LogPack-Host", c->host.hostname);
-		if (c->host.os_pretty)
-			bag_info_add(c->bag, "LogPack-OS", c->host.os_pretty);
-		bag_info_add(c->bag, "LogPack-Profile", c->profile->name);
-		bag_info_add(c->bag, "LogPack-Collection-Start",
-		             format_iso8601(c->sum->started, t, sizeof(t)));
-		bag_info_add(c->bag, "LogPack-Collection-End",
-		             format_iso8601(c->sum->finished, t, sizeof(t)));
-		if (c->partial)
-			bag_info_add(c->bag, "LogPack-Partial",
-			             "yes: some sources could not be read");
-		rc = bag_writer_finish(c->bag, &res, err);
-		c->bag = NULL;
-		if (rc < 0)
-			return -1;
-		memcpy(c->sum->bundle_sha256, res.bundle_sha256, sizeof(res.bundle_sha256));
-		memcpy(c->sum->tagmanifest_sha256, res.tagmanifest_sha256,
-		       sizeof(res.tagmanifest_sha256));
-		c->sum->bundle_bytes = res.bundle_bytes;
-		c->sum->bundle_path = xstrdup(c->output_path);
-		c->sum->sidecar_path = res.sidecar_path;
-		return 0;
-	}
-
-	/* The system log directories: every regular file below them is taken, claimed or not. */
-	static const char *const log_dirs[] = {"/var/log", "/var/adm", "/private/var/log"};
-
-	/*
-	 * The profile's rules, then one rule per log directory in category "other": the first rule
-	 * that matches a file wins, so these take only what no profile rule names.
-	 */
-	static void add_other_rules(struct collection * c)
-	{
-		size_t n = sizeof(log_dirs) / sizeof(log_dirs[0]);
-
-		c->other_rules = xcalloc(n, sizeof(*c->other_rules));
-		for (size_t i = 0; i < n; i++) {
-			c->other_rules[i].pattern = xasprintf("%s/**", log_dirs[i]);
-			c->other_rules[i].category = xstrdup("other");
-			c->other_rules[i].origin =
-			        xstrdup("(unclaimed files under the log directories)");
-		}
-		c->n_other_rules = n;
-		c->n_rules = c->profile->n_rules + n;
-		c->rules = xcalloc(c->n_rules, sizeof(*c->rules));
-		if (c->profile->n_rules)
-			memcpy(c->rules, c->profile->rules,
-			       c->profile->n_rules * sizeof(*c->rules));
-		memcpy(c->rules + c->profile->n_rules, c->other_rules, n * sizeof(*c->rules));
-	}
-
-	/* Does the root configure a syslog daemon (rsyslog, syslog-ng, sysklogd, BusyBox)? */
-	static int syslog_configured(int root_fd)
-	{
-		static const char *const configs[] = {
-		        "etc/rsyslog.conf", "etc/rsyslog.d",      "etc/syslog-ng/syslog-ng.conf",
-		        "etc/syslog.conf",  "etc/syslog-ng.conf",
-		};
-
-		for (size_t i = 0; i < sizeof(configs) / sizeof(configs[0]); i++) {
-			int fd = rootfs_open(root_fd, configs[i], O_RDONLY | O_NONBLOCK);
-
-			if (fd >= 0) {
-				close(fd);
-				return 1;
-			}
-		}
-		return 0;
-	}
-
-	/* Is a journal file among the files to take? */
-	static int journal_taken(const struct walk_result *w)
-	{
-		for (size_t i = 0; i < w->count; i++)
-			if (w->entries[i].kind == ENTRY_FILE &&
-			    (str_has_prefix(w->entries[i].path, "var/log/journal/") ||
-			     str_has_prefix(w->entries[i].path, "run/log/journal/")) &&
-			    (str_has_suffix(w->entries[i].path, ".journal") ||
-			     str_has_suffix(w->entries[i].path, ".journal~")))
-				return 1;
-		return 0;
-	}
-
-	/*
-	 * Debian 12 and later install no syslog daemon: auth events go to the journal only. A
-	 * missing file that a syslog daemon writes (rule option "syslog") is then no finding, as
-	 * long as the journal is taken; with a syslog daemon configured it stays one.
-	 */
-	static void explain_absent(struct collection * c)
-	{
-		struct walk_result *w = &c->walk;
-		size_t kept = 0;
-		int no_syslog = -1;
-
-		for (size_t i = 0; i < w->n_absent; i++) {
-			const struct rule *r = w->absent[i];
-
-			if (r->flags & RULE_SYSLOG) {
-				if (no_syslog < 0)
-					no_syslog =
-					        !syslog_configured(c->root_fd) && journal_taken(w);
-				if (no_syslog) {
-					struct collect_summary *s = c->sum;
-
-					s->explained =
-					        xreallocarray(s->explained, s->n_explained + 1,
-					                      sizeof(*s->explained));
-					s->explained[s->n_explained++] = xasprintf(
-					        "%s\t%s\t%s", r->category, r->pattern,
-					        strcmp(r->category, "auth") == 0
-					                ? "auth events are in the journal (no "
-					                  "syslog daemon is "
-					                  "configured)"
-					                : "its events are in the journal (no "
-					                  "syslog daemon is "
-					                  "configured)");
-					continue;
-				}
-			}
-			w->absent[kept++] = r;
-		}
-		w->n_absent = kept;
-	}
-
-	/* Is the category among those --category chose (or are all chosen)? */
-	static int category_wanted(const struct collect_options *opt, const char *category)
-	{
-		if (opt->categories == NULL)
-			return 1;
-		for (size_t i = 0; i < opt->n_categories; i++)
-			if (strcmp(opt->categories[i], category) == 0)
-				return 1;
-		return 0;
-	}
-
-	static int cmp_entry(const void *a, const void *b)
-	{
-		return strcmp(((const struct walk_entry *)a)->path,
-		              ((const struct walk_entry *)b)->path);
-	}
-
-	static void container_note(struct collection * c, const char *fmt, ...)
-	        LP_ATTR_PRINTF(2, 3);
-
-	/* A line for collection.log, which is not open yet while the walk runs. */
-	static void container_note(struct collection * c, const char *fmt, ...)
-	{
-		va_list ap;
-
-		c->container_notes = xreallocarray(c->container_notes, c->n_container_notes + 1,
-		                                   sizeof(*c->container_notes));
-		va_start(ap, fmt);
-		c->container_notes[c->n_container_notes++] = xvasprintf(fmt, ap);
-		va_end(ap);
-	}
-
-	/*
-	 * Is relpath the same directory under both roots? Snap applications run with a root of
-	 * their own, into which the host's /var/log is bind-mounted: taking it again would double
-	 * the host's logs.
-	 */
-	static int same_dir(int root_a, int root_b, const char *relpath)
-	{
-		struct stat a, b;
-		int fa = rootfs_open(root_a, relpath, O_RDONLY | O_DIRECTORY);
-		int fb = rootfs_open(root_b, relpath, O_RDONLY | O_DIRECTORY);
-		int same = fa >= 0 && fb >= 0 && fstat(fa, &a) == 0 && fstat(fb, &b) == 0 &&
-		           a.st_dev == b.st_dev && a.st_ino == b.st_ino;
-
-		if (fa >= 0)
-			close(fa);
-		if (fb >= 0)
-			close(fb);
-		return same;
-	}
-
-	/*
-	 * On a live host: the log directory of each running container, walked under the container's
-	 * own root (/proc/PID/root, never leaving it), stored as containers/ID/var/log/...
-	 */
-	static void add_container_logs(struct collection * c, const struct walk_options *host_wo)
-	{
-		struct walk_result *w = &c->walk;
-		size_t out = 0;
-
-		containers_find("/proc", c->root_fd, &c->containers);
-		if (c->containers.count == 0)
-			return;
-		c->container_rule.pattern = xstrdup("/var/log/**");
-		c->container_rule.category = xstrdup("container");
-		c->container_rule.origin = xstrdup("(log directory of a running container)");
-		for (size_t k = 0; k < c->containers.count; k++) {
-			const struct container *ct = &c->containers.items[k];
-			struct walk_options wo = *host_wo;
-			struct walk_result r;
-			struct error ignored = {{0}};
-
-			if (same_dir(c->root_fd, ct->root_fd, "var/log")) {
-				container_note(
-				        c,
-				        "container %s (pid %ld) shares the host's /var/log: not "
-				        "taken twice",
-				        ct->id, ct->pid);
-				continue;
-			}
-			container_note(
-			        c,
-			        "container %s (name %s, image %s, pid %ld): its /var/log under "
-			        "containers/%s/",
-			        ct->id, ct->name ? ct->name : "unknown",
-			        ct->image ? ct->image : "unknown", ct->pid, ct->id);
-			wo.root_fd = ct->root_fd;
-			wo.homes = NULL;
-			wo.n_homes = 0;
-			if (walk_rules(&wo, &c->container_rule, 1, NULL, 0, &r, &ignored) < 0)
-				continue;
-			w->entries = xreallocarray(w->entries, w->count + r.count + 1,
-			                           sizeof(*w->entries));
-			for (size_t i = 0; i < r.count; i++) {
-				struct walk_entry *e = &w->entries[w->count++];
-
-				*e = r.entries[i];
-				e->source_path = e->path;
-				e->path = xasprintf("containers/%s/%s", ct->id, e->source_path);
-				e->container = ct;
-			}
-			for (size_t i = 0; i < r.n_errors; i++) {
-				w->errors = xreallocarray(w->errors, w->n_errors + 1,
-				                          sizeof(*w->errors));
-				w->errors[w->n_errors++] =
-				        xasprintf("containers/%s/%s", ct->id, r.errors[i]);
-				free(r.errors[i]);
-			}
-			for (size_t i = 0; i < r.n_unlisted_homes; i++)
-				free(r.unlisted_homes[i]);
-			free(r.unlisted_homes);
-			free(r.errors);
-			free(r.absent);
-			free(r.entries);
-		}
-		/* Back in path order; a host path that happens to be named like one is kept, first.
-		 */
-		qsort(w->entries, w->count, sizeof(*w->entries), cmp_entry);
-		for (size_t i = 0; i < w->count; i++) {
-			if (out > 0 && strcmp(w->entries[out - 1].path, w->entries[i].path) == 0) {
-				struct walk_entry *keep = &w->entries[out - 1],
-				                  *other = &w->entries[i];
-
-				if (keep->container && !other->container) {
-					struct walk_entry t = *keep;
-
-					*keep = *other;
-					*other = t;
-				}
-				free(other->path);
-				free(other->link_target);
-				free(other->home_not_in_passwd);
-				free(other->source_path);
-				continue;
-			}
-			w->entries[out++] = w->entries[i];
-		}
-		w->count = out;
-	}
-
-	int collect_run(const struct collect_options *opt, struct collect_summary *sum,
-	                struct error *err)
-	{
-		struct collection c = {0};
-		struct walk_options wo = {0};
-		struct stat out_st;
-		int rc = -1;
-
-		memset(sum, 0, sizeof(*sum));
-		c.opt = opt;
-		c.sum = sum;
-		c.root_fd = -1;
-		sum->started = (int64_t)time(NULL);
-		/* First, before the sink starts its threads: they inherit the priorities. */
-		if (opt->nice && throttle_lower_priority(err) < 0)
-			goto out;
-		throttle_priority_get(&c.priority);
-		if (open_root(&c, err) < 0)
-			goto out;
-		if (host_facts_gather(c.root_fd, &c.host, err) < 0)
-			goto out;
-		sum->hostname = xstrdup(c.host.hostname);
-		if (select_profile(&c, err) < 0)
-			goto out;
-		note(&c, COLLECT_NOTE_VERBOSE, "profile %s: %s", sum->profile, sum->profile_reason);
-		c.users = userdb_load(c.root_fd);
-		if (resolve_output(&c, err) < 0)
-			goto out;
-		wo.root_fd = c.root_fd;
-		wo.excludes = opt->excludes;
-		wo.n_excludes = opt->n_excludes;
-		wo.n_homes = userdb_homes(c.users, (const char *const **)&wo.homes);
-		wo.one_file_system = opt->one_file_system;
-		/* Only the bundle itself (with its temporary file and sidecar) is left out. */
-		if (stat(c.output_dir, &out_st) == 0) {
-			wo.out_name = path_basename(c.output_path);
-			wo.out_dev = out_st.st_dev;
-			wo.out_ino = out_st.st_ino;
-		}
-		add_other_rules(&c);
-		if (walk_rules(&wo, c.rules, c.n_rules, opt->categories, opt->n_categories, &c.walk,
-		               err) < 0)
-			goto out;
-		sum->mounts_left_out = opt->one_file_system;
-		for (size_t i = 0; i < c.walk.n_mounts; i++) {
-			sum->mounts =
-			        xreallocarray(sum->mounts, sum->n_mounts + 1, sizeof(*sum->mounts));
-			sum->mounts[sum->n_mounts++] = xasprintf("/%s", c.walk.mounts[i]);
-		}
-		explain_absent(&c);
-		if (c.host.live && category_wanted(opt, "container"))
-			add_container_logs(&c, &wo);
-		for (size_t i = 0; i < c.walk.n_absent; i++) {
-			sum->absent =
-			        xreallocarray(sum->absent, sum->n_absent + 1, sizeof(*sum->absent));
-			sum->absent[sum->n_absent++] = xasprintf(
-			        "%s\t%s", c.walk.absent[i]->category, c.walk.absent[i]->pattern);
-		}
-		if (opt->dry_run) {
-			sum->estimate_bytes = estimate_output(&c);
-			dry_run_plan(&c);
-			rc = 0;
-			goto out;
-		}
-		if (opt->hooks && opt->hooks->plan) {
-			if (opt->hooks->plan(opt->hooks->ctx, c.root_fd, &c.walk, &c.planned_bytes,
-			                     err) < 0)
-				goto out;
-			c.has_planned = 1;
-		}
-		if (check_space(&c, err) < 0)
-			goto out;
-		if (write_bundle(&c, err) < 0)
-			goto out;
-		rc = c.partial ? 1 : 0;
-	out:
-		collection_free(&c);
+		shown = xasprintf("/%s", sources[s].path);
+		json = accounts_json(text, len, sources[s].kind, shown);
+		OPENSSL_cleanse(text, len);
+		free(text);
+		free(shown);
+		rc = bag_add_tag_file(c->bag, "logpack/accounts.json", json, strlen(json), err);
+		free(json);
+		if (rc == 0)
+			records_log(&c->records,
+			            "logpack/accounts.json: account dates from /%s (no hashes)",
+			            sources[s].path);
 		return rc;
 	}
+	return 0;
+}
 
-	void collect_summary_free(struct collect_summary * sum)
-	{
-		free(sum->bundle_path);
-		free(sum->sidecar_path);
-		free(sum->profile);
-		free(sum->profile_reason);
-		free(sum->hostname);
-		for (size_t i = 0; i < sum->n_absent; i++)
-			free(sum->absent[i]);
-		free(sum->absent);
-		for (size_t i = 0; i < sum->n_planned; i++)
-			free(sum->planned[i]);
-		free(sum->planned);
-		for (size_t i = 0; i < sum->n_mounts; i++)
-			free(sum->mounts[i]);
-		free(sum->mounts);
-		for (size_t i = 0; i < sum->n_explained; i++)
-			free(sum->explained[i]);
-		free(sum->explained);
-		for (size_t i = 0; i < sum->n_withheld; i++)
-			free(sum->withheld[i]);
-		free(sum->withheld);
-		memset(sum, 0, sizeof(*sum));
+static int write_bundle(struct collection *c, struct error *err)
+{
+	const struct collect_options *opt = c->opt;
+	struct bag_writer_options bo = {0};
+	struct sink_filter *filter = NULL;
+	struct bag_result res;
+	char *top, *host, stamp[32], t[32], level[16];
+	time_t started = (time_t)c->sum->started;
+	struct tm tm;
+	int rc;
+
+	gmtime_r(&started, &tm);
+	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
+	host = host_name_for_file(c->host.hostname);
+	top = xasprintf("logpack-%s-%s", host, stamp);
+	free(host);
+	bo.output_path = c->output_path;
+	bo.top_dir = top;
+	bo.compression = opt->compression;
+	bo.level = opt->level;
+	if (opt->level >= 0)
+		snprintf(level, sizeof(level), "%d", opt->level);
+	else
+		snprintf(level, sizeof(level), "default");
+	/* Resolved once, so that collection.log says what the writer used. */
+	bo.jobs = opt->jobs > 0 ? opt->jobs : cpus_available();
+	bo.bagging_time = c->sum->started;
+	bo.sign = opt->sign;
+	bo.sign_ctx = opt->sign_ctx;
+	if (opt->make_filter) {
+		if (opt->make_filter(opt->filter_ctx, &filter, err) < 0) {
+			free(top);
+			return -1;
+		}
+		bo.filters = &filter;
+		bo.n_filters = 1;
 	}
+	rc = bag_writer_open(&c->bag, &bo, err);
+	free(top);
+	if (rc < 0)
+		return -1;
+	if (records_open(&c->records, c->output_dir, c->users, opt->observer, err) < 0)
+		return -1;
+	records_log(&c->records, "logpack %s collecting from %s (host %s) with profile %s: %s",
+	            PACKAGE_VERSION, c->root_path, c->host.hostname, c->profile->name,
+	            c->sum->profile_reason);
+	records_log(&c->records, "compression %s, level %s; %d job%s hashing and compressing (%s)",
+	            opt->compression, level, bo.jobs, bo.jobs == 1 ? "" : "s",
+	            opt->jobs > 0 ? "-j" : "one per CPU this process may use");
+	log_low_impact(c);
+	note_walk_findings(c);
+	source_reader_init(&c->reader, c->root_fd, opt, c->bag, &c->records, c->sum);
+	if (run_entries(c, err) < 0)
+		return -1;
+	if (c->reader.partial)
+		c->partial = 1;
+	if (opt->hooks && opt->hooks->finish &&
+	    opt->hooks->finish(opt->hooks->ctx, c->bag, c->records.log, err) < 0)
+		return -1;
+	if (add_accounts(c, err) < 0)
+		return -1;
+	c->sum->finished = (int64_t)time(NULL);
+	if (c->n_other_rules)
+		records_log(&c->records,
+		            "unclaimed files under the log directories: %llu taken (category "
+		            "other), %llu listed only",
+		            (unsigned long long)c->sum->files_other,
+		            (unsigned long long)c->sum->files_other_listed);
+	records_log(&c->records,
+	            "withheld: %llu files that may hold secrets (listed in files.jsonl; "
+	            "--include-secrets takes them)",
+	            (unsigned long long)c->sum->files_withheld);
+	records_log(
+	        &c->records,
+	        "done: %llu files, %llu bytes collected; %llu skipped, %llu unreadable, %llu links",
+	        (unsigned long long)c->sum->files_collected,
+	        (unsigned long long)c->sum->bytes_collected,
+	        (unsigned long long)c->sum->files_skipped,
+	        (unsigned long long)c->sum->files_unreadable, (unsigned long long)c->sum->links);
+	if (records_add_to_bag(&c->records, c->bag, err) < 0)
+		return -1;
+	{
+		struct host_record hr = {
+		        .host = &c->host,
+		        .root_path = c->root_path,
+		        .profile = c->profile,
+		        .profile_reason = c->sum->profile_reason,
+		        .walk = &c->walk,
+		        .opt = opt,
+		        .priority = &c->priority,
+		        .started = c->sum->started,
+		        .finished = c->sum->finished,
+		};
+		char *hj = records_host_json(&hr);
+		int r = bag_add_tag_file(c->bag, "logpack/host.json", hj, strlen(hj), err);
+
+		free(hj);
+		if (r < 0)
+			return -1;
+	}
+	for (size_t i = 0; i < opt->n_extra_tags; i++)
+		if (bag_add_tag_file(c->bag, opt->extra_tags[i].name, opt->extra_tags[i].data,
+		                     opt->extra_tags[i].len, err) < 0)
+			return -1;
+	for (size_t i = 0; i < opt->n_extra_info; i++)
+		bag_info_add(c->bag, opt->extra_info[i].key, opt->extra_info[i].value);
+	bag_info_add(c->bag, "LogPack-Host", c->host.hostname);
+	if (c->host.os_pretty)
+		bag_info_add(c->bag, "LogPack-OS", c->host.os_pretty);
+	bag_info_add(c->bag, "LogPack-Profile", c->profile->name);
+	bag_info_add(c->bag, "LogPack-Collection-Start",
+	             format_iso8601(c->sum->started, t, sizeof(t)));
+	bag_info_add(c->bag, "LogPack-Collection-End",
+	             format_iso8601(c->sum->finished, t, sizeof(t)));
+	if (c->partial)
+		bag_info_add(c->bag, "LogPack-Partial", "yes: some sources could not be read");
+	rc = bag_writer_finish(c->bag, &res, err);
+	c->bag = NULL;
+	if (rc < 0)
+		return -1;
+	memcpy(c->sum->bundle_sha256, res.bundle_sha256, sizeof(res.bundle_sha256));
+	memcpy(c->sum->tagmanifest_sha256, res.tagmanifest_sha256, sizeof(res.tagmanifest_sha256));
+	c->sum->bundle_bytes = res.bundle_bytes;
+	c->sum->bundle_path = xstrdup(c->output_path);
+	c->sum->sidecar_path = res.sidecar_path;
+	return 0;
+}
+
+/* The system log directories: every regular file below them is taken, claimed or not. */
+static const char *const log_dirs[] = {"/var/log", "/var/adm", "/private/var/log"};
+
+/*
+ * The profile's rules, then one rule per log directory in category "other": the first rule
+ * that matches a file wins, so these take only what no profile rule names.
+ */
+static void add_other_rules(struct collection *c)
+{
+	size_t n = sizeof(log_dirs) / sizeof(log_dirs[0]);
+
+	c->other_rules = xcalloc(n, sizeof(*c->other_rules));
+	for (size_t i = 0; i < n; i++) {
+		c->other_rules[i].pattern = xasprintf("%s/**", log_dirs[i]);
+		c->other_rules[i].category = xstrdup("other");
+		c->other_rules[i].origin = xstrdup("(unclaimed files under the log directories)");
+	}
+	c->n_other_rules = n;
+	c->n_rules = c->profile->n_rules + n;
+	c->rules = xcalloc(c->n_rules, sizeof(*c->rules));
+	if (c->profile->n_rules)
+		memcpy(c->rules, c->profile->rules, c->profile->n_rules * sizeof(*c->rules));
+	memcpy(c->rules + c->profile->n_rules, c->other_rules, n * sizeof(*c->rules));
+}
+
+/* Does the root configure a syslog daemon (rsyslog, syslog-ng, sysklogd, BusyBox)? */
+static int syslog_configured(int root_fd)
+{
+	static const char *const configs[] = {
+	        "etc/rsyslog.conf", "etc/rsyslog.d",      "etc/syslog-ng/syslog-ng.conf",
+	        "etc/syslog.conf",  "etc/syslog-ng.conf",
+	};
+
+	for (size_t i = 0; i < sizeof(configs) / sizeof(configs[0]); i++) {
+		int fd = rootfs_open(root_fd, configs[i], O_RDONLY | O_NONBLOCK);
+
+		if (fd >= 0) {
+			close(fd);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* Is a journal file among the files to take? */
+static int journal_taken(const struct walk_result *w)
+{
+	for (size_t i = 0; i < w->count; i++)
+		if (w->entries[i].kind == ENTRY_FILE &&
+		    (str_has_prefix(w->entries[i].path, "var/log/journal/") ||
+		     str_has_prefix(w->entries[i].path, "run/log/journal/")) &&
+		    (str_has_suffix(w->entries[i].path, ".journal") ||
+		     str_has_suffix(w->entries[i].path, ".journal~")))
+			return 1;
+	return 0;
+}
+
+/*
+ * Debian 12 and later install no syslog daemon: auth events go to the journal only. A missing
+ * file that a syslog daemon writes (rule option "syslog") is then no finding, as long as the
+ * journal is taken; with a syslog daemon configured it stays one.
+ */
+static void explain_absent(struct collection *c)
+{
+	struct walk_result *w = &c->walk;
+	size_t kept = 0;
+	int no_syslog = -1;
+
+	for (size_t i = 0; i < w->n_absent; i++) {
+		const struct rule *r = w->absent[i];
+
+		if (r->flags & RULE_SYSLOG) {
+			if (no_syslog < 0)
+				no_syslog = !syslog_configured(c->root_fd) && journal_taken(w);
+			if (no_syslog) {
+				struct collect_summary *s = c->sum;
+
+				s->explained = xreallocarray(s->explained, s->n_explained + 1,
+				                             sizeof(*s->explained));
+				s->explained[s->n_explained++] =
+				        xasprintf("%s\t%s\t%s", r->category, r->pattern,
+				                  strcmp(r->category, "auth") == 0
+				                          ? "auth events are in the journal (no "
+				                            "syslog daemon is "
+				                            "configured)"
+				                          : "its events are in the journal (no "
+				                            "syslog daemon is "
+				                            "configured)");
+				continue;
+			}
+		}
+		w->absent[kept++] = r;
+	}
+	w->n_absent = kept;
+}
+
+/* Is the category among those --category chose (or are all chosen)? */
+static int category_wanted(const struct collect_options *opt, const char *category)
+{
+	if (opt->categories == NULL)
+		return 1;
+	for (size_t i = 0; i < opt->n_categories; i++)
+		if (strcmp(opt->categories[i], category) == 0)
+			return 1;
+	return 0;
+}
+
+static int cmp_entry(const void *a, const void *b)
+{
+	return strcmp(((const struct walk_entry *)a)->path, ((const struct walk_entry *)b)->path);
+}
+
+static void container_note(struct collection *c, const char *fmt, ...) LP_ATTR_PRINTF(2, 3);
+
+/* A line for collection.log, which is not open yet while the walk runs. */
+static void container_note(struct collection *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	c->container_notes = xreallocarray(c->container_notes, c->n_container_notes + 1,
+	                                   sizeof(*c->container_notes));
+	va_start(ap, fmt);
+	c->container_notes[c->n_container_notes++] = xvasprintf(fmt, ap);
+	va_end(ap);
+}
+
+/*
+ * Is relpath the same directory under both roots? Snap applications run with a root of their
+ * own, into which the host's /var/log is bind-mounted: taking it again would double the host's
+ * logs.
+ */
+static int same_dir(int root_a, int root_b, const char *relpath)
+{
+	struct stat a, b;
+	int fa = rootfs_open(root_a, relpath, O_RDONLY | O_DIRECTORY);
+	int fb = rootfs_open(root_b, relpath, O_RDONLY | O_DIRECTORY);
+	int same = fa >= 0 && fb >= 0 && fstat(fa, &a) == 0 && fstat(fb, &b) == 0 &&
+	           a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+
+	if (fa >= 0)
+		close(fa);
+	if (fb >= 0)
+		close(fb);
+	return same;
+}
+
+/*
+ * On a live host: the log directory of each running container, walked under the container's
+ * own root (/proc/PID/root, never leaving it), stored as containers/ID/var/log/...
+ */
+static void add_container_logs(struct collection *c, const struct walk_options *host_wo)
+{
+	struct walk_result *w = &c->walk;
+	size_t out = 0;
+
+	containers_find("/proc", c->root_fd, &c->containers);
+	if (c->containers.count == 0)
+		return;
+	c->container_rule.pattern = xstrdup("/var/log/**");
+	c->container_rule.category = xstrdup("container");
+	c->container_rule.origin = xstrdup("(log directory of a running container)");
+	for (size_t k = 0; k < c->containers.count; k++) {
+		const struct container *ct = &c->containers.items[k];
+		struct walk_options wo = *host_wo;
+		struct walk_result r;
+		struct error ignored = {{0}};
+
+		if (same_dir(c->root_fd, ct->root_fd, "var/log")) {
+			container_note(c,
+			               "container %s (pid %ld) shares the host's /var/log: not "
+			               "taken twice",
+			               ct->id, ct->pid);
+			continue;
+		}
+		container_note(c,
+		               "container %s (name %s, image %s, pid %ld): its /var/log under "
+		               "containers/%s/",
+		               ct->id, ct->name ? ct->name : "unknown",
+		               ct->image ? ct->image : "unknown", ct->pid, ct->id);
+		wo.root_fd = ct->root_fd;
+		wo.homes = NULL;
+		wo.n_homes = 0;
+		if (walk_rules(&wo, &c->container_rule, 1, NULL, 0, &r, &ignored) < 0)
+			continue;
+		w->entries = xreallocarray(w->entries, w->count + r.count + 1, sizeof(*w->entries));
+		for (size_t i = 0; i < r.count; i++) {
+			struct walk_entry *e = &w->entries[w->count++];
+
+			*e = r.entries[i];
+			e->source_path = e->path;
+			e->path = xasprintf("containers/%s/%s", ct->id, e->source_path);
+			e->container = ct;
+		}
+		for (size_t i = 0; i < r.n_errors; i++) {
+			w->errors = xreallocarray(w->errors, w->n_errors + 1, sizeof(*w->errors));
+			w->errors[w->n_errors++] =
+			        xasprintf("containers/%s/%s", ct->id, r.errors[i]);
+			free(r.errors[i]);
+		}
+		for (size_t i = 0; i < r.n_unlisted_homes; i++)
+			free(r.unlisted_homes[i]);
+		free(r.unlisted_homes);
+		free(r.errors);
+		free(r.absent);
+		free(r.entries);
+	}
+	/* Back in path order; a host path that happens to be named like one is kept, first. */
+	qsort(w->entries, w->count, sizeof(*w->entries), cmp_entry);
+	for (size_t i = 0; i < w->count; i++) {
+		if (out > 0 && strcmp(w->entries[out - 1].path, w->entries[i].path) == 0) {
+			struct walk_entry *keep = &w->entries[out - 1], *other = &w->entries[i];
+
+			if (keep->container && !other->container) {
+				struct walk_entry t = *keep;
+
+				*keep = *other;
+				*other = t;
+			}
+			free(other->path);
+			free(other->link_target);
+			free(other->home_not_in_passwd);
+			free(other->source_path);
+			continue;
+		}
+		w->entries[out++] = w->entries[i];
+	}
+	w->count = out;
+}
+
+int collect_run(const struct collect_options *opt, struct collect_summary *sum, struct error *err)
+{
+	struct collection c = {0};
+	struct walk_options wo = {0};
+	struct stat out_st;
+	int rc = -1;
+
+	memset(sum, 0, sizeof(*sum));
+	c.opt = opt;
+	c.sum = sum;
+	c.root_fd = -1;
+	sum->started = (int64_t)time(NULL);
+	/* First, before the sink starts its threads: they inherit the priorities. */
+	if (opt->nice && throttle_lower_priority(err) < 0)
+		goto out;
+	throttle_priority_get(&c.priority);
+	if (open_root(&c, err) < 0)
+		goto out;
+	if (host_facts_gather(c.root_fd, &c.host, err) < 0)
+		goto out;
+	sum->hostname = xstrdup(c.host.hostname);
+	if (select_profile(&c, err) < 0)
+		goto out;
+	note(&c, COLLECT_NOTE_VERBOSE, "profile %s: %s", sum->profile, sum->profile_reason);
+	c.users = userdb_load(c.root_fd);
+	if (resolve_output(&c, err) < 0)
+		goto out;
+	wo.root_fd = c.root_fd;
+	wo.excludes = opt->excludes;
+	wo.n_excludes = opt->n_excludes;
+	wo.n_homes = userdb_homes(c.users, (const char *const **)&wo.homes);
+	wo.one_file_system = opt->one_file_system;
+	/* Only the bundle itself (with its temporary file and sidecar) is left out. */
+	if (stat(c.output_dir, &out_st) == 0) {
+		wo.out_name = path_basename(c.output_path);
+		wo.out_dev = out_st.st_dev;
+		wo.out_ino = out_st.st_ino;
+	}
+	add_other_rules(&c);
+	if (walk_rules(&wo, c.rules, c.n_rules, opt->categories, opt->n_categories, &c.walk, err) <
+	    0)
+		goto out;
+	sum->mounts_left_out = opt->one_file_system;
+	for (size_t i = 0; i < c.walk.n_mounts; i++) {
+		sum->mounts = xreallocarray(sum->mounts, sum->n_mounts + 1, sizeof(*sum->mounts));
+		sum->mounts[sum->n_mounts++] = xasprintf("/%s", c.walk.mounts[i]);
+	}
+	explain_absent(&c);
+	if (c.host.live && category_wanted(opt, "container"))
+		add_container_logs(&c, &wo);
+	for (size_t i = 0; i < c.walk.n_absent; i++) {
+		sum->absent = xreallocarray(sum->absent, sum->n_absent + 1, sizeof(*sum->absent));
+		sum->absent[sum->n_absent++] =
+		        xasprintf("%s\t%s", c.walk.absent[i]->category, c.walk.absent[i]->pattern);
+	}
+	if (opt->dry_run) {
+		sum->estimate_bytes = estimate_output(&c);
+		dry_run_plan(&c);
+		rc = 0;
+		goto out;
+	}
+	if (opt->hooks && opt->hooks->plan) {
+		if (opt->hooks->plan(opt->hooks->ctx, c.root_fd, &c.walk, &c.planned_bytes, err) <
+		    0)
+			goto out;
+		c.has_planned = 1;
+	}
+	if (check_space(&c, err) < 0)
+		goto out;
+	if (write_bundle(&c, err) < 0)
+		goto out;
+	rc = c.partial ? 1 : 0;
+out:
+	collection_free(&c);
+	return rc;
+}
+
+void collect_summary_free(struct collect_summary *sum)
+{
+	free(sum->bundle_path);
+	free(sum->sidecar_path);
+	free(sum->profile);
+	free(sum->profile_reason);
+	free(sum->hostname);
+	for (size_t i = 0; i < sum->n_absent; i++)
+		free(sum->absent[i]);
+	free(sum->absent);
+	for (size_t i = 0; i < sum->n_planned; i++)
+		free(sum->planned[i]);
+	free(sum->planned);
+	for (size_t i = 0; i < sum->n_mounts; i++)
+		free(sum->mounts[i]);
+	free(sum->mounts);
+	for (size_t i = 0; i < sum->n_explained; i++)
+		free(sum->explained[i]);
+	free(sum->explained);
+	for (size_t i = 0; i < sum->n_withheld; i++)
+		free(sum->withheld[i]);
+	free(sum->withheld);
+	memset(sum, 0, sizeof(*sum));
+}
