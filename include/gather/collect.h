@@ -12,6 +12,7 @@
 
 #include "base/util.h"
 #include "bundle/bag.h"
+#include "report/coverage.h"
 
 /* A tag file or bag-info field that a caller adds (the incident report, snapshot links). */
 struct collect_tag {
@@ -118,6 +119,9 @@ struct collect_options {
 	void *filter_ctx;
 	const char *filter_suffix; /* ".age" */
 	int keep_name;
+	/* logpack/coverage.json: computed in the read that hashes each source, unless off. */
+	int no_coverage;
+	struct coverage_options coverage; /* zero: the defaults */
 };
 
 struct collect_summary {

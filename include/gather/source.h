@@ -24,6 +24,7 @@ struct source_reader {
 	struct collect_summary *sum; /* the counters of collected, skipped, unreadable files */
 	int partial;                 /* set when a source could not be read */
 	uint64_t bytes_done;         /* bytes read from sources so far */
+	struct coverage *coverage;   /* fed each source's bytes as they are read; NULL: off */
 	char *buf;
 };
 

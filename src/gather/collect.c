@@ -18,6 +18,7 @@
 
 #include "bundle/manifest.h"
 #include "gather/collect.h"
+#include "gather/coverage-host.h"
 #include "gather/detect.h"
 #include "gather/host.h"
 #include "gather/profile.h"
@@ -467,6 +468,10 @@ static int write_bundle(struct collection *c, struct error *err)
 		return -1;
 	if (c->reader.partial)
 		c->partial = 1;
+	if (c->reader.coverage &&
+	    coverage_host_finish(c->reader.coverage, c->root_fd, strcmp(c->root_path, "/") == 0,
+	                         (int64_t)time(NULL), c->bag, &c->records, err) < 0)
+		return -1;
 	if (opt->hooks && opt->hooks->finish &&
 	    opt->hooks->finish(opt->hooks->ctx, c->bag, c->records.log, err) < 0)
 		return -1;

@@ -145,12 +145,16 @@ void source_reader_init(struct source_reader *sr, int root_fd, const struct coll
 	sr->records = records;
 	sr->sum = sum;
 	sr->buf = xmalloc(READ_CHUNK);
+	if (!opt->no_coverage)
+		sr->coverage = coverage_new(&opt->coverage);
 }
 
 void source_reader_release(struct source_reader *sr)
 {
 	free(sr->buf);
 	sr->buf = NULL;
+	coverage_free(sr->coverage);
+	sr->coverage = NULL;
 }
 
 uint64_t source_size_limit(uint64_t max_file_size, const struct rule *r)
@@ -295,6 +299,8 @@ static int copy_source(struct source_reader *sr, int fd, struct extent *x, uint6
 			return -1;
 		if (hooks && hooks->data)
 			hooks->data(hooks->ctx, sr->buf, (size_t)n);
+		if (sr->coverage)
+			coverage_file_data(sr->coverage, sr->buf, (size_t)n);
 		left -= (uint64_t)n;
 		sr->bytes_done += (uint64_t)n;
 	}
@@ -399,9 +405,13 @@ int source_store(struct source_reader *sr, const struct walk_entry *e, struct er
 	}
 	rc = -1;
 	rec = record_new(sr->records, e, &st, &btime, &bagname);
+	if (sr->coverage)
+		coverage_file_begin(sr->coverage, e->path, (int64_t)st.st_mtime, x.size, x.offset);
 	if (bag_payload_begin(sr->bag, bagname, x.stored, (int64_t)st.st_mtime, err) < 0 ||
 	    copy_source(sr, fd, &x, &padding, err) < 0 || bag_payload_end(sr->bag, hex, err) < 0)
 		goto out;
+	if (sr->coverage)
+		coverage_file_end(sr->coverage);
 	if (hooks && hooks->stored &&
 	    hooks->stored(hooks->ctx, e, &st, x.offset, x.stored - padding, padding, hex, err) < 0)
 		goto out;
