@@ -20,6 +20,7 @@ struct journal_header {
 	int state; /* 0 offline, 1 online, 2 archived */
 	uint8_t file_id[16], machine_id[16], tail_entry_boot_id[16], seqnum_id[16];
 	uint64_t header_size, arena_size;
+	uint64_t tail_object_offset; /* the last object written: the arena after it is unused */
 	uint64_t n_objects, n_entries;
 	uint64_t head_entry_seqnum, tail_entry_seqnum;
 	uint64_t head_entry_realtime, tail_entry_realtime; /* microseconds since the epoch */

@@ -249,7 +249,7 @@ static json_t *time_zone(int root_fd)
 		return json_pack("{s:s,s:s}", "name", "unknown (a copy of a zone file)", "source",
 		                 "/etc/localtime");
 	return json_pack("{s:s,s:s}", "name", "UTC", "source",
-	                 "no /etc/timezone or /etc/localtime (the C library's default)");
+	                 "none: no /etc/timezone or /etc/localtime, so the C library's default");
 }
 
 struct forward_ctx {

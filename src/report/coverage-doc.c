@@ -256,6 +256,10 @@ static void summary_log(struct strbuf *sb, const json_t *log)
 	const json_t *nul = json_object_get(log, "nul_runs"),
 	             *bad = json_object_get(log, "unparsable_lines"),
 	             *recs = json_object_get(log, "records"), *jr = json_object_get(log, "journal");
+	/* What the "at" of a finding counts: lines of text, records, journal entries. */
+	const char *unit = strcmp(format, "utmp") == 0      ? "record"
+	                   : strcmp(format, "journal") == 0 ? "entry"
+	                                                    : "line";
 	char d[32];
 
 	strbuf_addf(sb, "  %s: %s", path, format);
@@ -286,8 +290,8 @@ static void summary_log(struct strbuf *sb, const json_t *log)
 			char *a = field(g, "after"), *b = field(g, "before");
 
 			if (i < 3)
-				strbuf_addf(sb, "%s %s from %s to %s (entry %lld)", i ? ";" : "",
-				            span(number(g, "seconds"), d, sizeof(d)), a, b,
+				strbuf_addf(sb, "%s %s from %s to %s (%s %lld)", i ? ";" : "",
+				            span(number(g, "seconds"), d, sizeof(d)), a, b, unit,
 				            (long long)number(g, "at"));
 			free(a);
 			free(b);
@@ -305,8 +309,8 @@ static void summary_log(struct strbuf *sb, const json_t *log)
 			char *t = field(g, "time");
 
 			if (i < 3)
-				strbuf_addf(sb, "%s %s back to %s (entry %lld)", i ? ";" : "",
-				            span(number(g, "seconds"), d, sizeof(d)), t,
+				strbuf_addf(sb, "%s %s back to %s (%s %lld)", i ? ";" : "",
+				            span(number(g, "seconds"), d, sizeof(d)), t, unit,
 				            (long long)number(g, "at"));
 			free(t);
 		}
@@ -401,7 +405,7 @@ static void summary_host(struct strbuf *sb, const json_t *doc)
 	if (json_is_object(tz)) {
 		char *name = field(tz, "name"), *src = field(tz, "source");
 
-		strbuf_addf(sb, "  time zone %s (from %s)\n", name, src);
+		strbuf_addf(sb, "  time zone %s (%s)\n", name, src);
 		free(name);
 		free(src);
 	}

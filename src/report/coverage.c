@@ -427,6 +427,12 @@ static void line_keep(struct cov_file *f, const char *p, size_t n)
 {
 	size_t room = LINE_KEEP - f->line_len;
 
+	/* NULs before a line's text (a wiped region) are not kept: the text after them is. */
+	while (f->line_len == 0 && !f->line_over && n > 0 && *p == '\0') {
+		p++;
+		n--;
+	}
+
 	if (n > room) {
 		n = room;
 		f->line_over = 1;
@@ -449,13 +455,18 @@ static void text_feed(struct coverage *cov, struct cov_file *f, const char *buf,
 		}
 		if (f->line_len == 0 && !f->line_over) {
 			/* The whole line is in this buffer: parse it where it is. */
-			size_t n = (size_t)(nl - p);
+			const char *text = p;
+			size_t n;
+
+			while (text < nl && *text == '\0')
+				text++;
+			n = (size_t)(nl - text);
 
 			if (n > LINE_KEEP) {
 				n = LINE_KEEP;
 				f->long_lines++;
 			}
-			text_line(cov, f, p, n);
+			text_line(cov, f, text, n);
 		} else {
 			line_keep(f, p, (size_t)(nl - p));
 			if (f->line_over)
@@ -865,15 +876,17 @@ static void journal_json(struct cov_file *f, json_t *rec, json_t *findings)
 	if (f->boot_ids_more)
 		json_object_set_new(j, "boot_ids_not_listed",
 		                    json_integer((json_int_t)f->boot_ids_more));
-	if (s->problem) {
-		json_object_set_new(j, "problem", json_string(s->problem));
+	int damaged = s->problem || (!s->stopped && s->pos <= h->tail_object_offset);
+
+	if (damaged) {
+		json_object_set_new(j, "problem",
+		                    json_string(s->problem
+		                                        ? s->problem
+		                                        : "the file ends before its last object"));
 		json_array_append_new(findings, json_string("journal_damaged"));
 	}
 	json_object_set_new(rec, "journal", j);
-	if (h->state == 1)
-		json_array_append_new(findings, json_string("journal_online"));
-	if (s->problem == NULL && s->entries_seen != h->n_entries && f->offset == 0 &&
-	    f->analysed >= f->size)
+	if (!damaged && s->entries_seen != h->n_entries && f->offset == 0 && f->analysed >= f->size)
 		json_array_append_new(findings, json_string("journal_entries_mismatch"));
 }
 

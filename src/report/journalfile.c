@@ -93,6 +93,7 @@ int journal_header_parse(const unsigned char *buf, size_t len, struct journal_he
 	h->arena_size = le64(buf + 96);
 	if (h->header_size < 208)
 		return -1;
+	h->tail_object_offset = le64(buf + 136);
 	h->n_objects = le64(buf + 144);
 	h->n_entries = le64(buf + 152);
 	h->tail_entry_seqnum = le64(buf + 160);
@@ -195,8 +196,10 @@ void journal_scan_feed(struct journal_scan *s, const void *data, size_t len)
 				stop(s, "an arena size that overflows");
 			continue;
 		}
-		if (s->next_obj + OBJECT_HEADER > s->arena_end) {
-			s->stopped = 1; /* the end of the arena: nothing more to read */
+		/* The arena is allocated ahead of use: past the tail object it is empty. */
+		if (s->next_obj + OBJECT_HEADER > s->arena_end ||
+		    (s->objects_seen > 0 && s->next_obj > s->header.tail_object_offset)) {
+			s->stopped = 1;
 			return;
 		}
 		if (s->pos < s->next_obj) {
