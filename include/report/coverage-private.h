@@ -24,10 +24,11 @@ struct cov_run {
 
 /* A file done: what the rotation sets need of it. */
 struct cov_done {
-	char *path; /* relative to the root */
-	json_t *record;
-	int have;  /* it has events */
-	int whole; /* it was read from its start (not a segment, not skipped) */
+	char *path;     /* relative to the root */
+	json_t *record; /* NULL: present, not read (coverage_file_present) */
+	char *why;      /* why not read */
+	int have;       /* it has events */
+	int whole;      /* it was read from its start (not a segment, not skipped) */
 	int64_t first, last;
 	int local; /* its times are wall-clock times of unknown zone */
 };

@@ -41,6 +41,12 @@ void coverage_file_data(struct coverage *cov, const void *buf, size_t len);
 /* The file ends: its record is complete. */
 void coverage_file_end(struct coverage *cov);
 
+/*
+ * A file that is there but whose bytes are not in this bundle (a snapshot found it unchanged):
+ * a generation of its rotation set all the same, not a missing one. why: "unchanged".
+ */
+void coverage_file_present(struct coverage *cov, const char *path, const char *why);
+
 /* Host-wide parts, gathered by the caller from the root (see clock.h, forwarding.h); stolen. */
 void coverage_set(struct coverage *cov, const char *key, json_t *value);
 
@@ -55,5 +61,12 @@ json_t *coverage_document(struct coverage *cov, int64_t collected_at);
  * JSON at all): one finding per line, each starting with two spaces. Caller frees.
  */
 char *coverage_summary(const json_t *doc);
+
+/*
+ * The span of events a coverage.json text reports: the oldest and newest event of any log
+ * (times without a zone read as UTC). 1 with *from and *to set, 0 when it names no event or
+ * is not a coverage document.
+ */
+int coverage_span(const char *text, size_t len, int64_t *from, int64_t *to);
 
 #endif

@@ -238,6 +238,12 @@ static int choose_extent(struct source_reader *sr, const struct walk_entry *e, i
 		if (hooks->decide(hooks->ctx, e, fd, st, d, err) < 0)
 			return -1;
 		if (d->take == COLLECT_TAKE_SKIP) {
+			if (sr->coverage) {
+				char *shown = records_shown_path(e->path);
+
+				coverage_file_present(sr->coverage, shown, d->status);
+				free(shown);
+			}
 			*rc = record_hook_skip(sr->records, e, d, err);
 			return 1;
 		}
@@ -405,8 +411,13 @@ int source_store(struct source_reader *sr, const struct walk_entry *e, struct er
 	}
 	rc = -1;
 	rec = record_new(sr->records, e, &st, &btime, &bagname);
-	if (sr->coverage)
-		coverage_file_begin(sr->coverage, e->path, (int64_t)st.st_mtime, x.size, x.offset);
+	if (sr->coverage) {
+		/* Its name as files.jsonl shows it (escaped, so always UTF-8 for JSON). */
+		char *shown = records_shown_path(e->path);
+
+		coverage_file_begin(sr->coverage, shown, (int64_t)st.st_mtime, x.size, x.offset);
+		free(shown);
+	}
 	if (bag_payload_begin(sr->bag, bagname, x.stored, (int64_t)st.st_mtime, err) < 0 ||
 	    copy_source(sr, fd, &x, &padding, err) < 0 || bag_payload_end(sr->bag, hex, err) < 0)
 		goto out;

@@ -93,12 +93,12 @@ static json_t *rotation_set(const struct coverage *cov, const struct generation 
 	const struct generation *prev = NULL;
 
 	for (size_t i = 0; i < n; i++) {
-		json_t *o =
-		        json_pack("{s:s}", "path",
-		                  json_string_value(json_object_get(g[i].file->record, "path")));
+		json_t *o = json_pack("{s:o}", "path", json_sprintf("/%s", g[i].file->path));
 
 		if (g[i].number >= 0)
 			json_object_set_new(o, "generation", json_integer(g[i].number));
+		if (g[i].file->record == NULL)
+			json_object_set_new(o, "not_read", json_string(g[i].file->why));
 		if (g[i].file->have) {
 			json_object_set_new(o, "first_event",
 			                    coverage_time_json(g[i].file->first, g[i].file->local));
@@ -118,20 +118,17 @@ static json_t *rotation_set(const struct coverage *cov, const struct generation 
 
 			if (kind)
 				json_array_append_new(
-				        breaks, json_pack("{s:s,s:s,s:s,s:I,s:o,s:o}", "kind", kind,
-				                          "older",
-				                          json_string_value(json_object_get(
-				                                  prev->file->record, "path")),
-				                          "newer",
-				                          json_string_value(json_object_get(
-				                                  g[i].file->record, "path")),
-				                          "seconds", (json_int_t)(d < 0 ? -d : d),
-				                          "older_ends",
-				                          coverage_time_json(prev->file->last,
-				                                             prev->file->local),
-				                          "newer_starts",
-				                          coverage_time_json(g[i].file->first,
-				                                             g[i].file->local)));
+				        breaks,
+				        json_pack("{s:s,s:o,s:o,s:I,s:o,s:o}", "kind", kind,
+				                  "older", json_sprintf("/%s", prev->file->path),
+				                  "newer", json_sprintf("/%s", g[i].file->path),
+				                  "seconds", (json_int_t)(d < 0 ? -d : d),
+				                  "older_ends",
+				                  coverage_time_json(prev->file->last,
+				                                     prev->file->local),
+				                  "newer_starts",
+				                  coverage_time_json(g[i].file->first,
+				                                     g[i].file->local)));
 		}
 		prev = &g[i];
 	}
@@ -453,4 +450,41 @@ char *coverage_summary(const json_t *doc)
 	if (sb.len == 0)
 		strbuf_addstr(&sb, "  (no logs)\n");
 	return strbuf_detach(&sb);
+}
+
+/* A log's time field, the extreme one when present. */
+static int log_time(const json_t *log, const char *extreme, const char *plain, int64_t *out)
+{
+	const char *v = json_string_value(json_object_get(log, extreme));
+
+	if (v == NULL)
+		v = json_string_value(json_object_get(log, plain));
+	return v && parse_iso8601(v, out) == 0;
+}
+
+int coverage_span(const char *text, size_t len, int64_t *from, int64_t *to)
+{
+	json_t *doc = json_loadb(text, len, 0, NULL), *log;
+	int found = 0;
+	size_t i;
+
+	if (!json_is_object(doc) || !json_is_integer(json_object_get(doc, "coverage_version"))) {
+		json_decref(doc);
+		return 0;
+	}
+	json_array_foreach(json_object_get(doc, "logs"), i, log)
+	{
+		int64_t a, b;
+
+		if (!log_time(log, "oldest_event", "first_event", &a) ||
+		    !log_time(log, "newest_event", "last_event", &b))
+			continue;
+		if (!found || a < *from)
+			*from = a;
+		if (!found || b > *to)
+			*to = b;
+		found = 1;
+	}
+	json_decref(doc);
+	return found;
 }

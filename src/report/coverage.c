@@ -38,6 +38,8 @@ struct timeline {
 	int yearless;
 	int64_t base_year, wraps;
 	int prev_month;
+	int shift_valid;
+	int64_t shift_year, shift_early, shift_late; /* year_shift's cache */
 	uint64_t gaps;
 	struct cov_gap gap[COVERAGE_KEEP];
 	uint64_t backwards;
@@ -125,10 +127,23 @@ void coverage_free(struct coverage *cov)
 	json_decref(cov->logs);
 	json_decref(cov->extra);
 	json_decref(cov->seals);
-	for (size_t i = 0; i < cov->n_done; i++)
+	for (size_t i = 0; i < cov->n_done; i++) {
 		free(cov->done[i].path);
+		free(cov->done[i].why);
+	}
 	free(cov->done);
 	free(cov);
+}
+
+void coverage_file_present(struct coverage *cov, const char *path, const char *why)
+{
+	struct cov_done *d;
+
+	cov->done = xreallocarray(cov->done, cov->n_done + 1, sizeof(*cov->done));
+	d = &cov->done[cov->n_done++];
+	memset(d, 0, sizeof(*d));
+	d->path = xstrdup(path);
+	d->why = xstrdup(why ? why : "not read");
 }
 
 void coverage_set(struct coverage *cov, const char *key, json_t *value)
@@ -232,6 +247,26 @@ static void keep_back(struct timeline *tl, int64_t when, int64_t newest, uint64_
 	tl->back[at] = (struct cov_back){when, newest, secs, line};
 }
 
+/*
+ * Seconds from a time in 2000 to the same wall-clock time in year: the same for every date of
+ * January and February, and for every date from March on, so two numbers per year, cached
+ * (this runs once per line).
+ */
+static int64_t year_shift(struct timeline *tl, int64_t year, int month)
+{
+	if (!tl->shift_valid || tl->shift_year != year) {
+		tl->shift_year = year;
+		tl->shift_valid = 1;
+		tl->shift_early = (logformat_days_from_civil(year, 1, 1) -
+		                   logformat_days_from_civil(2000, 1, 1)) *
+		                  86400;
+		tl->shift_late = (logformat_days_from_civil(year, 3, 1) -
+		                  logformat_days_from_civil(2000, 3, 1)) *
+		                 86400;
+	}
+	return month <= 2 ? tl->shift_early : tl->shift_late;
+}
+
 /* One event at epoch (already in its year), line (or record) number n. */
 static void event_at(struct coverage *cov, struct timeline *tl, int64_t epoch, uint64_t n)
 {
@@ -270,7 +305,7 @@ static void event_line(struct coverage *cov, struct cov_file *f, const struct lo
 			tl->wraps--;
 		tl->prev_month = t->month;
 		tl->yearless = 1;
-		epoch = logformat_add_years(epoch, tl->base_year + tl->wraps - 2000);
+		epoch += year_shift(tl, tl->base_year + tl->wraps, t->month);
 	}
 	event_at(cov, tl, epoch, f->lines);
 }
@@ -519,6 +554,21 @@ static void utmp_feed(struct coverage *cov, struct cov_file *f, const unsigned c
 	}
 }
 
+/*
+ * Binary files the profiles collect that are no log of lines: lastlog, faillog, tallylog
+ * (arrays indexed by UID, zero where unused), and journal files whose header is not in
+ * what was read (only their end was kept).
+ */
+static int binary_name(const char *path)
+{
+	const char *base = strrchr(path, '/');
+
+	base = base ? base + 1 : path;
+	return strncmp(base, "lastlog", 7) == 0 || strncmp(base, "faillog", 7) == 0 ||
+	       strncmp(base, "tallylog", 8) == 0 || str_has_suffix(base, ".journal") ||
+	       str_has_suffix(base, ".journal~");
+}
+
 /* An entry of the journal file being walked (ctx: the report). */
 static void journal_entry(void *ctx, uint64_t realtime, const uint8_t boot_id[16])
 {
@@ -551,6 +601,8 @@ static void choose_kind(struct coverage *cov, struct cov_file *f)
 		f->kind = KIND_EVTX;
 	} else if (utmp_name(f->path)) {
 		f->kind = KIND_UTMP;
+	} else if (binary_name(f->path)) {
+		f->kind = KIND_OTHER;
 	} else {
 		f->kind = KIND_TEXT;
 		f->line = xmalloc(LINE_KEEP);
@@ -802,7 +854,8 @@ static void text_json(struct cov_file *f, json_t *rec, json_t *findings)
 	json_object_set_new(rec, "nul_runs",
 	                    json_pack("{s:I,s:I,s:o}", "count", (json_int_t)f->nul_runs, "bytes",
 	                              (json_int_t)f->nul_bytes, "largest", runs));
-	if (f->nul_runs)
+	/* NULs are a finding in a recognised text log, not in a file of unknown bytes. */
+	if (f->nul_runs && best != LOGFORMAT_NONE)
 		json_array_append_new(findings, json_string("nul_runs"));
 	/* Only a log logpack recognised has unparsable lines worth a finding. */
 	if (f->unparsable && best != LOGFORMAT_NONE)
@@ -973,8 +1026,10 @@ void coverage_file_end(struct coverage *cov)
 			evtx_json(f, rec);
 			break;
 		case KIND_SNIFF:
-		case KIND_OTHER:
 			json_object_set_new(rec, "format", json_string("empty"));
+			break;
+		case KIND_OTHER:
+			json_object_set_new(rec, "format", json_string("binary"));
 			break;
 		}
 	}
