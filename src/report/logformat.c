@@ -184,7 +184,11 @@ static int parse_rfc3164(struct cur *c, struct logline_time *t)
 		return 0;
 	if (c->p < c->end && *c->p != ' ')
 		return 0;
-	t->epoch = logformat_days_from_civil(2000, mon, d) * 86400 + h * 3600 + mi * 60 + s;
+	/* Days from 1970 to 1 January 2000 (10957), and to each month of that leap year. */
+	static const int before_month[12] = {0, 31, 60, 91, 121, 152, 182, 213, 244, 274, 305, 335};
+
+	t->epoch =
+	        (int64_t)(10957 + before_month[mon - 1] + d - 1) * 86400 + h * 3600 + mi * 60 + s;
 	t->local = 1;
 	t->no_year = 1;
 	t->month = mon;
