@@ -71,6 +71,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		out = json_array();
 		forwarding_parse((enum forwarding_kind)((sel >> 2) % 5), "/f", (const char *)data,
 		                 size, out);
+		forwarding_slog_macs("/f", (const char *)data, size, out);
 		clock_config_servers((sel >> 2) & 1 ? "timesyncd" : "chrony", (const char *)data,
 		                     size, out);
 		json_decref(out);

@@ -53,6 +53,7 @@ EOF
 cat >"$R/etc/syslog-ng/syslog-ng.conf" <<'EOF'
 destination d_net { network("ng.example.org" port(601) transport("tcp")); };
 destination d_file { file("/var/log/x"); };
+destination d_slog { file("/var/log/messages.slog" template("$(slog -k /var/lib/slog/host.key -m /var/lib/slog/mac.dat $RAWMSG)\n")); };
 EOF
 printf '[Journal]\nForwardToSyslog=yes\n' >"$R/etc/systemd/journald.conf"
 printf '[Upload]\nURL=https://journal.example.org:19532\n' >"$R/etc/systemd/journal-upload.conf"
@@ -129,6 +130,8 @@ t "the clock: chrony configured with its servers and drift file; the time zone f
 	lp show b.tar >out
 	contains out "clock: chrony (2 servers)"
 	contains out "seal file /var/log/syslog.logsig"
+	test "$(cov b.tar "d[\"seals\"][1][\"path\"]")" = /var/lib/slog/mac.dat
+	contains out "seal file /var/lib/slog/mac.dat (syslog-ng secure logging MAC file"
 '
 
 t "on a live root the kernel clock status is read" '

@@ -47,6 +47,10 @@ void coverage_file_end(struct coverage *cov);
  */
 void coverage_file_present(struct coverage *cov, const char *path, const char *why);
 
+/* The list of seal files (KSI signatures met among the logs; MAC files named in configuration):
+ * the caller may append to it. Owned by cov. */
+json_t *coverage_seals(struct coverage *cov);
+
 /* Host-wide parts, gathered by the caller from the root (see clock.h, forwarding.h); stolen. */
 void coverage_set(struct coverage *cov, const char *key, json_t *value);
 

@@ -24,4 +24,10 @@ enum forwarding_kind {
 void forwarding_parse(enum forwarding_kind kind, const char *file, const char *text, size_t len,
                       json_t *out);
 
+/*
+ * syslog-ng's secure logging: the MAC files its $(slog ...) template functions name
+ * ("-m FILE", "--mac-file FILE"), appended to seals as {"path", "kind", "file"}.
+ */
+void forwarding_slog_macs(const char *file, const char *text, size_t len, json_t *seals);
+
 #endif

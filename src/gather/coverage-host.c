@@ -264,6 +264,11 @@ static void forward_config(void *ctx, const char *shown, const char *text, size_
 	forwarding_parse(fc->kind, shown, text, len, fc->out);
 }
 
+static void slog_config(void *ctx, const char *shown, const char *text, size_t len)
+{
+	forwarding_slog_macs(shown, text, len, ctx);
+}
+
 static json_t *forwarding(int root_fd)
 {
 	static const struct {
@@ -297,6 +302,8 @@ int coverage_host_finish(struct coverage *cov, int root_fd, int live, int64_t co
 	coverage_set(cov, "time_zone", time_zone(root_fd));
 	coverage_set(cov, "clock", clock_report(root_fd, live));
 	coverage_set(cov, "forwarding", forwarding(root_fd));
+	each_config(root_fd, "etc/syslog-ng/syslog-ng.conf", "etc/syslog-ng/conf.d", slog_config,
+	            coverage_seals(cov));
 	doc = coverage_document(cov, collected_at);
 	summary = coverage_summary(doc);
 	records_log(records, "coverage of the logs (logpack/coverage.json):");

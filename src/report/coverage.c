@@ -146,6 +146,11 @@ void coverage_file_present(struct coverage *cov, const char *path, const char *w
 	d->why = xstrdup(why ? why : "not read");
 }
 
+json_t *coverage_seals(struct coverage *cov)
+{
+	return cov->seals;
+}
+
 void coverage_set(struct coverage *cov, const char *key, json_t *value)
 {
 	json_object_set_new(cov->extra, key, value ? value : json_null());

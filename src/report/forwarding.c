@@ -281,3 +281,45 @@ void forwarding_parse(enum forwarding_kind kind, const char *file, const char *t
 			break;
 	}
 }
+
+void forwarding_slog_macs(const char *file, const char *text, size_t len, json_t *seals)
+{
+	const char *end = text + len;
+
+	for (const char *p = text; p + 6 < end; p++) {
+		const char *close, *a;
+
+		if (memcmp(p, "$(slog", 6) != 0)
+			continue;
+		close = memchr(p, ')', (size_t)(end - p));
+		if (close == NULL)
+			close = end;
+		for (a = p + 6; a < close; a++) {
+			size_t klen =
+			        (size_t)(close - a) > 3 && memcmp(a, " -m", 3) == 0             ? 3
+			        : (size_t)(close - a) > 11 && memcmp(a, " --mac-file", 11) == 0 ? 11
+			                                                                        : 0;
+			const char *v, *ve;
+			char *path;
+
+			if (klen == 0)
+				continue;
+			v = a + klen;
+			if (v < close && (*v == '=' || *v == ' '))
+				v++;
+			for (ve = v; ve < close && *ve != ' ' && *ve != '"' && *ve != '\'';)
+				ve++;
+			if (ve == v || json_array_size(seals) >= MAX_DESTINATIONS)
+				break;
+			path = clean(v, (size_t)(ve - v));
+			json_array_append_new(
+			        seals, json_pack("{s:s,s:s,s:s}", "path", path, "kind",
+			                         "syslog-ng secure logging MAC file (named in "
+			                         "the configuration)",
+			                         "file", file));
+			free(path);
+			break;
+		}
+		p = close;
+	}
+}
