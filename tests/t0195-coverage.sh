@@ -44,6 +44,8 @@ touch -d 2026-03-03T12:00:00Z "$R/var/log/auth.log"
 for m in 0 1 2 3 4 5; do
 	echo "<4>1 2026-03-03T10:0$m:00+01:00 host kernel - - - tick $m"
 done >"$R/var/log/kern.log"
+# kern.log.1.zst: a generation compressed with stock zstd, read on the fly.
+echo "<4>1 2026-03-02T23:00:00Z host kernel - - - older" | zstd -q >"$R/var/log/kern.log.1.zst"
 # nginx: across New Year, times with their zones.
 cat >"$R/var/log/nginx/access.log" <<'EOF'
 203.0.113.9 - - [31/Dec/2025:23:50:00 +0000] "GET / HTTP/1.1" 200 153 "-" "curl/8"
@@ -135,6 +137,12 @@ t "a rotation set with a missing generation, its gzip generation read" '
 	test "$(cov ../b.tar "L[\"/var/log/daemon.log.3.gz\"][\"first_event\"]")" = 2026-03-03T05:00:00
 	test "$(cov ../b.tar "L[\"/var/log/daemon.log.3.gz\"][\"compression\"]")" = gzip
 	test "$(cov ../b.tar "R[\"/var/log/daemon.log\"][\"discontinuities\"][0][\"kind\"]")" = gap
+'
+
+t "a zstd generation is decompressed and read" '
+	test "$(cov ../b.tar "L[\"/var/log/kern.log.1.zst\"][\"compression\"]")" = zstd
+	test "$(cov ../b.tar "L[\"/var/log/kern.log.1.zst\"][\"first_event\"]")" = 2026-03-02T23:00:00Z
+	test "$(cov ../b.tar "L[\"/var/log/kern.log.1.zst\"][\"findings\"]")" = "[]"
 '
 
 t "the time zone and its source" '

@@ -207,7 +207,10 @@ void coverage_file_begin(struct coverage *cov, const char *path, int64_t mtime, 
 		f->z_live = 1;
 	} else if (f->packing == PACK_ZSTD) {
 		f->zd = ZSTD_createDStream();
-		if (f->zd == NULL || ZSTD_isError(ZSTD_initDStream(f->zd))) {
+		/* A frame may ask for a window of up to 2 GiB: 16 MiB (what zstd -19 uses at
+		 * most without --long) keeps the memory per file bounded. */
+		if (f->zd == NULL || ZSTD_isError(ZSTD_initDStream(f->zd)) ||
+		    ZSTD_isError(ZSTD_DCtx_setParameter(f->zd, ZSTD_d_windowLogMax, 24))) {
 			f->stopped = 1;
 			f->stop_why = "cannot start the zstd decompressor";
 			return;
