@@ -12,6 +12,7 @@
 
 #include "base/util.h"
 #include "bundle/bag.h"
+#include "report/coverage.h"
 
 /* A tag file or bag-info field that a caller adds (the incident report, snapshot links). */
 struct collect_tag {
@@ -130,6 +131,9 @@ struct collect_options {
 	 * run, and at most io_rate bytes a second read from sources (0: no cap). */
 	int nice;
 	uint64_t io_rate;
+	/* logpack/coverage.json: computed in the read that hashes each source, unless off. */
+	int no_coverage;
+	struct coverage_options coverage; /* zero: the defaults */
 };
 
 struct collect_summary {

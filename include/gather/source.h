@@ -29,6 +29,7 @@ struct source_reader {
 	uint64_t bytes_done;         /* bytes read from sources so far */
 	struct rate_limit rate;      /* --io-rate */
 	struct rootfs_dirs dirs;     /* the parents of the last source, kept open for siblings */
+	struct coverage *coverage;   /* fed each source's bytes as they are read; NULL: off */
 	char *buf;
 };
 

@@ -24,6 +24,8 @@ struct chain_bundle {
 	char *verdict;               /* its one-line form */
 	int intact;                  /* not INVALID */
 	uint64_t segments, segment_bytes, anomalies;
+	int has_events; /* its coverage.json names events: the oldest and newest */
+	int64_t events_from, events_to;
 };
 
 struct chain_report {
@@ -35,6 +37,9 @@ struct chain_report {
 	size_t n_anomalies;
 	char **files; /* extract: "path\tsize\tfile_id" of every file written */
 	size_t n_files;
+	/* The time the intact bundles' coverage reports span together (has_events: any). */
+	int has_events;
+	int64_t events_from, events_to;
 };
 
 /* Bundles named in paths (a directory stands for the bundles in it). Caller frees *out. */

@@ -49,6 +49,31 @@ static json_t *report_json(const struct chain_report *rep)
 		                                (json_int_t)strtoull(t1, NULL, 10), "file_id", t2));
 		free(line);
 	}
+	for (size_t i = 0; i < rep->n_bundles; i++) {
+		const struct chain_bundle *b = &rep->bundles[i];
+		char t[40];
+
+		if (b->has_events) {
+			json_t *bo = json_array_get(bundles, i);
+
+			json_object_set_new(
+			        bo, "events_from",
+			        json_string(format_iso8601(b->events_from, t, sizeof(t))));
+			json_object_set_new(
+			        bo, "events_to",
+			        json_string(format_iso8601(b->events_to, t, sizeof(t))));
+		}
+	}
+	if (rep->has_events) {
+		char a[40], b[40];
+
+		json_object_set_new(o, "events",
+		                    json_pack("{s:s,s:s}", "from",
+		                              format_iso8601(rep->events_from, a, sizeof(a)), "to",
+		                              format_iso8601(rep->events_to, b, sizeof(b))));
+	} else {
+		json_object_set_new(o, "events", json_null());
+	}
 	json_object_set_new(o, "chain", json_string(rep->n_problems ? "INVALID" : "whole"));
 	json_object_set_new(o, "bundles", bundles);
 	json_object_set_new(o, "problems", problems);
@@ -66,6 +91,14 @@ static void report_text(const struct chain_report *rep)
 		       b->path, (unsigned long long)b->sequence, b->series ? b->series : "(none)",
 		       b->verdict ? b->verdict : "?", (unsigned long long)b->segments,
 		       (unsigned long long)b->anomalies);
+	}
+	if (rep->has_events) {
+		char a[40], b[40];
+
+		/* The logs' own times, from each verified bundle's coverage.json. */
+		printf("events in the series' logs: %s .. %s\n",
+		       format_iso8601(rep->events_from, a, sizeof(a)),
+		       format_iso8601(rep->events_to, b, sizeof(b)));
 	}
 	for (size_t i = 0; i < rep->n_problems; i++)
 		printf("problem: %s\n", rep->problems[i]);

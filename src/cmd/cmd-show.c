@@ -19,6 +19,7 @@
 #include "bundle/bundle-read.h"
 #include "bundle/verdict.h"
 #include "cmd/command.h"
+#include "report/coverage.h"
 #include "report/incident.h"
 #include "trust/sign.h"
 
@@ -52,7 +53,7 @@ static FILE *spool_open(void)
 const struct command command_show = {
         .name = "show",
         .usage = "show [--json] [--files] [--trust FILE|DIR] BUNDLE|BAGDIR",
-        .summary = "print what a bundle holds: host, incident report, signer, files",
+        .summary = "print what a bundle holds: host, incident report, signer, coverage, files",
         .help = "Options:\n"
                 "      --files            list every file record (path, category, size, status)\n"
                 "      --json             one JSON document on stdout\n"
@@ -60,7 +61,8 @@ const struct command command_show = {
                 "  -h, --help             this text\n"
                 "\n"
                 "The bundle is verified in the same pass; what it says about the host is only\n"
-                "as good as that verdict, which is printed first.\n"
+                "as good as that verdict, which is printed first. The coverage of the logs\n"
+                "(time spans, gaps, clock, forwarding: docs/coverage.md) follows the counts.\n"
                 "\n"
                 "Exit: 0 the bundle is valid (signed or not), 4 INVALID, 8 incomplete (files\n"
                 "to fetch), 9 could not be checked, 3 could not be read.\n",
@@ -70,11 +72,13 @@ const struct command command_show = {
 enum { OPT_FILES = 256, OPT_JSON };
 
 #define TAG_JSON_MAX (1024 * 1024)
+/* coverage.json holds a record per log: a few KiB each. */
+#define COVERAGE_JSON_MAX (32 * 1024 * 1024)
 #define RECORD_MAX (1024 * 1024)
 /* Records listed by --files (kept on disk meanwhile, not in memory). */
 #define FILES_LIST_MAX 1000000
 
-enum show_member { MEMBER_OTHER, MEMBER_HOST, MEMBER_INCIDENT, MEMBER_FILES };
+enum show_member { MEMBER_OTHER, MEMBER_HOST, MEMBER_INCIDENT, MEMBER_FILES, MEMBER_COVERAGE };
 
 struct category_stats {
 	char *name;
@@ -93,8 +97,8 @@ struct file_record {
 struct show_state {
 	int want_files;
 	enum show_member cur;
-	struct strbuf host, incident, line;
-	int host_over, incident_over, line_over;
+	struct strbuf host, incident, line, coverage;
+	int host_over, incident_over, line_over, coverage_over;
 	struct category_stats *cats;
 	size_t n_cats;
 	struct category_stats *statuses;
@@ -186,6 +190,8 @@ static void show_begin(void *ctx, const char *name, uint64_t size)
 		st->cur = MEMBER_INCIDENT;
 	else if (strcmp(name, "logpack/files.jsonl") == 0)
 		st->cur = MEMBER_FILES;
+	else if (strcmp(name, "logpack/coverage.json") == 0)
+		st->cur = MEMBER_COVERAGE;
 	else
 		st->cur = MEMBER_OTHER;
 }
@@ -210,6 +216,9 @@ static void show_data(void *ctx, const void *buf, size_t len)
 		break;
 	case MEMBER_INCIDENT:
 		keep(&st->incident, &st->incident_over, buf, len, TAG_JSON_MAX);
+		break;
+	case MEMBER_COVERAGE:
+		keep(&st->coverage, &st->coverage_over, buf, len, COVERAGE_JSON_MAX);
 		break;
 	case MEMBER_FILES:
 		/* Line by line: files.jsonl may be large; only the tallies are kept. */
@@ -251,6 +260,7 @@ static void show_state_free(struct show_state *st)
 	strbuf_release(&st->host);
 	strbuf_release(&st->incident);
 	strbuf_release(&st->line);
+	strbuf_release(&st->coverage);
 	for (size_t i = 0; i < st->n_cats; i++)
 		free(st->cats[i].name);
 	free(st->cats);
@@ -339,8 +349,31 @@ static int cmp_stats(const void *a, const void *b)
 	              ((const struct category_stats *)b)->name);
 }
 
+/* The coverage summary, each line said as a claim when the bundle is INVALID. */
+static void print_coverage(const struct show_state *st, const json_t *coverage)
+{
+	char *summary;
+
+	if (coverage == NULL) {
+		if (st->coverage.len > 0 || st->coverage_over)
+			print_field("Coverage:", "logpack/coverage.json is not a readable report");
+		return;
+	}
+	printf("Coverage%s (logpack/coverage.json):\n",
+	       show_claims ? ", as the bundle claims" : "");
+	summary = coverage_summary(coverage);
+	for (const char *l = summary; *l;) {
+		const char *nl = strchr(l, '\n');
+		size_t len = nl ? (size_t)(nl - l + 1) : strlen(l);
+
+		printf("%s%.*s", show_claims ? "claims " : "", (int)len, l);
+		l += len;
+	}
+	free(summary);
+}
+
 static void print_text(const char *path, const struct bundle_report *rep, struct show_state *st,
-                       json_t *host, const struct incident *incident)
+                       json_t *host, const struct incident *incident, const json_t *coverage)
 {
 	char *line = verdict_line(rep);
 	char size[32], when[32];
@@ -446,6 +479,7 @@ static void print_text(const char *path, const struct bundle_report *rep, struct
 	if (st->bad_records)
 		printf("Unreadable records in files.jsonl: %llu\n",
 		       (unsigned long long)st->bad_records);
+	print_coverage(st, coverage);
 	if (st->want_files) {
 		printf("Files%s:\n", show_claims ? " (as the bundle claims)" : "");
 		struct file_record r;
@@ -497,7 +531,8 @@ static json_t *json_text(const char *text)
 }
 
 static void print_json(const char *path, const struct bundle_report *rep, struct show_state *st,
-                       json_t *host, json_t *incident, const struct incident *report)
+                       json_t *host, json_t *incident, const struct incident *report,
+                       json_t *coverage)
 {
 	json_t *doc = verdict_json(path, rep, VERDICT_REQUIRE_VALID), *info = json_object();
 	/* What a bundle that is not valid holds is only its claim: kept apart, under "claims". */
@@ -537,10 +572,12 @@ static void print_json(const char *path, const struct bundle_report *rep, struct
 			json_object_set_new(info, rep->info[i].key, v);
 	}
 	json_object_set_new(facts, "bag_info", info);
+	json_object_set(facts, "coverage", coverage ? coverage : json_null());
 	if (facts != doc) {
 		json_object_set_new(doc, "host", json_null());
 		json_object_set_new(doc, "incident", json_null());
 		json_object_set_new(doc, "bag_info", json_null());
+		json_object_set_new(doc, "coverage", json_null());
 		json_object_set(doc, "claims", facts);
 	} else if (json_object_size(claims) > 0) {
 		json_object_set(doc, "claims", claims);
@@ -624,7 +661,7 @@ static int cmd_show(int argc, char **argv)
 	struct trust_store *trust = NULL;
 	struct bundle_report rep;
 	const char *trust_path = NULL;
-	json_t *host = NULL, *incident = NULL;
+	json_t *host = NULL, *incident = NULL, *coverage = NULL;
 	struct incident *report = NULL;
 	struct error err;
 	int c, json = 0, rc;
@@ -676,16 +713,18 @@ static int cmd_show(int argc, char **argv)
 	}
 	host = parse_tag_json(&st.host, st.host_over);
 	incident = parse_tag_json(&st.incident, st.incident_over);
+	coverage = parse_tag_json(&st.coverage, st.coverage_over);
 	if (incident && incident_from_json(st.incident.buf, st.incident.len, &report, &err) < 0)
 		log_warn("%s", err.msg);
 	if (json)
-		print_json(argv[optind], &rep, &st, host, incident, report);
+		print_json(argv[optind], &rep, &st, host, incident, report, coverage);
 	else
-		print_text(argv[optind], &rep, &st, host, report);
+		print_text(argv[optind], &rep, &st, host, report, coverage);
 	rc = bundle_outcome_valid(rep.outcome) ? LP_EXIT_OK
 	                                       : verdict_exit(rep.outcome, VERDICT_REQUIRE_VALID);
 	json_decref(host);
 	json_decref(incident);
+	json_decref(coverage);
 	incident_free(report);
 	bundle_report_free(&rep);
 	show_state_free(&st);

@@ -23,6 +23,8 @@
 
 /* Sorted by long name (tests/unit-collect-opts checks it). */
 const struct collect_opt collect_opts[] = {
+        {OPT("backwards", COLLECT_OPT_BACKWARDS, COLLECT_ARG_TEXT, "DURATION",
+             "coverage: report a line older than an earlier\none by more (default 5m)")},
         {OPT("category", COLLECT_OPT_CATEGORY, COLLECT_ARG_TEXT, "LIST",
              "only these categories (comma separated)")},
         {OPT("compress", 'c', COLLECT_ARG_TEXT, "ALGO", "zstd (default), gzip, xz or none")},
@@ -40,6 +42,8 @@ const struct collect_opt collect_opts[] = {
         {OPT("exclude", 'x', COLLECT_ARG_TEXT, "PATTERN", "leave out matching paths (repeatable)")},
         {OPT("force", 'f', COLLECT_ARG_NONE, NULL,
              "write even if the space estimate says it will\nnot fit")},
+        {OPT("gap", COLLECT_OPT_GAP, COLLECT_ARG_TEXT, "DURATION",
+             "coverage: report silences of a log at least this\nlong (default 1h)")},
         {OPT("help", 'h', COLLECT_ARG_NONE, NULL, "this text")},
         {OPT("incident", COLLECT_OPT_INCIDENT, COLLECT_ARG_PATH, "FILE",
              "add the incident report for CERT-SE (see 'logpack\n"
@@ -74,6 +78,8 @@ const struct collect_opt collect_opts[] = {
          .refused = SNAPSHOTS, .why = WHOLE_FILES},
         {OPT("nice", COLLECT_OPT_NICE, COLLECT_ARG_NONE, NULL,
              "low impact: the lowest CPU priority (nice 19)\nand the idle I/O class")},
+        {OPT("no-coverage", COLLECT_OPT_NO_COVERAGE, COLLECT_ARG_NONE, NULL,
+             "no logpack/coverage.json (the time spans, gaps\nand clock of the logs)")},
         {OPT("no-other", COLLECT_OPT_NO_OTHER, COLLECT_ARG_NONE, NULL,
              "list the files under the log directories that no\n"
              "rule names, without taking them")},
@@ -464,6 +470,22 @@ static int take_value(struct collect_cli *cli, const struct command *cmd, int c,
 		return 0;
 	case COLLECT_OPT_ONE_FILE_SYSTEM:
 		opt->one_file_system = 1;
+		return 0;
+	case COLLECT_OPT_BACKWARDS:
+	case COLLECT_OPT_GAP: {
+		int64_t *slot = c == COLLECT_OPT_GAP ? &opt->coverage.gap_seconds
+		                                     : &opt->coverage.backwards_seconds;
+
+		if (parse_duration(arg, slot) < 0 || *slot <= 0)
+			return command_usage_error(
+			        cmd,
+			        "--%s: '%s' is not a duration (such as 90s, 15m, "
+			        "1h)",
+			        c == COLLECT_OPT_GAP ? "gap" : "backwards", arg);
+		return 0;
+	}
+	case COLLECT_OPT_NO_COVERAGE:
+		opt->no_coverage = 1;
 		return 0;
 	case COLLECT_OPT_PASSPHRASE_FILE:
 	case COLLECT_OPT_SIGN_CERT:

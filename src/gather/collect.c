@@ -23,6 +23,7 @@
 #include "gather/accounts.h"
 #include "gather/collect.h"
 #include "gather/containers.h"
+#include "gather/coverage-host.h"
 #include "gather/detect.h"
 #include "gather/host.h"
 #include "gather/profile.h"
@@ -619,6 +620,10 @@ static int write_bundle(struct collection *c, struct error *err)
 		return -1;
 	if (c->reader.partial)
 		c->partial = 1;
+	if (c->reader.coverage &&
+	    coverage_host_finish(c->reader.coverage, c->root_fd, strcmp(c->root_path, "/") == 0,
+	                         (int64_t)time(NULL), c->bag, &c->records, err) < 0)
+		return -1;
 	if (opt->hooks && opt->hooks->finish &&
 	    opt->hooks->finish(opt->hooks->ctx, c->bag, c->records.log, err) < 0)
 		return -1;

@@ -150,6 +150,8 @@ void source_reader_init(struct source_reader *sr, int root_fd, const struct coll
 	sr->buf = xmalloc(READ_CHUNK);
 	rate_limit_init(&sr->rate, opt->io_rate);
 	rootfs_dirs_init(&sr->dirs, root_fd);
+	if (!opt->no_coverage)
+		sr->coverage = coverage_new(&opt->coverage);
 }
 
 void source_reader_release(struct source_reader *sr)
@@ -157,6 +159,8 @@ void source_reader_release(struct source_reader *sr)
 	free(sr->buf);
 	sr->buf = NULL;
 	rootfs_dirs_release(&sr->dirs);
+	coverage_free(sr->coverage);
+	sr->coverage = NULL;
 }
 
 uint64_t source_size_limit(uint64_t max_file_size, const struct rule *r)
@@ -245,6 +249,12 @@ static int choose_extent(struct source_reader *sr, const struct walk_entry *e, i
 		if (hooks->decide(hooks->ctx, e, fd, st, d, err) < 0)
 			return -1;
 		if (d->take == COLLECT_TAKE_SKIP) {
+			if (sr->coverage) {
+				char *shown = records_shown_path(e->path);
+
+				coverage_file_present(sr->coverage, shown, d->status);
+				free(shown);
+			}
 			*rc = record_hook_skip(sr->records, e, d, err);
 			return 1;
 		}
@@ -310,6 +320,8 @@ static int copy_source(struct source_reader *sr, int fd, struct extent *x, uint6
 			return -1;
 		if (hooks && hooks->data)
 			hooks->data(hooks->ctx, buf, (size_t)n);
+		if (sr->coverage)
+			coverage_file_data(sr->coverage, buf, (size_t)n);
 		left -= (uint64_t)n;
 		sr->bytes_done += (uint64_t)n;
 	}
@@ -441,9 +453,18 @@ int source_store(struct source_reader *sr, const struct walk_entry *e, struct er
 	}
 	rc = -1;
 	rec = record_new(sr->records, e, &st, &btime, &bagname);
+	if (sr->coverage) {
+		/* Its name as files.jsonl shows it (escaped, so always UTF-8 for JSON). */
+		char *shown = records_shown_path(e->path);
+
+		coverage_file_begin(sr->coverage, shown, (int64_t)st.st_mtime, x.size, x.offset);
+		free(shown);
+	}
 	if (bag_payload_begin(sr->bag, bagname, x.stored, (int64_t)st.st_mtime, err) < 0 ||
 	    copy_source(sr, fd, &x, &padding, err) < 0 || bag_payload_end(sr->bag, hex, err) < 0)
 		goto out;
+	if (sr->coverage)
+		coverage_file_end(sr->coverage);
 	if (hooks && hooks->stored &&
 	    hooks->stored(hooks->ctx, e, &st, x.offset, x.stored - padding, padding, hex, err) < 0)
 		goto out;

@@ -16,6 +16,7 @@
 #include "bundle/manifest.h"
 #include "bundle/stage.h"
 #include "bundle/verdict.h"
+#include "report/coverage.h"
 #include "series/chain.h"
 
 #define TAG_MAX (64 * 1024 * 1024)
@@ -25,7 +26,7 @@
 struct bag_read {
 	char **names; /* relative to the bag's top directory, sorted */
 	size_t n_names, cap_names;
-	struct strbuf segments, anomalies;
+	struct strbuf segments, anomalies, coverage;
 	int too_big;
 	size_t index; /* extract: its payload is staged under in/<index>/ */
 };
@@ -66,6 +67,7 @@ static void bag_read_free(struct bag_read *br)
 	free(br->names);
 	strbuf_release(&br->segments);
 	strbuf_release(&br->anomalies);
+	strbuf_release(&br->coverage);
 	memset(br, 0, sizeof(*br));
 }
 
@@ -118,6 +120,7 @@ static void visit_begin(void *ctx, const char *name, uint64_t size)
 	br->names[br->n_names++] = xstrdup(name);
 	v->keep = strcmp(name, "logpack/segments.jsonl") == 0    ? &br->segments
 	          : strcmp(name, "logpack/anomalies.jsonl") == 0 ? &br->anomalies
+	          : strcmp(name, "logpack/coverage.json") == 0   ? &br->coverage
 	                                                         : NULL;
 	v->staging = 0;
 	if (v->stage && !v->stage_failed && strncmp(name, "data/", 5) == 0 && name_safe(name)) {
@@ -268,6 +271,17 @@ static int verify_all(const char *const *paths, size_t n, const struct bundle_re
 		for (const char *l = br->anomalies.buf; l && *l;
 		     l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL)
 			b->anomalies++;
+		/* Only a verified bundle's coverage counts towards the series' time. */
+		if (b->intact && br->coverage.len &&
+		    coverage_span(br->coverage.buf, br->coverage.len, &b->events_from,
+		                  &b->events_to)) {
+			b->has_events = 1;
+			if (!rep->has_events || b->events_from < rep->events_from)
+				rep->events_from = b->events_from;
+			if (!rep->has_events || b->events_to > rep->events_to)
+				rep->events_to = b->events_to;
+			rep->has_events = 1;
+		}
 	}
 	rep->n_bundles = n;
 	{

@@ -1,0 +1,1074 @@
+/*
+ * The per-file accumulator of the coverage report: decompression (gzip, zstd) on the fly,
+ * the file's kind from its first bytes or name, and for text logs a line splitter that keeps at
+ * most LINE_KEEP bytes of any line, so memory stays bounded whatever the input.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <zlib.h>
+#include <zstd.h>
+
+#include "base/util.h"
+#include "report/coverage-private.h"
+#include "report/journalfile.h"
+#include "report/logformat.h"
+#include "report/utmp.h"
+
+/* The start of a line kept for parsing: every time stamp logpack reads is near the start. */
+#define LINE_KEEP 4096
+#define INFLATE_CHUNK 65536
+/* Decompression stops (and says so) past this ratio: a bomb cannot keep the read busy. */
+#define MAX_RATIO 200
+#define RATIO_SLACK (16u * 1024 * 1024)
+/* Boot IDs kept per journal file. */
+#define MAX_BOOT_IDS 64
+
+enum kind { KIND_SNIFF, KIND_TEXT, KIND_UTMP, KIND_JOURNAL, KIND_EVTX, KIND_OTHER };
+enum packing { PACK_NONE, PACK_GZIP, PACK_ZSTD, PACK_OTHER };
+
+struct timeline {
+	uint64_t events;
+	int have;
+	int64_t first, last, newest, oldest;
+	uint64_t local, zoned;
+	/* Lines without a year (RFC 3164): wraps over New Year counted as they come. */
+	int yearless;
+	int64_t base_year, wraps;
+	int prev_month;
+	int shift_valid;
+	int64_t shift_year, shift_early, shift_late; /* year_shift's cache */
+	uint64_t gaps;
+	struct cov_gap gap[COVERAGE_KEEP];
+	uint64_t backwards;
+	struct cov_back back[COVERAGE_KEEP];
+};
+
+struct cov_file {
+	char *path;
+	int64_t mtime;
+	uint64_t size, offset;
+	enum packing packing;
+	enum kind kind;
+	uint64_t fed, analysed; /* bytes fed (as stored), bytes analysed (decompressed) */
+	int stopped;            /* analysis stopped early: why */
+	const char *stop_why;
+	z_stream z;
+	int z_live;
+	ZSTD_DStream *zd;
+	unsigned char *out; /* decompressed chunk */
+	unsigned char sniff[8];
+	size_t sniff_len;
+	/* Text. */
+	char *line;
+	size_t line_len;
+	int line_over;
+	uint64_t lines, long_lines, empty, directives, unparsable;
+	uint64_t unparsable_at[COVERAGE_KEEP];
+	uint64_t formats[LOGFORMAT_COUNT];
+	enum logformat current;
+	int w3c;
+	/* NUL runs (text only: binary formats hold zeros by design). */
+	int in_nul;
+	uint64_t nul_start, nul_len, nul_runs, nul_bytes;
+	struct cov_run nul[COVERAGE_KEEP];
+	/* Records. */
+	unsigned char rec[UTMP_RECORD_SIZE];
+	size_t rec_len;
+	uint64_t records, cleared, empty_type, bad_type;
+	uint64_t cleared_at[COVERAGE_KEEP];
+	uint64_t types[10];
+	struct journal_scan journal;
+	uint8_t (*boot_ids)[16];
+	size_t n_boot_ids;
+	uint64_t boot_ids_more;
+	unsigned char evtx[128];
+	size_t evtx_len;
+	struct timeline tl;
+};
+
+static void file_free(struct cov_file *f)
+{
+	if (f == NULL)
+		return;
+	if (f->z_live)
+		inflateEnd(&f->z);
+	ZSTD_freeDStream(f->zd);
+	free(f->out);
+	free(f->line);
+	free(f->boot_ids);
+	free(f->path);
+	free(f);
+}
+
+struct coverage *coverage_new(const struct coverage_options *opt)
+{
+	struct coverage *cov = xcalloc(1, sizeof(*cov));
+
+	cov->opt.gap_seconds = COVERAGE_DEFAULT_GAP;
+	cov->opt.backwards_seconds = COVERAGE_DEFAULT_BACKWARDS;
+	if (opt && opt->gap_seconds > 0)
+		cov->opt.gap_seconds = opt->gap_seconds;
+	if (opt && opt->backwards_seconds > 0)
+		cov->opt.backwards_seconds = opt->backwards_seconds;
+	cov->logs = json_array();
+	cov->extra = json_object();
+	cov->seals = json_array();
+	return cov;
+}
+
+void coverage_free(struct coverage *cov)
+{
+	if (cov == NULL)
+		return;
+	file_free(cov->cur);
+	json_decref(cov->logs);
+	json_decref(cov->extra);
+	json_decref(cov->seals);
+	for (size_t i = 0; i < cov->n_done; i++) {
+		free(cov->done[i].path);
+		free(cov->done[i].why);
+	}
+	free(cov->done);
+	free(cov);
+}
+
+void coverage_file_present(struct coverage *cov, const char *path, const char *why)
+{
+	struct cov_done *d;
+
+	cov->done = xreallocarray(cov->done, cov->n_done + 1, sizeof(*cov->done));
+	d = &cov->done[cov->n_done++];
+	memset(d, 0, sizeof(*d));
+	d->path = xstrdup(path);
+	d->why = xstrdup(why ? why : "not read");
+}
+
+json_t *coverage_seals(struct coverage *cov)
+{
+	return cov->seals;
+}
+
+void coverage_set(struct coverage *cov, const char *key, json_t *value)
+{
+	json_object_set_new(cov->extra, key, value ? value : json_null());
+}
+
+static enum packing packing_of(const char *path)
+{
+	if (str_has_suffix(path, ".gz"))
+		return PACK_GZIP;
+	if (str_has_suffix(path, ".zst"))
+		return PACK_ZSTD;
+	if (str_has_suffix(path, ".xz") || str_has_suffix(path, ".bz2") ||
+	    str_has_suffix(path, ".lz4") || str_has_suffix(path, ".zip"))
+		return PACK_OTHER;
+	return PACK_NONE;
+}
+
+void coverage_file_begin(struct coverage *cov, const char *path, int64_t mtime, uint64_t size,
+                         uint64_t offset)
+{
+	struct cov_file *f;
+	int64_t y;
+	int m;
+
+	file_free(cov->cur);
+	f = cov->cur = xcalloc(1, sizeof(*f));
+	f->path = xstrdup(path);
+	f->mtime = mtime;
+	f->size = size;
+	f->offset = offset;
+	f->packing = packing_of(path);
+	if (str_has_suffix(path, ".logsig") || strstr(path, ".logsig.parts/"))
+		json_array_append_new(cov->seals,
+		                      json_pack("{s:o,s:s}", "path", json_sprintf("/%s", path),
+		                                "kind", "rsyslog KSI signature (lmsig_ksi_ls12)"));
+	f->kind = KIND_SNIFF;
+	f->current = LOGFORMAT_NONE;
+	logformat_civil_from_epoch(mtime, &y, &m);
+	f->tl.base_year = y;
+	if (f->packing == PACK_OTHER || (f->packing != PACK_NONE && offset != 0)) {
+		f->stopped = 1;
+		f->stop_why = f->packing == PACK_OTHER
+		                      ? "compressed in a format not decompressed here"
+		                      : "only part of the compressed file was read";
+		return;
+	}
+	if (f->packing == PACK_GZIP) {
+		/* 15 + 32: gzip or zlib headers, detected. */
+		if (inflateInit2(&f->z, 15 + 32) != Z_OK) {
+			f->stopped = 1;
+			f->stop_why = "cannot start the gzip decompressor";
+			return;
+		}
+		f->z_live = 1;
+	} else if (f->packing == PACK_ZSTD) {
+		f->zd = ZSTD_createDStream();
+		/* A frame may ask for a window of up to 2 GiB: 16 MiB (what zstd -19 uses at
+		 * most without --long) keeps the memory per file bounded. */
+		if (f->zd == NULL || ZSTD_isError(ZSTD_initDStream(f->zd)) ||
+		    ZSTD_isError(ZSTD_DCtx_setParameter(f->zd, ZSTD_d_windowLogMax, 24))) {
+			f->stopped = 1;
+			f->stop_why = "cannot start the zstd decompressor";
+			return;
+		}
+	}
+	if (f->packing != PACK_NONE)
+		f->out = xmalloc(INFLATE_CHUNK);
+}
+
+/* --- the time line ------------------------------------------------------------------- */
+
+static void keep_gap(struct timeline *tl, int64_t after, int64_t before, uint64_t line)
+{
+	int64_t secs = before - after;
+	size_t n = tl->gaps < COVERAGE_KEEP ? (size_t)tl->gaps : COVERAGE_KEEP, at = n;
+
+	tl->gaps++;
+	/* The largest kept, in descending order. */
+	while (at > 0 && tl->gap[at - 1].seconds < secs)
+		at--;
+	if (at >= COVERAGE_KEEP)
+		return;
+	if (n == COVERAGE_KEEP)
+		n--;
+	memmove(&tl->gap[at + 1], &tl->gap[at], (n - at) * sizeof(tl->gap[0]));
+	tl->gap[at] = (struct cov_gap){after, before, secs, line};
+}
+
+static void keep_back(struct timeline *tl, int64_t when, int64_t newest, uint64_t line)
+{
+	int64_t secs = newest - when;
+	size_t n = tl->backwards < COVERAGE_KEEP ? (size_t)tl->backwards : COVERAGE_KEEP, at = n;
+
+	tl->backwards++;
+	while (at > 0 && tl->back[at - 1].seconds < secs)
+		at--;
+	if (at >= COVERAGE_KEEP)
+		return;
+	if (n == COVERAGE_KEEP)
+		n--;
+	memmove(&tl->back[at + 1], &tl->back[at], (n - at) * sizeof(tl->back[0]));
+	tl->back[at] = (struct cov_back){when, newest, secs, line};
+}
+
+/*
+ * Seconds from a time in 2000 to the same wall-clock time in year: the same for every date of
+ * January and February, and for every date from March on, so two numbers per year, cached
+ * (this runs once per line).
+ */
+static int64_t year_shift(struct timeline *tl, int64_t year, int month)
+{
+	if (!tl->shift_valid || tl->shift_year != year) {
+		tl->shift_year = year;
+		tl->shift_valid = 1;
+		tl->shift_early = (logformat_days_from_civil(year, 1, 1) -
+		                   logformat_days_from_civil(2000, 1, 1)) *
+		                  86400;
+		tl->shift_late = (logformat_days_from_civil(year, 3, 1) -
+		                  logformat_days_from_civil(2000, 3, 1)) *
+		                 86400;
+	}
+	return month <= 2 ? tl->shift_early : tl->shift_late;
+}
+
+/* One event at epoch (already in its year), line (or record) number n. */
+static void event_at(struct coverage *cov, struct timeline *tl, int64_t epoch, uint64_t n)
+{
+	tl->events++;
+	if (!tl->have) {
+		tl->have = 1;
+		tl->first = tl->last = tl->newest = tl->oldest = epoch;
+		return;
+	}
+	if (epoch > tl->newest) {
+		if (epoch - tl->newest >= cov->opt.gap_seconds)
+			keep_gap(tl, tl->newest, epoch, n);
+		tl->newest = epoch;
+	} else if (tl->newest - epoch > cov->opt.backwards_seconds) {
+		keep_back(tl, epoch, tl->newest, n);
+	}
+	if (epoch < tl->oldest)
+		tl->oldest = epoch;
+	tl->last = epoch;
+}
+
+static void event_line(struct coverage *cov, struct cov_file *f, const struct logline_time *t)
+{
+	struct timeline *tl = &f->tl;
+	int64_t epoch = t->epoch;
+
+	if (t->local)
+		tl->local++;
+	else
+		tl->zoned++;
+	if (t->no_year) {
+		/* A month far back is the next year (Dec -> Jan); far ahead, the year before. */
+		if (tl->prev_month && t->month < tl->prev_month - 6)
+			tl->wraps++;
+		else if (tl->prev_month && t->month > tl->prev_month + 6)
+			tl->wraps--;
+		tl->prev_month = t->month;
+		tl->yearless = 1;
+		epoch += year_shift(tl, tl->base_year + tl->wraps, t->month);
+	}
+	event_at(cov, tl, epoch, f->lines);
+}
+
+/* Every time of the line moved by years (the year of lines without one, settled at the end). */
+static void timeline_shift(struct timeline *tl, int64_t years)
+{
+	size_t ng = tl->gaps < COVERAGE_KEEP ? (size_t)tl->gaps : COVERAGE_KEEP;
+	size_t nb = tl->backwards < COVERAGE_KEEP ? (size_t)tl->backwards : COVERAGE_KEEP;
+
+	if (years == 0)
+		return;
+	tl->first = logformat_add_years(tl->first, years);
+	tl->last = logformat_add_years(tl->last, years);
+	tl->newest = logformat_add_years(tl->newest, years);
+	tl->oldest = logformat_add_years(tl->oldest, years);
+	for (size_t i = 0; i < ng; i++) {
+		tl->gap[i].after = logformat_add_years(tl->gap[i].after, years);
+		tl->gap[i].before = logformat_add_years(tl->gap[i].before, years);
+	}
+	for (size_t i = 0; i < nb; i++) {
+		tl->back[i].when = logformat_add_years(tl->back[i].when, years);
+		tl->back[i].newest = logformat_add_years(tl->back[i].newest, years);
+	}
+}
+
+/*
+ * Lines without a year: the file was last written at its mtime, so its last line is of the
+ * mtime's year, or of the year before when its date falls after the mtime (a file written last
+ * on 2 January whose last line says 31 December). Rotation keeps a generation's mtime, so each
+ * generation gets its own year. Returns the year of the last line.
+ */
+static int64_t settle_year(struct cov_file *f)
+{
+	struct timeline *tl = &f->tl;
+	int64_t year = tl->base_year + tl->wraps, want = tl->base_year;
+
+	if (!tl->have)
+		return year;
+	if (logformat_add_years(tl->last, want - year) > f->mtime + 86400)
+		want--;
+	timeline_shift(tl, want - year);
+	return want;
+}
+
+/* --- text lines ---------------------------------------------------------------------- */
+
+static const enum logformat try_order[] = {
+        LOGFORMAT_RFC5424, LOGFORMAT_RFC3164,  LOGFORMAT_ISO, LOGFORMAT_AUDITD,
+        LOGFORMAT_JSON,    LOGFORMAT_COMBINED, LOGFORMAT_W3C,
+};
+
+static int w3c_directive(const char *p, size_t len)
+{
+	static const char *const names[] = {"#Fields:", "#Version:",    "#Software:", "#Date:",
+	                                    "#Remark:", "#Start-Date:", "#End-Date:"};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		size_t n = strlen(names[i]);
+
+		if (len >= n && memcmp(p, names[i], n) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* One line, its first len bytes (at most LINE_KEEP) without the newline. */
+static void text_line(struct coverage *cov, struct cov_file *f, const char *p, size_t len)
+{
+	struct logline_time t;
+
+	f->lines++;
+	/* A line that starts after a run of NULs (a wiped region) is read from after them. */
+	while (len > 0 && *p == '\0') {
+		p++;
+		len--;
+	}
+	if (len > 0 && p[len - 1] == '\r')
+		len--;
+	if (len == 0) {
+		f->empty++;
+		return;
+	}
+	if (*p == '#' && w3c_directive(p, len)) {
+		f->w3c = 1;
+		f->directives++;
+		return;
+	}
+	if (f->current != LOGFORMAT_NONE && logformat_parse(f->current, p, len, &t)) {
+		f->formats[f->current]++;
+		event_line(cov, f, &t);
+		return;
+	}
+	for (size_t i = 0; i < sizeof(try_order) / sizeof(try_order[0]); i++) {
+		enum logformat lf = try_order[i];
+
+		/* Without #Fields: a "date time" line is ISO syslog; with it, W3C (UTC). */
+		if (f->w3c && lf == LOGFORMAT_ISO)
+			lf = LOGFORMAT_W3C;
+		else if (lf == LOGFORMAT_W3C && !f->w3c)
+			continue;
+		if (lf == f->current || !logformat_parse(lf, p, len, &t))
+			continue;
+		f->current = lf;
+		f->formats[lf]++;
+		event_line(cov, f, &t);
+		return;
+	}
+	if (f->unparsable < COVERAGE_KEEP)
+		f->unparsable_at[f->unparsable] = f->lines;
+	f->unparsable++;
+}
+
+static void nul_run_end(struct cov_file *f)
+{
+	size_t n = f->nul_runs < COVERAGE_KEEP ? (size_t)f->nul_runs : COVERAGE_KEEP, at = n;
+
+	f->in_nul = 0;
+	f->nul_runs++;
+	f->nul_bytes += f->nul_len;
+	while (at > 0 && f->nul[at - 1].length < f->nul_len)
+		at--;
+	if (at >= COVERAGE_KEEP)
+		return;
+	if (n == COVERAGE_KEEP)
+		n--;
+	memmove(&f->nul[at + 1], &f->nul[at], (n - at) * sizeof(f->nul[0]));
+	f->nul[at] = (struct cov_run){f->nul_start, f->nul_len};
+}
+
+/* Runs of NUL bytes in buf, which starts at offset base of the analysed stream. */
+static void text_nuls(struct cov_file *f, const char *buf, size_t len, uint64_t base)
+{
+	const char *p = buf, *end = buf + len;
+
+	while (p < end) {
+		if (f->in_nul) {
+			while (p < end && *p == '\0')
+				p++;
+			f->nul_len = (uint64_t)(p - buf) + base - f->nul_start;
+			if (p < end)
+				nul_run_end(f);
+			continue;
+		}
+		p = memchr(p, '\0', (size_t)(end - p));
+		if (p == NULL)
+			break;
+		f->in_nul = 1;
+		f->nul_start = base + (uint64_t)(p - buf);
+	}
+}
+
+static void line_keep(struct cov_file *f, const char *p, size_t n)
+{
+	size_t room = LINE_KEEP - f->line_len;
+
+	/* NULs before a line's text (a wiped region) are not kept: the text after them is. */
+	while (f->line_len == 0 && !f->line_over && n > 0 && *p == '\0') {
+		p++;
+		n--;
+	}
+
+	if (n > room) {
+		n = room;
+		f->line_over = 1;
+	}
+	memcpy(f->line + f->line_len, p, n);
+	f->line_len += n;
+}
+
+static void text_feed(struct coverage *cov, struct cov_file *f, const char *buf, size_t len)
+{
+	const char *p = buf, *end = buf + len;
+
+	text_nuls(f, buf, len, f->analysed);
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+
+		if (nl == NULL) {
+			line_keep(f, p, (size_t)(end - p));
+			return;
+		}
+		if (f->line_len == 0 && !f->line_over) {
+			/* The whole line is in this buffer: parse it where it is. */
+			const char *text = p;
+			size_t n;
+
+			while (text < nl && *text == '\0')
+				text++;
+			n = (size_t)(nl - text);
+
+			if (n > LINE_KEEP) {
+				n = LINE_KEEP;
+				f->long_lines++;
+			}
+			text_line(cov, f, text, n);
+		} else {
+			line_keep(f, p, (size_t)(nl - p));
+			if (f->line_over)
+				f->long_lines++;
+			text_line(cov, f, f->line, f->line_len);
+			f->line_len = 0;
+			f->line_over = 0;
+		}
+		p = nl + 1;
+	}
+}
+
+/* --- records ------------------------------------------------------------------------- */
+
+static void utmp_record(struct coverage *cov, struct cov_file *f)
+{
+	struct utmp_info u;
+
+	utmp_parse(f->rec, &u);
+	f->records++;
+	if (u.cleared) {
+		if (f->cleared < COVERAGE_KEEP)
+			f->cleared_at[f->cleared] = f->analysed - UTMP_RECORD_SIZE;
+		f->cleared++;
+		return;
+	}
+	if (u.type >= 0 && u.type <= 9)
+		f->types[u.type]++;
+	else
+		f->bad_type++;
+	if (u.valid)
+		event_at(cov, &f->tl, u.epoch, f->records);
+}
+
+static void utmp_feed(struct coverage *cov, struct cov_file *f, const unsigned char *p, size_t len)
+{
+	while (len > 0) {
+		size_t take = UTMP_RECORD_SIZE - f->rec_len;
+
+		take = take < len ? take : len;
+		memcpy(f->rec + f->rec_len, p, take);
+		f->rec_len += take;
+		f->analysed += take;
+		p += take;
+		len -= take;
+		if (f->rec_len == UTMP_RECORD_SIZE) {
+			utmp_record(cov, f);
+			f->rec_len = 0;
+		}
+	}
+}
+
+/*
+ * Binary files the profiles collect that are no log of lines: lastlog, faillog, tallylog
+ * (arrays indexed by UID, zero where unused), and journal files whose header is not in
+ * what was read (only their end was kept).
+ */
+static int binary_name(const char *path)
+{
+	const char *base = strrchr(path, '/');
+
+	base = base ? base + 1 : path;
+	return strncmp(base, "lastlog", 7) == 0 || strncmp(base, "faillog", 7) == 0 ||
+	       strncmp(base, "tallylog", 8) == 0 || str_has_suffix(base, ".journal") ||
+	       str_has_suffix(base, ".journal~");
+}
+
+/* An entry of the journal file being walked (ctx: the report). */
+static void journal_entry(void *ctx, uint64_t realtime, const uint8_t boot_id[16])
+{
+	struct coverage *cov = ctx;
+	struct cov_file *f = cov->cur;
+	size_t i;
+
+	for (i = 0; i < f->n_boot_ids; i++)
+		if (memcmp(f->boot_ids[i], boot_id, 16) == 0)
+			break;
+	if (i == f->n_boot_ids) {
+		if (f->n_boot_ids < MAX_BOOT_IDS) {
+			f->boot_ids = xreallocarray(f->boot_ids, f->n_boot_ids + 1, 16);
+			memcpy(f->boot_ids[f->n_boot_ids++], boot_id, 16);
+		} else {
+			f->boot_ids_more++;
+		}
+	}
+	event_at(cov, &f->tl, (int64_t)(realtime / 1000000), f->journal.entries_seen);
+}
+
+/* --- dispatch ------------------------------------------------------------------------ */
+
+static void choose_kind(struct coverage *cov, struct cov_file *f)
+{
+	if (f->sniff_len >= 8 && memcmp(f->sniff, JOURNAL_SIGNATURE, 8) == 0) {
+		f->kind = KIND_JOURNAL;
+		journal_scan_init(&f->journal, journal_entry, cov);
+	} else if (f->sniff_len >= 8 && memcmp(f->sniff, "ElfFile", 8) == 0) {
+		f->kind = KIND_EVTX;
+	} else if (utmp_name(f->path)) {
+		f->kind = KIND_UTMP;
+	} else if (binary_name(f->path)) {
+		f->kind = KIND_OTHER;
+	} else {
+		f->kind = KIND_TEXT;
+		f->line = xmalloc(LINE_KEEP);
+	}
+}
+
+/* Analyse decompressed bytes, in file order from the first fed. */
+static void analyse(struct coverage *cov, struct cov_file *f, const unsigned char *p, size_t len)
+{
+	if (f->kind == KIND_SNIFF) {
+		size_t take = sizeof(f->sniff) - f->sniff_len;
+
+		take = take < len ? take : len;
+		memcpy(f->sniff + f->sniff_len, p, take);
+		f->sniff_len += take;
+		if (f->sniff_len < sizeof(f->sniff))
+			return;
+		choose_kind(cov, f);
+		/* Replay the sniffed bytes, then the rest of this buffer. */
+		analyse(cov, f, f->sniff, f->sniff_len - take);
+		analyse(cov, f, p, len);
+		return;
+	}
+	switch (f->kind) {
+	case KIND_TEXT:
+		text_feed(cov, f, (const char *)p, len);
+		f->analysed += len;
+		break;
+	case KIND_UTMP:
+		utmp_feed(cov, f, p, len);
+		break;
+	case KIND_JOURNAL:
+		journal_scan_feed(&f->journal, p, len);
+		f->analysed += len;
+		break;
+	case KIND_EVTX:
+		if (f->evtx_len < sizeof(f->evtx)) {
+			size_t take = sizeof(f->evtx) - f->evtx_len;
+
+			take = take < len ? take : len;
+			memcpy(f->evtx + f->evtx_len, p, take);
+			f->evtx_len += take;
+		}
+		f->analysed += len;
+		break;
+	case KIND_SNIFF:
+	case KIND_OTHER:
+		f->analysed += len;
+		break;
+	}
+}
+
+static int too_much(struct cov_file *f)
+{
+	if (f->analysed > RATIO_SLACK && f->analysed / MAX_RATIO > f->fed) {
+		f->stopped = 1;
+		f->stop_why = "decompressed more than 200 times the compressed size";
+		return 1;
+	}
+	return 0;
+}
+
+static void feed_gzip(struct coverage *cov, struct cov_file *f, const void *buf, size_t len)
+{
+	f->z.next_in = (Bytef *)(uintptr_t)buf;
+	f->z.avail_in = (uInt)len;
+	while (f->z.avail_in > 0 && !f->stopped) {
+		int zr;
+
+		f->z.next_out = f->out;
+		f->z.avail_out = INFLATE_CHUNK;
+		zr = inflate(&f->z, Z_NO_FLUSH);
+		if (zr != Z_OK && zr != Z_STREAM_END && zr != Z_BUF_ERROR) {
+			f->stopped = 1;
+			f->stop_why = "gzip data is damaged";
+			return;
+		}
+		analyse(cov, f, f->out, INFLATE_CHUNK - f->z.avail_out);
+		if (too_much(f))
+			return;
+		/* Another gzip member may follow (concatenated files). */
+		if (zr == Z_STREAM_END && inflateReset(&f->z) != Z_OK) {
+			f->stopped = 1;
+			f->stop_why = "gzip data is damaged";
+			return;
+		}
+		if (zr == Z_BUF_ERROR && f->z.avail_out == INFLATE_CHUNK)
+			break;
+	}
+}
+
+static void feed_zstd(struct coverage *cov, struct cov_file *f, const void *buf, size_t len)
+{
+	ZSTD_inBuffer in = {buf, len, 0};
+
+	while (in.pos < in.size && !f->stopped) {
+		ZSTD_outBuffer out = {f->out, INFLATE_CHUNK, 0};
+		size_t r = ZSTD_decompressStream(f->zd, &out, &in);
+
+		if (ZSTD_isError(r)) {
+			f->stopped = 1;
+			f->stop_why = "zstd data is damaged";
+			return;
+		}
+		analyse(cov, f, f->out, out.pos);
+		if (too_much(f))
+			return;
+	}
+}
+
+void coverage_file_data(struct coverage *cov, const void *buf, size_t len)
+{
+	struct cov_file *f = cov->cur;
+
+	if (f == NULL)
+		return;
+	f->fed += len;
+	if (f->stopped)
+		return;
+	switch (f->packing) {
+	case PACK_GZIP:
+		feed_gzip(cov, f, buf, len);
+		break;
+	case PACK_ZSTD:
+		feed_zstd(cov, f, buf, len);
+		break;
+	case PACK_NONE:
+		analyse(cov, f, buf, len);
+		break;
+	case PACK_OTHER:
+		break;
+	}
+}
+
+/* --- the record of one file ---------------------------------------------------------- */
+
+json_t *coverage_time_json(int64_t epoch, int local)
+{
+	char buf[40];
+	size_t n;
+
+	format_iso8601(epoch, buf, sizeof(buf));
+	/* A wall-clock time of unknown zone is written without one (no "Z"). */
+	n = strlen(buf);
+	if (local && n > 0 && buf[n - 1] == 'Z')
+		buf[n - 1] = '\0';
+	return json_string(buf);
+}
+
+static json_t *time_json(int64_t epoch)
+{
+	return coverage_time_json(epoch, 0);
+}
+
+static json_t *timeline_json(const struct timeline *tl, json_t *rec)
+{
+	int local = tl->local && !tl->zoned;
+	size_t ng = tl->gaps < COVERAGE_KEEP ? (size_t)tl->gaps : COVERAGE_KEEP;
+	size_t nb = tl->backwards < COVERAGE_KEEP ? (size_t)tl->backwards : COVERAGE_KEEP;
+	json_t *gaps = json_array(), *back = json_array();
+
+	json_object_set_new(rec, "events", json_integer((json_int_t)tl->events));
+	if (!tl->have) {
+		json_decref(gaps);
+		json_decref(back);
+		return rec;
+	}
+	json_object_set_new(rec, "first_event", coverage_time_json(tl->first, local));
+	json_object_set_new(rec, "last_event", coverage_time_json(tl->last, local));
+	if (tl->oldest != tl->first)
+		json_object_set_new(rec, "oldest_event", coverage_time_json(tl->oldest, local));
+	if (tl->newest != tl->last)
+		json_object_set_new(rec, "newest_event", coverage_time_json(tl->newest, local));
+	json_object_set_new(rec, "times",
+	                    json_string(tl->local && tl->zoned ? "mixed"
+	                                : tl->local            ? "local (no zone in the log)"
+	                                                       : "utc"));
+	for (size_t i = 0; i < ng; i++)
+		json_array_append_new(gaps, json_pack("{s:o,s:o,s:I,s:I}", "after",
+		                                      coverage_time_json(tl->gap[i].after, local),
+		                                      "before",
+		                                      coverage_time_json(tl->gap[i].before, local),
+		                                      "seconds", (json_int_t)tl->gap[i].seconds,
+		                                      "at", (json_int_t)tl->gap[i].line));
+	for (size_t i = 0; i < nb; i++)
+		json_array_append_new(back, json_pack("{s:o,s:o,s:I,s:I}", "time",
+		                                      coverage_time_json(tl->back[i].when, local),
+		                                      "after",
+		                                      coverage_time_json(tl->back[i].newest, local),
+		                                      "seconds", (json_int_t)tl->back[i].seconds,
+		                                      "at", (json_int_t)tl->back[i].line));
+	json_object_set_new(rec, "gaps",
+	                    json_pack("{s:I,s:o}", "count", (json_int_t)tl->gaps, "largest", gaps));
+	json_object_set_new(
+	        rec, "backwards",
+	        json_pack("{s:I,s:o}", "count", (json_int_t)tl->backwards, "largest", back));
+	return rec;
+}
+
+static json_t *u64_array(const uint64_t *v, uint64_t count)
+{
+	json_t *a = json_array();
+
+	for (uint64_t i = 0; i < count && i < COVERAGE_KEEP; i++)
+		json_array_append_new(a, json_integer((json_int_t)v[i]));
+	return a;
+}
+
+static enum logformat main_format(const struct cov_file *f)
+{
+	enum logformat best = LOGFORMAT_NONE;
+
+	for (int i = 1; i < LOGFORMAT_COUNT; i++)
+		if (f->formats[i] > f->formats[best])
+			best = (enum logformat)i;
+	return best;
+}
+
+static void text_json(struct cov_file *f, json_t *rec, json_t *findings)
+{
+	enum logformat best = main_format(f);
+	size_t nn = f->nul_runs < COVERAGE_KEEP ? (size_t)f->nul_runs : COVERAGE_KEEP;
+	json_t *runs = json_array(), *formats = json_object();
+	int mixed = 0;
+
+	for (int i = 1; i < LOGFORMAT_COUNT; i++)
+		if (f->formats[i]) {
+			json_object_set_new(formats, logformat_name((enum logformat)i),
+			                    json_integer((json_int_t)f->formats[i]));
+			mixed += i != (int)best;
+		}
+	json_object_set_new(rec, "format",
+	                    json_string(best == LOGFORMAT_NONE ? (f->lines ? "unknown" : "empty")
+	                                                       : logformat_name(best)));
+	if (mixed)
+		json_object_set_new(rec, "formats", formats);
+	else
+		json_decref(formats);
+	json_object_set_new(rec, "lines", json_integer((json_int_t)f->lines));
+	json_object_set_new(rec, "unparsable_lines",
+	                    json_pack("{s:I,s:o}", "count", (json_int_t)f->unparsable, "first",
+	                              u64_array(f->unparsable_at, f->unparsable)));
+	if (f->long_lines)
+		json_object_set_new(rec, "long_lines", json_integer((json_int_t)f->long_lines));
+	for (size_t i = 0; i < nn; i++)
+		json_array_append_new(runs, json_pack("{s:I,s:I}", "offset",
+		                                      (json_int_t)(f->nul[i].offset + f->offset),
+		                                      "length", (json_int_t)f->nul[i].length));
+	json_object_set_new(rec, "nul_runs",
+	                    json_pack("{s:I,s:I,s:o}", "count", (json_int_t)f->nul_runs, "bytes",
+	                              (json_int_t)f->nul_bytes, "largest", runs));
+	/* NULs are a finding in a recognised text log, not in a file of unknown bytes. */
+	if (f->nul_runs && best != LOGFORMAT_NONE)
+		json_array_append_new(findings, json_string("nul_runs"));
+	/* Only a log logpack recognised has unparsable lines worth a finding. */
+	if (f->unparsable && best != LOGFORMAT_NONE)
+		json_array_append_new(findings, json_string("unparsable_lines"));
+}
+
+static void utmp_json(struct cov_file *f, json_t *rec, json_t *findings)
+{
+	json_t *types = json_object();
+
+	for (int i = 0; i < 10; i++)
+		if (f->types[i])
+			json_object_set_new(types, utmp_type_name(i),
+			                    json_integer((json_int_t)f->types[i]));
+	json_object_set_new(rec, "format", json_string("utmp"));
+	json_object_set_new(rec, "records",
+	                    json_pack("{s:I,s:I,s:o,s:I,s:o,s:I}", "count", (json_int_t)f->records,
+	                              "cleared", (json_int_t)f->cleared, "cleared_offsets",
+	                              u64_array(f->cleared_at, f->cleared), "unknown_type",
+	                              (json_int_t)f->bad_type, "types", types, "trailing_bytes",
+	                              (json_int_t)f->rec_len));
+	if (f->cleared)
+		json_array_append_new(findings, json_string("cleared_records"));
+	if (f->rec_len || f->bad_type)
+		json_array_append_new(findings, json_string("damaged_records"));
+}
+
+static json_t *id_json(const uint8_t id[16])
+{
+	char hex[33];
+
+	journal_id_hex(id, hex);
+	return json_string(hex);
+}
+
+static void journal_json(struct cov_file *f, json_t *rec, json_t *findings)
+{
+	const struct journal_scan *s = &f->journal;
+	const struct journal_header *h = &s->header;
+	json_t *j, *boots = json_array();
+	char flags[128];
+
+	json_object_set_new(rec, "format", json_string("journal"));
+	if (!s->have_header) {
+		json_object_set_new(rec, "journal",
+		                    json_pack("{s:s}", "problem", "the header is incomplete"));
+		json_array_append_new(findings, json_string("journal_damaged"));
+		json_decref(boots);
+		return;
+	}
+	for (size_t i = 0; i < f->n_boot_ids; i++)
+		json_array_append_new(boots, id_json(f->boot_ids[i]));
+	j = json_pack("{s:s,s:b,s:b,s:s,s:o,s:o,s:o,s:I,s:I,s:I,s:I,s:o}", "state",
+	              journal_state_name(h->state), "sealed",
+	              (h->compatible_flags & JOURNAL_COMPAT_SEALED) != 0, "sealed_continuous",
+	              (h->compatible_flags & JOURNAL_COMPAT_SEALED_CONTINUOUS) != 0,
+	              "incompatible_flags",
+	              journal_incompat_names(h->incompatible_flags, flags, sizeof(flags)),
+	              "file_id", id_json(h->file_id), "machine_id", id_json(h->machine_id),
+	              "tail_entry_boot_id", id_json(h->tail_entry_boot_id), "header_entries",
+	              (json_int_t)h->n_entries, "entries_read", (json_int_t)s->entries_seen,
+	              "head_seqnum", (json_int_t)h->head_entry_seqnum, "tail_seqnum",
+	              (json_int_t)h->tail_entry_seqnum, "boot_ids", boots);
+	if (h->head_entry_realtime)
+		json_object_set_new(j, "head_realtime",
+		                    time_json((int64_t)(h->head_entry_realtime / 1000000)));
+	if (h->tail_entry_realtime)
+		json_object_set_new(j, "tail_realtime",
+		                    time_json((int64_t)(h->tail_entry_realtime / 1000000)));
+	json_object_set_new(j, "tags", json_integer((json_int_t)s->tags_seen));
+	if (f->boot_ids_more)
+		json_object_set_new(j, "boot_ids_not_listed",
+		                    json_integer((json_int_t)f->boot_ids_more));
+	int damaged = s->problem || (!s->stopped && s->pos <= h->tail_object_offset);
+
+	if (damaged) {
+		json_object_set_new(j, "problem",
+		                    json_string(s->problem
+		                                        ? s->problem
+		                                        : "the file ends before its last object"));
+		json_array_append_new(findings, json_string("journal_damaged"));
+	}
+	json_object_set_new(rec, "journal", j);
+	if (!damaged && s->entries_seen != h->n_entries && f->offset == 0 && f->analysed >= f->size)
+		json_array_append_new(findings, json_string("journal_entries_mismatch"));
+}
+
+static uint64_t le64(const unsigned char *p)
+{
+	uint64_t v = 0;
+
+	for (int i = 7; i >= 0; i--)
+		v = v << 8 | p[i];
+	return v;
+}
+
+static void evtx_json(struct cov_file *f, json_t *rec)
+{
+	json_object_set_new(rec, "format", json_string("evtx"));
+	if (f->evtx_len < 128)
+		return;
+	{
+		uint32_t flags = (uint32_t)f->evtx[120] | (uint32_t)f->evtx[121] << 8 |
+		                 (uint32_t)f->evtx[122] << 16 | (uint32_t)f->evtx[123] << 24;
+		uint64_t next = le64(f->evtx + 24);
+
+		json_object_set_new(rec, "evtx",
+		                    json_pack("{s:I,s:I,s:I,s:b,s:b}", "first_chunk",
+		                              (json_int_t)le64(f->evtx + 8), "last_chunk",
+		                              (json_int_t)le64(f->evtx + 16), "records",
+		                              (json_int_t)(next ? next - 1 : 0), "dirty",
+		                              (flags & 1) != 0, "full", (flags & 2) != 0));
+	}
+}
+
+void coverage_file_end(struct coverage *cov)
+{
+	struct cov_file *f = cov->cur;
+	json_t *rec, *findings;
+	struct cov_done *d;
+	int64_t year = 0;
+
+	if (f == NULL)
+		return;
+	if (f->kind == KIND_SNIFF && !f->stopped && f->sniff_len > 0) {
+		/* A file shorter than the sniff: analyse what there is. */
+		size_t n = f->sniff_len;
+
+		f->sniff_len = sizeof(f->sniff);
+		choose_kind(cov, f);
+		analyse(cov, f, f->sniff, n);
+	}
+	if (f->kind == KIND_TEXT && (f->line_len > 0 || f->line_over)) {
+		if (f->line_over)
+			f->long_lines++;
+		text_line(cov, f, f->line, f->line_len);
+	}
+	if (f->in_nul)
+		nul_run_end(f);
+	if (f->tl.yearless)
+		year = settle_year(f);
+	rec = json_object();
+	findings = json_array();
+	json_object_set_new(rec, "path", json_sprintf("/%s", f->path));
+	if (f->packing != PACK_NONE)
+		json_object_set_new(rec, "compression",
+		                    json_string(f->packing == PACK_GZIP   ? "gzip"
+		                                : f->packing == PACK_ZSTD ? "zstd"
+		                                                          : "other"));
+	if (f->offset)
+		json_object_set_new(rec, "from_offset", json_integer((json_int_t)f->offset));
+	json_object_set_new(rec, "bytes_analysed", json_integer((json_int_t)f->analysed));
+	if (f->stopped) {
+		json_object_set_new(rec, "not_analysed", json_string(f->stop_why));
+		json_object_set_new(rec, "format", json_string("unknown"));
+	} else {
+		switch (f->kind) {
+		case KIND_TEXT:
+			text_json(f, rec, findings);
+			break;
+		case KIND_UTMP:
+			utmp_json(f, rec, findings);
+			break;
+		case KIND_JOURNAL:
+			journal_json(f, rec, findings);
+			break;
+		case KIND_EVTX:
+			evtx_json(f, rec);
+			break;
+		case KIND_SNIFF:
+			json_object_set_new(rec, "format", json_string("empty"));
+			break;
+		case KIND_OTHER:
+			json_object_set_new(rec, "format", json_string("binary"));
+			break;
+		}
+	}
+	timeline_json(&f->tl, rec);
+	if (f->tl.yearless)
+		json_object_set_new(rec, "year",
+		                    json_pack("{s:s,s:I}", "source",
+		                              "file mtime (lines have no year)", "last_event_year",
+		                              (json_int_t)year));
+	if (f->tl.gaps)
+		json_array_append_new(findings, json_string("gaps"));
+	if (f->tl.backwards)
+		json_array_append_new(findings, json_string("backwards"));
+	json_object_set_new(rec, "findings", findings);
+	json_array_append_new(cov->logs, rec);
+	cov->done = xreallocarray(cov->done, cov->n_done + 1, sizeof(*cov->done));
+	d = &cov->done[cov->n_done++];
+	memset(d, 0, sizeof(*d));
+	d->path = f->path;
+	f->path = NULL;
+	d->record = rec;
+	d->have = f->tl.have;
+	d->first = f->tl.oldest;
+	d->last = f->tl.newest;
+	d->whole = f->offset == 0 && !f->stopped;
+	d->local = f->tl.local && !f->tl.zoned;
+	if (f->tl.have && (!cov->have_newest || f->tl.newest > cov->newest)) {
+		cov->have_newest = 1;
+		cov->newest = f->tl.newest;
+		cov->newest_local = f->tl.local > 0;
+	}
+	file_free(f);
+	cov->cur = NULL;
+}

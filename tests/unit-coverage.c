@@ -1,0 +1,168 @@
+/*
+ * Unit tests for the coverage report's parsers: line formats and their times (report/
+ * logformat.c), the calendar arithmetic, the accumulator fed in pieces of any size, and the
+ * summary of documents that are not what they should be.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "report/coverage.h"
+#include "report/forwarding.h"
+#include "report/logformat.h"
+#include "tap.h"
+
+/* The epoch of a line in format f, or -1 when it does not parse. */
+static long long when(enum logformat f, const char *line)
+{
+	struct logline_time t;
+
+	return logformat_parse(f, line, strlen(line), &t) ? (long long)t.epoch : -1;
+}
+
+static void test_formats(void)
+{
+	struct logline_time t;
+	const char *l = "<34>Oct 11 22:14:15 mymachine su: 'su root' failed";
+
+	ok(logformat_parse(LOGFORMAT_RFC3164, l, strlen(l), &t) && t.no_year && t.local &&
+	           t.month == 10,
+	   "RFC 3164 with a PRI: no year, local time, month 10");
+	ok(when(LOGFORMAT_RFC3164, "Feb 29 00:00:00 h a: leap") ==
+	           logformat_days_from_civil(2000, 2, 29) * 86400,
+	   "RFC 3164 times are in the year 2000 until the caller moves them (29 February kept)");
+	ok(when(LOGFORMAT_RFC3164, "Oct 11 22:14:15") > 0, "RFC 3164 stamp at the end of a line");
+	ok(when(LOGFORMAT_RFC3164, "Oct 11 22:14:1") < 0, "a cut RFC 3164 stamp does not parse");
+	ok(when(LOGFORMAT_RFC3164, "Oct 32 22:14:15 h") < 0, "day 32 does not parse");
+	ok(when(LOGFORMAT_RFC5424, "<165>1 2003-10-11T22:14:15.003Z mymachine.example.com su - "
+	                           "ID47 - x") == 1065910455,
+	   "RFC 5424 (the RFC's own example)");
+	ok(when(LOGFORMAT_RFC5424, "<165>1 2003-08-24T05:14:15.000003-07:00 host app - - -") ==
+	           1061727255,
+	   "RFC 5424 with an offset");
+	ok(when(LOGFORMAT_ISO, "2024-01-02T03:04:05+0100 host tag: x") == 1704161045,
+	   "ISO syslog with +hhmm");
+	ok(logformat_parse(LOGFORMAT_ISO, "2024-01-02 03:04:05,123 INFO x", 30, &t) && t.local,
+	   "ISO date space time without a zone is local");
+	ok(when(LOGFORMAT_ISO, "2024-01-02T03:04:05Zjunk") < 0,
+	   "a stamp glued to text is no ISO line");
+	ok(when(LOGFORMAT_AUDITD, "type=SYSCALL msg=audit(1704164645.123:42): arch=c000003e") ==
+	           1704164645,
+	   "auditd");
+	ok(when(LOGFORMAT_AUDITD, "type=SYSCALL msg=audit(:42):") < 0, "auditd without a time");
+	ok(when(LOGFORMAT_COMBINED, "::1 - bob [10/Oct/2000:13:55:36 -0700] \"GET / HTTP/1.0\" "
+	                            "200 2326") == 971211336,
+	   "combined with a negative offset (Apache's own example)");
+	ok(when(LOGFORMAT_COMBINED, "[10/Oct/2000:13:55:36 -0700] \"GET\"") < 0,
+	   "combined needs fields before the time");
+	ok(when(LOGFORMAT_W3C, "2024-01-02 03:04:05 GET /") == 1704164645, "W3C is UTC");
+	ok(when(LOGFORMAT_JSON, "{\"level\":\"info\",\"time\":\"2024-01-02T03:04:05Z\"}") ==
+	           1704164645,
+	   "JSON with a time string");
+	ok(when(LOGFORMAT_JSON, "{\"ts\": 1704164645123}") == 1704164645,
+	   "JSON with an epoch in milliseconds");
+	ok(when(LOGFORMAT_JSON, "{\"ts\": 1704164645123456789}") == 1704164645,
+	   "JSON with an epoch in nanoseconds");
+	ok(when(LOGFORMAT_JSON, "{\"msg\":\"no time\"}") < 0, "JSON without a time");
+}
+
+static void test_calendar(void)
+{
+	int64_t y;
+	int m;
+
+	logformat_civil_from_epoch(951782400, &y, &m); /* 2000-02-29 */
+	ok(y == 2000 && m == 2, "civil_from_epoch");
+	logformat_civil_from_epoch(-1, &y, &m);
+	ok(y == 1969 && m == 12, "civil_from_epoch before 1970");
+	ok(logformat_add_years(logformat_days_from_civil(2000, 3, 1) * 86400 + 5, 25) ==
+	           logformat_days_from_civil(2025, 3, 1) * 86400 + 5,
+	   "add_years keeps month, day and time");
+	ok(logformat_add_years(logformat_days_from_civil(2000, 12, 31) * 86400, -1) ==
+	           logformat_days_from_civil(1999, 12, 31) * 86400,
+	   "add_years backwards");
+}
+
+/* The same log fed whole and one byte at a time gives the same document. */
+static void test_pieces(void)
+{
+	static const char log[] = "Mar  3 00:00:01 h a: x\n\0\0\0Mar  3 05:00:00 h a: y\n"
+	                          "garbage\r\nMar  3 01:00:00 h a: back\nMar  3 05:00:01 h a: z";
+	char *a, *b;
+	json_t *d;
+
+	for (int pass = 0; pass < 2; pass++) {
+		struct coverage *cov = coverage_new(NULL);
+
+		coverage_file_begin(cov, "var/log/syslog", 1772536000, sizeof(log) - 1, 0);
+		if (pass == 0)
+			coverage_file_data(cov, log, sizeof(log) - 1);
+		else
+			for (size_t i = 0; i < sizeof(log) - 1; i++)
+				coverage_file_data(cov, log + i, 1);
+		coverage_file_end(cov);
+		d = coverage_document(cov, 1772600000);
+		json_object_del(d, "collected_at");
+		*(pass ? &b : &a) = json_dumps(d, JSON_SORT_KEYS | JSON_COMPACT);
+		json_decref(d);
+		coverage_free(cov);
+	}
+	ok(a && b && strcmp(a, b) == 0, "fed whole or byte by byte: the same report");
+	ok(a && strstr(a, "\"events\":4") && strstr(a, "\"nul_runs\":{\"bytes\":3,\"count\":1") &&
+	           strstr(a, "\"findings\":[\"nul_runs\",\"unparsable_lines\",\"gaps\","
+	                     "\"backwards\"]"),
+	   "events, the NUL run and every finding");
+	if (a && !strstr(a, "\"events\":4"))
+		printf("# %s\n", a);
+	free(a);
+	free(b);
+}
+
+static void test_hostile_documents(void)
+{
+	static const char *const docs[] = {
+	        "[]",
+	        "{\"logs\":7}",
+	        "{\"logs\":[1,\"x\",{\"gaps\":{\"count\":\"many\"}}]}",
+	        "{\"logs\":[{\"path\":\"\\u001b[31m\",\"gaps\":{\"count\":1,\"largest\":[{}]}}]}",
+	        "{\"rotation_sets\":[{\"base\":null,\"missing_generations\":[\"a\"]}],"
+	        "\"forwarding\":[{}],\"seals\":[7],\"clock\":{},\"time_zone\":[]}",
+	};
+
+	for (size_t i = 0; i < sizeof(docs) / sizeof(docs[0]); i++) {
+		json_t *d = json_loads(docs[i], 0, NULL);
+		char *s = coverage_summary(d);
+
+		ok(s != NULL && strchr(s, '\033') == NULL, "summary of hostile document %zu", i);
+		free(s);
+		json_decref(d);
+	}
+}
+
+static void test_forwarding(void)
+{
+	static const char conf[] = "*.*  @@[2001:db8::1]:514\n# *.* @commented:514\n"
+	                           "mail.* @(z9)relay.example:10514;RSYSLOG_ForwardFormat\n";
+	json_t *out = json_array();
+	char *s;
+
+	forwarding_parse(FORWARDING_RSYSLOG, "/etc/rsyslog.conf", conf, sizeof(conf) - 1, out);
+	s = json_dumps(out, JSON_COMPACT);
+	ok(json_array_size(out) == 2, "two destinations, the comment left out");
+	ok(s && strstr(s, "\"[2001:db8::1]:514\"") && strstr(s, "\"relay.example:10514\"") &&
+	           strstr(s, "\"line\":3"),
+	   "IPv6 in brackets, options and template left out, line numbers");
+	free(s);
+	json_decref(out);
+}
+
+int main(void)
+{
+	test_formats();
+	test_calendar();
+	test_pieces();
+	test_hostile_documents();
+	test_forwarding();
+	return tap_done();
+}
