@@ -222,7 +222,7 @@ t "the same from a pipe: could not check (exit 9), never INVALID, nothing extrac
 	python3 "$BAGIT_PY" --quiet --md5 m
 	payload_first m m.tar
 	mkfifo pipe
-	(cat m.tar >pipe &)
+	(timeout 20 sh -c "cat m.tar >pipe" &)
 	expect_code 9 lp verify pipe >out
 	contains out "could not check 1 files"
 	lacks out "INVALID"
