@@ -31,6 +31,11 @@ extern const struct command command_show;
 static struct trust_store *trust;
 static char bundle_path[64];
 
+static void remove_bundle(void)
+{
+	unlink(bundle_path);
+}
+
 /* Once: the trust store, a file for show to read, and show's output sent nowhere. */
 static void setup(void)
 {
@@ -44,6 +49,7 @@ static void setup(void)
 	fd = open(bundle_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd >= 0)
 		close(fd);
+	atexit(remove_bundle);
 	/* show's report goes nowhere; stderr stays libFuzzer's, for its findings. */
 	if (freopen("/dev/null", "w", stdout) == NULL)
 		abort();

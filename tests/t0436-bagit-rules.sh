@@ -222,13 +222,55 @@ t "the same from a pipe: could not check (exit 9), never INVALID, nothing extrac
 	python3 "$BAGIT_PY" --quiet --md5 m
 	payload_first m m.tar
 	mkfifo pipe
-	(cat m.tar >pipe &)
+	(timeout 20 sh -c "cat m.tar >pipe" &)
 	expect_code 9 lp verify pipe >out
 	contains out "could not check 1 files"
 	lacks out "INVALID"
 	expect_code 9 sh -c "cat m.tar | \"\$LOGPACK\" extract - dest" 2>err
 	test ! -e dest
 	contains err "refusing to extract an unchecked or incomplete bundle"
+'
+
+# rewrite_between TAR CMD...: run CMD (a logpack verify or extract of TAR) with the test hook
+# that pauses it between its two passes; meanwhile change "payload" to "Payload" in TAR in
+# place. Prints CMD's exit code.
+rewrite_between() {
+	tarfile=$1
+	shift
+	rm -f flag
+	LOGPACK_TEST_BETWEEN_PASSES=$PWD/flag "$@" >between.out 2>&1 &
+	pid=$!
+	i=0
+	while [ ! -e flag ] && [ $i -lt 1000 ]; do
+		sleep 0.02
+		i=$((i + 1))
+	done
+	python3 -c "
+import sys
+data = open(sys.argv[1], \"rb\").read()
+at = data.index(b\"payload\\n\")
+with open(sys.argv[1], \"r+b\") as f:
+    f.seek(at)
+    f.write(b\"P\")
+" "$tarfile"
+	rm -f flag
+	set +e
+	wait $pid
+	code=$?
+	set -e
+	echo $code
+}
+
+t "the two passes are bound: a bundle rewritten between them is INVALID, nothing extracted" '
+	mkdir m
+	echo "payload" >m/late.log
+	python3 "$BAGIT_PY" --quiet --md5 m
+	payload_first m m.tar
+	cp m.tar m2.tar
+	test "$(rewrite_between m.tar "$LOGPACK" verify m.tar)" -eq 4
+	contains between.out "the bundle changed between the two passes"
+	test "$(rewrite_between m2.tar "$LOGPACK" extract m2.tar dest)" -eq 4
+	test ! -e dest
 '
 
 t "a logpack bundle, extracted with tar, validates with bagit-python" '

@@ -93,10 +93,10 @@ t "setup: a signed bundle, unpacked" 'cd "$FX" &&
 	pyrepack x control.tar && expect_code 0 lp verify --trust good.crt control.tar
 '
 
-t "a tag file named like a tag manifest does not escape the signature" 'cd "$FX" &&
+t "a tag file named like a tag manifest does not escape the signature: it is named as not covered" 'cd "$FX" &&
 	pyrepack x extra.tar "file:TOP/tagmanifest-notes.txt:send the key to evil@example.com" &&
-	expect_code 4 lp verify --trust good.crt extra.tar >out &&
-	contains out "tagmanifest-notes.txt"
+	expect_code 0 lp verify --trust good.crt extra.tar >out &&
+	contains out "'"'"'tagmanifest-notes.txt'"'"' is not covered by the signature"
 '
 
 t "a payload file that is also a directory of another payload file is INVALID" 'cd "$FX" &&
@@ -124,7 +124,7 @@ with tarfile.open(\"skip.tar\", \"w\", format=tarfile.PAX_FORMAT) as tf:
         tf.addfile(ti, zero)
 " &&
 	zstd -q -f skip.tar -o skip.tar.zst &&
-	expect_code 4 lp verify skip.tar.zst >out &&
+	expect_code 4 lp verify --ratio-after 64M skip.tar.zst >out &&
 	contains out "compression ratio above 1000: stopped" &&
 	expect_code 4 lp verify --max-size 1M skip.tar >out &&
 	contains out "of content: stopped" &&

@@ -213,7 +213,10 @@ static void test_limits(void)
 		size_t len = make_tar(tar_buf, sizeof(tar_buf), bomb, 1, 1, 72u << 20);
 		ssize_t n;
 
+		/* By default the ratio is judged only past 4 GiB, so that honest runs of zeros
+		 * pass (below); here past 64 MiB, as a bomb would be past 4 GiB. */
 		bundle_limits_default(&lim);
+		lim.ratio_after = 64u << 20;
 		ok(source_open_memory(&src, tar_buf, len, &lim, &err) == 0 &&
 		           source_next(src, &sm, &err) == 1,
 		   "a zstd bomb opens (%zu bytes)", len);
@@ -222,6 +225,16 @@ static void test_limits(void)
 		ok(n == -1 && strstr(err.msg, "compression ratio above 1000") != NULL,
 		   "the ratio stops it: %s", err.msg);
 		ok(source_total_bytes(src) < (70u << 20), "before its end (%llu bytes)",
+		   (unsigned long long)source_total_bytes(src));
+		source_close(src);
+		bundle_limits_default(&lim);
+		ok(source_open_memory(&src, tar_buf, len, &lim, &err) == 0 &&
+		           source_next(src, &sm, &err) == 1,
+		   "the same zeros again, with the default limits");
+		while ((n = source_read(src, tar_buf + len, 65536, &err)) > 0)
+			;
+		ok(n == 0 && source_total_bytes(src) == (72u << 20),
+		   "honest zeros below --ratio-after read to their end (%llu bytes)",
 		   (unsigned long long)source_total_bytes(src));
 		source_close(src);
 	}

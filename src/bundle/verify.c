@@ -5,11 +5,14 @@
  */
 #include "config.h"
 
+#include <fcntl.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <openssl/evp.h>
 
@@ -767,6 +770,29 @@ static int needs_second_pass(struct reader *r)
 }
 
 /*
+ * For the tests only: with LOGPACK_TEST_BETWEEN_PASSES=FILE, create FILE after the first pass
+ * and wait (10 s at most) until it is removed, so that a test can rewrite the bundle between
+ * the passes, deterministically, and see the binding catch it.
+ */
+static void test_between_passes(void)
+{
+	const char *flag = getenv("LOGPACK_TEST_BETWEEN_PASSES");
+	int fd;
+
+	if (flag == NULL || *flag == '\0')
+		return;
+	fd = open(flag, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return;
+	close(fd);
+	for (int i = 0; i < 1000 && access(flag, F_OK) == 0; i++) {
+		struct timespec tick = {0, 10 * 1000 * 1000};
+
+		nanosleep(&tick, NULL);
+	}
+}
+
+/*
  * The second pass over a file whose manifest came after the payload: hash what pass 1 could
  * not. It is bound to pass 1 by the whole input's SHA-256 (raw1): what it checks is what was
  * read before (and extracted, by extract), or the bundle is INVALID.
@@ -780,6 +806,7 @@ static void second_pass(struct reader *r, const char *raw1)
 	size_t top_len = r->rep->top_dir ? strlen(r->rep->top_dir) : 0;
 	int rc;
 
+	test_between_passes();
 	if (source_rewind(r->src, &err) < 0 || source_hash_raw(r->src, &err) < 0) {
 		verify_problem(r, "second pass: %s", err.msg);
 		return;

@@ -83,14 +83,14 @@ const struct collect_opt collect_opts[] = {
         {OPT("no-other", COLLECT_OPT_NO_OTHER, COLLECT_ARG_NONE, NULL,
              "list the files under the log directories that no\n"
              "rule names, without taking them")},
+        {OPT("one-file-system", COLLECT_OPT_ONE_FILE_SYSTEM, COLLECT_ARG_NONE, NULL,
+             "stay on the root's file system: never descend into\na mount point under it")},
         {OPT("output", 'o', COLLECT_ARG_PATH, "DIR|FILE",
              "where to write the bundle: FILE ends in .tar,\n.tar.zst, .tar.gz or .tar.xz; "
              "anything else is a\ndirectory, created when missing (default: the\ncurrent "
              "directory)"),
          .series_metavar = "DIR",
          .series_help = "where to write the bundles (default: the current\ndirectory)"},
-        {OPT("one-file-system", COLLECT_OPT_ONE_FILE_SYSTEM, COLLECT_ARG_NONE, NULL,
-             "stay on the root's file system: never descend into\na mount point under it")},
         {OPT("passphrase-file", COLLECT_OPT_PASSPHRASE_FILE, COLLECT_ARG_PATH, "F",
              "the key's passphrase (else $LOGPACK_KEY_PASSPHRASE,\nelse asked on the terminal)")},
         {OPT("profile", 'p', COLLECT_ARG_NAME_OR_PATH, "NAME|FILE",
