@@ -99,6 +99,7 @@ value_for() {
 	since | until) echo 2024-01-01 ;;
 	max-file-size) echo 1M ;;
 	io-rate) echo 20M ;;
+	gap | backwards) echo 1h ;;
 	*) echo "no test value for --$1" >&2; return 1 ;;
 	esac
 }

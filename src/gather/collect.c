@@ -174,7 +174,14 @@ static int resolve_output(struct collection *c, struct error *err)
 		}
 		if (opt->name_tag && *opt->name_tag)
 			tag = host_name_for_file(opt->name_tag);
-		c->output_dir = xstrdup(out);
+		/* "-o out/" names the directory out: its bundle is out/logpack-..., not out//... */
+		{
+			size_t len = strlen(out);
+
+			while (len > 1 && out[len - 1] == '/')
+				len--;
+			c->output_dir = xstrndup(out, len);
+		}
 		if (opt->make_filter && !opt->keep_name) {
 			/* An encrypted file's name says nothing of the host it came from. */
 			unsigned char id[8];
@@ -185,14 +192,17 @@ static int resolve_output(struct collection *c, struct error *err)
 				free(tag);
 				return -1;
 			}
-			c->output_path = xasprintf("%s/logpack-%02x%02x%02x%02x%02x%02x%02x%02x%s",
-			                           out, id[0], id[1], id[2], id[3], id[4], id[5],
-			                           id[6], id[7], opt->filter_suffix);
+			c->output_path = xasprintf(
+			        "%s/logpack-%02x%02x%02x%02x%02x%02x%02x%02x%s",
+			        strcmp(c->output_dir, "/") == 0 ? "" : c->output_dir, id[0], id[1],
+			        id[2], id[3], id[4], id[5], id[6], id[7], opt->filter_suffix);
 		} else {
-			c->output_path = xasprintf("%s/logpack-%s%s%s-%s%s%s", out, host,
-			                           tag ? "-" : "", tag ? tag : "", stamp,
-			                           bag_compression_suffix(opt->compression),
-			                           opt->make_filter ? opt->filter_suffix : "");
+			c->output_path =
+			        xasprintf("%s/logpack-%s%s%s-%s%s%s",
+			                  strcmp(c->output_dir, "/") == 0 ? "" : c->output_dir,
+			                  host, tag ? "-" : "", tag ? tag : "", stamp,
+			                  bag_compression_suffix(opt->compression),
+			                  opt->make_filter ? opt->filter_suffix : "");
 		}
 		free(host);
 		free(tag);
