@@ -104,15 +104,16 @@ t "the facts of an INVALID bundle are marked as claims in the table and the JSON
 	test "$(jq -r ".bundles[1].bag_info.claimed" out.json)" = true
 '
 
-t "bad --parallel values and a directory with no bundles are refused, with the reason" '
+t "bad --parallel values are refused; a directory with no bundle is judged as a bag" '
 	cd "$FX"
 	expect_code 2 lp verify --parallel 0 in 2>err
 	contains err "--parallel: not a count from 1 to 256"
 	expect_code 2 lp verify --parallel x in 2>err
 	contains err "--parallel"
-	mkdir -p empty
-	expect_code 3 lp verify empty 2>err
-	contains err "empty: a directory with no bagit.txt and no bundle files"
+	mkdir -p empty/data
+	expect_code 4 lp verify empty >out
+	contains out "empty: INVALID"
+	contains out "bagit.txt"
 '
 
 test_done

@@ -32,8 +32,8 @@ struct verify_batch {
 /*
  * The bundles named by paths, in order: a file or a bag directory (one with bagit.txt) is
  * itself; any other directory stands for its bundle files (*.tar, *.tar.zst, *.tar.gz,
- * *.tar.xz, *.tar.bz2, *.tgz), sorted by name. Returns 0, or -1 with err naming a path that
- * cannot be listed or a directory that holds no bundle.
+ * *.tar.xz), sorted by name, or, when it holds none, is itself a bag for the reader to judge.
+ * Returns 0, or -1 with err naming a directory that cannot be listed.
  */
 int verify_batch_expand(struct verify_batch *b, const char *const *paths, size_t n,
                         struct error *err);

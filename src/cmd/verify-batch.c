@@ -58,10 +58,11 @@ int verify_batch_expand(struct verify_batch *b, const char *const *paths, size_t
 		if (chain_list_bundles(&paths[i], 1, &list, &n_list, err) < 0)
 			return -1;
 		if (n_list == 0) {
+			/* No bundle in it: a bag directory after all, perhaps a damaged one, which
+			 * the reader judges (a missing bagit.txt makes it INVALID). */
 			free(list);
-			error_set(err, "%s: a directory with no bagit.txt and no bundle files",
-			          paths[i]);
-			return -1;
+			batch_add(b, xstrdup(paths[i]));
+			continue;
 		}
 		for (size_t k = 0; k < n_list; k++)
 			batch_add(b, list[k]);
