@@ -174,7 +174,7 @@ t "no private key on any host but its own, and none brought home" '
 		fi
 	done
 	# The role never brings a key home: nothing on the control node holds one; nor does
-	# any host's log root (also the host's, though not on its private tmpfs).
+	# the log root of any host (on the host too, though not on its private tmpfs).
 	test -z "$(private_keys "$CONTROL" "$TRASH"/host1/root "$TRASH"/host2/root \
 		"$TRASH"/host3/root)"
 '

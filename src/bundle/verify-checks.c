@@ -186,8 +186,12 @@ void verify_resolve_names(struct reader *r)
 
 		if (decoded == NULL || decoded->has_listed == 0)
 			continue;
-		/* RFC 8493 reads it decoded; bagit-python, and BagIt before 1.0, as written. */
-		if (!r->legacy && decoded->present)
+		/*
+		 * RFC 8493 reads it decoded; BagIt before 1.0 as written. A file under the decoded
+		 * name wins in both: bagit-python 1.9 writes "BagIt-Version: 0.97" yet encodes a
+		 * line break in a name as %0A (and leaves '%' as it is).
+		 */
+		if (decoded->present)
 			continue;
 		if (str_has_prefix(w->as_written, "data/") != str_has_prefix(w->name, "data/"))
 			continue;
