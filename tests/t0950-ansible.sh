@@ -157,6 +157,10 @@ t "each bundle verifies as signed by its own host, trusted; the summary says so"
 		"/O=Example AB/CN=host2"
 	test "$(jq -r ".[] | select(.host == \"host2\") | .sha256" "$CONTROL/bundles/summary.json")" = \
 		"$(sha256sum "$CONTROL"/bundles/host2/*.tar.zst | cut -d" " -f1)"
+	test "$(jq -r ".[] | select(.host == \"host3\") | .coverage.logs" \
+		"$CONTROL/bundles/summary.json")" -ge 5
+	test "$(jq -r ".[] | select(.host == \"host3\") | .coverage.time_zone.name" \
+		"$CONTROL/bundles/summary.json")" = Europe/Stockholm
 	ls "$CONTROL"/trust/host1.pem "$CONTROL"/trust/host2.pem "$CONTROL"/trust/host3.pem
 '
 
