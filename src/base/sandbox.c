@@ -13,10 +13,16 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#if defined(__linux__)
+/* The static musl build has no kernel headers: its reader then runs without the filter and
+ * refuses (sandbox_seccomp fails), as on an architecture the filter does not know. */
+#if defined(__linux__) && defined(__has_include)
+#if __has_include(<linux/audit.h>) && __has_include(<linux/filter.h>) && \
+        __has_include(<linux/seccomp.h>)
+#define SANDBOX_HAVE_SECCOMP 1
 #include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
+#endif
 #endif
 
 #include "base/sandbox.h"
@@ -135,7 +141,7 @@ int sandbox_no_new_privs(struct error *err)
 	return 0;
 }
 
-#if defined(__linux__) && (defined(__x86_64__) || defined(__aarch64__))
+#if defined(SANDBOX_HAVE_SECCOMP) && (defined(__x86_64__) || defined(__aarch64__))
 #if defined(__x86_64__)
 #define SANDBOX_ARCH AUDIT_ARCH_X86_64
 #else
