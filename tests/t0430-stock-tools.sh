@@ -23,11 +23,11 @@ t "tar -xf, sha256sum -c on both manifests, openssl cms -verify: all accept" 'cd
 '
 t "stock openssl refuses the signature with the wrong CA and over a changed tagmanifest" 'cd "$FX" && 
 	cd x/logpack-* &&
-	! openssl cms -verify -binary -inform DER -in tagmanifest-sha256.txt.p7s \
-		-content tagmanifest-sha256.txt -CAfile ../../other.crt -purpose any -out /dev/null 2>/dev/null &&
+	refute openssl cms -verify -binary -inform DER -in tagmanifest-sha256.txt.p7s \
+		-content tagmanifest-sha256.txt -CAfile ../../other.crt -purpose any -out /dev/null &&
 	sort -r tagmanifest-sha256.txt >../../tm &&
-	! openssl cms -verify -binary -inform DER -in tagmanifest-sha256.txt.p7s \
-		-content ../../tm -CAfile ../../good.crt -purpose any -out /dev/null 2>/dev/null
+	refute openssl cms -verify -binary -inform DER -in tagmanifest-sha256.txt.p7s \
+		-content ../../tm -CAfile ../../good.crt -purpose any -out /dev/null
 '
 t "the extracted bag directory verifies as trusted too" 'cd "$FX" && 
 	expect_code 0 lp verify --trust good.crt x/logpack-*/ >out && contains out ", trusted"

@@ -17,8 +17,13 @@
 /* The largest single-file CMS read: it is held whole in memory. */
 #define CMS_SINGLE_FILE_MAX (16 * 1024 * 1024)
 
-/* One GCM invocation must stay under 2^39 - 256 bits: a little under 64 GiB of plaintext. */
-#define CMS_GCM_MAX_BYTES ((UINT64_C(1) << 36) - 32)
+/*
+ * The most an X.509 bundle may hold. One GCM invocation may cover 64 GiB, but OpenSSL 3.0
+ * decrypts AuthEnvelopedData into one memory buffer, which it will not grow past 0x5ffffffc
+ * bytes (BUF_MEM_grow): a larger bundle could be written but neither stock openssl cms nor
+ * logpack decrypt (the same call) could open it. 1.5 GiB less 1 MiB.
+ */
+#define CMS_GCM_MAX_BYTES (UINT64_C(1535) << 20)
 
 struct cms_recipient;
 

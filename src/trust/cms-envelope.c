@@ -277,7 +277,7 @@ int cms_encryptor_write(struct cms_encryptor *e, const void *buf, size_t len, st
 	if (len > CMS_GCM_MAX_BYTES - e->written) {
 		error_set(
 		        err,
-		        "the bundle is larger than one AES-GCM encryption may be (64 GiB): encrypt "
+		        "the bundle is larger than OpenSSL can decrypt as CMS (1.5 GiB): encrypt "
 		        "it to an OpenPGP key or an age recipient instead");
 		return -1;
 	}
