@@ -152,4 +152,15 @@ void verify_fetch_line(struct reader *r, const char *line, size_t len);
 /* A doubt that does not make the bag INVALID; the same one is noted once. */
 void verify_warning(struct reader *r, const char *fmt, ...) LP_ATTR_PRINTF(2, 3);
 
+/* Charge memory the reader keeps to the read's one budget (verify.c). */
+void verify_charge(struct reader *r, uint64_t bytes);
+/* verify_entry_digest, charging what it allocates. */
+unsigned char *verify_digest_slot(struct reader *r, struct entry *e, int a, int listed);
+/* verify-manifest.c: a manifest's bytes as they come (raw: in the bag's tag-file encoding),
+ * line by line, and the last line at its end. */
+void verify_lines_feed(struct reader *r, struct line_parser *lp, const char *buf, size_t len);
+void verify_lines_raw(struct reader *r, struct line_parser *lp, const unsigned char *buf,
+                      size_t len);
+void verify_lines_end(struct reader *r, struct line_parser *lp);
+
 #endif

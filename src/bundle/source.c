@@ -19,105 +19,7 @@
 #include "base/cpus.h"
 #include "base/hash.h"
 #include "bundle/names.h"
-#include "bundle/source.h"
-
-#define CHUNK (64 * 1024)
-#define DIR_DEPTH_MAX 64
-/* Decompressed chunks in flight between the decompressing thread and the tar reader. */
-#define UNPACK_SLOTS 4
-
-enum source_kind { KIND_FD, KIND_MEMORY, KIND_DIR };
-
-/* One layer of the compressed stream: 0 is the fd or memory, n is filter n-1 over layer n-1. */
-struct source_stream {
-	struct source *src;
-	size_t level;
-};
-
-/* A decompressed chunk: n bytes (0 at the end, -1 on failure with error). */
-struct unpack_slot {
-	unsigned char *buf;
-	la_ssize_t n;
-	uint64_t compressed; /* bytes the decompressor had taken by then */
-	char error[256];
-};
-
-/*
- * Decompression on a thread of its own, so that it runs beside the tar reader and the hashing
- * of members: it fills slots in order; the tar reader takes them in order and holds the one it
- * was given last until it asks for the next (libarchive reads a block until then).
- */
-struct unpacker {
-	pthread_t thread;
-	pthread_mutex_t lock;
-	pthread_cond_t filled, freed;
-	struct unpack_slot slots[UNPACK_SLOTS];
-	uint64_t n_filled, n_released;
-	int holding; /* the tar reader holds slot n_released */
-	int stop, ended;
-};
-
-/* One open directory of a bag directory being walked. */
-struct dir_level {
-	DIR *dir;
-	char *prefix; /* its path in the bag, with a trailing '/', or "" */
-	char **names;
-	size_t n_names, next;
-};
-
-struct source {
-	enum source_kind kind;
-	char *label;
-	struct bundle_limits lim;
-
-	/* fd or memory, under the filters */
-	int fd;
-	const unsigned char *mem;
-	size_t mem_len, mem_off;
-	struct source_filter *filters;
-	size_t n_filters;
-	struct source_stream *streams;
-	int hashing;
-	struct sha256 raw_hash;
-	/*
-	 * Two readers: raw decompresses (any filter libarchive knows) and a reads the tar from
-	 * raw's output, so that what follows the end-of-archive marker can be read and checked.
-	 */
-	struct archive *raw, *a;
-	struct archive_entry *raw_entry;
-	struct unpacker *unpack;    /* NULL: raw is read in this thread */
-	uint64_t compressed;        /* compressed bytes behind the chunks taken, with unpack */
-	const unsigned char *chunk; /* the chunk last given to the tar reader */
-	int opened;
-	unsigned char *rbuf, *dbuf;
-	size_t dbuf_len;       /* bytes in dbuf, the chunk last given to the tar reader */
-	uint64_t handed;       /* decompressed bytes given to the tar reader */
-	struct error read_err; /* why the stream failed, for libarchive's message */
-
-	/* state */
-	int failed, ended, in_member;
-	struct error fail;
-	uint64_t members, total;
-	/*
-	 * Names seen, for duplicates: each as a 128-bit keyed fingerprint in hex, not the name,
-	 * so that a long name costs its length once (in the verifier), not twice.
-	 */
-	struct name_table *seen;
-	unsigned char fp_key[2][16];
-	uint64_t mem_used; /* charged against lim.max_memory */
-	uint64_t seen_mem; /* the part of it for seen, which a second pass makes again */
-	char *name;        /* the current member's name */
-	char refused[160];
-	char warning[1024];
-	int skip_stored; /* the current member's bytes are skipped as stored, never expanded */
-	int owned_fd;    /* opened by source_open_path */
-	off_t start_off; /* where a regular file's bundle starts; -1 for a stream */
-
-	/* bag directory */
-	struct dir_level *levels;
-	size_t depth;
-	int file_fd;
-};
+#include "bundle/source-private.h"
 
 void bundle_limits_default(struct bundle_limits *lim)
 {
@@ -128,8 +30,8 @@ void bundle_limits_default(struct bundle_limits *lim)
 	lim->max_memory = 128ULL << 20;
 }
 
-static struct source *source_new(enum source_kind kind, const char *label,
-                                 const struct bundle_limits *lim, struct error *err)
+struct source *source_new_of_kind(enum source_kind kind, const char *label,
+                                  const struct bundle_limits *lim, struct error *err)
 {
 	struct source *src = xcalloc(1, sizeof(*src));
 
@@ -220,7 +122,7 @@ static la_ssize_t archive_cb(struct archive *a, void *ctx, const void **out)
 int source_open_fd(struct source **out, int fd, const char *label, const struct bundle_limits *lim,
                    struct error *err)
 {
-	*out = source_new(KIND_FD, label, lim, err);
+	*out = source_new_of_kind(KIND_FD, label, lim, err);
 	if (*out == NULL)
 		return -1;
 	(*out)->fd = fd;
@@ -238,97 +140,11 @@ int source_open_fd(struct source **out, int fd, const char *label, const struct 
 int source_open_memory(struct source **out, const void *buf, size_t len,
                        const struct bundle_limits *lim, struct error *err)
 {
-	*out = source_new(KIND_MEMORY, "(memory)", lim, err);
+	*out = source_new_of_kind(KIND_MEMORY, "(memory)", lim, err);
 	if (*out == NULL)
 		return -1;
 	(*out)->mem = buf;
 	(*out)->mem_len = len;
-	return 0;
-}
-
-static int name_cmp(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static int is_manifest_name(const char *name)
-{
-	return (str_has_prefix(name, "manifest-") || str_has_prefix(name, "tagmanifest-")) &&
-	       str_has_suffix(name, ".txt");
-}
-
-/*
- * At the top of a bag, bagit.txt first (it says how to read the tag files), then the manifests:
- * their algorithms are then computed for all.
- */
-static int top_name_cmp(const void *a, const void *b)
-{
-	const char *na = *(char *const *)a, *nb = *(char *const *)b;
-	int ma = is_manifest_name(na), mb = is_manifest_name(nb);
-
-	if (strcmp(na, "bagit.txt") == 0 || strcmp(nb, "bagit.txt") == 0)
-		return strcmp(nb, "bagit.txt") == 0 ? strcmp(na, "bagit.txt") != 0 : -1;
-	if (ma != mb)
-		return mb - ma;
-	return name_cmp(a, b);
-}
-
-/* Open a directory level (takes fd). Returns 0, or -1 with errno set. */
-static int dir_push(struct source *src, int fd, const char *prefix)
-{
-	struct dir_level *lv;
-	struct dirent *de;
-	DIR *dir = fdopendir(fd);
-
-	if (dir == NULL) {
-		int e = errno;
-
-		close(fd);
-		errno = e;
-		return -1;
-	}
-	src->levels = xreallocarray(src->levels, src->depth + 1, sizeof(*src->levels));
-	lv = &src->levels[src->depth++];
-	memset(lv, 0, sizeof(*lv));
-	lv->dir = dir;
-	lv->prefix = xstrdup(prefix);
-	while ((de = readdir(dir)) != NULL) {
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-			continue;
-		lv->names = xreallocarray(lv->names, lv->n_names + 1, sizeof(*lv->names));
-		lv->names[lv->n_names++] = xstrdup(de->d_name);
-	}
-	if (lv->n_names > 1)
-		qsort(lv->names, lv->n_names, sizeof(*lv->names),
-		      src->depth == 1 ? top_name_cmp : name_cmp);
-	return 0;
-}
-
-static void dir_pop(struct source *src)
-{
-	struct dir_level *lv = &src->levels[--src->depth];
-
-	for (size_t i = 0; i < lv->n_names; i++)
-		free(lv->names[i]);
-	free(lv->names);
-	free(lv->prefix);
-	closedir(lv->dir);
-}
-
-int source_open_dir(struct source **out, int dirfd, const char *label,
-                    const struct bundle_limits *lim, struct error *err)
-{
-	*out = source_new(KIND_DIR, label, lim, err);
-	if (*out == NULL) {
-		close(dirfd);
-		return -1;
-	}
-	if (dir_push(*out, dirfd, "") < 0) {
-		error_set(err, "%s: %s", label, strerror(errno));
-		source_close(*out);
-		*out = NULL;
-		return -1;
-	}
 	return 0;
 }
 
@@ -408,145 +224,11 @@ int source_hash_raw(struct source *src, struct error *err)
 	return 0;
 }
 
-/* Decompress into the slots, in order, until the end, a failure or stop. */
-static void *unpack_worker(void *arg)
-{
-	struct source *src = arg;
-	struct unpacker *u = src->unpack;
-
-	pthread_mutex_lock(&u->lock);
-	for (;;) {
-		struct unpack_slot *s;
-		const char *msg;
-
-		while (!u->stop && u->n_filled - u->n_released >= UNPACK_SLOTS)
-			pthread_cond_wait(&u->freed, &u->lock);
-		if (u->stop)
-			break;
-		s = &u->slots[u->n_filled % UNPACK_SLOTS];
-		pthread_mutex_unlock(&u->lock);
-		s->n = archive_read_data(src->raw, s->buf, CHUNK);
-		s->compressed = (uint64_t)archive_filter_bytes(src->raw, -1);
-		if (s->n < 0) {
-			msg = archive_error_string(src->raw);
-			snprintf(s->error, sizeof(s->error), "%s", msg ? msg : "cannot decompress");
-		}
-		pthread_mutex_lock(&u->lock);
-		u->n_filled++;
-		pthread_cond_signal(&u->filled);
-		if (s->n <= 0)
-			break;
-	}
-	u->ended = 1;
-	pthread_mutex_unlock(&u->lock);
-	return NULL;
-}
-
-/* Start decompressing on a thread of its own. Returns 0, or -1 (then raw is read here). */
-static int unpack_start(struct source *src)
-{
-	struct unpacker *u = xcalloc(1, sizeof(*u));
-	sigset_t all, saved;
-	int rc;
-
-	for (int i = 0; i < UNPACK_SLOTS; i++)
-		u->slots[i].buf = xmalloc(CHUNK);
-	pthread_mutex_init(&u->lock, NULL);
-	pthread_cond_init(&u->filled, NULL);
-	pthread_cond_init(&u->freed, NULL);
-	src->unpack = u;
-	/* The thread takes no signals: handlers run on the thread that owns the cleanup. */
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &saved);
-	rc = pthread_create(&u->thread, NULL, unpack_worker, src);
-	pthread_sigmask(SIG_SETMASK, &saved, NULL);
-	if (rc != 0) {
-		src->unpack = NULL;
-		pthread_cond_destroy(&u->freed);
-		pthread_cond_destroy(&u->filled);
-		pthread_mutex_destroy(&u->lock);
-		for (int i = 0; i < UNPACK_SLOTS; i++)
-			free(u->slots[i].buf);
-		free(u);
-		return -1;
-	}
-	return 0;
-}
-
-/* Stop the decompressing thread (it finishes the chunk it is on) and free it. */
-static void unpack_stop(struct source *src)
-{
-	struct unpacker *u = src->unpack;
-
-	if (u == NULL)
-		return;
-	pthread_mutex_lock(&u->lock);
-	u->stop = 1;
-	pthread_cond_signal(&u->freed);
-	pthread_mutex_unlock(&u->lock);
-	pthread_join(u->thread, NULL);
-	pthread_cond_destroy(&u->freed);
-	pthread_cond_destroy(&u->filled);
-	pthread_mutex_destroy(&u->lock);
-	for (int i = 0; i < UNPACK_SLOTS; i++)
-		free(u->slots[i].buf);
-	free(u);
-	src->unpack = NULL;
-}
-
-/*
- * The next chunk of the decompressed stream into src->chunk: its length, 0 at the end, or -1
- * with the reason in src->read_err. The chunk stays readable until the next call.
- */
-static la_ssize_t raw_next(struct source *src)
-{
-	struct unpacker *u = src->unpack;
-	struct unpack_slot *s;
-
-	if (u == NULL) {
-		la_ssize_t n = archive_read_data(src->raw, src->dbuf, CHUNK);
-
-		if (n < 0) {
-			const char *msg = archive_error_string(src->raw);
-
-			error_set(&src->read_err, "%s", msg ? msg : "cannot decompress");
-		}
-		src->chunk = src->dbuf;
-		return n;
-	}
-	pthread_mutex_lock(&u->lock);
-	s = &u->slots[u->n_released % UNPACK_SLOTS];
-	/* The end or a failure stays where it is: every later call sees it again. */
-	if (u->holding && s->n > 0) {
-		u->n_released++;
-		u->holding = 0;
-		pthread_cond_signal(&u->freed);
-	}
-	while (u->n_filled == u->n_released)
-		pthread_cond_wait(&u->filled, &u->lock);
-	u->holding = 1;
-	pthread_mutex_unlock(&u->lock);
-	s = &u->slots[u->n_released % UNPACK_SLOTS];
-	src->compressed = s->compressed;
-	if (s->n < 0)
-		error_set(&src->read_err, "%s", s->error);
-	src->chunk = s->buf;
-	return s->n;
-}
-
-/* How many compressed bytes are behind what the tar reader was given. */
-static uint64_t raw_compressed(const struct source *src)
-{
-	if (src->unpack)
-		return src->compressed;
-	return (uint64_t)archive_filter_bytes(src->raw, -1);
-}
-
 /* The tar reader's input: the decompressed stream. */
 static la_ssize_t tar_cb(struct archive *a, void *ctx, const void **out)
 {
 	struct source *src = ctx;
-	la_ssize_t n = raw_next(src);
+	la_ssize_t n = source_raw_next(src);
 
 	if (n < 0) {
 		archive_set_error(a, EIO, "%s", src->read_err.msg);
@@ -556,19 +238,6 @@ static la_ssize_t tar_cb(struct archive *a, void *ctx, const void **out)
 	src->handed += (uint64_t)n;
 	*out = src->chunk;
 	return n;
-}
-
-/* Is decompressing beside the tar reader worth a thread, and safe to stop at any time? */
-static int unpack_wanted(const struct source *src)
-{
-	struct stat st;
-
-	if (cpus_available() < 2)
-		return 0;
-	if (src->kind == KIND_MEMORY)
-		return 1;
-	/* A pipe may block its reader for good; a thread stuck there could not be stopped. */
-	return src->kind == KIND_FD && fstat(src->fd, &st) == 0 && S_ISREG(st.st_mode);
 }
 
 static int archive_start(struct source *src, struct error *err)
@@ -598,8 +267,8 @@ static int archive_start(struct source *src, struct error *err)
 		return fail(src, err, "not a readable archive: %s", msg ? msg : "no data");
 	}
 	/* If no thread can be had, raw is simply read in this one. */
-	if (unpack_wanted(src))
-		(void)unpack_start(src);
+	if (source_unpack_wanted(src))
+		(void)source_unpack_start(src);
 	if (archive_read_open(src->a, src, NULL, tar_cb, NULL) != ARCHIVE_OK) {
 		msg = archive_error_string(src->a);
 		return fail(src, err, "not a readable archive: %s", msg ? msg : "no data");
@@ -632,7 +301,7 @@ static int check_after_end(struct source *src, struct error *err)
 	if (consumed >= chunk_start && consumed < src->handed &&
 	    !all_zero(src->chunk + (consumed - chunk_start), (size_t)(src->handed - consumed)))
 		goto nonzero;
-	while ((n = raw_next(src)) > 0) {
+	while ((n = source_raw_next(src)) > 0) {
 		if (!all_zero(src->chunk, (size_t)n))
 			goto nonzero;
 		if (count_bytes(src, (size_t)n, err) < 0)
@@ -656,7 +325,7 @@ static int count_bytes(struct source *src, size_t n, struct error *err)
 		            "more than %s of content: stopped (raise the limit with --max-size)",
 		            format_size(src->lim.max_size, shown, sizeof(shown)));
 	if (src->kind != KIND_DIR && src->total >= src->lim.ratio_after) {
-		uint64_t compressed = raw_compressed(src);
+		uint64_t compressed = source_raw_compressed(src);
 
 		if (compressed > 0 && src->total / compressed > src->lim.max_ratio)
 			return fail(src, err,
@@ -738,7 +407,7 @@ int source_skip(struct source *src, struct error *err)
 }
 
 /* Count a member against --max-members. */
-static int count_member(struct source *src, struct error *err)
+int source_count_member(struct source *src, struct error *err)
 {
 	if (++src->members > src->lim.max_members)
 		return fail(src, err,
@@ -812,7 +481,7 @@ static int archive_next(struct source *src, struct source_member *m, struct erro
 	if (rc != ARCHIVE_OK && rc != ARCHIVE_WARN)
 		return fail(src, err, "the archive is truncated or corrupt: %s",
 		            msg ? msg : "unreadable header");
-	if (count_member(src, err) < 0)
+	if (source_count_member(src, err) < 0)
 		return -1;
 	/*
 	 * Names are taken as UTF-8 (what pax stores), whatever the locale: in the C locale
@@ -895,86 +564,6 @@ static int archive_next(struct source *src, struct source_member *m, struct erro
 	return 1;
 }
 
-/* Refuse the current directory entry with the text of errno. */
-static int dir_refuse(struct source *src, struct source_member *m, enum source_refusal why,
-                      const char *text)
-{
-	snprintf(src->refused, sizeof(src->refused), "%s", text);
-	m->refusal = why;
-	m->refused = src->refused;
-	return 1;
-}
-
-static int dir_next(struct source *src, struct source_member *m, struct error *err)
-{
-	struct dir_level *lv;
-	struct stat st;
-	const char *entry;
-	int fd;
-
-	if (src->file_fd >= 0) {
-		close(src->file_fd);
-		src->file_fd = -1;
-	}
-	src->in_member = 0;
-	while (src->depth > 0 &&
-	       src->levels[src->depth - 1].next >= src->levels[src->depth - 1].n_names)
-		dir_pop(src);
-	if (src->depth == 0) {
-		src->ended = 1;
-		return 0;
-	}
-	if (count_member(src, err) < 0)
-		return -1;
-	lv = &src->levels[src->depth - 1];
-	entry = lv->names[lv->next++];
-	src->name = xasprintf("%s%s", lv->prefix, entry);
-	m->name = src->name;
-	if (fstatat(dirfd(lv->dir), entry, &st, AT_SYMLINK_NOFOLLOW) < 0)
-		return dir_refuse(src, m, SOURCE_UNREADABLE, strerror(errno));
-	m->has_mtime = 1;
-	m->mtime = st.st_mtim;
-	if (S_ISDIR(st.st_mode)) {
-		char *prefix;
-
-		m->type = SOURCE_DIR;
-		if (src->depth > DIR_DEPTH_MAX)
-			return dir_refuse(src, m, SOURCE_UNREADABLE, "is nested too deeply");
-		fd = openat(dirfd(lv->dir), entry, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (fd < 0)
-			return dir_refuse(src, m, SOURCE_UNREADABLE, strerror(errno));
-		prefix = xasprintf("%s/", src->name);
-		if (dir_push(src, fd, prefix) < 0) {
-			free(prefix);
-			return dir_refuse(src, m, SOURCE_UNREADABLE, strerror(errno));
-		}
-		free(prefix);
-		return 1;
-	}
-	if (S_ISLNK(st.st_mode)) {
-		m->type = SOURCE_OTHER;
-		return dir_refuse(src, m, SOURCE_LINK, "is a symbolic link");
-	}
-	if (!S_ISREG(st.st_mode)) {
-		m->type = SOURCE_OTHER;
-		return dir_refuse(src, m, SOURCE_SPECIAL, "is not a regular file or directory");
-	}
-	m->type = SOURCE_FILE;
-	fd = openat(dirfd(lv->dir), entry,
-	            O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0)
-		return dir_refuse(src, m, SOURCE_UNREADABLE, strerror(errno));
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		close(fd);
-		return dir_refuse(src, m, SOURCE_UNREADABLE, "is not a regular file");
-	}
-	m->size = (uint64_t)st.st_size;
-	m->mtime = st.st_mtim;
-	src->file_fd = fd;
-	src->in_member = 1;
-	return 1;
-}
-
 int source_next(struct source *src, struct source_member *m, struct error *err)
 {
 	memset(m, 0, sizeof(*m));
@@ -986,7 +575,7 @@ int source_next(struct source *src, struct source_member *m, struct error *err)
 	}
 	if (src->ended)
 		return 0;
-	return src->kind == KIND_DIR ? dir_next(src, m, err) : archive_next(src, m, err);
+	return src->kind == KIND_DIR ? source_dir_next(src, m, err) : archive_next(src, m, err);
 }
 
 int source_raw_sha256(struct source *src, char hex[SHA256_HEX_LEN + 1], struct error *err)
@@ -999,7 +588,7 @@ int source_raw_sha256(struct source *src, char hex[SHA256_HEX_LEN + 1], struct e
 		return -1;
 	}
 	/* The decompressing thread is done with the stream: this thread reads on. */
-	unpack_stop(src);
+	source_unpack_stop(src);
 	/* libarchive stops at the end-of-archive marker; what follows it is hashed too. */
 	buf = xmalloc(CHUNK);
 	while ((n = base_read(src, buf, CHUNK, err)) > 0)
@@ -1086,7 +675,7 @@ uint64_t source_compressed_bytes(const struct source *src)
 {
 	if (src->kind == KIND_DIR || src->raw == NULL)
 		return src->total;
-	return raw_compressed(src);
+	return source_raw_compressed(src);
 }
 
 void source_close(struct source *src)
@@ -1094,12 +683,12 @@ void source_close(struct source *src)
 	if (src == NULL)
 		return;
 	while (src->depth > 0)
-		dir_pop(src);
+		source_dir_pop(src);
 	free(src->levels);
 	if (src->file_fd >= 0)
 		close(src->file_fd);
 	/* Before anything the thread reads is closed or freed. */
-	unpack_stop(src);
+	source_unpack_stop(src);
 	if (src->owned_fd >= 0)
 		close(src->owned_fd);
 	if (src->a)

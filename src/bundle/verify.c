@@ -51,11 +51,6 @@ unsigned char *verify_entry_digest(struct entry *e, int a, int listed)
 	return e->other->actual[a];
 }
 
-static int hex_nibble(char c)
-{
-	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c - 'A' + 10;
-}
-
 #define printable bundle_printable_name
 
 void verify_problem(struct reader *r, const char *fmt, ...)
@@ -103,7 +98,7 @@ void verify_problem_name(struct reader *r, const char *name, const char *what)
  * Charge memory the reader keeps to the read's one budget. When it is spent the reading stops:
  * the source fails, and the reason (naming --max-memory) is the bundle's problem.
  */
-static void charge(struct reader *r, uint64_t bytes)
+void verify_charge(struct reader *r, uint64_t bytes)
 {
 	struct error err;
 
@@ -114,14 +109,14 @@ static void charge(struct reader *r, uint64_t bytes)
 }
 
 /* verify_entry_digest, charging what it allocates. */
-static unsigned char *digest_slot(struct reader *r, struct entry *e, int a, int listed)
+unsigned char *verify_digest_slot(struct reader *r, struct entry *e, int a, int listed)
 {
 	if (a != ALG_SHA256) {
 		if (e->other == NULL)
-			charge(r, sizeof(*e->other) + 16);
+			verify_charge(r, sizeof(*e->other) + 16);
 		if (e->other == NULL ||
 		    (listed ? e->other->listed[a] : e->other->actual[a]) == NULL)
-			charge(r, alg_hex_len[a] / 2 + 16);
+			verify_charge(r, alg_hex_len[a] / 2 + 16);
 	}
 	return verify_entry_digest(e, a, listed);
 }
@@ -133,7 +128,7 @@ struct entry *verify_entry_find(struct reader *r, const char *name, int create)
 	if (e || !create)
 		return e;
 	/* The entry with its allocation overhead, and its share of the table. */
-	charge(r, sizeof(struct entry) + strlen(name) + 1 + 16 + NAME_TABLE_ITEM_COST);
+	verify_charge(r, sizeof(struct entry) + strlen(name) + 1 + 16 + NAME_TABLE_ITEM_COST);
 	e = xcalloc(1, sizeof(struct entry) + strlen(name) + 1);
 	memcpy(e->name, name, strlen(name) + 1);
 	name_table_add(r->entries, e);
@@ -193,181 +188,6 @@ int verify_manifest_alg(const char *name, const char *prefix)
 			return a;
 	}
 	return -1;
-}
-
-/*
- * A manifest name as read: percent-decoded (RFC 8493), with the name as written kept aside when
- * it differs, since bagit-python does not encode '%' and BagIt 0.97 decodes nothing; which
- * one the bag means is settled once all is read (verify_resolve_names). A '%' that is not an
- * escape can only be meant as written. Takes path; returns the name to use.
- */
-static char *decode_name(struct reader *r, char *path)
-{
-	struct written_name *w;
-	char *decoded;
-
-	if (strchr(path, '%') == NULL)
-		return path;
-	if (manifest_decode_path(path, &decoded) < 0) {
-		if (r->n_literal++ == 0)
-			r->literal_example = xstrdup(path);
-		return path;
-	}
-	if (strcmp(decoded, path) == 0) {
-		free(decoded);
-		return path;
-	}
-	if (!r->archive_broken && name_table_find(r->written, decoded) == NULL) {
-		charge(r,
-		       sizeof(*w) + strlen(decoded) + strlen(path) + 2 + 32 + NAME_TABLE_ITEM_COST);
-		w = xcalloc(1, sizeof(*w) + strlen(decoded) + 1);
-		memcpy(w->name, decoded, strlen(decoded) + 1);
-		w->as_written = path;
-		name_table_add(r->written, w);
-	} else {
-		free(path);
-	}
-	return decoded;
-}
-
-/* One line of a (tag) manifest: record what it lists. */
-static void manifest_line(struct reader *r, struct line_parser *lp, const char *line, size_t len)
-{
-	const char *file = lp->tag ? "tagmanifest" : "manifest";
-	char hex[129], *path = NULL;
-	const char *why;
-	struct error err;
-	struct entry *e;
-
-	lp->line_no++;
-	if (len == 0 || (len == 1 && line[0] == '\r'))
-		return;
-	if (lp->fetch) {
-		verify_fetch_line(r, line, len);
-		return;
-	}
-	if (manifest_split_line(line, len, alg_hex_len[lp->alg], hex, &path, &err) < 0) {
-		verify_problem(r, "%s-%s.txt line %llu: %s", file, alg_names[lp->alg],
-		               (unsigned long long)lp->line_no, err.msg);
-		return;
-	}
-	/*
-	 * BagIt 0.97 wrote "./data/a"; 1.0 does not allow it. bagit.txt may come after the
-	 * manifests in a tar, so the name is taken without it, and the version judged at the end.
-	 */
-	if (str_has_prefix(path, "./") && path[2] != '\0' && path[2] != '/') {
-		char *rest = xstrdup(path + 2);
-
-		if (r->n_dot++ == 0)
-			r->dot_example = xstrdup(path);
-		free(path);
-		path = rest;
-	}
-	path = decode_name(r, path);
-	if ((why = bundle_name_unsafe(path)) != NULL || str_has_prefix(path, "./")) {
-		char *shown = printable(path);
-
-		verify_problem(r, "%s-%s.txt lists '%s', which %s", file, alg_names[lp->alg], shown,
-		               why ? why : "is not a plain relative name");
-		free(shown);
-		goto out;
-	}
-	if (lp->tag == str_has_prefix(path, "data/")) {
-		char *shown = printable(path);
-
-		verify_problem(r, "%s-%s.txt lists '%s', %s", file, alg_names[lp->alg], shown,
-		               lp->tag ? "a payload file (tag manifests list tag files)"
-		                       : "which is outside data/");
-		free(shown);
-		goto out;
-	}
-	/* Manifest lines cost memory like members do: bound them the same way. */
-	if (name_table_count(r->entries) >= 2 * r->opt->limits.max_members &&
-	    !verify_entry_find(r, path, 0)) {
-		if (!r->archive_broken)
-			verify_problem(
-			        r,
-			        "the manifests list more than %llu files: stopped (raise the limit "
-			        "with --max-members)",
-			        (unsigned long long)r->opt->limits.max_members);
-		r->archive_broken = 1;
-		goto out;
-	}
-	e = verify_entry_find(r, path, 1);
-	if (e->has_listed & (1u << lp->alg)) {
-		char *shown = printable(path);
-
-		verify_problem(r, "%s-%s.txt lists '%s' twice", file, alg_names[lp->alg], shown);
-		free(shown);
-		goto out;
-	}
-	{
-		unsigned char *d = digest_slot(r, e, lp->alg, 1);
-
-		for (size_t k = 0; k < alg_hex_len[lp->alg] / 2; k++)
-			d[k] = (unsigned char)(hex_nibble(hex[2 * k]) << 4 |
-			                       hex_nibble(hex[2 * k + 1]));
-		e->has_listed |= (unsigned short)(1u << lp->alg);
-	}
-out:
-	free(path);
-}
-
-static void lines_feed(struct reader *r, struct line_parser *lp, const char *buf, size_t len)
-{
-	while (len > 0) {
-		const char *what = lp->fetch ? "fetch" : lp->tag ? "tagmanifest-" : "manifest-";
-		const char *nl = memchr(buf, '\n', len);
-		size_t take = nl ? (size_t)(nl - buf) : len;
-
-		if (!lp->too_long) {
-			if (lp->line.len + take > LINE_MAX_LEN) {
-				lp->too_long = 1;
-				verify_problem(r, "%s%s.txt: a line longer than %d bytes", what,
-				               lp->fetch ? "" : alg_names[lp->alg], LINE_MAX_LEN);
-			} else {
-				strbuf_add(&lp->line, buf, take);
-			}
-		}
-		if (nl == NULL)
-			return;
-		if (!lp->too_long)
-			manifest_line(r, lp, lp->line.buf ? lp->line.buf : "", lp->line.len);
-		else
-			lp->line_no++;
-		lp->too_long = 0;
-		strbuf_reset(&lp->line);
-		buf = nl + 1;
-		len -= take + 1;
-	}
-}
-
-/* The raw bytes of a line-oriented tag file: decoded from its encoding, then split in lines. */
-static void lines_raw(struct reader *r, struct line_parser *lp, const unsigned char *buf,
-                      size_t len)
-{
-	if (lp->line_no == 0 && lp->line.len == 0 && lp->dec.enc == TAG_ENC_UTF8 &&
-	    r->encoding < 0 && len >= 2 &&
-	    ((buf[0] == 0xff && buf[1] == 0xfe) || (buf[0] == 0xfe && buf[1] == 0xff)))
-		/* Before bagit.txt: a UTF-16 byte order mark says what the file is. */
-		tag_decoder_init(&lp->dec, TAG_ENC_UTF16);
-	if (lp->dec.enc == TAG_ENC_UTF8) {
-		lines_feed(r, lp, (const char *)buf, len);
-		return;
-	}
-	strbuf_reset(&lp->text);
-	tag_decoder_feed(&lp->dec, buf, len, &lp->text);
-	if (lp->text.len > 0)
-		lines_feed(r, lp, lp->text.buf, lp->text.len);
-}
-
-static void lines_end(struct reader *r, struct line_parser *lp)
-{
-	if (lp->line.len > 0 && !lp->too_long)
-		manifest_line(r, lp, lp->line.buf, lp->line.len);
-	strbuf_reset(&lp->line);
-	lp->too_long = 0;
-	lp->line_no = 0;
 }
 
 /* The name of a member relative to the bag, or NULL (a problem is noted) when it has none. */
@@ -526,12 +346,12 @@ static void member_data(struct reader *r, const void *buf, size_t len)
 		if (r->keep->len + len > r->keep_max) {
 			r->keep_over = 1;
 		} else {
-			charge(r, len);
+			verify_charge(r, len);
 			strbuf_add(r->keep, buf, len);
 		}
 	}
 	if (r->lines)
-		lines_raw(r, r->lines, buf, len);
+		verify_lines_raw(r, r->lines, buf, len);
 	if (r->opt->visitor && r->opt->visitor->member_data)
 		r->opt->visitor->member_data(r->opt->visitor->ctx, buf, len);
 }
@@ -550,14 +370,14 @@ static void member_end(struct reader *r)
 			continue;
 		if (mdlen != alg_hex_len[a] / 2)
 			continue;
-		memcpy(digest_slot(r, e, a, 0), md, mdlen);
+		memcpy(verify_digest_slot(r, e, a, 0), md, mdlen);
 		e->has_actual |= (unsigned short)(1u << a);
 	}
 	if (r->lines) {
 		/* Read as UTF-8 before bagit.txt named the encoding: judged at the end. */
 		if (r->encoding < 0 && r->lp.dec.enc == TAG_ENC_UTF8)
 			r->encoding_late = 1;
-		lines_end(r, r->lines);
+		verify_lines_end(r, r->lines);
 	}
 	if (r->keep == &r->bagit && !r->keep_over)
 		verify_read_bagit_txt(r);
@@ -849,7 +669,7 @@ static void second_pass(struct reader *r, const char *raw1)
 
 			if ((want & (1u << a)) && EVP_DigestFinal_ex(r->md[a], md, &mdlen) == 1 &&
 			    mdlen == alg_hex_len[a] / 2) {
-				memcpy(digest_slot(r, e, a, 0), md, mdlen);
+				memcpy(verify_digest_slot(r, e, a, 0), md, mdlen);
 				e->has_actual |= (unsigned short)(1u << a);
 			}
 		}
