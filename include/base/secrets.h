@@ -11,4 +11,21 @@
  */
 int secrets_protect_process(struct error *err);
 
+/*
+ * Open a private key file for reading, after secrets_protect_process: it must be a regular file
+ * that neither group nor others may access ("permissions 0644 are too open ... run: chmod 600").
+ * Returns the fd, or -1 with the reason naming path.
+ */
+int secrets_open_private(const char *path, struct error *err);
+/*
+ * The whole of a private key file (as secrets_open_private) in one buffer of max + 1 bytes,
+ * NUL-terminated, never reallocated (no copy of the secret is left in freed memory): 0 with
+ * *out and *len, or -1 with the reason ("too large for WHAT" past max bytes). The caller
+ * frees *out with secrets_free(*out, max + 1).
+ */
+int secrets_read_private(const char *path, size_t max, const char *what, char **out, size_t *len,
+                         struct error *err);
+/* Clear and free a buffer that held a secret. Safe on NULL. */
+void secrets_free(void *buf, size_t size);
+
 #endif

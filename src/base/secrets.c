@@ -2,9 +2,15 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
 
 #include "base/secrets.h"
 
@@ -27,4 +33,79 @@ int secrets_protect_process(struct error *err)
 	}
 	done = 1;
 	return 0;
+}
+
+int secrets_open_private(const char *path, struct error *err)
+{
+	struct stat st;
+	int fd;
+
+	if (secrets_protect_process(err) < 0)
+		return -1;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)) < 0) {
+		error_set(err, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		error_set(err, "%s: %s", path, errno ? strerror(errno) : "not a regular file");
+		close(fd);
+		return -1;
+	}
+	if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
+		error_set(err,
+		          "%s: permissions %04o are too open: a private key must not be accessible "
+		          "by group or others (run: chmod 600 %s)",
+		          path, (unsigned int)(st.st_mode & 07777), path);
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+int secrets_read_private(const char *path, size_t max, const char *what, char **out, size_t *len,
+                         struct error *err)
+{
+	int fd = secrets_open_private(path, err);
+	char *buf;
+	size_t got = 0;
+
+	*out = NULL;
+	*len = 0;
+	if (fd < 0)
+		return -1;
+	buf = xmalloc(max + 1);
+	for (;;) {
+		ssize_t n = read(fd, buf + got, max + 1 - got);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			error_set(err, "%s: %s", path, strerror(errno));
+			goto fail;
+		}
+		if (n == 0)
+			break;
+		got += (size_t)n;
+		if (got > max) {
+			error_set(err, "%s: too large for %s", path, what);
+			goto fail;
+		}
+	}
+	close(fd);
+	buf[got] = '\0';
+	*out = buf;
+	*len = got;
+	return 0;
+fail:
+	close(fd);
+	secrets_free(buf, max + 1);
+	return -1;
+}
+
+void secrets_free(void *buf, size_t size)
+{
+	if (buf == NULL)
+		return;
+	OPENSSL_cleanse(buf, size);
+	free(buf);
 }

@@ -422,44 +422,12 @@ int age_identity_load(const char *path, struct age_identity **out, struct error 
 	struct age_identity *id = NULL;
 	char *buf = NULL, *line, *save = NULL;
 	size_t len = 0;
-	struct stat st;
-	ssize_t n;
-	int fd, ret = -1, lineno = 0;
+	int ret = -1, lineno = 0;
 
 	*out = NULL;
-	if (secrets_protect_process(err) < 0)
+	if (secrets_read_private(path, IDENTITY_FILE_MAX, "an age identity file", &buf, &len, err) <
+	    0)
 		return -1;
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (fd < 0) {
-		error_set(err, "%s: %s", path, strerror(errno));
-		return -1;
-	}
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		error_set(err, "%s: %s", path, errno ? strerror(errno) : "not a regular file");
-		goto out;
-	}
-	if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
-		error_set(err,
-		          "%s: permissions %04o are too open: a private key must not be accessible "
-		          "by group or others (run: chmod 600 %s)",
-		          path, (unsigned int)(st.st_mode & 07777), path);
-		goto out;
-	}
-	buf = xmalloc(IDENTITY_FILE_MAX + 1);
-	while (len < IDENTITY_FILE_MAX && (n = read(fd, buf + len, IDENTITY_FILE_MAX - len)) != 0) {
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			error_set(err, "%s: %s", path, strerror(errno));
-			goto out;
-		}
-		len += (size_t)n;
-	}
-	if (len == IDENTITY_FILE_MAX) {
-		error_set(err, "%s: too large for an age identity file", path);
-		goto out;
-	}
-	buf[len] = '\0';
 	id = xcalloc(1, sizeof(*id));
 	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		size_t l = strlen(line);
@@ -482,12 +450,8 @@ int age_identity_load(const char *path, struct age_identity **out, struct error 
 	id = NULL;
 	ret = 0;
 out:
-	if (buf) {
-		OPENSSL_cleanse(buf, IDENTITY_FILE_MAX + 1);
-		free(buf);
-	}
+	secrets_free(buf, IDENTITY_FILE_MAX + 1);
 	age_identity_free(id);
-	close(fd);
 	return ret;
 }
 

@@ -275,10 +275,9 @@ int cms_encryptor_write(struct cms_encryptor *e, const void *buf, size_t len, st
 	const char *p = buf;
 
 	if (len > CMS_GCM_MAX_BYTES - e->written) {
-		error_set(
-		        err,
-		        "the bundle is larger than OpenSSL can decrypt as CMS (1.5 GiB): encrypt "
-		        "it to an OpenPGP key or an age recipient instead");
+		error_set(err,
+		          "the bundle is larger than OpenSSL can decrypt as CMS (1.5 GiB): encrypt "
+		          "it to an OpenPGP key or an age recipient instead");
 		return -1;
 	}
 	while (len > 0) {
@@ -368,27 +367,14 @@ int cms_identity_load(const char *key_path, const char *cert_path, const char *p
 {
 	struct cms_identity *id = xcalloc(1, sizeof(*id));
 	struct pass_request req = {pass_file, key_path, err, 0};
-	struct stat st;
 	char *data = NULL;
 	size_t len = 0;
 	BIO *bio = NULL;
 	int fd;
 
 	*out = NULL;
-	if (secrets_protect_process(err) < 0)
+	if ((fd = secrets_open_private(key_path, err)) < 0)
 		goto fail;
-	if ((fd = open(key_path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)) < 0) {
-		error_set(err, "%s: %s", key_path, strerror(errno));
-		goto fail;
-	}
-	if (fstat(fd, &st) < 0 || (st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
-		error_set(err,
-		          "%s: permissions %04o are too open: a private key must not be accessible "
-		          "by group or others (run: chmod 600 %s)",
-		          key_path, (unsigned int)(st.st_mode & 07777), key_path);
-		close(fd);
-		goto fail;
-	}
 	close(fd);
 	if ((bio = BIO_new_file(key_path, "r")) == NULL ||
 	    (id->key = PEM_read_bio_PrivateKey(bio, NULL, pass_cb, &req)) == NULL) {

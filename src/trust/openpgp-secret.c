@@ -612,52 +612,15 @@ fail:
 int openpgp_secret_load(const char *path, openpgp_passphrase_fn pass, void *pass_ctx,
                         struct openpgp_secret **out, struct error *err)
 {
-	struct stat st;
-	unsigned char *buf;
-	size_t len = 0;
-	ssize_t n;
-	int fd, ret = -1;
+	char *buf;
+	size_t len;
+	int ret;
 
 	*out = NULL;
-	if (secrets_protect_process(err) < 0)
+	if (secrets_read_private(path, OPENPGP_KEY_FILE_MAX, "a key file", &buf, &len, err) < 0)
 		return -1;
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)) < 0) {
-		error_set(err, "%s: %s", path, strerror(errno));
-		return -1;
-	}
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		error_set(err, "%s: %s", path, errno ? strerror(errno) : "not a regular file");
-		close(fd);
-		return -1;
-	}
-	if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
-		error_set(err,
-		          "%s: permissions %04o are too open: a private key must not be accessible "
-		          "by group or others (run: chmod 600 %s)",
-		          path, (unsigned int)(st.st_mode & 07777), path);
-		close(fd);
-		return -1;
-	}
-	buf = xmalloc(OPENPGP_KEY_FILE_MAX);
-	while (len < OPENPGP_KEY_FILE_MAX &&
-	       (n = read(fd, buf + len, OPENPGP_KEY_FILE_MAX - len)) != 0) {
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			error_set(err, "%s: %s", path, strerror(errno));
-			goto out;
-		}
-		len += (size_t)n;
-	}
-	if (len == OPENPGP_KEY_FILE_MAX) {
-		error_set(err, "%s: too large for a key file", path);
-		goto out;
-	}
-	ret = openpgp_secret_parse(buf, len, path, pass, pass_ctx, out, err);
-out:
-	OPENSSL_cleanse(buf, OPENPGP_KEY_FILE_MAX);
-	free(buf);
-	close(fd);
+	ret = openpgp_secret_parse((const unsigned char *)buf, len, path, pass, pass_ctx, out, err);
+	secrets_free(buf, OPENPGP_KEY_FILE_MAX + 1);
 	return ret;
 }
 
