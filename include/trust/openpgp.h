@@ -70,15 +70,6 @@ int openpgp_secret_parse(const unsigned char *data, size_t len, const char *name
 /* Wipe and free. Safe on NULL. */
 void openpgp_secret_free(struct openpgp_secret *s);
 
-/* Why a decryption failed: the caller's exit code depends on it. */
-enum openpgp_failure {
-	OPENPGP_FAIL_NONE,
-	OPENPGP_FAIL_NOT_RECIPIENT, /* no key given can open the file */
-	OPENPGP_FAIL_DAMAGED,       /* the file was altered or truncated, or is not OpenPGP */
-	OPENPGP_FAIL_UNSUPPORTED,   /* a valid file this reader does not handle */
-	OPENPGP_FAIL_OUTPUT,        /* the output callback failed */
-};
-
 struct openpgp_decryptor;
 
 /*
@@ -92,8 +83,6 @@ int openpgp_decryptor_new(struct openpgp_decryptor **out, const struct openpgp_s
 int openpgp_decryptor_write(struct openpgp_decryptor *d, const void *buf, size_t len,
                             struct error *err);
 int openpgp_decryptor_finish(struct openpgp_decryptor *d, struct error *err);
-/* After a failure: which kind. */
-enum openpgp_failure openpgp_decryptor_failure(const struct openpgp_decryptor *d);
 /* After the session key was found: the primary fingerprint of the key that opened it, or NULL. */
 const char *openpgp_decryptor_key(const struct openpgp_decryptor *d);
 void openpgp_decryptor_free(struct openpgp_decryptor *d);

@@ -47,7 +47,7 @@ struct openpgp_decryptor {
 	const struct openpgp_secret *secret;
 	openpgp_output_fn output;
 	void *ctx;
-	enum openpgp_failure failure;
+	int failed; /* every later write or finish is refused */
 	struct pkt_reader outer, inner, inflated;
 	/* the session key packets */
 	struct strbuf pkesk;
@@ -76,35 +76,32 @@ struct openpgp_decryptor {
 	int n_literal;
 };
 
-static int fail(struct openpgp_decryptor *d, enum openpgp_failure kind, struct error *err,
-                const char *fmt, ...) LP_ATTR_PRINTF(4, 5);
+static int fail(struct openpgp_decryptor *d, struct error *err, const char *fmt, ...)
+        LP_ATTR_PRINTF(3, 4);
 
-static int fail(struct openpgp_decryptor *d, enum openpgp_failure kind, struct error *err,
-                const char *fmt, ...)
+static int fail(struct openpgp_decryptor *d, struct error *err, const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
 	va_end(ap);
-	if (d->failure == OPENPGP_FAIL_NONE)
-		d->failure = kind;
+	d->failed = 1;
 	return -1;
 }
 
 /* A failure whose message is in err already. */
-static int mark(struct openpgp_decryptor *d, enum openpgp_failure kind)
+static int mark(struct openpgp_decryptor *d)
 {
-	if (d->failure == OPENPGP_FAIL_NONE)
-		d->failure = kind;
+	d->failed = 1;
 	return -1;
 }
 
 /* What is wrong inside the encrypted packet can only come from an altered file. */
 static int damaged(struct openpgp_decryptor *d, struct error *err, const char *what)
 {
-	return fail(d, OPENPGP_FAIL_DAMAGED, err,
-	            "the decrypted data is damaged (the file was altered or truncated): %s", what);
+	return fail(d, err, "the decrypted data is damaged (the file was altered or truncated): %s",
+	            what);
 }
 
 static const char *where(enum level level)
@@ -190,12 +187,11 @@ static int reader_feed(struct openpgp_decryptor *d, struct pkt_reader *r, const 
 			if (r->hdr_len == 0 && !(p[0] & 0x80)) {
 				if (r->level == OUTER && len >= 5 && memcmp(p, "-----", 5) == 0)
 					return fail(
-					        d, OPENPGP_FAIL_UNSUPPORTED, err,
+					        d, err,
 					        "an ASCII-armored message: convert it first with "
 					        "gpg --dearmor");
 				if (r->level == OUTER)
-					return fail(d, OPENPGP_FAIL_DAMAGED, err,
-					            "not an OpenPGP message");
+					return fail(d, err, "not an OpenPGP message");
 				return damaged(d, err, "not an OpenPGP packet");
 			}
 			r->hdr[r->hdr_len++] = *p++;
@@ -256,8 +252,7 @@ static int reader_finish(struct openpgp_decryptor *d, struct pkt_reader *r, stru
 {
 	if (r->hdr_len > 0 || (r->in_body && !r->indeterminate) || r->reading_len) {
 		if (r->level == OUTER)
-			return fail(d, OPENPGP_FAIL_DAMAGED, err,
-			            "the file is truncated: it ends inside %s",
+			return fail(d, err, "the file is truncated: it ends inside %s",
 			            r->in_body && r->tag == 18 ? "the encrypted data packet"
 			                                       : "a packet");
 		return damaged(d, err, "a packet is cut short");
@@ -285,7 +280,7 @@ static int literal_data(struct openpgp_decryptor *d, const unsigned char *p, siz
 	if (n == 0)
 		return 0;
 	if (d->output(d->ctx, p, n, err) < 0)
-		return mark(d, OPENPGP_FAIL_OUTPUT);
+		return mark(d);
 	return 0;
 }
 
@@ -332,14 +327,14 @@ static int compressed_data(struct openpgp_decryptor *d, const unsigned char *p, 
 		n--;
 		if (d->compress_algo == 3)
 			return fail(
-			        d, OPENPGP_FAIL_UNSUPPORTED, err,
+			        d, err,
 			        "the data is compressed with BZip2, which logpack does not read: "
 			        "decrypt it with gpg, or ask the sender for ZLIB (gpg "
 			        "--compress-algo zlib)");
 		if (d->compress_algo == 1 || d->compress_algo == 2) {
 			/* ZIP is raw deflate; ZLIB has zlib's header and checksum. */
 			if (inflateInit2(&d->z, d->compress_algo == 1 ? -15 : 15) != Z_OK)
-				return fail(d, OPENPGP_FAIL_OUTPUT, err, "zlib: %s",
+				return fail(d, err, "zlib: %s",
 				            d->z.msg ? d->z.msg : "cannot start");
 			d->z_init = 1;
 		} else if (d->compress_algo != 0) {
@@ -364,7 +359,7 @@ static int plain_release(struct openpgp_decryptor *d, const unsigned char *p, si
 	if (n == 0)
 		return 0;
 	if (EVP_DigestUpdate(d->mdc, p, n) != 1)
-		return fail(d, OPENPGP_FAIL_OUTPUT, err, "SHA-1 failed");
+		return fail(d, err, "SHA-1 failed");
 	return reader_feed(d, &d->inner, p, n, err);
 }
 
@@ -385,10 +380,10 @@ static int plain_in(struct openpgp_decryptor *d, const unsigned char *p, size_t 
 			return 0;
 		if (d->prefix[14] != d->prefix[16] || d->prefix[15] != d->prefix[17])
 			return fail(
-			        d, OPENPGP_FAIL_DAMAGED, err,
+			        d, err,
 			        "the session key does not decrypt the data: the file was altered");
 		if (EVP_DigestUpdate(d->mdc, d->prefix, PREFIX_LEN) != 1)
-			return fail(d, OPENPGP_FAIL_OUTPUT, err, "SHA-1 failed");
+			return fail(d, err, "SHA-1 failed");
 	}
 	if (d->tail_len + n <= MDC_LEN) {
 		memcpy(d->tail + d->tail_len, p, n);
@@ -415,7 +410,7 @@ static int seipd_data(struct openpgp_decryptor *d, const unsigned char *p, size_
 	if (n > 0 && !d->version_read) {
 		d->version_read = 1;
 		if (p[0] != 1)
-			return fail(d, OPENPGP_FAIL_UNSUPPORTED, err,
+			return fail(d, err,
 			            "an encrypted data packet of version %d (only version 1, as "
 			            "GnuPG 2.2 writes it, is read)",
 			            p[0]);
@@ -426,7 +421,7 @@ static int seipd_data(struct openpgp_decryptor *d, const unsigned char *p, size_
 		int take = n > BUF_LEN ? BUF_LEN : (int)n, outl = 0;
 
 		if (EVP_DecryptUpdate(d->cfb, d->plain, &outl, p, take) != 1)
-			return fail(d, OPENPGP_FAIL_OUTPUT, err, "AES-CFB failed");
+			return fail(d, err, "AES-CFB failed");
 		if (plain_in(d, d->plain, (size_t)outl, err) < 0)
 			return -1;
 		p += take;
@@ -443,13 +438,13 @@ static int seipd_end(struct openpgp_decryptor *d, struct error *err)
 	d->seipd_done = 1;
 	if (d->prefix_len < PREFIX_LEN || d->tail_len < MDC_LEN || d->tail[0] != 0xD3 ||
 	    d->tail[1] != 0x14)
-		return fail(d, OPENPGP_FAIL_DAMAGED, err,
+		return fail(d, err,
 		            "the encrypted data does not end with its modification detection code: "
 		            "the file was altered or truncated");
 	if (EVP_DigestUpdate(d->mdc, d->tail, 2) != 1 || EVP_DigestFinal_ex(d->mdc, dig, NULL) != 1)
-		return fail(d, OPENPGP_FAIL_OUTPUT, err, "SHA-1 failed");
+		return fail(d, err, "SHA-1 failed");
 	if (CRYPTO_memcmp(dig, d->tail + 2, 20) != 0)
-		return fail(d, OPENPGP_FAIL_DAMAGED, err,
+		return fail(d, err,
 		            "the modification detection code does not match: the file was altered");
 	if (reader_finish(d, &d->inner, err) < 0)
 		return -1;
@@ -468,10 +463,10 @@ static int start_seipd(struct openpgp_decryptor *d, struct error *err)
 	if (!d->have_key) {
 		if (d->n_pkesk == 0 && d->saw_skesk)
 			return fail(
-			        d, OPENPGP_FAIL_UNSUPPORTED, err,
+			        d, err,
 			        "the file is encrypted with a passphrase (gpg --symmetric), not "
 			        "to a key");
-		return fail(d, OPENPGP_FAIL_NOT_RECIPIENT, err,
+		return fail(d, err,
 		            "the file is not encrypted to this key: no key of the key file opens "
 		            "any of its "
 		            "%zu session key packet%s (or the packets were altered)",
@@ -480,7 +475,7 @@ static int start_seipd(struct openpgp_decryptor *d, struct error *err)
 	if ((d->cfb = EVP_CIPHER_CTX_new()) == NULL ||
 	    EVP_DecryptInit_ex(d->cfb, c, NULL, d->session_key, zero_iv) != 1 ||
 	    (d->mdc = EVP_MD_CTX_new()) == NULL || EVP_DigestInit_ex(d->mdc, EVP_sha1(), NULL) != 1)
-		return fail(d, OPENPGP_FAIL_OUTPUT, err, "AES-CFB or SHA-1 cannot start");
+		return fail(d, err, "AES-CFB or SHA-1 cannot start");
 	return 0;
 }
 
@@ -490,13 +485,12 @@ static int on_start(struct openpgp_decryptor *d, struct pkt_reader *r, struct er
 
 	if (r->level == OUTER) {
 		if (d->seipd_seen)
-			return fail(d, OPENPGP_FAIL_DAMAGED, err,
-			            "a packet (tag %d) after the encrypted data", r->tag);
+			return fail(d, err, "a packet (tag %d) after the encrypted data", r->tag);
 		switch (r->tag) {
 		case 1:
 			if (++d->n_pkesk > PKESK_COUNT_MAX)
-				return fail(d, OPENPGP_FAIL_DAMAGED, err,
-				            "more than %d session key packets", PKESK_COUNT_MAX);
+				return fail(d, err, "more than %d session key packets",
+				            PKESK_COUNT_MAX);
 			d->pkesk.len = 0;
 			return 0;
 		case 3:
@@ -508,22 +502,21 @@ static int on_start(struct openpgp_decryptor *d, struct pkt_reader *r, struct er
 			d->seipd_seen = 1;
 			return start_seipd(d, err);
 		case 9:
-			return fail(d, OPENPGP_FAIL_UNSUPPORTED, err,
+			return fail(d, err,
 			            "the data is encrypted without integrity protection (no "
 			            "modification detection code): refused");
 		case 20:
 			return fail(
-			        d, OPENPGP_FAIL_UNSUPPORTED, err,
+			        d, err,
 			        "the data is in an OCB (AEAD) encrypted packet, which logpack does "
 			        "not read: decrypt it with gpg 2.3 or later");
 		case 2:
 		case 4:
 		case 8:
 		case 11:
-			return fail(d, OPENPGP_FAIL_UNSUPPORTED, err,
-			            "an OpenPGP message that is not encrypted");
+			return fail(d, err, "an OpenPGP message that is not encrypted");
 		default:
-			return fail(d, OPENPGP_FAIL_DAMAGED, err,
+			return fail(d, err,
 			            "an unexpected packet (tag %d) %s: not an encrypted message",
 			            r->tag, where(r->level));
 		}
@@ -556,8 +549,8 @@ static int on_data(struct openpgp_decryptor *d, struct pkt_reader *r, const unsi
 	if (r->level == OUTER) {
 		if (r->tag == 1) {
 			if (d->pkesk.len + n > PKESK_MAX)
-				return fail(d, OPENPGP_FAIL_DAMAGED, err,
-				            "a session key packet longer than %d bytes", PKESK_MAX);
+				return fail(d, err, "a session key packet longer than %d bytes",
+				            PKESK_MAX);
 			strbuf_add(&d->pkesk, p, n);
 			return 0;
 		}
@@ -579,7 +572,7 @@ static int on_end(struct openpgp_decryptor *d, struct pkt_reader *r, struct erro
 			        &d->sym, d->session_key, &d->key_len, &d->key_fpr, err);
 
 			if (rc < 0)
-				return mark(d, OPENPGP_FAIL_DAMAGED);
+				return mark(d);
 			d->have_key = rc;
 		}
 		if (r->tag == 1)
@@ -619,7 +612,7 @@ int openpgp_decryptor_new(struct openpgp_decryptor **out, const struct openpgp_s
 int openpgp_decryptor_write(struct openpgp_decryptor *d, const void *buf, size_t len,
                             struct error *err)
 {
-	if (d->failure != OPENPGP_FAIL_NONE) {
+	if (d->failed) {
 		error_set(err, "OpenPGP: write after a failure");
 		return -1;
 	}
@@ -628,7 +621,7 @@ int openpgp_decryptor_write(struct openpgp_decryptor *d, const void *buf, size_t
 
 int openpgp_decryptor_finish(struct openpgp_decryptor *d, struct error *err)
 {
-	if (d->failure != OPENPGP_FAIL_NONE) {
+	if (d->failed) {
 		error_set(err, "OpenPGP: finish after a failure");
 		return -1;
 	}
@@ -636,17 +629,10 @@ int openpgp_decryptor_finish(struct openpgp_decryptor *d, struct error *err)
 		return -1;
 	if (!d->seipd_seen) {
 		if (d->n_pkesk == 0 && !d->saw_skesk)
-			return fail(d, OPENPGP_FAIL_DAMAGED, err,
-			            "not an OpenPGP encrypted message");
-		return fail(d, OPENPGP_FAIL_DAMAGED, err,
-		            "the file is truncated: it ends before the encrypted data");
+			return fail(d, err, "not an OpenPGP encrypted message");
+		return fail(d, err, "the file is truncated: it ends before the encrypted data");
 	}
 	return 0;
-}
-
-enum openpgp_failure openpgp_decryptor_failure(const struct openpgp_decryptor *d)
-{
-	return d->failure;
 }
 
 const char *openpgp_decryptor_key(const struct openpgp_decryptor *d)
