@@ -15,9 +15,10 @@ static int hex_nibble(char c)
 
 /*
  * A manifest name as read: percent-decoded (RFC 8493), with the name as written kept aside when
- * it differs, since bagit-python does not encode '%' and BagIt 0.97 decodes nothing; which
- * one the bag means is settled once all is read (verify_resolve_names). A '%' that is not an
- * escape can only be meant as written. Takes path; returns the name to use.
+ * it differs, since bagit-python does not encode '%' and BagIt 0.97 decodes nothing (though
+ * bagit-python writes a line break as %0A); which one the bag means is settled once all is read
+ * (verify_resolve_names). A '%' that is not an escape can only be meant as written. Takes path;
+ * returns the name to use.
  */
 static char *decode_name(struct reader *r, char *path)
 {
