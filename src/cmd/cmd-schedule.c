@@ -345,7 +345,9 @@ static int make_private_dir(const char *dir)
 static int verify_units(const char *sname, const char *service, const char *tname,
                         const char *timer)
 {
-	char dir[] = "/tmp/logpack-verify.XXXXXX";
+	/* TMPDIR as every tool honours it, when it is an absolute path; else /tmp. */
+	const char *tmp = getenv("TMPDIR");
+	char *dir = xasprintf("%s/logpack-verify.XXXXXX", tmp && tmp[0] == '/' ? tmp : "/tmp");
 	char *spath = NULL, *tpath = NULL, *opath = NULL, *output = NULL;
 	struct error err = {{0}};
 	size_t len = 0;
@@ -353,6 +355,7 @@ static int verify_units(const char *sname, const char *service, const char *tnam
 
 	if (mkdtemp(dir) == NULL) {
 		log_error("cannot check the units: %s: %s", dir, strerror(errno));
+		free(dir);
 		return -1;
 	}
 	spath = xasprintf("%s/%s", dir, sname);
@@ -387,6 +390,7 @@ out:
 	unlink(tpath);
 	unlink(opath);
 	rmdir(dir);
+	free(dir);
 	free(spath);
 	free(tpath);
 	free(opath);
