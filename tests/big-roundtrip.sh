@@ -9,9 +9,9 @@
 #
 # Disk: about three times the size at most (the plain bundle, one encrypted file, one
 # decrypted file); the tree is one sparse file. Prints one "peak RSS" line per step (stderr).
-# Memory: OpenSSL 3.0's CMS decryption of AuthEnvelopedData holds the content in memory (about
-# twice the bundle's size, measured for openssl cms -decrypt -content and for logpack decrypt of
-# the pair alike): the X.509 steps need that much RAM.
+# Memory: OpenSSL 3.0's CMS_decrypt of AuthEnvelopedData holds the content in memory (about
+# twice the bundle's size for openssl cms -decrypt -content): that step needs that much RAM.
+# logpack's own decrypt streams every kind; its peak RSS must stay under 64 MiB (checked).
 set -eu
 lp=$1
 size=${2:-3072}
@@ -21,6 +21,11 @@ cd "$work"
 export GNUPGHOME="$work/g"
 mkdir -m 700 g
 umask 077
+
+# bounded WHAT: the step rss just ran stayed under 64 MiB of peak RSS.
+bounded() {
+	[ "$kb" -lt 65536 ] || fail "$1: peak RSS $kb KiB, over the 64 MiB bound"
+}
 
 # rss WHAT CMD...: run CMD, print its peak RSS (MiB) and wall time.
 rss() {
@@ -89,15 +94,18 @@ want=$(sha256sum <plain.tar | cut -c1-64)
 rss "gpg --encrypt (default settings)" gpg --batch -q --trust-model always -r big@example.org \
 	-o plain.tar.gpg --encrypt plain.tar
 rss "logpack decrypt (gpg's file)" "$lp" -q decrypt -k pgp.key -o back plain.tar.gpg >/dev/null
+bounded "logpack decrypt (gpg's file)"
 [ "$(sha256sum <back | cut -c1-64)" = "$want" ] || fail "gpg: the SHA-256 differs"
 rm back plain.tar.gpg
 rss "age -e" age -e -r "$(age-keygen -y age.key)" -o plain.tar.age plain.tar
 rss "logpack decrypt (age's file)" "$lp" -q decrypt -k age.key -o back plain.tar.age >/dev/null
+bounded "logpack decrypt (age's file)"
 [ "$(sha256sum <back | cut -c1-64)" = "$want" ] || fail "age: the SHA-256 differs"
 rm back plain.tar.age
 mkdir out
 "$lp" -q collect --root xroot --profile "$work/big.profile" -c none -o out --encrypt-to x.crt >path
 rss "logpack decrypt (its own X.509 pair)" "$lp" -q decrypt -k x.key -o back "$(cat path)" >/dev/null
+bounded "logpack decrypt (its own X.509 pair)"
 "$lp" verify back >verify.out || fail "x509: $(cat verify.out)"
 rm -r back out path
 # Past what OpenSSL can decrypt, an X.509 bundle is refused and nothing is kept.

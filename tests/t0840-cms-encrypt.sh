@@ -173,4 +173,19 @@ t "two X.509 recipients: each opens the pair with its own key alone" '
 	cmp by-ec by-rsa
 	cmp by-ec by-lp
 '
+t "logpack decrypt of a 96 MiB pair grows by under 16 MiB over a small pair (it streams)" '
+	# Incompressible data, so that the pair is as big as the tree; CMS_decrypt would hold it
+	# all (about twice its size).
+	mkdir -p big/var/log small/var/log bigout smallout
+	head -c $((96 * 1024 * 1024)) /dev/urandom >big/var/log/big.log
+	head -c 1024 /dev/urandom >small/var/log/small.log
+	for s in big small; do
+		lp -q collect --root $s --profile debian -c none -o ${s}out \
+			--encrypt-to "$FX/ec.crt" >$s.path 2>/dev/null || test $? -eq 1
+	done
+	base=$(peak_rss_kb "$LOGPACK" -q decrypt -k "$FX/ec.key" -o sback "$(cat small.path)")
+	kb=$(peak_rss_kb "$LOGPACK" -q decrypt -k "$FX/ec.key" -o back "$(cat big.path)")
+	lp verify back >/dev/null
+	test $((kb - base)) -lt $((16 * 1024)) || { echo "peak RSS $kb KiB, $base KiB small" >&2; exit 1; }
+'
 test_done

@@ -87,6 +87,16 @@ lp() {
 	"$LOGPACK" "$@"
 }
 
+# peak_rss_kb COMMAND...: run COMMAND (output discarded, exit status ignored) and print its
+# peak RSS in KiB. AddressSanitizer's quarantine is off for the measurement.
+peak_rss_kb() {
+	ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=0:thread_local_quarantine_size_kb=0" \
+		python3 -c "
+import resource, subprocess, sys
+subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, check=False)
+print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)" "$@"
+}
+
 # lp_nodac ARGS...: run logpack without the capabilities that let root read any file, so that
 # a mode-000 file is unreadable even when the suite runs as root (as CI does).
 lp_nodac() {

@@ -23,6 +23,9 @@
 #include "trust/cms-envelope.h"
 #include "trust/sign.h"
 
+/* What one read through the cipher BIO takes, and all the decryptor holds of the content. */
+#define CMS_READ_PIECE (64 * 1024)
+
 #define CERT_FILE_MAX (256 * 1024)
 
 struct cms_recipient {
@@ -455,10 +458,9 @@ int cms_decrypt_detached(const unsigned char *header, size_t header_len, int enc
 {
 	const unsigned char *p = header;
 	CMS_ContentInfo *cms = NULL;
-	struct out_sink sink = {output, ctx, err, 0};
-	BIO_METHOD *method = NULL;
-	BIO *in = NULL, *out = NULL;
-	int ret = -1, nid;
+	BIO *in = NULL, *cont = NULL;
+	char *buf = NULL;
+	int ret = -1, nid, detached;
 
 	*file_fault = 1;
 	if ((cms = d2i_CMS_ContentInfo(NULL, &p, (long)header_len)) == NULL) {
@@ -482,40 +484,75 @@ int cms_decrypt_detached(const unsigned char *header, size_t header_len, int enc
 		goto out;
 	}
 	*file_fault = 0;
-	if ((method = sink_method()) == NULL || (out = BIO_new(method)) == NULL ||
-	    (CMS_is_detached(cms) && (in = BIO_new_fd(enc_fd, BIO_NOCLOSE)) == NULL)) {
+	detached = CMS_is_detached(cms);
+	if (detached && (in = BIO_new_fd(enc_fd, BIO_NOCLOSE)) == NULL) {
 		error_set_openssl(err, "CMS");
 		goto out;
 	}
-	BIO_set_data(out, &sink);
 	ERR_clear_error();
-	/* CMS_DEBUG_DECRYPT: a key that is no recipient is an error, not a random content key. */
-	if (CMS_decrypt(cms, id->key, id->cert, in, out, CMS_BINARY | CMS_DEBUG_DECRYPT) != 1) {
+	/*
+	 * Not CMS_decrypt, which OpenSSL 3.0 runs through a memory buffer (the whole plaintext, and
+	 * a failure past 2 GiB): the content key is opened here, and the content read through
+	 * CMS_dataInit's cipher BIO in fixed-size pieces, so that memory stays bounded at any
+	 * size. The plaintext goes to the caller as it comes; the GCM tag is judged at the end,
+	 * and the caller keeps everything unnamed until then. CMS_decrypt without key, certificate
+	 * or BIOs only records CMS_DEBUG_DECRYPT (a key that is no recipient is then an error, not
+	 * a random content key); it wants content present, so a detached header is given an empty
+	 * one for that call.
+	 */
+	if ((detached && CMS_set_detached(cms, 0) != 1) ||
+	    CMS_decrypt(cms, NULL, NULL, NULL, NULL, CMS_DEBUG_DECRYPT) != 1 ||
+	    (detached && CMS_set_detached(cms, 1) != 1) ||
+	    CMS_decrypt_set1_pkey_and_peer(cms, id->key, id->cert, NULL) != 1) {
 		char first[256] = "";
 
-		if (sink.failed)
-			goto out;
 		*file_fault = 1;
-		switch (decrypt_failure(first, sizeof(first))) {
-		case 1:
+		if (decrypt_failure(first, sizeof(first)) == -1)
+			error_set(err, "CMS decryption: %s", first);
+		else
 			error_set(err, "the file is not encrypted to this key (no recipient of the "
 			               "header opens with it, or the header was altered)");
-			break;
-		case 0:
-			error_set(err,
-			          "the encrypted data does not authenticate (AES-GCM tag): the "
-			          "file was altered or truncated");
-			break;
-		default:
-			error_set(err, "CMS decryption: %s", first);
-		}
 		goto out;
+	}
+	if ((cont = CMS_dataInit(cms, in)) == NULL) {
+		*file_fault = 1;
+		error_set_openssl(err, "CMS content");
+		goto out;
+	}
+	buf = xmalloc(CMS_READ_PIECE);
+	for (;;) {
+		int n = BIO_read(cont, buf, CMS_READ_PIECE);
+
+		if (n > 0) {
+			if (output(ctx, buf, (size_t)n, err) < 0)
+				goto out;
+			continue;
+		}
+		/* The cipher BIO's status is its final check: for GCM, the tag. */
+		if (n < 0 || BIO_get_cipher_status(cont) <= 0) {
+			char first[256] = "";
+
+			*file_fault = 1;
+			if (decrypt_failure(first, sizeof(first)) == -1)
+				error_set(err, "CMS decryption: %s", first);
+			else
+				error_set(err, "the encrypted data does not authenticate (AES-GCM "
+				               "tag): the file was altered or truncated");
+			goto out;
+		}
+		break;
 	}
 	ret = 0;
 out:
+	/* The chain CMS_dataInit put in front of the content BIO, then that BIO. */
+	while (cont != NULL && cont != in) {
+		BIO *next = BIO_pop(cont);
+
+		BIO_free(cont);
+		cont = next;
+	}
 	BIO_free(in);
-	BIO_free(out);
-	BIO_meth_free(method);
+	free(buf);
 	CMS_ContentInfo_free(cms);
 	return ret;
 }
