@@ -3,19 +3,22 @@
  * the first byte chooses what the rest is taken as (a text log, a wtmp file, a journal file,
  * a gzip or zstd generation, a configuration file for the clock or forwarding, or a
  * coverage.json read back by 'show'). Each must finish without a crash or a leak, fed in
- * pieces of any size. Build and run it with tests/fuzz-coverage.sh ("make fuzz" runs both).
+ * pieces of any size. Logs are also read as a journal file by the export-text reader. Build and run
+ * it with tests/fuzz-coverage.sh ("make fuzz" runs both).
  */
 #include "config.h"
 
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <jansson.h>
 
 #include "report/clock.h"
 #include "report/coverage.h"
 #include "report/forwarding.h"
+#include "report/journal-export.h"
 #include "report/logformat.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -52,6 +55,40 @@ static void feed_log(const uint8_t *data, size_t size, uint8_t sel)
 	coverage_free(cov);
 }
 
+struct memory_file {
+	const uint8_t *data;
+	size_t size;
+};
+
+static int read_memory(void *ctx, uint64_t off, void *buf, size_t len)
+{
+	const struct memory_file *m = ctx;
+
+	if (off > m->size || len > m->size - off)
+		return -1;
+	memcpy(buf, m->data + off, len);
+	return 0;
+}
+
+static int discard(void *ctx, const void *buf, size_t len, struct error *err)
+{
+	(void)ctx;
+	(void)buf;
+	(void)len;
+	(void)err;
+	return 0;
+}
+
+/* The whole input as a journal file, turned into export text that goes nowhere. */
+static void export_journal(const uint8_t *data, size_t size)
+{
+	struct memory_file m = {data, size};
+	struct journal_export_counts counts;
+	struct error err;
+
+	journal_export(read_memory, &m, size, discard, NULL, &counts, &err);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	uint8_t sel;
@@ -66,6 +103,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	case 0:
 	case 1:
 		feed_log(data, size, sel >> 1);
+		export_journal(data, size);
 		break;
 	case 2:
 		out = json_array();

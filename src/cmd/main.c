@@ -21,6 +21,7 @@ static const struct command *const commands[] = {
 	&command_decrypt,
 	&command_extract,
 	&command_incident,
+	&command_journal,
 	&command_keygen,
 	&command_profiles,
 	&command_receive,
