@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/byteorder.h"
 #include "base/util.h"
 #include "report/coverage-file.h"
 
@@ -213,15 +214,6 @@ void cov_journal_json(struct cov_file *f, json_t *rec, json_t *findings)
 		json_array_append_new(findings, json_string("journal_entries_mismatch"));
 }
 
-static uint64_t le64(const unsigned char *p)
-{
-	uint64_t v = 0;
-
-	for (int i = 7; i >= 0; i--)
-		v = v << 8 | p[i];
-	return v;
-}
-
 void cov_evtx_json(struct cov_file *f, json_t *rec)
 {
 	json_object_set_new(rec, "format", json_string("evtx"));
@@ -230,12 +222,12 @@ void cov_evtx_json(struct cov_file *f, json_t *rec)
 	{
 		uint32_t flags = (uint32_t)f->evtx[120] | (uint32_t)f->evtx[121] << 8 |
 		                 (uint32_t)f->evtx[122] << 16 | (uint32_t)f->evtx[123] << 24;
-		uint64_t next = le64(f->evtx + 24);
+		uint64_t next = load_le64(f->evtx + 24);
 
 		json_object_set_new(rec, "evtx",
 		                    json_pack("{s:I,s:I,s:I,s:b,s:b}", "first_chunk",
-		                              (json_int_t)le64(f->evtx + 8), "last_chunk",
-		                              (json_int_t)le64(f->evtx + 16), "records",
+		                              (json_int_t)load_le64(f->evtx + 8), "last_chunk",
+		                              (json_int_t)load_le64(f->evtx + 16), "records",
 		                              (json_int_t)(next ? next - 1 : 0), "dirty",
 		                              (flags & 1) != 0, "full", (flags & 2) != 0));
 	}

@@ -14,6 +14,7 @@
 
 #include <zstd.h>
 
+#include "base/byteorder.h"
 #include "base/utf8.h"
 #include "report/journal-export.h"
 #include "report/journalfile.h"
@@ -59,20 +60,6 @@ struct exporter {
 	uint64_t budget; /* bytes of fields still allowed out (see journal_export) */
 	uint64_t last_entry;
 };
-
-static uint64_t le64(const unsigned char *p)
-{
-	uint64_t v = 0;
-
-	for (int i = 7; i >= 0; i--)
-		v = v << 8 | p[i];
-	return v;
-}
-
-static uint32_t le32(const unsigned char *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
 
 void journal_fd_reader_init(struct journal_fd_reader *r, int fd)
 {
@@ -154,7 +141,7 @@ static int object_at(struct exporter *x, uint64_t off, int want, uint64_t min, c
 	}
 	if (read_at(x, off, hdr, OBJECT_HEADER, what) < 0)
 		return -1;
-	*size = le64(hdr + 8);
+	*size = load_le64(hdr + 8);
 	if (hdr[0] != want || *size < min || *size > x->size - off) {
 		error_set(x->err, "%s at offset %" PRIu64 ": not one (type %d, size %" PRIu64 ")",
 		          what, off, hdr[0], *size);
@@ -380,8 +367,9 @@ static int export_entry(struct exporter *x, uint64_t off)
 	               "__CURSOR=s=%s;i=%" PRIx64 ";b=%s;m=%" PRIx64 ";t=%" PRIx64 ";x=%" PRIx64
 	               "\n__REALTIME_TIMESTAMP=%" PRIu64 "\n__MONOTONIC_TIMESTAMP=%" PRIu64
 	               "\n_BOOT_ID=%s\n",
-	               x->seqnum_id, le64(head), boot, le64(head + 16), le64(head + 8),
-	               le64(head + 40), le64(head + 8), le64(head + 16), boot);
+	               x->seqnum_id, load_le64(head), boot, load_le64(head + 16),
+	               load_le64(head + 8), load_le64(head + 40), load_le64(head + 8),
+	               load_le64(head + 16), boot);
 	if (out(x, text, (size_t)len) < 0)
 		return -1;
 	n_items = (size - ENTRY_ITEMS) / item_size;
@@ -392,7 +380,7 @@ static int export_entry(struct exporter *x, uint64_t off)
 		if (read_at(x, off + ENTRY_ITEMS + i * item_size, item, (size_t)item_size,
 		            "an entry") < 0)
 			return -1;
-		data = x->compact ? le32(item) : le64(item);
+		data = x->compact ? load_le32(item) : load_le64(item);
 		if ((flen = read_field(x, data)) < 0 || export_field(x, (size_t)flen, data) < 0)
 			return -1;
 	}
@@ -428,7 +416,7 @@ int journal_export(journal_read_fn rd, void *rctx, uint64_t file_size, journal_w
 	                   : file_size * EXPORT_RATIO + JOURNAL_FIELD_MAX;
 	journal_id_hex(h.seqnum_id, x.seqnum_id);
 	/* The main entry array: the chain of arrays that lists every entry in seqnum order. */
-	array = le64(head + 176);
+	array = load_le64(head + 176);
 	while (array != 0) {
 		uint64_t size, item_size = x.compact ? 4 : 8, n;
 
@@ -451,7 +439,7 @@ int journal_export(journal_read_fn rd, void *rctx, uint64_t file_size, journal_w
 			if (read_at(&x, array + ARRAY_ITEMS + i * item_size, item,
 			            (size_t)item_size, "an entry array") < 0)
 				goto done;
-			entry = x.compact ? le32(item) : le64(item);
+			entry = x.compact ? load_le32(item) : load_le64(item);
 			/* An array is allocated ahead of use: its unused slots are zero. */
 			if (entry == 0)
 				break;
@@ -473,7 +461,7 @@ int journal_export(journal_read_fn rd, void *rctx, uint64_t file_size, journal_w
 			if (read_at(&x, array + OBJECT_HEADER, next, 8, "an entry array") < 0)
 				goto done;
 			prev = array;
-			array = le64(next);
+			array = load_le64(next);
 		}
 	}
 	ret = flush(&x);

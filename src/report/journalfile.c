@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/byteorder.h"
 #include "report/journalfile.h"
 
 /* Object types (journal-def.h). */
@@ -11,20 +12,6 @@ enum { OBJECT_ENTRY = 3, OBJECT_TAG = 7, OBJECT_TYPE_MAX = 7 };
 /* An object header is 16 bytes; an entry's seqnum, realtime, monotonic and boot ID follow. */
 #define OBJECT_HEADER 16
 #define ENTRY_NEEDS 56
-
-static uint64_t le64(const unsigned char *p)
-{
-	uint64_t v = 0;
-
-	for (int i = 7; i >= 0; i--)
-		v = v << 8 | p[i];
-	return v;
-}
-
-static uint32_t le32(const unsigned char *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
 
 const char *journal_state_name(int state)
 {
@@ -73,7 +60,7 @@ void journal_id_hex(const uint8_t id[16], char out[33])
 /* A header field at off, when the header (by its own size) holds it. */
 static uint64_t field64(const unsigned char *buf, size_t len, uint64_t header_size, size_t off)
 {
-	return off + 8 <= len && off + 8 <= header_size ? le64(buf + off) : 0;
+	return off + 8 <= len && off + 8 <= header_size ? load_le64(buf + off) : 0;
 }
 
 int journal_header_parse(const unsigned char *buf, size_t len, struct journal_header *h)
@@ -82,24 +69,24 @@ int journal_header_parse(const unsigned char *buf, size_t len, struct journal_he
 	/* Every header since the first version holds at least the fields up to offset 208. */
 	if (len < 208 || memcmp(buf, JOURNAL_SIGNATURE, 8) != 0)
 		return -1;
-	h->compatible_flags = le32(buf + 8);
-	h->incompatible_flags = le32(buf + 12);
+	h->compatible_flags = load_le32(buf + 8);
+	h->incompatible_flags = load_le32(buf + 12);
 	h->state = buf[16];
 	memcpy(h->file_id, buf + 24, 16);
 	memcpy(h->machine_id, buf + 40, 16);
 	memcpy(h->tail_entry_boot_id, buf + 56, 16);
 	memcpy(h->seqnum_id, buf + 72, 16);
-	h->header_size = le64(buf + 88);
-	h->arena_size = le64(buf + 96);
+	h->header_size = load_le64(buf + 88);
+	h->arena_size = load_le64(buf + 96);
 	if (h->header_size < 208)
 		return -1;
-	h->tail_object_offset = le64(buf + 136);
-	h->n_objects = le64(buf + 144);
-	h->n_entries = le64(buf + 152);
-	h->tail_entry_seqnum = le64(buf + 160);
-	h->head_entry_seqnum = le64(buf + 168);
-	h->head_entry_realtime = le64(buf + 184);
-	h->tail_entry_realtime = le64(buf + 192);
+	h->tail_object_offset = load_le64(buf + 136);
+	h->n_objects = load_le64(buf + 144);
+	h->n_entries = load_le64(buf + 152);
+	h->tail_entry_seqnum = load_le64(buf + 160);
+	h->head_entry_seqnum = load_le64(buf + 168);
+	h->head_entry_realtime = load_le64(buf + 184);
+	h->tail_entry_realtime = load_le64(buf + 192);
 	h->n_tags = field64(buf, len, h->header_size, 224);
 	return 0;
 }
@@ -121,7 +108,7 @@ static void stop(struct journal_scan *s, const char *problem)
 static void object_done(struct journal_scan *s)
 {
 	int type = s->buf[0];
-	uint64_t size = le64(s->buf + 8), next;
+	uint64_t size = load_le64(s->buf + 8), next;
 
 	if (type == 0 || type > OBJECT_TYPE_MAX || size < OBJECT_HEADER) {
 		stop(s, "an object with a bad type or size");
@@ -135,7 +122,7 @@ static void object_done(struct journal_scan *s)
 		}
 		s->entries_seen++;
 		if (s->entry)
-			s->entry(s->ctx, le64(s->buf + 24), s->buf + 40);
+			s->entry(s->ctx, load_le64(s->buf + 24), s->buf + 40);
 	} else if (type == OBJECT_TAG) {
 		s->tags_seen++;
 	}
@@ -162,7 +149,7 @@ static size_t header_want(const struct journal_scan *s)
 
 	if (s->buf_len < 208)
 		return 208;
-	size = le64(s->buf + 88);
+	size = load_le64(s->buf + 88);
 	return size < 208 ? 208 : size > JOURNAL_HEADER_READ ? JOURNAL_HEADER_READ : (size_t)size;
 }
 

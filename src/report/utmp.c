@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "base/byteorder.h"
 #include "base/util.h"
 #include "report/utmp.h"
 
@@ -20,14 +21,9 @@ int utmp_name(const char *path)
 	       strncmp(base, "utmp", 4) == 0;
 }
 
-static uint32_t le32(const unsigned char *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
 void utmp_parse(const unsigned char *rec, struct utmp_info *out)
 {
-	int32_t type = (int32_t)le32(rec);
+	int32_t type = (int32_t)load_le32(rec);
 
 	memset(out, 0, sizeof(*out));
 	out->cleared = 1;
@@ -38,7 +34,7 @@ void utmp_parse(const unsigned char *rec, struct utmp_info *out)
 		}
 	out->type = type;
 	/* ut_tv.tv_sec at offset 340 (after type, pid, line, id, user, host, exit, session). */
-	out->epoch = (int32_t)le32(rec + 340);
+	out->epoch = (int32_t)load_le32(rec + 340);
 	out->valid = type >= 1 && type <= 9 && out->epoch > 0;
 }
 
