@@ -35,6 +35,15 @@ if [ -z "$(ls -A "$c")" ]; then
 	{ printf '\002'; printf '*.* @@h:514\naction(type="omfwd" target="t" port="1" protocol="tcp")\n'; } >"$c/rsyslog"
 	{ printf '\006'; printf 'destination d { network("h" port(1)); };\n'; } >"$c/syslog-ng"
 	{ printf '\003'; printf '{"logs":[{"path":"/x","format":"rfc3164","gaps":{"count":1,"largest":[{"seconds":9}]}}],"rotation_sets":[{"base":"/x","missing_generations":[2]}]}'; } >"$c/doc"
+	# An .evtx file: the header block, then one chunk of two records.
+	{ printf '\000'; python3 -c '
+import struct, sys
+recs = b""
+for rid in (1, 2):
+    recs += b"**\0\0" + struct.pack("<IQQ", 32, rid, 134170000000000000 + rid) + b"\0" * 4 + struct.pack("<I", 32)
+fh = bytearray(4096); fh[0:8] = b"ElfFile\0"; struct.pack_into("<QQQ", fh, 8, 0, 0, 3)
+ch = bytearray(512); ch[0:8] = b"ElfChnk\0"; struct.pack_into("<I", ch, 48, 512 + len(recs))
+sys.stdout.buffer.write(bytes(fh) + bytes(ch) + recs)'; } >"$c/evtx"
 	jr=/lib/systemd/systemd-journal-remote
 	if [ -x "$jr" ]; then
 		tmp=$(mktemp -d)

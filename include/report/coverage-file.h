@@ -12,6 +12,7 @@
 #include <zstd.h>
 
 #include "report/coverage-private.h"
+#include "report/evtx.h"
 #include "report/journalfile.h"
 #include "report/logformat.h"
 #include "report/utmp.h"
@@ -83,8 +84,7 @@ struct cov_file {
 	uint8_t (*boot_ids)[16];
 	size_t n_boot_ids;
 	uint64_t boot_ids_more;
-	unsigned char evtx[128];
-	size_t evtx_len;
+	struct evtx_scan evtx;
 	struct timeline tl;
 };
 
@@ -93,6 +93,6 @@ json_t *cov_timeline_json(const struct timeline *tl, json_t *rec);
 void cov_text_json(struct cov_file *f, json_t *rec, json_t *findings);
 void cov_utmp_json(struct cov_file *f, json_t *rec, json_t *findings);
 void cov_journal_json(struct cov_file *f, json_t *rec, json_t *findings);
-void cov_evtx_json(struct cov_file *f, json_t *rec);
+void cov_evtx_json(struct cov_file *f, json_t *rec, json_t *findings);
 
 #endif

@@ -214,21 +214,29 @@ void cov_journal_json(struct cov_file *f, json_t *rec, json_t *findings)
 		json_array_append_new(findings, json_string("journal_entries_mismatch"));
 }
 
-void cov_evtx_json(struct cov_file *f, json_t *rec)
+void cov_evtx_json(struct cov_file *f, json_t *rec, json_t *findings)
 {
+	const struct evtx_scan *e = &f->evtx;
+	json_t *j;
+
 	json_object_set_new(rec, "format", json_string("evtx"));
-	if (f->evtx_len < 128)
+	if (e->header_len < 128)
 		return;
 	{
-		uint32_t flags = (uint32_t)f->evtx[120] | (uint32_t)f->evtx[121] << 8 |
-		                 (uint32_t)f->evtx[122] << 16 | (uint32_t)f->evtx[123] << 24;
-		uint64_t next = load_le64(f->evtx + 24);
+		uint32_t flags = load_le32(e->header + 120);
+		uint64_t next = load_le64(e->header + 24);
 
-		json_object_set_new(rec, "evtx",
-		                    json_pack("{s:I,s:I,s:I,s:b,s:b}", "first_chunk",
-		                              (json_int_t)load_le64(f->evtx + 8), "last_chunk",
-		                              (json_int_t)load_le64(f->evtx + 16), "records",
-		                              (json_int_t)(next ? next - 1 : 0), "dirty",
-		                              (flags & 1) != 0, "full", (flags & 2) != 0));
+		j = json_pack("{s:I,s:I,s:I,s:b,s:b,s:I,s:I}", "first_chunk",
+		              (json_int_t)load_le64(e->header + 8), "last_chunk",
+		              (json_int_t)load_le64(e->header + 16), "records",
+		              (json_int_t)(next ? next - 1 : 0), "dirty", (flags & 1) != 0, "full",
+		              (flags & 2) != 0, "chunks_read", (json_int_t)e->chunks,
+		              "records_read", (json_int_t)e->records);
 	}
+	if (e->bad_chunks || e->bad_records) {
+		json_object_set_new(j, "damaged_chunks", json_integer((json_int_t)e->bad_chunks));
+		json_object_set_new(j, "damaged_records", json_integer((json_int_t)e->bad_records));
+		json_array_append_new(findings, json_string("evtx_damaged"));
+	}
+	json_object_set_new(rec, "evtx", j);
 }

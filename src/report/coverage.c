@@ -27,6 +27,7 @@ static void file_free(struct cov_file *f)
 	free(f->out);
 	free(f->line);
 	free(f->boot_ids);
+	evtx_scan_free(&f->evtx);
 	free(f->path);
 	free(f);
 }
@@ -526,6 +527,14 @@ static void journal_entry(void *ctx, uint64_t realtime, const uint8_t boot_id[16
 	event_at(cov, &f->tl, (int64_t)(realtime / 1000000), f->journal.entries_seen);
 }
 
+/* A record of the .evtx file being walked (ctx: the report). */
+static void evtx_record(void *ctx, uint64_t record_id, int64_t written)
+{
+	struct coverage *cov = ctx;
+
+	event_at(cov, &cov->cur->tl, written, record_id);
+}
+
 /* --- dispatch ------------------------------------------------------------------------ */
 
 static void choose_kind(struct coverage *cov, struct cov_file *f)
@@ -535,6 +544,7 @@ static void choose_kind(struct coverage *cov, struct cov_file *f)
 		journal_scan_init(&f->journal, journal_entry, cov);
 	} else if (f->sniff_len >= 8 && memcmp(f->sniff, "ElfFile", 8) == 0) {
 		f->kind = KIND_EVTX;
+		evtx_scan_init(&f->evtx, evtx_record, cov);
 	} else if (utmp_name(f->path)) {
 		f->kind = KIND_UTMP;
 	} else if (binary_name(f->path)) {
@@ -575,13 +585,7 @@ static void analyse(struct coverage *cov, struct cov_file *f, const unsigned cha
 		f->analysed += len;
 		break;
 	case KIND_EVTX:
-		if (f->evtx_len < sizeof(f->evtx)) {
-			size_t take = sizeof(f->evtx) - f->evtx_len;
-
-			take = take < len ? take : len;
-			memcpy(f->evtx + f->evtx_len, p, take);
-			f->evtx_len += take;
-		}
+		evtx_scan_feed(&f->evtx, p, len);
 		f->analysed += len;
 		break;
 	case KIND_SNIFF:
@@ -725,7 +729,8 @@ void coverage_file_end(struct coverage *cov)
 			cov_journal_json(f, rec, findings);
 			break;
 		case KIND_EVTX:
-			cov_evtx_json(f, rec);
+			evtx_scan_end(&f->evtx);
+			cov_evtx_json(f, rec, findings);
 			break;
 		case KIND_SNIFF:
 			json_object_set_new(rec, "format", json_string("empty"));
