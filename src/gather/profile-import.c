@@ -177,6 +177,7 @@ static int take_strings(const struct ynode *n, const char *file, const char *wha
 			          n->items[i]->line, what);
 			strv_free(*out, i);
 			*out = NULL;
+			*count = 0;
 			return -1;
 		}
 		(*out)[i] = xstrdup(n->items[i]->value);
@@ -635,6 +636,8 @@ static char *map_path(const char *raw, const struct fa_source *s, char **reason,
 	if (strchr(sb.buf ? sb.buf : "", '\\')) {
 		*reason = xstrdup("a backslash in a path with '/' separators");
 		strbuf_release(&sb);
+		free(*note);
+		*note = NULL;
 		return NULL;
 	}
 	if (!sb.buf || (sb.buf[0] != '/' && !(sb.buf[0] == '~' && sb.buf[1] == '/'))) {
@@ -643,6 +646,8 @@ static char *map_path(const char *raw, const struct fa_source *s, char **reason,
 		                  "~/",
 		                  sb.buf ? sb.buf : "");
 		strbuf_release(&sb);
+		free(*note);
+		*note = NULL;
 		return NULL;
 	}
 	/* Components: empty ones (a doubled or trailing '/') dropped; "**" and "**N" (up to N
@@ -665,6 +670,8 @@ static char *map_path(const char *raw, const struct fa_source *s, char **reason,
 	if (!pat.buf || strcmp(pat.buf, "~") == 0 || strcmp(pat.buf, "/") == 0) {
 		*reason = xstrdup("the path names the root or a home directory itself");
 		strbuf_release(&pat);
+		free(*note);
+		*note = NULL;
 		return NULL;
 	}
 	if (strcmp(s->type, "DIRECTORY") == 0) {
