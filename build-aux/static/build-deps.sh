@@ -33,6 +33,17 @@ if [ "${1:-}" = --clean ]; then
 	rm -rf "$prefix" "$src" "$aptdir"
 fi
 
+# A cache completed before a library joined the list lacks that library: build what is missing.
+if [ -f "$prefix/.complete" ]; then
+	missing=
+	for p in $all_packages; do
+		[ -f "$prefix/.built-$p" ] || missing="$missing $p"
+	done
+	if [ -n "$missing" ]; then
+		echo "static deps: $prefix lacks$missing; building what is missing"
+		rm -f "$prefix/.complete"
+	fi
+fi
 if [ -f "$prefix/.complete" ]; then
 	echo "static deps: reusing $prefix (remove it or run with --clean to rebuild)"
 	cat "$prefix/versions.txt"
