@@ -283,6 +283,9 @@ t "usage: --os values, options of other subcommands, --help" '
 	contains h.txt "--template FILE"
 	lp profiles import --help >h2.txt
 	contains h2.txt "--os OS"
+	# The YAML library is named with its version, as the others are.
+	lp --version --verbose >v.txt
+	grep -Eq "^libyaml: [0-9]+\.[0-9]+" v.txt
 '
 
 test_done
