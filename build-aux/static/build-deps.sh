@@ -23,15 +23,27 @@ src=$cache/src
 aptdir=$cache/apt
 
 # The source packages, in build order (each needs only those before it). Two chains that
-# share nothing: the compression libraries and libarchive; OpenSSL, libssh2 and curl.
+# share nothing: the compression libraries and libarchive (with jansson and libyaml); OpenSSL,
+# libssh2 and curl.
 # LOGPACK_STATIC_PACKAGES builds a subset (two runs with the two chains may run at once).
-all_packages="zlib libzstd xz-utils bzip2 libarchive jansson openssl libssh2 curl"
+all_packages="zlib libzstd xz-utils bzip2 libarchive jansson libyaml openssl libssh2 curl"
 packages=${LOGPACK_STATIC_PACKAGES:-$all_packages}
 
 if [ "${1:-}" = --clean ]; then
 	rm -rf "$prefix" "$src" "$aptdir"
 fi
 
+# A cache completed before a library joined the list lacks that library: build what is missing.
+if [ -f "$prefix/.complete" ]; then
+	missing=
+	for p in $all_packages; do
+		[ -f "$prefix/.built-$p" ] || missing="$missing $p"
+	done
+	if [ -n "$missing" ]; then
+		echo "static deps: $prefix lacks$missing; building what is missing"
+		rm -f "$prefix/.complete"
+	fi
+fi
 if [ -f "$prefix/.complete" ]; then
 	echo "static deps: reusing $prefix (remove it or run with --clean to rebuild)"
 	cat "$prefix/versions.txt"
@@ -234,6 +246,26 @@ build_jansson() {
 	./configure --host="$host" --prefix="$prefix" --disable-shared --enable-static >>build.log 2>&1
 	make -j"$jobs" >>build.log 2>&1
 	make install >>build.log 2>&1
+}
+
+build_libyaml() {
+	cd "$1"
+	keep_generated
+	# Debian's libyaml source, like jansson's, has no configure: autoreconf needs libtool.
+	# Only the library (src/): the event parser that reads ForensicArtifacts definitions.
+	if [ ! -x configure ]; then
+		command -v libtoolize >/dev/null || {
+			echo "libyaml needs autoreconf with libtool: apt-get install libtool" >build.log
+			return 1
+		}
+		autoreconf -fi >build.log 2>&1 || return 1
+	fi
+	./configure --host="$host" --prefix="$prefix" --disable-shared --enable-static \
+		>>build.log 2>&1 || return 1
+	make -j"$jobs" -C src >>build.log 2>&1 || return 1
+	make -C src install >>build.log 2>&1 || return 1
+	make -C include install >>build.log 2>&1 || return 1
+	make install-pkgconfigDATA >>build.log 2>&1
 }
 
 build_libarchive() {

@@ -10,16 +10,24 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/atomic-file.h"
 #include "base/exitcode.h"
 #include "base/log.h"
 #include "cmd/command.h"
 #include "gather/detect.h"
+#include "gather/profile-import.h"
 #include "gather/profile.h"
 
 struct profiles_options {
 	const char *subcommand;
 	const char *root;
 	int json;
+	/* import */
+	const char *os;
+	const char *output;
+	const char *template_path;
+	const char *category;
+	const char *name;
 };
 
 /* Print a JSON value on stdout, one document per line. Returns 0 or -1. */
@@ -318,12 +326,142 @@ static int profiles_detect(const struct profiles_options *o)
 	return rc;
 }
 
+/* Read the definitions files; a file that cannot be read is exit 3, one that is refused 4. */
+static int import_read(struct fa_set *set, int argc, char **argv)
+{
+	for (int i = 0; i < argc; i++) {
+		struct error err = {{0}};
+		char *text = NULL;
+		size_t len = 0;
+
+		if (read_small_file(argv[i], FA_MAX_FILE_SIZE, &text, &len) < 0) {
+			int e = errno;
+
+			if (e == EFBIG) {
+				log_error("%s: larger than %u MiB: refused", argv[i],
+				          FA_MAX_FILE_SIZE >> 20);
+				return LP_EXIT_INVALID;
+			}
+			log_error("cannot read %s: %s", argv[i], read_small_strerror(e));
+			return LP_EXIT_FAILURE;
+		}
+		if (fa_set_parse(set, argv[i], text, len, &err) < 0) {
+			log_error("%s", err.msg);
+			free(text);
+			return LP_EXIT_INVALID;
+		}
+		free(text);
+	}
+	return LP_EXIT_OK;
+}
+
+static json_t *import_json(const struct fa_import_result *r, const char *output)
+{
+	json_t *paths = json_array(), *skipped = json_array();
+	size_t converted = 0;
+
+	for (size_t i = 0; i < r->n_paths; i++) {
+		const struct fa_path_result *p = &r->paths[i];
+
+		converted += p->pattern != NULL;
+		json_array_append_new(paths,
+		                      json_pack("{s:s, s:s, s:s, s:s, s:s?, s:s, s:s?}", "artifact",
+		                                p->artifact, "origin", p->origin, "type", p->type,
+		                                "path", p->path, "pattern", p->pattern, "status",
+		                                p->pattern ? "converted" : "reported", "reason",
+		                                p->reason));
+	}
+	for (size_t i = 0; i < r->n_skipped; i++)
+		json_array_append_new(skipped,
+		                      json_pack("{s:s, s:s, s:s, s:s}", "artifact",
+		                                r->skipped[i].artifact, "origin",
+		                                r->skipped[i].origin, "type", r->skipped[i].type,
+		                                "reason", r->skipped[i].reason));
+	return json_pack("{s:I, s:I, s:I, s:I, s:o, s:o, s:s?, s:s?}", "definitions",
+	                 (json_int_t)r->n_definitions, "documents_not_read",
+	                 (json_int_t)r->n_unreadable, "converted", (json_int_t)converted,
+	                 "reported", (json_int_t)(r->n_paths - converted), "paths", paths,
+	                 "skipped", skipped, "output", output, "profile",
+	                 output ? NULL : r->profile);
+}
+
+static int profiles_import(const struct profiles_options *o, int argc, char **argv)
+{
+	struct fa_import_options io = {.os = o->os, .category = o->category, .name = o->name};
+	struct fa_import_result res;
+	struct fa_set *set = fa_set_new();
+	struct error err = {{0}};
+	char *template_text = NULL;
+	size_t len = 0, converted = 0;
+	int rc = import_read(set, argc, argv);
+
+	if (rc != LP_EXIT_OK)
+		goto out;
+	if (o->template_path &&
+	    read_small_file(o->template_path, 1 << 20, &template_text, &len) < 0) {
+		log_error("cannot read --template %s: %s", o->template_path,
+		          read_small_strerror(errno));
+		rc = LP_EXIT_FAILURE;
+		goto out;
+	}
+	if (fa_import(set, &io, o->template_path, template_text, &res, &err) < 0) {
+		log_error("%s", err.msg);
+		rc = LP_EXIT_INVALID;
+		goto out;
+	}
+	/* What was not taken, on stderr in every mode: the profile may be on stdout. */
+	for (size_t i = 0; i < res.n_skipped; i++) {
+		if (strcmp(res.skipped[i].type, "document") == 0)
+			log_warn("not taken: the document at %s: %s", res.skipped[i].origin,
+			         res.skipped[i].reason);
+		else
+			log_warn("skipped %s (%s): %s", res.skipped[i].artifact,
+			         res.skipped[i].origin, res.skipped[i].reason);
+	}
+	for (size_t i = 0; i < res.n_paths; i++) {
+		if (res.paths[i].pattern) {
+			converted++;
+			continue;
+		}
+		log_warn("not converted: %s (%s) %s: %s", res.paths[i].artifact,
+		         res.paths[i].origin, res.paths[i].path, res.paths[i].reason);
+	}
+	log_info("%zu definitions: %zu paths converted, %zu reported, %zu sources skipped",
+	         res.n_definitions, converted, res.n_paths - converted, res.n_skipped);
+	if (o->output && atomic_file_write(o->output, res.profile, strlen(res.profile), 0644,
+	                                   ATOMIC_FILE_REPLACE, &err) < 0) {
+		log_error("%s", err.msg);
+		rc = LP_EXIT_FAILURE;
+	} else if (o->json) {
+		if (print_json(import_json(&res, o->output)) < 0)
+			rc = LP_EXIT_FAILURE;
+	} else if (!o->output) {
+		if (fputs(res.profile, stdout) == EOF || fflush(stdout) != 0) {
+			log_error("cannot write the profile to stdout: %s", strerror(errno));
+			rc = LP_EXIT_FAILURE;
+		}
+	}
+	/* A document that could not be read is a definition the profile lacks. */
+	if (rc == LP_EXIT_OK && res.n_unreadable)
+		rc = LP_EXIT_PARTIAL;
+	fa_import_result_free(&res);
+out:
+	free(template_text);
+	fa_set_free(set);
+	return rc;
+}
+
 static int cmd_profiles(int argc, char **argv)
 {
 	static const struct option options[] = {
 	        {"help", no_argument, NULL, 'h'},
 	        {"json", no_argument, NULL, 'j'},
 	        {"root", required_argument, NULL, 'r'},
+	        {"os", required_argument, NULL, 'O'},
+	        {"output", required_argument, NULL, 'o'},
+	        {"template", required_argument, NULL, 'T'},
+	        {"category", required_argument, NULL, 'C'},
+	        {"name", required_argument, NULL, 'N'},
 	        {NULL, 0, NULL, 0},
 	};
 	struct profiles_options o = {0};
@@ -333,7 +471,7 @@ static int cmd_profiles(int argc, char **argv)
 	if (argc < 2) {
 		return command_usage_error(
 		        &command_profiles,
-		        "profiles needs a subcommand: list, show, check, detect");
+		        "profiles needs a subcommand: list, show, check, detect, import");
 	}
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
 	    strcmp(argv[1], "help") == 0) {
@@ -342,13 +480,14 @@ static int cmd_profiles(int argc, char **argv)
 	}
 	o.subcommand = argv[1];
 	if (strcmp(o.subcommand, "list") != 0 && strcmp(o.subcommand, "show") != 0 &&
-	    strcmp(o.subcommand, "check") != 0 && strcmp(o.subcommand, "detect") != 0)
+	    strcmp(o.subcommand, "check") != 0 && strcmp(o.subcommand, "detect") != 0 &&
+	    strcmp(o.subcommand, "import") != 0)
 		return command_usage_error(&command_profiles, "unknown subcommand '%s'",
 		                           o.subcommand);
 	argc--;
 	argv++;
 	optind = 0;
-	while ((c = command_getopt(argc, argv, "hjr:", options)) != -1) {
+	while ((c = command_getopt(argc, argv, "hjr:o:", options)) != -1) {
 		switch (c) {
 		case 'h':
 			command_print_help(&command_profiles, stdout);
@@ -359,6 +498,21 @@ static int cmd_profiles(int argc, char **argv)
 		case 'r':
 			o.root = optarg;
 			break;
+		case 'O':
+			o.os = optarg;
+			break;
+		case 'o':
+			o.output = optarg;
+			break;
+		case 'T':
+			o.template_path = optarg;
+			break;
+		case 'C':
+			o.category = optarg;
+			break;
+		case 'N':
+			o.name = optarg;
+			break;
 		default:
 			return command_option_error(&command_profiles);
 		}
@@ -367,6 +521,49 @@ static int cmd_profiles(int argc, char **argv)
 	argv += optind;
 	if (o.root && strcmp(o.subcommand, "detect") != 0)
 		return command_usage_error(&command_profiles, "--root is for 'profiles detect'");
+	if ((o.os || o.output || o.template_path || o.category || o.name) &&
+	    strcmp(o.subcommand, "import") != 0)
+		return command_usage_error(&command_profiles,
+		                           "--os, --output, --template, --category and --name are "
+		                           "for 'profiles import'");
+	if (strcmp(o.subcommand, "import") == 0) {
+		static const char *const oses[] = {"linux", "darwin", "windows", "esxi"};
+		size_t k = 0;
+
+		if (o.os) {
+			for (; k < 4 && strcmp(o.os, oses[k]) != 0; k++)
+				;
+			if (k == 4)
+				return command_usage_error(
+				        &command_profiles,
+				        "--os %s: one of linux, darwin, windows, esxi", o.os);
+		}
+		if (o.category) {
+			for (const char *ch = o.category; *ch; ch++)
+				if (!((*ch >= 'a' && *ch <= 'z') || (*ch >= '0' && *ch <= '9') ||
+				      *ch == '-' || *ch == '_'))
+					return command_usage_error(
+					        &command_profiles,
+					        "--category %s: lowercase letters, digits, - and _",
+					        o.category);
+			if (!o.category[0])
+				return command_usage_error(&command_profiles,
+				                           "--category is empty");
+		}
+		if (o.name && (!o.name[0] || strpbrk(o.name, " \t\n\"#")))
+			return command_usage_error(&command_profiles,
+			                           "--name %s: one word without quotes or '#'",
+			                           o.name);
+		if (o.template_path && (o.category || o.name))
+			return command_usage_error(&command_profiles,
+			                           "--template gives the name and the categories; "
+			                           "--category and --name are for a profile made "
+			                           "whole");
+		if (argc == 0)
+			return command_usage_error(&command_profiles,
+			                           "profiles import needs a definitions FILE.yaml");
+		return profiles_import(&o, argc, argv);
+	}
 	if (strcmp(o.subcommand, "list") == 0 || strcmp(o.subcommand, "detect") == 0) {
 		if (argc > 0)
 			return command_usage_error(&command_profiles,
@@ -385,7 +582,8 @@ static int cmd_profiles(int argc, char **argv)
 
 const struct command command_profiles = {
         .name = "profiles",
-        .usage = "profiles list | show NAME|FILE... | check FILE... | detect [--root DIR] [--json]",
+        .usage = "profiles list | show NAME|FILE... | check FILE... | detect [--root DIR] | import "
+                 "FILE.yaml... [--os OS] [-o OUT] [--template FILE] [--json]",
         .summary = "list, show and check profiles; say which one a root would use",
         .help = "Subcommands:\n"
                 "  list                 the stock profiles and what they cover\n"
@@ -399,10 +597,31 @@ const struct command command_profiles = {
                 "                       twice. Exit 0 when valid (warnings allowed), 4 when not\n"
                 "  detect [--root DIR]  the profile 'collect --profile auto' would use for the\n"
                 "                       system under DIR (default /), the evidence, and why the\n"
-                "                       most specific match won. Exit 3 when none matches\n\n"
+                "                       most specific match won. Exit 3 when none matches\n"
+                "  import FILE.yaml...  ForensicArtifacts definitions into a profile: FILE,\n"
+                "                       DIRECTORY and PATH sources become rules, groups are\n"
+                "                       expanded, path variables mapped; what cannot be taken\n"
+                "                       (registry, WMI, commands, unmappable variables) is\n"
+                "                       listed on stderr with the reason. Exit 0 when written\n"
+                "                       (skips allowed), 1 when written but a document was\n"
+                "                       not valid YAML or not a definition (it is reported),\n"
+                "                       3 when a file cannot be read or\n"
+                "                       written, 4 when a definitions file is refused (bad\n"
+                "                       YAML, aliases, over a bound) or a template names a\n"
+                "                       definition no file has\n\n"
                 "Options:\n"
-                "  --json               machine-readable output (list, show, check, detect)\n"
+                "  --json               machine-readable output (list, show, check, detect,\n"
+                "                       import: what was converted, reported and skipped)\n"
                 "  --root DIR           the mounted image or root to examine (detect)\n"
+                "  --os OS              import: only definitions for linux, darwin, windows\n"
+                "                       or esxi (supported_os); default: every system\n"
+                "  -o, --output OUT     import: write the profile to OUT (atomically), not\n"
+                "                       to stdout\n"
+                "  --template FILE      import: a profile whose 'artifact NAME...' lines are\n"
+                "                       replaced by those definitions' rules\n"
+                "  --category NAME      import: the section of the rules (default artifacts)\n"
+                "  --name NAME          import: the profile's name (default\n"
+                "                       forensic-artifacts)\n"
                 "  -h, --help           this text\n\n"
                 "Stock profiles are read from the directory in LOGPACK_PROFILE_DIR, if set.\n"
                 "The format is described in docs/profile-format.md.\n",

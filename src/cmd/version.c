@@ -7,6 +7,7 @@
 #include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <stdio.h>
+#include <yaml.h>
 #include <zlib.h>
 #include <zstd.h>
 
@@ -42,4 +43,5 @@ void version_print(FILE *fp, int verbose)
 	fprintf(fp, "libzstd: %s\n", ZSTD_versionString());
 	fprintf(fp, "libcurl: %s\n", curl_version());
 	fprintf(fp, "jansson: %s\n", jansson_version_str());
+	fprintf(fp, "libyaml: %s\n", yaml_get_version_string());
 }

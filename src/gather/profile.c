@@ -466,7 +466,15 @@ int profile_parse_line(const char *text, size_t len, const char *name, struct pr
 				s++;
 			if (*s)
 				*s++ = '\0';
-			if (category != NULL && !is_directive(key)) {
+			if (strcmp(key, "artifact") == 0) {
+				/* A template for the importer, not yet a profile. */
+				error_set(err,
+				          "line %d: 'artifact' lines name ForensicArtifacts "
+				          "definitions: resolve them with 'logpack profiles import "
+				          "--template FILE DEFINITIONS.yaml...'",
+				          line);
+				rc = -1;
+			} else if (category != NULL && !is_directive(key)) {
 				error_set(err,
 				          "line %d: pattern '%s' must start with '/' or '~/' "
 				          "(or be quoted)",
