@@ -11,7 +11,7 @@
 #include <stdio.h>
 
 #include "cmd/command.h"
-#include "cmd/encrypt-cli.h"
+#include "cmd/encrypt-opts.h"
 #include "cmd/incident-attach.h"
 #include "cmd/upload-opts.h"
 #include "gather/collect.h"

@@ -16,7 +16,7 @@
 #include "cmd/collect-opts.h"
 #include "cmd/collect-terminal.h"
 #include "cmd/command.h"
-#include "cmd/encrypt-cli.h"
+#include "cmd/encrypt-opts.h"
 #include "cmd/incident-attach.h"
 #include "cmd/signals.h"
 #include "cmd/upload-opts.h"

@@ -405,7 +405,7 @@ static int take_value(struct collect_cli *cli, const struct command *cmd, int c,
 		struct error err = {{0}};
 		int which = c == COLLECT_OPT_ENCRYPT_TO ? ENCRYPT_OPT_TO : ENCRYPT_OPT_KEEP_NAME;
 
-		if (encrypt_cli_option(&cli->recipients, which, arg, &err) < 0)
+		if (encrypt_opts_option(&cli->recipients, which, arg, &err) < 0)
 			return command_usage_error(cmd, "%s", err.msg);
 		return 0;
 	}
@@ -539,7 +539,7 @@ int collect_cli_finish(struct collect_cli *cli, const struct command *cmd, unsig
 	if (who == COLLECT_CMD_COLLECT) {
 		struct error err = {{0}};
 
-		if (encrypt_cli_apply(&cli->recipients, opt, &err) < 0)
+		if (encrypt_opts_apply(&cli->recipients, opt, &err) < 0)
 			return command_usage_error(cmd, "%s", err.msg);
 	}
 	opt->excludes = cli->excludes;
@@ -564,7 +564,7 @@ int collect_cli_prepare(struct collect_cli *cli, int load_key)
 		return LP_EXIT_FAILURE;
 	}
 	/* Who the bundle is encrypted to goes into bag-info.txt, signed with the rest. */
-	encrypt_cli_record(&cli->recipients, opt);
+	encrypt_opts_record(&cli->recipients, opt);
 	/* Load the key before anything is read, so a bad key or passphrase fails at once. */
 	if (sign_settings_load(&cli->sign, cli->config, load_key, &cli->signer, &err) < 0) {
 		log_error("%s", err.msg);

@@ -5,9 +5,9 @@
 #include <string.h>
 
 #include "bundle/sink-encrypt.h"
-#include "cmd/encrypt-cli.h"
+#include "cmd/encrypt-opts.h"
 
-int encrypt_cli_option(struct recipients *r, int c, const char *arg, struct error *err)
+int encrypt_opts_option(struct recipients *r, int c, const char *arg, struct error *err)
 {
 	switch (c) {
 	case ENCRYPT_OPT_TO:
@@ -25,7 +25,7 @@ static int make_filter(void *ctx, struct sink_filter **out, struct error *err)
 	return sink_encrypt_filter_new(ctx, out, err);
 }
 
-void encrypt_cli_record(struct recipients *r, struct collect_options *opt)
+void encrypt_opts_record(struct recipients *r, struct collect_options *opt)
 {
 	struct collect_info_field *fields;
 	size_t n;
@@ -46,7 +46,7 @@ void encrypt_cli_record(struct recipients *r, struct collect_options *opt)
 	opt->n_extra_info = n;
 }
 
-int encrypt_cli_apply(struct recipients *r, struct collect_options *opt, struct error *err)
+int encrypt_opts_apply(struct recipients *r, struct collect_options *opt, struct error *err)
 {
 	if (!recipients_any(r)) {
 		if (r->keep_name) {

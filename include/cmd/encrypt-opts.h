@@ -1,6 +1,6 @@
-/* The encryption options that collect (and later snapshot) share: --encrypt-to, --keep-name. */
-#ifndef LOGPACK_ENCRYPT_CLI_H
-#define LOGPACK_ENCRYPT_CLI_H
+/* The encryption options of the commands that write bundles (collect, snapshot, encrypt). */
+#ifndef LOGPACK_ENCRYPT_OPTS_H
+#define LOGPACK_ENCRYPT_OPTS_H
 
 #include <getopt.h>
 
@@ -13,13 +13,13 @@ enum {
 	ENCRYPT_OPT_KEEP_NAME,
 };
 
-#define ENCRYPT_CLI_LONG_OPTIONS                                      \
+#define ENCRYPT_OPTS_LONG_OPTIONS                                      \
 	{"encrypt-to", required_argument, NULL, ENCRYPT_OPT_TO},      \
 	{                                                             \
 		"keep-name", no_argument, NULL, ENCRYPT_OPT_KEEP_NAME \
 	}
 
-#define ENCRYPT_CLI_HELP                                                                          \
+#define ENCRYPT_OPTS_HELP                                                                          \
 	"      --encrypt-to R      encrypt the bundle to R (repeatable, kinds mixed): an age\n"   \
 	"                          recipient (age1...), a file with an OpenPGP public key, or\n"  \
 	"                          an X.509 certificate; writes logpack-<random id>.gpg, .age,\n" \
@@ -27,14 +27,14 @@ enum {
 	"      --keep-name         name the encrypted file after the host, as a plain bundle\n"
 
 /* Take option c if it is one of ours: 0 taken, 1 not ours, -1 a bad value (err says why). */
-int encrypt_cli_option(struct recipients *r, int c, const char *arg, struct error *err);
+int encrypt_opts_option(struct recipients *r, int c, const char *arg, struct error *err);
 /* After the options: hand the recipients to the collection (nothing when there are none). */
-int encrypt_cli_apply(struct recipients *r, struct collect_options *opt, struct error *err);
+int encrypt_opts_apply(struct recipients *r, struct collect_options *opt, struct error *err);
 
 /*
  * Record the recipients in bag-info.txt (LogPack-Encrypted-To, signed with the bag), after
  * whatever opt->extra_info holds already (the incident's fields). Call after those are set.
  */
-void encrypt_cli_record(struct recipients *r, struct collect_options *opt);
+void encrypt_opts_record(struct recipients *r, struct collect_options *opt);
 
 #endif
