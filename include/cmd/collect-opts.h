@@ -32,6 +32,7 @@ enum collect_arg {
 	COLLECT_ARG_TEXT,
 	COLLECT_ARG_PATH,
 	COLLECT_ARG_NAME_OR_PATH, /* a path when it holds a '/' (--profile) */
+	COLLECT_ARG_RECIPIENT,    /* a path unless it is an age recipient, age1... (--encrypt-to) */
 };
 
 /* getopt values of the options without a short letter (the upload ones are 0x1100 on). */

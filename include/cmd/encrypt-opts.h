@@ -28,8 +28,13 @@ enum {
 
 /* Take option c if it is one of ours: 0 taken, 1 not ours, -1 a bad value (err says why). */
 int encrypt_opts_option(struct recipients *r, int c, const char *arg, struct error *err);
-/* After the options: hand the recipients to the collection (nothing when there are none). */
-int encrypt_opts_apply(struct recipients *r, struct collect_options *opt, struct error *err);
+/*
+ * After the options: add the config file's settings (config NULL: the default file, when it
+ * exists; the command line wins), then hand the recipients to the collection (nothing when
+ * there are none).
+ */
+int encrypt_opts_apply(struct recipients *r, const char *config, struct collect_options *opt,
+                       struct error *err);
 
 /*
  * Record the recipients in bag-info.txt (LogPack-Encrypted-To, signed with the bag), after

@@ -16,6 +16,7 @@
 #include "cmd/cmd-chain.h"
 #include "cmd/command.h"
 #include "cmd/verify-batch.h"
+#include "cmd/verify-label.h"
 #include "report/incident.h"
 #include "trust/sign.h"
 
@@ -109,6 +110,8 @@ static int cmd_verify(int argc, char **argv)
 	struct trust_store *trust = NULL;
 	size_t counts[BUNDLE_N_OUTCOMES] = {0}, n_failed = 0;
 	json_t *jlist = NULL;
+	const char **rest = NULL;
+	size_t n_rest = 0;
 	struct error err;
 	int c, code = LP_EXIT_OK;
 
@@ -192,16 +195,21 @@ static int cmd_verify(int argc, char **argv)
 		trust_store_free(trust);
 		return code;
 	}
-	if (verify_batch_expand(&batch, (const char *const *)argv + optind, (size_t)(argc - optind),
-	                        &err) < 0) {
+	if (cli.json)
+		jlist = json_array();
+	/* Encrypted files with a label: the label is checked, the contents cannot be. */
+	code = verify_labels((const char *const *)argv + optind, (size_t)(argc - optind), trust,
+	                     jlist, &rest, &n_rest);
+	if (n_rest && verify_batch_expand(&batch, rest, n_rest, &err) < 0) {
 		log_error("%s", err.msg);
 		trust_store_free(trust);
 		verify_batch_free(&batch);
+		json_decref(jlist);
+		free(rest);
 		return LP_EXIT_FAILURE;
 	}
+	free(rest);
 	verify_batch_run(&batch, &ropt, cli.require, cli.parallel, cli.json);
-	if (cli.json)
-		jlist = json_array();
 	for (size_t i = 0; i < batch.n; i++) {
 		const struct verify_item *it = &batch.items[i];
 

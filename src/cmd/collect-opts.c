@@ -16,8 +16,6 @@
 /* Why a series takes files whole: docs/snapshots.md. */
 #define WHOLE_FILES "a series must hold every byte of a file to prove that nothing was left out"
 #define SERIES_ONLY "it belongs to a series: see 'logpack snapshot'"
-/* docs/encryption.md: snapshots are not encrypted yet. */
-#define NOT_FOR_SERIES_YET "snapshots are not encrypted yet: encrypt the finished bundles"
 
 #define OPT COLLECT_OPT
 
@@ -29,16 +27,20 @@ const struct collect_opt collect_opts[] = {
              "only these categories (comma separated)")},
         {OPT("compress", 'c', COLLECT_ARG_TEXT, "ALGO", "zstd (default), gzip, xz or none")},
         {OPT("config", COLLECT_OPT_CONFIG, COLLECT_ARG_PATH, "FILE",
-             "signing settings (default\n/etc/logpack/logpack.conf)")},
+             "signing and encryption settings (default\n/etc/logpack/logpack.conf)")},
         {OPT("dry-run", 'n', COLLECT_ARG_NONE, NULL, "list what would be collected; write nothing"),
          .refused = SNAPSHOTS,
          .why = "a snapshot moves its series on; 'logpack collect --dry-run' lists what a "
                 "profile takes"},
-        {OPT("encrypt-to", COLLECT_OPT_ENCRYPT_TO, COLLECT_ARG_NAME_OR_PATH, "R",
-             "encrypt to R (repeatable, one kind): an age\n"
-             "recipient (age1...) or an OpenPGP public key file;\n"
-             "writes logpack-<random id>.age or .gpg"),
-         .refused = SNAPSHOTS, .why = NOT_FOR_SERIES_YET},
+        {OPT("encrypt-to", COLLECT_OPT_ENCRYPT_TO, COLLECT_ARG_RECIPIENT, "R",
+             "encrypt to R (repeatable, kinds mixed): an age\n"
+             "recipient (age1...), an OpenPGP public key file or\n"
+             "an X.509 certificate; writes logpack-<random id>\n"
+             ".gpg, .age, or .enc with .p7m (one file per kind)"),
+         .series_help = "encrypt each bundle to R (repeatable, kinds mixed):\n"
+                        "age1..., an OpenPGP key or an X.509 certificate\n"
+                        "file; the series' state stays readable without\n"
+                        "a key (see docs/snapshots.md)"},
         {OPT("exclude", 'x', COLLECT_ARG_TEXT, "PATTERN", "leave out matching paths (repeatable)")},
         {OPT("force", 'f', COLLECT_ARG_NONE, NULL,
              "write even if the space estimate says it will\nnot fit")},
@@ -70,8 +72,7 @@ const struct collect_opt collect_opts[] = {
              "then remove bundles older than DURATION (7d, 12h)"),
          .refused = COLLECT_CMD_COLLECT, .why = SERIES_ONLY},
         {OPT("keep-name", COLLECT_OPT_KEEP_NAME, COLLECT_ARG_NONE, NULL,
-             "name the encrypted file as a plain bundle"),
-         .refused = SNAPSHOTS, .why = NOT_FOR_SERIES_YET},
+             "name the encrypted file as a plain bundle\n(host, time), plus its suffix")},
         {OPT("level", COLLECT_OPT_LEVEL, COLLECT_ARG_TEXT, "N", "compression level")},
         {OPT("max-file-size", COLLECT_OPT_MAX_FILE_SIZE, COLLECT_ARG_TEXT, "SIZE",
              "keep only the last SIZE bytes of larger files"),
@@ -536,10 +537,11 @@ int collect_cli_finish(struct collect_cli *cli, const struct command *cmd, unsig
 		return command_usage_error(cmd, "--since is later than --until");
 	if (who == COLLECT_CMD_COLLECT && cli->upload.to == NULL && cli->upload.delete_after)
 		return command_usage_error(cmd, "--delete-after-upload needs --upload");
-	if (who == COLLECT_CMD_COLLECT) {
+	{
 		struct error err = {{0}};
 
-		if (encrypt_opts_apply(&cli->recipients, opt, &err) < 0)
+		/* schedule checks them here too, and passes them on as they were given. */
+		if (encrypt_opts_apply(&cli->recipients, cli->config, opt, &err) < 0)
 			return command_usage_error(cmd, "%s", err.msg);
 	}
 	opt->excludes = cli->excludes;
