@@ -18,8 +18,8 @@
 #define LABEL_MAX_FILES 16
 
 struct label_options {
-	const char *tlp;      /* "TLP:AMBER", or NULL */
-	const char *case_ref; /* or NULL */
+	const char *tlp;         /* "TLP:AMBER", or NULL */
+	const char *case_ref;    /* or NULL */
 	char *const *recipients; /* "openpgp:<fingerprint>", ...; NULL: not disclosed */
 	size_t n_recipients;
 };

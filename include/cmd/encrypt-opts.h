@@ -13,13 +13,13 @@ enum {
 	ENCRYPT_OPT_KEEP_NAME,
 };
 
-#define ENCRYPT_OPTS_LONG_OPTIONS                                      \
+#define ENCRYPT_OPTS_LONG_OPTIONS                                     \
 	{"encrypt-to", required_argument, NULL, ENCRYPT_OPT_TO},      \
 	{                                                             \
 		"keep-name", no_argument, NULL, ENCRYPT_OPT_KEEP_NAME \
 	}
 
-#define ENCRYPT_OPTS_HELP                                                                          \
+#define ENCRYPT_OPTS_HELP                                                                         \
 	"      --encrypt-to R      encrypt the bundle to R (repeatable, kinds mixed): an age\n"   \
 	"                          recipient (age1...), a file with an OpenPGP public key, or\n"  \
 	"                          an X.509 certificate; writes logpack-<random id>.gpg, .age,\n" \

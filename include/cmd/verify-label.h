@@ -19,7 +19,7 @@
  * 9 for an intact label (the contents are not checked), 4 for a label or file found altered,
  * 3 for a label that cannot be read.
  */
-int verify_labels(const char *const *args, size_t n, const struct trust_store *trust,
-                  json_t *jlist, const char ***rest, size_t *n_rest);
+int verify_labels(const char *const *args, size_t n, const struct trust_store *trust, json_t *jlist,
+                  const char ***rest, size_t *n_rest);
 
 #endif

@@ -98,7 +98,8 @@ int bundle_encrypt_fd(int fd, const char *label, const char *expect_sha256, cons
 	sha256_final_hex(&hash, hex);
 	/* What was verified must be what is encrypted: a file changed in between is refused. */
 	if (strcmp(hex, expect_sha256) != 0) {
-		error_set(err, "%s changed after it was verified (SHA-256 %s, then %s); nothing written",
+		error_set(err,
+		          "%s changed after it was verified (SHA-256 %s, then %s); nothing written",
 		          label, expect_sha256, hex);
 		goto fail_hashed;
 	}

@@ -98,9 +98,9 @@ int label_write(const char *label_path, char *const *files, size_t n_files,
 
 		if (file_digest(files[i], &size, hex, err) < 0)
 			goto out;
-		json_array_append_new(list, json_pack("{s:s,s:I,s:s}", "name",
-		                                      path_basename(files[i]), "bytes",
-		                                      (json_int_t)size, "sha256", hex));
+		json_array_append_new(list,
+		                      json_pack("{s:s,s:I,s:s}", "name", path_basename(files[i]),
+		                                "bytes", (json_int_t)size, "sha256", hex));
 	}
 	json_object_set_new(doc, "files", list);
 	list = NULL;
@@ -215,7 +215,8 @@ static void check_files(const char *dir, json_t *files, struct label_report *rep
 			problem(rep, "%s", err.msg);
 		else if (size != (uint64_t)json_integer_value(bytes))
 			problem(rep, "%s: %llu bytes, the label says %lld: altered or truncated",
-			        name, (unsigned long long)size, (long long)json_integer_value(bytes));
+			        name, (unsigned long long)size,
+			        (long long)json_integer_value(bytes));
 		else if (strcmp(hex, want) != 0)
 			problem(rep, "%s: SHA-256 %s, the label says %s: altered", name, hex, want);
 		else

@@ -149,7 +149,8 @@ static char *output_path(const struct encrypt_cli *cli, const char *bundle, stru
 		return xstrdup(cli->output);
 	dir = cli->output ? xstrdup(cli->output) : path_dirname(bundle);
 	if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
-		error_set(err, "-o %s: %s", dir, stat(dir, &st) < 0 ? strerror(errno) : "not a directory");
+		error_set(err, "-o %s: %s", dir,
+		          stat(dir, &st) < 0 ? strerror(errno) : "not a directory");
 		free(dir);
 		return NULL;
 	}
@@ -220,9 +221,10 @@ static int run(struct encrypt_cli *cli, const char *bundle)
 	}
 	if (cli->label && signer == NULL) {
 		signer_free(signer);
-		return command_usage_error(&command_encrypt,
-		                           "--label needs a signing key (--sign-key and --sign-cert, "
-		                           "or sign-key and sign-cert in the config file)");
+		return command_usage_error(
+		        &command_encrypt,
+		        "--label needs a signing key (--sign-key and --sign-cert, "
+		        "or sign-key and sign-cert in the config file)");
 	}
 	fd = open(bundle, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0) {

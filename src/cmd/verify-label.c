@@ -52,11 +52,11 @@ static json_t *label_doc(const char *path, const struct label_report *rep, int c
 	for (size_t i = 0; i < rep->n_recipients; i++)
 		json_array_append_new(to, json_string(rep->recipients[i]));
 	json_object_set_new(o, "label", json_string(path));
-	json_object_set_new(o, "outcome", json_string(rep->n_problems ? "label-invalid"
-	                                                               : "label-intact"));
+	json_object_set_new(o, "outcome",
+	                    json_string(rep->n_problems ? "label-invalid" : "label-intact"));
 	json_object_set_new(o, "problems", problems);
-	json_object_set_new(o, "signer", rep->sig.subject ? json_string(rep->sig.subject)
-	                                                  : json_null());
+	json_object_set_new(o, "signer",
+	                    rep->sig.subject ? json_string(rep->sig.subject) : json_null());
 	json_object_set_new(o, "trusted", json_boolean(rep->sig.trusted));
 	json_object_set_new(o, "files_intact", json_integer((json_int_t)rep->n_files_intact));
 	json_object_set_new(o, "tlp", rep->tlp ? json_string(rep->tlp) : json_null());
@@ -67,8 +67,8 @@ static json_t *label_doc(const char *path, const struct label_report *rep, int c
 	return o;
 }
 
-int verify_labels(const char *const *args, size_t n, const struct trust_store *trust,
-                  json_t *jlist, const char ***rest, size_t *n_rest)
+int verify_labels(const char *const *args, size_t n, const struct trust_store *trust, json_t *jlist,
+                  const char ***rest, size_t *n_rest)
 {
 	int code = LP_EXIT_OK;
 

@@ -32,14 +32,16 @@ static int config_entry(void *ctx, struct kv_item *item)
 		if (!er->take_recipients)
 			return 0;
 		if (recipients_add(er->r, item->value, er->err) < 0) {
-			error_prefix(er->err, "config %s, line %d: encrypt-to", er->path, item->line);
+			error_prefix(er->err, "config %s, line %d: encrypt-to", er->path,
+			             item->line);
 			return -1;
 		}
 	} else if (strcmp(item->key, "keep-name") == 0) {
 		int yes = strcmp(item->value, "yes") == 0 || strcmp(item->value, "true") == 0;
 
 		if (!yes && strcmp(item->value, "no") != 0 && strcmp(item->value, "false") != 0) {
-			error_set(er->err, "config %s, line %d: keep-name: '%.40s' is not yes or no",
+			error_set(er->err,
+			          "config %s, line %d: keep-name: '%.40s' is not yes or no",
 			          er->path, item->line, item->value);
 			return -1;
 		}
