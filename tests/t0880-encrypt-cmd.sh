@@ -87,10 +87,10 @@ t "usage: no recipient, label options without --label, --label without a key" '
 	B=$FX/$(cat "$FX/path")
 	expect_code 2 lp encrypt "$B" 2>e1
 	contains e1 "--encrypt-to R is needed"
-	expect_code 2 lp encrypt --encrypt-to "$(cat "$FX/age.pub")" --tlp amber "$B" 2>e2
+	expect_code 2 lp encrypt --encrypt-to "$(cat "$FX/age.pub")" --label-tlp amber "$B" 2>e2
 	contains e2 "add --label"
-	expect_code 2 lp encrypt --encrypt-to "$(cat "$FX/age.pub")" --tlp purple --label "$B" 2>e3
-	contains e3 "--tlp: '"'"'purple'"'"'"
+	expect_code 2 lp encrypt --encrypt-to "$(cat "$FX/age.pub")" --label-tlp purple --label "$B" 2>e3
+	contains e3 "--label-tlp: '"'"'purple'"'"'"
 	: >empty.conf
 	expect_code 2 lp encrypt --config empty.conf --encrypt-to "$(cat "$FX/age.pub")" --label "$B" 2>e4
 	contains e4 "--label needs a signing key"

@@ -24,7 +24,7 @@ t "setup: recipients, a signing key, a bundle, and an encryption with a full lab
 	mkdir out full
 	lp -q collect --root root -o out --sign-key sig.key --sign-cert sig.crt >path
 	lp encrypt -o full --encrypt-to pgp.pub --encrypt-to "$(cat age.pub)" --label \
-		--tlp amber --case "INC-2026-042" --disclose-recipients \
+		--label-tlp amber --label-case "INC-2026-042" --label-recipients \
 		--sign-key sig.key --sign-cert sig.crt "$(cat path)" >o
 	cat o
 	contains o "they are recorded only in the signed label"
@@ -137,6 +137,34 @@ t "a label naming a file outside its directory is refused, and nothing outside i
 	printf "not json" >d/y.label.json
 	expect_code 4 lp verify d/y.label.json >v2
 	contains v2 "is not a logpack label"
+'
+
+t "collect --label and snapshot --label: the label beside each encrypted bundle, intact" '
+	mkdir c s
+	lp -q collect --root "$FX/root" -o c --encrypt-to "$(cat "$FX/age.pub")" \
+		--encrypt-to "$FX/pgp.pub" --label --label-tlp red --label-recipients \
+		--sign-key "$FX/sig.key" --sign-cert "$FX/sig.crt" >path 2>err
+	cat err
+	f=$(cat path)
+	L=${f%.gpg}.label.json
+	test -s "$L"
+	expect_code 9 lp verify --trust "$FX/sig.crt" "$f" >v
+	contains v "2 encrypted files intact; TLP:RED; encrypted to openpgp:$(cat "$FX/pgp.fpr"), age:"
+	for i in 1 2; do
+		echo "Nov 30 line $i" >>"$FX/root/var/log/syslog"
+		lp -q snapshot --state st --root "$FX/root" -o s --encrypt-to "$(cat "$FX/age.pub")" \
+			--label --sign-key "$FX/sig.key" --sign-cert "$FX/sig.crt" >/dev/null 2>&1
+	done
+	test "$(ls s/*.label.json | wc -l)" = 2
+	expect_code 9 lp verify s/*.label.json >v2
+	test "$(grep -c "label intact" v2)" = 2
+	expect_code 2 lp collect --root "$FX/root" -o c --label --sign-key "$FX/sig.key" \
+		--sign-cert "$FX/sig.crt" 2>e
+	contains e "--label labels encrypted files: it needs --encrypt-to"
+	expect_code 2 lp collect --root "$FX/root" -o c --encrypt-to "$(cat "$FX/age.pub")" \
+		--label 2>e2
+	contains e2 "--label needs a signing key"
+	test "$(ls c | grep -c "\.gpg$")" = 1
 '
 
 test_done

@@ -49,6 +49,10 @@ enum collect_opt_id {
 	COLLECT_OPT_KEEP,
 	COLLECT_OPT_KEEP_FOR,
 	COLLECT_OPT_KEEP_NAME,
+	COLLECT_OPT_LABEL,
+	COLLECT_OPT_LABEL_CASE,
+	COLLECT_OPT_LABEL_RECIPIENTS,
+	COLLECT_OPT_LABEL_TLP,
 	COLLECT_OPT_LEVEL,
 	COLLECT_OPT_MAX_FILE_SIZE,
 	COLLECT_OPT_ONE_FILE_SYSTEM,
@@ -123,6 +127,7 @@ struct collect_cli {
 	struct incident_attachment incident_att;
 	struct upload_cli upload;
 	struct recipients recipients; /* --encrypt-to */
+	struct encrypt_label label;   /* --label */
 	/* the series (snapshot) */
 	const char *state_dir;
 	uint64_t keep;
@@ -144,6 +149,11 @@ int collect_cli_finish(struct collect_cli *cli, const struct command *cmd, unsig
  * ask for its passphrase when load_key). Reports on stderr; returns 0 or an exit code.
  */
 int collect_cli_prepare(struct collect_cli *cli, int load_key);
+/*
+ * After a bundle was written to bundle_path: its label, when --label asked for one. Reports
+ * on stderr; returns 0 or an exit code.
+ */
+int collect_cli_write_label(struct collect_cli *cli, const char *bundle_path);
 void collect_cli_free(struct collect_cli *cli);
 
 #endif

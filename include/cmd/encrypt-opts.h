@@ -11,7 +11,21 @@
 enum {
 	ENCRYPT_OPT_TO = 0x1200,
 	ENCRYPT_OPT_KEEP_NAME,
+	ENCRYPT_OPT_LABEL,
+	ENCRYPT_OPT_LABEL_CASE,
+	ENCRYPT_OPT_LABEL_RECIPIENTS,
+	ENCRYPT_OPT_LABEL_TLP,
 };
+
+/* --label and what goes into it (docs/encryption.md, "The label"). */
+struct encrypt_label {
+	int wanted;
+	const char *tlp; /* canonical: "TLP:AMBER" */
+	const char *case_ref;
+	int recipients; /* disclose them */
+};
+
+struct signer;
 
 #define ENCRYPT_OPTS_LONG_OPTIONS                                     \
 	{"encrypt-to", required_argument, NULL, ENCRYPT_OPT_TO},      \
@@ -28,6 +42,18 @@ enum {
 
 /* Take option c if it is one of ours: 0 taken, 1 not ours, -1 a bad value (err says why). */
 int encrypt_opts_option(struct recipients *r, int c, const char *arg, struct error *err);
+/* The same for the label options (ENCRYPT_OPT_LABEL*). */
+int encrypt_opts_label_option(struct encrypt_label *l, int c, const char *arg, struct error *err);
+/* After the options (and the config file): -1 with err when the label options do not fit. */
+int encrypt_opts_label_check(const struct encrypt_label *l, const struct recipients *r,
+                             struct error *err);
+/*
+ * Write the label for the files that encrypting to r with main_path as the bundle file wrote,
+ * signed by signer. *label_path (caller frees) names it. Returns 0, or -1 with err.
+ */
+int encrypt_opts_write_label(const struct encrypt_label *l, struct recipients *r,
+                             const char *main_path, struct signer *signer, char **label_path,
+                             struct error *err);
 /*
  * After the options: add the config file's settings (config NULL: the default file, when it
  * exists; the command line wins), then hand the recipients to the collection (nothing when

@@ -19,7 +19,6 @@
 #include "cmd/command.h"
 #include "cmd/encrypt-opts.h"
 #include "cmd/signals.h"
-#include "report/incident.h"
 #include "trust/encrypt-config.h"
 #include "trust/sign-config.h"
 #include "trust/sign.h"
@@ -29,7 +28,8 @@ static int cmd_encrypt(int argc, char **argv);
 const struct command command_encrypt = {
         .name = "encrypt",
         .usage = "encrypt --encrypt-to R [--encrypt-to R...] [--keep-name] [--label "
-                 "[--tlp TLP] [--case REF] [--disclose-recipients]] [-o DIR|FILE] BUNDLE",
+                 "[--label-tlp TLP] [--label-case REF] [--label-recipients]] [-o DIR|FILE] "
+                 "BUNDLE",
         .summary = "encrypt an existing bundle to its receivers (OpenPGP, X.509 CMS, age)",
         .help = "Options:\n" ENCRYPT_OPTS_HELP
                 "      --config FILE       encrypt-to, keep-name and the signing settings\n"
@@ -38,11 +38,11 @@ const struct command command_encrypt = {
                 "      --label             write a signed label beside the encrypted file(s):\n"
                 "                          X.label.json (each file's name, size and SHA-256)\n"
                 "                          and X.label.json.p7s; needs a signing key\n"
-                "      --tlp TLP           put the TLP (CLEAR, GREEN, AMBER, AMBER+STRICT,\n"
+                "      --label-case REF    put a case reference into the label\n"
+                "      --label-recipients  put the recipients into the label (this undoes\n"
+                "                          age's recipient privacy)\n"
+                "      --label-tlp TLP     put the TLP (CLEAR, GREEN, AMBER, AMBER+STRICT,\n"
                 "                          RED) into the label\n"
-                "      --case REF          put a case reference into the label\n"
-                "      --disclose-recipients  put the recipients' fingerprints into the label\n"
-                "                          (this undoes age's recipient privacy)\n"
                 "  -o, --output DIR|FILE   where to write (default: beside BUNDLE); FILE ends\n"
                 "                          in the suffix of the first kind (.gpg, .age, .enc)\n"
                 "      --passphrase-file F the signing key's passphrase\n"
@@ -55,7 +55,7 @@ const struct command command_encrypt = {
                 "once through the encryptor (no plaintext copy is written); the bytes read\n"
                 "must be the bytes verified. BUNDLE itself is left as it is: when it is signed,\n"
                 "its bag-info.txt cannot name the recipients without breaking the signature,\n"
-                "so they are recorded only in the label (--disclose-recipients).\n"
+                "so they are recorded only in the label (--label-recipients).\n"
                 "\n"
                 "Exit: 0 encrypted, 2 usage, 3 failed (I/O, a key), 4 BUNDLE is not valid,\n"
                 "130 interrupted (nothing is left under a final name).\n",
@@ -64,10 +64,6 @@ const struct command command_encrypt = {
 
 enum {
 	OPT_CONFIG = 0x1300,
-	OPT_LABEL,
-	OPT_TLP,
-	OPT_CASE,
-	OPT_DISCLOSE,
 	OPT_PASSPHRASE_FILE,
 	OPT_SIGN_CERT,
 	OPT_SIGN_CHAIN,
@@ -79,10 +75,7 @@ struct encrypt_cli {
 	struct sign_settings sign;
 	const char *config;
 	const char *output;
-	const char *tlp; /* canonical: "TLP:AMBER" */
-	const char *case_ref;
-	int label;
-	int disclose;
+	struct encrypt_label label;
 };
 
 static int take_option(struct encrypt_cli *cli, int c, const char *arg)
@@ -98,22 +91,6 @@ static int take_option(struct encrypt_cli *cli, int c, const char *arg)
 	case OPT_CONFIG:
 		cli->config = arg;
 		return 0;
-	case OPT_LABEL:
-		cli->label = 1;
-		return 0;
-	case OPT_TLP:
-		if ((cli->tlp = incident_tlp_label(arg)) == NULL)
-			return command_usage_error(&command_encrypt,
-			                           "--tlp: '%s' is not CLEAR, GREEN, AMBER, "
-			                           "AMBER+STRICT or RED",
-			                           arg);
-		return 0;
-	case OPT_CASE:
-		cli->case_ref = arg;
-		return 0;
-	case OPT_DISCLOSE:
-		cli->disclose = 1;
-		return 0;
 	case OPT_PASSPHRASE_FILE:
 		slot = &cli->sign.passphrase_file;
 		break;
@@ -128,6 +105,8 @@ static int take_option(struct encrypt_cli *cli, int c, const char *arg)
 		break;
 	default:
 		r = encrypt_opts_option(&cli->recipients, c, arg, &err);
+		if (r > 0)
+			r = encrypt_opts_label_option(&cli->label, c, arg, &err);
 		if (r < 0)
 			return command_usage_error(&command_encrypt, "%s", err.msg);
 		return r > 0 ? command_option_error(&command_encrypt) : 0;
@@ -183,19 +162,13 @@ static int verify_first(int fd, const char *bundle, struct bundle_report *rep)
 	return 0;
 }
 
-static int write_label(const struct encrypt_cli *cli, const char *main_path, char **files,
-                       size_t n_files, struct signer *signer)
+static int write_label(struct encrypt_cli *cli, const char *main_path, struct signer *signer)
 {
-	struct label_options lo = {.tlp = cli->tlp, .case_ref = cli->case_ref};
-	char *path = label_path_for(main_path, recipients_suffix(&cli->recipients));
 	struct error err = {{0}};
-	int rc;
+	char *path = NULL;
+	int rc = encrypt_opts_write_label(&cli->label, &cli->recipients, main_path, signer, &path,
+	                                  &err);
 
-	if (cli->disclose) {
-		lo.recipients = cli->recipients.record_values;
-		lo.n_recipients = cli->recipients.n_record_values;
-	}
-	rc = label_write(path, files, n_files, &lo, signer_sign, signer, &err);
 	if (rc < 0)
 		log_error("label %s: %s", path, err.msg);
 	else
@@ -215,11 +188,11 @@ static int run(struct encrypt_cli *cli, const char *bundle)
 	size_t n_files = 0;
 	int fd, code;
 
-	if (sign_settings_load(&cli->sign, cli->config, cli->label, &signer, &err) < 0) {
+	if (sign_settings_load(&cli->sign, cli->config, cli->label.wanted, &signer, &err) < 0) {
 		log_error("%s", err.msg);
 		return LP_EXIT_FAILURE;
 	}
-	if (cli->label && signer == NULL) {
+	if (cli->label.wanted && signer == NULL) {
 		signer_free(signer);
 		return command_usage_error(
 		        &command_encrypt,
@@ -251,16 +224,15 @@ static int run(struct encrypt_cli *cli, const char *bundle)
 	bundle_encrypted_files(&cli->recipients, out, &files, &n_files);
 	for (size_t i = 0; i < n_files; i++)
 		printf("encrypted: %s\n", files[i]);
-	recipients_record(&cli->recipients);
 	/* The bundle's bytes are kept as they are: a signed bag-info cannot take the recipients. */
 	if (rep.is_signed)
 		printf("note: %s is signed; its bag-info.txt cannot name the recipients without "
 		       "breaking the signature: %s\n",
 		       bundle,
-		       cli->label && cli->disclose ? "they are recorded only in the signed label"
-		                                   : "they are not recorded (see --label "
-		                                     "--disclose-recipients)");
-	if (cli->label && write_label(cli, out, files, n_files, signer) < 0)
+		       cli->label.wanted && cli->label.recipients
+		               ? "they are recorded only in the signed label"
+		               : "they are not recorded (see --label --label-recipients)");
+	if (cli->label.wanted && write_label(cli, out, signer) < 0)
 		goto out;
 	code = LP_EXIT_OK;
 out:
@@ -278,18 +250,18 @@ out:
 static int cmd_encrypt(int argc, char **argv)
 {
 	static const struct option options[] = {
-	        {"case", required_argument, NULL, OPT_CASE},
 	        {"config", required_argument, NULL, OPT_CONFIG},
-	        {"disclose-recipients", no_argument, NULL, OPT_DISCLOSE},
 	        ENCRYPT_OPTS_LONG_OPTIONS,
 	        {"help", no_argument, NULL, 'h'},
-	        {"label", no_argument, NULL, OPT_LABEL},
+	        {"label", no_argument, NULL, ENCRYPT_OPT_LABEL},
+	        {"label-case", required_argument, NULL, ENCRYPT_OPT_LABEL_CASE},
+	        {"label-recipients", no_argument, NULL, ENCRYPT_OPT_LABEL_RECIPIENTS},
+	        {"label-tlp", required_argument, NULL, ENCRYPT_OPT_LABEL_TLP},
 	        {"output", required_argument, NULL, 'o'},
 	        {"passphrase-file", required_argument, NULL, OPT_PASSPHRASE_FILE},
 	        {"sign-cert", required_argument, NULL, OPT_SIGN_CERT},
 	        {"sign-chain", required_argument, NULL, OPT_SIGN_CHAIN},
 	        {"sign-key", required_argument, NULL, OPT_SIGN_KEY},
-	        {"tlp", required_argument, NULL, OPT_TLP},
 	        {NULL, 0, NULL, 0},
 	};
 	struct encrypt_cli cli;
@@ -324,10 +296,8 @@ static int cmd_encrypt(int argc, char **argv)
 		                    "--encrypt-to R is needed (or encrypt-to in the config file)");
 		goto out;
 	}
-	if (!cli.label && (cli.tlp || cli.case_ref || cli.disclose)) {
-		command_usage_error(&command_encrypt,
-		                    "--tlp, --case and --disclose-recipients go into the label: "
-		                    "add --label");
+	if (encrypt_opts_label_check(&cli.label, &cli.recipients, &err) < 0) {
+		command_usage_error(&command_encrypt, "%s", err.msg);
 		goto out;
 	}
 	code = run(&cli, argv[optind]);

@@ -73,6 +73,16 @@ const struct collect_opt collect_opts[] = {
          .refused = COLLECT_CMD_COLLECT, .why = SERIES_ONLY},
         {OPT("keep-name", COLLECT_OPT_KEEP_NAME, COLLECT_ARG_NONE, NULL,
              "name the encrypted file as a plain bundle\n(host, time), plus its suffix")},
+        {OPT("label", COLLECT_OPT_LABEL, COLLECT_ARG_NONE, NULL,
+             "write a signed label beside the encrypted files\n"
+             "(each one's name, size and SHA-256: see 'logpack\n"
+             "encrypt --label'); needs a signing key")},
+        {OPT("label-case", COLLECT_OPT_LABEL_CASE, COLLECT_ARG_TEXT, "REF",
+             "put a case reference into the label")},
+        {OPT("label-recipients", COLLECT_OPT_LABEL_RECIPIENTS, COLLECT_ARG_NONE, NULL,
+             "put the recipients into the label (this undoes\nage's recipient privacy)")},
+        {OPT("label-tlp", COLLECT_OPT_LABEL_TLP, COLLECT_ARG_TEXT, "TLP",
+             "put the TLP (CLEAR, GREEN, AMBER, AMBER+STRICT,\nRED) into the label")},
         {OPT("level", COLLECT_OPT_LEVEL, COLLECT_ARG_TEXT, "N", "compression level")},
         {OPT("max-file-size", COLLECT_OPT_MAX_FILE_SIZE, COLLECT_ARG_TEXT, "SIZE",
              "keep only the last SIZE bytes of larger files"),
@@ -410,6 +420,20 @@ static int take_value(struct collect_cli *cli, const struct command *cmd, int c,
 			return command_usage_error(cmd, "%s", err.msg);
 		return 0;
 	}
+	case COLLECT_OPT_LABEL:
+	case COLLECT_OPT_LABEL_CASE:
+	case COLLECT_OPT_LABEL_RECIPIENTS:
+	case COLLECT_OPT_LABEL_TLP: {
+		struct error err = {{0}};
+		int which = c == COLLECT_OPT_LABEL        ? ENCRYPT_OPT_LABEL
+		            : c == COLLECT_OPT_LABEL_CASE ? ENCRYPT_OPT_LABEL_CASE
+		            : c == COLLECT_OPT_LABEL_TLP  ? ENCRYPT_OPT_LABEL_TLP
+		                                          : ENCRYPT_OPT_LABEL_RECIPIENTS;
+
+		if (encrypt_opts_label_option(&cli->label, which, arg, &err) < 0)
+			return command_usage_error(cmd, "%s", err.msg);
+		return 0;
+	}
 	case COLLECT_OPT_IO_RATE:
 		if (parse_io_rate(arg, &opt->io_rate) < 0)
 			return command_usage_error(cmd,
@@ -541,7 +565,8 @@ int collect_cli_finish(struct collect_cli *cli, const struct command *cmd, unsig
 		struct error err = {{0}};
 
 		/* schedule checks them here too, and passes them on as they were given. */
-		if (encrypt_opts_apply(&cli->recipients, cli->config, opt, &err) < 0)
+		if (encrypt_opts_apply(&cli->recipients, cli->config, opt, &err) < 0 ||
+		    encrypt_opts_label_check(&cli->label, &cli->recipients, &err) < 0)
 			return command_usage_error(cmd, "%s", err.msg);
 	}
 	opt->excludes = cli->excludes;
@@ -572,12 +597,36 @@ int collect_cli_prepare(struct collect_cli *cli, int load_key)
 		log_error("%s", err.msg);
 		return LP_EXIT_FAILURE;
 	}
+	if (load_key && cli->label.wanted && cli->signer == NULL) {
+		log_error(
+		        "--label needs a signing key (--sign-key and --sign-cert, or sign-key and "
+		        "sign-cert in the config file)");
+		return LP_EXIT_USAGE;
+	}
 	if (cli->signer) {
 		opt->sign = signer_sign;
 		opt->sign_ctx = cli->signer;
 		log_verbose("signing as %s", signer_subject(cli->signer));
 	}
 	return 0;
+}
+
+int collect_cli_write_label(struct collect_cli *cli, const char *bundle_path)
+{
+	struct error err = {{0}};
+	char *path = NULL;
+	int rc;
+
+	if (!cli->label.wanted || bundle_path == NULL)
+		return 0;
+	rc = encrypt_opts_write_label(&cli->label, &cli->recipients, bundle_path, cli->signer,
+	                              &path, &err);
+	if (rc < 0)
+		log_error("label %s: %s (the encrypted files are kept)", path, err.msg);
+	else
+		log_info("label: %s", path);
+	free(path);
+	return rc < 0 ? LP_EXIT_FAILURE : 0;
 }
 
 void collect_cli_free(struct collect_cli *cli)

@@ -4,9 +4,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bundle/bundle-encrypt.h"
+#include "bundle/label.h"
 #include "bundle/sink-encrypt.h"
 #include "cmd/encrypt-opts.h"
+#include "report/incident.h"
 #include "trust/encrypt-config.h"
+#include "trust/sign.h"
 
 int encrypt_opts_option(struct recipients *r, int c, const char *arg, struct error *err)
 {
@@ -66,4 +70,69 @@ int encrypt_opts_apply(struct recipients *r, const char *config, struct collect_
 	opt->filter_suffix = recipients_suffix(r);
 	opt->keep_name = r->keep_name;
 	return 0;
+}
+
+int encrypt_opts_label_option(struct encrypt_label *l, int c, const char *arg, struct error *err)
+{
+	switch (c) {
+	case ENCRYPT_OPT_LABEL:
+		l->wanted = 1;
+		return 0;
+	case ENCRYPT_OPT_LABEL_CASE:
+		l->case_ref = arg;
+		return 0;
+	case ENCRYPT_OPT_LABEL_RECIPIENTS:
+		l->recipients = 1;
+		return 0;
+	case ENCRYPT_OPT_LABEL_TLP:
+		if ((l->tlp = incident_tlp_label(arg)) == NULL) {
+			error_set(
+			        err,
+			        "--label-tlp: '%s' is not CLEAR, GREEN, AMBER, AMBER+STRICT or RED",
+			        arg);
+			return -1;
+		}
+		return 0;
+	default:
+		return 1;
+	}
+}
+
+int encrypt_opts_label_check(const struct encrypt_label *l, const struct recipients *r,
+                             struct error *err)
+{
+	if (!l->wanted && (l->tlp || l->case_ref || l->recipients)) {
+		error_set(err,
+		          "--label-tlp, --label-case and --label-recipients go into the label: "
+		          "add --label");
+		return -1;
+	}
+	if (l->wanted && !recipients_any(r)) {
+		error_set(err, "--label labels encrypted files: it needs --encrypt-to");
+		return -1;
+	}
+	return 0;
+}
+
+int encrypt_opts_write_label(const struct encrypt_label *l, struct recipients *r,
+                             const char *main_path, struct signer *signer, char **label_path,
+                             struct error *err)
+{
+	struct label_options lo = {.tlp = l->tlp, .case_ref = l->case_ref};
+	char **files = NULL;
+	size_t n_files = 0;
+	int rc;
+
+	*label_path = label_path_for(main_path, recipients_suffix(r));
+	if (l->recipients) {
+		recipients_record(r);
+		lo.recipients = r->record_values;
+		lo.n_recipients = r->n_record_values;
+	}
+	bundle_encrypted_files(r, main_path, &files, &n_files);
+	rc = label_write(*label_path, files, n_files, &lo, signer_sign, signer, err);
+	for (size_t i = 0; i < n_files; i++)
+		free(files[i]);
+	free(files);
+	return rc;
 }
