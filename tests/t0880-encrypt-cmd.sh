@@ -115,10 +115,10 @@ t "config file: encrypt-to (repeatable) and keep-name; the command line wins" '
 	test "$(ls b | grep -c -v "\.sha256$")" = 1
 	test -s "b/$n.gpg"
 	printf "keep-name = perhaps\n" >bad.conf
-	expect_code 2 lp encrypt --config bad.conf --encrypt-to "$FX/pgp.pub" "$B" 2>e
+	expect_code 3 lp encrypt --config bad.conf --encrypt-to "$FX/pgp.pub" "$B" 2>e
 	contains e "keep-name: '"'"'perhaps'"'"' is not yes or no"
 	printf "encrypt-to = %s\n" "$PWD/nope.asc" >bad2.conf
-	expect_code 2 lp encrypt --config bad2.conf "$B" 2>e2
+	expect_code 3 lp encrypt --config bad2.conf "$B" 2>e2
 	contains e2 "line 1: encrypt-to"
 '
 

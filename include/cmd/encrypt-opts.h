@@ -55,12 +55,10 @@ int encrypt_opts_write_label(const struct encrypt_label *l, struct recipients *r
                              const char *main_path, struct signer *signer, char **label_path,
                              struct error *err);
 /*
- * After the options: add the config file's settings (config NULL: the default file, when it
- * exists; the command line wins), then hand the recipients to the collection (nothing when
- * there are none).
+ * After the options (and encrypt_settings_resolve, for the config file's): hand the recipients
+ * to the collection (nothing when there are none).
  */
-int encrypt_opts_apply(struct recipients *r, const char *config, struct collect_options *opt,
-                       struct error *err);
+int encrypt_opts_apply(struct recipients *r, struct collect_options *opt, struct error *err);
 
 /*
  * Record the recipients in bag-info.txt (LogPack-Encrypted-To, signed with the bag), after

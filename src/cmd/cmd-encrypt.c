@@ -288,7 +288,8 @@ static int cmd_encrypt(int argc, char **argv)
 		goto out;
 	}
 	if (encrypt_settings_resolve(&cli.recipients, cli.config, &err) < 0) {
-		command_usage_error(&command_encrypt, "%s", err.msg);
+		log_error("%s", err.msg);
+		code = LP_EXIT_FAILURE;
 		goto out;
 	}
 	if (!recipients_any(&cli.recipients)) {

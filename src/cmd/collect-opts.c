@@ -11,6 +11,7 @@
 #include "base/log.h"
 #include "bundle/bag.h"
 #include "cmd/collect-opts.h"
+#include "trust/encrypt-config.h"
 
 #define SNAPSHOTS (COLLECT_CMD_SNAPSHOT | COLLECT_CMD_SCHEDULE)
 /* Why a series takes files whole: docs/snapshots.md. */
@@ -564,8 +565,13 @@ int collect_cli_finish(struct collect_cli *cli, const struct command *cmd, unsig
 	{
 		struct error err = {{0}};
 
+		/* As the signing settings: a config file that cannot be used is a failure (3). */
+		if (encrypt_settings_resolve(&cli->recipients, cli->config, &err) < 0) {
+			log_error("%s", err.msg);
+			return LP_EXIT_FAILURE;
+		}
 		/* schedule checks them here too, and passes them on as they were given. */
-		if (encrypt_opts_apply(&cli->recipients, cli->config, opt, &err) < 0 ||
+		if (encrypt_opts_apply(&cli->recipients, opt, &err) < 0 ||
 		    encrypt_opts_label_check(&cli->label, &cli->recipients, &err) < 0)
 			return command_usage_error(cmd, "%s", err.msg);
 	}

@@ -9,7 +9,6 @@
 #include "bundle/sink-encrypt.h"
 #include "cmd/encrypt-opts.h"
 #include "report/incident.h"
-#include "trust/encrypt-config.h"
 #include "trust/sign.h"
 
 int encrypt_opts_option(struct recipients *r, int c, const char *arg, struct error *err)
@@ -51,11 +50,8 @@ void encrypt_opts_record(struct recipients *r, struct collect_options *opt)
 	opt->n_extra_info = n;
 }
 
-int encrypt_opts_apply(struct recipients *r, const char *config, struct collect_options *opt,
-                       struct error *err)
+int encrypt_opts_apply(struct recipients *r, struct collect_options *opt, struct error *err)
 {
-	if (encrypt_settings_resolve(r, config, err) < 0)
-		return -1;
 	if (!recipients_any(r)) {
 		if (r->keep_name) {
 			error_set(err, "--keep-name needs --encrypt-to");
