@@ -100,6 +100,9 @@ value_for() {
 	max-file-size) echo 1M ;;
 	io-rate) echo 20M ;;
 	gap | backwards) echo 1h ;;
+	label-case) echo INC-1 ;;
+	label-tlp) echo amber ;;
+	encrypt-to) echo age14n3regq62q3299nzw37kx0awmvfz8uyw7wa7dtevdkzqyz6mhekskzw573 ;;
 	*) echo "no test value for --$1" >&2; return 1 ;;
 	esac
 }
@@ -119,6 +122,8 @@ t "every snapshot option and every upload option is passed on, or refused with a
 		case $name in
 		sign-*) [ $name = sign-key ] || set -- "$@" --sign-key file
 			[ $name = sign-cert ] || set -- "$@" --sign-cert file ;;
+		keep-name | label) set -- "$@" --encrypt-to "$(value_for encrypt-to)" ;;
+		label-*) set -- "$@" --label --encrypt-to "$(value_for encrypt-to)" ;;
 		esac
 		case $name in upload | incident) ;; *) set -- "$@" --upload "$URL" ;; esac
 		rc=0

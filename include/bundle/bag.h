@@ -38,6 +38,11 @@ struct bag_writer_options {
 	 * bag_writer_open on, whether it succeeds or not. */
 	struct sink_filter *const *filters;
 	size_t n_filters;
+	/* Optional: called once the tag manifest (and its signature) are written, before the
+	 * file gets its final name, with the tag manifest's SHA-256: a snapshot records it, so
+	 * that recovering the series never needs to read (or decrypt) the bundle. */
+	int (*sealed)(void *ctx, const char *tagmanifest_sha256, struct error *err);
+	void *sealed_ctx;
 };
 
 /* A tag file from memory, for bag_add_tag_files. */

@@ -11,7 +11,7 @@
 #include <stdio.h>
 
 #include "cmd/command.h"
-#include "cmd/encrypt-cli.h"
+#include "cmd/encrypt-opts.h"
 #include "cmd/incident-attach.h"
 #include "cmd/upload-opts.h"
 #include "gather/collect.h"
@@ -32,6 +32,7 @@ enum collect_arg {
 	COLLECT_ARG_TEXT,
 	COLLECT_ARG_PATH,
 	COLLECT_ARG_NAME_OR_PATH, /* a path when it holds a '/' (--profile) */
+	COLLECT_ARG_RECIPIENT,    /* a path unless it is an age recipient, age1... (--encrypt-to) */
 };
 
 /* getopt values of the options without a short letter (the upload ones are 0x1100 on). */
@@ -48,6 +49,10 @@ enum collect_opt_id {
 	COLLECT_OPT_KEEP,
 	COLLECT_OPT_KEEP_FOR,
 	COLLECT_OPT_KEEP_NAME,
+	COLLECT_OPT_LABEL,
+	COLLECT_OPT_LABEL_CASE,
+	COLLECT_OPT_LABEL_RECIPIENTS,
+	COLLECT_OPT_LABEL_TLP,
 	COLLECT_OPT_LEVEL,
 	COLLECT_OPT_MAX_FILE_SIZE,
 	COLLECT_OPT_ONE_FILE_SYSTEM,
@@ -122,6 +127,7 @@ struct collect_cli {
 	struct incident_attachment incident_att;
 	struct upload_cli upload;
 	struct recipients recipients; /* --encrypt-to */
+	struct encrypt_label label;   /* --label */
 	/* the series (snapshot) */
 	const char *state_dir;
 	uint64_t keep;
@@ -143,6 +149,11 @@ int collect_cli_finish(struct collect_cli *cli, const struct command *cmd, unsig
  * ask for its passphrase when load_key). Reports on stderr; returns 0 or an exit code.
  */
 int collect_cli_prepare(struct collect_cli *cli, int load_key);
+/*
+ * After a bundle was written to bundle_path: its label, when --label asked for one. Reports
+ * on stderr; returns 0 or an exit code.
+ */
+int collect_cli_write_label(struct collect_cli *cli, const char *bundle_path);
 void collect_cli_free(struct collect_cli *cli);
 
 #endif

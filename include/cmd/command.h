@@ -17,6 +17,7 @@ struct command {
 
 extern const struct command command_collect;
 extern const struct command command_decrypt;
+extern const struct command command_encrypt;
 extern const struct command command_verify;
 extern const struct command command_verify_receipt;
 extern const struct command command_show;

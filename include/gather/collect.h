@@ -65,6 +65,9 @@ struct collect_hooks {
 	/* After every source, before the tag files: add tag files and bag-info fields, and
 	 * lines to collection.log. */
 	int (*finish)(void *ctx, struct bag_writer *bag, FILE *log, struct error *err);
+	/* Optional: the bag is complete (its tag manifest has this SHA-256) and about to get
+	 * its final name (bag_writer_options.sealed). */
+	int (*sealed)(void *ctx, const char *tagmanifest_sha256, struct error *err);
 };
 
 /*

@@ -18,6 +18,7 @@ struct snapshot_hooks_ctx {
 	struct snapshot_summary *sum; /* counts, and the previous tagmanifest hash */
 	struct state_dir *state;      /* where the pending record goes */
 	const char *bundle_path;      /* the bundle's final name */
+	int encrypted;                /* the bundle file is encrypted: recovery cannot read it */
 	struct plan_item *cur;        /* the source being stored */
 };
 

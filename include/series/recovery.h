@@ -13,9 +13,13 @@
 #include "base/util.h"
 #include "series/state.h"
 
-/* Record that next is about to be committed with bundle; replaced atomically. */
+/*
+ * Record that next (with the new bundle's tag manifest hash) is about to be committed with
+ * bundle; replaced atomically. encrypted: the bundle cannot be read back, and recovery adopts
+ * it from this record.
+ */
 int recovery_write_pending(struct state_dir *sd, const struct series_state *next,
-                           const char *bundle, struct error *err);
+                           const char *bundle, int encrypted, struct error *err);
 /* Forget the pending record (the run failed before its bundle got its final name). */
 int recovery_drop_pending(struct state_dir *sd, struct error *err);
 

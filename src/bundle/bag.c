@@ -55,6 +55,8 @@ struct bag_writer {
 	int64_t bagging_time;
 	bag_sign_fn sign;
 	void *sign_ctx;
+	int (*sealed)(void *ctx, const char *tagmanifest_sha256, struct error *err);
+	void *sealed_ctx;
 };
 
 void bag_writer_signal_cleanup(void)
@@ -101,6 +103,8 @@ int bag_writer_open(struct bag_writer **out, const struct bag_writer_options *op
 	bw->bagging_time = opt->bagging_time;
 	bw->sign = opt->sign;
 	bw->sign_ctx = opt->sign_ctx;
+	bw->sealed = opt->sealed;
+	bw->sealed_ctx = opt->sealed_ctx;
 	so.path = opt->output_path;
 	so.compression = opt->compression;
 	so.level = opt->level;
@@ -526,6 +530,8 @@ int bag_writer_finish(struct bag_writer *bw, struct bag_result *res, struct erro
 		          archive_error_string(bw->archive));
 		goto out;
 	}
+	if (bw->sealed && bw->sealed(bw->sealed_ctx, res->tagmanifest_sha256, err) < 0)
+		goto out;
 	sink = bw->sink;
 	bw->sink = NULL;
 	if (sink_finish(sink, &sr, err) < 0)

@@ -16,7 +16,7 @@
 #include "cmd/collect-opts.h"
 #include "cmd/collect-terminal.h"
 #include "cmd/command.h"
-#include "cmd/encrypt-cli.h"
+#include "cmd/encrypt-opts.h"
 #include "cmd/incident-attach.h"
 #include "cmd/signals.h"
 #include "cmd/upload-opts.h"
@@ -243,7 +243,7 @@ static int cmd_collect(int argc, char **argv)
 	struct option *longopts = NULL;
 	char *shortopts = NULL;
 	json_t *uploads = NULL;
-	int upload_failed = 0;
+	int upload_failed = 0, label_failed = 0;
 	struct error err = {{0}};
 	int c, rc;
 
@@ -291,6 +291,7 @@ static int cmd_collect(int argc, char **argv)
 	if (!cli.json)
 		print_summary_text(&sum, cli.signer ? signer_subject(cli.signer) : NULL,
 		                   opt->dry_run);
+	label_failed = collect_cli_write_label(&cli, sum.bundle_path) != 0;
 	/* The bundle is complete and on disk; a failed upload keeps it and says so. */
 	if (upload.up && sum.bundle_path) {
 		uploads = cli.json ? json_array() : NULL;
@@ -301,10 +302,10 @@ static int cmd_collect(int argc, char **argv)
 		print_summary_json(&sum, cli.signer ? signer_subject(cli.signer) : NULL, rc,
 		                   uploads);
 	collect_summary_free(&sum);
-	rc = upload.interrupted ? LP_EXIT_INTERRUPTED
-	     : upload_failed    ? LP_EXIT_FAILURE
-	     : rc == 1          ? LP_EXIT_PARTIAL
-	                        : LP_EXIT_OK;
+	rc = upload.interrupted              ? LP_EXIT_INTERRUPTED
+	     : upload_failed || label_failed ? LP_EXIT_FAILURE
+	     : rc == 1                       ? LP_EXIT_PARTIAL
+	                                     : LP_EXIT_OK;
 out:
 	upload_session_close(&upload);
 	json_decref(uploads);

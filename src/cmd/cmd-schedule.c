@@ -199,7 +199,8 @@ static int pass_on(struct schedule_cli *cli, int c, const char *value)
 	if (c == COLLECT_OPT_UPLOAD && url_refusal(value))
 		return command_usage_error(&command_schedule, "--upload: %s", url_refusal(value));
 	abs = info.arg == COLLECT_ARG_PATH ||
-	                      (info.arg == COLLECT_ARG_NAME_OR_PATH && strchr(value, '/'))
+	                      (info.arg == COLLECT_ARG_NAME_OR_PATH && strchr(value, '/')) ||
+	                      (info.arg == COLLECT_ARG_RECIPIENT && !str_has_prefix(value, "age1"))
 	              ? absolute(value)
 	              : xstrdup(value);
 	/* The current directory or a link's target may bring what the argument did not. */

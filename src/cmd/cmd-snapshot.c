@@ -126,7 +126,7 @@ static int cmd_snapshot(int argc, char **argv)
 	struct upload_session upload = {0};
 	struct option *longopts = NULL;
 	char *shortopts = NULL;
-	int upload_failed = 0;
+	int upload_failed = 0, label_failed = 0;
 	int c, rc;
 
 	collect_cli_init(&cli, co);
@@ -181,15 +181,16 @@ static int cmd_snapshot(int argc, char **argv)
 		print_json(&sum, rc);
 	else
 		print_text(&sum);
+	label_failed = collect_cli_write_label(&cli, sum.collect.bundle_path) != 0;
 	/* The bundle is complete and in the series; a failed upload keeps it and says so. */
 	if (upload.up && sum.collect.bundle_path)
 		upload_failed = upload_session_send(&upload, sum.collect.bundle_path,
 		                                    sum.collect.bundle_sha256, NULL) != 0;
-	rc = upload.interrupted ? LP_EXIT_INTERRUPTED
-	     : upload_failed    ? LP_EXIT_FAILURE
-	     : sum.n_anomalies  ? LP_EXIT_ANOMALY
-	     : rc == 1          ? LP_EXIT_PARTIAL
-	                        : LP_EXIT_OK;
+	rc = upload.interrupted              ? LP_EXIT_INTERRUPTED
+	     : upload_failed || label_failed ? LP_EXIT_FAILURE
+	     : sum.n_anomalies               ? LP_EXIT_ANOMALY
+	     : rc == 1                       ? LP_EXIT_PARTIAL
+	                                     : LP_EXIT_OK;
 	snapshot_summary_free(&sum);
 out:
 	upload_session_close(&upload);

@@ -16,6 +16,7 @@
 #include "cmd/cmd-chain.h"
 #include "cmd/command.h"
 #include "cmd/verify-batch.h"
+#include "cmd/verify-label.h"
 #include "report/incident.h"
 #include "trust/sign.h"
 
@@ -53,7 +54,10 @@ const struct command command_verify = {
                 "each BAGDIR a bag directory (one with bagit.txt); any other DIR stands for the\n"
                 "bundle files in it, by name; - reads a bundle from standard input (gpg -d\n"
                 "X.gpg | logpack verify -). One line per bundle; after several, a table\n"
-                "(host, time, signer, trust, TLP, case, verdict) and the counts.\n"
+                "(host, time, signer, trust, TLP, case, verdict) and the counts. A label\n"
+                "(X.label.json, see 'logpack encrypt --label'), or an encrypted file with its\n"
+                "label beside it, is checked as a label: its signature, each file's size and\n"
+                "SHA-256; exit 9 when intact (the contents are not verifiable), 4 if not.\n"
                 "\n"
                 "Exit: 0 the bundle meets the required level; else 5 valid and signed but NOT\n"
                 "trusted; 6 valid but unsigned; 4 INVALID; 8 incomplete (fetch.txt lists\n"
@@ -109,6 +113,8 @@ static int cmd_verify(int argc, char **argv)
 	struct trust_store *trust = NULL;
 	size_t counts[BUNDLE_N_OUTCOMES] = {0}, n_failed = 0;
 	json_t *jlist = NULL;
+	const char **rest = NULL;
+	size_t n_rest = 0;
 	struct error err;
 	int c, code = LP_EXIT_OK;
 
@@ -192,16 +198,21 @@ static int cmd_verify(int argc, char **argv)
 		trust_store_free(trust);
 		return code;
 	}
-	if (verify_batch_expand(&batch, (const char *const *)argv + optind, (size_t)(argc - optind),
-	                        &err) < 0) {
+	if (cli.json)
+		jlist = json_array();
+	/* Encrypted files with a label: the label is checked, the contents cannot be. */
+	code = verify_labels((const char *const *)argv + optind, (size_t)(argc - optind), trust,
+	                     jlist, &rest, &n_rest);
+	if (n_rest && verify_batch_expand(&batch, rest, n_rest, &err) < 0) {
 		log_error("%s", err.msg);
 		trust_store_free(trust);
 		verify_batch_free(&batch);
+		json_decref(jlist);
+		free(rest);
 		return LP_EXIT_FAILURE;
 	}
+	free(rest);
 	verify_batch_run(&batch, &ropt, cli.require, cli.parallel, cli.json);
-	if (cli.json)
-		jlist = json_array();
 	for (size_t i = 0; i < batch.n; i++) {
 		const struct verify_item *it = &batch.items[i];
 

@@ -11,13 +11,12 @@
 #include "base/log.h"
 #include "bundle/bag.h"
 #include "cmd/collect-opts.h"
+#include "trust/encrypt-config.h"
 
 #define SNAPSHOTS (COLLECT_CMD_SNAPSHOT | COLLECT_CMD_SCHEDULE)
 /* Why a series takes files whole: docs/snapshots.md. */
 #define WHOLE_FILES "a series must hold every byte of a file to prove that nothing was left out"
 #define SERIES_ONLY "it belongs to a series: see 'logpack snapshot'"
-/* docs/encryption.md: snapshots are not encrypted yet. */
-#define NOT_FOR_SERIES_YET "snapshots are not encrypted yet: encrypt the finished bundles"
 
 #define OPT COLLECT_OPT
 
@@ -29,16 +28,20 @@ const struct collect_opt collect_opts[] = {
              "only these categories (comma separated)")},
         {OPT("compress", 'c', COLLECT_ARG_TEXT, "ALGO", "zstd (default), gzip, xz or none")},
         {OPT("config", COLLECT_OPT_CONFIG, COLLECT_ARG_PATH, "FILE",
-             "signing settings (default\n/etc/logpack/logpack.conf)")},
+             "signing and encryption settings (default\n/etc/logpack/logpack.conf)")},
         {OPT("dry-run", 'n', COLLECT_ARG_NONE, NULL, "list what would be collected; write nothing"),
          .refused = SNAPSHOTS,
          .why = "a snapshot moves its series on; 'logpack collect --dry-run' lists what a "
                 "profile takes"},
-        {OPT("encrypt-to", COLLECT_OPT_ENCRYPT_TO, COLLECT_ARG_NAME_OR_PATH, "R",
-             "encrypt to R (repeatable, one kind): an age\n"
-             "recipient (age1...) or an OpenPGP public key file;\n"
-             "writes logpack-<random id>.age or .gpg"),
-         .refused = SNAPSHOTS, .why = NOT_FOR_SERIES_YET},
+        {OPT("encrypt-to", COLLECT_OPT_ENCRYPT_TO, COLLECT_ARG_RECIPIENT, "R",
+             "encrypt to R (repeatable, kinds mixed): an age\n"
+             "recipient (age1...), an OpenPGP public key file or\n"
+             "an X.509 certificate; writes logpack-<random id>\n"
+             ".gpg, .age, or .enc with .p7m (one file per kind)"),
+         .series_help = "encrypt each bundle to R (repeatable, kinds mixed):\n"
+                        "age1..., an OpenPGP key or an X.509 certificate\n"
+                        "file; the series' state stays readable without\n"
+                        "a key (see docs/snapshots.md)"},
         {OPT("exclude", 'x', COLLECT_ARG_TEXT, "PATTERN", "leave out matching paths (repeatable)")},
         {OPT("force", 'f', COLLECT_ARG_NONE, NULL,
              "write even if the space estimate says it will\nnot fit")},
@@ -70,8 +73,17 @@ const struct collect_opt collect_opts[] = {
              "then remove bundles older than DURATION (7d, 12h)"),
          .refused = COLLECT_CMD_COLLECT, .why = SERIES_ONLY},
         {OPT("keep-name", COLLECT_OPT_KEEP_NAME, COLLECT_ARG_NONE, NULL,
-             "name the encrypted file as a plain bundle"),
-         .refused = SNAPSHOTS, .why = NOT_FOR_SERIES_YET},
+             "name the encrypted file as a plain bundle\n(host, time), plus its suffix")},
+        {OPT("label", COLLECT_OPT_LABEL, COLLECT_ARG_NONE, NULL,
+             "write a signed label beside the encrypted files\n"
+             "(each one's name, size and SHA-256: see 'logpack\n"
+             "encrypt --label'); needs a signing key")},
+        {OPT("label-case", COLLECT_OPT_LABEL_CASE, COLLECT_ARG_TEXT, "REF",
+             "put a case reference into the label")},
+        {OPT("label-recipients", COLLECT_OPT_LABEL_RECIPIENTS, COLLECT_ARG_NONE, NULL,
+             "put the recipients into the label (this undoes\nage's recipient privacy)")},
+        {OPT("label-tlp", COLLECT_OPT_LABEL_TLP, COLLECT_ARG_TEXT, "TLP",
+             "put the TLP (CLEAR, GREEN, AMBER, AMBER+STRICT,\nRED) into the label")},
         {OPT("level", COLLECT_OPT_LEVEL, COLLECT_ARG_TEXT, "N", "compression level")},
         {OPT("max-file-size", COLLECT_OPT_MAX_FILE_SIZE, COLLECT_ARG_TEXT, "SIZE",
              "keep only the last SIZE bytes of larger files"),
@@ -405,7 +417,21 @@ static int take_value(struct collect_cli *cli, const struct command *cmd, int c,
 		struct error err = {{0}};
 		int which = c == COLLECT_OPT_ENCRYPT_TO ? ENCRYPT_OPT_TO : ENCRYPT_OPT_KEEP_NAME;
 
-		if (encrypt_cli_option(&cli->recipients, which, arg, &err) < 0)
+		if (encrypt_opts_option(&cli->recipients, which, arg, &err) < 0)
+			return command_usage_error(cmd, "%s", err.msg);
+		return 0;
+	}
+	case COLLECT_OPT_LABEL:
+	case COLLECT_OPT_LABEL_CASE:
+	case COLLECT_OPT_LABEL_RECIPIENTS:
+	case COLLECT_OPT_LABEL_TLP: {
+		struct error err = {{0}};
+		int which = c == COLLECT_OPT_LABEL        ? ENCRYPT_OPT_LABEL
+		            : c == COLLECT_OPT_LABEL_CASE ? ENCRYPT_OPT_LABEL_CASE
+		            : c == COLLECT_OPT_LABEL_TLP  ? ENCRYPT_OPT_LABEL_TLP
+		                                          : ENCRYPT_OPT_LABEL_RECIPIENTS;
+
+		if (encrypt_opts_label_option(&cli->label, which, arg, &err) < 0)
 			return command_usage_error(cmd, "%s", err.msg);
 		return 0;
 	}
@@ -536,10 +562,17 @@ int collect_cli_finish(struct collect_cli *cli, const struct command *cmd, unsig
 		return command_usage_error(cmd, "--since is later than --until");
 	if (who == COLLECT_CMD_COLLECT && cli->upload.to == NULL && cli->upload.delete_after)
 		return command_usage_error(cmd, "--delete-after-upload needs --upload");
-	if (who == COLLECT_CMD_COLLECT) {
+	{
 		struct error err = {{0}};
 
-		if (encrypt_cli_apply(&cli->recipients, opt, &err) < 0)
+		/* As the signing settings: a config file that cannot be used is a failure (3). */
+		if (encrypt_settings_resolve(&cli->recipients, cli->config, &err) < 0) {
+			log_error("%s", err.msg);
+			return LP_EXIT_FAILURE;
+		}
+		/* schedule checks them here too, and passes them on as they were given. */
+		if (encrypt_opts_apply(&cli->recipients, opt, &err) < 0 ||
+		    encrypt_opts_label_check(&cli->label, &cli->recipients, &err) < 0)
 			return command_usage_error(cmd, "%s", err.msg);
 	}
 	opt->excludes = cli->excludes;
@@ -564,11 +597,17 @@ int collect_cli_prepare(struct collect_cli *cli, int load_key)
 		return LP_EXIT_FAILURE;
 	}
 	/* Who the bundle is encrypted to goes into bag-info.txt, signed with the rest. */
-	encrypt_cli_record(&cli->recipients, opt);
+	encrypt_opts_record(&cli->recipients, opt);
 	/* Load the key before anything is read, so a bad key or passphrase fails at once. */
 	if (sign_settings_load(&cli->sign, cli->config, load_key, &cli->signer, &err) < 0) {
 		log_error("%s", err.msg);
 		return LP_EXIT_FAILURE;
+	}
+	if (load_key && cli->label.wanted && cli->signer == NULL) {
+		log_error(
+		        "--label needs a signing key (--sign-key and --sign-cert, or sign-key and "
+		        "sign-cert in the config file)");
+		return LP_EXIT_USAGE;
 	}
 	if (cli->signer) {
 		opt->sign = signer_sign;
@@ -576,6 +615,24 @@ int collect_cli_prepare(struct collect_cli *cli, int load_key)
 		log_verbose("signing as %s", signer_subject(cli->signer));
 	}
 	return 0;
+}
+
+int collect_cli_write_label(struct collect_cli *cli, const char *bundle_path)
+{
+	struct error err = {{0}};
+	char *path = NULL;
+	int rc;
+
+	if (!cli->label.wanted || bundle_path == NULL)
+		return 0;
+	rc = encrypt_opts_write_label(&cli->label, &cli->recipients, bundle_path, cli->signer,
+	                              &path, &err);
+	if (rc < 0)
+		log_error("label %s: %s (the encrypted files are kept)", path, err.msg);
+	else
+		log_info("label: %s", path);
+	free(path);
+	return rc < 0 ? LP_EXIT_FAILURE : 0;
 }
 
 void collect_cli_free(struct collect_cli *cli)

@@ -19,6 +19,7 @@
 static const struct command *const commands[] = {
 	&command_collect,
 	&command_decrypt,
+	&command_encrypt,
 	&command_extract,
 	&command_incident,
 	&command_journal,

@@ -574,6 +574,10 @@ static int write_bundle(struct collection *c, struct error *err)
 	bo.bagging_time = c->sum->started;
 	bo.sign = opt->sign;
 	bo.sign_ctx = opt->sign_ctx;
+	if (opt->hooks && opt->hooks->sealed) {
+		bo.sealed = opt->hooks->sealed;
+		bo.sealed_ctx = opt->hooks->ctx;
+	}
 	if (opt->make_filter) {
 		if (opt->make_filter(opt->filter_ctx, &filter, err) < 0) {
 			free(top);

@@ -214,9 +214,21 @@ static int hook_finish(void *ctx, struct bag_writer *bag, FILE *log, struct erro
 		bag_info_add(bag, "LogPack-Snapshot-Previous", h->sum->previous);
 	snprintf(num, sizeof(num), "%zu", h->sum->n_anomalies);
 	bag_info_add(bag, "LogPack-Snapshot-Anomalies", num);
-	/* From here the bundle may get its final name at any moment: say what it will be. */
+	return 0;
+}
+
+/*
+ * The bag is complete; from here the bundle may get its final name at any moment: say what it
+ * will be, with its tag manifest's hash, so that a run killed after the rename can be
+ * recovered from the state directory alone (an encrypted bundle cannot be read back here).
+ */
+static int hook_sealed(void *ctx, const char *tagmanifest_sha256, struct error *err)
+{
+	struct snapshot_hooks_ctx *h = ctx;
+
+	memcpy(h->next->last_tagmanifest, tagmanifest_sha256, SHA256_HEX_LEN + 1);
 	state_add_bundle(h->next, h->next->sequence, h->bundle_path, (int64_t)time(NULL));
-	if (recovery_write_pending(h->state, h->next, h->bundle_path, err) < 0)
+	if (recovery_write_pending(h->state, h->next, h->bundle_path, h->encrypted, err) < 0)
 		return -1;
 	recovery_crash_point("before-bundle-rename");
 	return 0;
@@ -231,4 +243,5 @@ void snapshot_hooks_bind(struct snapshot_hooks_ctx *ctx, struct collect_hooks *h
 	hooks->data = hook_data;
 	hooks->stored = hook_stored;
 	hooks->finish = hook_finish;
+	hooks->sealed = hook_sealed;
 }

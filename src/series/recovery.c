@@ -27,14 +27,14 @@ void recovery_crash_point(const char *point)
 }
 
 int recovery_write_pending(struct state_dir *sd, const struct series_state *next,
-                           const char *bundle, struct error *err)
+                           const char *bundle, int encrypted, struct error *err)
 {
 	json_t *o = state_to_json(next);
 	int rc;
 
-	json_object_set_new(
-	        o, "pending",
-	        json_pack("{s:I,s:s}", "sequence", (json_int_t)next->sequence, "bundle", bundle));
+	json_object_set_new(o, "pending",
+	                    json_pack("{s:I,s:s,s:b}", "sequence", (json_int_t)next->sequence,
+	                              "bundle", bundle, "encrypted", encrypted));
 	rc = state_dir_write_json(sd, PENDING, o, err);
 	json_decref(o);
 	return rc;
@@ -123,17 +123,54 @@ static int sidecar_write(const char *bundle, const char *hex, struct error *err)
 	return rc;
 }
 
-/* Remove the temporary files a killed run left for bundle (".<name>.XXXXXX"). */
+/* An encrypted bundle's kinds: its file, and the files beside it with the same stem. */
+static const char *const encrypted_suffixes[] = {".gpg", ".age", ".enc", ".p7m"};
+
+/* bundle's name without the suffix of an encrypted file; caller frees. */
+static char *bundle_stem(const char *bundle)
+{
+	const char *base = path_basename(bundle);
+
+	for (size_t i = 0; i < sizeof(encrypted_suffixes) / sizeof(encrypted_suffixes[0]); i++)
+		if (str_has_suffix(base, encrypted_suffixes[i]))
+			return xstrndup(base, strlen(base) - strlen(encrypted_suffixes[i]));
+	return xstrdup(base);
+}
+
+/* Is name ".<stem><one of the kinds' suffixes, or none>.XXXXXX", a temporary of bundle's? */
+static int bundle_temp_name(const char *name, const char *stem)
+{
+	size_t len = strlen(name), stem_len = strlen(stem), rest;
+
+	if (name[0] != '.' || strncmp(name + 1, stem, stem_len) != 0 || len < stem_len + 8)
+		return 0;
+	rest = len - 1 - stem_len - 7; /* between the stem and ".XXXXXX" */
+	if (name[len - 7] != '.')
+		return 0;
+	if (rest == 0)
+		return 1;
+	for (size_t i = 0; i < sizeof(encrypted_suffixes) / sizeof(encrypted_suffixes[0]); i++)
+		if (rest == 4 && strncmp(name + 1 + stem_len, encrypted_suffixes[i], 4) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * Remove the temporary files a killed run left for bundle (".<name>.XXXXXX"), and for an
+ * encrypted one those of the files beside it (".<stem>.age.XXXXXX", ".<stem>.p7m.XXXXXX").
+ */
 static void remove_bundle_temps(const char *bundle)
 {
 	char *dir = path_dirname(bundle);
+	char *stem = bundle_stem(bundle);
 	char *prefix = xasprintf(".%s.", path_basename(bundle));
 	DIR *d = opendir(dir);
 	struct dirent *de;
 
 	while (d && (de = readdir(d)) != NULL)
-		if (str_has_prefix(de->d_name, prefix) &&
-		    strlen(de->d_name) == strlen(prefix) + 6) {
+		if ((str_has_prefix(de->d_name, prefix) &&
+		     strlen(de->d_name) == strlen(prefix) + 6) ||
+		    bundle_temp_name(de->d_name, stem)) {
 			char *p = xasprintf("%s/%s", dir, de->d_name);
 
 			unlink(p);
@@ -142,6 +179,7 @@ static void remove_bundle_temps(const char *bundle)
 	if (d)
 		closedir(d);
 	free(prefix);
+	free(stem);
 	free(dir);
 }
 
@@ -171,17 +209,114 @@ void recovery_remove_leftovers(const char *dir, const char *series)
 	free(marker);
 }
 
+/*
+ * The files of the other kinds are committed just before the bundle file: when it never got
+ * its final name, they belong to no snapshot (the next one takes the same bytes again).
+ */
+static void remove_orphans(const char *bundle)
+{
+	char *dir = path_dirname(bundle), *stem = bundle_stem(bundle);
+
+	for (size_t i = 0; i < sizeof(encrypted_suffixes) / sizeof(encrypted_suffixes[0]); i++) {
+		char *p = xasprintf("%s/%s%s", dir, stem, encrypted_suffixes[i]);
+		char *side = xasprintf("%s.sha256", p);
+
+		unlink(p);
+		unlink(side);
+		free(side);
+		free(p);
+	}
+	free(stem);
+	free(dir);
+}
+
+/* The SHA-256 of a whole file, read as a stream. */
+static int file_sha256(const char *path, char hex[SHA256_HEX_LEN + 1], struct error *err)
+{
+	enum { CHUNK = 64 * 1024 };
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	unsigned char *buf;
+	struct sha256 h;
+	ssize_t got;
+
+	if (fd < 0) {
+		error_set(err, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (sha256_init(&h, err) < 0) {
+		close(fd);
+		return -1;
+	}
+	buf = xmalloc(CHUNK);
+	while ((got = read(fd, buf, CHUNK)) != 0) {
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0) {
+			error_set(err, "%s: %s", path, strerror(errno));
+			sha256_discard(&h);
+			free(buf);
+			close(fd);
+			return -1;
+		}
+		sha256_update(&h, buf, (size_t)got);
+	}
+	free(buf);
+	close(fd);
+	sha256_final_hex(&h, hex);
+	return 0;
+}
+
+static int hash_is_zero(const char *hex)
+{
+	return strspn(hex, "0") == SHA256_HEX_LEN;
+}
+
+/*
+ * The pending bundle is encrypted: this host holds no key to read it, and needs none. The
+ * pending record was written when the bag was complete, with its tag manifest's hash, and
+ * the file has its final name only once the encryptor's last block and tag are on disk; its
+ * name is random and recorded in the record alone. So the state comes from the record; the
+ * file is only hashed, for its .sha256.
+ */
+static int adopt_encrypted(const char *bundle, struct series_state *st, struct error *err)
+{
+	char hex[SHA256_HEX_LEN + 1], stated[SHA256_HEX_LEN + 1];
+	int sidecar;
+
+	if (!sha256_hex_valid(st->last_tagmanifest) || hash_is_zero(st->last_tagmanifest)) {
+		error_set(err, "pending.json does not record the tag manifest of %s", bundle);
+		return -1;
+	}
+	if (file_sha256(bundle, hex, err) < 0)
+		return -1;
+	sidecar = bundle_sidecar_read(bundle, stated);
+	if (sidecar < 0 || (sidecar == 1 && strcmp(stated, hex) != 0)) {
+		error_set(err, "%s: the .sha256 file beside it is malformed or does not match it",
+		          bundle);
+		return -1;
+	}
+	return sidecar == 1 ? 0 : sidecar_write(bundle, hex, err);
+}
+
 /* The pending bundle got its final name: check it is the snapshot pending says, adopt it. */
-static int adopt(struct state_dir *sd, const char *bundle, uint64_t seq, struct series_state *st,
-                 struct error *err)
+static int adopt(struct state_dir *sd, const char *bundle, uint64_t seq, int encrypted,
+                 struct series_state *st, struct error *err)
 {
 	struct recovery_bundle rb;
 	json_t *j;
 	int rc;
 
+	if (encrypted) {
+		if (adopt_encrypted(bundle, st, err) < 0)
+			return -1;
+		goto commit;
+	}
 	if (recovery_read_bundle(bundle, &rb, err) < 0)
 		return -1;
-	if (rb.series == NULL || strcmp(rb.series, st->series) != 0 || rb.sequence != seq) {
+	/* The record names the tag manifest (runs before it did not: all zeros). */
+	if (rb.series == NULL || strcmp(rb.series, st->series) != 0 || rb.sequence != seq ||
+	    (!hash_is_zero(st->last_tagmanifest) &&
+	     strcmp(st->last_tagmanifest, rb.tagmanifest) != 0)) {
 		error_set(err, "%s does not hold snapshot %llu of series %s", bundle,
 		          (unsigned long long)seq, st->series);
 		recovery_bundle_free(&rb);
@@ -193,6 +328,7 @@ static int adopt(struct state_dir *sd, const char *bundle, uint64_t seq, struct 
 		return -1;
 	}
 	recovery_bundle_free(&rb);
+commit:
 	j = state_to_json(st);
 	rc = state_dir_write_json(sd, "state.json", j, err);
 	json_decref(j);
@@ -227,8 +363,11 @@ int recovery_resolve(struct state_dir *sd, struct series_state *old, char **adop
 	if (seq <= old->sequence || access(bundle, F_OK) < 0) {
 		/* Already committed, or the bundle never got its final name. */
 		remove_bundle_temps(bundle);
+		if (seq > old->sequence && json_is_true(json_object_get(pending, "encrypted")))
+			remove_orphans(bundle);
 	} else {
-		if (adopt(sd, bundle, seq, &st, err) < 0)
+		if (adopt(sd, bundle, seq, json_is_true(json_object_get(pending, "encrypted")), &st,
+		          err) < 0)
 			goto out;
 		state_free(old);
 		*old = st;

@@ -19,6 +19,7 @@
 #include <openssl/rand.h>
 
 #include "bundle/bag.h"
+#include "bundle/bundle-encrypt.h"
 #include "gather/host.h"
 #include "series/hooks.h"
 #include "series/recovery.h"
@@ -57,10 +58,16 @@ static char *bundle_path_for(const struct collect_options *co, const char *serie
 	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
 	host = host_name_for_file(hf.hostname);
 	absdir = realpath(dir, NULL);
-	/* The series in the name keeps series apart that share an output directory. */
-	path = xasprintf("%s/logpack-%s-snapshot-%.8s-%06llu-%s%s", absdir ? absdir : dir, host,
-	                 series, (unsigned long long)sequence, stamp,
-	                 bag_compression_suffix(co->compression));
+	if (co->make_filter && !co->keep_name) {
+		/* Encrypted: a name that says nothing of the host (pending.json records it). */
+		path = bundle_encrypted_name(absdir ? absdir : dir, NULL, co->filter_suffix, err);
+	} else {
+		/* The series in the name keeps series apart that share an output directory. */
+		path = xasprintf("%s/logpack-%s-snapshot-%.8s-%06llu-%s%s%s", absdir ? absdir : dir,
+		                 host, series, (unsigned long long)sequence, stamp,
+		                 bag_compression_suffix(co->compression),
+		                 co->make_filter ? co->filter_suffix : "");
+	}
 	recovery_remove_leftovers(absdir ? absdir : dir, series);
 	free(absdir);
 	free(host);
@@ -202,6 +209,7 @@ int snapshot_run(const struct snapshot_options *opt, struct snapshot_summary *su
 	        .sum = sum,
 	        .state = &sd,
 	        .bundle_path = bundle,
+	        .encrypted = co.make_filter != NULL,
 	};
 	snapshot_hooks_bind(&hctx, &hooks);
 	co.output = bundle;
