@@ -3,18 +3,6 @@
 # whatever the size of files.jsonl (it once kept every record in memory: 150 MB for a million).
 . "$TEST_SRCDIR/test-lib.sh"
 
-# peak_rss_kb COMMAND...: the peak resident memory of COMMAND in KiB (its output is dropped).
-# Under AddressSanitizer freed memory waits in a quarantine (hundreds of MiB), which is not
-# the program's own use: the quarantine is turned off for the measurement (a normal build
-# ignores the variable).
-peak_rss_kb() {
-	ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=0:thread_local_quarantine_size_kb=0" \
-		python3 -c "
-import resource, subprocess, sys
-subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, check=False)
-print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)" "$@"
-}
-
 t "setup: a bag whose files.jsonl holds a million records" '
 	mkdir -p "$TRASH/bag/data" "$TRASH/bag/logpack"
 	cd "$TRASH/bag"

@@ -88,7 +88,9 @@ lp() {
 }
 
 # peak_rss_kb COMMAND...: run COMMAND (output discarded, exit status ignored) and print its
-# peak RSS in KiB. AddressSanitizer's quarantine is off for the measurement.
+# peak RSS in KiB. Under AddressSanitizer freed memory waits in a quarantine (hundreds of
+# MiB), which is not the program's own use: the quarantine is off for the measurement (a
+# normal build ignores the variable).
 peak_rss_kb() {
 	ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=0:thread_local_quarantine_size_kb=0" \
 		python3 -c "
