@@ -7,6 +7,8 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "tap.h"
 #include "trust/pseudo.h"
@@ -183,11 +185,37 @@ static void test_key_text(void)
 	}
 }
 
+/* What keygen writes, load reads: the same key id; a key others can read is refused. */
+static void test_key_file(void)
+{
+	char dir[] = "/tmp/unit-pseudo.XXXXXX", path[64], id[PSEUDO_KEY_ID_LEN + 1];
+	uint8_t key[PSEUDO_KEY_LEN];
+	struct pseudo_keys k;
+	struct error err;
+
+	if (mkdtemp(dir) == NULL)
+		return;
+	snprintf(path, sizeof(path), "%s/inc.key", dir);
+	ok(pseudo_key_generate(path, id, &err) == 0, "generate a key file");
+	ok(pseudo_key_load(path, key, &err) == 0 && pseudo_keys_derive(key, &k, &err) == 0 &&
+	           strcmp(k.key_id, id) == 0,
+	   "it loads, and gives the id it was written with (%s)", id);
+	ok(pseudo_key_generate(path, id, &err) < 0, "an existing file is never replaced: %s",
+	   err.msg);
+	chmod(path, 0644);
+	ok(pseudo_key_load(path, key, &err) < 0, "a key file others can read is refused: %s",
+	   err.msg);
+	unlink(path);
+	rmdir(dir);
+	pseudo_keys_wipe(&k);
+}
+
 int main(void)
 {
 	test_hmac();
 	test_hkdf();
 	test_tokens();
 	test_key_text();
+	test_key_file();
 	return tap_done();
 }
