@@ -202,7 +202,14 @@ static size_t addr_hash(const struct ipaddr *a)
 
 	for (size_t i = 0; i < sizeof(*a); i++)
 		h = (h ^ p[i]) * 1099511628211ULL;
-	return (size_t)(h ^ (h >> 29));
+	/* FNV's low bits depend only on the bytes' low bits: mix the high ones in (MurmurHash3's
+	 * finaliser), since the table index is the low bits. */
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ULL;
+	h ^= h >> 33;
+	return (size_t)h;
 }
 
 static struct slot *table_find(const struct table *t, const struct ipaddr *a)

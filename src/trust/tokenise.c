@@ -29,6 +29,9 @@ struct tokeniser {
 	struct addrmap *am;
 	struct word *words; /* open addressing; name NULL = empty */
 	size_t cap, count;
+	/* Which lengths some listed name has: only those ends of a run are looked up. */
+	uint8_t has_len[TOKENISE_NAME_MAX + 1];
+	size_t max_len; /* the longest listed name: no run is looked at further */
 	tokenise_observer observer;
 	void *observer_arg;
 	/* The pass: NULL while scanning (addresses are only noted), the output otherwise. */
@@ -118,21 +121,40 @@ void tokeniser_set_observer(struct tokeniser *tk, tokenise_observer fn, void *ar
 	tk->observer_arg = arg;
 }
 
-static size_t word_hash(const char *s, size_t len)
-{
-	uint64_t h = 1469598103934665603ULL;
+#define WORD_HASH_INIT 1469598103934665603ULL /* FNV-1a, over the lower-case bytes */
 
-	for (size_t i = 0; i < len; i++)
-		h = (h ^ (uint8_t)lower((unsigned char)s[i])) * 1099511628211ULL;
-	return (size_t)(h ^ (h >> 31));
+static uint64_t word_hash_step(uint64_t h, int c)
+{
+	return (h ^ (uint8_t)lower(c)) * 1099511628211ULL;
 }
 
-static struct word *word_find(const struct tokeniser *tk, const char *s, size_t len)
+/* FNV's low bits depend only on the bytes' low bits: mix the high ones in (MurmurHash3's
+ * finaliser), since the table index is the low bits. */
+static size_t word_hash_final(uint64_t h)
+{
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ULL;
+	h ^= h >> 33;
+	return (size_t)h;
+}
+
+static size_t word_hash(const char *s, size_t len)
+{
+	uint64_t h = WORD_HASH_INIT;
+
+	for (size_t i = 0; i < len; i++)
+		h = word_hash_step(h, (unsigned char)s[i]);
+	return word_hash_final(h);
+}
+
+static struct word *word_find_hashed(const struct tokeniser *tk, const char *s, size_t len,
+                                     size_t hash)
 {
 	if (tk->cap == 0)
 		return NULL;
-	for (size_t i = word_hash(s, len) & (tk->cap - 1); tk->words[i].name;
-	     i = (i + 1) & (tk->cap - 1)) {
+	for (size_t i = hash & (tk->cap - 1); tk->words[i].name; i = (i + 1) & (tk->cap - 1)) {
 		struct word *w = &tk->words[i];
 		size_t j = 0;
 
@@ -144,6 +166,11 @@ static struct word *word_find(const struct tokeniser *tk, const char *s, size_t 
 			return w;
 	}
 	return NULL;
+}
+
+static struct word *word_find(const struct tokeniser *tk, const char *s, size_t len)
+{
+	return word_find_hashed(tk, s, len, word_hash(s, len));
 }
 
 static void word_insert(struct tokeniser *tk, const struct word *w)
@@ -206,6 +233,9 @@ int tokeniser_add(struct tokeniser *tk, enum pseudo_type type, const char *name,
 		return -1;
 	}
 	word_insert(tk, &w);
+	tk->has_len[len] = 1;
+	if (len > tk->max_len)
+		tk->max_len = len;
 	return 0;
 }
 
@@ -602,29 +632,37 @@ static int account_position(const char *s, size_t start, size_t end, size_t len)
 	return 0;
 }
 
-/* A listed name as a whole word: the longest listed name among the run's dotted prefixes. */
+/*
+ * A listed name as a whole word: the longest listed name among the run's dotted prefixes. One
+ * pass over at most TOKENISE_NAME_MAX bytes computes the hash of every prefix; only prefixes
+ * of a length some listed name has are looked up.
+ */
 static size_t match_word(struct tokeniser *tk, const char *s, size_t i, size_t len)
 {
-	size_t ends[TOKENISE_NAME_MAX + 1], count = 0, n = 0;
+	size_t ends[TOKENISE_NAME_MAX + 1], hashes[TOKENISE_NAME_MAX + 1], count = 0, n = 0;
+	uint64_t h = WORD_HASH_INIT;
 
 	if (tk->count == 0 || (i > 0 && (is_word((unsigned char)s[i - 1]))) ||
 	    !is_word((unsigned char)s[i]))
 		return 0;
-	while (i + n < len && n < TOKENISE_NAME_MAX + 1 &&
+	while (i + n < len && n < tk->max_len + 1 &&
 	       (is_word((unsigned char)s[i + n]) || s[i + n] == '.')) {
-		if (s[i + n] == '.' && n > 0)
-			ends[count++] = n;
+		if (s[i + n] == '.' && n > 0 && s[i + n - 1] != '.' && tk->has_len[n]) {
+			ends[count] = n;
+			hashes[count++] = word_hash_final(h);
+		}
+		h = word_hash_step(h, (unsigned char)s[i + n]);
 		n++;
 	}
-	if (n <= TOKENISE_NAME_MAX && (i + n == len || !is_word((unsigned char)s[i + n])))
-		ends[count++] = n;
+	if (n <= tk->max_len && s[i + n - 1] != '.' && tk->has_len[n] &&
+	    (i + n == len || !is_word((unsigned char)s[i + n]))) {
+		ends[count] = n;
+		hashes[count++] = word_hash_final(h);
+	}
 	while (count > 0) {
 		size_t e = ends[--count];
-		struct word *w;
+		struct word *w = word_find_hashed(tk, s + i, e, hashes[count]);
 
-		if (e > TOKENISE_NAME_MAX || s[i + e - 1] == '.')
-			continue;
-		w = word_find(tk, s + i, e);
 		if (w == NULL || (w->account_only && !account_position(s, i, i + e, len)))
 			continue;
 		if (tk->out)
