@@ -125,6 +125,28 @@ static void test_addresses(void)
 		free(got);
 		free(want);
 	}
+	{
+		/* fd12:3456::1 as an ip6.arpa name, and its result the same way. */
+		static const char hex[] = "0123456789abcdef";
+		struct ipaddr a, mm;
+		struct error err;
+		char in[80], out[80];
+
+		ipaddr_parse("fd12:3456::1", 12, &a);
+		addrmap_map(am, &a, &mm, &err);
+		for (int k = 0; k < 32; k++) {
+			in[2 * k] = hex[k % 2 ? a.b[15 - k / 2] >> 4 : a.b[15 - k / 2] & 15];
+			out[2 * k] = hex[k % 2 ? mm.b[15 - k / 2] >> 4 : mm.b[15 - k / 2] & 15];
+			in[2 * k + 1] = out[2 * k + 1] = '.';
+		}
+		memcpy(in + 64, "ip6.arpa", 9);
+		memcpy(out + 64, "ip6.arpa", 9);
+		ok(strncmp(in, "1.0.0.0.", 8) == 0 && strstr(in, "6.5.4.3.2.1.d.f.ip6.arpa"),
+		   "the test's own ip6.arpa name is right: %s", in);
+		got = xstrdup(redact(in));
+		is_str(got, out, "an ip6.arpa name maps the address it names, nibble by nibble");
+		free(got);
+	}
 	mapped("10.1.2.3", buf);
 	mapped("192.30.0.6", buf2);
 	ok(strcmp(buf, buf2) != 0, "two addresses, two results");
