@@ -99,6 +99,9 @@ static void test_addresses(void)
 	check("[fd12::5]:443 ok", "[%s]:443 ok", "fd12::5", "[v6]:port");
 	check("peer fd12::7: reset", "peer %s: reset", "fd12::7", "IPv6 followed by ':'");
 	check("https://[2a01:4f8::9]/x", "https://[%s]/x", "2a01:4f8::9", "IPv6 in a URL");
+	check("peer fd12::8:::::::::::::::::::::::::::::::::::::::::::::::::: x",
+	      "peer %s:::::::::::::::::::::::::::::::::::::::::::::::::: x", "fd12::8",
+	      "IPv6 followed by a long run of ':'");
 	check("::ffff:10.9.8.7 x", "::ffff:%s x", "10.9.8.7", "IPv4-mapped IPv6");
 	{
 		const char *m = mapped("172.31.3.150", buf);

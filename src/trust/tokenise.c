@@ -416,8 +416,12 @@ static size_t match_ipv6(struct tokeniser *tk, const char *s, size_t i, size_t l
 		colons += p[n] == ':';
 		n++;
 	}
-	if (n > ADDR_WINDOW || colons < 2)
+	if (colons < 2)
 		return 0;
+	/* A longer run ("fe80::1::::::...") is tried from its first ADDR_WINDOW characters, so
+	 * that padding cannot hide an address. */
+	if (n > ADDR_WINDOW)
+		n = ADDR_WINDOW;
 	/* "fe80::1:" and "2001:db8::1." at the end of a phrase: the ':' or '.' is not the
 	 * address's (an address ending in "::" still parses after one ':' is dropped). */
 	while (n > 2) {
