@@ -89,8 +89,10 @@ static void test_addresses(void)
 	check("10.1.2.3:8080", "%s:8080", "10.1.2.3", "ip:port");
 	check("GET http://10.1.2.3:8080/a?b=1", "GET http://%s:8080/a?b=1", "10.1.2.3",
 	      "an address in a URL");
-	check("x 1.2.3.4.5 y 1.2.3 z 1.2.3.4567 v2.0.1", "x 1.2.3.4.5 y 1.2.3 z 1.2.3.4567 v2.0.1",
-	      NULL, "an OID, three parts, four digits are not addresses");
+	check("x 1.2.3.4.5.6 y 1.2.3 z 1.2.3.4567 v2.0.1 w 1.2.3.4.99999",
+	      "x 1.2.3.4.5.6 y 1.2.3 z 1.2.3.4567 v2.0.1 w 1.2.3.4.99999", NULL,
+	      "an OID, three parts, four digits, a 'port' over 65535 are not addresses");
+	check("IP 10.1.2.3.22 > x", "IP %s.22 > x", "10.1.2.3", "tcpdump's address.port");
 	check("lo 127.0.0.1 doc 192.0.2.1 bc 255.255.255.255",
 	      "lo 127.0.0.1 doc 192.0.2.1 bc 255.255.255.255", NULL,
 	      "special addresses are left as they are");

@@ -506,10 +506,20 @@ static size_t match_ipv4(struct tokeniser *tk, const char *s, size_t i, size_t l
 	}
 	if (count != 4)
 		return 0;
-	/* 1.2.3.4.5 (an OID, a version) and 1.2.3.4567 are not addresses. */
-	if (end < n && (is_digit((unsigned char)p[end]) ||
-	                (p[end] == '.' && end + 1 < n && is_digit((unsigned char)p[end + 1]))))
+	/* 1.2.3.4.5.6 (an OID, a version) and 1.2.3.4567 are not addresses; tcpdump's
+	 * address.port (10.0.0.1.22) is one, followed by its port. */
+	if (end < n && is_digit((unsigned char)p[end]))
 		return 0;
+	if (end < n && p[end] == '.' && end + 1 < n && is_digit((unsigned char)p[end + 1])) {
+		size_t k = end + 1;
+		unsigned long port = 0;
+
+		while (k < n && is_digit((unsigned char)p[k]) && k - end <= 5)
+			port = port * 10 + (unsigned long)(p[k++] - '0');
+		if (k - end - 1 > 5 || port > 65535 || (k < n && is_digit((unsigned char)p[k])) ||
+		    (k + 1 < n && p[k] == '.' && is_digit((unsigned char)p[k + 1])))
+			return 0;
+	}
 	for (int k = 0; k < 4; k++)
 		a.b[k] = (uint8_t)parts[k];
 	if (map_addr(tk, &a, &m) < 0)
