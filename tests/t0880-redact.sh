@@ -96,6 +96,10 @@ t "the map inside the output directory, or over a file, is refused; nothing is w
 	expect_code 3 lp redact --key inc.key --map map.txt -o o3 "$(cat path)" 2>e2
 	contains e2 "exists already"
 	test -z "$(ls o3)"
+	expect_code 3 lp redact --key inc.key --map m6 -o nonexistent "$(cat path)" 2>e3
+	contains e3 "nonexistent"
+	lacks e3 "inside"
+	test ! -e m6
 '
 t "an INVALID source is refused with exit 4; a key others can read is refused" '
 	cd "$FX"

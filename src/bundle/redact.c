@@ -135,8 +135,9 @@ static void p1_begin(void *ctx, const char *name, uint64_t size)
 	strbuf_reset(&p->line);
 	if (sha256_init(&p->hash, &p->err) < 0)
 		p->failed = 1;
-	if (p->in_payload)
-		scan_line(p, name + 5, strlen(name + 5), 0);
+	/* Every payload path, carried or dropped: its redacted form is written either way. */
+	if (str_has_prefix(name, "data/"))
+		scan_line(p, name, strlen(name), 0);
 }
 
 static void p1_data(void *ctx, const void *buf, size_t len)
@@ -297,12 +298,15 @@ enum redact_status redact_bundle(const struct redact_options *opt, struct redact
 
 	memset(sum, 0, sizeof(*sum));
 	w.fd = -1;
-	if (inside(opt->map_path, opt->output_dir, err) != 0) {
-		if (err->msg[0] == '\0' || strstr(err->msg, "--map") == NULL)
-			error_set(err,
-			          "--map %s: the reverse map must not be inside the output "
-			          "directory %s",
-			          opt->map_path, opt->output_dir);
+	switch (inside(opt->map_path, opt->output_dir, err)) {
+	case 0:
+		break;
+	case 1:
+		error_set(err,
+		          "--map %s: the reverse map must not be inside the output directory %s",
+		          opt->map_path, opt->output_dir);
+		return REDACT_FAILED;
+	default:
 		return REDACT_FAILED;
 	}
 	if (access(opt->map_path, F_OK) == 0) {
