@@ -25,6 +25,7 @@ extern const struct command command_extract;
 extern const struct command command_keygen;
 extern const struct command command_profiles;
 extern const struct command command_receive;
+extern const struct command command_redact;
 extern const struct command command_incident;
 extern const struct command command_journal;
 extern const struct command command_snapshot;

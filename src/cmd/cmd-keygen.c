@@ -14,6 +14,7 @@
 #include "base/log.h"
 #include "cmd/command.h"
 #include "trust/age.h"
+#include "trust/pseudo.h"
 #include "trust/sign.h"
 
 static int cmd_keygen(int argc, char **argv);
@@ -22,8 +23,9 @@ const struct command command_keygen = {
         .name = "keygen",
         .usage = "keygen [--type signing|x509-encryption|age] [--out PREFIX] [--subject "
                  "/O=Org/CN=Name] "
-                 "[--days N] [--passphrase-file F]",
-        .summary = "make a signing key and certificate, or a receiver's encryption key",
+                 "[--days N] [--passphrase-file F] | keygen --incident [--out FILE]",
+        .summary = "make a signing key and certificate, a receiver's encryption key, or an "
+                   "incident key",
         .help = "Options:\n"
                 "  -o, --out PREFIX         write PREFIX.key (mode 0600) and PREFIX.crt\n"
                 "                           (default: logpack-signing)\n"
@@ -41,6 +43,9 @@ const struct command command_keygen = {
                 "                           (senders use --encrypt-to PREFIX.crt); age: an age\n"
                 "                           identity PREFIX.key and its recipient PREFIX.pub\n"
                 "                           (senders use --encrypt-to $(cat PREFIX.pub))\n"
+                "      --incident           an incident key for redaction instead: 32 random\n"
+                "                           bytes in the file --out names (mode 0600; default\n"
+                "                           logpack-incident.key); see docs/redaction.md\n"
                 "  -h, --help               this text\n"
                 "\n"
                 "Give PREFIX.crt to those who receive your bundles: they pass it to\n"
@@ -48,7 +53,24 @@ const struct command command_keygen = {
         .run = cmd_keygen,
 };
 
-enum { OPT_PASSPHRASE_FILE = 256 };
+enum { OPT_PASSPHRASE_FILE = 256, OPT_INCIDENT };
+
+/* An incident key: the secret behind every pseudonym of one incident (trust/pseudo.h). */
+static int keygen_incident(const char *path)
+{
+	char key_id[PSEUDO_KEY_ID_LEN + 1];
+	struct error err = {{0}};
+
+	if (pseudo_key_generate(path, key_id, &err) < 0) {
+		log_error("%s", err.msg);
+		return LP_EXIT_FAILURE;
+	}
+	printf("%s\n", path);
+	log_info("wrote the incident key %s (mode 0600), key id %s: keep it with the incident's "
+	         "records, never in a bundle",
+	         path, key_id);
+	return LP_EXIT_OK;
+}
 
 /* An age identity (PREFIX.key, 0600, as age-keygen writes it) and its recipient (PREFIX.pub). */
 static int keygen_age(const char *prefix)
@@ -103,6 +125,7 @@ static int cmd_keygen(int argc, char **argv)
 	static const struct option options[] = {
 	        {"days", required_argument, NULL, 'd'},
 	        {"help", no_argument, NULL, 'h'},
+	        {"incident", no_argument, NULL, OPT_INCIDENT},
 	        {"out", required_argument, NULL, 'o'},
 	        {"passphrase-file", required_argument, NULL, OPT_PASSPHRASE_FILE},
 	        {"subject", required_argument, NULL, 's'},
@@ -116,7 +139,7 @@ static int cmd_keygen(int argc, char **argv)
 	size_t pass_len = 0;
 	struct error err;
 	long days = 730;
-	int c, rc = LP_EXIT_FAILURE;
+	int c, rc = LP_EXIT_FAILURE, incident = 0, other = 0;
 
 	while ((c = command_getopt(argc, argv, "d:ho:s:t:", options)) != -1) {
 		switch (c) {
@@ -127,6 +150,7 @@ static int cmd_keygen(int argc, char **argv)
 				                           "--days: '%s' is not a number of days "
 				                           "from 1 to 36500",
 				                           optarg);
+			other = 1;
 			break;
 		case 'h':
 			command_print_help(&command_keygen, stdout);
@@ -137,12 +161,18 @@ static int cmd_keygen(int argc, char **argv)
 		case 's':
 			free(subject);
 			subject = xstrdup(optarg);
+			other = 1;
+			break;
+		case OPT_INCIDENT:
+			incident = 1;
 			break;
 		case OPT_PASSPHRASE_FILE:
 			pass_file = optarg;
+			other = 1;
 			break;
 		case 't':
 			type = optarg;
+			other = 1;
 			break;
 		default:
 			free(subject);
@@ -153,6 +183,16 @@ static int cmd_keygen(int argc, char **argv)
 		free(subject);
 		return command_usage_error(&command_keygen, "unexpected argument '%s'",
 		                           argv[optind]);
+	}
+	if (incident) {
+		free(subject);
+		/* The incident key is no key pair: nothing of a certificate applies to it. */
+		if (other)
+			return command_usage_error(
+			        &command_keygen,
+			        "--incident takes only --out (no --type, --subject, "
+			        "--days or --passphrase-file)");
+		return keygen_incident(prefix ? prefix : "logpack-incident.key");
 	}
 	if (strcmp(type, "signing") != 0 && strcmp(type, "x509-encryption") != 0 &&
 	    strcmp(type, "age") != 0) {

@@ -26,6 +26,7 @@ static const struct command *const commands[] = {
 	&command_keygen,
 	&command_profiles,
 	&command_receive,
+	&command_redact,
 	&command_schedule,
 	&command_show,
 	&command_snapshot,

@@ -1,0 +1,45 @@
+/*
+ * The tokeniser for attacker-written text: finds addresses (IPv4, IPv6, ip:port, [v6]:port,
+ * in URLs, inside host names as ip-172-31-3-150, reverse-DNS names), MAC addresses, e-mail
+ * local parts, and listed user names, host names and words, and replaces each with its
+ * pseudonym. It never adds or removes a newline, and its work is linear in the line's length
+ * (every match is tried over a bounded window). The rules are in docs/redaction.md.
+ */
+#ifndef LOGPACK_TOKENISE_H
+#define LOGPACK_TOKENISE_H
+
+#include <stddef.h>
+
+#include "base/util.h"
+#include "trust/addrmap.h"
+#include "trust/pseudo.h"
+
+/* The longest name tokeniser_add takes (a DNS name's limit). */
+#define TOKENISE_NAME_MAX 253
+
+struct tokeniser;
+
+/* Called for each replacement: what it was, what it became (for the private reverse map). */
+typedef void (*tokenise_observer)(void *arg, enum pseudo_type type, const char *original,
+                                  size_t len, const char *replacement);
+
+/* keys and am stay the caller's and must outlive the tokeniser. */
+struct tokeniser *tokeniser_new(const struct pseudo_keys *keys, struct addrmap *am);
+void tokeniser_free(struct tokeniser *tk);
+void tokeniser_set_observer(struct tokeniser *tk, tokenise_observer fn, void *arg);
+/*
+ * A name to replace wherever it stands as a whole word: type PSEUDO_USERS, PSEUDO_HOSTS or
+ * PSEUDO_WORDS. A user name that is also a common word (bin, sys, man, admin, ...) is replaced
+ * only where the text names an account. Matching ignores ASCII case. Returns 0, or -1 when the
+ * name is empty, too long or has a character a word cannot have.
+ */
+int tokeniser_add(struct tokeniser *tk, enum pseudo_type type, const char *name, struct error *err);
+/* Is name one of the common words that are user names only in an account position? */
+int tokeniser_is_common_word(const char *name, size_t len);
+/* First pass: note every address of the line in the address map (nothing is replaced). */
+int tokeniser_scan(struct tokeniser *tk, const char *line, size_t len, struct error *err);
+/* Second pass: append the line, every finding replaced, to out. Returns 0, or -1 with err. */
+int tokeniser_line(struct tokeniser *tk, const char *line, size_t len, struct strbuf *out,
+                   struct error *err);
+
+#endif

@@ -1,0 +1,549 @@
+/*
+ * Redaction, first version. Pass 1 verifies the source through the one bundle reader and, as
+ * each member's bytes go by, hashes it, judges whether it is plain text (no NUL byte, no
+ * compressed or journal name) and notes every address of its lines and of its path. Only a
+ * valid source goes on. Pass 2 reads the source again: each plain-text payload file's lines go
+ * through the tokeniser into an anonymous temporary file, which then becomes the payload of
+ * the derived bag under its redacted path; its hash must equal pass 1's (a source that changed
+ * between the passes is refused). Everything else is dropped and listed.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <openssl/crypto.h>
+
+#include "base/atomic-file.h"
+#include "base/hash.h"
+#include "bundle/bag.h"
+#include "bundle/bundle-read.h"
+#include "bundle/redact.h"
+#include "bundle/source.h"
+#include "trust/addrmap.h"
+#include "trust/tokenise.h"
+
+/* A longer line is cut into pieces of this size (an address across the cut is not found). */
+#define LINE_MAX_BYTES (1u << 20)
+
+struct member_info {
+	char *name; /* relative to the bag, "data/var/log/syslog" */
+	char sha256[SHA256_HEX_LEN + 1];
+	int text;
+};
+
+struct pass1 {
+	struct tokeniser *tk;
+	struct member_info *members;
+	size_t n, cap;
+	struct sha256 hash;
+	struct strbuf line;
+	int in_payload;
+	struct error err;
+	int failed;
+};
+
+struct reverse_entry {
+	char *key; /* "type\toriginal" */
+	char *repl;
+};
+
+struct redactor {
+	struct pseudo_keys keys;
+	struct addrmap *am;
+	struct tokeniser *tk;
+	/* the reverse map: every replacement once */
+	json_t *seen; /* object: "type\toriginal" -> replacement */
+};
+
+static int binary_name(const char *name)
+{
+	static const char *const suffixes[] = {".gz",  ".xz",      ".zst",
+	                                       ".bz2", ".journal", ".journal~"};
+	const char *base = path_basename(name);
+
+	for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++)
+		if (str_has_suffix(name, suffixes[i]))
+			return 1;
+	return str_has_prefix(base, "wtmp") || str_has_prefix(base, "btmp") ||
+	       str_has_prefix(base, "utmp") || str_has_prefix(base, "lastlog");
+}
+
+/* Lines of a stream: fn for each complete line (without its newline), the rest kept. */
+static int lines_feed(struct strbuf *line, const char *buf, size_t len,
+                      int (*fn)(void *ctx, const char *l, size_t n, int nl), void *ctx)
+{
+	while (len > 0) {
+		const char *nl = memchr(buf, '\n', len);
+		size_t take = nl ? (size_t)(nl - buf) : len;
+
+		if (line->len + take >= LINE_MAX_BYTES) {
+			take = LINE_MAX_BYTES - line->len;
+			strbuf_add(line, buf, take);
+			if (fn(ctx, line->buf, line->len, 0) < 0)
+				return -1;
+			strbuf_reset(line);
+			buf += take;
+			len -= take;
+			continue;
+		}
+		strbuf_add(line, buf, take);
+		if (nl == NULL)
+			return 0;
+		if (fn(ctx, line->buf ? line->buf : "", line->len, 1) < 0)
+			return -1;
+		strbuf_reset(line);
+		buf += take + 1;
+		len -= take + 1;
+	}
+	return 0;
+}
+
+static int scan_line(void *ctx, const char *l, size_t n, int nl)
+{
+	struct pass1 *p = ctx;
+
+	(void)nl;
+	if (tokeniser_scan(p->tk, l, n, &p->err) < 0) {
+		p->failed = 1;
+		return -1;
+	}
+	return 0;
+}
+
+static void p1_begin(void *ctx, const char *name, uint64_t size)
+{
+	struct pass1 *p = ctx;
+	struct member_info *m;
+
+	(void)size;
+	if (p->n == p->cap) {
+		p->cap = p->cap ? 2 * p->cap : 64;
+		p->members = xreallocarray(p->members, p->cap, sizeof(*p->members));
+	}
+	m = &p->members[p->n++];
+	memset(m, 0, sizeof(*m));
+	m->name = xstrdup(name);
+	p->in_payload = str_has_prefix(name, "data/") && !binary_name(name);
+	m->text = p->in_payload;
+	strbuf_reset(&p->line);
+	if (sha256_init(&p->hash, &p->err) < 0)
+		p->failed = 1;
+	/* Every payload path, carried or dropped: its redacted form is written either way. */
+	if (str_has_prefix(name, "data/"))
+		scan_line(p, name, strlen(name), 0);
+}
+
+static void p1_data(void *ctx, const void *buf, size_t len)
+{
+	struct pass1 *p = ctx;
+	struct member_info *m = &p->members[p->n - 1];
+
+	sha256_update(&p->hash, buf, len);
+	if (!m->text || p->failed)
+		return;
+	if (memchr(buf, '\0', len) != NULL) {
+		m->text = 0;
+		return;
+	}
+	lines_feed(&p->line, buf, len, scan_line, p);
+}
+
+static void p1_end(void *ctx)
+{
+	struct pass1 *p = ctx;
+	struct member_info *m = &p->members[p->n - 1];
+
+	sha256_final_hex(&p->hash, m->sha256);
+	if (m->text && p->line.len > 0)
+		scan_line(p, p->line.buf, p->line.len, 0);
+	strbuf_reset(&p->line);
+}
+
+static void observe(void *arg, enum pseudo_type type, const char *orig, size_t len,
+                    const char *repl)
+{
+	struct redactor *r = arg;
+	char *key = xasprintf("%s\t%.*s", pseudo_type_name(type), (int)len, orig);
+
+	/* Kept and special addresses are no pseudonyms: the map holds only what was replaced. */
+	if ((strlen(repl) != len || memcmp(repl, orig, len) != 0) &&
+	    json_object_get(r->seen, key) == NULL)
+		json_object_set_new(r->seen, key, json_string(repl));
+	OPENSSL_cleanse(key, strlen(key));
+	free(key);
+}
+
+struct pass2_line {
+	struct tokeniser *tk;
+	struct strbuf out;
+	int fd;
+	struct error *err;
+};
+
+static int write_line(void *ctx, const char *l, size_t n, int nl)
+{
+	struct pass2_line *w = ctx;
+
+	strbuf_reset(&w->out);
+	if (tokeniser_line(w->tk, l, n, &w->out, w->err) < 0)
+		return -1;
+	if (nl)
+		strbuf_addch(&w->out, '\n');
+	if (w->out.len > 0 && write_all(w->fd, w->out.buf, w->out.len) < 0) {
+		error_set(w->err, "temporary file: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* The path of a payload file after redaction ("var/log/host-....log"). */
+static char *redact_path(struct tokeniser *tk, const char *path, struct error *err)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	if (tokeniser_line(tk, path, strlen(path), &sb, err) < 0) {
+		strbuf_release(&sb);
+		return NULL;
+	}
+	return strbuf_detach(&sb);
+}
+
+/* Is path (the map) inside dir (the output directory), or is it dir? */
+static int inside(const char *path, const char *dir, struct error *err)
+{
+	char *parent = path_dirname(path), real_parent[PATH_MAX], real_dir[PATH_MAX];
+	size_t n;
+	int rc = -1;
+
+	if (realpath(parent, real_parent) == NULL) {
+		error_set(err, "--map %s: %s: %s", path, parent, strerror(errno));
+		goto out;
+	}
+	if (realpath(dir, real_dir) == NULL) {
+		error_set(err, "-o %s: %s", dir, strerror(errno));
+		goto out;
+	}
+	n = strlen(real_dir);
+	rc = strncmp(real_parent, real_dir, n) == 0 &&
+	     (real_parent[n] == '\0' || real_parent[n] == '/' || strcmp(real_dir, "/") == 0);
+out:
+	free(parent);
+	return rc;
+}
+
+static int copy_fd(struct bag_writer *bw, int fd, struct error *err)
+{
+	for (;;) {
+		size_t size;
+		void *buf = bag_payload_buffer(bw, &size);
+		ssize_t n = read(fd, buf, size);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			error_set(err, "temporary file: %s", strerror(errno));
+			return -1;
+		}
+		if (n == 0)
+			return 0;
+		if (bag_payload_write(bw, buf, (size_t)n, err) < 0)
+			return -1;
+	}
+}
+
+/* HMAC-SHA256(link subkey, "<name>\n<sha256>") in hex: a commitment to the source file. */
+static int link_commitment(const struct pseudo_keys *keys, const struct member_info *m,
+                           char hex[65], struct error *err)
+{
+	char *text = xasprintf("%s\n%s", m->name, m->sha256);
+	uint8_t mac[32];
+	int rc = pseudo_hmac_sha256(keys->sub[PSEUDO_LINK], PSEUDO_KEY_LEN, text, strlen(text), mac,
+	                            err);
+
+	free(text);
+	for (int i = 0; rc == 0 && i < 32; i++)
+		snprintf(hex + 2 * i, 3, "%02x", mac[i]);
+	return rc;
+}
+
+enum redact_status redact_bundle(const struct redact_options *opt, struct redact_summary *sum,
+                                 struct error *err)
+{
+	struct redactor r = {0};
+	struct pass1 p1 = {0};
+	struct bundle_visitor vis = {
+	        .member_begin = p1_begin, .member_data = p1_data, .member_end = p1_end};
+	struct bundle_read_options ro = {0};
+	struct bundle_report rep = {0};
+	struct bag_writer *bw = NULL;
+	struct bag_writer_options bo = {0};
+	struct bag_result res = {0};
+	struct source *src = NULL;
+	struct source_member sm;
+	struct pass2_line w = {0};
+	json_t *doc = NULL, *files = NULL;
+	char stamp[32], *top = NULL, *path = NULL, *text = NULL;
+	enum redact_status status = REDACT_FAILED;
+	size_t next = 0;
+	struct tm tm;
+	time_t now = (time_t)opt->now;
+	int have_rep = 0;
+
+	memset(sum, 0, sizeof(*sum));
+	w.fd = -1;
+	switch (inside(opt->map_path, opt->output_dir, err)) {
+	case 0:
+		break;
+	case 1:
+		error_set(err,
+		          "--map %s: the reverse map must not be inside the output directory %s",
+		          opt->map_path, opt->output_dir);
+		return REDACT_FAILED;
+	default:
+		return REDACT_FAILED;
+	}
+	if (access(opt->map_path, F_OK) == 0) {
+		error_set(err, "--map %s: exists already: not overwritten", opt->map_path);
+		return REDACT_FAILED;
+	}
+	if (pseudo_keys_derive(opt->key, &r.keys, err) < 0)
+		return REDACT_FAILED;
+	r.am = addrmap_new(r.keys.sub[PSEUDO_ADDRESSES], err);
+	if (r.am == NULL)
+		goto out;
+	for (size_t i = 0; i < opt->n_keep; i++)
+		if (addrmap_keep(r.am, opt->keep[i], err) < 0)
+			goto out;
+	r.tk = tokeniser_new(&r.keys, r.am);
+	for (size_t i = 0; i < opt->n_words; i++)
+		if (tokeniser_add(r.tk, PSEUDO_WORDS, opt->words[i], err) < 0)
+			goto out;
+	r.seen = json_object();
+
+	/* Pass 1: verify, hash, judge, note the addresses. */
+	p1.tk = r.tk;
+	vis.ctx = &p1;
+	bundle_limits_default(&ro.limits);
+	ro.visitor = &vis;
+	if (bundle_read_path(opt->source_path, &ro, &rep, err) < 0)
+		goto out;
+	have_rep = 1;
+	if (p1.failed) {
+		*err = p1.err;
+		goto out;
+	}
+	if (!bundle_outcome_valid(rep.outcome)) {
+		error_set(err, "%s: the source is not valid (%s): not redacted", opt->source_path,
+		          rep.n_problems ? rep.problems[0] : "INVALID");
+		status = REDACT_SOURCE_INVALID;
+		goto out;
+	}
+	if (addrmap_seal(r.am, err) < 0)
+		goto out;
+	tokeniser_set_observer(r.tk, observe, &r);
+
+	/* The derived bag: a neutral name (no host name, no case reference). */
+	gmtime_r(&now, &tm);
+	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
+	top = xasprintf("logpack-redacted-%s", stamp);
+	path = xasprintf("%s/%s.tar.zst", opt->output_dir, top);
+	bo.output_path = path;
+	bo.top_dir = top;
+	bo.compression = "zstd";
+	bo.level = -1;
+	bo.bagging_time = opt->now;
+	if (bag_writer_open(&bw, &bo, err) < 0)
+		goto out;
+
+	/* Pass 2. */
+	if (source_open_path(&src, opt->source_path, &ro.limits, err) < 0)
+		goto out;
+	w.tk = r.tk;
+	w.err = err;
+	files = json_array();
+	for (;;) {
+		const char *slash, *name;
+		struct member_info *m;
+		char sha[SHA256_HEX_LEN + 1], link[65];
+		struct strbuf line = STRBUF_INIT;
+		struct sha256 h;
+		char buf[65536];
+		ssize_t n;
+		char *rpath;
+		int rc = source_next(src, &sm, err);
+
+		if (rc < 0)
+			goto out;
+		if (rc == 0)
+			break;
+		if (sm.refused || sm.type != SOURCE_FILE)
+			continue;
+		slash = strchr(sm.name, '/');
+		name = slash ? slash + 1 : sm.name;
+		if (next >= p1.n || strcmp(p1.members[next].name, name) != 0) {
+			error_set(err, "%s: the source changed between the two passes (%s)",
+			          opt->source_path, name);
+			goto out;
+		}
+		m = &p1.members[next++];
+		/* The bag's own files are written anew by the bag writer: not "dropped". */
+		if (!m->text && strchr(m->name, '/') == NULL)
+			continue;
+		if (!m->text) {
+			sum->dropped =
+			        xreallocarray(sum->dropped, sum->n_dropped + 1, sizeof(char *));
+			sum->dropped[sum->n_dropped++] = xstrdup(m->name);
+			if (str_has_prefix(m->name, "data/")) {
+				rpath = redact_path(r.tk, m->name, err);
+				if (rpath == NULL || link_commitment(&r.keys, m, link, err) < 0) {
+					free(rpath);
+					goto out;
+				}
+				json_array_append_new(files,
+				                      json_pack("{s:s, s:s, s:s}", "path", rpath,
+				                                "action", "dropped", "link", link));
+				free(rpath);
+			}
+			continue;
+		}
+		w.fd = temp_fd_in(opt->output_dir);
+		if (w.fd < 0) {
+			error_set(err, "%s: temporary file: %s", opt->output_dir, strerror(errno));
+			goto out;
+		}
+		if (sha256_init(&h, err) < 0)
+			goto out;
+		while ((n = source_read(src, buf, sizeof(buf), err)) > 0) {
+			sha256_update(&h, buf, (size_t)n);
+			if (lines_feed(&line, buf, (size_t)n, write_line, &w) < 0) {
+				sha256_discard(&h);
+				strbuf_release(&line);
+				goto out;
+			}
+		}
+		sha256_final_hex(&h, sha);
+		if (n == 0 && line.len > 0 && write_line(&w, line.buf, line.len, 0) < 0)
+			n = -1;
+		strbuf_release(&line);
+		if (n < 0)
+			goto out;
+		if (strcmp(sha, m->sha256) != 0) {
+			error_set(err, "%s: %s changed between the two passes", opt->source_path,
+			          m->name);
+			goto out;
+		}
+		rpath = redact_path(r.tk, m->name + 5, err);
+		if (rpath == NULL)
+			goto out;
+		{
+			off_t size = lseek(w.fd, 0, SEEK_END);
+			char out_sha[SHA256_HEX_LEN + 1];
+
+			if (size < 0 || lseek(w.fd, 0, SEEK_SET) < 0 ||
+			    bag_payload_begin(bw, rpath, (uint64_t)size, opt->now, err) < 0 ||
+			    copy_fd(bw, w.fd, err) < 0 || bag_payload_end(bw, out_sha, err) < 0 ||
+			    link_commitment(&r.keys, m, link, err) < 0) {
+				if (err->msg[0] == '\0')
+					error_set(err, "temporary file: %s", strerror(errno));
+				free(rpath);
+				goto out;
+			}
+		}
+		json_array_append_new(files, json_pack("{s:s+, s:s, s:s}", "path", "data/", rpath,
+		                                       "action", "transformed", "link", link));
+		free(rpath);
+		close(w.fd);
+		w.fd = -1;
+		sum->transformed++;
+	}
+
+	/* logpack/redaction.json: how, with which key (its id), from which source. */
+	doc = json_pack("{s:s, s:s, s:s, s:{s:s, s:s, s:s, s:s, s:s}, s:o}", "scheme",
+	                "logpack-redact-1", "key_id", r.keys.key_id, "source_tagmanifest_sha256",
+	                rep.tagmanifest_sha256 ? rep.tagmanifest_sha256 : "", "methods",
+	                "addresses", "crypto-pan-aes128, class-preserving (docs/redaction.md)",
+	                "words", "hmac-sha256 hkdf subkey, base32 50 bits", "email",
+	                "hmac-sha256 hkdf subkey, base32 50 bits", "mac",
+	                "hmac-sha256 hkdf subkey, locally administered", "link",
+	                "hmac-sha256(link subkey, source name LF source sha256)", "files", files);
+	files = NULL;
+	text = json_dumps(doc, JSON_INDENT(1) | JSON_SORT_KEYS);
+	if (text == NULL ||
+	    bag_add_tag_file(bw, "logpack/redaction.json", text, strlen(text), err) < 0)
+		goto out;
+	bag_info_add(bw, "LogPack-Derived-From",
+	             rep.tagmanifest_sha256 ? rep.tagmanifest_sha256 : "");
+	if (bag_writer_finish(bw, &res, err) < 0) {
+		bw = NULL;
+		goto out;
+	}
+	bw = NULL;
+
+	/* The reverse map last: only a bundle that exists has one. */
+	{
+		struct strbuf sb = STRBUF_INIT;
+		const char *key;
+		json_t *val;
+
+		strbuf_addf(&sb, "# logpack reverse map: replacement, type, original (key id %s)\n",
+		            r.keys.key_id);
+		json_object_foreach(r.seen, key, val)
+		{
+			const char *tab = strchr(key, '\t');
+
+			strbuf_addf(&sb, "%s\t%.*s\t%s\n", json_string_value(val), (int)(tab - key),
+			            key, tab + 1);
+		}
+		if (atomic_file_write(opt->map_path, sb.buf, sb.len, 0600, 0, err) < 0) {
+			OPENSSL_cleanse(sb.buf, sb.len);
+			strbuf_release(&sb);
+			unlink(res.sidecar_path);
+			unlink(path);
+			goto out;
+		}
+		OPENSSL_cleanse(sb.buf, sb.len);
+		strbuf_release(&sb);
+	}
+	sum->bundle_path = path;
+	path = NULL;
+	status = REDACT_OK;
+out:
+	if (w.fd >= 0)
+		close(w.fd);
+	strbuf_release(&w.out);
+	bag_writer_abort(bw);
+	bag_result_release(&res);
+	source_close(src);
+	json_decref(files);
+	json_decref(doc);
+	free(text);
+	free(top);
+	free(path);
+	if (have_rep)
+		bundle_report_free(&rep);
+	for (size_t i = 0; i < p1.n; i++)
+		free(p1.members[i].name);
+	free(p1.members);
+	strbuf_release(&p1.line);
+	tokeniser_free(r.tk);
+	addrmap_free(r.am);
+	json_decref(r.seen);
+	pseudo_keys_wipe(&r.keys);
+	return status;
+}
+
+void redact_summary_free(struct redact_summary *sum)
+{
+	for (size_t i = 0; i < sum->n_dropped; i++)
+		free(sum->dropped[i]);
+	free(sum->dropped);
+	free(sum->bundle_path);
+	memset(sum, 0, sizeof(*sum));
+}

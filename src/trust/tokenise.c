@@ -1,0 +1,738 @@
+/*
+ * The tokeniser. One left-to-right pass over the line; at each position the matchers are tried
+ * in a fixed order (MAC, ip6.arpa name, IPv6, IPv4 and in-addr.arpa name, IPv4 with dashes,
+ * e-mail local part, listed name), each only where a token can start and over a bounded
+ * window, and the first that matches consumes its text. Nothing matched: the byte is copied.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "trust/tokenise.h"
+
+/* The longest text an address matcher looks at: an IPv6 address with an embedded IPv4. */
+#define ADDR_WINDOW 45
+
+struct word {
+	char *name; /* lower case */
+	size_t len;
+	enum pseudo_type type;
+	int account_only;
+	char token[PSEUDO_TOKEN_MAX + 1];
+};
+
+struct tokeniser {
+	const struct pseudo_keys *keys;
+	struct addrmap *am;
+	struct word *words; /* open addressing; name NULL = empty */
+	size_t cap, count;
+	/* Which lengths some listed name has: only those ends of a run are looked up. */
+	uint8_t has_len[TOKENISE_NAME_MAX + 1];
+	size_t max_len; /* the longest listed name: no run is looked at further */
+	tokenise_observer observer;
+	void *observer_arg;
+	/* The pass: NULL while scanning (addresses are only noted), the output otherwise. */
+	struct strbuf *out;
+	struct error *err;
+	int failed;
+};
+
+/* User names that are ordinary words too: replaced only where the text names an account. */
+static const char *const common_words[] = {
+        "adm",    "admin",    "backup", "bin",  "daemon", "ftp",   "games",
+        "guest",  "irc",      "list",   "lp",   "mail",   "man",   "news",
+        "nobody", "operator", "proxy",  "root", "sync",   "sys",   "test",
+        "user",   "uucp",     "web",    "www",  "git",    "staff", "messagebus",
+};
+
+static int lower(int c)
+{
+	return c >= 'A' && c <= 'Z' ? c + 32 : c;
+}
+
+static int is_digit(int c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static int is_hex(int c)
+{
+	return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+static int is_alnum(int c)
+{
+	return is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+/* A character of a word: names are matched as whole words of these (UTF-8 bytes included). */
+static int is_word(int c)
+{
+	return is_alnum(c) || c == '_' || c == '-' || c >= 0x80;
+}
+
+static int is_local(int c)
+{
+	return is_alnum(c) || c == '.' || c == '_' || c == '%' || c == '+' || c == '-';
+}
+
+int tokeniser_is_common_word(const char *name, size_t len)
+{
+	for (size_t i = 0; i < sizeof(common_words) / sizeof(common_words[0]); i++)
+		if (strlen(common_words[i]) == len) {
+			size_t j = 0;
+
+			while (j < len && lower((unsigned char)name[j]) == common_words[i][j])
+				j++;
+			if (j == len)
+				return 1;
+		}
+	return len <= 2;
+}
+
+struct tokeniser *tokeniser_new(const struct pseudo_keys *keys, struct addrmap *am)
+{
+	struct tokeniser *tk = xcalloc(1, sizeof(*tk));
+
+	tk->keys = keys;
+	tk->am = am;
+	return tk;
+}
+
+void tokeniser_free(struct tokeniser *tk)
+{
+	if (tk == NULL)
+		return;
+	for (size_t i = 0; i < tk->cap; i++)
+		if (tk->words[i].name) {
+			OPENSSL_cleanse(tk->words[i].name, tk->words[i].len);
+			free(tk->words[i].name);
+		}
+	free(tk->words);
+	free(tk);
+}
+
+void tokeniser_set_observer(struct tokeniser *tk, tokenise_observer fn, void *arg)
+{
+	tk->observer = fn;
+	tk->observer_arg = arg;
+}
+
+#define WORD_HASH_INIT 1469598103934665603ULL /* FNV-1a, over the lower-case bytes */
+
+static uint64_t word_hash_step(uint64_t h, int c)
+{
+	return (h ^ (uint8_t)lower(c)) * 1099511628211ULL;
+}
+
+/* FNV's low bits depend only on the bytes' low bits: mix the high ones in (MurmurHash3's
+ * finaliser), since the table index is the low bits. */
+static size_t word_hash_final(uint64_t h)
+{
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ULL;
+	h ^= h >> 33;
+	return (size_t)h;
+}
+
+static size_t word_hash(const char *s, size_t len)
+{
+	uint64_t h = WORD_HASH_INIT;
+
+	for (size_t i = 0; i < len; i++)
+		h = word_hash_step(h, (unsigned char)s[i]);
+	return word_hash_final(h);
+}
+
+static struct word *word_find_hashed(const struct tokeniser *tk, const char *s, size_t len,
+                                     size_t hash)
+{
+	if (tk->cap == 0)
+		return NULL;
+	for (size_t i = hash & (tk->cap - 1); tk->words[i].name; i = (i + 1) & (tk->cap - 1)) {
+		struct word *w = &tk->words[i];
+		size_t j = 0;
+
+		if (w->len != len)
+			continue;
+		while (j < len && lower((unsigned char)s[j]) == w->name[j])
+			j++;
+		if (j == len)
+			return w;
+	}
+	return NULL;
+}
+
+static struct word *word_find(const struct tokeniser *tk, const char *s, size_t len)
+{
+	return word_find_hashed(tk, s, len, word_hash(s, len));
+}
+
+static void word_insert(struct tokeniser *tk, const struct word *w)
+{
+	size_t i = word_hash(w->name, w->len) & (tk->cap - 1);
+
+	while (tk->words[i].name)
+		i = (i + 1) & (tk->cap - 1);
+	tk->words[i] = *w;
+	tk->count++;
+}
+
+int tokeniser_add(struct tokeniser *tk, enum pseudo_type type, const char *name, struct error *err)
+{
+	size_t len = strlen(name);
+	struct word w = {0};
+
+	if (type != PSEUDO_USERS && type != PSEUDO_HOSTS && type != PSEUDO_WORDS) {
+		error_set(err, "only user names, host names and words are listed");
+		return -1;
+	}
+	if (len == 0 || len > TOKENISE_NAME_MAX) {
+		error_set(err, "a name to replace has 1 to %d characters", TOKENISE_NAME_MAX);
+		return -1;
+	}
+	for (size_t i = 0; i < len; i++)
+		if (!is_word((unsigned char)name[i]) && name[i] != '.') {
+			error_set(err,
+			          "'%s': a name to replace has only letters, digits, '.', '_' "
+			          "and '-'",
+			          name);
+			return -1;
+		}
+	if (name[0] == '.' || name[len - 1] == '.') {
+		error_set(err, "'%s': a name to replace does not begin or end with '.'", name);
+		return -1;
+	}
+	if (word_find(tk, name, len))
+		return 0; /* the first listing wins: one name, one token */
+	if ((tk->count + 1) * 2 > tk->cap) {
+		struct word *old = tk->words;
+		size_t old_cap = tk->cap;
+
+		tk->cap = tk->cap ? tk->cap * 2 : 64;
+		tk->words = xcalloc(tk->cap, sizeof(*tk->words));
+		tk->count = 0;
+		for (size_t i = 0; i < old_cap; i++)
+			if (old[i].name)
+				word_insert(tk, &old[i]);
+		free(old);
+	}
+	w.name = xstrdup(name);
+	w.len = len;
+	for (size_t i = 0; i < len; i++)
+		w.name[i] = (char)lower((unsigned char)w.name[i]);
+	w.type = type;
+	w.account_only = type == PSEUDO_USERS && tokeniser_is_common_word(name, len);
+	if (pseudo_token(tk->keys, type, name, len, w.token, err) < 0) {
+		free(w.name);
+		return -1;
+	}
+	word_insert(tk, &w);
+	tk->has_len[len] = 1;
+	if (len > tk->max_len)
+		tk->max_len = len;
+	return 0;
+}
+
+/* --- output */
+
+static void emit(struct tokeniser *tk, const char *s, size_t len)
+{
+	if (tk->out)
+		strbuf_add(tk->out, s, len);
+}
+
+static void replaced(struct tokeniser *tk, enum pseudo_type type, const char *orig, size_t len,
+                     const char *repl)
+{
+	emit(tk, repl, strlen(repl));
+	if (tk->out && tk->observer)
+		tk->observer(tk->observer_arg, type, orig, len, repl);
+}
+
+/* Map an address (or only note it, in the first pass). 0, or -1 when the map failed. */
+static int map_addr(struct tokeniser *tk, const struct ipaddr *in, struct ipaddr *out)
+{
+	if (tk->out == NULL) {
+		addrmap_note(tk->am, in);
+		*out = *in;
+		return 0;
+	}
+	if (addrmap_map(tk->am, in, out, tk->err) < 0) {
+		tk->failed = 1;
+		return -1;
+	}
+	return 0;
+}
+
+/* --- matchers: each returns how many bytes it consumed (0: no match) */
+
+static int has_prefix_ci(const char *s, size_t len, const char *prefix)
+{
+	size_t n = strlen(prefix);
+
+	if (len < n)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (lower((unsigned char)s[i]) != prefix[i])
+			return 0;
+	return 1;
+}
+
+/* 00:1a:2b:3c:4d:5e, 00-1A-..., or 001a.2b3c.4d5e. */
+static size_t match_mac(struct tokeniser *tk, const char *s, size_t i, size_t len)
+{
+	uint8_t in[6], out[6];
+	const char *p = s + i;
+	size_t n = len - i, used;
+	int upper = 0;
+	char buf[18];
+
+	if (i > 0 && (is_hex((unsigned char)s[i - 1]) || s[i - 1] == ':' || s[i - 1] == '-' ||
+	              s[i - 1] == '.'))
+		return 0;
+	if (n >= 17 && (p[2] == ':' || p[2] == '-')) {
+		char sep = p[2];
+
+		for (int g = 0; g < 6; g++) {
+			if (!is_hex((unsigned char)p[3 * g]) ||
+			    !is_hex((unsigned char)p[3 * g + 1]) || (g < 5 && p[3 * g + 2] != sep))
+				return 0;
+		}
+		used = 17;
+		if (n > used && (is_alnum((unsigned char)p[used]) ||
+		                 ((p[used] == sep || p[used] == '.') && n > used + 1 &&
+		                  is_hex((unsigned char)p[used + 1]))))
+			return 0;
+		for (int g = 0; g < 6; g++) {
+			char h[3] = {p[3 * g], p[3 * g + 1], 0};
+
+			in[g] = (uint8_t)strtoul(h, NULL, 16);
+		}
+		for (size_t k = 0; k < used; k++)
+			upper |= p[k] >= 'A' && p[k] <= 'F';
+		if (tk->out == NULL)
+			return used;
+		if (pseudo_mac(tk->keys, in, out, tk->err) < 0) {
+			tk->failed = 1;
+			return 0;
+		}
+		snprintf(buf, sizeof(buf),
+		         upper ? "%02X%c%02X%c%02X%c%02X%c%02X%c%02X"
+		               : "%02x%c%02x%c%02x%c%02x%c%02x%c%02x",
+		         out[0], sep, out[1], sep, out[2], sep, out[3], sep, out[4], sep, out[5]);
+		replaced(tk, PSEUDO_MAC, p, used, buf);
+		return used;
+	}
+	if (n >= 14 && p[4] == '.' && p[9] == '.') {
+		for (int g = 0; g < 3; g++)
+			for (int k = 0; k < 4; k++)
+				if (!is_hex((unsigned char)p[5 * g + k]))
+					return 0;
+		used = 14;
+		if (n > used &&
+		    (is_alnum((unsigned char)p[used]) ||
+		     (p[used] == '.' && n > used + 1 && is_alnum((unsigned char)p[used + 1]))))
+			return 0;
+		for (int g = 0; g < 3; g++) {
+			char h[5] = {p[5 * g], p[5 * g + 1], p[5 * g + 2], p[5 * g + 3], 0};
+			unsigned long v = strtoul(h, NULL, 16);
+
+			in[2 * g] = (uint8_t)(v >> 8);
+			in[2 * g + 1] = (uint8_t)v;
+		}
+		for (size_t k = 0; k < used; k++)
+			upper |= p[k] >= 'A' && p[k] <= 'F';
+		if (tk->out == NULL)
+			return used;
+		if (pseudo_mac(tk->keys, in, out, tk->err) < 0) {
+			tk->failed = 1;
+			return 0;
+		}
+		snprintf(buf, sizeof(buf),
+		         upper ? "%02X%02X.%02X%02X.%02X%02X" : "%02x%02x.%02x%02x.%02x%02x",
+		         out[0], out[1], out[2], out[3], out[4], out[5]);
+		replaced(tk, PSEUDO_MAC, p, used, buf);
+		return used;
+	}
+	return 0;
+}
+
+/* b.a.9.8. ... .2.0.0.2.ip6.arpa: 32 nibbles, the address backwards. */
+static size_t match_ip6_arpa(struct tokeniser *tk, const char *s, size_t i, size_t len)
+{
+	const char *p = s + i;
+	size_t n = len - i, used = 64 + 8;
+	struct ipaddr a = {6, {0}}, m;
+	char buf[80];
+	static const char hex[] = "0123456789abcdef";
+
+	if (n < used || (i > 0 && (is_word((unsigned char)s[i - 1]) || s[i - 1] == '.')))
+		return 0;
+	for (int k = 0; k < 32; k++) {
+		int c = (unsigned char)p[2 * k], v;
+
+		if (!is_hex(c) || p[2 * k + 1] != '.')
+			return 0;
+		v = is_digit(c) ? c - '0' : lower(c) - 'a' + 10;
+		/* Nibble k counts from the address's end. */
+		a.b[15 - k / 2] |= (uint8_t)(k % 2 ? v << 4 : v);
+	}
+	if (!has_prefix_ci(p + 64, n - 64, "ip6.arpa") ||
+	    (n > used && is_word((unsigned char)p[used])))
+		return 0;
+	if (map_addr(tk, &a, &m) < 0)
+		return 0;
+	if (tk->out == NULL)
+		return used;
+	for (int k = 0; k < 32; k++) {
+		uint8_t byte = m.b[15 - k / 2];
+
+		buf[2 * k] = hex[k % 2 ? byte >> 4 : byte & 15];
+		buf[2 * k + 1] = '.';
+	}
+	memcpy(buf + 64, p + 64, 8);
+	buf[72] = '\0';
+	replaced(tk, PSEUDO_ADDRESSES, p, used, buf);
+	return used;
+}
+
+static size_t match_ipv6(struct tokeniser *tk, const char *s, size_t i, size_t len)
+{
+	const char *p = s + i;
+	size_t n = 0, colons = 0;
+	struct ipaddr a = {0, {0}}, m;
+	char buf[IPADDR_TEXT_MAX];
+
+	if (i > 0 && (is_alnum((unsigned char)s[i - 1]) || s[i - 1] == ':' || s[i - 1] == '.'))
+		return 0;
+	while (i + n < len && n <= ADDR_WINDOW &&
+	       (is_hex((unsigned char)p[n]) || p[n] == ':' || p[n] == '.')) {
+		colons += p[n] == ':';
+		n++;
+	}
+	if (colons < 2)
+		return 0;
+	/* A longer run ("fe80::1::::::...") is tried from its first ADDR_WINDOW characters, so
+	 * that padding cannot hide an address. */
+	if (n > ADDR_WINDOW)
+		n = ADDR_WINDOW;
+	/* "fe80::1:" and "2001:db8::1." at the end of a phrase: the ':' or '.' is not the
+	 * address's (an address ending in "::" still parses after one ':' is dropped). */
+	while (n > 2) {
+		if (ipaddr_parse(p, n, &a) == 0 && a.family == 6)
+			break;
+		if (p[n - 1] != ':' && p[n - 1] != '.')
+			return 0;
+		n--;
+	}
+	if (n <= 2 || a.family != 6)
+		return 0;
+	if (i + n < len && is_alnum((unsigned char)p[n]))
+		return 0;
+	if (map_addr(tk, &a, &m) < 0)
+		return 0;
+	if (tk->out) {
+		ipaddr_format(&m, buf);
+		replaced(tk, PSEUDO_ADDRESSES, p, n, buf);
+	}
+	return n;
+}
+
+/* Up to four decimal parts of one to three digits separated by sep; how many, and the end. */
+static int parse_parts(const char *p, size_t n, char sep, unsigned parts[4], size_t *end)
+{
+	size_t at = 0;
+	int count = 0;
+
+	while (count < 4) {
+		unsigned v = 0, digits = 0;
+
+		while (at < n && is_digit((unsigned char)p[at]) && digits < 4) {
+			v = v * 10 + (unsigned)(p[at] - '0');
+			digits++;
+			at++;
+		}
+		if (digits == 0 || digits > 3 || v > 255)
+			return count == 0 ? 0 : -1;
+		parts[count++] = v;
+		*end = at;
+		if (count == 4 || at + 1 >= n || p[at] != sep ||
+		    !is_digit((unsigned char)p[at + 1]))
+			break;
+		at++;
+	}
+	return count;
+}
+
+/* 192.168.0.1 (decimal, leading zeros allowed), and 3.31.172.in-addr.arpa names. */
+static size_t match_ipv4(struct tokeniser *tk, const char *s, size_t i, size_t len)
+{
+	const char *p = s + i;
+	size_t n = len - i < 64 ? len - i : 64, end = 0;
+	unsigned parts[4];
+	struct ipaddr a = {4, {0}}, m;
+	char buf[IPADDR_TEXT_MAX + 16];
+	int count;
+
+	if (i > 0 && (is_digit((unsigned char)s[i - 1]) ||
+	              (s[i - 1] == '.' && i > 1 && is_digit((unsigned char)s[i - 2]))))
+		return 0;
+	count = parse_parts(p, n, '.', parts, &end);
+	if (count <= 0)
+		return 0;
+	if (has_prefix_ci(p + end, n - end, ".in-addr.arpa") &&
+	    (end + 13 >= n || !is_word((unsigned char)p[end + 13]))) {
+		/* A reverse name: the parts backwards are the address, or the network for fewer
+		 * than four (zeros after them). */
+		for (int k = 0; k < count; k++)
+			a.b[k] = (uint8_t)parts[count - 1 - k];
+		if (map_addr(tk, &a, &m) < 0)
+			return 0;
+		if (tk->out) {
+			size_t o = 0;
+
+			for (int k = count - 1; k >= 0; k--)
+				o += (size_t)snprintf(buf + o, sizeof(buf) - o, "%u%s", m.b[k],
+				                      k ? "." : "");
+			replaced(tk, PSEUDO_ADDRESSES, p, end, buf);
+		}
+		return end;
+	}
+	if (count != 4)
+		return 0;
+	/* 1.2.3.4.5.6 (an OID, a version) and 1.2.3.4567 are not addresses; tcpdump's
+	 * address.port (10.0.0.1.22) is one, followed by its port. */
+	if (end < n && is_digit((unsigned char)p[end]))
+		return 0;
+	if (end < n && p[end] == '.' && end + 1 < n && is_digit((unsigned char)p[end + 1])) {
+		size_t k = end + 1;
+		unsigned long port = 0;
+
+		while (k < n && is_digit((unsigned char)p[k]) && k - end <= 5)
+			port = port * 10 + (unsigned long)(p[k++] - '0');
+		if (k - end - 1 > 5 || port > 65535 || (k < n && is_digit((unsigned char)p[k])) ||
+		    (k + 1 < n && p[k] == '.' && is_digit((unsigned char)p[k + 1])))
+			return 0;
+	}
+	for (int k = 0; k < 4; k++)
+		a.b[k] = (uint8_t)parts[k];
+	if (map_addr(tk, &a, &m) < 0)
+		return 0;
+	if (tk->out) {
+		ipaddr_format(&m, buf);
+		replaced(tk, PSEUDO_ADDRESSES, p, end, buf);
+	}
+	return end;
+}
+
+/* ip-172-31-3-150, dhcp-192-168-0-66, 10_0_0_1: an address in a host name. */
+static size_t match_ipv4_dashed(struct tokeniser *tk, const char *s, size_t i, size_t len)
+{
+	const char *p = s + i;
+	size_t n = len - i < 32 ? len - i : 32, end = 0;
+	unsigned parts[4];
+	struct ipaddr a = {4, {0}}, m;
+	char sep, buf[IPADDR_TEXT_MAX];
+
+	if (i > 0 && (is_alnum((unsigned char)s[i - 1]) || s[i - 1] == '.'))
+		return 0;
+	for (end = 0; end < n && is_digit((unsigned char)p[end]); end++)
+		;
+	if (end == n || (p[end] != '-' && p[end] != '_'))
+		return 0;
+	sep = p[end];
+	if (parse_parts(p, n, sep, parts, &end) != 4)
+		return 0;
+	if (end < n && (is_digit((unsigned char)p[end]) ||
+	                (p[end] == sep && end + 1 < n && is_digit((unsigned char)p[end + 1]))))
+		return 0;
+	for (int k = 0; k < 4; k++)
+		a.b[k] = (uint8_t)parts[k];
+	if (map_addr(tk, &a, &m) < 0)
+		return 0;
+	if (tk->out) {
+		snprintf(buf, sizeof(buf), "%u%c%u%c%u%c%u", m.b[0], sep, m.b[1], sep, m.b[2], sep,
+		         m.b[3]);
+		replaced(tk, PSEUDO_ADDRESSES, p, end, buf);
+	}
+	return end;
+}
+
+/* systemd's user@1000.service and the like are unit names, not e-mail addresses. */
+static int is_unit_name(const char *d, size_t n)
+{
+	static const char *const suffixes[] = {".service", ".slice", ".scope", ".socket",
+	                                       ".target",  ".mount", ".timer"};
+
+	while (n > 0 && d[n - 1] == '.') /* the end of a sentence */
+		n--;
+	if (n == 0 || !is_digit((unsigned char)d[0]))
+		return 0;
+	for (size_t k = 0; k < sizeof(suffixes) / sizeof(suffixes[0]); k++) {
+		size_t sl = strlen(suffixes[k]);
+
+		if (n >= sl && memcmp(d + n - sl, suffixes[k], sl) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* The local part of local@domain (the domain is left to the other matchers). */
+static size_t match_email(struct tokeniser *tk, const char *s, size_t i, size_t len)
+{
+	const char *p = s + i;
+	size_t n = 0, d = 0;
+	char token[PSEUDO_TOKEN_MAX + 1];
+
+	if (i > 0 && is_local((unsigned char)s[i - 1]))
+		return 0;
+	while (i + n < len && is_local((unsigned char)p[n]))
+		n++;
+	if (n == 0 || i + n + 1 >= len || p[n] != '@' || !is_alnum((unsigned char)p[n + 1]))
+		return 0;
+	while (i + n + 1 + d < len && (is_alnum((unsigned char)p[n + 1 + d]) ||
+	                               p[n + 1 + d] == '.' || p[n + 1 + d] == '-'))
+		d++;
+	if (is_unit_name(p + n + 1, d))
+		return 0;
+	if (tk->out == NULL)
+		return n;
+	if (pseudo_token(tk->keys, PSEUDO_EMAIL, p, n, token, tk->err) < 0) {
+		tk->failed = 1;
+		return 0;
+	}
+	replaced(tk, PSEUDO_EMAIL, p, n, token);
+	return n;
+}
+
+/* Does the text before a word (or after it) make it an account's name? */
+static int account_position(const char *s, size_t start, size_t end, size_t len)
+{
+	static const char *const before[] = {"user ", "user=",   "user:",    "user: ", "users ",
+	                                     "acct=", "acct=\"", "logname=", "home/"};
+	const char *after = s + end;
+	size_t rest = len - end;
+
+	for (size_t k = 0; k < sizeof(before) / sizeof(before[0]); k++) {
+		size_t bl = strlen(before[k]);
+
+		if (start >= bl && has_prefix_ci(s + start - bl, bl, before[k]))
+			return 1;
+	}
+	/* sshd: "for X from"; "X(uid=0)"; uid=0(X) and gid=0(X) as id(1) prints them. */
+	if (start >= 4 && has_prefix_ci(s + start - 4, 4, "for ") &&
+	    has_prefix_ci(after, rest, " from "))
+		return 1;
+	if (has_prefix_ci(after, rest, "(uid="))
+		return 1;
+	if (start >= 2 && s[start - 1] == '(' && is_digit((unsigned char)s[start - 2]) &&
+	    rest > 0 && after[0] == ')')
+		return 1;
+	/* sudo: "sudo:    X : TTY=..." */
+	if (has_prefix_ci(after, rest, " : ")) {
+		size_t b = start;
+
+		while (b > 0 && s[b - 1] == ' ')
+			b--;
+		if (b >= 5 && b < start && has_prefix_ci(s + b - 5, 5, "sudo:"))
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * A listed name as a whole word: the longest listed name among the run's dotted prefixes. One
+ * pass over at most TOKENISE_NAME_MAX bytes computes the hash of every prefix; only prefixes
+ * of a length some listed name has are looked up.
+ */
+static size_t match_word(struct tokeniser *tk, const char *s, size_t i, size_t len)
+{
+	size_t ends[TOKENISE_NAME_MAX + 1], hashes[TOKENISE_NAME_MAX + 1], count = 0, n = 0;
+	uint64_t h = WORD_HASH_INIT;
+
+	if (tk->count == 0 || (i > 0 && (is_word((unsigned char)s[i - 1]))) ||
+	    !is_word((unsigned char)s[i]))
+		return 0;
+	while (i + n < len && n < tk->max_len + 1 &&
+	       (is_word((unsigned char)s[i + n]) || s[i + n] == '.')) {
+		if (s[i + n] == '.' && n > 0 && s[i + n - 1] != '.' && tk->has_len[n]) {
+			ends[count] = n;
+			hashes[count++] = word_hash_final(h);
+		}
+		h = word_hash_step(h, (unsigned char)s[i + n]);
+		n++;
+	}
+	if (n <= tk->max_len && s[i + n - 1] != '.' && tk->has_len[n] &&
+	    (i + n == len || !is_word((unsigned char)s[i + n]))) {
+		ends[count] = n;
+		hashes[count++] = word_hash_final(h);
+	}
+	while (count > 0) {
+		size_t e = ends[--count];
+		struct word *w = word_find_hashed(tk, s + i, e, hashes[count]);
+
+		if (w == NULL || (w->account_only && !account_position(s, i, i + e, len)))
+			continue;
+		if (tk->out)
+			replaced(tk, w->type, s + i, e, w->token);
+		return e;
+	}
+	return 0;
+}
+
+static int run(struct tokeniser *tk, const char *s, size_t len, struct strbuf *out,
+               struct error *err)
+{
+	size_t i = 0;
+
+	tk->out = out;
+	tk->err = err;
+	tk->failed = 0;
+	while (i < len) {
+		int c = (unsigned char)s[i];
+		size_t used = 0;
+
+		if (is_hex(c) || c == ':') {
+			used = match_mac(tk, s, i, len);
+			if (!used && !tk->failed && is_hex(c))
+				used = match_ip6_arpa(tk, s, i, len);
+			if (!used && !tk->failed)
+				used = match_ipv6(tk, s, i, len);
+		}
+		if (!used && !tk->failed && is_digit(c)) {
+			used = match_ipv4(tk, s, i, len);
+			if (!used && !tk->failed)
+				used = match_ipv4_dashed(tk, s, i, len);
+		}
+		if (!used && !tk->failed && is_local(c))
+			used = match_email(tk, s, i, len);
+		if (!used && !tk->failed)
+			used = match_word(tk, s, i, len);
+		if (tk->failed)
+			return -1;
+		if (used == 0) {
+			emit(tk, s + i, 1);
+			used = 1;
+		}
+		i += used;
+	}
+	tk->out = NULL;
+	return 0;
+}
+
+int tokeniser_scan(struct tokeniser *tk, const char *line, size_t len, struct error *err)
+{
+	return run(tk, line, len, NULL, err);
+}
+
+int tokeniser_line(struct tokeniser *tk, const char *line, size_t len, struct strbuf *out,
+                   struct error *err)
+{
+	return run(tk, line, len, out, err);
+}

@@ -1,0 +1,126 @@
+#!/bin/sh
+# redact, first version: plain-text payload files redacted line by line and by path, the rest
+# dropped and listed; no planted value survives in any member's name or content; kept
+# addresses stay; line counts stay; the same value gets the same pseudonym in two bundles; the
+# result verifies with stock tools and logpack; the reverse map is 0600, outside the output
+# directory, never over a file; an INVALID source is refused.
+. "$TEST_SRCDIR/test-lib.sh"
+
+FX=$TRASH/fx
+mkdir -p "$FX"
+
+t "setup: a tree with planted names, addresses, e-mail and a MAC; a bundle; a key" '
+	cd "$FX"
+	mkdir -p root/etc root/var/log/karin
+	echo ID=debian >root/etc/os-release
+	cat >root/var/log/auth.log <<-EOF
+	Nov 27 10:00:00 web01 sshd[1]: Accepted password for karin from 10.20.30.40 port 22 ssh2
+	Nov 27 10:00:01 web01 sshd[2]: Failed password for admin from 45.77.1.2 port 22 ssh2
+	Nov 27 10:00:02 web01 postfix[3]: to=<karin.s@corp.example.com>, relay=mail.corp.example.com[192.168.7.7]:25
+	Nov 27 10:00:03 web01 dhclient: bound to 172.31.3.150 host ip-172-31-3-150.ec2.internal lladdr 00:1A:2B:3C:4D:5E
+	Nov 27 10:00:04 web01 kernel: the admin panel and /usr/bin/ls are words
+	EOF
+	echo "karin was here from 10.20.30.40" >root/var/log/karin/notes.log
+	printf "x\000y 10.20.30.40" >root/var/log/binary.dat
+	lp -q collect --root root -o . >path
+	lp -q keygen --incident -o inc.key >/dev/null
+	printf "karin\nweb01\ncorp.example.com\n" >words
+'
+t "redact: a bundle, a 0600 map outside the output, the non-text member dropped and listed" '
+	cd "$FX"
+	mkdir out
+	lp redact --key inc.key --map map.txt --keep 45.77.1.2 --words words -o out "$(cat path)" \
+		>red 2>err
+	test "$(wc -l <red)" = 1
+	case "$(cat red)" in out/logpack-redacted-*.tar.zst) ;; *) false ;; esac
+	test "$(stat -c %a map.txt)" = 600
+	contains err "dropped (not plain text): data/var/log/binary.dat"
+	lacks err "bagit.txt"
+	contains map.txt "10.20.30.40"
+'
+t "stock tools verify it; so does logpack" '
+	cd "$FX"
+	mkdir x
+	tar -C x -xf "$(cat red)"
+	(cd x/logpack-redacted-* && sha256sum -c --quiet manifest-sha256.txt &&
+		sha256sum -c --quiet tagmanifest-sha256.txt)
+	(cd out && sha256sum -c --quiet ./*.sha256)
+	expect_code 0 lp verify "$(cat red)" >v
+	contains v "valid"
+'
+t "no planted value survives in any name or content; kept values and words stay" '
+	cd "$FX"
+	for v in karin 10.20.30.40 web01 corp.example.com 192.168.7.7 172.31.3.150 \
+		172-31-3-150 00:1A:2B:3C:4D:5E; do
+		if grep -rqF -- "$v" x; then echo "survived: $v"; false; fi
+		if find x | grep -qF -- "$v"; then echo "survived in a name: $v"; false; fi
+		if tar -tf "$(cat red)" | grep -qF -- "$v"; then echo "in the tar: $v"; false; fi
+	done
+	if grep -rqa "x.y 10" x; then echo "the binary came along"; false; fi
+	a=$(find x -name auth.log)
+	contains "$a" "from 45.77.1.2 port"
+	contains "$a" "the admin panel and /usr/bin/ls are words"
+	test "$(wc -l <"$a")" = "$(wc -l <root/var/log/auth.log)"
+	grep -q "Accepted password for word-[a-z2-7]\{10\} from 10\." "$a"
+	grep -q "relay=mail.word-[a-z2-7]\{10\}\[192\.168\." "$a"
+	grep -q "host ip-172-" "$a"
+	find x -path "*/data/var/log/word-*/notes.log" | grep -q .
+'
+t "redaction.json: key id, the source tag manifest, a keyed link per file, no plain hash" '
+	cd "$FX"
+	j=$(find x -name redaction.json)
+	id=$(sed -n "s/^# key id: //p" inc.key)
+	contains "$j" "\"key_id\": \"$id\""
+	mkdir src
+	tar -C src -xf "$(cat path)"
+	tm=$(sha256sum src/*/tagmanifest-sha256.txt | cut -d" " -f1)
+	contains "$j" "\"source_tagmanifest_sha256\": \"$tm\""
+	contains "$j" "\"action\": \"dropped\""
+	test "$(grep -c "\"link\": \"[0-9a-f]\{64\}\"" "$j")" = "$(cat src/*/manifest-sha256.txt | wc -l)"
+	for h in $(cut -d" " -f1 src/*/manifest-sha256.txt); do lacks "$j" "$h"; done
+'
+t "the same key gives the same pseudonyms in a second bundle" '
+	cd "$FX"
+	mkdir out2
+	lp -q redact --key inc.key --map map2.txt --keep 45.77.1.2 --words words -o out2 \
+		"$(cat path)" >red2
+	mkdir y
+	tar -C y -xf "$(cat red2)"
+	cmp "$(find x -name auth.log)" "$(find y -name auth.log)"
+'
+t "the map inside the output directory, or over a file, is refused; nothing is written" '
+	cd "$FX"
+	mkdir o3
+	expect_code 3 lp redact --key inc.key --map o3/map --words words -o o3 "$(cat path)" 2>e1
+	contains e1 "must not be inside the output directory"
+	expect_code 3 lp redact --key inc.key --map map.txt -o o3 "$(cat path)" 2>e2
+	contains e2 "exists already"
+	test -z "$(ls o3)"
+	expect_code 3 lp redact --key inc.key --map m6 -o nonexistent "$(cat path)" 2>e3
+	contains e3 "nonexistent"
+	lacks e3 "inside"
+	test ! -e m6
+'
+t "an INVALID source is refused with exit 4; a key others can read is refused" '
+	cd "$FX"
+	mkdir bad o4
+	tar -C bad -xf "$(cat path)"
+	b=$(ls -d bad/*)
+	echo tampered >>"$b/data/var/log/auth.log"
+	expect_code 4 lp redact --key inc.key --map m4 -o o4 "$b" 2>e
+	contains e "not valid"
+	test ! -e m4
+	test -z "$(ls o4)"
+	cp inc.key open.key
+	chmod 644 open.key
+	expect_code 3 lp redact --key open.key --map m5 -o o4 "$(cat path)" 2>e5
+	contains e5 "too open"
+'
+t "usage: a bundle, --key and --map are needed" '
+	cd "$FX"
+	expect_code 2 lp redact --key inc.key "$(cat path)" 2>e
+	contains e "--key and --map are needed"
+	expect_code 2 lp redact --key inc.key --map m 2>e
+	contains e "one BUNDLE"
+'
+test_done

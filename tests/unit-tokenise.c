@@ -1,0 +1,293 @@
+/*
+ * The tokeniser on the inputs that broke other tools: leading zeros, IPv6 in upper case, with a
+ * port, followed by ':', IPv4-mapped; ip:port; addresses in URLs, in host names and reverse
+ * names; e-mail local parts; MACs; listed names as whole words, and user names that are common
+ * words only where the text names an account.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "tap.h"
+#include "trust/tokenise.h"
+
+static struct pseudo_keys keys;
+static struct addrmap *am;
+static struct tokeniser *tk;
+static int observed;
+
+static void observer(void *arg, enum pseudo_type type, const char *orig, size_t len,
+                     const char *repl)
+{
+	(void)arg;
+	(void)type;
+	(void)orig;
+	(void)len;
+	(void)repl;
+	observed++;
+}
+
+/* The line after both passes (a fresh map per line would hide the no-collision rule). */
+static char *redact(const char *line)
+{
+	static struct strbuf sb = STRBUF_INIT;
+	struct error err;
+
+	strbuf_reset(&sb);
+	if (tokeniser_scan(tk, line, strlen(line), &err) < 0 || addrmap_seal(am, &err) < 0 ||
+	    tokeniser_line(tk, line, strlen(line), &sb, &err) < 0)
+		return (char *)"(failed)";
+	return sb.buf ? sb.buf : (char *)"";
+}
+
+/* What the map makes of an address, in the form the tokeniser writes. */
+static const char *mapped(const char *addr, char *buf)
+{
+	struct ipaddr a, m;
+	struct error err;
+
+	ipaddr_parse(addr, strlen(addr), &a);
+	addrmap_map(am, &a, &m, &err);
+	ipaddr_format(&m, buf);
+	return buf;
+}
+
+/* want with its one "%s" replaced by a. */
+static char *subst(const char *want, const char *a)
+{
+	const char *at = strstr(want, "%s");
+	struct strbuf sb = STRBUF_INIT;
+
+	if (at == NULL)
+		return xstrdup(want);
+	strbuf_add(&sb, want, (size_t)(at - want));
+	strbuf_addstr(&sb, a);
+	strbuf_addstr(&sb, at + 2);
+	return strbuf_detach(&sb);
+}
+
+static void check(const char *line, const char *want_fmt, const char *addr, const char *what)
+{
+	char buf[IPADDR_TEXT_MAX], *want, *got = xstrdup(redact(line));
+
+	want = addr ? subst(want_fmt, mapped(addr, buf)) : xstrdup(want_fmt);
+	is_str(got, want, "%s", what);
+	free(want);
+	free(got);
+}
+
+static void test_addresses(void)
+{
+	char buf[IPADDR_TEXT_MAX], buf2[IPADDR_TEXT_MAX], *got, *want;
+
+	check("Accepted from 10.1.2.3 port 22", "Accepted from %s port 22", "10.1.2.3", "IPv4");
+	ok(strcmp(mapped("10.1.2.3", buf), "10.1.2.3") != 0 && strncmp(buf, "10.", 3) == 0,
+	   "a private address changes and stays in 10/8 (%s)", buf);
+	check("conn 192.030.0.6 x", "conn %s x", "192.30.0.6",
+	      "192.030.0.6 is 192.30.0.6 (decimal), written canonically");
+	check("10.1.2.3:8080", "%s:8080", "10.1.2.3", "ip:port");
+	check("GET http://10.1.2.3:8080/a?b=1", "GET http://%s:8080/a?b=1", "10.1.2.3",
+	      "an address in a URL");
+	check("x 1.2.3.4.5.6 y 1.2.3 z 1.2.3.4567 v2.0.1 w 1.2.3.4.99999",
+	      "x 1.2.3.4.5.6 y 1.2.3 z 1.2.3.4567 v2.0.1 w 1.2.3.4.99999", NULL,
+	      "an OID, three parts, four digits, a 'port' over 65535 are not addresses");
+	check("IP 10.1.2.3.22 > x", "IP %s.22 > x", "10.1.2.3", "tcpdump's address.port");
+	check("lo 127.0.0.1 doc 192.0.2.1 bc 255.255.255.255",
+	      "lo 127.0.0.1 doc 192.0.2.1 bc 255.255.255.255", NULL,
+	      "special addresses are left as they are");
+	check("from FD12:3456:789A::1 port", "from %s port", "fd12:3456:789a::1",
+	      "upper-case IPv6, written in lower case");
+	check("[fd12::5]:443 ok", "[%s]:443 ok", "fd12::5", "[v6]:port");
+	check("peer fd12::7: reset", "peer %s: reset", "fd12::7", "IPv6 followed by ':'");
+	check("https://[2a01:4f8::9]/x", "https://[%s]/x", "2a01:4f8::9", "IPv6 in a URL");
+	check("peer fd12::8:::::::::::::::::::::::::::::::::::::::::::::::::: x",
+	      "peer %s:::::::::::::::::::::::::::::::::::::::::::::::::: x", "fd12::8",
+	      "IPv6 followed by a long run of ':'");
+	check("::ffff:10.9.8.7 x", "::ffff:%s x", "10.9.8.7", "IPv4-mapped IPv6");
+	{
+		const char *m = mapped("172.31.3.150", buf);
+		char dashed[IPADDR_TEXT_MAX];
+
+		for (size_t k = 0; k <= strlen(m); k++)
+			dashed[k] = m[k] == '.' ? '-' : m[k];
+		got = xstrdup(redact("host ip-172-31-3-150.ec2.internal dhcp-172-31-3-150"));
+		want = xasprintf("host ip-%s.ec2.internal dhcp-%s", dashed, dashed);
+		is_str(got, want, "addresses inside host names, written with dashes");
+		free(got);
+		free(want);
+	}
+	{
+		struct ipaddr a, mm;
+		struct error err;
+
+		ipaddr_parse("172.31.3.150", 12, &a);
+		addrmap_map(am, &a, &mm, &err);
+		got = xstrdup(redact("PTR 150.3.31.172.in-addr.arpa."));
+		want = xasprintf("PTR %u.%u.%u.%u.in-addr.arpa.", mm.b[3], mm.b[2], mm.b[1],
+		                 mm.b[0]);
+		is_str(got, want, "a reverse-DNS name maps the address it names");
+		free(got);
+		free(want);
+	}
+	{
+		/* fd12:3456::1 as an ip6.arpa name, and its result the same way. */
+		static const char hex[] = "0123456789abcdef";
+		struct ipaddr a, mm;
+		struct error err;
+		char in[80], out[80];
+
+		ipaddr_parse("fd12:3456::1", 12, &a);
+		addrmap_map(am, &a, &mm, &err);
+		for (int k = 0; k < 32; k++) {
+			in[2 * k] = hex[k % 2 ? a.b[15 - k / 2] >> 4 : a.b[15 - k / 2] & 15];
+			out[2 * k] = hex[k % 2 ? mm.b[15 - k / 2] >> 4 : mm.b[15 - k / 2] & 15];
+			in[2 * k + 1] = out[2 * k + 1] = '.';
+		}
+		memcpy(in + 64, "ip6.arpa", 9);
+		memcpy(out + 64, "ip6.arpa", 9);
+		ok(strncmp(in, "1.0.0.0.", 8) == 0 && strstr(in, "6.5.4.3.2.1.d.f.ip6.arpa"),
+		   "the test's own ip6.arpa name is right: %s", in);
+		got = xstrdup(redact(in));
+		is_str(got, out, "an ip6.arpa name maps the address it names, nibble by nibble");
+		free(got);
+	}
+	mapped("10.1.2.3", buf);
+	mapped("192.30.0.6", buf2);
+	ok(strcmp(buf, buf2) != 0, "two addresses, two results");
+}
+
+static void test_other(void)
+{
+	char *got;
+	struct error err;
+
+	got = xstrdup(redact("mail from <karin.s@example.org> ok"));
+	ok(strncmp(got, "mail from <mail-", 16) == 0 && strstr(got, "@example.org> ok") &&
+	           !strstr(got, "karin"),
+	   "an e-mail local part becomes a mail- token: %s", got);
+	free(got);
+	check("Started user@1000.service.", "Started user@1000.service.", NULL,
+	      "systemd's user@1000.service is no e-mail address");
+	got = xstrdup(redact("dev eth0 lladdr 00:1A:2B:3C:4D:5E REACHABLE"));
+	ok(strncmp(got, "dev eth0 lladdr ", 16) == 0 && strstr(got, "00:1A:2B:3C:4D:5E") == NULL &&
+	           got[18] == ':' &&
+	           strlen(got) == strlen("dev eth0 lladdr 00:1A:2B:3C:4D:5E REACHABLE"),
+	   "a MAC is replaced in the same form and case: %s", got);
+	free(got);
+	check("id 123e4567-e89b-12d3-a456-426614174000 x",
+	      "id 123e4567-e89b-12d3-a456-426614174000 x", NULL, "a UUID is no MAC");
+
+	ok(tokeniser_add(tk, PSEUDO_USERS, "karin", &err) == 0 &&
+	           tokeniser_add(tk, PSEUDO_USERS, "admin", &err) == 0 &&
+	           tokeniser_add(tk, PSEUDO_USERS, "bin", &err) == 0 &&
+	           tokeniser_add(tk, PSEUDO_HOSTS, "web01", &err) == 0 &&
+	           tokeniser_add(tk, PSEUDO_HOSTS, "corp.example.com", &err) == 0 &&
+	           tokeniser_add(tk, PSEUDO_WORDS, "ProjectX", &err) == 0,
+	   "names are listed");
+	ok(tokeniser_add(tk, PSEUDO_USERS, "a b", &err) < 0 &&
+	           tokeniser_add(tk, PSEUDO_USERS, "", &err) < 0,
+	   "a name with a space, an empty name are refused: %s", err.msg);
+	ok(tokeniser_is_common_word("admin", 5) && tokeniser_is_common_word("BIN", 3) &&
+	           !tokeniser_is_common_word("karin", 5),
+	   "admin and bin are common words, karin is not");
+	got = xstrdup(redact("Failed password for karin from 10.1.2.3; karin's home; karina"));
+	ok(strstr(got, "karin ") == NULL && strstr(got, "karin'") == NULL &&
+	           strstr(got, "; karina") != NULL && strstr(got, "for user-") != NULL,
+	   "a user name is replaced as a whole word wherever it stands: %s", got);
+	free(got);
+	got = xstrdup(redact("the admin panel runs /usr/bin/ls as admin user"));
+	is_str(got, "the admin panel runs /usr/bin/ls as admin user",
+	       "common words in text are not touched");
+	free(got);
+	{
+		static const char *const lines[] = {
+		        "Failed password for admin from 10.1.2.3 port 22",
+		        "Invalid user admin from 10.1.2.3",
+		        "sudo: pam_unix(sudo:session): session opened for user admin(uid=0) by x",
+		        "sudo:    admin : TTY=pts/0 ; PWD=/tmp ; USER=admin ; COMMAND=/bin/id",
+		        "uid=1001(admin) gid=1001(admin)",
+		        "type=USER_AUTH acct=\"admin\" res=failed",
+		        "PWD=/home/admin",
+		        "su: session opened for user root by admin(uid=1000)",
+		};
+		int all = 1;
+
+		for (size_t k = 0; k < sizeof(lines) / sizeof(lines[0]); k++) {
+			got = xstrdup(redact(lines[k]));
+			if (strstr(got, "admin") != NULL) {
+				all = 0;
+				printf("# %s -> %s\n", lines[k], got);
+			}
+			free(got);
+		}
+		ok(all, "a common-word user name is replaced where the text names an account");
+	}
+	got = xstrdup(redact("web01.corp.example.com mail.CORP.example.com Web01 projectx web01x"));
+	ok(strncmp(got, "host-", 5) == 0 && strstr(got, "corp") == NULL &&
+	           strstr(got, "CORP") == NULL && strstr(got, "Web01") == NULL &&
+	           strstr(got, "word-") != NULL && strstr(got, "web01x") != NULL,
+	   "host names and words, any case, whole words only: %s", got);
+	free(got);
+	observed = 0;
+	got = xstrdup(redact("karin 10.1.2.3"));
+	ok(observed == 2, "the observer hears each replacement (%d)", observed);
+	free(got);
+}
+
+static void test_lines(void)
+{
+	const char *text = "a 10.1.2.3\nb fd12::1:\n\nc karin@x\n";
+	struct strbuf sb = STRBUF_INIT;
+	struct error err;
+	size_t nl_in = 0, nl_out = 0;
+	struct addrmap *am2;
+	struct tokeniser *tk2;
+	char big[4096];
+
+	tokeniser_scan(tk, text, strlen(text), &err);
+	tokeniser_line(tk, text, strlen(text), &sb, &err);
+	for (const char *p = text; *p; p++)
+		nl_in += *p == '\n';
+	for (size_t k = 0; k < sb.len; k++)
+		nl_out += sb.buf[k] == '\n';
+	ok(nl_in == nl_out, "newlines are never added or removed (%zu, %zu)", nl_in, nl_out);
+	strbuf_release(&sb);
+
+	/* Kept addresses stay; NUL bytes and junk pass through. */
+	am2 = addrmap_new(keys.sub[PSEUDO_ADDRESSES], &err);
+	addrmap_keep(am2, "45.77.1.2", &err);
+	tk2 = tokeniser_new(&keys, am2);
+	tokeniser_line(tk2, "from 45.77.1.2 and 45.77.1.3", 28, &sb, &err);
+	ok(strstr(sb.buf, "from 45.77.1.2 and ") != NULL && strstr(sb.buf, "45.77.1.3") == NULL,
+	   "a kept address stays in clear, its neighbour does not: %s", sb.buf);
+	strbuf_reset(&sb);
+	memset(big, ':', sizeof(big));
+	memcpy(big + 100, "\0x10.1.2.3", 10);
+	ok(tokeniser_line(tk2, big, sizeof(big), &sb, &err) == 0 && sb.len > 4000,
+	   "a long line of colons with a NUL is handled");
+	strbuf_release(&sb);
+	tokeniser_free(tk2);
+	addrmap_free(am2);
+}
+
+int main(void)
+{
+	uint8_t key[PSEUDO_KEY_LEN];
+	struct error err;
+
+	for (int i = 0; i < PSEUDO_KEY_LEN; i++)
+		key[i] = (uint8_t)(i * 11 + 5);
+	if (pseudo_keys_derive(key, &keys, &err) < 0)
+		return 1;
+	am = addrmap_new(keys.sub[PSEUDO_ADDRESSES], &err);
+	tk = tokeniser_new(&keys, am);
+	tokeniser_set_observer(tk, observer, NULL);
+	test_addresses();
+	test_other();
+	test_lines();
+	tokeniser_free(tk);
+	addrmap_free(am);
+	pseudo_keys_wipe(&keys);
+	return tap_done();
+}
