@@ -31,6 +31,26 @@ t "collect --upload over HTTPS: the bundle and sidecar arrive intact" '
 	cmp "$bundle" "$DROP/$name" && cmp "$bundle.sha256" "$DROP/$name.sha256" &&
 	(cd "$DROP" && sha256sum -c "$name.sha256") && contains err "uploaded $bundle to $URL/$name"
 '
+t "encrypted to two kinds, with a label: every file written arrives, each with its sidecar" '
+	lp -q keygen --type x509-encryption -o recv >/dev/null
+	age-keygen -o age.key 2>/dev/null
+	lp -q keygen -o sig --subject /CN=Sender >/dev/null
+	mkdir out
+	lp collect --root "$T" -o "$PWD/out" --encrypt-to recv.crt \
+		--encrypt-to "$(age-keygen -y age.key)" --label --sign-key sig.key \
+		--sign-cert sig.crt --upload "$URL/enc" --cacert "$CA" >stdout 2>err
+	ls out | grep -v "\.sha256$" | sort >written
+	# .age, .enc, .p7m, .label.json, .label.json.p7s
+	test "$(wc -l <written)" -eq 5
+	for f in $(cat written); do
+		cmp "out/$f" "$DROP/enc/$f"
+		(cd "$DROP/enc" && sha256sum -c "$f.sha256" >/dev/null)
+	done
+	# The drop is enough for the receiver: each kind opens there.
+	lp -q decrypt -k age.key -o by-age "$DROP/enc/$(grep "\.age$" written)" >/dev/null
+	lp -q decrypt -k recv.key -o by-x509 "$DROP/enc/$(grep "\.p7m$" written)" >/dev/null
+	cmp by-age by-x509
+'
 t "collect --upload --delete-after-upload over SFTP leaves no local copy" '
 	mkdir out && lp collect --root "$T" -o "$PWD/out" --delete-after-upload \
 		--upload "sftp://$SSH_USER@127.0.0.1:$SSHD_PORT$SSH_DROP" --identity "$SRV/client_key" \

@@ -150,10 +150,11 @@ int collect_cli_finish(struct collect_cli *cli, const struct command *cmd, unsig
  */
 int collect_cli_prepare(struct collect_cli *cli, int load_key);
 /*
- * After a bundle was written to bundle_path: its label, when --label asked for one. Reports
- * on stderr; returns 0 or an exit code.
+ * After a bundle was written to bundle_path: its label, when --label asked for one, its path
+ * in *label_path (caller frees; NULL when none was written). Reports on stderr; returns 0 or
+ * an exit code.
  */
-int collect_cli_write_label(struct collect_cli *cli, const char *bundle_path);
+int collect_cli_write_label(struct collect_cli *cli, const char *bundle_path, char **label_path);
 void collect_cli_free(struct collect_cli *cli);
 
 #endif

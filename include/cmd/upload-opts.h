@@ -138,6 +138,17 @@ int upload_session_open(struct upload_session *s, const struct upload_cli *cli, 
  */
 int upload_session_send(struct upload_session *s, const char *path, const char *sha256,
                         json_t *results);
+/*
+ * What collect and snapshot wrote, whole: the bundle file (sha256 as above), then, when it was
+ * encrypted to r, the files of the other recipient kinds and the CMS header beside its .enc,
+ * then the label and its signature when label is not NULL, each with a .sha256 sidecar (made
+ * when there is none). A receiver needs every one of them. Stops at the first file not sent:
+ * 0, or -1 as upload_session_send.
+ */
+struct recipients;
+int upload_session_send_written(struct upload_session *s, const struct recipients *r,
+                                const char *path, const char *sha256, const char *label,
+                                json_t *results);
 void upload_session_close(struct upload_session *s);
 
 #endif

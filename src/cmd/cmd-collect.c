@@ -244,6 +244,7 @@ static int cmd_collect(int argc, char **argv)
 	char *shortopts = NULL;
 	json_t *uploads = NULL;
 	int upload_failed = 0, label_failed = 0;
+	char *label = NULL;
 	struct error err = {{0}};
 	int c, rc;
 
@@ -291,13 +292,15 @@ static int cmd_collect(int argc, char **argv)
 	if (!cli.json)
 		print_summary_text(&sum, cli.signer ? signer_subject(cli.signer) : NULL,
 		                   opt->dry_run);
-	label_failed = collect_cli_write_label(&cli, sum.bundle_path) != 0;
+	label_failed = collect_cli_write_label(&cli, sum.bundle_path, &label) != 0;
 	/* The bundle is complete and on disk; a failed upload keeps it and says so. */
 	if (upload.up && sum.bundle_path) {
 		uploads = cli.json ? json_array() : NULL;
-		upload_failed = upload_session_send(&upload, sum.bundle_path, sum.bundle_sha256,
-		                                    uploads) != 0;
+		upload_failed =
+		        upload_session_send_written(&upload, &cli.recipients, sum.bundle_path,
+		                                    sum.bundle_sha256, label, uploads) != 0;
 	}
+	free(label);
 	if (cli.json)
 		print_summary_json(&sum, cli.signer ? signer_subject(cli.signer) : NULL, rc,
 		                   uploads);

@@ -127,6 +127,7 @@ static int cmd_snapshot(int argc, char **argv)
 	struct option *longopts = NULL;
 	char *shortopts = NULL;
 	int upload_failed = 0, label_failed = 0;
+	char *label = NULL;
 	int c, rc;
 
 	collect_cli_init(&cli, co);
@@ -181,11 +182,13 @@ static int cmd_snapshot(int argc, char **argv)
 		print_json(&sum, rc);
 	else
 		print_text(&sum);
-	label_failed = collect_cli_write_label(&cli, sum.collect.bundle_path) != 0;
+	label_failed = collect_cli_write_label(&cli, sum.collect.bundle_path, &label) != 0;
 	/* The bundle is complete and in the series; a failed upload keeps it and says so. */
 	if (upload.up && sum.collect.bundle_path)
-		upload_failed = upload_session_send(&upload, sum.collect.bundle_path,
-		                                    sum.collect.bundle_sha256, NULL) != 0;
+		upload_failed = upload_session_send_written(
+		                        &upload, &cli.recipients, sum.collect.bundle_path,
+		                        sum.collect.bundle_sha256, label, NULL) != 0;
+	free(label);
 	rc = upload.interrupted              ? LP_EXIT_INTERRUPTED
 	     : upload_failed || label_failed ? LP_EXIT_FAILURE
 	     : sum.n_anomalies               ? LP_EXIT_ANOMALY

@@ -617,22 +617,25 @@ int collect_cli_prepare(struct collect_cli *cli, int load_key)
 	return 0;
 }
 
-int collect_cli_write_label(struct collect_cli *cli, const char *bundle_path)
+int collect_cli_write_label(struct collect_cli *cli, const char *bundle_path, char **label_path)
 {
 	struct error err = {{0}};
 	char *path = NULL;
 	int rc;
 
+	*label_path = NULL;
 	if (!cli->label.wanted || bundle_path == NULL)
 		return 0;
 	rc = encrypt_opts_write_label(&cli->label, &cli->recipients, bundle_path, cli->signer,
 	                              &path, &err);
-	if (rc < 0)
+	if (rc < 0) {
 		log_error("label %s: %s (the encrypted files are kept)", path, err.msg);
-	else
-		log_info("label: %s", path);
-	free(path);
-	return rc < 0 ? LP_EXIT_FAILURE : 0;
+		free(path);
+		return LP_EXIT_FAILURE;
+	}
+	log_info("label: %s", path);
+	*label_path = path;
+	return 0;
 }
 
 void collect_cli_free(struct collect_cli *cli)

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "base/hash.h"
+#include "bundle/bundle-encrypt.h"
 #include "cmd/signals.h"
 #include "cmd/upload-opts.h"
 
@@ -377,6 +378,35 @@ int upload_session_open(struct upload_session *s, const struct upload_cli *cli, 
 		return -1;
 	}
 	return 0;
+}
+
+int upload_session_send_written(struct upload_session *s, const struct recipients *r,
+                                const char *path, const char *sha256, const char *label,
+                                json_t *results)
+{
+	char **files = NULL, *sig = NULL;
+	size_t n = 0;
+	int rc;
+
+	if ((rc = upload_session_send(s, path, sha256, results)) != 0)
+		return rc;
+	if (r && recipients_any(r))
+		bundle_encrypted_files(r, path, &files, &n);
+	/* files[0] is the bundle file itself, sent above. */
+	for (size_t i = 0; i < n; i++)
+		if (rc == 0 && strcmp(files[i], path) != 0 && !s->interrupted)
+			rc = upload_session_send(s, files[i], NULL, results);
+	for (size_t i = 0; i < n; i++)
+		free(files[i]);
+	free(files);
+	if (rc == 0 && label && !s->interrupted) {
+		sig = xasprintf("%s.p7s", label);
+		rc = upload_session_send(s, label, NULL, results);
+		if (rc == 0 && !s->interrupted)
+			rc = upload_session_send(s, sig, NULL, results);
+		free(sig);
+	}
+	return rc;
 }
 
 void upload_session_close(struct upload_session *s)
