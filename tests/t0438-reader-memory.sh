@@ -1,6 +1,6 @@
 #!/bin/sh
 # The reader's memory: what it keeps per name is close to the name's length (the name once,
-# in the verifier; the source remembers a 128-bit fingerprint of it), and the whole read has
+# in the verifier's table, which also finds duplicates for the source), and the whole read has
 # one memory budget (--max-memory, 128M by default) that stops with a clear error.
 . "$TEST_SRCDIR/test-lib.sh"
 

@@ -1,16 +1,23 @@
 /*
- * Files of "key: value" or "key = value" lines: the incident report and the config file. One
- * parser reads both, so that both follow the same rules for blanks and comments:
+ * Files of "key: value" or "key = value" lines: the incident report, the config files, receipts
+ * and the tag files of a bag (bagit.txt, bag-info.txt). One parser reads them all, so that they
+ * follow the same rules for blanks, comments and continuation lines:
  *
- * - Lines end at LF. Blank lines are skipped. A '#' starts a comment line: only in the first
- *   column when indentation continues values (below), after any blanks otherwise.
+ * - Lines end at LF; with cr_ends_line also at CR and CRLF (RFC 8493). Blank lines are skipped.
+ *   A '#' starts a comment line, unless no_comments: only in the first column when indentation
+ *   continues values as the incident report does (below), after any blanks otherwise.
  * - The key is what comes before the first separator, the value what comes after it, both
  *   without the blanks around them. A line with no separator is reported, not skipped.
- * - With continuation (the incident report), a line that starts with a blank continues the
+ * - With KV_CONT_LINES (the incident report), a line that starts with a blank continues the
  *   value above it: the value becomes its first line and the indented lines below, joined by
  *   LF, without the indentation they all share; empty lines between indented lines are kept
  *   as paragraph breaks, comment lines among them are skipped. An indented line with no value
  *   above it is reported.
+ * - With KV_CONT_SPACE (RFC 8493 tag files), a line that starts with a blank continues the
+ *   value above it: it is appended, without the blanks around it, after one space. Empty lines
+ *   do not end the value. An indented line with no value above it is read as an ordinary line
+ *   (as bagit-python does). Joining costs time linear in the text, however many lines.
+ * - Entries come in the order written, repeated keys included (bag-info.txt repeats keys).
  *
  * What a key means, whether it may be repeated and what an error message says stays with the
  * caller, which gets the file's entries and bad lines one at a time, in order.
@@ -20,10 +27,18 @@
 
 #include <stddef.h>
 
+enum kv_continuation {
+	KV_CONT_NONE = 0,  /* every line stands alone */
+	KV_CONT_LINES = 1, /* indented lines continue the value above, joined by LF */
+	KV_CONT_SPACE = 2, /* indented lines continue the value above, joined by one space */
+};
+
 struct kv_format {
 	char separator;     /* ':' or '=' */
 	const char *blanks; /* the characters trimmed around keys, values and lines: " \t" */
-	int continuation;   /* indented lines continue the value above */
+	int continuation;   /* enum kv_continuation */
+	int no_comments;    /* '#' is text like any other (tag files have no comments) */
+	int cr_ends_line;   /* CR and CRLF end a line as LF does */
 };
 
 enum kv_kind {
@@ -35,7 +50,7 @@ enum kv_kind {
 struct kv_item {
 	enum kv_kind kind;
 	int line;    /* the line it starts on, from 1 */
-	char *key;   /* KV_ENTRY only */
+	char *key;   /* KV_ENTRY only; the handler may take it, as the value */
 	char *value; /* KV_ENTRY only; the handler may take it, leaving NULL in its place */
 	char *text; /* bad lines only: the line from its first non-blank, without trailing blanks */
 };

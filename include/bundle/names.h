@@ -28,26 +28,29 @@ char *bundle_printable_name(const char *name);
 uint64_t siphash24(const unsigned char key[16], const void *data, size_t len);
 
 /*
- * A set of items found by name; each item holds its NUL-terminated name name_offset bytes
- * from its start (0 for items that are plain strings). Items are kept in the order added.
+ * A list of items found by name, built to hold a million names in little memory: items are
+ * fixed-size records kept in blocks (never moved: a pointer to one stays valid), their names
+ * are copied one after another into large blocks (no allocation per name), and the hash table
+ * holds 32-bit indexes. The first field of every item is `const char *name`, which the table
+ * sets to its copy of the name. Items are kept in the order added.
  */
 struct name_table;
 
-/* The most memory one item costs a table (its slot and its place in the list), in bytes. */
-#define NAME_TABLE_ITEM_COST (6 * sizeof(size_t))
-
-/* A new, empty table with a fresh random key. NULL with err when no randomness is at hand. */
-struct name_table *name_table_new(size_t name_offset, struct error *err);
+/* A new, empty table of items of item_size bytes, with a fresh random key. NULL with err when
+ * no randomness is at hand. */
+struct name_table *name_table_new(size_t item_size, struct error *err);
 /* The item named name, or NULL. */
 void *name_table_find(struct name_table *t, const char *name);
-/* Add an item whose name is not in the table yet. */
-void name_table_add(struct name_table *t, void *item);
+/* Add an item for a name not in the table yet: zeroed, its name set. */
+void *name_table_add(struct name_table *t, const char *name);
 size_t name_table_count(const struct name_table *t);
 /* The i-th item added. */
 void *name_table_item(const struct name_table *t, size_t i);
+/* The bytes the table has allocated (items, names, slots): what a memory budget is charged. */
+uint64_t name_table_memory(const struct name_table *t);
 /* Slots looked at by every find and add so far (a measure of the table's work, for tests). */
 uint64_t name_table_probes(const struct name_table *t);
-/* Free the table, and each item with free_item when it is not NULL. */
+/* Free the table; free_item (when not NULL) first frees what each item owns (not the item). */
 void name_table_free(struct name_table *t, void (*free_item)(void *));
 
 #endif

@@ -94,14 +94,10 @@ struct source {
 	int failed, ended, in_member;
 	struct error fail;
 	uint64_t members, total;
-	/*
-	 * Names seen, for duplicates: each as a 128-bit keyed fingerprint in hex, not the name,
-	 * so that a long name costs its length once (in the verifier), not twice.
-	 */
-	struct name_table *seen;
-	unsigned char fp_key[2][16];
+	/* Names seen before, for duplicates: asked of the reader (source_set_seen). */
+	int (*seen)(void *ctx, const char *name);
+	void *seen_ctx;
 	uint64_t mem_used; /* charged against lim.max_memory */
-	uint64_t seen_mem; /* the part of it for seen, which a second pass makes again */
 	char *name;        /* the current member's name */
 	char refused[160];
 	char warning[1024];

@@ -55,7 +55,7 @@ enum source_refusal {
 	SOURCE_UNSAFE_NAME, /* "..", absolute, empty component, too long */
 	SOURCE_LINK,        /* a symbolic or hard link */
 	SOURCE_SPECIAL,     /* a device, FIFO, socket or other type */
-	SOURCE_DUPLICATE,   /* a name seen before in this bundle */
+	SOURCE_DUPLICATE,   /* a name seen before in this bundle (source_set_seen) */
 	SOURCE_UNREADABLE,  /* (bag directory) cannot be opened or is nested too deeply */
 };
 
@@ -115,6 +115,15 @@ int source_add_filter(struct source *src, const struct source_filter *filter, st
  * "<bundle>.sha256" sidecar states it. Call before the first source_next.
  */
 int source_hash_raw(struct source *src, struct error *err);
+
+/*
+ * Refuse a member whose name seen(ctx, name) says was read before (SOURCE_DUPLICATE). The
+ * source keeps no names itself: its reader (the verifier) keeps every name already, and a
+ * second copy of a million names would double the memory a read needs. Without it the source
+ * refuses no name as a duplicate. Called for the members of an archive, not of a directory
+ * (whose names cannot repeat).
+ */
+void source_set_seen(struct source *src, int (*seen)(void *ctx, const char *name), void *ctx);
 
 /*
  * The next member: 1 with m filled, 0 at the end of the bundle, -1 when reading must stop

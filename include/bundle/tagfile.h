@@ -11,7 +11,12 @@ struct bundle_field {
 	char *value;
 };
 
-/* Append the fields of text (NUL-terminated) to *out / *n_out; values are joined lines. */
+/*
+ * Append the fields of text (NUL-terminated, decoded to UTF-8) to *out / *n_out, in order,
+ * repeated keys included. Read by kv_parse as RFC 8493 says: lines end at CR, LF or CRLF; no
+ * comments; an indented line continues the value above, after one space; blanks around keys
+ * and values are dropped; a line without ':' is passed over.
+ */
 void tag_fields_parse(const char *text, struct bundle_field **out, size_t *n_out);
 /* The value of key (first occurrence, case-insensitive), or NULL. */
 const char *tag_fields_get(const struct bundle_field *f, size_t n, const char *key);

@@ -46,31 +46,31 @@ extern const size_t alg_hex_len[ALG_N];
 
 /* Digests of the algorithms other than SHA-256, which few bags use. */
 struct other_digests {
-	unsigned char *actual[ALG_N];
-	unsigned char *listed[ALG_N];
+	unsigned char *digest[ALG_N];
 };
 
 /*
  * One name seen in the bag or in a manifest. This is the memory verify needs per file, so it is
- * kept small: binary SHA-256 digests inline, the name in the same allocation.
+ * kept small (56 bytes, and the name in the table's blocks): one binary digest per algorithm,
+ * whichever of the computed and the listed one came first; the second is compared with it as
+ * it comes, and only whether they differ is kept.
  */
 struct entry {
-	uint64_t size;
+	const char *name; /* relative to the top directory; the name table's copy */
+	struct other_digests *other;
+	unsigned char sha256[32];
+	unsigned short has_actual; /* bit per algorithm: computed */
+	unsigned short has_listed; /* bit per algorithm: listed in a (tag) manifest */
+	unsigned short mismatch;   /* bit per algorithm: computed and listed differ */
 	unsigned char present : 1;
 	unsigned char is_dir : 1;
 	unsigned char to_fetch : 1; /* named in fetch.txt */
-	unsigned short has_actual;  /* bit per algorithm: computed */
-	unsigned short has_listed;  /* bit per algorithm: listed in a (tag) manifest */
-	unsigned char sha256_actual[32];
-	unsigned char sha256_listed[32];
-	struct other_digests *other;
-	char name[]; /* relative to the top directory */
 };
 
 /* A manifest name as written, under its percent-decoded form (which the entry has). */
 struct written_name {
+	const char *name; /* decoded; the name table's copy */
 	char *as_written;
-	char name[];
 };
 
 /* A streamed line-oriented file: a manifest, a tag manifest or fetch.txt. */
@@ -92,6 +92,8 @@ struct reader {
 
 	struct source *src;
 	struct name_table *entries; /* name -> struct entry, in the order first seen */
+	int top_seen;               /* a member named as the top directory was read */
+	int second_pass;            /* reading the bundle again: names were seen in the first */
 	/* percent-decoded name -> struct written_name, for manifest names with a '%' escape */
 	struct name_table *written;
 
@@ -103,7 +105,9 @@ struct reader {
 
 	/* the current member */
 	struct entry *cur;
-	unsigned int cur_algs; /* the algorithms it is hashed with */
+	int cur_payload;        /* it is under data/ */
+	uint64_t payload_bytes; /* read of the payload files (no entry keeps its size) */
+	unsigned int cur_algs;  /* the algorithms it is hashed with */
 	EVP_MD_CTX *md[ALG_N];
 	struct strbuf *keep; /* buffer for a tag file we parse whole */
 	size_t keep_max;
@@ -128,8 +132,8 @@ struct reader {
 	struct line_parser lp;
 };
 
-/* Where an entry's digest of algorithm a (computed, or listed) is kept. */
-unsigned char *verify_entry_digest(struct entry *e, int a, int listed);
+/* The digest of algorithm a an entry keeps (the first of computed and listed), or NULL. */
+const unsigned char *verify_entry_digest(const struct entry *e, int a);
 /* The entry for name, made when create is set and there is none; NULL otherwise. */
 struct entry *verify_entry_find(struct reader *r, const char *name, int create);
 /* The algorithm of a manifest file name ("manifest-sha256.txt" with prefix "manifest-"). */
@@ -154,8 +158,12 @@ void verify_warning(struct reader *r, const char *fmt, ...) LP_ATTR_PRINTF(2, 3)
 
 /* Charge memory the reader keeps to the read's one budget (verify.c). */
 void verify_charge(struct reader *r, uint64_t bytes);
-/* verify_entry_digest, charging what it allocates. */
-unsigned char *verify_digest_slot(struct reader *r, struct entry *e, int a, int listed);
+/*
+ * A digest of algorithm a for an entry, computed (listed 0) or listed in a manifest (1): kept
+ * when it is the first, else compared with the one kept (a difference sets e->mismatch).
+ */
+void verify_set_digest(struct reader *r, struct entry *e, int a, int listed,
+                       const unsigned char *md);
 /* verify-manifest.c: a manifest's bytes as they come (raw: in the bag's tag-file encoding),
  * line by line, and the last line at its end. */
 void verify_lines_feed(struct reader *r, struct line_parser *lp, const char *buf, size_t len);

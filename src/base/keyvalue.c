@@ -20,9 +20,11 @@ struct kv_pending {
 	int line;
 	char *key;
 	struct kv_span first;
-	struct kv_span *cont;
-	size_t n_cont;
+	struct kv_span *cont; /* KV_CONT_LINES: the indented lines, joined at the end */
+	size_t n_cont, cap_cont;
 	size_t blanks; /* empty lines since the last indented one: kept only if another follows */
+	/* KV_CONT_SPACE: the value so far, extended in place (amortised, so linear in the text) */
+	struct strbuf joined;
 };
 
 static int is_blank(const struct kv_format *fmt, char c)
@@ -73,6 +75,13 @@ static int pending_finish(const struct kv_format *fmt, struct kv_pending *pd, kv
 
 	if (!pd->open)
 		return 0;
+	if (fmt->continuation == KV_CONT_SPACE) {
+		char *joined = strbuf_detach(&pd->joined);
+
+		rc = emit_entry(handler, ctx, pd->line, pd->key, joined);
+		memset(pd, 0, sizeof(*pd));
+		return rc;
+	}
 	/* The indentation common to all continuation lines is layout, not content. */
 	for (size_t i = 0; i < pd->n_cont; i++) {
 		size_t n = 0;
@@ -102,7 +111,11 @@ static void pending_add(struct kv_pending *pd, struct kv_span line)
 	/* Empty lines count only between lines of the value: they are paragraph breaks. */
 	if (pd->n_cont == 0 && pd->first.len == 0)
 		n = 0;
-	pd->cont = xreallocarray(pd->cont, pd->n_cont + n + 1, sizeof(*pd->cont));
+	if (pd->n_cont + n + 1 > pd->cap_cont) {
+		pd->cap_cont = pd->n_cont + n + 1 > 2 * pd->cap_cont ? pd->n_cont + n + 1
+		                                                     : 2 * pd->cap_cont;
+		pd->cont = xreallocarray(pd->cont, pd->cap_cont, sizeof(*pd->cont));
+	}
 	for (size_t i = 0; i < n; i++)
 		pd->cont[pd->n_cont++] = (struct kv_span){"", 0};
 	pd->cont[pd->n_cont++] = line;
@@ -121,9 +134,9 @@ static int parse_line(const struct kv_format *fmt, struct kv_pending *pd, struct
 			pd->blanks++;
 		return 0;
 	}
-	if (fmt->continuation) {
+	if (fmt->continuation == KV_CONT_LINES) {
 		/* Comments are skipped wherever they are; they do not end a value. */
-		if (line.s[0] == '#')
+		if (line.s[0] == '#' && !fmt->no_comments)
 			return 0;
 		if (is_blank(fmt, line.s[0])) {
 			if (!pd->open)
@@ -131,7 +144,11 @@ static int parse_line(const struct kv_format *fmt, struct kv_pending *pd, struct
 			pending_add(pd, (struct kv_span){line.s, (size_t)(t.s + t.len - line.s)});
 			return 0;
 		}
-	} else if (t.s[0] == '#') {
+	} else if (fmt->continuation == KV_CONT_SPACE && is_blank(fmt, line.s[0]) && pd->open) {
+		strbuf_addch(&pd->joined, ' ');
+		strbuf_add(&pd->joined, t.s, t.len);
+		return 0;
+	} else if (t.s[0] == '#' && !fmt->no_comments) {
 		return 0;
 	}
 	if ((rc = pending_finish(fmt, pd, handler, ctx)) != 0)
@@ -141,14 +158,40 @@ static int parse_line(const struct kv_format *fmt, struct kv_pending *pd, struct
 		return report(fmt, handler, ctx, KV_NO_SEPARATOR, lineno, t);
 	key = trim(fmt, t.s, (size_t)(sep - t.s));
 	value = trim(fmt, sep + 1, (size_t)(t.s + t.len - sep - 1));
-	if (!fmt->continuation)
+	if (fmt->continuation == KV_CONT_NONE)
 		return emit_entry(handler, ctx, lineno, xstrndup(key.s, key.len),
 		                  xstrndup(value.s, value.len));
 	pd->open = 1;
 	pd->line = lineno;
 	pd->key = xstrndup(key.s, key.len);
-	pd->first = value;
+	if (fmt->continuation == KV_CONT_SPACE)
+		strbuf_add(&pd->joined, value.s, value.len);
+	else
+		pd->first = value;
 	return 0;
+}
+
+/*
+ * The length of the line at text (without its end) and where the next one starts. One pass
+ * over the bytes: looking for LF and CR apart would scan the rest of the text for every line.
+ */
+static size_t line_end(const struct kv_format *fmt, const char *text, size_t len, size_t *next)
+{
+	size_t i = 0;
+
+	if (!fmt->cr_ends_line) {
+		const char *nl = memchr(text, '\n', len);
+
+		i = nl ? (size_t)(nl - text) : len;
+		*next = i + (nl != NULL);
+		return i;
+	}
+	while (i < len && text[i] != '\n' && text[i] != '\r')
+		i++;
+	*next = i;
+	if (i < len)
+		*next += text[i] == '\r' && i + 1 < len && text[i + 1] == '\n' ? 2 : 1;
+	return i;
 }
 
 int kv_parse(const char *text, size_t len, const struct kv_format *fmt, kv_handler handler,
@@ -159,17 +202,16 @@ int kv_parse(const char *text, size_t len, const struct kv_format *fmt, kv_handl
 	int lineno = 0, rc = 0;
 
 	while (pos < len && rc == 0) {
-		const char *nl = memchr(text + pos, '\n', len - pos);
-		size_t end = nl ? (size_t)(nl - text) : len;
+		size_t next, n = line_end(fmt, text + pos, len - pos, &next);
 
 		lineno++;
-		rc = parse_line(fmt, &pd, (struct kv_span){text + pos, end - pos}, lineno, handler,
-		                ctx);
-		pos = end + 1;
+		rc = parse_line(fmt, &pd, (struct kv_span){text + pos, n}, lineno, handler, ctx);
+		pos += next;
 	}
 	if (rc == 0)
 		rc = pending_finish(fmt, &pd, handler, ctx);
 	free(pd.key);
 	free(pd.cont);
+	strbuf_release(&pd.joined);
 	return rc;
 }

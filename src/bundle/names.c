@@ -103,19 +103,29 @@ uint64_t siphash24(const unsigned char key[16], const void *data, size_t len)
 	return v[0] ^ v[1] ^ v[2] ^ v[3];
 }
 
+#define ITEMS_PER_BLOCK 4096
+#define NAME_BLOCK (1024 * 1024)
+
 struct name_table {
 	unsigned char key[16];
-	size_t name_offset;
-	/* Open addressing over indexes into items (+1; 0 is empty). With a keyed hash the
-	 * probe sequences stay short whatever names a bundle holds. */
-	size_t *slots;
+	size_t item_size;
+	/* Open addressing over indexes into the items (+1; 0 is empty). With a keyed hash the
+	 * probe sequences stay short whatever names a bundle holds; 4 bytes a slot, at most half
+	 * of them used, is 8 to 16 bytes a name. */
+	uint32_t *slots;
 	size_t n_slots;
-	void **items;
-	size_t n_items, cap_items;
+	/* ITEMS_PER_BLOCK items a block: no item moves, none costs an allocation of its own. */
+	unsigned char **item_blocks;
+	size_t n_items, n_item_blocks, cap_item_blocks;
+	/* Names end to end in blocks of NAME_BLOCK (or one name's length, when longer). */
+	char **name_blocks;
+	size_t n_name_blocks, cap_name_blocks;
+	size_t name_used, name_room; /* in the last name block */
+	uint64_t memory;
 	uint64_t probes;
 };
 
-struct name_table *name_table_new(size_t name_offset, struct error *err)
+struct name_table *name_table_new(size_t item_size, struct error *err)
 {
 	struct name_table *t = xcalloc(1, sizeof(*t));
 
@@ -124,13 +134,19 @@ struct name_table *name_table_new(size_t name_offset, struct error *err)
 		free(t);
 		return NULL;
 	}
-	t->name_offset = name_offset;
+	t->item_size = item_size;
+	t->memory = sizeof(*t);
 	return t;
 }
 
-static const char *item_name(const struct name_table *t, const void *item)
+static const char *item_name(const void *item)
 {
-	return (const char *)item + t->name_offset;
+	return *(const char *const *)item;
+}
+
+void *name_table_item(const struct name_table *t, size_t i)
+{
+	return t->item_blocks[i / ITEMS_PER_BLOCK] + (i % ITEMS_PER_BLOCK) * t->item_size;
 }
 
 static size_t slot_of(struct name_table *t, const char *name)
@@ -140,7 +156,8 @@ static size_t slot_of(struct name_table *t, const char *name)
 
 	for (;; i = (i + 1) & mask) {
 		t->probes++;
-		if (t->slots[i] == 0 || strcmp(item_name(t, t->items[t->slots[i] - 1]), name) == 0)
+		if (t->slots[i] == 0 ||
+		    strcmp(item_name(name_table_item(t, t->slots[i] - 1)), name) == 0)
 			return i;
 	}
 }
@@ -152,26 +169,71 @@ void *name_table_find(struct name_table *t, const char *name)
 	if (t->n_slots == 0)
 		return NULL;
 	i = slot_of(t, name);
-	return t->slots[i] ? t->items[t->slots[i] - 1] : NULL;
+	return t->slots[i] ? name_table_item(t, t->slots[i] - 1) : NULL;
 }
 
-void name_table_add(struct name_table *t, void *item)
+/* Grow a block list by one pointer. */
+static void *grow_list(struct name_table *t, void *list, size_t n, size_t *cap)
 {
+	if (n < *cap)
+		return list;
+	t->memory -= *cap * sizeof(void *);
+	*cap = *cap ? *cap * 2 : 16;
+	t->memory += *cap * sizeof(void *);
+	return xreallocarray(list, *cap, sizeof(void *));
+}
+
+/* The table's copy of name, after the names before it. */
+static const char *copy_name(struct name_table *t, const char *name)
+{
+	size_t len = strlen(name) + 1;
+	char *copy;
+
+	if (t->n_name_blocks == 0 || t->name_room - t->name_used < len) {
+		size_t size = len > NAME_BLOCK ? len : NAME_BLOCK;
+
+		t->name_blocks =
+		        grow_list(t, t->name_blocks, t->n_name_blocks, &t->cap_name_blocks);
+		t->name_blocks[t->n_name_blocks++] = xmalloc(size);
+		t->name_used = 0;
+		t->name_room = size;
+		t->memory += size;
+	}
+	copy = t->name_blocks[t->n_name_blocks - 1] + t->name_used;
+	memcpy(copy, name, len);
+	t->name_used += len;
+	return copy;
+}
+
+void *name_table_add(struct name_table *t, const char *name)
+{
+	unsigned char *item;
+
+	/* The slots hold 32-bit indexes; a memory budget stops a read long before. */
+	if (t->n_items >= UINT32_MAX - 1)
+		abort();
 	if ((t->n_items + 1) * 2 > t->n_slots) {
 		size_t n = t->n_slots ? t->n_slots * 2 : 1024;
 
 		free(t->slots);
+		t->memory -= t->n_slots * sizeof(*t->slots);
 		t->slots = xcalloc(n, sizeof(*t->slots));
 		t->n_slots = n;
+		t->memory += n * sizeof(*t->slots);
 		for (size_t k = 0; k < t->n_items; k++)
-			t->slots[slot_of(t, item_name(t, t->items[k]))] = k + 1;
+			t->slots[slot_of(t, item_name(name_table_item(t, k)))] = (uint32_t)(k + 1);
 	}
-	if (t->n_items == t->cap_items) {
-		t->cap_items = t->cap_items ? t->cap_items * 2 : 1024;
-		t->items = xreallocarray(t->items, t->cap_items, sizeof(*t->items));
+	if (t->n_items == t->n_item_blocks * ITEMS_PER_BLOCK) {
+		t->item_blocks =
+		        grow_list(t, t->item_blocks, t->n_item_blocks, &t->cap_item_blocks);
+		t->item_blocks[t->n_item_blocks++] = xmalloc(ITEMS_PER_BLOCK * t->item_size);
+		t->memory += ITEMS_PER_BLOCK * t->item_size;
 	}
-	t->items[t->n_items++] = item;
-	t->slots[slot_of(t, item_name(t, item))] = t->n_items;
+	item = name_table_item(t, t->n_items);
+	memset(item, 0, t->item_size);
+	*(const char **)item = copy_name(t, name);
+	t->slots[slot_of(t, name)] = (uint32_t)(++t->n_items);
+	return item;
 }
 
 size_t name_table_count(const struct name_table *t)
@@ -179,9 +241,9 @@ size_t name_table_count(const struct name_table *t)
 	return t->n_items;
 }
 
-void *name_table_item(const struct name_table *t, size_t i)
+uint64_t name_table_memory(const struct name_table *t)
 {
-	return t->items[i];
+	return t->memory;
 }
 
 uint64_t name_table_probes(const struct name_table *t)
@@ -195,8 +257,13 @@ void name_table_free(struct name_table *t, void (*free_item)(void *))
 		return;
 	if (free_item)
 		for (size_t i = 0; i < t->n_items; i++)
-			free_item(t->items[i]);
-	free(t->items);
+			free_item(name_table_item(t, i));
+	for (size_t i = 0; i < t->n_item_blocks; i++)
+		free(t->item_blocks[i]);
+	for (size_t i = 0; i < t->n_name_blocks; i++)
+		free(t->name_blocks[i]);
+	free(t->item_blocks);
+	free(t->name_blocks);
 	free(t->slots);
 	OPENSSL_cleanse(t->key, sizeof(t->key));
 	free(t);

@@ -14,7 +14,6 @@
 
 #include <archive.h>
 #include <archive_entry.h>
-#include <openssl/rand.h>
 
 #include "base/cpus.h"
 #include "base/hash.h"
@@ -23,7 +22,7 @@
 
 void bundle_limits_default(struct bundle_limits *lim)
 {
-	lim->max_members = 1000000;
+	lim->max_members = 2000000;
 	lim->max_size = 1ULL << 40;
 	lim->max_ratio = 1000;
 	lim->ratio_after = 4ULL << 30;
@@ -35,17 +34,6 @@ struct source *source_new_of_kind(enum source_kind kind, const char *label,
 {
 	struct source *src = xcalloc(1, sizeof(*src));
 
-	src->seen = name_table_new(0, err);
-	if (src->seen == NULL) {
-		free(src);
-		return NULL;
-	}
-	if (RAND_bytes(&src->fp_key[0][0], sizeof(src->fp_key)) != 1) {
-		error_set_openssl(err, "no random key for the name fingerprints");
-		name_table_free(src->seen, NULL);
-		free(src);
-		return NULL;
-	}
 	src->kind = kind;
 	src->label = xstrdup(label);
 	src->lim = *lim;
@@ -433,29 +421,10 @@ int source_charge(struct source *src, uint64_t bytes, struct error *err)
 	            format_size(src->lim.max_memory, shown, sizeof(shown)));
 }
 
-/*
- * Refuse a name seen before; otherwise remember it. Two SipHash values under random keys make
- * a 128-bit fingerprint that names chosen by a bundle's maker cannot make collide. -1 when
- * the memory budget is spent.
- */
-static int check_duplicate(struct source *src, struct source_member *m, struct error *err)
+void source_set_seen(struct source *src, int (*seen)(void *ctx, const char *name), void *ctx)
 {
-	char fp[33];
-
-	snprintf(fp, sizeof(fp), "%016llx%016llx",
-	         (unsigned long long)siphash24(src->fp_key[0], m->name, strlen(m->name)),
-	         (unsigned long long)siphash24(src->fp_key[1], m->name, strlen(m->name)));
-	if (name_table_find(src->seen, fp)) {
-		m->refusal = SOURCE_DUPLICATE;
-		m->refused = "appears twice in the bundle";
-		return 0;
-	}
-	/* The string with its allocation overhead, and its share of the table. */
-	if (source_charge(src, sizeof(fp) + 16 + NAME_TABLE_ITEM_COST, err) < 0)
-		return -1;
-	src->seen_mem += sizeof(fp) + 16 + NAME_TABLE_ITEM_COST;
-	name_table_add(src->seen, xstrdup(fp));
-	return 0;
+	src->seen = seen;
+	src->seen_ctx = ctx;
 }
 
 static int archive_next(struct source *src, struct source_member *m, struct error *err)
@@ -558,8 +527,10 @@ static int archive_next(struct source *src, struct source_member *m, struct erro
 	if (m->type == SOURCE_DIR && strlen(src->name) > 1 && str_has_suffix(src->name, "/"))
 		src->name[strlen(src->name) - 1] = '\0';
 	m->name = src->name;
-	if (m->refused == NULL && check_duplicate(src, m, err) < 0)
-		return -1;
+	if (m->refused == NULL && src->seen && src->seen(src->seen_ctx, m->name)) {
+		m->refusal = SOURCE_DUPLICATE;
+		m->refused = "appears twice in the bundle";
+	}
 	src->in_member = 1; /* even a refused member's bytes are read past, and counted */
 	return 1;
 }
@@ -636,14 +607,7 @@ int source_rewind(struct source *src, struct error *err)
 	if (src->hashing)
 		sha256_discard(&src->raw_hash);
 	src->hashing = 0;
-	name_table_free(src->seen, free);
-	src->seen = name_table_new(0, err);
-	if (src->seen == NULL)
-		return fail(src, err, "%s", err->msg);
 	src->opened = src->failed = src->ended = src->in_member = 0;
-	/* The second pass keeps nothing new but the names for duplicates, as the first did. */
-	src->mem_used -= src->seen_mem;
-	src->seen_mem = 0;
 	src->members = src->total = src->handed = 0;
 	src->dbuf_len = 0;
 	free(src->name);
@@ -704,7 +668,6 @@ void source_close(struct source *src)
 	free(src->dbuf);
 	if (src->hashing)
 		sha256_discard(&src->raw_hash);
-	name_table_free(src->seen, free);
 	free(src->name);
 	free(src->label);
 	free(src);

@@ -5,57 +5,46 @@
 #include <string.h>
 #include <strings.h>
 
+#include "base/keyvalue.h"
 #include "base/util.h"
 #include "bundle/tagfile.h"
 
+/* The fields of a tag file, as kv_parse gives them; lines without a ':' are passed over. */
+struct tag_fields {
+	struct bundle_field **out;
+	size_t *n_out;
+	size_t cap;
+};
+
+static int tag_field(void *ctx, struct kv_item *item)
+{
+	struct tag_fields *tf = ctx;
+
+	if (item->kind != KV_ENTRY)
+		return 0;
+	if (*tf->n_out == tf->cap) {
+		tf->cap = tf->cap ? 2 * tf->cap : *tf->n_out + 8;
+		*tf->out = xreallocarray(*tf->out, tf->cap, sizeof(**tf->out));
+	}
+	(*tf->out)[*tf->n_out].key = item->key;
+	(*tf->out)[*tf->n_out].value = item->value;
+	(*tf->n_out)++;
+	item->key = item->value = NULL;
+	return 0;
+}
+
 void tag_fields_parse(const char *text, struct bundle_field **out, size_t *n_out)
 {
-	const char *p = text;
-	/* The last field's value while continuation lines extend it: joined once, not per line,
-	 * which would be quadratic in a hostile tag file of a million short lines. */
-	struct strbuf joined = STRBUF_INIT;
-	int joining = 0;
+	/* RFC 8493 section 2.2.2: no comments, lines end at CR, LF or CRLF, and a line that
+	 * starts with a blank continues the value above it. */
+	static const struct kv_format format = {.separator = ':',
+	                                        .blanks = " \t",
+	                                        .continuation = KV_CONT_SPACE,
+	                                        .no_comments = 1,
+	                                        .cr_ends_line = 1};
+	struct tag_fields tf = {out, n_out, 0};
 
-	while (*p) {
-		const char *eol = strchr(p, '\n');
-		size_t len = eol ? (size_t)(eol - p) : strlen(p);
-		const char *colon = memchr(p, ':', len);
-		/* Taken before len drops a CR: a last line "...\r" must still end the loop. */
-		const char *next = eol ? eol + 1 : p + len;
-
-		if (len > 0 && p[len - 1] == '\r')
-			len--;
-		if ((*p == ' ' || *p == '\t') && *n_out > 0) {
-			const char *m = p;
-
-			if (!joining)
-				strbuf_addstr(&joined, (*out)[*n_out - 1].value);
-			joining = 1;
-			while (m < p + len && (*m == ' ' || *m == '\t'))
-				m++;
-			strbuf_addch(&joined, ' ');
-			strbuf_add(&joined, m, (size_t)(p + len - m));
-		} else if (colon) {
-			const char *v = colon + 1;
-
-			if (joining) {
-				free((*out)[*n_out - 1].value);
-				(*out)[*n_out - 1].value = strbuf_detach(&joined);
-				joining = 0;
-			}
-			while (v < p + len && (*v == ' ' || *v == '\t'))
-				v++;
-			*out = xreallocarray(*out, *n_out + 1, sizeof(**out));
-			(*out)[*n_out].key = xstrndup(p, (size_t)(colon - p));
-			(*out)[*n_out].value = xstrndup(v, (size_t)(p + len - v));
-			(*n_out)++;
-		}
-		p = next;
-	}
-	if (joining) {
-		free((*out)[*n_out - 1].value);
-		(*out)[*n_out - 1].value = strbuf_detach(&joined);
-	}
+	kv_parse(text, strlen(text), &format, tag_field, &tf);
 }
 
 const char *tag_fields_get(const struct bundle_field *f, size_t n, const char *key)

@@ -162,9 +162,8 @@ static void move_listing(struct reader *r, struct entry *from, struct entry *to)
 			free(shown);
 			continue;
 		}
-		memcpy(verify_entry_digest(to, a, 1), verify_entry_digest(from, a, 1),
-		       alg_hex_len[a] / 2);
-		to->has_listed |= (unsigned short)(1u << a);
+		/* from is not present: what it keeps is what the manifest lists. */
+		verify_set_digest(r, to, a, 1, verify_entry_digest(from, a));
 	}
 	from->has_listed = 0;
 }
@@ -267,6 +266,7 @@ out:
 /* Compare what is present with what the manifests list. */
 void verify_check_entries(struct reader *r)
 {
+	r->rep->payload_bytes += r->payload_bytes;
 	for (size_t i = 0; i < name_table_count(r->entries); i++) {
 		struct entry *e = name_table_item(r->entries, i);
 		const char *file;
@@ -297,10 +297,8 @@ void verify_check_entries(struct reader *r)
 				}
 			continue;
 		}
-		if (e->present && payload) {
+		if (e->present && payload)
 			r->rep->payload_files++;
-			r->rep->payload_bytes += e->size;
-		}
 		/* "a" and "a/b" both files: no file system holds both, so no extraction would. */
 		for (const char *slash = strchr(e->name, '/'); e->present && slash;
 		     slash = strchr(slash + 1, '/')) {
@@ -342,8 +340,7 @@ void verify_check_entries(struct reader *r)
 			else if (!computed)
 				/* A stream whose manifest came after the file: never INVALID. */
 				unchecked = 1;
-			else if (memcmp(verify_entry_digest(e, a, 0), verify_entry_digest(e, a, 1),
-			                alg_hex_len[a] / 2) != 0)
+			else if (e->mismatch & (1u << a))
 				verify_problem(r,
 				               "'%s' does not match its %s checksum in %s-%s.txt "
 				               "(changed)",

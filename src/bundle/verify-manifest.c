@@ -37,12 +37,12 @@ static char *decode_name(struct reader *r, char *path)
 		return path;
 	}
 	if (!r->archive_broken && name_table_find(r->written, decoded) == NULL) {
-		verify_charge(r, sizeof(*w) + strlen(decoded) + strlen(path) + 2 + 32 +
-		                         NAME_TABLE_ITEM_COST);
-		w = xcalloc(1, sizeof(*w) + strlen(decoded) + 1);
-		memcpy(w->name, decoded, strlen(decoded) + 1);
+		uint64_t before = name_table_memory(r->written);
+
+		w = name_table_add(r->written, decoded);
 		w->as_written = path;
-		name_table_add(r->written, w);
+		/* The table's share, and the name as written with its allocation overhead. */
+		verify_charge(r, name_table_memory(r->written) - before + strlen(path) + 1 + 16);
 	} else {
 		free(path);
 	}
@@ -121,12 +121,12 @@ static void manifest_line(struct reader *r, struct line_parser *lp, const char *
 		goto out;
 	}
 	{
-		unsigned char *d = verify_digest_slot(r, e, lp->alg, 1);
+		unsigned char d[64];
 
 		for (size_t k = 0; k < alg_hex_len[lp->alg] / 2; k++)
 			d[k] = (unsigned char)(hex_nibble(hex[2 * k]) << 4 |
 			                       hex_nibble(hex[2 * k + 1]));
-		e->has_listed |= (unsigned short)(1u << lp->alg);
+		verify_set_digest(r, e, lp->alg, 1, d);
 	}
 out:
 	free(path);

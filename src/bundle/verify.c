@@ -34,21 +34,14 @@ const char *const alg_labels[ALG_N] = {"MD5",      "SHA-1",    "SHA-224",  "SHA-
                                        "SHA3-384", "SHA3-512", "BLAKE2b"};
 const size_t alg_hex_len[ALG_N] = {32, 40, 56, 64, 96, 128, 56, 64, 96, 128, 128};
 
-/* Where an entry's digest of algorithm a (computed, or listed) is kept. */
-unsigned char *verify_entry_digest(struct entry *e, int a, int listed)
+/* A million files cost a million entries: keep them this small. */
+_Static_assert(sizeof(struct entry) <= 56, "struct entry grew");
+
+const unsigned char *verify_entry_digest(const struct entry *e, int a)
 {
 	if (a == ALG_SHA256)
-		return listed ? e->sha256_listed : e->sha256_actual;
-	if (e->other == NULL)
-		e->other = xcalloc(1, sizeof(*e->other));
-	if (listed) {
-		if (e->other->listed[a] == NULL)
-			e->other->listed[a] = xmalloc(alg_hex_len[a] / 2);
-		return e->other->listed[a];
-	}
-	if (e->other->actual[a] == NULL)
-		e->other->actual[a] = xmalloc(alg_hex_len[a] / 2);
-	return e->other->actual[a];
+		return e->sha256;
+	return e->other ? e->other->digest[a] : NULL;
 }
 
 #define printable bundle_printable_name
@@ -108,30 +101,52 @@ void verify_charge(struct reader *r, uint64_t bytes)
 	}
 }
 
-/* verify_entry_digest, charging what it allocates. */
-unsigned char *verify_digest_slot(struct reader *r, struct entry *e, int a, int listed)
+void verify_set_digest(struct reader *r, struct entry *e, int a, int listed,
+                       const unsigned char *md)
 {
-	if (a != ALG_SHA256) {
-		if (e->other == NULL)
-			verify_charge(r, sizeof(*e->other) + 16);
-		if (e->other == NULL ||
-		    (listed ? e->other->listed[a] : e->other->actual[a]) == NULL)
-			verify_charge(r, alg_hex_len[a] / 2 + 16);
+	unsigned short bit = (unsigned short)(1u << a);
+	size_t len = alg_hex_len[a] / 2;
+	unsigned char *slot;
+
+	if ((listed ? e->has_actual : e->has_listed) & bit) {
+		const unsigned char *kept = verify_entry_digest(e, a);
+
+		if (kept == NULL || memcmp(kept, md, len) != 0)
+			e->mismatch |= bit;
+	} else {
+		if (a == ALG_SHA256) {
+			slot = e->sha256;
+		} else {
+			/* The allocations with their overhead. */
+			if (e->other == NULL) {
+				verify_charge(r, sizeof(*e->other) + 16);
+				e->other = xcalloc(1, sizeof(*e->other));
+			}
+			if (e->other->digest[a] == NULL) {
+				verify_charge(r, len + 16);
+				e->other->digest[a] = xmalloc(len);
+			}
+			slot = e->other->digest[a];
+		}
+		memcpy(slot, md, len);
 	}
-	return verify_entry_digest(e, a, listed);
+	if (listed)
+		e->has_listed |= bit;
+	else
+		e->has_actual |= bit;
 }
 
 struct entry *verify_entry_find(struct reader *r, const char *name, int create)
 {
 	struct entry *e = name_table_find(r->entries, name);
+	uint64_t before;
 
 	if (e || !create)
 		return e;
-	/* The entry with its allocation overhead, and its share of the table. */
-	verify_charge(r, sizeof(struct entry) + strlen(name) + 1 + 16 + NAME_TABLE_ITEM_COST);
-	e = xcalloc(1, sizeof(struct entry) + strlen(name) + 1);
-	memcpy(e->name, name, strlen(name) + 1);
-	name_table_add(r->entries, e);
+	/* What the table allocates for it: its share of a block of items, names and slots. */
+	before = name_table_memory(r->entries);
+	e = name_table_add(r->entries, name);
+	verify_charge(r, name_table_memory(r->entries) - before);
 	return e;
 }
 
@@ -140,13 +155,10 @@ static void entry_free(void *item)
 	struct entry *e = item;
 
 	if (e->other) {
-		for (int a = 0; a < ALG_N; a++) {
-			free(e->other->actual[a]);
-			free(e->other->listed[a]);
-		}
+		for (int a = 0; a < ALG_N; a++)
+			free(e->other->digest[a]);
 		free(e->other);
 	}
-	free(e);
 }
 
 static void written_free(void *item)
@@ -154,7 +166,6 @@ static void written_free(void *item)
 	struct written_name *w = item;
 
 	free(w->as_written);
-	free(w);
 }
 
 static void reader_free(struct reader *r)
@@ -224,6 +235,32 @@ static const char *member_rel(struct reader *r, const struct source_member *m)
 	return slash + 1;
 }
 
+/*
+ * Was a member of this name read before? Asked by the source (source_set_seen) of each
+ * member before it is handed over: the entries already hold every name under the top
+ * directory, so no second copy of the names is kept for this. A name in another top
+ * directory is not looked up: the bag is INVALID for it anyway.
+ */
+static int member_seen(void *ctx, const char *name)
+{
+	struct reader *r = ctx;
+	const char *top = r->rep->top_dir;
+	size_t top_len;
+	struct entry *e;
+
+	if (r->second_pass || top == NULL)
+		return 0;
+	top_len = strlen(top);
+	if (strncmp(name, top, top_len) != 0)
+		return 0;
+	if (name[top_len] == '\0')
+		return r->top_seen;
+	if (name[top_len] != '/')
+		return 0;
+	e = verify_entry_find(r, name + top_len + 1, 0);
+	return e && e->present;
+}
+
 /* Start a member. Returns 1 when its content should be read, 0 to skip it. */
 static int member_begin(struct reader *r, const struct source_member *m)
 {
@@ -246,8 +283,11 @@ static int member_begin(struct reader *r, const struct source_member *m)
 			v->member_refused(v->ctx, m);
 		return 0;
 	}
-	if ((rel = member_rel(r, m)) == NULL)
+	if ((rel = member_rel(r, m)) == NULL) {
+		if (!r->dir_mode && r->rep->top_dir && strcmp(m->name, r->rep->top_dir) == 0)
+			r->top_seen = 1;
 		return 0;
+	}
 	e = verify_entry_find(r, rel, 1);
 	if (e->present) {
 		verify_problem_name(r, rel, "appears twice in the bundle");
@@ -260,6 +300,7 @@ static int member_begin(struct reader *r, const struct source_member *m)
 	if (m->type != SOURCE_FILE)
 		goto out;
 	r->cur = e;
+	r->cur_payload = str_has_prefix(rel, "data/");
 	r->keep = NULL;
 	r->lines = NULL;
 	r->keep_over = 0;
@@ -335,7 +376,8 @@ out:
 
 static void member_data(struct reader *r, const void *buf, size_t len)
 {
-	r->cur->size += len;
+	if (r->cur_payload)
+		r->payload_bytes += len;
 	for (int a = 0; a < ALG_N; a++)
 		if ((r->cur_algs & (1u << a)) && EVP_DigestUpdate(r->md[a], buf, len) != 1) {
 			verify_problem(r, "%s failed in OpenSSL", alg_labels[a]);
@@ -370,8 +412,7 @@ static void member_end(struct reader *r)
 			continue;
 		if (mdlen != alg_hex_len[a] / 2)
 			continue;
-		memcpy(verify_digest_slot(r, e, a, 0), md, mdlen);
-		e->has_actual |= (unsigned short)(1u << a);
+		verify_set_digest(r, e, a, 0, md);
 	}
 	if (r->lines) {
 		/* Read as UTF-8 before bagit.txt named the encoding: judged at the end. */
@@ -627,6 +668,8 @@ static void second_pass(struct reader *r, const char *raw1)
 	int rc;
 
 	test_between_passes();
+	/* Every name was seen in the first pass: none is a duplicate now. */
+	r->second_pass = 1;
 	if (source_rewind(r->src, &err) < 0 || source_hash_raw(r->src, &err) < 0) {
 		verify_problem(r, "second pass: %s", err.msg);
 		return;
@@ -669,8 +712,7 @@ static void second_pass(struct reader *r, const char *raw1)
 
 			if ((want & (1u << a)) && EVP_DigestFinal_ex(r->md[a], md, &mdlen) == 1 &&
 			    mdlen == alg_hex_len[a] / 2) {
-				memcpy(verify_digest_slot(r, e, a, 0), md, mdlen);
-				e->has_actual |= (unsigned short)(1u << a);
+				verify_set_digest(r, e, a, 0, md);
 			}
 		}
 	}
@@ -697,10 +739,10 @@ int bundle_verify_source(struct source *src, const char *sidecar_of,
 	memset(rep, 0, sizeof(*rep));
 	rep->outcome = BUNDLE_INVALID;
 	r.encoding = -1;
-	r.entries = name_table_new(offsetof(struct entry, name), err);
+	r.entries = name_table_new(sizeof(struct entry), err);
 	if (r.entries == NULL)
 		return -1;
-	r.written = name_table_new(offsetof(struct written_name, name), err);
+	r.written = name_table_new(sizeof(struct written_name), err);
 	if (r.written == NULL) {
 		name_table_free(r.entries, NULL);
 		return -1;
@@ -713,6 +755,7 @@ int bundle_verify_source(struct source *src, const char *sidecar_of,
 		reader_free(&r);
 		return -1;
 	}
+	source_set_seen(src, member_seen, &r);
 	verify_members(&r);
 	if (source_is_hashing(src)) {
 		struct error raw_err;

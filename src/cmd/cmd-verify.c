@@ -34,7 +34,7 @@ const struct command command_verify = {
                 "  -t, --trust FILE|DIR   trusted signers: PEM certificates in a file, or the\n"
                 "                         *.pem/*.crt/*.cer files of a directory\n"
                 "      --json             one JSON document on stdout\n"
-                "      --max-members N    stop past N members (default 1000000)\n"
+                "      --max-members N    stop past N members (default 2000000)\n"
                 "      --max-memory SIZE  stop when the names and checksums kept need more\n"
                 "                         than SIZE of memory (default 128M)\n"
                 "      --max-size SIZE    stop past SIZE bytes of content (default 1T)\n"

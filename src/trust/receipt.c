@@ -97,7 +97,7 @@ static int on_item(void *vctx, struct kv_item *it)
 
 int receipt_parse(const char *text, size_t len, struct receipt *r, struct error *err)
 {
-	static const struct kv_format fmt = {':', " \t", 0};
+	static const struct kv_format fmt = {.separator = ':', .blanks = " \t"};
 	struct parse_ctx c = {r, err, 0, NULL};
 	int ret = -1;
 

@@ -1,0 +1,57 @@
+#!/bin/sh
+# What the reader keeps per file is small: a 56-byte entry, the name once in large blocks, and
+# 4-byte slots of a keyed table (no per-name allocation, no second copy of the names for
+# duplicates), so 200,000 files verify within a 32M budget where about 280 bytes a file were
+# charged before (53M). tests/big-manyfiles.sh does a million files at the default budget.
+. "$TEST_SRCDIR/test-lib.sh"
+
+# peak_rss_kb COMMAND...: as in t0438 (AddressSanitizer's quarantine off for the measurement).
+peak_rss_kb() {
+	ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=0:thread_local_quarantine_size_kb=0" \
+		python3 -c "
+import resource, subprocess, sys
+subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, check=False)
+print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)" "$@"
+}
+
+t "setup: a bag of 200,000 tiny files, and one of a single file" '
+	cd "$TRASH"
+	python3 "$TEST_SRCDIR/manyfiles-bag.py" many.tar 200000
+	python3 "$TEST_SRCDIR/manyfiles-bag.py" one.tar 1
+	test "$(tar -tf many.tar | grep -c "^bag/data/")" -eq 200000
+	expect_code 0 "$LOGPACK" verify one.tar >out
+	contains out "valid, unsigned"
+'
+t "200,000 files verify within a 32M budget" '
+	cd "$TRASH"
+	expect_code 0 lp verify --max-memory 32M many.tar >out
+	contains out "many.tar: valid, unsigned"
+'
+t "and take under 160 bytes of memory a file (the names are 31 bytes)" '
+	cd "$TRASH"
+	base=$(peak_rss_kb "$LOGPACK" verify one.tar)
+	kb=$(peak_rss_kb "$LOGPACK" verify many.tar)
+	echo "peak RSS: $kb KiB, for one file: $base KiB: $(((kb - base) * 1024 / 200000)) bytes a file"
+	test $(((kb - base) * 1024 / 200000)) -lt 160
+'
+t "a changed file among them is still found" '
+	cd "$TRASH"
+	python3 - many.tar <<PYEOF
+import sys
+with open(sys.argv[1], "r+b") as f:
+    data = f.read(1 << 20)
+    i = data.index(b"line 777\n")
+    f.seek(i)
+    f.write(b"LINE")
+PYEOF
+	expect_code 4 lp verify --max-memory 32M many.tar >out
+	contains out "data/var/log/d0000/f0000777.log"
+	contains out "does not match its SHA-256 checksum"
+'
+t "below what the files need, the read stops and names --max-memory" '
+	cd "$TRASH"
+	expect_code 4 lp verify --max-memory 8M many.tar >out
+	contains out "raise the limit with --max-memory"
+'
+
+test_done
