@@ -29,6 +29,11 @@ struct age_decryptor {
 	uint64_t counter;
 };
 
+int age_decryptor_opened(const struct age_decryptor *d)
+{
+	return d->state != AGE_READ_HEADER;
+}
+
 int age_decryptor_new(struct age_decryptor **out, const struct age_identity *id,
                       age_output_fn output, void *ctx, struct error *err)
 {
