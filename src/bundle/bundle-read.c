@@ -105,6 +105,7 @@ int bundle_report_decryption(struct bundle_report *rep, struct source_decryption
 	                      ? NULL
 	                      : source_cipher_name(source_decryption_cipher(dec));
 	rep->among_recipients = -1;
+	rep->decrypted_with = key && rep->cipher ? xstrdup(key) : NULL;
 	if (source_decryption_finish(dec, &ferr) < 0) {
 		/* The reader may have met it already, as the end of its stream. */
 		add_problem(rep, xstrdup(ferr.msg));
@@ -112,7 +113,6 @@ int bundle_report_decryption(struct bundle_report *rep, struct source_decryption
 	}
 	if (rep->cipher == NULL)
 		return 0;
-	rep->decrypted_with = key ? xstrdup(key) : NULL;
 	for (size_t i = 0; i < rep->n_info; i++) {
 		if (strcasecmp(rep->info[i].key, "LogPack-Encrypted-To") != 0)
 			continue;
