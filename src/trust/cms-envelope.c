@@ -466,6 +466,30 @@ static int decrypt_failure(char *first, size_t first_len)
 	return any ? -1 : 0;
 }
 
+/* Does a recipient of the header name cert (by issuer and serial, or key identifier)? */
+static int names_cert(CMS_ContentInfo *cms, X509 *cert)
+{
+	STACK_OF(CMS_RecipientInfo) *ris = CMS_get0_RecipientInfos(cms);
+
+	for (int i = 0; ris && i < sk_CMS_RecipientInfo_num(ris); i++) {
+		CMS_RecipientInfo *ri = sk_CMS_RecipientInfo_value(ris, i);
+
+		if (CMS_RecipientInfo_type(ri) == CMS_RECIPINFO_TRANS &&
+		    CMS_RecipientInfo_ktri_cert_cmp(ri, cert) == 0)
+			return 1;
+		if (CMS_RecipientInfo_type(ri) == CMS_RECIPINFO_AGREE) {
+			STACK_OF(CMS_RecipientEncryptedKey) *reks =
+			        CMS_RecipientInfo_kari_get0_reks(ri);
+
+			for (int k = 0; k < sk_CMS_RecipientEncryptedKey_num(reks); k++)
+				if (CMS_RecipientEncryptedKey_cert_cmp(
+				            sk_CMS_RecipientEncryptedKey_value(reks, k), cert) == 0)
+					return 1;
+		}
+	}
+	return 0;
+}
+
 int cms_decrypt_detached(const unsigned char *header, size_t header_len, int enc_fd,
                          const struct cms_identity *id, cms_output_fn output, void *ctx,
                          int *file_fault, struct error *err)
@@ -491,6 +515,15 @@ int cms_decrypt_detached(const unsigned char *header, size_t header_len, int enc
 	}
 	if (nid != NID_id_smime_ct_authEnvelopedData) {
 		error_set(err, "a CMS header of another type than AuthEnvelopedData");
+		goto out;
+	}
+	/*
+	 * With the certificate, a header to others is told apart from altered content: for an
+	 * ECDH recipient, OpenSSL fails both the same way (the key unwrap fails).
+	 */
+	if (id->cert && !names_cert(cms, id->cert)) {
+		error_set(err, "the file is not encrypted to this key (no recipient of the header "
+		               "names its certificate)");
 		goto out;
 	}
 	/* A single file carries its content: it was read whole, within the caller's bound. */
