@@ -145,8 +145,7 @@ static int read_decrypting(const char *path, const struct bundle_read_options *o
 	struct source *src;
 	int ret;
 
-	if (source_open_decrypting(&src, &dec, strcmp(path, "/dev/stdin") == 0 ? "-" : path,
-	                           opt->key, &opt->limits, err) < 0)
+	if (source_open_decrypting(&src, &dec, path, opt->key, &opt->limits, err) < 0)
 		return -1;
 	ret = bundle_verify_source(src, NULL, opt, rep, err);
 	source_close(src);
