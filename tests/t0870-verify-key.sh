@@ -113,6 +113,8 @@ t "without a key: whom it is encrypted to, contents not verifiable, exit 3, neve
 	contains res "encrypted to X.509 issuer /CN=x serial $(openssl x509 -in x.crt -noout -serial | cut -d= -f2)"
 	expect_code 3 lp verify --json b.age >j
 	contains j "\"outcome\": \"encrypted\""
+	expect_code 3 lp verify b.gpg b.age >res
+	grep -E "^b\.age +- .* encrypted\$" res
 	expect_code 3 lp show b.gpg >res 2>err
 	contains err "encrypted to OpenPGP key ID"
 	test ! -s res

@@ -501,9 +501,15 @@ static void row_cells(const struct verify_item *it, char *cells[N_COLS])
 	case BUNDLE_UNCHECKED:
 		verdict = "not checked";
 		break;
-	default:
-		verdict = "unreadable";
+	default: {
+		json_t *o = json_object_get(it->doc, "outcome");
+
+		/* Encrypted and no key: not unreadable, unverifiable. */
+		verdict = o && json_is_string(o) && strcmp(json_string_value(o), "encrypted") == 0
+		                  ? "encrypted"
+		                  : "unreadable";
 		break;
+	}
 	}
 	if (subject) {
 		const char *name = subject_name(subject);
