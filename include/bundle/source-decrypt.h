@@ -12,7 +12,7 @@
  *	source_decryption_free(dec);
  *
  * Memory: age and OpenPGP are fed in small pieces, so at most what one piece decrypts to is
- * held (a compressed OpenPGP message, as gpg writes by default: at most about 8 MiB). A CMS pair
+ * held (a compressed OpenPGP message, as gpg writes by default: at most about 16 MiB). A CMS pair
  * is decrypted by OpenSSL 3.0's CMS_decrypt, which holds the whole content in memory before it
  * gives any of it out (as logpack decrypt does; the writer limits such bundles to 1.5 GiB).
  */
