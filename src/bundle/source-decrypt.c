@@ -19,6 +19,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
+
 #include "bundle/source-decrypt.h"
 #include "trust/age.h"
 #include "trust/cms-envelope.h"
@@ -171,7 +173,8 @@ char *source_encrypted_to(const char *path, enum source_cipher c)
 			text = n > 0 ? openpgp_message_recipients(buf, (size_t)n) : NULL;
 			free(buf);
 		}
-		return text ? text : xstrdup("OpenPGP recipients (not named in the clear)");
+		return text ? text
+		            : xstrdup("OpenPGP recipients (no session key packet at its start)");
 	case SOURCE_CMS:
 		p7m = cms_header_path(path);
 		if (p7m == NULL || read_small_file(p7m, CMS_SINGLE_FILE_MAX, &data, &len) < 0) {
@@ -195,8 +198,17 @@ static int take_plain(void *ctx, const void *buf, size_t len, struct error *err)
 
 	(void)err;
 	if (d->out_len + len > d->out_cap) {
-		d->out_cap = (d->out_len + len) * 2;
-		d->out = xrealloc(d->out, d->out_cap);
+		/* Grown by hand, so that no plaintext stays behind in freed memory. */
+		size_t cap = (d->out_len + len) * 2;
+		unsigned char *grown = xmalloc(cap);
+
+		if (d->out) {
+			memcpy(grown, d->out, d->out_len);
+			OPENSSL_cleanse(d->out, d->out_cap);
+			free(d->out);
+		}
+		d->out = grown;
+		d->out_cap = cap;
 	}
 	memcpy(d->out + d->out_len, buf, len);
 	d->out_len += len;
@@ -556,7 +568,7 @@ void source_decryption_free(struct source_decryption *d)
 	cms_identity_free(d->cms_id);
 	if (d->out) {
 		/* Plaintext of a confidential bundle: not left in freed memory. */
-		memset(d->out, 0, d->out_cap);
+		OPENSSL_cleanse(d->out, d->out_cap);
 		free(d->out);
 	}
 	free(d->feed);
