@@ -189,6 +189,15 @@ t "a re-addressed bundle (decrypted and encrypted again to another key) is repor
 	lp show -k partner.key re.gpg >res
 	contains res "(NOT among the named recipients)"
 '
+t "an age identity file with several keys: the key that opened it is the one checked" '
+	cd "$FX"
+	(umask 077; cat a2 a1 >both)
+	expect_code 0 lp verify -k both b.age >res
+	lacks res "warning"
+	lp verify --json -k both b.age >j
+	contains j "\"decrypted_with\": \"age:$(grep -o "age1.*" a1)\""
+	contains j "\"among_recipients\": true"
+'
 t "a bundle whose bag-info names no recipients: no warning, among_recipients null" '
 	cd "$FX"
 	lp -q collect --root root -o . >p

@@ -407,20 +407,12 @@ static int cms_start(struct source_decryption *d, const char *path, const struct
 static int stream_start(struct source_decryption *d, const struct decrypt_key *key,
                         struct error *err)
 {
-	struct age_recipient r;
 
 	switch (d->cipher) {
 	case SOURCE_AGE:
 		if (age_identity_load(key->key, &d->age_id, err) < 0 ||
 		    age_decryptor_new(&d->age, d->age_id, take_plain, d, err) < 0)
 			return -1;
-		age_identity_recipient(d->age_id, &r);
-		{
-			char *text = age_recipient_format(&r);
-
-			d->key_text = xasprintf("age:%s", text);
-			free(text);
-		}
 		return 0;
 	case SOURCE_OPENPGP:
 		if (openpgp_secret_load(key->key, ask_passphrase, (void *)key->passphrase_file,
@@ -455,6 +447,7 @@ int source_open_decrypting(struct source **out, struct source_decryption **dec, 
 {
 	struct source_decryption *d = xcalloc(1, sizeof(*d));
 	struct source_filter filter = {.read = filter_read};
+	struct age_recipient r;
 	char *p7m = strcmp(path, "-") == 0 ? NULL : cms_header_path(path);
 
 	*out = NULL;
@@ -505,6 +498,13 @@ int source_open_decrypting(struct source **out, struct source_decryption **dec, 
 	}
 	if (d->pgp && openpgp_decryptor_key(d->pgp))
 		d->key_text = xasprintf("openpgp:%s", openpgp_decryptor_key(d->pgp));
+	/* Of an identity file with several keys, the one that opened the file. */
+	if (d->age && age_decryptor_recipient(d->age, &r) == 0) {
+		char *text = age_recipient_format(&r);
+
+		d->key_text = xasprintf("age:%s", text);
+		free(text);
+	}
 	if (source_open_fd(out, d->fd, path, lim, err) < 0)
 		goto fail;
 	filter.ctx = d;
