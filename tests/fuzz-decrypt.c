@@ -1,7 +1,9 @@
 /*
  * libFuzzer target for the parsers of encrypted input: an OpenPGP message (decrypted with a
  * fixed Curve25519 key, so that a seed encrypted to it reaches the packets inside), an OpenPGP
- * secret key and public key, an age file (with a fixed identity), and a CMS header. The first
+ * secret key and public key, an age file (with a fixed identity), and a CMS header; the OpenPGP
+ * message and the CMS header also through what verify says without a key (their recipients,
+ * openpgp_message_recipients and cms_header_recipients). The first
  * byte chooses the parser; the rest is its input. Any bytes must give an answer without a
  * crash, a leak or unbounded memory. Build and run with tests/fuzz-decrypt.sh ("make fuzz").
  *
@@ -114,6 +116,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		                            size - 1 - (size - 1) / 2, &err) == 0)
 			openpgp_decryptor_finish(pd, &err);
 		openpgp_decryptor_free(pd);
+		/* What verify says of a file without a key: the session key packets' IDs. */
+		free(openpgp_message_recipients(data + 1, size - 1));
 		break;
 	case 1:
 		if (openpgp_secret_parse(data + 1, size - 1, "fuzz", NULL, NULL, &s, &err) == 0)
@@ -131,6 +135,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		break;
 	default:
 		cms_decrypt_detached(data + 1, size - 1, -1, cms_id, sink, NULL, &fault, &err);
+		free(cms_header_recipients(data + 1, size - 1));
 		break;
 	}
 	return 0;

@@ -13,6 +13,7 @@
 
 #include "base/util.h"
 #include "bundle/names.h"
+#include "bundle/source-decrypt.h"
 #include "bundle/source.h"
 #include "bundle/tagfile.h"
 #include "trust/sign.h"
@@ -40,6 +41,11 @@ struct bundle_read_options {
 	/* Optional: told after each chunk how far the pass has got (content bytes, members). */
 	void (*progress)(void *ctx, uint64_t bytes_read, uint64_t members);
 	void *progress_ctx;
+	/*
+	 * Optional: the receiver's key. bundle_read_path then reads an encrypted bundle (.gpg,
+	 * .age, a CMS pair) through it as a stream, and reports the key in rep->decrypted_with.
+	 */
+	const struct decrypt_key *key;
 };
 
 enum bundle_outcome {
@@ -88,6 +94,16 @@ struct bundle_report {
 	 */
 	char **uncovered;
 	size_t n_uncovered, n_uncovered_total;
+	/*
+	 * An encrypted bundle read with opt->key: its cipher ("openpgp", "age", "cms"; NULL when
+	 * it was not encrypted), the key that opened it as LogPack-Encrypted-To records
+	 * recipients (NULL when that cannot be told), and whether bag-info.txt names that key:
+	 * 1 yes, 0 no (a re-addressed bundle: a warning), -1 cannot tell (no such field, or an
+	 * unknown key).
+	 */
+	const char *cipher;
+	char *decrypted_with;
+	int among_recipients;
 };
 
 /* Is this tag file (a name in the bag) outside what the signature covers? */
@@ -105,7 +121,9 @@ int bundle_verify_source(struct source *src, const char *sidecar_of,
 
 /*
  * Verify a bundle file or a bag directory. Returns 0 with the outcome in rep (which the caller
- * frees with bundle_report_free), or -1 when path cannot be opened at all.
+ * frees with bundle_report_free), or -1 when path cannot be opened at all. An encrypted file
+ * is read through opt->key; without one it is -1, err saying "encrypted to ...; contents not
+ * verifiable". With opt->key, a wrong key is -1 too (the contents were never seen).
  */
 int bundle_read_path(const char *path, const struct bundle_read_options *opt,
                      struct bundle_report *rep, struct error *err);
@@ -122,6 +140,14 @@ int bundle_read_fd(int fd, const char *label, const struct bundle_read_options *
 int bundle_read_memory(const void *buf, size_t len, const struct bundle_read_options *opt,
                        struct bundle_report *rep, struct error *err);
 void bundle_report_free(struct bundle_report *rep);
+
+/*
+ * After the verifier ran over a source_open_decrypting source, and the source was closed:
+ * authenticate the rest of the encrypted file (an altered or truncated one makes the bundle
+ * INVALID), then fill rep's cipher, decrypted_with and among_recipients (a key that bag-info.txt
+ * does not name adds a warning). 0 when the file authenticated, -1 when not.
+ */
+int bundle_report_decryption(struct bundle_report *rep, struct source_decryption *dec);
 
 /*
  * The SHA-256 "<path>.sha256" beside a bundle states (lowercase) into hex: 1 when found, 0 when

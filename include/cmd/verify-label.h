@@ -15,11 +15,12 @@
 /*
  * Check and report (a line each on stdout, or an object each appended to jlist when it is set)
  * the arguments that are labels or have one; the others go to *rest (caller frees the array)
- * for the bundle verifier. Returns the worst exit code of the labels: 0 when there were none,
- * 9 for an intact label (the contents are not checked), 4 for a label or file found altered,
- * 3 for a label that cannot be read.
+ * for the bundle verifier; with have_key (verify --key), only X.label.json arguments are labels
+ * and encrypted files go to the verifier. Returns the worst exit code of the labels: 0 when there
+ * were none, 9 for an intact label (the contents are not checked), 4 for a label or file found
+ * altered, 3 for a label that cannot be read.
  */
-int verify_labels(const char *const *args, size_t n, const struct trust_store *trust, json_t *jlist,
-                  const char ***rest, size_t *n_rest);
+int verify_labels(const char *const *args, size_t n, const struct trust_store *trust, int have_key,
+                  json_t *jlist, const char ***rest, size_t *n_rest);
 
 #endif

@@ -67,6 +67,10 @@ int age_decryptor_new(struct age_decryptor **out, const struct age_identity *id,
 int age_decryptor_write(struct age_decryptor *d, const void *buf, size_t len, struct error *err);
 /* The input has ended: authenticate the last chunk. Only then is the plaintext complete. */
 int age_decryptor_finish(struct age_decryptor *d, struct error *err);
+/* Did one of the identity's keys open the header (so that a failure since is the payload's)? */
+int age_decryptor_opened(const struct age_decryptor *d);
+/* The public key of the identity's key that opened the file: 0, or -1 before one did. */
+int age_decryptor_recipient(const struct age_decryptor *d, struct age_recipient *r);
 /* Wipe and free. Safe on NULL. */
 void age_decryptor_free(struct age_decryptor *d);
 

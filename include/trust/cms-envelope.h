@@ -54,6 +54,8 @@ void cms_encryptor_free(struct cms_encryptor *e);
 struct cms_identity;
 int cms_identity_load(const char *key_path, const char *cert_path, const char *pass_file,
                       struct cms_identity **out, struct error *err);
+/* The SHA-256 fingerprint of the certificate given with the key, or NULL without one. */
+const char *cms_identity_fingerprint(const struct cms_identity *id);
 void cms_identity_free(struct cms_identity *id);
 
 /*
@@ -62,10 +64,17 @@ void cms_identity_free(struct cms_identity *id);
  * -encrypt` writes it) is decrypted from the header alone; enc_fd is then unused (-1). It is whole
  * and authentic only when this returns 0 (the GCM tag is checked at the end). *file_fault is set
  * when the pair is at fault (altered, truncated, not to this key), rather than the output or the
- * system.
+ * system: 2 when the key opened it and the content failed its tag, else 1.
  */
 int cms_decrypt_detached(const unsigned char *header, size_t header_len, int enc_fd,
                          const struct cms_identity *id, cms_output_fn output, void *ctx,
                          int *file_fault, struct error *err);
+
+/*
+ * Who a CMS header is to, as it says in the clear: "X.509 issuer /CN=x serial 1A2B" or "X.509
+ * subject key ID ..." per recipient, comma-separated; NULL when it is not a CMS header with
+ * recipients. The caller frees it.
+ */
+char *cms_header_recipients(const unsigned char *header, size_t header_len);
 
 #endif

@@ -87,4 +87,11 @@ int openpgp_decryptor_finish(struct openpgp_decryptor *d, struct error *err);
 const char *openpgp_decryptor_key(const struct openpgp_decryptor *d);
 void openpgp_decryptor_free(struct openpgp_decryptor *d);
 
+/*
+ * Who a binary OpenPGP message is to, from its first bytes: "OpenPGP key ID 0123456789ABCDEF"
+ * for each PKESK (the encryption subkey's ID, in the clear), comma-separated; NULL when none is
+ * found. The caller frees it.
+ */
+char *openpgp_message_recipients(const unsigned char *head, size_t len);
+
 #endif

@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -76,12 +77,102 @@ out:
 	return ret;
 }
 
+/* Add a problem found after the pass: the bundle becomes INVALID. */
+static void add_problem(struct bundle_report *rep, char *text)
+{
+	rep->outcome = BUNDLE_INVALID;
+	for (size_t i = 0; i < rep->n_problems; i++)
+		if (strstr(rep->problems[i], text)) {
+			free(text);
+			return;
+		}
+	rep->n_problems_total++;
+	if (rep->n_problems >= BUNDLE_MAX_PROBLEMS) {
+		free(text);
+		return;
+	}
+	rep->problems = xreallocarray(rep->problems, rep->n_problems + 1, sizeof(char *));
+	rep->problems[rep->n_problems++] = text;
+}
+
+int bundle_report_decryption(struct bundle_report *rep, struct source_decryption *dec)
+{
+	struct error ferr;
+	const char *key = source_decryption_key(dec);
+	int named = 0;
+
+	rep->cipher = source_decryption_cipher(dec) == SOURCE_PLAIN
+	                      ? NULL
+	                      : source_cipher_name(source_decryption_cipher(dec));
+	rep->among_recipients = -1;
+	rep->decrypted_with = key && rep->cipher ? xstrdup(key) : NULL;
+	if (source_decryption_finish(dec, &ferr) < 0) {
+		/* The reader may have met it already, as the end of its stream. */
+		add_problem(rep, xstrdup(ferr.msg));
+		return -1;
+	}
+	if (rep->cipher == NULL)
+		return 0;
+	for (size_t i = 0; i < rep->n_info; i++) {
+		if (strcasecmp(rep->info[i].key, "LogPack-Encrypted-To") != 0)
+			continue;
+		named = 1;
+		if (key && strcasecmp(rep->info[i].value, key) == 0)
+			rep->among_recipients = 1;
+	}
+	if (named && key == NULL) {
+		rep->warnings = xreallocarray(rep->warnings, rep->n_warnings + 1, sizeof(char *));
+		rep->warnings[rep->n_warnings++] =
+		        xstrdup("the key that opened it is not known without its certificate "
+		                "(--cert): not checked against the recipients the signer named");
+	}
+	if (named && key && rep->among_recipients != 1) {
+		rep->among_recipients = 0;
+		rep->warnings = xreallocarray(rep->warnings, rep->n_warnings + 1, sizeof(char *));
+		rep->warnings[rep->n_warnings++] =
+		        xasprintf("decrypted with a key not among the recipients the signer named "
+		                  "(%s; bag-info.txt names others in LogPack-Encrypted-To)",
+		                  key);
+	}
+	return 0;
+}
+
+/* An encrypted bundle (or a stream, which may be one) read through opt->key. */
+static int read_decrypting(const char *path, const struct bundle_read_options *opt,
+                           struct bundle_report *rep, struct error *err)
+{
+	struct source_decryption *dec;
+	struct source *src;
+	int ret;
+
+	if (source_open_decrypting(&src, &dec, path, opt->key, &opt->limits, err) < 0)
+		return -1;
+	ret = bundle_verify_source(src, NULL, opt, rep, err);
+	source_close(src);
+	if (ret == 0)
+		bundle_report_decryption(rep, dec);
+	source_decryption_free(dec);
+	return ret;
+}
+
 int bundle_read_path(const char *path, const struct bundle_read_options *opt,
                      struct bundle_report *rep, struct error *err)
 {
+	enum source_cipher cipher = source_cipher_of(path);
 	struct source *src;
 	struct stat st;
 
+	if (opt->key && (cipher != SOURCE_PLAIN || strcmp(path, "-") == 0 ||
+	                 (stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))))
+		return read_decrypting(path, opt, rep, err);
+	if (cipher != SOURCE_PLAIN) {
+		char *to = source_encrypted_to(path, cipher);
+
+		error_set(err, "%s: encrypted to %s; contents not verifiable (give --key KEY)",
+		          path, to);
+		free(to);
+		return -1;
+	}
 	if (source_open_path(&src, path, &opt->limits, err) < 0)
 		return -1;
 	/* Only a regular file has a sidecar; a pipe's bytes come once. */
@@ -137,6 +228,7 @@ void bundle_report_free(struct bundle_report *rep)
 	free(rep->top_dir);
 	free(rep->tagmanifest_sha256);
 	free(rep->raw_sha256);
+	free(rep->decrypted_with);
 	for (size_t i = 0; i < rep->n_uncovered; i++)
 		free(rep->uncovered[i]);
 	free(rep->uncovered);

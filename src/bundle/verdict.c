@@ -183,6 +183,20 @@ json_t *verdict_json(const char *path, const struct bundle_report *rep, enum ver
 		json_object_set_new(s, "expired", json_boolean(rep->sig.expired));
 		json_object_set_new(o, "signer", s);
 	}
+	if (rep->cipher) {
+		json_t *e = json_object();
+
+		json_object_set_new(e, "cipher", json_string(rep->cipher));
+		json_object_set_new(e, "decrypted_with",
+		                    rep->decrypted_with ? json_string(rep->decrypted_with)
+		                                        : json_null());
+		/* Whether bag-info.txt names that key: false is a re-addressed bundle. */
+		json_object_set_new(e, "among_recipients",
+		                    rep->among_recipients < 0
+		                            ? json_null()
+		                            : json_boolean(rep->among_recipients));
+		json_object_set_new(o, "encryption", e);
+	}
 	for (size_t i = 0; i < rep->n_problems; i++)
 		json_array_append_new(problems, json_string(rep->problems[i]));
 	json_object_set_new(o, "problems", problems);

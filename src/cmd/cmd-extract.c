@@ -24,10 +24,11 @@ static int cmd_extract(int argc, char **argv);
 
 const struct command command_extract = {
         .name = "extract",
-        .usage = "extract [--force] [--trust FILE|DIR] [--require LEVEL] BUNDLE|- DIR | "
-                 "--chain BUNDLE|DIR... DIR",
+        .usage = "extract [--force] [--trust FILE|DIR] [--require LEVEL] [--key KEY [--cert "
+                 "CERT] [--passphrase-file FILE]] BUNDLE|- DIR | --chain BUNDLE|DIR... DIR",
         .summary = "verify a bundle, then unpack it safely into a directory",
         .help = "Options:\n"
+                "      --cert CERT        with --key for a CMS pair: the receiver's certificate\n"
                 "      --chain            rebuild the files of a series of snapshots from their\n"
                 "                         segments (each at its latest path; content later\n"
                 "                         wiped beside it as PATH.~ID~), reading each bundle\n"
@@ -36,12 +37,17 @@ const struct command command_extract = {
                 "  -f, --force            extract even an INVALID bundle (still never outside "
                 "DIR,\n"
                 "                         never over an existing file, never a link or device)\n"
+                "  -k, --key KEY          extract an encrypted bundle (X.gpg, X.age, or the CMS\n"
+                "                         pair X.p7m + X.enc, named by either) as it is\n"
+                "                         decrypted, with the key logpack decrypt takes; no\n"
+                "                         decrypted bundle is ever written\n"
                 "  -t, --trust FILE|DIR   trusted signers, as for verify\n"
                 "      --max-members N    as for verify\n"
                 "      --max-memory SIZE  as for verify\n"
                 "      --max-size SIZE    as for verify\n"
                 "      --max-ratio N      as for verify\n"
                 "      --ratio-after SIZE as for verify\n"
+                "      --passphrase-file FILE  the key's passphrase, as for verify\n"
                 "      --require LEVEL    as for verify: trusted, signed or valid\n"
                 "  -h, --help             this text\n"
                 "\n"
@@ -51,12 +57,16 @@ const struct command command_extract = {
                 "only when the verdict allows it; nothing already in DIR is replaced or\n"
                 "followed. Extracted files are private to you (mode 0600), their times are\n"
                 "restored, their owners not. SIGINT, SIGTERM or SIGHUP remove the staging\n"
-                "directory.\n"
+                "directory. An encrypted bundle is renamed into place only after the cipher's\n"
+                "check at its very end (MDC, age's last chunk, GCM tag); when that fails the\n"
+                "staging directory is removed, even with --force. A wrong key is refused\n"
+                "before anything is written.\n"
                 "\n"
                 "Exit: as verify once extracted (0 the bundle meets the required level, else\n"
                 "5 NOT trusted, 6 unsigned); 4 INVALID, 8 incomplete (fetch.txt), 9 could not\n"
                 "be checked (nothing extracted unless --force); 3 a file could not be\n"
-                "written.\n",
+                "written, or an encrypted bundle could not be opened (no --key, not encrypted\n"
+                "to the key, a damaged header).\n",
         .run = cmd_extract,
 };
 
@@ -67,7 +77,9 @@ enum {
 	OPT_MAX_SIZE,
 	OPT_CHAIN,
 	OPT_RATIO_AFTER,
-	OPT_REQUIRE
+	OPT_REQUIRE,
+	OPT_CERT,
+	OPT_PASSPHRASE_FILE
 };
 
 struct extract_cli {
@@ -79,6 +91,7 @@ struct extract_cli {
 	int has_require;
 	enum verdict_require require;
 	struct bundle_limits limits;
+	struct decrypt_key key; /* key.key NULL: no --key */
 };
 
 /* Extraction as the verifier reads: each member goes into the staging directory. */
@@ -171,13 +184,16 @@ static void extract_refused(void *ctx, const struct source_member *m)
 static int cmd_extract(int argc, char **argv)
 {
 	static const struct option options[] = {
+	        {"cert", required_argument, NULL, OPT_CERT},
 	        {"chain", no_argument, NULL, OPT_CHAIN},
 	        {"force", no_argument, NULL, 'f'},
 	        {"help", no_argument, NULL, 'h'},
+	        {"key", required_argument, NULL, 'k'},
 	        {"max-members", required_argument, NULL, OPT_MAX_MEMBERS},
 	        {"max-memory", required_argument, NULL, OPT_MAX_MEMORY},
 	        {"max-ratio", required_argument, NULL, OPT_MAX_RATIO},
 	        {"max-size", required_argument, NULL, OPT_MAX_SIZE},
+	        {"passphrase-file", required_argument, NULL, OPT_PASSPHRASE_FILE},
 	        {"ratio-after", required_argument, NULL, OPT_RATIO_AFTER},
 	        {"require", required_argument, NULL, OPT_REQUIRE},
 	        {"trust", required_argument, NULL, 't'},
@@ -197,14 +213,25 @@ static int cmd_extract(int argc, char **argv)
 	struct trust_store *trust = NULL;
 	struct bundle_report rep = {0};
 	struct source *src = NULL;
+	struct source_decryption *dec = NULL;
+	enum source_cipher cipher = SOURCE_PLAIN;
 	struct stat st;
 	char *line = NULL;
 	struct error err;
 	int c, rc = LP_EXIT_FAILURE, have_rep = 0, is_file, fail_rc;
 
 	bundle_limits_default(&cli.limits);
-	while ((c = command_getopt(argc, argv, "fht:", options)) != -1) {
+	while ((c = command_getopt(argc, argv, "fhk:t:", options)) != -1) {
 		switch (c) {
+		case 'k':
+			cli.key.key = optarg;
+			break;
+		case OPT_CERT:
+			cli.key.cert = optarg;
+			break;
+		case OPT_PASSPHRASE_FILE:
+			cli.key.passphrase_file = optarg;
+			break;
 		case OPT_CHAIN:
 			cli.chain = 1;
 			break;
@@ -258,6 +285,9 @@ static int cmd_extract(int argc, char **argv)
 			return command_option_error(&command_extract);
 		}
 	}
+	if (cli.key.key == NULL && (cli.key.cert || cli.key.passphrase_file))
+		return command_usage_error(&command_extract,
+		                           "--cert and --passphrase-file go with --key");
 	if (cli.chain) {
 		if (cli.force)
 			return command_usage_error(
@@ -272,6 +302,7 @@ static int cmd_extract(int argc, char **argv)
 		}
 		ropt.limits = cli.limits;
 		ropt.trust = trust;
+		ropt.key = cli.key.key ? &cli.key : NULL;
 		umask(077);
 		signals_install_extract_cleanup();
 		rc = chain_cmd_extract(
@@ -293,8 +324,27 @@ static int cmd_extract(int argc, char **argv)
 	 * One pass: the bytes written into the staging directory are the bytes verified, so a
 	 * bundle cannot change between a check and a copy, and a pipe ("-", a FIFO) works.
 	 */
-	if (strcmp(cli.bundle, "-") == 0 ? source_open_fd(&src, 0, "-", &cli.limits, &err)
-	                                 : source_open_path(&src, cli.bundle, &cli.limits, &err)) {
+	if (strcmp(cli.bundle, "-") != 0)
+		cipher = source_cipher_of(cli.bundle);
+	if (cli.key.key == NULL && cipher != SOURCE_PLAIN) {
+		char *to = source_encrypted_to(cli.bundle, cipher);
+
+		log_error("%s: encrypted to %s; nothing extracted (give --key KEY)", cli.bundle,
+		          to);
+		free(to);
+		goto out;
+	}
+	/* With a key, a pipe may be encrypted too: its first bytes say (plain ones pass). */
+	if (cli.key.key && (cipher != SOURCE_PLAIN || strcmp(cli.bundle, "-") == 0 ||
+	                    (stat(cli.bundle, &st) == 0 && !S_ISREG(st.st_mode)))) {
+		if (source_open_decrypting(&src, &dec, cli.bundle, &cli.key, &cli.limits, &err) <
+		    0) {
+			log_error("%s: %s; nothing extracted", cli.bundle, err.msg);
+			goto out;
+		}
+	} else if (strcmp(cli.bundle, "-") == 0
+	                   ? source_open_fd(&src, 0, "-", &cli.limits, &err)
+	                   : source_open_path(&src, cli.bundle, &cli.limits, &err)) {
 		log_error("%s", err.msg);
 		goto out;
 	}
@@ -303,7 +353,8 @@ static int cmd_extract(int argc, char **argv)
 		          cli.bundle);
 		goto out;
 	}
-	is_file = strcmp(cli.bundle, "-") != 0 && stat(cli.bundle, &st) == 0 && S_ISREG(st.st_mode);
+	is_file = dec == NULL && strcmp(cli.bundle, "-") != 0 && stat(cli.bundle, &st) == 0 &&
+	          S_ISREG(st.st_mode);
 	if (is_file && source_hash_raw(src, &err) < 0) {
 		log_error("%s", err.msg);
 		goto out;
@@ -323,6 +374,18 @@ static int cmd_extract(int argc, char **argv)
 		goto out;
 	}
 	have_rep = 1;
+	if (dec) {
+		/* The source first: its decompressing thread may still be reading the cipher. */
+		source_close(src);
+		src = NULL;
+		if (bundle_report_decryption(&rep, dec) < 0) {
+			line = verdict_line(&rep);
+			log_error("%s: %s", cli.bundle, line);
+			log_error("the encrypted file does not authenticate: nothing extracted");
+			rc = LP_EXIT_INVALID;
+			goto out;
+		}
+	}
 	line = verdict_line(&rep);
 	if (!bundle_outcome_valid(rep.outcome) && !cli.force) {
 		log_error("%s: %s", cli.bundle, line);
@@ -371,6 +434,7 @@ static int cmd_extract(int argc, char **argv)
 out:
 	stage_close(pass.stage);
 	source_close(src);
+	source_decryption_free(dec);
 	if (have_rep)
 		bundle_report_free(&rep);
 	free(line);

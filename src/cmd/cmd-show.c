@@ -27,10 +27,11 @@ static int cmd_show(int argc, char **argv);
 
 /* The file list is spooled rather than held in memory (a bundle may list millions of files).
  * tmpfile() needs /tmp, which an empty root (the static binary run from a USB stick in a
- * chroot) does not have: there the list goes to an anonymous memory file instead. */
-static FILE *spool_open(void)
+ * chroot) does not have: there the list goes to an anonymous memory file instead. So does the
+ * list of an encrypted bundle (in_memory): its names must not reach the disk in the clear. */
+static FILE *spool_open(int in_memory)
 {
-	FILE *f = tmpfile();
+	FILE *f = in_memory ? NULL : tmpfile();
 #ifdef __linux__
 	if (f == NULL) {
 		int saved = errno;
@@ -52,11 +53,17 @@ static FILE *spool_open(void)
 
 const struct command command_show = {
         .name = "show",
-        .usage = "show [--json] [--files] [--trust FILE|DIR] BUNDLE|BAGDIR",
+        .usage = "show [--json] [--files] [--trust FILE|DIR] [--key KEY [--cert CERT] "
+                 "[--passphrase-file FILE]] BUNDLE|BAGDIR",
         .summary = "print what a bundle holds: host, incident report, signer, coverage, files",
         .help = "Options:\n"
+                "      --cert CERT        with --key for a CMS pair, as for verify\n"
                 "      --files            list every file record (path, category, size, status)\n"
                 "      --json             one JSON document on stdout\n"
+                "  -k, --key KEY          show an encrypted bundle (X.gpg, X.age, or the CMS\n"
+                "                         pair X.p7m + X.enc), decrypted as a stream, as for\n"
+                "                         verify; printed only after the cipher's last check\n"
+                "      --passphrase-file FILE  the key's passphrase, as for verify\n"
                 "  -t, --trust FILE|DIR   trusted signers, as for verify\n"
                 "  -h, --help             this text\n"
                 "\n"
@@ -64,12 +71,14 @@ const struct command command_show = {
                 "as good as that verdict, which is printed first. The coverage of the logs\n"
                 "(time spans, gaps, clock, forwarding: docs/coverage.md) follows the counts.\n"
                 "\n"
-                "Exit: 0 the bundle is valid (signed or not), 4 INVALID, 8 incomplete (files\n"
-                "to fetch), 9 could not be checked, 3 could not be read.\n",
+                "Exit: 0 the bundle is valid (signed or not), 4 INVALID (also: the encrypted\n"
+                "file was altered or truncated), 8 incomplete (files to fetch), 9 could not be\n"
+                "checked, 3 could not be read (also: encrypted and no --key, or not to the\n"
+                "key).\n",
         .run = cmd_show,
 };
 
-enum { OPT_FILES = 256, OPT_JSON };
+enum { OPT_FILES = 256, OPT_JSON, OPT_CERT, OPT_PASSPHRASE_FILE };
 
 #define TAG_JSON_MAX (1024 * 1024)
 /* coverage.json holds a record per log: a few KiB each. */
@@ -383,6 +392,18 @@ static void print_text(const char *path, const struct bundle_report *rep, struct
 	printf("%-12s %s\n", "Bundle:", path);
 	print_field("Status:", line);
 	free(line);
+	if (rep->cipher) {
+		char *enc =
+		        xasprintf("%s, opened with %s%s", rep->cipher,
+		                  rep->decrypted_with ? rep->decrypted_with
+		                                      : "the key given (unknown without --cert)",
+		                  rep->among_recipients == 0   ? " (NOT among the named recipients)"
+		                  : rep->among_recipients == 1 ? " (a named recipient)"
+		                                               : "");
+
+		print_field("Encrypted:", enc);
+		free(enc);
+	}
 	base_claims = !bundle_outcome_valid(rep->outcome);
 	/* A tag file the signature does not cover is a claim too, whatever the verdict. */
 	show_claims = base_claims || bundle_report_uncovered(rep, "logpack/incident.json");
@@ -646,9 +667,12 @@ static json_t *parse_tag_json(const struct strbuf *sb, int over)
 static int cmd_show(int argc, char **argv)
 {
 	static const struct option options[] = {
+	        {"cert", required_argument, NULL, OPT_CERT},
 	        {"files", no_argument, NULL, OPT_FILES},
 	        {"help", no_argument, NULL, 'h'},
 	        {"json", no_argument, NULL, OPT_JSON},
+	        {"key", required_argument, NULL, 'k'},
+	        {"passphrase-file", required_argument, NULL, OPT_PASSPHRASE_FILE},
 	        {"trust", required_argument, NULL, 't'},
 	        {NULL, 0, NULL, 0},
 	};
@@ -659,6 +683,7 @@ static int cmd_show(int argc, char **argv)
 	                                 .member_end = show_end};
 	struct bundle_read_options ropt = {.visitor = &visitor};
 	struct trust_store *trust = NULL;
+	struct decrypt_key key = {0};
 	struct bundle_report rep;
 	const char *trust_path = NULL;
 	json_t *host = NULL, *incident = NULL, *coverage = NULL;
@@ -666,8 +691,17 @@ static int cmd_show(int argc, char **argv)
 	struct error err;
 	int c, json = 0, rc;
 
-	while ((c = command_getopt(argc, argv, "ht:", options)) != -1) {
+	while ((c = command_getopt(argc, argv, "hk:t:", options)) != -1) {
 		switch (c) {
+		case 'k':
+			key.key = optarg;
+			break;
+		case OPT_CERT:
+			key.cert = optarg;
+			break;
+		case OPT_PASSPHRASE_FILE:
+			key.passphrase_file = optarg;
+			break;
 		case 'h':
 			command_print_help(&command_show, stdout);
 			return LP_EXIT_OK;
@@ -687,16 +721,20 @@ static int cmd_show(int argc, char **argv)
 	if (optind + 1 != argc)
 		return command_usage_error(&command_show, optind >= argc ? "no bundle given"
 		                                                         : "one bundle at a time");
+	if (key.key == NULL && (key.cert || key.passphrase_file))
+		return command_usage_error(&command_show,
+		                           "--cert and --passphrase-file go with --key");
 	if (trust_path && trust_store_load(&trust, trust_path, &err) < 0) {
 		log_error("--trust %s", err.msg);
 		return LP_EXIT_FAILURE;
 	}
-	if (st.want_files && (st.spool = spool_open()) == NULL) {
+	if (st.want_files && (st.spool = spool_open(key.key != NULL)) == NULL) {
 		log_error("cannot make a temporary file for the file list: %s", strerror(errno));
 		trust_store_free(trust);
 		return LP_EXIT_FAILURE;
 	}
 	ropt.trust = trust;
+	ropt.key = key.key ? &key : NULL;
 	bundle_limits_default(&ropt.limits);
 	if (bundle_read_path(argv[optind], &ropt, &rep, &err) < 0) {
 		log_error("%s", err.msg);

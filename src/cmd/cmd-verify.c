@@ -25,15 +25,22 @@ static int cmd_verify(int argc, char **argv);
 const struct command command_verify = {
         .name = "verify",
         .usage = "verify [--trust FILE|DIR] [--require LEVEL] [--json] [--parallel N] "
-                 "[--chain] BUNDLE|BAGDIR|DIR...",
+                 "[--chain] [--key KEY [--cert CERT] [--passphrase-file FILE]] "
+                 "BUNDLE|BAGDIR|DIR...",
         .summary = "check that bundles are complete, unaltered and signed by a trusted signer",
         .help = "Options:\n"
+                "      --cert CERT        with --key for a CMS pair: the receiver's certificate\n"
+                "                         (needed to check that it is a named recipient)\n"
                 "      --chain            the bundles (or the bundles in a DIR) are one series of\n"
                 "                         snapshots: verify each, then the chain (sequence,\n"
                 "                         links, one series), and list its anomalies\n"
                 "  -t, --trust FILE|DIR   trusted signers: PEM certificates in a file, or the\n"
                 "                         *.pem/*.crt/*.cer files of a directory\n"
                 "      --json             one JSON document on stdout\n"
+                "  -k, --key KEY          read encrypted bundles (X.gpg, X.age, or the CMS pair\n"
+                "                         X.p7m + X.enc, named by either) with the receiver's\n"
+                "                         key, as logpack decrypt takes it; nothing decrypted\n"
+                "                         touches the disk\n"
                 "      --max-members N    stop past N members (default 2000000)\n"
                 "      --max-memory SIZE  stop when the names and checksums kept need more\n"
                 "                         than SIZE of memory (default 128M)\n"
@@ -43,6 +50,8 @@ const struct command command_verify = {
                 "                         (default 4G): honest runs of zeros pass\n"
                 "      --parallel N       check N bundles at once, each in its own process\n"
                 "                         (default 1)\n"
+                "      --passphrase-file FILE  the key's passphrase (first line; mode 0600);\n"
+                "                         else $LOGPACK_KEY_PASSPHRASE, else the terminal\n"
                 "      --require LEVEL    exit 0 only for bundles that are at least LEVEL:\n"
                 "                         trusted, signed or valid (default: trusted with\n"
                 "                         --trust, else valid, which proves integrity, not\n"
@@ -57,12 +66,19 @@ const struct command command_verify = {
                 "(host, time, signer, trust, TLP, case, verdict) and the counts. A label\n"
                 "(X.label.json, see 'logpack encrypt --label'), or an encrypted file with its\n"
                 "label beside it, is checked as a label: its signature, each file's size and\n"
-                "SHA-256; exit 9 when intact (the contents are not verifiable), 4 if not.\n"
+                "SHA-256; exit 9 when intact (the contents are not verifiable), 4 if not;\n"
+                "with --key an encrypted file is decrypted and judged instead.\n"
+                "An encrypted bundle is judged only after the cipher's own check at its very\n"
+                "end (OpenPGP's MDC, age's last chunk, the GCM tag). One decrypted with a key\n"
+                "that its bag-info.txt does not name among the recipients (LogPack-Encrypted-To)\n"
+                "gets a warning; the verdict and exit code stay those of its contents.\n"
                 "\n"
                 "Exit: 0 the bundle meets the required level; else 5 valid and signed but NOT\n"
-                "trusted; 6 valid but unsigned; 4 INVALID; 8 incomplete (fetch.txt lists\n"
-                "files not there); 9 could not check (a pipe whose manifest comes after its\n"
-                "payload); 3 could not be read; 2 usage. With several bundles, the worst:\n"
+                "trusted; 6 valid but unsigned; 4 INVALID (also: the encrypted file was\n"
+                "altered or truncated); 8 incomplete (fetch.txt lists files not there); 9\n"
+                "could not check (a pipe whose manifest comes after its payload); 3 could not\n"
+                "be read (also: encrypted and no --key, or not encrypted to the key); 2 usage. "
+                "With several bundles, the worst:\n"
                 "4, then 3, 9, 8, 5, 6, then 0.\n"
                 "With --chain: 4 a bundle or the chain is INVALID, 3 unreadable, 7 whole but\n"
                 "anomalies were recorded, else as above.\n",
@@ -79,6 +95,8 @@ enum {
 	OPT_CHAIN,
 	OPT_REQUIRE,
 	OPT_PARALLEL,
+	OPT_CERT,
+	OPT_PASSPHRASE_FILE,
 };
 
 struct verify_cli {
@@ -89,19 +107,23 @@ struct verify_cli {
 	unsigned parallel; /* bundles checked at once, each by its own process */
 	enum verdict_require require;
 	struct bundle_limits limits;
+	struct decrypt_key key; /* key.key NULL: no --key */
 };
 
 static int cmd_verify(int argc, char **argv)
 {
 	static const struct option options[] = {
+	        {"cert", required_argument, NULL, OPT_CERT},
 	        {"chain", no_argument, NULL, OPT_CHAIN},
 	        {"help", no_argument, NULL, 'h'},
 	        {"json", no_argument, NULL, OPT_JSON},
+	        {"key", required_argument, NULL, 'k'},
 	        {"max-members", required_argument, NULL, OPT_MAX_MEMBERS},
 	        {"max-memory", required_argument, NULL, OPT_MAX_MEMORY},
 	        {"max-ratio", required_argument, NULL, OPT_MAX_RATIO},
 	        {"max-size", required_argument, NULL, OPT_MAX_SIZE},
 	        {"parallel", required_argument, NULL, OPT_PARALLEL},
+	        {"passphrase-file", required_argument, NULL, OPT_PASSPHRASE_FILE},
 	        {"ratio-after", required_argument, NULL, OPT_RATIO_AFTER},
 	        {"require", required_argument, NULL, OPT_REQUIRE},
 	        {"trust", required_argument, NULL, 't'},
@@ -119,11 +141,20 @@ static int cmd_verify(int argc, char **argv)
 	int c, code = LP_EXIT_OK;
 
 	bundle_limits_default(&cli.limits);
-	while ((c = command_getopt(argc, argv, "ht:", options)) != -1) {
+	while ((c = command_getopt(argc, argv, "hk:t:", options)) != -1) {
 		switch (c) {
 		case 'h':
 			command_print_help(&command_verify, stdout);
 			return LP_EXIT_OK;
+		case 'k':
+			cli.key.key = optarg;
+			break;
+		case OPT_CERT:
+			cli.key.cert = optarg;
+			break;
+		case OPT_PASSPHRASE_FILE:
+			cli.key.passphrase_file = optarg;
+			break;
 		case 't':
 			cli.trust_path = optarg;
 			break;
@@ -184,6 +215,9 @@ static int cmd_verify(int argc, char **argv)
 	}
 	if (optind >= argc)
 		return command_usage_error(&command_verify, "no bundle given");
+	if (cli.key.key == NULL && (cli.key.cert || cli.key.passphrase_file))
+		return command_usage_error(&command_verify,
+		                           "--cert and --passphrase-file go with --key");
 	if (cli.trust_path && trust_store_load(&trust, cli.trust_path, &err) < 0) {
 		log_error("--trust %s", err.msg);
 		return LP_EXIT_FAILURE;
@@ -192,6 +226,7 @@ static int cmd_verify(int argc, char **argv)
 		cli.require = verdict_default_require(trust != NULL);
 	ropt.limits = cli.limits;
 	ropt.trust = trust;
+	ropt.key = cli.key.key ? &cli.key : NULL;
 	if (cli.chain) {
 		code = chain_cmd_verify((const char *const *)argv + optind, (size_t)(argc - optind),
 		                        &ropt, cli.require, cli.json);
@@ -202,7 +237,7 @@ static int cmd_verify(int argc, char **argv)
 		jlist = json_array();
 	/* Encrypted files with a label: the label is checked, the contents cannot be. */
 	code = verify_labels((const char *const *)argv + optind, (size_t)(argc - optind), trust,
-	                     jlist, &rest, &n_rest);
+	                     ropt.key != NULL, jlist, &rest, &n_rest);
 	if (n_rest && verify_batch_expand(&batch, rest, n_rest, &err) < 0) {
 		log_error("%s", err.msg);
 		trust_store_free(trust);

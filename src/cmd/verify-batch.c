@@ -101,8 +101,28 @@ static void item_run(struct verify_item *it, const struct bundle_read_options *r
 	struct error err;
 	char *shown = printable(it->path);
 	const char *tlp;
+	enum source_cipher cipher;
 	int rc;
 
+	/* Encrypted and no key: who it is for, as far as it says, and never a verdict. */
+	if (ropt.key == NULL && strcmp(it->path, "-") != 0 &&
+	    (cipher = source_cipher_of(it->path)) != SOURCE_PLAIN) {
+		char *to = source_encrypted_to(it->path, cipher);
+		char *shown_to = printable(to);
+
+		it->outcome = -1;
+		it->code = LP_EXIT_FAILURE;
+		it->line =
+		        xasprintf("%s: encrypted to %s; contents not verifiable (give --key KEY)",
+		                  shown, shown_to);
+		it->doc = json_pack("{s:s,s:s,s:s,s:s,s:i}", "path", it->path, "outcome",
+		                    "encrypted", "cipher", source_cipher_name(cipher),
+		                    "encrypted_to", to, "exit_code", LP_EXIT_FAILURE);
+		free(shown_to);
+		free(to);
+		free(shown);
+		return;
+	}
 	progress_start(&pm, shown, 0, 0, meter);
 	ropt.progress = verify_progress;
 	ropt.progress_ctx = &pm;
@@ -481,9 +501,15 @@ static void row_cells(const struct verify_item *it, char *cells[N_COLS])
 	case BUNDLE_UNCHECKED:
 		verdict = "not checked";
 		break;
-	default:
-		verdict = "unreadable";
+	default: {
+		json_t *o = json_object_get(it->doc, "outcome");
+
+		/* Encrypted and no key: not unreadable, unverifiable. */
+		verdict = o && json_is_string(o) && strcmp(json_string_value(o), "encrypted") == 0
+		                  ? "encrypted"
+		                  : "unreadable";
 		break;
+	}
 	}
 	if (subject) {
 		const char *name = subject_name(subject);

@@ -67,15 +67,20 @@ static json_t *label_doc(const char *path, const struct label_report *rep, int c
 	return o;
 }
 
-int verify_labels(const char *const *args, size_t n, const struct trust_store *trust, json_t *jlist,
-                  const char ***rest, size_t *n_rest)
+int verify_labels(const char *const *args, size_t n, const struct trust_store *trust, int have_key,
+                  json_t *jlist, const char ***rest, size_t *n_rest)
 {
 	int code = LP_EXIT_OK;
 
 	*rest = xcalloc(n + 1, sizeof(**rest));
 	*n_rest = 0;
 	for (size_t i = 0; i < n; i++) {
-		char *label = label_find(args[i]), *shown, *line;
+		/* With a key, an encrypted file is decrypted and judged; only a label is a label.
+		 */
+		char *label = have_key && !str_has_suffix(args[i], ".label.json")
+		                      ? NULL
+		                      : label_find(args[i]);
+		char *shown, *line;
 		struct label_report rep;
 		struct error err = {{0}};
 		int one;

@@ -244,8 +244,11 @@ static int verify_all(const char *const *paths, size_t n, const struct bundle_re
 
 		b->path = xstrdup(paths[i]);
 		br->index = i;
-		if (read_bundle(paths[i], ropt, br, stage, &r, err) < 0)
+		if (read_bundle(paths[i], ropt, br, stage, &r, err) < 0) {
+			/* What was filled in so far is the report's, freed with it. */
+			rep->n_bundles = i + 1;
 			goto out;
+		}
 		b->outcome = r.outcome;
 		b->verdict = verdict_line(&r);
 		b->intact = bundle_outcome_valid(r.outcome);

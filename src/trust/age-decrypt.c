@@ -27,7 +27,21 @@ struct age_decryptor {
 	unsigned char chunk[CHUNK_LEN];
 	size_t sealed_len;
 	uint64_t counter;
+	int opened_by; /* the identity's key that unwrapped the file key, or -1 */
 };
+
+int age_decryptor_opened(const struct age_decryptor *d)
+{
+	return d->state != AGE_READ_HEADER;
+}
+
+int age_decryptor_recipient(const struct age_decryptor *d, struct age_recipient *r)
+{
+	if (d->opened_by < 0)
+		return -1;
+	memcpy(r->pub, d->id->pubs[d->opened_by], AGE_KEY_LEN);
+	return 0;
+}
 
 int age_decryptor_new(struct age_decryptor **out, const struct age_identity *id,
                       age_output_fn output, void *ctx, struct error *err)
@@ -36,6 +50,7 @@ int age_decryptor_new(struct age_decryptor **out, const struct age_identity *id,
 
 	*out = NULL;
 	d->id = id;
+	d->opened_by = -1;
 	d->output = output;
 	d->ctx = ctx;
 	if ((d->cipher = EVP_CIPHER_CTX_new()) == NULL) {
@@ -67,8 +82,10 @@ static int x25519_unwrap(struct age_decryptor *d, const unsigned char share[32],
 		                err);
 		if (rc < 0)
 			found = -1;
-		else if (rc == 0)
+		else if (rc == 0) {
 			found = 1;
+			d->opened_by = (int)i;
+		}
 	}
 	OPENSSL_cleanse(shared, sizeof(shared));
 	OPENSSL_cleanse(key, sizeof(key));

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <openssl/bio.h>
+#include <openssl/bn.h>
 #include <openssl/cms.h>
 #include <openssl/crypto.h>
 #include <openssl/err.h>
@@ -55,6 +56,7 @@ struct cms_encryptor {
 struct cms_identity {
 	EVP_PKEY *key;
 	X509 *cert;
+	char fpr[65]; /* the certificate's SHA-256, or "" without one */
 };
 
 static int sink_write(BIO *b, const char *buf, int len)
@@ -401,6 +403,16 @@ int cms_identity_load(const char *key_path, const char *cert_path, const char *p
 			          cert_path, key_path);
 			goto fail;
 		}
+		{
+			unsigned char md[EVP_MAX_MD_SIZE];
+			unsigned md_len = 0;
+
+			if (X509_digest(id->cert, EVP_sha256(), md, &md_len) != 1 || md_len != 32) {
+				error_set_openssl(err, "%s: fingerprint", cert_path);
+				goto fail;
+			}
+			hex_lower(md, 32, id->fpr);
+		}
 	}
 	free(data);
 	BIO_free(bio);
@@ -411,6 +423,11 @@ fail:
 	BIO_free(bio);
 	cms_identity_free(id);
 	return -1;
+}
+
+const char *cms_identity_fingerprint(const struct cms_identity *id)
+{
+	return id->fpr[0] ? id->fpr : NULL;
 }
 
 void cms_identity_free(struct cms_identity *id)
@@ -452,6 +469,30 @@ static int decrypt_failure(char *first, size_t first_len)
 	return any ? -1 : 0;
 }
 
+/* Does a recipient of the header name cert (by issuer and serial, or key identifier)? */
+static int names_cert(CMS_ContentInfo *cms, X509 *cert)
+{
+	STACK_OF(CMS_RecipientInfo) *ris = CMS_get0_RecipientInfos(cms);
+
+	for (int i = 0; ris && i < sk_CMS_RecipientInfo_num(ris); i++) {
+		CMS_RecipientInfo *ri = sk_CMS_RecipientInfo_value(ris, i);
+
+		if (CMS_RecipientInfo_type(ri) == CMS_RECIPINFO_TRANS &&
+		    CMS_RecipientInfo_ktri_cert_cmp(ri, cert) == 0)
+			return 1;
+		if (CMS_RecipientInfo_type(ri) == CMS_RECIPINFO_AGREE) {
+			STACK_OF(CMS_RecipientEncryptedKey) *reks =
+			        CMS_RecipientInfo_kari_get0_reks(ri);
+
+			for (int k = 0; k < sk_CMS_RecipientEncryptedKey_num(reks); k++)
+				if (CMS_RecipientEncryptedKey_cert_cmp(
+				            sk_CMS_RecipientEncryptedKey_value(reks, k), cert) == 0)
+					return 1;
+		}
+	}
+	return 0;
+}
+
 int cms_decrypt_detached(const unsigned char *header, size_t header_len, int enc_fd,
                          const struct cms_identity *id, cms_output_fn output, void *ctx,
                          int *file_fault, struct error *err)
@@ -476,6 +517,15 @@ int cms_decrypt_detached(const unsigned char *header, size_t header_len, int enc
 	}
 	if (nid != NID_id_smime_ct_authEnvelopedData) {
 		error_set(err, "a CMS header of another type than AuthEnvelopedData");
+		goto out;
+	}
+	/*
+	 * With the certificate, a header to others is told apart from altered content: for an
+	 * ECDH recipient, OpenSSL fails both the same way (the key unwrap fails).
+	 */
+	if (id->cert && !names_cert(cms, id->cert)) {
+		error_set(err, "the file is not encrypted to this key (no recipient of the header "
+		               "names its certificate)");
 		goto out;
 	}
 	/* A single file carries its content: it was read whole, within the caller's bound. */
@@ -533,11 +583,13 @@ int cms_decrypt_detached(const unsigned char *header, size_t header_len, int enc
 			char first[256] = "";
 
 			*file_fault = 1;
-			if (decrypt_failure(first, sizeof(first)) == -1)
+			if (decrypt_failure(first, sizeof(first)) == -1) {
 				error_set(err, "CMS decryption: %s", first);
-			else
+			} else {
+				*file_fault = 2;
 				error_set(err, "the encrypted data does not authenticate (AES-GCM "
 				               "tag): the file was altered or truncated");
+			}
 			goto out;
 		}
 		break;
@@ -555,4 +607,76 @@ out:
 	free(buf);
 	CMS_ContentInfo_free(cms);
 	return ret;
+}
+
+/* One recipient's identifier: an issuer and serial, or a subject key identifier. */
+static void add_rid(struct strbuf *sb, const ASN1_OCTET_STRING *keyid, X509_NAME *issuer,
+                    const ASN1_INTEGER *serial)
+{
+	if (sb->len)
+		strbuf_addstr(sb, ", ");
+	if (issuer && serial) {
+		char name[256];
+		BIGNUM *bn = ASN1_INTEGER_to_BN(serial, NULL);
+		char *hex = bn ? BN_bn2hex(bn) : NULL;
+
+		X509_NAME_oneline(issuer, name, sizeof(name));
+		strbuf_addf(sb, "X.509 issuer %s serial %s", name, hex ? hex : "?");
+		OPENSSL_free(hex);
+		BN_free(bn);
+	} else if (keyid) {
+		strbuf_addstr(sb, "X.509 subject key ID ");
+		for (int i = 0; i < ASN1_STRING_length(keyid); i++)
+			strbuf_addf(sb, "%02X", ASN1_STRING_get0_data(keyid)[i]);
+	} else
+		strbuf_addstr(sb, "an X.509 recipient of another kind");
+}
+
+char *cms_header_recipients(const unsigned char *header, size_t header_len)
+{
+	const unsigned char *p = header;
+	CMS_ContentInfo *cms = d2i_CMS_ContentInfo(NULL, &p, (long)header_len);
+	STACK_OF(CMS_RecipientInfo) * ris;
+	struct strbuf sb = STRBUF_INIT;
+
+	if (cms == NULL || (ris = CMS_get0_RecipientInfos(cms)) == NULL) {
+		CMS_ContentInfo_free(cms);
+		ERR_clear_error();
+		return NULL;
+	}
+	for (int i = 0; i < sk_CMS_RecipientInfo_num(ris); i++) {
+		CMS_RecipientInfo *ri = sk_CMS_RecipientInfo_value(ris, i);
+		ASN1_OCTET_STRING *keyid = NULL;
+		X509_NAME *issuer = NULL;
+		ASN1_INTEGER *serial = NULL;
+
+		if (CMS_RecipientInfo_type(ri) == CMS_RECIPINFO_TRANS) {
+			if (CMS_RecipientInfo_ktri_get0_signer_id(ri, &keyid, &issuer, &serial) ==
+			    1)
+				add_rid(&sb, keyid, issuer, serial);
+		} else if (CMS_RecipientInfo_type(ri) == CMS_RECIPINFO_AGREE) {
+			STACK_OF(CMS_RecipientEncryptedKey) *reks =
+			        CMS_RecipientInfo_kari_get0_reks(ri);
+
+			for (int k = 0; k < sk_CMS_RecipientEncryptedKey_num(reks); k++) {
+				CMS_RecipientEncryptedKey *rek =
+				        sk_CMS_RecipientEncryptedKey_value(reks, k);
+
+				keyid = NULL;
+				issuer = NULL;
+				serial = NULL;
+				if (CMS_RecipientEncryptedKey_get0_id(rek, &keyid, NULL, NULL,
+				                                      &issuer, &serial) == 1)
+					add_rid(&sb, keyid, issuer, serial);
+			}
+		} else
+			add_rid(&sb, NULL, NULL, NULL);
+	}
+	CMS_ContentInfo_free(cms);
+	ERR_clear_error();
+	if (sb.len == 0) {
+		strbuf_release(&sb);
+		return NULL;
+	}
+	return strbuf_detach(&sb);
 }

@@ -655,3 +655,31 @@ void openpgp_decryptor_free(struct openpgp_decryptor *d)
 	OPENSSL_cleanse(d->plain, sizeof(d->plain));
 	free(d);
 }
+
+char *openpgp_message_recipients(const unsigned char *head, size_t len)
+{
+	const unsigned char *p = head, *end = head + len, *body;
+	struct strbuf sb = STRBUF_INIT;
+	struct error err;
+	size_t body_len;
+	int tag;
+
+	/* The session key packets lead the message; the first other packet ends the list. */
+	while (p < end && pgp_next_packet(&p, end, &tag, &body, &body_len, &err) == 0 &&
+	       (tag == 1 || tag == 3)) {
+		if (tag == 3) {
+			strbuf_addf(&sb, "%sa passphrase", sb.len ? ", " : "");
+			continue;
+		}
+		if (body_len < 10 || body[0] != 3)
+			continue;
+		strbuf_addf(&sb, "%sOpenPGP key ID ", sb.len ? ", " : "");
+		for (int i = 1; i <= 8; i++)
+			strbuf_addf(&sb, "%02X", body[i]);
+	}
+	if (sb.len == 0) {
+		strbuf_release(&sb);
+		return NULL;
+	}
+	return strbuf_detach(&sb);
+}
