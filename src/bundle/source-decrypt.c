@@ -4,8 +4,9 @@
  *
  * age and OpenPGP decrypt in this thread: the filter feeds the decryptor small pieces of the
  * file and hands out what they decrypt to. A CMS pair is decrypted on a thread of its own,
- * because OpenSSL's CMS_decrypt is one call that reads its input itself; its plaintext comes
- * through a pipe, and whether the GCM tag checked is known when the thread is joined.
+ * because cms_decrypt_detached reads the .enc file itself (through OpenSSL's cipher BIO); its
+ * plaintext comes through a pipe, and whether the GCM tag checked is known when the thread is
+ * joined.
  */
 #include "config.h"
 
