@@ -18,6 +18,7 @@
 #include "base/util.h"
 #include "bundle/source.h"
 #include "trust/age.h"
+#include "trust/openpgp.h"
 
 /* The environment variable that, when set to 1, makes the reader stop itself (SIGSTOP) once
  * confined and before reading: tests look at its descriptors and credentials then. */
@@ -38,7 +39,8 @@ struct reader_options {
 
 /* The receiver's keys, for the decryption step. */
 struct reader_keys {
-	const struct age_identity *age; /* NULL: age bundles cannot be decrypted */
+	const struct age_identity *age;   /* NULL: age bundles cannot be decrypted */
+	const struct openpgp_secret *pgp; /* NULL: OpenPGP bundles (.gpg) cannot be decrypted */
 };
 
 struct reader_result {

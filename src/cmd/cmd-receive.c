@@ -26,6 +26,7 @@
 #include "cmd/signals.h"
 #include "series/inbox.h"
 #include "trust/age.h"
+#include "trust/openpgp.h"
 #include "trust/sign-config.h"
 #include "trust/sign.h"
 
@@ -45,7 +46,12 @@ const struct command command_receive = {
                 "  -t, --trust FILE|DIR    trusted signers (as for verify)\n"
                 "      --require LEVEL     accept only bundles that are at least LEVEL: trusted,\n"
                 "                          signed or valid (default: trusted with --trust)\n"
-                "  -k, --key KEY           the receiver's age identity, to decrypt .age bundles\n"
+                "  -k, --key KEY           the receiver's key, to decrypt bundles: an age "
+                "identity\n"
+                "                          (.age bundles) or an OpenPGP secret key as gpg\n"
+                "                          --export-secret-keys writes it (.gpg bundles; its\n"
+                "                          passphrase from $LOGPACK_KEY_PASSPHRASE); one of\n"
+                "                          each kind at most\n"
                 "      --sign-key KEY      sign a receipt for every bundle with this key ...\n"
                 "      --sign-cert CERT    ... and certificate (or LOGPACK_SIGN_KEY/_CERT, or\n"
                 "                          the config file, as for collect)\n"
@@ -102,7 +108,9 @@ enum {
 };
 
 struct receive_cli {
-	const char *inbox, *accepted, *rejected, *trust_path, *key_path, *config;
+	const char *inbox, *accepted, *rejected, *trust_path, *config;
+	const char *key_paths[2]; /* --key: an age identity and an OpenPGP key at most */
+	size_t n_keys;
 	const char *reader_user;
 	struct sign_settings sign;
 	const char *require;
@@ -267,7 +275,8 @@ static int print_unit(const struct receive_cli *cli)
 	    unit_opt(&sb, "--rejected", cli->rejected, 1) < 0 ||
 	    (cli->trust_path && unit_opt(&sb, "--trust", cli->trust_path, 1) < 0) ||
 	    (cli->require && unit_opt(&sb, "--require", cli->require, 0) < 0) ||
-	    (cli->key_path && unit_opt(&sb, "--key", cli->key_path, 1) < 0) ||
+	    (cli->n_keys > 0 && unit_opt(&sb, "--key", cli->key_paths[0], 1) < 0) ||
+	    (cli->n_keys > 1 && unit_opt(&sb, "--key", cli->key_paths[1], 1) < 0) ||
 	    (cli->sign.key && unit_opt(&sb, "--sign-key", cli->sign.key, 1) < 0) ||
 	    (cli->sign.cert && unit_opt(&sb, "--sign-cert", cli->sign.cert, 1) < 0) ||
 	    (cli->sign.passphrase_file &&
@@ -395,7 +404,13 @@ static int parse_args(int argc, char **argv, struct receive_cli *cli)
 			command_print_help(&command_receive, stdout);
 			return -2;
 		case 'k':
-			cli->key_path = optarg;
+			if (cli->n_keys == 2) {
+				command_usage_error(
+				        &command_receive,
+				        "--key: one age identity and one OpenPGP key at most");
+				return LP_EXIT_USAGE;
+			}
+			cli->key_paths[cli->n_keys++] = optarg;
 			break;
 		case 't':
 			cli->trust_path = optarg;
@@ -538,11 +553,60 @@ static int watch_wait(struct inbox *ib, int timeout_ms)
 	return stop ? -1 : 0;
 }
 
+/* A receiver's key has no terminal to ask on: its passphrase comes from the environment. */
+static int env_passphrase(void *ctx, const char *fingerprint, char **pass, size_t *len,
+                          struct error *err)
+{
+	(void)ctx;
+	if (sign_read_passphrase(NULL, 0, NULL, pass, len, err) < 0)
+		return -1;
+	if (*pass == NULL) {
+		error_set(err,
+		          "the OpenPGP key %s is protected by a passphrase: set "
+		          "LOGPACK_KEY_PASSPHRASE",
+		          fingerprint);
+		return -1;
+	}
+	return 0;
+}
+
+/* --key PATH: an age identity, or else an OpenPGP secret key; one of each kind at most. */
+static int load_key(const char *path, struct age_identity **age, struct openpgp_secret **pgp)
+{
+	struct error age_err = {{0}}, pgp_err = {{0}};
+	struct age_identity *a = NULL;
+	struct openpgp_secret *p = NULL;
+
+	if (age_identity_load(path, &a, &age_err) == 0) {
+		if (*age) {
+			age_identity_free(a);
+			log_error("--key %s: a second age identity (one of each kind at most)",
+			          path);
+			return -1;
+		}
+		*age = a;
+		return 0;
+	}
+	if (openpgp_secret_load(path, env_passphrase, NULL, &p, &pgp_err) == 0) {
+		if (*pgp) {
+			openpgp_secret_free(p);
+			log_error("--key %s: a second OpenPGP key (one of each kind at most)",
+			          path);
+			return -1;
+		}
+		*pgp = p;
+		return 0;
+	}
+	log_error("--key %s; as an OpenPGP key: %s", age_err.msg, pgp_err.msg);
+	return -1;
+}
+
 static int cmd_receive(int argc, char **argv)
 {
 	struct receive_cli cli = {0};
 	struct inbox_options opt = {0};
 	struct age_identity *age = NULL;
+	struct openpgp_secret *pgp = NULL;
 	struct signer *signer = NULL;
 	struct inbox *ib = NULL;
 	struct error err;
@@ -587,10 +651,9 @@ static int cmd_receive(int argc, char **argv)
 		opt.reader.uid = pw->pw_uid;
 		opt.reader.gid = pw->pw_gid;
 	}
-	if (cli.key_path && age_identity_load(cli.key_path, &age, &err) < 0) {
-		log_error("--key %s", err.msg);
-		goto out;
-	}
+	for (size_t i = 0; i < cli.n_keys; i++)
+		if (load_key(cli.key_paths[i], &age, &pgp) < 0)
+			goto out;
 	if (sign_settings_load(&cli.sign, cli.config, 1, &signer, &err) < 0) {
 		log_error("%s", err.msg);
 		goto out;
@@ -601,6 +664,7 @@ static int cmd_receive(int argc, char **argv)
 	opt.settle = cli.settle;
 	opt.signer = signer;
 	opt.keys.age = age;
+	opt.keys.pgp = pgp;
 	opt.reader.exe = "/proc/self/exe";
 	opt.reader.trust_path = cli.trust_path;
 	opt.reader.require = cli.require ? cli.require : cli.trust_path ? "trusted" : "valid";
@@ -633,6 +697,7 @@ out:
 	inbox_close(ib);
 	signer_free(signer);
 	age_identity_free(age);
+	openpgp_secret_free(pgp);
 	sign_settings_free(&cli.sign);
 	return code;
 }

@@ -27,7 +27,7 @@
 size_t reader_bundle_suffix(const char *name, int *encrypted)
 {
 	static const char *const plain[] = {".tar", ".tar.zst", ".tar.gz", ".tgz", ".tar.xz"};
-	static const char *const wrapped[] = {".age"};
+	static const char *const wrapped[] = {".age", ".gpg"};
 	size_t len = strlen(name);
 
 	for (size_t i = 0; i < sizeof(plain) / sizeof(plain[0]); i++)
@@ -43,9 +43,10 @@ size_t reader_bundle_suffix(const char *name, int *encrypted)
 	return 0;
 }
 
-/* The decryption step: a pass-through for a plain bundle, the age decryptor for ".age". */
+/* The decryption step: a pass-through for a plain bundle, else the decryptor of its kind. */
 struct decrypt_step {
 	struct age_decryptor *age;
+	struct openpgp_decryptor *pgp;
 	age_output_fn output;
 	void *ctx;
 };
@@ -60,6 +61,15 @@ static int decrypt_new(struct decrypt_step *ds, const char *name, const struct r
 	ds->ctx = ctx;
 	if (reader_bundle_suffix(name, &encrypted) == 0 || !encrypted)
 		return 0;
+	if (str_has_suffix(name, ".gpg")) {
+		if (keys->pgp == NULL) {
+			error_set(err,
+			          "an OpenPGP-encrypted bundle, and no OpenPGP key (--key) was "
+			          "given");
+			return -1;
+		}
+		return openpgp_decryptor_new(&ds->pgp, keys->pgp, output, ctx, err);
+	}
 	if (keys->age == NULL) {
 		error_set(err, "an age-encrypted bundle, and no age key (--key) was given");
 		return -1;
@@ -71,19 +81,25 @@ static int decrypt_write(struct decrypt_step *ds, const void *buf, size_t len, s
 {
 	if (ds->age)
 		return age_decryptor_write(ds->age, buf, len, err);
+	if (ds->pgp)
+		return openpgp_decryptor_write(ds->pgp, buf, len, err);
 	return ds->output(ds->ctx, buf, len, err);
 }
 
 /* The end of the input: only now is a decrypted stream authenticated as a whole. */
 static int decrypt_finish(struct decrypt_step *ds, struct error *err)
 {
+	if (ds->pgp)
+		return openpgp_decryptor_finish(ds->pgp, err);
 	return ds->age ? age_decryptor_finish(ds->age, err) : 0;
 }
 
 static void decrypt_free(struct decrypt_step *ds)
 {
 	age_decryptor_free(ds->age);
+	openpgp_decryptor_free(ds->pgp);
 	ds->age = NULL;
+	ds->pgp = NULL;
 }
 
 /* The reader as seen from here: its socket, its answer so far, its deadline. */
