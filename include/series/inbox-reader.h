@@ -18,6 +18,7 @@
 #include "base/util.h"
 #include "bundle/source.h"
 #include "trust/age.h"
+#include "trust/cms-envelope.h"
 #include "trust/openpgp.h"
 
 /* The environment variable that, when set to 1, makes the reader stop itself (SIGSTOP) once
@@ -41,7 +42,11 @@ struct reader_options {
 struct reader_keys {
 	const struct age_identity *age;   /* NULL: age bundles cannot be decrypted */
 	const struct openpgp_secret *pgp; /* NULL: OpenPGP bundles (.gpg) cannot be decrypted */
+	const struct cms_identity *cms;   /* NULL: X.509 pairs (.enc + .p7m) cannot be decrypted */
 };
+
+/* An X.509 pair's header (X.p7m) is at most this large: recipients and a tag, no content. */
+#define READER_CMS_HEADER_MAX (1024 * 1024)
 
 struct reader_result {
 	char raw_sha256[65]; /* of the bundle file as received (always, when 0 is returned) */
@@ -63,12 +68,14 @@ size_t reader_bundle_suffix(const char *name, int *encrypted);
 
 /*
  * Read the bundle file open on fd (named name, for the decryption step and messages), decrypt
- * it when needed, and have a reader verify it. Returns 0 with res filled (the caller frees it
- * with reader_result_free): either a verdict, or res->failure saying why there is none. -1
- * with err only when the bundle could not be read or the reader not started at all.
+ * it when needed, and have a reader verify it. For an X.509 pair, fd is the content (X.enc)
+ * and cms_header the bytes of X.p7m (NULL when it did not come). Returns 0 with res filled
+ * (the caller frees it with reader_result_free): either a verdict, or res->failure saying why
+ * there is none. -1 with err only when the bundle could not be read or the reader not started.
  */
-int reader_verify(int fd, const char *name, const struct reader_options *opt,
-                  const struct reader_keys *keys, struct reader_result *res, struct error *err);
+int reader_verify(int fd, const char *name, const unsigned char *cms_header, size_t cms_header_len,
+                  const struct reader_options *opt, const struct reader_keys *keys,
+                  struct reader_result *res, struct error *err);
 void reader_result_free(struct reader_result *res);
 
 #endif

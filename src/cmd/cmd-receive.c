@@ -26,6 +26,7 @@
 #include "cmd/signals.h"
 #include "series/inbox.h"
 #include "trust/age.h"
+#include "trust/cms-envelope.h"
 #include "trust/openpgp.h"
 #include "trust/sign-config.h"
 #include "trust/sign.h"
@@ -50,8 +51,9 @@ const struct command command_receive = {
                 "identity\n"
                 "                          (.age bundles) or an OpenPGP secret key as gpg\n"
                 "                          --export-secret-keys writes it (.gpg bundles; its\n"
-                "                          passphrase from $LOGPACK_KEY_PASSPHRASE); one of\n"
-                "                          each kind at most\n"
+                "                          passphrase from $LOGPACK_KEY_PASSPHRASE), or an\n"
+                "                          X.509 private key, PEM (.enc bundles with their\n"
+                "                          .p7m header); one of each kind at most\n"
                 "      --sign-key KEY      sign a receipt for every bundle with this key ...\n"
                 "      --sign-cert CERT    ... and certificate (or LOGPACK_SIGN_KEY/_CERT, or\n"
                 "                          the config file, as for collect)\n"
@@ -109,7 +111,7 @@ enum {
 
 struct receive_cli {
 	const char *inbox, *accepted, *rejected, *trust_path, *config;
-	const char *key_paths[2]; /* --key: an age identity and an OpenPGP key at most */
+	const char *key_paths[3]; /* --key: one age, one OpenPGP and one X.509 key at most */
 	size_t n_keys;
 	const char *reader_user;
 	struct sign_settings sign;
@@ -277,6 +279,7 @@ static int print_unit(const struct receive_cli *cli)
 	    (cli->require && unit_opt(&sb, "--require", cli->require, 0) < 0) ||
 	    (cli->n_keys > 0 && unit_opt(&sb, "--key", cli->key_paths[0], 1) < 0) ||
 	    (cli->n_keys > 1 && unit_opt(&sb, "--key", cli->key_paths[1], 1) < 0) ||
+	    (cli->n_keys > 2 && unit_opt(&sb, "--key", cli->key_paths[2], 1) < 0) ||
 	    (cli->sign.key && unit_opt(&sb, "--sign-key", cli->sign.key, 1) < 0) ||
 	    (cli->sign.cert && unit_opt(&sb, "--sign-cert", cli->sign.cert, 1) < 0) ||
 	    (cli->sign.passphrase_file &&
@@ -570,12 +573,17 @@ static int env_passphrase(void *ctx, const char *fingerprint, char **pass, size_
 	return 0;
 }
 
-/* --key PATH: an age identity, or else an OpenPGP secret key; one of each kind at most. */
-static int load_key(const char *path, struct age_identity **age, struct openpgp_secret **pgp)
+/*
+ * --key PATH: an age identity, else an OpenPGP secret key, else an X.509 private key (PEM, for
+ * .enc/.p7m pairs); one of each kind at most.
+ */
+static int load_key(const char *path, struct age_identity **age, struct openpgp_secret **pgp,
+                    struct cms_identity **cms)
 {
-	struct error age_err = {{0}}, pgp_err = {{0}};
+	struct error age_err = {{0}}, pgp_err = {{0}}, cms_err = {{0}};
 	struct age_identity *a = NULL;
 	struct openpgp_secret *p = NULL;
+	struct cms_identity *c = NULL;
 
 	if (age_identity_load(path, &a, &age_err) == 0) {
 		if (*age) {
@@ -597,7 +605,18 @@ static int load_key(const char *path, struct age_identity **age, struct openpgp_
 		*pgp = p;
 		return 0;
 	}
-	log_error("--key %s; as an OpenPGP key: %s", age_err.msg, pgp_err.msg);
+	if (cms_identity_load(path, NULL, NULL, &c, &cms_err) == 0) {
+		if (*cms) {
+			cms_identity_free(c);
+			log_error("--key %s: a second X.509 private key (one of each kind at most)",
+			          path);
+			return -1;
+		}
+		*cms = c;
+		return 0;
+	}
+	log_error("--key %s; as an OpenPGP key: %s; as an X.509 private key: %s", age_err.msg,
+	          pgp_err.msg, cms_err.msg);
 	return -1;
 }
 
@@ -607,6 +626,7 @@ static int cmd_receive(int argc, char **argv)
 	struct inbox_options opt = {0};
 	struct age_identity *age = NULL;
 	struct openpgp_secret *pgp = NULL;
+	struct cms_identity *cms = NULL;
 	struct signer *signer = NULL;
 	struct inbox *ib = NULL;
 	struct error err;
@@ -652,7 +672,7 @@ static int cmd_receive(int argc, char **argv)
 		opt.reader.gid = pw->pw_gid;
 	}
 	for (size_t i = 0; i < cli.n_keys; i++)
-		if (load_key(cli.key_paths[i], &age, &pgp) < 0)
+		if (load_key(cli.key_paths[i], &age, &pgp, &cms) < 0)
 			goto out;
 	if (sign_settings_load(&cli.sign, cli.config, 1, &signer, &err) < 0) {
 		log_error("%s", err.msg);
@@ -665,6 +685,7 @@ static int cmd_receive(int argc, char **argv)
 	opt.signer = signer;
 	opt.keys.age = age;
 	opt.keys.pgp = pgp;
+	opt.keys.cms = cms;
 	opt.reader.exe = "/proc/self/exe";
 	opt.reader.trust_path = cli.trust_path;
 	opt.reader.require = cli.require ? cli.require : cli.trust_path ? "trusted" : "valid";
@@ -698,6 +719,7 @@ out:
 	signer_free(signer);
 	age_identity_free(age);
 	openpgp_secret_free(pgp);
+	cms_identity_free(cms);
 	sign_settings_free(&cli.sign);
 	return code;
 }

@@ -27,7 +27,7 @@
 size_t reader_bundle_suffix(const char *name, int *encrypted)
 {
 	static const char *const plain[] = {".tar", ".tar.zst", ".tar.gz", ".tgz", ".tar.xz"};
-	static const char *const wrapped[] = {".age", ".gpg"};
+	static const char *const wrapped[] = {".age", ".gpg", ".enc"};
 	size_t len = strlen(name);
 
 	for (size_t i = 0; i < sizeof(plain) / sizeof(plain[0]); i++)
@@ -340,8 +340,62 @@ static void parse_answer(const struct strbuf *answer, struct reader_result *res)
 	json_decref(doc);
 }
 
-int reader_verify(int fd, const char *name, const struct reader_options *opt,
-                  const struct reader_keys *keys, struct reader_result *res, struct error *err)
+/* The raw bytes of the file open on fd, hashed to its end for the receipt; 0 or -1. */
+static int hash_rest(int fd, const char *name, unsigned char *buf, struct sha256 *raw,
+                     struct reader_result *res, struct error *err)
+{
+	for (;;) {
+		ssize_t n = read(fd, buf, CHUNK);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			error_set(err, "%s: %s", name, strerror(errno));
+			return -1;
+		}
+		if (n == 0)
+			return 0;
+		sha256_update(raw, buf, (size_t)n);
+		res->raw_bytes += (uint64_t)n;
+	}
+}
+
+/*
+ * An X.509 pair: the CMS decryptor reads the content itself (from the start of fd) and pushes
+ * the plaintext to the reader. The raw file is hashed first, in a pass of its own.
+ */
+static int decrypt_cms(int fd, const char *name, const unsigned char *header, size_t header_len,
+                       const struct reader_keys *keys, struct feed *f, unsigned char *buf,
+                       struct sha256 *raw, struct reader_result *res, struct error *err)
+{
+	struct error why = {{0}};
+	int fault = 0;
+
+	if (hash_rest(fd, name, buf, raw, res, err) < 0)
+		return -1;
+	if (header == NULL) {
+		res->failure = xstrdup("cannot decrypt: an X.509 pair without its header (.p7m)");
+		return 0;
+	}
+	if (keys->cms == NULL) {
+		res->failure =
+		        xstrdup("cannot decrypt: an X.509-encrypted bundle, and no private key "
+		                "(--key) was given");
+		return 0;
+	}
+	if (lseek(fd, 0, SEEK_SET) != 0) {
+		error_set(err, "%s: %s", name, strerror(errno));
+		return -1;
+	}
+	if (cms_decrypt_detached(header, header_len, fd, keys->cms, feed_send, f, &fault, &why) < 0)
+		res->failure = f->timed_out ? xstrdup("the bundle reader did not finish in time")
+		                            : xasprintf("cannot decrypt: %s", why.msg);
+	return 0;
+}
+
+int reader_verify(int fd, const char *name, const unsigned char *cms_header, size_t cms_header_len,
+                  const struct reader_options *opt, const struct reader_keys *keys,
+                  struct reader_result *res, struct error *err)
 {
 	struct feed f = {.sock = -1, .answer = STRBUF_INIT};
 	struct decrypt_step ds = {0};
@@ -366,12 +420,19 @@ int reader_verify(int fd, const char *name, const struct reader_options *opt,
 	f.sock = sv[0];
 	clock_gettime(CLOCK_MONOTONIC, &f.deadline);
 	f.deadline.tv_sec += opt->timeout;
+	buf = xmalloc(CHUNK);
+	if (str_has_suffix(name, ".enc")) {
+		if (decrypt_cms(fd, name, cms_header, cms_header_len, keys, &f, buf, &raw, res,
+		                err) < 0)
+			goto out;
+		failed = res->failure != NULL;
+		goto fed;
+	}
 	if (decrypt_new(&ds, name, keys, feed_send, &f, &why) < 0) {
 		res->failure = xasprintf("cannot decrypt: %s", why.msg);
 		failed = 1;
 	}
 	have_ds = 1;
-	buf = xmalloc(CHUNK);
 	/* Every byte of the file is hashed, even after a failure, for the receipt. */
 	for (;;) {
 		ssize_t n = read(fd, buf, CHUNK);
@@ -398,6 +459,7 @@ int reader_verify(int fd, const char *name, const struct reader_options *opt,
 		                           : xasprintf("cannot decrypt: %s", why.msg);
 		failed = 1;
 	}
+fed:
 	shutdown(f.sock, SHUT_WR);
 	while (!failed && !f.eof) {
 		short rev = 0;

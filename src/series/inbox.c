@@ -241,6 +241,31 @@ static char *group_problem(const struct listing *l, const char **primary)
 	return NULL;
 }
 
+/*
+ * For an X.509 pair's content "X.enc": the bytes of its header "X.p7m" in the group (a regular
+ * file, bounded), or NULL when it is not there or not readable (the reader says so).
+ */
+static char *cms_header_of(int dir_fd, const char *primary, size_t *len)
+{
+	char *name, *data = NULL;
+	int fd;
+
+	*len = 0;
+	if (!str_has_suffix(primary, ".enc"))
+		return NULL;
+	name = xasprintf("%.*s.p7m", (int)(strlen(primary) - 4), primary);
+	fd = openat(dir_fd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	free(name);
+	if (fd < 0)
+		return NULL;
+	if (read_fd_small(fd, READER_CMS_HEADER_MAX, &data, len) < 0) {
+		data = NULL;
+		*len = 0;
+	}
+	close(fd);
+	return data;
+}
+
 /* Verify the staged group in dir_fd and write its verdict files; the record is returned. */
 static json_t *decide(struct inbox *ib, int dir_fd, const char *dir_name, const char *stem,
                       struct error *err)
@@ -249,7 +274,8 @@ static json_t *decide(struct inbox *ib, int dir_fd, const char *dir_name, const 
 	struct reader_result res = {0};
 	const char *primary;
 	char *problem, *path = NULL, *reason = NULL, *receipt_text = NULL, *text = NULL,
-	               *jname = NULL;
+	               *jname = NULL, *header = NULL;
+	size_t header_len = 0;
 	char side[SHA256_HEX_LEN + 1], when[32];
 	json_t *files = json_array(), *record = NULL;
 	unsigned char *der = NULL;
@@ -271,7 +297,9 @@ static json_t *decide(struct inbox *ib, int dir_fd, const char *dir_name, const 
 			error_set(err, "%s/%s: %s", dir_name, primary, strerror(errno));
 			goto out;
 		}
-		if (reader_verify(fd, primary, &ib->opt.reader, &ib->opt.keys, &res, err) < 0)
+		header = cms_header_of(dir_fd, primary, &header_len);
+		if (reader_verify(fd, primary, (const unsigned char *)header, header_len,
+		                  &ib->opt.reader, &ib->opt.keys, &res, err) < 0)
 			goto out;
 		path = xasprintf("%s/%s", dir_name, primary);
 		side_rc = bundle_sidecar_read(path, side);
@@ -375,6 +403,7 @@ out:
 	free(text);
 	free(jname);
 	free(der);
+	free(header);
 	return record;
 }
 
