@@ -4,15 +4,6 @@
 # one memory budget (--max-memory, 128M by default) that stops with a clear error.
 . "$TEST_SRCDIR/test-lib.sh"
 
-# peak_rss_kb COMMAND...: as in t0490 (AddressSanitizer's quarantine off for the measurement).
-peak_rss_kb() {
-	ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=0:thread_local_quarantine_size_kb=0" \
-		python3 -c "
-import resource, subprocess, sys
-subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, check=False)
-print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)" "$@"
-}
-
 # longbag OUT.tar N: a bag of N payload files whose names are about 3000 bytes long.
 longbag() {
 	python3 - "$1" "$2" <<'PYEOF'
