@@ -5,15 +5,6 @@
 # charged before (53M). tests/big-manyfiles.sh does a million files at the default budget.
 . "$TEST_SRCDIR/test-lib.sh"
 
-# peak_rss_kb COMMAND...: as in t0438 (AddressSanitizer's quarantine off for the measurement).
-peak_rss_kb() {
-	ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=0:thread_local_quarantine_size_kb=0" \
-		python3 -c "
-import resource, subprocess, sys
-subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, check=False)
-print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)" "$@"
-}
-
 t "setup: a bag of 200,000 tiny files, and one of a single file" '
 	cd "$TRASH"
 	python3 "$TEST_SRCDIR/manyfiles-bag.py" many.tar 200000

@@ -3,6 +3,7 @@
 #define LOGPACK_HASH_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include <openssl/evp.h>
 
@@ -23,6 +24,12 @@ void sha256_final_hex(struct sha256 *h, char hex[SHA256_HEX_LEN + 1]);
 void sha256_discard(struct sha256 *h);
 /* One-shot hash of a buffer into hex[65]. */
 int sha256_hex(const void *data, size_t len, char hex[SHA256_HEX_LEN + 1], struct error *err);
+/*
+ * Hash the regular file at path into hex[65], its size into *size (when not NULL). A symbolic
+ * link is not followed, and a FIFO or device is refused without blocking on it: -1 with err
+ * naming the path and the reason.
+ */
+int sha256_file(const char *path, uint64_t *size, char hex[SHA256_HEX_LEN + 1], struct error *err);
 /* Is text exactly 64 lowercase or uppercase hex digits? */
 int sha256_hex_valid(const char *text);
 

@@ -2,8 +2,12 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "base/hash.h"
 
@@ -78,4 +82,51 @@ int sha256_hex_valid(const char *text)
 		if (!isxdigit((unsigned char)text[i]))
 			return 0;
 	return text[SHA256_HEX_LEN] == '\0';
+}
+
+int sha256_file(const char *path, uint64_t *size, char hex[SHA256_HEX_LEN + 1], struct error *err)
+{
+	enum { CHUNK = 64 * 1024 };
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+	unsigned char *buf = NULL;
+	struct sha256 h;
+	struct stat st;
+	uint64_t total = 0;
+	int ret = -1;
+
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		error_set(err, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		error_set(err, "%s: not a regular file", path);
+		goto out;
+	}
+	if (sha256_init(&h, err) < 0)
+		goto out;
+	buf = xmalloc(CHUNK);
+	for (;;) {
+		ssize_t got = read(fd, buf, CHUNK);
+
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0) {
+			error_set(err, "%s: %s", path, strerror(errno));
+			sha256_discard(&h);
+			goto out;
+		}
+		if (got == 0)
+			break;
+		sha256_update(&h, buf, (size_t)got);
+		total += (uint64_t)got;
+	}
+	sha256_final_hex(&h, hex);
+	if (size)
+		*size = total;
+	ret = 0;
+out:
+	free(buf);
+	if (fd >= 0)
+		close(fd);
+	return ret;
 }

@@ -32,53 +32,6 @@ char *label_path_for(const char *main_path, const char *suffix)
 	return xasprintf("%.*s%s", (int)stem, main_path, LABEL_SUFFIX);
 }
 
-/* A file's size and SHA-256, read as a stream; -1 with err when it cannot be read. */
-static int file_digest(const char *path, uint64_t *size, char hex[SHA256_HEX_LEN + 1],
-                       struct error *err)
-{
-	enum { CHUNK = 64 * 1024 };
-	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
-	unsigned char *buf;
-	struct sha256 h;
-	struct stat st;
-	ssize_t got;
-
-	*size = 0;
-	if (fd < 0 || fstat(fd, &st) < 0) {
-		error_set(err, "%s: %s", path, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		error_set(err, "%s: not a regular file", path);
-		close(fd);
-		return -1;
-	}
-	if (sha256_init(&h, err) < 0) {
-		close(fd);
-		return -1;
-	}
-	buf = xmalloc(CHUNK);
-	while ((got = read(fd, buf, CHUNK)) != 0) {
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got < 0) {
-			error_set(err, "%s: %s", path, strerror(errno));
-			free(buf);
-			sha256_discard(&h);
-			close(fd);
-			return -1;
-		}
-		sha256_update(&h, buf, (size_t)got);
-		*size += (uint64_t)got;
-	}
-	free(buf);
-	close(fd);
-	sha256_final_hex(&h, hex);
-	return 0;
-}
-
 int label_write(const char *label_path, char *const *files, size_t n_files,
                 const struct label_options *opt, bag_sign_fn sign, void *sign_ctx,
                 struct error *err)
@@ -96,7 +49,7 @@ int label_write(const char *label_path, char *const *files, size_t n_files,
 		char hex[SHA256_HEX_LEN + 1];
 		uint64_t size;
 
-		if (file_digest(files[i], &size, hex, err) < 0)
+		if (sha256_file(files[i], &size, hex, err) < 0)
 			goto out;
 		json_array_append_new(list,
 		                      json_pack("{s:s,s:I,s:s}", "name", path_basename(files[i]),
@@ -211,7 +164,7 @@ static void check_files(const char *dir, json_t *files, struct label_report *rep
 			continue;
 		}
 		path = xasprintf("%s/%s", dir, name);
-		if (file_digest(path, &size, hex, &err) < 0)
+		if (sha256_file(path, &size, hex, &err) < 0)
 			problem(rep, "%s", err.msg);
 		else if (size != (uint64_t)json_integer_value(bytes))
 			problem(rep, "%s: %llu bytes, the label says %lld: altered or truncated",

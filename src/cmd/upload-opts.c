@@ -170,45 +170,6 @@ static void bundle_local_release(struct bundle_local *bl)
 	memset(bl, 0, sizeof(*bl));
 }
 
-/* The SHA-256 of the file at path, read once. */
-static int hash_file(const char *path, char out[SHA256_HEX_LEN + 1], struct error *err)
-{
-	unsigned char buf[65536];
-	struct sha256 h;
-	struct stat st;
-	ssize_t n;
-	int fd;
-
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0) {
-		error_set(err, "%s: %s", path, strerror(errno));
-		return -1;
-	}
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		error_set(err, "%s: not a regular file", path);
-		close(fd);
-		return -1;
-	}
-	if (sha256_init(&h, err) != 0) {
-		close(fd);
-		return -1;
-	}
-	while ((n = read(fd, buf, sizeof(buf))) != 0) {
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			error_set(err, "%s: %s", path, strerror(errno));
-			sha256_discard(&h);
-			close(fd);
-			return -1;
-		}
-		sha256_update(&h, buf, (size_t)n);
-	}
-	close(fd);
-	sha256_final_hex(&h, out);
-	return 0;
-}
-
 /*
  * The bundle's hash (taken as known, or read from the file) and its sidecar, read or made; a
  * sidecar that disagrees stops the send.
@@ -220,7 +181,7 @@ static int bundle_local_check(const char *path, const char *name, const char *kn
 	/* A writer that could not give its hash gets the same check as a bundle given by hand. */
 	if (known_sha256 && sha256_hex_valid(known_sha256))
 		snprintf(bl->sha256, sizeof(bl->sha256), "%s", known_sha256);
-	else if (hash_file(path, bl->sha256, err) != 0)
+	else if (sha256_file(path, NULL, bl->sha256, err) != 0)
 		return -1;
 
 	bl->sidecar_path = xasprintf("%s.sha256", path);

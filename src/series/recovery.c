@@ -230,42 +230,6 @@ static void remove_orphans(const char *bundle)
 	free(dir);
 }
 
-/* The SHA-256 of a whole file, read as a stream. */
-static int file_sha256(const char *path, char hex[SHA256_HEX_LEN + 1], struct error *err)
-{
-	enum { CHUNK = 64 * 1024 };
-	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	unsigned char *buf;
-	struct sha256 h;
-	ssize_t got;
-
-	if (fd < 0) {
-		error_set(err, "%s: %s", path, strerror(errno));
-		return -1;
-	}
-	if (sha256_init(&h, err) < 0) {
-		close(fd);
-		return -1;
-	}
-	buf = xmalloc(CHUNK);
-	while ((got = read(fd, buf, CHUNK)) != 0) {
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got < 0) {
-			error_set(err, "%s: %s", path, strerror(errno));
-			sha256_discard(&h);
-			free(buf);
-			close(fd);
-			return -1;
-		}
-		sha256_update(&h, buf, (size_t)got);
-	}
-	free(buf);
-	close(fd);
-	sha256_final_hex(&h, hex);
-	return 0;
-}
-
 static int hash_is_zero(const char *hex)
 {
 	return strspn(hex, "0") == SHA256_HEX_LEN;
@@ -287,7 +251,7 @@ static int adopt_encrypted(const char *bundle, struct series_state *st, struct e
 		error_set(err, "pending.json does not record the tag manifest of %s", bundle);
 		return -1;
 	}
-	if (file_sha256(bundle, hex, err) < 0)
+	if (sha256_file(bundle, NULL, hex, err) < 0)
 		return -1;
 	sidecar = bundle_sidecar_read(bundle, stated);
 	if (sidecar < 0 || (sidecar == 1 && strcmp(stated, hex) != 0)) {
