@@ -17,6 +17,7 @@
 #include "bundle/verdict.h"
 #include "cmd/cmd-chain.h"
 #include "cmd/command.h"
+#include "cmd/key-opts.h"
 #include "cmd/signals.h"
 #include "trust/sign.h"
 
@@ -78,8 +79,6 @@ enum {
 	OPT_CHAIN,
 	OPT_RATIO_AFTER,
 	OPT_REQUIRE,
-	OPT_CERT,
-	OPT_PASSPHRASE_FILE
 };
 
 struct extract_cli {
@@ -184,19 +183,17 @@ static void extract_refused(void *ctx, const struct source_member *m)
 static int cmd_extract(int argc, char **argv)
 {
 	static const struct option options[] = {
-	        {"cert", required_argument, NULL, OPT_CERT},
 	        {"chain", no_argument, NULL, OPT_CHAIN},
 	        {"force", no_argument, NULL, 'f'},
 	        {"help", no_argument, NULL, 'h'},
-	        {"key", required_argument, NULL, 'k'},
 	        {"max-members", required_argument, NULL, OPT_MAX_MEMBERS},
 	        {"max-memory", required_argument, NULL, OPT_MAX_MEMORY},
 	        {"max-ratio", required_argument, NULL, OPT_MAX_RATIO},
 	        {"max-size", required_argument, NULL, OPT_MAX_SIZE},
-	        {"passphrase-file", required_argument, NULL, OPT_PASSPHRASE_FILE},
 	        {"ratio-after", required_argument, NULL, OPT_RATIO_AFTER},
 	        {"require", required_argument, NULL, OPT_REQUIRE},
 	        {"trust", required_argument, NULL, 't'},
+	        KEY_LONG_OPTIONS,
 	        {NULL, 0, NULL, 0},
 	};
 	struct extract_cli cli = {0};
@@ -222,16 +219,9 @@ static int cmd_extract(int argc, char **argv)
 
 	bundle_limits_default(&cli.limits);
 	while ((c = command_getopt(argc, argv, "fhk:t:", options)) != -1) {
+		if (key_opts_option(&cli.key, c, optarg) == 0)
+			continue;
 		switch (c) {
-		case 'k':
-			cli.key.key = optarg;
-			break;
-		case OPT_CERT:
-			cli.key.cert = optarg;
-			break;
-		case OPT_PASSPHRASE_FILE:
-			cli.key.passphrase_file = optarg;
-			break;
 		case OPT_CHAIN:
 			cli.chain = 1;
 			break;
@@ -285,9 +275,8 @@ static int cmd_extract(int argc, char **argv)
 			return command_option_error(&command_extract);
 		}
 	}
-	if (cli.key.key == NULL && (cli.key.cert || cli.key.passphrase_file))
-		return command_usage_error(&command_extract,
-		                           "--cert and --passphrase-file go with --key");
+	if (key_opts_check(&cli.key, &command_extract) != LP_EXIT_OK)
+		return LP_EXIT_USAGE;
 	if (cli.chain) {
 		if (cli.force)
 			return command_usage_error(

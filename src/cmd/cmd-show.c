@@ -19,6 +19,7 @@
 #include "bundle/bundle-read.h"
 #include "bundle/verdict.h"
 #include "cmd/command.h"
+#include "cmd/key-opts.h"
 #include "report/coverage.h"
 #include "report/incident.h"
 #include "trust/sign.h"
@@ -78,7 +79,7 @@ const struct command command_show = {
         .run = cmd_show,
 };
 
-enum { OPT_FILES = 256, OPT_JSON, OPT_CERT, OPT_PASSPHRASE_FILE };
+enum { OPT_FILES = 256, OPT_JSON };
 
 #define TAG_JSON_MAX (1024 * 1024)
 /* coverage.json holds a record per log: a few KiB each. */
@@ -667,13 +668,11 @@ static json_t *parse_tag_json(const struct strbuf *sb, int over)
 static int cmd_show(int argc, char **argv)
 {
 	static const struct option options[] = {
-	        {"cert", required_argument, NULL, OPT_CERT},
 	        {"files", no_argument, NULL, OPT_FILES},
 	        {"help", no_argument, NULL, 'h'},
 	        {"json", no_argument, NULL, OPT_JSON},
-	        {"key", required_argument, NULL, 'k'},
-	        {"passphrase-file", required_argument, NULL, OPT_PASSPHRASE_FILE},
 	        {"trust", required_argument, NULL, 't'},
+	        KEY_LONG_OPTIONS,
 	        {NULL, 0, NULL, 0},
 	};
 	struct show_state st = {0};
@@ -692,16 +691,9 @@ static int cmd_show(int argc, char **argv)
 	int c, json = 0, rc;
 
 	while ((c = command_getopt(argc, argv, "hk:t:", options)) != -1) {
+		if (key_opts_option(&key, c, optarg) == 0)
+			continue;
 		switch (c) {
-		case 'k':
-			key.key = optarg;
-			break;
-		case OPT_CERT:
-			key.cert = optarg;
-			break;
-		case OPT_PASSPHRASE_FILE:
-			key.passphrase_file = optarg;
-			break;
 		case 'h':
 			command_print_help(&command_show, stdout);
 			return LP_EXIT_OK;
@@ -721,9 +713,8 @@ static int cmd_show(int argc, char **argv)
 	if (optind + 1 != argc)
 		return command_usage_error(&command_show, optind >= argc ? "no bundle given"
 		                                                         : "one bundle at a time");
-	if (key.key == NULL && (key.cert || key.passphrase_file))
-		return command_usage_error(&command_show,
-		                           "--cert and --passphrase-file go with --key");
+	if (key_opts_check(&key, &command_show) != LP_EXIT_OK)
+		return LP_EXIT_USAGE;
 	if (trust_path && trust_store_load(&trust, trust_path, &err) < 0) {
 		log_error("--trust %s", err.msg);
 		return LP_EXIT_FAILURE;

@@ -15,6 +15,7 @@
 #include "bundle/verdict.h"
 #include "cmd/cmd-chain.h"
 #include "cmd/command.h"
+#include "cmd/key-opts.h"
 #include "cmd/verify-batch.h"
 #include "cmd/verify-label.h"
 #include "report/incident.h"
@@ -95,8 +96,6 @@ enum {
 	OPT_CHAIN,
 	OPT_REQUIRE,
 	OPT_PARALLEL,
-	OPT_CERT,
-	OPT_PASSPHRASE_FILE,
 };
 
 struct verify_cli {
@@ -113,20 +112,18 @@ struct verify_cli {
 static int cmd_verify(int argc, char **argv)
 {
 	static const struct option options[] = {
-	        {"cert", required_argument, NULL, OPT_CERT},
 	        {"chain", no_argument, NULL, OPT_CHAIN},
 	        {"help", no_argument, NULL, 'h'},
 	        {"json", no_argument, NULL, OPT_JSON},
-	        {"key", required_argument, NULL, 'k'},
 	        {"max-members", required_argument, NULL, OPT_MAX_MEMBERS},
 	        {"max-memory", required_argument, NULL, OPT_MAX_MEMORY},
 	        {"max-ratio", required_argument, NULL, OPT_MAX_RATIO},
 	        {"max-size", required_argument, NULL, OPT_MAX_SIZE},
 	        {"parallel", required_argument, NULL, OPT_PARALLEL},
-	        {"passphrase-file", required_argument, NULL, OPT_PASSPHRASE_FILE},
 	        {"ratio-after", required_argument, NULL, OPT_RATIO_AFTER},
 	        {"require", required_argument, NULL, OPT_REQUIRE},
 	        {"trust", required_argument, NULL, 't'},
+	        KEY_LONG_OPTIONS,
 	        {NULL, 0, NULL, 0},
 	};
 	struct verify_cli cli = {.parallel = 1};
@@ -142,19 +139,12 @@ static int cmd_verify(int argc, char **argv)
 
 	bundle_limits_default(&cli.limits);
 	while ((c = command_getopt(argc, argv, "hk:t:", options)) != -1) {
+		if (key_opts_option(&cli.key, c, optarg) == 0)
+			continue;
 		switch (c) {
 		case 'h':
 			command_print_help(&command_verify, stdout);
 			return LP_EXIT_OK;
-		case 'k':
-			cli.key.key = optarg;
-			break;
-		case OPT_CERT:
-			cli.key.cert = optarg;
-			break;
-		case OPT_PASSPHRASE_FILE:
-			cli.key.passphrase_file = optarg;
-			break;
 		case 't':
 			cli.trust_path = optarg;
 			break;
@@ -215,9 +205,8 @@ static int cmd_verify(int argc, char **argv)
 	}
 	if (optind >= argc)
 		return command_usage_error(&command_verify, "no bundle given");
-	if (cli.key.key == NULL && (cli.key.cert || cli.key.passphrase_file))
-		return command_usage_error(&command_verify,
-		                           "--cert and --passphrase-file go with --key");
+	if (key_opts_check(&cli.key, &command_verify) != LP_EXIT_OK)
+		return LP_EXIT_USAGE;
 	if (cli.trust_path && trust_store_load(&trust, cli.trust_path, &err) < 0) {
 		log_error("--trust %s", err.msg);
 		return LP_EXIT_FAILURE;
