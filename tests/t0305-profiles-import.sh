@@ -271,6 +271,15 @@ t "a broken document is reported and the others taken (exit 1); bad structure li
 	python3 -c "import json; assert json.load(open(\"m.json\"))[\"documents_not_read\"] == 3"
 '
 
+t "a newline in a name or a source type stays inside its comment: the profile loads" '
+	printf "name: \"N1\\\\n/etc/planted-by-name\"\nsources:\n- type: \"FI\\\\n- /etc/planted-by-type\"\n  attributes: {paths: [/x]}\n- type: FILE\n  attributes: {paths: [/g]}\n" >nl.yaml
+	grep -q "N1.n/etc/planted" nl.yaml
+	lp profiles import -o nl.prof nl.yaml 2>err.txt
+	contains nl.prof "/g"
+	if grep -q "^/etc/planted\|^- /etc/planted" nl.prof; then cat nl.prof; exit 1; fi
+	lp profiles check nl.prof >/dev/null
+'
+
 t "usage: --os values, options of other subcommands, --help" '
 	expect_code 2 lp profiles import --os plan9 "$FA"/linux.yaml 2>err.txt
 	contains err.txt "--os plan9: one of linux, darwin, windows, esxi"

@@ -805,7 +805,13 @@ static void emit_def(struct emitter *e, const struct fa_def *d)
 	e->visited[def_index(e->set, d)] = 1;
 	e->stack[e->depth++] = d;
 	e->res->n_definitions++;
-	strbuf_addf(e->out, "\n# ForensicArtifacts %s (%s:%d)", d->name, d->file, d->line);
+	/* Every word from a definition goes through add_comment_text: a newline in a name or a
+	 * type would otherwise end the comment and start a rule. */
+	strbuf_addstr(e->out, "\n# ForensicArtifacts ");
+	add_comment_text(e->out, d->name, 200);
+	strbuf_addstr(e->out, " (");
+	add_comment_text(e->out, d->file, 300);
+	strbuf_addf(e->out, ":%d)", d->line);
 	if (d->doc) {
 		strbuf_addstr(e->out, ": ");
 		add_comment_text(e->out, d->doc, 200);
@@ -829,7 +835,9 @@ static void emit_def(struct emitter *e, const struct fa_def *d)
 		}
 		if (strcmp(s->type, "ARTIFACT_GROUP") != 0) {
 			add_skipped(e, d, s->line, s->type, skip_reason(s->type));
-			strbuf_addf(e->out, "# skipped: %s source\n", s->type);
+			strbuf_addstr(e->out, "# skipped: ");
+			add_comment_text(e->out, s->type, 100);
+			strbuf_addstr(e->out, " source\n");
 			continue;
 		}
 		for (size_t k = 0; k < s->n_items; k++) {
