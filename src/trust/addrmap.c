@@ -384,7 +384,8 @@ static int resolve(struct addrmap *am, const struct ipaddr *x, int first_only, s
                    struct error *err)
 {
 	struct slot *s = table_find(&am->inputs, x);
-	struct ipaddr c;
+	struct ipaddr c, from;
+	unsigned redraws = 0;
 	int cls;
 
 	if (s && s->state == 2) {
@@ -400,6 +401,7 @@ static int resolve(struct addrmap *am, const struct ipaddr *x, int first_only, s
 	table_add(&am->inputs, x);
 	if (class_step(am, cls, x, &c, err) < 0)
 		return -1;
+	from = *x;
 	for (int n = 0; forbidden(am, &c); n++) {
 		if (first_only)
 			return 1;
@@ -409,6 +411,23 @@ static int resolve(struct addrmap *am, const struct ipaddr *x, int first_only, s
 		}
 		if (class_step(am, cls, &c, &c, err) < 0)
 			return -1;
+		/*
+		 * Crypto-PAn is prefix-preserving, and such a permutation has short cycles: when
+		 * the walk is back where it started, every member of the cycle is taken. Step off
+		 * it: start again from x with its last bytes changed by a counter (the same in
+		 * every run), and walk the cycle found there.
+		 */
+		if (memcmp(&c, &from, sizeof(c)) == 0) {
+			struct ipaddr t = *x;
+			size_t last = x->family == 4 ? 3 : 15;
+
+			redraws++;
+			t.b[last] ^= (uint8_t)redraws;
+			t.b[last - 1] ^= (uint8_t)(redraws >> 8);
+			if (class_step(am, cls, &t, &c, err) < 0)
+				return -1;
+			from = c;
+		}
 	}
 	record(am, x, &c);
 	*out = c;
