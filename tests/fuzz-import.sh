@@ -24,7 +24,7 @@ clang -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=
 	-I"$build" -I"$build/src/gather" -I"$top/include" $(pkg-config --cflags yaml-0.1) \
 	-DLOGPACK_PKGDATA_DIR='"/nonexistent"' -DLOGPACK_SOURCE_DIR="\"$top\"" \
 	-DLOGPACK_BUILD_DIR="\"$build\"" \
-	"$top/tests/fuzz-import.c" "$top"/src/base/*.c "$top/src/gather/profile-import.c" \
+	"$top/tests/fuzz-import.c" "$top"/src/base/*.c "$top"/src/gather/profile-import*.c \
 	"$top/src/gather/profile.c" "$top/src/gather/profile-builtin.c" \
 	$(pkg-config --libs yaml-0.1 libcrypto jansson) -lpthread -o "$out/fuzz-import"
 
