@@ -4,27 +4,11 @@
 # a key that bag-info.txt does not name among the recipients (a re-addressed bundle) is reported;
 # without a key, who it is encrypted to, and never "valid".
 . "$TEST_SRCDIR/test-lib.sh"
-
-FX=$TRASH/fx
-mkdir -p "$FX"
-GNUPGHOME=$FX/gnupg
-export GNUPGHOME
-
-# flip FILE OFFSET OUT: FILE with the byte at OFFSET (or "mid", "end") changed, into OUT.
-flip() {
-	size=$(stat -c %s "$1")
-	case "$2" in mid) off=$((size / 2)) ;; end) off=$((size - 1)) ;; *) off=$2 ;; esac
-	python3 -c 'import sys
-d = bytearray(open(sys.argv[1], "rb").read()); d[int(sys.argv[2])] ^= 1
-open(sys.argv[3], "wb").write(d)' "$1" "$off" "$3"
-}
+. "$TEST_SRCDIR/encrypt-lib.sh"
 
 t "setup: OpenPGP, age and X.509 receivers; one signed collect to all three" '
-	mkdir -p -m 700 "$GNUPGHOME"
 	cd "$FX"
-	gpg --batch -q --passphrase "" --quick-gen-key "Cert <c@example.org>" default default never 2>/dev/null
-	(umask 077; gpg --batch --export-secret-keys "Cert <c@example.org>" >pgp.key)
-	gpg --batch --export "Cert <c@example.org>" >pgp.pub
+	receivers "ec -pkeyopt ec_paramgen_curve:P-256" keyAgreement
 	gpg --batch -q --passphrase "" --quick-gen-key "Partner <p@example.org>" default default never 2>/dev/null
 	(umask 077; gpg --batch --export-secret-keys "Partner <p@example.org>" >partner.key)
 	gpg --batch -q --passphrase "s3cret pass" --pinentry-mode loopback \
@@ -32,24 +16,9 @@ t "setup: OpenPGP, age and X.509 receivers; one signed collect to all three" '
 	(umask 077; gpg --batch --passphrase "s3cret pass" --pinentry-mode loopback \
 		--export-secret-keys "Locked <l@example.org>" >locked.key; echo "s3cret pass" >locked.pass)
 	gpg --batch --export "Locked <l@example.org>" >locked.pub
-	age-keygen -o a1 2>/dev/null
-	age-keygen -o a2 2>/dev/null
 	(umask 077; openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-		-keyout x.key -out x.crt -subj /CN=x -days 30 -addext keyUsage=keyAgreement 2>/dev/null
-	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
 		-keyout y.key -out y.crt -subj /CN=y -days 30 -addext keyUsage=keyAgreement 2>/dev/null)
-	lp -q keygen --out sig --subject /CN=Sender >/dev/null
-	make_debian_tree root
-	head -c 600000 /dev/urandom >root/var/log/syslog.3
-	mkdir out
-	lp -q collect --root root -o out --encrypt-to "$(grep -o "age1.*" a1)" --encrypt-to x.crt \
-		--encrypt-to pgp.pub --encrypt-to locked.pub --sign-key sig.key --sign-cert sig.crt >path
-	f=$(cat path)
-	stem=${f%.gpg}
-	cp "$f" b.gpg
-	cp "$stem.age" b.age
-	cp "$stem.p7m" b.p7m
-	cp "$stem.enc" b.enc
+	encrypted_bundle --encrypt-to locked.pub
 	gpg --batch -q -d -o plain.tar.zst b.gpg 2>/dev/null
 '
 t "verify --key, each kind: valid, signed, trusted; the key is a named recipient" '

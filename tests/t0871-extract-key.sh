@@ -3,42 +3,12 @@
 # is renamed into place only after the cipher's last check (MDC, age's last chunk, GCM tag) and
 # removed when that check fails, even with --force; a wrong key or no key: nothing written.
 . "$TEST_SRCDIR/test-lib.sh"
-
-FX=$TRASH/fx
-mkdir -p "$FX"
-GNUPGHOME=$FX/gnupg
-export GNUPGHOME
-
-flip() {
-	size=$(stat -c %s "$1")
-	case "$2" in mid) off=$((size / 2)) ;; end) off=$((size - 1)) ;; *) off=$2 ;; esac
-	python3 -c 'import sys
-d = bytearray(open(sys.argv[1], "rb").read()); d[int(sys.argv[2])] ^= 1
-open(sys.argv[3], "wb").write(d)' "$1" "$off" "$3"
-}
+. "$TEST_SRCDIR/encrypt-lib.sh"
 
 t "setup: receivers of the three kinds; one signed collect to all of them" '
-	mkdir -p -m 700 "$GNUPGHOME"
 	cd "$FX"
-	gpg --batch -q --passphrase "" --quick-gen-key "Cert <c@example.org>" default default never 2>/dev/null
-	(umask 077; gpg --batch --export-secret-keys "Cert <c@example.org>" >pgp.key)
-	gpg --batch --export "Cert <c@example.org>" >pgp.pub
-	age-keygen -o a1 2>/dev/null
-	age-keygen -o a2 2>/dev/null
-	(umask 077; openssl req -x509 -newkey rsa:2048 -nodes -keyout x.key -out x.crt -subj /CN=x \
-		-days 30 -addext keyUsage=keyEncipherment 2>/dev/null)
-	lp -q keygen --out sig --subject /CN=Sender >/dev/null
-	make_debian_tree root
-	head -c 600000 /dev/urandom >root/var/log/syslog.3
-	mkdir out
-	lp -q collect --root root -o out --encrypt-to "$(grep -o "age1.*" a1)" --encrypt-to x.crt \
-		--encrypt-to pgp.pub --sign-key sig.key --sign-cert sig.crt >path
-	f=$(cat path)
-	stem=${f%.gpg}
-	cp "$f" b.gpg
-	cp "$stem.age" b.age
-	cp "$stem.p7m" b.p7m
-	cp "$stem.enc" b.enc
+	receivers rsa:2048 keyEncipherment
+	encrypted_bundle
 	mkdir ref
 	age -d -i a1 b.age | tar --zstd -x -C ref
 '
