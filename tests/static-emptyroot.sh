@@ -103,7 +103,7 @@ t "verify, show and extract" '
 '
 t "a tampered bundle is refused there too" '
 	cp "$R/scratch/b.tar.zst" "$R/scratch/bad.tar.zst"
-	printf "X" | dd of="$R/scratch/bad.tar.zst" bs=1 seek=200 conv=notrunc 2>/dev/null
+	flip_byte "$R/scratch/bad.tar.zst" 200
 	refute inroot verify --trust /scratch/k.crt /scratch/bad.tar.zst
 '
 t "snapshot, twice, signed and chained" '

@@ -23,7 +23,7 @@ cp in/a.tar.zst in/e.tar.zst
 cp in/a.tar.zst.sha256 in/e.tar.zst.sha256
 # One flipped byte in the middle of e: INVALID.
 size=$(stat -c %s in/e.tar.zst)
-printf '\001' | dd of=in/e.tar.zst bs=1 seek=$((size / 2)) conv=notrunc 2>/dev/null
+flip_byte in/e.tar.zst $((size / 2))
 echo "not a bundle" >in/f.tar
 echo "ignored: not a bundle name" >in/notes.txt
 

@@ -69,7 +69,7 @@ t "a byte flipped at the $where: refused with the reason, exit 4, nothing left b
 	middle) pos=$((size / 2)) ;;
 	end) pos=$((size - 1)) ;;
 	esac
-	printf "\\377" | dd of=x.age bs=1 seek=$pos conv=notrunc 2>/dev/null
+	flip_byte x.age $pos
 	expect_code 4 lp decrypt -k "$FX/k1" -o x.tar.zst x.age 2>err
 	if [ '"$where"' = start ]; then contains err "age header"
 	else contains err "fails authentication: the file was altered"; fi

@@ -132,7 +132,7 @@ t "truncation, an altered header, a header from another bundle, a missing .enc: 
 	contains err "the file was altered or truncated"
 	cp "$f" x.enc
 	hsize=$(wc -c <x.p7m)
-	printf "\\001" | dd of=x.p7m bs=1 seek=$((hsize - 40)) conv=notrunc 2>/dev/null
+	flip_byte x.p7m $((hsize - 40))
 	expect_code 4 lp decrypt -k "$FX/rsa.key" -o out x.p7m 2>err
 	cp "${f%.enc}.p7m" x.p7m
 	mkdir other

@@ -58,7 +58,7 @@ t "no OpenPGP key given, or an altered file: rejected with the reason" '
 	test -f rej/case-2.tar.zst/case-2.tar.zst.gpg
 	gpg_bundle "Cert <cert@example.org>" in/case-3.tar.zst.gpg
 	size=$(wc -c <in/case-3.tar.zst.gpg)
-	printf x | dd of=in/case-3.tar.zst.gpg bs=1 seek=$((size / 2)) conv=notrunc 2>/dev/null
+	flip_byte in/case-3.tar.zst.gpg $((size / 2))
 	(cd in && sha256sum case-3.tar.zst.gpg >case-3.tar.zst.gpg.sha256)
 	expect_code 4 receive --key "$FX/pgp.key" >out 2>err
 	contains out "case-3.tar.zst.gpg: rejected: cannot decrypt"

@@ -52,7 +52,7 @@ t "no key, no header, or the content altered: rejected with the reason, all file
 	N=$(basename "$E")
 	S=${N%.enc}
 	size=$(wc -c <"in/$N")
-	printf x | dd of="in/$N" bs=1 seek=$((size / 2)) conv=notrunc 2>/dev/null
+	flip_byte "in/$N" $((size / 2))
 	(cd in && sha256sum "$N" >"$N.sha256")
 	expect_code 4 receive --key "$FX/x509.key" >out 2>err
 	contains out "$N: rejected: cannot decrypt: the encrypted data does not authenticate"

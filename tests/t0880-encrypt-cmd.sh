@@ -75,7 +75,7 @@ t "an INVALID bundle is refused (exit 4) and nothing is written" '
 	# flip a byte of the collected syslog.3 inside the tar: the manifest no longer matches
 	off=$(grep -abo "syslog.3" b.tar | head -n 1 | cut -d: -f1)
 	off=$((off + 2048))
-	printf "\\377" | dd of=b.tar bs=1 seek=$off conv=notrunc 2>/dev/null
+	flip_byte b.tar $off
 	refute cmp -s b.tar "$FX/plain/b.tar"
 	mkdir enc
 	expect_code 4 lp encrypt -o enc --encrypt-to "$(cat "$FX/age.pub")" b.tar >o 2>e

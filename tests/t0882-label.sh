@@ -90,7 +90,7 @@ t "an encrypted file altered or cut short is reported (exit 4), naming the file"
 	copy_full
 	f=$(ls c/*.gpg)
 	size=$(stat -c %s "$f")
-	printf "\\001" | dd of="$f" bs=1 seek=$((size / 2)) conv=notrunc 2>/dev/null
+	flip_byte "$f" $((size / 2))
 	expect_code 4 lp verify "$(cat label)" >v
 	cat v
 	contains v "label INVALID"

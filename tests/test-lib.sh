@@ -83,6 +83,15 @@ refute() {
 	fi
 }
 
+# flip_byte FILE POS: invert every bit of the byte at offset POS. Writing a fixed byte instead
+# changes nothing when the file already holds it (1 time in 256 for random data), and the test
+# then fails by chance; an inverted byte always differs.
+flip_byte() {
+	_fb=$(od -An -tu1 -j "$2" -N1 "$1" 2>/dev/null | tr -d " ")
+	[ -n "$_fb" ] || { echo "flip_byte: $1 has no byte at $2" >&2; return 1; }
+	printf "$(printf '\\%03o' $((_fb ^ 255)))" | dd of="$1" bs=1 seek="$2" conv=notrunc 2>/dev/null
+}
+
 lp() {
 	"$LOGPACK" "$@"
 }
