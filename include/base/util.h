@@ -103,6 +103,12 @@ const char *path_basename(const char *path);
  * locale it cannot, whatever the host's own locale is.
  */
 void locale_use_utf8(void);
+/*
+ * fnmatch(3) over bytes, in the C locale: logpack's patterns are ASCII, and in a UTF-8 locale
+ * glibc converts pattern and name to wide characters on every call, which made most of the
+ * walk's CPU time at many files. A name's non-ASCII bytes match "*" all the same.
+ */
+int fnmatch_bytes(const char *pattern, const char *name, int flags);
 
 /*
  * Split "a,b,c" at sep. *items point into *text; both are replaced (the old ones freed) and

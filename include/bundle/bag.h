@@ -75,6 +75,8 @@ int bag_writer_open(struct bag_writer **out, const struct bag_writer_options *op
                     struct error *err);
 /* The temporary file being written (to exclude it from collection, and for cleanup). */
 const char *bag_writer_temp_path(const struct bag_writer *bw);
+/* The directory the bundle is written in (for temporary files that must not go elsewhere). */
+const char *bag_writer_dir(const struct bag_writer *bw);
 
 /* A payload file "data/<name>"; exactly size bytes must follow before bag_payload_end. */
 int bag_payload_begin(struct bag_writer *bw, const char *name, uint64_t size, int64_t mtime,

@@ -3,9 +3,11 @@
 #define LOGPACK_REPORT_COVERAGE_PRIVATE_H
 
 #include <stdint.h>
+#include <stdio.h>
 
 #include <jansson.h>
 
+#include "base/util.h"
 #include "report/coverage.h"
 
 struct cov_gap {
@@ -22,30 +24,49 @@ struct cov_run {
 	uint64_t offset, length;
 };
 
-/* A file done: what the rotation sets need of it. */
+/* What the rotation sets need of a file done; a few dozen bytes a file, its record is on disk. */
+#define COV_READ ((size_t)-1)
 struct cov_done {
-	char *path;     /* relative to the root */
-	json_t *record; /* NULL: present, not read (coverage_file_present) */
-	char *why;      /* why not read */
-	int have;       /* it has events */
-	int whole;      /* it was read from its start (not a segment, not skipped) */
+	size_t path; /* offset of its path (relative to the root) in the coverage's names */
+	size_t why;  /* offset of why it was not read (coverage_file_present), or COV_READ */
 	int64_t first, last;
-	int local; /* its times are wall-clock times of unknown zone */
+	unsigned have : 1;  /* it has events */
+	unsigned whole : 1; /* it was read from its start (not a segment, not skipped) */
+	unsigned local : 1; /* its times are wall-clock times of unknown zone */
 };
 
 struct cov_file;
 
 struct coverage {
 	struct coverage_options opt;
+	char *spill_dir;
 	struct cov_file *cur;
-	json_t *logs;  /* one record per file, in order */
-	json_t *extra; /* clock, time zone, forwarding */
-	json_t *seals; /* signature and MAC files met among the logs */
+	/*
+	 * Each file's record waits on disk until the end, one JSON line each, and so do its
+	 * summary lines: in memory a record costs kilobytes, and a host may have a million logs.
+	 * Both are unlinked temporary files in spill_dir, opened at the first record.
+	 */
+	FILE *records, *summary;
+	uint64_t n_records;
+	int spill_errno;     /* the first failure to write them */
+	json_t *extra;       /* clock, time zone, forwarding */
+	json_t *seals;       /* signature and MAC files met among the logs */
+	struct strbuf names; /* the paths (and reasons) of cov_done, NUL-terminated, end to end */
 	struct cov_done *done;
-	size_t n_done;
+	size_t n_done, cap_done;
 	int have_newest, newest_local;
 	int64_t newest;
 };
+
+/* A file done, after its record was spilled (why NULL) or without one (present, not read). */
+void cov_done_add(struct coverage *cov, const char *path, const char *why,
+                  const struct cov_done *facts);
+/* The summary's lines of one log record, of the rotation sets, of the host-wide parts. */
+void cov_summary_log(struct strbuf *sb, const json_t *log);
+void cov_summary_sets(struct strbuf *sb, const json_t *sets);
+void cov_summary_host(struct strbuf *sb, const json_t *doc);
+/* A file's record: to the records file, its summary lines to the summary file. */
+void cov_spill_record(struct coverage *cov, const json_t *rec);
 
 /* An ISO 8601 time; without the "Z" when local (a wall-clock time of unknown zone). */
 json_t *coverage_time_json(int64_t epoch, int local);

@@ -10,12 +10,18 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include <jansson.h>
+
+#include "base/util.h"
 
 struct coverage_options {
 	int64_t gap_seconds;       /* a silence at least this long is a gap (default 1 hour) */
 	int64_t backwards_seconds; /* a line older than an earlier one by more is reported */
+	/* Where the records wait (unlinked temporary files): the output directory, never the
+	 * source host's /tmp. NULL: $TMPDIR or /tmp (the unit tests). */
+	const char *spill_dir;
 };
 
 #define COVERAGE_DEFAULT_GAP 3600
@@ -55,8 +61,18 @@ json_t *coverage_seals(struct coverage *cov);
 void coverage_set(struct coverage *cov, const char *key, json_t *value);
 
 /*
- * The whole document, with rotation sets worked out and, given collected_at (epoch seconds),
- * the newest event against the collection time. The caller owns the result.
+ * The whole document as JSON text to out, one record of a log a line, with rotation sets
+ * worked out and, given collected_at (epoch seconds), the newest event against the collection
+ * time; and each line of its short summary (what coverage_summary would say of it) to line,
+ * when not NULL. The records are read back from disk, so memory does not grow with the number
+ * of logs. 0, or -1 with err set (a temporary file could not be written or read).
+ */
+int coverage_write(struct coverage *cov, int64_t collected_at, FILE *out,
+                   void (*line)(void *ctx, const char *text), void *ctx, struct error *err);
+
+/*
+ * The whole document as a JSON tree (the records read back into memory: for tests and small
+ * reports). NULL when a temporary file failed. The caller owns the result.
  */
 json_t *coverage_document(struct coverage *cov, int64_t collected_at);
 

@@ -4,7 +4,9 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <fnmatch.h>
 #include <locale.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -544,6 +546,28 @@ void locale_use_utf8(void)
 {
 	if (setlocale(LC_CTYPE, "C.UTF-8") == NULL && setlocale(LC_CTYPE, "C.utf8") == NULL)
 		setlocale(LC_CTYPE, "en_US.UTF-8");
+}
+
+static locale_t c_locale;
+static pthread_once_t c_locale_once = PTHREAD_ONCE_INIT;
+
+static void c_locale_make(void)
+{
+	c_locale = newlocale(LC_ALL_MASK, "C", (locale_t)0);
+}
+
+int fnmatch_bytes(const char *pattern, const char *name, int flags)
+{
+	locale_t old;
+	int rc;
+
+	pthread_once(&c_locale_once, c_locale_make);
+	if (c_locale == (locale_t)0)
+		return fnmatch(pattern, name, flags);
+	old = uselocale(c_locale);
+	rc = fnmatch(pattern, name, flags);
+	uselocale(old);
+	return rc;
 }
 
 size_t list_split(const char *list, char sep, char **text, char ***items)

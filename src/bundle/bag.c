@@ -158,6 +158,11 @@ fail:
 	return -1;
 }
 
+const char *bag_writer_dir(const struct bag_writer *bw)
+{
+	return bw->dir;
+}
+
 const char *bag_writer_temp_path(const struct bag_writer *bw)
 {
 	return sink_temp_path(bw->sink);

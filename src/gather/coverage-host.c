@@ -292,36 +292,36 @@ static json_t *forwarding(int root_fd)
 	return fc.out;
 }
 
+static void log_line(void *ctx, const char *text)
+{
+	records_log(ctx, "%s", text);
+}
+
 int coverage_host_finish(struct coverage *cov, int root_fd, int live, int64_t collected_at,
                          struct bag_writer *bag, struct records *records, struct error *err)
 {
-	json_t *doc;
-	char *text, *summary;
-	int rc;
+	const char *dir = bag_writer_dir(bag);
+	int fd, rc = -1;
+	FILE *out;
 
 	coverage_set(cov, "time_zone", time_zone(root_fd));
 	coverage_set(cov, "clock", clock_report(root_fd, live));
 	coverage_set(cov, "forwarding", forwarding(root_fd));
 	each_config(root_fd, "etc/syslog-ng/syslog-ng.conf", "etc/syslog-ng/conf.d", slog_config,
 	            coverage_seals(cov));
-	doc = coverage_document(cov, collected_at);
-	summary = coverage_summary(doc);
-	records_log(records, "coverage of the logs (logpack/coverage.json):");
-	for (char *line = summary, *nl; *line; line = nl + 1) {
-		nl = strchr(line, '\n');
-		if (nl == NULL)
-			break;
-		*nl = '\0';
-		records_log(records, "%s", line);
-	}
-	free(summary);
-	text = json_dumps(doc, JSON_INDENT(2) | JSON_ENSURE_ASCII);
-	json_decref(doc);
-	if (text == NULL) {
-		error_set(err, "%s: cannot encode the report", COVERAGE_TAG_NAME);
+	/* The document goes through a temporary file beside the bundle: it has a line per log. */
+	fd = temp_fd_in(dir);
+	if (fd < 0 || (out = fdopen(fd, "w+")) == NULL) {
+		error_set(err, "%s: temporary file in %s: %s", COVERAGE_TAG_NAME, dir,
+		          strerror(errno));
+		if (fd >= 0)
+			close(fd);
 		return -1;
 	}
-	rc = bag_add_tag_file(bag, COVERAGE_TAG_NAME, text, strlen(text), err);
-	free(text);
+	setvbuf(out, NULL, _IOFBF, 65536);
+	records_log(records, "coverage of the logs (logpack/coverage.json):");
+	if (coverage_write(cov, collected_at, out, log_line, records, err) == 0)
+		rc = bag_add_tag_fd(bag, COVERAGE_TAG_NAME, fileno(out), err);
+	fclose(out);
 	return rc;
 }

@@ -134,13 +134,13 @@ static int path_matches(const char *pattern, const char *relpath)
 		for (slash = strchr(relpath, '/'); slash && !hit; slash = strchr(slash + 1, '/')) {
 			char *head = xstrndup(relpath, (size_t)(slash - relpath));
 
-			hit = fnmatch(dir, head, FNM_PATHNAME | FNM_CASEFOLD) == 0;
+			hit = fnmatch_bytes(dir, head, FNM_PATHNAME | FNM_CASEFOLD) == 0;
 			free(head);
 		}
 		free(dir);
 		return hit;
 	}
-	return fnmatch(pattern, relpath, FNM_PATHNAME | FNM_CASEFOLD) == 0;
+	return fnmatch_bytes(pattern, relpath, FNM_PATHNAME | FNM_CASEFOLD) == 0;
 }
 
 static const char *base_name(const char *relpath)
@@ -308,9 +308,9 @@ static const char *kickstart_secret(int fd)
 
 static int is_kickstart(const char *base)
 {
-	return fnmatch("*ks.cfg", base, FNM_CASEFOLD) == 0 ||
-	       fnmatch("*.ks", base, FNM_CASEFOLD) == 0 ||
-	       fnmatch("ks*.cfg", base, FNM_CASEFOLD) == 0;
+	return fnmatch_bytes("*ks.cfg", base, FNM_CASEFOLD) == 0 ||
+	       fnmatch_bytes("*.ks", base, FNM_CASEFOLD) == 0 ||
+	       fnmatch_bytes("ks*.cfg", base, FNM_CASEFOLD) == 0;
 }
 
 const char *secrets_check(const char *relpath, int fd, const struct stat *st, int context)
@@ -329,7 +329,7 @@ const char *secrets_check(const char *relpath, int fd, const struct stat *st, in
 	if (is_kickstart(base))
 		return kickstart_secret(fd);
 	for (size_t i = 0; i < sizeof(key_names) / sizeof(key_names[0]) && !sniff; i++)
-		sniff = fnmatch(key_names[i], base, FNM_CASEFOLD) == 0;
+		sniff = fnmatch_bytes(key_names[i], base, FNM_CASEFOLD) == 0;
 	if (sniff) {
 		size_t len;
 		char *head = read_head(fd, 64 * 1024, &len);

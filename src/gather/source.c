@@ -150,8 +150,12 @@ void source_reader_init(struct source_reader *sr, int root_fd, const struct coll
 	sr->buf = xmalloc(READ_CHUNK);
 	rate_limit_init(&sr->rate, opt->io_rate);
 	rootfs_dirs_init(&sr->dirs, root_fd);
-	if (!opt->no_coverage)
-		sr->coverage = coverage_new(&opt->coverage);
+	if (!opt->no_coverage) {
+		struct coverage_options co = opt->coverage;
+
+		co.spill_dir = bag_writer_dir(bag);
+		sr->coverage = coverage_new(&co);
+	}
 }
 
 void source_reader_release(struct source_reader *sr)

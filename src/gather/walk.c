@@ -64,10 +64,10 @@ int walk_excluded(const char *pattern, const char *path)
 		 * slash. */
 		const char *pat = pattern[0] == '/' ? pattern + 1 : pattern;
 
-		return fnmatch(pat, path, 0) == 0;
+		return fnmatch_bytes(pat, path, 0) == 0;
 	}
 	base = strrchr(path, '/');
-	return fnmatch(pattern, base ? base + 1 : path, 0) == 0;
+	return fnmatch_bytes(pattern, base ? base + 1 : path, 0) == 0;
 }
 
 static void walk_error(struct walker *w, const char *name, int errnum)
@@ -296,7 +296,7 @@ static void match_at(struct walker *w, int dir_fd, size_t i)
 		int flags = w->nocase ? FNM_CASEFOLD : 0;
 
 		for (size_t k = 0; k < n; k++)
-			if (fnmatch(comp, names[k], flags) == 0)
+			if (fnmatch_bytes(comp, names[k], flags) == 0)
 				matched_name(w, dir_fd, names[k], i);
 	}
 	free_names(names, n);

@@ -1,14 +1,16 @@
 /*
- * The coverage document: the per-file records, rotation sets worked out from the names (syslog,
- * syslog.1, syslog.2.gz; or dated, syslog-20240102), and the host-wide parts; and the short
- * summary of a document, which reads any JSON at all (a bundle's is a claim until verified).
+ * The coverage document: the per-file records, spilled to a temporary file as each file ends
+ * and read back at the end; rotation sets worked out from the names (syslog, syslog.1,
+ * syslog.2.gz; or dated, syslog-20240102); and the host-wide parts.
  */
 #include "config.h"
 
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
-#include "base/printable.h"
 #include "base/util.h"
 #include "report/coverage-private.h"
 
@@ -77,6 +79,11 @@ static int cmp_generation(const void *a, const void *b)
 	return (x->number < y->number) - (x->number > y->number);
 }
 
+static const char *done_path(const struct coverage *cov, const struct cov_done *d)
+{
+	return cov->names.buf + d->path;
+}
+
 static json_t *time_json(int64_t epoch)
 {
 	char buf[40];
@@ -93,12 +100,14 @@ static json_t *rotation_set(const struct coverage *cov, const struct generation 
 	const struct generation *prev = NULL;
 
 	for (size_t i = 0; i < n; i++) {
-		json_t *o = json_pack("{s:o}", "path", json_sprintf("/%s", g[i].file->path));
+		json_t *o =
+		        json_pack("{s:o}", "path", json_sprintf("/%s", done_path(cov, g[i].file)));
 
 		if (g[i].number >= 0)
 			json_object_set_new(o, "generation", json_integer(g[i].number));
-		if (g[i].file->record == NULL)
-			json_object_set_new(o, "not_read", json_string(g[i].file->why));
+		if (g[i].file->why != COV_READ)
+			json_object_set_new(o, "not_read",
+			                    json_string(cov->names.buf + g[i].file->why));
 		if (g[i].file->have) {
 			json_object_set_new(o, "first_event",
 			                    coverage_time_json(g[i].file->first, g[i].file->local));
@@ -120,8 +129,10 @@ static json_t *rotation_set(const struct coverage *cov, const struct generation 
 				json_array_append_new(
 				        breaks,
 				        json_pack("{s:s,s:o,s:o,s:I,s:o,s:o}", "kind", kind,
-				                  "older", json_sprintf("/%s", prev->file->path),
-				                  "newer", json_sprintf("/%s", g[i].file->path),
+				                  "older",
+				                  json_sprintf("/%s", done_path(cov, prev->file)),
+				                  "newer",
+				                  json_sprintf("/%s", done_path(cov, g[i].file)),
 				                  "seconds", (json_int_t)(d < 0 ? -d : d),
 				                  "older_ends",
 				                  coverage_time_json(prev->file->last,
@@ -153,29 +164,51 @@ static json_t *rotation_set(const struct coverage *cov, const struct generation 
 	return set;
 }
 
+static int cmp_base(const void *a, const void *b)
+{
+	return strcmp(((const struct generation *)a)->base, ((const struct generation *)b)->base);
+}
+
+/*
+ * The rotated generations first (few, on any host), then each live log whose base one of them
+ * shares: the thousands of logs that were never rotated cost nothing here.
+ */
 static json_t *rotation_sets(const struct coverage *cov)
 {
-	struct generation *g = xcalloc(cov->n_done ? cov->n_done : 1, sizeof(*g));
+	struct generation *g = NULL, probe;
 	json_t *sets = json_array();
-	size_t n = 0;
+	size_t n = 0, cap = 0, rotated;
 
-	for (size_t i = 0; i < cov->n_done; i++) {
-		parse_generation(cov->done[i].path, &g[n]);
-		g[n].file = &cov->done[i];
-		n++;
+	/* Without a rotated generation there is no set (and nothing for pass 1 to look up). */
+	for (int pass = 0; pass < 2 && (pass == 0 || n > 0); pass++) {
+		rotated = n;
+		for (size_t i = 0; i < cov->n_done; i++) {
+			parse_generation(done_path(cov, &cov->done[i]), &probe);
+			/* Pass 0 takes the rotated; pass 1 the live logs of their bases. */
+			if ((pass == 0) != (probe.number != 0) ||
+			    (pass == 1 &&
+			     bsearch(&probe, g, rotated, sizeof(*g), cmp_base) == NULL)) {
+				free(probe.base);
+				continue;
+			}
+			if (n == cap) {
+				cap = cap ? cap * 2 : 64;
+				g = xreallocarray(g, cap, sizeof(*g));
+			}
+			probe.file = &cov->done[i];
+			g[n++] = probe;
+		}
+		if (pass == 0 && n > 0)
+			qsort(g, n, sizeof(*g), cmp_base);
 	}
-	qsort(g, n, sizeof(*g), cmp_generation);
+	if (n > 0)
+		qsort(g, n, sizeof(*g), cmp_generation);
 	for (size_t i = 0; i < n;) {
 		size_t j = i + 1;
-		int rotated = g[i].number != 0;
 
-		while (j < n && strcmp(g[j].base, g[i].base) == 0) {
-			rotated |= g[j].number != 0;
+		while (j < n && strcmp(g[j].base, g[i].base) == 0)
 			j++;
-		}
-		/* A set is a base with at least one rotated generation. */
-		if (rotated)
-			json_array_append_new(sets, rotation_set(cov, g + i, j - i));
+		json_array_append_new(sets, rotation_set(cov, g + i, j - i));
 		i = j;
 	}
 	for (size_t i = 0; i < n; i++)
@@ -184,307 +217,252 @@ static json_t *rotation_sets(const struct coverage *cov)
 	return sets;
 }
 
+/* The members before "logs". */
+static json_t *doc_head(const struct coverage *cov, int64_t collected_at)
+{
+	json_t *head = json_object();
+
+	json_object_set_new(head, "coverage_version", json_integer(1));
+	json_object_set_new(head, "settings",
+	                    json_pack("{s:I,s:I}", "gap_seconds", (json_int_t)cov->opt.gap_seconds,
+	                              "backwards_seconds", (json_int_t)cov->opt.backwards_seconds));
+	json_object_set_new(head, "collected_at", time_json(collected_at));
+	if (cov->have_newest) {
+		json_object_set_new(head, "newest_event",
+		                    coverage_time_json(cov->newest, cov->newest_local));
+		json_object_set_new(head, "newest_event_age_seconds",
+		                    json_integer((json_int_t)(collected_at - cov->newest)));
+		if (cov->newest_local)
+			json_object_set_new(head, "newest_event_times",
+			                    json_string("local (no zone in the log)"));
+	}
+	return head;
+}
+
+/* The members after "logs". */
+static json_t *doc_tail(const struct coverage *cov)
+{
+	json_t *tail = json_object();
+
+	json_object_set_new(tail, "rotation_sets", rotation_sets(cov));
+	json_object_update(tail, cov->extra);
+	json_object_set(tail, "seals", cov->seals);
+	return tail;
+}
+
+/* Read the records or summary file from its start, a line at a time; 0, or -1 (errno set). */
+static int spill_each(FILE *f, int (*fn)(void *ctx, char *line, size_t len), void *ctx)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	int rc = 0;
+
+	if (f == NULL)
+		return 0;
+	if (fflush(f) != 0 || fseek(f, 0, SEEK_SET) != 0)
+		return -1;
+	errno = 0;
+	while ((n = getline(&line, &cap, f)) > 0) {
+		if (line[n - 1] == '\n')
+			line[--n] = '\0';
+		if (fn(ctx, line, (size_t)n) < 0) {
+			rc = -1;
+			break;
+		}
+	}
+	if (rc == 0 && ferror(f))
+		rc = -1;
+	free(line);
+	/* Later records are appended at the end. */
+	if (fseek(f, 0, SEEK_END) != 0)
+		rc = -1;
+	return rc;
+}
+
+static int load_record(void *ctx, char *line, size_t len)
+{
+	json_t *rec = json_loadb(line, len, 0, NULL);
+
+	if (rec == NULL) {
+		errno = EILSEQ;
+		return -1;
+	}
+	json_array_append_new(ctx, rec);
+	return 0;
+}
+
+static int spill_failed(const struct coverage *cov, int error, struct error *err)
+{
+	error_set(err, "coverage report: temporary file in %s: %s", cov->spill_dir,
+	          strerror(error ? error : EIO));
+	return -1;
+}
+
 json_t *coverage_document(struct coverage *cov, int64_t collected_at)
 {
-	json_t *doc = json_object();
+	json_t *doc, *logs = json_array();
 
 	if (cov->cur)
 		coverage_file_end(cov);
-	json_object_set_new(doc, "coverage_version", json_integer(1));
-	json_object_set_new(doc, "settings",
-	                    json_pack("{s:I,s:I}", "gap_seconds", (json_int_t)cov->opt.gap_seconds,
-	                              "backwards_seconds", (json_int_t)cov->opt.backwards_seconds));
-	json_object_set_new(doc, "collected_at", time_json(collected_at));
-	if (cov->have_newest) {
-		json_object_set_new(doc, "newest_event",
-		                    coverage_time_json(cov->newest, cov->newest_local));
-		json_object_set_new(doc, "newest_event_age_seconds",
-		                    json_integer((json_int_t)(collected_at - cov->newest)));
-		if (cov->newest_local)
-			json_object_set_new(doc, "newest_event_times",
-			                    json_string("local (no zone in the log)"));
+	if (cov->spill_errno || spill_each(cov->records, load_record, logs) < 0) {
+		json_decref(logs);
+		return NULL;
 	}
-	json_object_set(doc, "logs", cov->logs);
-	json_object_set_new(doc, "rotation_sets", rotation_sets(cov));
-	json_object_update(doc, cov->extra);
-	json_object_set(doc, "seals", cov->seals);
+	doc = doc_head(cov, collected_at);
+	json_object_set_new(doc, "logs", logs);
+	json_object_update_new(doc, doc_tail(cov));
 	return doc;
 }
 
-/* --- the summary ----------------------------------------------------------------------- */
-
-/* A string member shown safely; "?" when absent. */
-static char *field(const json_t *o, const char *key)
+/* Each member of obj as "  "key": value", the value indented to its depth. */
+static void write_members(FILE *out, const json_t *obj, int *first)
 {
-	const char *v = json_string_value(json_object_get(o, key));
+	const char *key;
+	json_t *value;
 
-	return printable(v ? v : "?");
-}
+	json_object_foreach((json_t *)obj, key, value)
+	{
+		json_t *k = json_string(key);
+		char *kt = json_dumps(k, JSON_ENCODE_ANY | JSON_ENSURE_ASCII),
+		     *vt = json_dumps(value, JSON_INDENT(2) | JSON_ENCODE_ANY | JSON_ENSURE_ASCII);
 
-static json_int_t number(const json_t *o, const char *key)
-{
-	json_t *v = json_object_get(o, key);
-
-	return json_is_integer(v) ? json_integer_value(v) : 0;
-}
-
-static const char *span(json_int_t secs, char *buf, size_t len)
-{
-	if (secs < 0)
-		secs = -secs;
-	if (secs >= 86400)
-		snprintf(buf, len, "%lldd%02lldh", (long long)(secs / 86400),
-		         (long long)(secs % 86400 / 3600));
-	else if (secs >= 3600)
-		snprintf(buf, len, "%lldh%02lldm", (long long)(secs / 3600),
-		         (long long)(secs % 3600 / 60));
-	else if (secs >= 60)
-		snprintf(buf, len, "%lldm%02llds", (long long)(secs / 60), (long long)(secs % 60));
-	else
-		snprintf(buf, len, "%llds", (long long)secs);
-	return buf;
-}
-
-static void summary_log(struct strbuf *sb, const json_t *log)
-{
-	char *path = field(log, "path"), *format = field(log, "format");
-	const json_t *gaps = json_object_get(log, "gaps"),
-	             *back = json_object_get(log, "backwards");
-	const json_t *nul = json_object_get(log, "nul_runs"),
-	             *bad = json_object_get(log, "unparsable_lines"),
-	             *recs = json_object_get(log, "records"), *jr = json_object_get(log, "journal");
-	/* What the "at" of a finding counts: lines of text, records, journal entries. */
-	const char *unit = strcmp(format, "utmp") == 0      ? "record"
-	                   : strcmp(format, "journal") == 0 ? "entry"
-	                                                    : "line";
-	char d[32];
-
-	strbuf_addf(sb, "  %s: %s", path, format);
-	if (json_object_get(log, "first_event")) {
-		char *first = field(log, "first_event"), *last = field(log, "last_event");
-
-		strbuf_addf(sb, ", %s .. %s", first, last);
-		free(first);
-		free(last);
-	}
-	strbuf_addf(sb, ", %lld events", (long long)number(log, "events"));
-	if (json_object_get(log, "year"))
-		strbuf_addstr(sb, " (year from the file's mtime)");
-	if (json_object_get(log, "not_analysed")) {
-		char *why = field(log, "not_analysed");
-
-		strbuf_addf(sb, " (not analysed: %s)", why);
-		free(why);
-	}
-	strbuf_addch(sb, '\n');
-	if (number(gaps, "count") > 0) {
-		const json_t *g;
-		size_t i;
-
-		strbuf_addf(sb, "    %lld gap(s); largest:", (long long)number(gaps, "count"));
-		json_array_foreach(json_object_get(gaps, "largest"), i, g)
-		{
-			char *a = field(g, "after"), *b = field(g, "before");
-
-			if (i < 3)
-				strbuf_addf(sb, "%s %s from %s to %s (%s %lld)", i ? ";" : "",
-				            span(number(g, "seconds"), d, sizeof(d)), a, b, unit,
-				            (long long)number(g, "at"));
-			free(a);
-			free(b);
+		fprintf(out, "%s  %s: ", *first ? "" : ",\n", kt ? kt : "\"\"");
+		for (const char *p = vt ? vt : "null"; *p; p++) {
+			putc(*p, out);
+			if (*p == '\n')
+				fputs("  ", out);
 		}
-		strbuf_addch(sb, '\n');
+		*first = 0;
+		free(kt);
+		free(vt);
+		json_decref(k);
 	}
-	if (number(back, "count") > 0) {
-		const json_t *g;
-		size_t i;
+}
 
-		strbuf_addf(sb, "    %lld time(s) going backwards; largest:",
-		            (long long)number(back, "count"));
-		json_array_foreach(json_object_get(back, "largest"), i, g)
-		{
-			char *t = field(g, "time");
+struct log_out {
+	FILE *out;
+	uint64_t n;
+};
 
-			if (i < 3)
-				strbuf_addf(sb, "%s %s back to %s (%s %lld)", i ? ";" : "",
-				            span(number(g, "seconds"), d, sizeof(d)), t, unit,
-				            (long long)number(g, "at"));
-			free(t);
+static int write_log(void *ctx, char *line, size_t len)
+{
+	struct log_out *lo = ctx;
+
+	fputs(lo->n++ ? ",\n    " : "\n    ", lo->out);
+	fwrite(line, 1, len, lo->out);
+	return 0;
+}
+
+struct line_out {
+	void (*line)(void *ctx, const char *text);
+	void *ctx;
+};
+
+static int give_line(void *ctx, char *line, size_t len)
+{
+	struct line_out *lo = ctx;
+
+	(void)len;
+	lo->line(lo->ctx, line);
+	return 0;
+}
+
+int coverage_write(struct coverage *cov, int64_t collected_at, FILE *out,
+                   void (*line)(void *ctx, const char *text), void *ctx, struct error *err)
+{
+	json_t *head, *tail;
+	struct log_out lo = {out, 0};
+	struct line_out li = {line, ctx};
+	struct strbuf sb = STRBUF_INIT;
+	int first = 1;
+
+	if (cov->cur)
+		coverage_file_end(cov);
+	if (cov->spill_errno)
+		return spill_failed(cov, cov->spill_errno, err);
+	head = doc_head(cov, collected_at);
+	tail = doc_tail(cov);
+	fputs("{\n", out);
+	write_members(out, head, &first);
+	fputs(",\n  \"logs\": [", out);
+	if (spill_each(cov->records, write_log, &lo) < 0) {
+		int e = errno;
+
+		json_decref(head);
+		json_decref(tail);
+		return spill_failed(cov, e, err);
+	}
+	fputs(lo.n ? "\n  ]" : "]", out);
+	first = 0;
+	write_members(out, tail, &first);
+	fputs("\n}\n", out);
+	if (line) {
+		if (spill_each(cov->summary, give_line, &li) < 0) {
+			int e = errno;
+
+			json_decref(head);
+			json_decref(tail);
+			return spill_failed(cov, e, err);
 		}
-		strbuf_addch(sb, '\n');
-	}
-	if (number(nul, "count") > 0) {
-		const json_t *big = json_array_get(json_object_get(nul, "largest"), 0);
-
-		strbuf_addf(
-		        sb,
-		        "    %lld run(s) of NUL bytes, %lld bytes; largest %lld at offset %lld\n",
-		        (long long)number(nul, "count"), (long long)number(nul, "bytes"),
-		        (long long)number(big, "length"), (long long)number(big, "offset"));
-	}
-	if (number(bad, "count") > 0)
-		strbuf_addf(sb, "    %lld line(s) not parsed (first: line %lld)\n",
-		            (long long)number(bad, "count"),
-		            (long long)json_integer_value(
-		                    json_array_get(json_object_get(bad, "first"), 0)));
-	if (number(recs, "cleared") > 0)
-		strbuf_addf(sb,
-		            "    %lld cleared (all-zero) record(s) of %lld; first at offset %lld\n",
-		            (long long)number(recs, "cleared"), (long long)number(recs, "count"),
-		            (long long)json_integer_value(
-		                    json_array_get(json_object_get(recs, "cleared_offsets"), 0)));
-	if (json_is_object(jr)) {
-		char *state = field(jr, "state");
-
-		strbuf_addf(sb, "    journal %s, %s, %zu boot ID(s), %lld entries\n", state,
-		            json_is_true(json_object_get(jr, "sealed")) ? "sealed (FSS)"
-		                                                        : "not sealed",
-		            json_array_size(json_object_get(jr, "boot_ids")),
-		            (long long)number(jr, "entries_read"));
-		free(state);
-	}
-	free(path);
-	free(format);
-}
-
-static void summary_sets(struct strbuf *sb, const json_t *sets)
-{
-	const json_t *set, *v;
-	size_t i, k;
-
-	json_array_foreach(sets, i, set)
-	{
-		char *base = field(set, "base");
-		const json_t *missing = json_object_get(set, "missing_generations");
-
-		strbuf_addf(sb, "  rotation set %s: %zu generation(s)", base,
-		            json_array_size(json_object_get(set, "generations")));
-		if (json_array_size(missing)) {
-			strbuf_addstr(sb, ", missing");
-			json_array_foreach(missing, k, v) strbuf_addf(
-			        sb, " %s%lld", k ? ", " : "", (long long)json_integer_value(v));
+		json_object_update(head, tail);
+		cov_summary_sets(&sb, json_object_get(head, "rotation_sets"));
+		cov_summary_host(&sb, head);
+		if (sb.len == 0 && lo.n == 0)
+			strbuf_addstr(&sb, "  (no logs)\n");
+		for (char *p = sb.buf, *nl; p && *p; p = nl + 1) {
+			nl = strchr(p, '\n');
+			if (nl == NULL)
+				break;
+			*nl = '\0';
+			line(ctx, p);
 		}
-		strbuf_addch(sb, '\n');
-		json_array_foreach(json_object_get(set, "discontinuities"), k, v)
-		{
-			char *kind = field(v, "kind"), *older = field(v, "older"),
-			     *newer = field(v, "newer");
-			char d[32];
-
-			strbuf_addf(sb, "    %s of %s between %s and %s\n", kind,
-			            span(number(v, "seconds"), d, sizeof(d)), older, newer);
-			free(kind);
-			free(older);
-			free(newer);
-		}
-		free(base);
+		strbuf_release(&sb);
 	}
+	json_decref(head);
+	json_decref(tail);
+	if (fflush(out) != 0 || ferror(out)) {
+		error_set(err, "coverage report: %s", strerror(errno ? errno : EIO));
+		return -1;
+	}
+	return 0;
 }
 
-static void summary_host(struct strbuf *sb, const json_t *doc)
+static int spill_open(struct coverage *cov, FILE **f)
 {
-	const json_t *clock = json_object_get(doc, "clock"),
-	             *tz = json_object_get(doc, "time_zone");
-	const json_t *fwd = json_object_get(doc, "forwarding"),
-	             *seals = json_object_get(doc, "seals");
-	const json_t *v;
-	size_t i;
-	char d[32];
+	int fd = temp_fd_in(cov->spill_dir);
 
-	if (json_object_get(doc, "newest_event")) {
-		char *newest = field(doc, "newest_event");
-		json_int_t age = number(doc, "newest_event_age_seconds");
+	if (fd < 0)
+		return -1;
+	*f = fdopen(fd, "w+");
+	if (*f == NULL) {
+		int e = errno;
 
-		strbuf_addf(sb, "  newest event %s, %s %s collection\n", newest,
-		            span(age, d, sizeof(d)), age >= 0 ? "before" : "after");
-		free(newest);
+		close(fd);
+		errno = e;
+		return -1;
 	}
-	if (json_is_object(tz)) {
-		char *name = field(tz, "name"), *src = field(tz, "source");
-
-		strbuf_addf(sb, "  time zone %s (%s)\n", name, src);
-		free(name);
-		free(src);
-	}
-	if (json_is_object(clock)) {
-		char *sync = field(clock, "summary");
-
-		strbuf_addf(sb, "  clock: %s\n", sync);
-		free(sync);
-	}
-	json_array_foreach(fwd, i, v)
-	{
-		char *to = field(v, "destination"), *how = field(v, "via"),
-		     *from = field(v, "file");
-
-		strbuf_addf(sb, "  forwards to %s (%s, %s)\n", to, how, from);
-		free(to);
-		free(how);
-		free(from);
-	}
-	json_array_foreach(seals, i, v)
-	{
-		char *path = field(v, "path"), *kind = field(v, "kind");
-
-		strbuf_addf(sb, "  seal file %s (%s)\n", path, kind);
-		free(path);
-		free(kind);
-	}
+	setvbuf(*f, NULL, _IOFBF, 65536);
+	return 0;
 }
 
-char *coverage_summary(const json_t *doc)
+void cov_spill_record(struct coverage *cov, const json_t *rec)
 {
-	struct strbuf sb = {0};
-	const json_t *log;
-	size_t i;
+	struct strbuf sb = STRBUF_INIT;
 
-	if (!json_is_object(doc))
-		return xstrdup("  (no readable coverage report)\n");
-	json_array_foreach(json_object_get(doc, "logs"), i, log)
-	{
-		if (json_is_object(log))
-			summary_log(&sb, log);
+	if (cov->spill_errno)
+		return;
+	errno = 0;
+	if ((cov->records == NULL && spill_open(cov, &cov->records) < 0) ||
+	    (cov->summary == NULL && spill_open(cov, &cov->summary) < 0) ||
+	    json_dumpf(rec, cov->records, JSON_ENSURE_ASCII) < 0 ||
+	    putc('\n', cov->records) == EOF) {
+		cov->spill_errno = errno ? errno : EIO;
+		return;
 	}
-	summary_sets(&sb, json_object_get(doc, "rotation_sets"));
-	summary_host(&sb, doc);
-	if (sb.len == 0)
-		strbuf_addstr(&sb, "  (no logs)\n");
-	return strbuf_detach(&sb);
-}
-
-/* A log's time field, the extreme one when present. */
-static int log_time(const json_t *log, const char *extreme, const char *plain, int64_t *out)
-{
-	const char *v = json_string_value(json_object_get(log, extreme));
-
-	if (v == NULL)
-		v = json_string_value(json_object_get(log, plain));
-	return v && parse_iso8601(v, out) == 0;
-}
-
-int coverage_span(const char *text, size_t len, int64_t *from, int64_t *to)
-{
-	json_t *doc = json_loadb(text, len, 0, NULL), *log;
-	int found = 0;
-	size_t i;
-
-	if (!json_is_object(doc) || !json_is_integer(json_object_get(doc, "coverage_version"))) {
-		json_decref(doc);
-		return 0;
-	}
-	json_array_foreach(json_object_get(doc, "logs"), i, log)
-	{
-		int64_t a, b;
-
-		if (!log_time(log, "oldest_event", "first_event", &a) ||
-		    !log_time(log, "newest_event", "last_event", &b))
-			continue;
-		if (!found || a < *from)
-			*from = a;
-		if (!found || b > *to)
-			*to = b;
-		found = 1;
-	}
-	json_decref(doc);
-	return found;
+	cov_summary_log(&sb, rec);
+	if (sb.len && fwrite(sb.buf, 1, sb.len, cov->summary) != sb.len)
+		cov->spill_errno = errno ? errno : EIO;
+	strbuf_release(&sb);
+	cov->n_records++;
 }

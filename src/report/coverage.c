@@ -35,6 +35,7 @@ static void file_free(struct cov_file *f)
 struct coverage *coverage_new(const struct coverage_options *opt)
 {
 	struct coverage *cov = xcalloc(1, sizeof(*cov));
+	const char *tmp = getenv("TMPDIR");
 
 	cov->opt.gap_seconds = COVERAGE_DEFAULT_GAP;
 	cov->opt.backwards_seconds = COVERAGE_DEFAULT_BACKWARDS;
@@ -42,7 +43,10 @@ struct coverage *coverage_new(const struct coverage_options *opt)
 		cov->opt.gap_seconds = opt->gap_seconds;
 	if (opt && opt->backwards_seconds > 0)
 		cov->opt.backwards_seconds = opt->backwards_seconds;
-	cov->logs = json_array();
+	cov->spill_dir = xstrdup(opt && opt->spill_dir  ? opt->spill_dir
+	                         : tmp && tmp[0] == '/' ? tmp
+	                                                : "/tmp");
+	cov->opt.spill_dir = cov->spill_dir;
 	cov->extra = json_object();
 	cov->seals = json_array();
 	return cov;
@@ -53,26 +57,43 @@ void coverage_free(struct coverage *cov)
 	if (cov == NULL)
 		return;
 	file_free(cov->cur);
-	json_decref(cov->logs);
+	if (cov->records)
+		fclose(cov->records);
+	if (cov->summary)
+		fclose(cov->summary);
 	json_decref(cov->extra);
 	json_decref(cov->seals);
-	for (size_t i = 0; i < cov->n_done; i++) {
-		free(cov->done[i].path);
-		free(cov->done[i].why);
-	}
+	strbuf_release(&cov->names);
 	free(cov->done);
+	free(cov->spill_dir);
 	free(cov);
+}
+
+void cov_done_add(struct coverage *cov, const char *path, const char *why,
+                  const struct cov_done *facts)
+{
+	struct cov_done *d;
+
+	if (cov->n_done == cov->cap_done) {
+		cov->cap_done = cov->cap_done ? cov->cap_done * 2 : 256;
+		cov->done = xreallocarray(cov->done, cov->cap_done, sizeof(*cov->done));
+	}
+	d = &cov->done[cov->n_done++];
+	*d = *facts;
+	d->path = cov->names.len;
+	strbuf_add(&cov->names, path, strlen(path) + 1);
+	d->why = COV_READ;
+	if (why) {
+		d->why = cov->names.len;
+		strbuf_add(&cov->names, why, strlen(why) + 1);
+	}
 }
 
 void coverage_file_present(struct coverage *cov, const char *path, const char *why)
 {
-	struct cov_done *d;
+	struct cov_done facts = {0};
 
-	cov->done = xreallocarray(cov->done, cov->n_done + 1, sizeof(*cov->done));
-	d = &cov->done[cov->n_done++];
-	memset(d, 0, sizeof(*d));
-	d->path = xstrdup(path);
-	d->why = xstrdup(why ? why : "not read");
+	cov_done_add(cov, path, why ? why : "not read", &facts);
 }
 
 json_t *coverage_seals(struct coverage *cov)
@@ -681,7 +702,7 @@ void coverage_file_end(struct coverage *cov)
 {
 	struct cov_file *f = cov->cur;
 	json_t *rec, *findings;
-	struct cov_done *d;
+	struct cov_done facts = {0};
 	int64_t year = 0;
 
 	if (f == NULL)
@@ -751,18 +772,14 @@ void coverage_file_end(struct coverage *cov)
 	if (f->tl.backwards)
 		json_array_append_new(findings, json_string("backwards"));
 	json_object_set_new(rec, "findings", findings);
-	json_array_append_new(cov->logs, rec);
-	cov->done = xreallocarray(cov->done, cov->n_done + 1, sizeof(*cov->done));
-	d = &cov->done[cov->n_done++];
-	memset(d, 0, sizeof(*d));
-	d->path = f->path;
-	f->path = NULL;
-	d->record = rec;
-	d->have = f->tl.have;
-	d->first = f->tl.oldest;
-	d->last = f->tl.newest;
-	d->whole = f->offset == 0 && !f->stopped;
-	d->local = f->tl.local && !f->tl.zoned;
+	cov_spill_record(cov, rec);
+	json_decref(rec);
+	facts.have = f->tl.have != 0;
+	facts.first = f->tl.oldest;
+	facts.last = f->tl.newest;
+	facts.whole = f->offset == 0 && !f->stopped;
+	facts.local = f->tl.local && !f->tl.zoned;
+	cov_done_add(cov, f->path, NULL, &facts);
 	if (f->tl.have && (!cov->have_newest || f->tl.newest > cov->newest)) {
 		cov->have_newest = 1;
 		cov->newest = f->tl.newest;
