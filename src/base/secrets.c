@@ -46,8 +46,13 @@ int secrets_open_private(const char *path, struct error *err)
 		error_set(err, "%s: %s", path, strerror(errno));
 		return -1;
 	}
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		error_set(err, "%s: %s", path, errno ? strerror(errno) : "not a regular file");
+	if (fstat(fd, &st) < 0) {
+		error_set(err, "%s: %s", path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		error_set(err, "%s: not a regular file", path);
 		close(fd);
 		return -1;
 	}
