@@ -34,6 +34,8 @@ struct journal_seal_key;
  */
 struct journal_seal_key *journal_seal_key_new(const char *text, struct error *err);
 void journal_seal_key_free(struct journal_seal_key *k);
+/* Is text a verification key by its form (cheap: nothing derived)? For "a file, not the key". */
+int journal_seal_key_looks_like(const char *text);
 
 enum journal_seal_status {
 	JOURNAL_SEAL_NOT_SEALED, /* a journal file without the sealed flag: nothing to check */

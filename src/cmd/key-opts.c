@@ -38,6 +38,11 @@ struct journal_seal_key *key_opts_journal_key(const char *path, struct error *er
 	char *text;
 	size_t len;
 
+	if (journal_seal_key_looks_like(path)) {
+		error_set(err, "the option takes a file that holds the verification key, not the "
+		               "key itself (a key on the command line is seen by every user)");
+		return NULL;
+	}
 	if (secrets_read_own_private(path, JOURNAL_KEY_FILE_MAX, "a journal verification key",
 	                             &text, &len, err) < 0)
 		return NULL;

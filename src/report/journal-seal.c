@@ -260,6 +260,16 @@ static int key_parse(const char *text, struct journal_seal_key *k, struct error 
 	return 0;
 }
 
+int journal_seal_key_looks_like(const char *text)
+{
+	struct journal_seal_key k;
+	struct error err;
+	int r = key_parse(text, &k, &err) == 0;
+
+	OPENSSL_cleanse(&k, sizeof(k));
+	return r;
+}
+
 struct journal_seal_key *journal_seal_key_new(const char *text, struct error *err)
 {
 	struct journal_seal_key *k = xcalloc(1, sizeof(*k));
