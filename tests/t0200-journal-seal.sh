@@ -142,7 +142,7 @@ t "a journal cut short, and a file that is no journal, are not verified" '
 	contains out2 "not a journal file"
 '
 
-t "the key file must be private and yours: 0644, 0640, another owner, a directory are refused" '
+t "the key file must be a private key file of yours: other modes, owners, a directory, no key" '
 	cp "$TRASH/key" k
 	for mode in 644 640 604; do
 		chmod $mode k
@@ -157,6 +157,9 @@ t "the key file must be private and yours: 0644, 0640, another owner, a director
 	chown nobody k
 	expect_code 2 lp journal verify --verify-key-file k "$TRASH/s.journal" 2>err
 	contains err "k: owned by uid "
+	(umask 077 && echo "not-a-key/1-2" >garbage)
+	expect_code 2 lp journal verify --verify-key-file garbage "$TRASH/s.journal" 2>err
+	contains err "logpack: error: garbage: not a journal verification key"
 	mkdir d
 	chmod 700 d
 	expect_code 2 lp journal verify --verify-key-file d "$TRASH/s.journal" 2>err

@@ -873,6 +873,12 @@ static void format_usec(uint64_t usec, char *buf, size_t len)
 	format_iso8601((int64_t)(usec / 1000000), buf, len);
 }
 
+/* "s" for a count other than one. */
+static const char *plural(uint64_t n)
+{
+	return n == 1 ? "" : "s";
+}
+
 char *journal_seal_describe(const struct journal_seal_result *r)
 {
 	char until[40], last[40];
@@ -882,20 +888,23 @@ char *journal_seal_describe(const struct journal_seal_result *r)
 	case JOURNAL_SEAL_NOT_JOURNAL:
 		return xstrdup(r->problem);
 	case JOURNAL_SEAL_NOT_SEALED:
-		return xasprintf("not sealed (%" PRIu64 " entries)", r->entries);
+		return xasprintf("not sealed (%" PRIu64 " entr%s)", r->entries,
+		                 r->entries == 1 ? "y" : "ies");
 	case JOURNAL_SEAL_VERIFIED:
 		format_usec(r->sealed_until_usec, until, sizeof(until));
 		strbuf_addf(&sb,
-		            "sealed, %" PRIu64 " tags verified, %" PRIu64
-		            " entries sealed until %s",
-		            r->tags_verified, r->entries - r->entries_unsealed, until);
+		            "sealed, %" PRIu64 " tag%s verified, %" PRIu64
+		            " entr%s sealed until %s",
+		            r->tags_verified, plural(r->tags_verified),
+		            r->entries - r->entries_unsealed,
+		            r->entries - r->entries_unsealed == 1 ? "y" : "ies", until);
 		break;
 	case JOURNAL_SEAL_FAILED:
 		strbuf_addf(&sb, "SEAL FAILED: %s", r->problem);
 		if (r->tags_verified) {
 			format_usec(r->sealed_until_usec, until, sizeof(until));
-			strbuf_addf(&sb, "; %" PRIu64 " tags verified before it, until %s",
-			            r->tags_verified, until);
+			strbuf_addf(&sb, "; %" PRIu64 " tag%s verified before it, until %s",
+			            r->tags_verified, plural(r->tags_verified), until);
 		} else {
 			strbuf_addf(&sb, "; no tag verified");
 		}
@@ -905,12 +914,13 @@ char *journal_seal_describe(const struct journal_seal_result *r)
 		if (r->last_sealed_entry_usec) {
 			format_usec(r->last_sealed_entry_usec, last, sizeof(last));
 			strbuf_addf(&sb,
-			            "; %" PRIu64 " entries after the last good tag (last sealed "
+			            "; %" PRIu64 " entr%s after the last good tag (last sealed "
 			            "entry %s) not covered by a seal",
-			            r->entries_unsealed, last);
+			            r->entries_unsealed, r->entries_unsealed == 1 ? "y" : "ies",
+			            last);
 		} else {
-			strbuf_addf(&sb, "; %" PRIu64 " entries not covered by a seal",
-			            r->entries_unsealed);
+			strbuf_addf(&sb, "; %" PRIu64 " entr%s not covered by a seal",
+			            r->entries_unsealed, r->entries_unsealed == 1 ? "y" : "ies");
 		}
 	}
 	return strbuf_detach(&sb);
