@@ -76,8 +76,8 @@ struct guess {
 struct journal_seal_check {
 	const struct journal_seal_key *key;
 	struct journal_seal_result res;
-	int done; /* failed, or past the tail object: the rest only counts entries */
-	int failed;
+	int done;   /* past the tail object, or damage that ends the walk */
+	int failed; /* the first failure is in res; after it, entries are only counted */
 	/* The header. */
 	unsigned char head[JOURNAL_HEADER_READ];
 	size_t head_len;
@@ -95,7 +95,7 @@ struct journal_seal_check {
 	int replay_over;
 	uint64_t run_min_rt, run_max_rt, run_entries;
 	/* The last good tag. */
-	uint64_t last_epoch, last_rt;
+	uint64_t last_epoch;
 	int have_tag;
 	BIGNUM *x; /* the state of last_epoch */
 	BN_CTX *bn;
@@ -595,7 +595,6 @@ static void check_tag(struct journal_seal_check *c)
 		c->res.last_sealed_entry_usec = c->run_max_rt;
 	c->have_tag = 1;
 	c->last_epoch = epoch;
-	c->last_rt = rt;
 	BN_free(c->x);
 	c->x = x;
 	x = NULL;
