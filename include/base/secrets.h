@@ -25,6 +25,12 @@ int secrets_open_private(const char *path, struct error *err);
  */
 int secrets_read_private(const char *path, size_t max, const char *what, char **out, size_t *len,
                          struct error *err);
+/*
+ * The same for a secret that only its owner may have put there (a key that must not come
+ * from another user's file): the file must also be owned by the effective user.
+ */
+int secrets_read_own_private(const char *path, size_t max, const char *what, char **out,
+                             size_t *len, struct error *err);
 /* Clear and free a buffer that held a secret. Safe on NULL. */
 void secrets_free(void *buf, size_t size);
 

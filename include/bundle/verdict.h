@@ -25,7 +25,7 @@ enum verdict_require verdict_default_require(int have_trust);
  * (incomplete: files to fetch) or 9 (could not be checked in one pass of a stream).
  */
 int verdict_exit(enum bundle_outcome o, enum verdict_require req);
-/* The worse of two exit codes: 4, then 3, 9, 8, 5, 6, then 0. */
+/* The worse of two exit codes: 4, then 3, 9, 8, 7 (a journal's seal failed), 5, 6, then 0. */
 int verdict_worst_exit(int a, int b);
 /* "valid, signed by /CN=x, trusted", "INVALID: reasons...". Caller frees. */
 char *verdict_line(const struct bundle_report *rep);

@@ -14,6 +14,7 @@
 #include "base/util.h"
 #include "bundle/bundle-read.h"
 #include "bundle/verdict.h"
+#include "report/journal-seal.h"
 
 /* One bundle's result. outcome is an enum bundle_outcome, or -1 when it could not be read. */
 struct verify_item {
@@ -27,6 +28,8 @@ struct verify_item {
 struct verify_batch {
 	struct verify_item *items;
 	size_t n;
+	/* Optional: check the seal of every journal file in each bundle with this key. */
+	const struct journal_seal_key *seal_key;
 };
 
 /*

@@ -46,8 +46,13 @@ int secrets_open_private(const char *path, struct error *err)
 		error_set(err, "%s: %s", path, strerror(errno));
 		return -1;
 	}
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		error_set(err, "%s: %s", path, errno ? strerror(errno) : "not a regular file");
+	if (fstat(fd, &st) < 0) {
+		error_set(err, "%s: %s", path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		error_set(err, "%s: not a regular file", path);
 		close(fd);
 		return -1;
 	}
@@ -62,18 +67,13 @@ int secrets_open_private(const char *path, struct error *err)
 	return fd;
 }
 
-int secrets_read_private(const char *path, size_t max, const char *what, char **out, size_t *len,
-                         struct error *err)
+/* The rest of fd (a private file at path) into a buffer of max + 1 bytes; closes fd. */
+static int read_private_fd(int fd, const char *path, size_t max, const char *what, char **out,
+                           size_t *len, struct error *err)
 {
-	int fd = secrets_open_private(path, err);
-	char *buf;
+	char *buf = xmalloc(max + 1);
 	size_t got = 0;
 
-	*out = NULL;
-	*len = 0;
-	if (fd < 0)
-		return -1;
-	buf = xmalloc(max + 1);
 	for (;;) {
 		ssize_t n = read(fd, buf + got, max + 1 - got);
 
@@ -100,6 +100,37 @@ fail:
 	close(fd);
 	secrets_free(buf, max + 1);
 	return -1;
+}
+
+int secrets_read_private(const char *path, size_t max, const char *what, char **out, size_t *len,
+                         struct error *err)
+{
+	int fd = secrets_open_private(path, err);
+
+	*out = NULL;
+	*len = 0;
+	if (fd < 0)
+		return -1;
+	return read_private_fd(fd, path, max, what, out, len, err);
+}
+
+int secrets_read_own_private(const char *path, size_t max, const char *what, char **out,
+                             size_t *len, struct error *err)
+{
+	int fd = secrets_open_private(path, err);
+	struct stat st;
+
+	*out = NULL;
+	*len = 0;
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) < 0 || st.st_uid != geteuid()) {
+		error_set(err, "%s: owned by uid %u, not by this user (uid %u)", path,
+		          (unsigned int)st.st_uid, (unsigned int)geteuid());
+		close(fd);
+		return -1;
+	}
+	return read_private_fd(fd, path, max, what, out, len, err);
 }
 
 void secrets_free(void *buf, size_t size)

@@ -14,9 +14,9 @@
 int verdict_worst_exit(int a, int b)
 {
 	/* Worst first. */
-	static const int order[] = {LP_EXIT_INVALID,    LP_EXIT_FAILURE,   LP_EXIT_UNCHECKED,
-	                            LP_EXIT_INCOMPLETE, LP_EXIT_UNTRUSTED, LP_EXIT_UNSIGNED,
-	                            LP_EXIT_OK};
+	static const int order[] = {LP_EXIT_INVALID,    LP_EXIT_FAILURE, LP_EXIT_UNCHECKED,
+	                            LP_EXIT_INCOMPLETE, LP_EXIT_ANOMALY, LP_EXIT_UNTRUSTED,
+	                            LP_EXIT_UNSIGNED,   LP_EXIT_OK};
 
 	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++)
 		if (a == order[i] || b == order[i])

@@ -1,4 +1,7 @@
-/* logpack journal export: a journal file as journald's export text, without journalctl. */
+/*
+ * logpack journal: a journald journal file read without journalctl. export: as journald's
+ * export text; verify: its Forward Secure Sealing, with the verification key from a file.
+ */
 #include "config.h"
 
 #include <errno.h>
@@ -16,18 +19,26 @@
 #include "base/log.h"
 #include "base/util.h"
 #include "cmd/command.h"
+#include "cmd/key-opts.h"
 #include "cmd/signals.h"
 #include "report/journal-export.h"
+#include "report/journal-seal.h"
 
 static int cmd_journal(int argc, char **argv);
 
 const struct command command_journal = {
         .name = "journal",
-        .usage = "journal export [-o FILE] JOURNAL-FILE",
-        .summary = "turn a journald journal file into journald's export text",
+        .usage = "journal export [-o FILE] JOURNAL-FILE | journal verify --verify-key-file "
+                 "KEYFILE JOURNAL-FILE",
+        .summary = "turn a journald journal file into journald's export text, or check its "
+                   "seal",
         .help = "Options:\n"
-                "  -o, --output FILE  write the text to FILE (created, never replaced; kept only\n"
-                "                     when the whole file was read); default: standard output\n"
+                "  -o, --output FILE  export: write the text to FILE (created, never replaced;\n"
+                "                     kept only when the whole file was read); default:\n"
+                "                     standard output\n"
+                "      --verify-key-file KEYFILE  verify: the verification key that\n"
+                "                     journalctl --setup-keys printed, in a file of mode 0600\n"
+                "                     (or stricter) owned by you; never on the command line\n"
                 "  -h, --help         this text\n"
                 "\n"
                 "The text is what `journalctl --file JOURNAL-FILE -o export` writes, byte for\n"
@@ -35,9 +46,19 @@ const struct command command_journal = {
                 "without systemd. Fields compressed with zstd are read; XZ and LZ4 are not (an\n"
                 "error names them).\n"
                 "\n"
-                "Exit: 0 exported, 2 usage, 3 I/O, 4 not a journal file, or a damaged one (the\n"
-                "reason and the offset named; on standard output, the entries before it stay\n"
-                "written).\n",
+                "verify checks every tag of a sealed journal (Forward Secure Sealing) as\n"
+                "journalctl --verify --verify-key does, on the receiving machine: the key\n"
+                "regenerates every sealing key, so it must never be typed on the sealed host.\n"
+                "One line: sealed and verified up to a time, not sealed, or SEAL FAILED naming\n"
+                "the first tag that does not match; entries after the last good tag are not\n"
+                "covered by a seal.\n"
+                "\n"
+                "Exit: export: 0 exported, 2 usage, 3 I/O, 4 not a journal file, or a damaged\n"
+                "one (the reason and the offset named; on standard output, the entries before\n"
+                "it stay written). verify: 0 verified, or not sealed; 7 SEAL FAILED (a tag\n"
+                "does not match, a wrong key, or a damaged file); 4 not a journal file; 3 I/O;\n"
+                "2 usage, also a key file that is not yours, is readable by others, or is not\n"
+                "a key.\n",
         .run = cmd_journal,
 };
 
@@ -55,6 +76,100 @@ static int write_text(void *ctx, const void *buf, size_t len, struct error *err)
 		return -1;
 	}
 	return 0;
+}
+
+/* The input journal file, open: a regular file, never a FIFO planted under its name. */
+static int open_journal(const char *input, struct stat *st)
+{
+	int fd;
+
+	/* O_NONBLOCK: a FIFO planted under the name must not hang the open. */
+	if ((fd = open(input, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)) < 0) {
+		log_error("%s: %s", input, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, st) < 0 || !S_ISREG(st->st_mode)) {
+		log_error("%s: %s", input,
+		          errno && !S_ISREG(st->st_mode) ? "not a regular file" : strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+enum { OPT_VERIFY_KEY_FILE = 256 };
+
+/* logpack journal verify --verify-key-file KEYFILE JOURNAL-FILE */
+static int journal_verify(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+	        {"help", no_argument, NULL, 'h'},
+	        {"verify-key-file", required_argument, NULL, OPT_VERIFY_KEY_FILE},
+	        {NULL, 0, NULL, 0}};
+	const char *key_file = NULL, *input;
+	struct journal_seal_key *key;
+	struct journal_seal_check *check;
+	struct journal_seal_result res;
+	struct error err;
+	struct stat st;
+	char *line;
+	int c, fd, code;
+
+	optind = 0;
+	while ((c = command_getopt(argc, argv, "h", longopts)) != -1) {
+		switch (c) {
+		case OPT_VERIFY_KEY_FILE:
+			key_file = optarg;
+			break;
+		case 'h':
+			command_print_help(&command_journal, stdout);
+			return LP_EXIT_OK;
+		default:
+			return command_option_error(&command_journal);
+		}
+	}
+	if (key_file == NULL)
+		return command_usage_error(&command_journal,
+		                           "verify needs --verify-key-file KEYFILE");
+	if (optind != argc - 1)
+		return command_usage_error(&command_journal, "give one journal file");
+	input = argv[optind];
+	if ((key = key_opts_journal_key(key_file, &err)) == NULL) {
+		log_error("%s", err.msg);
+		return LP_EXIT_USAGE;
+	}
+	if ((fd = open_journal(input, &st)) < 0) {
+		journal_seal_key_free(key);
+		return LP_EXIT_FAILURE;
+	}
+	check = journal_seal_begin(key);
+	for (;;) {
+		static unsigned char buf[64 * 1024];
+		ssize_t n = read(fd, buf, sizeof(buf));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			log_error("%s: %s", input, strerror(errno));
+			journal_seal_end(check, &res);
+			journal_seal_key_free(key);
+			close(fd);
+			return LP_EXIT_FAILURE;
+		}
+		if (n == 0)
+			break;
+		journal_seal_feed(check, buf, (size_t)n);
+	}
+	close(fd);
+	journal_seal_end(check, &res);
+	journal_seal_key_free(key);
+	line = journal_seal_describe(&res);
+	printf("%s: %s\n", input, line);
+	free(line);
+	code = res.status == JOURNAL_SEAL_FAILED        ? LP_EXIT_ANOMALY
+	       : res.status == JOURNAL_SEAL_NOT_JOURNAL ? LP_EXIT_INVALID
+	                                                : LP_EXIT_OK;
+	return code;
 }
 
 static int cmd_journal(int argc, char **argv)
@@ -75,6 +190,8 @@ static int cmd_journal(int argc, char **argv)
 		command_print_help(&command_journal, stdout);
 		return LP_EXIT_OK;
 	}
+	if (argc >= 2 && strcmp(argv[1], "verify") == 0)
+		return journal_verify(argc - 1, argv + 1);
 	if (argc < 2 || strcmp(argv[1], "export") != 0)
 		return command_usage_error(&command_journal, "unknown subcommand '%s'",
 		                           argc < 2 ? "" : argv[1]);
@@ -96,17 +213,8 @@ static int cmd_journal(int argc, char **argv)
 	if (optind != argc - 1)
 		return command_usage_error(&command_journal, "give one journal file");
 	input = argv[optind];
-	/* O_NONBLOCK: a FIFO planted under the name must not hang the open. */
-	if ((fd = open(input, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)) < 0) {
-		log_error("%s: %s", input, strerror(errno));
+	if ((fd = open_journal(input, &st)) < 0)
 		return LP_EXIT_FAILURE;
-	}
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		log_error("%s: %s", input,
-		          errno && !S_ISREG(st.st_mode) ? "not a regular file" : strerror(errno));
-		close(fd);
-		return LP_EXIT_FAILURE;
-	}
 	if (output) {
 		signals_install_file_cleanup();
 		if (atomic_file_open(&af, output, 0644, 0, &err) < 0) {

@@ -27,7 +27,7 @@ const struct command command_verify = {
         .name = "verify",
         .usage = "verify [--trust FILE|DIR] [--require LEVEL] [--json] [--parallel N] "
                  "[--chain] [--key KEY [--cert CERT] [--passphrase-file FILE]] "
-                 "BUNDLE|BAGDIR|DIR...",
+                 "[--journal-verify-key FILE] BUNDLE|BAGDIR|DIR...",
         .summary = "check that bundles are complete, unaltered and signed by a trusted signer",
         .help = "Options:\n"
                 "      --cert CERT        with --key for a CMS pair: the receiver's certificate\n"
@@ -37,6 +37,11 @@ const struct command command_verify = {
                 "                         links, one series), and list its anomalies\n"
                 "  -t, --trust FILE|DIR   trusted signers: PEM certificates in a file, or the\n"
                 "                         *.pem/*.crt/*.cer files of a directory\n"
+                "      --journal-verify-key FILE  check the seal (Forward Secure Sealing) of\n"
+                "                         every journal file in the bundle with the key that\n"
+                "                         journalctl --setup-keys printed, read from FILE (mode\n"
+                "                         0600 or stricter, yours); one line per journal file\n"
+                "                         after the verdict\n"
                 "      --json             one JSON document on stdout\n"
                 "  -k, --key KEY          read encrypted bundles (X.gpg, X.age, or the CMS pair\n"
                 "                         X.p7m + X.enc, named by either) with the receiver's\n"
@@ -77,10 +82,12 @@ const struct command command_verify = {
                 "Exit: 0 the bundle meets the required level; else 5 valid and signed but NOT\n"
                 "trusted; 6 valid but unsigned; 4 INVALID (also: the encrypted file was\n"
                 "altered or truncated); 8 incomplete (fetch.txt lists files not there); 9\n"
-                "could not check (a pipe whose manifest comes after its payload); 3 could not\n"
-                "be read (also: encrypted and no --key, or not encrypted to the key); 2 usage. "
-                "With several bundles, the worst:\n"
-                "4, then 3, 9, 8, 5, 6, then 0.\n"
+                "could not check (a pipe whose manifest comes after its payload); 7 with\n"
+                "--journal-verify-key: a journal file's seal failed (altered before it was\n"
+                "collected; JOURNAL SEAL FAILED, whatever --require); 3 could not be read\n"
+                "(also: encrypted and no --key, or not encrypted to the key); 2 usage (also:\n"
+                "a key file readable by others). With several bundles, the worst:\n"
+                "4, then 3, 9, 8, 7, 5, 6, then 0.\n"
                 "With --chain: 4 a bundle or the chain is INVALID, 3 unreadable, 7 whole but\n"
                 "anomalies were recorded, else as above.\n",
         .run = cmd_verify,
@@ -96,6 +103,7 @@ enum {
 	OPT_CHAIN,
 	OPT_REQUIRE,
 	OPT_PARALLEL,
+	OPT_JOURNAL_VERIFY_KEY,
 };
 
 struct verify_cli {
@@ -107,6 +115,7 @@ struct verify_cli {
 	enum verdict_require require;
 	struct bundle_limits limits;
 	struct decrypt_key key; /* key.key NULL: no --key */
+	const char *journal_key_path;
 };
 
 static int cmd_verify(int argc, char **argv)
@@ -114,6 +123,7 @@ static int cmd_verify(int argc, char **argv)
 	static const struct option options[] = {
 	        {"chain", no_argument, NULL, OPT_CHAIN},
 	        {"help", no_argument, NULL, 'h'},
+	        {"journal-verify-key", required_argument, NULL, OPT_JOURNAL_VERIFY_KEY},
 	        {"json", no_argument, NULL, OPT_JSON},
 	        {"max-members", required_argument, NULL, OPT_MAX_MEMBERS},
 	        {"max-memory", required_argument, NULL, OPT_MAX_MEMORY},
@@ -130,7 +140,8 @@ static int cmd_verify(int argc, char **argv)
 	struct verify_batch batch = {0};
 	struct bundle_read_options ropt = {0};
 	struct trust_store *trust = NULL;
-	size_t counts[BUNDLE_N_OUTCOMES] = {0}, n_failed = 0;
+	struct journal_seal_key *seal_key = NULL;
+	size_t counts[BUNDLE_N_OUTCOMES] = {0}, n_failed = 0, n_seal_failed = 0;
 	json_t *jlist = NULL;
 	const char **rest = NULL;
 	size_t n_rest = 0;
@@ -153,6 +164,9 @@ static int cmd_verify(int argc, char **argv)
 			break;
 		case OPT_JSON:
 			cli.json = 1;
+			break;
+		case OPT_JOURNAL_VERIFY_KEY:
+			cli.journal_key_path = optarg;
 			break;
 		case OPT_MAX_MEMBERS:
 			if (verdict_parse_limit("--max-members", optarg, 0,
@@ -207,8 +221,18 @@ static int cmd_verify(int argc, char **argv)
 		return command_usage_error(&command_verify, "no bundle given");
 	if (key_opts_check(&cli.key, &command_verify) != LP_EXIT_OK)
 		return LP_EXIT_USAGE;
+	if (cli.journal_key_path && cli.chain)
+		return command_usage_error(&command_verify,
+		                           "--journal-verify-key does not go with --chain");
+	if (cli.journal_key_path &&
+	    (seal_key = key_opts_journal_key(cli.journal_key_path, &err)) == NULL) {
+		log_error("%s", err.msg);
+		return LP_EXIT_USAGE;
+	}
+	batch.seal_key = seal_key;
 	if (cli.trust_path && trust_store_load(&trust, cli.trust_path, &err) < 0) {
 		log_error("--trust %s", err.msg);
+		journal_seal_key_free(seal_key);
 		return LP_EXIT_FAILURE;
 	}
 	if (!cli.has_require)
@@ -230,6 +254,7 @@ static int cmd_verify(int argc, char **argv)
 	if (n_rest && verify_batch_expand(&batch, rest, n_rest, &err) < 0) {
 		log_error("%s", err.msg);
 		trust_store_free(trust);
+		journal_seal_key_free(seal_key);
 		verify_batch_free(&batch);
 		json_decref(jlist);
 		free(rest);
@@ -241,6 +266,8 @@ static int cmd_verify(int argc, char **argv)
 		const struct verify_item *it = &batch.items[i];
 
 		code = verdict_worst_exit(code, it->code);
+		if (json_integer_value(json_object_get(it->doc, "journal_seal_failed")) > 0)
+			n_seal_failed++;
 		if (it->outcome < 0)
 			n_failed++;
 		else
@@ -261,6 +288,9 @@ static int cmd_verify(int argc, char **argv)
 		                  (json_int_t)counts[BUNDLE_UNCHECKED], "unreadable",
 		                  (json_int_t)n_failed, "exit_code", code);
 
+		if (seal_key)
+			json_object_set_new(json_object_get(doc, "summary"), "journal_seal_failed",
+			                    json_integer((json_int_t)n_seal_failed));
 		json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_ENSURE_ASCII);
 		fputc('\n', stdout);
 		json_decref(doc);
@@ -274,8 +304,11 @@ static int cmd_verify(int argc, char **argv)
 		if (counts[BUNDLE_INCOMPLETE] || counts[BUNDLE_UNCHECKED])
 			printf(", %zu incomplete, %zu not checked", counts[BUNDLE_INCOMPLETE],
 			       counts[BUNDLE_UNCHECKED]);
+		if (n_seal_failed)
+			printf("; %zu with a JOURNAL SEAL FAILED", n_seal_failed);
 		putchar('\n');
 	}
+	journal_seal_key_free(seal_key);
 	verify_batch_free(&batch);
 	trust_store_free(trust);
 	return code;

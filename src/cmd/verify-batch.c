@@ -24,6 +24,7 @@
 #include "base/printable.h"
 #include "cmd/verify-batch.h"
 #include "report/incident.h"
+#include "report/journal-seal.h"
 #include "series/chain.h"
 
 static void batch_add(struct verify_batch *b, char *path)
@@ -86,6 +87,70 @@ static json_t *bag_info_json(const struct bundle_report *rep)
 	                 !bundle_outcome_valid(rep->outcome));
 }
 
+/* The journal files of a bundle, each checked for its seal as the reader goes past it. */
+struct seal_visit {
+	const struct journal_seal_key *key;
+	struct journal_seal_check *cur;
+	char *cur_name;
+	json_t *list;      /* one object per journal file */
+	struct strbuf out; /* one line per journal file */
+	size_t n_failed;
+};
+
+/* Is the member a collected journal file (data/.../X.journal or X.journal~)? */
+static int is_journal_member(const char *name)
+{
+	size_t len = strlen(name);
+
+	return strncmp(name, "data/", 5) == 0 &&
+	       ((len > 8 && strcmp(name + len - 8, ".journal") == 0) ||
+	        (len > 9 && strcmp(name + len - 9, ".journal~") == 0));
+}
+
+static void seal_begin(void *ctx, const char *name, uint64_t size)
+{
+	struct seal_visit *v = ctx;
+
+	(void)size;
+	if (!is_journal_member(name))
+		return;
+	v->cur = journal_seal_begin(v->key);
+	v->cur_name = xstrdup(name);
+}
+
+static void seal_data(void *ctx, const void *buf, size_t len)
+{
+	struct seal_visit *v = ctx;
+
+	if (v->cur)
+		journal_seal_feed(v->cur, buf, len);
+}
+
+static void seal_end(void *ctx)
+{
+	struct seal_visit *v = ctx;
+	struct journal_seal_result res;
+	char *line, *shown;
+	json_t *o;
+
+	if (v->cur == NULL)
+		return;
+	journal_seal_end(v->cur, &res);
+	v->cur = NULL;
+	if (res.status == JOURNAL_SEAL_FAILED)
+		v->n_failed++;
+	line = journal_seal_describe(&res);
+	shown = printable(v->cur_name);
+	strbuf_addf(&v->out, "\n  journal %s: %s", shown, line);
+	o = journal_seal_json(&res);
+	json_object_set_new(o, "path", json_string(v->cur_name));
+	json_array_append_new(v->list, o);
+	free(shown);
+	free(line);
+	free(v->cur_name);
+	v->cur_name = NULL;
+}
+
 static void verify_progress(void *ctx, uint64_t bytes_read, uint64_t members)
 {
 	progress_update(ctx, members, bytes_read);
@@ -93,9 +158,14 @@ static void verify_progress(void *ctx, uint64_t bytes_read, uint64_t members)
 
 /* Check one bundle into it, with a meter on a terminal when meter is set. */
 static void item_run(struct verify_item *it, const struct bundle_read_options *ropt_in,
-                     enum verdict_require req, int meter)
+                     enum verdict_require req, int meter, const struct journal_seal_key *seal)
 {
 	struct bundle_read_options ropt = *ropt_in;
+	struct seal_visit sv = {.key = seal, .out = STRBUF_INIT};
+	struct bundle_visitor visitor = {.ctx = &sv,
+	                                 .member_begin = seal_begin,
+	                                 .member_data = seal_data,
+	                                 .member_end = seal_end};
 	struct bundle_report rep;
 	struct progress pm;
 	struct error err;
@@ -123,6 +193,10 @@ static void item_run(struct verify_item *it, const struct bundle_read_options *r
 		free(shown);
 		return;
 	}
+	if (seal) {
+		sv.list = json_array();
+		ropt.visitor = &visitor;
+	}
 	progress_start(&pm, shown, 0, 0, meter);
 	ropt.progress = verify_progress;
 	ropt.progress_ctx = &pm;
@@ -130,6 +204,9 @@ static void item_run(struct verify_item *it, const struct bundle_read_options *r
 	rc = bundle_read_path(strcmp(it->path, "-") == 0 ? "/dev/stdin" : it->path, &ropt, &rep,
 	                      &err);
 	progress_end(&pm);
+	if (sv.cur) { /* the pass stopped inside a journal file */
+		seal_end(&sv);
+	}
 	if (rc < 0) {
 		char *shown_err = printable(err.msg);
 
@@ -140,16 +217,36 @@ static void item_run(struct verify_item *it, const struct bundle_read_options *r
 		                    "exit_code", LP_EXIT_FAILURE, "error", err.msg);
 		free(shown_err);
 		free(shown);
+		json_decref(sv.list);
+		strbuf_release(&sv.out);
 		return;
 	}
 	it->outcome = (int)rep.outcome;
 	it->code = verdict_exit(rep.outcome, req);
+	/* A journal whose seal fails was altered on the host before it was collected: the
+	 * bundle may be intact, what it carries is not what journald wrote. */
+	if (sv.n_failed)
+		it->code = verdict_worst_exit(it->code, LP_EXIT_ANOMALY);
 	/* The sharing label, beside the verdict: only a valid bundle's label is its sender's
 	 * word; an INVALID one's is shown as a claim. */
 	tlp = incident_tlp_label(bundle_report_info(&rep, "LogPack-TLP"));
 	{
 		char *line = verdict_line(&rep);
 
+		if (sv.n_failed) {
+			size_t n = json_array_size(sv.list);
+			char *both = bundle_outcome_valid(rep.outcome)
+			                     ? xasprintf("JOURNAL SEAL FAILED in %zu of %zu "
+			                                 "journal files; "
+			                                 "the bundle itself: %s",
+			                                 sv.n_failed, n, line)
+			                     : xasprintf("%s; JOURNAL SEAL FAILED in %zu of %zu "
+			                                 "journal files",
+			                                 line, sv.n_failed, n);
+
+			free(line);
+			line = both;
+		}
 		if (tlp == NULL)
 			it->line = xasprintf("%s: %s", shown, line);
 		else if (!bundle_outcome_valid(rep.outcome))
@@ -161,6 +258,18 @@ static void item_run(struct verify_item *it, const struct bundle_read_options *r
 	it->doc = verdict_json(it->path, &rep, req);
 	json_object_set_new(it->doc, "tlp", tlp ? json_string(tlp) : json_null());
 	json_object_set_new(it->doc, "bag_info", bag_info_json(&rep));
+	if (seal) {
+		char *lines = xasprintf("%s%s", it->line, sv.out.buf ? sv.out.buf : "");
+
+		free(it->line);
+		it->line = lines;
+		json_object_set_new(it->doc, "exit_code", json_integer(it->code));
+		json_object_set_new(it->doc, "journal_seal_failed",
+		                    json_integer((json_int_t)sv.n_failed));
+		json_object_set_new(it->doc, "journals", sv.list);
+		sv.list = NULL;
+	}
+	strbuf_release(&sv.out);
 	free(shown);
 	bundle_report_free(&rep);
 }
@@ -221,7 +330,7 @@ static _Noreturn void worker_main(struct verify_batch *b, const struct bundle_re
 		char *text;
 		int ok;
 
-		item_run(it, ropt, req, 0);
+		item_run(it, ropt, req, 0, b->seal_key);
 		test_hook_worker(it->path);
 		msg = json_pack("{s:I,s:i,s:i,s:s,s:O}", "index", (json_int_t)idx, "outcome",
 		                it->outcome, "code", it->code, "line", it->line, "doc", it->doc);
@@ -412,7 +521,7 @@ static void run_parallel(struct verify_batch *b, const struct bundle_read_option
 	/* Bundles no worker took (fork failed, or the workers died first): here, one by one. */
 	for (size_t i = 0; i < b->n; i++)
 		if (b->items[i].line == NULL)
-			item_run(&b->items[i], ropt, req, 0);
+			item_run(&b->items[i], ropt, req, 0, b->seal_key);
 	free(pfd);
 	free(w);
 }
@@ -424,7 +533,7 @@ void verify_batch_run(struct verify_batch *b, const struct bundle_read_options *
 		workers = (unsigned)b->n;
 	if (workers <= 1) {
 		for (size_t i = 0; i < b->n; i++)
-			item_run(&b->items[i], ropt, req, !quiet_meter);
+			item_run(&b->items[i], ropt, req, !quiet_meter, b->seal_key);
 		return;
 	}
 	run_parallel(b, ropt, req, workers);
@@ -511,6 +620,9 @@ static void row_cells(const struct verify_item *it, char *cells[N_COLS])
 		break;
 	}
 	}
+	if (json_integer_value(json_object_get(it->doc, "journal_seal_failed")) > 0 &&
+	    it->outcome >= 0 && bundle_outcome_valid((enum bundle_outcome)it->outcome))
+		verdict = "SEAL FAILED";
 	if (subject) {
 		const char *name = subject_name(subject);
 
