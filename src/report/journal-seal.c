@@ -334,11 +334,23 @@ static int fsprg_seek(const struct journal_seal_key *k, uint64_t epoch, BIGNUM *
 	if (BN_set_word(e, (BN_ULONG)(epoch >> 32)) != 1 || BN_lshift(e, e, 32) != 1 ||
 	    BN_add_word(e, (BN_ULONG)(epoch & 0xffffffffu)) != 1)
 		goto out;
+	/*
+	 * The exponent reduced mod p-1 and the base are secrets: the exponentiations mod p and q
+	 * (odd) run in constant time. The reductions of 2^epoch (epoch is public) cannot: their
+	 * moduli are even, which the constant-time path does not take.
+	 */
 	if (BN_sub(phi, k->p, BN_value_one()) != 1 || BN_mod_exp(a, two, e, phi, bn) != 1 ||
-	    BN_nnmod(xp, k->x0, k->p, bn) != 1 || BN_mod_exp(xp, xp, a, k->p, bn) != 1)
+	    BN_nnmod(xp, k->x0, k->p, bn) != 1)
+		goto out;
+	BN_set_flags(a, BN_FLG_CONSTTIME);
+	BN_set_flags(xp, BN_FLG_CONSTTIME);
+	if (BN_mod_exp(xp, xp, a, k->p, bn) != 1)
 		goto out;
 	if (BN_sub(phi, k->q, BN_value_one()) != 1 || BN_mod_exp(a, two, e, phi, bn) != 1 ||
-	    BN_nnmod(xq, k->x0, k->q, bn) != 1 || BN_mod_exp(xq, xq, a, k->q, bn) != 1)
+	    BN_nnmod(xq, k->x0, k->q, bn) != 1)
+		goto out;
+	BN_set_flags(xq, BN_FLG_CONSTTIME);
+	if (BN_mod_exp(xq, xq, a, k->q, bn) != 1)
 		goto out;
 	/* x = xp + p * ((xq - xp) / p mod q) */
 	if (BN_mod_sub(a, xq, xp, k->q, bn) != 1 || BN_mod_mul(a, a, k->p_inv_q, k->q, bn) != 1 ||
