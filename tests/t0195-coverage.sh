@@ -208,6 +208,32 @@ t "a line longer than what is kept is counted, and the lines after it still pars
 	test "$(cov l.tar "L[\"/var/log/syslog\"][\"findings\"]")" = "[]"
 '
 
+t "-j 1 analyses in line, -j 3 on a thread of its own: the same report and summary" '
+	big=$TRASH/big-root
+	cp -a "$R" "$big"
+	# enough bytes that the reader runs ahead of the analysis: several 1 MiB chunks a file
+	python3 -c "
+import gzip
+lines = [\"Mar  3 %02d:%02d:%02d host big[1]: line %d\\n\" % (h, m, s, h * 3600 + m * 60 + s)
+         for h in range(10, 14) for m in range(60) for s in range(0, 60, 2)]
+text = \"\".join(lines * 8)
+open(\"$big/var/log/big.log\", \"w\").write(text)
+with gzip.open(\"$big/var/log/big.log.2.gz\", \"wt\") as f:
+    f.write(text)
+"
+	for j in 1 3; do
+		lp -q collect -j $j --root "$big" -o j$j.tar >/dev/null
+		tar -xOf j$j.tar --wildcards "*/logpack/coverage.json" |
+			grep -v -e "\"collected_at\"" -e "\"newest_event_age_seconds\"" >j$j.json
+		tar -xOf j$j.tar --wildcards "*/logpack/collection.log" |
+			sed -n "/coverage of the logs/,\$p" | grep -v "newest event" >j$j.log
+	done
+	cmp j1.json j3.json
+	cmp j1.log j3.log
+	test "$(cov j3.tar "L[\"/var/log/big.log.2.gz\"][\"events\"]")" = 57600
+	test "$(cov j3.tar "L[\"/var/log/big.log\"][\"events\"]")" = 57600
+'
+
 t "the report costs no memory per log: 20,000 logs take at most 12 MiB more than without it" '
 	mkdir -p m/etc m/var/log/app
 	echo ID=debian >m/etc/os-release

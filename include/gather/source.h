@@ -15,6 +15,7 @@
 #include "gather/rootfs.h"
 #include "gather/throttle.h"
 #include "gather/walk.h"
+#include "report/coverage-queue.h"
 
 struct source_reader {
 	int root_fd;
@@ -30,6 +31,7 @@ struct source_reader {
 	struct rate_limit rate;      /* --io-rate */
 	struct rootfs_dirs dirs;     /* the parents of the last source, kept open for siblings */
 	struct coverage *coverage;   /* fed each source's bytes as they are read; NULL: off */
+	struct coverage_queue *coverage_queue; /* how: on a thread of its own with two CPUs */
 	char *buf;
 };
 

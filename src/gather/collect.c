@@ -605,6 +605,7 @@ static int write_bundle(struct collection *c, struct error *err)
 		return -1;
 	if (c->reader.partial)
 		c->partial = 1;
+	coverage_queue_drain(c->reader.coverage_queue);
 	if (c->reader.coverage &&
 	    coverage_host_finish(c->reader.coverage, c->root_fd, strcmp(c->root_path, "/") == 0,
 	                         (int64_t)time(NULL), c->bag, &c->records, err) < 0)
