@@ -156,6 +156,39 @@ static void test_tokens(void)
 	ok(memcmp(mac_out, mac_out2, 6) == 0 && (mac_out[0] & 3) == 2 &&
 	           memcmp(mac_out, mac_in, 6) != 0,
 	   "a MAC maps to a fixed locally administered unicast MAC");
+	/* Tokens come from a keyed context that is reused: each must still be the plain
+	 * HMAC-SHA256 of its value alone, whatever was hashed before it. */
+	{
+		static const char *const values[] = {"karin", "", "web01.corp.example.com", "x"};
+		uint8_t full[32], want_mac[6];
+		int same = 1;
+
+		for (int round = 0; round < 3; round++)
+			for (size_t i = 0; i < sizeof(values) / sizeof(values[0]); i++) {
+				static const char b32[] = "abcdefghijklmnopqrstuvwxyz234567";
+				uint64_t bits = 0;
+				char want[PSEUDO_TOKEN_MAX + 1] = "word-";
+
+				pseudo_hmac_sha256(k.sub[PSEUDO_WORDS], PSEUDO_KEY_LEN, values[i],
+				                   strlen(values[i]), full, &err);
+				for (int j = 0; j < 8; j++)
+					bits = bits << 8 | full[j];
+				for (int j = 0; j < 10; j++)
+					want[5 + j] = b32[(bits >> (64 - 5 * (j + 1))) & 31];
+				want[15] = '\0';
+				if (pseudo_token(&k, PSEUDO_WORDS, values[i], strlen(values[i]), a,
+				                 &err) < 0 ||
+				    strcmp(a, want) != 0)
+					same = 0;
+			}
+		ok(same, "every token is the HMAC of its value alone, in any order");
+		pseudo_hmac_sha256(k.sub[PSEUDO_MAC], PSEUDO_KEY_LEN, mac_in, 6, full, &err);
+		memcpy(want_mac, full, 6);
+		want_mac[0] = (uint8_t)((want_mac[0] & 0xfc) | 0x02);
+		ok(memcmp(mac_out, want_mac, 6) == 0, "a MAC is the HMAC of its 6 bytes");
+		pseudo_token(&k, PSEUDO_USERS, "karin", 5, a, &err);
+		is_str(a, "user-snsu5yodnn", "known answer: karin under the key 1..32");
+	}
 	pseudo_keys_wipe(&k);
 	pseudo_keys_wipe(&k2);
 }

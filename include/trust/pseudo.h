@@ -29,9 +29,17 @@ enum pseudo_type {
 	PSEUDO_TYPE_COUNT
 };
 
+struct evp_mac_ctx_st;
+
 struct pseudo_keys {
 	uint8_t sub[PSEUDO_TYPE_COUNT][PSEUDO_KEY_LEN];
 	char key_id[PSEUDO_KEY_ID_LEN + 1];
+	/*
+	 * An HMAC-SHA256 context keyed with each subkey, reinitialised for every token: fetching
+	 * HMAC and setting the key per token cost more than hashing the token. So the tokens of
+	 * one pseudo_keys are made by one thread at a time.
+	 */
+	struct evp_mac_ctx_st *mac[PSEUDO_TYPE_COUNT];
 };
 
 /* The HKDF info string of a type ("addresses", "users", ...). */
@@ -45,7 +53,10 @@ int pseudo_hkdf_sha256(const uint8_t *salt, size_t salt_len, const uint8_t *ikm,
                        const uint8_t *info, size_t info_len, uint8_t *out, size_t out_len,
                        struct error *err);
 
-/* Every subkey and the key's identifier from the incident key. Wipe with pseudo_keys_wipe. */
+/*
+ * Every subkey and the key's identifier from the incident key. Wipe with pseudo_keys_wipe (it
+ * also frees the keyed contexts), before deriving into the same keys again.
+ */
 int pseudo_keys_derive(const uint8_t key[PSEUDO_KEY_LEN], struct pseudo_keys *keys,
                        struct error *err);
 void pseudo_keys_wipe(struct pseudo_keys *keys);

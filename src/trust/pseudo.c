@@ -97,11 +97,43 @@ out:
 	return rc;
 }
 
+/* An HMAC-SHA256 context keyed with key, ready for EVP_MAC_update. */
+static EVP_MAC_CTX *keyed_hmac(EVP_MAC *mac, const uint8_t *key, size_t key_len, struct error *err)
+{
+	EVP_MAC_CTX *ctx = EVP_MAC_CTX_new(mac);
+	OSSL_PARAM params[2];
+
+	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)"SHA256", 0);
+	params[1] = OSSL_PARAM_construct_end();
+	if (ctx == NULL || EVP_MAC_init(ctx, key, key_len, params) != 1) {
+		error_set_openssl(err, "HMAC-SHA256 key");
+		EVP_MAC_CTX_free(ctx);
+		return NULL;
+	}
+	return ctx;
+}
+
+/* HMAC-SHA256 with a keyed context: restarted with the key it holds, so never re-keyed. */
+static int keyed_hmac_run(EVP_MAC_CTX *ctx, const void *data, size_t len, uint8_t out[32],
+                          struct error *err)
+{
+	size_t out_len = 0;
+
+	/* A NULL key restarts HMAC with the key set before (OpenSSL 3's HMAC provider). */
+	if (EVP_MAC_init(ctx, NULL, 0, NULL) != 1 || EVP_MAC_update(ctx, data, len) != 1 ||
+	    EVP_MAC_final(ctx, out, &out_len, 32) != 1 || out_len != 32) {
+		error_set_openssl(err, "HMAC-SHA256");
+		return -1;
+	}
+	return 0;
+}
+
 int pseudo_keys_derive(const uint8_t key[PSEUDO_KEY_LEN], struct pseudo_keys *keys,
                        struct error *err)
 {
 	static const char hex[] = "0123456789abcdef";
 	uint8_t id[8];
+	EVP_MAC *mac;
 
 	memset(keys, 0, sizeof(*keys));
 	for (int t = 0; t < PSEUDO_TYPE_COUNT; t++)
@@ -112,6 +144,22 @@ int pseudo_keys_derive(const uint8_t key[PSEUDO_KEY_LEN], struct pseudo_keys *ke
 			pseudo_keys_wipe(keys);
 			return -1;
 		}
+	mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+	if (mac == NULL) {
+		error_set_openssl(err, "HMAC");
+		pseudo_keys_wipe(keys);
+		return -1;
+	}
+	for (int t = 0; t < PSEUDO_TYPE_COUNT; t++) {
+		keys->mac[t] = keyed_hmac(mac, keys->sub[t], PSEUDO_KEY_LEN, err);
+		if (keys->mac[t] == NULL) {
+			EVP_MAC_free(mac);
+			pseudo_keys_wipe(keys);
+			return -1;
+		}
+	}
+	/* Each context holds its own reference to the algorithm. */
+	EVP_MAC_free(mac);
 	/* The identifier is one more derived value: it names the key and reveals nothing of it. */
 	if (pseudo_hkdf_sha256((const uint8_t *)scheme_salt, strlen(scheme_salt), key,
 	                       PSEUDO_KEY_LEN, (const uint8_t *)"key-id", 6, id, sizeof(id),
@@ -129,6 +177,9 @@ int pseudo_keys_derive(const uint8_t key[PSEUDO_KEY_LEN], struct pseudo_keys *ke
 
 void pseudo_keys_wipe(struct pseudo_keys *keys)
 {
+	/* EVP_MAC_CTX_free cleanses the key copy the context holds. */
+	for (int t = 0; t < PSEUDO_TYPE_COUNT; t++)
+		EVP_MAC_CTX_free(keys->mac[t]);
 	OPENSSL_cleanse(keys, sizeof(*keys));
 }
 
@@ -157,7 +208,7 @@ int pseudo_token(const struct pseudo_keys *keys, enum pseudo_type type, const ch
 			                                                : value[i];
 		data = lower;
 	}
-	if (pseudo_hmac_sha256(keys->sub[type], PSEUDO_KEY_LEN, data, len, mac, err) < 0)
+	if (keyed_hmac_run(keys->mac[type], data, len, mac, err) < 0)
 		return -1;
 	for (int i = 0; i < 8; i++)
 		bits = bits << 8 | mac[i];
@@ -175,7 +226,7 @@ int pseudo_mac(const struct pseudo_keys *keys, const uint8_t in[6], uint8_t out[
 {
 	uint8_t mac[32];
 
-	if (pseudo_hmac_sha256(keys->sub[PSEUDO_MAC], PSEUDO_KEY_LEN, in, 6, mac, err) < 0)
+	if (keyed_hmac_run(keys->mac[PSEUDO_MAC], in, 6, mac, err) < 0)
 		return -1;
 	memcpy(out, mac, 6);
 	/* Locally administered (bit 1 set), unicast (bit 0 clear): never a vendor's address. */
