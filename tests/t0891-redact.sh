@@ -123,4 +123,35 @@ t "usage: a bundle, --key and --map are needed" '
 	expect_code 2 lp redact --key inc.key --map m 2>e
 	contains e "one BUNDLE"
 '
+t "host.json and accounts.json name what to replace, without --words" '
+	cd "$FX"
+	mkdir -p hr/etc hr/var/log
+	echo ID=debian >hr/etc/os-release
+	echo gw07.branch.example.net >hr/etc/hostname
+	printf "root:x:0:0::/root:/bin/bash\nman:x:6:12::/var/cache/man:/usr/sbin/nologin\nsshd:x:100:65534::/run/sshd:/usr/sbin/nologin\nolga:x:1000:1000::/home/olga:/bin/bash\n" \
+		>hr/etc/passwd
+	printf "root:\$6\$a\$b:19000:0:99999:7:::\nman:*:19000:0:99999:7:::\nsshd:!:19000::::::\nolga:\$6\$c\$d:19000:0:99999:7:::\n" \
+		>hr/etc/shadow
+	chmod 600 hr/etc/shadow
+	cat >hr/var/log/auth.log <<-EOF
+	Nov 27 10:00:00 gw07 sshd[1]: Accepted password for olga from 10.1.2.3 port 22 ssh2
+	Nov 27 10:00:01 gw07 sshd[2]: session opened for user man(uid=6) by (uid=0)
+	Nov 27 10:00:02 gw07 cron[3]: olga read the man page on gw07.branch.example.net
+	Nov 27 10:00:03 gw07 sshd[4]: Failed password for invalid user sshd from 45.1.2.3 port 22 ssh2
+	EOF
+	lp -q collect --root hr -o . >hpath
+	mkdir ho
+	lp -q redact --key inc.key --map hmap -o ho "$(cat hpath)" >hred 2>/dev/null
+	mkdir hx
+	tar -C hx -xf "$(cat hred)"
+	a=$(find hx -name auth.log)
+	for v in olga gw07 branch.example.net; do
+		if grep -rqiF -- "$v" hx; then echo "survived: $v"; false; fi
+	done
+	contains "$a" "read the man page on host-"
+	grep -q "^Nov 27 10:00:00 host-[a-z2-7]\{10\} sshd\[1\]: Accepted password for user-" "$a"
+	grep -q "session opened for user user-[a-z2-7]\{10\}(uid=6)" "$a"
+	grep -q "invalid user user-[a-z2-7]\{10\} from" "$a"
+	test "$(grep -c "sshd\[" "$a")" = 3
+'
 test_done

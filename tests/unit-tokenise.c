@@ -196,6 +196,17 @@ static void test_other(void)
 	           strstr(got, "; karina") != NULL && strstr(got, "for user-") != NULL,
 	   "a user name is replaced as a whole word wherever it stands: %s", got);
 	free(got);
+	ok(tokeniser_add_account(tk, "sshd", 0, &err) == 0 &&
+	           tokeniser_add_account(tk, "olga", 1, &err) == 0 &&
+	           tokeniser_add_account(tk, "man", 1, &err) == 0,
+	   "accounts are listed");
+	got = xstrdup(redact("sshd[1]: invalid user sshd; olga read the man page; user man"));
+	ok(strncmp(got, "sshd[1]: invalid user user-", 27) == 0 && strstr(got, "olga") == NULL &&
+	           strstr(got, "read the man page; user user-") != NULL,
+	   "a system account and a common word only in an account position, a person "
+	   "anywhere: %s",
+	   got);
+	free(got);
 	got = xstrdup(redact("the admin panel runs /usr/bin/ls as admin user"));
 	is_str(got, "the admin panel runs /usr/bin/ls as admin user",
 	       "common words in text are not touched");

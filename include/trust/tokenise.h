@@ -34,6 +34,12 @@ void tokeniser_set_observer(struct tokeniser *tk, tokenise_observer fn, void *ar
  * name is empty, too long or has a character a word cannot have.
  */
 int tokeniser_add(struct tokeniser *tk, enum pseudo_type type, const char *name, struct error *err);
+/*
+ * A user name, replaced wherever it stands when anywhere is set (a person's account), else
+ * only where the text names an account (a system account: sshd, syslog, postfix are also the
+ * names of programs). A common word is always account-only. Returns as tokeniser_add.
+ */
+int tokeniser_add_account(struct tokeniser *tk, const char *name, int anywhere, struct error *err);
 /* Is name one of the common words that are user names only in an account position? */
 int tokeniser_is_common_word(const char *name, size_t len);
 /* First pass: note every address of the line in the address map (nothing is replaced). */

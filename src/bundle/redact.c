@@ -31,6 +31,17 @@
 
 /* A longer line is cut into pieces of this size (an address across the cut is not found). */
 #define LINE_MAX_BYTES (1u << 20)
+/*
+ * The most of host.json and accounts.json that is read for names: far above what collect writes
+ * (a few KiB; accounts.json about 300 bytes an account), and a bound on what a hostile bundle
+ * can make us parse.
+ */
+#define TAG_NAMES_MAX (8u << 20)
+
+/* The tag files whose names are replaced: the host's names and the recorded accounts. */
+enum name_source { NAMES_NONE, NAMES_HOST, NAMES_ACCOUNTS, NAMES_COUNT };
+static const char *const name_files[NAMES_COUNT] = {NULL, "logpack/host.json",
+                                                    "logpack/accounts.json"};
 
 struct member_info {
 	char *name; /* relative to the bag, "data/var/log/syslog" */
@@ -45,6 +56,10 @@ struct pass1 {
 	struct sha256 hash;
 	struct strbuf line;
 	int in_payload;
+	/* The tag file being read for names, and what was read of each. */
+	enum name_source names;
+	struct strbuf name_text[NAMES_COUNT];
+	int name_too_big[NAMES_COUNT];
 	struct error err;
 	int failed;
 };
@@ -132,6 +147,12 @@ static void p1_begin(void *ctx, const char *name, uint64_t size)
 	m->name = xstrdup(name);
 	p->in_payload = str_has_prefix(name, "data/") && !binary_name(name);
 	m->text = p->in_payload;
+	p->names = NAMES_NONE;
+	for (int i = 1; i < NAMES_COUNT; i++)
+		if (strcmp(name, name_files[i]) == 0) {
+			p->names = i;
+			strbuf_reset(&p->name_text[i]);
+		}
 	strbuf_reset(&p->line);
 	if (sha256_init(&p->hash, &p->err) < 0)
 		p->failed = 1;
@@ -146,6 +167,14 @@ static void p1_data(void *ctx, const void *buf, size_t len)
 	struct member_info *m = &p->members[p->n - 1];
 
 	sha256_update(&p->hash, buf, len);
+	if (p->names != NAMES_NONE) {
+		struct strbuf *t = &p->name_text[p->names];
+
+		if (len > TAG_NAMES_MAX - t->len)
+			p->name_too_big[p->names] = 1;
+		else
+			strbuf_add(t, buf, len);
+	}
 	if (!m->text || p->failed)
 		return;
 	if (memchr(buf, '\0', len) != NULL) {
@@ -164,6 +193,86 @@ static void p1_end(void *ctx)
 	if (m->text && p->line.len > 0)
 		scan_line(p, p->line.buf, p->line.len, 0);
 	strbuf_reset(&p->line);
+}
+
+/* A name from a tag file, when the tokeniser can list it (a word: no space, no '/', ...). */
+static int add_listed(struct tokeniser *tk, enum pseudo_type type, const char *name, int anywhere)
+{
+	struct error ignored;
+
+	if (name == NULL || *name == '\0')
+		return 0;
+	/* What collect writes when it found no name: no one's name. */
+	if (type == PSEUDO_HOSTS &&
+	    (strcmp(name, "unknown") == 0 || strcmp(name, "localhost") == 0))
+		return 0;
+	/* A name no listing can hold (a space, a slash) cannot be matched as a word either. */
+	if (type == PSEUDO_USERS)
+		return tokeniser_add_account(tk, name, anywhere, &ignored) == 0;
+	return tokeniser_add(tk, type, name, &ignored) == 0;
+}
+
+/*
+ * The source's own claims as names to replace, read in pass 1 and used only once the bundle
+ * is judged valid: host.json's host name (the whole name, its first label and its domain) and
+ * the collector's account names, accounts.json's account names. A person's account (one that
+ * has or had a password) is replaced wherever it stands, a system account ("*" or "!" for a
+ * password: sshd, syslog, postfix) only where the text names an account, since those are
+ * program names too.
+ */
+static int add_bundle_names(struct tokeniser *tk, const struct pass1 *p, struct error *err)
+{
+	for (int i = 1; i < NAMES_COUNT; i++) {
+		const struct strbuf *t = &p->name_text[i];
+		json_error_t je;
+		json_t *doc;
+
+		if (p->name_too_big[i]) {
+			error_set(err, "%s: larger than %u MiB: its names cannot be read",
+			          name_files[i], TAG_NAMES_MAX >> 20);
+			return -1;
+		}
+		if (t->len == 0)
+			continue;
+		doc = json_loadb(t->buf, t->len, JSON_REJECT_DUPLICATES, &je);
+		if (!json_is_object(doc)) {
+			error_set(err, "%s: not a JSON object: its names cannot be read",
+			          name_files[i]);
+			json_decref(doc);
+			return -1;
+		}
+		if (i == NAMES_HOST) {
+			const char *host = json_string_value(json_object_get(doc, "hostname"));
+			json_t *user = json_object_get(doc, "user");
+
+			add_listed(tk, PSEUDO_HOSTS, host, 0);
+			if (host && strchr(host, '.')) {
+				char *label = xstrndup(host, (size_t)(strchr(host, '.') - host));
+
+				add_listed(tk, PSEUDO_HOSTS, label, 0);
+				add_listed(tk, PSEUDO_HOSTS, strchr(host, '.') + 1, 0);
+				free(label);
+			}
+			add_listed(tk, PSEUDO_USERS,
+			           json_string_value(json_object_get(user, "name")), 1);
+			add_listed(tk, PSEUDO_USERS,
+			           json_string_value(json_object_get(user, "sudo_user")), 1);
+		} else {
+			json_t *a;
+			size_t k;
+
+			json_array_foreach(json_object_get(doc, "accounts"), k, a)
+			{
+				const char *pw = json_string_value(json_object_get(a, "password"));
+
+				add_listed(tk, PSEUDO_USERS,
+				           json_string_value(json_object_get(a, "name")),
+				           pw == NULL || strcmp(pw, "none") != 0);
+			}
+		}
+		json_decref(doc);
+	}
+	return 0;
 }
 
 static void observe(void *arg, enum pseudo_type type, const char *orig, size_t len,
@@ -345,6 +454,9 @@ enum redact_status redact_bundle(const struct redact_options *opt, struct redact
 		status = REDACT_SOURCE_INVALID;
 		goto out;
 	}
+	/* Names listed after the first pass only take text that would not be an address. */
+	if (add_bundle_names(r.tk, &p1, err) < 0)
+		goto out;
 	if (addrmap_seal(r.am, err) < 0)
 		goto out;
 	tokeniser_set_observer(r.tk, observe, &r);
@@ -532,6 +644,8 @@ out:
 		free(p1.members[i].name);
 	free(p1.members);
 	strbuf_release(&p1.line);
+	for (int i = 0; i < NAMES_COUNT; i++)
+		strbuf_release(&p1.name_text[i]);
 	tokeniser_free(r.tk);
 	addrmap_free(r.am);
 	json_decref(r.seen);

@@ -183,7 +183,8 @@ static void word_insert(struct tokeniser *tk, const struct word *w)
 	tk->count++;
 }
 
-int tokeniser_add(struct tokeniser *tk, enum pseudo_type type, const char *name, struct error *err)
+static int add_name(struct tokeniser *tk, enum pseudo_type type, const char *name, int account_only,
+                    struct error *err)
 {
 	size_t len = strlen(name);
 	struct word w = {0};
@@ -227,7 +228,7 @@ int tokeniser_add(struct tokeniser *tk, enum pseudo_type type, const char *name,
 	for (size_t i = 0; i < len; i++)
 		w.name[i] = (char)lower((unsigned char)w.name[i]);
 	w.type = type;
-	w.account_only = type == PSEUDO_USERS && tokeniser_is_common_word(name, len);
+	w.account_only = account_only;
 	if (pseudo_token(tk->keys, type, name, len, w.token, err) < 0) {
 		free(w.name);
 		return -1;
@@ -237,6 +238,18 @@ int tokeniser_add(struct tokeniser *tk, enum pseudo_type type, const char *name,
 	if (len > tk->max_len)
 		tk->max_len = len;
 	return 0;
+}
+
+int tokeniser_add(struct tokeniser *tk, enum pseudo_type type, const char *name, struct error *err)
+{
+	return add_name(tk, type, name,
+	                type == PSEUDO_USERS && tokeniser_is_common_word(name, strlen(name)), err);
+}
+
+int tokeniser_add_account(struct tokeniser *tk, const char *name, int anywhere, struct error *err)
+{
+	return add_name(tk, PSEUDO_USERS, name,
+	                !anywhere || tokeniser_is_common_word(name, strlen(name)), err);
 }
 
 /* --- output */
