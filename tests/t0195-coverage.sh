@@ -226,7 +226,7 @@ with gzip.open(\"$big/var/log/big.log.2.gz\", \"wt\") as f:
 		tar -xOf j$j.tar --wildcards "*/logpack/coverage.json" |
 			grep -v -e "\"collected_at\"" -e "\"newest_event_age_seconds\"" >j$j.json
 		tar -xOf j$j.tar --wildcards "*/logpack/collection.log" |
-			sed -n "/coverage of the logs/,\$p" | grep -v "newest event" >j$j.log
+			sed -n "/coverage of the logs/,\$p" | grep -v "newest event" | cut -d" " -f2- >j$j.log
 	done
 	cmp j1.json j3.json
 	cmp j1.log j3.log
