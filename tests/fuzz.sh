@@ -24,6 +24,7 @@ clang -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=
 	$(pkg-config --cflags libarchive libcrypto jansson libzstd) \
 	"$top/tests/fuzz-reader.c" "$top"/src/base/*.c "$top"/src/trust/*.c "$top"/src/bundle/*.c \
 	"$top"/src/report/*.c "$top/src/cmd/cmd-show.c" "$top/src/cmd/command.c" \
+	"$top/src/cmd/key-opts.c" \
 	$(pkg-config --libs libarchive libcrypto zlib jansson libzstd) -lpthread -o "$out/fuzz-reader"
 
 # Seeds: real bundles and a few hostile tars.
