@@ -21,7 +21,7 @@ clang -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=
 	-I"$build" -I"$top/include" \
 	$(pkg-config --cflags libcrypto jansson) \
 	"$top/tests/fuzz-journal-seal.c" "$top"/src/base/*.c "$top"/src/report/journalfile.c \
-	"$top"/src/report/journal-seal.c \
+	"$top"/src/report/journal-seal.c "$top"/src/report/journal-fsprg.c \
 	$(pkg-config --libs libcrypto jansson) -lpthread -o "$out/fuzz-journal-seal"
 
 c=$out/corpus

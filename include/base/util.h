@@ -103,6 +103,8 @@ const char *path_basename(const char *path);
  * locale it cannot, whatever the host's own locale is.
  */
 void locale_use_utf8(void);
+/* The value of a hex digit (either case), or -1. */
+int hex_digit_value(int c);
 /*
  * fnmatch(3) over bytes, in the C locale: logpack's patterns are ASCII, and in a UTF-8 locale
  * glibc converts pattern and name to wide characters on every call, which made most of the

@@ -33,17 +33,6 @@ char *bagname_encode(const char *raw, size_t len, int *changed)
 	return strbuf_detach(&sb);
 }
 
-static int hex_value(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int bagname_decode(const char *name, char **raw_out, size_t *len_out)
 {
 	struct strbuf sb = STRBUF_INIT;
@@ -52,8 +41,9 @@ int bagname_decode(const char *name, char **raw_out, size_t *len_out)
 		if (*p == '\\') {
 			int hi, lo;
 
-			if (p[1] != 'x' || (hi = hex_value((unsigned char)p[2])) < 0 ||
-			    (lo = hex_value((unsigned char)p[3])) < 0 || (hi == 0 && lo == 0)) {
+			if (p[1] != 'x' || (hi = hex_digit_value((unsigned char)p[2])) < 0 ||
+			    (lo = hex_digit_value((unsigned char)p[3])) < 0 ||
+			    (hi == 0 && lo == 0)) {
 				strbuf_release(&sb);
 				return -1;
 			}
@@ -92,9 +82,9 @@ int manifest_decode_path(const char *text, char **out)
 
 	for (const char *p = text; *p; p++) {
 		if (*p == '%') {
-			int hi = hex_value((unsigned char)p[1]), lo;
+			int hi = hex_digit_value((unsigned char)p[1]), lo;
 
-			if (hi < 0 || (lo = hex_value((unsigned char)p[2])) < 0 ||
+			if (hi < 0 || (lo = hex_digit_value((unsigned char)p[2])) < 0 ||
 			    (hi == 0 && lo == 0)) {
 				strbuf_release(&sb);
 				return -1;

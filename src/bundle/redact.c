@@ -195,7 +195,10 @@ static void p1_end(void *ctx)
 	strbuf_reset(&p->line);
 }
 
-/* A name from a tag file, when the tokeniser can list it (a word: no space, no '/', ...). */
+/*
+ * A name from a tag file, when the tokeniser can list it: a name it refuses (a space, a slash)
+ * could not be matched as a word either, so it is passed over without a message.
+ */
 static int add_listed(struct tokeniser *tk, enum pseudo_type type, const char *name, int anywhere)
 {
 	struct error ignored;
@@ -206,7 +209,6 @@ static int add_listed(struct tokeniser *tk, enum pseudo_type type, const char *n
 	if (type == PSEUDO_HOSTS &&
 	    (strcmp(name, "unknown") == 0 || strcmp(name, "localhost") == 0))
 		return 0;
-	/* A name no listing can hold (a space, a slash) cannot be matched as a word either. */
 	if (type == PSEUDO_USERS)
 		return tokeniser_add_account(tk, name, anywhere, &ignored) == 0;
 	return tokeniser_add(tk, type, name, &ignored) == 0;

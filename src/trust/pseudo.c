@@ -234,17 +234,6 @@ int pseudo_mac(const struct pseudo_keys *keys, const uint8_t in[6], uint8_t out[
 	return 0;
 }
 
-static int hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int pseudo_key_parse(const char *text, size_t len, uint8_t key[PSEUDO_KEY_LEN], struct error *err)
 {
 	const char *p = text, *end = text + len;
@@ -268,8 +257,8 @@ int pseudo_key_parse(const char *text, size_t len, uint8_t key[PSEUDO_KEY_LEN], 
 			return -1;
 		}
 		for (size_t i = 0; i < PSEUDO_KEY_LEN; i++) {
-			int hi = hex_value(p[tag_len + 1 + 2 * i]);
-			int lo = hex_value(p[tag_len + 2 + 2 * i]);
+			int hi = hex_digit_value(p[tag_len + 1 + 2 * i]);
+			int lo = hex_digit_value(p[tag_len + 2 + 2 * i]);
 
 			if (hi < 0 || lo < 0) {
 				OPENSSL_cleanse(key, PSEUDO_KEY_LEN);
