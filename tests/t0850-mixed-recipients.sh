@@ -91,6 +91,26 @@ t "bag-info.txt names every recipient (LogPack-Encrypted-To), signed with the ba
 	lp verify --trust sig.crt by-gpg >v
 	contains v "trusted"
 '
+t "collect --json lists every file it wrote: one per kind, the bundle first, then the label" '
+	cd "$FX"
+	mkdir json
+	lp -q collect --root root -o json/ --encrypt-to pgp.pub --encrypt-to "$(grep -o "age1.*" a1)" \
+		--encrypt-to x.crt --label --sign-key sig.key --sign-cert sig.crt --json >sum.json
+	b=$(jq -r .bundle sum.json)
+	stem=${b%.gpg}
+	jq -r ".files[]" sum.json >got
+	printf "%s\n" "$b" "$stem.age" "$stem.enc" "$stem.p7m" "$stem.label.json" \
+		"$stem.label.json.p7s" >want
+	cmp want got
+	# Every file there is listed, or is the sidecar of one that is.
+	for f in json/*; do
+		grep -qxF "${f%.sha256}" got
+	done
+	test "$(ls json | wc -l)" = 9
+	# Without recipients: the bundle alone.
+	lp -q collect --root root -o json/plain.tar.zst --json >plain.json
+	test "$(jq -c .files plain.json)" = "[\"json/plain.tar.zst\"]"
+'
 t "an unusable recipient among them stops collect before anything is written" '
 	cd "$FX"
 	mkdir none

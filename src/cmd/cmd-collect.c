@@ -13,6 +13,7 @@
 #include "base/log.h"
 #include "base/printable.h"
 #include "bundle/bag.h"
+#include "bundle/bundle-encrypt.h"
 #include "cmd/collect-opts.h"
 #include "cmd/collect-terminal.h"
 #include "cmd/command.h"
@@ -47,8 +48,34 @@ static void print_help(FILE *fp)
 	      fp);
 }
 
+/* Every file the collection wrote but the sidecars: with recipients of several kinds, one
+ * bundle file per kind (bundle_path is the first); then the label and its signature. */
+static json_t *written_files(const struct recipients *r, const char *bundle_path, const char *label)
+{
+	json_t *files = json_array();
+	char **paths = NULL;
+	size_t n = 0;
+
+	if (bundle_path == NULL)
+		return files;
+	if (recipients_any(r))
+		bundle_encrypted_files(r, bundle_path, &paths, &n);
+	else
+		json_array_append_new(files, json_string(bundle_path));
+	for (size_t i = 0; i < n; i++) {
+		json_array_append_new(files, json_string(paths[i]));
+		free(paths[i]);
+	}
+	free(paths);
+	if (label) {
+		json_array_append_new(files, json_string(label));
+		json_array_append_new(files, json_pack("s++", "", label, ".p7s"));
+	}
+	return files;
+}
+
 static void print_summary_json(const struct collect_summary *sum, const char *signer, int code,
-                               json_t *uploads)
+                               json_t *files, json_t *uploads)
 {
 	json_t *o = json_object(), *absent = json_object();
 
@@ -141,6 +168,7 @@ static void print_summary_json(const struct collect_summary *sum, const char *si
 		}
 		json_object_set_new(o, "planned", plan);
 	}
+	json_object_set(o, "files", files);
 	if (uploads)
 		json_object_set(o, "upload", uploads);
 	json_dumpf(o, stdout, JSON_INDENT(2) | JSON_ENSURE_ASCII);
@@ -300,10 +328,14 @@ static int cmd_collect(int argc, char **argv)
 		        upload_session_send_written(&upload, &cli.recipients, sum.bundle_path,
 		                                    sum.bundle_sha256, label, uploads) != 0;
 	}
-	free(label);
-	if (cli.json)
-		print_summary_json(&sum, cli.signer ? signer_subject(cli.signer) : NULL, rc,
+	if (cli.json) {
+		json_t *files = written_files(&cli.recipients, sum.bundle_path, label);
+
+		print_summary_json(&sum, cli.signer ? signer_subject(cli.signer) : NULL, rc, files,
 		                   uploads);
+		json_decref(files);
+	}
+	free(label);
 	collect_summary_free(&sum);
 	rc = upload.interrupted              ? LP_EXIT_INTERRUPTED
 	     : upload_failed || label_failed ? LP_EXIT_FAILURE
