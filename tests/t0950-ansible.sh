@@ -6,6 +6,7 @@
 # over real SSH, in check mode and for real.
 . "$TEST_SRCDIR/test-lib.sh"
 . "$TEST_SRCDIR/upload-lib.sh"
+. "$TEST_SRCDIR/incident-lib.sh"
 
 ANSIBLE_PLAYBOOK=$(command -v ansible-playbook) || {
 	echo "ansible-playbook not found: install Debian's ansible-core (README, test packages)" >&2
@@ -43,9 +44,16 @@ UsePAM no
 StrictModes no
 Subsystem sftp internal-sftp
 EOF
+	# The root user's shell start-up files of this machine are hidden on the hosts: each SSH
+	# command runs them, and one that starts a language environment manager costs a second a
+	# task, which made this test take minutes.
 	unshare --mount --propagation private sh -c '
 		mount -t tmpfs -o mode=0755 tmpfs "$1" && mkdir -p "$1/etc/cron.d" &&
+		for rc in "$3/.bashrc" "$3/.profile" "$3/.bash_profile"; do
+			if [ -f "$rc" ]; then mount --bind /dev/null "$rc" || exit 1; fi
+		done &&
 		exec /usr/sbin/sshd -D -e -f "$2"' sh "$HOSTFS" "$TRASH/host$n/sshd_config" \
+		"$(getent passwd root | cut -d: -f6)" \
 		2>"$TRASH/host$n/sshd.log" &
 	pid=$!
 	server_started "$pid"
@@ -83,6 +91,7 @@ all:
     logpack_bin: "$HOSTFS/usr/local/lib/logpack/logpack"
     logpack_key_dir: "$HOSTFS/etc/logpack/host-key"
     logpack_out_dir: "$HOSTFS/var/lib/logpack/out"
+    logpack_input_dir: "$HOSTFS/var/lib/logpack/input"
     logpack_control_bin: "$LP_ABS"
     logpack_fetch_dir: "$CONTROL/bundles"
     logpack_trust_dir: "$CONTROL/trust"
@@ -112,13 +121,13 @@ recap_changed() {
 
 # private_keys DIR...: every file under DIR that holds a private key, by content.
 private_keys() {
-	grep -rlE -- "-----BEGIN ([A-Z]+ )?PRIVATE KEY-----|-----BEGIN OPENSSH PRIVATE KEY-----" \
+	grep -rlE -- "-----BEGIN ([A-Z]+ )?PRIVATE KEY-----|-----BEGIN OPENSSH PRIVATE KEY-----|AGE-SECRET-KEY-1[0-9A-Z]{50}" \
 		"$@" 2>/dev/null || :
 }
 
 t "check mode says what it would do and changes nothing on the hosts" '
 	play playbook.yml --check || { cat play.out; exit 1; }
-	grep -q "would run: .*/logpack collect --json" play.out
+	grep -q "would run: .*/logpack collect --json .* --nice" play.out
 	for n in 1 2 3; do
 		test ! -e "$(hostfs $n)/usr/local/lib/logpack/logpack"
 		test ! -e "$(hostfs $n)/etc/logpack"
@@ -224,6 +233,55 @@ t "the schedule: check mode, install, a second install that changes nothing, rem
 	test -z "$(ls "$(hostfs 3)/etc/cron.d")"
 	play schedule.yml --limit host1,host3 -e logpack_schedule=absent || { cat play.out; exit 1; }
 	test "$(recap_changed host1)" = 0
+'
+
+t "a binary that is not the release it claims to be stops its host before anything runs" '
+	before=$(ls "$CONTROL"/bundles/host3 | wc -l)
+	if play playbook.yml --limit host3 -e logpack_binary_sha256=$(printf "%064d" 0); then
+		cat play.out
+		exit 1
+	fi
+	grep -q "SHA-256 $(sha256sum "$LP_ABS" | cut -c1-64), expected 0000000000" play.out
+	grep -q "^host3 *: .*failed=1" play.out
+	test "$(ls "$CONTROL"/bundles/host3 | wc -l)" = "$before"
+	if grep -q "TASK \[logpack : Collect\]" play.out; then exit 1; fi
+'
+
+t "encrypted to age and X.509 recipients, with the incident report: fetched, opened, verified" '
+	cd "$CONTROL"
+	age-keygen -o age.id 2>/dev/null
+	(umask 077; openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+		-keyout x.key -out x.crt -subj /CN=CERT -days 30 -addext keyUsage=keyAgreement \
+		2>/dev/null)
+	"$LOGPACK" incident init template.txt
+	answers_en >answers.txt
+	fill template.txt answers.txt >report.txt
+	cat >enc.yml <<EOF
+logpack_encrypt_to: ["$(grep -o "age1.*" age.id)", "$CONTROL/x.crt"]
+logpack_decrypt_key: "$CONTROL/x.key"
+logpack_incident_file: "$CONTROL/report.txt"
+EOF
+	play playbook.yml --limit host1 -e "@$CONTROL/enc.yml" || { cat play.out; exit 1; }
+	set -- bundles/host1/*.age
+	test $# = 1
+	stem=${1%.age}
+	(cd bundles/host1 && sha256sum -c --quiet "${stem##*/}.age.sha256" "${stem##*/}.enc.sha256")
+	test -f "$stem.p7m"
+	# The X.509 key opened the .enc (the .age, tried first, it cannot open); the age
+	# identity gives the same bundle from the .age.
+	age -d -i age.id -o bundles/opened-by-age "$stem.age"
+	cmp "$stem.tar.zst" bundles/opened-by-age
+	"$LOGPACK" verify --require trusted --trust trust/host1.pem "$stem.tar.zst" >v.out
+	grep -q "signed by /O=Example AB/CN=host1, trusted" v.out
+	test "$(jq -r ".[] | select(.host == \"host1\") | .verdict" bundles/summary.json)" = trusted
+	"$LOGPACK" show "$stem.tar.zst" >show.out
+	grep -q "TLP:AMBER  incident report from Example AB, case INC-2026-0042" show.out
+	# Nothing of it stays on the host: no report, no recipient key, no bundle file.
+	fs=$(hostfs 1)
+	test ! -e "$fs/var/lib/logpack/input"
+	test -z "$(ls "$fs/var/lib/logpack/out")"
+	if grep -rq "Ransomware encrypted the file server" "$fs"; then exit 1; fi
+	test "$(private_keys "$fs")" = "$fs/etc/logpack/host-key/host.key"
 '
 
 # The SSH sessions the control node kept open end with their hosts.
