@@ -154,4 +154,84 @@ t "host.json and accounts.json name what to replace, without --words" '
 	grep -q "invalid user user-[a-z2-7]\{10\} from" "$a"
 	test "$(grep -c "sshd\[" "$a")" = 3
 '
+t "signed only by the key given to redact; the source signer is not named; verify says whence" '
+	cd "$FX"
+	lp -q keygen --out src-signer --subject "/O=Victim AB/CN=signer-web01" >/dev/null
+	lp -q keygen --out redactor --subject "/O=CERT/CN=redactor" >/dev/null
+	lp -q collect --root root -o signed.tar.zst --sign-key src-signer.key \
+		--sign-cert src-signer.crt >/dev/null
+	mkdir so
+	lp redact --key inc.key --map smap --words words --sign-key redactor.key \
+		--sign-cert redactor.crt -o so signed.tar.zst >sred 2>err
+	contains err "signed by /O=CERT/CN=redactor"
+	mkdir sx
+	tar -C sx -xf "$(cat sred)"
+	d=$(echo sx/logpack-redacted-*)
+	openssl cms -verify -binary -inform DER -in "$d/tagmanifest-sha256.txt.p7s" \
+		-content "$d/tagmanifest-sha256.txt" -CAfile redactor.crt -purpose any \
+		-out /dev/null 2>/dev/null
+	if grep -rqaF -e signer-web01 -e "Victim AB" sx; then echo "names the source signer"; false; fi
+	expect_code 0 lp verify --trust redactor.crt "$(cat sred)" >v
+	mkdir sb
+	tar -C sb -xf signed.tar.zst
+	tm=$(sha256sum sb/*/tagmanifest-sha256.txt | cut -d" " -f1)
+	contains v "signed by /O=CERT/CN=redactor, trusted; derived by redaction from $tm"
+	expect_code 5 lp verify --trust src-signer.crt "$(cat sred)" >/dev/null
+	expect_code 2 lp redact --key inc.key --map smap2 --sign-key redactor.key signed.tar.zst \
+		2>e
+	contains e "--sign-key and --sign-cert go together"
+	test ! -e smap2
+'
+t "verify --source --key: every link holds; another source, another key, a changed link: exit 4" '
+	cd "$FX"
+	expect_code 0 lp verify --source signed.tar.zst --key inc.key "$(cat sred)" >v
+	n=$(tar -tf signed.tar.zst | grep -c "/data/.*[^/]$")
+	contains v "links: all $n hold: derived from signed.tar.zst"
+	lp verify --json --source signed.tar.zst --key inc.key "$(cat sred)" >v.json
+	test "$(jq -r .links.hold v.json)" = true
+	test "$(jq -r .links.matched v.json)" = "$n"
+	# Another source: the same tree collected again (another tag manifest, same files).
+	tm=$(sha256sum sb/*/tagmanifest-sha256.txt | cut -d" " -f1)
+	expect_code 4 lp verify --source "$(cat path)" --key inc.key "$(cat sred)" >v2
+	contains v2 "DO NOT HOLD"
+	contains v2 "derived from the bundle with tag manifest $tm"
+	# Another incident key.
+	lp -q keygen --incident -o other.key >/dev/null
+	expect_code 4 lp verify --source signed.tar.zst --key other.key "$(cat sred)" >v3
+	contains v3 "made with another incident key"
+	# A changed link, in a bag rebuilt so that it is valid again (unsigned).
+	mkdir cx
+	tar -C cx -xf "$(cat sred)"
+	d=$(echo cx/logpack-redacted-*)
+	j="$d/logpack/redaction.json"
+	old=$(grep -o "\"link\": \"[0-9a-f]*\"" "$j" | head -n 1 | cut -d\" -f4)
+	new=$(printf "%s" "$old" | tr 0-9a-f 1-9a-f0)
+	sed -i "s/$old/$new/" "$j"
+	rm "$d/tagmanifest-sha256.txt.p7s"
+	(cd "$d" && sha256sum bagit.txt bag-info.txt manifest-sha256.txt logpack/* \
+		>tagmanifest-sha256.txt)
+	(cd cx && tar --zstd -cf ../changed.tar.zst "${d#cx/}")
+	expect_code 0 lp verify changed.tar.zst >v4
+	contains v4 "valid, unsigned"
+	expect_code 4 lp verify --source signed.tar.zst --key inc.key changed.tar.zst >v5
+	contains v5 "its link matches no file of the source"
+	contains v5 "of the source is not accounted for"
+	# Usage: --source needs the key, and one bundle.
+	expect_code 2 lp verify --source signed.tar.zst "$(cat sred)" 2>e
+	contains e "--source needs the incident key"
+	expect_code 2 lp verify --source signed.tar.zst --key redactor.key "$(cat sred)" 2>e
+	contains e "with --source, --key is the incident key"
+'
+t "redact --reveal: a replacement original from the map, with the map key only" '
+	cd "$FX"
+	tok=$(grep -o "Accepted password for word-[a-z2-7]*" "$(find x -name auth.log)" | cut -d" " -f4)
+	lp redact --reveal "$tok" --key inc.key --map map.txt >r
+	test "$(cat r)" = "$(printf "words\tkarin")"
+	expect_code 1 lp redact --reveal word-aaaaaaaaaa --key inc.key --map map.txt 2>e
+	contains e "holds no such replacement"
+	expect_code 3 lp redact --reveal "$tok" --key other.key --map map.txt 2>e
+	contains e "written under another incident key"
+	expect_code 2 lp redact --reveal "$tok" --key inc.key 2>e
+	contains e "--reveal needs --key and --map"
+'
 test_done

@@ -10,8 +10,10 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "base/util.h"
+#include "bundle/bag.h"
 #include "trust/pseudo.h"
 
 struct redact_options {
@@ -24,6 +26,9 @@ struct redact_options {
 	const char *const *words; /* names to replace (as custom words) */
 	size_t n_words;
 	int64_t now; /* epoch seconds: the bundle's name and bagging time */
+	/* The redactor's signature over the derived bag (NULL: unsigned); never the source's. */
+	bag_sign_fn sign;
+	void *sign_ctx;
 };
 
 enum redact_status {
@@ -42,5 +47,39 @@ struct redact_summary {
 enum redact_status redact_bundle(const struct redact_options *opt, struct redact_summary *sum,
                                  struct error *err);
 void redact_summary_free(struct redact_summary *sum);
+
+/* The link to a source file: HMAC-SHA256(link subkey, "<name>\n<sha256>") in hex. */
+int redact_link(const struct pseudo_keys *keys, const char *name, const char *sha256, char hex[65],
+                struct error *err);
+
+struct redact_link_report {
+	char *source_tagmanifest_sha256; /* what redaction.json says it was derived from */
+	size_t links;                    /* entries in redaction.json */
+	size_t matched;                  /* of them, matching one file of the source each */
+	char **problems;                 /* each link that does not hold, in words */
+	size_t n_problems;
+};
+
+/*
+ * Check every link of a derived bundle (logpack/redaction.json) against its source with the
+ * incident key: both must be valid bundles; each entry's link must match exactly one payload
+ * file of the source, each source payload file must be accounted for, each carried entry must
+ * be in the derived payload and each dropped one not, and the source's tag manifest must be the
+ * one named. Returns 0 with r filled (r->n_problems == 0: every link holds); -1 with err when a
+ * bundle cannot be read; -2 with err when one is not valid, or the derived one has no or a
+ * malformed redaction.json.
+ */
+int redact_links_check(const char *derived_path, const char *source_path,
+                       const uint8_t key[PSEUDO_KEY_LEN], struct redact_link_report *r,
+                       struct error *err);
+void redact_link_report_free(struct redact_link_report *r);
+
+/*
+ * Look a replacement up in a reverse map that redact wrote: print "type<TAB>original" to out for
+ * each entry whose replacement is token. The map must have been written under key_id (its first
+ * line says which). Returns the number of entries found, or -1 with err.
+ */
+long redact_reveal(const char *map_path, const char *key_id, const char *token, FILE *out,
+                   struct error *err);
 
 #endif

@@ -369,11 +369,10 @@ static int copy_fd(struct bag_writer *bw, int fd, struct error *err)
 	}
 }
 
-/* HMAC-SHA256(link subkey, "<name>\n<sha256>") in hex: a commitment to the source file. */
-static int link_commitment(const struct pseudo_keys *keys, const struct member_info *m,
-                           char hex[65], struct error *err)
+int redact_link(const struct pseudo_keys *keys, const char *name, const char *sha256, char hex[65],
+                struct error *err)
 {
-	char *text = xasprintf("%s\n%s", m->name, m->sha256);
+	char *text = xasprintf("%s\n%s", name, sha256);
 	uint8_t mac[32];
 	int rc = pseudo_hmac_sha256(keys->sub[PSEUDO_LINK], PSEUDO_KEY_LEN, text, strlen(text), mac,
 	                            err);
@@ -473,6 +472,8 @@ enum redact_status redact_bundle(const struct redact_options *opt, struct redact
 	bo.compression = "zstd";
 	bo.level = -1;
 	bo.bagging_time = opt->now;
+	bo.sign = opt->sign;
+	bo.sign_ctx = opt->sign_ctx;
 	if (bag_writer_open(&bw, &bo, err) < 0)
 		goto out;
 
@@ -516,7 +517,8 @@ enum redact_status redact_bundle(const struct redact_options *opt, struct redact
 			sum->dropped[sum->n_dropped++] = xstrdup(m->name);
 			if (str_has_prefix(m->name, "data/")) {
 				rpath = redact_path(r.tk, m->name, err);
-				if (rpath == NULL || link_commitment(&r.keys, m, link, err) < 0) {
+				if (rpath == NULL ||
+				    redact_link(&r.keys, m->name, m->sha256, link, err) < 0) {
 					free(rpath);
 					goto out;
 				}
@@ -563,7 +565,7 @@ enum redact_status redact_bundle(const struct redact_options *opt, struct redact
 			if (size < 0 || lseek(w.fd, 0, SEEK_SET) < 0 ||
 			    bag_payload_begin(bw, rpath, (uint64_t)size, opt->now, err) < 0 ||
 			    copy_fd(bw, w.fd, err) < 0 || bag_payload_end(bw, out_sha, err) < 0 ||
-			    link_commitment(&r.keys, m, link, err) < 0) {
+			    redact_link(&r.keys, m->name, m->sha256, link, err) < 0) {
 				if (err->msg[0] == '\0')
 					error_set(err, "temporary file: %s", strerror(errno));
 				free(rpath);
@@ -662,4 +664,45 @@ void redact_summary_free(struct redact_summary *sum)
 	free(sum->dropped);
 	free(sum->bundle_path);
 	memset(sum, 0, sizeof(*sum));
+}
+
+long redact_reveal(const char *map_path, const char *key_id, const char *token, FILE *out,
+                   struct error *err)
+{
+	static const char header[] = "# logpack reverse map: replacement, type, original (key id ";
+	size_t len = 0;
+	char *text = NULL, *p, *line;
+	long found = 0;
+
+	/* A map is a few bytes a replacement; 1 GiB is far above any real one. */
+	if (read_small_file(map_path, 1u << 30, &text, &len) < 0) {
+		error_set(err, "--map %s: %s", map_path, read_small_strerror(errno));
+		return -1;
+	}
+	if (memchr(text, '\0', len) != NULL || !str_has_prefix(text, header)) {
+		error_set(err, "--map %s: not a reverse map of logpack redact", map_path);
+		found = -1;
+		goto out;
+	}
+	p = text + strlen(header);
+	if (strncmp(p, key_id, strlen(key_id)) != 0 || p[strlen(key_id)] != ')') {
+		error_set(err, "--map %s: written under another incident key (key id %.*s, not %s)",
+		          map_path, (int)strcspn(p, ")\n"), p, key_id);
+		found = -1;
+		goto out;
+	}
+	p = strchr(p, '\n');
+	while (p && (line = strsep(&p, "\n")) != NULL) {
+		char *tab = strchr(line, '\t');
+
+		if (tab == NULL || (size_t)(tab - line) != strlen(token) ||
+		    memcmp(line, token, strlen(token)) != 0)
+			continue;
+		fprintf(out, "%s\n", tab + 1);
+		found++;
+	}
+out:
+	OPENSSL_cleanse(text, len);
+	free(text);
+	return found;
 }

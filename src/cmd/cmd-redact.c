@@ -16,13 +16,15 @@
 #include "cmd/command.h"
 #include "cmd/signals.h"
 #include "trust/pseudo.h"
+#include "trust/sign.h"
 
 static int cmd_redact(int argc, char **argv);
 
 const struct command command_redact = {
         .name = "redact",
         .usage = "redact --key INCIDENT.key --map MAPFILE [--keep ADDR|CIDR]... [--words FILE] "
-                 "[-o DIR] BUNDLE",
+                 "[--sign-key KEY --sign-cert CERT] [-o DIR] BUNDLE | "
+                 "redact --reveal TOKEN --key INCIDENT.key --map MAPFILE",
         .summary = "derive a pseudonymised bundle (first version: plain-text files only)",
         .help = "Options:\n"
                 "  -k, --key FILE     the incident key (logpack keygen --incident)\n"
@@ -31,15 +33,33 @@ const struct command command_redact = {
                 "      --keep ADDR    keep an address or range (CIDR) in clear; repeatable\n"
                 "      --words FILE   names to replace, one a line ('#' starts a comment)\n"
                 "  -o, --out DIR      where the derived bundle goes (default: .)\n"
+                "      --reveal TOKEN print the type and original of a replacement, from the\n"
+                "                     map (which must have been written under --key); exit 1\n"
+                "                     when the map does not hold it\n"
+                "      --sign-key KEY     sign the derived bundle with this private key (PEM)\n"
+                "      --sign-cert CERT   the signer's certificate (PEM)\n"
+                "      --sign-chain FILE  intermediate certificates to include (PEM)\n"
+                "      --passphrase-file F  the signing key's passphrase\n"
                 "  -h, --help         this text\n"
                 "\n"
                 "The source is verified first; an INVALID source is refused (exit 4). Plain-text\n"
                 "payload files are redacted line by line; every other member is dropped and\n"
-                "listed. Pseudonymised data is still personal data: see docs/redaction.md.\n",
+                "listed. The derived bundle is signed only with the key given here (never with\n"
+                "the source's signature, nor with a key from the configuration file), and does\n"
+                "not name the source's signer. Pseudonymised data is still personal data: see\n"
+                "docs/redaction.md.\n",
         .run = cmd_redact,
 };
 
-enum { OPT_KEEP = 256, OPT_WORDS };
+enum {
+	OPT_KEEP = 256,
+	OPT_WORDS,
+	OPT_REVEAL,
+	OPT_SIGN_KEY,
+	OPT_SIGN_CERT,
+	OPT_SIGN_CHAIN,
+	OPT_PASSPHRASE_FILE
+};
 
 /* The names of a --words file: one a line, '#' comments and blank lines skipped. */
 static int read_words(const char *path, char **text, char ***words, size_t *n)
@@ -64,6 +84,37 @@ static int read_words(const char *path, char **text, char ***words, size_t *n)
 	return 0;
 }
 
+/* --reveal: the originals behind one replacement, from a map of this key. */
+static int reveal_token(const char *token, const char *key_path, const char *map_path)
+{
+	uint8_t key[PSEUDO_KEY_LEN];
+	struct pseudo_keys keys;
+	struct error err = {{0}};
+	long found;
+
+	if (pseudo_key_load(key_path, key, &err) < 0) {
+		log_error("--key %s", err.msg);
+		return LP_EXIT_FAILURE;
+	}
+	if (pseudo_keys_derive(key, &keys, &err) < 0) {
+		OPENSSL_cleanse(key, sizeof(key));
+		log_error("--key %s: %s", key_path, err.msg);
+		return LP_EXIT_FAILURE;
+	}
+	OPENSSL_cleanse(key, sizeof(key));
+	found = redact_reveal(map_path, keys.key_id, token, stdout, &err);
+	pseudo_keys_wipe(&keys);
+	if (found < 0) {
+		log_error("%s", err.msg);
+		return LP_EXIT_FAILURE;
+	}
+	if (found == 0) {
+		log_error("%s: the map %s holds no such replacement", token, map_path);
+		return LP_EXIT_PARTIAL;
+	}
+	return LP_EXIT_OK;
+}
+
 static int cmd_redact(int argc, char **argv)
 {
 	static const struct option options[] = {
@@ -72,12 +123,21 @@ static int cmd_redact(int argc, char **argv)
 	        {"key", required_argument, NULL, 'k'},
 	        {"map", required_argument, NULL, 'm'},
 	        {"out", required_argument, NULL, 'o'},
+	        {"passphrase-file", required_argument, NULL, OPT_PASSPHRASE_FILE},
+	        {"reveal", required_argument, NULL, OPT_REVEAL},
+	        {"sign-cert", required_argument, NULL, OPT_SIGN_CERT},
+	        {"sign-chain", required_argument, NULL, OPT_SIGN_CHAIN},
+	        {"sign-key", required_argument, NULL, OPT_SIGN_KEY},
 	        {"words", required_argument, NULL, OPT_WORDS},
 	        {NULL, 0, NULL, 0},
 	};
 	struct redact_options ro = {0};
 	struct redact_summary sum = {0};
-	const char *key_path = NULL, *words_path = NULL;
+	const char *key_path = NULL, *words_path = NULL, *reveal = NULL;
+	struct {
+		const char *key, *cert, *chain, *passphrase_file;
+	} sign = {0};
+	struct signer *signer = NULL;
 	const char **keep = NULL;
 	char *words_text = NULL, **words = NULL;
 	size_t n_keep = 0, n_words = 0;
@@ -109,10 +169,33 @@ static int cmd_redact(int argc, char **argv)
 		case OPT_WORDS:
 			words_path = optarg;
 			break;
+		case OPT_REVEAL:
+			reveal = optarg;
+			break;
+		case OPT_SIGN_KEY:
+			sign.key = optarg;
+			break;
+		case OPT_SIGN_CERT:
+			sign.cert = optarg;
+			break;
+		case OPT_SIGN_CHAIN:
+			sign.chain = optarg;
+			break;
+		case OPT_PASSPHRASE_FILE:
+			sign.passphrase_file = optarg;
+			break;
 		default:
 			free(keep);
 			return command_option_error(&command_redact);
 		}
+	}
+	if (reveal) {
+		free(keep);
+		if (optind != argc || key_path == NULL || ro.map_path == NULL)
+			return command_usage_error(
+			        &command_redact, optind != argc ? "--reveal takes no BUNDLE"
+			                                        : "--reveal needs --key and --map");
+		return reveal_token(reveal, key_path, ro.map_path);
 	}
 	if (optind + 1 != argc || key_path == NULL || ro.map_path == NULL) {
 		free(keep);
@@ -120,7 +203,28 @@ static int cmd_redact(int argc, char **argv)
 		                                                    ? "one BUNDLE is needed"
 		                                                    : "--key and --map are needed");
 	}
+	if ((sign.key == NULL) != (sign.cert == NULL) ||
+	    ((sign.chain || sign.passphrase_file) && !sign.key)) {
+		free(keep);
+		return command_usage_error(&command_redact,
+		                           "--sign-key and --sign-cert go together (and "
+		                           "--sign-chain and --passphrase-file need them)");
+	}
 	ro.source_path = argv[optind];
+	/* Only the key named here: the configuration file's key is the collecting host's. */
+	if (sign.key) {
+		struct signer_options so = {.key_path = sign.key,
+		                            .cert_path = sign.cert,
+		                            .chain_path = sign.chain,
+		                            .passphrase_file = sign.passphrase_file};
+
+		if (signer_load(&signer, &so, &err) < 0) {
+			log_error("signing key: %s", err.msg);
+			goto out;
+		}
+		ro.sign = signer_sign;
+		ro.sign_ctx = signer;
+	}
 	if (words_path && read_words(words_path, &words_text, &words, &n_words) < 0)
 		goto out;
 	if (pseudo_key_load(key_path, key, &err) < 0) {
@@ -145,9 +249,14 @@ static int cmd_redact(int argc, char **argv)
 		log_warn("dropped (not plain text): %s", sum.dropped[i]);
 	log_info("redacted %llu plain-text files, dropped %zu members; reverse map %s (mode 0600)",
 	         (unsigned long long)sum.transformed, sum.n_dropped, ro.map_path);
+	if (signer)
+		log_info("signed by %s", signer_subject(signer));
+	else
+		log_info("not signed (give --sign-key and --sign-cert)");
 	printf("%s\n", sum.bundle_path);
 	rc = LP_EXIT_OK;
 out:
+	signer_free(signer);
 	OPENSSL_cleanse(key, sizeof(key));
 	redact_summary_free(&sum);
 	free(keep);

@@ -7,11 +7,13 @@
 #include <string.h>
 
 #include <jansson.h>
+#include <openssl/crypto.h>
 
 #include "base/exitcode.h"
 #include "base/log.h"
 #include "base/printable.h"
 #include "bundle/bundle-read.h"
+#include "bundle/redact.h"
 #include "bundle/verdict.h"
 #include "cmd/cmd-chain.h"
 #include "cmd/command.h"
@@ -19,6 +21,7 @@
 #include "cmd/verify-batch.h"
 #include "cmd/verify-label.h"
 #include "report/incident.h"
+#include "trust/pseudo.h"
 #include "trust/sign.h"
 
 static int cmd_verify(int argc, char **argv);
@@ -27,7 +30,8 @@ const struct command command_verify = {
         .name = "verify",
         .usage = "verify [--trust FILE|DIR] [--require LEVEL] [--json] [--parallel N] "
                  "[--chain] [--key KEY [--cert CERT] [--passphrase-file FILE]] "
-                 "[--journal-verify-key FILE] BUNDLE|BAGDIR|DIR...",
+                 "[--journal-verify-key FILE] BUNDLE|BAGDIR|DIR... | "
+                 "verify --source ORIGINAL --key INCIDENT.key DERIVED",
         .summary = "check that bundles are complete, unaltered and signed by a trusted signer",
         .help = "Options:\n"
                 "      --cert CERT        with --key for a CMS pair: the receiver's certificate\n"
@@ -58,6 +62,10 @@ const struct command command_verify = {
                 "                         (default 1)\n"
                 "      --passphrase-file FILE  the key's passphrase (first line; mode 0600);\n"
                 "                         else $LOGPACK_KEY_PASSPHRASE, else the terminal\n"
+                "      --source ORIGINAL  DERIVED was made by logpack redact: check every link\n"
+                "                         of its logpack/redaction.json against ORIGINAL, with\n"
+                "                         the incident key given by --key (exit 4 when one does\n"
+                "                         not hold); both must be valid, neither encrypted\n"
                 "      --require LEVEL    exit 0 only for bundles that are at least LEVEL:\n"
                 "                         trusted, signed or valid (default: trusted with\n"
                 "                         --trust, else valid, which proves integrity, not\n"
@@ -104,6 +112,7 @@ enum {
 	OPT_REQUIRE,
 	OPT_PARALLEL,
 	OPT_JOURNAL_VERIFY_KEY,
+	OPT_SOURCE,
 };
 
 struct verify_cli {
@@ -116,7 +125,101 @@ struct verify_cli {
 	struct bundle_limits limits;
 	struct decrypt_key key; /* key.key NULL: no --key */
 	const char *journal_key_path;
+	const char *source_path; /* --source: DERIVED's original; key.key is the incident key */
 };
+
+/*
+ * verify --source ORIGINAL --key INCIDENT.key DERIVED: the derived bundle's own verdict, then
+ * every link of its redaction.json against the original. Here --key is the incident key: the
+ * link check reads both bundles as they are, so neither may be encrypted (decrypt first).
+ */
+static int verify_derived(struct verify_cli *cli, int n, char **paths)
+{
+	struct verify_batch batch = {0};
+	struct bundle_read_options ropt = {0};
+	struct trust_store *trust = NULL;
+	struct redact_link_report links;
+	uint8_t key[PSEUDO_KEY_LEN];
+	struct error err = {{0}};
+	const struct verify_item *it;
+	int code, rc;
+
+	if (n != 1)
+		return command_usage_error(&command_verify, "--source checks one DERIVED bundle");
+	if (cli->key.key == NULL)
+		return command_usage_error(&command_verify,
+		                           "--source needs the incident key (--key INCIDENT.key)");
+	if (cli->chain || cli->journal_key_path || cli->key.cert || cli->key.passphrase_file)
+		return command_usage_error(&command_verify,
+		                           "--source goes with --key, --trust, --require and "
+		                           "--json only");
+	if (pseudo_key_load(cli->key.key, key, &err) < 0) {
+		log_error("--key %s (with --source, --key is the incident key)", err.msg);
+		return LP_EXIT_USAGE;
+	}
+	if (cli->trust_path && trust_store_load(&trust, cli->trust_path, &err) < 0) {
+		OPENSSL_cleanse(key, sizeof(key));
+		log_error("--trust %s", err.msg);
+		return LP_EXIT_FAILURE;
+	}
+	if (!cli->has_require)
+		cli->require = verdict_default_require(trust != NULL);
+	ropt.limits = cli->limits;
+	ropt.trust = trust;
+	batch.items = xcalloc(1, sizeof(*batch.items));
+	batch.items[0].path = xstrdup(paths[0]);
+	batch.n = 1;
+	verify_batch_run(&batch, &ropt, cli->require, 1, cli->json);
+	it = &batch.items[0];
+	code = it->code;
+	rc = redact_links_check(paths[0], cli->source_path, key, &links, &err);
+	if (rc < 0) {
+		char *shown = printable(err.msg);
+
+		log_error("links of %s: %s", paths[0], shown);
+		free(shown);
+		code = verdict_worst_exit(code, rc == -2 ? LP_EXIT_INVALID : LP_EXIT_FAILURE);
+	} else if (links.n_problems > 0) {
+		code = verdict_worst_exit(code, LP_EXIT_INVALID);
+	}
+	OPENSSL_cleanse(key, sizeof(key));
+	if (cli->json) {
+		json_t *problems = json_array();
+
+		for (size_t i = 0; i < links.n_problems; i++)
+			json_array_append_new(problems, json_string(links.problems[i]));
+		json_object_set_new(
+		        it->doc, "links",
+		        json_pack("{s:s, s:s?, s:I, s:I, s:o, s:b}", "source", cli->source_path,
+		                  "derived_from", links.source_tagmanifest_sha256, "checked",
+		                  (json_int_t)links.links, "matched", (json_int_t)links.matched,
+		                  "problems", problems, "hold",
+		                  links.source_tagmanifest_sha256 && links.n_problems == 0));
+		json_object_set_new(it->doc, "exit_code", json_integer(code));
+		json_dumpf(it->doc, stdout, JSON_INDENT(2) | JSON_ENSURE_ASCII);
+		fputc('\n', stdout);
+	} else {
+		char *src = printable(cli->source_path);
+
+		printf("%s\n", it->line);
+		if (links.source_tagmanifest_sha256 && links.n_problems == 0)
+			printf("links: all %zu hold: derived from %s\n", links.links, src);
+		else if (links.source_tagmanifest_sha256)
+			printf("links: %zu of %zu DO NOT HOLD against %s\n", links.n_problems,
+			       links.links, src);
+		for (size_t i = 0; i < links.n_problems; i++) {
+			char *p = printable(links.problems[i]);
+
+			printf("  %s\n", p);
+			free(p);
+		}
+		free(src);
+	}
+	redact_link_report_free(&links);
+	verify_batch_free(&batch);
+	trust_store_free(trust);
+	return code;
+}
 
 static int cmd_verify(int argc, char **argv)
 {
@@ -132,6 +235,7 @@ static int cmd_verify(int argc, char **argv)
 	        {"parallel", required_argument, NULL, OPT_PARALLEL},
 	        {"ratio-after", required_argument, NULL, OPT_RATIO_AFTER},
 	        {"require", required_argument, NULL, OPT_REQUIRE},
+	        {"source", required_argument, NULL, OPT_SOURCE},
 	        {"trust", required_argument, NULL, 't'},
 	        KEY_LONG_OPTIONS,
 	        {NULL, 0, NULL, 0},
@@ -167,6 +271,9 @@ static int cmd_verify(int argc, char **argv)
 			break;
 		case OPT_JOURNAL_VERIFY_KEY:
 			cli.journal_key_path = optarg;
+			break;
+		case OPT_SOURCE:
+			cli.source_path = optarg;
 			break;
 		case OPT_MAX_MEMBERS:
 			if (verdict_parse_limit("--max-members", optarg, 0,
@@ -219,6 +326,8 @@ static int cmd_verify(int argc, char **argv)
 	}
 	if (optind >= argc)
 		return command_usage_error(&command_verify, "no bundle given");
+	if (cli.source_path)
+		return verify_derived(&cli, argc - optind, argv + optind);
 	if (key_opts_check(&cli.key, &command_verify) != LP_EXIT_OK)
 		return LP_EXIT_USAGE;
 	if (cli.journal_key_path && cli.chain)

@@ -170,7 +170,7 @@ static void item_run(struct verify_item *it, const struct bundle_read_options *r
 	struct progress pm;
 	struct error err;
 	char *shown = printable(it->path);
-	const char *tlp;
+	const char *tlp, *derived;
 	enum source_cipher cipher;
 	int rc;
 
@@ -244,6 +244,16 @@ static void item_run(struct verify_item *it, const struct bundle_read_options *r
 			                                 "journal files",
 			                                 line, sv.n_failed, n);
 
+			free(line);
+			line = both;
+		}
+		/* A derived bundle says what it came from (bag-info, covered by the signature). */
+		if (bundle_outcome_valid(rep.outcome) &&
+		    (derived = bundle_report_info(&rep, "LogPack-Derived-From")) != NULL) {
+			char *from = printable(derived);
+			char *both = xasprintf("%s; derived by redaction from %s", line, from);
+
+			free(from);
 			free(line);
 			line = both;
 		}
