@@ -5,6 +5,7 @@
 # result verifies with stock tools and logpack; the reverse map is 0600, outside the output
 # directory, never over a file; an INVALID source is refused.
 . "$TEST_SRCDIR/test-lib.sh"
+. "$TEST_SRCDIR/incident-lib.sh"
 
 FX=$TRASH/fx
 mkdir -p "$FX"
@@ -233,5 +234,37 @@ t "redact --reveal: a replacement original from the map, with the map key only" 
 	contains e "written under another incident key"
 	expect_code 2 lp redact --reveal "$tok" --key inc.key 2>e
 	contains e "--reveal needs --key and --map"
+'
+t "bag-info: the source TLP by default or --tlp; contacts and source signer only when asked" '
+	cd "$FX"
+	lp incident init template.txt 2>/dev/null
+	answers_en >answers.txt
+	fill template.txt answers.txt >report.txt
+	lp -q collect --root root -o inc.tar.zst --incident report.txt --sign-key src-signer.key \
+		--sign-cert src-signer.crt >/dev/null
+	mkdir io1 io2
+	lp -q redact --key inc.key --map imap1 -o io1 inc.tar.zst >ired1 2>/dev/null
+	tar -xOf "$(cat ired1)" --wildcards "*/bag-info.txt" >info1
+	contains info1 "LogPack-TLP: TLP:AMBER"
+	for v in "Example AB" "Anna Andersson" "anna@example.se" "+46 8 123" signer-web01 \
+		INC-2026-0042 Source-Organization Contact- LogPack-Source-Signer; do
+		if tar -xOf "$(cat ired1)" | grep -qaF -- "$v"; then echo "carried: $v"; false; fi
+		if tar -tf "$(cat ired1)" | grep -qF -- "$v"; then echo "in a name: $v"; false; fi
+	done
+	lp -q redact --key inc.key --map imap2 -o io2 --tlp green --keep-contacts \
+		--name-source-signer inc.tar.zst >ired2 2>/dev/null
+	tar -xOf "$(cat ired2)" --wildcards "*/bag-info.txt" >info2
+	contains info2 "LogPack-TLP: TLP:GREEN"
+	lacks info2 "TLP:AMBER"
+	contains info2 "Source-Organization: Example AB"
+	contains info2 "Contact-Name: Anna Andersson"
+	contains info2 "Contact-Email: anna@example.se"
+	contains info2 "LogPack-Source-Signer: /O=Victim AB/CN=signer-web01"
+	expect_code 0 lp verify "$(cat ired2)" >v
+	contains v "TLP:GREEN"
+	expect_code 2 lp redact --key inc.key --map imap3 --tlp beige inc.tar.zst 2>e
+	contains e "beige"
+	contains e "is not CLEAR, GREEN, AMBER, AMBER+STRICT or RED"
+	test ! -e imap3
 '
 test_done

@@ -26,6 +26,10 @@ struct redact_options {
 	const char *const *words; /* names to replace (as custom words) */
 	size_t n_words;
 	int64_t now; /* epoch seconds: the bundle's name and bagging time */
+	/* "TLP:AMBER" for the derived bag-info; NULL: the source's LogPack-TLP, if any. */
+	const char *tlp;
+	int keep_contacts;      /* carry Source-Organization and Contact-* from the source */
+	int name_source_signer; /* LogPack-Source-Signer: the source's signer subject */
 	/* The redactor's signature over the derived bag (NULL: unsigned); never the source's. */
 	bag_sign_fn sign;
 	void *sign_ctx;

@@ -26,6 +26,7 @@
 #include "bundle/bundle-read.h"
 #include "bundle/redact.h"
 #include "bundle/source.h"
+#include "report/incident.h"
 #include "trust/addrmap.h"
 #include "trust/tokenise.h"
 
@@ -383,6 +384,31 @@ int redact_link(const struct pseudo_keys *keys, const char *name, const char *sh
 	return rc;
 }
 
+/*
+ * What the derived bag-info says of the source beyond the link: the sharing label (--tlp, else
+ * the source's own, so that redaction never lowers it silently), and only when asked for, the
+ * contacts and the source's signer, which name the victim.
+ */
+static void add_source_info(struct bag_writer *bw, const struct redact_options *opt,
+                            const struct bundle_report *rep)
+{
+	static const char *const contacts[] = {"Source-Organization", "Contact-Name",
+	                                       "Contact-Phone", "Contact-Email"};
+	const char *tlp =
+	        opt->tlp ? opt->tlp : incident_tlp_label(bundle_report_info(rep, "LogPack-TLP"));
+
+	if (tlp)
+		bag_info_add(bw, "LogPack-TLP", tlp);
+	for (size_t i = 0; opt->keep_contacts && i < sizeof(contacts) / sizeof(contacts[0]); i++) {
+		const char *v = bundle_report_info(rep, contacts[i]);
+
+		if (v)
+			bag_info_add(bw, contacts[i], v);
+	}
+	if (opt->name_source_signer && rep->is_signed && rep->sig.subject)
+		bag_info_add(bw, "LogPack-Source-Signer", rep->sig.subject);
+}
+
 enum redact_status redact_bundle(const struct redact_options *opt, struct redact_summary *sum,
                                  struct error *err)
 {
@@ -476,6 +502,7 @@ enum redact_status redact_bundle(const struct redact_options *opt, struct redact
 	bo.sign_ctx = opt->sign_ctx;
 	if (bag_writer_open(&bw, &bo, err) < 0)
 		goto out;
+	add_source_info(bw, opt, &rep);
 
 	/* Pass 2. */
 	if (source_open_path(&src, opt->source_path, &ro.limits, err) < 0)

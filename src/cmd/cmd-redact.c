@@ -15,6 +15,7 @@
 #include "bundle/redact.h"
 #include "cmd/command.h"
 #include "cmd/signals.h"
+#include "report/incident.h"
 #include "trust/pseudo.h"
 #include "trust/sign.h"
 
@@ -23,6 +24,7 @@ static int cmd_redact(int argc, char **argv);
 const struct command command_redact = {
         .name = "redact",
         .usage = "redact --key INCIDENT.key --map MAPFILE [--keep ADDR|CIDR]... [--words FILE] "
+                 "[--tlp LABEL] [--keep-contacts] [--name-source-signer] "
                  "[--sign-key KEY --sign-cert CERT] [-o DIR] BUNDLE | "
                  "redact --reveal TOKEN --key INCIDENT.key --map MAPFILE",
         .summary = "derive a pseudonymised bundle (first version: plain-text files only)",
@@ -31,6 +33,12 @@ const struct command command_redact = {
                 "  -m, --map FILE     write the private reverse map here (mode 0600; never\n"
                 "                     inside the output directory, never over a file)\n"
                 "      --keep ADDR    keep an address or range (CIDR) in clear; repeatable\n"
+                "      --keep-contacts  carry the source's Source-Organization and Contact-*\n"
+                "                     bag-info fields (left out by default)\n"
+                "      --name-source-signer  name the source's signer in bag-info\n"
+                "                     (LogPack-Source-Signer; left out by default)\n"
+                "      --tlp LABEL    the derived bundle's TLP (CLEAR, GREEN, AMBER,\n"
+                "                     AMBER+STRICT, RED); default: the source's, if any\n"
                 "      --words FILE   names to replace, one a line ('#' starts a comment)\n"
                 "  -o, --out DIR      where the derived bundle goes (default: .)\n"
                 "      --reveal TOKEN print the type and original of a replacement, from the\n"
@@ -58,7 +66,10 @@ enum {
 	OPT_SIGN_KEY,
 	OPT_SIGN_CERT,
 	OPT_SIGN_CHAIN,
-	OPT_PASSPHRASE_FILE
+	OPT_PASSPHRASE_FILE,
+	OPT_TLP,
+	OPT_KEEP_CONTACTS,
+	OPT_NAME_SOURCE_SIGNER
 };
 
 /* The names of a --words file: one a line, '#' comments and blank lines skipped. */
@@ -120,14 +131,17 @@ static int cmd_redact(int argc, char **argv)
 	static const struct option options[] = {
 	        {"help", no_argument, NULL, 'h'},
 	        {"keep", required_argument, NULL, OPT_KEEP},
+	        {"keep-contacts", no_argument, NULL, OPT_KEEP_CONTACTS},
 	        {"key", required_argument, NULL, 'k'},
 	        {"map", required_argument, NULL, 'm'},
+	        {"name-source-signer", no_argument, NULL, OPT_NAME_SOURCE_SIGNER},
 	        {"out", required_argument, NULL, 'o'},
 	        {"passphrase-file", required_argument, NULL, OPT_PASSPHRASE_FILE},
 	        {"reveal", required_argument, NULL, OPT_REVEAL},
 	        {"sign-cert", required_argument, NULL, OPT_SIGN_CERT},
 	        {"sign-chain", required_argument, NULL, OPT_SIGN_CHAIN},
 	        {"sign-key", required_argument, NULL, OPT_SIGN_KEY},
+	        {"tlp", required_argument, NULL, OPT_TLP},
 	        {"words", required_argument, NULL, OPT_WORDS},
 	        {NULL, 0, NULL, 0},
 	};
@@ -171,6 +185,22 @@ static int cmd_redact(int argc, char **argv)
 			break;
 		case OPT_REVEAL:
 			reveal = optarg;
+			break;
+		case OPT_TLP:
+			if ((ro.tlp = incident_tlp_label(optarg)) == NULL) {
+				free(keep);
+				return command_usage_error(
+				        &command_redact,
+				        "--tlp: '%s' is not CLEAR, GREEN, AMBER, "
+				        "AMBER+STRICT or RED",
+				        optarg);
+			}
+			break;
+		case OPT_KEEP_CONTACTS:
+			ro.keep_contacts = 1;
+			break;
+		case OPT_NAME_SOURCE_SIGNER:
+			ro.name_source_signer = 1;
 			break;
 		case OPT_SIGN_KEY:
 			sign.key = optarg;
