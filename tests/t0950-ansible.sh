@@ -284,6 +284,25 @@ EOF
 	test "$(private_keys "$fs")" = "$fs/etc/logpack/host-key/host.key"
 '
 
+t "the control node uploads what arrived to an SFTP drop; its credential stays at home" '
+	sshd_start || exit 1
+	url="sftp://$SSH_USER@127.0.0.1:$SSHD_PORT$SSH_DROP"
+	cat >"$CONTROL/up.yml" <<EOF
+logpack_upload_to: "$url"
+logpack_upload_options: ["--identity", "$SRV/client_key", "--known-hosts", "$SRV/known_hosts"]
+EOF
+	play playbook.yml --limit host3 -e "@$CONTROL/up.yml" || { cat play.out; exit 1; }
+	newest=$(ls -t "$CONTROL"/bundles/host3/*.tar.zst | head -n 1)
+	name=${newest##*/}
+	cmp "$newest" "$SSH_DROP/$name"
+	(cd "$SSH_DROP" && sha256sum -c --quiet "$name.sha256")
+	test "$(ls "$SSH_DROP" | wc -l)" = 2
+	fs=$(hostfs 3)
+	test "$(private_keys "$fs")" = "$fs/etc/logpack/host-key/host.key"
+	if grep -rqF "$(sed -n 2p "$SRV/client_key")" "$fs"; then exit 1; fi
+	sshd_stop
+'
+
 # The SSH sessions the control node kept open end with their hosts.
 for n in 1 2 3; do
 	for child in $(descendants "$(cat "$TRASH/host$n/pid")"); do
