@@ -126,8 +126,8 @@ static void test_hostile_documents(void)
 	        "{\"logs\":7}",
 	        "{\"logs\":[1,\"x\",{\"gaps\":{\"count\":\"many\"}}]}",
 	        "{\"logs\":[{\"path\":\"\\u001b[31m\",\"gaps\":{\"count\":1,\"largest\":[{}]}}]}",
-	        "{\"rotation_sets\":[{\"base\":null,\"missing_generations\":[\"a\"]}],"
-	        "\"forwarding\":[{}],\"seals\":[7],\"clock\":{},\"time_zone\":[]}",
+	        ("{\"rotation_sets\":[{\"base\":null,\"missing_generations\":[\"a\"]}],"
+	         "\"forwarding\":[{}],\"seals\":[7],\"clock\":{},\"time_zone\":[]}"),
 	};
 
 	for (size_t i = 0; i < sizeof(docs) / sizeof(docs[0]); i++) {
