@@ -267,4 +267,46 @@ t "bag-info: the source TLP by default or --tlp; contacts and source signer only
 	contains e "is not CLEAR, GREEN, AMBER, AMBER+STRICT or RED"
 	test ! -e imap3
 '
+t "compressed rotations: decompressed, redacted and compressed again in their own format" '
+	cd "$FX"
+	mkdir -p zr/etc zr/var/log
+	echo ID=debian >zr/etc/os-release
+	for i in 1 2 3 4 5 6; do
+		echo "Nov 27 10:00:0$i web01 sshd[$i]: Accepted password for karin from 10.20.30.4$i port 22"
+		echo "Nov 27 10:00:0$i web01 postfix[$i]: to=<karin.s@corp.example.com> relay 192.168.7.$i"
+	done >lines
+	cp lines zr/var/log/auth.log
+	gzip -c lines >zr/var/log/auth.log.2.gz
+	xz -c lines >zr/var/log/auth.log.3.xz
+	zstd -q -c lines >zr/var/log/auth.log.4.zst
+	bzip2 -c lines >zr/var/log/auth.log.5.bz2
+	printf "not gzip at all 10.20.30.41\n" >zr/var/log/broken.log.1.gz
+	printf "a\000b 10.20.30.41\n" | gzip -c >zr/var/log/nul.log.1.gz
+	lp -q collect --root zr -o z.tar.zst >/dev/null
+	mkdir zo
+	lp redact --key inc.key --map zmap --words words -o zo z.tar.zst >zred 2>zerr
+	mkdir zx
+	tar -C zx -xf "$(cat zred)"
+	d=$(echo zx/logpack-redacted-*/data/var/log)
+	gzip -t "$d/auth.log.2.gz"
+	xz -t "$d/auth.log.3.xz"
+	zstd -q -t "$d/auth.log.4.zst"
+	bzip2 -t "$d/auth.log.5.bz2"
+	zcat "$d/auth.log.2.gz" >g
+	cmp g "$d/auth.log"
+	xzcat "$d/auth.log.3.xz" | cmp - g
+	zstdcat -q "$d/auth.log.4.zst" | cmp - g
+	bzcat "$d/auth.log.5.bz2" | cmp - g
+	test "$(wc -l <g)" = 12
+	grep -q "Accepted password for word-[a-z2-7]\{10\} from 10\." g
+	for v in karin 10.20.30.41 web01 corp.example.com 192.168.7.1; do
+		if grep -qF -- "$v" g; then echo "survived: $v"; false; fi
+	done
+	contains zerr "dropped (not plain text): data/var/log/broken.log.1.gz: not gzip"
+	contains zerr "dropped (not plain text): data/var/log/nul.log.1.gz"
+	test ! -e "$d/broken.log.1.gz"
+	test ! -e "$d/nul.log.1.gz"
+	expect_code 0 lp verify --source z.tar.zst --key inc.key "$(cat zred)" >zv
+	contains zv "links: all 7 hold"
+'
 test_done

@@ -24,9 +24,9 @@
 #include "base/hash.h"
 #include "bundle/bag.h"
 #include "bundle/bundle-read.h"
+#include "bundle/redact-stream.h"
 #include "bundle/redact.h"
 #include "bundle/source.h"
-#include "report/incident.h"
 #include "trust/addrmap.h"
 #include "trust/tokenise.h"
 
@@ -48,10 +48,15 @@ struct member_info {
 	char *name; /* relative to the bag, "data/var/log/syslog" */
 	char sha256[SHA256_HEX_LEN + 1];
 	int text;
+	/* A compressed payload file: text is decided when its decompressed lines are scanned
+	 * (pass 1b); it is written back in the same format. */
+	enum redact_compression comp;
+	char *why; /* a compressed member that cannot be carried: why */
 };
 
 struct pass1 {
 	struct tokeniser *tk;
+	struct member_info *current; /* pass 1b: the compressed member being scanned */
 	struct member_info *members;
 	size_t n, cap;
 	struct sha256 hash;
@@ -80,8 +85,7 @@ struct redactor {
 
 static int binary_name(const char *name)
 {
-	static const char *const suffixes[] = {".gz",  ".xz",      ".zst",
-	                                       ".bz2", ".journal", ".journal~"};
+	static const char *const suffixes[] = {".journal", ".journal~"};
 	const char *base = path_basename(name);
 
 	for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++)
@@ -146,8 +150,12 @@ static void p1_begin(void *ctx, const char *name, uint64_t size)
 	m = &p->members[p->n++];
 	memset(m, 0, sizeof(*m));
 	m->name = xstrdup(name);
+	m->comp = str_has_prefix(name, "data/") ? redact_compression_of(name) : REDACT_PLAIN;
 	p->in_payload = str_has_prefix(name, "data/") && !binary_name(name);
 	m->text = p->in_payload;
+	/* Its compressed bytes are no lines: they are scanned decompressed, in pass 1b. */
+	if (m->comp != REDACT_PLAIN)
+		p->in_payload = 0;
 	p->names = NAMES_NONE;
 	for (int i = 1; i < NAMES_COUNT; i++)
 		if (strcmp(name, name_files[i]) == 0) {
@@ -176,7 +184,7 @@ static void p1_data(void *ctx, const void *buf, size_t len)
 		else
 			strbuf_add(t, buf, len);
 	}
-	if (!m->text || p->failed)
+	if (!m->text || m->comp != REDACT_PLAIN || p->failed)
 		return;
 	if (memchr(buf, '\0', len) != NULL) {
 		m->text = 0;
@@ -191,7 +199,7 @@ static void p1_end(void *ctx)
 	struct member_info *m = &p->members[p->n - 1];
 
 	sha256_final_hex(&p->hash, m->sha256);
-	if (m->text && p->line.len > 0)
+	if (m->text && m->comp == REDACT_PLAIN && p->line.len > 0)
 		scan_line(p, p->line.buf, p->line.len, 0);
 	strbuf_reset(&p->line);
 }
@@ -295,7 +303,9 @@ static void observe(void *arg, enum pseudo_type type, const char *orig, size_t l
 struct pass2_line {
 	struct tokeniser *tk;
 	struct strbuf out;
+	struct strbuf in; /* a compressed member's decompressed line so far */
 	int fd;
+	struct redact_compressor *comp; /* set: the lines go through it into fd */
 	struct error *err;
 };
 
@@ -308,11 +318,133 @@ static int write_line(void *ctx, const char *l, size_t n, int nl)
 		return -1;
 	if (nl)
 		strbuf_addch(&w->out, '\n');
-	if (w->out.len > 0 && write_all(w->fd, w->out.buf, w->out.len) < 0) {
+	if (w->out.len == 0)
+		return 0;
+	if (w->comp)
+		return redact_compressor_write(w->comp, w->out.buf, w->out.len, w->err);
+	if (write_all(w->fd, w->out.buf, w->out.len) < 0) {
 		error_set(w->err, "temporary file: %s", strerror(errno));
 		return -1;
 	}
 	return 0;
+}
+
+static int write_chunk(void *ctx, const void *buf, size_t len)
+{
+	struct pass2_line *w = ctx;
+
+	return lines_feed(&w->in, buf, len, write_line, w);
+}
+
+/* The most a compressed member may decompress to: 1000 times its size, at least 64 MiB. */
+static uint64_t decompressed_max(uint64_t size)
+{
+	uint64_t max = size > UINT64_MAX / 1000 ? UINT64_MAX : size * 1000;
+
+	return max < (64u << 20) ? (64u << 20) : max;
+}
+
+/* Pass 1b: a compressed member's decompressed bytes, judged and scanned as a plain file's. */
+static int scan_chunk(void *ctx, const void *buf, size_t len)
+{
+	struct pass1 *p = ctx;
+
+	if (!p->current->text)
+		return 0;
+	if (memchr(buf, '\0', len) != NULL) {
+		p->current->text = 0;
+		return 0;
+	}
+	return lines_feed(&p->line, buf, len, scan_line, p);
+}
+
+/*
+ * The next file of the source in a later pass, which must be the next of pass 1's list: 1 with
+ * *m, 0 at the end, -1 with err (a read error, or a source that changed between the passes).
+ */
+static int next_known(struct source *src, struct source_member *sm, struct pass1 *p, size_t *next,
+                      const char *source_path, struct member_info **m, struct error *err)
+{
+	for (;;) {
+		const char *slash, *name;
+		int r = source_next(src, sm, err);
+
+		if (r <= 0)
+			return r;
+		if (sm->refused || sm->type != SOURCE_FILE)
+			continue;
+		slash = strchr(sm->name, '/');
+		name = slash ? slash + 1 : sm->name;
+		if (*next >= p->n || strcmp(p->members[*next].name, name) != 0) {
+			error_set(err, "%s: the source changed between the passes (%s)",
+			          source_path, name);
+			return -1;
+		}
+		*m = &p->members[(*next)++];
+		return 1;
+	}
+}
+
+/*
+ * Pass 1b, only when the source has compressed payload files: read it again, decompress each
+ * one and scan its lines, so that their addresses are known before the map is sealed. One
+ * that is not a whole stream of its format, or holds a NUL byte, is dropped in pass 2.
+ */
+static int pass1b(struct pass1 *p, const char *source_path, const struct bundle_limits *limits,
+                  struct error *err)
+{
+	struct source *src = NULL;
+	struct source_member sm;
+	size_t next = 0;
+	int any = 0, rc = -1;
+
+	for (size_t i = 0; i < p->n; i++)
+		any |= p->members[i].comp != REDACT_PLAIN && p->members[i].text;
+	if (!any)
+		return 0;
+	if (source_open_path(&src, source_path, limits, err) < 0)
+		return -1;
+	for (;;) {
+		char sha[SHA256_HEX_LEN + 1];
+		struct member_info *m;
+		int r = next_known(src, &sm, p, &next, source_path, &m, err);
+
+		if (r < 0)
+			goto out;
+		if (r == 0)
+			break;
+		if (m->comp == REDACT_PLAIN || !m->text)
+			continue;
+		p->current = m;
+		strbuf_reset(&p->line);
+		r = redact_decompress(src, m->comp, decompressed_max(sm.size), scan_chunk, p, sha,
+		                      err);
+		if (r == -1) {
+			if (p->failed)
+				*err = p->err;
+			goto out;
+		}
+		if (strcmp(sha, m->sha256) != 0) {
+			error_set(err, "%s: %s changed between the passes", source_path, m->name);
+			goto out;
+		}
+		if (r == -2) {
+			m->text = 0;
+			m->why = xstrdup(err->msg);
+			err->msg[0] = '\0';
+		} else if (m->text && p->line.len > 0) {
+			scan_line(p, p->line.buf, p->line.len, 0);
+		}
+		strbuf_reset(&p->line);
+		if (p->failed) {
+			*err = p->err;
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	source_close(src);
+	return rc;
 }
 
 /* The path of a payload file after redaction ("var/log/host-....log"). */
@@ -394,8 +526,8 @@ static void add_source_info(struct bag_writer *bw, const struct redact_options *
 {
 	static const char *const contacts[] = {"Source-Organization", "Contact-Name",
 	                                       "Contact-Phone", "Contact-Email"};
-	const char *tlp =
-	        opt->tlp ? opt->tlp : incident_tlp_label(bundle_report_info(rep, "LogPack-TLP"));
+	/* The source's value as it stands: verify reads it as a TLP label, or shows it does not. */
+	const char *tlp = opt->tlp ? opt->tlp : bundle_report_info(rep, "LogPack-TLP");
 
 	if (tlp)
 		bag_info_add(bw, "LogPack-TLP", tlp);
@@ -481,6 +613,8 @@ enum redact_status redact_bundle(const struct redact_options *opt, struct redact
 		status = REDACT_SOURCE_INVALID;
 		goto out;
 	}
+	if (pass1b(&p1, opt->source_path, &ro.limits, err) < 0)
+		goto out;
 	/* Names listed after the first pass only take text that would not be an address. */
 	if (add_bundle_names(r.tk, &p1, err) < 0)
 		goto out;
@@ -511,37 +645,27 @@ enum redact_status redact_bundle(const struct redact_options *opt, struct redact
 	w.err = err;
 	files = json_array();
 	for (;;) {
-		const char *slash, *name;
 		struct member_info *m;
 		char sha[SHA256_HEX_LEN + 1], link[65];
 		struct strbuf line = STRBUF_INIT;
 		struct sha256 h;
 		char buf[65536];
-		ssize_t n;
+		ssize_t n = 0;
 		char *rpath;
-		int rc = source_next(src, &sm, err);
+		int rc = next_known(src, &sm, &p1, &next, opt->source_path, &m, err);
 
 		if (rc < 0)
 			goto out;
 		if (rc == 0)
 			break;
-		if (sm.refused || sm.type != SOURCE_FILE)
-			continue;
-		slash = strchr(sm.name, '/');
-		name = slash ? slash + 1 : sm.name;
-		if (next >= p1.n || strcmp(p1.members[next].name, name) != 0) {
-			error_set(err, "%s: the source changed between the two passes (%s)",
-			          opt->source_path, name);
-			goto out;
-		}
-		m = &p1.members[next++];
 		/* The bag's own files are written anew by the bag writer: not "dropped". */
 		if (!m->text && strchr(m->name, '/') == NULL)
 			continue;
 		if (!m->text) {
 			sum->dropped =
 			        xreallocarray(sum->dropped, sum->n_dropped + 1, sizeof(char *));
-			sum->dropped[sum->n_dropped++] = xstrdup(m->name);
+			sum->dropped[sum->n_dropped++] =
+			        m->why ? xasprintf("%s: %s", m->name, m->why) : xstrdup(m->name);
 			if (str_has_prefix(m->name, "data/")) {
 				rpath = redact_path(r.tk, m->name, err);
 				if (rpath == NULL ||
@@ -561,9 +685,30 @@ enum redact_status redact_bundle(const struct redact_options *opt, struct redact
 			error_set(err, "%s: temporary file: %s", opt->output_dir, strerror(errno));
 			goto out;
 		}
-		if (sha256_init(&h, err) < 0)
+		if (m->comp != REDACT_PLAIN) {
+			/* Decompressed, redacted line by line, compressed again in its format. */
+			int zr;
+
+			strbuf_reset(&w.in);
+			if (redact_compressor_open(&w.comp, m->comp, w.fd, err) < 0)
+				goto out;
+			zr = redact_decompress(src, m->comp, decompressed_max(sm.size), write_chunk,
+			                       &w, sha, err);
+			if (zr == -2)
+				error_prefix(err, "%s: %s changed between the passes",
+				             opt->source_path, m->name);
+			if (zr < 0 || (w.in.len > 0 && write_line(&w, w.in.buf, w.in.len, 0) < 0))
+				goto out;
+			zr = redact_compressor_close(w.comp, err);
+			w.comp = NULL;
+			if (zr < 0)
+				goto out;
+			n = 0;
+		} else if (sha256_init(&h, err) < 0) {
 			goto out;
-		while ((n = source_read(src, buf, sizeof(buf), err)) > 0) {
+		}
+		while (m->comp == REDACT_PLAIN &&
+		       (n = source_read(src, buf, sizeof(buf), err)) > 0) {
 			sha256_update(&h, buf, (size_t)n);
 			if (lines_feed(&line, buf, (size_t)n, write_line, &w) < 0) {
 				sha256_discard(&h);
@@ -571,7 +716,8 @@ enum redact_status redact_bundle(const struct redact_options *opt, struct redact
 				goto out;
 			}
 		}
-		sha256_final_hex(&h, sha);
+		if (m->comp == REDACT_PLAIN)
+			sha256_final_hex(&h, sha);
 		if (n == 0 && line.len > 0 && write_line(&w, line.buf, line.len, 0) < 0)
 			n = -1;
 		strbuf_release(&line);
@@ -658,9 +804,11 @@ enum redact_status redact_bundle(const struct redact_options *opt, struct redact
 	path = NULL;
 	status = REDACT_OK;
 out:
+	redact_compressor_abort(w.comp);
 	if (w.fd >= 0)
 		close(w.fd);
 	strbuf_release(&w.out);
+	strbuf_release(&w.in);
 	bag_writer_abort(bw);
 	bag_result_release(&res);
 	source_close(src);
@@ -671,8 +819,10 @@ out:
 	free(path);
 	if (have_rep)
 		bundle_report_free(&rep);
-	for (size_t i = 0; i < p1.n; i++)
+	for (size_t i = 0; i < p1.n; i++) {
 		free(p1.members[i].name);
+		free(p1.members[i].why);
+	}
 	free(p1.members);
 	strbuf_release(&p1.line);
 	for (int i = 0; i < NAMES_COUNT; i++)

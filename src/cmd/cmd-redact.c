@@ -27,7 +27,7 @@ const struct command command_redact = {
                  "[--tlp LABEL] [--keep-contacts] [--name-source-signer] "
                  "[--sign-key KEY --sign-cert CERT] [-o DIR] BUNDLE | "
                  "redact --reveal TOKEN --key INCIDENT.key --map MAPFILE",
-        .summary = "derive a pseudonymised bundle (first version: plain-text files only)",
+        .summary = "derive a pseudonymised bundle (first version: text logs, compressed or not)",
         .help = "Options:\n"
                 "  -k, --key FILE     the incident key (logpack keygen --incident)\n"
                 "  -m, --map FILE     write the private reverse map here (mode 0600; never\n"
@@ -51,8 +51,10 @@ const struct command command_redact = {
                 "  -h, --help         this text\n"
                 "\n"
                 "The source is verified first; an INVALID source is refused (exit 4). Plain-text\n"
-                "payload files are redacted line by line; every other member is dropped and\n"
-                "listed. The derived bundle is signed only with the key given here (never with\n"
+                "payload files are redacted line by line, gzip, xz, zstd and bzip2 ones too\n"
+                "(decompressed, and compressed again in their format); every other member is\n"
+                "dropped and listed. The derived bundle is signed only with the key given here "
+                "(never with\n"
                 "the source's signature, nor with a key from the configuration file), and does\n"
                 "not name the source's signer. Pseudonymised data is still personal data: see\n"
                 "docs/redaction.md.\n",

@@ -1,0 +1,251 @@
+/* Compressed payload files for redaction, through libarchive's raw format. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <archive.h>
+#include <archive_entry.h>
+
+#include "bundle/redact-stream.h"
+
+enum { CHUNK = 64 * 1024 };
+
+enum redact_compression redact_compression_of(const char *name)
+{
+	if (str_has_suffix(name, ".gz"))
+		return REDACT_GZIP;
+	if (str_has_suffix(name, ".xz"))
+		return REDACT_XZ;
+	if (str_has_suffix(name, ".zst"))
+		return REDACT_ZSTD;
+	if (str_has_suffix(name, ".bz2"))
+		return REDACT_BZIP2;
+	return REDACT_PLAIN;
+}
+
+static const struct {
+	int filter_code;
+	const char *name;
+} kinds[] = {
+        [REDACT_PLAIN] = {ARCHIVE_FILTER_NONE, "plain"},
+        [REDACT_GZIP] = {ARCHIVE_FILTER_GZIP, "gzip"},
+        [REDACT_XZ] = {ARCHIVE_FILTER_XZ, "xz"},
+        [REDACT_ZSTD] = {ARCHIVE_FILTER_ZSTD, "zstd"},
+        [REDACT_BZIP2] = {ARCHIVE_FILTER_BZIP2, "bzip2"},
+};
+
+struct pull {
+	struct source *src;
+	struct sha256 hash;
+	struct error *err;
+	int read_failed;
+	char buf[CHUNK];
+};
+
+/* libarchive's read callback: the member's next bytes from the source, hashed on the way. */
+static la_ssize_t pull_read(struct archive *a, void *ctx, const void **buf)
+{
+	struct pull *p = ctx;
+	ssize_t n = source_read(p->src, p->buf, sizeof(p->buf), p->err);
+
+	if (n < 0) {
+		p->read_failed = 1;
+		archive_set_error(a, EIO, "%s", p->err->msg);
+		return -1;
+	}
+	sha256_update(&p->hash, p->buf, (size_t)n);
+	*buf = p->buf;
+	return n;
+}
+
+static int support_filter(struct archive *a, enum redact_compression kind)
+{
+	switch (kind) {
+	case REDACT_GZIP:
+		return archive_read_support_filter_gzip(a);
+	case REDACT_XZ:
+		return archive_read_support_filter_xz(a);
+	case REDACT_ZSTD:
+		return archive_read_support_filter_zstd(a);
+	case REDACT_BZIP2:
+		return archive_read_support_filter_bzip2(a);
+	default:
+		return ARCHIVE_FATAL;
+	}
+}
+
+int redact_decompress(struct source *src, enum redact_compression kind, uint64_t max_out,
+                      int (*fn)(void *ctx, const void *buf, size_t len), void *ctx,
+                      char sha256_hex[SHA256_HEX_LEN + 1], struct error *err)
+{
+	struct pull *p = xcalloc(1, sizeof(*p));
+	struct archive *a = archive_read_new();
+	struct archive_entry *entry;
+	char *out = xmalloc(CHUNK);
+	uint64_t total = 0;
+	int rc = -2, r;
+	ssize_t n;
+
+	p->src = src;
+	p->err = err;
+	if (sha256_init(&p->hash, err) < 0) {
+		rc = -1;
+		goto done;
+	}
+	/* An external program is never run for a filter: only what is linked in. */
+	if (a == NULL || support_filter(a, kind) != ARCHIVE_OK ||
+	    archive_read_support_format_raw(a) != ARCHIVE_OK) {
+		error_set(err, "%s: not supported by this build: %s", kinds[kind].name,
+		          a ? archive_error_string(a) : "out of memory");
+		goto drain;
+	}
+	if (archive_read_open(a, p, NULL, pull_read, NULL) != ARCHIVE_OK) {
+		error_set(err, "not %s: %s", kinds[kind].name, archive_error_string(a));
+		goto drain;
+	}
+	r = archive_read_next_header(a, &entry);
+	if (r == ARCHIVE_EOF) { /* nothing at all inside */
+		rc = 0;
+		goto drain;
+	}
+	if (r != ARCHIVE_OK || archive_filter_code(a, 0) != kinds[kind].filter_code) {
+		error_set(err, "not %s: %s", kinds[kind].name,
+		          r != ARCHIVE_OK ? archive_error_string(a) : "another format");
+		goto drain;
+	}
+	while ((n = archive_read_data(a, out, CHUNK)) > 0) {
+		total += (uint64_t)n;
+		if (total > max_out) {
+			error_set(err, "decompresses to more than %llu bytes",
+			          (unsigned long long)max_out);
+			goto drain;
+		}
+		if (fn(ctx, out, (size_t)n) < 0) {
+			rc = -1;
+			goto done;
+		}
+	}
+	if (n < 0) {
+		if (p->read_failed) {
+			rc = -1;
+			goto done;
+		}
+		error_set(err, "%s stream broken: %s", kinds[kind].name, archive_error_string(a));
+		goto drain;
+	}
+	rc = 0;
+drain:
+	/* The rest of the member, so that its hash is the hash of all of it. */
+	while (rc != -1 && (n = source_read(src, p->buf, sizeof(p->buf), err)) > 0)
+		sha256_update(&p->hash, p->buf, (size_t)n);
+	if (rc != -1 && n < 0)
+		rc = -1;
+done:
+	if (rc == -1)
+		sha256_discard(&p->hash);
+	else
+		sha256_final_hex(&p->hash, sha256_hex);
+	if (a)
+		archive_read_free(a);
+	free(out);
+	free(p);
+	return rc;
+}
+
+struct redact_compressor {
+	struct archive *a;
+};
+
+static int add_filter(struct archive *a, enum redact_compression kind)
+{
+	switch (kind) {
+	case REDACT_GZIP:
+		/* No time stamp in the header: the same lines give the same bytes. */
+		return archive_write_add_filter_gzip(a) == ARCHIVE_OK
+		               ? archive_write_set_filter_option(a, "gzip", "timestamp", NULL)
+		               : ARCHIVE_FATAL;
+	case REDACT_XZ:
+		return archive_write_add_filter_xz(a);
+	case REDACT_ZSTD:
+		return archive_write_add_filter_zstd(a);
+	case REDACT_BZIP2:
+		return archive_write_add_filter_bzip2(a);
+	default:
+		return ARCHIVE_FATAL;
+	}
+}
+
+int redact_compressor_open(struct redact_compressor **out, enum redact_compression kind, int fd,
+                           struct error *err)
+{
+	struct redact_compressor *c = xcalloc(1, sizeof(*c));
+	struct archive_entry *entry = NULL;
+
+	*out = NULL;
+	c->a = archive_write_new();
+	if (c->a == NULL) {
+		error_set(err, "%s compressor: out of memory", kinds[kind].name);
+		free(c);
+		return -1;
+	}
+	if (add_filter(c->a, kind) < ARCHIVE_WARN ||
+	    archive_write_set_format_raw(c->a) != ARCHIVE_OK ||
+	    archive_write_set_bytes_in_last_block(c->a, 1) != ARCHIVE_OK ||
+	    archive_write_open_fd(c->a, fd) != ARCHIVE_OK) {
+		error_set(err, "%s compressor: %s", kinds[kind].name, archive_error_string(c->a));
+		goto fail;
+	}
+	entry = archive_entry_new();
+	archive_entry_set_pathname(entry, "data");
+	archive_entry_set_filetype(entry, AE_IFREG);
+	if (archive_write_header(c->a, entry) != ARCHIVE_OK) {
+		error_set(err, "%s compressor: %s", kinds[kind].name, archive_error_string(c->a));
+		goto fail;
+	}
+	archive_entry_free(entry);
+	*out = c;
+	return 0;
+fail:
+	archive_entry_free(entry);
+	redact_compressor_abort(c);
+	return -1;
+}
+
+int redact_compressor_write(struct redact_compressor *c, const void *buf, size_t len,
+                            struct error *err)
+{
+	while (len > 0) {
+		la_ssize_t n = archive_write_data(c->a, buf, len);
+
+		if (n <= 0) {
+			error_set(err, "compressing: %s", archive_error_string(c->a));
+			return -1;
+		}
+		buf = (const char *)buf + n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int redact_compressor_close(struct redact_compressor *c, struct error *err)
+{
+	int rc = 0;
+
+	if (archive_write_close(c->a) != ARCHIVE_OK) {
+		error_set(err, "compressing: %s", archive_error_string(c->a));
+		rc = -1;
+	}
+	archive_write_free(c->a);
+	free(c);
+	return rc;
+}
+
+void redact_compressor_abort(struct redact_compressor *c)
+{
+	if (c == NULL)
+		return;
+	archive_write_free(c->a);
+	free(c);
+}
