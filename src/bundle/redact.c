@@ -309,24 +309,33 @@ struct pass2_line {
 	struct error *err;
 };
 
+/* The redacted lines held in w->out go on: into the compressor, or into the file. */
+static int write_flush(struct pass2_line *w)
+{
+	int rc = 0;
+
+	if (w->out.len == 0)
+		return 0;
+	if (w->comp) {
+		rc = redact_compressor_write(w->comp, w->out.buf, w->out.len, w->err);
+	} else if (write_all(w->fd, w->out.buf, w->out.len) < 0) {
+		error_set(w->err, "temporary file: %s", strerror(errno));
+		rc = -1;
+	}
+	strbuf_reset(&w->out);
+	return rc;
+}
+
+/* One line through the tokeniser; the output goes on in pieces of 64 KiB, not line by line. */
 static int write_line(void *ctx, const char *l, size_t n, int nl)
 {
 	struct pass2_line *w = ctx;
 
-	strbuf_reset(&w->out);
 	if (tokeniser_line(w->tk, l, n, &w->out, w->err) < 0)
 		return -1;
 	if (nl)
 		strbuf_addch(&w->out, '\n');
-	if (w->out.len == 0)
-		return 0;
-	if (w->comp)
-		return redact_compressor_write(w->comp, w->out.buf, w->out.len, w->err);
-	if (write_all(w->fd, w->out.buf, w->out.len) < 0) {
-		error_set(w->err, "temporary file: %s", strerror(errno));
-		return -1;
-	}
-	return 0;
+	return w->out.len >= 65536 ? write_flush(w) : 0;
 }
 
 static int write_chunk(void *ctx, const void *buf, size_t len)
@@ -697,7 +706,8 @@ enum redact_status redact_bundle(const struct redact_options *opt, struct redact
 			if (zr == -2)
 				error_prefix(err, "%s: %s changed between the passes",
 				             opt->source_path, m->name);
-			if (zr < 0 || (w.in.len > 0 && write_line(&w, w.in.buf, w.in.len, 0) < 0))
+			if (zr < 0 || (w.in.len > 0 && write_line(&w, w.in.buf, w.in.len, 0) < 0) ||
+			    write_flush(&w) < 0)
 				goto out;
 			zr = redact_compressor_close(w.comp, err);
 			w.comp = NULL;
@@ -718,7 +728,8 @@ enum redact_status redact_bundle(const struct redact_options *opt, struct redact
 		}
 		if (m->comp == REDACT_PLAIN)
 			sha256_final_hex(&h, sha);
-		if (n == 0 && line.len > 0 && write_line(&w, line.buf, line.len, 0) < 0)
+		if (n == 0 && ((line.len > 0 && write_line(&w, line.buf, line.len, 0) < 0) ||
+		               write_flush(&w) < 0))
 			n = -1;
 		strbuf_release(&line);
 		if (n < 0)

@@ -6,6 +6,7 @@
  */
 #include "config.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -53,30 +54,64 @@ static int lower(int c)
 	return c >= 'A' && c <= 'Z' ? c + 32 : c;
 }
 
-static int is_digit(int c)
+/*
+ * Byte classes, looked up in one table: the scanner asks them of every byte of every line, and
+ * a table keeps that to a load and a test.
+ */
+enum {
+	CLASS_DIGIT = 1,
+	CLASS_HEX = 2,   /* 0-9 a-f A-F */
+	CLASS_ALNUM = 4, /* 0-9 a-z A-Z */
+	CLASS_WORD = 8,  /* a character of a word: alnum, _ -, and UTF-8 bytes */
+	CLASS_LOCAL = 16 /* of an e-mail local part: alnum . _ % + - */
+};
+
+static unsigned char byte_class[256];
+
+static void byte_classes_init(void)
 {
-	return c >= '0' && c <= '9';
+	for (int c = 0; c < 256; c++) {
+		int digit = c >= '0' && c <= '9';
+		int alpha = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+		int hex = digit || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+		int alnum = digit || alpha;
+
+		byte_class[c] =
+		        (unsigned char)((digit ? CLASS_DIGIT : 0) | (hex ? CLASS_HEX : 0) |
+		                        (alnum ? CLASS_ALNUM : 0) |
+		                        (alnum || c == '_' || c == '-' || c >= 0x80 ? CLASS_WORD
+		                                                                    : 0) |
+		                        (alnum || c == '.' || c == '_' || c == '%' || c == '+' ||
+		                                         c == '-'
+		                                 ? CLASS_LOCAL
+		                                 : 0));
+	}
 }
 
-static int is_hex(int c)
+static inline int is_digit(int c)
 {
-	return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+	return byte_class[c & 0xff] & CLASS_DIGIT;
 }
 
-static int is_alnum(int c)
+static inline int is_hex(int c)
 {
-	return is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+	return byte_class[c & 0xff] & CLASS_HEX;
+}
+
+static inline int is_alnum(int c)
+{
+	return byte_class[c & 0xff] & CLASS_ALNUM;
 }
 
 /* A character of a word: names are matched as whole words of these (UTF-8 bytes included). */
-static int is_word(int c)
+static inline int is_word(int c)
 {
-	return is_alnum(c) || c == '_' || c == '-' || c >= 0x80;
+	return byte_class[c & 0xff] & CLASS_WORD;
 }
 
-static int is_local(int c)
+static inline int is_local(int c)
 {
-	return is_alnum(c) || c == '.' || c == '_' || c == '%' || c == '+' || c == '-';
+	return byte_class[c & 0xff] & CLASS_LOCAL;
 }
 
 int tokeniser_is_common_word(const char *name, size_t len)
@@ -95,7 +130,10 @@ int tokeniser_is_common_word(const char *name, size_t len)
 
 struct tokeniser *tokeniser_new(const struct pseudo_keys *keys, struct addrmap *am)
 {
+	static pthread_once_t classes_once = PTHREAD_ONCE_INIT;
 	struct tokeniser *tk = xcalloc(1, sizeof(*tk));
+
+	pthread_once(&classes_once, byte_classes_init);
 
 	tk->keys = keys;
 	tk->am = am;
@@ -699,6 +737,30 @@ static size_t match_word(struct tokeniser *tk, const char *s, size_t i, size_t l
 	return 0;
 }
 
+/*
+ * Can a match begin at s[i]? Addresses, MACs and ip6.arpa names begin with a hex digit or ':',
+ * and each only where the byte before does not continue it; an e-mail local part and a listed
+ * name only where the byte before cannot be part of them.
+ * Most bytes of a line are inside words or between them, where none can begin: run passes them
+ * over in one go instead of trying every matcher on each.
+ */
+static int may_start(const char *s, size_t i)
+{
+	int c = (unsigned char)s[i], prev = i > 0 ? (unsigned char)s[i - 1] : ' ';
+
+	/* After a digit no matcher starts on a digit, after a hex digit none on a hex letter:
+	 * each refuses to begin inside a number or a hex run (see their first tests). */
+	if (is_digit(c))
+		return !is_digit(prev);
+	if (is_hex(c))
+		return !is_hex(prev);
+	if (c == ':') /* only an IPv6 address ("::1") */
+		return !is_alnum(prev) && prev != ':' && prev != '.';
+	if (!is_local(c) && !is_word(c))
+		return 0;
+	return !is_local(prev) || !is_word(prev);
+}
+
 static int run(struct tokeniser *tk, const char *s, size_t len, struct strbuf *out,
                struct error *err)
 {
@@ -711,6 +773,15 @@ static int run(struct tokeniser *tk, const char *s, size_t len, struct strbuf *o
 		int c = (unsigned char)s[i];
 		size_t used = 0;
 
+		if (!may_start(s, i)) {
+			size_t j = i + 1;
+
+			while (j < len && !may_start(s, j))
+				j++;
+			emit(tk, s + i, j - i);
+			i = j;
+			continue;
+		}
 		if (is_hex(c) || c == ':') {
 			used = match_mac(tk, s, i, len);
 			if (!used && !tk->failed && is_hex(c))
