@@ -158,23 +158,31 @@ struct redact_compressor {
 	struct archive *a;
 };
 
+/* ARCHIVE_OK, or ARCHIVE_FATAL also where libarchive would run an external program instead. */
 static int add_filter(struct archive *a, enum redact_compression kind)
 {
+	int r;
+
 	switch (kind) {
 	case REDACT_GZIP:
+		r = archive_write_add_filter_gzip(a);
 		/* No time stamp in the header: the same lines give the same bytes. */
-		return archive_write_add_filter_gzip(a) == ARCHIVE_OK
-		               ? archive_write_set_filter_option(a, "gzip", "timestamp", NULL)
-		               : ARCHIVE_FATAL;
+		if (r == ARCHIVE_OK)
+			r = archive_write_set_filter_option(a, "gzip", "timestamp", NULL);
+		break;
 	case REDACT_XZ:
-		return archive_write_add_filter_xz(a);
+		r = archive_write_add_filter_xz(a);
+		break;
 	case REDACT_ZSTD:
-		return archive_write_add_filter_zstd(a);
+		r = archive_write_add_filter_zstd(a);
+		break;
 	case REDACT_BZIP2:
-		return archive_write_add_filter_bzip2(a);
+		r = archive_write_add_filter_bzip2(a);
+		break;
 	default:
-		return ARCHIVE_FATAL;
+		r = ARCHIVE_FATAL;
 	}
+	return r == ARCHIVE_OK ? ARCHIVE_OK : ARCHIVE_FATAL;
 }
 
 int redact_compressor_open(struct redact_compressor **out, enum redact_compression kind, int fd,
@@ -190,7 +198,7 @@ int redact_compressor_open(struct redact_compressor **out, enum redact_compressi
 		free(c);
 		return -1;
 	}
-	if (add_filter(c->a, kind) < ARCHIVE_WARN ||
+	if (add_filter(c->a, kind) != ARCHIVE_OK ||
 	    archive_write_set_format_raw(c->a) != ARCHIVE_OK ||
 	    archive_write_set_bytes_in_last_block(c->a, 1) != ARCHIVE_OK ||
 	    archive_write_open_fd(c->a, fd) != ARCHIVE_OK) {
