@@ -141,12 +141,16 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static int has_name(const struct link_pass *p, const char *name)
+/* Names sorted for lookups: a hostile bundle's million entries must not cost a million
+ * squared comparisons. */
+static const char **sorted_names(size_t n)
 {
-	for (size_t i = 0; i < p->n; i++)
-		if (strcmp(p->files[i].name, name) == 0)
-			return 1;
-	return 0;
+	return xcalloc(n ? n : 1, sizeof(const char *));
+}
+
+static int has_name(const char **sorted, size_t n, const char *name)
+{
+	return n > 0 && bsearch(&name, sorted, n, sizeof(*sorted), cmp_str) != NULL;
 }
 
 int redact_links_check(const char *derived_path, const char *source_path,
@@ -157,6 +161,8 @@ int redact_links_check(const char *derived_path, const char *source_path,
 	struct pseudo_keys keys = {0};
 	char *d_tm = NULL, *s_tm = NULL, **source_links = NULL;
 	unsigned char *accounted = NULL;
+	const char **d_names = NULL, **entry_paths = NULL;
+	size_t n_entry_paths = 0;
 	json_t *doc = NULL, *files;
 	json_error_t jerr;
 	const char *scheme, *key_id, *from;
@@ -219,6 +225,11 @@ int redact_links_check(const char *derived_path, const char *source_path,
 	}
 	qsort(source_links, s.n, sizeof(char *), cmp_str);
 	accounted = xcalloc(s.n ? s.n : 1, 1);
+	d_names = sorted_names(d.n);
+	for (size_t i = 0; i < d.n; i++)
+		d_names[i] = d.files[i].name;
+	qsort(d_names, d.n, sizeof(*d_names), cmp_str);
+	entry_paths = sorted_names(json_array_size(files));
 
 	for (size_t i = 0; i < json_array_size(files); i++) {
 		const char *path, *action, *link;
@@ -250,7 +261,8 @@ int redact_links_check(const char *derived_path, const char *source_path,
 			accounted[lo] = 1;
 			r->matched++;
 		}
-		carried = has_name(&d, path);
+		entry_paths[n_entry_paths++] = path;
+		carried = has_name(d_names, d.n, path);
 		if (strcmp(action, "transformed") == 0 && !carried)
 			problem(r,
 			        xasprintf("%s: said to be carried, but the derived bundle has no "
@@ -265,25 +277,19 @@ int redact_links_check(const char *derived_path, const char *source_path,
 			problem(r, xasprintf("%s of the source is not accounted for",
 			                     source_links[i] + 65));
 	/* Every payload file of the derived bundle comes from an entry. */
-	for (size_t i = 0; i < d.n; i++) {
-		int listed = 0;
-
-		for (size_t j = 0; !listed && j < json_array_size(files); j++) {
-			const char *path = json_string_value(
-			        json_object_get(json_array_get(files, j), "path"));
-
-			listed = path && strcmp(path, d.files[i].name) == 0;
-		}
-		if (!listed)
+	qsort(entry_paths, n_entry_paths, sizeof(*entry_paths), cmp_str);
+	for (size_t i = 0; i < d.n; i++)
+		if (!has_name(entry_paths, n_entry_paths, d.files[i].name))
 			problem(r, xasprintf("%s: in the derived bundle, but linked to nothing",
 			                     d.files[i].name));
-	}
 out:
 	if (source_links)
 		for (size_t i = 0; i < s.n; i++)
 			free(source_links[i]);
 	free(source_links);
 	free(accounted);
+	free(d_names);
+	free(entry_paths);
 	json_decref(doc);
 	free(d_tm);
 	free(s_tm);
