@@ -317,4 +317,88 @@ t "compressed rotations: decompressed, redacted and compressed again in their ow
 	expect_code 0 lp verify --source z.tar.zst --key inc.key "$(cat zred)" >zv
 	contains zv "links: all 7 hold"
 '
+t "login records: wtmp, btmp, utmp and lastlog rewritten in place, read by last, lastb and utmpdump" '
+	cd "$FX"
+	mkdir -p lr/etc lr/var/log lr/run
+	echo ID=debian >lr/etc/os-release
+	python3 - lr <<-PY
+	import socket, struct, sys
+	def ut(t, pid, line, user, host, addr, sec):
+	    a = b""
+	    if addr:
+	        a = socket.inet_pton(socket.AF_INET6 if ":" in addr else socket.AF_INET, addr)
+	    return struct.pack("<hxxi32s4s32s256shhiii16s20s", t, pid, line.encode(), b"ts/0",
+	                       user.encode(), host.encode(), 0, 0, 0, sec, 0, a.ljust(16, b"\0"), b"")
+	r = sys.argv[1]
+	open(r + "/var/log/wtmp", "wb").write(
+	    ut(2, 0, "~", "reboot", "6.1.0-13-amd64", "", 1764230000)
+	    + ut(7, 1234, "pts/0", "karin", "10.20.30.40", "10.20.30.40", 1764230100)
+	    + ut(7, 1240, "pts/1", "olga", "fd12::7", "fd12::7", 1764230200)
+	    + ut(8, 1234, "pts/0", "", "", "", 1764230300))
+	open(r + "/var/log/btmp", "wb").write(
+	    ut(6, 999, "ssh:notty", "Hunter2secret", "dsl-10-20-30-99.corp.example.com", "10.20.30.99", 1764230400))
+	open(r + "/var/log/wtmp.1", "wb").write(ut(7, 1, "pts/3", "karin", "", "", 1764230000)[:300])
+	open(r + "/var/log/lastlog", "wb").write(
+	    bytes(292 * 1000) + struct.pack("<i32s256s", 1764230100, b"pts/0", b"10.20.30.40"))
+	PY
+	printf "Nov 27 10:00:00 web01 sshd[1]: Accepted password for karin from 10.20.30.40 port 22\nolga was here\n" \
+		>lr/var/log/auth.log
+	lp -q collect --root lr -o l.tar.zst >/dev/null
+	mkdir lo lx
+	lp redact --key inc.key --map lmap --words words -o lo l.tar.zst >lred 2>lerr
+	tar -C lx -xf "$(cat lred)"
+	d=$(echo lx/logpack-redacted-*/data/var/log)
+	for f in wtmp btmp lastlog; do
+		test "$(stat -c %s "$d/$f")" = "$(stat -c %s "lr/var/log/$f")"
+	done
+	contains lerr "dropped (not plain text): data/var/log/wtmp.1: not whole login records of 384 bytes (300 bytes over)"
+	test ! -e "$d/wtmp.1"
+	utmpdump "$d/wtmp" >wd 2>/dev/null
+	utmpdump "$d/btmp" >bd 2>/dev/null
+	utmpdump lr/var/log/wtmp >wd0 2>/dev/null
+	# The types, terminals, pids and times stay, record by record.
+	cut -d"]" -f1,2,3,5,8 wd >wd.kept
+	cut -d"]" -f1,2,3,5,8 wd0 >wd0.kept
+	cmp wd.kept wd0.kept
+	test "$(wc -l <wd)" = 4
+	user=$(sed -n "s/^Nov 27 .*Accepted password for \(word-[a-z2-7]*\) from .*/\1/p" "$d/auth.log")
+	addr=$(sed -n "s/^Nov 27 .*Accepted password for word-[a-z2-7]* from \([0-9.]*\) .*/\1/p" "$d/auth.log")
+	test -n "$user"
+	test -n "$addr"
+	grep -q "^\[7\] \[01234\] \[ts/0\] \[$user *\] \[pts/0 *\] \[$addr *\] \[$addr *\]" wd
+	grep -q "^\[2\] \[00000\] \[ts/0\] \[reboot *\] \[~ *\] \[6.1.0-13-amd64 *\]" wd
+	olga=$(sed -n "s/^\(user-[a-z2-7]*\) was here$/\1/p" "$d/auth.log")
+	grep -q "^\[7\] \[01240\] \[ts/0\] \[$olga *\] \[pts/1 *\] \[f[cd][0-9a-f:]* *\]" wd
+	grep -q "^\[6\] \[00999\] \[ts/0\] \[user-[a-z2-7]\{10\} *\] \[ssh:notty *\] \[dsl-10-[0-9-]*\.word-[a-z2-7]\{10\} *\] \[10\.[0-9.]* *\]" bd
+	last -f "$d/wtmp" >lastout
+	contains lastout "reboot   system boot  6.1.0-13-amd64"
+	lastb -f "$d/btmp" >lastbout
+	contains lastbout "ssh:notty"
+	python3 - "$d/lastlog" "$addr" <<-PY
+	import struct, sys
+	data = open(sys.argv[1], "rb").read()
+	assert data[:292 * 1000] == bytes(292 * 1000), "the empty entries changed"
+	t, line, host = struct.unpack("<i32s256s", data[292 * 1000:])
+	assert t == 1764230100 and line.rstrip(b"\0") == b"pts/0", (t, line)
+	assert host.rstrip(b"\0").decode() == sys.argv[2], host
+	PY
+	# No planted value, as text or as the four bytes of an address, in any member.
+	for v in karin olga Hunter2secret corp.example.com 10.20.30.40 10.20.30.99 fd12::7; do
+		if grep -rqaE -- "$(whole "$v")" lx; then echo "survived: $v"; false; fi
+	done
+	python3 - lx <<-PY
+	import os, socket, sys
+	planted = [socket.inet_aton("10.20.30.40"), socket.inet_aton("10.20.30.99"),
+	           socket.inet_pton(socket.AF_INET6, "fd12::7")]
+	for top, dirs, files in os.walk(sys.argv[1]):
+	    for f in files:
+	        data = open(os.path.join(top, f), "rb").read()
+	        for p in planted:
+	            assert p not in data, (f, p)
+	PY
+	expect_code 0 lp verify --source l.tar.zst --key inc.key "$(cat lred)" >lv
+	contains lv "links: all 5 hold"
+	grep -q "^$user	words	karin$" lmap
+	grep -q "	users	Hunter2secret$" lmap
+'
 test_done

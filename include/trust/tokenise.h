@@ -42,6 +42,19 @@ int tokeniser_add(struct tokeniser *tk, enum pseudo_type type, const char *name,
 int tokeniser_add_account(struct tokeniser *tk, const char *name, int anywhere, struct error *err);
 /* Is name one of the common words that are user names only in an account position? */
 int tokeniser_is_common_word(const char *name, size_t len);
+/*
+ * A whole field known to be an account name (a login record's user): its user token, told to
+ * the observer like a replacement in a line. out holds PSEUDO_TOKEN_MAX + 1 bytes. Returns 0,
+ * or -1 with err.
+ */
+int tokeniser_account(struct tokeniser *tk, const char *name, size_t len,
+                      char out[PSEUDO_TOKEN_MAX + 1], struct error *err);
+/*
+ * A binary address of the input (a login record's): noted in the address map when out is NULL
+ * (the first pass), else mapped into out and told to the observer. Returns 0, or -1 with err.
+ */
+int tokeniser_address(struct tokeniser *tk, const struct ipaddr *in, struct ipaddr *out,
+                      struct error *err);
 /* First pass: note every address of the line in the address map (nothing is replaced). */
 int tokeniser_scan(struct tokeniser *tk, const char *line, size_t len, struct error *err);
 /* Second pass: append the line, every finding replaced, to out. Returns 0, or -1 with err. */

@@ -5,7 +5,9 @@
  * valid source goes on. Pass 2 reads the source again: each plain-text payload file's lines go
  * through the tokeniser into an anonymous temporary file, which then becomes the payload of
  * the derived bag under its redacted path; its hash must equal pass 1's (a source that changed
- * between the passes is refused). Everything else is dropped and listed.
+ * between the passes is refused). Login records (wtmp, btmp, utmp, lastlog) are rewritten record
+ * by record (bundle/redact-login.h), compressed rotations line by line in their own format
+ * (bundle/redact-stream.h). Everything else is dropped and listed.
  */
 #include "config.h"
 
@@ -24,6 +26,7 @@
 #include "base/hash.h"
 #include "bundle/bag.h"
 #include "bundle/bundle-read.h"
+#include "bundle/redact-login.h"
 #include "bundle/redact-stream.h"
 #include "bundle/redact.h"
 #include "bundle/source.h"
@@ -51,8 +54,12 @@ struct member_info {
 	/* A compressed payload file: text is decided when its decompressed lines are scanned
 	 * (pass 1b); it is written back in the same format. */
 	enum redact_compression comp;
-	char *why; /* a compressed member that cannot be carried: why */
+	char *why;             /* a compressed member that cannot be carried: why */
+	enum login_kind login; /* wtmp, btmp, utmp or lastlog: rewritten record by record */
 };
+
+/* The most distinct user names of logins (wtmp, utmp) that are listed as accounts. */
+#define LOGIN_USERS_MAX 65536
 
 struct pass1 {
 	struct tokeniser *tk;
@@ -66,6 +73,10 @@ struct pass1 {
 	enum name_source names;
 	struct strbuf name_text[NAMES_COUNT];
 	int name_too_big[NAMES_COUNT];
+	/* The login records being read, and the user names of their logins (a set). */
+	struct login_records login;
+	struct strbuf login_names;
+	json_t *login_users;
 	struct error err;
 	int failed;
 };
@@ -156,6 +167,15 @@ static void p1_begin(void *ctx, const char *name, uint64_t size)
 	/* Its compressed bytes are no lines: they are scanned decompressed, in pass 1b. */
 	if (m->comp != REDACT_PLAIN)
 		p->in_payload = 0;
+	/* Login records are no lines either: they are read record by record. */
+	if (str_has_prefix(name, "data/") && m->comp == REDACT_PLAIN) {
+		m->login = login_kind_of(name);
+		if (m->login != LOGIN_NONE) {
+			m->text = 1;
+			p->in_payload = 0;
+			login_records_begin(&p->login, m->login, name);
+		}
+	}
 	p->names = NAMES_NONE;
 	for (int i = 1; i < NAMES_COUNT; i++)
 		if (strcmp(name, name_files[i]) == 0) {
@@ -168,6 +188,30 @@ static void p1_begin(void *ctx, const char *name, uint64_t size)
 	/* Every payload path, carried or dropped: its redacted form is written either way. */
 	if (str_has_prefix(name, "data/"))
 		scan_line(p, name, strlen(name), 0);
+}
+
+/* A piece of a login record file: its addresses noted, its logins' user names kept. */
+static void login_names_note(struct pass1 *p, const void *buf, size_t len)
+{
+	strbuf_reset(&p->login_names);
+	if (login_records_data(&p->login, buf, len, p->tk, &p->login_names, NULL, &p->err) < 0) {
+		p->failed = 1;
+		return;
+	}
+	for (size_t at = 0; at < p->login_names.len;) {
+		const char *name = p->login_names.buf + at;
+
+		at += strlen(name) + 1;
+		if (json_object_get(p->login_users, name))
+			continue;
+		if (json_object_size(p->login_users) >= LOGIN_USERS_MAX) {
+			error_set(&p->err, "%s: more than %d user names of logins",
+			          p->members[p->n - 1].name, LOGIN_USERS_MAX);
+			p->failed = 1;
+			return;
+		}
+		json_object_set_new(p->login_users, name, json_true());
+	}
 }
 
 static void p1_data(void *ctx, const void *buf, size_t len)
@@ -186,6 +230,10 @@ static void p1_data(void *ctx, const void *buf, size_t len)
 	}
 	if (!m->text || m->comp != REDACT_PLAIN || p->failed)
 		return;
+	if (m->login != LOGIN_NONE) {
+		login_names_note(p, buf, len);
+		return;
+	}
 	if (memchr(buf, '\0', len) != NULL) {
 		m->text = 0;
 		return;
@@ -199,7 +247,13 @@ static void p1_end(void *ctx)
 	struct member_info *m = &p->members[p->n - 1];
 
 	sha256_final_hex(&p->hash, m->sha256);
-	if (m->text && m->comp == REDACT_PLAIN && p->line.len > 0)
+	if (m->login != LOGIN_NONE && m->text && login_records_end(&p->login, &p->err) < 0) {
+		/* Not a record file after all: dropped, with the reason. */
+		m->text = 0;
+		m->why = xstrdup(p->err.msg);
+		p->err.msg[0] = '\0';
+	}
+	if (m->text && m->comp == REDACT_PLAIN && m->login == LOGIN_NONE && p->line.len > 0)
 		scan_line(p, p->line.buf, p->line.len, 0);
 	strbuf_reset(&p->line);
 }
@@ -282,6 +336,13 @@ static int add_bundle_names(struct tokeniser *tk, const struct pass1 *p, struct 
 			}
 		}
 		json_decref(doc);
+	}
+	/* The user names of logins in wtmp and utmp: people's accounts, replaced anywhere. */
+	{
+		const char *name;
+		json_t *v;
+
+		json_object_foreach(p->login_users, name, v) add_listed(tk, PSEUDO_USERS, name, 1);
 	}
 	return 0;
 }
@@ -606,6 +667,7 @@ enum redact_status redact_bundle(const struct redact_options *opt, struct redact
 
 	/* Pass 1: verify, hash, judge, note the addresses. */
 	p1.tk = r.tk;
+	p1.login_users = json_object();
 	vis.ctx = &p1;
 	bundle_limits_default(&ro.limits);
 	ro.visitor = &vis;
@@ -655,6 +717,7 @@ enum redact_status redact_bundle(const struct redact_options *opt, struct redact
 	files = json_array();
 	for (;;) {
 		struct member_info *m;
+		struct login_records lr;
 		char sha[SHA256_HEX_LEN + 1], link[65];
 		struct strbuf line = STRBUF_INIT;
 		struct sha256 h;
@@ -717,10 +780,22 @@ enum redact_status redact_bundle(const struct redact_options *opt, struct redact
 		} else if (sha256_init(&h, err) < 0) {
 			goto out;
 		}
+		if (m->login != LOGIN_NONE)
+			login_records_begin(&lr, m->login, m->name);
 		while (m->comp == REDACT_PLAIN &&
 		       (n = source_read(src, buf, sizeof(buf), err)) > 0) {
+			int fed;
+
 			sha256_update(&h, buf, (size_t)n);
-			if (lines_feed(&line, buf, (size_t)n, write_line, &w) < 0) {
+			if (m->login != LOGIN_NONE)
+				fed = login_records_data(&lr, buf, (size_t)n, r.tk, NULL, &w.out,
+				                         err) < 0 ||
+				                      (w.out.len >= 65536 && write_flush(&w) < 0)
+				              ? -1
+				              : 0;
+			else
+				fed = lines_feed(&line, buf, (size_t)n, write_line, &w);
+			if (fed < 0) {
 				sha256_discard(&h);
 				strbuf_release(&line);
 				goto out;
@@ -836,6 +911,8 @@ out:
 	}
 	free(p1.members);
 	strbuf_release(&p1.line);
+	strbuf_release(&p1.login_names);
+	json_decref(p1.login_users);
 	for (int i = 0; i < NAMES_COUNT; i++)
 		strbuf_release(&p1.name_text[i]);
 	tokeniser_free(r.tk);

@@ -810,6 +810,41 @@ static int run(struct tokeniser *tk, const char *s, size_t len, struct strbuf *o
 	return 0;
 }
 
+int tokeniser_account(struct tokeniser *tk, const char *name, size_t len,
+                      char out[PSEUDO_TOKEN_MAX + 1], struct error *err)
+{
+	/* A listed name has one token wherever it stands, in a line or in a record. */
+	const struct word *w = len <= TOKENISE_NAME_MAX ? word_find(tk, name, len) : NULL;
+	enum pseudo_type type = w ? w->type : PSEUDO_USERS;
+
+	if (w)
+		memcpy(out, w->token, sizeof(w->token));
+	else if (pseudo_token(tk->keys, PSEUDO_USERS, name, len, out, err) < 0)
+		return -1;
+	if (tk->observer)
+		tk->observer(tk->observer_arg, type, name, len, out);
+	return 0;
+}
+
+int tokeniser_address(struct tokeniser *tk, const struct ipaddr *in, struct ipaddr *out,
+                      struct error *err)
+{
+	char from[IPADDR_TEXT_MAX], to[IPADDR_TEXT_MAX];
+
+	if (out == NULL) {
+		addrmap_note(tk->am, in);
+		return 0;
+	}
+	if (addrmap_map(tk->am, in, out, err) < 0)
+		return -1;
+	if (tk->observer) {
+		ipaddr_format(in, from);
+		ipaddr_format(out, to);
+		tk->observer(tk->observer_arg, PSEUDO_ADDRESSES, from, strlen(from), to);
+	}
+	return 0;
+}
+
 int tokeniser_scan(struct tokeniser *tk, const char *line, size_t len, struct error *err)
 {
 	return run(tk, line, len, NULL, err);
