@@ -52,12 +52,12 @@ const struct command command_redact = {
                 "\n"
                 "The source is verified first; an INVALID source is refused (exit 4). Plain-text\n"
                 "payload files are redacted line by line, gzip, xz, zstd and bzip2 ones too\n"
-                "(decompressed, and compressed again in their format); every other member is\n"
-                "dropped and listed. The derived bundle is signed only with the key given here "
-                "(never with\n"
-                "the source's signature, nor with a key from the configuration file), and does\n"
-                "not name the source's signer. Pseudonymised data is still personal data: see\n"
-                "docs/redaction.md.\n",
+                "(decompressed, and compressed again in their format), wtmp, btmp, utmp and\n"
+                "lastlog record by record (same size, read by last and utmpdump); every other\n"
+                "member is dropped and listed. The derived bundle is signed only with the key\n"
+                "given here (never with the source's signature, nor with a key from the\n"
+                "configuration file), and does not name the source's signer. Pseudonymised data\n"
+                "is still personal data: see docs/redaction.md.\n",
         .run = cmd_redact,
 };
 

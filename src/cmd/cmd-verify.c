@@ -194,7 +194,8 @@ static int verify_derived(struct verify_cli *cli, int n, char **paths)
 		                  "derived_from", links.source_tagmanifest_sha256, "checked",
 		                  (json_int_t)links.links, "matched", (json_int_t)links.matched,
 		                  "problems", problems, "hold",
-		                  links.source_tagmanifest_sha256 && links.n_problems == 0));
+		                  rc == 0 && links.source_tagmanifest_sha256 &&
+		                          links.n_problems == 0));
 		json_object_set_new(it->doc, "exit_code", json_integer(code));
 		json_dumpf(it->doc, stdout, JSON_INDENT(2) | JSON_ENSURE_ASCII);
 		fputc('\n', stdout);
@@ -202,9 +203,10 @@ static int verify_derived(struct verify_cli *cli, int n, char **paths)
 		char *src = printable(cli->source_path);
 
 		printf("%s\n", it->line);
-		if (links.source_tagmanifest_sha256 && links.n_problems == 0)
+		/* A check that failed part way (rc < 0, said above) holds nothing. */
+		if (rc == 0 && links.source_tagmanifest_sha256 && links.n_problems == 0)
 			printf("links: all %zu hold: derived from %s\n", links.links, src);
-		else if (links.source_tagmanifest_sha256)
+		else if (rc == 0 && links.source_tagmanifest_sha256)
 			printf("links: %zu of %zu DO NOT HOLD against %s\n", links.n_problems,
 			       links.links, src);
 		for (size_t i = 0; i < links.n_problems; i++) {
