@@ -401,4 +401,71 @@ t "login records: wtmp, btmp, utmp and lastlog rewritten in place, read by last,
 	grep -q "^$user	words	karin$" lmap
 	grep -q "	users	Hunter2secret$" lmap
 '
+t "journal files: carried as export text, redacted field by field, read back by systemd-journal-remote" '
+	cd "$FX"
+	JR=/lib/systemd/systemd-journal-remote
+	[ -x "$JR" ] || JR=/usr/lib/systemd/systemd-journal-remote
+	jd=jr/var/log/journal/0123456789abcdef0123456789abcdef
+	mkdir -p jr/etc "$jd"
+	echo ID=debian >jr/etc/os-release
+	python3 - >in.export <<-PY
+	import struct, sys
+	out = sys.stdout.buffer
+	def text(k, v): out.write(k.encode() + b"=" + v + b"\n")
+	def binary(k, v): out.write(k.encode() + b"\n" + struct.pack("<Q", len(v)) + v + b"\n")
+	for i in range(5):
+	    text("__REALTIME_TIMESTAMP", str(1764230000000000 + i * 1000003).encode())
+	    text("__MONOTONIC_TIMESTAMP", str(5000000 + i * 999).encode())
+	    text("_BOOT_ID", b"%032x" % 0x1111)
+	    text("_HOSTNAME", b"web01")
+	    text("MESSAGE", b"Accepted password for karin from 10.20.30.40 port 22 ssh2")
+	    text("SYSLOG_IDENTIFIER", b"sshd")
+	    binary("MULTI", b"line one karin.s@corp.example.com\nline two 192.168.7.%d" % i)
+	    out.write(b"\n")
+	PY
+	"$JR" -o "$jd/system.journal" in.export 2>/dev/null
+	head -c 5000 /dev/urandom >"$jd/user-1000.journal"
+	printf "Nov 27 10:00:00 web01 sshd[1]: Accepted password for karin from 10.20.30.40 port 22\n" \
+		>jr/var/log/auth.log
+	lp -q collect --root jr -o j.tar.zst >/dev/null
+	mkdir jo jx
+	lp redact --key inc.key --map jmap --words words -o jo j.tar.zst >jred 2>jerr
+	tar -C jx -xf "$(cat jred)"
+	e=$(find jx -name system.journal.export)
+	test -n "$e"
+	test -z "$(find jx -name "*.journal")"
+	contains jerr "dropped (not plain text): data/var/log/journal/0123456789abcdef0123456789abcdef/user-1000.journal: journal: "
+	"$JR" -o back.journal "$e" 2>/dev/null
+	journalctl --file back.journal -o export >back.txt
+	test "$(grep -c "^MESSAGE=" back.txt)" = 5
+	a=$(find jx -name auth.log)
+	line=$(sed -n "s/^Nov 27 10:00:00 [^ ]* sshd\[1\]: \(Accepted password for word-[a-z2-7]* from [0-9.]*\) port 22$/\1/p" "$a")
+	test -n "$line"
+	test "$(grep -c "^MESSAGE=$line port 22 ssh2$" back.txt)" = 5
+	test "$(grep -c "^_HOSTNAME=word-[a-z2-7]\{10\}$" back.txt)" = 5
+	python3 - "$e" <<-PY
+	import struct, sys
+	data = open(sys.argv[1], "rb").read()
+	n = 0
+	at = 0
+	while at < len(data):
+	    nl = data.index(b"\n", at)
+	    line = data[at:nl]
+	    at = nl + 1
+	    if line and b"=" not in line:
+	        size = struct.unpack("<Q", data[at:at + 8])[0]
+	        value = data[at + 8:at + 8 + size]
+	        assert data[at + 8 + size:at + 9 + size] == b"\n", "a binary field not ended"
+	        at += 9 + size
+	        assert value.count(b"\n") == 1 and value.startswith(b"line one mail-"), value
+	        n += 1
+	assert n == 5, n
+	PY
+	for v in karin web01 corp.example.com 10.20.30.40 192.168.7.1 192.168.7.3; do
+		if grep -rqaE -- "$(whole "$v")" jx; then echo "survived: $v"; false; fi
+		if grep -qaE -- "$(whole "$v")" back.txt; then echo "survived in the journal: $v"; false; fi
+	done
+	expect_code 0 lp verify --source j.tar.zst --key inc.key "$(cat jred)" >jv
+	contains jv "links: all 3 hold"
+'
 test_done

@@ -33,6 +33,15 @@ struct redact_options {
 	/* The redactor's signature over the derived bag (NULL: unsigned); never the source's. */
 	bag_sign_fn sign;
 	void *sign_ctx;
+	/*
+	 * A journal file (fd, size bytes) as journald's export text, piece by piece to write:
+	 * 0, or -1 with err (the journal's fault, or write's). The reader is the report layer's,
+	 * so the command passes it in; NULL: journal files are dropped.
+	 */
+	int (*journal_export)(int fd, uint64_t size,
+	                      int (*write)(void *ctx, const void *buf, size_t len,
+	                                   struct error *err),
+	                      void *ctx, struct error *err);
 };
 
 enum redact_status {

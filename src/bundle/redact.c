@@ -26,6 +26,7 @@
 #include "base/hash.h"
 #include "bundle/bag.h"
 #include "bundle/bundle-read.h"
+#include "bundle/redact-export.h"
 #include "bundle/redact-login.h"
 #include "bundle/redact-stream.h"
 #include "bundle/redact.h"
@@ -56,6 +57,7 @@ struct member_info {
 	enum redact_compression comp;
 	char *why;             /* a compressed member that cannot be carried: why */
 	enum login_kind login; /* wtmp, btmp, utmp or lastlog: rewritten record by record */
+	int journal;           /* a journal file: carried as its export text, judged in pass 1b */
 };
 
 /* The most distinct user names of logins (wtmp, utmp) that are listed as accounts. */
@@ -77,6 +79,7 @@ struct pass1 {
 	struct login_records login;
 	struct strbuf login_names;
 	json_t *login_users;
+	int journals; /* journal files are read (the command gave a journal reader) */
 	struct error err;
 	int failed;
 };
@@ -168,6 +171,11 @@ static void p1_begin(void *ctx, const char *name, uint64_t size)
 	if (m->comp != REDACT_PLAIN)
 		p->in_payload = 0;
 	/* Login records are no lines either: they are read record by record. */
+	if (str_has_prefix(name, "data/") && m->comp == REDACT_PLAIN && p->journals &&
+	    (str_has_suffix(name, ".journal") || str_has_suffix(name, ".journal~"))) {
+		m->journal = 1;
+		m->text = 1;
+	}
 	if (str_has_prefix(name, "data/") && m->comp == REDACT_PLAIN) {
 		m->login = login_kind_of(name);
 		if (m->login != LOGIN_NONE) {
@@ -234,6 +242,8 @@ static void p1_data(void *ctx, const void *buf, size_t len)
 		login_names_note(p, buf, len);
 		return;
 	}
+	if (m->journal)
+		return; /* read in pass 1b, as export text */
 	if (memchr(buf, '\0', len) != NULL) {
 		m->text = 0;
 		return;
@@ -460,16 +470,110 @@ static int next_known(struct source *src, struct source_member *sm, struct pass1
  * one and scan its lines, so that their addresses are known before the map is sealed. One
  * that is not a whole stream of its format, or holds a NUL byte, is dropped in pass 2.
  */
-static int pass1b(struct pass1 *p, const char *source_path, const struct bundle_limits *limits,
-                  struct error *err)
+/*
+ * The member src is at, copied into an anonymous temporary file in dir (a journal file is read
+ * at random offsets) and hashed: the descriptor and its size, or -1 with err.
+ */
+static int spool_member(struct source *src, const char *dir, char sha[SHA256_HEX_LEN + 1],
+                        uint64_t *size, struct error *err)
 {
+	struct sha256 h;
+	char buf[65536];
+	ssize_t n;
+	int fd = temp_fd_in(dir);
+
+	*size = 0;
+	if (fd < 0) {
+		error_set(err, "%s: temporary file: %s", dir, strerror(errno));
+		return -1;
+	}
+	if (sha256_init(&h, err) < 0) {
+		close(fd);
+		return -1;
+	}
+	while ((n = source_read(src, buf, sizeof(buf), err)) > 0) {
+		sha256_update(&h, buf, (size_t)n);
+		if (write_all(fd, buf, (size_t)n) < 0) {
+			error_set(err, "%s: temporary file: %s", dir, strerror(errno));
+			n = -1;
+			break;
+		}
+		*size += (uint64_t)n;
+	}
+	if (n < 0) {
+		sha256_discard(&h);
+		close(fd);
+		return -1;
+	}
+	sha256_final_hex(&h, sha);
+	return fd;
+}
+
+/* A journal's export text on its way: through the export redactor, and on to w (pass 2). */
+struct journal_pass {
+	struct export_redactor er;
+	struct pass2_line *w; /* NULL: pass 1b, scanning */
+	int write_failed;     /* the failure was ours, not the journal's */
+};
+
+static int journal_piece(void *ctx, const void *buf, size_t len, struct error *err)
+{
+	struct journal_pass *jp = ctx;
+
+	if (export_redactor_data(&jp->er, buf, len, err) < 0 ||
+	    (jp->w && jp->w->out.len >= 65536 && write_flush(jp->w) < 0)) {
+		jp->write_failed = 1;
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * A journal member as export text through the tokeniser: scanned (w NULL) or written into w.
+ * 0; -1 with err (ours: fatal); -2 with err when the file is not a journal logpack reads.
+ */
+static int journal_through(struct source *src, const struct redact_options *opt,
+                           struct tokeniser *tk, struct pass2_line *w, const char *name,
+                           const char *want_sha, struct error *err)
+{
+	struct journal_pass jp = {.w = w};
+	char sha[SHA256_HEX_LEN + 1];
+	uint64_t size;
+	int fd = spool_member(src, opt->output_dir, sha, &size, err), r;
+
+	if (fd < 0)
+		return -1;
+	if (strcmp(sha, want_sha) != 0) {
+		close(fd);
+		error_set(err, "%s: %s changed between the passes", opt->source_path, name);
+		return -1;
+	}
+	export_redactor_begin(&jp.er, tk, w ? &w->out : NULL);
+	r = opt->journal_export(fd, size, journal_piece, &jp, err);
+	close(fd);
+	if (r < 0) {
+		struct error ignored;
+
+		export_redactor_end(&jp.er, &ignored);
+		return jp.write_failed ? -1 : -2;
+	}
+	if (export_redactor_end(&jp.er, err) < 0)
+		return -1;
+	return w ? write_flush(w) : 0;
+}
+
+static int pass1b(struct pass1 *p, const struct redact_options *opt,
+                  const struct bundle_limits *limits, struct error *err)
+{
+	const char *source_path = opt->source_path;
 	struct source *src = NULL;
 	struct source_member sm;
 	size_t next = 0;
 	int any = 0, rc = -1;
 
 	for (size_t i = 0; i < p->n; i++)
-		any |= p->members[i].comp != REDACT_PLAIN && p->members[i].text;
+		any |= (p->members[i].comp != REDACT_PLAIN || p->members[i].journal) &&
+		       p->members[i].text;
 	if (!any)
 		return 0;
 	if (source_open_path(&src, source_path, limits, err) < 0)
@@ -483,8 +587,19 @@ static int pass1b(struct pass1 *p, const char *source_path, const struct bundle_
 			goto out;
 		if (r == 0)
 			break;
-		if (m->comp == REDACT_PLAIN || !m->text)
+		if ((m->comp == REDACT_PLAIN && !m->journal) || !m->text)
 			continue;
+		if (m->journal) {
+			r = journal_through(src, opt, p->tk, NULL, m->name, m->sha256, err);
+			if (r == -1)
+				goto out;
+			if (r == -2) {
+				m->text = 0;
+				m->why = xasprintf("journal: %s", err->msg);
+				err->msg[0] = '\0';
+			}
+			continue;
+		}
 		p->current = m;
 		strbuf_reset(&p->line);
 		r = redact_decompress(src, m->comp, decompressed_max(sm.size), scan_chunk, p, sha,
@@ -668,6 +783,7 @@ enum redact_status redact_bundle(const struct redact_options *opt, struct redact
 	/* Pass 1: verify, hash, judge, note the addresses. */
 	p1.tk = r.tk;
 	p1.login_users = json_object();
+	p1.journals = opt->journal_export != NULL;
 	vis.ctx = &p1;
 	bundle_limits_default(&ro.limits);
 	ro.visitor = &vis;
@@ -684,7 +800,7 @@ enum redact_status redact_bundle(const struct redact_options *opt, struct redact
 		status = REDACT_SOURCE_INVALID;
 		goto out;
 	}
-	if (pass1b(&p1, opt->source_path, &ro.limits, err) < 0)
+	if (pass1b(&p1, opt, &ro.limits, err) < 0)
 		goto out;
 	/* Names listed after the first pass only take text that would not be an address. */
 	if (add_bundle_names(r.tk, &p1, err) < 0)
@@ -719,6 +835,7 @@ enum redact_status redact_bundle(const struct redact_options *opt, struct redact
 		struct member_info *m;
 		struct login_records lr;
 		char sha[SHA256_HEX_LEN + 1], link[65];
+		int plain;
 		struct strbuf line = STRBUF_INIT;
 		struct sha256 h;
 		char buf[65536];
@@ -757,7 +874,19 @@ enum redact_status redact_bundle(const struct redact_options *opt, struct redact
 			error_set(err, "%s: temporary file: %s", opt->output_dir, strerror(errno));
 			goto out;
 		}
-		if (m->comp != REDACT_PLAIN) {
+		plain = m->comp == REDACT_PLAIN && !m->journal;
+		if (m->journal) {
+			/* Its export text, redacted field by field (text that journald reads back).
+			 */
+			if (journal_through(src, opt, r.tk, &w, m->name, m->sha256, err) != 0) {
+				if (err->msg[0] == '\0')
+					error_set(err, "%s: %s changed between the passes",
+					          opt->source_path, m->name);
+				goto out;
+			}
+			memcpy(sha, m->sha256, sizeof(sha));
+			n = 0;
+		} else if (m->comp != REDACT_PLAIN) {
 			/* Decompressed, redacted line by line, compressed again in its format. */
 			int zr;
 
@@ -782,8 +911,7 @@ enum redact_status redact_bundle(const struct redact_options *opt, struct redact
 		}
 		if (m->login != LOGIN_NONE)
 			login_records_begin(&lr, m->login, m->name);
-		while (m->comp == REDACT_PLAIN &&
-		       (n = source_read(src, buf, sizeof(buf), err)) > 0) {
+		while (plain && (n = source_read(src, buf, sizeof(buf), err)) > 0) {
 			int fed;
 
 			sha256_update(&h, buf, (size_t)n);
@@ -801,7 +929,7 @@ enum redact_status redact_bundle(const struct redact_options *opt, struct redact
 				goto out;
 			}
 		}
-		if (m->comp == REDACT_PLAIN)
+		if (plain)
 			sha256_final_hex(&h, sha);
 		if (n == 0 && ((line.len > 0 && write_line(&w, line.buf, line.len, 0) < 0) ||
 		               write_flush(&w) < 0))
@@ -817,6 +945,12 @@ enum redact_status redact_bundle(const struct redact_options *opt, struct redact
 		rpath = redact_path(r.tk, m->name + 5, err);
 		if (rpath == NULL)
 			goto out;
+		if (m->journal) {
+			char *export = xasprintf("%s.export", rpath);
+
+			free(rpath);
+			rpath = export;
+		}
 		{
 			off_t size = lseek(w.fd, 0, SEEK_END);
 			char out_sha[SHA256_HEX_LEN + 1];

@@ -16,6 +16,7 @@
 #include "cmd/command.h"
 #include "cmd/signals.h"
 #include "report/incident.h"
+#include "report/journal-export.h"
 #include "trust/pseudo.h"
 #include "trust/sign.h"
 
@@ -60,6 +61,25 @@ const struct command command_redact = {
                 "is still personal data: see docs/redaction.md.\n",
         .run = cmd_redact,
 };
+
+/* redact's journal reader: logpack's own, over the spooled file (bundle/redact.h). */
+static int export_journal(int fd, uint64_t size,
+                          int (*write)(void *ctx, const void *buf, size_t len, struct error *err),
+                          void *ctx, struct error *err)
+{
+	struct journal_fd_reader *reader = malloc(sizeof(*reader));
+	struct journal_export_counts counts;
+	int r;
+
+	if (reader == NULL) {
+		error_set(err, "out of memory");
+		return -1;
+	}
+	journal_fd_reader_init(reader, fd);
+	r = journal_export(journal_read_fd, reader, size, write, ctx, &counts, err);
+	free(reader);
+	return r;
+}
 
 enum {
 	OPT_KEEP = 256,
@@ -163,6 +183,7 @@ static int cmd_redact(int argc, char **argv)
 	int c, rc = LP_EXIT_FAILURE;
 
 	ro.output_dir = ".";
+	ro.journal_export = export_journal;
 	while ((c = command_getopt(argc, argv, "hk:m:o:", options)) != -1) {
 		switch (c) {
 		case 'h':
