@@ -468,4 +468,46 @@ t "journal files: carried as export text, redacted field by field, read back by 
 	expect_code 0 lp verify --source j.tar.zst --key inc.key "$(cat jred)" >jv
 	contains jv "links: all 3 hold"
 '
+t "the collected passwd and hosts files: their accounts and host names replaced everywhere, a person full name too" '
+	cd "$FX"
+	mkdir -p pr/etc pr/var/log
+	echo ID=debian >pr/etc/os-release
+	cat >pr/etc/passwd <<-EOF
+	root:x:0:0:root:/root:/bin/bash
+	postgres:x:105:112:PostgreSQL administrator,,,:/var/lib/postgresql:/bin/bash
+	karin:x:1000:1000:Karin Svensson,Room 12,+46 8 123 45,:/home/karin:/bin/bash
+	ldapbob:x:1001:1001::/home/ldapbob:/bin/zsh
+	nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin
+	EOF
+	printf "127.0.0.1\tlocalhost\n10.1.2.3 db-primary.corp.internal db-primary # the database\n::1 localhost ip6-localhost ip6-loopback\n" \
+		>pr/etc/hosts
+	cat >pr/var/log/auth.log <<-EOF
+	Nov 27 10:00:00 sshd[1]: Accepted publickey for ldapbob from 10.1.2.9
+	Nov 27 10:00:01 app[2]: connecting to db-primary.corp.internal:5432 as postgres
+	Nov 27 10:00:02 postgres[3]: checkpoint starting
+	EOF
+	lp -q collect --root pr -o p.tar.zst >/dev/null
+	mkdir po px
+	lp redact --key inc.key --map pmap -o po p.tar.zst >pred 2>/dev/null
+	tar -C px -xf "$(cat pred)"
+	d=$(echo px/logpack-redacted-*/data)
+	sed -n 1,2p "$d/etc/passwd" >head2
+	printf "root:x:0:0:root:/root:/bin/bash\npostgres:x:105:112:PostgreSQL administrator,,,:/var/lib/postgresql:/bin/bash\n" >want2
+	cmp head2 want2
+	grep -q "^user-[a-z2-7]\{10\}:x:1000:1000:word-[a-z2-7]\{10\}:/home/user-[a-z2-7]\{10\}:/bin/bash$" "$d/etc/passwd"
+	bob=$(sed -n "s/^\(user-[a-z2-7]*\):x:1001:1001::.*/\1/p" "$d/etc/passwd")
+	test -n "$bob"
+	contains "$d/var/log/auth.log" "Accepted publickey for $bob from 10."
+	contains "$d/var/log/auth.log" "as postgres"
+	contains "$d/var/log/auth.log" "postgres[3]: checkpoint starting"
+	contains "$d/etc/hosts" "127.0.0.1	localhost"
+	contains "$d/etc/hosts" "::1 localhost ip6-localhost ip6-loopback"
+	db=$(sed -n "s/^10\.[0-9.]* \(host-[a-z2-7]*\) host-[a-z2-7]* # the database$/\1/p" "$d/etc/hosts")
+	test -n "$db"
+	contains "$d/var/log/auth.log" "connecting to $db:5432"
+	for v in karin ldapbob Svensson "Room 12" "+46 8 123" db-primary corp.internal; do
+		if grep -rqaF -- "$v" px; then echo "survived: $v"; false; fi
+	done
+	grep -q "	words	Karin Svensson,Room 12,+46 8 123 45,$" pmap
+'
 test_done

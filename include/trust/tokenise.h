@@ -43,12 +43,13 @@ int tokeniser_add_account(struct tokeniser *tk, const char *name, int anywhere, 
 /* Is name one of the common words that are user names only in an account position? */
 int tokeniser_is_common_word(const char *name, size_t len);
 /*
- * A whole field known to be an account name (a login record's user): its user token, told to
- * the observer like a replacement in a line. out holds PSEUDO_TOKEN_MAX + 1 bytes. Returns 0,
- * or -1 with err.
+ * A whole field known to be a value of type (a login record's user, PSEUDO_USERS; a person's
+ * full name, PSEUDO_WORDS): the token of the name when it is listed, else the type's token,
+ * told to the observer like a replacement in a line. out holds PSEUDO_TOKEN_MAX + 1 bytes.
+ * Returns 0, or -1 with err.
  */
-int tokeniser_account(struct tokeniser *tk, const char *name, size_t len,
-                      char out[PSEUDO_TOKEN_MAX + 1], struct error *err);
+int tokeniser_field(struct tokeniser *tk, enum pseudo_type type, const char *text, size_t len,
+                    char out[PSEUDO_TOKEN_MAX + 1], struct error *err);
 /*
  * A binary address of the input (a login record's): noted in the address map when out is NULL
  * (the first pass), else mapped into out and told to the observer. Returns 0, or -1 with err.

@@ -118,7 +118,8 @@ static int utmp_record(struct login_records *lr, uint8_t *rec, struct tokeniser 
 	if (out && ulen > 0) {
 		char token[PSEUDO_TOKEN_MAX + 1];
 
-		if (tokeniser_account(tk, (const char *)rec + UTMP_USER, ulen, token, err) < 0)
+		if (tokeniser_field(tk, PSEUDO_USERS, (const char *)rec + UTMP_USER, ulen, token,
+		                    err) < 0)
 			return -1;
 		memset(rec + UTMP_USER, 0, UTMP_USER_LEN);
 		memcpy(rec + UTMP_USER, token, strlen(token));

@@ -16,6 +16,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -43,10 +44,41 @@
  */
 #define TAG_NAMES_MAX (8u << 20)
 
-/* The tag files whose names are replaced: the host's names and the recorded accounts. */
-enum name_source { NAMES_NONE, NAMES_HOST, NAMES_ACCOUNTS, NAMES_COUNT };
-static const char *const name_files[NAMES_COUNT] = {NULL, "logpack/host.json",
-                                                    "logpack/accounts.json"};
+/*
+ * The files whose names are replaced: the host's names and the recorded accounts (tag files),
+ * and the collected user database and hosts file.
+ */
+enum name_source {
+	NAMES_NONE,
+	NAMES_HOST,
+	NAMES_ACCOUNTS,
+	NAMES_PASSWD,
+	NAMES_PASSWD_OLD,
+	NAMES_ETC_HOSTS,
+	NAMES_COUNT
+};
+static const char *const name_files[NAMES_COUNT] = {NULL,
+                                                    "logpack/host.json",
+                                                    "logpack/accounts.json",
+                                                    "data/etc/passwd",
+                                                    "data/etc/passwd-",
+                                                    "data/etc/hosts"};
+
+/* The host names of every hosts file: no one's. */
+static const char *const standard_hosts[] = {"localhost",
+                                             "localhost.localdomain",
+                                             "localhost4",
+                                             "localhost6",
+                                             "ip6-localhost",
+                                             "ip6-loopback",
+                                             "ip6-localnet",
+                                             "ip6-mcastprefix",
+                                             "ip6-allnodes",
+                                             "ip6-allrouters",
+                                             "ip6-allhosts",
+                                             "broadcasthost",
+                                             "localhost4.localdomain4",
+                                             "localhost6.localdomain6"};
 
 struct member_info {
 	char *name; /* relative to the bag, "data/var/log/syslog" */
@@ -287,6 +319,78 @@ static int add_listed(struct tokeniser *tk, enum pseudo_type type, const char *n
 	return tokeniser_add(tk, type, name, &ignored) == 0;
 }
 
+/* A passwd line's uid field: is it a person's (1000 to 59999, as Debian's adduser gives)? */
+static int person_uid(const char *uid, size_t n)
+{
+	unsigned long v = 0;
+
+	if (n == 0 || n > 9)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		if (uid[i] < '0' || uid[i] > '9')
+			return 0;
+		v = v * 10 + (unsigned long)(uid[i] - '0');
+	}
+	return v >= 1000 && v < 60000;
+}
+
+/*
+ * The fields of a passwd line ("name:pw:uid:gid:gecos:home:shell"): where each starts, and
+ * how many there are (at most 7).
+ */
+static size_t passwd_fields(const char *l, size_t n, size_t start[8])
+{
+	size_t k = 1;
+
+	start[0] = 0;
+	for (size_t i = 0; i < n && k < 7; i++)
+		if (l[i] == ':')
+			start[k++] = i + 1;
+	start[k] = n + 1;
+	return k;
+}
+
+/* Names of a collected text file: passwd's accounts, or a hosts file's names. */
+static void add_text_names(struct tokeniser *tk, enum name_source src, const char *text, size_t len)
+{
+	const char *p = text, *end = text + len;
+
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+
+		if (src == NAMES_ETC_HOSTS) {
+			const char *hash = memchr(p, '#', n);
+			char *line = xstrndup(p, hash ? (size_t)(hash - p) : n), *save = NULL;
+			char *tok = strtok_r(line, " \t\r", &save); /* the address */
+			size_t i;
+
+			while (tok && (tok = strtok_r(NULL, " \t\r", &save)) != NULL) {
+				for (i = 0; i < sizeof(standard_hosts) / sizeof(standard_hosts[0]);
+				     i++)
+					if (strcasecmp(tok, standard_hosts[i]) == 0)
+						break;
+				if (i == sizeof(standard_hosts) / sizeof(standard_hosts[0]))
+					add_listed(tk, PSEUDO_HOSTS, tok, 0);
+			}
+			free(line);
+		} else {
+			size_t f[8];
+
+			if (passwd_fields(p, n, f) == 7) {
+				char *name = xstrndup(p, f[1] - 1);
+
+				/* A person's account anywhere; a system one where an account is
+				 * named. */
+				add_listed(tk, PSEUDO_USERS, name,
+				           person_uid(p + f[2], f[3] - f[2] - 1));
+				free(name);
+			}
+		}
+		p += n + 1;
+	}
+}
+
 /*
  * The source's own claims as names to replace, read in pass 1 and used only once the bundle
  * is judged valid: host.json's host name (the whole name, its first label and its domain) and
@@ -309,6 +413,10 @@ static int add_bundle_names(struct tokeniser *tk, const struct pass1 *p, struct 
 		}
 		if (t->len == 0)
 			continue;
+		if (i >= NAMES_PASSWD) {
+			add_text_names(tk, (enum name_source)i, t->buf, t->len);
+			continue;
+		}
 		doc = json_loadb(t->buf, t->len, JSON_REJECT_DUPLICATES, &je);
 		if (!json_is_object(doc)) {
 			error_set(err, "%s: not a JSON object: its names cannot be read",
@@ -377,6 +485,7 @@ struct pass2_line {
 	struct strbuf in; /* a compressed member's decompressed line so far */
 	int fd;
 	struct redact_compressor *comp; /* set: the lines go through it into fd */
+	int passwd; /* a user database: a person's full name (GECOS) becomes a token */
 	struct error *err;
 };
 
@@ -397,12 +506,33 @@ static int write_flush(struct pass2_line *w)
 	return rc;
 }
 
+/*
+ * A passwd line of a person's account: its GECOS field (full name, room, telephone) is one
+ * words token, since no matcher knows a person's name; the other fields go through the
+ * tokeniser as text. 1 when done, 0 when the line is not such a line, -1 with err.
+ */
+static int passwd_line(struct pass2_line *w, const char *l, size_t n)
+{
+	char token[PSEUDO_TOKEN_MAX + 1];
+	size_t f[8];
+
+	if (passwd_fields(l, n, f) != 7 || !person_uid(l + f[2], f[3] - f[2] - 1) ||
+	    f[5] - f[4] - 1 == 0)
+		return 0;
+	if (tokeniser_line(w->tk, l, f[4], &w->out, w->err) < 0 ||
+	    tokeniser_field(w->tk, PSEUDO_WORDS, l + f[4], f[5] - f[4] - 1, token, w->err) < 0)
+		return -1;
+	strbuf_add(&w->out, token, strlen(token));
+	return tokeniser_line(w->tk, l + f[5] - 1, n - (f[5] - 1), &w->out, w->err) < 0 ? -1 : 1;
+}
+
 /* One line through the tokeniser; the output goes on in pieces of 64 KiB, not line by line. */
 static int write_line(void *ctx, const char *l, size_t n, int nl)
 {
 	struct pass2_line *w = ctx;
+	int done = w->passwd ? passwd_line(w, l, n) : 0;
 
-	if (tokeniser_line(w->tk, l, n, &w->out, w->err) < 0)
+	if (done < 0 || (done == 0 && tokeniser_line(w->tk, l, n, &w->out, w->err) < 0))
 		return -1;
 	if (nl)
 		strbuf_addch(&w->out, '\n');
@@ -875,6 +1005,8 @@ enum redact_status redact_bundle(const struct redact_options *opt, struct redact
 			goto out;
 		}
 		plain = m->comp == REDACT_PLAIN && !m->journal;
+		w.passwd = strcmp(m->name, name_files[NAMES_PASSWD]) == 0 ||
+		           strcmp(m->name, name_files[NAMES_PASSWD_OLD]) == 0;
 		if (m->journal) {
 			/* Its export text, redacted field by field (text that journald reads back).
 			 */

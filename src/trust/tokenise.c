@@ -810,19 +810,20 @@ static int run(struct tokeniser *tk, const char *s, size_t len, struct strbuf *o
 	return 0;
 }
 
-int tokeniser_account(struct tokeniser *tk, const char *name, size_t len,
-                      char out[PSEUDO_TOKEN_MAX + 1], struct error *err)
+int tokeniser_field(struct tokeniser *tk, enum pseudo_type type, const char *text, size_t len,
+                    char out[PSEUDO_TOKEN_MAX + 1], struct error *err)
 {
-	/* A listed name has one token wherever it stands, in a line or in a record. */
-	const struct word *w = len <= TOKENISE_NAME_MAX ? word_find(tk, name, len) : NULL;
-	enum pseudo_type type = w ? w->type : PSEUDO_USERS;
+	/* A listed name has one token wherever it stands, in a line or in a field. */
+	const struct word *w = len <= TOKENISE_NAME_MAX ? word_find(tk, text, len) : NULL;
 
-	if (w)
+	if (w) {
 		memcpy(out, w->token, sizeof(w->token));
-	else if (pseudo_token(tk->keys, PSEUDO_USERS, name, len, out, err) < 0)
+		type = w->type;
+	} else if (pseudo_token(tk->keys, type, text, len, out, err) < 0) {
 		return -1;
+	}
 	if (tk->observer)
-		tk->observer(tk->observer_arg, type, name, len, out);
+		tk->observer(tk->observer_arg, type, text, len, out);
 	return 0;
 }
 
