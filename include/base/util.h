@@ -88,8 +88,8 @@ int read_small_file(const char *path, size_t max, char **out, size_t *len_out);
 const char *read_small_strerror(int errnum);
 
 /*
- * An anonymous temporary file in dir (created 0600 and unlinked at once), for data that is
- * streamed out later. -1 with errno.
+ * An anonymous temporary file in dir (O_TMPFILE where the file system has it, else created
+ * 0600 and unlinked at once), for data that is streamed out later. -1 with errno.
  */
 int temp_fd_in(const char *dir);
 /* The directory part of a path ("." when none). Caller frees. */

@@ -511,8 +511,21 @@ int str_has_prefix(const char *s, const char *prefix)
 
 int temp_fd_in(const char *dir)
 {
-	char *name = xasprintf("%s/.logpack-tmp.XXXXXX", dir);
-	int fd = mkstemp(name), saved;
+	char *name;
+	int fd, saved;
+
+#ifdef O_TMPFILE
+	/*
+	 * A file that never has a name: a run killed at any moment leaves nothing behind. The
+	 * named way below has a moment between mkstemp and unlink when a kill leaves a
+	 * ".logpack-tmp.*" in an output directory.
+	 */
+	fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (fd >= 0 || (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL))
+		return fd;
+#endif
+	name = xasprintf("%s/.logpack-tmp.XXXXXX", dir);
+	fd = mkstemp(name);
 
 	if (fd >= 0) {
 		unlink(name);
