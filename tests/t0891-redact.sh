@@ -510,4 +510,39 @@ t "the collected passwd and hosts files: their accounts and host names replaced 
 	done
 	grep -q "	words	Karin Svensson,Room 12,+46 8 123 45,$" pmap
 '
+t "tag files carried redacted: no original hash, no collection root, no command line; listed names replaced" '
+	cd "$FX"
+	r=CASE-4711-acme/root
+	mkdir -p "$r/etc" "$r/home/karin" "$r/var/log"
+	echo ID=debian >"$r/etc/os-release"
+	echo "karin:x:1000:1000::/home/karin:/bin/bash" >"$r/etc/passwd"
+	echo "ls -la /home/karin/secret" >"$r/home/karin/.bash_history"
+	echo "Nov 27 10:00:00 sshd[1]: Accepted password for karin from 10.20.30.40 port 22" \
+		>"$r/var/log/auth.log"
+	lp -q collect --root "$r" -o t.tar.zst >/dev/null
+	mkdir to tx
+	lp redact --key inc.key --map tmap -o to t.tar.zst >tred 2>terr
+	tar -C tx -xf "$(cat tred)"
+	b=$(echo tx/logpack-redacted-*)
+	for f in host.json files.jsonl collection.log bodyfile.txt coverage.json; do
+		test -s "$b/logpack/$f"
+		grep -q " logpack/$f$" "$b/tagmanifest-sha256.txt"
+		lacks terr "logpack/$f"
+	done
+	(cd "$b" && sha256sum -c --quiet tagmanifest-sha256.txt)
+	expect_code 0 lp verify "$(cat tred)" >tv
+	grep -q "\"root\": \"<root>\"" "$b/logpack/host.json"
+	lacks "$b/logpack/host.json" "command_line"
+	lacks "$b/logpack/files.jsonl" "\"sha256\""
+	grep -q "\"path\":\"/home/user-[a-z2-7]\{10\}/.bash_history\"" "$b/logpack/files.jsonl"
+	grep -q "|/home/user-[a-z2-7]\{10\}/.bash_history|" "$b/logpack/bodyfile.txt"
+	contains "$b/logpack/collection.log" "collecting from <root>"
+	for v in CASE-4711 acme karin; do
+		if grep -rqaF -- "$v" tx; then echo "survived: $v"; grep -rlaF -- "$v" tx; false; fi
+	done
+	for f in etc/passwd home/karin/.bash_history var/log/auth.log; do
+		h=$(sha256sum "$r/$f" | cut -d" " -f1)
+		if grep -rqaF -- "$h" tx; then echo "the hash of $f survived"; false; fi
+	done
+'
 test_done

@@ -80,6 +80,23 @@ static const char *const standard_hosts[] = {"localhost",
                                              "localhost4.localdomain4",
                                              "localhost6.localdomain6"};
 
+/*
+ * The source's tag files that are carried, redacted: as lines, as one JSON document, or as one
+ * JSON object a line. Every other tag file (the incident report among them) is dropped.
+ */
+enum tag_kind { TAG_NONE, TAG_LINES, TAG_JSON, TAG_JSONL };
+static const struct {
+	const char *name;
+	enum tag_kind kind;
+} carried_tags[] = {
+        {"logpack/collection.log", TAG_LINES}, {"logpack/bodyfile.txt", TAG_LINES},
+        {"logpack/host.json", TAG_JSON},       {"logpack/accounts.json", TAG_JSON},
+        {"logpack/coverage.json", TAG_JSON},   {"logpack/files.jsonl", TAG_JSONL},
+};
+
+/* The most of a JSON tag file that is read whole to be redacted; a larger one is dropped. */
+#define TAG_JSON_MAX (64u << 20)
+
 struct member_info {
 	char *name; /* relative to the bag, "data/var/log/syslog" */
 	char sha256[SHA256_HEX_LEN + 1];
@@ -90,6 +107,7 @@ struct member_info {
 	char *why;             /* a compressed member that cannot be carried: why */
 	enum login_kind login; /* wtmp, btmp, utmp or lastlog: rewritten record by record */
 	int journal;           /* a journal file: carried as its export text, judged in pass 1b */
+	enum tag_kind tag;     /* a tag file of the source that is carried, redacted */
 };
 
 /* The most distinct user names of logins (wtmp, utmp) that are listed as accounts. */
@@ -198,6 +216,11 @@ static void p1_begin(void *ctx, const char *name, uint64_t size)
 	m->name = xstrdup(name);
 	m->comp = str_has_prefix(name, "data/") ? redact_compression_of(name) : REDACT_PLAIN;
 	p->in_payload = str_has_prefix(name, "data/") && !binary_name(name);
+	for (size_t i = 0; i < sizeof(carried_tags) / sizeof(carried_tags[0]); i++)
+		if (strcmp(name, carried_tags[i].name) == 0) {
+			m->tag = carried_tags[i].kind;
+			p->in_payload = 1;
+		}
 	m->text = p->in_payload;
 	/* Its compressed bytes are no lines: they are scanned decompressed, in pass 1b. */
 	if (m->comp != REDACT_PLAIN)
@@ -399,7 +422,8 @@ static void add_text_names(struct tokeniser *tk, enum name_source src, const cha
  * password: sshd, syslog, postfix) only where the text names an account, since those are
  * program names too.
  */
-static int add_bundle_names(struct tokeniser *tk, const struct pass1 *p, struct error *err)
+static int add_bundle_names(struct tokeniser *tk, const struct pass1 *p, char **root,
+                            struct error *err)
 {
 	for (int i = 1; i < NAMES_COUNT; i++) {
 		const struct strbuf *t = &p->name_text[i];
@@ -426,8 +450,12 @@ static int add_bundle_names(struct tokeniser *tk, const struct pass1 *p, struct 
 		}
 		if (i == NAMES_HOST) {
 			const char *host = json_string_value(json_object_get(doc, "hostname"));
+			const char *r = json_string_value(json_object_get(doc, "root"));
 			json_t *user = json_object_get(doc, "user");
 
+			/* The collection root's path may name the case or the victim: replaced. */
+			if (r && strlen(r) > 1 && *root == NULL)
+				*root = xstrdup(r);
 			add_listed(tk, PSEUDO_HOSTS, host, 0);
 			if (host && strchr(host, '.')) {
 				char *label = xstrndup(host, (size_t)(strchr(host, '.') - host));
@@ -486,6 +514,11 @@ struct pass2_line {
 	int fd;
 	struct redact_compressor *comp; /* set: the lines go through it into fd */
 	int passwd; /* a user database: a person's full name (GECOS) becomes a token */
+	enum tag_kind tag;
+	char *root;        /* the collection root's path, replaced in tag files (NULL: none) */
+	struct strbuf doc; /* a JSON tag file, read whole */
+	struct strbuf unrooted;
+	int json_bad; /* a JSON tag file that is not JSON (or not UTF-8): dropped */
 	struct error *err;
 };
 
@@ -526,12 +559,140 @@ static int passwd_line(struct pass2_line *w, const char *l, size_t n)
 	return tokeniser_line(w->tk, l + f[5] - 1, n - (f[5] - 1), &w->out, w->err) < 0 ? -1 : 1;
 }
 
+/*
+ * text with every occurrence of the collection root's path replaced by "<root>" (in w's
+ * scratch buffer), or text itself when there is none.
+ */
+static const char *unrooted(struct pass2_line *w, const char *text, size_t n, size_t *out_len)
+{
+	size_t rl = w->root ? strlen(w->root) : 0, at = 0;
+	const char *hit;
+
+	*out_len = n;
+	if (rl == 0 || n < rl || (hit = memmem(text, n, w->root, rl)) == NULL)
+		return text;
+	strbuf_reset(&w->unrooted);
+	while (hit) {
+		strbuf_add(&w->unrooted, text + at, (size_t)(hit - (text + at)));
+		strbuf_add(&w->unrooted, "<root>", 6);
+		at = (size_t)(hit - text) + rl;
+		hit = n - at >= rl ? memmem(text + at, n - at, w->root, rl) : NULL;
+	}
+	strbuf_add(&w->unrooted, text + at, n - at);
+	*out_len = w->unrooted.len;
+	return w->unrooted.buf;
+}
+
+/*
+ * Every string of a JSON value, object keys included, through the tokeniser: a new value, or
+ * NULL with err set (the tokeniser failed) or not (a result that is not UTF-8).
+ */
+static json_t *json_through(struct pass2_line *w, json_t *v, struct strbuf *sb, struct error *err)
+{
+	struct tokeniser *tk = w->tk;
+	json_t *out, *x;
+	const char *k, *t;
+	size_t i, n;
+
+	switch (json_typeof(v)) {
+	case JSON_STRING:
+		t = unrooted(w, json_string_value(v), json_string_length(v), &n);
+		strbuf_reset(sb);
+		if (tokeniser_line(tk, t, n, sb, err) < 0)
+			return NULL;
+		return json_stringn(sb->buf ? sb->buf : "", sb->len);
+	case JSON_ARRAY:
+		out = json_array();
+		json_array_foreach(v, i, x)
+		{
+			json_t *y = json_through(w, x, sb, err);
+
+			if (y == NULL) {
+				json_decref(out);
+				return NULL;
+			}
+			json_array_append_new(out, y);
+		}
+		return out;
+	case JSON_OBJECT:
+		out = json_object();
+		json_object_foreach(v, k, x)
+		{
+			json_t *y;
+			char *key;
+
+			/* A hash of an original file would confirm a guess of its content. */
+			if (w->tag == TAG_JSONL && strcmp(k, "sha256") == 0)
+				continue;
+			/* The command line names the output and the root, maybe the case. */
+			if (w->tag == TAG_JSON && strcmp(k, "command_line") == 0)
+				continue;
+			y = json_through(w, x, sb, err);
+			strbuf_reset(sb);
+			if (y == NULL || tokeniser_line(tk, k, strlen(k), sb, err) < 0) {
+				json_decref(y);
+				json_decref(out);
+				return NULL;
+			}
+			key = xstrndup(sb->buf ? sb->buf : "", sb->len);
+			if (json_object_set_new(out, key, y) < 0) {
+				free(key);
+				json_decref(out);
+				return NULL;
+			}
+			free(key);
+		}
+		return out;
+	default:
+		return json_incref(v);
+	}
+}
+
+/* JSON text (a document, or one line of JSON lines) redacted onto w->out; a bad one marks w. */
+static int json_text(struct pass2_line *w, const char *text, size_t n, size_t flags)
+{
+	struct strbuf sb = STRBUF_INIT;
+	json_t *doc = json_loadb(text, n, 0, NULL), *red;
+	char *dumped;
+
+	if (doc == NULL) {
+		w->json_bad = 1;
+		return 0;
+	}
+	w->err->msg[0] = '\0';
+	red = json_through(w, doc, &sb, w->err);
+	json_decref(doc);
+	strbuf_release(&sb);
+	if (red == NULL) {
+		if (w->err->msg[0])
+			return -1;
+		w->json_bad = 1;
+		return 0;
+	}
+	dumped = json_dumps(red, flags | JSON_PRESERVE_ORDER);
+	json_decref(red);
+	if (dumped == NULL) {
+		w->json_bad = 1;
+		return 0;
+	}
+	strbuf_add(&w->out, dumped, strlen(dumped));
+	free(dumped);
+	return 0;
+}
+
 /* One line through the tokeniser; the output goes on in pieces of 64 KiB, not line by line. */
 static int write_line(void *ctx, const char *l, size_t n, int nl)
 {
 	struct pass2_line *w = ctx;
 	int done = w->passwd ? passwd_line(w, l, n) : 0;
 
+	if (w->tag == TAG_JSONL) {
+		if (n > 0 && json_text(w, l, n, JSON_COMPACT) < 0)
+			return -1;
+		done = 1;
+	}
+	if (done == 0 && w->tag != TAG_NONE)
+		l = unrooted(w, l, n, &n);
 	if (done < 0 || (done == 0 && tokeniser_line(w->tk, l, n, &w->out, w->err) < 0))
 		return -1;
 	if (nl)
@@ -933,7 +1094,7 @@ enum redact_status redact_bundle(const struct redact_options *opt, struct redact
 	if (pass1b(&p1, opt, &ro.limits, err) < 0)
 		goto out;
 	/* Names listed after the first pass only take text that would not be an address. */
-	if (add_bundle_names(r.tk, &p1, err) < 0)
+	if (add_bundle_names(r.tk, &p1, &w.root, err) < 0)
 		goto out;
 	if (addrmap_seal(r.am, err) < 0)
 		goto out;
@@ -1007,6 +1168,9 @@ enum redact_status redact_bundle(const struct redact_options *opt, struct redact
 		plain = m->comp == REDACT_PLAIN && !m->journal;
 		w.passwd = strcmp(m->name, name_files[NAMES_PASSWD]) == 0 ||
 		           strcmp(m->name, name_files[NAMES_PASSWD_OLD]) == 0;
+		w.tag = m->tag;
+		w.json_bad = 0;
+		strbuf_reset(&w.doc);
 		if (m->journal) {
 			/* Its export text, redacted field by field (text that journald reads back).
 			 */
@@ -1053,6 +1217,10 @@ enum redact_status redact_bundle(const struct redact_options *opt, struct redact
 				                      (w.out.len >= 65536 && write_flush(&w) < 0)
 				              ? -1
 				              : 0;
+			else if (m->tag == TAG_JSON && w.doc.len + (size_t)n > TAG_JSON_MAX)
+				fed = 0, w.json_bad = 1;
+			else if (m->tag == TAG_JSON)
+				fed = 0, strbuf_add(&w.doc, buf, (size_t)n);
 			else
 				fed = lines_feed(&line, buf, (size_t)n, write_line, &w);
 			if (fed < 0) {
@@ -1063,8 +1231,11 @@ enum redact_status redact_bundle(const struct redact_options *opt, struct redact
 		}
 		if (plain)
 			sha256_final_hex(&h, sha);
-		if (n == 0 && ((line.len > 0 && write_line(&w, line.buf, line.len, 0) < 0) ||
-		               write_flush(&w) < 0))
+		if (n == 0 &&
+		    ((line.len > 0 && write_line(&w, line.buf, line.len, 0) < 0) ||
+		     (m->tag == TAG_JSON && !w.json_bad &&
+		      json_text(&w, w.doc.buf ? w.doc.buf : "", w.doc.len, JSON_INDENT(2)) < 0) ||
+		     write_flush(&w) < 0))
 			n = -1;
 		strbuf_release(&line);
 		if (n < 0)
@@ -1073,6 +1244,23 @@ enum redact_status redact_bundle(const struct redact_options *opt, struct redact
 			error_set(err, "%s: %s changed between the two passes", opt->source_path,
 			          m->name);
 			goto out;
+		}
+		if (m->tag != TAG_NONE) {
+			/* A tag file of the source, redacted: a tag file of the derived bag. */
+			if (w.json_bad) {
+				sum->dropped = xreallocarray(sum->dropped, sum->n_dropped + 1,
+				                             sizeof(char *));
+				sum->dropped[sum->n_dropped++] =
+				        xasprintf("%s: not JSON that can be redacted", m->name);
+			} else if (lseek(w.fd, 0, SEEK_SET) < 0 ||
+			           bag_add_tag_fd(bw, m->name, w.fd, err) < 0) {
+				if (err->msg[0] == '\0')
+					error_set(err, "temporary file: %s", strerror(errno));
+				goto out;
+			}
+			close(w.fd);
+			w.fd = -1;
+			continue;
 		}
 		rpath = redact_path(r.tk, m->name + 5, err);
 		if (rpath == NULL)
@@ -1161,6 +1349,9 @@ out:
 		close(w.fd);
 	strbuf_release(&w.out);
 	strbuf_release(&w.in);
+	strbuf_release(&w.doc);
+	strbuf_release(&w.unrooted);
+	free(w.root);
 	bag_writer_abort(bw);
 	bag_result_release(&res);
 	source_close(src);
