@@ -545,4 +545,23 @@ t "tag files carried redacted: no original hash, no collection root, no command 
 		if grep -rqaF -- "$h" tx; then echo "the hash of $f survived"; false; fi
 	done
 '
+t "--keep a name: a listed account and a listed host stay in clear; a bad value is refused" '
+	cd "$FX"
+	mkdir ko kx
+	lp redact --key inc.key --map kmap --keep ldapbob --keep DB-Primary.corp.internal -o ko p.tar.zst \
+		>kred 2>/dev/null
+	tar -C kx -xf "$(cat kred)"
+	d=$(echo kx/logpack-redacted-*/data)
+	contains "$d/var/log/auth.log" "Accepted publickey for ldapbob from 10."
+	contains "$d/var/log/auth.log" "connecting to db-primary.corp.internal:5432"
+	grep -q "^ldapbob:x:1001:1001::/home/ldapbob:/bin/zsh$" "$d/etc/passwd"
+	if grep -qa "karin" "$d/etc/passwd"; then echo "karin survived"; false; fi
+	lacks kmap "ldapbob"
+	expect_code 3 lp redact --key inc.key --map kmap2 --keep 10.0.0.300 -o ko p.tar.zst 2>kerr
+	contains kerr "10.0.0.300"
+	contains kerr "is not an address or a range"
+	expect_code 3 lp redact --key inc.key --map kmap2 --keep "evil com" -o ko p.tar.zst 2>kerr
+	contains kerr "neither an address, a range nor a name"
+	test ! -e kmap2
+'
 test_done

@@ -40,13 +40,19 @@ int tokeniser_add(struct tokeniser *tk, enum pseudo_type type, const char *name,
  * names of programs). A common word is always account-only. Returns as tokeniser_add.
  */
 int tokeniser_add_account(struct tokeniser *tk, const char *name, int anywhere, struct error *err);
+/*
+ * A name kept in clear wherever it stands (--keep DOMAIN or WORD: an attacker's domain, a
+ * tool's name), even where it is also a listed name: list it before any other. Returns as
+ * tokeniser_add.
+ */
+int tokeniser_keep(struct tokeniser *tk, const char *name, struct error *err);
 /* Is name one of the common words that are user names only in an account position? */
 int tokeniser_is_common_word(const char *name, size_t len);
 /*
  * A whole field known to be a value of type (a login record's user, PSEUDO_USERS; a person's
  * full name, PSEUDO_WORDS): the token of the name when it is listed, else the type's token,
  * told to the observer like a replacement in a line. out holds PSEUDO_TOKEN_MAX + 1 bytes.
- * Returns 0, or -1 with err.
+ * Returns 0; 1 when the text is kept (tokeniser_keep), out untouched; or -1 with err.
  */
 int tokeniser_field(struct tokeniser *tk, enum pseudo_type type, const char *text, size_t len,
                     char out[PSEUDO_TOKEN_MAX + 1], struct error *err);

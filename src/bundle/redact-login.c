@@ -117,12 +117,15 @@ static int utmp_record(struct login_records *lr, uint8_t *rec, struct tokeniser 
 		ulen = 0;
 	if (out && ulen > 0) {
 		char token[PSEUDO_TOKEN_MAX + 1];
+		int r = tokeniser_field(tk, PSEUDO_USERS, (const char *)rec + UTMP_USER, ulen,
+		                        token, err);
 
-		if (tokeniser_field(tk, PSEUDO_USERS, (const char *)rec + UTMP_USER, ulen, token,
-		                    err) < 0)
+		if (r < 0)
 			return -1;
-		memset(rec + UTMP_USER, 0, UTMP_USER_LEN);
-		memcpy(rec + UTMP_USER, token, strlen(token));
+		if (r == 0) { /* 1: a kept name, left as it is */
+			memset(rec + UTMP_USER, 0, UTMP_USER_LEN);
+			memcpy(rec + UTMP_USER, token, strlen(token));
+		}
 	}
 	if (host_field(rec + UTMP_HOST, UTMP_HOST_LEN, tk, scratch, out != NULL, err) < 0 ||
 	    addr_field(rec + UTMP_ADDR, tk, out != NULL, err) < 0)

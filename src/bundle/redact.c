@@ -552,10 +552,16 @@ static int passwd_line(struct pass2_line *w, const char *l, size_t n)
 	if (passwd_fields(l, n, f) != 7 || !person_uid(l + f[2], f[3] - f[2] - 1) ||
 	    f[5] - f[4] - 1 == 0)
 		return 0;
+	int kept;
+
 	if (tokeniser_line(w->tk, l, f[4], &w->out, w->err) < 0 ||
-	    tokeniser_field(w->tk, PSEUDO_WORDS, l + f[4], f[5] - f[4] - 1, token, w->err) < 0)
+	    (kept = tokeniser_field(w->tk, PSEUDO_WORDS, l + f[4], f[5] - f[4] - 1, token,
+	                            w->err)) < 0)
 		return -1;
-	strbuf_add(&w->out, token, strlen(token));
+	if (kept)
+		strbuf_add(&w->out, l + f[4], f[5] - f[4] - 1);
+	else
+		strbuf_add(&w->out, token, strlen(token));
 	return tokeniser_line(w->tk, l + f[5] - 1, n - (f[5] - 1), &w->out, w->err) < 0 ? -1 : 1;
 }
 
@@ -935,6 +941,22 @@ static char *redact_path(struct tokeniser *tk, const char *path, struct error *e
 	return strbuf_detach(&sb);
 }
 
+/*
+ * Is a --keep value meant as an address or range (only digits, hex letters, '.', ':' and '/',
+ * with a digit or ':' among them), so that a typo in one is an error and not a kept word?
+ */
+static int keep_is_address(const char *v)
+{
+	int digit = 0;
+
+	for (const char *p = v; *p; p++) {
+		if (!strchr("0123456789abcdefABCDEF.:/", *p))
+			return 0;
+		digit |= (*p >= '0' && *p <= '9') || *p == ':';
+	}
+	return digit;
+}
+
 /* Is path (the map) inside dir (the output directory), or is it dir? */
 static int inside(const char *path, const char *dir, struct error *err)
 {
@@ -1062,10 +1084,22 @@ enum redact_status redact_bundle(const struct redact_options *opt, struct redact
 	r.am = addrmap_new(r.keys.sub[PSEUDO_ADDRESSES], err);
 	if (r.am == NULL)
 		goto out;
-	for (size_t i = 0; i < opt->n_keep; i++)
-		if (addrmap_keep(r.am, opt->keep[i], err) < 0)
-			goto out;
 	r.tk = tokeniser_new(&r.keys, r.am);
+	/* Kept names first: the first listing of a name wins. */
+	for (size_t i = 0; i < opt->n_keep; i++) {
+		if (keep_is_address(opt->keep[i])) {
+			if (addrmap_keep(r.am, opt->keep[i], err) < 0) {
+				error_prefix(err, "--keep");
+				goto out;
+			}
+		} else if (tokeniser_keep(r.tk, opt->keep[i], err) < 0) {
+			error_set(err,
+			          "--keep '%s': neither an address, a range nor a name (letters, "
+			          "digits, '.', '_', '-', up to %d)",
+			          opt->keep[i], TOKENISE_NAME_MAX);
+			goto out;
+		}
+	}
 	for (size_t i = 0; i < opt->n_words; i++)
 		if (tokeniser_add(r.tk, PSEUDO_WORDS, opt->words[i], err) < 0)
 			goto out;

@@ -24,16 +24,18 @@ static int cmd_redact(int argc, char **argv);
 
 const struct command command_redact = {
         .name = "redact",
-        .usage = "redact --key INCIDENT.key --map MAPFILE [--keep ADDR|CIDR]... [--words FILE] "
-                 "[--tlp LABEL] [--keep-contacts] [--name-source-signer] "
-                 "[--sign-key KEY --sign-cert CERT] [-o DIR] BUNDLE | "
-                 "redact --reveal TOKEN --key INCIDENT.key --map MAPFILE",
-        .summary = "derive a pseudonymised bundle (first version: text logs, compressed or not)",
+        .usage =
+                "redact --key INCIDENT.key --map MAPFILE [--keep ADDR|CIDR|NAME]... [--words FILE] "
+                "[--tlp LABEL] [--keep-contacts] [--name-source-signer] "
+                "[--sign-key KEY --sign-cert CERT] [-o DIR] BUNDLE | "
+                "redact --reveal TOKEN --key INCIDENT.key --map MAPFILE",
+        .summary = "derive a pseudonymised bundle (logs, login records, journals, tag files)",
         .help = "Options:\n"
                 "  -k, --key FILE     the incident key (logpack keygen --incident)\n"
                 "  -m, --map FILE     write the private reverse map here (mode 0600; never\n"
                 "                     inside the output directory, never over a file)\n"
-                "      --keep ADDR    keep an address or range (CIDR) in clear; repeatable\n"
+                "      --keep VALUE   keep in clear: an address, a range (CIDR), or a name (a\n"
+                "                     domain, a word), even a listed one; repeatable\n"
                 "      --keep-contacts  carry the source's Source-Organization and Contact-*\n"
                 "                     bag-info fields (left out by default)\n"
                 "      --name-source-signer  name the source's signer in bag-info\n"

@@ -22,6 +22,7 @@ struct word {
 	size_t len;
 	enum pseudo_type type;
 	int account_only;
+	int kept; /* --keep: stays in clear wherever it stands */
 	char token[PSEUDO_TOKEN_MAX + 1];
 };
 
@@ -222,7 +223,7 @@ static void word_insert(struct tokeniser *tk, const struct word *w)
 }
 
 static int add_name(struct tokeniser *tk, enum pseudo_type type, const char *name, int account_only,
-                    struct error *err)
+                    int kept, struct error *err)
 {
 	size_t len = strlen(name);
 	struct word w = {0};
@@ -267,6 +268,7 @@ static int add_name(struct tokeniser *tk, enum pseudo_type type, const char *nam
 		w.name[i] = (char)lower((unsigned char)w.name[i]);
 	w.type = type;
 	w.account_only = account_only;
+	w.kept = kept;
 	if (pseudo_token(tk->keys, type, name, len, w.token, err) < 0) {
 		free(w.name);
 		return -1;
@@ -281,13 +283,19 @@ static int add_name(struct tokeniser *tk, enum pseudo_type type, const char *nam
 int tokeniser_add(struct tokeniser *tk, enum pseudo_type type, const char *name, struct error *err)
 {
 	return add_name(tk, type, name,
-	                type == PSEUDO_USERS && tokeniser_is_common_word(name, strlen(name)), err);
+	                type == PSEUDO_USERS && tokeniser_is_common_word(name, strlen(name)), 0,
+	                err);
+}
+
+int tokeniser_keep(struct tokeniser *tk, const char *name, struct error *err)
+{
+	return add_name(tk, PSEUDO_WORDS, name, 0, 1, err);
 }
 
 int tokeniser_add_account(struct tokeniser *tk, const char *name, int anywhere, struct error *err)
 {
 	return add_name(tk, PSEUDO_USERS, name,
-	                !anywhere || tokeniser_is_common_word(name, strlen(name)), err);
+	                !anywhere || tokeniser_is_common_word(name, strlen(name)), 0, err);
 }
 
 /* --- output */
@@ -730,7 +738,9 @@ static size_t match_word(struct tokeniser *tk, const char *s, size_t i, size_t l
 
 		if (w == NULL || (w->account_only && !account_position(s, i, i + e, len)))
 			continue;
-		if (tk->out)
+		if (w->kept)
+			emit(tk, s + i, e);
+		else if (tk->out)
 			replaced(tk, w->type, s + i, e, w->token);
 		return e;
 	}
@@ -816,6 +826,8 @@ int tokeniser_field(struct tokeniser *tk, enum pseudo_type type, const char *tex
 	/* A listed name has one token wherever it stands, in a line or in a field. */
 	const struct word *w = len <= TOKENISE_NAME_MAX ? word_find(tk, text, len) : NULL;
 
+	if (w && w->kept)
+		return 1;
 	if (w) {
 		memcpy(out, w->token, sizeof(w->token));
 		type = w->type;
