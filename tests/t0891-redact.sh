@@ -564,4 +564,23 @@ t "--keep a name: a listed account and a listed host stay in clear; a bad value 
 	contains kerr "neither an address, a range nor a name"
 	test ! -e kmap2
 '
+t "--keep-incident: the report carried, redacted like a log; without it, left out" '
+	cd "$FX"
+	if tar -tf "$(cat ired1)" | grep -q "logpack/incident"; then echo "carried without asking"; false; fi
+	mkdir io3 ix3
+	printf "Andersson\n" >iwords
+	lp redact --key inc.key --map imap4 --words iwords --keep-incident -o io3 inc.tar.zst \
+		>ired3 2>ierr3
+	tar -C ix3 -xf "$(cat ired3)"
+	b=$(echo ix3/logpack-redacted-*)
+	python3 -c "import json, sys; json.load(open(sys.argv[1]))" "$b/logpack/incident.json"
+	contains "$b/logpack/incident.txt" "Ransomware encrypted the file server."
+	contains "$b/logpack/incident.txt" "@example.se"
+	grep -q " logpack/incident.json$" "$b/tagmanifest-sha256.txt"
+	for v in Andersson anna@example.se; do
+		if grep -rqaF -- "$v" "$b"; then echo "survived: $v"; false; fi
+	done
+	lacks ierr3 "logpack/incident"
+	expect_code 0 lp verify "$(cat ired3)" >iv3
+'
 test_done

@@ -29,6 +29,7 @@ struct redact_options {
 	/* "TLP:AMBER" for the derived bag-info; NULL: the source's LogPack-TLP, if any. */
 	const char *tlp;
 	int keep_contacts;      /* carry Source-Organization and Contact-* from the source */
+	int keep_incident;      /* carry the incident report (incident.json, .txt), redacted */
 	int name_source_signer; /* LogPack-Source-Signer: the source's signer subject */
 	/* The redactor's signature over the derived bag (NULL: unsigned); never the source's. */
 	bag_sign_fn sign;

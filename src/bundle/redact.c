@@ -130,6 +130,7 @@ struct pass1 {
 	struct strbuf login_names;
 	json_t *login_users;
 	int journals; /* journal files are read (the command gave a journal reader) */
+	int keep_incident;
 	struct error err;
 	int failed;
 };
@@ -221,6 +222,12 @@ static void p1_begin(void *ctx, const char *name, uint64_t size)
 			m->tag = carried_tags[i].kind;
 			p->in_payload = 1;
 		}
+	/* The incident report only when asked for: it names the victim and its people. */
+	if (p->keep_incident && (strcmp(name, "logpack/incident.json") == 0 ||
+	                         strcmp(name, "logpack/incident.txt") == 0)) {
+		m->tag = str_has_suffix(name, ".json") ? TAG_JSON : TAG_LINES;
+		p->in_payload = 1;
+	}
 	m->text = p->in_payload;
 	/* Its compressed bytes are no lines: they are scanned decompressed, in pass 1b. */
 	if (m->comp != REDACT_PLAIN)
@@ -1109,6 +1116,7 @@ enum redact_status redact_bundle(const struct redact_options *opt, struct redact
 	p1.tk = r.tk;
 	p1.login_users = json_object();
 	p1.journals = opt->journal_export != NULL;
+	p1.keep_incident = opt->keep_incident;
 	vis.ctx = &p1;
 	bundle_limits_default(&ro.limits);
 	ro.visitor = &vis;

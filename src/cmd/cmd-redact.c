@@ -26,7 +26,7 @@ const struct command command_redact = {
         .name = "redact",
         .usage =
                 "redact --key INCIDENT.key --map MAPFILE [--keep ADDR|CIDR|NAME]... [--words FILE] "
-                "[--tlp LABEL] [--keep-contacts] [--name-source-signer] "
+                "[--tlp LABEL] [--keep-incident] [--keep-contacts] [--name-source-signer] "
                 "[--sign-key KEY --sign-cert CERT] [-o DIR] BUNDLE | "
                 "redact --reveal TOKEN --key INCIDENT.key --map MAPFILE",
         .summary = "derive a pseudonymised bundle (logs, login records, journals, tag files)",
@@ -36,6 +36,8 @@ const struct command command_redact = {
                 "                     inside the output directory, never over a file)\n"
                 "      --keep VALUE   keep in clear: an address, a range (CIDR), or a name (a\n"
                 "                     domain, a word), even a listed one; repeatable\n"
+                "      --keep-incident  carry the incident report, redacted like a log (names\n"
+                "                     not listed stay: list them with --words, and read it)\n"
                 "      --keep-contacts  carry the source's Source-Organization and Contact-*\n"
                 "                     bag-info fields (left out by default)\n"
                 "      --name-source-signer  name the source's signer in bag-info\n"
@@ -93,6 +95,7 @@ enum {
 	OPT_PASSPHRASE_FILE,
 	OPT_TLP,
 	OPT_KEEP_CONTACTS,
+	OPT_KEEP_INCIDENT,
 	OPT_NAME_SOURCE_SIGNER
 };
 
@@ -156,6 +159,7 @@ static int cmd_redact(int argc, char **argv)
 	        {"help", no_argument, NULL, 'h'},
 	        {"keep", required_argument, NULL, OPT_KEEP},
 	        {"keep-contacts", no_argument, NULL, OPT_KEEP_CONTACTS},
+	        {"keep-incident", no_argument, NULL, OPT_KEEP_INCIDENT},
 	        {"key", required_argument, NULL, 'k'},
 	        {"map", required_argument, NULL, 'm'},
 	        {"name-source-signer", no_argument, NULL, OPT_NAME_SOURCE_SIGNER},
@@ -220,6 +224,9 @@ static int cmd_redact(int argc, char **argv)
 				        "AMBER+STRICT or RED",
 				        optarg);
 			}
+			break;
+		case OPT_KEEP_INCIDENT:
+			ro.keep_incident = 1;
 			break;
 		case OPT_KEEP_CONTACTS:
 			ro.keep_contacts = 1;
