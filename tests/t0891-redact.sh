@@ -338,6 +338,18 @@ t "login records: wtmp, btmp, utmp and lastlog rewritten in place, read by last,
 	open(r + "/var/log/btmp", "wb").write(
 	    ut(6, 999, "ssh:notty", "Hunter2secret", "dsl-10-20-30-99.corp.example.com", "10.20.30.99", 1764230400))
 	open(r + "/var/log/wtmp.1", "wb").write(ut(7, 1, "pts/3", "karin", "", "", 1764230000)[:300])
+	# Text after a field NUL, in the reserved bytes, in the line; a user in a run-level record.
+	odd = bytearray(ut(7, 77, "pts/9", "karin", "10.20.30.40", "", 1764230500))
+	odd[8 + 6:8 + 6 + 10] = b"alicetail1"
+	odd[44 + 6:44 + 6 + 10] = b"alicetail2"
+	odd[76 + 12:76 + 12 + 10] = b"alicetail3"
+	odd[364:364 + 10] = b"alicetail4"
+	empty = bytearray(ut(5, 9, "alice@corp.example.com", "", "", "", 1764230700))
+	empty[76 + 1:76 + 1 + 10] = b"alicetail5"
+	open(r + "/var/log/utmp", "wb").write(
+	    bytes(odd) + ut(1, 0, "~", "alice", "", "", 1764230600) + bytes(empty))
+	open(r + "/var/log/wtmp.2", "wb").write(ut(99, 1, "pts/3", "alicebad", "", "", 1) * 2)
+	open(r + "/var/log/wtmp.db", "wb").write(b"SQLite format 3\0alicedb" + bytes(744))
 	open(r + "/var/log/lastlog", "wb").write(
 	    bytes(292 * 1000) + struct.pack("<i32s256s", 1764230100, b"pts/0", b"10.20.30.40"))
 	PY
@@ -352,6 +364,12 @@ t "login records: wtmp, btmp, utmp and lastlog rewritten in place, read by last,
 		test "$(stat -c %s "$d/$f")" = "$(stat -c %s "lr/var/log/$f")"
 	done
 	contains lerr "dropped (not plain text): data/var/log/wtmp.1: not whole login records of 384 bytes (300 bytes over)"
+	contains lerr "dropped (not plain text): data/var/log/wtmp.2: record 1 has type 99: not glibc"
+	contains lerr "dropped (not plain text): data/var/log/wtmp.db"
+	test "$(stat -c %s "$d/utmp")" = 1152
+	if grep -qa alice "$d/utmp"; then echo "alice survived in utmp"; false; fi
+	utmpdump "$d/utmp" >ud 2>/dev/null
+	grep -q "^\[1\] \[00000\] \[ts/0\] \[user-[a-z2-7]\{10\} *\]" ud
 	test ! -e "$d/wtmp.1"
 	utmpdump "$d/wtmp" >wd 2>/dev/null
 	utmpdump "$d/btmp" >bd 2>/dev/null
@@ -383,7 +401,7 @@ t "login records: wtmp, btmp, utmp and lastlog rewritten in place, read by last,
 	assert host.rstrip(b"\0").decode() == sys.argv[2], host
 	PY
 	# No planted value, as text or as the four bytes of an address, in any member.
-	for v in karin olga Hunter2secret corp.example.com 10.20.30.40 10.20.30.99 fd12::7; do
+	for v in karin olga Hunter2secret corp.example.com 10.20.30.40 10.20.30.99 fd12::7 alice; do
 		if grep -rqaE -- "$(whole "$v")" lx; then echo "survived: $v"; false; fi
 	done
 	python3 - lx <<-PY
@@ -397,7 +415,7 @@ t "login records: wtmp, btmp, utmp and lastlog rewritten in place, read by last,
 	            assert p not in data, (f, p)
 	PY
 	expect_code 0 lp verify --source l.tar.zst --key inc.key "$(cat lred)" >lv
-	contains lv "links: all 5 hold"
+	contains lv "links: all 8 hold"
 	grep -q "^$user	words	karin$" lmap
 	grep -q "	users	Hunter2secret$" lmap
 '
@@ -477,6 +495,7 @@ t "the collected passwd and hosts files: their accounts and host names replaced 
 	postgres:x:105:112:PostgreSQL administrator,,,:/var/lib/postgresql:/bin/bash
 	karin:x:1000:1000:Karin Svensson,Room 12,+46 8 123 45,:/home/karin:/bin/bash
 	ldapbob:x:1001:1001::/home/ldapbob:/bin/zsh
+	ipaolle:x:1234500007:1234500007:Olle Ipason:/home/ipaolle:/bin/bash
 	nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin
 	EOF
 	printf "127.0.0.1\tlocalhost\n10.1.2.3 db-primary.corp.internal db-primary # the database\n::1 localhost ip6-localhost ip6-loopback\n" \
@@ -505,7 +524,7 @@ t "the collected passwd and hosts files: their accounts and host names replaced 
 	db=$(sed -n "s/^10\.[0-9.]* \(host-[a-z2-7]*\) host-[a-z2-7]* # the database$/\1/p" "$d/etc/hosts")
 	test -n "$db"
 	contains "$d/var/log/auth.log" "connecting to $db:5432"
-	for v in karin ldapbob Svensson "Room 12" "+46 8 123" db-primary corp.internal; do
+	for v in karin ldapbob Svensson "Room 12" "+46 8 123" db-primary corp.internal ipaolle Ipason; do
 		if grep -rqaF -- "$v" px; then echo "survived: $v"; false; fi
 	done
 	grep -q "	words	Karin Svensson,Room 12,+46 8 123 45,$" pmap
@@ -582,5 +601,21 @@ t "--keep-incident: the report carried, redacted like a log; without it, left ou
 	done
 	lacks ierr3 "logpack/incident"
 	expect_code 0 lp verify "$(cat ired3)" >iv3
+'
+t "two files whose redacted names are one are both carried, the later with .2" '
+	cd "$FX"
+	mkdir -p dr/etc dr/var/log/Karin dr/var/log/karin
+	echo ID=debian >dr/etc/os-release
+	echo "one" >dr/var/log/Karin/notes.log
+	echo "two" >dr/var/log/karin/notes.log
+	lp -q collect --root dr -o d2.tar.zst >/dev/null
+	mkdir do2 dx2
+	lp -q redact --key inc.key --map dmap --words words -o do2 d2.tar.zst >dred 2>/dev/null
+	tar -C dx2 -xf "$(cat dred)"
+	test "$(find dx2 -path "*/var/log/word-*/notes.log" | wc -l)" = 1
+	test "$(find dx2 -path "*/var/log/word-*/notes.log.2" | wc -l)" = 1
+	test "$(cat dx2/*/data/var/log/word-*/notes.log*)" = "$(printf "one\ntwo")"
+	expect_code 0 lp verify --source d2.tar.zst --key inc.key "$(cat dred)" >dv
+	contains dv "links: all 2 hold"
 '
 test_done

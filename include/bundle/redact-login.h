@@ -17,7 +17,10 @@
 
 enum login_kind { LOGIN_NONE, LOGIN_UTMP, LOGIN_LASTLOG };
 
-/* The kind a payload name says: wtmp*, btmp*, utmp* or lastlog* (not compressed). */
+/*
+ * The kind a payload name says: wtmp, btmp, utmp or lastlog, or a rotation of one ("wtmp.1",
+ * "btmp-20261101"), or "lastlog.records". Not wtmp.db (SQLite), wtmpx (Solaris), a .gz.
+ */
 enum login_kind login_kind_of(const char *name);
 
 /* The bytes of one record of kind. */
@@ -31,6 +34,8 @@ struct login_records {
 	uint8_t held[384];
 	size_t n_held;
 	uint64_t records;
+	int bad; /* a record that is not glibc's: the member is dropped, why says why */
+	char why[96];
 };
 
 void login_records_begin(struct login_records *lr, enum login_kind kind, const char *name);
@@ -44,7 +49,10 @@ void login_records_begin(struct login_records *lr, enum login_kind kind, const c
 int login_records_data(struct login_records *lr, const void *buf, size_t len, struct tokeniser *tk,
                        struct strbuf *users, struct strbuf *out, struct error *err);
 
-/* The end of the member: 0, or -1 with err when it does not end on a whole record. */
+/*
+ * The end of the member: 0, or -1 with err when it does not end on a whole record, or when a
+ * record is not glibc's (a utmp type outside 0 to 9): such a member can only be dropped.
+ */
 int login_records_end(const struct login_records *lr, struct error *err);
 
 #endif

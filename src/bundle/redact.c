@@ -319,7 +319,8 @@ static void p1_end(void *ctx)
 	struct member_info *m = &p->members[p->n - 1];
 
 	sha256_final_hex(&p->hash, m->sha256);
-	if (m->login != LOGIN_NONE && m->text && login_records_end(&p->login, &p->err) < 0) {
+	if (m->login != LOGIN_NONE && m->text && !p->failed &&
+	    login_records_end(&p->login, &p->err) < 0) {
 		/* Not a record file after all: dropped, with the reason. */
 		m->text = 0;
 		m->why = xstrdup(p->err.msg);
@@ -349,19 +350,23 @@ static int add_listed(struct tokeniser *tk, enum pseudo_type type, const char *n
 	return tokeniser_add(tk, type, name, &ignored) == 0;
 }
 
-/* A passwd line's uid field: is it a person's (1000 to 59999, as Debian's adduser gives)? */
+/*
+ * A passwd line's uid field: is it a person's? 1000 and up, as Debian's adduser gives, but for
+ * 60000 to 65535 (system accounts, nobody) and the two values that mean no uid: the uids of a
+ * directory service (SSSD, FreeIPA: up to ten digits) are people's too.
+ */
 static int person_uid(const char *uid, size_t n)
 {
-	unsigned long v = 0;
+	unsigned long long v = 0;
 
-	if (n == 0 || n > 9)
+	if (n == 0 || n > 10)
 		return 0;
 	for (size_t i = 0; i < n; i++) {
 		if (uid[i] < '0' || uid[i] > '9')
 			return 0;
-		v = v * 10 + (unsigned long)(uid[i] - '0');
+		v = v * 10 + (unsigned long long)(uid[i] - '0');
 	}
-	return v >= 1000 && v < 60000;
+	return v >= 1000 && (v < 60000 || v > 65535) && v < 4294967294ULL;
 }
 
 /*
@@ -400,7 +405,10 @@ static void add_text_names(struct tokeniser *tk, enum name_source src, const cha
 				     i++)
 					if (strcasecmp(tok, standard_hosts[i]) == 0)
 						break;
-				if (i == sizeof(standard_hosts) / sizeof(standard_hosts[0]))
+				/* A common word is no host name to replace everywhere
+				 * (a planted "10.0.0.9 root" must not take root). */
+				if (i == sizeof(standard_hosts) / sizeof(standard_hosts[0]) &&
+				    !tokeniser_is_common_word(tok, strlen(tok)))
 					add_listed(tk, PSEUDO_HOSTS, tok, 0);
 			}
 			free(line);
@@ -1061,7 +1069,7 @@ enum redact_status redact_bundle(const struct redact_options *opt, struct redact
 	struct source *src = NULL;
 	struct source_member sm;
 	struct pass2_line w = {0};
-	json_t *doc = NULL, *files = NULL;
+	json_t *doc = NULL, *files = NULL, *written = NULL;
 	char stamp[32], *top = NULL, *path = NULL, *text = NULL;
 	enum redact_status status = REDACT_FAILED;
 	size_t next = 0;
@@ -1164,6 +1172,7 @@ enum redact_status redact_bundle(const struct redact_options *opt, struct redact
 	w.tk = r.tk;
 	w.err = err;
 	files = json_array();
+	written = json_object();
 	for (;;) {
 		struct member_info *m;
 		struct login_records lr;
@@ -1313,6 +1322,21 @@ enum redact_status redact_bundle(const struct redact_options *opt, struct redact
 			free(rpath);
 			rpath = export;
 		}
+		/*
+		 * Two names may redact to one (Karin/ and karin/ take one token; x.journal's
+		 * export and a file named x.journal.export): the later one gets ".2", ".3", ...
+		 */
+		for (int k = 2; json_object_get(written, rpath); k++) {
+			char *other = xasprintf("%s.%d", rpath, k);
+
+			if (json_object_get(written, other) == NULL) {
+				free(rpath);
+				rpath = other;
+				break;
+			}
+			free(other);
+		}
+		json_object_set_new(written, rpath, json_true());
 		{
 			off_t size = lseek(w.fd, 0, SEEK_END);
 			char out_sha[SHA256_HEX_LEN + 1];
@@ -1398,6 +1422,7 @@ out:
 	bag_result_release(&res);
 	source_close(src);
 	json_decref(files);
+	json_decref(written);
 	json_decref(doc);
 	free(text);
 	free(top);
