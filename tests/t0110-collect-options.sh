@@ -101,6 +101,15 @@ t "-o FILE writes exactly that file and refuses to overwrite it" '
 	cmp before "$TRASH/mine.tar.zst"
 '
 
+t "a sidecar already at -o FILE.sha256: refused before anything is written" '
+	echo "theirs" >"$TRASH/side.tar.zst.sha256"
+	expect_code 3 lp collect --root "$T" -o "$TRASH/side.tar.zst" 2>err
+	contains err "side.tar.zst.sha256 already exists"
+	test ! -e "$TRASH/side.tar.zst"
+	test "$(cat "$TRASH/side.tar.zst.sha256")" = theirs
+	test -z "$(find "$TRASH" -maxdepth 1 -name ".side.tar.zst.*")"
+'
+
 t "an output directory inside the collected tree is collected, all but the bundle being written" '
 	mkdir -p "$T/var/log/nginx/evidence"
 	lp collect --root "$T" -o "$T/var/log/nginx/evidence" >first

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <archive.h>
@@ -388,6 +389,19 @@ int sink_open(struct sink **out, const struct sink_options *opt, struct error *e
 	if (sha256_init(&s->hash, err) < 0)
 		goto fail;
 	s->hashing = 1;
+	/* Refused before anything is written: a bundle whose sidecar cannot be written would
+	 * be left without it. */
+	if (s->sidecar) {
+		char *side = xasprintf("%s.sha256", s->path);
+		struct stat st;
+		int taken = lstat(side, &st) == 0;
+
+		if (taken)
+			error_set(err, "%s already exists; refusing to overwrite it", side);
+		free(side);
+		if (taken)
+			goto fail;
+	}
 	if (atomic_file_open(&s->file, s->path, 0600, 0, err) < 0)
 		goto fail;
 	*out = s;
@@ -438,8 +452,11 @@ int sink_finish(struct sink *s, struct sink_result *res, struct error *err)
 	if (atomic_file_commit(file, err) < 0)
 		goto out;
 	if (s->sidecar) {
-		if (write_sidecar(s->path, res->sha256, err) < 0)
+		/* A bundle without its sidecar is not left under the final name. */
+		if (write_sidecar(s->path, res->sha256, err) < 0) {
+			unlink(s->path);
 			goto out;
+		}
 		res->sidecar_path = xasprintf("%s.sha256", s->path);
 	}
 	rc = 0;
