@@ -140,6 +140,11 @@ static struct addrmap *new_map(void)
 	return addrmap_new(key, &err);
 }
 
+static int addr_order(const void *a, const void *b)
+{
+	return memcmp(a, b, sizeof(struct ipaddr));
+}
+
 static uint32_t rnd_state = 12345;
 static uint32_t rnd(void)
 {
@@ -342,6 +347,64 @@ static void test_collisions(void)
 	addrmap_free(am);
 }
 
+/*
+ * 40,000 inputs in 10.9.0.0/16, under a key whose map keeps that /16 (Crypto-PAn keeps a
+ * prefix far more often than chance would): the /16 cannot hold 40,000 results beside its
+ * 40,000 inputs, so the walk must leave it. It used to fail, for about one key in ten.
+ */
+static void test_crowded(void)
+{
+	struct ipaddr probe = {4, {10, 9, 0, 0}}, r, *outs = xcalloc(40000, sizeof(*outs));
+	struct addrmap *cm = NULL;
+	struct error err = {{0}};
+	uint8_t key[32] = {0};
+	unsigned seed, bad = 0, outside = 0;
+	int sealed;
+
+	for (seed = 1; seed < 10000; seed++) {
+		for (int i = 0; i < 32; i++)
+			key[i] = (uint8_t)(seed * 31 + (unsigned)i * 7);
+		cm = addrmap_new(key, &err);
+		addrmap_note(cm, &probe);
+		if (addrmap_seal(cm, &err) == 0 && addrmap_map(cm, &probe, &r, &err) == 0 &&
+		    r.b[0] == 10 && r.b[1] == 9)
+			break;
+		addrmap_free(cm);
+		cm = NULL;
+	}
+	ok(cm != NULL, "a key that maps 10.9.0.0/16 onto itself (seed %u)", seed);
+	if (cm == NULL) {
+		free(outs);
+		return;
+	}
+	addrmap_free(cm);
+	cm = addrmap_new(key, &err);
+	for (unsigned i = 0; i < 40000; i++) {
+		struct ipaddr x = {4, {10, 9, (uint8_t)(i / 250), (uint8_t)(i % 250)}};
+
+		addrmap_note(cm, &x);
+	}
+	sealed = addrmap_seal(cm, &err) == 0;
+	ok(sealed, "40,000 inputs of that /16 seal: %s", sealed ? "yes" : err.msg);
+	for (unsigned i = 0; sealed && i < 40000; i++) {
+		struct ipaddr x = {4, {10, 9, (uint8_t)(i / 250), (uint8_t)(i % 250)}};
+
+		if (addrmap_map(cm, &x, &outs[i], &err) < 0 || outs[i].b[0] != 10)
+			bad++;
+		else if (outs[i].b[1] == 9 && outs[i].b[2] < 160 && outs[i].b[3] < 250)
+			bad++; /* an input */
+		outside += outs[i].b[1] != 9;
+	}
+	qsort(outs, 40000, sizeof(*outs), addr_order);
+	for (unsigned i = 1; sealed && i < 40000; i++)
+		if (memcmp(&outs[i - 1], &outs[i], sizeof(*outs)) == 0)
+			bad++;
+	ok(sealed && bad == 0 && outside > 0,
+	   "every result in 10/8, none an input, none twice; %u left the /16", outside);
+	addrmap_free(cm);
+	free(outs);
+}
+
 int main(void)
 {
 	test_reference();
@@ -349,5 +412,6 @@ int main(void)
 	test_classes();
 	test_prefixes();
 	test_collisions();
+	test_crowded();
 	return tap_done();
 }

@@ -379,6 +379,25 @@ static void record(struct addrmap *am, const struct ipaddr *x, const struct ipad
 	table_add(&am->outputs, y);
 }
 
+/* Steps of a walk after which it starts again elsewhere (see resolve). */
+#define REDRAW_AFTER 64
+
+/* x with every byte changed by a pattern of n (SplitMix64's output for n, n + 1). */
+static void redraw_pattern(struct ipaddr *x, unsigned n)
+{
+	size_t len = x->family == 4 ? 4 : 16;
+
+	for (size_t i = 0; i < len; i += 8) {
+		uint64_t z = (uint64_t)n * 2 + i / 8 + 0x9e3779b97f4a7c15ULL;
+
+		z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+		z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+		z ^= z >> 31;
+		for (size_t k = 0; k < 8 && i + k < len; k++)
+			x->b[i + k] ^= (uint8_t)(z >> (8 * k));
+	}
+}
+
 /* Map a v4 or a plain v6 address; with first_only, leave it unmapped if M(x) is taken. */
 static int resolve(struct addrmap *am, const struct ipaddr *x, int first_only, struct ipaddr *out,
                    struct error *err)
@@ -412,18 +431,18 @@ static int resolve(struct addrmap *am, const struct ipaddr *x, int first_only, s
 		if (class_step(am, cls, &c, &c, err) < 0)
 			return -1;
 		/*
-		 * Crypto-PAn is prefix-preserving, and such a permutation has short cycles: when
-		 * the walk is back where it started, every member of the cycle is taken. Step off
-		 * it: start again from x with its last bytes changed by a counter (the same in
-		 * every run), and walk the cycle found there.
+		 * Crypto-PAn is prefix-preserving, so the walk stays in the networks of x's
+		 * network's cycle: back where it started, every member of the cycle is taken; a
+		 * long walk means that part of the class is crowded (a /16 that maps onto itself,
+		 * half full of inputs, cannot hold their results too). Start again elsewhere:
+		 * from x with every byte changed by a pattern of a counter (the same in every
+		 * run), so that the next walk is in another part of the class.
 		 */
-		if (memcmp(&c, &from, sizeof(c)) == 0) {
+		if (memcmp(&c, &from, sizeof(c)) == 0 || n % REDRAW_AFTER == REDRAW_AFTER - 1) {
 			struct ipaddr t = *x;
-			size_t last = x->family == 4 ? 3 : 15;
 
 			redraws++;
-			t.b[last] ^= (uint8_t)redraws;
-			t.b[last - 1] ^= (uint8_t)(redraws >> 8);
+			redraw_pattern(&t, redraws);
 			if (class_step(am, cls, &t, &c, err) < 0)
 				return -1;
 			from = c;
