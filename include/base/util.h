@@ -121,5 +121,7 @@ size_t list_split(const char *list, char sep, char **text, char ***items);
 /* Does s end with suffix? */
 int str_has_suffix(const char *s, const char *suffix);
 int str_has_prefix(const char *s, const char *prefix);
+/* qsort and bsearch on an array of strings (char *): strcmp of the pointed-to strings. */
+int str_ptr_cmp(const void *a, const void *b);
 
 #endif

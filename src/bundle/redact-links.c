@@ -136,11 +136,6 @@ static void problem(struct redact_link_report *r, char *text)
 	r->problems[r->n_problems++] = text;
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* Names sorted for lookups: a hostile bundle's million entries must not cost a million
  * squared comparisons. */
 static const char **sorted_names(size_t n)
@@ -150,7 +145,7 @@ static const char **sorted_names(size_t n)
 
 static int has_name(const char **sorted, size_t n, const char *name)
 {
-	return n > 0 && bsearch(&name, sorted, n, sizeof(*sorted), cmp_str) != NULL;
+	return n > 0 && bsearch(&name, sorted, n, sizeof(*sorted), str_ptr_cmp) != NULL;
 }
 
 int redact_links_check(const char *derived_path, const char *source_path,
@@ -223,12 +218,12 @@ int redact_links_check(const char *derived_path, const char *source_path,
 		}
 		source_links[i] = xasprintf("%s\t%s", hex, s.files[i].name);
 	}
-	qsort(source_links, s.n, sizeof(char *), cmp_str);
+	qsort(source_links, s.n, sizeof(char *), str_ptr_cmp);
 	accounted = xcalloc(s.n ? s.n : 1, 1);
 	d_names = sorted_names(d.n);
 	for (size_t i = 0; i < d.n; i++)
 		d_names[i] = d.files[i].name;
-	qsort(d_names, d.n, sizeof(*d_names), cmp_str);
+	qsort(d_names, d.n, sizeof(*d_names), str_ptr_cmp);
 	entry_paths = sorted_names(json_array_size(files));
 
 	for (size_t i = 0; i < json_array_size(files); i++) {
@@ -277,7 +272,7 @@ int redact_links_check(const char *derived_path, const char *source_path,
 			problem(r, xasprintf("%s of the source is not accounted for",
 			                     source_links[i] + 65));
 	/* Every payload file of the derived bundle comes from an entry. */
-	qsort(entry_paths, n_entry_paths, sizeof(*entry_paths), cmp_str);
+	qsort(entry_paths, n_entry_paths, sizeof(*entry_paths), str_ptr_cmp);
 	for (size_t i = 0; i < d.n; i++)
 		if (!has_name(entry_paths, n_entry_paths, d.files[i].name))
 			problem(r, xasprintf("%s: in the derived bundle, but linked to nothing",

@@ -209,18 +209,13 @@ static void parse_colon_file(struct userdb *db, char *text, int is_passwd)
 	}
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 static void homes_dedupe(struct userdb *db)
 {
 	size_t out = 0;
 
 	if (db->n_homes < 2)
 		return;
-	qsort(db->homes, db->n_homes, sizeof(*db->homes), cmp_str);
+	qsort(db->homes, db->n_homes, sizeof(*db->homes), str_ptr_cmp);
 	for (size_t i = 0; i < db->n_homes; i++) {
 		if (out > 0 && strcmp(db->homes[out - 1], db->homes[i]) == 0)
 			free(db->homes[i]);

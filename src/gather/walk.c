@@ -31,11 +31,6 @@ struct walker {
 	const char *home_unlisted; /* the home being expanded, when passwd does not list it */
 };
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* Note a mount point met on the walk (each once). */
 static void note_mount(struct walker *w, const char *name)
 {
@@ -599,7 +594,7 @@ int walk_rules(const struct walk_options *opt, const struct rule *rules, size_t 
 	}
 	sort_and_dedupe(&w);
 	if (res->n_mounts > 1)
-		qsort(res->mounts, res->n_mounts, sizeof(*res->mounts), cmp_str);
+		qsort(res->mounts, res->n_mounts, sizeof(*res->mounts), str_ptr_cmp);
 	for (size_t h = 0; h < n_homes; h++)
 		free(homes[h]);
 	free(homes);

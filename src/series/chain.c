@@ -369,11 +369,6 @@ static int has_tar_suffix(const char *name)
 	return 0;
 }
 
-static int str_cmp(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 int chain_list_bundles(const char *const *paths, size_t n, char ***out, size_t *n_out,
                        struct error *err)
 {
@@ -406,7 +401,7 @@ int chain_list_bundles(const char *const *paths, size_t n, char ***out, size_t *
 		closedir(d);
 	}
 	if (count > 0)
-		qsort(list, count, sizeof(char *), str_cmp);
+		qsort(list, count, sizeof(char *), str_ptr_cmp);
 	*out = list;
 	*n_out = count;
 	return 0;
