@@ -618,4 +618,39 @@ t "two files whose redacted names are one are both carried, the later with .2" '
 	expect_code 0 lp verify --source d2.tar.zst --key inc.key "$(cat dred)" >dv
 	contains dv "links: all 2 hold"
 '
+t "--jobs: a log of many batches, plain and gzip, is redacted alike by one thread and by three" '
+	cd "$FX"
+	mkdir -p jr/etc jr/var/log
+	echo ID=debian >jr/etc/os-release
+	# 40,000 lines (about 4 MiB): many batches for the workers, in the order of the file.
+	python3 -c "
+import sys
+for i in range(40000):
+    a, b = divmod(i, 250)
+    print(\"Nov 27 10:00:00 web01 sshd[%d]: seq %d Accepted password for karin from 10.9.%d.%d port 22 and 81.%d.%d.9\" % (i, i, a % 250, b, a % 200 + 1, b))
+" >jr/var/log/auth.log
+	gzip -c jr/var/log/auth.log >jr/var/log/auth.log.1.gz
+	lp -q collect --root jr -o jr.tar.zst >/dev/null
+	mkdir j1 j3 jx1 jx3
+	lp -q redact -j 1 --key inc.key --map jmap1 --words words -o j1 jr.tar.zst >jred1
+	lp -q redact --jobs 3 --key inc.key --map jmap3 --words words -o j3 jr.tar.zst >jred3
+	tar -C jx1 -xf "$(cat jred1)"
+	tar -C jx3 -xf "$(cat jred3)"
+	b1=$(echo jx1/logpack-redacted-*) b3=$(echo jx3/logpack-redacted-*)
+	diff -r "$b1/data" "$b3/data"
+	cmp jmap1 jmap3
+	log=$(echo "$b3"/data/var/log/auth.log)
+	test "$(wc -l <"$log")" = 40000
+	grep -o "seq [0-9]*" "$log" | cut -d" " -f2 >order
+	seq 0 39999 | cmp - order
+	gunzip -c "$log.1.gz" | cmp - "$log"
+	if grep -qE "$(whole 10.9.3.7)|karin" "$log"; then echo "a planted value survived"; false; fi
+	test "$(grep -c "^word-[a-z0-9]*	words	karin\$" jmap3)" = 1
+	test "$(grep -c "	addresses	10\.9\." jmap3)" = 40000
+	expect_code 0 lp verify --source jr.tar.zst --key inc.key "$(cat jred3)" >jjv
+	contains jjv "links: all 4 hold"
+	expect_code 2 lp redact -j 0 --key inc.key --map jmap0 jr.tar.zst 2>je
+	contains je "--jobs: '"'"'0'"'"' is not a number from 1 to 256"
+	test ! -e jmap0
+'
 test_done

@@ -31,6 +31,7 @@ struct redact_options {
 	int keep_contacts;      /* carry Source-Organization and Contact-* from the source */
 	int keep_incident;      /* carry the incident report (incident.json, .txt), redacted */
 	int name_source_signer; /* LogPack-Source-Signer: the source's signer subject */
+	int jobs;               /* threads that tokenise (1: none but the caller); 0: one a CPU */
 	/* The redactor's signature over the derived bag (NULL: unsigned); never the source's. */
 	bag_sign_fn sign;
 	void *sign_ctx;

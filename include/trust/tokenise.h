@@ -8,6 +8,7 @@
 #ifndef LOGPACK_TOKENISE_H
 #define LOGPACK_TOKENISE_H
 
+#include <pthread.h>
 #include <stddef.h>
 
 #include "base/util.h"
@@ -19,13 +20,22 @@
 
 struct tokeniser;
 
-/* Called for each replacement: what it was, what it became (for the private reverse map). */
+/*
+ * Called for a replacement: what it was, what it became (for the private reverse map). Each
+ * (type, original) is told once by a tokeniser, at its first replacement.
+ */
 typedef void (*tokenise_observer)(void *arg, enum pseudo_type type, const char *original,
                                   size_t len, const char *replacement);
 
 /* keys and am stay the caller's and must outlive the tokeniser. */
 struct tokeniser *tokeniser_new(const struct pseudo_keys *keys, struct addrmap *am);
 void tokeniser_free(struct tokeniser *tk);
+/*
+ * A tokeniser for another thread: it reads tk's names (list none in tk while it lives) and
+ * shares tk's keys, address map and observer, each used only under lock, which every worker of
+ * tk is given. Freed with tokeniser_free, before tk.
+ */
+struct tokeniser *tokeniser_worker(const struct tokeniser *tk, pthread_mutex_t *lock);
 void tokeniser_set_observer(struct tokeniser *tk, tokenise_observer fn, void *arg);
 /*
  * A name to replace wherever it stands as a whole word: type PSEUDO_USERS, PSEUDO_HOSTS or

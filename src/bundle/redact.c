@@ -24,11 +24,13 @@
 #include <openssl/crypto.h>
 
 #include "base/atomic-file.h"
+#include "base/cpus.h"
 #include "base/hash.h"
 #include "bundle/bag.h"
 #include "bundle/bundle-read.h"
 #include "bundle/redact-export.h"
 #include "bundle/redact-login.h"
+#include "bundle/redact-pool.h"
 #include "bundle/redact-stream.h"
 #include "bundle/redact.h"
 #include "bundle/source.h"
@@ -115,6 +117,7 @@ struct member_info {
 
 struct pass1 {
 	struct tokeniser *tk;
+	struct line_pool *pool;      /* NULL: the lines are scanned here, one by one */
 	struct member_info *current; /* pass 1b: the compressed member being scanned */
 	struct member_info *members;
 	size_t n, cap;
@@ -168,6 +171,14 @@ static int lines_feed(struct strbuf *line, const char *buf, size_t len,
 		const char *nl = memchr(buf, '\n', len);
 		size_t take = nl ? (size_t)(nl - buf) : len;
 
+		/* A whole line in buf goes as it is, not copied. */
+		if (nl && line->len == 0 && take < LINE_MAX_BYTES) {
+			if (fn(ctx, buf, take, 1) < 0)
+				return -1;
+			buf += take + 1;
+			len -= take + 1;
+			continue;
+		}
 		if (line->len + take >= LINE_MAX_BYTES) {
 			take = LINE_MAX_BYTES - line->len;
 			strbuf_add(line, buf, take);
@@ -194,8 +205,8 @@ static int scan_line(void *ctx, const char *l, size_t n, int nl)
 {
 	struct pass1 *p = ctx;
 
-	(void)nl;
-	if (tokeniser_scan(p->tk, l, n, &p->err) < 0) {
+	if (p->pool ? line_pool_line(p->pool, l, n, nl, &p->err) < 0
+	            : tokeniser_scan(p->tk, l, n, &p->err) < 0) {
 		p->failed = 1;
 		return -1;
 	}
@@ -316,6 +327,7 @@ static void p1_data(void *ctx, const void *buf, size_t len)
 static void p1_end(void *ctx)
 {
 	struct pass1 *p = ctx;
+	struct error ignored;
 	struct member_info *m = &p->members[p->n - 1];
 
 	sha256_final_hex(&p->hash, m->sha256);
@@ -329,6 +341,8 @@ static void p1_end(void *ctx)
 	if (m->text && m->comp == REDACT_PLAIN && m->login == LOGIN_NONE && p->line.len > 0)
 		scan_line(p, p->line.buf, p->line.len, 0);
 	strbuf_reset(&p->line);
+	if (p->pool && line_pool_finish(p->pool, p->failed ? &ignored : &p->err) < 0)
+		p->failed = 1;
 }
 
 /*
@@ -524,6 +538,8 @@ static void observe(void *arg, enum pseudo_type type, const char *orig, size_t l
 
 struct pass2_line {
 	struct tokeniser *tk;
+	/* The lines of a plain log (no tag file, no user database) go through it; NULL: here. */
+	struct line_pool *pool;
 	struct strbuf out;
 	struct strbuf in; /* a compressed member's decompressed line so far */
 	int fd;
@@ -701,11 +717,37 @@ static int json_text(struct pass2_line *w, const char *text, size_t n, size_t fl
 	return 0;
 }
 
+/* The pool's redacted lines, in order: on into the compressor, or into the file. */
+static int pool_out(void *ctx, const char *buf, size_t len, struct error *err)
+{
+	struct pass2_line *w = ctx;
+
+	/* In the pool's thread: w->out is not used while the pool has the member's lines. */
+	if (w->comp)
+		return redact_compressor_write(w->comp, buf, len, err);
+	if (write_all(w->fd, buf, len) < 0) {
+		error_set(err, "temporary file: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* The end of a member's lines: the pool's last ones, then what is held, go on. */
+static int write_finish(struct pass2_line *w)
+{
+	if (w->pool && line_pool_finish(w->pool, w->err) < 0)
+		return -1;
+	return write_flush(w);
+}
+
 /* One line through the tokeniser; the output goes on in pieces of 64 KiB, not line by line. */
 static int write_line(void *ctx, const char *l, size_t n, int nl)
 {
 	struct pass2_line *w = ctx;
 	int done = w->passwd ? passwd_line(w, l, n) : 0;
+
+	if (w->pool && !w->passwd && w->tag == TAG_NONE)
+		return line_pool_line(w->pool, l, n, nl, w->err);
 
 	if (w->tag == TAG_JSONL) {
 		if (n > 0 && json_text(w, l, n, JSON_COMPACT) < 0)
@@ -933,6 +975,8 @@ static int pass1b(struct pass1 *p, const struct redact_options *opt,
 			scan_line(p, p->line.buf, p->line.len, 0);
 		}
 		strbuf_reset(&p->line);
+		if (p->pool && line_pool_finish(p->pool, &p->err) < 0)
+			p->failed = 1;
 		if (p->failed) {
 			*err = p->err;
 			goto out;
@@ -1059,6 +1103,8 @@ enum redact_status redact_bundle(const struct redact_options *opt, struct redact
 {
 	struct redactor r = {0};
 	struct pass1 p1 = {0};
+	/* One tokeniser a CPU: on one CPU the lines are tokenised in this thread. */
+	int jobs = opt->jobs > 0 ? opt->jobs : cpus_available();
 	struct bundle_visitor vis = {
 	        .member_begin = p1_begin, .member_data = p1_data, .member_end = p1_end};
 	struct bundle_read_options ro = {0};
@@ -1122,6 +1168,8 @@ enum redact_status redact_bundle(const struct redact_options *opt, struct redact
 
 	/* Pass 1: verify, hash, judge, note the addresses. */
 	p1.tk = r.tk;
+	if (jobs > 1 && (p1.pool = line_pool_new(r.tk, jobs, err)) == NULL)
+		goto out;
 	p1.login_users = json_object();
 	p1.journals = opt->journal_export != NULL;
 	p1.keep_incident = opt->keep_incident;
@@ -1143,6 +1191,9 @@ enum redact_status redact_bundle(const struct redact_options *opt, struct redact
 	}
 	if (pass1b(&p1, opt, &ro.limits, err) < 0)
 		goto out;
+	/* Its workers read the names as they were: the pool goes before any is listed. */
+	line_pool_free(p1.pool);
+	p1.pool = NULL;
 	/* Names listed after the first pass only take text that would not be an address. */
 	if (add_bundle_names(r.tk, &p1, &w.root, err) < 0)
 		goto out;
@@ -1171,6 +1222,10 @@ enum redact_status redact_bundle(const struct redact_options *opt, struct redact
 		goto out;
 	w.tk = r.tk;
 	w.err = err;
+	if (jobs > 1 && (w.pool = line_pool_new(r.tk, jobs, err)) == NULL)
+		goto out;
+	if (w.pool)
+		line_pool_begin(w.pool, pool_out, &w);
 	files = json_array();
 	written = json_object();
 	for (;;) {
@@ -1246,7 +1301,7 @@ enum redact_status redact_bundle(const struct redact_options *opt, struct redact
 				error_prefix(err, "%s: %s changed between the passes",
 				             opt->source_path, m->name);
 			if (zr < 0 || (w.in.len > 0 && write_line(&w, w.in.buf, w.in.len, 0) < 0) ||
-			    write_flush(&w) < 0)
+			    write_finish(&w) < 0)
 				goto out;
 			zr = redact_compressor_close(w.comp, err);
 			w.comp = NULL;
@@ -1286,7 +1341,7 @@ enum redact_status redact_bundle(const struct redact_options *opt, struct redact
 		    ((line.len > 0 && write_line(&w, line.buf, line.len, 0) < 0) ||
 		     (m->tag == TAG_JSON && !w.json_bad &&
 		      json_text(&w, w.doc.buf ? w.doc.buf : "", w.doc.len, JSON_INDENT(2)) < 0) ||
-		     write_flush(&w) < 0))
+		     write_finish(&w) < 0))
 			n = -1;
 		strbuf_release(&line);
 		if (n < 0)
@@ -1384,18 +1439,24 @@ enum redact_status redact_bundle(const struct redact_options *opt, struct redact
 	/* The reverse map last: only a bundle that exists has one. */
 	{
 		struct strbuf sb = STRBUF_INIT;
-		const char *key;
+		const char *key, **keys = xcalloc(json_object_size(r.seen) + 1, sizeof(*keys));
+		size_t n_keys = 0;
 		json_t *val;
 
+		/* In the order of type and original: the same map whichever thread met what first.
+		 */
+		json_object_foreach(r.seen, key, val) keys[n_keys++] = key;
+		qsort(keys, n_keys, sizeof(*keys), str_ptr_cmp);
 		strbuf_addf(&sb, "# logpack reverse map: replacement, type, original (key id %s)\n",
 		            r.keys.key_id);
-		json_object_foreach(r.seen, key, val)
-		{
-			const char *tab = strchr(key, '\t');
+		for (size_t i = 0; i < n_keys; i++) {
+			const char *tab = strchr(keys[i], '\t');
 
-			strbuf_addf(&sb, "%s\t%.*s\t%s\n", json_string_value(val), (int)(tab - key),
-			            key, tab + 1);
+			strbuf_addf(&sb, "%s\t%.*s\t%s\n",
+			            json_string_value(json_object_get(r.seen, keys[i])),
+			            (int)(tab - keys[i]), keys[i], tab + 1);
 		}
+		free(keys);
 		if (atomic_file_write(opt->map_path, sb.buf, sb.len, 0600, 0, err) < 0) {
 			OPENSSL_cleanse(sb.buf, sb.len);
 			strbuf_release(&sb);
@@ -1410,6 +1471,8 @@ enum redact_status redact_bundle(const struct redact_options *opt, struct redact
 	path = NULL;
 	status = REDACT_OK;
 out:
+	line_pool_free(w.pool);
+	line_pool_free(p1.pool);
 	redact_compressor_abort(w.comp);
 	if (w.fd >= 0)
 		close(w.fd);

@@ -26,7 +26,7 @@ const struct command command_redact = {
         .name = "redact",
         .usage =
                 "redact --key INCIDENT.key --map MAPFILE [--keep ADDR|CIDR|NAME]... [--words FILE] "
-                "[--tlp LABEL] [--keep-incident] [--keep-contacts] [--name-source-signer] "
+                "[--tlp LABEL] [--keep-incident] [--keep-contacts] [--name-source-signer] [-j N] "
                 "[--sign-key KEY --sign-cert CERT] [-o DIR] BUNDLE | "
                 "redact --reveal TOKEN --key INCIDENT.key --map MAPFILE",
         .summary = "derive a pseudonymised bundle (logs, login records, journals, tag files)",
@@ -45,6 +45,8 @@ const struct command command_redact = {
                 "      --tlp LABEL    the derived bundle's TLP (CLEAR, GREEN, AMBER,\n"
                 "                     AMBER+STRICT, RED); default: the source's, if any\n"
                 "      --words FILE   names to replace, one a line ('#' starts a comment)\n"
+                "  -j, --jobs N       threads that tokenise (default: one per CPU this\n"
+                "                     process may use; 1: none, all in one)\n"
                 "  -o, --out DIR      where the derived bundle goes (default: .)\n"
                 "      --reveal TOKEN print the type and original of a replacement, from the\n"
                 "                     map (which must have been written under --key); exit 1\n"
@@ -157,6 +159,7 @@ static int cmd_redact(int argc, char **argv)
 {
 	static const struct option options[] = {
 	        {"help", no_argument, NULL, 'h'},
+	        {"jobs", required_argument, NULL, 'j'},
 	        {"keep", required_argument, NULL, OPT_KEEP},
 	        {"keep-contacts", no_argument, NULL, OPT_KEEP_CONTACTS},
 	        {"keep-incident", no_argument, NULL, OPT_KEEP_INCIDENT},
@@ -190,12 +193,25 @@ static int cmd_redact(int argc, char **argv)
 
 	ro.output_dir = ".";
 	ro.journal_export = export_journal;
-	while ((c = command_getopt(argc, argv, "hk:m:o:", options)) != -1) {
+	while ((c = command_getopt(argc, argv, "hj:k:m:o:", options)) != -1) {
 		switch (c) {
 		case 'h':
 			command_print_help(&command_redact, stdout);
 			free(keep);
 			return LP_EXIT_OK;
+		case 'j': {
+			char *end;
+			long jobs = strtol(optarg, &end, 10);
+
+			if (*optarg < '0' || *optarg > '9' || *end || jobs < 1 || jobs > 256) {
+				free(keep);
+				return command_usage_error(
+				        &command_redact,
+				        "--jobs: '%s' is not a number from 1 to 256", optarg);
+			}
+			ro.jobs = (int)jobs;
+			break;
+		}
 		case 'k':
 			key_path = optarg;
 			break;

@@ -26,6 +26,24 @@ struct word {
 	char token[PSEUDO_TOKEN_MAX + 1];
 };
 
+/*
+ * The addresses this tokeniser met last, and their results (or, while scanning, that they were
+ * noted): logs name the same few addresses again and again, and the address map is shared
+ * under a lock. Direct-mapped; a result never changes once made.
+ */
+#define ADDR_CACHE_SLOTS 1024
+struct addr_cached {
+	struct ipaddr in, out;
+	uint8_t state; /* 0 empty, 1 noted, 2 mapped */
+};
+
+/* An entry of the set of what was told: the original's bytes are in told_text. */
+struct told {
+	uint64_t hash; /* 0: empty */
+	size_t at, len;
+	enum pseudo_type type;
+};
+
 struct tokeniser {
 	const struct pseudo_keys *keys;
 	struct addrmap *am;
@@ -34,10 +52,30 @@ struct tokeniser {
 	/* Which lengths some listed name has: only those ends of a run are looked up. */
 	uint8_t has_len[TOKENISE_NAME_MAX + 1];
 	size_t max_len; /* the longest listed name: no run is looked at further */
+	/*
+	 * The first two bytes (lower case) of every listed name, one bit each: a word whose first
+	 * two bytes no name has is passed over without hashing it. A one-byte name sets its byte
+	 * followed by 0 and by '.', the bytes that can follow it in a run.
+	 */
+	uint8_t first_two[65536 / 8];
 	tokenise_observer observer;
 	void *observer_arg;
+	/* What the observer was told (type, original): each once, not at every occurrence. */
+	struct told *told;
+	size_t told_cap, told_count;
+	struct addr_cached *addr_cache; /* ADDR_CACHE_SLOTS, made at the first address */
+	struct strbuf told_text;
+	/* A worker (tokeniser_worker): the word table is its parent's, and the lock is held
+	 * around what the workers share (the address map, the keys, the observer). */
+	int borrowed;
+	pthread_mutex_t *lock;
 	/* The pass: NULL while scanning (addresses are only noted), the output otherwise. */
 	struct strbuf *out;
+	/* The line being read, and how much of it is out: text that stays is copied in one
+	 * piece, up to the next replacement. */
+	const char *line;
+	size_t copied;
+	int has_at; /* the line has an '@': e-mail addresses are looked for */
 	struct error *err;
 	int failed;
 };
@@ -68,6 +106,10 @@ enum {
 };
 
 static unsigned char byte_class[256];
+/* may_start's answer for each (byte before, byte), computed from it once. */
+static uint8_t start_after[256][256];
+
+static int may_start_bytes(int prev, int c);
 
 static void byte_classes_init(void)
 {
@@ -87,6 +129,9 @@ static void byte_classes_init(void)
 		                                 ? CLASS_LOCAL
 		                                 : 0));
 	}
+	for (int prev = 0; prev < 256; prev++)
+		for (int c = 0; c < 256; c++)
+			start_after[prev][c] = (uint8_t)may_start_bytes(prev, c);
 }
 
 static inline int is_digit(int c)
@@ -141,17 +186,53 @@ struct tokeniser *tokeniser_new(const struct pseudo_keys *keys, struct addrmap *
 	return tk;
 }
 
+struct tokeniser *tokeniser_worker(const struct tokeniser *tk, pthread_mutex_t *lock)
+{
+	struct tokeniser *w = xcalloc(1, sizeof(*w));
+
+	*w = *tk;
+	w->borrowed = 1;
+	w->lock = lock;
+	w->told = NULL;
+	w->told_cap = w->told_count = 0;
+	w->addr_cache = NULL;
+	w->told_text = (struct strbuf)STRBUF_INIT;
+	w->out = NULL;
+	w->err = NULL;
+	w->failed = 0;
+	return w;
+}
+
 void tokeniser_free(struct tokeniser *tk)
 {
 	if (tk == NULL)
 		return;
-	for (size_t i = 0; i < tk->cap; i++)
-		if (tk->words[i].name) {
-			OPENSSL_cleanse(tk->words[i].name, tk->words[i].len);
-			free(tk->words[i].name);
-		}
-	free(tk->words);
+	if (!tk->borrowed) {
+		for (size_t i = 0; i < tk->cap; i++)
+			if (tk->words[i].name) {
+				OPENSSL_cleanse(tk->words[i].name, tk->words[i].len);
+				free(tk->words[i].name);
+			}
+		free(tk->words);
+	}
+	free(tk->told);
+	free(tk->addr_cache);
+	if (tk->told_text.buf)
+		OPENSSL_cleanse(tk->told_text.buf, tk->told_text.len);
+	strbuf_release(&tk->told_text);
 	free(tk);
+}
+
+static void shared_begin(const struct tokeniser *tk)
+{
+	if (tk->lock)
+		pthread_mutex_lock(tk->lock);
+}
+
+static void shared_end(const struct tokeniser *tk)
+{
+	if (tk->lock)
+		pthread_mutex_unlock(tk->lock);
 }
 
 void tokeniser_set_observer(struct tokeniser *tk, tokenise_observer fn, void *arg)
@@ -222,12 +303,30 @@ static void word_insert(struct tokeniser *tk, const struct word *w)
 	tk->count++;
 }
 
+static void first_two_set(struct tokeniser *tk, int a, int b)
+{
+	unsigned k = (unsigned)a << 8 | (unsigned)b;
+
+	tk->first_two[k >> 3] |= (uint8_t)(1u << (k & 7));
+}
+
+static int first_two_has(const struct tokeniser *tk, int a, int b)
+{
+	unsigned k = (unsigned)a << 8 | (unsigned)b;
+
+	return tk->first_two[k >> 3] >> (k & 7) & 1;
+}
+
 static int add_name(struct tokeniser *tk, enum pseudo_type type, const char *name, int account_only,
                     int kept, struct error *err)
 {
 	size_t len = strlen(name);
 	struct word w = {0};
 
+	if (tk->borrowed) {
+		error_set(err, "names are listed in the tokeniser, not in a worker");
+		return -1;
+	}
 	if (type != PSEUDO_USERS && type != PSEUDO_HOSTS && type != PSEUDO_WORDS) {
 		error_set(err, "only user names, host names and words are listed");
 		return -1;
@@ -275,6 +374,12 @@ static int add_name(struct tokeniser *tk, enum pseudo_type type, const char *nam
 	}
 	word_insert(tk, &w);
 	tk->has_len[len] = 1;
+	if (len == 1) {
+		first_two_set(tk, lower((unsigned char)name[0]), 0);
+		first_two_set(tk, lower((unsigned char)name[0]), '.');
+	} else {
+		first_two_set(tk, lower((unsigned char)name[0]), lower((unsigned char)name[1]));
+	}
 	if (len > tk->max_len)
 		tk->max_len = len;
 	return 0;
@@ -300,33 +405,135 @@ int tokeniser_add_account(struct tokeniser *tk, const char *name, int anywhere, 
 
 /* --- output */
 
-static void emit(struct tokeniser *tk, const char *s, size_t len)
+/* The line's text up to at goes out as it is. */
+static void copy_to(struct tokeniser *tk, const char *at)
 {
-	if (tk->out)
-		strbuf_add(tk->out, s, len);
+	size_t upto = (size_t)(at - tk->line);
+
+	if (tk->out && upto > tk->copied)
+		strbuf_add(tk->out, tk->line + tk->copied, upto - tk->copied);
+	tk->copied = upto;
+}
+
+/* Is (type, orig) told already? If not, it is added and 0 returned. */
+static int told_before(struct tokeniser *tk, enum pseudo_type type, const char *orig, size_t len)
+{
+	uint64_t h = WORD_HASH_INIT ^ (uint64_t)type;
+	size_t i;
+
+	for (size_t k = 0; k < len; k++)
+		h = (h ^ (uint8_t)orig[k]) * 1099511628211ULL;
+	h = word_hash_final(h) | 1; /* never 0, the empty slot's */
+	if ((tk->told_count + 1) * 2 > tk->told_cap) {
+		struct told *old = tk->told;
+		size_t old_cap = tk->told_cap;
+
+		tk->told_cap = old_cap ? old_cap * 2 : 256;
+		tk->told = xcalloc(tk->told_cap, sizeof(*tk->told));
+		for (size_t k = 0; k < old_cap; k++)
+			if (old[k].hash) {
+				for (i = old[k].hash & (tk->told_cap - 1); tk->told[i].hash;
+				     i = (i + 1) & (tk->told_cap - 1))
+					;
+				tk->told[i] = old[k];
+			}
+		free(old);
+	}
+	for (i = h & (tk->told_cap - 1); tk->told[i].hash; i = (i + 1) & (tk->told_cap - 1)) {
+		const struct told *t = &tk->told[i];
+
+		if (t->hash == h && t->type == type && t->len == len &&
+		    memcmp(tk->told_text.buf + t->at, orig, len) == 0)
+			return 1;
+	}
+	tk->told[i] = (struct told){h, tk->told_text.len, len, type};
+	strbuf_add(&tk->told_text, orig, len);
+	tk->told_count++;
+	return 0;
+}
+
+static void tell(struct tokeniser *tk, enum pseudo_type type, const char *orig, size_t len,
+                 const char *repl)
+{
+	if (tk->observer == NULL || told_before(tk, type, orig, len))
+		return;
+	shared_begin(tk);
+	tk->observer(tk->observer_arg, type, orig, len, repl);
+	shared_end(tk);
 }
 
 static void replaced(struct tokeniser *tk, enum pseudo_type type, const char *orig, size_t len,
                      const char *repl)
 {
-	emit(tk, repl, strlen(repl));
-	if (tk->out && tk->observer)
-		tk->observer(tk->observer_arg, type, orig, len, repl);
+	copy_to(tk, orig);
+	tk->copied += len;
+	if (tk->out) {
+		strbuf_add(tk->out, repl, strlen(repl));
+		tell(tk, type, orig, len, repl);
+	}
 }
 
 /* Map an address (or only note it, in the first pass). 0, or -1 when the map failed. */
+static struct addr_cached *addr_cache_slot(struct tokeniser *tk, const struct ipaddr *a)
+{
+	uint64_t x, y;
+
+	memcpy(&x, a->b, 8);
+	memcpy(&y, a->b + 8, 8);
+	x ^= y * 0x9e3779b97f4a7c15ULL ^ a->family;
+	x *= 0xff51afd7ed558ccdULL;
+	if (tk->addr_cache == NULL)
+		tk->addr_cache = xcalloc(ADDR_CACHE_SLOTS, sizeof(*tk->addr_cache));
+	return &tk->addr_cache[(x >> 32) % ADDR_CACHE_SLOTS];
+}
+
 static int map_addr(struct tokeniser *tk, const struct ipaddr *in, struct ipaddr *out)
 {
+	struct addr_cached *c = addr_cache_slot(tk, in);
+	int want = tk->out ? 2 : 1, rc;
+
+	if (c->state == want && memcmp(&c->in, in, sizeof(*in)) == 0) {
+		*out = tk->out ? c->out : *in;
+		return 0;
+	}
+	shared_begin(tk);
 	if (tk->out == NULL) {
 		addrmap_note(tk->am, in);
 		*out = *in;
-		return 0;
+		rc = 0;
+	} else {
+		rc = addrmap_map(tk->am, in, out, tk->err);
 	}
-	if (addrmap_map(tk->am, in, out, tk->err) < 0) {
+	shared_end(tk);
+	if (rc < 0) {
 		tk->failed = 1;
-		return -1;
+		return rc;
 	}
+	c->in = *in;
+	c->out = *out;
+	c->state = (uint8_t)want;
 	return 0;
+}
+
+static int locked_mac(struct tokeniser *tk, const uint8_t in[6], uint8_t out[6])
+{
+	int rc;
+
+	shared_begin(tk);
+	rc = pseudo_mac(tk->keys, in, out, tk->err);
+	shared_end(tk);
+	return rc;
+}
+
+static int locked_token(struct tokeniser *tk, enum pseudo_type type, const char *text, size_t len,
+                        char out[PSEUDO_TOKEN_MAX + 1], struct error *err)
+{
+	int rc;
+
+	shared_begin(tk);
+	rc = pseudo_token(tk->keys, type, text, len, out, err);
+	shared_end(tk);
+	return rc;
 }
 
 /* --- matchers: each returns how many bytes it consumed (0: no match) */
@@ -377,7 +584,7 @@ static size_t match_mac(struct tokeniser *tk, const char *s, size_t i, size_t le
 			upper |= p[k] >= 'A' && p[k] <= 'F';
 		if (tk->out == NULL)
 			return used;
-		if (pseudo_mac(tk->keys, in, out, tk->err) < 0) {
+		if (locked_mac(tk, in, out) < 0) {
 			tk->failed = 1;
 			return 0;
 		}
@@ -409,7 +616,7 @@ static size_t match_mac(struct tokeniser *tk, const char *s, size_t i, size_t le
 			upper |= p[k] >= 'A' && p[k] <= 'F';
 		if (tk->out == NULL)
 			return used;
-		if (pseudo_mac(tk->keys, in, out, tk->err) < 0) {
+		if (locked_mac(tk, in, out) < 0) {
 			tk->failed = 1;
 			return 0;
 		}
@@ -662,7 +869,7 @@ static size_t match_email(struct tokeniser *tk, const char *s, size_t i, size_t 
 		return 0;
 	if (tk->out == NULL)
 		return n;
-	if (pseudo_token(tk->keys, PSEUDO_EMAIL, p, n, token, tk->err) < 0) {
+	if (locked_token(tk, PSEUDO_EMAIL, p, n, token, tk->err) < 0) {
 		tk->failed = 1;
 		return 0;
 	}
@@ -718,6 +925,14 @@ static size_t match_word(struct tokeniser *tk, const char *s, size_t i, size_t l
 	if (tk->count == 0 || (i > 0 && (is_word((unsigned char)s[i - 1]))) ||
 	    !is_word((unsigned char)s[i]))
 		return 0;
+	{
+		int second = i + 1 < len && (is_word((unsigned char)s[i + 1]) || s[i + 1] == '.')
+		                     ? lower((unsigned char)s[i + 1])
+		                     : 0;
+
+		if (!first_two_has(tk, lower((unsigned char)s[i]), second))
+			return 0;
+	}
 	while (i + n < len && n < tk->max_len + 1 &&
 	       (is_word((unsigned char)s[i + n]) || s[i + n] == '.')) {
 		if (s[i + n] == '.' && n > 0 && s[i + n - 1] != '.' && tk->has_len[n]) {
@@ -738,9 +953,8 @@ static size_t match_word(struct tokeniser *tk, const char *s, size_t i, size_t l
 
 		if (w == NULL || (w->account_only && !account_position(s, i, i + e, len)))
 			continue;
-		if (w->kept)
-			emit(tk, s + i, e);
-		else if (tk->out)
+		/* A kept name's text stays: it goes out with the rest of the line. */
+		if (!w->kept && tk->out)
 			replaced(tk, w->type, s + i, e, w->token);
 		return e;
 	}
@@ -754,10 +968,8 @@ static size_t match_word(struct tokeniser *tk, const char *s, size_t i, size_t l
  * Most bytes of a line are inside words or between them, where none can begin: run passes them
  * over in one go instead of trying every matcher on each.
  */
-static int may_start(const char *s, size_t i)
+static int may_start_bytes(int prev, int c)
 {
-	int c = (unsigned char)s[i], prev = i > 0 ? (unsigned char)s[i - 1] : ' ';
-
 	/* After a digit no matcher starts on a digit, after a hex digit none on a hex letter:
 	 * each refuses to begin inside a number or a hex run (see their first tests). */
 	if (is_digit(c))
@@ -779,17 +991,24 @@ static int run(struct tokeniser *tk, const char *s, size_t len, struct strbuf *o
 	tk->out = out;
 	tk->err = err;
 	tk->failed = 0;
+	tk->line = s;
+	tk->copied = 0;
+	tk->has_at = memchr(s, '@', len) != NULL;
 	while (i < len) {
 		int c = (unsigned char)s[i];
 		size_t used = 0;
 
-		if (!may_start(s, i)) {
-			size_t j = i + 1;
+		if (!start_after[i > 0 ? (unsigned char)s[i - 1] : ' '][c]) {
+			const uint8_t *row;
 
-			while (j < len && !may_start(s, j))
-				j++;
-			emit(tk, s + i, j - i);
-			i = j;
+			/* Inside a word or between words: on to the next byte where one may start.
+			 */
+			do {
+				row = start_after[c];
+				if (++i == len)
+					break;
+				c = (unsigned char)s[i];
+			} while (!row[c]);
 			continue;
 		}
 		if (is_hex(c) || c == ':') {
@@ -804,18 +1023,17 @@ static int run(struct tokeniser *tk, const char *s, size_t len, struct strbuf *o
 			if (!used && !tk->failed)
 				used = match_ipv4_dashed(tk, s, i, len);
 		}
-		if (!used && !tk->failed && is_local(c))
+		if (!used && !tk->failed && tk->has_at && is_local(c))
 			used = match_email(tk, s, i, len);
 		if (!used && !tk->failed)
 			used = match_word(tk, s, i, len);
 		if (tk->failed)
 			return -1;
-		if (used == 0) {
-			emit(tk, s + i, 1);
+		if (used == 0)
 			used = 1;
-		}
 		i += used;
 	}
+	copy_to(tk, s + len);
 	tk->out = NULL;
 	return 0;
 }
@@ -831,11 +1049,10 @@ int tokeniser_field(struct tokeniser *tk, enum pseudo_type type, const char *tex
 	if (w) {
 		memcpy(out, w->token, sizeof(w->token));
 		type = w->type;
-	} else if (pseudo_token(tk->keys, type, text, len, out, err) < 0) {
+	} else if (locked_token(tk, type, text, len, out, err) < 0) {
 		return -1;
 	}
-	if (tk->observer)
-		tk->observer(tk->observer_arg, type, text, len, out);
+	tell(tk, type, text, len, out);
 	return 0;
 }
 
@@ -844,16 +1061,19 @@ int tokeniser_address(struct tokeniser *tk, const struct ipaddr *in, struct ipad
 {
 	char from[IPADDR_TEXT_MAX], to[IPADDR_TEXT_MAX];
 
-	if (out == NULL) {
+	int rc;
+
+	shared_begin(tk);
+	if (out == NULL)
 		addrmap_note(tk->am, in);
-		return 0;
-	}
-	if (addrmap_map(tk->am, in, out, err) < 0)
-		return -1;
+	rc = out ? addrmap_map(tk->am, in, out, err) : 0;
+	shared_end(tk);
+	if (rc < 0 || out == NULL)
+		return rc;
 	if (tk->observer) {
 		ipaddr_format(in, from);
 		ipaddr_format(out, to);
-		tk->observer(tk->observer_arg, PSEUDO_ADDRESSES, from, strlen(from), to);
+		tell(tk, PSEUDO_ADDRESSES, from, strlen(from), to);
 	}
 	return 0;
 }
