@@ -28,6 +28,8 @@ t "setup: a tree with planted names, addresses, e-mail and a MAC; a bundle; a ke
 	Nov 27 10:00:02 web01 postfix[3]: to=<karin.s@corp.example.com>, relay=mail.corp.example.com[192.168.7.7]:25
 	Nov 27 10:00:03 web01 dhclient: bound to 172.31.3.150 host ip-172-31-3-150.ec2.internal lladdr 00:1A:2B:3C:4D:5E
 	Nov 27 10:00:04 web01 kernel: the admin panel and /usr/bin/ls are words
+	Nov 27 10:00:05 web01 nginx: GET /login?user=karin%40corp.example.com&from=10%2E20%2E30%2E40 200
+	Nov 27 10:00:06 web01 app: Authorization: Basic a2FyaW46c2VjcmV0 cookie=d2ViMDEvMTkyLjE2OC43Ljc=
 	EOF
 	echo "karin was here from 10.20.30.40" >root/var/log/karin/notes.log
 	printf "x\000y 10.20.30.40" >root/var/log/binary.dat
@@ -67,6 +69,24 @@ t "no planted value survives in any name or content; kept values and words stay"
 	done
 	if grep -rqa "x.y 10" x; then echo "the binary came along"; false; fi
 	a=$(find x -name auth.log)
+	# The percent-encoded and base64 forms, decoded: nothing planted in them either.
+	python3 -c "
+import base64, re, sys, urllib.parse
+t = open(sys.argv[1]).read()
+print(urllib.parse.unquote(t))
+for m in re.findall(\"[A-Za-z0-9+/_-]{8,}=*\", t):
+    b = m.rstrip(\"=\").replace(\"-\", \"+\").replace(\"_\", \"/\")
+    try:
+        print(base64.b64decode(b + \"=\" * (-len(b) % 4)).decode(\"ascii\"))
+    except Exception:
+        pass
+" "$a" >decoded
+	grep -q "Basic [A-Za-z0-9+/]*=* cookie=" "$a"
+	grep -q "login?user=mail-[a-z2-7]\{10\}@word-[a-z2-7]\{10\}&from=10\." decoded
+	grep -q "^word-[a-z2-7]\{10\}:secret$" decoded
+	for v in karin 10.20.30.40 web01 corp.example.com 192.168.7.7; do
+		if grep -qE -- "$(whole "$v")" decoded; then echo "survived encoded: $v"; false; fi
+	done
 	contains "$a" "from 45.77.1.2 port"
 	contains "$a" "the admin panel and /usr/bin/ls are words"
 	test "$(wc -l <"$a")" = "$(wc -l <root/var/log/auth.log)"

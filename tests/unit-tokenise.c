@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/evp.h>
+
 #include "tap.h"
 #include "trust/tokenise.h"
 
@@ -248,6 +250,119 @@ static void test_other(void)
 	free(got);
 }
 
+/* Base64 (either alphabet, padded or not) decoded to a string; "" when it is not base64. */
+static char *unbase64(const char *b64, size_t n)
+{
+	char in[512] = {0};
+	unsigned char out[512];
+	size_t k = 0;
+	int got;
+
+	if (n + 3 >= sizeof(in))
+		return xstrdup("");
+	for (size_t i = 0; i < n; i++)
+		in[k++] = b64[i] == '-' ? '+' : b64[i] == '_' ? '/' : b64[i];
+	while (k % 4)
+		in[k++] = '=';
+	got = EVP_DecodeBlock(out, (const unsigned char *)in, (int)k);
+	if (got < 0)
+		return xstrdup("");
+	while (k > 0 && in[k - 1] == '=') {
+		got--;
+		k--;
+	}
+	return xstrndup((const char *)out, (size_t)got);
+}
+
+/* Percent-decoding. */
+static char *unpercent(const char *s)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	for (size_t i = 0; s[i]; i++) {
+		unsigned v;
+
+		if (s[i] == '%' && s[i + 1] && s[i + 2] && sscanf(s + i + 1, "%2x", &v) == 1) {
+			strbuf_addch(&sb, (char)v);
+			i += 2;
+		} else {
+			strbuf_addch(&sb, s[i]);
+		}
+	}
+	return sb.buf ? sb.buf : xstrdup("");
+}
+
+/*
+ * Percent-encoded and base64 forms (the names are listed by test_other): decoded, redacted and
+ * encoded again; what is not such a form, or has nothing to replace, stays as it was.
+ */
+static void test_encoded(void)
+{
+	char *got, *dec, *inner, buf[IPADDR_TEXT_MAX];
+	const char *b64;
+	size_t n;
+	struct error err;
+
+	got = xstrdup(redact("GET /login?user=karin%40corp.example.com&next=%2Fhome HTTP/1.1"));
+	dec = unpercent(got);
+	ok(strstr(got, "karin") == NULL && strstr(dec, "corp.example.com") == NULL &&
+	           strstr(dec, "@host-") != NULL && strstr(got, "&next=%2Fhome HTTP/1.1") != NULL,
+	   "a percent-encoded e-mail address: %s", got);
+	free(got);
+	free(dec);
+
+	got = xstrdup(redact("q=10%2E20%2E30%2E40 end"));
+	inner = subst("q=%s end", mapped("10.20.30.40", buf));
+	ok(strcmp(got, inner) == 0, "a percent-encoded address: %s", got);
+	free(got);
+	free(inner);
+
+	got = xstrdup(redact("Authorization: Basic a2FyaW46c2VjcmV0"));
+	b64 = got + strlen("Authorization: Basic ");
+	dec = unbase64(b64, strlen(b64));
+	ok(strncmp(dec, "user-", 5) == 0 && strstr(dec, ":secret") != NULL &&
+	           strchr(b64, ' ') == NULL && strlen(b64) % 4 == 0,
+	   "HTTP Basic credentials in base64: %s (%s)", got, dec);
+	free(got);
+	free(dec);
+
+	/* {"sub":"karin","ip":"10.20.30.40"} in URL-safe base64 without padding, a JWT's part. */
+	got = xstrdup(redact("jwt eyJzdWIiOiJrYXJpbiIsImlwIjoiMTAuMjAuMzAuNDAifQ.sig"));
+	b64 = got + 4;
+	n = strcspn(b64, ".");
+	dec = unbase64(b64, n);
+	inner = subst("\"ip\":\"%s\"", mapped("10.20.30.40", buf));
+	ok(strstr(dec, "\"sub\":\"user-") != NULL && strstr(dec, inner) != NULL &&
+	           strncmp(b64 + n, ".sig", 4) == 0 && memchr(b64, '=', n) == NULL,
+	   "URL-safe base64 (a JWT's claims): %s", dec);
+	free(got);
+	free(dec);
+	free(inner);
+
+	got = xstrdup(redact("double a2FyaW4%3D end"));
+	n = strcspn(got + 7, " ");
+	inner = xstrndup(got + 7, n);
+	dec = unpercent(inner);
+	free(inner);
+	inner = unbase64(dec, strlen(dec));
+	ok(strncmp(inner, "user-", 5) == 0 && strstr(got, "a2FyaW4") == NULL,
+	   "base64 inside percent-encoding: %s (%s)", got, inner);
+	free(got);
+	free(dec);
+	free(inner);
+
+	check("100% sure, 50%25, Accepted password, /usr/bin/ls, deadbeefcafebabe",
+	      "100% sure, 50%25, Accepted password, /usr/bin/ls, deadbeefcafebabe", NULL,
+	      "text that only looks encoded, or has nothing to replace, stays");
+	/* "YWFhYWFh" is also base64 ("aaaaaa"): listed, it is replaced as itself. */
+	got = xstrdup(tokeniser_add(tk, PSEUDO_WORDS, "YWFhYWFh", &err) == 0
+	                      ? redact("code YWFhYWFh here")
+	                      : "(not listed)");
+	ok(strncmp(got, "code word-", 10) == 0 && strstr(got, "YWFh") == NULL,
+	   "a listed name that decodes to text is still replaced: %s", got);
+	free(got);
+}
+
 static void test_lines(void)
 {
 	const char *text = "a 10.1.2.3\nb fd12::1:\n\nc karin@x\n";
@@ -335,6 +450,7 @@ int main(void)
 	tokeniser_set_observer(tk, observer, NULL);
 	test_addresses();
 	test_other();
+	test_encoded();
 	test_lines();
 	test_short_cycle();
 	tokeniser_free(tk);

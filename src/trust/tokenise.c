@@ -75,7 +75,9 @@ struct tokeniser {
 	 * piece, up to the next replacement. */
 	const char *line;
 	size_t copied;
-	int has_at; /* the line has an '@': e-mail addresses are looked for */
+	int has_at;  /* the line has an '@': e-mail addresses are looked for */
+	int has_pct; /* the line has a '%': percent-encoded runs are looked for */
+	int depth;   /* how deep in decoded text (percent-encoding, base64) this run is */
 	struct error *err;
 	int failed;
 };
@@ -99,10 +101,12 @@ static int lower(int c)
  */
 enum {
 	CLASS_DIGIT = 1,
-	CLASS_HEX = 2,   /* 0-9 a-f A-F */
-	CLASS_ALNUM = 4, /* 0-9 a-z A-Z */
-	CLASS_WORD = 8,  /* a character of a word: alnum, _ -, and UTF-8 bytes */
-	CLASS_LOCAL = 16 /* of an e-mail local part: alnum . _ % + - */
+	CLASS_HEX = 2,     /* 0-9 a-f A-F */
+	CLASS_ALNUM = 4,   /* 0-9 a-z A-Z */
+	CLASS_WORD = 8,    /* a character of a word: alnum, _ -, and UTF-8 bytes */
+	CLASS_LOCAL = 16,  /* of an e-mail local part: alnum . _ % + - */
+	CLASS_BASE64 = 32, /* of base64 in either alphabet: alnum + / - _ */
+	CLASS_URL = 64     /* unreserved in a URL, and '%': alnum - . _ ~ % */
 };
 
 static unsigned char byte_class[256];
@@ -127,6 +131,13 @@ static void byte_classes_init(void)
 		                        (alnum || c == '.' || c == '_' || c == '%' || c == '+' ||
 		                                         c == '-'
 		                                 ? CLASS_LOCAL
+		                                 : 0) |
+		                        (alnum || c == '+' || c == '/' || c == '-' || c == '_'
+		                                 ? CLASS_BASE64
+		                                 : 0) |
+		                        (alnum || c == '-' || c == '.' || c == '_' || c == '~' ||
+		                                         c == '%'
+		                                 ? CLASS_URL
 		                                 : 0));
 	}
 	for (int prev = 0; prev < 256; prev++)
@@ -984,6 +995,254 @@ static int may_start_bytes(int prev, int c)
 }
 
 static int run(struct tokeniser *tk, const char *s, size_t len, struct strbuf *out,
+               struct error *err);
+
+/* --- encoded text: percent-encoding and base64, decoded, tokenised, encoded again */
+
+/* Decoded text inside decoded text is followed this deep (base64 in a percent-encoded URL). */
+#define DECODE_DEPTH_MAX 2
+/* A base64 run is looked at from this length (8: five bytes, "a2FyaW4=" is "karin"). */
+#define BASE64_MIN 8
+
+/* Unreserved URL characters and '%': what a percent-encoded run is made of (RFC 3986). */
+static inline int is_url_char(int c)
+{
+	return byte_class[c & 0xff] & CLASS_URL;
+}
+
+static inline int is_base64_char(int c)
+{
+	return byte_class[c & 0xff] & CLASS_BASE64;
+}
+
+static int hex_value(int c)
+{
+	return is_digit(c) ? c - '0' : lower(c) - 'a' + 10;
+}
+
+/*
+ * text through this tokeniser as a line of its own, into out (NULL: scanning), with the outer
+ * line's state kept. 0, or -1 with tk->failed set.
+ */
+static int nested(struct tokeniser *tk, const char *text, size_t n, struct strbuf *out)
+{
+	struct strbuf *outer_out = tk->out;
+	const char *outer_line = tk->line;
+	size_t outer_copied = tk->copied;
+	int outer_at = tk->has_at, outer_pct = tk->has_pct, rc;
+
+	tk->depth++;
+	rc = run(tk, text, n, out, tk->err);
+	tk->depth--;
+	tk->out = outer_out;
+	tk->line = outer_line;
+	tk->copied = outer_copied;
+	tk->has_at = outer_at;
+	tk->has_pct = outer_pct;
+	tk->failed = rc < 0;
+	return rc;
+}
+
+/*
+ * The decoded text of an encoded run through the tokeniser. Scanning, its addresses are noted
+ * and nothing is consumed (the run is scanned as it stands, too). Redacting, a run whose
+ * decoded text changes is replaced by encode(the redacted text) and consumed; one that does not
+ * change is left to the other matchers, so that a listed name that happens to decode to text
+ * is still replaced as itself. Returns what was consumed.
+ */
+static size_t through_decoded(struct tokeniser *tk, const char *run_text, size_t run_len,
+                              const struct strbuf *decoded,
+                              void (*encode)(struct strbuf *to, const char *t, size_t n,
+                                             const void *how),
+                              const void *how)
+{
+	struct strbuf red = STRBUF_INIT, enc = STRBUF_INIT;
+	size_t used = 0;
+
+	if (tk->out == NULL) {
+		nested(tk, decoded->buf, decoded->len, NULL);
+		return 0;
+	}
+	if (nested(tk, decoded->buf, decoded->len, &red) == 0 &&
+	    (red.len != decoded->len || memcmp(red.buf, decoded->buf, red.len) != 0)) {
+		encode(&enc, red.buf, red.len, how);
+		copy_to(tk, run_text);
+		tk->copied += run_len;
+		strbuf_add(tk->out, enc.buf, enc.len);
+		used = run_len;
+	}
+	strbuf_release(&red);
+	strbuf_release(&enc);
+	return used;
+}
+
+/* Percent-encoding of text: unreserved characters as they are, every other byte as %XX. */
+static void percent_encode(struct strbuf *to, const char *t, size_t n, const void *how)
+{
+	static const char hex[] = "0123456789ABCDEF";
+
+	(void)how;
+	for (size_t i = 0; i < n; i++) {
+		int c = (unsigned char)t[i];
+
+		if (is_url_char(c) && c != '%') {
+			strbuf_addch(to, (char)c);
+		} else {
+			char e[3] = {'%', hex[c >> 4], hex[c & 15]};
+
+			strbuf_add(to, e, 3);
+		}
+	}
+}
+
+/*
+ * A run of unreserved characters with at least one %XX (karin%40example.org,
+ * 10%2E0%2E0%2E1): decoded, tokenised, and encoded again if anything in it was replaced.
+ */
+static size_t match_percent(struct tokeniser *tk, const char *s, size_t i, size_t len)
+{
+	struct strbuf dec = STRBUF_INIT;
+	size_t j = i, escapes = 0, used;
+
+	if (i > 0 && is_url_char((unsigned char)s[i - 1]))
+		return 0;
+	while (j < len && is_url_char((unsigned char)s[j])) {
+		if (s[j] == '%' && j + 2 < len && is_hex((unsigned char)s[j + 1]) &&
+		    is_hex((unsigned char)s[j + 2])) {
+			strbuf_addch(&dec, (char)(hex_value((unsigned char)s[j + 1]) << 4 |
+			                          hex_value((unsigned char)s[j + 2])));
+			escapes++;
+			j += 3;
+		} else {
+			strbuf_addch(&dec, s[j++]);
+		}
+	}
+	used = escapes ? through_decoded(tk, s + i, j - i, &dec, percent_encode, NULL) : 0;
+	strbuf_release(&dec);
+	return used;
+}
+
+/* How a base64 run was written: its alphabet's last two characters, and its padding. */
+struct base64_form {
+	char c62, c63;
+	int padded;
+};
+
+static void base64_encode(struct strbuf *to, const char *t, size_t n, const void *how)
+{
+	const struct base64_form *f = how;
+	char alphabet[65] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+
+	alphabet[62] = f->c62;
+	alphabet[63] = f->c63;
+	for (size_t i = 0; i < n; i += 3) {
+		uint32_t v = (uint32_t)(unsigned char)t[i] << 16;
+		size_t k = n - i < 3 ? n - i : 3;
+
+		if (k > 1)
+			v |= (uint32_t)(unsigned char)t[i + 1] << 8;
+		if (k > 2)
+			v |= (unsigned char)t[i + 2];
+		for (size_t q = 0; q < 4; q++) {
+			if (q <= k)
+				strbuf_addch(to, alphabet[v >> (18 - 6 * q) & 63]);
+			else if (f->padded)
+				strbuf_addch(to, '=');
+		}
+	}
+}
+
+/* A base64 character's value, in either alphabet (+ and - are 62, / and _ are 63). */
+static uint32_t base64_value(int c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return (uint32_t)(c - 'A');
+	if (c >= 'a' && c <= 'z')
+		return (uint32_t)(c - 'a' + 26);
+	if (c >= '0' && c <= '9')
+		return (uint32_t)(c - '0' + 52);
+	return c == '+' || c == '-' ? 62 : 63;
+}
+
+struct base64_reader {
+	uint32_t acc;
+	int bits;
+};
+
+/*
+ * One base64 character into r: the byte it completes (0 to 255), -1 when it completes none,
+ * or -2 when that byte is not text (printable ASCII or a tab).
+ */
+static int base64_feed(struct base64_reader *r, int ch)
+{
+	int c;
+
+	r->acc = r->acc << 6 | base64_value(ch);
+	r->bits += 6;
+	if (r->bits < 8)
+		return -1;
+	r->bits -= 8;
+	c = (int)(r->acc >> r->bits & 0xff);
+	return (c < 0x20 && c != '\t') || c > 0x7e ? -2 : c;
+}
+
+/*
+ * A base64 run (Basic a2FyaW46c2VjcmV0, a cookie, a JWT's parts) that decodes to printable
+ * ASCII: decoded, tokenised, and encoded again in its alphabet if anything was replaced. Most
+ * words are not whole base64 quanta or decode to control bytes, and are left at once.
+ */
+static size_t match_base64(struct tokeniser *tk, const char *s, size_t i, size_t len)
+{
+	struct base64_form f = {'+', '/', 0};
+	struct strbuf dec = STRBUF_INIT;
+	struct base64_reader r = {0, 0};
+	size_t j = i, n, pad = 0, used = 0;
+	int url = 0, std = 0, c;
+
+	/* After '=' it may begin: cookie=..., token=... */
+	if (i > 0 && is_base64_char((unsigned char)s[i - 1]))
+		return 0;
+	/*
+	 * The first byte is the first character's 6 bits and 2 more: text (0x20 to 0x7e, or a
+	 * tab) only when the first character is C, I to Z or a to f. Most words stop here.
+	 */
+	if (!((s[i] >= 'I' && s[i] <= 'Z') || (s[i] >= 'a' && s[i] <= 'f') || s[i] == 'C'))
+		return 0;
+	/* Most words fail at their second or third character: a control or non-ASCII byte. */
+	while (j < len && is_base64_char((unsigned char)s[j])) {
+		url |= s[j] == '-' || s[j] == '_';
+		std |= s[j] == '+' || s[j] == '/';
+		if (base64_feed(&r, (unsigned char)s[j]) == -2)
+			return 0;
+		j++;
+	}
+	n = j - i;
+	while (j < len && s[j] == '=' && pad < 2) {
+		pad++;
+		j++;
+	}
+	/* One alphabet, whole quanta when padded, never one character over a quantum. */
+	if (n + pad < BASE64_MIN || (url && std) || (pad && (n + pad) % 4 != 0) || n % 4 == 1 ||
+	    (j < len && (is_base64_char((unsigned char)s[j]) || s[j] == '=')))
+		return 0;
+	if (url) {
+		f.c62 = '-';
+		f.c63 = '_';
+	}
+	/* Unpadded whole quanta say nothing: standard base64 pads (HTTP Basic), URL-safe
+	 * base64 mostly does not (JWT). */
+	f.padded = pad > 0 || (n % 4 == 0 && !url);
+	r = (struct base64_reader){0, 0};
+	for (size_t k = i; k < i + n; k++)
+		if ((c = base64_feed(&r, (unsigned char)s[k])) >= 0)
+			strbuf_addch(&dec, (char)c);
+	if (dec.len >= 4)
+		used = through_decoded(tk, s + i, j - i, &dec, base64_encode, &f);
+	strbuf_release(&dec);
+	return used;
+}
+
+static int run(struct tokeniser *tk, const char *s, size_t len, struct strbuf *out,
                struct error *err)
 {
 	size_t i = 0;
@@ -994,6 +1253,7 @@ static int run(struct tokeniser *tk, const char *s, size_t len, struct strbuf *o
 	tk->line = s;
 	tk->copied = 0;
 	tk->has_at = memchr(s, '@', len) != NULL;
+	tk->has_pct = memchr(s, '%', len) != NULL;
 	while (i < len) {
 		int c = (unsigned char)s[i];
 		size_t used = 0;
@@ -1011,7 +1271,13 @@ static int run(struct tokeniser *tk, const char *s, size_t len, struct strbuf *o
 			} while (!row[c]);
 			continue;
 		}
-		if (is_hex(c) || c == ':') {
+		if (tk->depth < DECODE_DEPTH_MAX) {
+			if (tk->has_pct && is_url_char(c))
+				used = match_percent(tk, s, i, len);
+			if (!used && !tk->failed && is_base64_char(c))
+				used = match_base64(tk, s, i, len);
+		}
+		if (!used && !tk->failed && (is_hex(c) || c == ':')) {
 			used = match_mac(tk, s, i, len);
 			if (!used && !tk->failed && is_hex(c))
 				used = match_ip6_arpa(tk, s, i, len);
