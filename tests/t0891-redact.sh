@@ -673,4 +673,31 @@ for i in range(40000):
 	contains je "--jobs: '"'"'0'"'"' is not a number from 1 to 256"
 	test ! -e jmap0
 '
+t "compressed login rotations: decompressed, rewritten record by record, compressed again" '
+	cd "$FX"
+	mkdir -p cl/etc cl/var/log
+	echo ID=debian >cl/etc/os-release
+	cp lr/var/log/wtmp cl/var/log/wtmp
+	gzip -c lr/var/log/wtmp >cl/var/log/wtmp.1.gz
+	bzip2 -c lr/var/log/btmp >cl/var/log/btmp.1.bz2
+	head -c 300 lr/var/log/wtmp | gzip -c >cl/var/log/wtmp.2.gz
+	lp -q collect --root cl -o cl.tar.zst >/dev/null
+	mkdir clo clx
+	lp redact --key inc.key --map clmap --words words -o clo cl.tar.zst >clred 2>clerr
+	tar -C clx -xf "$(cat clred)"
+	d=$(echo clx/logpack-redacted-*/data/var/log)
+	gunzip -c "$d/wtmp.1.gz" | cmp - "$d/wtmp"
+	test "$(bunzip2 -c "$d/btmp.1.bz2" | wc -c)" = "$(stat -c %s lr/var/log/btmp)"
+	bunzip2 -c "$d/btmp.1.bz2" >btmp.plain
+	utmpdump btmp.plain >cbd 2>/dev/null
+	grep -q "^\[6\] \[00999\] \[ts/0\] \[user-[a-z2-7]\{10\} *\] \[ssh:notty *\]" cbd
+	for v in karin olga Hunter2secret 10.20.30.40 corp.example.com; do
+		if gunzip -c "$d/wtmp.1.gz" | grep -qaF -- "$v"; then echo "survived in wtmp.1.gz: $v"; false; fi
+		if grep -qaF -- "$v" btmp.plain; then echo "survived in btmp.1.bz2: $v"; false; fi
+	done
+	contains clerr "dropped (not plain text): data/var/log/wtmp.2.gz: not whole login records of 384 bytes (300 bytes over)"
+	test ! -e "$d/wtmp.2.gz"
+	expect_code 0 lp verify --source cl.tar.zst --key inc.key "$(cat clred)" >clv
+	contains clv "links: all 4 hold"
+'
 test_done

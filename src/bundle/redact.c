@@ -256,6 +256,13 @@ static void p1_begin(void *ctx, const char *name, uint64_t size)
 			p->in_payload = 0;
 			login_records_begin(&p->login, m->login, name);
 		}
+	} else if (str_has_prefix(name, "data/")) {
+		/* wtmp.1.gz: its records are read decompressed, in pass 1b. */
+		char *inner = xstrndup(name, (size_t)(strrchr(name, '.') - name));
+
+		m->login = login_kind_of(inner);
+		m->text |= m->login != LOGIN_NONE;
+		free(inner);
 	}
 	p->names = NAMES_NONE;
 	for (int i = 1; i < NAMES_COUNT; i++)
@@ -271,8 +278,9 @@ static void p1_begin(void *ctx, const char *name, uint64_t size)
 		scan_line(p, name, strlen(name), 0);
 }
 
-/* A piece of a login record file: its addresses noted, its logins' user names kept. */
-static void login_names_note(struct pass1 *p, const void *buf, size_t len)
+/* A piece of login record file m: its addresses noted, its logins' user names kept. */
+static void login_names_note(struct pass1 *p, const struct member_info *m, const void *buf,
+                             size_t len)
 {
 	strbuf_reset(&p->login_names);
 	if (login_records_data(&p->login, buf, len, p->tk, &p->login_names, NULL, &p->err) < 0) {
@@ -286,8 +294,8 @@ static void login_names_note(struct pass1 *p, const void *buf, size_t len)
 		if (json_object_get(p->login_users, name))
 			continue;
 		if (json_object_size(p->login_users) >= LOGIN_USERS_MAX) {
-			error_set(&p->err, "%s: more than %d user names of logins",
-			          p->members[p->n - 1].name, LOGIN_USERS_MAX);
+			error_set(&p->err, "%s: more than %d user names of logins", m->name,
+			          LOGIN_USERS_MAX);
 			p->failed = 1;
 			return;
 		}
@@ -312,7 +320,7 @@ static void p1_data(void *ctx, const void *buf, size_t len)
 	if (!m->text || m->comp != REDACT_PLAIN || p->failed)
 		return;
 	if (m->login != LOGIN_NONE) {
-		login_names_note(p, buf, len);
+		login_names_note(p, m, buf, len);
 		return;
 	}
 	if (m->journal)
@@ -549,7 +557,8 @@ struct pass2_line {
 	char *root;        /* the collection root's path, replaced in tag files (NULL: none) */
 	struct strbuf doc; /* a JSON tag file, read whole */
 	struct strbuf unrooted;
-	int json_bad; /* a JSON tag file that is not JSON (or not UTF-8): dropped */
+	int json_bad;                /* a JSON tag file that is not JSON (or not UTF-8): dropped */
+	struct login_records *login; /* a compressed login record file's records */
 	struct error *err;
 };
 
@@ -770,6 +779,16 @@ static int write_chunk(void *ctx, const void *buf, size_t len)
 	return lines_feed(&w->in, buf, len, write_line, w);
 }
 
+/* A compressed login record file's decompressed bytes: its records rewritten. */
+static int login_chunk(void *ctx, const void *buf, size_t len)
+{
+	struct pass2_line *w = ctx;
+
+	if (login_records_data(w->login, buf, len, w->tk, NULL, &w->out, w->err) < 0)
+		return -1;
+	return w->out.len >= 65536 ? write_flush(w) : 0;
+}
+
 /* The most a compressed member may decompress to: 1000 times its size, at least 64 MiB. */
 static uint64_t decompressed_max(uint64_t size)
 {
@@ -785,6 +804,10 @@ static int scan_chunk(void *ctx, const void *buf, size_t len)
 
 	if (!p->current->text)
 		return 0;
+	if (p->current->login != LOGIN_NONE) {
+		login_names_note(p, p->current, buf, len);
+		return p->failed ? -1 : 0;
+	}
 	if (memchr(buf, '\0', len) != NULL) {
 		p->current->text = 0;
 		return 0;
@@ -956,6 +979,8 @@ static int pass1b(struct pass1 *p, const struct redact_options *opt,
 		}
 		p->current = m;
 		strbuf_reset(&p->line);
+		if (m->login != LOGIN_NONE)
+			login_records_begin(&p->login, m->login, m->name);
 		r = redact_decompress(src, m->comp, decompressed_max(sm.size), scan_chunk, p, sha,
 		                      err);
 		if (r == -1) {
@@ -971,6 +996,12 @@ static int pass1b(struct pass1 *p, const struct redact_options *opt,
 			m->text = 0;
 			m->why = xstrdup(err->msg);
 			err->msg[0] = '\0';
+		} else if (m->login != LOGIN_NONE) {
+			if (m->text && login_records_end(&p->login, err) < 0) {
+				m->text = 0;
+				m->why = xstrdup(err->msg);
+				err->msg[0] = '\0';
+			}
 		} else if (m->text && p->line.len > 0) {
 			scan_line(p, p->line.buf, p->line.len, 0);
 		}
@@ -1295,8 +1326,13 @@ enum redact_status redact_bundle(const struct redact_options *opt, struct redact
 			strbuf_reset(&w.in);
 			if (redact_compressor_open(&w.comp, m->comp, w.fd, err) < 0)
 				goto out;
-			zr = redact_decompress(src, m->comp, decompressed_max(sm.size), write_chunk,
-			                       &w, sha, err);
+			if (m->login != LOGIN_NONE) {
+				login_records_begin(&lr, m->login, m->name);
+				w.login = &lr;
+			}
+			zr = redact_decompress(src, m->comp, decompressed_max(sm.size),
+			                       w.login ? login_chunk : write_chunk, &w, sha, err);
+			w.login = NULL;
 			if (zr == -2)
 				error_prefix(err, "%s: %s changed between the passes",
 				             opt->source_path, m->name);
@@ -1311,7 +1347,7 @@ enum redact_status redact_bundle(const struct redact_options *opt, struct redact
 		} else if (sha256_init(&h, err) < 0) {
 			goto out;
 		}
-		if (m->login != LOGIN_NONE)
+		if (plain && m->login != LOGIN_NONE)
 			login_records_begin(&lr, m->login, m->name);
 		while (plain && (n = source_read(src, buf, sizeof(buf), err)) > 0) {
 			int fed;

@@ -58,13 +58,14 @@ const struct command command_redact = {
                 "  -h, --help         this text\n"
                 "\n"
                 "The source is verified first; an INVALID source is refused (exit 4). Plain-text\n"
-                "payload files are redacted line by line, gzip, xz, zstd and bzip2 ones too\n"
-                "(decompressed, and compressed again in their format), wtmp, btmp, utmp and\n"
-                "lastlog record by record (same size, read by last and utmpdump); every other\n"
-                "member is dropped and listed. The derived bundle is signed only with the key\n"
-                "given here (never with the source's signature, nor with a key from the\n"
-                "configuration file), and does not name the source's signer. Pseudonymised data\n"
-                "is still personal data: see docs/redaction.md.\n",
+                "payload files are redacted line by line (percent-encoded and base64 text\n"
+                "decoded and encoded again), wtmp, btmp, utmp and lastlog record by record\n"
+                "(same size, read by last and utmpdump), and gzip, xz, zstd and bzip2 ones\n"
+                "of either kind are decompressed, redacted and compressed again in their\n"
+                "format; every other member is dropped and listed. The derived bundle is\n"
+                "signed only with the key given here (never with the source's signature, nor\n"
+                "with a key from the configuration file), and does not name the source's\n"
+                "signer. Pseudonymised data is still personal data: see docs/redaction.md.\n",
         .run = cmd_redact,
 };
 
