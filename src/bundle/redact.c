@@ -16,7 +16,6 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -30,6 +29,7 @@
 #include "bundle/bundle-read.h"
 #include "bundle/redact-export.h"
 #include "bundle/redact-login.h"
+#include "bundle/redact-names.h"
 #include "bundle/redact-pool.h"
 #include "bundle/redact-stream.h"
 #include "bundle/redact.h"
@@ -39,49 +39,6 @@
 
 /* A longer line is cut into pieces of this size (an address across the cut is not found). */
 #define LINE_MAX_BYTES (1u << 20)
-/*
- * The most of host.json and accounts.json that is read for names: far above what collect writes
- * (a few KiB; accounts.json about 300 bytes an account), and a bound on what a hostile bundle
- * can make us parse.
- */
-#define TAG_NAMES_MAX (8u << 20)
-
-/*
- * The files whose names are replaced: the host's names and the recorded accounts (tag files),
- * and the collected user database and hosts file.
- */
-enum name_source {
-	NAMES_NONE,
-	NAMES_HOST,
-	NAMES_ACCOUNTS,
-	NAMES_PASSWD,
-	NAMES_PASSWD_OLD,
-	NAMES_ETC_HOSTS,
-	NAMES_COUNT
-};
-static const char *const name_files[NAMES_COUNT] = {NULL,
-                                                    "logpack/host.json",
-                                                    "logpack/accounts.json",
-                                                    "data/etc/passwd",
-                                                    "data/etc/passwd-",
-                                                    "data/etc/hosts"};
-
-/* The host names of every hosts file: no one's. */
-static const char *const standard_hosts[] = {"localhost",
-                                             "localhost.localdomain",
-                                             "localhost4",
-                                             "localhost6",
-                                             "ip6-localhost",
-                                             "ip6-loopback",
-                                             "ip6-localnet",
-                                             "ip6-mcastprefix",
-                                             "ip6-allnodes",
-                                             "ip6-allrouters",
-                                             "ip6-allhosts",
-                                             "broadcasthost",
-                                             "localhost4.localdomain4",
-                                             "localhost6.localdomain6"};
-
 /*
  * The source's tag files that are carried, redacted: as lines, as one JSON document, or as one
  * JSON object a line. Every other tag file (the incident report among them) is dropped.
@@ -112,9 +69,6 @@ struct member_info {
 	enum tag_kind tag;     /* a tag file of the source that is carried, redacted */
 };
 
-/* The most distinct user names of logins (wtmp, utmp) that are listed as accounts. */
-#define LOGIN_USERS_MAX 65536
-
 struct pass1 {
 	struct tokeniser *tk;
 	struct line_pool *pool;      /* NULL: the lines are scanned here, one by one */
@@ -124,14 +78,12 @@ struct pass1 {
 	struct sha256 hash;
 	struct strbuf line;
 	int in_payload;
-	/* The tag file being read for names, and what was read of each. */
+	/* The file being read for names (NAMES_NONE: none), and what was read. */
 	enum name_source names;
-	struct strbuf name_text[NAMES_COUNT];
-	int name_too_big[NAMES_COUNT];
-	/* The login records being read, and the user names of their logins (a set). */
+	struct redact_names found;
+	/* The login records being read, and the user names of their logins. */
 	struct login_records login;
 	struct strbuf login_names;
-	json_t *login_users;
 	int journals; /* journal files are read (the command gave a journal reader) */
 	int keep_incident;
 	struct error err;
@@ -264,12 +216,7 @@ static void p1_begin(void *ctx, const char *name, uint64_t size)
 		m->text |= m->login != LOGIN_NONE;
 		free(inner);
 	}
-	p->names = NAMES_NONE;
-	for (int i = 1; i < NAMES_COUNT; i++)
-		if (strcmp(name, name_files[i]) == 0) {
-			p->names = i;
-			strbuf_reset(&p->name_text[i]);
-		}
+	p->names = redact_name_source(name);
 	strbuf_reset(&p->line);
 	if (sha256_init(&p->hash, &p->err) < 0)
 		p->failed = 1;
@@ -291,15 +238,12 @@ static void login_names_note(struct pass1 *p, const struct member_info *m, const
 		const char *name = p->login_names.buf + at;
 
 		at += strlen(name) + 1;
-		if (json_object_get(p->login_users, name))
-			continue;
-		if (json_object_size(p->login_users) >= LOGIN_USERS_MAX) {
+		if (redact_names_login(&p->found, name) < 0) {
 			error_set(&p->err, "%s: more than %d user names of logins", m->name,
-			          LOGIN_USERS_MAX);
+			          REDACT_LOGIN_USERS_MAX);
 			p->failed = 1;
 			return;
 		}
-		json_object_set_new(p->login_users, name, json_true());
 	}
 }
 
@@ -309,14 +253,8 @@ static void p1_data(void *ctx, const void *buf, size_t len)
 	struct member_info *m = &p->members[p->n - 1];
 
 	sha256_update(&p->hash, buf, len);
-	if (p->names != NAMES_NONE) {
-		struct strbuf *t = &p->name_text[p->names];
-
-		if (len > TAG_NAMES_MAX - t->len)
-			p->name_too_big[p->names] = 1;
-		else
-			strbuf_add(t, buf, len);
-	}
+	if (p->names != NAMES_NONE)
+		redact_names_feed(&p->found, p->names, buf, len);
 	if (!m->text || m->comp != REDACT_PLAIN || p->failed)
 		return;
 	if (m->login != LOGIN_NONE) {
@@ -351,183 +289,6 @@ static void p1_end(void *ctx)
 	strbuf_reset(&p->line);
 	if (p->pool && line_pool_finish(p->pool, p->failed ? &ignored : &p->err) < 0)
 		p->failed = 1;
-}
-
-/*
- * A name from a tag file, when the tokeniser can list it: a name it refuses (a space, a slash)
- * could not be matched as a word either, so it is passed over without a message.
- */
-static int add_listed(struct tokeniser *tk, enum pseudo_type type, const char *name, int anywhere)
-{
-	struct error ignored;
-
-	if (name == NULL || *name == '\0')
-		return 0;
-	/* What collect writes when it found no name: no one's name. */
-	if (type == PSEUDO_HOSTS &&
-	    (strcmp(name, "unknown") == 0 || strcmp(name, "localhost") == 0))
-		return 0;
-	if (type == PSEUDO_USERS)
-		return tokeniser_add_account(tk, name, anywhere, &ignored) == 0;
-	return tokeniser_add(tk, type, name, &ignored) == 0;
-}
-
-/*
- * A passwd line's uid field: is it a person's? 1000 and up, as Debian's adduser gives, but for
- * 60000 to 65535 (system accounts, nobody) and the two values that mean no uid: the uids of a
- * directory service (SSSD, FreeIPA: up to ten digits) are people's too.
- */
-static int person_uid(const char *uid, size_t n)
-{
-	unsigned long long v = 0;
-
-	if (n == 0 || n > 10)
-		return 0;
-	for (size_t i = 0; i < n; i++) {
-		if (uid[i] < '0' || uid[i] > '9')
-			return 0;
-		v = v * 10 + (unsigned long long)(uid[i] - '0');
-	}
-	return v >= 1000 && (v < 60000 || v > 65535) && v < 4294967294ULL;
-}
-
-/*
- * The fields of a passwd line ("name:pw:uid:gid:gecos:home:shell"): where each starts, and
- * how many there are (at most 7).
- */
-static size_t passwd_fields(const char *l, size_t n, size_t start[8])
-{
-	size_t k = 1;
-
-	start[0] = 0;
-	for (size_t i = 0; i < n && k < 7; i++)
-		if (l[i] == ':')
-			start[k++] = i + 1;
-	start[k] = n + 1;
-	return k;
-}
-
-/* Names of a collected text file: passwd's accounts, or a hosts file's names. */
-static void add_text_names(struct tokeniser *tk, enum name_source src, const char *text, size_t len)
-{
-	const char *p = text, *end = text + len;
-
-	while (p < end) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
-
-		if (src == NAMES_ETC_HOSTS) {
-			const char *hash = memchr(p, '#', n);
-			char *line = xstrndup(p, hash ? (size_t)(hash - p) : n), *save = NULL;
-			char *tok = strtok_r(line, " \t\r", &save); /* the address */
-			size_t i;
-
-			while (tok && (tok = strtok_r(NULL, " \t\r", &save)) != NULL) {
-				for (i = 0; i < sizeof(standard_hosts) / sizeof(standard_hosts[0]);
-				     i++)
-					if (strcasecmp(tok, standard_hosts[i]) == 0)
-						break;
-				/* A common word is no host name to replace everywhere
-				 * (a planted "10.0.0.9 root" must not take root). */
-				if (i == sizeof(standard_hosts) / sizeof(standard_hosts[0]) &&
-				    !tokeniser_is_common_word(tok, strlen(tok)))
-					add_listed(tk, PSEUDO_HOSTS, tok, 0);
-			}
-			free(line);
-		} else {
-			size_t f[8];
-
-			if (passwd_fields(p, n, f) == 7) {
-				char *name = xstrndup(p, f[1] - 1);
-
-				/* A person's account anywhere; a system one where an account is
-				 * named. */
-				add_listed(tk, PSEUDO_USERS, name,
-				           person_uid(p + f[2], f[3] - f[2] - 1));
-				free(name);
-			}
-		}
-		p += n + 1;
-	}
-}
-
-/*
- * The source's own claims as names to replace, read in pass 1 and used only once the bundle
- * is judged valid: host.json's host name (the whole name, its first label and its domain) and
- * the collector's account names, accounts.json's account names. A person's account (one that
- * has or had a password) is replaced wherever it stands, a system account ("*" or "!" for a
- * password: sshd, syslog, postfix) only where the text names an account, since those are
- * program names too.
- */
-static int add_bundle_names(struct tokeniser *tk, const struct pass1 *p, char **root,
-                            struct error *err)
-{
-	for (int i = 1; i < NAMES_COUNT; i++) {
-		const struct strbuf *t = &p->name_text[i];
-		json_error_t je;
-		json_t *doc;
-
-		if (p->name_too_big[i]) {
-			error_set(err, "%s: larger than %u MiB: its names cannot be read",
-			          name_files[i], TAG_NAMES_MAX >> 20);
-			return -1;
-		}
-		if (t->len == 0)
-			continue;
-		if (i >= NAMES_PASSWD) {
-			add_text_names(tk, (enum name_source)i, t->buf, t->len);
-			continue;
-		}
-		doc = json_loadb(t->buf, t->len, JSON_REJECT_DUPLICATES, &je);
-		if (!json_is_object(doc)) {
-			error_set(err, "%s: not a JSON object: its names cannot be read",
-			          name_files[i]);
-			json_decref(doc);
-			return -1;
-		}
-		if (i == NAMES_HOST) {
-			const char *host = json_string_value(json_object_get(doc, "hostname"));
-			const char *r = json_string_value(json_object_get(doc, "root"));
-			json_t *user = json_object_get(doc, "user");
-
-			/* The collection root's path may name the case or the victim: replaced. */
-			if (r && strlen(r) > 1 && *root == NULL)
-				*root = xstrdup(r);
-			add_listed(tk, PSEUDO_HOSTS, host, 0);
-			if (host && strchr(host, '.')) {
-				char *label = xstrndup(host, (size_t)(strchr(host, '.') - host));
-
-				add_listed(tk, PSEUDO_HOSTS, label, 0);
-				add_listed(tk, PSEUDO_HOSTS, strchr(host, '.') + 1, 0);
-				free(label);
-			}
-			add_listed(tk, PSEUDO_USERS,
-			           json_string_value(json_object_get(user, "name")), 1);
-			add_listed(tk, PSEUDO_USERS,
-			           json_string_value(json_object_get(user, "sudo_user")), 1);
-		} else {
-			json_t *a;
-			size_t k;
-
-			json_array_foreach(json_object_get(doc, "accounts"), k, a)
-			{
-				const char *pw = json_string_value(json_object_get(a, "password"));
-
-				add_listed(tk, PSEUDO_USERS,
-				           json_string_value(json_object_get(a, "name")),
-				           pw == NULL || strcmp(pw, "none") != 0);
-			}
-		}
-		json_decref(doc);
-	}
-	/* The user names of logins in wtmp and utmp: people's accounts, replaced anywhere. */
-	{
-		const char *name;
-		json_t *v;
-
-		json_object_foreach(p->login_users, name, v) add_listed(tk, PSEUDO_USERS, name, 1);
-	}
-	return 0;
 }
 
 static void observe(void *arg, enum pseudo_type type, const char *orig, size_t len,
@@ -589,7 +350,7 @@ static int passwd_line(struct pass2_line *w, const char *l, size_t n)
 	char token[PSEUDO_TOKEN_MAX + 1];
 	size_t f[8];
 
-	if (passwd_fields(l, n, f) != 7 || !person_uid(l + f[2], f[3] - f[2] - 1) ||
+	if (redact_passwd_fields(l, n, f) != 7 || !redact_person_uid(l + f[2], f[3] - f[2] - 1) ||
 	    f[5] - f[4] - 1 == 0)
 		return 0;
 	int kept;
@@ -1201,7 +962,7 @@ enum redact_status redact_bundle(const struct redact_options *opt, struct redact
 	p1.tk = r.tk;
 	if (jobs > 1 && (p1.pool = line_pool_new(r.tk, jobs, err)) == NULL)
 		goto out;
-	p1.login_users = json_object();
+	redact_names_init(&p1.found);
 	p1.journals = opt->journal_export != NULL;
 	p1.keep_incident = opt->keep_incident;
 	vis.ctx = &p1;
@@ -1226,7 +987,7 @@ enum redact_status redact_bundle(const struct redact_options *opt, struct redact
 	line_pool_free(p1.pool);
 	p1.pool = NULL;
 	/* Names listed after the first pass only take text that would not be an address. */
-	if (add_bundle_names(r.tk, &p1, &w.root, err) < 0)
+	if (redact_names_list(r.tk, &p1.found, &w.root, err) < 0)
 		goto out;
 	if (addrmap_seal(r.am, err) < 0)
 		goto out;
@@ -1303,8 +1064,8 @@ enum redact_status redact_bundle(const struct redact_options *opt, struct redact
 			goto out;
 		}
 		plain = m->comp == REDACT_PLAIN && !m->journal;
-		w.passwd = strcmp(m->name, name_files[NAMES_PASSWD]) == 0 ||
-		           strcmp(m->name, name_files[NAMES_PASSWD_OLD]) == 0;
+		w.passwd = redact_name_source(m->name) == NAMES_PASSWD ||
+		           redact_name_source(m->name) == NAMES_PASSWD_OLD;
 		w.tag = m->tag;
 		w.json_bad = 0;
 		strbuf_reset(&w.doc);
@@ -1535,9 +1296,7 @@ out:
 	free(p1.members);
 	strbuf_release(&p1.line);
 	strbuf_release(&p1.login_names);
-	json_decref(p1.login_users);
-	for (int i = 0; i < NAMES_COUNT; i++)
-		strbuf_release(&p1.name_text[i]);
+	redact_names_release(&p1.found);
 	tokeniser_free(r.tk);
 	addrmap_free(r.am);
 	json_decref(r.seen);

@@ -1,0 +1,59 @@
+/*
+ * The names redaction replaces everywhere without being told: read from the source bundle as
+ * it is verified (host.json, accounts.json, the collected passwd and hosts files, the user
+ * names of logins in wtmp and utmp), and listed in the tokeniser once the source is judged
+ * valid. The rules are in docs/redaction.md, "Names from the bundle".
+ */
+#ifndef LOGPACK_REDACT_NAMES_H
+#define LOGPACK_REDACT_NAMES_H
+
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include "base/util.h"
+#include "trust/tokenise.h"
+
+/* The files read for names. */
+enum name_source {
+	NAMES_NONE,
+	NAMES_HOST,     /* logpack/host.json */
+	NAMES_ACCOUNTS, /* logpack/accounts.json */
+	NAMES_PASSWD,   /* data/etc/passwd */
+	NAMES_PASSWD_OLD,
+	NAMES_ETC_HOSTS,
+	NAMES_COUNT
+};
+
+/* The most distinct user names of logins (wtmp, utmp) that are listed as accounts. */
+#define REDACT_LOGIN_USERS_MAX 65536
+
+/* What was read of each file, and the login names (a set). */
+struct redact_names {
+	struct strbuf text[NAMES_COUNT];
+	int too_big[NAMES_COUNT];
+	json_t *login_users;
+};
+
+void redact_names_init(struct redact_names *n);
+void redact_names_release(struct redact_names *n);
+/* Which file a bundle member is (NAMES_NONE: none of them). */
+enum name_source redact_name_source(const char *member);
+/* The next bytes of that file (beyond a bound, the file is marked too big to read). */
+void redact_names_feed(struct redact_names *n, enum name_source src, const void *buf, size_t len);
+/* A login's user name: 0, or -1 when REDACT_LOGIN_USERS_MAX names are already held. */
+int redact_names_login(struct redact_names *n, const char *user);
+/*
+ * Every name read, listed in tk (a person's account to be replaced anywhere, a system account
+ * only where an account is named); *root gets host.json's collection root, if any. 0, or -1
+ * with err (a file too big, or host.json or accounts.json not a JSON object).
+ */
+int redact_names_list(struct tokeniser *tk, const struct redact_names *n, char **root,
+                      struct error *err);
+
+/* Is a passwd uid field a person's (1000 and up, but for 60000 to 65535 and "no uid")? */
+int redact_person_uid(const char *uid, size_t n);
+/* Where each field of a passwd line starts (start[k] is one past field k-1's end). */
+size_t redact_passwd_fields(const char *l, size_t n, size_t start[8]);
+
+#endif

@@ -1,0 +1,259 @@
+/*
+ * Names from the source bundle (bundle/redact-names.h): what each file says, read as the
+ * bundle is verified, and listed in the tokeniser only once it is judged valid.
+ */
+#include "config.h"
+
+#include <string.h>
+#include <strings.h>
+
+#include "bundle/redact-names.h"
+
+/*
+ * The most of host.json and accounts.json that is read for names: far above what collect writes
+ * (a few KiB; accounts.json about 300 bytes an account), and a bound on what a hostile bundle
+ * can make us parse.
+ */
+#define TAG_NAMES_MAX (8u << 20)
+
+static const char *const name_files[NAMES_COUNT] = {NULL,
+                                                    "logpack/host.json",
+                                                    "logpack/accounts.json",
+                                                    "data/etc/passwd",
+                                                    "data/etc/passwd-",
+                                                    "data/etc/hosts"};
+
+/* The host names of every hosts file: no one's. */
+static const char *const standard_hosts[] = {"localhost",
+                                             "localhost.localdomain",
+                                             "localhost4",
+                                             "localhost6",
+                                             "ip6-localhost",
+                                             "ip6-loopback",
+                                             "ip6-localnet",
+                                             "ip6-mcastprefix",
+                                             "ip6-allnodes",
+                                             "ip6-allrouters",
+                                             "ip6-allhosts",
+                                             "broadcasthost",
+                                             "localhost4.localdomain4",
+                                             "localhost6.localdomain6"};
+
+void redact_names_init(struct redact_names *n)
+{
+	memset(n, 0, sizeof(*n));
+	n->login_users = json_object();
+}
+
+void redact_names_release(struct redact_names *n)
+{
+	for (int i = 0; i < NAMES_COUNT; i++)
+		strbuf_release(&n->text[i]);
+	json_decref(n->login_users);
+	n->login_users = NULL;
+}
+
+enum name_source redact_name_source(const char *member)
+{
+	for (int i = 1; i < NAMES_COUNT; i++)
+		if (strcmp(member, name_files[i]) == 0)
+			return (enum name_source)i;
+	return NAMES_NONE;
+}
+
+void redact_names_feed(struct redact_names *n, enum name_source src, const void *buf, size_t len)
+{
+	struct strbuf *t = &n->text[src];
+
+	if (len > TAG_NAMES_MAX - t->len)
+		n->too_big[src] = 1;
+	else
+		strbuf_add(t, buf, len);
+}
+
+int redact_names_login(struct redact_names *n, const char *user)
+{
+	if (json_object_get(n->login_users, user))
+		return 0;
+	if (json_object_size(n->login_users) >= REDACT_LOGIN_USERS_MAX)
+		return -1;
+	json_object_set_new(n->login_users, user, json_true());
+	return 0;
+}
+
+/*
+ * A name from a tag file, when the tokeniser can list it: a name it refuses (a space, a slash)
+ * could not be matched as a word either, so it is passed over without a message.
+ */
+static int add_listed(struct tokeniser *tk, enum pseudo_type type, const char *name, int anywhere)
+{
+	struct error ignored;
+
+	if (name == NULL || *name == '\0')
+		return 0;
+	/* What collect writes when it found no name: no one's name. */
+	if (type == PSEUDO_HOSTS &&
+	    (strcmp(name, "unknown") == 0 || strcmp(name, "localhost") == 0))
+		return 0;
+	if (type == PSEUDO_USERS)
+		return tokeniser_add_account(tk, name, anywhere, &ignored) == 0;
+	return tokeniser_add(tk, type, name, &ignored) == 0;
+}
+
+/*
+ * A passwd line's uid field: is it a person's? 1000 and up, as Debian's adduser gives, but for
+ * 60000 to 65535 (system accounts, nobody) and the two values that mean no uid: the uids of a
+ * directory service (SSSD, FreeIPA: up to ten digits) are people's too.
+ */
+int redact_person_uid(const char *uid, size_t n)
+{
+	unsigned long long v = 0;
+
+	if (n == 0 || n > 10)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		if (uid[i] < '0' || uid[i] > '9')
+			return 0;
+		v = v * 10 + (unsigned long long)(uid[i] - '0');
+	}
+	return v >= 1000 && (v < 60000 || v > 65535) && v < 4294967294ULL;
+}
+
+/*
+ * The fields of a passwd line ("name:pw:uid:gid:gecos:home:shell"): where each starts, and
+ * how many there are (at most 7).
+ */
+size_t redact_passwd_fields(const char *l, size_t n, size_t start[8])
+{
+	size_t k = 1;
+
+	start[0] = 0;
+	for (size_t i = 0; i < n && k < 7; i++)
+		if (l[i] == ':')
+			start[k++] = i + 1;
+	start[k] = n + 1;
+	return k;
+}
+
+/* Names of a collected text file: passwd's accounts, or a hosts file's names. */
+static void add_text_names(struct tokeniser *tk, enum name_source src, const char *text, size_t len)
+{
+	const char *p = text, *end = text + len;
+
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+
+		if (src == NAMES_ETC_HOSTS) {
+			const char *hash = memchr(p, '#', n);
+			char *line = xstrndup(p, hash ? (size_t)(hash - p) : n), *save = NULL;
+			char *tok = strtok_r(line, " \t\r", &save); /* the address */
+			size_t i;
+
+			while (tok && (tok = strtok_r(NULL, " \t\r", &save)) != NULL) {
+				for (i = 0; i < sizeof(standard_hosts) / sizeof(standard_hosts[0]);
+				     i++)
+					if (strcasecmp(tok, standard_hosts[i]) == 0)
+						break;
+				/* A common word is no host name to replace everywhere
+				 * (a planted "10.0.0.9 root" must not take root). */
+				if (i == sizeof(standard_hosts) / sizeof(standard_hosts[0]) &&
+				    !tokeniser_is_common_word(tok, strlen(tok)))
+					add_listed(tk, PSEUDO_HOSTS, tok, 0);
+			}
+			free(line);
+		} else {
+			size_t f[8];
+
+			if (redact_passwd_fields(p, n, f) == 7) {
+				char *name = xstrndup(p, f[1] - 1);
+
+				/* A person's account anywhere; a system one where an account is
+				 * named. */
+				add_listed(tk, PSEUDO_USERS, name,
+				           redact_person_uid(p + f[2], f[3] - f[2] - 1));
+				free(name);
+			}
+		}
+		p += n + 1;
+	}
+}
+
+/*
+ * The source's own claims as names to replace, read in pass 1 and used only once the bundle
+ * is judged valid: host.json's host name (the whole name, its first label and its domain) and
+ * the collector's account names, accounts.json's account names. A person's account (one that
+ * has or had a password) is replaced wherever it stands, a system account ("*" or "!" for a
+ * password: sshd, syslog, postfix) only where the text names an account, since those are
+ * program names too.
+ */
+int redact_names_list(struct tokeniser *tk, const struct redact_names *n, char **root,
+                      struct error *err)
+{
+	for (int i = 1; i < NAMES_COUNT; i++) {
+		const struct strbuf *t = &n->text[i];
+		json_error_t je;
+		json_t *doc;
+
+		if (n->too_big[i]) {
+			error_set(err, "%s: larger than %u MiB: its names cannot be read",
+			          name_files[i], TAG_NAMES_MAX >> 20);
+			return -1;
+		}
+		if (t->len == 0)
+			continue;
+		if (i >= NAMES_PASSWD) {
+			add_text_names(tk, (enum name_source)i, t->buf, t->len);
+			continue;
+		}
+		doc = json_loadb(t->buf, t->len, JSON_REJECT_DUPLICATES, &je);
+		if (!json_is_object(doc)) {
+			error_set(err, "%s: not a JSON object: its names cannot be read",
+			          name_files[i]);
+			json_decref(doc);
+			return -1;
+		}
+		if (i == NAMES_HOST) {
+			const char *host = json_string_value(json_object_get(doc, "hostname"));
+			const char *r = json_string_value(json_object_get(doc, "root"));
+			json_t *user = json_object_get(doc, "user");
+
+			/* The collection root's path may name the case or the victim: replaced. */
+			if (r && strlen(r) > 1 && *root == NULL)
+				*root = xstrdup(r);
+			add_listed(tk, PSEUDO_HOSTS, host, 0);
+			if (host && strchr(host, '.')) {
+				char *label = xstrndup(host, (size_t)(strchr(host, '.') - host));
+
+				add_listed(tk, PSEUDO_HOSTS, label, 0);
+				add_listed(tk, PSEUDO_HOSTS, strchr(host, '.') + 1, 0);
+				free(label);
+			}
+			add_listed(tk, PSEUDO_USERS,
+			           json_string_value(json_object_get(user, "name")), 1);
+			add_listed(tk, PSEUDO_USERS,
+			           json_string_value(json_object_get(user, "sudo_user")), 1);
+		} else {
+			json_t *a;
+			size_t k;
+
+			json_array_foreach(json_object_get(doc, "accounts"), k, a)
+			{
+				const char *pw = json_string_value(json_object_get(a, "password"));
+
+				add_listed(tk, PSEUDO_USERS,
+				           json_string_value(json_object_get(a, "name")),
+				           pw == NULL || strcmp(pw, "none") != 0);
+			}
+		}
+		json_decref(doc);
+	}
+	/* The user names of logins in wtmp and utmp: people's accounts, replaced anywhere. */
+	{
+		const char *name;
+		json_t *v;
+
+		json_object_foreach(n->login_users, name, v) add_listed(tk, PSEUDO_USERS, name, 1);
+	}
+	return 0;
+}
