@@ -22,6 +22,7 @@ enum name_source {
 	NAMES_PASSWD,   /* data/etc/passwd */
 	NAMES_PASSWD_OLD,
 	NAMES_ETC_HOSTS,
+	NAMES_INCIDENT, /* logpack/incident.json: the reporter's names, whether carried or not */
 	NAMES_COUNT
 };
 
@@ -43,13 +44,20 @@ enum name_source redact_name_source(const char *member);
 void redact_names_feed(struct redact_names *n, enum name_source src, const void *buf, size_t len);
 /* A login's user name: 0, or -1 when REDACT_LOGIN_USERS_MAX names are already held. */
 int redact_names_login(struct redact_names *n, const char *user);
+/* Texts that are replaced as they stand in the carried tag files (they hold spaces). */
+struct redact_literals {
+	char *root;  /* host.json's collection root */
+	char *phone; /* the incident report's contact telephone number */
+};
+
 /*
  * Every name read, listed in tk (a person's account to be replaced anywhere, a system account
- * only where an account is named); *root gets host.json's collection root, if any. 0, or -1
- * with err (a file too big, or host.json or accounts.json not a JSON object).
+ * only where an account is named; the incident report's contact person, organisation, e-mail
+ * domain and references as words and a host name); lit gets the texts above, those found
+ * (free them). 0, or -1 with err (a file too big, or a JSON tag file not a JSON object).
  */
-int redact_names_list(struct tokeniser *tk, const struct redact_names *n, char **root,
-                      struct error *err);
+int redact_names_list(struct tokeniser *tk, const struct redact_names *n,
+                      struct redact_literals *lit, struct error *err);
 
 /* Is a passwd uid field a person's (1000 and up, but for 60000 to 65535 and "no uid")? */
 int redact_person_uid(const char *uid, size_t n);

@@ -21,7 +21,8 @@ static const char *const name_files[NAMES_COUNT] = {NULL,
                                                     "logpack/accounts.json",
                                                     "data/etc/passwd",
                                                     "data/etc/passwd-",
-                                                    "data/etc/hosts"};
+                                                    "data/etc/hosts",
+                                                    "logpack/incident.json"};
 
 /* The host names of every hosts file: no one's. */
 static const char *const standard_hosts[] = {"localhost",
@@ -187,8 +188,58 @@ static void add_text_names(struct tokeniser *tk, enum name_source src, const cha
  * password: sshd, syslog, postfix) only where the text names an account, since those are
  * program names too.
  */
-int redact_names_list(struct tokeniser *tk, const struct redact_names *n, char **root,
-                      struct error *err)
+/* Legal forms after a company's name: no one's name. */
+static const char *const legal_forms[] = {
+        "AB",  "HB",  "KB",  "Inc", "Ltd", "LLC", "GmbH", "Oy",   "Oyj", "ASA",     "AS",
+        "A/S", "ApS", "plc", "SA",  "AG",  "BV",  "NV",   "Corp", "Co",  "Company", "Limited"};
+
+/*
+ * The words of a name from the incident report (a person's, an organisation's, a case
+ * reference), listed as words: each of at least three bytes that is no common word and no legal
+ * form; a value that is one word (INC-2026-0042) whole.
+ */
+static void add_report_words(struct tokeniser *tk, const char *value)
+{
+	char *copy, *save = NULL;
+
+	if (value == NULL)
+		return;
+	copy = xstrdup(value);
+	for (char *w = strtok_r(copy, " \t,;()/", &save); w;
+	     w = strtok_r(NULL, " \t,;()/", &save)) {
+		size_t k, len = strlen(w);
+
+		while (len > 0 && (w[len - 1] == '.' || w[len - 1] == ':'))
+			w[--len] = '\0';
+		for (k = 0; k < sizeof(legal_forms) / sizeof(legal_forms[0]); k++)
+			if (strcasecmp(w, legal_forms[k]) == 0)
+				break;
+		if (len >= 3 && k == sizeof(legal_forms) / sizeof(legal_forms[0]) &&
+		    !tokeniser_is_common_word(w, len))
+			add_listed(tk, PSEUDO_WORDS, w, 0);
+	}
+	free(copy);
+}
+
+/* incident.json: its contact person and organisation, e-mail domain, references. */
+static void add_report_names(struct tokeniser *tk, json_t *doc, struct redact_literals *lit)
+{
+	static const char *const worded[] = {"organisation", "contact_name", "case_reference",
+	                                     "police_reference"};
+	const char *mail = json_string_value(json_object_get(doc, "contact_email"));
+	const char *phone = json_string_value(json_object_get(doc, "contact_phone"));
+
+	for (size_t k = 0; k < sizeof(worded) / sizeof(worded[0]); k++)
+		add_report_words(tk, json_string_value(json_object_get(doc, worded[k])));
+	if (mail && strchr(mail, '@'))
+		add_listed(tk, PSEUDO_HOSTS, strchr(mail, '@') + 1, 0);
+	/* A number of a few digits would take other text with it. */
+	if (phone && strlen(phone) >= 6 && lit->phone == NULL)
+		lit->phone = xstrdup(phone);
+}
+
+int redact_names_list(struct tokeniser *tk, const struct redact_names *n,
+                      struct redact_literals *lit, struct error *err)
 {
 	for (int i = 1; i < NAMES_COUNT; i++) {
 		const struct strbuf *t = &n->text[i];
@@ -202,7 +253,7 @@ int redact_names_list(struct tokeniser *tk, const struct redact_names *n, char *
 		}
 		if (t->len == 0)
 			continue;
-		if (i >= NAMES_PASSWD) {
+		if (i >= NAMES_PASSWD && i <= NAMES_ETC_HOSTS) {
 			add_text_names(tk, (enum name_source)i, t->buf, t->len);
 			continue;
 		}
@@ -219,8 +270,8 @@ int redact_names_list(struct tokeniser *tk, const struct redact_names *n, char *
 			json_t *user = json_object_get(doc, "user");
 
 			/* The collection root's path may name the case or the victim: replaced. */
-			if (r && strlen(r) > 1 && *root == NULL)
-				*root = xstrdup(r);
+			if (r && strlen(r) > 1 && lit->root == NULL)
+				lit->root = xstrdup(r);
 			add_listed(tk, PSEUDO_HOSTS, host, 0);
 			if (host && strchr(host, '.')) {
 				char *label = xstrndup(host, (size_t)(strchr(host, '.') - host));
@@ -233,6 +284,8 @@ int redact_names_list(struct tokeniser *tk, const struct redact_names *n, char *
 			           json_string_value(json_object_get(user, "name")), 1);
 			add_listed(tk, PSEUDO_USERS,
 			           json_string_value(json_object_get(user, "sudo_user")), 1);
+		} else if (i == NAMES_INCIDENT) {
+			add_report_names(tk, doc, lit);
 		} else {
 			json_t *a;
 			size_t k;

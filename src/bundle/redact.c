@@ -315,9 +315,12 @@ struct pass2_line {
 	struct redact_compressor *comp; /* set: the lines go through it into fd */
 	int passwd; /* a user database: a person's full name (GECOS) becomes a token */
 	enum tag_kind tag;
-	char *root;        /* the collection root's path, replaced in tag files (NULL: none) */
+	/* Replaced in tag files: the collection root's path by "<root>", the reporter's phone
+	 * number by its token (phone_token). */
+	struct redact_literals lit;
+	char phone_token[PSEUDO_TOKEN_MAX + 1];
 	struct strbuf doc; /* a JSON tag file, read whole */
-	struct strbuf unrooted;
+	struct strbuf unrooted[2];
 	int json_bad;                /* a JSON tag file that is not JSON (or not UTF-8): dropped */
 	struct login_records *login; /* a compressed login record file's records */
 	struct error *err;
@@ -366,28 +369,36 @@ static int passwd_line(struct pass2_line *w, const char *l, size_t n)
 	return tokeniser_line(w->tk, l + f[5] - 1, n - (f[5] - 1), &w->out, w->err) < 0 ? -1 : 1;
 }
 
-/*
- * text with every occurrence of the collection root's path replaced by "<root>" (in w's
- * scratch buffer), or text itself when there is none.
- */
-static const char *unrooted(struct pass2_line *w, const char *text, size_t n, size_t *out_len)
+/* text with every needle replaced by with, in to; or text itself when it has none. */
+static const char *replace_all(struct strbuf *to, const char *text, size_t n, size_t *out_len,
+                               const char *needle, const char *with)
 {
-	size_t rl = w->root ? strlen(w->root) : 0, at = 0;
+	size_t nl = needle ? strlen(needle) : 0, at = 0;
 	const char *hit;
 
 	*out_len = n;
-	if (rl == 0 || n < rl || (hit = memmem(text, n, w->root, rl)) == NULL)
+	if (nl == 0 || n < nl || (hit = memmem(text, n, needle, nl)) == NULL)
 		return text;
-	strbuf_reset(&w->unrooted);
+	strbuf_reset(to);
 	while (hit) {
-		strbuf_add(&w->unrooted, text + at, (size_t)(hit - (text + at)));
-		strbuf_add(&w->unrooted, "<root>", 6);
-		at = (size_t)(hit - text) + rl;
-		hit = n - at >= rl ? memmem(text + at, n - at, w->root, rl) : NULL;
+		strbuf_add(to, text + at, (size_t)(hit - (text + at)));
+		strbuf_add(to, with, strlen(with));
+		at = (size_t)(hit - text) + nl;
+		hit = n - at >= nl ? memmem(text + at, n - at, needle, nl) : NULL;
 	}
-	strbuf_add(&w->unrooted, text + at, n - at);
-	*out_len = w->unrooted.len;
-	return w->unrooted.buf;
+	strbuf_add(to, text + at, n - at);
+	*out_len = to->len;
+	return to->buf;
+}
+
+/*
+ * A tag file's text with the collection root's path replaced by "<root>" and the reporter's
+ * phone number by its token (in w's scratch buffers), or text itself when it has neither.
+ */
+static const char *unrooted(struct pass2_line *w, const char *text, size_t n, size_t *out_len)
+{
+	text = replace_all(&w->unrooted[0], text, n, &n, w->lit.root, "<root>");
+	return replace_all(&w->unrooted[1], text, n, out_len, w->lit.phone, w->phone_token);
 }
 
 /*
@@ -987,11 +998,22 @@ enum redact_status redact_bundle(const struct redact_options *opt, struct redact
 	line_pool_free(p1.pool);
 	p1.pool = NULL;
 	/* Names listed after the first pass only take text that would not be an address. */
-	if (redact_names_list(r.tk, &p1.found, &w.root, err) < 0)
+	if (redact_names_list(r.tk, &p1.found, &w.lit, err) < 0)
 		goto out;
 	if (addrmap_seal(r.am, err) < 0)
 		goto out;
 	tokeniser_set_observer(r.tk, observe, &r);
+	if (w.lit.phone) {
+		int kept = tokeniser_field(r.tk, PSEUDO_WORDS, w.lit.phone, strlen(w.lit.phone),
+		                           w.phone_token, err);
+
+		if (kept < 0)
+			goto out;
+		if (kept) { /* --keep: it stays */
+			free(w.lit.phone);
+			w.lit.phone = NULL;
+		}
+	}
 
 	/* The derived bag: a neutral name (no host name, no case reference). */
 	gmtime_r(&now, &tm);
@@ -1276,8 +1298,10 @@ out:
 	strbuf_release(&w.out);
 	strbuf_release(&w.in);
 	strbuf_release(&w.doc);
-	strbuf_release(&w.unrooted);
-	free(w.root);
+	strbuf_release(&w.unrooted[0]);
+	strbuf_release(&w.unrooted[1]);
+	free(w.lit.root);
+	free(w.lit.phone);
 	bag_writer_abort(bw);
 	bag_result_release(&res);
 	source_close(src);
