@@ -5,14 +5,20 @@
 T=$TRASH/root
 make_debian_tree "$T"
 # Incompressible data and gzip -9 make a run last long enough to interrupt it reliably.
-head -c 48M /dev/urandom >"$T/var/log/nginx/big.log"
+head -c 96M /dev/urandom >"$T/var/log/nginx/big.log"
 SLOW="--compress gzip --level 9"
 
-# run_and_signal SIGNAL DIR: start a slow collect into DIR, send SIGNAL mid-run, print the code.
+# run_and_signal SIGNAL DIR: start a slow collect into DIR, send SIGNAL mid-run (once its
+# temporary bundle has appeared in DIR and grown, so that a fast machine cannot finish first,
+# nor a slow one be stopped before it writes), print the code.
 run_and_signal() {
 	"$LOGPACK" collect --root "$T" -o "$2" $SLOW >/dev/null 2>"$2.err" &
 	pid=$!
-	sleep 0.7
+	n=0
+	while [ "$n" -lt 200 ] && [ -z "$(find "$2" -name ".logpack-*" -size +64k 2>/dev/null)" ]; do
+		sleep 0.05
+		n=$((n + 1))
+	done
 	kill -"$1" "$pid"
 	set +e
 	wait "$pid"
