@@ -705,4 +705,34 @@ t "compressed login rotations: decompressed, rewritten record by record, compres
 	expect_code 0 lp verify --source cl.tar.zst --key inc.key "$(cat clred)" >clv
 	contains clv "links: all 4 hold"
 '
+t "a login host name in wtmp (sshd with UseDNS) is listed and replaced in every file" '
+	cd "$FX"
+	mkdir -p uh/etc uh/var/log
+	echo ID=debian >uh/etc/os-release
+	python3 - uh <<-PY
+	import struct, sys
+	def ut(t, pid, line, user, host, sec):
+	    return struct.pack("<hxxi32s4s32s256shhiii16s20s", t, pid, line.encode(), b"ts/0",
+	                       user.encode(), host.encode(), 0, 0, 0, sec, 0, b"", b"")
+	open(sys.argv[1] + "/var/log/wtmp", "wb").write(
+	    ut(7, 5, "pts/0", "root", "alice-laptop.branch.example", 1764230100)
+	    + ut(7, 6, "pts/1", "root", "10.20.30.41", 1764230200)
+	    + ut(7, 7, ":0", "root", ":0", 1764230300))
+	PY
+	echo "Nov 27 10:00:00 web01 sshd[5]: Accepted publickey for root from alice-laptop.branch.example port 22" \
+		>uh/var/log/auth.log
+	lp -q collect --root uh -o uh.tar.zst >/dev/null
+	mkdir uho uhx
+	lp -q redact --key inc.key --map uhmap -o uho uh.tar.zst >uhred
+	tar -C uhx -xf "$(cat uhred)"
+	d=$(echo uhx/logpack-redacted-*/data/var/log)
+	if grep -rqa "alice-laptop" uhx; then echo "the login host survived"; false; fi
+	tok=$(sed -n "s/.* from \(host-[a-z2-7]\{10\}\) port 22$/\1/p" "$d/auth.log")
+	test -n "$tok"
+	utmpdump "$d/wtmp" >uhd 2>/dev/null
+	grep -q "\[pts/0 *\] \[$tok *\]" uhd
+	grep -q "\[:0 *\] \[:0 *\]" uhd
+	test "$(grep -c "	hosts	alice-laptop.branch.example\$" uhmap)" = 1
+	if grep -q "	hosts	10\.20\.30\.41" uhmap; then echo "an address listed as a host"; false; fi
+'
 test_done

@@ -42,9 +42,9 @@ void login_records_begin(struct login_records *lr, enum login_kind kind, const c
 
 /*
  * The next bytes of the member. Without out (the first pass), each record's host text and
- * address are noted through tokeniser_scan, and with users set each login's user name is
- * appended to users, a NUL after each. With out, each whole record is appended to out,
- * rewritten. Returns 0, or -1 with err.
+ * address are noted through tokeniser_scan, and with users set each login's user name and
+ * host text (empty for a local login) are appended to users, a NUL after each. With out, each
+ * whole record is appended to out, rewritten. Returns 0, or -1 with err.
  */
 int login_records_data(struct login_records *lr, const void *buf, size_t len, struct tokeniser *tk,
                        struct strbuf *users, struct strbuf *out, struct error *err);

@@ -34,6 +34,7 @@ struct redact_names {
 	struct strbuf text[NAMES_COUNT];
 	int too_big[NAMES_COUNT];
 	json_t *login_users;
+	json_t *login_hosts;
 };
 
 void redact_names_init(struct redact_names *n);
@@ -42,8 +43,11 @@ void redact_names_release(struct redact_names *n);
 enum name_source redact_name_source(const char *member);
 /* The next bytes of that file (beyond a bound, the file is marked too big to read). */
 void redact_names_feed(struct redact_names *n, enum name_source src, const void *buf, size_t len);
-/* A login's user name: 0, or -1 when REDACT_LOGIN_USERS_MAX names are already held. */
-int redact_names_login(struct redact_names *n, const char *user);
+/*
+ * A login's user name and host text (sshd writes the client's name with UseDNS yes): 0, or -1
+ * when REDACT_LOGIN_USERS_MAX user names or host texts are already held.
+ */
+int redact_names_login(struct redact_names *n, const char *user, const char *host);
 /* Texts that are replaced as they stand in the carried tag files (they hold spaces). */
 struct redact_literals {
 	char *root;  /* host.json's collection root */

@@ -142,6 +142,9 @@ static int utmp_record(struct login_records *lr, uint8_t *rec, struct tokeniser 
 	if (out == NULL && users && lr->list_users && type == USER_PROCESS && ulen > 0) {
 		strbuf_add(users, (const char *)rec + UTMP_USER, ulen);
 		strbuf_addch(users, '\0');
+		strbuf_add(users, (const char *)rec + UTMP_HOST,
+		           strnlen((const char *)rec + UTMP_HOST, UTMP_HOST_LEN));
+		strbuf_addch(users, '\0');
 	}
 	/*
 	 * The words that name no one stay ("reboot", "shutdown", "runlevel", a getty's "LOGIN"),

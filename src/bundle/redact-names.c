@@ -44,6 +44,7 @@ void redact_names_init(struct redact_names *n)
 {
 	memset(n, 0, sizeof(*n));
 	n->login_users = json_object();
+	n->login_hosts = json_object();
 }
 
 void redact_names_release(struct redact_names *n)
@@ -51,7 +52,8 @@ void redact_names_release(struct redact_names *n)
 	for (int i = 0; i < NAMES_COUNT; i++)
 		strbuf_release(&n->text[i]);
 	json_decref(n->login_users);
-	n->login_users = NULL;
+	json_decref(n->login_hosts);
+	n->login_users = n->login_hosts = NULL;
 }
 
 enum name_source redact_name_source(const char *member)
@@ -72,14 +74,35 @@ void redact_names_feed(struct redact_names *n, enum name_source src, const void 
 		strbuf_add(t, buf, len);
 }
 
-int redact_names_login(struct redact_names *n, const char *user)
+/* name into the set, unless it holds REDACT_LOGIN_USERS_MAX already: 0, or -1. */
+static int set_add(json_t *set, const char *name)
 {
-	if (json_object_get(n->login_users, user))
+	if (name[0] == '\0' || json_object_get(set, name))
 		return 0;
-	if (json_object_size(n->login_users) >= REDACT_LOGIN_USERS_MAX)
+	if (json_object_size(set) >= REDACT_LOGIN_USERS_MAX)
 		return -1;
-	json_object_set_new(n->login_users, user, json_true());
+	json_object_set_new(set, name, json_true());
 	return 0;
+}
+
+int redact_names_login(struct redact_names *n, const char *user, const char *host)
+{
+	return set_add(n->login_users, user) < 0 || set_add(n->login_hosts, host) < 0 ? -1 : 0;
+}
+
+/*
+ * A login's host text that names a host: a letter in it, no address (those are mapped as
+ * addresses), no X display (":0"), no common word.
+ */
+static int login_host_name(const char *host)
+{
+	struct ipaddr a;
+	int letter = 0;
+
+	for (const char *c = host; *c; c++)
+		letter |= (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z');
+	return letter && strchr(host, ':') == NULL && ipaddr_parse(host, strlen(host), &a) < 0 &&
+	       !tokeniser_is_common_word(host, strlen(host));
 }
 
 /*
@@ -307,6 +330,11 @@ int redact_names_list(struct tokeniser *tk, const struct redact_names *n,
 		json_t *v;
 
 		json_object_foreach(n->login_users, name, v) add_listed(tk, PSEUDO_USERS, name, 1);
+		json_object_foreach(n->login_hosts, name, v)
+		{
+			if (login_host_name(name))
+				add_listed(tk, PSEUDO_HOSTS, name, 0);
+		}
 	}
 	return 0;
 }

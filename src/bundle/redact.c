@@ -235,12 +235,14 @@ static void login_names_note(struct pass1 *p, const struct member_info *m, const
 		return;
 	}
 	for (size_t at = 0; at < p->login_names.len;) {
-		const char *name = p->login_names.buf + at;
+		const char *name = p->login_names.buf + at, *host;
 
 		at += strlen(name) + 1;
-		if (redact_names_login(&p->found, name) < 0) {
-			error_set(&p->err, "%s: more than %d user names of logins", m->name,
-			          REDACT_LOGIN_USERS_MAX);
+		host = p->login_names.buf + at;
+		at += strlen(host) + 1;
+		if (redact_names_login(&p->found, name, host) < 0) {
+			error_set(&p->err, "%s: more than %d user names or hosts of logins",
+			          m->name, REDACT_LOGIN_USERS_MAX);
 			p->failed = 1;
 			return;
 		}
