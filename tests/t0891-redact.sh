@@ -262,6 +262,9 @@ t "redact --reveal: a replacement original from the map, with the map key only" 
 	contains e "written under another incident key"
 	expect_code 2 lp redact --reveal "$tok" --key inc.key 2>e
 	contains e "--reveal needs --key and --map"
+	expect_code 3 lp redact --reveal "$tok" --key inc.key --map words 2>e
+	contains e "--map words: not a reverse map of logpack redact"
+	test "$(wc -l <e)" = 1
 '
 t "bag-info: the source TLP by default or --tlp; contacts and source signer only when asked" '
 	cd "$FX"
@@ -734,5 +737,24 @@ t "a login host name in wtmp (sshd with UseDNS) is listed and replaced in every 
 	grep -q "\[:0 *\] \[:0 *\]" uhd
 	test "$(grep -c "	hosts	alice-laptop.branch.example\$" uhmap)" = 1
 	if grep -q "	hosts	10\.20\.30\.41" uhmap; then echo "an address listed as a host"; false; fi
+'
+t "a bag directory as the source; a tag file in it that is not JSON: dropped and listed" '
+	cd "$FX"
+	mkdir bj
+	tar -C bj -xf "$(cat path)"
+	b=$(echo bj/logpack-*)
+	printf "{ not json" >"$b/logpack/coverage.json"
+	sum=$(sha256sum "$b/logpack/coverage.json" | cut -d" " -f1)
+	sed -i "s|^[0-9a-f]*  logpack/coverage.json\$|$sum  logpack/coverage.json|" "$b/tagmanifest-sha256.txt"
+	expect_code 0 lp verify "$b" >bjv
+	mkdir bjo bjx
+	lp redact --key inc.key --map bjmap --keep 45.77.1.2 --words words -o bjo "$b" >bjred 2>bjerr
+	contains bjerr "logpack/coverage.json: not JSON that can be redacted"
+	tar -C bjx -xf "$(cat bjred)"
+	test ! -e bjx/logpack-redacted-*/logpack/coverage.json
+	test -s bjx/logpack-redacted-*/logpack/host.json
+	# A bag directory is redacted as its bundle is (it was refused as changed, before).
+	cmp bjx/logpack-redacted-*/data/var/log/auth.log "$(find x -name auth.log)"
+	expect_code 0 lp verify "$(cat bjred)" >bjv2
 '
 test_done

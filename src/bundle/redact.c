@@ -604,7 +604,8 @@ static int next_known(struct source *src, struct source_member *sm, struct pass1
 			return r;
 		if (sm->refused || sm->type != SOURCE_FILE)
 			continue;
-		slash = strchr(sm->name, '/');
+		/* A bundle's names start with the bag's top directory; a bag directory's do not. */
+		slash = source_is_dir(src) ? NULL : strchr(sm->name, '/');
 		name = slash ? slash + 1 : sm->name;
 		if (*next >= p->n || strcmp(p->members[*next].name, name) != 0) {
 			error_set(err, "%s: the source changed between the passes (%s)",
