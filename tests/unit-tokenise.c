@@ -248,6 +248,14 @@ static void test_other(void)
 	got = xstrdup(redact("again ingrid@example.org from 10.1.2.77"));
 	ok(observed == 2, "the observer hears each replacement once (%d)", observed);
 	free(got);
+	/* 1.0.0.127.in-addr.arpa names loopback and stays; the address 1.0.0.127 does not. */
+	observed = 0;
+	got = xstrdup(redact("ptr 1.0.0.127.in-addr.arpa"));
+	free(got);
+	got = xstrdup(redact("from 1.0.0.127"));
+	ok(observed == 1 && strstr(got, "1.0.0.127") == NULL,
+	   "what stays is not told, and does not hide a later replacement (%d): %s", observed, got);
+	free(got);
 }
 
 /* Base64 (either alphabet, padded or not) decoded to a string; "" when it is not base64. */
@@ -312,10 +320,35 @@ static void test_encoded(void)
 	free(dec);
 
 	got = xstrdup(redact("q=10%2E20%2E30%2E40 end"));
+	dec = unpercent(got);
 	inner = subst("q=%s end", mapped("10.20.30.40", buf));
-	ok(strcmp(got, inner) == 0, "a percent-encoded address: %s", got);
+	ok(strcmp(dec, inner) == 0 && strstr(got, "%2E") != NULL,
+	   "a percent-encoded address, its escapes kept: %s", got);
 	free(got);
+	free(dec);
 	free(inner);
+
+	/* What the text says as it stands is not lost to its decoded form. */
+	got = xstrdup(redact("q=karin%2D10.0.0.1 end"));
+	ok(strncmp(got, "q=user-", 7) == 0 && strstr(got, "%2D") != NULL &&
+	           strstr(got, "10.0.0.1") == NULL,
+	   "a listed name that is a word only as the text stands: %s", got);
+	free(got);
+	got = xstrdup(redact("x=web01%C2%A010.0.0.1 end"));
+	ok(strncmp(got, "x=host-", 7) == 0 && strstr(got, "10.0.0.1") == NULL,
+	   "and one before an escaped UTF-8 byte: %s", got);
+	free(got);
+	got = xstrdup(redact("to=anna%2Ekarin+bob@corp.se u=karin%40x~2a00:1450::1 end"));
+	ok(strncmp(got, "to=mail-", 8) == 0 && strstr(got, "karin+bob") == NULL &&
+	           strstr(got, "2a00:1450::1") == NULL,
+	   "a local part or an address going on past the run: %s", got);
+	free(got);
+	got = xstrdup(redact("GET /~bob%40example.org/~10%2E1%2E2%2E3 end"));
+	dec = unpercent(got);
+	ok(strstr(got, "bob") == NULL && strstr(dec, "10.1.2.3") == NULL,
+	   "a run that begins with ~: %s", got);
+	free(got);
+	free(dec);
 
 	got = xstrdup(redact("Authorization: Basic a2FyaW46c2VjcmV0"));
 	b64 = got + strlen("Authorization: Basic ");

@@ -75,9 +75,10 @@ struct tokeniser {
 	 * piece, up to the next replacement. */
 	const char *line;
 	size_t copied;
-	int has_at;  /* the line has an '@': e-mail addresses are looked for */
-	int has_pct; /* the line has a '%': percent-encoded runs are looked for */
-	int depth;   /* how deep in decoded text (percent-encoding, base64) this run is */
+	int has_at;     /* the line has an '@': e-mail addresses are looked for */
+	int has_pct;    /* the line has a '%': percent-encoded runs are looked for */
+	int depth;      /* how deep in decoded text (percent-encoding, base64) this run is */
+	int words_only; /* only listed names are looked for (an encoded run's new text) */
 	struct error *err;
 	int failed;
 };
@@ -169,6 +170,17 @@ static inline int is_word(int c)
 static inline int is_local(int c)
 {
 	return byte_class[c & 0xff] & CLASS_LOCAL;
+}
+
+/* Unreserved URL characters and '%': what a percent-encoded run is made of (RFC 3986). */
+static inline int is_url_char(int c)
+{
+	return byte_class[c & 0xff] & CLASS_URL;
+}
+
+static inline int is_base64_char(int c)
+{
+	return byte_class[c & 0xff] & CLASS_BASE64;
 }
 
 int tokeniser_is_common_word(const char *name, size_t len)
@@ -466,7 +478,10 @@ static int told_before(struct tokeniser *tk, enum pseudo_type type, const char *
 static void tell(struct tokeniser *tk, enum pseudo_type type, const char *orig, size_t len,
                  const char *repl)
 {
-	if (tk->observer == NULL || told_before(tk, type, orig, len))
+	/* What stays as it was (a kept or special address) is no replacement, and must not hide
+	 * a later one of the same text (1.0.0.127.in-addr.arpa stays; 1.0.0.127 does not). */
+	if (tk->observer == NULL || (strlen(repl) == len && memcmp(repl, orig, len) == 0) ||
+	    told_before(tk, type, orig, len))
 		return;
 	shared_begin(tk);
 	tk->observer(tk->observer_arg, type, orig, len, repl);
@@ -989,6 +1004,8 @@ static int may_start_bytes(int prev, int c)
 		return !is_hex(prev);
 	if (c == ':') /* only an IPv6 address ("::1") */
 		return !is_alnum(prev) && prev != ':' && prev != '.';
+	if (c == '~') /* only a percent-encoded run (/~bob%40example.org) */
+		return !is_url_char(prev);
 	if (!is_local(c) && !is_word(c))
 		return 0;
 	return !is_local(prev) || !is_word(prev);
@@ -1003,17 +1020,6 @@ static int run(struct tokeniser *tk, const char *s, size_t len, struct strbuf *o
 #define DECODE_DEPTH_MAX 2
 /* A base64 run is looked at from this length (8: five bytes, "a2FyaW4=" is "karin"). */
 #define BASE64_MIN 8
-
-/* Unreserved URL characters and '%': what a percent-encoded run is made of (RFC 3986). */
-static inline int is_url_char(int c)
-{
-	return byte_class[c & 0xff] & CLASS_URL;
-}
-
-static inline int is_base64_char(int c)
-{
-	return byte_class[c & 0xff] & CLASS_BASE64;
-}
 
 static int hex_value(int c)
 {
@@ -1043,20 +1049,63 @@ static int nested(struct tokeniser *tk, const char *text, size_t n, struct strbu
 	return rc;
 }
 
+/* The forms of encoded text. */
+enum encoded_kind { ENCODED_PERCENT, ENCODED_BASE64 };
+
 /*
- * The decoded text of an encoded run through the tokeniser. Scanning, its addresses are noted
- * and nothing is consumed (the run is scanned as it stands, too). Redacting, a run whose
- * decoded text changes is replaced by encode(the redacted text) and consumed; one that does not
- * change is left to the other matchers, so that a listed name that happens to decode to text
- * is still replaced as itself. Returns what was consumed.
+ * May the encoded run s[i..j) be replaced as a whole? Not when a match of the text as it stands
+ * could begin inside it and go on past its end: an IPv6 address or a MAC (':'), an e-mail
+ * local part ('+', '@', '%'), a word of UTF-8 bytes, and after a base64 run an IPv4 address, a
+ * dotted listed name or a local part across a '.'. Such a run is left to the other matchers, as
+ * before there were decoders; its decoded text is not redacted.
  */
-static size_t through_decoded(struct tokeniser *tk, const char *run_text, size_t run_len,
-                              const struct strbuf *decoded,
+static int run_ends_cleanly(struct tokeniser *tk, const char *s, size_t i, size_t j, size_t len,
+                            enum encoded_kind kind)
+{
+	int c = j < len ? (unsigned char)s[j] : ' ';
+
+	if (c == ':' || c == '@' || c >= 0x80 || (kind == ENCODED_PERCENT && c == '+') ||
+	    (kind == ENCODED_BASE64 && c == '%'))
+		return 0;
+	if (kind == ENCODED_BASE64 && c == '.') {
+		struct strbuf *out = tk->out;
+		size_t k = j, e;
+
+		if (j + 1 < len && is_digit((unsigned char)s[j + 1]))
+			return 0;
+		for (e = j; e < len && is_local((unsigned char)s[e]); e++)
+			;
+		if (e < len && s[e] == '@')
+			return 0;
+		/* A listed dotted name from the run's last word on: looked up, nothing written. */
+		while (k > i && is_word((unsigned char)s[k - 1]))
+			k--;
+		tk->out = NULL;
+		e = match_word(tk, s, k, len);
+		tk->out = out;
+		if (k + e > j)
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * The decoded text of the encoded run s[i..j) through the tokeniser. Scanning, its addresses
+ * are noted and nothing is consumed (the run is scanned as it stands, too). Redacting, a run
+ * whose decoded text changes is replaced by encode(the redacted text) and consumed, when it
+ * ends cleanly (run_ends_cleanly). A percent-encoded run's new text then goes through the
+ * listed names once more, as it stands: "karin%2D10.0.0.1" decodes to one word, but karin is a
+ * word of its own in the text. A run that does not change, or cannot be replaced whole, is left
+ * to the other matchers, so that a listed name that happens to decode to text is still replaced
+ * as itself. Returns what was consumed.
+ */
+static size_t through_decoded(struct tokeniser *tk, const char *s, size_t i, size_t j, size_t len,
+                              const struct strbuf *decoded, enum encoded_kind kind,
                               void (*encode)(struct strbuf *to, const char *t, size_t n,
                                              const void *how),
                               const void *how)
 {
-	struct strbuf red = STRBUF_INIT, enc = STRBUF_INIT;
+	struct strbuf red = STRBUF_INIT, enc = STRBUF_INIT, words = STRBUF_INIT;
 	size_t used = 0;
 
 	if (tk->out == NULL) {
@@ -1064,28 +1113,45 @@ static size_t through_decoded(struct tokeniser *tk, const char *run_text, size_t
 		return 0;
 	}
 	if (nested(tk, decoded->buf, decoded->len, &red) == 0 &&
-	    (red.len != decoded->len || memcmp(red.buf, decoded->buf, red.len) != 0)) {
+	    (red.len != decoded->len || memcmp(red.buf, decoded->buf, red.len) != 0) &&
+	    run_ends_cleanly(tk, s, i, j, len, kind)) {
+		const struct strbuf *text = &enc;
+
 		encode(&enc, red.buf, red.len, how);
-		copy_to(tk, run_text);
-		tk->copied += run_len;
-		strbuf_add(tk->out, enc.buf, enc.len);
-		used = run_len;
+		if (kind == ENCODED_PERCENT) {
+			tk->words_only++;
+			if (nested(tk, enc.buf, enc.len, &words) < 0) {
+				tk->words_only--;
+				goto out;
+			}
+			tk->words_only--;
+			text = &words;
+		}
+		copy_to(tk, s + i);
+		tk->copied += j - i;
+		strbuf_add(tk->out, text->buf, text->len);
+		used = j - i;
 	}
+out:
 	strbuf_release(&red);
 	strbuf_release(&enc);
+	strbuf_release(&words);
 	return used;
 }
 
-/* Percent-encoding of text: unreserved characters as they are, every other byte as %XX. */
+/*
+ * Percent-encoding of text: unreserved characters as they are, every other byte as %XX, and so
+ * is every byte the run had escaped (how: a set of 256 bits), so that "%2D" stays "%2D".
+ */
 static void percent_encode(struct strbuf *to, const char *t, size_t n, const void *how)
 {
 	static const char hex[] = "0123456789ABCDEF";
+	const uint8_t *escaped = how;
 
-	(void)how;
 	for (size_t i = 0; i < n; i++) {
 		int c = (unsigned char)t[i];
 
-		if (is_url_char(c) && c != '%') {
+		if (is_url_char(c) && c != '%' && !(escaped[c >> 3] >> (c & 7) & 1)) {
 			strbuf_addch(to, (char)c);
 		} else {
 			char e[3] = {'%', hex[c >> 4], hex[c & 15]};
@@ -1103,21 +1169,27 @@ static size_t match_percent(struct tokeniser *tk, const char *s, size_t i, size_
 {
 	struct strbuf dec = STRBUF_INIT;
 	size_t j = i, escapes = 0, used;
+	uint8_t escaped[32] = {0};
 
 	if (i > 0 && is_url_char((unsigned char)s[i - 1]))
 		return 0;
 	while (j < len && is_url_char((unsigned char)s[j])) {
 		if (s[j] == '%' && j + 2 < len && is_hex((unsigned char)s[j + 1]) &&
 		    is_hex((unsigned char)s[j + 2])) {
-			strbuf_addch(&dec, (char)(hex_value((unsigned char)s[j + 1]) << 4 |
-			                          hex_value((unsigned char)s[j + 2])));
+			int c = hex_value((unsigned char)s[j + 1]) << 4 |
+			        hex_value((unsigned char)s[j + 2]);
+
+			strbuf_addch(&dec, (char)c);
+			escaped[c >> 3] |= (uint8_t)(1u << (c & 7));
 			escapes++;
 			j += 3;
 		} else {
 			strbuf_addch(&dec, s[j++]);
 		}
 	}
-	used = escapes ? through_decoded(tk, s + i, j - i, &dec, percent_encode, NULL) : 0;
+	used = escapes ? through_decoded(tk, s, i, j, len, &dec, ENCODED_PERCENT, percent_encode,
+	                                 escaped)
+	               : 0;
 	strbuf_release(&dec);
 	return used;
 }
@@ -1237,7 +1309,7 @@ static size_t match_base64(struct tokeniser *tk, const char *s, size_t i, size_t
 		if ((c = base64_feed(&r, (unsigned char)s[k])) >= 0)
 			strbuf_addch(&dec, (char)c);
 	if (dec.len >= 4)
-		used = through_decoded(tk, s + i, j - i, &dec, base64_encode, &f);
+		used = through_decoded(tk, s, i, j, len, &dec, ENCODED_BASE64, base64_encode, &f);
 	strbuf_release(&dec);
 	return used;
 }
@@ -1269,6 +1341,11 @@ static int run(struct tokeniser *tk, const char *s, size_t len, struct strbuf *o
 					break;
 				c = (unsigned char)s[i];
 			} while (!row[c]);
+			continue;
+		}
+		if (tk->words_only) {
+			used = match_word(tk, s, i, len);
+			i += used ? used : 1;
 			continue;
 		}
 		if (tk->depth < DECODE_DEPTH_MAX) {
