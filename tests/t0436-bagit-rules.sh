@@ -147,6 +147,19 @@ t "fetch.txt naming a path outside the payload is INVALID" '
 	contains out "fetch.txt names '"'"'bagit.txt'"'"', outside the payload"
 '
 
+t "a fetch.txt line with a NUL byte in it: a clear problem, nothing read outside the line" '
+	fetchbag f3 "https://example.org/remote.log 15 data/remote.log"
+	printf "https://example.org/x 1 data/y\000abcdefghijklmnop\r\n" >>f3/fetch.txt
+	retag f3
+	set +e
+	lp verify f3 >out 2>err
+	rc=$?
+	set -e
+	test "$rc" = 4
+	contains out "fetch.txt line 2: holds a NUL byte"
+	test ! -s err
+'
+
 # oldbag DIR ENCODING: a BagIt 0.97 bag written by hand, its tag files in ENCODING (a Python
 # codec name), its manifest naming "./data/café.log" and "data/a%41.log" as they are.
 oldbag() {

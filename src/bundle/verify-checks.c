@@ -218,6 +218,12 @@ void verify_fetch_line(struct reader *r, const char *line, size_t len)
 	const char *why;
 	struct entry *e;
 
+	/* A NUL would end the copy early (and the line's end would lie beyond it). */
+	if (strlen(text) != len) {
+		verify_problem(r, "fetch.txt line %llu: holds a NUL byte",
+		               (unsigned long long)r->lp.line_no);
+		goto out;
+	}
 	if (len > 0 && text[len - 1] == '\r')
 		text[len - 1] = '\0';
 	url = p;
