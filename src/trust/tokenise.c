@@ -671,7 +671,7 @@ static size_t match_ip6_arpa(struct tokeniser *tk, const char *s, size_t i, size
 
 		if (!is_hex(c) || p[2 * k + 1] != '.')
 			return 0;
-		v = is_digit(c) ? c - '0' : lower(c) - 'a' + 10;
+		v = hex_digit_value(c);
 		/* Nibble k counts from the address's end. */
 		a.b[15 - k / 2] |= (uint8_t)(k % 2 ? v << 4 : v);
 	}
@@ -1021,11 +1021,6 @@ static int run(struct tokeniser *tk, const char *s, size_t len, struct strbuf *o
 /* A base64 run is looked at from this length (8: five bytes, "a2FyaW4=" is "karin"). */
 #define BASE64_MIN 8
 
-static int hex_value(int c)
-{
-	return is_digit(c) ? c - '0' : lower(c) - 'a' + 10;
-}
-
 /*
  * text through this tokeniser as a line of its own, into out (NULL: scanning), with the outer
  * line's state kept. 0, or -1 with tk->failed set.
@@ -1176,8 +1171,8 @@ static size_t match_percent(struct tokeniser *tk, const char *s, size_t i, size_
 	while (j < len && is_url_char((unsigned char)s[j])) {
 		if (s[j] == '%' && j + 2 < len && is_hex((unsigned char)s[j + 1]) &&
 		    is_hex((unsigned char)s[j + 2])) {
-			int c = hex_value((unsigned char)s[j + 1]) << 4 |
-			        hex_value((unsigned char)s[j + 2]);
+			int c = hex_digit_value((unsigned char)s[j + 1]) << 4 |
+			        hex_digit_value((unsigned char)s[j + 2]);
 
 			strbuf_addch(&dec, (char)c);
 			escaped[c >> 3] |= (uint8_t)(1u << (c & 7));
