@@ -22,7 +22,7 @@ clang -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=
 	-I"$build" -I"$top/include" \
 	$(pkg-config --cflags libcrypto) \
 	"$top/tests/fuzz-tokenise.c" "$top"/src/base/*.c "$top"/src/trust/pseudo.c \
-	"$top"/src/trust/cryptopan.c "$top"/src/trust/addrmap.c "$top"/src/trust/tokenise.c \
+	"$top"/src/trust/cryptopan.c "$top"/src/trust/addrmap.c "$top"/src/trust/tokenise.c "$top"/src/trust/tokenise-encoded.c \
 	$(pkg-config --libs libcrypto) -lpthread -o "$out/fuzz-tokenise"
 
 c=$out/corpus

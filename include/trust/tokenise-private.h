@@ -1,0 +1,157 @@
+/*
+ * What tokenise.c and tokenise-encoded.c share: the tokeniser's state, the byte classes, and
+ * the scanner's entry points that the decoders of encoded text call back into.
+ */
+#ifndef LOGPACK_TOKENISE_PRIVATE_H
+#define LOGPACK_TOKENISE_PRIVATE_H
+
+#include <stdint.h>
+
+#include "trust/tokenise.h"
+
+/* Decoded text inside decoded text is followed this deep (base64 in a percent-encoded URL). */
+#define DECODE_DEPTH_MAX 2
+
+struct word {
+	char *name; /* lower case */
+	size_t len;
+	enum pseudo_type type;
+	int account_only;
+	int kept; /* --keep: stays in clear wherever it stands */
+	char token[PSEUDO_TOKEN_MAX + 1];
+};
+
+/*
+ * The addresses this tokeniser met last, and their results (or, while scanning, that they were
+ * noted): logs name the same few addresses again and again, and the address map is shared
+ * under a lock. Direct-mapped; a result never changes once made.
+ */
+#define ADDR_CACHE_SLOTS 1024
+struct addr_cached {
+	struct ipaddr in, out;
+	uint8_t state; /* 0 empty, 1 noted, 2 mapped */
+};
+
+/* An entry of the set of what was told: the original's bytes are in told_text. */
+struct told {
+	uint64_t hash; /* 0: empty */
+	size_t at, len;
+	enum pseudo_type type;
+};
+
+struct tokeniser {
+	const struct pseudo_keys *keys;
+	struct addrmap *am;
+	struct word *words; /* open addressing; name NULL = empty */
+	size_t cap, count;
+	/* Which lengths some listed name has: only those ends of a run are looked up. */
+	uint8_t has_len[TOKENISE_NAME_MAX + 1];
+	size_t max_len; /* the longest listed name: no run is looked at further */
+	/*
+	 * The first two bytes (lower case) of every listed name, one bit each: a word whose first
+	 * two bytes no name has is passed over without hashing it. A one-byte name sets its byte
+	 * followed by 0 and by '.', the bytes that can follow it in a run.
+	 */
+	uint8_t first_two[65536 / 8];
+	tokenise_observer observer;
+	void *observer_arg;
+	/* What the observer was told (type, original): each once, not at every occurrence. */
+	struct told *told;
+	size_t told_cap, told_count;
+	struct addr_cached *addr_cache; /* ADDR_CACHE_SLOTS, made at the first address */
+	struct strbuf told_text;
+	/* A worker (tokeniser_worker): the word table is its parent's, and the lock is held
+	 * around what the workers share (the address map, the keys, the observer). */
+	int borrowed;
+	pthread_mutex_t *lock;
+	/* The pass: NULL while scanning (addresses are only noted), the output otherwise. */
+	struct strbuf *out;
+	/* The line being read, and how much of it is out: text that stays is copied in one
+	 * piece, up to the next replacement. */
+	const char *line;
+	size_t copied;
+	int has_at;     /* the line has an '@': e-mail addresses are looked for */
+	int has_pct;    /* the line has a '%': percent-encoded runs are looked for */
+	int depth;      /* how deep in decoded text (percent-encoding, base64) this run is */
+	int words_only; /* only listed names are looked for (an encoded run's new text) */
+	struct error *err;
+	int failed;
+};
+
+/*
+ * Byte classes, looked up in one table: the scanner asks them of every byte of every line, and
+ * a table keeps that to a load and a test.
+ */
+enum {
+	CLASS_DIGIT = 1,
+	CLASS_HEX = 2,     /* 0-9 a-f A-F */
+	CLASS_ALNUM = 4,   /* 0-9 a-z A-Z */
+	CLASS_WORD = 8,    /* a character of a word: alnum, _ -, and UTF-8 bytes */
+	CLASS_LOCAL = 16,  /* of an e-mail local part: alnum . _ % + - */
+	CLASS_BASE64 = 32, /* of base64 in either alphabet: alnum + / - _ */
+	CLASS_URL = 64     /* unreserved in a URL, and '%': alnum - . _ ~ % */
+};
+
+/* The classes of every byte, made once by the first tokeniser_new. */
+extern unsigned char tokenise_byte_class[256];
+
+static inline int is_digit(int c)
+{
+	return tokenise_byte_class[c & 0xff] & CLASS_DIGIT;
+}
+
+static inline int is_hex(int c)
+{
+	return tokenise_byte_class[c & 0xff] & CLASS_HEX;
+}
+
+static inline int is_alnum(int c)
+{
+	return tokenise_byte_class[c & 0xff] & CLASS_ALNUM;
+}
+
+/* A character of a word: names are matched as whole words of these (UTF-8 bytes included). */
+static inline int is_word(int c)
+{
+	return tokenise_byte_class[c & 0xff] & CLASS_WORD;
+}
+
+static inline int is_local(int c)
+{
+	return tokenise_byte_class[c & 0xff] & CLASS_LOCAL;
+}
+
+/* Unreserved URL characters and '%': what a percent-encoded run is made of (RFC 3986). */
+static inline int is_url_char(int c)
+{
+	return tokenise_byte_class[c & 0xff] & CLASS_URL;
+}
+
+static inline int is_base64_char(int c)
+{
+	return tokenise_byte_class[c & 0xff] & CLASS_BASE64;
+}
+
+/* The line's text up to at goes out as it is. */
+static inline void copy_to(struct tokeniser *tk, const char *at)
+{
+	size_t upto = (size_t)(at - tk->line);
+
+	if (tk->out && upto > tk->copied)
+		strbuf_add(tk->out, tk->line + tk->copied, upto - tk->copied);
+	tk->copied = upto;
+}
+
+/*
+ * s through tk as a line of its own: into out, or only scanned (out NULL). 0, or -1 with err
+ * set.
+ */
+int tokenise_run(struct tokeniser *tk, const char *s, size_t len, struct strbuf *out,
+                 struct error *err);
+/* A listed name at s[i]: what it consumed (0: none). */
+size_t tokenise_match_word(struct tokeniser *tk, const char *s, size_t i, size_t len);
+/* A percent-encoded or base64 run at s[i], through its decoded text: what it consumed. */
+size_t tokenise_match_percent(struct tokeniser *tk, const char *s, size_t i, size_t len);
+size_t tokenise_match_base64(struct tokeniser *tk, const char *s, size_t i, size_t len);
+
+#endif
