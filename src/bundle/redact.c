@@ -32,18 +32,14 @@
 #include "bundle/redact-names.h"
 #include "bundle/redact-pool.h"
 #include "bundle/redact-stream.h"
+#include "bundle/redact-write.h"
 #include "bundle/redact.h"
 #include "bundle/source.h"
 #include "trust/addrmap.h"
 #include "trust/tokenise.h"
 
-/* A longer line is cut into pieces of this size (an address across the cut is not found). */
-#define LINE_MAX_BYTES (1u << 20)
-/*
- * The source's tag files that are carried, redacted: as lines, as one JSON document, or as one
- * JSON object a line. Every other tag file (the incident report among them) is dropped.
- */
-enum tag_kind { TAG_NONE, TAG_LINES, TAG_JSON, TAG_JSONL };
+/* The source's tag files that are carried, redacted. Every other tag file (the incident report
+ * among them) is dropped. */
 static const struct {
 	const char *name;
 	enum tag_kind kind;
@@ -113,44 +109,6 @@ static int binary_name(const char *name)
 			return 1;
 	return str_has_prefix(base, "wtmp") || str_has_prefix(base, "btmp") ||
 	       str_has_prefix(base, "utmp") || str_has_prefix(base, "lastlog");
-}
-
-/* Lines of a stream: fn for each complete line (without its newline), the rest kept. */
-static int lines_feed(struct strbuf *line, const char *buf, size_t len,
-                      int (*fn)(void *ctx, const char *l, size_t n, int nl), void *ctx)
-{
-	while (len > 0) {
-		const char *nl = memchr(buf, '\n', len);
-		size_t take = nl ? (size_t)(nl - buf) : len;
-
-		/* A whole line in buf goes as it is, not copied. */
-		if (nl && line->len == 0 && take < LINE_MAX_BYTES) {
-			if (fn(ctx, buf, take, 1) < 0)
-				return -1;
-			buf += take + 1;
-			len -= take + 1;
-			continue;
-		}
-		if (line->len + take >= LINE_MAX_BYTES) {
-			take = LINE_MAX_BYTES - line->len;
-			strbuf_add(line, buf, take);
-			if (fn(ctx, line->buf, line->len, 0) < 0)
-				return -1;
-			strbuf_reset(line);
-			buf += take;
-			len -= take;
-			continue;
-		}
-		strbuf_add(line, buf, take);
-		if (nl == NULL)
-			return 0;
-		if (fn(ctx, line->buf ? line->buf : "", line->len, 1) < 0)
-			return -1;
-		strbuf_reset(line);
-		buf += take + 1;
-		len -= take + 1;
-	}
-	return 0;
 }
 
 static int scan_line(void *ctx, const char *l, size_t n, int nl)
@@ -269,7 +227,7 @@ static void p1_data(void *ctx, const void *buf, size_t len)
 		m->text = 0;
 		return;
 	}
-	lines_feed(&p->line, buf, len, scan_line, p);
+	redact_lines_feed(&p->line, buf, len, scan_line, p);
 }
 
 static void p1_end(void *ctx)
@@ -307,262 +265,6 @@ static void observe(void *arg, enum pseudo_type type, const char *orig, size_t l
 	free(key);
 }
 
-struct pass2_line {
-	struct tokeniser *tk;
-	/* The lines of a plain log (no tag file, no user database) go through it; NULL: here. */
-	struct line_pool *pool;
-	struct strbuf out;
-	struct strbuf in; /* a compressed member's decompressed line so far */
-	int fd;
-	struct redact_compressor *comp; /* set: the lines go through it into fd */
-	int passwd; /* a user database: a person's full name (GECOS) becomes a token */
-	enum tag_kind tag;
-	/* Replaced in tag files: the collection root's path by "<root>", the reporter's phone
-	 * number by its token (phone_token). */
-	struct redact_literals lit;
-	char phone_token[PSEUDO_TOKEN_MAX + 1];
-	struct strbuf doc; /* a JSON tag file, read whole */
-	struct strbuf unrooted[2];
-	int json_bad;                /* a JSON tag file that is not JSON (or not UTF-8): dropped */
-	struct login_records *login; /* a compressed login record file's records */
-	struct error *err;
-};
-
-/* The redacted lines held in w->out go on: into the compressor, or into the file. */
-static int write_flush(struct pass2_line *w)
-{
-	int rc = 0;
-
-	if (w->out.len == 0)
-		return 0;
-	if (w->comp) {
-		rc = redact_compressor_write(w->comp, w->out.buf, w->out.len, w->err);
-	} else if (write_all(w->fd, w->out.buf, w->out.len) < 0) {
-		error_set(w->err, "temporary file: %s", strerror(errno));
-		rc = -1;
-	}
-	strbuf_reset(&w->out);
-	return rc;
-}
-
-/*
- * A passwd line of a person's account: its GECOS field (full name, room, telephone) is one
- * words token, since no matcher knows a person's name; the other fields go through the
- * tokeniser as text. 1 when done, 0 when the line is not such a line, -1 with err.
- */
-static int passwd_line(struct pass2_line *w, const char *l, size_t n)
-{
-	char token[PSEUDO_TOKEN_MAX + 1];
-	size_t f[8];
-
-	if (redact_passwd_fields(l, n, f) != 7 || !redact_person_uid(l + f[2], f[3] - f[2] - 1) ||
-	    f[5] - f[4] - 1 == 0)
-		return 0;
-	int kept;
-
-	if (tokeniser_line(w->tk, l, f[4], &w->out, w->err) < 0 ||
-	    (kept = tokeniser_field(w->tk, PSEUDO_WORDS, l + f[4], f[5] - f[4] - 1, token,
-	                            w->err)) < 0)
-		return -1;
-	if (kept)
-		strbuf_add(&w->out, l + f[4], f[5] - f[4] - 1);
-	else
-		strbuf_add(&w->out, token, strlen(token));
-	return tokeniser_line(w->tk, l + f[5] - 1, n - (f[5] - 1), &w->out, w->err) < 0 ? -1 : 1;
-}
-
-/* text with every needle replaced by with, in to; or text itself when it has none. */
-static const char *replace_all(struct strbuf *to, const char *text, size_t n, size_t *out_len,
-                               const char *needle, const char *with)
-{
-	size_t nl = needle ? strlen(needle) : 0, at = 0;
-	const char *hit;
-
-	*out_len = n;
-	if (nl == 0 || n < nl || (hit = memmem(text, n, needle, nl)) == NULL)
-		return text;
-	strbuf_reset(to);
-	while (hit) {
-		strbuf_add(to, text + at, (size_t)(hit - (text + at)));
-		strbuf_add(to, with, strlen(with));
-		at = (size_t)(hit - text) + nl;
-		hit = n - at >= nl ? memmem(text + at, n - at, needle, nl) : NULL;
-	}
-	strbuf_add(to, text + at, n - at);
-	*out_len = to->len;
-	return to->buf;
-}
-
-/*
- * A tag file's text with the collection root's path replaced by "<root>" and the reporter's
- * phone number by its token (in w's scratch buffers), or text itself when it has neither.
- */
-static const char *unrooted(struct pass2_line *w, const char *text, size_t n, size_t *out_len)
-{
-	text = replace_all(&w->unrooted[0], text, n, &n, w->lit.root, "<root>");
-	return replace_all(&w->unrooted[1], text, n, out_len, w->lit.phone, w->phone_token);
-}
-
-/*
- * Every string of a JSON value, object keys included, through the tokeniser: a new value, or
- * NULL with err set (the tokeniser failed) or not (a result that is not UTF-8).
- */
-static json_t *json_through(struct pass2_line *w, json_t *v, struct strbuf *sb, struct error *err)
-{
-	struct tokeniser *tk = w->tk;
-	json_t *out, *x;
-	const char *k, *t;
-	size_t i, n;
-
-	switch (json_typeof(v)) {
-	case JSON_STRING:
-		t = unrooted(w, json_string_value(v), json_string_length(v), &n);
-		strbuf_reset(sb);
-		if (tokeniser_line(tk, t, n, sb, err) < 0)
-			return NULL;
-		return json_stringn(sb->buf ? sb->buf : "", sb->len);
-	case JSON_ARRAY:
-		out = json_array();
-		json_array_foreach(v, i, x)
-		{
-			json_t *y = json_through(w, x, sb, err);
-
-			if (y == NULL) {
-				json_decref(out);
-				return NULL;
-			}
-			json_array_append_new(out, y);
-		}
-		return out;
-	case JSON_OBJECT:
-		out = json_object();
-		json_object_foreach(v, k, x)
-		{
-			json_t *y;
-			char *key;
-
-			/* A hash of an original file would confirm a guess of its content. */
-			if (w->tag == TAG_JSONL && strcmp(k, "sha256") == 0)
-				continue;
-			/* The command line names the output and the root, maybe the case. */
-			if (w->tag == TAG_JSON && strcmp(k, "command_line") == 0)
-				continue;
-			y = json_through(w, x, sb, err);
-			strbuf_reset(sb);
-			if (y == NULL || tokeniser_line(tk, k, strlen(k), sb, err) < 0) {
-				json_decref(y);
-				json_decref(out);
-				return NULL;
-			}
-			key = xstrndup(sb->buf ? sb->buf : "", sb->len);
-			if (json_object_set_new(out, key, y) < 0) {
-				free(key);
-				json_decref(out);
-				return NULL;
-			}
-			free(key);
-		}
-		return out;
-	default:
-		return json_incref(v);
-	}
-}
-
-/* JSON text (a document, or one line of JSON lines) redacted onto w->out; a bad one marks w. */
-static int json_text(struct pass2_line *w, const char *text, size_t n, size_t flags)
-{
-	struct strbuf sb = STRBUF_INIT;
-	json_t *doc = json_loadb(text, n, 0, NULL), *red;
-	char *dumped;
-
-	if (doc == NULL) {
-		w->json_bad = 1;
-		return 0;
-	}
-	w->err->msg[0] = '\0';
-	red = json_through(w, doc, &sb, w->err);
-	json_decref(doc);
-	strbuf_release(&sb);
-	if (red == NULL) {
-		if (w->err->msg[0])
-			return -1;
-		w->json_bad = 1;
-		return 0;
-	}
-	dumped = json_dumps(red, flags | JSON_PRESERVE_ORDER);
-	json_decref(red);
-	if (dumped == NULL) {
-		w->json_bad = 1;
-		return 0;
-	}
-	strbuf_add(&w->out, dumped, strlen(dumped));
-	free(dumped);
-	return 0;
-}
-
-/* The pool's redacted lines, in order: on into the compressor, or into the file. */
-static int pool_out(void *ctx, const char *buf, size_t len, struct error *err)
-{
-	struct pass2_line *w = ctx;
-
-	/* In the pool's thread: w->out is not used while the pool has the member's lines. */
-	if (w->comp)
-		return redact_compressor_write(w->comp, buf, len, err);
-	if (write_all(w->fd, buf, len) < 0) {
-		error_set(err, "temporary file: %s", strerror(errno));
-		return -1;
-	}
-	return 0;
-}
-
-/* The end of a member's lines: the pool's last ones, then what is held, go on. */
-static int write_finish(struct pass2_line *w)
-{
-	if (w->pool && line_pool_finish(w->pool, w->err) < 0)
-		return -1;
-	return write_flush(w);
-}
-
-/* One line through the tokeniser; the output goes on in pieces of 64 KiB, not line by line. */
-static int write_line(void *ctx, const char *l, size_t n, int nl)
-{
-	struct pass2_line *w = ctx;
-	int done = w->passwd ? passwd_line(w, l, n) : 0;
-
-	if (w->pool && !w->passwd && w->tag == TAG_NONE)
-		return line_pool_line(w->pool, l, n, nl, w->err);
-
-	if (w->tag == TAG_JSONL) {
-		if (n > 0 && json_text(w, l, n, JSON_COMPACT) < 0)
-			return -1;
-		done = 1;
-	}
-	if (done == 0 && w->tag != TAG_NONE)
-		l = unrooted(w, l, n, &n);
-	if (done < 0 || (done == 0 && tokeniser_line(w->tk, l, n, &w->out, w->err) < 0))
-		return -1;
-	if (nl)
-		strbuf_addch(&w->out, '\n');
-	return w->out.len >= 65536 ? write_flush(w) : 0;
-}
-
-static int write_chunk(void *ctx, const void *buf, size_t len)
-{
-	struct pass2_line *w = ctx;
-
-	return lines_feed(&w->in, buf, len, write_line, w);
-}
-
-/* A compressed login record file's decompressed bytes: its records rewritten. */
-static int login_chunk(void *ctx, const void *buf, size_t len)
-{
-	struct pass2_line *w = ctx;
-
-	if (login_records_data(w->login, buf, len, w->tk, NULL, &w->out, w->err) < 0)
-		return -1;
-	return w->out.len >= 65536 ? write_flush(w) : 0;
-}
-
 /* The most a compressed member may decompress to: 1000 times its size, at least 64 MiB. */
 static uint64_t decompressed_max(uint64_t size)
 {
@@ -586,7 +288,7 @@ static int scan_chunk(void *ctx, const void *buf, size_t len)
 		p->current->text = 0;
 		return 0;
 	}
-	return lines_feed(&p->line, buf, len, scan_line, p);
+	return redact_lines_feed(&p->line, buf, len, scan_line, p);
 }
 
 /*
@@ -664,8 +366,8 @@ static int spool_member(struct source *src, const char *dir, char sha[SHA256_HEX
 /* A journal's export text on its way: through the export redactor, and on to w (pass 2). */
 struct journal_pass {
 	struct export_redactor er;
-	struct pass2_line *w; /* NULL: pass 1b, scanning */
-	int write_failed;     /* the failure was ours, not the journal's */
+	struct redact_writer *w; /* NULL: pass 1b, scanning */
+	int write_failed;        /* the failure was ours, not the journal's */
 };
 
 static int journal_piece(void *ctx, const void *buf, size_t len, struct error *err)
@@ -673,7 +375,7 @@ static int journal_piece(void *ctx, const void *buf, size_t len, struct error *e
 	struct journal_pass *jp = ctx;
 
 	if (export_redactor_data(&jp->er, buf, len, err) < 0 ||
-	    (jp->w && jp->w->out.len >= 65536 && write_flush(jp->w) < 0)) {
+	    (jp->w && jp->w->out.len >= 65536 && redact_writer_flush(jp->w) < 0)) {
 		jp->write_failed = 1;
 		return -1;
 	}
@@ -685,7 +387,7 @@ static int journal_piece(void *ctx, const void *buf, size_t len, struct error *e
  * 0; -1 with err (ours: fatal); -2 with err when the file is not a journal logpack reads.
  */
 static int journal_through(struct source *src, const struct redact_options *opt,
-                           struct tokeniser *tk, struct pass2_line *w, const char *name,
+                           struct tokeniser *tk, struct redact_writer *w, const char *name,
                            const char *want_sha, struct error *err)
 {
 	struct journal_pass jp = {.w = w};
@@ -711,7 +413,7 @@ static int journal_through(struct source *src, const struct redact_options *opt,
 	}
 	if (export_redactor_end(&jp.er, err) < 0)
 		return -1;
-	return w ? write_flush(w) : 0;
+	return w ? redact_writer_flush(w) : 0;
 }
 
 static int pass1b(struct pass1 *p, const struct redact_options *opt,
@@ -920,7 +622,7 @@ enum redact_status redact_bundle(const struct redact_options *opt, struct redact
 	struct bag_result res = {0};
 	struct source *src = NULL;
 	struct source_member sm;
-	struct pass2_line w = {0};
+	struct redact_writer w = {0};
 	json_t *doc = NULL, *files = NULL, *written = NULL;
 	char stamp[32], *top = NULL, *path = NULL, *text = NULL;
 	enum redact_status status = REDACT_FAILED;
@@ -1042,7 +744,7 @@ enum redact_status redact_bundle(const struct redact_options *opt, struct redact
 	if (jobs > 1 && (w.pool = line_pool_new(r.tk, jobs, err)) == NULL)
 		goto out;
 	if (w.pool)
-		line_pool_begin(w.pool, pool_out, &w);
+		line_pool_begin(w.pool, redact_writer_pool_out, &w);
 	files = json_array();
 	written = json_object();
 	for (;;) {
@@ -1117,13 +819,16 @@ enum redact_status redact_bundle(const struct redact_options *opt, struct redact
 				w.login = &lr;
 			}
 			zr = redact_decompress(src, m->comp, decompressed_max(sm.size),
-			                       w.login ? login_chunk : write_chunk, &w, sha, err);
+			                       w.login ? redact_writer_login_chunk
+			                               : redact_writer_chunk,
+			                       &w, sha, err);
 			w.login = NULL;
 			if (zr == -2)
 				error_prefix(err, "%s: %s changed between the passes",
 				             opt->source_path, m->name);
-			if (zr < 0 || (w.in.len > 0 && write_line(&w, w.in.buf, w.in.len, 0) < 0) ||
-			    write_finish(&w) < 0)
+			if (zr < 0 ||
+			    (w.in.len > 0 && redact_writer_line(&w, w.in.buf, w.in.len, 0) < 0) ||
+			    redact_writer_finish(&w) < 0)
 				goto out;
 			zr = redact_compressor_close(w.comp, err);
 			w.comp = NULL;
@@ -1142,7 +847,8 @@ enum redact_status redact_bundle(const struct redact_options *opt, struct redact
 			if (m->login != LOGIN_NONE)
 				fed = login_records_data(&lr, buf, (size_t)n, r.tk, NULL, &w.out,
 				                         err) < 0 ||
-				                      (w.out.len >= 65536 && write_flush(&w) < 0)
+				                      (w.out.len >= 65536 &&
+				                       redact_writer_flush(&w) < 0)
 				              ? -1
 				              : 0;
 			else if (m->tag == TAG_JSON && w.doc.len + (size_t)n > TAG_JSON_MAX)
@@ -1150,7 +856,8 @@ enum redact_status redact_bundle(const struct redact_options *opt, struct redact
 			else if (m->tag == TAG_JSON)
 				fed = 0, strbuf_add(&w.doc, buf, (size_t)n);
 			else
-				fed = lines_feed(&line, buf, (size_t)n, write_line, &w);
+				fed = redact_lines_feed(&line, buf, (size_t)n, redact_writer_line,
+				                        &w);
 			if (fed < 0) {
 				sha256_discard(&h);
 				strbuf_release(&line);
@@ -1160,10 +867,11 @@ enum redact_status redact_bundle(const struct redact_options *opt, struct redact
 		if (plain)
 			sha256_final_hex(&h, sha);
 		if (n == 0 &&
-		    ((line.len > 0 && write_line(&w, line.buf, line.len, 0) < 0) ||
+		    ((line.len > 0 && redact_writer_line(&w, line.buf, line.len, 0) < 0) ||
 		     (m->tag == TAG_JSON && !w.json_bad &&
-		      json_text(&w, w.doc.buf ? w.doc.buf : "", w.doc.len, JSON_INDENT(2)) < 0) ||
-		     write_finish(&w) < 0))
+		      redact_writer_json(&w, w.doc.buf ? w.doc.buf : "", w.doc.len,
+		                         JSON_INDENT(2)) < 0) ||
+		     redact_writer_finish(&w) < 0))
 			n = -1;
 		strbuf_release(&line);
 		if (n < 0)
@@ -1298,13 +1006,7 @@ out:
 	redact_compressor_abort(w.comp);
 	if (w.fd >= 0)
 		close(w.fd);
-	strbuf_release(&w.out);
-	strbuf_release(&w.in);
-	strbuf_release(&w.doc);
-	strbuf_release(&w.unrooted[0]);
-	strbuf_release(&w.unrooted[1]);
-	free(w.lit.root);
-	free(w.lit.phone);
+	redact_writer_release(&w);
 	bag_writer_abort(bw);
 	bag_result_release(&res);
 	source_close(src);
