@@ -58,6 +58,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	tokeniser_add(tk, PSEUDO_HOSTS, "web01", &err);
 	tokeniser_add(tk, PSEUDO_HOSTS, "corp.example.com", &err);
 	tokeniser_add(tk, PSEUDO_WORDS, "projectx", &err);
+	tokeniser_add_phone(tk, "+46 8 123 456 78", &err);
 	tokeniser_set_observer(tk, observe, NULL);
 	/* The second pass through a worker, as redact's pool runs it. */
 	worker = tokeniser_worker(tk, &lock);

@@ -2,7 +2,7 @@
 # Build the redaction tokeniser's libFuzzer target with clang (ASan + UBSan) and run it for a
 # while on a seed corpus of log lines with the inputs that broke other tools: addresses with
 # leading zeros, upper-case and bracketed IPv6, IPv6 followed by ':', addresses in host names,
-# URLs and reverse names, e-mail, MACs, user names that are common words.
+# URLs and reverse names, e-mail, MACs, user names that are common words, a telephone number.
 #
 #   tests/fuzz-tokenise.sh [SECONDS]     (default 60; "make fuzz" runs this after the others)
 #
@@ -22,7 +22,7 @@ clang -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=
 	-I"$build" -I"$top/include" \
 	$(pkg-config --cflags libcrypto) \
 	"$top/tests/fuzz-tokenise.c" "$top"/src/base/*.c "$top"/src/trust/pseudo.c \
-	"$top"/src/trust/cryptopan.c "$top"/src/trust/addrmap.c "$top"/src/trust/tokenise.c "$top"/src/trust/tokenise-encoded.c \
+	"$top"/src/trust/cryptopan.c "$top"/src/trust/addrmap.c "$top"/src/trust/tokenise*.c \
 	$(pkg-config --libs libcrypto) -lpthread -o "$out/fuzz-tokenise"
 
 c=$out/corpus
@@ -32,6 +32,7 @@ if [ -z "$(ls -A "$c")" ]; then
 	printf 'GET http://10.1.2.3:8080/x host ip-172-31-3-150.ec2.internal dhcp-192-168-0-66\n' >"$c/hosts"
 	printf 'PTR 150.3.31.172.in-addr.arpa. b.a.9.8.7.6.5.4.3.2.1.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa\n' >"$c/reverse"
 	printf 'from=<karin.s@corp.example.com> lladdr 00:1A:2B:3C:4D:5E aabb.ccdd.eeff user@1000.service\n' >"$c/mail-mac"
+	printf 'caller +46 (0)8 123 456 78, 08-123 456 78 2026-11-27, 0046812345678\n' >"$c/phone"
 	printf 'sudo:    admin : TTY=pts/0 ; USER=root ; uid=0(admin) acct="karin" /home/karin\n' >"$c/accounts"
 fi
 

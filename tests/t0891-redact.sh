@@ -757,4 +757,29 @@ t "a bag directory as the source; a tag file in it that is not JSON: dropped and
 	cmp bjx/logpack-redacted-*/data/var/log/auth.log "$(find x -name auth.log)"
 	expect_code 0 lp verify "$(cat bjred)" >bjv2
 '
+t "the reporter telephone number in the logs, in its usual forms: one token; other numbers stay" '
+	cd "$FX"
+	mkdir -p ph/etc ph/var/log
+	echo ID=debian >ph/etc/os-release
+	cat >ph/var/log/helpdesk.log <<-EOF
+	Nov 27 10:00:00 web01 helpdesk: caller +46 8 123 456 78 opened ticket 4711
+	Nov 27 10:00:01 web01 helpdesk: callback 08-123 456 78 at 2026-11-27 10:30
+	Nov 27 10:00:02 web01 sms: to=0046812345678 sent
+	Nov 27 10:00:03 web01 helpdesk: other caller 08-765 432 10, order 12345678
+	EOF
+	lp -q collect --root ph -o ph.tar.zst --incident report.txt >/dev/null
+	mkdir pho phx
+	lp -q redact --key inc.key --map phmap -o pho ph.tar.zst >phred
+	tar -C phx -xf "$(cat phred)"
+	l=$(echo phx/logpack-redacted-*/data/var/log/helpdesk.log)
+	if grep -qE "123 456 78|12345678 |46812345678" "$l"; then echo "the number survived"; false; fi
+	tok=$(sed -n "s/.*caller \(word-[a-z2-7]\{10\}\) opened.*/\1/p" "$l")
+	test -n "$tok"
+	test "$(grep -c "$tok" "$l")" = 3
+	contains "$l" "callback $tok at 2026-11-27 10:30"
+	contains "$l" "other caller 08-765 432 10, order 12345678"
+	lp redact --reveal "$tok" --key inc.key --map phmap >phrev
+	contains phrev "+46 8 123 456 78"
+	test "$(wc -l <"$l")" = 4
+'
 test_done

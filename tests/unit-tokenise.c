@@ -396,6 +396,46 @@ static void test_encoded(void)
 	free(got);
 }
 
+/*
+ * A listed telephone number, in the forms people write it: each becomes the token of the number
+ * as listed; other numbers, dates and a longer number that holds its digits stay.
+ */
+static void test_phone(void)
+{
+	static const char *const forms[] = {
+	        "call +46 8 123 456 78 now",     "call 08-123 456 78 now",
+	        "call 0046812345678 now",        "call +46 (0)8 123 456 78 now",
+	        "call 08/12345678 now",          "call +46-8-123.456.78 now",
+	        "call (08) 123 456 78 now",      "tel:+46812345678, now",
+	        "call 08 123 456 78 2026-11-27",
+	};
+	char token[PSEUDO_TOKEN_MAX + 1], *want, *got;
+	struct error err;
+	int all = 1;
+
+	ok(tokeniser_add_phone(tk, "+46 8 123 456 78", &err) == 0 &&
+	           tokeniser_add_phone(tk, "1234", &err) == 1 &&
+	           tokeniser_field(tk, PSEUDO_WORDS, "+46 8 123 456 78", 16, token, &err) == 0,
+	   "a number of seven digits or more is listed; a shorter one is not");
+	for (size_t i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
+		got = xstrdup(redact(forms[i]));
+		if (strstr(got, token) == NULL || strstr(got, "456") != NULL) {
+			printf("#   not replaced: %s -> %s\n", forms[i], got);
+			all = 0;
+		}
+		free(got);
+	}
+	ok(all, "the number in each of its forms becomes its token %s", token);
+	check("call +47 8 123 456 78, 08-123 456 79, 108-123 456 78, 08-123 456 789, 1234",
+	      "call +47 8 123 456 78, 08-123 456 79, 108-123 456 78, 08-123 456 789, 1234", NULL,
+	      "another country, another number, a longer number, a short one: they stay");
+	want = subst("call %s/08-765 432 10 now", token);
+	got = xstrdup(redact("call 08-123 456 78/08-765 432 10 now"));
+	is_str(got, want, "the number beside another");
+	free(got);
+	free(want);
+}
+
 static void test_lines(void)
 {
 	const char *text = "a 10.1.2.3\nb fd12::1:\n\nc karin@x\n";
@@ -484,6 +524,7 @@ int main(void)
 	test_addresses();
 	test_other();
 	test_encoded();
+	test_phone();
 	test_lines();
 	test_short_cycle();
 	tokeniser_free(tk);

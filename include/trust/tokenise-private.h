@@ -39,6 +39,15 @@ struct told {
 	enum pseudo_type type;
 };
 
+/* A telephone number to replace (tokeniser_add_phone), and how it was written. */
+enum { PHONE_LOCAL, PHONE_TRUNK, PHONE_INTERNATIONAL };
+struct tokenise_phone {
+	char digits[TOKENISE_PHONE_DIGITS_MAX + 1]; /* without "+", "00" or the trunk "0" */
+	size_t len;
+	int form; /* how it was written: digits begin with the country code, or not */
+	char token[PSEUDO_TOKEN_MAX + 1];
+};
+
 struct tokeniser {
 	const struct pseudo_keys *keys;
 	struct addrmap *am;
@@ -53,6 +62,9 @@ struct tokeniser {
 	 * followed by 0 and by '.', the bytes that can follow it in a run.
 	 */
 	uint8_t first_two[65536 / 8];
+	/* Telephone numbers to replace (tokeniser_add_phone), in their digits. */
+	struct tokenise_phone *phones;
+	size_t phone_count;
 	tokenise_observer observer;
 	void *observer_arg;
 	/* What the observer was told (type, original): each once, not at every occurrence. */
@@ -148,6 +160,11 @@ static inline void copy_to(struct tokeniser *tk, const char *at)
  */
 int tokenise_run(struct tokeniser *tk, const char *s, size_t len, struct strbuf *out,
                  struct error *err);
+/* orig[0..len) is replaced by repl (told to the observer once); the text before it goes out. */
+void tokenise_replaced(struct tokeniser *tk, enum pseudo_type type, const char *orig, size_t len,
+                       const char *repl);
+/* A listed telephone number at s[i], in any of its usual forms: what it consumed. */
+size_t tokenise_match_phone(struct tokeniser *tk, const char *s, size_t i, size_t len);
 /* A listed name at s[i]: what it consumed (0: none). */
 size_t tokenise_match_word(struct tokeniser *tk, const char *s, size_t i, size_t len);
 /* A percent-encoded or base64 run at s[i], through its decoded text: what it consumed. */

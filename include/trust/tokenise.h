@@ -56,6 +56,16 @@ int tokeniser_add_account(struct tokeniser *tk, const char *name, int anywhere, 
  * tokeniser_add.
  */
 int tokeniser_keep(struct tokeniser *tk, const char *name, struct error *err);
+/*
+ * A telephone number (a person's: the incident's reporter) to replace wherever it stands, in
+ * any of its usual forms: "+46 8 123 456 78", "0046-8-12345678", "08-123 456 78", "+46 (0)8
+ * 123 456 78". Each becomes the words token of phone as given, the token tokeniser_field gives
+ * it. Returns 0; 1 when phone has fewer than TOKENISE_PHONE_DIGITS_MIN digits or more than
+ * TOKENISE_PHONE_DIGITS_MAX (not listed); or -1 with err (too many numbers, OpenSSL failed).
+ */
+#define TOKENISE_PHONE_DIGITS_MIN 7
+#define TOKENISE_PHONE_DIGITS_MAX 20
+int tokeniser_add_phone(struct tokeniser *tk, const char *phone, struct error *err);
 /* Is name one of the common words that are user names only in an account position? */
 int tokeniser_is_common_word(const char *name, size_t len);
 /*

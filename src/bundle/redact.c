@@ -717,6 +717,9 @@ enum redact_status redact_bundle(const struct redact_options *opt, struct redact
 		if (kept) { /* --keep: it stays */
 			free(w.lit.phone);
 			w.lit.phone = NULL;
+		} else if (tokeniser_add_phone(r.tk, w.lit.phone, err) < 0) {
+			/* In the logs too, in any of its forms ("08-123 456 78"). */
+			goto out;
 		}
 	}
 

@@ -120,6 +120,9 @@ void tokeniser_free(struct tokeniser *tk)
 				free(tk->words[i].name);
 			}
 		free(tk->words);
+		if (tk->phones)
+			OPENSSL_cleanse(tk->phones, tk->phone_count * sizeof(*tk->phones));
+		free(tk->phones);
 	}
 	free(tk->told);
 	free(tk->addr_cache);
@@ -361,8 +364,8 @@ static void tell(struct tokeniser *tk, enum pseudo_type type, const char *orig, 
 	shared_end(tk);
 }
 
-static void replaced(struct tokeniser *tk, enum pseudo_type type, const char *orig, size_t len,
-                     const char *repl)
+void tokenise_replaced(struct tokeniser *tk, enum pseudo_type type, const char *orig, size_t len,
+                       const char *repl)
 {
 	copy_to(tk, orig);
 	tk->copied += len;
@@ -491,7 +494,7 @@ static size_t match_mac(struct tokeniser *tk, const char *s, size_t i, size_t le
 		         upper ? "%02X%c%02X%c%02X%c%02X%c%02X%c%02X"
 		               : "%02x%c%02x%c%02x%c%02x%c%02x%c%02x",
 		         out[0], sep, out[1], sep, out[2], sep, out[3], sep, out[4], sep, out[5]);
-		replaced(tk, PSEUDO_MAC, p, used, buf);
+		tokenise_replaced(tk, PSEUDO_MAC, p, used, buf);
 		return used;
 	}
 	if (n >= 14 && p[4] == '.' && p[9] == '.') {
@@ -522,7 +525,7 @@ static size_t match_mac(struct tokeniser *tk, const char *s, size_t i, size_t le
 		snprintf(buf, sizeof(buf),
 		         upper ? "%02X%02X.%02X%02X.%02X%02X" : "%02x%02x.%02x%02x.%02x%02x",
 		         out[0], out[1], out[2], out[3], out[4], out[5]);
-		replaced(tk, PSEUDO_MAC, p, used, buf);
+		tokenise_replaced(tk, PSEUDO_MAC, p, used, buf);
 		return used;
 	}
 	return 0;
@@ -563,7 +566,7 @@ static size_t match_ip6_arpa(struct tokeniser *tk, const char *s, size_t i, size
 	}
 	memcpy(buf + 64, p + 64, 8);
 	buf[72] = '\0';
-	replaced(tk, PSEUDO_ADDRESSES, p, used, buf);
+	tokenise_replaced(tk, PSEUDO_ADDRESSES, p, used, buf);
 	return used;
 }
 
@@ -604,7 +607,7 @@ static size_t match_ipv6(struct tokeniser *tk, const char *s, size_t i, size_t l
 		return 0;
 	if (tk->out) {
 		ipaddr_format(&m, buf);
-		replaced(tk, PSEUDO_ADDRESSES, p, n, buf);
+		tokenise_replaced(tk, PSEUDO_ADDRESSES, p, n, buf);
 	}
 	return n;
 }
@@ -665,7 +668,7 @@ static size_t match_ipv4(struct tokeniser *tk, const char *s, size_t i, size_t l
 			for (int k = count - 1; k >= 0; k--)
 				o += (size_t)snprintf(buf + o, sizeof(buf) - o, "%u%s", m.b[k],
 				                      k ? "." : "");
-			replaced(tk, PSEUDO_ADDRESSES, p, end, buf);
+			tokenise_replaced(tk, PSEUDO_ADDRESSES, p, end, buf);
 		}
 		return end;
 	}
@@ -691,7 +694,7 @@ static size_t match_ipv4(struct tokeniser *tk, const char *s, size_t i, size_t l
 		return 0;
 	if (tk->out) {
 		ipaddr_format(&m, buf);
-		replaced(tk, PSEUDO_ADDRESSES, p, end, buf);
+		tokenise_replaced(tk, PSEUDO_ADDRESSES, p, end, buf);
 	}
 	return end;
 }
@@ -724,7 +727,7 @@ static size_t match_ipv4_dashed(struct tokeniser *tk, const char *s, size_t i, s
 	if (tk->out) {
 		snprintf(buf, sizeof(buf), "%u%c%u%c%u%c%u", m.b[0], sep, m.b[1], sep, m.b[2], sep,
 		         m.b[3]);
-		replaced(tk, PSEUDO_ADDRESSES, p, end, buf);
+		tokenise_replaced(tk, PSEUDO_ADDRESSES, p, end, buf);
 	}
 	return end;
 }
@@ -772,7 +775,7 @@ static size_t match_email(struct tokeniser *tk, const char *s, size_t i, size_t 
 		tk->failed = 1;
 		return 0;
 	}
-	replaced(tk, PSEUDO_EMAIL, p, n, token);
+	tokenise_replaced(tk, PSEUDO_EMAIL, p, n, token);
 	return n;
 }
 
@@ -854,7 +857,7 @@ size_t tokenise_match_word(struct tokeniser *tk, const char *s, size_t i, size_t
 			continue;
 		/* A kept name's text stays: it goes out with the rest of the line. */
 		if (!w->kept && tk->out)
-			replaced(tk, w->type, s + i, e, w->token);
+			tokenise_replaced(tk, w->type, s + i, e, w->token);
 		return e;
 	}
 	return 0;
@@ -931,6 +934,8 @@ int tokenise_run(struct tokeniser *tk, const char *s, size_t len, struct strbuf 
 			if (!used && !tk->failed)
 				used = match_ipv6(tk, s, i, len);
 		}
+		if (!used && !tk->failed && tk->phone_count && (is_digit(c) || c == '+'))
+			used = tokenise_match_phone(tk, s, i, len);
 		if (!used && !tk->failed && is_digit(c)) {
 			used = match_ipv4(tk, s, i, len);
 			if (!used && !tk->failed)
