@@ -1,0 +1,87 @@
+#!/bin/sh
+# redact's bounds on what a hostile bundle can make it read: a compressed rotation that
+# decompresses to more than 1000 times its size (and at least 64 MiB) is dropped and listed, the
+# rest carried; a user database or hosts file over 8 MiB, and login records naming more than
+# 65,536 users, fail the run (their names could not all be listed), with nothing written.
+. "$TEST_SRCDIR/test-lib.sh"
+
+FX=$TRASH/fx
+mkdir -p "$FX"
+
+t "setup: an incident key" '
+	cd "$FX"
+	lp -q keygen --incident -o inc.key >/dev/null
+'
+t "a rotation over 1000 times its size, or over 64 MiB, is dropped and listed; the rest is carried" '
+	cd "$FX"
+	mkdir -p z/etc z/var/log
+	echo ID=debian >z/etc/os-release
+	echo "Nov 27 10:00:00 web01 sshd[1]: Accepted password for karin from 10.20.30.40" \
+		>z/var/log/auth.log
+	# 100 MiB of one byte: gzip makes it about 1030 times smaller, just over the bound.
+	head -c 104857600 /dev/zero | tr "\000" y | gzip -9 >z/var/log/app.log.1.gz
+	# 70 MiB in a few bytes of bzip2: 1000 times those is below the 64 MiB floor.
+	head -c 73400320 /dev/zero | tr "\000" y | bzip2 -9 >z/var/log/app.log.2.bz2
+	# Under the bound: carried, redacted.
+	(echo "karin from 10.20.30.40"; head -c 1048576 /dev/zero | tr "\000" y; echo) |
+		gzip -9 >z/var/log/app.log.3.gz
+	gz=$(stat -c %s z/var/log/app.log.1.gz)
+	lp -q collect --root z -o z.tar.zst >/dev/null
+	mkdir zo zx
+	lp redact --key inc.key --map zmap -o zo z.tar.zst >zred 2>zerr
+	contains zerr "dropped (not plain text): data/var/log/app.log.1.gz: decompresses to more than $((gz * 1000)) bytes"
+	contains zerr "dropped (not plain text): data/var/log/app.log.2.bz2: decompresses to more than 67108864 bytes"
+	tar -C zx -xf "$(cat zred)"
+	d=$(echo zx/logpack-redacted-*/data/var/log)
+	test ! -e "$d/app.log.1.gz"
+	test ! -e "$d/app.log.2.bz2"
+	test -s "$d/auth.log"
+	gunzip -c "$d/app.log.3.gz" >three
+	test "$(wc -l <three)" = 2
+	if grep -q "10.20.30.40" three "$d/auth.log"; then echo "an address survived"; false; fi
+	expect_code 0 lp verify --source z.tar.zst --key inc.key "$(cat zred)" >zv
+	contains zv "links: all"
+'
+t "a passwd over 8 MiB fails the run: its names could not be listed; nothing is written" '
+	cd "$FX"
+	mkdir -p p/etc p/var/log
+	echo ID=debian >p/etc/os-release
+	echo "Nov 27 10:00:00 web01 sshd[1]: Accepted password for karin" >p/var/log/auth.log
+	python3 -c "
+import sys
+with open(sys.argv[1], \"w\") as f:
+    f.write(\"root:x:0:0:root:/root:/bin/bash\n\")
+    for i in range(120000):
+        f.write(\"user%06d:x:%d:%d:Person Number %d,,,:/home/user%06d:/bin/bash\n\" % (i, 2000 + i, 2000 + i, i, i))
+" p/etc/passwd
+	test "$(stat -c %s p/etc/passwd)" -gt 8388608
+	lp -q collect --root p -o p.tar.zst >/dev/null
+	tar -tf p.tar.zst | grep -q "/data/etc/passwd$"
+	mkdir po
+	expect_code 3 lp redact --key inc.key --map pmap -o po p.tar.zst >pout 2>perr
+	contains perr "data/etc/passwd: larger than 8 MiB: its names cannot be read"
+	test "$(wc -l <perr)" = 1
+	test ! -e pmap
+	test -z "$(ls -A po)"
+	test ! -s pout
+'
+t "login records naming more than 65,536 users fail the run; nothing is written" '
+	cd "$FX"
+	mkdir -p w/etc w/var/log
+	echo ID=debian >w/etc/os-release
+	python3 - w <<-PY
+	import struct, sys
+	with open(sys.argv[1] + "/var/log/wtmp", "wb") as f:
+	    for i in range(65537):
+	        f.write(struct.pack("<hxxi32s4s32s256shhiii16s20s", 7, 100 + i, b"pts/0", b"ts/0",
+	                            b"u%07d" % i, b"", 0, 0, 0, 1764230100 + i, 0, b"", b""))
+	PY
+	lp -q collect --root w -o w.tar.zst >/dev/null
+	mkdir wo
+	expect_code 3 lp redact --key inc.key --map wmap -o wo w.tar.zst >wout 2>werr
+	contains werr "data/var/log/wtmp: more than 65536 user names or hosts of logins"
+	test "$(wc -l <werr)" = 1
+	test ! -e wmap
+	test -z "$(ls -A wo)"
+'
+test_done
