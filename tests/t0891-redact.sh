@@ -606,6 +606,31 @@ t "--keep a name: a listed account and a listed host stay in clear; a bad value 
 	contains kerr "neither an address, a range nor a name"
 	test ! -e kmap2
 '
+t "login.defs UID_MIN 500 (RHEL 6): an account of uid 500 is a person, replaced everywhere" '
+	cd "$FX"
+	for v in 500 1000; do
+		mkdir -p "ld$v/etc" "ld$v/var/log"
+		echo ID=rhel >"ld$v/etc/os-release"
+		printf "# login.defs\nPASS_MAX_DAYS\t99999\nUID_MIN\t\t\t  %s\nUID_MAX\t\t\t60000\n" "$v" \
+			>"ld$v/etc/login.defs"
+		printf "root:x:0:0:root:/root:/bin/bash\nolle:x:500:500:Olle Berg:/home/olle:/bin/bash\n" \
+			>"ld$v/etc/passwd"
+		echo "Nov 27 10:00:00 web01 app[1]: olle ran the report" >"ld$v/var/log/messages"
+		lp -q collect --root "ld$v" -o "ld$v.tar.zst" >/dev/null
+		tar -tf "ld$v.tar.zst" | grep -q "/data/etc/login.defs$"
+		mkdir "ldo$v" "ldx$v"
+		lp -q redact --key inc.key --map "ldmap$v" -o "ldo$v" "ld$v.tar.zst" >"ldred$v"
+		tar -C "ldx$v" -xf "$(cat "ldred$v")"
+	done
+	d=$(echo ldx500/logpack-redacted-*/data)
+	if grep -rq "olle\|Olle Berg" "$d"; then echo "olle survived"; false; fi
+	grep -q "^user-[a-z2-7]\{10\}:x:500:500:word-[a-z2-7]\{10\}:/home/user-[a-z2-7]\{10\}:/bin/bash$" "$d/etc/passwd"
+	grep -q "app\[1\]: user-[a-z2-7]\{10\} ran the report$" "$d/var/log/messages"
+	# UID_MIN 1000: uid 500 is a system account, named only where an account is.
+	d=$(echo ldx1000/logpack-redacted-*/data)
+	contains "$d/var/log/messages" "olle ran the report"
+	contains "$d/etc/passwd" ":x:500:500:Olle Berg:"
+'
 t "--keep-incident: the report carried, redacted like a log; without it, left out" '
 	cd "$FX"
 	if tar -tf "$(cat ired1)" | grep -q "logpack/incident"; then echo "carried without asking"; false; fi

@@ -22,7 +22,8 @@ enum name_source {
 	NAMES_PASSWD,   /* data/etc/passwd */
 	NAMES_PASSWD_OLD,
 	NAMES_ETC_HOSTS,
-	NAMES_INCIDENT, /* logpack/incident.json: the reporter's names, whether carried or not */
+	NAMES_INCIDENT,   /* logpack/incident.json: the reporter's names, whether carried or not */
+	NAMES_LOGIN_DEFS, /* data/etc/login.defs: where people's uids begin (UID_MIN) */
 	NAMES_COUNT
 };
 
@@ -63,8 +64,11 @@ struct redact_literals {
 int redact_names_list(struct tokeniser *tk, const struct redact_names *n,
                       struct redact_literals *lit, struct error *err);
 
-/* Is a passwd uid field a person's (1000 and up, but for 60000 to 65535 and "no uid")? */
-int redact_person_uid(const char *uid, size_t n);
+/* The uid people's accounts begin at: login.defs' UID_MIN, or 1000 without one. */
+#define REDACT_UID_MIN_DEFAULT 1000
+unsigned long redact_uid_min(const struct redact_names *n);
+/* Is a passwd uid field a person's (uid_min and up, but for 60000 to 65535 and "no uid")? */
+int redact_person_uid(const char *uid, size_t n, unsigned long uid_min);
 /* Where each field of a passwd line starts (start[k] is one past field k-1's end). */
 size_t redact_passwd_fields(const char *l, size_t n, size_t start[8]);
 

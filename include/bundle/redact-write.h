@@ -34,7 +34,8 @@ struct redact_writer {
 	struct strbuf in; /* a compressed member's decompressed line so far */
 	int fd;
 	struct redact_compressor *comp; /* set: the lines go through it into fd */
-	int passwd; /* a user database: a person's full name (GECOS) becomes a token */
+	int passwd;            /* a user database: a person's full name (GECOS) becomes a token */
+	unsigned long uid_min; /* where people's uids begin (redact_uid_min) */
 	enum tag_kind tag;
 	/* Replaced in tag files: the collection root's path by "<root>", the reporter's phone
 	 * number by its token (phone_token). */

@@ -22,7 +22,8 @@ static const char *const name_files[NAMES_COUNT] = {NULL,
                                                     "data/etc/passwd",
                                                     "data/etc/passwd-",
                                                     "data/etc/hosts",
-                                                    "logpack/incident.json"};
+                                                    "logpack/incident.json",
+                                                    "data/etc/login.defs"};
 
 /* The host names of every hosts file: no one's. */
 static const char *const standard_hosts[] = {"localhost",
@@ -125,11 +126,42 @@ static int add_listed(struct tokeniser *tk, enum pseudo_type type, const char *n
 }
 
 /*
- * A passwd line's uid field: is it a person's? 1000 and up, as Debian's adduser gives, but for
- * 60000 to 65535 (system accounts, nobody) and the two values that mean no uid: the uids of a
- * directory service (SSSD, FreeIPA: up to ten digits) are people's too.
+ * login.defs' UID_MIN: where useradd begins people's uids (1000 on Debian and RHEL 7 and
+ * later, 500 on RHEL 6 and older). A value that is no number from 1 to 999999 is ignored.
  */
-int redact_person_uid(const char *uid, size_t n)
+unsigned long redact_uid_min(const struct redact_names *n)
+{
+	const struct strbuf *t = &n->text[NAMES_LOGIN_DEFS];
+	unsigned long uid_min = REDACT_UID_MIN_DEFAULT;
+
+	for (size_t at = 0; at < t->len;) {
+		const char *l = t->buf + at, *nl = memchr(l, '\n', t->len - at);
+		size_t len = nl ? (size_t)(nl - l) : t->len - at, k = 7, digits = 0;
+		unsigned long v = 0;
+
+		at += len + 1;
+		if (len < 8 || memcmp(l, "UID_MIN", 7) != 0 || (l[7] != ' ' && l[7] != '\t'))
+			continue;
+		while (k < len && (l[k] == ' ' || l[k] == '\t'))
+			k++;
+		while (k < len && l[k] >= '0' && l[k] <= '9' && digits < 7) {
+			v = v * 10 + (unsigned long)(l[k++] - '0');
+			digits++;
+		}
+		while (k < len && (l[k] == ' ' || l[k] == '\t' || l[k] == '\r'))
+			k++;
+		if (digits > 0 && k == len && v >= 1 && v <= 999999)
+			uid_min = v;
+	}
+	return uid_min;
+}
+
+/*
+ * A passwd line's uid field: is it a person's? uid_min and up (1000 as Debian's adduser gives),
+ * but for 60000 to 65535 (system accounts, nobody) and the two values that mean no uid: the
+ * uids of a directory service (SSSD, FreeIPA: up to ten digits) are people's too.
+ */
+int redact_person_uid(const char *uid, size_t n, unsigned long uid_min)
 {
 	unsigned long long v = 0;
 
@@ -140,7 +172,7 @@ int redact_person_uid(const char *uid, size_t n)
 			return 0;
 		v = v * 10 + (unsigned long long)(uid[i] - '0');
 	}
-	return v >= 1000 && (v < 60000 || v > 65535) && v < 4294967294ULL;
+	return v >= uid_min && (v < 60000 || v > 65535) && v < 4294967294ULL;
 }
 
 /*
@@ -160,7 +192,8 @@ size_t redact_passwd_fields(const char *l, size_t n, size_t start[8])
 }
 
 /* Names of a collected text file: passwd's accounts, or a hosts file's names. */
-static void add_text_names(struct tokeniser *tk, enum name_source src, const char *text, size_t len)
+static void add_text_names(struct tokeniser *tk, enum name_source src, const char *text, size_t len,
+                           unsigned long uid_min)
 {
 	const char *p = text, *end = text + len;
 
@@ -195,7 +228,7 @@ static void add_text_names(struct tokeniser *tk, enum name_source src, const cha
 				/* A person's account anywhere; a system one where an account is
 				 * named. */
 				add_listed(tk, PSEUDO_USERS, name,
-				           redact_person_uid(p + f[2], f[3] - f[2] - 1));
+				           redact_person_uid(p + f[2], f[3] - f[2] - 1, uid_min));
 				free(name);
 			}
 		}
@@ -274,10 +307,10 @@ int redact_names_list(struct tokeniser *tk, const struct redact_names *n,
 			          name_files[i], TAG_NAMES_MAX >> 20);
 			return -1;
 		}
-		if (t->len == 0)
+		if (t->len == 0 || i == NAMES_LOGIN_DEFS)
 			continue;
 		if (i >= NAMES_PASSWD && i <= NAMES_ETC_HOSTS) {
-			add_text_names(tk, (enum name_source)i, t->buf, t->len);
+			add_text_names(tk, (enum name_source)i, t->buf, t->len, redact_uid_min(n));
 			continue;
 		}
 		doc = json_loadb(t->buf, t->len, JSON_REJECT_DUPLICATES, &je);

@@ -705,6 +705,7 @@ enum redact_status redact_bundle(const struct redact_options *opt, struct redact
 	/* Names listed after the first pass only take text that would not be an address. */
 	if (redact_names_list(r.tk, &p1.found, &w.lit, err) < 0)
 		goto out;
+	w.uid_min = redact_uid_min(&p1.found);
 	if (addrmap_seal(r.am, err) < 0)
 		goto out;
 	tokeniser_set_observer(r.tk, observe, &r);
