@@ -1,8 +1,8 @@
 /*
  * The names redaction replaces everywhere without being told: read from the source bundle as
- * it is verified (host.json, accounts.json, the collected passwd and hosts files, the user
- * names of logins in wtmp and utmp), and listed in the tokeniser once the source is judged
- * valid. The rules are in docs/redaction.md, "Names from the bundle".
+ * it is verified (host.json, accounts.json, the collected passwd, hosts and login.defs files,
+ * the user names of logins in wtmp and utmp), and listed in the tokeniser once the source is
+ * judged valid. The rules are in docs/redaction.md, "Names from the bundle".
  */
 #ifndef LOGPACK_REDACT_NAMES_H
 #define LOGPACK_REDACT_NAMES_H
