@@ -2,7 +2,8 @@
 # redact's bounds on what a hostile bundle can make it read: a compressed rotation that
 # decompresses to more than 1000 times its size (and at least 64 MiB) is dropped and listed, the
 # rest carried; a user database or hosts file over 8 MiB, and login records naming more than
-# 65,536 users, fail the run (their names could not all be listed), with nothing written.
+# 65,536 users, fail the run (their names could not all be listed), with nothing written; so
+# does a full output directory, in the workers' output stage and in a compressor.
 . "$TEST_SRCDIR/test-lib.sh"
 
 FX=$TRASH/fx
@@ -83,5 +84,39 @@ t "login records naming more than 65,536 users fail the run; nothing is written"
 	test "$(wc -l <werr)" = 1
 	test ! -e wmap
 	test -z "$(ls -A wo)"
+'
+t "a full output directory (ENOSPC) in the workers output stage and in the compressor: exit 3, a clear error, nothing left" '
+	cd "$FX"
+	mkdir -p f/etc f/var/log fz/etc fz/var/log small
+	echo ID=debian >f/etc/os-release
+	echo ID=debian >fz/etc/os-release
+	python3 -c "
+import random
+random.seed(1)
+for i in range(60000):
+    print(\"Nov 27 10:00:00 web01 app[%d]: request %08x from 10.%d.%d.%d took %d ms\" % (i, random.getrandbits(32), random.randrange(256), random.randrange(256), random.randrange(256), random.randrange(9999)))
+" >f/var/log/app.log
+	gzip -c f/var/log/app.log >fz/var/log/app.log.1.gz
+	lp -q collect --root f -o f.tar.zst >/dev/null
+	lp -q collect --root fz -o fz.tar.zst >/dev/null
+	for b in f fz; do
+		for j in 1 2; do
+			mount -t tmpfs -o size=1m tmpfs small
+			set +e
+			lp redact -j "$j" --key inc.key --map "fmap$b$j" -o small "$b.tar.zst" >fout 2>"ferr$b$j"
+			rc=$?
+			set -e
+			left=$(ls -A small)
+			umount small
+			test "$rc" = 3
+			test -z "$left"
+			test ! -e "fmap$b$j"
+			test "$(wc -l <"ferr$b$j")" = 1
+		done
+	done
+	contains ferrf2 "small: temporary file: No space left on device"
+	contains ferrf1 "small: temporary file: No space left on device"
+	contains ferrfz2 "small: temporary file: compressing: Write error (No space left on device)"
+	contains ferrfz1 "small: temporary file: compressing: Write error (No space left on device)"
 '
 test_done

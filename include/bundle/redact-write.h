@@ -31,8 +31,9 @@ struct redact_writer {
 	/* The lines of a plain log (no tag file, no user database) go through it; NULL: here. */
 	struct line_pool *pool;
 	struct strbuf out;
-	struct strbuf in; /* a compressed member's decompressed line so far */
-	int fd;
+	struct strbuf in;               /* a compressed member's decompressed line so far */
+	int fd;                         /* the temporary file */
+	const char *dir;                /* where it is: the output directory */
 	struct redact_compressor *comp; /* set: the lines go through it into fd */
 	int passwd;            /* a user database: a person's full name (GECOS) becomes a token */
 	unsigned long uid_min; /* where people's uids begin (redact_uid_min) */

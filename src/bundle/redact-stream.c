@@ -166,12 +166,19 @@ static int add_filter(struct archive *a, enum redact_compression kind)
 	switch (kind) {
 	case REDACT_GZIP:
 		r = archive_write_add_filter_gzip(a);
-		/* No time stamp in the header: the same lines give the same bytes. */
+		/* No time stamp in the header: the same lines give the same bytes. Level 3 takes
+		 * half the time of gzip's 6 for logs, at about a sixth more bytes. */
 		if (r == ARCHIVE_OK)
 			r = archive_write_set_filter_option(a, "gzip", "timestamp", NULL);
+		if (r == ARCHIVE_OK)
+			r = archive_write_set_filter_option(a, "gzip", "compression-level", "3");
 		break;
 	case REDACT_XZ:
 		r = archive_write_add_filter_xz(a);
+		/* xz's 6 makes about 2 MiB of logs a second, 1 thirteen times that, at about a
+		 * sixth more bytes. */
+		if (r == ARCHIVE_OK)
+			r = archive_write_set_filter_option(a, "xz", "compression-level", "1");
 		break;
 	case REDACT_ZSTD:
 		r = archive_write_add_filter_zstd(a);
@@ -221,6 +228,18 @@ fail:
 	return -1;
 }
 
+/* libarchive's message, with the system's reason where it has one ("Write error": which?). */
+static void archive_failed(struct error *err, struct archive *a, const char *what)
+{
+	const char *msg = archive_error_string(a);
+	int e = archive_errno(a);
+
+	if (e > 0 && (msg == NULL || strstr(msg, strerror(e)) == NULL))
+		error_set(err, "%s: %s (%s)", what, msg ? msg : "failed", strerror(e));
+	else
+		error_set(err, "%s: %s", what, msg ? msg : "failed");
+}
+
 int redact_compressor_write(struct redact_compressor *c, const void *buf, size_t len,
                             struct error *err)
 {
@@ -228,7 +247,7 @@ int redact_compressor_write(struct redact_compressor *c, const void *buf, size_t
 		la_ssize_t n = archive_write_data(c->a, buf, len);
 
 		if (n <= 0) {
-			error_set(err, "compressing: %s", archive_error_string(c->a));
+			archive_failed(err, c->a, "compressing");
 			return -1;
 		}
 		buf = (const char *)buf + n;
@@ -242,7 +261,7 @@ int redact_compressor_close(struct redact_compressor *c, struct error *err)
 	int rc = 0;
 
 	if (archive_write_close(c->a) != ARCHIVE_OK) {
-		error_set(err, "compressing: %s", archive_error_string(c->a));
+		archive_failed(err, c->a, "compressing");
 		rc = -1;
 	}
 	archive_write_free(c->a);

@@ -55,8 +55,10 @@ int redact_writer_flush(struct redact_writer *w)
 		return 0;
 	if (w->comp) {
 		rc = redact_compressor_write(w->comp, w->out.buf, w->out.len, w->err);
+		if (rc < 0)
+			error_prefix(w->err, "%s: temporary file", w->dir);
 	} else if (write_all(w->fd, w->out.buf, w->out.len) < 0) {
-		error_set(w->err, "temporary file: %s", strerror(errno));
+		error_set(w->err, "%s: temporary file: %s", w->dir, strerror(errno));
 		rc = -1;
 	}
 	strbuf_reset(&w->out);
@@ -225,10 +227,14 @@ int redact_writer_pool_out(void *ctx, const char *buf, size_t len, struct error 
 	struct redact_writer *w = ctx;
 
 	/* In the pool's thread: w->out is not used while the pool has the member's lines. */
-	if (w->comp)
-		return redact_compressor_write(w->comp, buf, len, err);
+	if (w->comp) {
+		if (redact_compressor_write(w->comp, buf, len, err) == 0)
+			return 0;
+		error_prefix(err, "%s: temporary file", w->dir);
+		return -1;
+	}
 	if (write_all(w->fd, buf, len) < 0) {
-		error_set(err, "temporary file: %s", strerror(errno));
+		error_set(err, "%s: temporary file: %s", w->dir, strerror(errno));
 		return -1;
 	}
 	return 0;

@@ -547,7 +547,8 @@ out:
 	return rc;
 }
 
-static int copy_fd(struct bag_writer *bw, int fd, struct error *err)
+/* The temporary file fd (in dir) into the bag as the payload begun. */
+static int copy_fd(struct bag_writer *bw, int fd, const char *dir, struct error *err)
 {
 	for (;;) {
 		size_t size;
@@ -557,7 +558,7 @@ static int copy_fd(struct bag_writer *bw, int fd, struct error *err)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			error_set(err, "temporary file: %s", strerror(errno));
+			error_set(err, "%s: temporary file: %s", dir, strerror(errno));
 			return -1;
 		}
 		if (n == 0)
@@ -633,6 +634,7 @@ enum redact_status redact_bundle(const struct redact_options *opt, struct redact
 
 	memset(sum, 0, sizeof(*sum));
 	w.fd = -1;
+	w.dir = opt->output_dir;
 	switch (inside(opt->map_path, opt->output_dir, err)) {
 	case 0:
 		break;
@@ -836,8 +838,10 @@ enum redact_status redact_bundle(const struct redact_options *opt, struct redact
 				goto out;
 			zr = redact_compressor_close(w.comp, err);
 			w.comp = NULL;
-			if (zr < 0)
+			if (zr < 0) {
+				error_prefix(err, "%s: temporary file", opt->output_dir);
 				goto out;
+			}
 			n = 0;
 		} else if (sha256_init(&h, err) < 0) {
 			goto out;
@@ -895,7 +899,8 @@ enum redact_status redact_bundle(const struct redact_options *opt, struct redact
 			} else if (lseek(w.fd, 0, SEEK_SET) < 0 ||
 			           bag_add_tag_fd(bw, m->name, w.fd, err) < 0) {
 				if (err->msg[0] == '\0')
-					error_set(err, "temporary file: %s", strerror(errno));
+					error_set(err, "%s: temporary file: %s", opt->output_dir,
+					          strerror(errno));
 				goto out;
 			}
 			close(w.fd);
@@ -932,10 +937,12 @@ enum redact_status redact_bundle(const struct redact_options *opt, struct redact
 
 			if (size < 0 || lseek(w.fd, 0, SEEK_SET) < 0 ||
 			    bag_payload_begin(bw, rpath, (uint64_t)size, opt->now, err) < 0 ||
-			    copy_fd(bw, w.fd, err) < 0 || bag_payload_end(bw, out_sha, err) < 0 ||
+			    copy_fd(bw, w.fd, opt->output_dir, err) < 0 ||
+			    bag_payload_end(bw, out_sha, err) < 0 ||
 			    redact_link(&r.keys, m->name, m->sha256, link, err) < 0) {
 				if (err->msg[0] == '\0')
-					error_set(err, "temporary file: %s", strerror(errno));
+					error_set(err, "%s: temporary file: %s", opt->output_dir,
+					          strerror(errno));
 				free(rpath);
 				goto out;
 			}
