@@ -606,30 +606,36 @@ t "--keep a name: a listed account and a listed host stay in clear; a bad value 
 	contains kerr "neither an address, a range nor a name"
 	test ! -e kmap2
 '
-t "login.defs UID_MIN 500 (RHEL 6): an account of uid 500 is a person, replaced everywhere" '
+t "login.defs UID_MIN may only widen the people: 500, 0764, \"0x1F4\" make uid 500 a person; 1000 and 999999 do not" '
 	cd "$FX"
-	for v in 500 1000; do
-		mkdir -p "ld$v/etc" "ld$v/var/log"
-		echo ID=rhel >"ld$v/etc/os-release"
-		printf "# login.defs\nPASS_MAX_DAYS\t99999\nUID_MIN\t\t\t  %s\nUID_MAX\t\t\t60000\n" "$v" \
-			>"ld$v/etc/login.defs"
-		printf "root:x:0:0:root:/root:/bin/bash\nolle:x:500:500:Olle Berg:/home/olle:/bin/bash\n" \
-			>"ld$v/etc/passwd"
-		echo "Nov 27 10:00:00 web01 app[1]: olle ran the report" >"ld$v/var/log/messages"
-		lp -q collect --root "ld$v" -o "ld$v.tar.zst" >/dev/null
-		tar -tf "ld$v.tar.zst" | grep -q "/data/etc/login.defs$"
-		mkdir "ldo$v" "ldx$v"
-		lp -q redact --key inc.key --map "ldmap$v" -o "ldo$v" "ld$v.tar.zst" >"ldred$v"
-		tar -C "ldx$v" -xf "$(cat "ldred$v")"
+	n=0
+	for v in 500 0764 "\"0x1F4\"" 1000 999999; do
+		n=$((n + 1))
+		mkdir -p "ld$n/etc" "ld$n/var/log"
+		echo ID=rhel >"ld$n/etc/os-release"
+		printf "# login.defs\nPASS_MAX_DAYS\t99999\n  UID_MIN\t\t\t  %s\nUID_MAX\t\t\t60000\n" "$v" \
+			>"ld$n/etc/login.defs"
+		printf "root:x:0:0:root:/root:/bin/bash\nolle:x:500:500:Olle Berg:/home/olle:/bin/bash\nkarin:x:1000:1000:Karin Sven:/home/karin:/bin/bash\n" \
+			>"ld$n/etc/passwd"
+		echo "Nov 27 10:00:00 web01 app[1]: olle and karin ran the report" >"ld$n/var/log/messages"
+		lp -q collect --root "ld$n" -o "ld$n.tar.zst" >/dev/null
+		tar -tf "ld$n.tar.zst" | grep -q "/data/etc/login.defs$"
+		mkdir "ldo$n" "ldx$n"
+		lp -q redact --key inc.key --map "ldmap$n" -o "ldo$n" "ld$n.tar.zst" >"ldred$n"
+		tar -C "ldx$n" -xf "$(cat "ldred$n")"
+		d=$(echo "ldx$n"/logpack-redacted-*/data)
+		# uid 1000 is a person whatever the file says.
+		if grep -rq "karin\|Karin Sven" "$d"; then echo "karin survived UID_MIN $v"; false; fi
+		if [ "$n" -le 3 ]; then
+			if grep -rq "olle\|Olle Berg" "$d"; then echo "olle survived UID_MIN $v"; false; fi
+			grep -q "^user-[a-z2-7]\{10\}:x:500:500:word-[a-z2-7]\{10\}:/home/user-[a-z2-7]\{10\}:/bin/bash$" "$d/etc/passwd"
+			grep -q "app\[1\]: user-[a-z2-7]\{10\} and user-[a-z2-7]\{10\} ran the report$" "$d/var/log/messages"
+		else
+			# uid 500 is a system account: named only where an account is.
+			grep -q "app\[1\]: olle and user-[a-z2-7]\{10\} ran the report$" "$d/var/log/messages"
+			contains "$d/etc/passwd" ":x:500:500:Olle Berg:"
+		fi
 	done
-	d=$(echo ldx500/logpack-redacted-*/data)
-	if grep -rq "olle\|Olle Berg" "$d"; then echo "olle survived"; false; fi
-	grep -q "^user-[a-z2-7]\{10\}:x:500:500:word-[a-z2-7]\{10\}:/home/user-[a-z2-7]\{10\}:/bin/bash$" "$d/etc/passwd"
-	grep -q "app\[1\]: user-[a-z2-7]\{10\} ran the report$" "$d/var/log/messages"
-	# UID_MIN 1000: uid 500 is a system account, named only where an account is.
-	d=$(echo ldx1000/logpack-redacted-*/data)
-	contains "$d/var/log/messages" "olle ran the report"
-	contains "$d/etc/passwd" ":x:500:500:Olle Berg:"
 '
 t "--keep-incident: the report carried, redacted like a log; without it, left out" '
 	cd "$FX"

@@ -1,9 +1,10 @@
 #!/bin/sh
 # redact's bounds on what a hostile bundle can make it read: a compressed rotation that
-# decompresses to more than 1000 times its size (and at least 64 MiB) is dropped and listed, the
-# rest carried; a user database or hosts file over 8 MiB, and login records naming more than
-# 65,536 users, fail the run (their names could not all be listed), with nothing written; so
-# does a full output directory, in the workers' output stage and in a compressor.
+# decompresses to more than 1000 times its size (and at least 64 MiB) is dropped and listed,
+# the rest carried; a user database over 8 MiB (hosts files share the bound) and login records
+# naming more than 65,536 users fail the run (their names could not all be listed), with
+# nothing written; so does a full output directory, in the workers' output stage and in a
+# compressor.
 . "$TEST_SRCDIR/test-lib.sh"
 
 FX=$TRASH/fx

@@ -4,6 +4,8 @@
  */
 #include "config.h"
 
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -127,7 +129,10 @@ static int add_listed(struct tokeniser *tk, enum pseudo_type type, const char *n
 
 /*
  * login.defs' UID_MIN: where useradd begins people's uids (1000 on Debian and RHEL 7 and
- * later, 500 on RHEL 6 and older). A value that is no number from 1 to 999999 is ignored.
+ * later, 500 on RHEL 6 and older), read as shadow's getdef does (leading blanks, a number in
+ * C's notation: 0764 and 0x1F4 are 500, in quotes or not). The file is the bundle's, so it may
+ * only widen the people's range: a value from 100 to 999 is taken, any other ignored (UID_MIN
+ * 999999 would keep every person's name in clear).
  */
 unsigned long redact_uid_min(const struct redact_names *n)
 {
@@ -136,21 +141,33 @@ unsigned long redact_uid_min(const struct redact_names *n)
 
 	for (size_t at = 0; at < t->len;) {
 		const char *l = t->buf + at, *nl = memchr(l, '\n', t->len - at);
-		size_t len = nl ? (size_t)(nl - l) : t->len - at, k = 7, digits = 0;
-		unsigned long v = 0;
+		size_t len = nl ? (size_t)(nl - l) : t->len - at, k = 0, vlen;
+		char value[24], *end;
+		unsigned long v;
 
 		at += len + 1;
-		if (len < 8 || memcmp(l, "UID_MIN", 7) != 0 || (l[7] != ' ' && l[7] != '\t'))
-			continue;
 		while (k < len && (l[k] == ' ' || l[k] == '\t'))
 			k++;
-		while (k < len && l[k] >= '0' && l[k] <= '9' && digits < 7) {
-			v = v * 10 + (unsigned long)(l[k++] - '0');
-			digits++;
-		}
-		while (k < len && (l[k] == ' ' || l[k] == '\t' || l[k] == '\r'))
+		if (len - k < 8 || memcmp(l + k, "UID_MIN", 7) != 0 ||
+		    (l[k + 7] != ' ' && l[k + 7] != '\t'))
+			continue;
+		k += 7;
+		while (k < len && (l[k] == ' ' || l[k] == '\t'))
 			k++;
-		if (digits > 0 && k == len && v >= 1 && v <= 999999)
+		while (len > k && (l[len - 1] == ' ' || l[len - 1] == '\t' || l[len - 1] == '\r'))
+			len--;
+		if (len - k >= 2 && l[k] == '"' && l[len - 1] == '"') {
+			k++;
+			len--;
+		}
+		vlen = len - k;
+		if (vlen == 0 || vlen >= sizeof(value) || l[k] < '0' || l[k] > '9')
+			continue;
+		memcpy(value, l + k, vlen);
+		value[vlen] = '\0';
+		errno = 0;
+		v = strtoul(value, &end, 0);
+		if (errno == 0 && *end == '\0' && v >= 100 && v < REDACT_UID_MIN_DEFAULT)
 			uid_min = v;
 	}
 	return uid_min;

@@ -53,9 +53,11 @@ static void number_form(const struct number *n, const char **digits, size_t *len
 /*
  * Are these one number? In the same terms, when they hold the same digits. An international
  * number is a national one after its country code: one to three digits where the national
- * number was written with its trunk "0", one digit where it was written without (the North
+ * number was written with its trunk "0", and only "1" where it was written without (the North
  * American plan: "+1 212 555 0100" is "212 555 0100"), so that the subscriber part alone
- * ("123 456 78") is not taken for the number.
+ * ("123 456 78", "68 123 456 78") is not taken for the number. A number of ten digits or more
+ * written without "+" or a trunk "0" may be the international one without its "+" (an SMS
+ * gateway's 46812345678, North America's 1-212-555-0100).
  */
 static int same_number(const struct tokenise_phone *p, const char *d, size_t n, int form)
 {
@@ -66,8 +68,37 @@ static int same_number(const struct tokenise_phone *p, const char *d, size_t n, 
 
 	if (p_intl == intl)
 		return p->len == n && memcmp(p->digits, d, n) == 0;
-	return nl >= TOKENISE_PHONE_DIGITS_MIN - 1 && il > nl && il - nl <= (trunk ? 3u : 1u) &&
-	       memcmp(in + il - nl, na, nl) == 0;
+	if (nl < TOKENISE_PHONE_DIGITS_MIN - 1 || nl > il || memcmp(in + il - nl, na, nl) != 0)
+		return 0;
+	if (trunk)
+		return il - nl >= 1 && il - nl <= 3;
+	return (il == nl && nl >= 10) || (il - nl == 1 && in[0] == '1');
+}
+
+/*
+ * Does a number that would begin at s[i] continue one before it? Only when the run before
+ * (digits, at most two separators) is a country code: "+47 8 123 456 78" holds no
+ * "8 123 456 78". A time stamp or an identifier before a number is another number.
+ */
+static int after_country_code(const char *s, size_t i)
+{
+	size_t k = i, digits = 0;
+	int seps = 0;
+
+	while (k > 0 && is_separator(s[k - 1]) && seps < 2) {
+		k--;
+		seps++;
+	}
+	while (k > 0 && is_digit((unsigned char)s[k - 1]) && digits <= 5) {
+		k--;
+		digits++;
+	}
+	if (digits == 0 || (seps == 0 && k < i))
+		return 0;
+	if (k > 0 && s[k - 1] == '+')
+		return digits <= 3;
+	return digits >= 3 && digits <= 5 && s[k] == '0' && s[k + 1] == '0' &&
+	       (k == 0 || !is_alnum((unsigned char)s[k - 1]));
 }
 
 /*
@@ -99,13 +130,17 @@ static int number_step(struct number *n, const char *t, size_t *i, size_t len, i
 
 int tokeniser_add_phone(struct tokeniser *tk, const char *phone, struct error *err)
 {
-	struct number n = {{0}, 0, phone[0] == '+'};
+	struct number n = {{0}, 0, 0};
 	struct tokenise_phone p = {{0}, 0, 0, {0}};
-	size_t len = strlen(phone);
+	size_t len = strlen(phone), i = 0;
 	const char *d;
 	int seps = 0;
 
-	for (size_t i = n.plus; i < len; i++)
+	/* "Tel. +46 8 ...": the number begins at its "+" or first digit. */
+	while (i < len && phone[i] != '+' && !is_digit((unsigned char)phone[i]))
+		i++;
+	n.plus = i < len && phone[i] == '+';
+	for (i += (size_t)n.plus; i < len; i++)
 		if (!number_step(&n, phone, &i, len, &seps) &&
 		    !(is_separator(phone[i]) && n.len == 0))
 			break;
@@ -133,10 +168,9 @@ size_t tokenise_match_phone(struct tokeniser *tk, const char *s, size_t i, size_
 	size_t found_end = 0;
 	int seps = 0;
 
-	/* Not inside a word or a number: "+47 8 123 456 78" holds no "8 123 456 78". */
-	if (i > 0 && (is_alnum((unsigned char)s[i - 1]) || s[i - 1] == '+' ||
-	              (is_separator(s[i - 1]) && i > 1 &&
-	               (is_digit((unsigned char)s[i - 2]) || s[i - 2] == '+'))))
+	/* Not inside a word or a number, nor after a country code. */
+	if (i > 0 &&
+	    (is_alnum((unsigned char)s[i - 1]) || s[i - 1] == '+' || after_country_code(s, i)))
 		return 0;
 	for (; j < end && number_step(&n, s, &j, end, &seps); j++) {
 		const char *d;
@@ -146,8 +180,9 @@ size_t tokenise_match_phone(struct tokeniser *tk, const char *s, size_t i, size_
 		/* Each place where the digits stop is a possible end: the longest that is a listed
 		 * number wins ("08-123 45 67 2026-11-27" is the number and a date). */
 		if (!is_digit((unsigned char)s[j]) ||
-		    (j + 1 < len &&
-		     (is_digit((unsigned char)s[j + 1]) || is_alnum((unsigned char)s[j + 1]))))
+		    (j + 1 < len && is_alnum((unsigned char)s[j + 1])) ||
+		    (j + 2 < len && (s[j + 1] == '.' || s[j + 1] == ',') &&
+		     is_digit((unsigned char)s[j + 2])))
 			continue;
 		number_form(&n, &d, &dl, &form);
 		if (dl < TOKENISE_PHONE_DIGITS_MIN - 1)

@@ -934,13 +934,14 @@ int tokenise_run(struct tokeniser *tk, const char *s, size_t len, struct strbuf 
 			if (!used && !tk->failed)
 				used = match_ipv6(tk, s, i, len);
 		}
-		if (!used && !tk->failed && tk->phone_count && (is_digit(c) || c == '+'))
-			used = tokenise_match_phone(tk, s, i, len);
 		if (!used && !tk->failed && is_digit(c)) {
 			used = match_ipv4(tk, s, i, len);
 			if (!used && !tk->failed)
 				used = match_ipv4_dashed(tk, s, i, len);
 		}
+		/* After the addresses: 81.234.56.78 is one, whatever number it spells. */
+		if (!used && !tk->failed && tk->phone_count && (is_digit(c) || c == '+'))
+			used = tokenise_match_phone(tk, s, i, len);
 		if (!used && !tk->failed && tk->has_at && is_local(c))
 			used = match_email(tk, s, i, len);
 		if (!used && !tk->failed)
