@@ -813,4 +813,28 @@ t "the reporter telephone number in the logs, in its usual forms: one token; oth
 	contains phrev "+46 8 123 456 78"
 	test "$(wc -l <"$l")" = 4
 '
+t "--json: the bundle, its sha256, the map, the key id, the source, what was dropped and why" '
+	cd "$FX"
+	mkdir jso
+	lp redact --json --key inc.key --map jsmap --keep 45.77.1.2 --words words -o jso "$(cat path)" \
+		>js.json 2>/dev/null
+	python3 - "$(cat path)" <<-PY
+	import hashlib, json, re, subprocess, sys
+	d = json.load(open("js.json"))
+	b = d["bundle"]
+	assert b.startswith("jso/logpack-redacted-") and b.endswith(".tar.zst"), b
+	assert d["sha256"] == hashlib.sha256(open(b, "rb").read()).hexdigest()
+	assert d["bundle_bytes"] == len(open(b, "rb").read())
+	assert d["map"] == "jsmap"
+	key_id = re.search(r"^# key id: (\\S+)", open("inc.key").read(), re.M).group(1)
+	assert d["key_id"] == key_id, (d["key_id"], key_id)
+	tm = subprocess.run("tar -xOf " + sys.argv[1] + " --wildcards \"*/tagmanifest-sha256.txt\"",
+	                    shell=True, capture_output=True, check=True).stdout
+	assert d["derived_from"] == hashlib.sha256(tm).hexdigest()
+	assert d["signed"] is False and d["signer"] is None
+	assert d["files_redacted"] >= 2 and d["replacements"] > 5, d
+	assert {"path": "data/var/log/binary.dat", "reason": "not plain text"} in d["dropped"], d["dropped"]
+	PY
+	test "$(stat -c %a jsmap)" = 600
+'
 test_done

@@ -52,10 +52,21 @@ enum redact_status {
 	REDACT_SOURCE_INVALID, /* the source did not verify: nothing was written */
 };
 
+/* A member of the source that was not carried: its name (as in the bag), and why. */
+struct redact_dropped {
+	char *name;
+	char *reason; /* "not plain text" where there is nothing more precise to say */
+};
+
 struct redact_summary {
 	char *bundle_path;
-	uint64_t transformed;
-	char **dropped; /* the source's member names (as in the bag) that were not carried */
+	char bundle_sha256[SHA256_HEX_LEN + 1];
+	uint64_t bundle_bytes;
+	char source_tagmanifest_sha256[SHA256_HEX_LEN + 1];
+	char key_id[PSEUDO_KEY_ID_LEN + 1];
+	uint64_t transformed;  /* payload files carried, redacted */
+	uint64_t replacements; /* distinct (type, original) pairs in the reverse map */
+	struct redact_dropped *dropped;
 	size_t n_dropped;
 };
 

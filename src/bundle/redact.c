@@ -568,6 +568,12 @@ static int copy_fd(struct bag_writer *bw, int fd, const char *dir, struct error 
 	}
 }
 
+static void summary_drop(struct redact_summary *sum, const char *name, const char *reason)
+{
+	sum->dropped = xreallocarray(sum->dropped, sum->n_dropped + 1, sizeof(*sum->dropped));
+	sum->dropped[sum->n_dropped++] = (struct redact_dropped){xstrdup(name), xstrdup(reason)};
+}
+
 int redact_link(const struct pseudo_keys *keys, const char *name, const char *sha256, char hex[65],
                 struct error *err)
 {
@@ -773,10 +779,7 @@ enum redact_status redact_bundle(const struct redact_options *opt, struct redact
 		if (!m->text && strchr(m->name, '/') == NULL)
 			continue;
 		if (!m->text) {
-			sum->dropped =
-			        xreallocarray(sum->dropped, sum->n_dropped + 1, sizeof(char *));
-			sum->dropped[sum->n_dropped++] =
-			        m->why ? xasprintf("%s: %s", m->name, m->why) : xstrdup(m->name);
+			summary_drop(sum, m->name, m->why ? m->why : "not plain text");
 			if (str_has_prefix(m->name, "data/")) {
 				rpath = redact_path(r.tk, m->name, err);
 				if (rpath == NULL ||
@@ -892,10 +895,7 @@ enum redact_status redact_bundle(const struct redact_options *opt, struct redact
 		if (m->tag != TAG_NONE) {
 			/* A tag file of the source, redacted: a tag file of the derived bag. */
 			if (w.json_bad) {
-				sum->dropped = xreallocarray(sum->dropped, sum->n_dropped + 1,
-				                             sizeof(char *));
-				sum->dropped[sum->n_dropped++] =
-				        xasprintf("%s: not JSON that can be redacted", m->name);
+				summary_drop(sum, m->name, "not JSON that can be redacted");
 			} else if (lseek(w.fd, 0, SEEK_SET) < 0 ||
 			           bag_add_tag_fd(bw, m->name, w.fd, err) < 0) {
 				if (err->msg[0] == '\0')
@@ -1010,6 +1010,12 @@ enum redact_status redact_bundle(const struct redact_options *opt, struct redact
 	}
 	sum->bundle_path = path;
 	path = NULL;
+	memcpy(sum->bundle_sha256, res.bundle_sha256, sizeof(sum->bundle_sha256));
+	sum->bundle_bytes = res.bundle_bytes;
+	snprintf(sum->source_tagmanifest_sha256, sizeof(sum->source_tagmanifest_sha256), "%s",
+	         rep.tagmanifest_sha256 ? rep.tagmanifest_sha256 : "");
+	memcpy(sum->key_id, r.keys.key_id, sizeof(sum->key_id));
+	sum->replacements = json_object_size(r.seen);
 	status = REDACT_OK;
 out:
 	line_pool_free(w.pool);
@@ -1046,8 +1052,10 @@ out:
 
 void redact_summary_free(struct redact_summary *sum)
 {
-	for (size_t i = 0; i < sum->n_dropped; i++)
-		free(sum->dropped[i]);
+	for (size_t i = 0; i < sum->n_dropped; i++) {
+		free(sum->dropped[i].name);
+		free(sum->dropped[i].reason);
+	}
 	free(sum->dropped);
 	free(sum->bundle_path);
 	memset(sum, 0, sizeof(*sum));

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include <jansson.h>
 #include <openssl/crypto.h>
 
 #include "base/exitcode.h"
@@ -27,6 +28,7 @@ const struct command command_redact = {
         .usage =
                 "redact --key INCIDENT.key --map MAPFILE [--keep ADDR|CIDR|NAME]... [--words FILE] "
                 "[--tlp LABEL] [--keep-incident] [--keep-contacts] [--name-source-signer] [-j N] "
+                "[--json] "
                 "[--sign-key KEY --sign-cert CERT] [-o DIR] BUNDLE | "
                 "redact --reveal TOKEN --key INCIDENT.key --map MAPFILE",
         .summary = "derive a pseudonymised bundle (logs, login records, journals, tag files)",
@@ -49,6 +51,9 @@ const struct command command_redact = {
                 "  -j, --jobs N       threads that tokenise (default: one per CPU this\n"
                 "                     process may use; 1: none, all in one)\n"
                 "  -o, --out DIR      where the derived bundle goes (default: .)\n"
+                "      --json         what was written as one JSON document on stdout\n"
+                "                     (bundle, sha256, map, key_id, derived_from, signer,\n"
+                "                     files_redacted, replacements, dropped); else its path\n"
                 "      --reveal TOKEN print the type and original of a replacement, from the\n"
                 "                     map (which must have been written under --key); exit 1\n"
                 "                     when the map does not hold it\n"
@@ -100,7 +105,8 @@ enum {
 	OPT_TLP,
 	OPT_KEEP_CONTACTS,
 	OPT_KEEP_INCIDENT,
-	OPT_NAME_SOURCE_SIGNER
+	OPT_NAME_SOURCE_SIGNER,
+	OPT_JSON
 };
 
 /* The names of a --words file: one a line, '#' comments and blank lines skipped. */
@@ -157,11 +163,40 @@ static int reveal_token(const char *token, const char *key_path, const char *map
 	return LP_EXIT_OK;
 }
 
+/* --json: what was written, for scripts (one document on stdout). */
+static void print_summary_json(const struct redact_summary *sum, const char *map_path,
+                               const char *signer)
+{
+	json_t *o = json_object(), *dropped = json_array();
+	char *text;
+
+	json_object_set_new(o, "bundle", json_string(sum->bundle_path));
+	json_object_set_new(o, "sha256", json_string(sum->bundle_sha256));
+	json_object_set_new(o, "bundle_bytes", json_integer((json_int_t)sum->bundle_bytes));
+	json_object_set_new(o, "map", json_string(map_path));
+	json_object_set_new(o, "key_id", json_string(sum->key_id));
+	json_object_set_new(o, "derived_from", json_string(sum->source_tagmanifest_sha256));
+	json_object_set_new(o, "signed", json_boolean(signer != NULL));
+	json_object_set_new(o, "signer", signer ? json_string(signer) : json_null());
+	json_object_set_new(o, "files_redacted", json_integer((json_int_t)sum->transformed));
+	json_object_set_new(o, "replacements", json_integer((json_int_t)sum->replacements));
+	for (size_t i = 0; i < sum->n_dropped; i++)
+		json_array_append_new(dropped, json_pack("{s:s,s:s}", "path", sum->dropped[i].name,
+		                                         "reason", sum->dropped[i].reason));
+	json_object_set_new(o, "dropped", dropped);
+	text = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	if (text)
+		printf("%s\n", text);
+	free(text);
+	json_decref(o);
+}
+
 static int cmd_redact(int argc, char **argv)
 {
 	static const struct option options[] = {
 	        {"help", no_argument, NULL, 'h'},
 	        {"jobs", required_argument, NULL, 'j'},
+	        {"json", no_argument, NULL, OPT_JSON},
 	        {"keep", required_argument, NULL, OPT_KEEP},
 	        {"keep-contacts", no_argument, NULL, OPT_KEEP_CONTACTS},
 	        {"keep-incident", no_argument, NULL, OPT_KEEP_INCIDENT},
@@ -191,7 +226,7 @@ static int cmd_redact(int argc, char **argv)
 	uint8_t key[PSEUDO_KEY_LEN];
 	struct error err = {{0}};
 	enum redact_status st;
-	int c, rc = LP_EXIT_FAILURE;
+	int c, json = 0, rc = LP_EXIT_FAILURE;
 
 	ro.output_dir = ".";
 	ro.journal_export = export_journal;
@@ -251,6 +286,9 @@ static int cmd_redact(int argc, char **argv)
 			break;
 		case OPT_NAME_SOURCE_SIGNER:
 			ro.name_source_signer = 1;
+			break;
+		case OPT_JSON:
+			json = 1;
 			break;
 		case OPT_SIGN_KEY:
 			sign.key = optarg;
@@ -325,15 +363,24 @@ static int cmd_redact(int argc, char **argv)
 		rc = st == REDACT_SOURCE_INVALID ? LP_EXIT_INVALID : LP_EXIT_FAILURE;
 		goto out;
 	}
-	for (size_t i = 0; i < sum.n_dropped; i++)
-		log_warn("dropped (not plain text): %s", sum.dropped[i]);
+	for (size_t i = 0; i < sum.n_dropped; i++) {
+		const struct redact_dropped *d = &sum.dropped[i];
+
+		if (strcmp(d->reason, "not plain text") == 0)
+			log_warn("dropped (not plain text): %s", d->name);
+		else
+			log_warn("dropped (not plain text): %s: %s", d->name, d->reason);
+	}
 	log_info("redacted %llu plain-text files, dropped %zu members; reverse map %s (mode 0600)",
 	         (unsigned long long)sum.transformed, sum.n_dropped, ro.map_path);
 	if (signer)
 		log_info("signed by %s", signer_subject(signer));
 	else
 		log_info("not signed (give --sign-key and --sign-cert)");
-	printf("%s\n", sum.bundle_path);
+	if (json)
+		print_summary_json(&sum, ro.map_path, signer ? signer_subject(signer) : NULL);
+	else
+		printf("%s\n", sum.bundle_path);
 	rc = LP_EXIT_OK;
 out:
 	signer_free(signer);
