@@ -2,12 +2,12 @@
 #include "config.h"
 
 #include <pthread.h>
-#include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/hash-thread.h"
+#include "base/thread.h"
 
 /* Four chunks in flight: the reader fills one while the hasher works through the others. */
 #define RING 4
@@ -54,7 +54,6 @@ static void *hash_worker(void *arg)
 int hash_thread_new(struct hash_thread **out, struct error *err)
 {
 	struct hash_thread *ht = xcalloc(1, sizeof(*ht));
-	sigset_t all, saved;
 	int rc;
 
 	*out = NULL;
@@ -63,11 +62,7 @@ int hash_thread_new(struct hash_thread **out, struct error *err)
 	pthread_mutex_init(&ht->lock, NULL);
 	pthread_cond_init(&ht->queued, NULL);
 	pthread_cond_init(&ht->hashed, NULL);
-	/* The thread takes no signals: handlers run on the threads that own the cleanup. */
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &saved);
-	rc = pthread_create(&ht->thread, NULL, hash_worker, ht);
-	pthread_sigmask(SIG_SETMASK, &saved, NULL);
+	rc = thread_start(&ht->thread, hash_worker, ht);
 	if (rc != 0) {
 		error_set(err, "cannot start the hashing thread: %s", strerror(rc));
 		pthread_cond_destroy(&ht->hashed);

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/thread.h"
 #include "bundle/redact-pool.h"
 
 /* A batch is handed to a worker once it holds this much text. */
@@ -180,7 +181,7 @@ struct line_pool *line_pool_new(struct tokeniser *tk, int workers, struct error 
 		pl->slots[i].in = (struct strbuf)STRBUF_INIT;
 		pl->slots[i].out = (struct strbuf)STRBUF_INIT;
 	}
-	rc = pthread_create(&pl->retirer, NULL, retirer_main, pl);
+	rc = thread_start(&pl->retirer, retirer_main, pl);
 	if (rc != 0) {
 		error_set(err, "cannot start a redaction thread: %s", strerror(rc));
 		line_pool_free(pl);
@@ -193,7 +194,7 @@ struct line_pool *line_pool_new(struct tokeniser *tk, int workers, struct error 
 		a->pl = pl;
 		a->index = i;
 		pl->tk[i] = tokeniser_worker(tk, &pl->shared);
-		rc = pthread_create(&pl->threads[i], NULL, worker_main, a);
+		rc = thread_start(&pl->threads[i], worker_main, a);
 		if (rc != 0) {
 			free(a);
 			tokeniser_free(pl->tk[i]);

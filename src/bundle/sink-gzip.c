@@ -3,7 +3,6 @@
 
 #include <errno.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +10,7 @@
 
 #include <zlib.h>
 
+#include "base/thread.h"
 #include "bundle/sink-gzip.h"
 
 /* pigz's block size: large enough that the dictionary handover costs little ratio. */
@@ -311,7 +311,6 @@ static void gz_free(struct sink_filter *f)
 struct sink_filter *sink_gzip_new(int level, int workers, struct error *err)
 {
 	struct gz_stage *g = xcalloc(1, sizeof(*g));
-	sigset_t all, saved;
 
 	g->f.write = gz_write;
 	g->f.finish = gz_finish;
@@ -344,19 +343,14 @@ struct sink_filter *sink_gzip_new(int level, int workers, struct error *err)
 	pthread_mutex_init(&g->lock, NULL);
 	pthread_cond_init(&g->work, NULL);
 	pthread_cond_init(&g->ready, NULL);
-	/* Workers take no signals: the handlers run on the thread that owns the cleanup. */
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &saved);
 	for (; g->n_started < g->n_threads; g->n_started++) {
-		int rc = pthread_create(&g->threads[g->n_started], NULL, gz_worker, g);
+		int rc = thread_start(&g->threads[g->n_started], gz_worker, g);
 
 		if (rc != 0) {
-			pthread_sigmask(SIG_SETMASK, &saved, NULL);
 			error_set(err, "gzip compression: cannot start a thread: %s", strerror(rc));
 			goto fail;
 		}
 	}
-	pthread_sigmask(SIG_SETMASK, &saved, NULL);
 	return &g->f;
 fail:
 	gz_free(&g->f);

@@ -13,7 +13,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +21,7 @@
 
 #include <openssl/crypto.h>
 
+#include "base/thread.h"
 #include "bundle/source-decrypt.h"
 #include "trust/age.h"
 #include "trust/cms-envelope.h"
@@ -358,7 +358,6 @@ static int cms_start(struct source_decryption *d, const char *path, const struct
 {
 	char *p7m = cms_header_path(path), *enc;
 	int fds[2];
-	sigset_t all, saved;
 	int rc;
 
 	if (cms_identity_load(key->key, key->cert, key->passphrase_file, &d->cms_id, err) < 0) {
@@ -392,10 +391,7 @@ static int cms_start(struct source_decryption *d, const char *path, const struct
 	d->pipe_rd = fds[0];
 	d->pipe_wr = fds[1];
 	/* The thread takes no signals (a SIGPIPE when the reader stops stays its own). */
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &saved);
-	rc = pthread_create(&d->thread, NULL, cms_worker, d);
-	pthread_sigmask(SIG_SETMASK, &saved, NULL);
+	rc = thread_start(&d->thread, cms_worker, d);
 	if (rc != 0) {
 		error_set(err, "cannot start the CMS decryption: %s", strerror(rc));
 		return -1;

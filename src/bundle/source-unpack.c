@@ -1,12 +1,12 @@
 /* Decompression on a thread of its own, beside the tar reader and the hashing of members. */
 #include "config.h"
 
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 
 #include "base/cpus.h"
+#include "base/thread.h"
 #include "bundle/source-private.h"
 
 /* Decompress into the slots, in order, until the end, a failure or stop. */
@@ -47,7 +47,6 @@ static void *unpack_worker(void *arg)
 int source_unpack_start(struct source *src)
 {
 	struct unpacker *u = xcalloc(1, sizeof(*u));
-	sigset_t all, saved;
 	int rc;
 
 	for (int i = 0; i < UNPACK_SLOTS; i++)
@@ -56,11 +55,7 @@ int source_unpack_start(struct source *src)
 	pthread_cond_init(&u->filled, NULL);
 	pthread_cond_init(&u->freed, NULL);
 	src->unpack = u;
-	/* The thread takes no signals: handlers run on the thread that owns the cleanup. */
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &saved);
-	rc = pthread_create(&u->thread, NULL, unpack_worker, src);
-	pthread_sigmask(SIG_SETMASK, &saved, NULL);
+	rc = thread_start(&u->thread, unpack_worker, src);
 	if (rc != 0) {
 		src->unpack = NULL;
 		pthread_cond_destroy(&u->freed);

@@ -2,10 +2,10 @@
 #include "config.h"
 
 #include <pthread.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/thread.h"
 #include "report/coverage-queue.h"
 
 /* Slots in flight, and the most bytes one carries (the reader's chunk is 1 MiB). */
@@ -83,7 +83,6 @@ int coverage_queue_new(struct coverage_queue **out, struct coverage *cov, int th
                        struct error *err)
 {
 	struct coverage_queue *q = xcalloc(1, sizeof(*q));
-	sigset_t all, saved;
 	int rc;
 
 	*out = NULL;
@@ -92,11 +91,7 @@ int coverage_queue_new(struct coverage_queue **out, struct coverage *cov, int th
 		pthread_mutex_init(&q->lock, NULL);
 		pthread_cond_init(&q->queued, NULL);
 		pthread_cond_init(&q->done, NULL);
-		/* The thread takes no signals: handlers run on the threads that own the cleanup. */
-		sigfillset(&all);
-		pthread_sigmask(SIG_BLOCK, &all, &saved);
-		rc = pthread_create(&q->thread, NULL, analyser, q);
-		pthread_sigmask(SIG_SETMASK, &saved, NULL);
+		rc = thread_start(&q->thread, analyser, q);
 		if (rc != 0) {
 			error_set(err, "cannot start the coverage thread: %s", strerror(rc));
 			pthread_cond_destroy(&q->done);
