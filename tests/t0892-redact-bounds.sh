@@ -120,4 +120,38 @@ for i in range(60000):
 	contains ferrfz2 "small: temporary file: compressing: Write error (No space left on device)"
 	contains ferrfz1 "small: temporary file: compressing: Write error (No space left on device)"
 '
+t "a bundle cut short inside a compressed rotation is refused (exit 4), without a hang, nothing written" '
+	cd "$FX"
+	mkdir -p cut/etc cut/var/log
+	echo ID=debian >cut/etc/os-release
+	python3 -c "
+import random
+random.seed(2)
+for i in range(40000):
+    print(\"Nov 27 10:00:00 web01 app[%d]: %032x from 10.%d.%d.%d\" % (i, random.getrandbits(128), random.randrange(256), random.randrange(256), random.randrange(256)))
+" | gzip -c >cut/var/log/app.log.1.gz
+	echo "Nov 27 10:00:00 web01 app: after" >cut/var/log/zz.log
+	lp -q collect -c none --root cut -o cut.tar >/dev/null
+	# Cut the tar halfway through the rotation.
+	at=$(python3 -c "
+import sys, tarfile
+with tarfile.open(sys.argv[1]) as t:
+    m = [m for m in t.getmembers() if m.name.endswith(\"app.log.1.gz\")][0]
+    print(m.offset_data + m.size // 2)
+" cut.tar)
+	head -c "$at" cut.tar >cut-short.tar
+	mkdir cuto
+	set +e
+	timeout 60 "$LOGPACK" redact -j 2 --key inc.key --map cutmap -o cuto cut-short.tar >cutout 2>cuterr
+	rc=$?
+	set -e
+	test "$rc" = 4
+	contains cuterr "app.log.1.gz"
+	contains cuterr "not redacted"
+	test -z "$(ls -A cuto)"
+	test ! -e cutmap
+	# Whole, the same bundle is redacted, its rotation with it.
+	lp -q redact -j 2 --key inc.key --map cutmap2 -o cuto cut.tar >cutred
+	tar -tf "$(cat cutred)" | grep -q "/data/var/log/app.log.1.gz$"
+'
 test_done

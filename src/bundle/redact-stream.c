@@ -37,18 +37,19 @@ static const struct {
 };
 
 struct pull {
-	struct source *src;
+	redact_read_fn read;
+	void *read_ctx;
 	struct sha256 hash;
 	struct error *err;
 	int read_failed;
 	char buf[CHUNK];
 };
 
-/* libarchive's read callback: the member's next bytes from the source, hashed on the way. */
+/* libarchive's read callback: the member's next bytes, hashed on the way. */
 static la_ssize_t pull_read(struct archive *a, void *ctx, const void **buf)
 {
 	struct pull *p = ctx;
-	ssize_t n = source_read(p->src, p->buf, sizeof(p->buf), p->err);
+	ssize_t n = p->read(p->read_ctx, p->buf, sizeof(p->buf), p->err);
 
 	if (n < 0) {
 		p->read_failed = 1;
@@ -76,9 +77,21 @@ static int support_filter(struct archive *a, enum redact_compression kind)
 	}
 }
 
+static ssize_t source_reader(void *src, void *buf, size_t cap, struct error *err)
+{
+	return source_read(src, buf, cap, err);
+}
+
 int redact_decompress(struct source *src, enum redact_compression kind, uint64_t max_out,
                       int (*fn)(void *ctx, const void *buf, size_t len), void *ctx,
                       char sha256_hex[SHA256_HEX_LEN + 1], struct error *err)
+{
+	return redact_decompress_from(source_reader, src, kind, max_out, fn, ctx, sha256_hex, err);
+}
+
+int redact_decompress_from(redact_read_fn read, void *read_ctx, enum redact_compression kind,
+                           uint64_t max_out, int (*fn)(void *ctx, const void *buf, size_t len),
+                           void *ctx, char sha256_hex[SHA256_HEX_LEN + 1], struct error *err)
 {
 	struct pull *p = xcalloc(1, sizeof(*p));
 	struct archive *a = archive_read_new();
@@ -88,7 +101,8 @@ int redact_decompress(struct source *src, enum redact_compression kind, uint64_t
 	int rc = -2, r;
 	ssize_t n;
 
-	p->src = src;
+	p->read = read;
+	p->read_ctx = read_ctx;
 	p->err = err;
 	if (sha256_init(&p->hash, err) < 0) {
 		rc = -1;
@@ -138,7 +152,7 @@ int redact_decompress(struct source *src, enum redact_compression kind, uint64_t
 	rc = 0;
 drain:
 	/* The rest of the member, so that its hash is the hash of all of it. */
-	while (rc != -1 && (n = source_read(src, p->buf, sizeof(p->buf), err)) > 0)
+	while (rc != -1 && (n = read(read_ctx, p->buf, sizeof(p->buf), err)) > 0)
 		sha256_update(&p->hash, p->buf, (size_t)n);
 	if (rc != -1 && n < 0)
 		rc = -1;

@@ -1,13 +1,14 @@
 /*
  * Redaction, first version. Pass 1 verifies the source through the one bundle reader and, as
  * each member's bytes go by, hashes it, judges whether it is plain text (no NUL byte, no
- * compressed or journal name) and notes every address of its lines and of its path. Only a
- * valid source goes on. Pass 2 reads the source again: each plain-text payload file's lines go
- * through the tokeniser into an anonymous temporary file, which then becomes the payload of
- * the derived bag under its redacted path; its hash must equal pass 1's (a source that changed
- * between the passes is refused). Login records (wtmp, btmp, utmp, lastlog) are rewritten record
- * by record (bundle/redact-login.h), compressed rotations line by line in their own format
- * (bundle/redact-stream.h). Everything else is dropped and listed.
+ * journal name) and notes every address of its lines and of its path; a compressed rotation's
+ * bytes are decompressed and scanned on a thread of their own (bundle/redact-unpack.h). Only a
+ * valid source goes on; pass 1b reads it again only for its journal files. Pass 2 reads the source
+ * again: each plain-text payload file's lines go through the tokeniser into an anonymous temporary
+ * file, which then becomes the payload of the derived bag under its redacted path; its hash must
+ * equal pass 1's (a source that changed between the passes is refused). Login records (wtmp, btmp,
+ * utmp, lastlog) are rewritten record by record (bundle/redact-login.h), compressed rotations line
+ * by line in their own format (bundle/redact-stream.h). Everything else is dropped and listed.
  */
 #include "config.h"
 
@@ -32,6 +33,7 @@
 #include "bundle/redact-names.h"
 #include "bundle/redact-pool.h"
 #include "bundle/redact-stream.h"
+#include "bundle/redact-unpack.h"
 #include "bundle/redact-write.h"
 #include "bundle/redact.h"
 #include "bundle/source.h"
@@ -57,7 +59,7 @@ struct member_info {
 	char sha256[SHA256_HEX_LEN + 1];
 	int text;
 	/* A compressed payload file: text is decided when its decompressed lines are scanned
-	 * (pass 1b); it is written back in the same format. */
+	 * (in pass 1, on its thread); it is written back in the same format. */
 	enum redact_compression comp;
 	char *why;             /* a compressed member that cannot be carried: why */
 	enum login_kind login; /* wtmp, btmp, utmp or lastlog: rewritten record by record */
@@ -68,7 +70,11 @@ struct member_info {
 struct pass1 {
 	struct tokeniser *tk;
 	struct line_pool *pool;      /* NULL: the lines are scanned here, one by one */
-	struct member_info *current; /* pass 1b: the compressed member being scanned */
+	struct member_info *current; /* the compressed member being scanned */
+	/* Its bytes, decompressed and scanned on a thread of their own as pass 1 reads them:
+	 * current, line, login, login_names, found's login sets, err and failed are the
+	 * thread's until redact_unpack_finish. */
+	struct redact_unpack *unpack;
 	struct member_info *members;
 	size_t n, cap;
 	struct sha256 hash;
@@ -123,12 +129,14 @@ static int scan_line(void *ctx, const char *l, size_t n, int nl)
 	return 0;
 }
 
+static uint64_t decompressed_max(uint64_t size);
+static int scan_chunk(void *ctx, const void *buf, size_t len);
+
 static void p1_begin(void *ctx, const char *name, uint64_t size)
 {
 	struct pass1 *p = ctx;
 	struct member_info *m;
 
-	(void)size;
 	if (p->n == p->cap) {
 		p->cap = p->cap ? 2 * p->cap : 64;
 		p->members = xreallocarray(p->members, p->cap, sizeof(*p->members));
@@ -150,7 +158,7 @@ static void p1_begin(void *ctx, const char *name, uint64_t size)
 		p->in_payload = 1;
 	}
 	m->text = p->in_payload;
-	/* Its compressed bytes are no lines: they are scanned decompressed, in pass 1b. */
+	/* Its compressed bytes are no lines: they are scanned decompressed, on a thread. */
 	if (m->comp != REDACT_PLAIN)
 		p->in_payload = 0;
 	/* Login records are no lines either: they are read record by record. */
@@ -167,7 +175,7 @@ static void p1_begin(void *ctx, const char *name, uint64_t size)
 			login_records_begin(&p->login, m->login, name);
 		}
 	} else if (str_has_prefix(name, "data/")) {
-		/* wtmp.1.gz: its records are read decompressed, in pass 1b. */
+		/* wtmp.1.gz: its records are read decompressed, on the thread. */
 		char *inner = xstrndup(name, (size_t)(strrchr(name, '.') - name));
 
 		m->login = login_kind_of(inner);
@@ -181,6 +189,15 @@ static void p1_begin(void *ctx, const char *name, uint64_t size)
 	/* Every payload path, carried or dropped: its redacted form is written either way. */
 	if (str_has_prefix(name, "data/"))
 		scan_line(p, name, strlen(name), 0);
+	/* A rotation is scanned decompressed, on a thread, as its bytes go by. */
+	if (m->comp != REDACT_PLAIN && m->text && !p->failed) {
+		p->current = m;
+		if (m->login != LOGIN_NONE)
+			login_records_begin(&p->login, m->login, name);
+		if (redact_unpack_start(&p->unpack, m->comp, decompressed_max(size), scan_chunk, p,
+		                        &p->err) < 0)
+			p->failed = 1;
+	}
 }
 
 /* A piece of login record file m: its addresses noted, its logins' user names kept. */
@@ -215,6 +232,10 @@ static void p1_data(void *ctx, const void *buf, size_t len)
 	sha256_update(&p->hash, buf, len);
 	if (p->names != NAMES_NONE)
 		redact_names_feed(&p->found, p->names, buf, len);
+	if (p->unpack) {
+		redact_unpack_push(p->unpack, buf, len);
+		return;
+	}
 	if (!m->text || m->comp != REDACT_PLAIN || p->failed)
 		return;
 	if (m->login != LOGIN_NONE) {
@@ -230,6 +251,31 @@ static void p1_data(void *ctx, const void *buf, size_t len)
 	redact_lines_feed(&p->line, buf, len, scan_line, p);
 }
 
+/* The end of a compressed member's bytes: its thread's verdict. */
+static void unpack_end(struct pass1 *p, struct member_info *m)
+{
+	struct error e = {{0}};
+	int r = redact_unpack_finish(p->unpack, &e);
+
+	p->unpack = NULL;
+	if (r == -1) {
+		if (!p->failed)
+			p->err = e;
+		p->failed = 1;
+	} else if (r == -2) {
+		/* Not a whole stream of its format, or a bomb: dropped, with the reason. */
+		m->text = 0;
+		m->why = xstrdup(e.msg);
+	} else if (m->login != LOGIN_NONE) {
+		if (m->text && !p->failed && login_records_end(&p->login, &e) < 0) {
+			m->text = 0;
+			m->why = xstrdup(e.msg);
+		}
+	} else if (m->text && !p->failed && p->line.len > 0) {
+		scan_line(p, p->line.buf, p->line.len, 0);
+	}
+}
+
 static void p1_end(void *ctx)
 {
 	struct pass1 *p = ctx;
@@ -237,8 +283,10 @@ static void p1_end(void *ctx)
 	struct member_info *m = &p->members[p->n - 1];
 
 	sha256_final_hex(&p->hash, m->sha256);
-	if (m->login != LOGIN_NONE && m->text && !p->failed &&
-	    login_records_end(&p->login, &p->err) < 0) {
+	if (p->unpack)
+		unpack_end(p, m);
+	else if (m->login != LOGIN_NONE && m->text && !p->failed &&
+	         login_records_end(&p->login, &p->err) < 0) {
 		/* Not a record file after all: dropped, with the reason. */
 		m->text = 0;
 		m->why = xstrdup(p->err.msg);
@@ -273,7 +321,8 @@ static uint64_t decompressed_max(uint64_t size)
 	return max < (64u << 20) ? (64u << 20) : max;
 }
 
-/* Pass 1b: a compressed member's decompressed bytes, judged and scanned as a plain file's. */
+/* A compressed member's decompressed bytes (on its thread), judged and scanned as a plain
+ * file's. */
 static int scan_chunk(void *ctx, const void *buf, size_t len)
 {
 	struct pass1 *p = ctx;
@@ -319,11 +368,6 @@ static int next_known(struct source *src, struct source_member *sm, struct pass1
 	}
 }
 
-/*
- * Pass 1b, only when the source has compressed payload files: read it again, decompress each
- * one and scan its lines, so that their addresses are known before the map is sealed. One
- * that is not a whole stream of its format, or holds a NUL byte, is dropped in pass 2.
- */
 /*
  * The member src is at, copied into an anonymous temporary file in dir (a journal file is read
  * at random offsets) and hashed: the descriptor and its size, or -1 with err.
@@ -416,6 +460,11 @@ static int journal_through(struct source *src, const struct redact_options *opt,
 	return w ? redact_writer_flush(w) : 0;
 }
 
+/*
+ * Pass 1b, only when the source has journal files: read it again and scan each one's export
+ * text, so that its addresses are known before the map is sealed. One that logpack's reader
+ * cannot read is dropped in pass 2, with the reason.
+ */
 static int pass1b(struct pass1 *p, const struct redact_options *opt,
                   const struct bundle_limits *limits, struct error *err)
 {
@@ -426,14 +475,12 @@ static int pass1b(struct pass1 *p, const struct redact_options *opt,
 	int any = 0, rc = -1;
 
 	for (size_t i = 0; i < p->n; i++)
-		any |= (p->members[i].comp != REDACT_PLAIN || p->members[i].journal) &&
-		       p->members[i].text;
+		any |= p->members[i].journal && p->members[i].text;
 	if (!any)
 		return 0;
 	if (source_open_path(&src, source_path, limits, err) < 0)
 		return -1;
 	for (;;) {
-		char sha[SHA256_HEX_LEN + 1];
 		struct member_info *m;
 		int r = next_known(src, &sm, p, &next, source_path, &m, err);
 
@@ -441,53 +488,15 @@ static int pass1b(struct pass1 *p, const struct redact_options *opt,
 			goto out;
 		if (r == 0)
 			break;
-		if ((m->comp == REDACT_PLAIN && !m->journal) || !m->text)
+		if (!m->journal || !m->text)
 			continue;
-		if (m->journal) {
-			r = journal_through(src, opt, p->tk, NULL, m->name, m->sha256, err);
-			if (r == -1)
-				goto out;
-			if (r == -2) {
-				m->text = 0;
-				m->why = xasprintf("journal: %s", err->msg);
-				err->msg[0] = '\0';
-			}
-			continue;
-		}
-		p->current = m;
-		strbuf_reset(&p->line);
-		if (m->login != LOGIN_NONE)
-			login_records_begin(&p->login, m->login, m->name);
-		r = redact_decompress(src, m->comp, decompressed_max(sm.size), scan_chunk, p, sha,
-		                      err);
-		if (r == -1) {
-			if (p->failed)
-				*err = p->err;
+		r = journal_through(src, opt, p->tk, NULL, m->name, m->sha256, err);
+		if (r == -1)
 			goto out;
-		}
-		if (strcmp(sha, m->sha256) != 0) {
-			error_set(err, "%s: %s changed between the passes", source_path, m->name);
-			goto out;
-		}
 		if (r == -2) {
 			m->text = 0;
-			m->why = xstrdup(err->msg);
+			m->why = xasprintf("journal: %s", err->msg);
 			err->msg[0] = '\0';
-		} else if (m->login != LOGIN_NONE) {
-			if (m->text && login_records_end(&p->login, err) < 0) {
-				m->text = 0;
-				m->why = xstrdup(err->msg);
-				err->msg[0] = '\0';
-			}
-		} else if (m->text && p->line.len > 0) {
-			scan_line(p, p->line.buf, p->line.len, 0);
-		}
-		strbuf_reset(&p->line);
-		if (p->pool && line_pool_finish(p->pool, &p->err) < 0)
-			p->failed = 1;
-		if (p->failed) {
-			*err = p->err;
-			goto out;
 		}
 	}
 	rc = 0;
@@ -636,7 +645,7 @@ enum redact_status redact_bundle(const struct redact_options *opt, struct redact
 	size_t next = 0;
 	struct tm tm;
 	time_t now = (time_t)opt->now;
-	int have_rep = 0;
+	int have_rep = 0, read_rc;
 
 	memset(sum, 0, sizeof(*sum));
 	w.fd = -1;
@@ -692,7 +701,14 @@ enum redact_status redact_bundle(const struct redact_options *opt, struct redact
 	vis.ctx = &p1;
 	bundle_limits_default(&ro.limits);
 	ro.visitor = &vis;
-	if (bundle_read_path(opt->source_path, &ro, &rep, err) < 0)
+	read_rc = bundle_read_path(opt->source_path, &ro, &rep, err);
+	if (p1.unpack) { /* the read stopped inside a rotation */
+		struct error ignored;
+
+		redact_unpack_finish(p1.unpack, &ignored);
+		p1.unpack = NULL;
+	}
+	if (read_rc < 0)
 		goto out;
 	have_rep = 1;
 	if (p1.failed) {
