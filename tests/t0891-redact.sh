@@ -836,5 +836,15 @@ t "--json: the bundle, its sha256, the map, the key id, the source, what was dro
 	assert {"path": "data/var/log/binary.dat", "reason": "not plain text"} in d["dropped"], d["dropped"]
 	PY
 	test "$(stat -c %a jsmap)" = 600
+	# A directory and a map whose names are not UTF-8: still named, escaped, and parsed.
+	bad=$(printf "jso\377")
+	mkdir "$bad"
+	lp redact --json --key inc.key --map "$bad.map" -o "$bad" "$(cat path)" >js2.json 2>/dev/null
+	python3 -c "
+import json
+d = json.load(open(\"js2.json\"))
+assert d[\"bundle\"].startswith(\"jso\") and \".tar.zst\" in d[\"bundle\"], d
+assert d[\"map\"].startswith(\"jso\") and d[\"map\"].endswith(\".map\"), d
+"
 '
 test_done

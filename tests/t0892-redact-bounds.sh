@@ -85,6 +85,26 @@ t "login records naming more than 65,536 users fail the run; nothing is written"
 	test "$(wc -l <werr)" = 1
 	test ! -e wmap
 	test -z "$(ls -A wo)"
+	# In a rotation of a source that is not valid: refused as not valid (exit 4), the bound
+	# met in its rotation notwithstanding.
+	mkdir -p wz/etc wz/var/log
+	cp w/etc/os-release wz/etc/
+	gzip -c w/var/log/wtmp >wz/var/log/wtmp.1.gz
+	echo "Nov 27 10:00:00 web01 app: zz" >wz/var/log/zz.log
+	lp -q collect -c none --root wz -o wz.tar >/dev/null
+	python3 - wz.tar <<-PY
+	import sys, tarfile
+	with tarfile.open(sys.argv[1]) as t:
+	    m = [m for m in t.getmembers() if m.name.endswith("zz.log")][0]
+	with open(sys.argv[1], "r+b") as f:
+	    f.seek(m.offset_data)
+	    f.write(b"X")
+	PY
+	expect_code 4 lp verify wz.tar >/dev/null
+	mkdir wzo
+	expect_code 4 lp redact --key inc.key --map wzmap -o wzo wz.tar >/dev/null 2>wzerr
+	contains wzerr "the source is not valid"
+	test ! -e wzmap
 '
 t "a full output directory (ENOSPC) in the workers output stage and in the compressor: exit 3, a clear error, nothing left" '
 	cd "$FX"

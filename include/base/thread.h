@@ -7,7 +7,8 @@
 
 #include <pthread.h>
 
-/* pthread_create, with every signal blocked in the new thread: 0 or an errno value. */
+/* pthread_create, with every signal but the faults (SIGSEGV, SIGBUS, SIGFPE, SIGILL) blocked in
+ * the new thread: 0 or an errno value. */
 int thread_start(pthread_t *thread, void *(*fn)(void *), void *arg);
 
 #endif

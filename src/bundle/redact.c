@@ -702,7 +702,9 @@ enum redact_status redact_bundle(const struct redact_options *opt, struct redact
 	bundle_limits_default(&ro.limits);
 	ro.visitor = &vis;
 	read_rc = bundle_read_path(opt->source_path, &ro, &rep, err);
-	if (p1.unpack) { /* the read stopped inside a rotation */
+	/* The reader ends every member it began, a broken one too; should it not, the thread is
+	 * stopped here. */
+	if (p1.unpack) {
 		struct error ignored;
 
 		redact_unpack_finish(p1.unpack, &ignored);
@@ -711,14 +713,15 @@ enum redact_status redact_bundle(const struct redact_options *opt, struct redact
 	if (read_rc < 0)
 		goto out;
 	have_rep = 1;
-	if (p1.failed) {
-		*err = p1.err;
-		goto out;
-	}
+	/* An invalid source is refused as such, whatever its content made pass 1 stop at. */
 	if (!bundle_outcome_valid(rep.outcome)) {
 		error_set(err, "%s: the source is not valid (%s): not redacted", opt->source_path,
 		          rep.n_problems ? rep.problems[0] : "INVALID");
 		status = REDACT_SOURCE_INVALID;
+		goto out;
+	}
+	if (p1.failed) {
+		*err = p1.err;
 		goto out;
 	}
 	if (pass1b(&p1, opt, &ro.limits, err) < 0)

@@ -13,6 +13,7 @@
 
 #include "base/exitcode.h"
 #include "base/log.h"
+#include "bundle/names.h"
 #include "bundle/redact.h"
 #include "cmd/command.h"
 #include "cmd/signals.h"
@@ -163,32 +164,61 @@ static int reveal_token(const char *token, const char *key_path, const char *map
 	return LP_EXIT_OK;
 }
 
-/* --json: what was written, for scripts (one document on stdout). */
-static void print_summary_json(const struct redact_summary *sum, const char *map_path,
-                               const char *signer)
+/* A JSON string of a name that may not be UTF-8 (argv, a member's name): escaped, then. */
+static json_t *json_name(const char *s)
+{
+	json_t *j = json_string(s);
+	char *shown;
+
+	if (j)
+		return j;
+	shown = bundle_printable_name(s);
+	j = json_string(shown);
+	free(shown);
+	return j;
+}
+
+/* --json: what was written, for scripts (one document on stdout). 0, or -1 (out of memory). */
+static int print_summary_json(const struct redact_summary *sum, const char *map_path,
+                              const char *signer)
 {
 	json_t *o = json_object(), *dropped = json_array();
 	char *text;
+	int bad = o == NULL || dropped == NULL;
 
-	json_object_set_new(o, "bundle", json_string(sum->bundle_path));
-	json_object_set_new(o, "sha256", json_string(sum->bundle_sha256));
-	json_object_set_new(o, "bundle_bytes", json_integer((json_int_t)sum->bundle_bytes));
-	json_object_set_new(o, "map", json_string(map_path));
-	json_object_set_new(o, "key_id", json_string(sum->key_id));
-	json_object_set_new(o, "derived_from", json_string(sum->source_tagmanifest_sha256));
-	json_object_set_new(o, "signed", json_boolean(signer != NULL));
-	json_object_set_new(o, "signer", signer ? json_string(signer) : json_null());
-	json_object_set_new(o, "files_redacted", json_integer((json_int_t)sum->transformed));
-	json_object_set_new(o, "replacements", json_integer((json_int_t)sum->replacements));
-	for (size_t i = 0; i < sum->n_dropped; i++)
-		json_array_append_new(dropped, json_pack("{s:s,s:s}", "path", sum->dropped[i].name,
-		                                         "reason", sum->dropped[i].reason));
-	json_object_set_new(o, "dropped", dropped);
-	text = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-	if (text)
-		printf("%s\n", text);
-	free(text);
+	bad |= json_object_set_new(o, "bundle", json_name(sum->bundle_path)) < 0;
+	bad |= json_object_set_new(o, "sha256", json_string(sum->bundle_sha256)) < 0;
+	bad |= json_object_set_new(o, "bundle_bytes", json_integer((json_int_t)sum->bundle_bytes)) <
+	       0;
+	bad |= json_object_set_new(o, "map", json_name(map_path)) < 0;
+	bad |= json_object_set_new(o, "key_id", json_string(sum->key_id)) < 0;
+	bad |= json_object_set_new(o, "derived_from",
+	                           sum->source_tagmanifest_sha256[0]
+	                                   ? json_string(sum->source_tagmanifest_sha256)
+	                                   : json_null()) < 0;
+	bad |= json_object_set_new(o, "signed", json_boolean(signer != NULL)) < 0;
+	bad |= json_object_set_new(o, "signer", signer ? json_name(signer) : json_null()) < 0;
+	bad |= json_object_set_new(o, "files_redacted",
+	                           json_integer((json_int_t)sum->transformed)) < 0;
+	bad |= json_object_set_new(o, "replacements", json_integer((json_int_t)sum->replacements)) <
+	       0;
+	for (size_t i = 0; i < sum->n_dropped; i++) {
+		json_t *d = json_object();
+
+		bad |= d == NULL ||
+		       json_object_set_new(d, "path", json_name(sum->dropped[i].name)) < 0 ||
+		       json_object_set_new(d, "reason", json_name(sum->dropped[i].reason)) < 0;
+		bad |= json_array_append_new(dropped, d) < 0;
+	}
+	bad |= json_object_set(o, "dropped", dropped) < 0;
+	json_decref(dropped);
+	text = bad ? NULL : json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	json_decref(o);
+	if (text == NULL)
+		return -1;
+	printf("%s\n", text);
+	free(text);
+	return 0;
 }
 
 static int cmd_redact(int argc, char **argv)
@@ -377,10 +407,14 @@ static int cmd_redact(int argc, char **argv)
 		log_info("signed by %s", signer_subject(signer));
 	else
 		log_info("not signed (give --sign-key and --sign-cert)");
-	if (json)
-		print_summary_json(&sum, ro.map_path, signer ? signer_subject(signer) : NULL);
-	else
+	if (!json) {
 		printf("%s\n", sum.bundle_path);
+	} else if (print_summary_json(&sum, ro.map_path, signer ? signer_subject(signer) : NULL) <
+	           0) {
+		log_error("--json: out of memory: the bundle %s and the map %s are written",
+		          sum.bundle_path, ro.map_path);
+		goto out;
+	}
 	rc = LP_EXIT_OK;
 out:
 	signer_free(signer);
