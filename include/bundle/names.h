@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "base/util.h"
 
 /* The longest member name accepted. */
@@ -23,6 +25,12 @@ const char *bundle_name_unsafe(const char *name);
 
 /* A name from a bundle, safe to print: control bytes as \xHH, cut at 300 bytes. Caller frees. */
 char *bundle_printable_name(const char *name);
+/*
+ * A JSON string of text from a bundle (or argv): as it is when it is UTF-8, else escaped as
+ * bundle_printable_name escapes it (jansson refuses text that is not UTF-8). NULL only when out
+ * of memory.
+ */
+json_t *bundle_json_text(const char *text);
 
 /* SipHash-2-4 of data under a 16-byte key. */
 uint64_t siphash24(const unsigned char key[16], const void *data, size_t len);

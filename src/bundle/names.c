@@ -74,6 +74,19 @@ static uint64_t load_le64(const unsigned char *p)
 	return x;
 }
 
+json_t *bundle_json_text(const char *text)
+{
+	json_t *v = json_string(text);
+	char *shown;
+
+	if (v)
+		return v;
+	shown = bundle_printable_name(text);
+	v = json_string(shown);
+	free(shown);
+	return v;
+}
+
 uint64_t siphash24(const unsigned char key[16], const void *data, size_t len)
 {
 	const unsigned char *p = data;

@@ -8,6 +8,7 @@
 
 #include "base/exitcode.h"
 #include "bundle/bundle-read.h"
+#include "bundle/names.h"
 #include "bundle/verdict.h"
 #include "trust/sign.h"
 
@@ -143,16 +144,7 @@ json_t *verdict_json(const char *path, const struct bundle_report *rep, enum ver
 	json_object_set_new(o, "outcome", json_string(outcome_name(rep->outcome)));
 	json_object_set_new(o, "exit_code", json_integer(verdict_exit(rep->outcome, req)));
 	if (rep->top_dir) {
-		json_t *bag = json_stringn(rep->top_dir, strlen(rep->top_dir));
-
-		/* From the bundle: json_string refuses bytes that are not UTF-8, so escape them. */
-		if (bag == NULL) {
-			char *shown = bundle_printable_name(rep->top_dir);
-
-			bag = json_string(shown);
-			free(shown);
-		}
-		json_object_set_new(o, "bag", bag);
+		json_object_set_new(o, "bag", bundle_json_text(rep->top_dir));
 	} else {
 		json_object_set_new(o, "bag", json_null());
 	}

@@ -164,20 +164,6 @@ static int reveal_token(const char *token, const char *key_path, const char *map
 	return LP_EXIT_OK;
 }
 
-/* A JSON string of a name that may not be UTF-8 (argv, a member's name): escaped, then. */
-static json_t *json_name(const char *s)
-{
-	json_t *j = json_string(s);
-	char *shown;
-
-	if (j)
-		return j;
-	shown = bundle_printable_name(s);
-	j = json_string(shown);
-	free(shown);
-	return j;
-}
-
 /* --json: what was written, for scripts (one document on stdout). 0, or -1 (out of memory). */
 static int print_summary_json(const struct redact_summary *sum, const char *map_path,
                               const char *signer)
@@ -186,18 +172,19 @@ static int print_summary_json(const struct redact_summary *sum, const char *map_
 	char *text;
 	int bad = o == NULL || dropped == NULL;
 
-	bad |= json_object_set_new(o, "bundle", json_name(sum->bundle_path)) < 0;
+	bad |= json_object_set_new(o, "bundle", bundle_json_text(sum->bundle_path)) < 0;
 	bad |= json_object_set_new(o, "sha256", json_string(sum->bundle_sha256)) < 0;
 	bad |= json_object_set_new(o, "bundle_bytes", json_integer((json_int_t)sum->bundle_bytes)) <
 	       0;
-	bad |= json_object_set_new(o, "map", json_name(map_path)) < 0;
+	bad |= json_object_set_new(o, "map", bundle_json_text(map_path)) < 0;
 	bad |= json_object_set_new(o, "key_id", json_string(sum->key_id)) < 0;
 	bad |= json_object_set_new(o, "derived_from",
 	                           sum->source_tagmanifest_sha256[0]
 	                                   ? json_string(sum->source_tagmanifest_sha256)
 	                                   : json_null()) < 0;
 	bad |= json_object_set_new(o, "signed", json_boolean(signer != NULL)) < 0;
-	bad |= json_object_set_new(o, "signer", signer ? json_name(signer) : json_null()) < 0;
+	bad |= json_object_set_new(o, "signer", signer ? bundle_json_text(signer) : json_null()) <
+	       0;
 	bad |= json_object_set_new(o, "files_redacted",
 	                           json_integer((json_int_t)sum->transformed)) < 0;
 	bad |= json_object_set_new(o, "replacements", json_integer((json_int_t)sum->replacements)) <
@@ -206,8 +193,9 @@ static int print_summary_json(const struct redact_summary *sum, const char *map_
 		json_t *d = json_object();
 
 		bad |= d == NULL ||
-		       json_object_set_new(d, "path", json_name(sum->dropped[i].name)) < 0 ||
-		       json_object_set_new(d, "reason", json_name(sum->dropped[i].reason)) < 0;
+		       json_object_set_new(d, "path", bundle_json_text(sum->dropped[i].name)) < 0 ||
+		       json_object_set_new(d, "reason", bundle_json_text(sum->dropped[i].reason)) <
+		               0;
 		bad |= json_array_append_new(dropped, d) < 0;
 	}
 	bad |= json_object_set(o, "dropped", dropped) < 0;

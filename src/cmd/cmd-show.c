@@ -538,20 +538,6 @@ static json_t *stats_json(const struct category_stats *list, size_t n, int with_
 	return o;
 }
 
-/* A JSON string of text from a bundle: escaped when it is not UTF-8 (json_string refuses it). */
-static json_t *json_text(const char *text)
-{
-	json_t *v = json_string(text);
-	char *shown;
-
-	if (v)
-		return v;
-	shown = bundle_printable_name(text);
-	v = json_string(shown);
-	free(shown);
-	return v;
-}
-
 static void print_json(const char *path, const struct bundle_report *rep, struct show_state *st,
                        json_t *host, json_t *incident, const struct incident *report,
                        json_t *coverage)
@@ -631,9 +617,9 @@ static void print_json(const char *path, const struct bundle_report *rep, struct
 			json_t *o = json_object();
 			char *line;
 
-			json_object_set_new(o, "path", json_text(r.path));
-			json_object_set_new(o, "category", json_text(r.category));
-			json_object_set_new(o, "status", json_text(r.status));
+			json_object_set_new(o, "path", bundle_json_text(r.path));
+			json_object_set_new(o, "category", bundle_json_text(r.category));
+			json_object_set_new(o, "status", bundle_json_text(r.status));
 			json_object_set_new(o, "stored_size",
 			                    json_integer((json_int_t)r.stored_size));
 			line = json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII);
