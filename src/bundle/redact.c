@@ -28,6 +28,7 @@
 #include "base/hash.h"
 #include "bundle/bag.h"
 #include "bundle/bundle-read.h"
+#include "bundle/redact-copy.h"
 #include "bundle/redact-export.h"
 #include "bundle/redact-login.h"
 #include "bundle/redact-names.h"
@@ -556,27 +557,6 @@ out:
 	return rc;
 }
 
-/* The temporary file fd (in dir) into the bag as the payload begun. */
-static int copy_fd(struct bag_writer *bw, int fd, const char *dir, struct error *err)
-{
-	for (;;) {
-		size_t size;
-		void *buf = bag_payload_buffer(bw, &size);
-		ssize_t n = read(fd, buf, size);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			error_set(err, "%s: temporary file: %s", dir, strerror(errno));
-			return -1;
-		}
-		if (n == 0)
-			return 0;
-		if (bag_payload_write(bw, buf, (size_t)n, err) < 0)
-			return -1;
-	}
-}
-
 static void summary_drop(struct redact_summary *sum, const char *name, const char *reason)
 {
 	sum->dropped = xreallocarray(sum->dropped, sum->n_dropped + 1, sizeof(*sum->dropped));
@@ -645,7 +625,8 @@ enum redact_status redact_bundle(const struct redact_options *opt, struct redact
 	size_t next = 0;
 	struct tm tm;
 	time_t now = (time_t)opt->now;
-	int have_rep = 0, read_rc;
+	int have_rep = 0, read_rc, rc_copy;
+	struct redact_copier *copier = NULL;
 
 	memset(sum, 0, sizeof(*sum));
 	w.fd = -1;
@@ -778,6 +759,8 @@ enum redact_status redact_bundle(const struct redact_options *opt, struct redact
 		line_pool_begin(w.pool, redact_writer_pool_out, &w);
 	files = json_array();
 	written = json_object();
+	if (redact_copier_start(&copier, bw, opt->output_dir, err) < 0)
+		goto out;
 	for (;;) {
 		struct member_info *m;
 		struct login_records lr;
@@ -913,17 +896,15 @@ enum redact_status redact_bundle(const struct redact_options *opt, struct redact
 		}
 		if (m->tag != TAG_NONE) {
 			/* A tag file of the source, redacted: a tag file of the derived bag. */
+			int fd = w.fd;
+
+			w.fd = -1;
 			if (w.json_bad) {
 				summary_drop(sum, m->name, "not JSON that can be redacted");
-			} else if (lseek(w.fd, 0, SEEK_SET) < 0 ||
-			           bag_add_tag_fd(bw, m->name, w.fd, err) < 0) {
-				if (err->msg[0] == '\0')
-					error_set(err, "%s: temporary file: %s", opt->output_dir,
-					          strerror(errno));
+				close(fd);
+			} else if (redact_copier_tag(copier, fd, xstrdup(m->name), err) < 0) {
 				goto out;
 			}
-			close(w.fd);
-			w.fd = -1;
 			continue;
 		}
 		rpath = redact_path(r.tk, m->name + 5, err);
@@ -950,29 +931,27 @@ enum redact_status redact_bundle(const struct redact_options *opt, struct redact
 			free(other);
 		}
 		json_object_set_new(written, rpath, json_true());
-		{
-			off_t size = lseek(w.fd, 0, SEEK_END);
-			char out_sha[SHA256_HEX_LEN + 1];
-
-			if (size < 0 || lseek(w.fd, 0, SEEK_SET) < 0 ||
-			    bag_payload_begin(bw, rpath, (uint64_t)size, opt->now, err) < 0 ||
-			    copy_fd(bw, w.fd, opt->output_dir, err) < 0 ||
-			    bag_payload_end(bw, out_sha, err) < 0 ||
-			    redact_link(&r.keys, m->name, m->sha256, link, err) < 0) {
-				if (err->msg[0] == '\0')
-					error_set(err, "%s: temporary file: %s", opt->output_dir,
-					          strerror(errno));
-				free(rpath);
-				goto out;
-			}
+		if (redact_link(&r.keys, m->name, m->sha256, link, err) < 0) {
+			free(rpath);
+			goto out;
 		}
 		json_array_append_new(files, json_pack("{s:s+, s:s, s:s}", "path", "data/", rpath,
 		                                       "action", "transformed", "link", link));
-		free(rpath);
-		close(w.fd);
-		w.fd = -1;
+		/* Into the bag on the copying thread, while the next member is redacted. */
+		{
+			int fd = w.fd;
+
+			w.fd = -1;
+			if (redact_copier_payload(copier, fd, rpath, opt->now, err) < 0)
+				goto out;
+		}
 		sum->transformed++;
 	}
+
+	rc_copy = redact_copier_finish(copier, err);
+	copier = NULL;
+	if (rc_copy < 0)
+		goto out;
 
 	/* logpack/redaction.json: how, with which key (its id), from which source. */
 	doc = json_pack("{s:s, s:s, s:s, s:{s:s, s:s, s:s, s:s, s:s}, s:o}", "scheme",
@@ -1043,6 +1022,8 @@ out:
 	if (w.fd >= 0)
 		close(w.fd);
 	redact_writer_release(&w);
+	/* The copying thread uses the bag writer: it stops first. */
+	redact_copier_abort(copier);
 	bag_writer_abort(bw);
 	bag_result_release(&res);
 	source_close(src);
