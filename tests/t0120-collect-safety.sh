@@ -56,6 +56,8 @@ t "ENOSPC while writing (with --force): exit 3, a clear error, no file left" '
 	left=$(ls -A small); umount small
 	test "$rc" = 3
 	contains err "No space left on device"
+	# The temporary bundle is named once, not once by each layer.
+	test "$(grep -o "[.]tar[.]zst[.][A-Za-z0-9]*" err | wc -l)" = 1
 	test -z "$left"
 '
 

@@ -139,6 +139,26 @@ for i in range(60000):
 	contains ferrf1 "small: temporary file: No space left on device"
 	contains ferrfz2 "small: temporary file: compressing: Write error (No space left on device)"
 	contains ferrfz1 "small: temporary file: compressing: Write error (No space left on device)"
+	# The bundle itself fills the disk, on the thread that copies members into it: the same.
+	mkdir -p fr/etc fr/var/log
+	echo ID=debian >fr/etc/os-release
+	head -c 6000000 /dev/urandom | base64 -w 100 >fr/var/log/app.log
+	echo "Nov 27 10:00:00 web01 app: 10.1.2.3" >fr/var/log/b.log
+	lp -q collect --root fr -o fr.tar.zst >/dev/null
+	mount -t tmpfs -o size=9m tmpfs small
+	set +e
+	timeout 60 "$LOGPACK" redact -j 2 --key inc.key --map frmap -o small fr.tar.zst >/dev/null 2>frerr
+	rc=$?
+	set -e
+	left=$(ls -A small)
+	umount small
+	test "$rc" = 3
+	test -z "$left"
+	test ! -e frmap
+	test "$(wc -l <frerr)" = 1
+	contains frerr "small/.logpack-redacted-"
+	contains frerr ": No space left on device"
+	test "$(grep -o "[.]tar[.]zst[.][A-Za-z0-9]*" frerr | wc -l)" = 1
 '
 t "a bundle cut short inside a compressed rotation is refused (exit 4), without a hang, nothing written" '
 	cd "$FX"

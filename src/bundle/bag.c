@@ -90,6 +90,26 @@ static la_ssize_t stream_write(struct archive *a, void *client, const void *buf,
 	return (la_ssize_t)len;
 }
 
+/*
+ * libarchive's error, after the temporary bundle's path (and "writing NAME" when a member is
+ * named). A write the sink refused says the path itself ("PATH: No space left on device"): it
+ * is not said twice.
+ */
+static void archive_failed(struct bag_writer *bw, const char *member, struct error *err)
+{
+	const char *msg = archive_error_string(bw->archive), *path = sink_temp_path(bw->sink);
+	size_t n = strlen(path);
+
+	if (msg == NULL)
+		msg = "failed";
+	else if (strncmp(msg, path, n) == 0 && msg[n] == ':' && msg[n + 1] == ' ')
+		msg += n + 2;
+	if (member)
+		error_set(err, "%s: writing %s: %s", path, member, msg);
+	else
+		error_set(err, "%s: %s", path, msg);
+}
+
 int bag_writer_open(struct bag_writer **out, const struct bag_writer_options *opt,
                     struct error *err)
 {
@@ -147,8 +167,7 @@ int bag_writer_open(struct bag_writer **out, const struct bag_writer_options *op
 		goto fail;
 	}
 	if (archive_write_open2(bw->archive, bw, NULL, stream_write, NULL, NULL) != ARCHIVE_OK) {
-		error_set(err, "%s: %s", sink_temp_path(bw->sink),
-		          archive_error_string(bw->archive));
+		archive_failed(bw, NULL, err);
 		goto fail;
 	}
 	*out = bw;
@@ -186,8 +205,7 @@ static int member_begin(struct bag_writer *bw, const char *name, uint64_t size, 
 	archive_entry_set_size(entry, (la_int64_t)size);
 	archive_entry_set_mtime(entry, (time_t)mtime, mtime_nsec);
 	if (archive_write_header(bw->archive, entry) != ARCHIVE_OK) {
-		error_set(err, "%s: writing %s: %s", sink_temp_path(bw->sink), name,
-		          archive_error_string(bw->archive));
+		archive_failed(bw, name, err);
 		goto out;
 	}
 	if (sha256_init(&bw->member_hash, err) < 0)
@@ -224,8 +242,7 @@ static int member_write(struct bag_writer *bw, const void *buf, size_t len, stru
 		la_ssize_t n = archive_write_data(bw->archive, p, len);
 
 		if (n <= 0) {
-			error_set(err, "%s: %s", sink_temp_path(bw->sink),
-			          archive_error_string(bw->archive));
+			archive_failed(bw, NULL, err);
 			return -1;
 		}
 		p += n;
@@ -246,8 +263,7 @@ static int member_end(struct bag_writer *bw, char hex[SHA256_HEX_LEN + 1], struc
 		hash_thread_wait(bw->hasher);
 	sha256_final_hex(&bw->member_hash, hex);
 	if (archive_write_finish_entry(bw->archive) != ARCHIVE_OK) {
-		error_set(err, "%s: %s", sink_temp_path(bw->sink),
-		          archive_error_string(bw->archive));
+		archive_failed(bw, NULL, err);
 		return -1;
 	}
 	return 0;
@@ -531,8 +547,7 @@ int bag_writer_finish(struct bag_writer *bw, struct bag_result *res, struct erro
 			goto out;
 	}
 	if (archive_write_close(bw->archive) != ARCHIVE_OK) {
-		error_set(err, "%s: %s", sink_temp_path(bw->sink),
-		          archive_error_string(bw->archive));
+		archive_failed(bw, NULL, err);
 		goto out;
 	}
 	if (bw->sealed && bw->sealed(bw->sealed_ctx, res->tagmanifest_sha256, err) < 0)
