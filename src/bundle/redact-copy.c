@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -23,11 +24,13 @@ struct redact_copier {
 	pthread_t thread;
 	pthread_mutex_t lock;
 	pthread_cond_t changed;
-	/* One member waits while another is copied: the reader runs one member ahead. */
+	/* The member handed over: taken at once, so that the reader redacts the next one while
+	 * it is copied (two temporary files at most: one copied, one written). */
 	struct copy_job waiting;
 	int has_waiting;
 	int busy, stop, failed;
-	struct error err; /* the first failure */
+	atomic_int cancel; /* abort: the copy under way stops at its next piece */
+	struct error err;  /* the first failure */
 };
 
 static void job_release(struct copy_job *j)
@@ -39,31 +42,36 @@ static void job_release(struct copy_job *j)
 	j->name = NULL;
 }
 
-/* The temporary file fd into the bag as the payload begun. */
-static int copy_fd(struct bag_writer *bw, int fd, const char *dir, struct error *err)
+/* The temporary file fd into the bag as the payload begun; 1 when cancelled. */
+static int copy_fd(struct redact_copier *c, int fd, struct error *err)
 {
 	for (;;) {
 		size_t size;
-		void *buf = bag_payload_buffer(bw, &size);
-		ssize_t n = read(fd, buf, size);
+		void *buf = bag_payload_buffer(c->bw, &size);
+		ssize_t n;
 
+		if (atomic_load(&c->cancel))
+			return 1;
+		n = read(fd, buf, size);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			error_set(err, "%s: temporary file: %s", dir, strerror(errno));
+			error_set(err, "%s: temporary file: %s", c->dir, strerror(errno));
 			return -1;
 		}
 		if (n == 0)
 			return 0;
-		if (bag_payload_write(bw, buf, (size_t)n, err) < 0)
+		if (bag_payload_write(c->bw, buf, (size_t)n, err) < 0)
 			return -1;
 	}
 }
 
+/* One member into the bag: 0, 1 when cancelled, or -1 with err. */
 static int copy_job(struct redact_copier *c, struct copy_job *j, struct error *err)
 {
 	off_t size = lseek(j->fd, 0, SEEK_END);
 	char sha[SHA256_HEX_LEN + 1];
+	int rc;
 
 	err->msg[0] = '\0';
 	if (j->tag) {
@@ -72,9 +80,11 @@ static int copy_job(struct redact_copier *c, struct copy_job *j, struct error *e
 			return 0;
 	} else if (size >= 0 && lseek(j->fd, 0, SEEK_SET) == 0 &&
 	           bag_payload_begin(c->bw, j->name, (uint64_t)size, j->mtime, err) == 0 &&
-	           copy_fd(c->bw, j->fd, c->dir, err) == 0 &&
-	           bag_payload_end(c->bw, sha, err) == 0) {
-		return 0;
+	           (rc = copy_fd(c, j->fd, err)) >= 0) {
+		if (rc == 1)
+			return 1;
+		if (bag_payload_end(c->bw, sha, err) == 0)
+			return 0;
 	}
 	if (err->msg[0] == '\0')
 		error_set(err, "%s: temporary file: %s", c->dir, strerror(errno));
@@ -100,7 +110,8 @@ static void *copier_main(void *arg)
 		c->busy = 1;
 		pthread_cond_broadcast(&c->changed);
 		pthread_mutex_unlock(&c->lock);
-		rc = c->failed ? 0 : copy_job(c, &j, &e);
+		/* A cancelled copy (1) is no failure of its own: the run failed elsewhere. */
+		rc = c->failed || atomic_load(&c->cancel) ? 1 : copy_job(c, &j, &e);
 		job_release(&j);
 		pthread_mutex_lock(&c->lock);
 		if (rc < 0 && !c->failed) {
@@ -124,6 +135,7 @@ int redact_copier_start(struct redact_copier **out, struct bag_writer *bw, const
 	c->bw = bw;
 	c->dir = dir;
 	c->waiting.fd = -1;
+	atomic_init(&c->cancel, 0);
 	pthread_mutex_init(&c->lock, NULL);
 	pthread_cond_init(&c->changed, NULL);
 	rc = thread_start(&c->thread, copier_main, c);
@@ -141,7 +153,7 @@ int redact_copier_start(struct redact_copier **out, struct bag_writer *bw, const
 static int give(struct redact_copier *c, struct copy_job j, struct error *err)
 {
 	pthread_mutex_lock(&c->lock);
-	while (c->has_waiting && !c->failed)
+	while ((c->has_waiting || c->busy) && !c->failed)
 		pthread_cond_wait(&c->changed, &c->lock);
 	if (c->failed) {
 		*err = c->err;
@@ -171,6 +183,8 @@ static int stop(struct redact_copier *c, int wait, struct error *err)
 {
 	int rc;
 
+	if (!wait)
+		atomic_store(&c->cancel, 1);
 	pthread_mutex_lock(&c->lock);
 	while (wait && (c->has_waiting || c->busy) && !c->failed)
 		pthread_cond_wait(&c->changed, &c->lock);
@@ -199,8 +213,8 @@ int redact_copier_finish(struct redact_copier *c, struct error *err)
 	return stop(c, 1, err);
 }
 
-void redact_copier_abort(struct redact_copier *c)
+void redact_copier_abort(struct redact_copier *c, struct error *err)
 {
 	if (c)
-		stop(c, 0, NULL);
+		stop(c, 0, err);
 }

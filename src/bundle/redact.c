@@ -1023,7 +1023,7 @@ out:
 		close(w.fd);
 	redact_writer_release(&w);
 	/* The copying thread uses the bag writer: it stops first. */
-	redact_copier_abort(copier);
+	redact_copier_abort(copier, err);
 	bag_writer_abort(bw);
 	bag_result_release(&res);
 	source_close(src);
