@@ -85,6 +85,8 @@ struct line_parser {
 	uint64_t line_no;
 };
 
+struct verify_spill;
+
 struct reader {
 	const struct bundle_read_options *opt;
 	struct bundle_report *rep;
@@ -92,8 +94,12 @@ struct reader {
 
 	struct source *src;
 	struct name_table *entries; /* name -> struct entry, in the order first seen */
-	int top_seen;               /* a member named as the top directory was read */
-	int second_pass;            /* reading the bundle again: names were seen in the first */
+	/* Payload files not in entries yet: names and SHA-256 in a temporary file
+	 * (verify-spill.c); NULL when there are none, or they moved to entries. */
+	struct verify_spill *spill;
+	int spill_off;   /* every entry goes to the table now */
+	int top_seen;    /* a member named as the top directory was read */
+	int second_pass; /* reading the bundle again: names were seen in the first */
 	/* percent-decoded name -> struct written_name, for manifest names with a '%' escape */
 	struct name_table *written;
 
@@ -104,7 +110,8 @@ struct reader {
 	int several_tops;
 
 	/* the current member */
-	struct entry *cur;
+	struct entry *cur;      /* &spilled for a file kept in the spill */
+	struct entry spilled;   /* its name only */
 	int cur_payload;        /* it is under data/ */
 	uint64_t payload_bytes; /* read of the payload files (no entry keeps its size) */
 	unsigned int cur_algs;  /* the algorithms it is hashed with */
@@ -131,6 +138,26 @@ struct reader {
 	int tagmanifest_over, signature_over;
 	struct line_parser lp;
 };
+
+/*
+ * The spill (verify-spill.c). verify_spill_take: may the payload file rel, just begun, go to the
+ * spill (1) rather than the table (0)? verify_spill_add records its SHA-256 at its end, and
+ * verify_spill_abandon forgets it when the read stops inside it. verify_spill_close: a payload
+ * manifest began, no more records. verify_spill_lookup, before every lookup in the table: moves
+ * the records there when name may be among them. verify_spill_match: 1 when a payload manifest
+ * line is the next record, with its digest (it is then settled). verify_spill_settle, before
+ * the checks of the entries: counts the records when nothing can be wrong with them, else
+ * moves them to the table. verify_spill_unspool moves them at once.
+ */
+int verify_spill_take(struct reader *r, const char *rel);
+void verify_spill_add(struct reader *r, const unsigned char *sha256);
+void verify_spill_abandon(struct reader *r);
+void verify_spill_close(struct reader *r);
+void verify_spill_lookup(struct reader *r, const char *name);
+int verify_spill_match(struct reader *r, const char *name, int alg, const unsigned char *digest);
+void verify_spill_settle(struct reader *r);
+void verify_spill_unspool(struct reader *r);
+void verify_spill_free(struct reader *r);
 
 /* The digest of algorithm a an entry keeps (the first of computed and listed), or NULL. */
 const unsigned char *verify_entry_digest(const struct entry *e, int a);

@@ -272,6 +272,7 @@ out:
 /* Compare what is present with what the manifests list. */
 void verify_check_entries(struct reader *r)
 {
+	verify_spill_settle(r);
 	r->rep->payload_bytes += r->payload_bytes;
 	for (size_t i = 0; i < name_table_count(r->entries); i++) {
 		struct entry *e = name_table_item(r->entries, i);

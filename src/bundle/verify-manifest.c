@@ -54,6 +54,7 @@ static void manifest_line(struct reader *r, struct line_parser *lp, const char *
 {
 	const char *file = lp->tag ? "tagmanifest" : "manifest";
 	char hex[129], *path = NULL;
+	unsigned char d[64];
 	const char *why;
 	struct error err;
 	struct entry *e;
@@ -100,6 +101,11 @@ static void manifest_line(struct reader *r, struct line_parser *lp, const char *
 		free(shown);
 		goto out;
 	}
+	for (size_t k = 0; k < alg_hex_len[lp->alg] / 2; k++)
+		d[k] = (unsigned char)(hex_nibble(hex[2 * k]) << 4 | hex_nibble(hex[2 * k + 1]));
+	/* The next file in the spill, listed with its digest: nothing more to keep. */
+	if (!lp->tag && verify_spill_match(r, path, lp->alg, d))
+		goto out;
 	/* Manifest lines cost memory like members do: bound them the same way. */
 	if (name_table_count(r->entries) >= 2 * r->opt->limits.max_members &&
 	    !verify_entry_find(r, path, 0)) {
@@ -120,14 +126,7 @@ static void manifest_line(struct reader *r, struct line_parser *lp, const char *
 		free(shown);
 		goto out;
 	}
-	{
-		unsigned char d[64];
-
-		for (size_t k = 0; k < alg_hex_len[lp->alg] / 2; k++)
-			d[k] = (unsigned char)(hex_nibble(hex[2 * k]) << 4 |
-			                       hex_nibble(hex[2 * k + 1]));
-		verify_set_digest(r, e, lp->alg, 1, d);
-	}
+	verify_set_digest(r, e, lp->alg, 1, d);
 out:
 	free(path);
 }

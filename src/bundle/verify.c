@@ -138,8 +138,11 @@ void verify_set_digest(struct reader *r, struct entry *e, int a, int listed,
 
 struct entry *verify_entry_find(struct reader *r, const char *name, int create)
 {
-	struct entry *e = name_table_find(r->entries, name);
+	struct entry *e;
 	uint64_t before;
+
+	verify_spill_lookup(r, name);
+	e = name_table_find(r->entries, name);
 
 	if (e || !create)
 		return e;
@@ -170,6 +173,7 @@ static void written_free(void *item)
 
 static void reader_free(struct reader *r)
 {
+	verify_spill_free(r);
 	name_table_free(r->entries, entry_free);
 	name_table_free(r->written, written_free);
 	free(r->literal_example);
@@ -288,13 +292,20 @@ static int member_begin(struct reader *r, const struct source_member *m)
 			r->top_seen = 1;
 		return 0;
 	}
-	e = verify_entry_find(r, rel, 1);
-	if (e->present) {
-		verify_problem_name(r, rel, "appears twice in the bundle");
-		goto out;
+	if (m->type == SOURCE_FILE && str_has_prefix(rel, "data/") && verify_spill_take(r, rel)) {
+		/* Kept in the spill: the entry stands for it until its end. */
+		memset(&r->spilled, 0, sizeof(r->spilled));
+		r->spilled.name = rel;
+		e = &r->spilled;
+	} else {
+		e = verify_entry_find(r, rel, 1);
+		if (e->present) {
+			verify_problem_name(r, rel, "appears twice in the bundle");
+			goto out;
+		}
+		e->present = 1;
+		e->is_dir = m->type == SOURCE_DIR;
 	}
-	e->present = 1;
-	e->is_dir = m->type == SOURCE_DIR;
 	if (v && v->member_found)
 		v->member_found(v->ctx, rel, m);
 	if (m->type != SOURCE_FILE)
@@ -307,6 +318,7 @@ static int member_begin(struct reader *r, const struct source_member *m)
 	/* A manifest enables its algorithm for every member after it. */
 	r->lp.fetch = 0;
 	if ((a = verify_manifest_alg(rel, "manifest-")) >= 0) {
+		verify_spill_close(r);
 		r->manifests |= 1u << a;
 		r->algs_enabled |= 1u << a;
 		r->lp.alg = a;
@@ -369,8 +381,11 @@ static int member_begin(struct reader *r, const struct source_member *m)
 		v->member_begin(v->ctx, rel, m->size);
 	ret = 1;
 out:
-	if (ret == 0)
+	if (ret == 0) {
+		if (r->cur == &r->spilled)
+			verify_spill_abandon(r);
 		r->cur = NULL;
+	}
 	return ret;
 }
 
@@ -412,7 +427,10 @@ static void member_end(struct reader *r)
 			continue;
 		if (mdlen != alg_hex_len[a] / 2)
 			continue;
-		verify_set_digest(r, e, a, 0, md);
+		if (e == &r->spilled)
+			verify_spill_add(r, md); /* SHA-256 alone, by verify_spill_take's rule */
+		else
+			verify_set_digest(r, e, a, 0, md);
 	}
 	if (r->lines) {
 		/* Read as UTF-8 before bagit.txt named the encoding: judged at the end. */
@@ -561,6 +579,8 @@ static void verify_members(struct reader *r)
 	}
 	if (r->archive_broken && r->cur) {
 		/* Close the open member's state without recording partial hashes. */
+		if (r->cur == &r->spilled)
+			verify_spill_abandon(r);
 		if (opt->visitor && opt->visitor->member_end)
 			opt->visitor->member_end(opt->visitor->ctx);
 		r->cur = NULL;
