@@ -9,6 +9,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <openssl/rand.h>
+
+#include "bundle/names.h"
 #include "gather/rootfs.h"
 #include "gather/walk.h"
 
@@ -29,7 +32,44 @@ struct walker {
 	int depth;
 	dev_t root_dev;
 	const char *home_unlisted; /* the home being expanded, when passwd does not list it */
+	/*
+	 * The paths listed so far: open addressing over entry indexes (+1; 0 is empty), at most
+	 * half full, hashed with a random key so that names chosen on the host cannot make the
+	 * probes long. A profile's rules overlap (the sweep of the log directories meets every
+	 * file another rule named): without it each path met twice cost a second 208-byte entry
+	 * until the sort dropped it, twice the memory at many files.
+	 */
+	uint32_t *seen;
+	size_t n_seen;
+	unsigned char seen_key[16];
 };
+
+/* The slot of path: where it is, or the empty one where it would go. */
+static size_t seen_slot(const struct walker *w, const char *path)
+{
+	size_t mask = w->n_seen - 1;
+	size_t i = (size_t)siphash24(w->seen_key, path, strlen(path)) & mask;
+
+	while (w->seen[i] != 0 && strcmp(w->res->entries[w->seen[i] - 1].path, path) != 0)
+		i = (i + 1) & mask;
+	return i;
+}
+
+/* Make room for one more path. */
+static void seen_grow(struct walker *w)
+{
+	size_t count = w->res->count;
+
+	if ((count + 1) * 2 <= w->n_seen)
+		return;
+	if (count >= UINT32_MAX - 1)
+		abort(); /* four billion entries: memory ran out long before */
+	free(w->seen);
+	w->n_seen = w->n_seen ? w->n_seen * 2 : 1024;
+	w->seen = xcalloc(w->n_seen, sizeof(*w->seen));
+	for (size_t k = 0; k < count; k++)
+		w->seen[seen_slot(w, w->res->entries[k].path)] = (uint32_t)(k + 1);
+}
 
 /* Note a mount point met on the walk (each once). */
 static void note_mount(struct walker *w, const char *name)
@@ -84,7 +124,17 @@ static void add_entry(struct walker *w, int dir_fd, const char *name, const stru
 {
 	struct walk_result *r = w->res;
 	struct walk_entry *e;
+	char *path = path_join(&w->path, name);
+	size_t slot;
 
+	w->matched = 1;
+	/* Met before, by this rule or an earlier one: the first rule that met it has it. */
+	seen_grow(w);
+	slot = seen_slot(w, path);
+	if (w->seen[slot] != 0) {
+		free(path);
+		return;
+	}
 	if (r->count == w->cap) {
 		w->cap = w->cap ? w->cap * 2 : 256;
 		r->entries = xreallocarray(r->entries, w->cap, sizeof(*r->entries));
@@ -93,12 +143,11 @@ static void add_entry(struct walker *w, int dir_fd, const char *name, const stru
 	e = &r->entries[r->count];
 	memset(e, 0, sizeof(*e));
 	w->seq[r->count] = w->next_seq++;
-	r->count++;
-	e->path = path_join(&w->path, name);
+	e->path = path;
+	w->seen[slot] = (uint32_t)(++r->count);
 	e->rule = w->rule;
 	e->st = *st;
 	e->home_not_in_passwd = w->home_unlisted ? xstrdup(w->home_unlisted) : NULL;
-	w->matched = 1;
 	if (S_ISREG(st->st_mode)) {
 		e->kind = ENTRY_FILE;
 	} else if (S_ISLNK(st->st_mode)) {
@@ -536,6 +585,10 @@ int walk_rules(const struct walk_options *opt, const struct rule *rules, size_t 
 	memset(res, 0, sizeof(*res));
 	w.opt = opt;
 	w.res = res;
+	/* Without random bytes the table still works; only its defence against chosen names
+	 * is lost, so the walk goes on. */
+	if (RAND_bytes(w.seen_key, sizeof(w.seen_key)) != 1)
+		memset(w.seen_key, 0x5a, sizeof(w.seen_key));
 	{
 		struct stat root_st;
 
@@ -592,6 +645,8 @@ int walk_rules(const struct walk_options *opt, const struct rule *rules, size_t 
 			res->absent[res->n_absent++] = r;
 		}
 	}
+	free(w.seen);
+	w.seen = NULL;
 	sort_and_dedupe(&w);
 	if (res->n_mounts > 1)
 		qsort(res->mounts, res->n_mounts, sizeof(*res->mounts), str_ptr_cmp);
