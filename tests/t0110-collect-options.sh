@@ -19,6 +19,10 @@ t "--dry-run lists files with sizes and totals, and writes nothing" '
 	grep -q "^auth .* /var/log/auth.log$" plan
 	grep -q "files, .* to collect" plan
 	test -z "$(ls -A out)"
+	# not even an output directory that does not exist yet
+	lp collect --root "$T" -o new/deeper --dry-run >plan2
+	contains plan2 "/var/log/auth.log"
+	test ! -e new
 '
 
 t "--max-file-size keeps the last bytes of a larger file and marks it truncated" '

@@ -139,7 +139,8 @@ static int resolve_output(struct collection *c, struct error *err)
 	if (!names_bundle_file(out, opt->make_filter ? opt->filter_suffix : NULL)) {
 		char *host = host_name_for_file(c->host.hostname), *tag = NULL;
 
-		if (make_output_dir(out, err) < 0) {
+		/* A dry run writes nothing, not even the directory. */
+		if (!opt->dry_run && make_output_dir(out, err) < 0) {
 			free(host);
 			return -1;
 		}
