@@ -55,20 +55,22 @@ static size_t seen_slot(const struct walker *w, const char *path)
 	return i;
 }
 
-/* Make room for one more path. */
-static void seen_grow(struct walker *w)
+/* Make room for one more path. 0, or -1 past what 32-bit indexes hold (four billion paths,
+ * which memory cannot: the final sort still drops copies then). */
+static int seen_grow(struct walker *w)
 {
 	size_t count = w->res->count;
 
+	if (count >= UINT32_MAX / 2)
+		return -1;
 	if ((count + 1) * 2 <= w->n_seen)
-		return;
-	if (count >= UINT32_MAX - 1)
-		abort(); /* four billion entries: memory ran out long before */
+		return 0;
 	free(w->seen);
 	w->n_seen = w->n_seen ? w->n_seen * 2 : 1024;
 	w->seen = xcalloc(w->n_seen, sizeof(*w->seen));
 	for (size_t k = 0; k < count; k++)
 		w->seen[seen_slot(w, w->res->entries[k].path)] = (uint32_t)(k + 1);
+	return 0;
 }
 
 /* Note a mount point met on the walk (each once). */
@@ -125,15 +127,16 @@ static void add_entry(struct walker *w, int dir_fd, const char *name, const stru
 	struct walk_result *r = w->res;
 	struct walk_entry *e;
 	char *path = path_join(&w->path, name);
-	size_t slot;
+	size_t slot = SIZE_MAX;
 
 	w->matched = 1;
 	/* Met before, by this rule or an earlier one: the first rule that met it has it. */
-	seen_grow(w);
-	slot = seen_slot(w, path);
-	if (w->seen[slot] != 0) {
-		free(path);
-		return;
+	if (seen_grow(w) == 0) {
+		slot = seen_slot(w, path);
+		if (w->seen[slot] != 0) {
+			free(path);
+			return;
+		}
 	}
 	if (r->count == w->cap) {
 		w->cap = w->cap ? w->cap * 2 : 256;
@@ -144,7 +147,9 @@ static void add_entry(struct walker *w, int dir_fd, const char *name, const stru
 	memset(e, 0, sizeof(*e));
 	w->seq[r->count] = w->next_seq++;
 	e->path = path;
-	w->seen[slot] = (uint32_t)(++r->count);
+	r->count++;
+	if (slot != SIZE_MAX)
+		w->seen[slot] = (uint32_t)r->count;
 	e->rule = w->rule;
 	e->st = *st;
 	e->home_not_in_passwd = w->home_unlisted ? xstrdup(w->home_unlisted) : NULL;
