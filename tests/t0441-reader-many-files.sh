@@ -41,6 +41,23 @@ t "with a temporary file the same budget is enough" '
 	expect_code 0 lp verify --max-memory 8M many.tar >out
 	contains out "many.tar: valid, unsigned"
 '
+t "on tmpfs the temporary file is memory, and counts as such" '
+	cd "$TRASH"
+	mkdir -p ram
+	mount -t tmpfs -o size=64m tmpfs ram
+	set +e
+	TMPDIR=$TRASH/ram "$LOGPACK" verify --max-memory 8M many.tar >out
+	rc=$?
+	TMPDIR=$TRASH/ram "$LOGPACK" verify --max-memory 32M many.tar >out2
+	rc2=$?
+	set -e
+	umount ram
+	cat out out2
+	test "$rc" -eq 4
+	contains out "raise the limit with --max-memory"
+	test "$rc2" -eq 0
+	contains out2 "many.tar: valid, unsigned"
+'
 t "the temporary file counts against the budget too, at an eighth of its size" '
 	cd "$TRASH"
 	expect_code 4 lp verify --max-memory 1M many.tar >out

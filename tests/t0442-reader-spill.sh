@@ -56,6 +56,30 @@ t "a file and a file below it, next to each other or apart, is still found" '
 	verdicts b.tar 4
 	contains with.out "data/a'"'"' is a file, and also the directory of another member"
 '
+t "a file and a directory below it is found too" '
+	mkbag a.tar --members data/a,dir:data/a/sub,data/b
+	verdicts a.tar 4
+	contains with.out "data/a'"'"' is a file, and also the directory of another member"
+	mkbag b.tar --members dir:data/a/sub,data/a,data/b --manifest data/a,data/b
+	verdicts b.tar 4
+	contains with.out "data/a'"'"' is a file, and also the directory of another member"
+'
+t "--max-members counts the files kept in the temporary file" '
+	mkbag a.tar --members data/a,data/b,data/c,data/d,data/e,data/f \
+		--manifest data/a,data/b,data/c,data/d,data/e,data/f,data/m1,data/m2,data/m3,data/m4,data/m5,data/m6,data/m7,data/m8,data/m9,data/n1,data/n2,data/n3,data/n4,data/n5
+	: >spill.txt
+	set +e
+	LOGPACK_TEST_SPILL=$PWD/spill.txt "$LOGPACK" verify --max-members 10 a.tar >with.out
+	with=$?
+	TMPDIR=/nonexistent "$LOGPACK" verify --max-members 10 a.tar >without.out
+	without=$?
+	set -e
+	cat with.out spill.txt
+	test "$with" -eq 4
+	test "$without" -eq 4
+	cmp with.out without.out
+	contains with.out "the manifests list more than 10 files: stopped"
+'
 t "a file named data beside the payload is still found" '
 	mkbag a.tar --members data,data/x,data/y
 	verdicts a.tar 4

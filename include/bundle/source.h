@@ -158,6 +158,8 @@ int source_rewind(struct source *src, struct error *err);
  * reason naming --max-memory) when it is spent.
  */
 int source_charge(struct source *src, uint64_t bytes, struct error *err);
+/* Give back bytes charged before, when what they stood for is freed. */
+void source_refund(struct source *src, uint64_t bytes);
 
 /* Is this source a bag directory? */
 int source_is_dir(const struct source *src);

@@ -158,6 +158,10 @@ int verify_spill_match(struct reader *r, const char *name, int alg, const unsign
 void verify_spill_settle(struct reader *r);
 void verify_spill_unspool(struct reader *r);
 void verify_spill_free(struct reader *r);
+/* No digest for the file verify_spill_take took: it goes to the table, unhashed. */
+void verify_spill_missed(struct reader *r);
+/* The names the read keeps, in the table and in the spill: what --max-members bounds. */
+uint64_t verify_entry_count(const struct reader *r);
 
 /* The digest of algorithm a an entry keeps (the first of computed and listed), or NULL. */
 const unsigned char *verify_entry_digest(const struct entry *e, int a);

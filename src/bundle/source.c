@@ -404,6 +404,11 @@ int source_count_member(struct source *src, struct error *err)
 	return 0;
 }
 
+void source_refund(struct source *src, uint64_t bytes)
+{
+	src->mem_used -= bytes < src->mem_used ? bytes : src->mem_used;
+}
+
 int source_charge(struct source *src, uint64_t bytes, struct error *err)
 {
 	char shown[32];

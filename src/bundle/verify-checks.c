@@ -254,7 +254,7 @@ void verify_fetch_line(struct reader *r, const char *line, size_t len)
 		free(shown);
 		goto out;
 	}
-	if (name_table_count(r->entries) >= 2 * r->opt->limits.max_members &&
+	if (verify_entry_count(r) >= 2 * r->opt->limits.max_members &&
 	    !verify_entry_find(r, name, 0)) {
 		if (!r->archive_broken)
 			verify_problem(r, "fetch.txt lists more than %llu files: stopped",
@@ -294,19 +294,8 @@ void verify_check_entries(struct reader *r)
 			continue;
 		}
 		file = payload ? "manifest" : "tagmanifest";
-		if (e->present && e->is_dir) {
-			for (int a = 0; a < ALG_N; a++)
-				if (e->has_listed & (1u << a)) {
-					verify_problem_name(
-					        r, e->name,
-					        "is listed as a file but is a directory");
-					break;
-				}
-			continue;
-		}
-		if (e->present && payload)
-			r->rep->payload_files++;
-		/* "a" and "a/b" both files: no file system holds both, so no extraction would. */
+		/* "a" and "a/b" both files, or "a" a file and "a/b" a directory: no file system
+		 * holds both, so no extraction would. */
 		for (const char *slash = strchr(e->name, '/'); e->present && slash;
 		     slash = strchr(slash + 1, '/')) {
 			char *prefix = xstrndup(e->name, (size_t)(slash - e->name));
@@ -324,6 +313,18 @@ void verify_check_entries(struct reader *r)
 				break;
 			}
 		}
+		if (e->present && e->is_dir) {
+			for (int a = 0; a < ALG_N; a++)
+				if (e->has_listed & (1u << a)) {
+					verify_problem_name(
+					        r, e->name,
+					        "is listed as a file but is a directory");
+					break;
+				}
+			continue;
+		}
+		if (e->present && payload)
+			r->rep->payload_files++;
 		/* Every file must be listed in every manifest of its kind. */
 		required = payload ? r->manifests : (tag_exempt(e->name) ? 0 : r->tagmanifests);
 		unchecked = 0;

@@ -107,7 +107,7 @@ static void manifest_line(struct reader *r, struct line_parser *lp, const char *
 	if (!lp->tag && verify_spill_match(r, path, lp->alg, d))
 		goto out;
 	/* Manifest lines cost memory like members do: bound them the same way. */
-	if (name_table_count(r->entries) >= 2 * r->opt->limits.max_members &&
+	if (verify_entry_count(r) >= 2 * r->opt->limits.max_members &&
 	    !verify_entry_find(r, path, 0)) {
 		if (!r->archive_broken)
 			verify_problem(

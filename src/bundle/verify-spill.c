@@ -18,6 +18,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "base/util.h"
@@ -28,6 +29,8 @@
 #define SPILL_NAME_MAX 4096 /* a longer name stays in the table */
 #define SPILL_DEPTH 16      /* spilled files that may yet be a later name's directory */
 #define SPILL_DIGEST 32
+#define SPILL_TMPFS 0x01021994u /* statfs f_type of tmpfs and ramfs: their files are memory */
+#define SPILL_RAMFS 0x858458f6u
 
 struct spill_cursor {
 	uint64_t off; /* where buf's end lies in the records */
@@ -41,6 +44,8 @@ struct verify_spill {
 	size_t wlen;
 	uint64_t flushed;  /* bytes of records in the file */
 	uint64_t disk_max; /* bytes of records allowed */
+	int in_memory;     /* the file is on tmpfs: its bytes are charged as memory */
+	uint64_t charged;  /* what was charged for it, given back when it goes */
 	uint64_t n_records, n_consumed;
 	struct strbuf first, last; /* the first and the last name spilled */
 	int closed;                /* a payload manifest began: no more records */
@@ -88,8 +93,20 @@ static struct verify_spill *spill_new(const struct reader *r)
 	s = xcalloc(1, sizeof(*s));
 	s->fd = fd;
 	s->wbuf = xmalloc(SPILL_BUF);
-	/* The disk it may take stands in for the memory the table would: a bounded multiple. */
-	s->disk_max = r->opt->limits.max_memory * 8;
+	/*
+	 * The disk it may take stands in for the memory the table would: a bounded multiple. On
+	 * tmpfs (/tmp on many systems) the file is memory that cannot even be swapped out: there
+	 * it is charged to --max-memory like the table, so that the option still bounds it.
+	 */
+	s->disk_max = r->opt->limits.max_memory > UINT64_MAX / 8 ? UINT64_MAX
+	                                                         : r->opt->limits.max_memory * 8;
+	{
+		struct statfs fs;
+
+		if (fstatfs(fd, &fs) == 0 && ((unsigned long)fs.f_type == SPILL_TMPFS ||
+		                              (unsigned long)fs.f_type == SPILL_RAMFS))
+			s->in_memory = 1;
+	}
 	return s;
 }
 
@@ -196,7 +213,7 @@ static void test_report(const struct verify_spill *s, const char *how)
 
 	if (path == NULL || *path == '\0')
 		return;
-	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
 		return;
 	line = xasprintf("spill: %llu files, %llu listed, %s\n", (unsigned long long)s->n_records,
@@ -219,6 +236,8 @@ void verify_spill_unspool(struct reader *r)
 	/* From here on the table is the only store: the lookups below must not come back here. */
 	r->spill = NULL;
 	r->spill_off = 1;
+	/* The file goes with the spill: what it was charged is the table's to spend. */
+	source_refund(r->src, s->charged);
 	for (uint64_t i = 0; i < s->n_records && !r->archive_broken; i++) {
 		struct entry *e;
 
@@ -336,6 +355,34 @@ void verify_spill_add(struct reader *r, const unsigned char *sha256)
 	memcpy(s->wbuf + s->wlen, sha256, SPILL_DIGEST);
 	s->wlen += SPILL_DIGEST;
 	s->n_records++;
+	if (s->in_memory) {
+		s->charged += need;
+		verify_charge(r, need);
+	}
+}
+
+void verify_spill_missed(struct reader *r)
+{
+	struct verify_spill *s = r->spill;
+	char *name;
+	struct entry *e;
+
+	if (s == NULL || !s->taking)
+		return;
+	/* No digest to record (OpenSSL failed): the file goes to the table, present and
+	 * unhashed, as it would have been without the spill. */
+	s->taking = 0;
+	name = strbuf_detach(&s->last);
+	verify_spill_unspool(r);
+	e = r->archive_broken ? NULL : verify_entry_find(r, name, 1);
+	if (e)
+		e->present = 1;
+	free(name);
+}
+
+uint64_t verify_entry_count(const struct reader *r)
+{
+	return name_table_count(r->entries) + (r->spill ? r->spill->n_records : 0);
 }
 
 void verify_spill_abandon(struct reader *r)
@@ -390,10 +437,11 @@ static int dir_range_meets(const struct verify_spill *s, const char *name)
 	return meets;
 }
 
-/* Could this file of the table be a spilled name's directory, or have one as its own? */
-static int table_file_meets(const struct verify_spill *s, const struct entry *e)
+/* Could this file of the table be a spilled name's directory, or this file or directory have
+ * one as its own? */
+static int table_entry_meets(const struct verify_spill *s, const struct entry *e)
 {
-	if (dir_range_meets(s, e->name))
+	if (!e->is_dir && dir_range_meets(s, e->name))
 		return 1;
 	for (const char *slash = strchr(e->name, '/'); slash; slash = strchr(slash + 1, '/')) {
 		char *prefix = xstrndup(e->name, (size_t)(slash - e->name));
@@ -417,7 +465,7 @@ void verify_spill_settle(struct reader *r)
 	for (size_t i = 0; i < name_table_count(r->entries) && s->n_records > 0; i++) {
 		const struct entry *e = name_table_item(r->entries, i);
 
-		if (e->present && !e->is_dir && table_file_meets(s, e))
+		if (e->present && table_entry_meets(s, e))
 			goto unspool;
 	}
 	/* Every record is a payload file, present, listed once with its digest: nothing to say

@@ -432,6 +432,8 @@ static void member_end(struct reader *r)
 		else
 			verify_set_digest(r, e, a, 0, md);
 	}
+	if (e == &r->spilled)
+		verify_spill_missed(r); /* only when no digest was recorded above */
 	if (r->lines) {
 		/* Read as UTF-8 before bagit.txt named the encoding: judged at the end. */
 		if (r->encoding < 0 && r->lp.dec.enc == TAG_ENC_UTF8)
