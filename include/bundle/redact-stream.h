@@ -34,7 +34,11 @@ int redact_decompress(struct source *src, enum redact_compression kind, uint64_t
 
 /* A member's next bytes into buf (at most cap): how many, 0 at its end, or -1 with err. */
 typedef ssize_t (*redact_read_fn)(void *read_ctx, void *buf, size_t cap, struct error *err);
-/* The same, reading the member's bytes from read (bundle/redact-unpack.h: as pass 1 reads). */
+/*
+ * The same, reading the member's bytes from read (bundle/redact-unpack.h: as pass 1 reads).
+ * sha256_hex may be NULL here, for a reader whose bytes are hashed elsewhere: nothing is then
+ * hashed, though the member is still read to its end.
+ */
 int redact_decompress_from(redact_read_fn read, void *read_ctx, enum redact_compression kind,
                            uint64_t max_out, int (*fn)(void *ctx, const void *buf, size_t len),
                            void *ctx, char sha256_hex[SHA256_HEX_LEN + 1], struct error *err);

@@ -40,12 +40,13 @@ struct pull {
 	redact_read_fn read;
 	void *read_ctx;
 	struct sha256 hash;
+	int hashing; /* 0 when the caller wants no hash: the bytes go by unhashed */
 	struct error *err;
 	int read_failed;
 	char buf[CHUNK];
 };
 
-/* libarchive's read callback: the member's next bytes, hashed on the way. */
+/* libarchive's read callback: the member's next bytes, hashed on the way if asked. */
 static la_ssize_t pull_read(struct archive *a, void *ctx, const void **buf)
 {
 	struct pull *p = ctx;
@@ -56,7 +57,8 @@ static la_ssize_t pull_read(struct archive *a, void *ctx, const void **buf)
 		archive_set_error(a, EIO, "%s", p->err->msg);
 		return -1;
 	}
-	sha256_update(&p->hash, p->buf, (size_t)n);
+	if (p->hashing)
+		sha256_update(&p->hash, p->buf, (size_t)n);
 	*buf = p->buf;
 	return n;
 }
@@ -104,7 +106,8 @@ int redact_decompress_from(redact_read_fn read, void *read_ctx, enum redact_comp
 	p->read = read;
 	p->read_ctx = read_ctx;
 	p->err = err;
-	if (sha256_init(&p->hash, err) < 0) {
+	p->hashing = sha256_hex != NULL;
+	if (p->hashing && sha256_init(&p->hash, err) < 0) {
 		rc = -1;
 		goto done;
 	}
@@ -151,15 +154,17 @@ int redact_decompress_from(redact_read_fn read, void *read_ctx, enum redact_comp
 	}
 	rc = 0;
 drain:
-	/* The rest of the member, so that its hash is the hash of all of it. */
+	/* The rest of the member, so that its hash is the hash of all of it. Read even when
+	 * unhashed: the member is still read to its end, and a read error still counts. */
 	while (rc != -1 && (n = read(read_ctx, p->buf, sizeof(p->buf), err)) > 0)
-		sha256_update(&p->hash, p->buf, (size_t)n);
+		if (p->hashing)
+			sha256_update(&p->hash, p->buf, (size_t)n);
 	if (rc != -1 && n < 0)
 		rc = -1;
 done:
-	if (rc == -1)
+	if (p->hashing && rc == -1)
 		sha256_discard(&p->hash);
-	else
+	else if (p->hashing)
 		sha256_final_hex(&p->hash, sha256_hex);
 	if (a)
 		archive_read_free(a);

@@ -64,9 +64,9 @@ static ssize_t unpack_read(void *arg, void *buf, size_t cap, struct error *err)
 static void *unpack_thread(void *arg)
 {
 	struct redact_unpack *u = arg;
-	char sha[SHA256_HEX_LEN + 1];
 
-	u->rc = redact_decompress_from(unpack_read, u, u->kind, u->max_out, u->fn, u->ctx, sha,
+	/* No hash: pass 1 hashes the member's bytes as it reads them, before they are pushed. */
+	u->rc = redact_decompress_from(unpack_read, u, u->kind, u->max_out, u->fn, u->ctx, NULL,
 	                               &u->err);
 	pthread_mutex_lock(&u->lock);
 	u->stopped = 1;
