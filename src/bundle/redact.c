@@ -1,14 +1,15 @@
 /*
- * Redaction, first version. Pass 1 verifies the source through the one bundle reader and, as
- * each member's bytes go by, hashes it, judges whether it is plain text (no NUL byte, no
- * journal name) and notes every address of its lines and of its path; a compressed rotation's
- * bytes are decompressed and scanned on a thread of their own (bundle/redact-unpack.h). Only a
- * valid source goes on; pass 1b reads it again only for its journal files. Pass 2 reads the source
- * again: each plain-text payload file's lines go through the tokeniser into an anonymous temporary
- * file, which then becomes the payload of the derived bag under its redacted path; its hash must
- * equal pass 1's (a source that changed between the passes is refused). Login records (wtmp, btmp,
- * utmp, lastlog) are rewritten record by record (bundle/redact-login.h), compressed rotations line
- * by line in their own format (bundle/redact-stream.h). Everything else is dropped and listed.
+ * Redaction, first version. Pass 1 verifies the source through the one bundle reader and, as each
+ * member's bytes go by, hashes it, judges whether it is plain text (no NUL byte, no journal name)
+ * and notes every address of its lines and of its path (its visitor is in bundle/redact-scan.h); a
+ * compressed rotation's bytes are decompressed and scanned on a thread of their own
+ * (bundle/redact-unpack.h). Only a valid source goes on; pass 1b reads it again only for its
+ * journal files. Pass 2 reads the source again: each plain-text payload file's lines go through
+ * the tokeniser into an anonymous temporary file, which then becomes the payload of the derived
+ * bag under its redacted path; its hash must equal pass 1's (a source that changed between the
+ * passes is refused). Login records (wtmp, btmp, utmp, lastlog) are rewritten record by record
+ * (bundle/redact-login.h), compressed rotations line by line in their own format
+ * (bundle/redact-stream.h). Everything else is dropped and listed.
  */
 #include "config.h"
 
@@ -33,6 +34,7 @@
 #include "bundle/redact-login.h"
 #include "bundle/redact-names.h"
 #include "bundle/redact-pool.h"
+#include "bundle/redact-scan.h"
 #include "bundle/redact-stream.h"
 #include "bundle/redact-unpack.h"
 #include "bundle/redact-write.h"
@@ -41,57 +43,8 @@
 #include "trust/addrmap.h"
 #include "trust/tokenise.h"
 
-/* The source's tag files that are carried, redacted. Every other tag file (the incident report
- * among them) is dropped. */
-static const struct {
-	const char *name;
-	enum tag_kind kind;
-} carried_tags[] = {
-        {"logpack/collection.log", TAG_LINES}, {"logpack/bodyfile.txt", TAG_LINES},
-        {"logpack/host.json", TAG_JSON},       {"logpack/accounts.json", TAG_JSON},
-        {"logpack/coverage.json", TAG_JSON},   {"logpack/files.jsonl", TAG_JSONL},
-};
-
 /* The most of a JSON tag file that is read whole to be redacted; a larger one is dropped. */
 #define TAG_JSON_MAX (64u << 20)
-
-struct member_info {
-	char *name; /* relative to the bag, "data/var/log/syslog" */
-	char sha256[SHA256_HEX_LEN + 1];
-	int text;
-	/* A compressed payload file: text is decided when its decompressed lines are scanned
-	 * (in pass 1, on its thread); it is written back in the same format. */
-	enum redact_compression comp;
-	char *why;             /* a compressed member that cannot be carried: why */
-	enum login_kind login; /* wtmp, btmp, utmp or lastlog: rewritten record by record */
-	int journal;           /* a journal file: carried as its export text, judged in pass 1b */
-	enum tag_kind tag;     /* a tag file of the source that is carried, redacted */
-};
-
-struct pass1 {
-	struct tokeniser *tk;
-	struct line_pool *pool;      /* NULL: the lines are scanned here, one by one */
-	struct member_info *current; /* the compressed member being scanned */
-	/* Its bytes, decompressed and scanned on a thread of their own as pass 1 reads them:
-	 * current, line, login, login_names, found's login sets, err and failed are the
-	 * thread's until redact_unpack_finish. */
-	struct redact_unpack *unpack;
-	struct member_info *members;
-	size_t n, cap;
-	struct sha256 hash;
-	struct strbuf line;
-	int in_payload;
-	/* The file being read for names (NAMES_NONE: none), and what was read. */
-	enum name_source names;
-	struct redact_names found;
-	/* The login records being read, and the user names of their logins. */
-	struct login_records login;
-	struct strbuf login_names;
-	int journals; /* journal files are read (the command gave a journal reader) */
-	int keep_incident;
-	struct error err;
-	int failed;
-};
 
 struct reverse_entry {
 	char *key; /* "type\toriginal" */
@@ -106,200 +59,6 @@ struct redactor {
 	json_t *seen; /* object: "type\toriginal" -> replacement */
 };
 
-static int binary_name(const char *name)
-{
-	static const char *const suffixes[] = {".journal", ".journal~"};
-	const char *base = path_basename(name);
-
-	for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++)
-		if (str_has_suffix(name, suffixes[i]))
-			return 1;
-	return str_has_prefix(base, "wtmp") || str_has_prefix(base, "btmp") ||
-	       str_has_prefix(base, "utmp") || str_has_prefix(base, "lastlog");
-}
-
-static int scan_line(void *ctx, const char *l, size_t n, int nl)
-{
-	struct pass1 *p = ctx;
-
-	if (p->pool ? line_pool_line(p->pool, l, n, nl, &p->err) < 0
-	            : tokeniser_scan(p->tk, l, n, &p->err) < 0) {
-		p->failed = 1;
-		return -1;
-	}
-	return 0;
-}
-
-static uint64_t decompressed_max(uint64_t size);
-static int scan_chunk(void *ctx, const void *buf, size_t len);
-
-static void p1_begin(void *ctx, const char *name, uint64_t size)
-{
-	struct pass1 *p = ctx;
-	struct member_info *m;
-
-	if (p->n == p->cap) {
-		p->cap = p->cap ? 2 * p->cap : 64;
-		p->members = xreallocarray(p->members, p->cap, sizeof(*p->members));
-	}
-	m = &p->members[p->n++];
-	memset(m, 0, sizeof(*m));
-	m->name = xstrdup(name);
-	m->comp = str_has_prefix(name, "data/") ? redact_compression_of(name) : REDACT_PLAIN;
-	p->in_payload = str_has_prefix(name, "data/") && !binary_name(name);
-	for (size_t i = 0; i < sizeof(carried_tags) / sizeof(carried_tags[0]); i++)
-		if (strcmp(name, carried_tags[i].name) == 0) {
-			m->tag = carried_tags[i].kind;
-			p->in_payload = 1;
-		}
-	/* The incident report only when asked for: it names the victim and its people. */
-	if (p->keep_incident && (strcmp(name, "logpack/incident.json") == 0 ||
-	                         strcmp(name, "logpack/incident.txt") == 0)) {
-		m->tag = str_has_suffix(name, ".json") ? TAG_JSON : TAG_LINES;
-		p->in_payload = 1;
-	}
-	m->text = p->in_payload;
-	/* Its compressed bytes are no lines: they are scanned decompressed, on a thread. */
-	if (m->comp != REDACT_PLAIN)
-		p->in_payload = 0;
-	/* Login records are no lines either: they are read record by record. */
-	if (str_has_prefix(name, "data/") && m->comp == REDACT_PLAIN && p->journals &&
-	    (str_has_suffix(name, ".journal") || str_has_suffix(name, ".journal~"))) {
-		m->journal = 1;
-		m->text = 1;
-	}
-	if (str_has_prefix(name, "data/") && m->comp == REDACT_PLAIN) {
-		m->login = login_kind_of(name);
-		if (m->login != LOGIN_NONE) {
-			m->text = 1;
-			p->in_payload = 0;
-			login_records_begin(&p->login, m->login, name);
-		}
-	} else if (str_has_prefix(name, "data/")) {
-		/* wtmp.1.gz: its records are read decompressed, on the thread. */
-		char *inner = xstrndup(name, (size_t)(strrchr(name, '.') - name));
-
-		m->login = login_kind_of(inner);
-		m->text |= m->login != LOGIN_NONE;
-		free(inner);
-	}
-	p->names = redact_name_source(name);
-	strbuf_reset(&p->line);
-	if (sha256_init(&p->hash, &p->err) < 0)
-		p->failed = 1;
-	/* Every payload path, carried or dropped: its redacted form is written either way. */
-	if (str_has_prefix(name, "data/"))
-		scan_line(p, name, strlen(name), 0);
-	/* A rotation is scanned decompressed, on a thread, as its bytes go by. */
-	if (m->comp != REDACT_PLAIN && m->text && !p->failed) {
-		p->current = m;
-		if (m->login != LOGIN_NONE)
-			login_records_begin(&p->login, m->login, name);
-		if (redact_unpack_start(&p->unpack, m->comp, decompressed_max(size), scan_chunk, p,
-		                        &p->err) < 0)
-			p->failed = 1;
-	}
-}
-
-/* A piece of login record file m: its addresses noted, its logins' user names kept. */
-static void login_names_note(struct pass1 *p, const struct member_info *m, const void *buf,
-                             size_t len)
-{
-	strbuf_reset(&p->login_names);
-	if (login_records_data(&p->login, buf, len, p->tk, &p->login_names, NULL, &p->err) < 0) {
-		p->failed = 1;
-		return;
-	}
-	for (size_t at = 0; at < p->login_names.len;) {
-		const char *name = p->login_names.buf + at, *host;
-
-		at += strlen(name) + 1;
-		host = p->login_names.buf + at;
-		at += strlen(host) + 1;
-		if (redact_names_login(&p->found, name, host) < 0) {
-			error_set(&p->err, "%s: more than %d user names or hosts of logins",
-			          m->name, REDACT_LOGIN_USERS_MAX);
-			p->failed = 1;
-			return;
-		}
-	}
-}
-
-static void p1_data(void *ctx, const void *buf, size_t len)
-{
-	struct pass1 *p = ctx;
-	struct member_info *m = &p->members[p->n - 1];
-
-	sha256_update(&p->hash, buf, len);
-	if (p->names != NAMES_NONE)
-		redact_names_feed(&p->found, p->names, buf, len);
-	if (p->unpack) {
-		redact_unpack_push(p->unpack, buf, len);
-		return;
-	}
-	if (!m->text || m->comp != REDACT_PLAIN || p->failed)
-		return;
-	if (m->login != LOGIN_NONE) {
-		login_names_note(p, m, buf, len);
-		return;
-	}
-	if (m->journal)
-		return; /* read in pass 1b, as export text */
-	if (memchr(buf, '\0', len) != NULL) {
-		m->text = 0;
-		return;
-	}
-	redact_lines_feed(&p->line, buf, len, scan_line, p);
-}
-
-/* The end of a compressed member's bytes: its thread's verdict. */
-static void unpack_end(struct pass1 *p, struct member_info *m)
-{
-	struct error e = {{0}};
-	int r = redact_unpack_finish(p->unpack, &e);
-
-	p->unpack = NULL;
-	if (r == -1) {
-		if (!p->failed)
-			p->err = e;
-		p->failed = 1;
-	} else if (r == -2) {
-		/* Not a whole stream of its format, or a bomb: dropped, with the reason. */
-		m->text = 0;
-		m->why = xstrdup(e.msg);
-	} else if (m->login != LOGIN_NONE) {
-		if (m->text && !p->failed && login_records_end(&p->login, &e) < 0) {
-			m->text = 0;
-			m->why = xstrdup(e.msg);
-		}
-	} else if (m->text && !p->failed && p->line.len > 0) {
-		scan_line(p, p->line.buf, p->line.len, 0);
-	}
-}
-
-static void p1_end(void *ctx)
-{
-	struct pass1 *p = ctx;
-	struct error ignored;
-	struct member_info *m = &p->members[p->n - 1];
-
-	sha256_final_hex(&p->hash, m->sha256);
-	if (p->unpack)
-		unpack_end(p, m);
-	else if (m->login != LOGIN_NONE && m->text && !p->failed &&
-	         login_records_end(&p->login, &p->err) < 0) {
-		/* Not a record file after all: dropped, with the reason. */
-		m->text = 0;
-		m->why = xstrdup(p->err.msg);
-		p->err.msg[0] = '\0';
-	}
-	if (m->text && m->comp == REDACT_PLAIN && m->login == LOGIN_NONE && p->line.len > 0)
-		scan_line(p, p->line.buf, p->line.len, 0);
-	strbuf_reset(&p->line);
-	if (p->pool && line_pool_finish(p->pool, p->failed ? &ignored : &p->err) < 0)
-		p->failed = 1;
-}
-
 static void observe(void *arg, enum pseudo_type type, const char *orig, size_t len,
                     const char *repl)
 {
@@ -312,33 +71,6 @@ static void observe(void *arg, enum pseudo_type type, const char *orig, size_t l
 		json_object_set_new(r->seen, key, json_string(repl));
 	OPENSSL_cleanse(key, strlen(key));
 	free(key);
-}
-
-/* The most a compressed member may decompress to: 1000 times its size, at least 64 MiB. */
-static uint64_t decompressed_max(uint64_t size)
-{
-	uint64_t max = size > UINT64_MAX / 1000 ? UINT64_MAX : size * 1000;
-
-	return max < (64u << 20) ? (64u << 20) : max;
-}
-
-/* A compressed member's decompressed bytes (on its thread), judged and scanned as a plain
- * file's. */
-static int scan_chunk(void *ctx, const void *buf, size_t len)
-{
-	struct pass1 *p = ctx;
-
-	if (!p->current->text)
-		return 0;
-	if (p->current->login != LOGIN_NONE) {
-		login_names_note(p, p->current, buf, len);
-		return p->failed ? -1 : 0;
-	}
-	if (memchr(buf, '\0', len) != NULL) {
-		p->current->text = 0;
-		return 0;
-	}
-	return redact_lines_feed(&p->line, buf, len, scan_line, p);
 }
 
 /*
@@ -609,8 +341,9 @@ enum redact_status redact_bundle(const struct redact_options *opt, struct redact
 	struct pass1 p1 = {0};
 	/* One tokeniser a CPU: on one CPU the lines are tokenised in this thread. */
 	int jobs = opt->jobs > 0 ? opt->jobs : cpus_available();
-	struct bundle_visitor vis = {
-	        .member_begin = p1_begin, .member_data = p1_data, .member_end = p1_end};
+	struct bundle_visitor vis = {.member_begin = redact_scan_begin,
+	                             .member_data = redact_scan_data,
+	                             .member_end = redact_scan_end};
 	struct bundle_read_options ro = {0};
 	struct bundle_report rep = {0};
 	struct bag_writer *bw = NULL;
@@ -829,7 +562,7 @@ enum redact_status redact_bundle(const struct redact_options *opt, struct redact
 				login_records_begin(&lr, m->login, m->name);
 				w.login = &lr;
 			}
-			zr = redact_decompress(src, m->comp, decompressed_max(sm.size),
+			zr = redact_decompress(src, m->comp, redact_decompressed_max(sm.size),
 			                       w.login ? redact_writer_login_chunk
 			                               : redact_writer_chunk,
 			                       &w, sha, err);
