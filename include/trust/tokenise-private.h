@@ -1,11 +1,14 @@
 /*
- * What tokenise.c and tokenise-encoded.c share: the tokeniser's state, the byte classes, and
- * the scanner's entry points that the decoders of encoded text call back into.
+ * What tokenise.c and the files beside it (tokenise-address.c, tokenise-encoded.c,
+ * tokenise-phone.c) share: the tokeniser's state, the byte classes and small helpers, the
+ * matchers that tokenise.c's scanner calls out to, and the scanner's entry points that the
+ * decoders of encoded text call back into.
  */
 #ifndef LOGPACK_TOKENISE_PRIVATE_H
 #define LOGPACK_TOKENISE_PRIVATE_H
 
 #include <stdint.h>
+#include <string.h>
 
 #include "trust/tokenise.h"
 
@@ -144,6 +147,26 @@ static inline int is_base64_char(int c)
 	return tokenise_byte_class[c & 0xff] & CLASS_BASE64;
 }
 
+/* ASCII's lower case, whatever the locale: names and the words around them are compared
+ * byte by byte. */
+static inline int lower(int c)
+{
+	return c >= 'A' && c <= 'Z' ? c + 32 : c;
+}
+
+/* Does s (len bytes) begin with prefix (given in lower case), in any case? */
+static inline int has_prefix_ci(const char *s, size_t len, const char *prefix)
+{
+	size_t n = strlen(prefix);
+
+	if (len < n)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (lower((unsigned char)s[i]) != prefix[i])
+			return 0;
+	return 1;
+}
+
 /* The line's text up to at goes out as it is. */
 static inline void copy_to(struct tokeniser *tk, const char *at)
 {
@@ -152,6 +175,20 @@ static inline void copy_to(struct tokeniser *tk, const char *at)
 	if (tk->out && upto > tk->copied)
 		strbuf_add(tk->out, tk->line + tk->copied, upto - tk->copied);
 	tk->copied = upto;
+}
+
+/* Around what a worker shares with the others (the address map, the keys, the observer): a
+ * tokeniser of its own has no lock to take. */
+static inline void shared_begin(const struct tokeniser *tk)
+{
+	if (tk->lock)
+		pthread_mutex_lock(tk->lock);
+}
+
+static inline void shared_end(const struct tokeniser *tk)
+{
+	if (tk->lock)
+		pthread_mutex_unlock(tk->lock);
 }
 
 /*
@@ -163,6 +200,16 @@ int tokenise_run(struct tokeniser *tk, const char *s, size_t len, struct strbuf 
 /* orig[0..len) is replaced by repl (told to the observer once); the text before it goes out. */
 void tokenise_replaced(struct tokeniser *tk, enum pseudo_type type, const char *orig, size_t len,
                        const char *repl);
+/*
+ * The address matchers (tokenise-address.c), each at s[i]: a MAC; an ip6.arpa name; an IPv6
+ * address; an IPv4 address or an in-addr.arpa name; an IPv4 address written with dashes in a
+ * host name. What it consumed (0: none; tk->failed is set when a replacement failed).
+ */
+size_t tokenise_match_mac(struct tokeniser *tk, const char *s, size_t i, size_t len);
+size_t tokenise_match_ip6_arpa(struct tokeniser *tk, const char *s, size_t i, size_t len);
+size_t tokenise_match_ipv6(struct tokeniser *tk, const char *s, size_t i, size_t len);
+size_t tokenise_match_ipv4(struct tokeniser *tk, const char *s, size_t i, size_t len);
+size_t tokenise_match_ipv4_dashed(struct tokeniser *tk, const char *s, size_t i, size_t len);
 /* A listed telephone number at s[i], in any of its usual forms: what it consumed. */
 size_t tokenise_match_phone(struct tokeniser *tk, const char *s, size_t i, size_t len);
 /* A listed name at s[i]: what it consumed (0: none). */
