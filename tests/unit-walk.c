@@ -59,14 +59,40 @@ static const char *kind_name(enum entry_kind k)
 	                            : "excluded";
 }
 
+/* "path=kind" entries in the cursor's order, links with "->target", joined by spaces. */
+static void describe(const struct walk_result *res, char *out, size_t size)
+{
+	struct walk_cursor *cur = walk_cursor_open(res);
+	const struct walk_entry *e;
+	struct error err = {{0}};
+	int rc, first = 1;
+
+	out[0] = '\0';
+	while ((rc = walk_cursor_next(cur, &e, &err)) > 0) {
+		size_t len = strlen(out);
+
+		snprintf(out + len, size - len, "%s%s=%s%s%s", first ? "" : " ", e->path,
+		         kind_name(e->kind), e->link_target ? "->" : "",
+		         e->link_target ? e->link_target : "");
+		first = 0;
+	}
+	if (rc < 0)
+		snprintf(out, size, "cursor error: %s", err.msg);
+	walk_cursor_free(cur);
+}
+
 /*
  * Walk one pattern (or several, separated by '|') and describe the result in one line:
- * "path=kind" entries in the walk's order, links with "->target", joined by spaces.
+ * "path=kind" entries in the walk's order, links with "->target", joined by spaces. The walk
+ * runs three times: in memory, and with its list on disk in runs of one and of two entries;
+ * when they differ, the line says so (and every expectation fails).
  */
 static char *walk_desc(int root_fd, const char *patterns, const char *const *homes, size_t n_homes,
                        const char *const *excludes, size_t n_excludes, struct walk_result *keep)
 {
 	static char out[4096];
+	static const char *const run_sizes[] = {"1", "2"};
+	char spilled[4096];
 	struct walk_options wo = {0};
 	struct walk_result res;
 	struct rule rules[8];
@@ -88,18 +114,52 @@ static char *walk_desc(int root_fd, const char *patterns, const char *const *hom
 	wo.excludes = excludes;
 	wo.n_excludes = n_excludes;
 	out[0] = '\0';
+	for (size_t k = 0; k < sizeof(run_sizes) / sizeof(run_sizes[0]); k++) {
+		struct walk_options spill = wo;
+
+		spill.spill_dir = "/tmp";
+		setenv("LOGPACK_TEST_WALK_RUN", run_sizes[k], 1);
+		if (walk_rules(&spill, rules, n, NULL, 0, &res, &err) < 0) {
+			snprintf(out, sizeof(out), "error: %s", err.msg);
+			unsetenv("LOGPACK_TEST_WALK_RUN");
+			free(copy);
+			return out;
+		}
+		unsetenv("LOGPACK_TEST_WALK_RUN");
+		describe(&res, spilled, sizeof(spilled));
+		walk_result_free(&res);
+		if (k > 0 && strcmp(out, spilled) != 0) {
+			char first[4096];
+
+			snprintf(first, sizeof(first), "%s", out);
+			snprintf(out, sizeof(out), "runs of 1 and 2 differ: %.1000s / %.1000s",
+			         first, spilled);
+			free(copy);
+			return out;
+		}
+		strcpy(out, spilled);
+	}
 	if (walk_rules(&wo, rules, n, NULL, 0, &res, &err) < 0) {
 		snprintf(out, sizeof(out), "error: %s", err.msg);
 		free(copy);
 		return out;
 	}
-	for (size_t i = 0; i < res.count; i++) {
-		const struct walk_entry *e = &res.entries[i];
-		size_t len = strlen(out);
+	if (walk_spilled(&res)) {
+		snprintf(out, sizeof(out), "in memory, yet spilled");
+		walk_result_free(&res);
+		free(copy);
+		return out;
+	}
+	describe(&res, spilled, sizeof(spilled));
+	if (strcmp(out, spilled) != 0) {
+		char runs[4096];
 
-		snprintf(out + len, sizeof(out) - len, "%s%s=%s%s%s", i ? " " : "", e->path,
-		         kind_name(e->kind), e->link_target ? "->" : "",
-		         e->link_target ? e->link_target : "");
+		snprintf(runs, sizeof(runs), "%s", out);
+		snprintf(out, sizeof(out), "memory and runs differ: %.1000s / %.1000s", spilled,
+		         runs);
+		walk_result_free(&res);
+		free(copy);
+		return out;
 	}
 	if (keep) {
 		*keep = res;

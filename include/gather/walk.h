@@ -8,6 +8,7 @@
 #define LOGPACK_WALK_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/stat.h>
 
 #include "base/util.h"
@@ -37,6 +38,8 @@ struct walk_entry {
 	 * source_path "var/log/x" under the container's root. NULL for the host's files. */
 	const struct container *container;
 	char *source_path;
+	/* Order of discovery: of two entries for one path, the lower (the first rule) wins. */
+	uint64_t seq;
 };
 
 struct walk_options {
@@ -55,11 +58,24 @@ struct walk_options {
 	ino_t out_ino;
 	/* Never descend into a directory on another file system than the root's (a mount). */
 	int one_file_system;
+	/*
+	 * Where the entry list may go so that memory stays flat at millions of files: sorted runs
+	 * in an unlinked temporary file made here. NULL: every entry stays in memory (entries[]).
+	 */
+	const char *spill_dir;
 };
 
+struct walk_runs;
+
 struct walk_result {
-	struct walk_entry *entries; /* sorted by path, each path once */
+	/*
+	 * Sorted by path, each path once. With runs (walk_spilled), only the entries met last,
+	 * and a path may also be in a run: read the whole list with a walk_cursor.
+	 */
+	struct walk_entry *entries;
 	size_t count;
+	struct walk_runs *runs; /* the earlier entries, on disk; NULL: all are in entries[] */
+	uint64_t next_seq;      /* the seq of the next entry added (collect-scope.c) */
 	/* Expected rules that matched nothing (pointers into the profile). */
 	const struct rule **absent;
 	size_t n_absent;
@@ -86,6 +102,22 @@ int walk_rules(const struct walk_options *opt, const struct rule *rules, size_t 
                const char *const *categories, size_t n_categories, struct walk_result *res,
                struct error *err);
 void walk_result_free(struct walk_result *res);
+
+/* Are some entries on disk? Then entries[] is not the whole list. */
+int walk_spilled(const struct walk_result *res);
+
+/* Sort entries[] again after adding to it (by path, then seq), dropping the later duplicates. */
+void walk_result_sort(struct walk_result *res);
+
+/*
+ * The whole list in path order, each path once (the lowest seq), merged from the runs on disk
+ * and entries[]. An entry stays valid until the next call. Several cursors may be open.
+ */
+struct walk_cursor;
+struct walk_cursor *walk_cursor_open(const struct walk_result *res);
+/* 1 with *e set, 0 at the end, -1 when the temporary file cannot be read (err set). */
+int walk_cursor_next(struct walk_cursor *cur, const struct walk_entry **e, struct error *err);
+void walk_cursor_free(struct walk_cursor *cur);
 
 /* Does the --exclude pattern match this path ("var/log/x")? Patterns with a '/' match the
  * whole path ("/var/log/NAME.gz"), others the last component only. */

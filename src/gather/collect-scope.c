@@ -61,17 +61,23 @@ static int syslog_configured(int root_fd)
 	return 0;
 }
 
-/* Is a journal file among the files to take? */
+/* Is a journal file among the files to take? (A temporary file that cannot be read says no
+ * here; the collection reads the list again and fails on it then.) */
 static int journal_taken(const struct walk_result *w)
 {
-	for (size_t i = 0; i < w->count; i++)
-		if (w->entries[i].kind == ENTRY_FILE &&
-		    (str_has_prefix(w->entries[i].path, "var/log/journal/") ||
-		     str_has_prefix(w->entries[i].path, "run/log/journal/")) &&
-		    (str_has_suffix(w->entries[i].path, ".journal") ||
-		     str_has_suffix(w->entries[i].path, ".journal~")))
-			return 1;
-	return 0;
+	struct walk_cursor *cur = walk_cursor_open(w);
+	const struct walk_entry *e;
+	struct error ignored = {{0}};
+	int found = 0;
+
+	while (!found && walk_cursor_next(cur, &e, &ignored) > 0)
+		found = e->kind == ENTRY_FILE &&
+		        (str_has_prefix(e->path, "var/log/journal/") ||
+		         str_has_prefix(e->path, "run/log/journal/")) &&
+		        (str_has_suffix(e->path, ".journal") ||
+		         str_has_suffix(e->path, ".journal~"));
+	walk_cursor_free(cur);
+	return found;
 }
 
 /*
@@ -124,11 +130,6 @@ int collect_category_wanted(const struct collect_options *opt, const char *categ
 	return 0;
 }
 
-static int cmp_entry(const void *a, const void *b)
-{
-	return strcmp(((const struct walk_entry *)a)->path, ((const struct walk_entry *)b)->path);
-}
-
 static void container_note(struct collection *c, const char *fmt, ...) LP_ATTR_PRINTF(2, 3);
 
 /* A line for collection.log, which is not open yet while the walk runs. */
@@ -170,7 +171,6 @@ static int same_dir(int root_a, int root_b, const char *relpath)
 void collect_add_container_logs(struct collection *c, const struct walk_options *host_wo)
 {
 	struct walk_result *w = &c->walk;
-	size_t out = 0;
 
 	containers_find("/proc", c->root_fd, &c->containers);
 	if (c->containers.count == 0)
@@ -197,6 +197,8 @@ void collect_add_container_logs(struct collection *c, const struct walk_options 
 		               ct->id, ct->name ? ct->name : "unknown",
 		               ct->image ? ct->image : "unknown", ct->pid, ct->id);
 		wo.root_fd = ct->root_fd;
+		/* Kept in memory: a container's own log directory is one directory. */
+		wo.spill_dir = NULL;
 		wo.homes = NULL;
 		wo.n_homes = 0;
 		if (walk_rules(&wo, &c->container_rule, 1, NULL, 0, &r, &ignored) < 0)
@@ -209,6 +211,7 @@ void collect_add_container_logs(struct collection *c, const struct walk_options 
 			e->source_path = e->path;
 			e->path = xasprintf("containers/%s/%s", ct->id, e->source_path);
 			e->container = ct;
+			e->seq = w->next_seq++;
 		}
 		for (size_t i = 0; i < r.n_errors; i++) {
 			w->errors = xreallocarray(w->errors, w->n_errors + 1, sizeof(*w->errors));
@@ -219,29 +222,14 @@ void collect_add_container_logs(struct collection *c, const struct walk_options 
 		for (size_t i = 0; i < r.n_unlisted_homes; i++)
 			free(r.unlisted_homes[i]);
 		free(r.unlisted_homes);
+		for (size_t i = 0; i < r.n_mounts; i++)
+			free(r.mounts[i]);
+		free(r.mounts);
 		free(r.errors);
 		free(r.absent);
 		free(r.entries);
 	}
-	/* Back in path order; a host path that happens to be named like one is kept, first. */
-	qsort(w->entries, w->count, sizeof(*w->entries), cmp_entry);
-	for (size_t i = 0; i < w->count; i++) {
-		if (out > 0 && strcmp(w->entries[out - 1].path, w->entries[i].path) == 0) {
-			struct walk_entry *keep = &w->entries[out - 1], *other = &w->entries[i];
-
-			if (keep->container && !other->container) {
-				struct walk_entry t = *keep;
-
-				*keep = *other;
-				*other = t;
-			}
-			free(other->path);
-			free(other->link_target);
-			free(other->home_not_in_passwd);
-			free(other->source_path);
-			continue;
-		}
-		w->entries[out++] = w->entries[i];
-	}
-	w->count = out;
+	/* Back in path order; a host path that happens to be named like one is kept: its seq is
+	 * lower. */
+	walk_result_sort(w);
 }

@@ -207,16 +207,20 @@ static int outside_window(const struct collect_options *opt, const struct stat *
 }
 
 /* How big the bundle may get: stored sizes, with a guess at compression for plain text. */
-static uint64_t estimate_output(const struct collection *c)
+static int estimate_output(const struct collection *c, uint64_t *estimate, struct error *err)
 {
 	static const char *const packed[] = {".gz", ".xz", ".zst", ".bz2", ".lz4", ".zip", ".7z"};
 	uint64_t total = 1024 * 1024;
-	int compressed = strcmp(c->opt->compression, "none") != 0;
+	int compressed = strcmp(c->opt->compression, "none") != 0, rc;
+	struct walk_cursor *cur;
+	const struct walk_entry *e;
 
-	if (c->has_planned)
-		return total + c->planned_bytes + 1536 * (uint64_t)c->walk.count;
-	for (size_t i = 0; i < c->walk.count; i++) {
-		const struct walk_entry *e = &c->walk.entries[i];
+	if (c->has_planned) {
+		*estimate = total + c->planned_bytes + 1536 * (uint64_t)c->walk.count;
+		return 0;
+	}
+	cur = walk_cursor_open(&c->walk);
+	while ((rc = walk_cursor_next(cur, &e, err)) > 0) {
 		uint64_t size = (uint64_t)e->st.st_size, limit;
 		int already = 0;
 		const char *why;
@@ -231,7 +235,9 @@ static uint64_t estimate_output(const struct collection *c)
 		/* Text logs shrink several times over; be conservative and count half. */
 		total += (compressed && !already ? size / 2 : size) + 1536;
 	}
-	return total;
+	walk_cursor_free(cur);
+	*estimate = total;
+	return rc;
 }
 
 static int check_space(struct collection *c, struct error *err)
@@ -240,7 +246,8 @@ static int check_space(struct collection *c, struct error *err)
 	uint64_t avail;
 	char need[32], have[32];
 
-	c->sum->estimate_bytes = estimate_output(c);
+	if (estimate_output(c, &c->sum->estimate_bytes, err) < 0)
+		return -1;
 	if (statvfs(c->output_dir, &vfs) < 0) {
 		error_set(err, "%s: %s", c->output_dir, strerror(errno));
 		return -1;
@@ -290,18 +297,22 @@ static int list_other(struct collection *c, const struct walk_entry *e, struct e
 static int run_entries(struct collection *c, struct error *err)
 {
 	uint64_t total = 0, items = 0, n_files = 0;
+	struct walk_cursor *cur = walk_cursor_open(&c->walk);
+	const struct walk_entry *e;
 	const char *why;
+	int rc;
 
-	for (size_t i = 0; i < c->walk.count; i++)
-		if (c->walk.entries[i].kind == ENTRY_FILE) {
-			total += (uint64_t)c->walk.entries[i].st.st_size;
+	while ((rc = walk_cursor_next(cur, &e, err)) > 0)
+		if (e->kind == ENTRY_FILE) {
+			total += (uint64_t)e->st.st_size;
 			n_files++;
 		}
+	walk_cursor_free(cur);
+	if (rc < 0)
+		return -1;
 	progress(c, COLLECT_PROGRESS_BEGIN, n_files, total);
-	for (size_t i = 0; i < c->walk.count; i++) {
-		const struct walk_entry *e = &c->walk.entries[i];
-		int rc = 0;
-
+	cur = walk_cursor_open(&c->walk);
+	while ((rc = walk_cursor_next(cur, &e, err)) > 0) {
 		switch (e->kind) {
 		case ENTRY_FILE:
 			if (outside_window(c->opt, &e->st, &why)) {
@@ -333,19 +344,25 @@ static int run_entries(struct collection *c, struct error *err)
 			break;
 		}
 		if (rc < 0)
-			return -1;
+			break;
 		progress(c, COLLECT_PROGRESS_STEP, items, c->reader.bytes_done);
 	}
+	walk_cursor_free(cur);
+	if (rc < 0)
+		return -1;
 	progress(c, COLLECT_PROGRESS_END, items, c->reader.bytes_done);
 	return 0;
 }
 
+/* A dry run keeps the walk in memory (no output directory is made), so its cursor cannot fail. */
 static void dry_run_plan(struct collection *c)
 {
+	struct walk_cursor *cur = walk_cursor_open(&c->walk);
+	const struct walk_entry *e;
+	struct error ignored = {{0}};
 	const char *why;
 
-	for (size_t i = 0; i < c->walk.count; i++) {
-		const struct walk_entry *e = &c->walk.entries[i];
+	while (walk_cursor_next(cur, &e, &ignored) > 0) {
 		uint64_t size = (uint64_t)e->st.st_size,
 		         limit = source_size_limit(c->opt->max_file_size, e->rule);
 
@@ -376,6 +393,7 @@ static void dry_run_plan(struct collection *c)
 		c->sum->files_collected++;
 		c->sum->bytes_collected += size;
 	}
+	walk_cursor_free(cur);
 }
 
 /* Tell the run log what the walk found missing or could not read. */
@@ -515,15 +533,21 @@ static int add_accounts(struct collection *c, struct error *err)
 	        {"etc/master.passwd", ACCOUNTS_MASTER_PASSWD},
 	};
 
+	int found[sizeof(sources) / sizeof(sources[0])] = {0}, rc;
+	struct walk_cursor *cur = walk_cursor_open(&c->walk);
+	const struct walk_entry *e;
+
+	while ((rc = walk_cursor_next(cur, &e, err)) > 0)
+		for (size_t s = 0; s < sizeof(sources) / sizeof(sources[0]); s++)
+			found[s] |= e->kind == ENTRY_FILE && strcmp(e->path, sources[s].path) == 0;
+	walk_cursor_free(cur);
+	if (rc < 0)
+		return -1;
 	for (size_t s = 0; s < sizeof(sources) / sizeof(sources[0]); s++) {
 		char *text = NULL, *json, *shown;
 		size_t len = 0;
-		int found = 0, rc;
 
-		for (size_t i = 0; i < c->walk.count && !found; i++)
-			found = c->walk.entries[i].kind == ENTRY_FILE &&
-			        strcmp(c->walk.entries[i].path, sources[s].path) == 0;
-		if (!found)
+		if (!found[s])
 			continue;
 		if (rootfs_read_small(c->root_fd, sources[s].path, 64u << 20, &text, &len) < 0) {
 			records_log(&c->records, "no accounts.json: /%s: %s", sources[s].path,
@@ -722,6 +746,10 @@ int collect_run(const struct collect_options *opt, struct collect_summary *sum, 
 		wo.out_ino = out_st.st_ino;
 	}
 	collect_add_other_rules(&c);
+	/* The snapshot planner indexes the list, and a dry run makes no output directory: both
+	 * keep it in memory. */
+	if (!opt->dry_run && !(opt->hooks && opt->hooks->plan))
+		wo.spill_dir = c.output_dir;
 	if (walk_rules(&wo, c.rules, c.n_rules, opt->categories, opt->n_categories, &c.walk, err) <
 	    0)
 		goto out;
@@ -739,7 +767,8 @@ int collect_run(const struct collect_options *opt, struct collect_summary *sum, 
 		        xasprintf("%s\t%s", c.walk.absent[i]->category, c.walk.absent[i]->pattern);
 	}
 	if (opt->dry_run) {
-		sum->estimate_bytes = estimate_output(&c);
+		if (estimate_output(&c, &sum->estimate_bytes, err) < 0)
+			goto out;
 		dry_run_plan(&c);
 		rc = 0;
 		goto out;

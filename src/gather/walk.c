@@ -13,17 +13,24 @@
 
 #include "bundle/names.h"
 #include "gather/rootfs.h"
+#include "gather/walk-runs.h"
 #include "gather/walk.h"
 
 #define WALK_MAX_DEPTH 512
+/* Entries in memory before a batch goes to disk: some 8 MiB with their paths. */
+#define WALK_RUN_ENTRIES 32768
 
 struct walker {
 	const struct walk_options *opt;
 	struct walk_result *res;
 	size_t cap;
-	size_t *seq; /* order of discovery, parallel to res->entries: the first rule wins */
-	size_t next_seq;
 	const struct rule *rule;
+	const struct rule *rules; /* all of them, for the runs on disk */
+	size_t n_rules;
+	/* With opt->spill_dir: a full batch of entries goes to disk as a sorted run. */
+	size_t run_entries;
+	int spill_failed; /* the runs could not be written: spill_err says why */
+	struct error spill_err;
 	char **comps;
 	size_t n_comps;
 	int nocase;
@@ -122,14 +129,65 @@ static char *path_join(const struct strbuf *dir, const char *name)
 	return dir->len ? xasprintf("%s/%s", dir->buf, name) : xstrdup(name);
 }
 
-static void add_entry(struct walker *w, int dir_fd, const char *name, const struct stat *st)
+static void sort_and_dedupe(struct walk_entry *entries, size_t *count);
+
+/* The batch size; LOGPACK_TEST_WALK_RUN=N makes it N, so that tests meet many runs. */
+static size_t walk_run_entries(void)
+{
+	const char *test = getenv("LOGPACK_TEST_WALK_RUN");
+	char *end;
+	unsigned long n;
+
+	if (test == NULL)
+		return WALK_RUN_ENTRIES;
+	n = strtoul(test, &end, 10);
+	return *end == '\0' && n > 0 ? (size_t)n : WALK_RUN_ENTRIES;
+}
+
+/*
+ * The batch in memory is full: sort it and write it to disk as a run. Memory then holds one
+ * batch, whatever the count; a path met again in a later batch is dropped when the runs are
+ * merged (walk_cursor), the first rule's entry kept as here.
+ */
+static void spill_batch(struct walker *w)
+{
+	struct walk_result *r = w->res;
+
+	if (r->runs == NULL)
+		r->runs = walk_runs_new(w->opt->spill_dir, w->rules, w->n_rules, &w->spill_err);
+	sort_and_dedupe(r->entries, &r->count);
+	if (r->runs == NULL || walk_runs_write(r->runs, r->entries, r->count, &w->spill_err) < 0) {
+		w->spill_failed = 1;
+		return;
+	}
+	for (size_t i = 0; i < r->count; i++) {
+		free(r->entries[i].path);
+		free(r->entries[i].link_target);
+		free(r->entries[i].home_not_in_passwd);
+	}
+	r->count = 0;
+	if (w->seen)
+		memset(w->seen, 0, w->n_seen * sizeof(*w->seen));
+}
+
+/* A path that matched a rule; own_output: the bundle being written (never collected). */
+static void add_entry(struct walker *w, int dir_fd, const char *name, const struct stat *st,
+                      int own_output)
 {
 	struct walk_result *r = w->res;
 	struct walk_entry *e;
-	char *path = path_join(&w->path, name);
+	char *path;
 	size_t slot = SIZE_MAX;
 
 	w->matched = 1;
+	if (w->spill_failed)
+		return; /* the walk fails: no use growing the list in memory */
+	if (w->run_entries && r->count >= w->run_entries) {
+		spill_batch(w);
+		if (w->spill_failed)
+			return;
+	}
+	path = path_join(&w->path, name);
 	/* Met before, by this rule or an earlier one: the first rule that met it has it. */
 	if (seen_grow(w) == 0) {
 		slot = seen_slot(w, path);
@@ -141,11 +199,10 @@ static void add_entry(struct walker *w, int dir_fd, const char *name, const stru
 	if (r->count == w->cap) {
 		w->cap = w->cap ? w->cap * 2 : 256;
 		r->entries = xreallocarray(r->entries, w->cap, sizeof(*r->entries));
-		w->seq = xreallocarray(w->seq, w->cap, sizeof(*w->seq));
 	}
 	e = &r->entries[r->count];
 	memset(e, 0, sizeof(*e));
-	w->seq[r->count] = w->next_seq++;
+	e->seq = r->next_seq++;
 	e->path = path;
 	r->count++;
 	if (slot != SIZE_MAX)
@@ -175,6 +232,10 @@ static void add_entry(struct walker *w, int dir_fd, const char *name, const stru
 			e->why = "excluded by --exclude";
 			break;
 		}
+	}
+	if (own_output) {
+		e->kind = ENTRY_EXCLUDED;
+		e->why = "logpack's own output";
 	}
 }
 
@@ -295,19 +356,16 @@ static void matched_name(struct walker *w, int dir_fd, const char *name, size_t 
 		return;
 	}
 	if (i + 1 == w->n_comps) {
-		if (!S_ISDIR(st.st_mode)) {
-			add_entry(w, dir_fd, name, &st);
-			if (is_output_file(w, dir_fd, name)) {
-				w->res->entries[w->res->count - 1].kind = ENTRY_EXCLUDED;
-				w->res->entries[w->res->count - 1].why = "logpack's own output";
-			}
-		}
+		/* Marked in add_entry: the entry met last may be another path, when this one
+		 * was met before. */
+		if (!S_ISDIR(st.st_mode))
+			add_entry(w, dir_fd, name, &st, is_output_file(w, dir_fd, name));
 		return;
 	}
 	if (S_ISDIR(st.st_mode))
 		descend(w, dir_fd, name, &st, i + 1);
 	else if (S_ISLNK(st.st_mode))
-		add_entry(w, dir_fd, name, &st); /* a link on the way: recorded, not followed */
+		add_entry(w, dir_fd, name, &st, 0); /* a link on the way: recorded, not followed */
 }
 
 static void match_at(struct walker *w, int dir_fd, size_t i)
@@ -501,30 +559,33 @@ static char **collect_homes(const struct walk_options *opt, size_t *n_out, size_
 	return homes;
 }
 
-static void sort_and_dedupe(struct walker *w)
+static int entry_before(const struct walk_entry *a, const struct walk_entry *b)
 {
-	struct walk_result *r = w->res;
-	size_t out = 0;
+	int c = strcmp(a->path, b->path);
 
-	/* A merge sort of indices by (path, discovery order), so that for a path matched by
-	 * several rules the first rule wins; qsort is not stable. */
-	size_t *order = xcalloc(r->count ? r->count : 1, sizeof(*order));
+	return c < 0 || (c == 0 && a->seq <= b->seq);
+}
 
-	for (size_t i = 0; i < r->count; i++)
+/* Sort by (path, seq) and keep each path's first entry: for a path that several rules met,
+ * the first rule wins. */
+static void sort_and_dedupe(struct walk_entry *entries, size_t *count)
+{
+	size_t n = *count, out = 0;
+	/* A merge sort of indices (qsort would take a second array as large as the entries). */
+	size_t *order = xcalloc(n ? n : 1, sizeof(*order));
+
+	for (size_t i = 0; i < n; i++)
 		order[i] = i;
-	for (size_t width = 1; width < r->count; width *= 2) {
-		size_t *tmp = xcalloc(r->count, sizeof(*tmp));
+	for (size_t width = 1; width < n; width *= 2) {
+		size_t *tmp = xcalloc(n, sizeof(*tmp));
 
-		for (size_t lo = 0; lo < r->count; lo += 2 * width) {
-			size_t mid = lo + width < r->count ? lo + width : r->count;
-			size_t hi = lo + 2 * width < r->count ? lo + 2 * width : r->count;
+		for (size_t lo = 0; lo < n; lo += 2 * width) {
+			size_t mid = lo + width < n ? lo + width : n;
+			size_t hi = lo + 2 * width < n ? lo + 2 * width : n;
 			size_t a = lo, b = mid, k = lo;
 
 			while (a < mid && b < hi) {
-				int c = strcmp(r->entries[order[a]].path,
-				               r->entries[order[b]].path);
-
-				if (c < 0 || (c == 0 && w->seq[order[a]] <= w->seq[order[b]]))
+				if (entry_before(&entries[order[a]], &entries[order[b]]))
 					tmp[k++] = order[a++];
 				else
 					tmp[k++] = order[b++];
@@ -539,43 +600,44 @@ static void sort_and_dedupe(struct walker *w)
 	}
 	/* Put the entries in that order in place, cycle by cycle (order[j] == j: done), rather
 	 * than into a second array as large as the first. */
-	for (size_t i = 0; i < r->count; i++) {
+	for (size_t i = 0; i < n; i++) {
 		struct walk_entry held;
 		size_t j = i;
 
 		if (order[i] == i)
 			continue;
-		held = r->entries[i];
+		held = entries[i];
 		for (;;) {
 			size_t from = order[j];
 
 			order[j] = j;
 			if (from == i) {
-				r->entries[j] = held;
+				entries[j] = held;
 				break;
 			}
-			r->entries[j] = r->entries[from];
+			entries[j] = entries[from];
 			j = from;
 		}
 	}
 	free(order);
-	for (size_t i = 0; i < r->count; i++) {
-		struct walk_entry *e = &r->entries[i];
+	for (size_t i = 0; i < n; i++) {
+		struct walk_entry *e = &entries[i];
 
-		if (out > 0 && strcmp(r->entries[out - 1].path, e->path) == 0) {
+		if (out > 0 && strcmp(entries[out - 1].path, e->path) == 0) {
 			free(e->path);
 			free(e->link_target);
 			free(e->home_not_in_passwd);
 			free(e->source_path);
 			continue;
 		}
-		r->entries[out++] = *e;
+		entries[out++] = *e;
 	}
-	/* The walk grew the array by doubling: give back what the entries do not use. */
-	if (out > 0 && out < w->cap)
-		r->entries = xreallocarray(r->entries, out, sizeof(*r->entries));
-	r->count = out;
-	w->cap = out;
+	*count = out;
+}
+
+void walk_result_sort(struct walk_result *res)
+{
+	sort_and_dedupe(res->entries, &res->count);
 }
 
 int walk_rules(const struct walk_options *opt, const struct rule *rules, size_t n_rules,
@@ -590,6 +652,10 @@ int walk_rules(const struct walk_options *opt, const struct rule *rules, size_t 
 	memset(res, 0, sizeof(*res));
 	w.opt = opt;
 	w.res = res;
+	w.rules = rules;
+	w.n_rules = n_rules;
+	if (opt->spill_dir)
+		w.run_entries = walk_run_entries();
 	/* Without random bytes the table still works; only its defence against chosen names
 	 * is lost, so the walk goes on. */
 	if (RAND_bytes(w.seen_key, sizeof(w.seen_key)) != 1)
@@ -652,16 +718,22 @@ int walk_rules(const struct walk_options *opt, const struct rule *rules, size_t 
 	}
 	free(w.seen);
 	w.seen = NULL;
-	sort_and_dedupe(&w);
+	sort_and_dedupe(res->entries, &res->count);
+	/* The walk grew the array by doubling: give back what the entries do not use. */
+	if (res->count > 0 && res->count < w.cap)
+		res->entries = xreallocarray(res->entries, res->count, sizeof(*res->entries));
 	if (res->n_mounts > 1)
 		qsort(res->mounts, res->n_mounts, sizeof(*res->mounts), str_ptr_cmp);
 	for (size_t h = 0; h < n_homes; h++)
 		free(homes[h]);
 	free(homes);
 	free(home_state);
-	free(w.seq);
 	strbuf_release(&w.path);
-	(void)err;
+	if (w.spill_failed) {
+		error_set(err, "%s", w.spill_err.msg);
+		walk_result_free(res);
+		return -1;
+	}
 	return 0;
 }
 
@@ -674,6 +746,7 @@ void walk_result_free(struct walk_result *res)
 		free(res->entries[i].source_path);
 	}
 	free(res->entries);
+	walk_runs_free(res->runs);
 	free(res->absent);
 	for (size_t i = 0; i < res->n_unlisted_homes; i++)
 		free(res->unlisted_homes[i]);
