@@ -15,6 +15,14 @@
 #include "gather/walk.h"
 
 /* Everything one run holds; freed in collect_run. */
+/* What the passes before the collection need of the whole list, taken in one read of it. */
+struct list_survey {
+	uint64_t n_files, file_bytes; /* regular files, for the progress totals */
+	uint64_t estimate;            /* the bundle's size, as far as a guess goes */
+	int journal;                  /* a systemd journal file is among the files */
+	int shadow, master_passwd;    /* etc/shadow, etc/master.passwd are (for accounts.json) */
+};
+
 struct collection {
 	const struct collect_options *opt;
 	struct collect_summary *sum;
@@ -28,6 +36,7 @@ struct collection {
 	struct rule *other_rules; /* owned: category "other", one per log directory */
 	size_t n_other_rules;
 	struct walk_result walk;
+	struct list_survey survey;
 	struct container_list containers; /* live host: running containers, their roots open */
 	struct rule container_rule;       /* their log directories, category "container" */
 	char **container_notes;           /* for collection.log */
@@ -47,7 +56,10 @@ struct collection {
 int collect_category_wanted(const struct collect_options *opt, const char *category);
 /* The profile's rules, then one rule per system log directory in category "other". */
 void collect_add_other_rules(struct collection *c);
-/* Expected files that are absent for a known reason (auth events in the journal) set aside. */
+/* Is path a systemd journal file? */
+int collect_is_journal(const char *path);
+/* Expected files that are absent for a known reason (auth events in the journal) set aside;
+ * after the survey. */
 void collect_explain_absent(struct collection *c);
 /* On a live host, each running container's logs, read inside its own root. */
 void collect_add_container_logs(struct collection *c, const struct walk_options *host_wo);

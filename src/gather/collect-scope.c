@@ -61,23 +61,11 @@ static int syslog_configured(int root_fd)
 	return 0;
 }
 
-/* Is a journal file among the files to take? (A temporary file that cannot be read says no
- * here; the collection reads the list again and fails on it then.) */
-static int journal_taken(const struct walk_result *w)
+int collect_is_journal(const char *path)
 {
-	struct walk_cursor *cur = walk_cursor_open(w);
-	const struct walk_entry *e;
-	struct error ignored = {{0}};
-	int found = 0;
-
-	while (!found && walk_cursor_next(cur, &e, &ignored) > 0)
-		found = e->kind == ENTRY_FILE &&
-		        (str_has_prefix(e->path, "var/log/journal/") ||
-		         str_has_prefix(e->path, "run/log/journal/")) &&
-		        (str_has_suffix(e->path, ".journal") ||
-		         str_has_suffix(e->path, ".journal~"));
-	walk_cursor_free(cur);
-	return found;
+	return (str_has_prefix(path, "var/log/journal/") ||
+	        str_has_prefix(path, "run/log/journal/")) &&
+	       (str_has_suffix(path, ".journal") || str_has_suffix(path, ".journal~"));
 }
 
 /*
@@ -96,7 +84,7 @@ void collect_explain_absent(struct collection *c)
 
 		if (r->flags & RULE_SYSLOG) {
 			if (no_syslog < 0)
-				no_syslog = !syslog_configured(c->root_fd) && journal_taken(w);
+				no_syslog = !syslog_configured(c->root_fd) && c->survey.journal;
 			if (no_syslog) {
 				struct collect_summary *s = c->sum;
 

@@ -206,26 +206,35 @@ static int outside_window(const struct collect_options *opt, const struct stat *
 	return 0;
 }
 
-/* How big the bundle may get: stored sizes, with a guess at compression for plain text. */
-static int estimate_output(const struct collection *c, uint64_t *estimate, struct error *err)
+/*
+ * One read of the whole list for what is needed before the files are: progress totals, the
+ * bundle's likely size (stored sizes, with a guess at compression for plain text), whether the
+ * journal and the account files are among the files. The list may be on disk: each read of it
+ * costs a pass over the temporary file.
+ */
+static int survey_list(struct collection *c, struct error *err)
 {
 	static const char *const packed[] = {".gz", ".xz", ".zst", ".bz2", ".lz4", ".zip", ".7z"};
-	uint64_t total = 1024 * 1024;
+	struct list_survey *sv = &c->survey;
 	int compressed = strcmp(c->opt->compression, "none") != 0, rc;
-	struct walk_cursor *cur;
+	struct walk_cursor *cur = walk_cursor_open(&c->walk);
 	const struct walk_entry *e;
 
-	if (c->has_planned) {
-		*estimate = total + c->planned_bytes + 1536 * (uint64_t)c->walk.count;
-		return 0;
-	}
-	cur = walk_cursor_open(&c->walk);
+	memset(sv, 0, sizeof(*sv));
+	sv->estimate = 1024 * 1024;
 	while ((rc = walk_cursor_next(cur, &e, err)) > 0) {
 		uint64_t size = (uint64_t)e->st.st_size, limit;
 		int already = 0;
 		const char *why;
 
-		if (e->kind != ENTRY_FILE || outside_window(c->opt, &e->st, &why))
+		if (e->kind != ENTRY_FILE)
+			continue;
+		sv->n_files++;
+		sv->file_bytes += size;
+		sv->journal |= collect_is_journal(e->path);
+		sv->shadow |= strcmp(e->path, "etc/shadow") == 0;
+		sv->master_passwd |= strcmp(e->path, "etc/master.passwd") == 0;
+		if (outside_window(c->opt, &e->st, &why))
 			continue;
 		limit = source_size_limit(c->opt->max_file_size, e->rule);
 		if (limit && size > limit)
@@ -233,10 +242,9 @@ static int estimate_output(const struct collection *c, uint64_t *estimate, struc
 		for (size_t k = 0; k < sizeof(packed) / sizeof(packed[0]); k++)
 			already |= str_has_suffix(e->path, packed[k]);
 		/* Text logs shrink several times over; be conservative and count half. */
-		total += (compressed && !already ? size / 2 : size) + 1536;
+		sv->estimate += (compressed && !already ? size / 2 : size) + 1536;
 	}
 	walk_cursor_free(cur);
-	*estimate = total;
 	return rc;
 }
 
@@ -246,8 +254,9 @@ static int check_space(struct collection *c, struct error *err)
 	uint64_t avail;
 	char need[32], have[32];
 
-	if (estimate_output(c, &c->sum->estimate_bytes, err) < 0)
-		return -1;
+	c->sum->estimate_bytes =
+	        c->has_planned ? 1024 * 1024 + c->planned_bytes + 1536 * (uint64_t)c->walk.count
+	                       : c->survey.estimate;
 	if (statvfs(c->output_dir, &vfs) < 0) {
 		error_set(err, "%s: %s", c->output_dir, strerror(errno));
 		return -1;
@@ -296,21 +305,13 @@ static int list_other(struct collection *c, const struct walk_entry *e, struct e
 
 static int run_entries(struct collection *c, struct error *err)
 {
-	uint64_t total = 0, items = 0, n_files = 0;
-	struct walk_cursor *cur = walk_cursor_open(&c->walk);
+	uint64_t items = 0;
+	struct walk_cursor *cur;
 	const struct walk_entry *e;
 	const char *why;
 	int rc;
 
-	while ((rc = walk_cursor_next(cur, &e, err)) > 0)
-		if (e->kind == ENTRY_FILE) {
-			total += (uint64_t)e->st.st_size;
-			n_files++;
-		}
-	walk_cursor_free(cur);
-	if (rc < 0)
-		return -1;
-	progress(c, COLLECT_PROGRESS_BEGIN, n_files, total);
+	progress(c, COLLECT_PROGRESS_BEGIN, c->survey.n_files, c->survey.file_bytes);
 	cur = walk_cursor_open(&c->walk);
 	while ((rc = walk_cursor_next(cur, &e, err)) > 0) {
 		switch (e->kind) {
@@ -532,20 +533,12 @@ static int add_accounts(struct collection *c, struct error *err)
 	        {"etc/shadow", ACCOUNTS_SHADOW},
 	        {"etc/master.passwd", ACCOUNTS_MASTER_PASSWD},
 	};
+	const int found[] = {c->survey.shadow, c->survey.master_passwd}; /* in sources' order */
 
-	int found[sizeof(sources) / sizeof(sources[0])] = {0}, rc;
-	struct walk_cursor *cur = walk_cursor_open(&c->walk);
-	const struct walk_entry *e;
-
-	while ((rc = walk_cursor_next(cur, &e, err)) > 0)
-		for (size_t s = 0; s < sizeof(sources) / sizeof(sources[0]); s++)
-			found[s] |= e->kind == ENTRY_FILE && strcmp(e->path, sources[s].path) == 0;
-	walk_cursor_free(cur);
-	if (rc < 0)
-		return -1;
 	for (size_t s = 0; s < sizeof(sources) / sizeof(sources[0]); s++) {
 		char *text = NULL, *json, *shown;
 		size_t len = 0;
+		int rc;
 
 		if (!found[s])
 			continue;
@@ -758,17 +751,18 @@ int collect_run(const struct collect_options *opt, struct collect_summary *sum, 
 		sum->mounts = xreallocarray(sum->mounts, sum->n_mounts + 1, sizeof(*sum->mounts));
 		sum->mounts[sum->n_mounts++] = xasprintf("/%s", c.walk.mounts[i]);
 	}
-	collect_explain_absent(&c);
 	if (c.host.live && collect_category_wanted(opt, "container"))
 		collect_add_container_logs(&c, &wo);
+	if (survey_list(&c, err) < 0)
+		goto out;
+	collect_explain_absent(&c);
 	for (size_t i = 0; i < c.walk.n_absent; i++) {
 		sum->absent = xreallocarray(sum->absent, sum->n_absent + 1, sizeof(*sum->absent));
 		sum->absent[sum->n_absent++] =
 		        xasprintf("%s\t%s", c.walk.absent[i]->category, c.walk.absent[i]->pattern);
 	}
 	if (opt->dry_run) {
-		if (estimate_output(&c, &sum->estimate_bytes, err) < 0)
-			goto out;
+		sum->estimate_bytes = c.survey.estimate;
 		dry_run_plan(&c);
 		rc = 0;
 		goto out;
