@@ -24,11 +24,11 @@ struct cov_run {
 	uint64_t offset, length;
 };
 
-/* What the rotation sets need of a file done; a few dozen bytes a file, its record is on disk. */
-#define COV_READ ((size_t)-1)
+/*
+ * What the rotation sets need of a file done, besides its path and why it was not read. It goes
+ * to the done file at once (cov_done_add), with them: nothing stays in memory per file.
+ */
 struct cov_done {
-	size_t path; /* offset of its path (relative to the root) in the coverage's names */
-	size_t why;  /* offset of why it was not read (coverage_file_present), or COV_READ */
 	int64_t first, last;
 	unsigned have : 1;  /* it has events */
 	unsigned whole : 1; /* it was read from its start (not a segment, not skipped) */
@@ -44,21 +44,24 @@ struct coverage {
 	/*
 	 * Each file's record waits on disk until the end, one JSON line each, and so do its
 	 * summary lines: in memory a record costs kilobytes, and a host may have a million logs.
-	 * Both are unlinked temporary files in spill_dir, opened at the first record.
+	 * Both are unlinked temporary files in spill_dir, opened at the first record. So does
+	 * what the rotation sets need of every file done (its cov_done, path and reason), in
+	 * the done file opened at the first file done: in memory it was about 95 bytes a file,
+	 * 95 MiB at a million files, for the few rotated ones among them.
 	 */
-	FILE *records, *summary;
+	FILE *records, *summary, *done;
 	uint64_t n_records;
-	int spill_errno;     /* the first failure to write them */
-	json_t *extra;       /* clock, time zone, forwarding */
-	json_t *seals;       /* signature and MAC files met among the logs */
-	struct strbuf names; /* the paths (and reasons) of cov_done, NUL-terminated, end to end */
-	struct cov_done *done;
-	size_t n_done, cap_done;
+	int spill_errno; /* the first failure to write them (or to read the done file back) */
+	json_t *extra;   /* clock, time zone, forwarding */
+	json_t *seals;   /* signature and MAC files met among the logs */
 	int have_newest, newest_local;
 	int64_t newest;
 };
 
-/* A file done, after its record was spilled (why NULL) or without one (present, not read). */
+/*
+ * A file done, after its record was spilled (why NULL) or without one (present, not read): to
+ * the done file; a failure to write it is remembered in spill_errno, as for the records.
+ */
 void cov_done_add(struct coverage *cov, const char *path, const char *why,
                   const struct cov_done *facts);
 /* The summary's lines of one log record, of the rotation sets, of the host-wide parts. */

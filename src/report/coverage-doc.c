@@ -1,11 +1,13 @@
 /*
  * The coverage document: the per-file records, spilled to a temporary file as each file ends
  * and read back at the end; rotation sets worked out from the names (syslog, syslog.1,
- * syslog.2.gz; or dated, syslog-20240102); and the host-wide parts.
+ * syslog.2.gz; or dated, syslog-20240102), which wait in a temporary file of their own (the
+ * done file); and the host-wide parts.
  */
 #include "config.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,12 +16,19 @@
 #include "base/util.h"
 #include "report/coverage-private.h"
 
-/* Generation of a rotated name: base and number (0: the live log; dated: -1, date in *date). */
+/*
+ * Generation of a rotated name: base and number (0: the live log; dated: -1, date in *date).
+ * It owns a copy of what its set needs of the file (the done file is read a record at a
+ * time): only rotated generations and the live logs of their bases are kept, a few hundred on
+ * any host, which is all the memory the rotation sets take.
+ */
 struct generation {
 	char *base;
 	long number;
-	long date; /* YYYYMMDD for dateext rotations, else 0 */
-	const struct cov_done *file;
+	long date;  /* YYYYMMDD for dateext rotations, else 0 */
+	char *path; /* relative to the root */
+	char *why;  /* why it was not read (coverage_file_present), or NULL */
+	struct cov_done file;
 };
 
 static void strip_suffix(char *s, const char *suffix)
@@ -79,11 +88,6 @@ static int cmp_generation(const void *a, const void *b)
 	return (x->number < y->number) - (x->number > y->number);
 }
 
-static const char *done_path(const struct coverage *cov, const struct cov_done *d)
-{
-	return cov->names.buf + d->path;
-}
-
 static json_t *time_json(int64_t epoch)
 {
 	char buf[40];
@@ -100,27 +104,25 @@ static json_t *rotation_set(const struct coverage *cov, const struct generation 
 	const struct generation *prev = NULL;
 
 	for (size_t i = 0; i < n; i++) {
-		json_t *o =
-		        json_pack("{s:o}", "path", json_sprintf("/%s", done_path(cov, g[i].file)));
+		json_t *o = json_pack("{s:o}", "path", json_sprintf("/%s", g[i].path));
 
 		if (g[i].number >= 0)
 			json_object_set_new(o, "generation", json_integer(g[i].number));
-		if (g[i].file->why != COV_READ)
-			json_object_set_new(o, "not_read",
-			                    json_string(cov->names.buf + g[i].file->why));
-		if (g[i].file->have) {
+		if (g[i].why)
+			json_object_set_new(o, "not_read", json_string(g[i].why));
+		if (g[i].file.have) {
 			json_object_set_new(o, "first_event",
-			                    coverage_time_json(g[i].file->first, g[i].file->local));
+			                    coverage_time_json(g[i].file.first, g[i].file.local));
 			json_object_set_new(o, "last_event",
-			                    coverage_time_json(g[i].file->last, g[i].file->local));
+			                    coverage_time_json(g[i].file.last, g[i].file.local));
 		}
 		json_array_append_new(gens, o);
 		if (g[i].number > max)
 			max = g[i].number;
 		/* Contiguity: the next generation starts where this one ended. */
-		if (prev && prev->file->have && g[i].file->have && prev->file->whole &&
-		    g[i].file->whole) {
-			int64_t d = g[i].file->first - prev->file->last;
+		if (prev && prev->file.have && g[i].file.have && prev->file.whole &&
+		    g[i].file.whole) {
+			int64_t d = g[i].file.first - prev->file.last;
 			const char *kind = d >= cov->opt.gap_seconds         ? "gap"
 			                   : -d > cov->opt.backwards_seconds ? "overlap"
 			                                                     : NULL;
@@ -129,17 +131,14 @@ static json_t *rotation_set(const struct coverage *cov, const struct generation 
 				json_array_append_new(
 				        breaks,
 				        json_pack("{s:s,s:o,s:o,s:I,s:o,s:o}", "kind", kind,
-				                  "older",
-				                  json_sprintf("/%s", done_path(cov, prev->file)),
-				                  "newer",
-				                  json_sprintf("/%s", done_path(cov, g[i].file)),
-				                  "seconds", (json_int_t)(d < 0 ? -d : d),
-				                  "older_ends",
-				                  coverage_time_json(prev->file->last,
-				                                     prev->file->local),
+				                  "older", json_sprintf("/%s", prev->path), "newer",
+				                  json_sprintf("/%s", g[i].path), "seconds",
+				                  (json_int_t)(d < 0 ? -d : d), "older_ends",
+				                  coverage_time_json(prev->file.last,
+				                                     prev->file.local),
 				                  "newer_starts",
-				                  coverage_time_json(g[i].file->first,
-				                                     g[i].file->local)));
+				                  coverage_time_json(g[i].file.first,
+				                                     g[i].file.local)));
 		}
 		prev = &g[i];
 	}
@@ -170,20 +169,147 @@ static int cmp_base(const void *a, const void *b)
 }
 
 /*
- * The rotated generations first (few, on any host), then each live log whose base one of them
- * shares: the thousands of logs that were never rotated cost nothing here.
+ * The done file: a record per file done, in the order they were done. A fixed head (the facts,
+ * the length of the path, and of the reason or DONE_READ), then the path and the reason, neither
+ * NUL-terminated. Only this process writes and reads it: in its own byte order. All members are
+ * 64 bits wide, so the head has no padding to write.
  */
-static json_t *rotation_sets(const struct coverage *cov)
+struct done_head {
+	int64_t first, last;
+	uint64_t path_len, why_len;
+	uint64_t flags;
+};
+
+#define DONE_READ UINT64_MAX /* why_len of a file that was read */
+#define DONE_HAVE 1u
+#define DONE_WHOLE 2u
+#define DONE_LOCAL 4u
+/* No path or reason is that long: a length over it means the file is not what was written. */
+#define DONE_MAX_LEN ((uint64_t)1 << 30)
+
+static int spill_open(struct coverage *cov, FILE **f);
+
+void cov_done_add(struct coverage *cov, const char *path, const char *why,
+                  const struct cov_done *facts)
+{
+	struct done_head h = {
+	        .first = facts->first,
+	        .last = facts->last,
+	        .path_len = strlen(path),
+	        .why_len = why ? strlen(why) : DONE_READ,
+	        .flags = (facts->have ? DONE_HAVE : 0) | (facts->whole ? DONE_WHOLE : 0) |
+	                 (facts->local ? DONE_LOCAL : 0),
+	};
+
+	/* After a failure the report fails: nothing more is worth writing. */
+	if (cov->spill_errno)
+		return;
+	errno = 0;
+	if ((cov->done == NULL && spill_open(cov, &cov->done) < 0) ||
+	    fwrite(&h, sizeof(h), 1, cov->done) != 1 ||
+	    fwrite(path, 1, h.path_len, cov->done) != h.path_len ||
+	    (why && fwrite(why, 1, h.why_len, cov->done) != h.why_len))
+		cov->spill_errno = errno ? errno : EIO;
+}
+
+/* A record of the done file, read into buffers that grow to the longest path and reason. */
+struct done_entry {
+	struct cov_done facts;
+	char *path;
+	const char *why; /* NULL: the file was read; else in why_buf */
+	char *why_buf;
+	size_t path_cap, why_cap;
+};
+
+static void done_entry_release(struct done_entry *e)
+{
+	free(e->path);
+	free(e->why_buf);
+}
+
+/* len bytes of f into *s, NUL-terminated; 0, or -1 (errno set: EIO when the file is cut). */
+static int done_string(FILE *f, uint64_t len, char **s, size_t *cap)
+{
+	if (len > DONE_MAX_LEN) {
+		errno = EIO;
+		return -1;
+	}
+	if (len + 1 > *cap) {
+		*cap = (size_t)len + 1;
+		free(*s);
+		*s = xmalloc(*cap);
+	}
+	if (fread(*s, 1, (size_t)len, f) != len) {
+		errno = ferror(f) && errno ? errno : EIO;
+		return -1;
+	}
+	(*s)[len] = '\0';
+	return 0;
+}
+
+/* The next record of the done file: 1, 0 at its end, or -1 (errno set). */
+static int done_next(FILE *f, struct done_entry *e)
+{
+	struct done_head h;
+	size_t n;
+
+	errno = 0;
+	n = fread(&h, 1, sizeof(h), f);
+	if (n == 0 && feof(f) && !ferror(f))
+		return 0;
+	if (n != sizeof(h)) {
+		errno = ferror(f) && errno ? errno : EIO;
+		return -1;
+	}
+	if (done_string(f, h.path_len, &e->path, &e->path_cap) < 0)
+		return -1;
+	e->why = NULL;
+	if (h.why_len != DONE_READ) {
+		if (done_string(f, h.why_len, &e->why_buf, &e->why_cap) < 0)
+			return -1;
+		e->why = e->why_buf;
+	}
+	e->facts.first = h.first;
+	e->facts.last = h.last;
+	e->facts.have = (h.flags & DONE_HAVE) != 0;
+	e->facts.whole = (h.flags & DONE_WHOLE) != 0;
+	e->facts.local = (h.flags & DONE_LOCAL) != 0;
+	return 1;
+}
+
+static void generations_free(struct generation *g, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(g[i].base);
+		free(g[i].path);
+		free(g[i].why);
+	}
+	free(g);
+}
+
+/*
+ * The rotated generations first (few, on any host), then each live log whose base one of them
+ * shares: the thousands of logs that were never rotated cost nothing here, and the done file
+ * is read a record at a time, twice. The sets to *out, or -1 (errno set) when it could not be
+ * read.
+ */
+static int rotation_sets(struct coverage *cov, json_t **out)
 {
 	struct generation *g = NULL, probe;
-	json_t *sets = json_array();
+	struct done_entry e = {0};
+	json_t *sets;
 	size_t n = 0, cap = 0, rotated;
+	int rc = 0;
 
 	/* Without a rotated generation there is no set (and nothing for pass 1 to look up). */
-	for (int pass = 0; pass < 2 && (pass == 0 || n > 0); pass++) {
+	for (int pass = 0; cov->done && pass < 2 && (pass == 0 || n > 0); pass++) {
 		rotated = n;
-		for (size_t i = 0; i < cov->n_done; i++) {
-			parse_generation(done_path(cov, &cov->done[i]), &probe);
+		if (fflush(cov->done) != 0 || fseek(cov->done, 0, SEEK_SET) != 0) {
+			rc = -1;
+			break;
+		}
+		while ((rc = done_next(cov->done, &e)) > 0) {
+			parse_generation(e.path, &probe);
 			/* Pass 0 takes the rotated; pass 1 the live logs of their bases. */
 			if ((pass == 0) != (probe.number != 0) ||
 			    (pass == 1 &&
@@ -195,12 +321,28 @@ static json_t *rotation_sets(const struct coverage *cov)
 				cap = cap ? cap * 2 : 64;
 				g = xreallocarray(g, cap, sizeof(*g));
 			}
-			probe.file = &cov->done[i];
+			probe.path = xstrdup(e.path);
+			probe.why = e.why ? xstrdup(e.why) : NULL;
+			probe.file = e.facts;
 			g[n++] = probe;
 		}
+		if (rc < 0)
+			break;
 		if (pass == 0 && n > 0)
 			qsort(g, n, sizeof(*g), cmp_base);
 	}
+	/* Files done after this are appended at the end. */
+	if (rc == 0 && cov->done && fseek(cov->done, 0, SEEK_END) != 0)
+		rc = -1;
+	done_entry_release(&e);
+	if (rc < 0) {
+		/* Where the file stands is not known now: no later file may be added to it. */
+		cov->spill_errno = errno ? errno : EIO;
+		generations_free(g, n);
+		errno = cov->spill_errno;
+		return -1;
+	}
+	sets = json_array();
 	if (n > 0)
 		qsort(g, n, sizeof(*g), cmp_generation);
 	for (size_t i = 0; i < n;) {
@@ -211,10 +353,9 @@ static json_t *rotation_sets(const struct coverage *cov)
 		json_array_append_new(sets, rotation_set(cov, g + i, j - i));
 		i = j;
 	}
-	for (size_t i = 0; i < n; i++)
-		free(g[i].base);
-	free(g);
-	return sets;
+	generations_free(g, n);
+	*out = sets;
+	return 0;
 }
 
 /* The members before "logs". */
@@ -239,12 +380,15 @@ static json_t *doc_head(const struct coverage *cov, int64_t collected_at)
 	return head;
 }
 
-/* The members after "logs". */
-static json_t *doc_tail(const struct coverage *cov)
+/* The members after "logs"; NULL (errno set) when the done file could not be read. */
+static json_t *doc_tail(struct coverage *cov)
 {
-	json_t *tail = json_object();
+	json_t *tail, *sets;
 
-	json_object_set_new(tail, "rotation_sets", rotation_sets(cov));
+	if (rotation_sets(cov, &sets) < 0)
+		return NULL;
+	tail = json_object();
+	json_object_set_new(tail, "rotation_sets", sets);
 	json_object_update(tail, cov->extra);
 	json_object_set(tail, "seals", cov->seals);
 	return tail;
@@ -301,17 +445,18 @@ static int spill_failed(const struct coverage *cov, int error, struct error *err
 
 json_t *coverage_document(struct coverage *cov, int64_t collected_at)
 {
-	json_t *doc, *logs = json_array();
+	json_t *doc, *tail, *logs = json_array();
 
 	if (cov->cur)
 		coverage_file_end(cov);
-	if (cov->spill_errno || spill_each(cov->records, load_record, logs) < 0) {
+	if (cov->spill_errno || spill_each(cov->records, load_record, logs) < 0 ||
+	    (tail = doc_tail(cov)) == NULL) {
 		json_decref(logs);
 		return NULL;
 	}
 	doc = doc_head(cov, collected_at);
 	json_object_set_new(doc, "logs", logs);
-	json_object_update_new(doc, doc_tail(cov));
+	json_object_update_new(doc, tail);
 	return doc;
 }
 
@@ -381,8 +526,11 @@ int coverage_write(struct coverage *cov, int64_t collected_at, FILE *out,
 		coverage_file_end(cov);
 	if (cov->spill_errno)
 		return spill_failed(cov, cov->spill_errno, err);
-	head = doc_head(cov, collected_at);
+	/* The rotation sets before a byte is written: a done file that cannot be read fails it. */
 	tail = doc_tail(cov);
+	if (tail == NULL)
+		return spill_failed(cov, errno, err);
+	head = doc_head(cov, collected_at);
 	fputs("{\n", out);
 	write_members(out, head, &first);
 	fputs(",\n  \"logs\": [", out);

@@ -61,32 +61,12 @@ void coverage_free(struct coverage *cov)
 		fclose(cov->records);
 	if (cov->summary)
 		fclose(cov->summary);
+	if (cov->done)
+		fclose(cov->done);
 	json_decref(cov->extra);
 	json_decref(cov->seals);
-	strbuf_release(&cov->names);
-	free(cov->done);
 	free(cov->spill_dir);
 	free(cov);
-}
-
-void cov_done_add(struct coverage *cov, const char *path, const char *why,
-                  const struct cov_done *facts)
-{
-	struct cov_done *d;
-
-	if (cov->n_done == cov->cap_done) {
-		cov->cap_done = cov->cap_done ? cov->cap_done * 2 : 256;
-		cov->done = xreallocarray(cov->done, cov->cap_done, sizeof(*cov->done));
-	}
-	d = &cov->done[cov->n_done++];
-	*d = *facts;
-	d->path = cov->names.len;
-	strbuf_add(&cov->names, path, strlen(path) + 1);
-	d->why = COV_READ;
-	if (why) {
-		d->why = cov->names.len;
-		strbuf_add(&cov->names, why, strlen(why) + 1);
-	}
 }
 
 void coverage_file_present(struct coverage *cov, const char *path, const char *why)
