@@ -1,12 +1,15 @@
 /*
  * Unit tests for the coverage report's parsers: line formats and their times (report/
- * logformat.c), the calendar arithmetic, the accumulator fed in pieces of any size, and the
- * summary of documents that are not what they should be.
+ * logformat.c), the calendar arithmetic, the accumulator fed in pieces of any size, the rotation
+ * sets read back from their temporary file (and its failures), and the summary of documents
+ * that are not what they should be.
  */
 #include "config.h"
 
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "report/coverage.h"
 #include "report/forwarding.h"
@@ -119,6 +122,129 @@ static void test_pieces(void)
 	free(b);
 }
 
+/* A path longer than PATH_MAX: "<4996 d>/x.log" plus suffix. */
+static char *long_path(const char *suffix)
+{
+	char *p = xmalloc(5000 + strlen(suffix) + 8);
+
+	memset(p, 'd', 4996);
+	strcpy(p + 4996, "/x.log");
+	strcat(p, suffix);
+	return p;
+}
+
+/* The rotation sets come back from their temporary file whole, however long the paths. */
+static void test_long_paths(void)
+{
+	static const char log[] = "Mar  3 00:00:01 h a: x\n";
+	struct coverage *cov = coverage_new(NULL);
+	char *live = long_path(""), *one = long_path(".1"), *four = long_path(".4.gz");
+	json_t *d, *set, *gens, *missing = json_pack("[i,i]", 2, 3);
+	const char *base, *oldest, *why;
+
+	coverage_file_begin(cov, one, 1772536000, sizeof(log) - 1, 0);
+	coverage_file_data(cov, log, sizeof(log) - 1);
+	coverage_file_end(cov);
+	coverage_file_begin(cov, "var/log/alone.log", 1772536000, 0, 0);
+	coverage_file_end(cov);
+	coverage_file_present(cov, four, "unchanged");
+	coverage_file_begin(cov, live, 1772536000, sizeof(log) - 1, 0);
+	coverage_file_data(cov, log, sizeof(log) - 1);
+	coverage_file_end(cov);
+	d = coverage_document(cov, 1772600000);
+	set = json_array_get(json_object_get(d, "rotation_sets"), 0);
+	base = json_string_value(json_object_get(set, "base"));
+	gens = json_object_get(set, "generations");
+	oldest = json_string_value(json_object_get(json_array_get(gens, 0), "path"));
+	why = json_string_value(json_object_get(json_array_get(gens, 0), "not_read"));
+	ok(json_array_size(json_object_get(d, "rotation_sets")) == 1 && base &&
+	           strlen(base) == 5003 && strcmp(base + 1, live) == 0,
+	   "one rotation set, its base (a path over 5000 bytes) whole");
+	ok(json_array_size(gens) == 3 && oldest && strcmp(oldest + 1, four) == 0 && why &&
+	           strcmp(why, "unchanged") == 0 &&
+	           json_object_get(json_array_get(gens, 0), "first_event") == NULL &&
+	           json_object_get(json_array_get(gens, 2), "first_event") != NULL,
+	   "its generations oldest first, with the reason and the times");
+	ok(json_equal(json_object_get(set, "missing_generations"), missing),
+	   "generations 2 and 3 missing");
+	json_decref(missing);
+	json_decref(d);
+	coverage_free(cov);
+	free(live);
+	free(one);
+	free(four);
+}
+
+/* n files present, not read (each only in the rotation sets' file), then the document. */
+static int present_then_write(const char *spill_dir, int n, const char *path, struct error *err)
+{
+	struct coverage_options o = {0, 0, spill_dir};
+	struct coverage *cov = coverage_new(&o);
+	FILE *out = fopen("/dev/null", "w");
+	int rc = -1;
+
+	for (int i = 0; i < n; i++)
+		coverage_file_present(cov, path, "unchanged");
+	if (out) {
+		rc = coverage_write(cov, 1772600000, out, NULL, NULL, err);
+		fclose(out);
+	}
+	coverage_free(cov);
+	return rc;
+}
+
+/* A temporary file that cannot be opened or written fails the report, never drops a file. */
+static void test_done_file_fails(void)
+{
+	struct coverage_options o = {0, 0, "/nonexistent/logpack-unit"};
+	struct coverage *cov = coverage_new(&o);
+	struct rlimit old, small;
+	struct error err = {{0}};
+	char *path = long_path(".1");
+	int rc[2];
+
+	coverage_file_present(cov, "var/log/x.log.1", "unchanged");
+	ok(coverage_document(cov, 1772600000) == NULL, "no directory for it: no document");
+	coverage_free(cov);
+	ok(present_then_write("/nonexistent/logpack-unit", 1, "var/log/x.log.1", &err) < 0 &&
+	           strstr(err.msg, "temporary file in /nonexistent/logpack-unit"),
+	   "no directory for it: coverage_write fails, saying why");
+	/*
+	 * A file size limit (the process's: restored before anything is printed) stands for a full
+	 * disk. With none at all, one short record waits in the stdio buffer until the rotation
+	 * sets flush it; with 16 KiB, 40 records of 5 KiB overflow any stdio buffer (glibc's is 4
+	 * KiB) while they are added.
+	 */
+	if (getrlimit(RLIMIT_FSIZE, &old) != 0) {
+		ok(0, "getrlimit");
+		free(path);
+		return;
+	}
+	small = old;
+	small.rlim_cur = 0;
+	signal(SIGXFSZ, SIG_IGN);
+	if (setrlimit(RLIMIT_FSIZE, &small) == 0) {
+		struct error e2 = {{0}};
+
+		rc[0] = present_then_write(NULL, 1, "var/log/x.log.1", &err);
+		small.rlim_cur = 16384;
+		rc[1] = setrlimit(RLIMIT_FSIZE, &small) == 0
+		                ? present_then_write(NULL, 40, path, &e2)
+		                : 0;
+		(void)setrlimit(RLIMIT_FSIZE, &old);
+		signal(SIGXFSZ, SIG_DFL);
+		ok(rc[0] < 0 && strstr(err.msg, "temporary file in"),
+		   "a write that fails when the rotation sets read the file fails the report: %s",
+		   err.msg);
+		ok(rc[1] < 0 && strstr(e2.msg, "temporary file in"),
+		   "a write that fails as files are added fails the report: %s", e2.msg);
+	} else {
+		signal(SIGXFSZ, SIG_DFL);
+		ok(0, "setrlimit");
+	}
+	free(path);
+}
+
 static void test_hostile_documents(void)
 {
 	static const char *const docs[] = {
@@ -162,6 +288,8 @@ int main(void)
 	test_formats();
 	test_calendar();
 	test_pieces();
+	test_long_paths();
+	test_done_file_fails();
 	test_hostile_documents();
 	test_forwarding();
 	return tap_done();
