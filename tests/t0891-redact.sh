@@ -615,7 +615,7 @@ t "login.defs UID_MIN may only widen the people: 500, 0764, \"0x1F4\" make uid 5
 		echo ID=rhel >"ld$n/etc/os-release"
 		printf "# login.defs\nPASS_MAX_DAYS\t99999\n  UID_MIN\t\t\t  %s\nUID_MAX\t\t\t60000\n" "$v" \
 			>"ld$n/etc/login.defs"
-		printf "root:x:0:0:root:/root:/bin/bash\nolle:x:500:500:Olle Berg:/home/olle:/bin/bash\nkarin:x:1000:1000:Karin Sven:/home/karin:/bin/bash\n" \
+		printf "root:x:0:0:root:/root:/bin/bash\nolle:x:500:500:Olle Berg:/srv/olle:/bin/bash\nkarin:x:1000:1000:Karin Sven:/home/karin:/bin/bash\n" \
 			>"ld$n/etc/passwd"
 		echo "Nov 27 10:00:00 web01 app[1]: olle and karin ran the report" >"ld$n/var/log/messages"
 		lp -q collect --root "ld$n" -o "ld$n.tar.zst" >/dev/null
@@ -628,7 +628,7 @@ t "login.defs UID_MIN may only widen the people: 500, 0764, \"0x1F4\" make uid 5
 		if grep -rq "karin\|Karin Sven" "$d"; then echo "karin survived UID_MIN $v"; false; fi
 		if [ "$n" -le 3 ]; then
 			if grep -rq "olle\|Olle Berg" "$d"; then echo "olle survived UID_MIN $v"; false; fi
-			grep -q "^user-[a-z2-7]\{10\}:x:500:500:word-[a-z2-7]\{10\}:/home/user-[a-z2-7]\{10\}:/bin/bash$" "$d/etc/passwd"
+			grep -q "^user-[a-z2-7]\{10\}:x:500:500:word-[a-z2-7]\{10\}:/srv/user-[a-z2-7]\{10\}:/bin/bash$" "$d/etc/passwd"
 			grep -q "app\[1\]: user-[a-z2-7]\{10\} and user-[a-z2-7]\{10\} ran the report$" "$d/var/log/messages"
 		else
 			# uid 500 is a system account: named only where an account is.
@@ -636,6 +636,36 @@ t "login.defs UID_MIN may only widen the people: 500, 0764, \"0x1F4\" make uid 5
 			contains "$d/etc/passwd" ":x:500:500:Olle Berg:"
 		fi
 	done
+'
+t "below UID_MIN, an account with a home under /home, /Users or /export/home and a shell that logs in is a person" '
+	cd "$FX"
+	mkdir -p hm/etc hm/var/log
+	echo ID=solaris >hm/etc/os-release
+	{
+		echo "root:x:0:0:root:/root:/bin/bash"
+		echo "sven:x:101:10:Sven Ek:/export/home/sven:/bin/ksh"
+		echo "anna:x:501:20:Anna Lind:/Users/anna:"
+		echo "olof:x:600:600:Olof Hed:/home/olof:/bin/bash"
+		echo "syslogd:x:104:104:Syslog Daemon:/home/syslogd:/bin/false"
+		echo "backupd:x:150:150:Backup Daemon:/var/lib/backupd:/bin/sh"
+		echo "lowuser:x:99:99:Low User:/home/lowuser:/bin/sh"
+	} >hm/etc/passwd
+	echo "Nov 27 10:00:00 web01 app[1]: sven anna olof syslogd backupd lowuser ran the report" >hm/var/log/messages
+	lp -q collect --root hm -p linux -o hm.tar.zst >/dev/null
+	tar -tf hm.tar.zst | grep -q "/data/etc/passwd$"
+	mkdir hmo hmx
+	lp -q redact --key inc.key --map hmmap -o hmo hm.tar.zst >hmred
+	tar -C hmx -xf "$(cat hmred)"
+	d=$(echo hmx/logpack-redacted-*/data)
+	cat "$d/var/log/messages" "$d/etc/passwd"
+	grep -q "app\[1\]: user-[a-z2-7]\{10\} user-[a-z2-7]\{10\} user-[a-z2-7]\{10\} syslogd backupd lowuser ran the report$" "$d/var/log/messages"
+	for gecos in "Sven Ek" "Anna Lind" "Olof Hed"; do
+		if grep -q "$gecos" "$d/etc/passwd"; then echo "$gecos survived"; false; fi
+	done
+	# Service accounts: their GECOS stays, their names only go where an account is named.
+	grep -q "^syslogd:x:104:104:Syslog Daemon:/home/user-[a-z2-7]\{10\}:/bin/false$" "$d/etc/passwd"
+	grep -q "^backupd:x:150:150:Backup Daemon:/var/lib/backupd:/bin/sh$" "$d/etc/passwd"
+	grep -q "^lowuser:x:99:99:Low User:/home/user-[a-z2-7]\{10\}:/bin/sh$" "$d/etc/passwd"
 '
 t "--keep-incident: the report carried, redacted like a log; without it, left out" '
 	cd "$FX"

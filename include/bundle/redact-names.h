@@ -71,5 +71,11 @@ unsigned long redact_uid_min(const struct redact_names *n);
 int redact_person_uid(const char *uid, size_t n, unsigned long uid_min);
 /* Where each field of a passwd line starts (start[k] is one past field k-1's end). */
 size_t redact_passwd_fields(const char *l, size_t n, size_t start[8]);
+/*
+ * Is the passwd line l (its fields at f, from redact_passwd_fields) a person's account? Its uid
+ * as redact_person_uid says; or, from uid 100 up, a home under /home, /Users or /export/home
+ * with a shell that logs in.
+ */
+int redact_person_account(const char *l, const size_t f[8], unsigned long uid_min);
 
 #endif

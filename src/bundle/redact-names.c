@@ -192,6 +192,56 @@ int redact_person_uid(const char *uid, size_t n, unsigned long uid_min)
 	return v >= uid_min && (v < 60000 || v > 65535) && v < 4294967294ULL;
 }
 
+/* Is the shell field one that logs no one in (a service's account), or none at all? */
+static int no_login_shell(const char *shell, size_t n)
+{
+	static const char *const none[] = {"nologin", "false", "true", "sync", "shutdown", "halt"};
+	size_t start = n, len;
+
+	while (start > 0 && shell[start - 1] != '/')
+		start--;
+	len = n - start;
+
+	/* An empty field means /bin/sh to login(1). */
+	for (size_t i = 0; i < sizeof(none) / sizeof(none[0]); i++)
+		if (len == strlen(none[i]) && memcmp(shell + start, none[i], len) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * Below uid_min, people are known by their home and shell: Solaris gives them uids from 100,
+ * macOS from 501, old RHEL from 500, and a root may hold no login.defs to say so (or one that
+ * says 1000, while older accounts kept their uids). A service's account has its home
+ * elsewhere (/var/lib/x, /nonexistent) or a shell that logs no one in (Ubuntu's old syslog
+ * account: /home/syslog, /bin/false). This only widens the people: a file of the bundle
+ * cannot take anyone out.
+ */
+int redact_person_account(const char *l, const size_t f[8], unsigned long uid_min)
+{
+	static const char *const homes[] = {"/home/", "/Users/", "/export/home/"};
+	const char *uid = l + f[2], *home = l + f[5], *shell = l + f[6];
+	size_t uid_len = f[3] - f[2] - 1, home_len = f[6] - f[5] - 1, shell_len = f[7] - f[6] - 1;
+	unsigned long v = 0;
+	int under_home = 0;
+
+	if (redact_person_uid(uid, uid_len, uid_min))
+		return 1;
+	if (uid_len == 0 || uid_len > 5)
+		return 0;
+	for (size_t i = 0; i < uid_len; i++) {
+		if (uid[i] < '0' || uid[i] > '9')
+			return 0;
+		v = v * 10 + (unsigned long)(uid[i] - '0');
+	}
+	for (size_t i = 0; i < sizeof(homes) / sizeof(homes[0]); i++) {
+		size_t k = strlen(homes[i]);
+
+		under_home |= home_len > k && memcmp(home, homes[i], k) == 0;
+	}
+	return v >= 100 && v < uid_min && under_home && !no_login_shell(shell, shell_len);
+}
+
 /*
  * The fields of a passwd line ("name:pw:uid:gid:gecos:home:shell"): where each starts, and
  * how many there are (at most 7).
@@ -245,7 +295,7 @@ static void add_text_names(struct tokeniser *tk, enum name_source src, const cha
 				/* A person's account anywhere; a system one where an account is
 				 * named. */
 				add_listed(tk, PSEUDO_USERS, name,
-				           redact_person_uid(p + f[2], f[3] - f[2] - 1, uid_min));
+				           redact_person_account(p, f, uid_min));
 				free(name);
 			}
 		}

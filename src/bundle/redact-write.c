@@ -75,8 +75,8 @@ static int passwd_line(struct redact_writer *w, const char *l, size_t n)
 	char token[PSEUDO_TOKEN_MAX + 1];
 	size_t f[8];
 
-	if (redact_passwd_fields(l, n, f) != 7 ||
-	    !redact_person_uid(l + f[2], f[3] - f[2] - 1, w->uid_min) || f[5] - f[4] - 1 == 0)
+	if (redact_passwd_fields(l, n, f) != 7 || !redact_person_account(l, f, w->uid_min) ||
+	    f[5] - f[4] - 1 == 0)
 		return 0;
 	int kept;
 
