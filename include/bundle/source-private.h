@@ -21,6 +21,8 @@
 #define DIR_DEPTH_MAX 64
 /* Decompressed chunks in flight between the decompressing thread and the tar reader. */
 #define UNPACK_SLOTS 4
+/* A chunk of the decompressing thread: each hand-over costs a wake-up of the other thread. */
+#define UNPACK_CHUNK (256 * 1024)
 
 enum source_kind { KIND_FD, KIND_MEMORY, KIND_DIR };
 

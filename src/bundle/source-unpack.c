@@ -26,7 +26,7 @@ static void *unpack_worker(void *arg)
 			break;
 		s = &u->slots[u->n_filled % UNPACK_SLOTS];
 		pthread_mutex_unlock(&u->lock);
-		s->n = archive_read_data(src->raw, s->buf, CHUNK);
+		s->n = archive_read_data(src->raw, s->buf, UNPACK_CHUNK);
 		s->compressed = (uint64_t)archive_filter_bytes(src->raw, -1);
 		if (s->n < 0) {
 			msg = archive_error_string(src->raw);
@@ -50,7 +50,7 @@ int source_unpack_start(struct source *src)
 	int rc;
 
 	for (int i = 0; i < UNPACK_SLOTS; i++)
-		u->slots[i].buf = xmalloc(CHUNK);
+		u->slots[i].buf = xmalloc(UNPACK_CHUNK);
 	pthread_mutex_init(&u->lock, NULL);
 	pthread_cond_init(&u->filled, NULL);
 	pthread_cond_init(&u->freed, NULL);
