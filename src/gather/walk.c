@@ -131,6 +131,15 @@ static char *path_join(const struct strbuf *dir, const char *name)
 
 static void sort_and_dedupe(struct walk_entry *entries, size_t *count);
 
+/* Free what an entry owns (its static reason and its rule are not its own). */
+static void entry_release(struct walk_entry *e)
+{
+	free(e->path);
+	free(e->link_target);
+	free(e->home_not_in_passwd);
+	free(e->source_path);
+}
+
 /* The batch size; LOGPACK_TEST_WALK_RUN=N makes it N, so that tests meet many runs. */
 static size_t walk_run_entries(void)
 {
@@ -160,11 +169,8 @@ static void spill_batch(struct walker *w)
 		w->spill_failed = 1;
 		return;
 	}
-	for (size_t i = 0; i < r->count; i++) {
-		free(r->entries[i].path);
-		free(r->entries[i].link_target);
-		free(r->entries[i].home_not_in_passwd);
-	}
+	for (size_t i = 0; i < r->count; i++)
+		entry_release(&r->entries[i]);
 	r->count = 0;
 	if (w->seen)
 		memset(w->seen, 0, w->n_seen * sizeof(*w->seen));
@@ -624,10 +630,7 @@ static void sort_and_dedupe(struct walk_entry *entries, size_t *count)
 		struct walk_entry *e = &entries[i];
 
 		if (out > 0 && strcmp(entries[out - 1].path, e->path) == 0) {
-			free(e->path);
-			free(e->link_target);
-			free(e->home_not_in_passwd);
-			free(e->source_path);
+			entry_release(e);
 			continue;
 		}
 		entries[out++] = *e;
@@ -739,12 +742,8 @@ int walk_rules(const struct walk_options *opt, const struct rule *rules, size_t 
 
 void walk_result_free(struct walk_result *res)
 {
-	for (size_t i = 0; i < res->count; i++) {
-		free(res->entries[i].path);
-		free(res->entries[i].link_target);
-		free(res->entries[i].home_not_in_passwd);
-		free(res->entries[i].source_path);
-	}
+	for (size_t i = 0; i < res->count; i++)
+		entry_release(&res->entries[i]);
 	free(res->entries);
 	walk_runs_free(res->runs);
 	free(res->absent);
