@@ -62,6 +62,20 @@ int main(void)
 	        "Windows/Panther/Unattend.xml",
 	        "home/a/.kube/config",
 	        "private/var/db/dslocal/nodes/Default/users/alice.plist",
+	        /* The matcher's quick rejections must not reject these (case, depth, "**"). */
+	        "ETC/SHADOW",
+	        "Etc/Ssl/Private/server.key",
+	        "etc/ssl/private/sub/dir/k.pem",
+	        "var/lib/rancher/k3s/server/tls/ca.key",
+	        "privkey.pem",
+	        "etc/letsencrypt/live/example.org/PRIVKEY1.PEM",
+	        "srv/a/b/c/store.P12",
+	        "home/a/.gnupg/private-keys-v1.d/ABC.key",
+	        ".gnupg/private-keys-v1.d/x",
+	        "home/a/.AWS/credentials",
+	        "var/backups/gshadow.bak",
+	        "Windows/System32/config/SAM.LOG1",
+	        "etc/kubernetes/pki/ca.key",
 	};
 	static const char *const taken[] = {
 	        "etc/passwd",
@@ -75,6 +89,16 @@ int main(void)
 	        "var/log/shadow.log",
 	        "etc/docker/daemon.json",
 	        "home/a/docker/config.json",
+	        "etc/shadowx",
+	        "etc/ssl/private",
+	        "etc/ssl/privatex/k.pem",
+	        "srv/x.p12/readme",
+	        "srv/x.p12.txt",
+	        "var/backups/x/shadow",
+	        "home/a/.gnupg/private-keys-v1.dx/k",
+	        "aws/credentials",
+	        "var/lib/rancher/k3s/server/tlsx/ca.key",
+	        "var/log/app/d0001/f000001.log",
 	};
 	const char *pem = "-----BEGIN RSA PRIVATE KEY-----\nMIIE\n-----END RSA PRIVATE KEY-----\n";
 	char *json;

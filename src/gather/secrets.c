@@ -112,35 +112,87 @@ static const struct {
         {"**/.azure/**", CREDS},
 };
 
+/* ASCII case-insensitive comparison of n bytes, as FNM_CASEFOLD in the C locale compares. */
+static int ascii_caseeq(const char *a, const char *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned char x = (unsigned char)a[i], y = (unsigned char)b[i];
+
+		if (x >= 'A' && x <= 'Z')
+			x = (unsigned char)(x - 'A' + 'a');
+		if (y >= 'A' && y <= 'Z')
+			y = (unsigned char)(y - 'A' + 'a');
+		if (x != y)
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * Can pattern (no "**") match name at all? Its literal head (before the first wildcard) must
+ * begin name and its literal tail (after the last) must end it. Every file collect takes is
+ * asked about each pattern, and most fail here without fnmatch.
+ */
+static int literal_ends_match(const char *pattern, const char *name)
+{
+	size_t plen = strlen(pattern), nlen = strlen(name);
+	size_t head = strcspn(pattern, "*?[\\"), tail = 0;
+
+	if (head == plen) /* no wildcard: the whole name */
+		return plen == nlen && ascii_caseeq(pattern, name, plen);
+	if (head > nlen || !ascii_caseeq(pattern, name, head))
+		return 0;
+	if (strpbrk(pattern, "[\\") != NULL) /* a class or an escape: fnmatch decides */
+		return 1;
+	while (tail < plen - head && pattern[plen - 1 - tail] != '*' &&
+	       pattern[plen - 1 - tail] != '?')
+		tail++;
+	return tail <= nlen && ascii_caseeq(pattern + plen - tail, name + nlen - tail, tail);
+}
+
 /* Does pattern match relpath (see by_path for the two uses of "**")? */
 static int path_matches(const char *pattern, const char *relpath)
 {
 	size_t plen = strlen(pattern);
 
 	if (str_has_prefix(pattern, "**/")) {
+		const char *rest = pattern + 3, *slash;
+
+		/* Without a "/" the rest can only match a last component (FNM_PATHNAME). */
+		if (strchr(rest, '/') == NULL) {
+			slash = strrchr(relpath, '/');
+			return path_matches(rest, slash ? slash + 1 : relpath);
+		}
 		for (const char *p = relpath; p; p = strchr(p, '/')) {
 			p += *p == '/';
-			if (path_matches(pattern + 3, p))
+			if (path_matches(rest, p))
 				return 1;
 		}
 		return 0;
 	}
 	if (plen > 3 && strcmp(pattern + plen - 3, "/**") == 0) {
-		char *dir = xstrndup(pattern, plen - 3);
-		const char *slash;
+		size_t head = strcspn(pattern, "*?[\\");
+		char *dir, *path;
 		int hit = 0;
 
+		/* The literal head (through the "/" before "**" at most) must begin relpath. */
+		if (head > strlen(relpath) || !ascii_caseeq(pattern, relpath, head))
+			return 0;
 		/* The directory part must match whole components; anything may follow. */
-		for (slash = strchr(relpath, '/'); slash && !hit; slash = strchr(slash + 1, '/')) {
-			char *head = xstrndup(relpath, (size_t)(slash - relpath));
-
-			hit = fnmatch_bytes(dir, head, FNM_PATHNAME | FNM_CASEFOLD) == 0;
-			free(head);
+		dir = xstrndup(pattern, plen - 3);
+		path = xstrdup(relpath);
+		for (char *slash = strchr(path, '/'); slash && !hit;
+		     slash = strchr(slash + 1, '/')) {
+			*slash = '\0';
+			hit = fnmatch_bytes(dir, path, FNM_PATHNAME | FNM_CASEFOLD) == 0;
+			*slash = '/';
 		}
+		free(path);
 		free(dir);
 		return hit;
 	}
-	return fnmatch_bytes(pattern, relpath, FNM_PATHNAME | FNM_CASEFOLD) == 0;
+	return literal_ends_match(pattern, relpath) &&
+	       fnmatch_bytes(pattern, relpath, FNM_PATHNAME | FNM_CASEFOLD) == 0;
 }
 
 static const char *base_name(const char *relpath)
