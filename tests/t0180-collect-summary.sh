@@ -62,10 +62,10 @@ t "a file that grows while read is counted in --json" '
 t "a file that shrinks while read: counted, the run is partial, exit 1" '
 	mkdir -p S/etc S/var/log out
 	cp "$T/etc/os-release" S/etc/
-	head -c 48M /dev/urandom >S/var/log/syslog
-	"$LOGPACK" collect --root S -o out --compress gzip --level 9 --json >sum.json 2>err &
+	head -c 16M /dev/urandom >S/var/log/syslog
+	"$LOGPACK" collect --root S -o out --io-rate 4M --json >sum.json 2>err &
 	pid=$!
-	sleep 0.5
+	in_flight $pid out
 	truncate -s 1M S/var/log/syslog
 	set +e
 	wait $pid

@@ -97,9 +97,9 @@ t "SIGTERM while gzip runs on 3 threads: exit 143, nothing left behind" '
 	mkdir root2 out
 	cp -r "$T/." root2/
 	mv "$TRASH/big-noise" root2/var/log/nginx/noise2.log
-	"$LOGPACK" collect --root root2 -c gzip --level 9 -j 3 -o out >/dev/null 2>err &
+	"$LOGPACK" collect --root root2 -c gzip --level 9 -j 3 --io-rate 16M -o out >/dev/null 2>err &
 	pid=$!
-	sleep 0.7
+	in_flight $pid out
 	kill -TERM $pid
 	expect_code 143 wait $pid
 	test -z "$(ls -A out)"

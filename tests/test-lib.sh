@@ -57,6 +57,22 @@ expect_code() {
 	fi
 }
 
+# in_flight PID DIR: wait (up to 20 s) until the run PID has its temporary bundle in DIR, then
+# a little more, so that what the caller does next comes mid-run; fail if the run ended first.
+# Tests that act on a run in flight give it a read-rate cap (--io-rate) to make it last,
+# rather than work that a fast machine finishes before the signal.
+in_flight() {
+	_n=0
+	while [ -z "$(ls -A "$2")" ]; do
+		kill -0 "$1" 2>/dev/null || { echo "the run ended before it was acted on" >&2; return 1; }
+		_n=$((_n + 1))
+		[ $_n -lt 200 ] || { echo "no temporary bundle in $2 after 20 s" >&2; return 1; }
+		sleep 0.1
+	done
+	sleep 0.3
+	kill -0 "$1" 2>/dev/null || { echo "the run ended before it was acted on" >&2; return 1; }
+}
+
 # contains FILE TEXT: fail unless FILE contains the fixed string TEXT.
 contains() {
 	if ! grep -qF -- "$2" "$1"; then
