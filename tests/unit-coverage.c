@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/resource.h>
 
+#include "report/coverage-queue.h"
 #include "report/coverage.h"
 #include "report/forwarding.h"
 #include "report/logformat.h"
@@ -175,6 +176,65 @@ static void test_long_paths(void)
 	free(four);
 }
 
+/* One scripted run of calls, straight to the report (q NULL) or through a queue. */
+static char *queue_script(int threaded)
+{
+	struct coverage *cov = coverage_new(NULL);
+	struct coverage_queue *q = NULL;
+	struct error err;
+	struct strbuf big = STRBUF_INIT;
+	char *huge = xmalloc(300 * 1024 + 16), name[64], *out;
+	json_t *d;
+
+	if (coverage_queue_new(&q, cov, threaded, &err) < 0)
+		return NULL;
+	/* 9 MiB of lines, more than the queue holds, so the reader waits for batches. */
+	for (int i = 0; big.len < 9 * 1024 * 1024; i++)
+		strbuf_addf(&big, "Mar  3 %02d:%02d:%02d h a: line %d\n", i / 3600 % 24,
+		            i / 60 % 60, i % 60, i);
+	/* A path longer than a batch. */
+	memset(huge, 'p', 300 * 1024);
+	strcpy(huge + 300 * 1024, "/x.log");
+	for (int i = 0; i < 3000; i++) { /* many small files: many calls a batch */
+		snprintf(name, sizeof(name), "var/log/app/f%04d.log", i);
+		coverage_queue_begin(q, name, 1772536000, 40, 0);
+		coverage_queue_data(q, big.buf + (size_t)i * 40, 40);
+		coverage_queue_end(q);
+		if (i % 1000 == 0)
+			coverage_queue_present(q, name, "unchanged");
+	}
+	coverage_queue_begin(q, huge, 1772536000, big.len, 0);
+	coverage_queue_data(q, big.buf, 7);                   /* odd pieces */
+	coverage_queue_data(q, big.buf + 7, 3 * 1024 * 1024); /* one call over many batches */
+	coverage_queue_data(q, big.buf + 7 + 3 * 1024 * 1024, big.len - 7 - 3 * 1024 * 1024);
+	coverage_queue_end(q);
+	coverage_queue_present(q, "var/log/gone.log.2.gz", "unchanged");
+	coverage_queue_drain(q);
+	d = coverage_document(cov, 1772600000);
+	json_object_del(d, "collected_at");
+	out = json_dumps(d, JSON_SORT_KEYS | JSON_COMPACT);
+	json_decref(d);
+	coverage_queue_free(q);
+	coverage_free(cov);
+	strbuf_release(&big);
+	free(huge);
+	return out;
+}
+
+/* The queue's thread gives the report the calls in their order, whole, however batched. */
+static void test_queue(void)
+{
+	char *inline_doc = queue_script(0), *threaded_doc = queue_script(1);
+
+	ok(inline_doc && strstr(inline_doc, "\"/var/log/app/f2999.log\"") &&
+	           strstr(inline_doc, "/x.log\"") && strstr(inline_doc, "gone.log.2.gz"),
+	   "the scripted run reports its small files, its long path and what was present");
+	ok(inline_doc && threaded_doc && strcmp(inline_doc, threaded_doc) == 0,
+	   "through the thread (batched, past the queue's size): the same report");
+	free(inline_doc);
+	free(threaded_doc);
+}
+
 /* n files present, not read (each only in the rotation sets' file), then the document. */
 static int present_then_write(const char *spill_dir, int n, const char *path, struct error *err)
 {
@@ -292,5 +352,6 @@ int main(void)
 	test_done_file_fails();
 	test_hostile_documents();
 	test_forwarding();
+	test_queue();
 	return tap_done();
 }

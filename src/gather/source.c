@@ -158,14 +158,13 @@ void source_reader_init(struct source_reader *sr, int root_fd, const struct coll
 		co.spill_dir = bag_writer_dir(bag);
 		sr->coverage = coverage_new(&co);
 		/*
-		 * With three CPUs or more the analysis runs on a thread of its own, beside the
-		 * reading (which it would otherwise hold up while the compressors wait). On two
-		 * it is done in line: both CPUs are busy compressing and hashing already, and the
-		 * thread measured no faster and about 15% more CPU time (the copies).
-		 * docs/coverage.md
+		 * With two CPUs or more the analysis runs on a thread of its own, beside the
+		 * reading, which it would otherwise hold up: by a third at many small files, where
+		 * the second CPU is idle. Its calls travel in batches (report/coverage-queue.c).
+		 * With -j 1 it is done in line. docs/coverage.md
 		 */
 		if (coverage_queue_new(&sr->coverage_queue, sr->coverage,
-		                       (opt->jobs > 0 ? opt->jobs : cpus_available()) >= 3, &e) < 0)
+		                       (opt->jobs > 0 ? opt->jobs : cpus_available()) >= 2, &e) < 0)
 			(void)coverage_queue_new(&sr->coverage_queue, sr->coverage, 0, &e);
 	}
 }

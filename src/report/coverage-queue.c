@@ -8,52 +8,82 @@
 #include "base/thread.h"
 #include "report/coverage-queue.h"
 
-/* Slots in flight, and the most bytes one carries (the reader's chunk is 1 MiB). */
-#define QUEUE_SLOTS 4
-#define QUEUE_CHUNK (1024 * 1024)
+/*
+ * The calls travel in batches: each call is written into the reader's current batch (its
+ * arguments, then its path or its bytes), and a batch is handed over only when it is full or
+ * the queue is drained. A call a batch would wake the analyser three times a file: at many
+ * small files those wake-ups cost more than the analysis saved the reader. At most
+ * QUEUE_BATCHES batches of BATCH_BYTES exist (4 MiB, as the slots before them); the reader
+ * waits for a free one when the analysis falls behind.
+ */
+#define BATCH_BYTES (256 * 1024)
+#define QUEUE_BATCHES 16
 
 enum queue_op { OP_BEGIN, OP_DATA, OP_END, OP_PRESENT };
 
-struct queue_slot {
+/* A call's head in a batch; its path and reason (each with its NUL) or its bytes follow. */
+struct call_head {
 	enum queue_op op;
-	char *path, *why;
 	int64_t mtime;
 	uint64_t size, offset;
-	unsigned char *buf; /* QUEUE_CHUNK bytes, allocated at the first data */
-	size_t len;
+	size_t path_len, why_len, data_len; /* path_len and why_len count the NUL; 0: none */
+};
+
+struct batch {
+	unsigned char *buf;
+	size_t len, cap;
+	struct batch *next;
 };
 
 struct coverage_queue {
 	struct coverage *cov;
 	int threaded;
 	pthread_t thread;
+	struct batch *filling; /* the reader's, not yet handed over */
 	pthread_mutex_t lock;
-	pthread_cond_t queued; /* a slot was filled, or stop */
-	pthread_cond_t done;   /* a slot was analysed */
-	struct queue_slot slots[QUEUE_SLOTS];
-	uint64_t n_queued, n_done;
+	pthread_cond_t queued; /* a batch was handed over, or stop */
+	pthread_cond_t done;   /* a batch was analysed */
+	struct batch *full_head, *full_tail;
+	struct batch *free_list;
+	int n_batches;        /* allocated, at most QUEUE_BATCHES */
+	int analysing;        /* the analyser holds a batch */
+	int analyser_waiting; /* it waits on queued */
+	int reader_waiting;   /* the reader waits on done */
 	int stop;
 };
 
-static void run(struct coverage *cov, struct queue_slot *s)
+static const unsigned char *run_call(struct coverage *cov, const unsigned char *p)
 {
-	switch (s->op) {
+	struct call_head h;
+	const char *path, *why;
+
+	memcpy(&h, p, sizeof(h));
+	p += sizeof(h);
+	path = h.path_len ? (const char *)p : NULL;
+	p += h.path_len;
+	why = h.why_len ? (const char *)p : NULL;
+	p += h.why_len;
+	switch (h.op) {
 	case OP_BEGIN:
-		coverage_file_begin(cov, s->path, s->mtime, s->size, s->offset);
+		coverage_file_begin(cov, path, h.mtime, h.size, h.offset);
 		break;
 	case OP_DATA:
-		coverage_file_data(cov, s->buf, s->len);
+		coverage_file_data(cov, p, h.data_len);
 		break;
 	case OP_END:
 		coverage_file_end(cov);
 		break;
 	case OP_PRESENT:
-		coverage_file_present(cov, s->path, s->why);
+		coverage_file_present(cov, path, why);
 		break;
 	}
-	free(s->path);
-	free(s->why);
-	s->path = s->why = NULL;
+	return p + h.data_len;
+}
+
+static void run_batch(struct coverage *cov, const struct batch *b)
+{
+	for (const unsigned char *p = b->buf; p < b->buf + b->len;)
+		p = run_call(cov, p);
 }
 
 static void *analyser(void *arg)
@@ -62,18 +92,29 @@ static void *analyser(void *arg)
 
 	pthread_mutex_lock(&q->lock);
 	for (;;) {
-		struct queue_slot *s;
+		struct batch *b;
 
-		while (q->n_done == q->n_queued && !q->stop)
+		while (q->full_head == NULL && !q->stop) {
+			q->analyser_waiting = 1;
 			pthread_cond_wait(&q->queued, &q->lock);
-		if (q->n_done == q->n_queued)
+			q->analyser_waiting = 0;
+		}
+		if (q->full_head == NULL)
 			break;
-		s = &q->slots[q->n_done % QUEUE_SLOTS];
+		b = q->full_head;
+		q->full_head = b->next;
+		if (q->full_head == NULL)
+			q->full_tail = NULL;
+		q->analysing = 1;
 		pthread_mutex_unlock(&q->lock);
-		run(q->cov, s);
+		run_batch(q->cov, b);
 		pthread_mutex_lock(&q->lock);
-		q->n_done++;
-		pthread_cond_broadcast(&q->done);
+		q->analysing = 0;
+		b->len = 0;
+		b->next = q->free_list;
+		q->free_list = b;
+		if (q->reader_waiting)
+			pthread_cond_signal(&q->done);
 	}
 	pthread_mutex_unlock(&q->lock);
 	return NULL;
@@ -106,56 +147,108 @@ int coverage_queue_new(struct coverage_queue **out, struct coverage *cov, int th
 	return 0;
 }
 
-/* The next slot to fill, once the analyser is done with what it held. */
-static struct queue_slot *slot_take(struct coverage_queue *q)
+/* Hand the reader's batch to the analyser (when it holds anything). */
+static void hand_over(struct coverage_queue *q)
 {
+	struct batch *b = q->filling;
+
+	if (b == NULL || b->len == 0)
+		return;
+	q->filling = NULL;
 	pthread_mutex_lock(&q->lock);
-	while (q->n_queued - q->n_done >= QUEUE_SLOTS)
-		pthread_cond_wait(&q->done, &q->lock);
-	pthread_mutex_unlock(&q->lock);
-	return &q->slots[q->n_queued % QUEUE_SLOTS];
-}
-
-static void slot_give(struct coverage_queue *q)
-{
-	pthread_mutex_lock(&q->lock);
-	q->n_queued++;
-	pthread_cond_signal(&q->queued);
-	pthread_mutex_unlock(&q->lock);
-}
-
-static void queue_op(struct coverage_queue *q, enum queue_op op, const char *path, const char *why,
-                     int64_t mtime, uint64_t size, uint64_t offset)
-{
-	struct queue_slot *s, inline_slot;
-
-	s = q->threaded ? slot_take(q) : &inline_slot;
-	s->op = op;
-	s->path = path ? xstrdup(path) : NULL;
-	s->why = why ? xstrdup(why) : NULL;
-	s->mtime = mtime;
-	s->size = size;
-	s->offset = offset;
-	if (q->threaded)
-		slot_give(q);
+	b->next = NULL;
+	if (q->full_tail)
+		q->full_tail->next = b;
 	else
-		run(q->cov, s);
+		q->full_head = b;
+	q->full_tail = b;
+	if (q->analyser_waiting)
+		pthread_cond_signal(&q->queued);
+	pthread_mutex_unlock(&q->lock);
+}
+
+/* A batch with room for need bytes: the current one, or the next free one. */
+static struct batch *room_for(struct coverage_queue *q, size_t need)
+{
+	struct batch *b = q->filling;
+
+	if (b && b->cap - b->len >= need)
+		return b;
+	hand_over(q);
+	pthread_mutex_lock(&q->lock);
+	while (q->free_list == NULL && q->n_batches >= QUEUE_BATCHES) {
+		q->reader_waiting = 1;
+		pthread_cond_wait(&q->done, &q->lock);
+		q->reader_waiting = 0;
+	}
+	b = q->free_list;
+	if (b)
+		q->free_list = b->next;
+	else
+		q->n_batches++;
+	pthread_mutex_unlock(&q->lock);
+	if (b == NULL) {
+		b = xcalloc(1, sizeof(*b));
+		b->buf = xmalloc(BATCH_BYTES);
+		b->cap = BATCH_BYTES;
+	}
+	if (b->cap < need) { /* a path longer than a batch: this batch grows for it */
+		b->buf = xrealloc(b->buf, need);
+		b->cap = need;
+	}
+	b->len = 0;
+	q->filling = b;
+	return b;
+}
+
+static void queue_call(struct coverage_queue *q, enum queue_op op, const char *path,
+                       const char *why, int64_t mtime, uint64_t size, uint64_t offset)
+{
+	struct call_head h = {
+	        op, mtime, size, offset, path ? strlen(path) + 1 : 0, why ? strlen(why) + 1 : 0, 0};
+	struct batch *b;
+
+	if (!q->threaded) {
+		switch (op) {
+		case OP_BEGIN:
+			coverage_file_begin(q->cov, path, mtime, size, offset);
+			break;
+		case OP_END:
+			coverage_file_end(q->cov);
+			break;
+		case OP_PRESENT:
+			coverage_file_present(q->cov, path, why);
+			break;
+		case OP_DATA:
+			break;
+		}
+		return;
+	}
+	b = room_for(q, sizeof(h) + h.path_len + h.why_len);
+	memcpy(b->buf + b->len, &h, sizeof(h));
+	b->len += sizeof(h);
+	if (path)
+		memcpy(b->buf + b->len, path, h.path_len);
+	b->len += h.path_len;
+	if (why)
+		memcpy(b->buf + b->len, why, h.why_len);
+	b->len += h.why_len;
 }
 
 void coverage_queue_begin(struct coverage_queue *q, const char *path, int64_t mtime, uint64_t size,
                           uint64_t offset)
 {
-	queue_op(q, OP_BEGIN, path, NULL, mtime, size, offset);
+	queue_call(q, OP_BEGIN, path, NULL, mtime, size, offset);
 }
 
 void coverage_queue_end(struct coverage_queue *q)
 {
-	queue_op(q, OP_END, NULL, NULL, 0, 0, 0);
+	queue_call(q, OP_END, NULL, NULL, 0, 0, 0);
 }
 
 void coverage_queue_present(struct coverage_queue *q, const char *path, const char *why)
 {
-	queue_op(q, OP_PRESENT, path, why, 0, 0, 0);
+	queue_call(q, OP_PRESENT, path, why, 0, 0, 0);
 }
 
 void coverage_queue_data(struct coverage_queue *q, const void *buf, size_t len)
@@ -166,17 +259,21 @@ void coverage_queue_data(struct coverage_queue *q, const void *buf, size_t len)
 		coverage_file_data(q->cov, buf, len);
 		return;
 	}
+	/* The bytes are split across batches as they fit; the analysis takes them in any pieces. */
 	while (len > 0) {
-		struct queue_slot *s = slot_take(q);
-		size_t n = len < QUEUE_CHUNK ? len : QUEUE_CHUNK;
+		struct call_head h = {OP_DATA, 0, 0, 0, 0, 0, 0};
+		struct batch *b = q->filling;
+		size_t n;
 
-		if (s->buf == NULL)
-			s->buf = xmalloc(QUEUE_CHUNK);
-		memcpy(s->buf, p, n);
-		s->op = OP_DATA;
-		s->path = s->why = NULL;
-		s->len = n;
-		slot_give(q);
+		if (b == NULL || b->cap - b->len < sizeof(h) + 4096)
+			b = room_for(q, sizeof(h) + 4096);
+		n = b->cap - b->len - sizeof(h);
+		if (n > len)
+			n = len;
+		h.data_len = n;
+		memcpy(b->buf + b->len, &h, sizeof(h));
+		memcpy(b->buf + b->len + sizeof(h), p, n);
+		b->len += sizeof(h) + n;
 		p += n;
 		len -= n;
 	}
@@ -186,10 +283,25 @@ void coverage_queue_drain(struct coverage_queue *q)
 {
 	if (q == NULL || !q->threaded)
 		return;
+	hand_over(q);
 	pthread_mutex_lock(&q->lock);
-	while (q->n_done < q->n_queued)
+	while (q->full_head || q->analysing) {
+		q->reader_waiting = 1;
 		pthread_cond_wait(&q->done, &q->lock);
+		q->reader_waiting = 0;
+	}
 	pthread_mutex_unlock(&q->lock);
+}
+
+static void batches_free(struct batch *b)
+{
+	while (b) {
+		struct batch *next = b->next;
+
+		free(b->buf);
+		free(b);
+		b = next;
+	}
 }
 
 void coverage_queue_free(struct coverage_queue *q)
@@ -197,6 +309,7 @@ void coverage_queue_free(struct coverage_queue *q)
 	if (q == NULL)
 		return;
 	if (q->threaded) {
+		hand_over(q);
 		pthread_mutex_lock(&q->lock);
 		q->stop = 1;
 		pthread_cond_signal(&q->queued);
@@ -205,11 +318,9 @@ void coverage_queue_free(struct coverage_queue *q)
 		pthread_cond_destroy(&q->done);
 		pthread_cond_destroy(&q->queued);
 		pthread_mutex_destroy(&q->lock);
-	}
-	for (int i = 0; i < QUEUE_SLOTS; i++) {
-		free(q->slots[i].buf);
-		free(q->slots[i].path);
-		free(q->slots[i].why);
+		batches_free(q->full_head);
+		batches_free(q->free_list);
+		batches_free(q->filling);
 	}
 	free(q);
 }
