@@ -8,7 +8,8 @@ T=$TRASH/root
 make_debian_tree "$T"
 
 t "-v, --verbose, -q and --quiet are taken after the command name, by every command" '
-	for cmd in collect extract keygen schedule show snapshot upload verify; do
+	for cmd in collect decrypt encrypt extract keygen receive redact schedule show snapshot \
+		upload verify verify-receipt; do
 		for g in -v --verbose -q --quiet; do
 			lp $cmd $g --help >out 2>err || { echo "$cmd $g:"; cat err; exit 1; }
 			grep -q "^usage: logpack $cmd" out
@@ -47,7 +48,8 @@ t "upload keeps its own -v and takes -q too" '
 '
 
 t "an unknown option: one message naming it, with the usage, exit 2, for every command" '
-	for cmd in collect extract keygen schedule show snapshot upload verify; do
+	for cmd in collect decrypt encrypt extract keygen receive redact schedule show snapshot \
+		upload verify verify-receipt; do
 		expect_code 2 lp $cmd --no-such-option 2>err
 		contains err "logpack: unknown option '"'"'--no-such-option'"'"'"
 		contains err "usage: logpack $cmd"

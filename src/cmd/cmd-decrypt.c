@@ -302,8 +302,7 @@ static int cmd_decrypt(int argc, char **argv)
 	ssize_t head_len;
 	int c, fd = -1, rc, is_age;
 
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":hk:o:", options, NULL)) != -1) {
+	while ((c = command_getopt(argc, argv, "hk:o:", options)) != -1) {
 		switch (c) {
 		case 'h':
 			command_print_help(&command_decrypt, stdout);
@@ -320,12 +319,8 @@ static int cmd_decrypt(int argc, char **argv)
 		case 'C':
 			cert = optarg;
 			break;
-		case ':':
-			return command_usage_error(&command_decrypt, "option '%s' needs a value",
-			                           argv[optind - 1]);
 		default:
-			return command_usage_error(&command_decrypt, "unknown option '%s'",
-			                           argv[optind - 1]);
+			return command_option_error(&command_decrypt);
 		}
 	}
 	if (optind + 1 != argc)
