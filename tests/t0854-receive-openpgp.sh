@@ -76,6 +76,17 @@ t "an age key and an OpenPGP key together: each bundle opens with its own" '
 	contains out "$(basename "$E"): accepted"
 '
 
+t "age, OpenPGP and X.509 keys together (one of each kind): each bundle opens with its own" '
+	new_inbox
+	(cd "$FX" && "$LOGPACK" -q keygen --type x509-encryption -o x509 >/dev/null)
+	E=$(ls "$FX"/enc/*.age)
+	cp "$E" "$E.sha256" in/
+	gpg_bundle "Cert <cert@example.org>" in/case-7.tar.zst.gpg
+	expect_code 0 receive --key "$FX/ak" --key "$FX/pgp.key" --key "$FX/x509.key" >out 2>err
+	contains out "case-7.tar.zst.gpg: accepted"
+	contains out "$(basename "$E"): accepted"
+'
+
 t "a key protected by a passphrase: from LOGPACK_KEY_PASSPHRASE, else a clear error" '
 	new_inbox
 	gpg_bundle "Pw <pw@example.org>" in/case-5.tar.zst.gpg

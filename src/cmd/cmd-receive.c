@@ -407,10 +407,11 @@ static int parse_args(int argc, char **argv, struct receive_cli *cli)
 			command_print_help(&command_receive, stdout);
 			return -2;
 		case 'k':
-			if (cli->n_keys == 2) {
+			if (cli->n_keys == 3) {
 				command_usage_error(
 				        &command_receive,
-				        "--key: one age identity and one OpenPGP key at most");
+				        "--key: one age identity, one OpenPGP key and one "
+				        "X.509 key at most");
 				return LP_EXIT_USAGE;
 			}
 			cli->key_paths[cli->n_keys++] = optarg;
