@@ -28,7 +28,8 @@ const struct command command_keygen = {
                    "incident key",
         .help = "Options:\n"
                 "  -o, --out PREFIX         write PREFIX.key (mode 0600) and PREFIX.crt\n"
-                "                           (default: logpack-signing)\n"
+                "                           (default: logpack-signing; logpack-receiving\n"
+                "                           for x509-encryption and age)\n"
                 "  -s, --subject SUBJECT    the certificate's subject, e.g.\n"
                 "                           \"/O=Example CERT/CN=Jane "
                 "Doe/emailAddress=jd@example.org\"\n"
