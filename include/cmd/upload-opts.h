@@ -70,7 +70,8 @@ enum upload_cli_opt {
 	"                             is verified\n"                                              \
 	"      --s3-endpoint URL      s3: an S3-compatible server (https://HOST[:PORT]),\n"       \
 	"                             addressed path-style\n"                                     \
-	"      --s3-region NAME       s3: the region (default $AWS_REGION or us-east-1)\n"        \
+	"      --s3-region NAME       s3: the region (default $AWS_REGION, else\n"                \
+	"                             $AWS_DEFAULT_REGION, else us-east-1)\n"                     \
 	"Transfer:\n"                                                                             \
 	"      --method put|post      https: PUT to URL/<name> (default), or POST a multipart\n"  \
 	"                             form with the file to URL as it is\n"                       \
