@@ -27,6 +27,8 @@
 #include "base/atomic-file.h"
 #include "base/cpus.h"
 #include "base/hash.h"
+#include "base/printable.h"
+#include "base/utf8.h"
 #include "bundle/bag.h"
 #include "bundle/bundle-read.h"
 #include "bundle/redact-copy.h"
@@ -242,12 +244,20 @@ out:
 static char *redact_path(struct tokeniser *tk, const char *path, struct error *err)
 {
 	struct strbuf sb = STRBUF_INIT;
+	char *shown;
 
 	if (tokeniser_line(tk, path, strlen(path), &sb, err) < 0) {
 		strbuf_release(&sb);
 		return NULL;
 	}
-	return strbuf_detach(&sb);
+	if (utf8_valid(sb.buf ? sb.buf : "", sb.len))
+		return strbuf_detach(&sb);
+	/* A stranger's bundle may name a file in bytes that are not UTF-8: no tar header or
+	 * JSON string of the derived bag can hold them, so they are escaped as show prints them
+	 * (\xHH); two names that meet so are told apart like any others. */
+	shown = printable_text(sb.buf, sb.len, 0, 0);
+	strbuf_release(&sb);
+	return shown;
 }
 
 /*

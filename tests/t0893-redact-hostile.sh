@@ -1,0 +1,49 @@
+#!/bin/sh
+# redact and verify --source against a bundle from a stranger: payload names that are not
+# UTF-8.
+. "$TEST_SRCDIR/test-lib.sh"
+
+FX=$TRASH/fx
+mkdir -p "$FX"
+
+t "setup: an incident key, a bag maker for names collect never writes" '
+	cd "$FX"
+	lp -q keygen --incident -o inc.key >/dev/null
+	# mkbag OUT NAME=CONTENT...: a valid, unsigned bundle; names and contents are Python
+	# bytes literals, so that any byte can be given, or NAME=@FILE.
+	cat >mkbag.py <<-PY
+	import hashlib, io, sys, tarfile
+	out = sys.argv[1]
+	lit = lambda x: open(x[1:], "rb").read() if x[:1] == "@" else eval("b\"%s\"" % x)
+	files = [tuple(lit(x) for x in a.split("=", 1)) for a in sys.argv[2:]]
+	h = lambda b: hashlib.sha256(b).hexdigest().encode()
+	man = b"".join(h(b) + b"  " + n + b"\n" for n, b in files if n.startswith(b"data/"))
+	tags = [(n, b) for n, b in files if not n.startswith(b"data/")]
+	files = [(n, b) for n, b in files if n.startswith(b"data/")]
+	tags += [(b"manifest-sha256.txt", man),
+	        (b"bagit.txt", b"BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n"),
+	        (b"bag-info.txt", b"Payload-Oxum: %d.%d\n" % (sum(len(b) for _, b in files), len(files)))]
+	tm = b"".join(h(b) + b"  " + n + b"\n" for n, b in tags)
+	with tarfile.open(out, "w", format=tarfile.PAX_FORMAT, encoding="utf-8",
+	                  errors="surrogateescape") as t:
+	    for n, b in files + tags + [(b"tagmanifest-sha256.txt", tm)]:
+	        ti = tarfile.TarInfo(("logpack-x/" + n.decode("utf-8", "surrogateescape")))
+	        ti.size, ti.mtime, ti.mode = len(b), 1764547200, 0o644
+	        t.addfile(ti, io.BytesIO(b))
+	PY
+'
+t "a payload name that is not UTF-8 is carried under an escaped name, its link in redaction.json" '
+	cd "$FX"
+	python3 mkbag.py u.tar "data/var/log/a\\xffb.log=from 10.20.30.40\\n" \
+		"data/var/log/ok.log=from 10.20.30.41\\n" "data/var/log/bin\\xfe.dat=\\x00\\x01"
+	expect_code 0 lp verify u.tar >/dev/null
+	mkdir uo ux
+	expect_code 0 lp redact --key inc.key --map umap -o uo u.tar >ured 2>uerr
+	tar -C ux -xf "$(cat ured)"
+	test -s ux/logpack-redacted-*/data/var/log/a\\xffb.log
+	lacks ux/logpack-redacted-*/data/var/log/a\\xffb.log "10.20.30.40"
+	contains ux/logpack-redacted-*/logpack/redaction.json "data/var/log/bin\\\\xfe.dat"
+	expect_code 0 lp verify --source u.tar --key inc.key "$(cat ured)" >uv
+	contains uv "links: all 3 hold"
+'
+test_done
