@@ -1,6 +1,6 @@
 #!/bin/sh
 # redact and verify --source against a bundle from a stranger: payload names that are not
-# UTF-8.
+# UTF-8 or hold terminal controls.
 . "$TEST_SRCDIR/test-lib.sh"
 
 FX=$TRASH/fx
@@ -45,5 +45,13 @@ t "a payload name that is not UTF-8 is carried under an escaped name, its link i
 	contains ux/logpack-redacted-*/logpack/redaction.json "data/var/log/bin\\\\xfe.dat"
 	expect_code 0 lp verify --source u.tar --key inc.key "$(cat ured)" >uv
 	contains uv "links: all 3 hold"
+'
+t "a member name with terminal controls is escaped on stderr" '
+	cd "$FX"
+	python3 mkbag.py e.tar "data/var/log/ok.log=x\\n" "data/var/log/b\\x1b[2J.dat=\\x00"
+	mkdir eo
+	expect_code 0 lp redact --key inc.key --map emap -o eo e.tar >/dev/null 2>eerr
+	contains eerr "dropped (not plain text): data/var/log/b\\x1b[2J.dat"
+	if grep -q "$(printf "\\033")" eerr; then echo "a raw escape on stderr"; false; fi
 '
 test_done

@@ -13,6 +13,7 @@
 
 #include "base/exitcode.h"
 #include "base/log.h"
+#include "base/printable.h"
 #include "bundle/names.h"
 #include "bundle/redact.h"
 #include "cmd/command.h"
@@ -383,11 +384,15 @@ static int cmd_redact(int argc, char **argv)
 	}
 	for (size_t i = 0; i < sum.n_dropped; i++) {
 		const struct redact_dropped *d = &sum.dropped[i];
+		/* The names are a stranger's: terminal controls in them are shown, not sent. */
+		char *name = printable(d->name), *reason = printable(d->reason);
 
 		if (strcmp(d->reason, "not plain text") == 0)
-			log_warn("dropped (not plain text): %s", d->name);
+			log_warn("dropped (not plain text): %s", name);
 		else
-			log_warn("dropped (not plain text): %s: %s", d->name, d->reason);
+			log_warn("dropped (not plain text): %s: %s", name, reason);
+		free(name);
+		free(reason);
 	}
 	log_info("redacted %llu plain-text files, dropped %zu members; reverse map %s (mode 0600)",
 	         (unsigned long long)sum.transformed, sum.n_dropped, ro.map_path);
