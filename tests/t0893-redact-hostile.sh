@@ -1,6 +1,6 @@
 #!/bin/sh
 # redact and verify --source against a bundle from a stranger: payload names that are not
-# UTF-8 or hold terminal controls.
+# UTF-8 or hold terminal controls; an incident key file with more than one key.
 . "$TEST_SRCDIR/test-lib.sh"
 
 FX=$TRASH/fx
@@ -53,5 +53,19 @@ t "a member name with terminal controls is escaped on stderr" '
 	expect_code 0 lp redact --key inc.key --map emap -o eo e.tar >/dev/null 2>eerr
 	contains eerr "dropped (not plain text): data/var/log/b\\x1b[2J.dat"
 	if grep -q "$(printf "\\033")" eerr; then echo "a raw escape on stderr"; false; fi
+'
+t "an incident key file with two key lines is refused (exit 3), nothing written" '
+	cd "$FX"
+	lp -q keygen --incident -o other.key >/dev/null
+	cat inc.key other.key >two.key
+	chmod 600 two.key
+	python3 mkbag.py k.tar "data/var/log/ok.log=from 10.20.30.40\\n"
+	mkdir ko
+	expect_code 3 lp redact --key two.key --map kmap -o ko k.tar >kout 2>kerr
+	contains kerr "two.key"
+	contains kerr "more than one"
+	test "$(wc -l <kerr)" = 1
+	test -z "$(ls -A ko)"
+	test ! -e kmap
 '
 test_done

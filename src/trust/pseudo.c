@@ -267,6 +267,23 @@ int pseudo_key_parse(const char *text, size_t len, uint8_t key[PSEUDO_KEY_LEN], 
 			}
 			key[i] = (uint8_t)(hi << 4 | lo);
 		}
+		/* Exactly one key: two files run together must not silently give the first one's
+		 * pseudonyms, nor anything but comments follow the key. */
+		for (p = eol ? eol + 1 : end; p < end;) {
+			eol = memchr(p, '\n', (size_t)(end - p));
+			n = (size_t)((eol ? eol : end) - p);
+			if (n > 0 && p[n - 1] == '\r')
+				n--;
+			if (n > 0 && p[0] != '#') {
+				OPENSSL_cleanse(key, PSEUDO_KEY_LEN);
+				error_set(err,
+				          "not an incident key (more than one line: one '%s' "
+				          "line and comments are expected)",
+				          key_tag);
+				return -1;
+			}
+			p = eol ? eol + 1 : end;
+		}
 		return 0;
 	}
 	error_set(err, "not an incident key (no '%s' line)", key_tag);
