@@ -1,6 +1,7 @@
 #!/bin/sh
 # redact and verify --source against a bundle from a stranger: payload names that are not
-# UTF-8 or hold terminal controls; an incident key file with more than one key.
+# UTF-8 or hold terminal controls; an incident key file with more than one key; a reverse map
+# given as a dangling symbolic link.
 . "$TEST_SRCDIR/test-lib.sh"
 
 FX=$TRASH/fx
@@ -67,5 +68,14 @@ t "an incident key file with two key lines is refused (exit 3), nothing written"
 	test "$(wc -l <kerr)" = 1
 	test -z "$(ls -A ko)"
 	test ! -e kmap
+'
+t "a reverse map named by a dangling symbolic link is refused before anything is read" '
+	cd "$FX"
+	mkdir so
+	ln -s "$PWD/so/inside.map" smap
+	expect_code 3 lp redact --key inc.key --map smap -o so k.tar >sout 2>serr
+	contains serr "--map smap: exists already"
+	test -z "$(ls -A so)"
+	test ! -e so/inside.map
 '
 test_done

@@ -370,6 +370,7 @@ enum redact_status redact_bundle(const struct redact_options *opt, struct redact
 	time_t now = (time_t)opt->now;
 	int have_rep = 0, read_rc, rc_copy;
 	struct redact_copier *copier = NULL;
+	struct stat st;
 
 	memset(sum, 0, sizeof(*sum));
 	w.fd = -1;
@@ -385,7 +386,9 @@ enum redact_status redact_bundle(const struct redact_options *opt, struct redact
 	default:
 		return REDACT_FAILED;
 	}
-	if (access(opt->map_path, F_OK) == 0) {
+	/* lstat, not access: a dangling symbolic link is a name taken too, and would only be
+	 * refused at the end, after all the work. */
+	if (lstat(opt->map_path, &st) == 0) {
 		error_set(err, "--map %s: exists already: not overwritten", opt->map_path);
 		return REDACT_FAILED;
 	}
