@@ -1,7 +1,7 @@
 #!/bin/sh
 # redact and verify --source against a bundle from a stranger: payload names that are not
 # UTF-8 or hold terminal controls; an incident key file with more than one key; a reverse map
-# given as a dangling symbolic link.
+# given as a dangling symbolic link; a redaction.json of the wrong shape.
 . "$TEST_SRCDIR/test-lib.sh"
 
 FX=$TRASH/fx
@@ -77,5 +77,15 @@ t "a reverse map named by a dangling symbolic link is refused before anything is
 	contains serr "--map smap: exists already"
 	test -z "$(ls -A so)"
 	test ! -e so/inside.map
+'
+t "redaction.json whose files is not an array: a reason is given (exit 4)" '
+	cd "$FX"
+	id=$(sed -n "s/^# key id: //p" inc.key)
+	tm=$(tar -xOf k.tar logpack-x/tagmanifest-sha256.txt | sha256sum | cut -d" " -f1)
+	printf "{\"files\": {}, \"key_id\": \"%s\", \"scheme\": \"logpack-redact-1\", \"source_tagmanifest_sha256\": \"%s\"}" \
+		"$id" "$tm" >rj
+	python3 mkbag.py d.tar "data/var/log/ok.log=x\\n" "logpack/redaction.json=@rj"
+	expect_code 4 lp verify --source k.tar --key inc.key d.tar >dout 2>derr
+	contains derr "logpack/redaction.json: files is not an array"
 '
 test_done

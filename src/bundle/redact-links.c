@@ -180,10 +180,14 @@ int redact_links_check(const char *derived_path, const char *source_path,
 	doc = json_loadb(d.json.buf ? d.json.buf : "", d.json.len, 0, &jerr);
 	if (doc == NULL ||
 	    json_unpack_ex(doc, &jerr, 0, "{s:s, s:s, s:s, s:o}", "scheme", &scheme, "key_id",
-	                   &key_id, "source_tagmanifest_sha256", &from, "files", &files) < 0 ||
-	    !json_is_array(files)) {
+	                   &key_id, "source_tagmanifest_sha256", &from, "files", &files) < 0) {
 		error_set(err, "%s: %s: %s", derived_path, REDACTION_JSON,
 		          doc ? jerr.text : "not JSON");
+		goto out;
+	}
+	/* jansson has no message for this one: without it the line would end in ": ". */
+	if (!json_is_array(files)) {
+		error_set(err, "%s: %s: files is not an array", derived_path, REDACTION_JSON);
 		goto out;
 	}
 	if (strcmp(scheme, "logpack-redact-1") != 0) {
