@@ -1,7 +1,8 @@
 #!/bin/sh
 # redact and verify --source against a bundle from a stranger: payload names that are not
 # UTF-8 or hold terminal controls; an incident key file with more than one key; a reverse map
-# given as a dangling symbolic link; a redaction.json of the wrong shape.
+# given as a dangling symbolic link; a redaction.json of the wrong shape; lines of several MiB
+# with planted values where the old 1 MiB pieces were cut, and runs of MiB with no break.
 . "$TEST_SRCDIR/test-lib.sh"
 
 FX=$TRASH/fx
@@ -87,5 +88,88 @@ t "redaction.json whose files is not an array: a reason is given (exit 4)" '
 	python3 mkbag.py d.tar "data/var/log/ok.log=x\\n" "logpack/redaction.json=@rj"
 	expect_code 4 lp verify --source k.tar --key inc.key d.tar >dout 2>derr
 	contains derr "logpack/redaction.json: files is not an array"
+'
+t "setup: lines of 3 MiB with values planted across the 1 MiB and 2 MiB marks, plain and .gz" '
+	cd "$FX"
+	# long.py OUT: lines of 3 MiB, one for each planted value and each kind of filler: text with
+	# breaks (<, >, ;) and text of only letters and spaces. Each value stands across the 1 MiB
+	# mark (after its first byte) and the 2 MiB mark (in its middle), and in the last 64 KiB
+	# before each; one more line of each filler has a value beginning exactly at 1 MiB, one
+	# exactly at 2 MiB, one ending at 1 MiB and one 64 KiB before it. Then runs of 5 MiB with
+	# no break at all: base64 of text with the values, and the values themselves between
+	# letters.
+	cat >long.py <<-PY
+	import base64, sys
+	M = 1 << 20
+	values = ["10.20.30.40", "karin.s@corp.example.com", "karin", "00:1A:2B:3C:4D:5E",
+	          "for admin from"]
+	fillers = ["lorem <ipsum> dolor; sit amet ", "the quick brown fox jumps over "]
+	def line(filler, at):
+	    b = bytearray((filler * (3 * M // len(filler) + 1)).encode()[:3 * M])
+	    for pos, v in at:
+	        w = (" " + v + " ").encode()
+	        b[pos - 1:pos - 1 + len(w)] = w
+	    return bytes(b) + b"\\n"
+	with open(sys.argv[1], "wb") as f:
+	    f.write(b"start 10.20.30.40\\n")
+	    for filler in fillers:
+	        for v in values:
+	            f.write(line(filler, [(M - 1, v), (2 * M - len(v) // 2, v),
+	                                  (M - 40000, v), (2 * M - 30000, v)]))
+	            f.write(b"between\\n")
+	        f.write(line(filler, [(M, values[0]), (2 * M, values[3]),
+	                              (M - len(values[2]), values[2]), (M - 65536, values[1])]))
+	    run = base64.b64encode(b"user karin from 10.20.30.40 mac 00:1A:2B:3C:4D:5E " * 110000)
+	    f.write(b"head <x> " + run + b";tail 10.20.30.40\\n")
+	    f.write(b"q" + b"xy10.20.30.40karin" * (5 * M // 18) + b"\\n")
+	    f.write(b"end 10.20.30.40\\n")
+	PY
+	python3 long.py long.log
+	test "$(wc -l <long.log)" = 26
+	gzip -c long.log >long.log.1.gz
+	printf "karin:x:1000:1000::/home/karin:/bin/bash\\nadmin:x:1001:1001::/home/admin:/bin/bash\\n" >passwd
+	python3 mkbag.py long.tar "data/etc/passwd=@passwd" "data/var/log/long.log=@long.log" \
+		"data/var/log/long.log.1.gz=@long.log.1.gz"
+	expect_code 0 lp verify long.tar >/dev/null
+'
+t "no value planted across a 1 MiB or 2 MiB mark survives, plain or .gz; line counts stay" '
+	cd "$FX"
+	mkdir lo lx
+	expect_code 0 lp redact --key inc.key --map lmap -o lo long.tar >lred 2>lerr
+	tar -C lx -xf "$(cat lred)"
+	d=$(echo lx/logpack-redacted-*/data/var/log)
+	zcat "$d/long.log.1.gz" >unzipped
+	cmp unzipped "$d/long.log"
+	test "$(wc -l <"$d/long.log")" = 26
+	# Every member of the derived bundle, decompressed, and the names in the tar.
+	find lx -type f ! -name "*.gz" -exec cat {} + >all
+	find lx -type f -name "*.gz" -exec zcat {} + >>all
+	tar -tf "$(cat lred)" >>all
+	for v in 10.20.30.40 karin 00:1A:2B:3C:4D:5E "for admin from"; do
+		n=$(grep -aoF -- "$v" all | wc -l)
+		if [ "$n" != 0 ]; then echo "survived $n times: $v"; false; fi
+	done
+	# The text around them is carried: no line was dropped for being long.
+	test "$(grep -ac "ipsum> dolor; sit amet lorem <ipsum" "$d/long.log")" = 6
+	test "$(grep -ac "fox jumps over the quick brown fox" "$d/long.log")" = 6
+	test "$(grep -aoF "for user-" "$d/long.log" | wc -l)" = 8
+	expect_code 0 lp verify --source long.tar --key inc.key "$(cat lred)" >lv
+	contains lv "links: all 3 hold"
+'
+t "a run of MiB with no break is replaced whole; the line goes on after the next break" '
+	cd "$FX"
+	d=$(echo lx/logpack-redacted-*/data/var/log)
+	# The run begins after the last place to cut, the ">": its space goes with it.
+	test "$(grep -ac "^head <x>\[logpack: a run of 1 MiB or more without a break, removed\];tail 10\." "$d/long.log")" = 1
+	test "$(grep -ac "^\[logpack: a run of 1 MiB or more without a break, removed\]$" "$d/long.log")" = 1
+	# Nothing of the runs is left to decode: no line of the derived log is longer than 4 MiB.
+	test "$(awk "length(\$0) > 4194304" "$d/long.log" | wc -l)" = 0
+	python3 -c "
+import base64, re, sys
+t = open(sys.argv[1], \"rb\").read()
+for m in re.findall(rb\"[A-Za-z0-9+/]{64,}=*\", t):
+    d = base64.b64decode(m[:len(m) // 4 * 4])
+    assert b\"10.20.30.40\" not in d and b\"karin\" not in d, \"a base64 run decodes to a value\"
+" "$d/long.log"
 '
 test_done

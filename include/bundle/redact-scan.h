@@ -43,7 +43,7 @@ struct pass1 {
 	struct member_info *members;
 	size_t n, cap;
 	struct sha256 hash;
-	struct strbuf line;
+	struct redact_lines line;
 	int in_payload;
 	/* The file being read for names (NAMES_NONE: none), and what was read. */
 	enum name_source names;

@@ -16,8 +16,20 @@
 #include "bundle/redact-stream.h"
 #include "trust/tokenise.h"
 
-/* A longer line is cut into pieces of this size (an address across the cut is not found). */
+/*
+ * A line is held whole up to this size; a longer one is cut into pieces of at most this size,
+ * each where tokeniser_cut finds that no finding is split. A run of this size with no such
+ * place is replaced whole by LINE_RUN_REMOVED, up to the next break (tokeniser_is_break) or
+ * the line's end.
+ */
 #define LINE_MAX_BYTES (1u << 20)
+#define LINE_RUN_REMOVED "[logpack: a run of 1 MiB or more without a break, removed]"
+
+/* A stream being split into lines (redact_lines_feed): set up to {STRBUF_INIT, 0}. */
+struct redact_lines {
+	struct strbuf held; /* the line so far, not given on yet */
+	int removing;       /* inside a run replaced whole: its bytes go up to a break */
+};
 
 /*
  * The source's tag files that are carried, redacted: as lines, as one JSON document, or as one
@@ -31,7 +43,7 @@ struct redact_writer {
 	/* The lines of a plain log (no tag file, no user database) go through it; NULL: here. */
 	struct line_pool *pool;
 	struct strbuf out;
-	struct strbuf in;               /* a compressed member's decompressed line so far */
+	struct redact_lines in;         /* a compressed member's decompressed lines */
 	int fd;                         /* the temporary file */
 	const char *dir;                /* where it is: the output directory */
 	struct redact_compressor *comp; /* set: the lines go through it into fd */
@@ -49,9 +61,19 @@ struct redact_writer {
 	struct error *err;
 };
 
-/* Lines of a stream: fn for each complete line (without its newline), the rest kept in line. */
-int redact_lines_feed(struct strbuf *line, const char *buf, size_t len,
+/*
+ * Lines of a stream: fn for each complete line (without its newline; nl set), or for each piece
+ * of a long one (nl 0); the rest kept in lines. Both passes split a member alike, whatever
+ * sizes its bytes come in, so that the first notes every address the second replaces.
+ */
+int redact_lines_feed(struct redact_lines *lines, const char *buf, size_t len,
                       int (*fn)(void *ctx, const char *l, size_t n, int nl), void *ctx);
+/* The end of the stream: fn for what is held (a last line without a newline); lines emptied,
+ * for the next stream. */
+int redact_lines_end(struct redact_lines *lines,
+                     int (*fn)(void *ctx, const char *l, size_t n, int nl), void *ctx);
+/* lines emptied without a word to fn: a stream given up. */
+void redact_lines_reset(struct redact_lines *lines);
 /* One line (nl: it ended with a newline) redacted into w (ctx); 0 or -1 with w->err. */
 int redact_writer_line(void *ctx, const char *l, size_t n, int nl);
 /* Decompressed bytes of a member into w (ctx): as lines, or as login records (w->login). */

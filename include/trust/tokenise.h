@@ -82,6 +82,17 @@ int tokeniser_field(struct tokeniser *tk, enum pseudo_type type, const char *tex
  */
 int tokeniser_address(struct tokeniser *tk, const struct ipaddr *in, struct ipaddr *out,
                       struct error *err);
+/*
+ * Where a line too long to hold whole may be cut (redact_lines_feed): the largest k, 0 < k <=
+ * len, such that s[0..k) and the rest, each tokenised as a line of its own, make the findings
+ * the whole line makes, whatever follows s[len]; 0 when s has no such place. A cut follows a
+ * byte that no finding holds and no matcher looks across (a control byte, ! # $ & ' * ; < > ?
+ * [ \ ] ^ ` { | }), or a space between ASCII letters that is not part of "user X", "users X",
+ * "for X" or "X from", which name an account. Pure: it needs no tokeniser.
+ */
+size_t tokeniser_cut(const char *s, size_t len);
+/* A byte after which a line may always be cut: one of the bytes tokeniser_cut names first. */
+int tokeniser_is_break(int c);
 /* First pass: note every address of the line in the address map (nothing is replaced). */
 int tokeniser_scan(struct tokeniser *tk, const char *line, size_t len, struct error *err);
 /* Second pass: append the line, every finding replaced, to out. Returns 0, or -1 with err. */

@@ -101,7 +101,7 @@ void redact_scan_begin(void *ctx, const char *name, uint64_t size)
 		free(inner);
 	}
 	p->names = redact_name_source(name);
-	strbuf_reset(&p->line);
+	redact_lines_reset(&p->line);
 	if (sha256_init(&p->hash, &p->err) < 0)
 		p->failed = 1;
 	/* Every payload path, carried or dropped: its redacted form is written either way. */
@@ -189,8 +189,8 @@ static void unpack_end(struct pass1 *p, struct member_info *m)
 			m->text = 0;
 			m->why = xstrdup(e.msg);
 		}
-	} else if (m->text && !p->failed && p->line.len > 0) {
-		scan_line(p, p->line.buf, p->line.len, 0);
+	} else if (m->text && !p->failed) {
+		redact_lines_end(&p->line, scan_line, p);
 	}
 }
 
@@ -210,9 +210,9 @@ void redact_scan_end(void *ctx)
 		m->why = xstrdup(p->err.msg);
 		p->err.msg[0] = '\0';
 	}
-	if (m->text && m->comp == REDACT_PLAIN && m->login == LOGIN_NONE && p->line.len > 0)
-		scan_line(p, p->line.buf, p->line.len, 0);
-	strbuf_reset(&p->line);
+	if (m->text && m->comp == REDACT_PLAIN && m->login == LOGIN_NONE)
+		redact_lines_end(&p->line, scan_line, p);
+	redact_lines_reset(&p->line);
 	if (p->pool && line_pool_finish(p->pool, p->failed ? &ignored : &p->err) < 0)
 		p->failed = 1;
 }

@@ -8,14 +8,40 @@
 
 #include "bundle/redact-write.h"
 
-/* Lines of a stream: fn for each complete line (without its newline), the rest kept. */
-int redact_lines_feed(struct strbuf *line, const char *buf, size_t len,
+/*
+ * Lines of a stream: fn for each complete line (without its newline), the rest kept. A line of
+ * LINE_MAX_BYTES or more is given on in pieces, each cut where tokeniser_cut says no finding is
+ * split, so that what is found in the pieces is what the whole line holds. Where the held text
+ * has no such place, it is one run of LINE_MAX_BYTES with neither a break nor a space between
+ * words (base64, or a value repeated without a separator): found in it could be anything, and
+ * decoded base64 needs the whole run, so the run is replaced whole, up to its end.
+ */
+int redact_lines_feed(struct redact_lines *lines, const char *buf, size_t len,
                       int (*fn)(void *ctx, const char *l, size_t n, int nl), void *ctx)
 {
+	struct strbuf *line = &lines->held;
+
 	while (len > 0) {
 		const char *nl = memchr(buf, '\n', len);
-		size_t take = nl ? (size_t)(nl - buf) : len;
+		size_t take = nl ? (size_t)(nl - buf) : len, k = 0;
 
+		if (lines->removing) {
+			/* The removed run goes on to a break, which is kept: the next piece. */
+			while (k < take && !tokeniser_is_break((unsigned char)buf[k]))
+				k++;
+			buf += k;
+			len -= k;
+			if (k == take && nl == NULL)
+				return 0;
+			lines->removing = 0;
+			if (k < take)
+				continue;
+			if (fn(ctx, "", 0, 1) < 0)
+				return -1;
+			buf++;
+			len--;
+			continue;
+		}
 		/* A whole line in buf goes as it is, not copied. */
 		if (nl && line->len == 0 && take < LINE_MAX_BYTES) {
 			if (fn(ctx, buf, take, 1) < 0)
@@ -25,13 +51,26 @@ int redact_lines_feed(struct strbuf *line, const char *buf, size_t len,
 			continue;
 		}
 		if (line->len + take >= LINE_MAX_BYTES) {
+			/* Held up to the limit, whatever sizes the bytes come in: both passes cut a
+			 * member at the same places. */
 			take = LINE_MAX_BYTES - line->len;
 			strbuf_add(line, buf, take);
-			if (fn(ctx, line->buf, line->len, 0) < 0)
-				return -1;
-			strbuf_reset(line);
 			buf += take;
 			len -= take;
+			k = tokeniser_cut(line->buf, line->len);
+			if (k == 0) {
+				strbuf_reset(line);
+				lines->removing = 1;
+				if (fn(ctx, LINE_RUN_REMOVED, strlen(LINE_RUN_REMOVED), 0) < 0)
+					return -1;
+				continue;
+			}
+			if (fn(ctx, line->buf, k, 0) < 0)
+				return -1;
+			/* What follows the cut has no place to cut: each byte is moved once. */
+			memmove(line->buf, line->buf + k, line->len - k);
+			line->len -= k;
+			line->buf[line->len] = '\0';
 			continue;
 		}
 		strbuf_add(line, buf, take);
@@ -44,6 +83,23 @@ int redact_lines_feed(struct strbuf *line, const char *buf, size_t len,
 		len -= take + 1;
 	}
 	return 0;
+}
+
+int redact_lines_end(struct redact_lines *lines,
+                     int (*fn)(void *ctx, const char *l, size_t n, int nl), void *ctx)
+{
+	int rc = 0;
+
+	if (!lines->removing && lines->held.len > 0)
+		rc = fn(ctx, lines->held.buf, lines->held.len, 0);
+	redact_lines_reset(lines);
+	return rc;
+}
+
+void redact_lines_reset(struct redact_lines *lines)
+{
+	strbuf_reset(&lines->held);
+	lines->removing = 0;
 }
 
 /* The redacted lines held in w->out go on: into the compressor, or into the file. */
@@ -291,7 +347,7 @@ int redact_writer_login_chunk(void *ctx, const void *buf, size_t len)
 void redact_writer_release(struct redact_writer *w)
 {
 	strbuf_release(&w->out);
-	strbuf_release(&w->in);
+	strbuf_release(&w->in.held);
 	strbuf_release(&w->doc);
 	strbuf_release(&w->unrooted[0]);
 	strbuf_release(&w->unrooted[1]);

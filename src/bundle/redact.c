@@ -512,7 +512,7 @@ enum redact_status redact_bundle(const struct redact_options *opt, struct redact
 		struct login_records lr;
 		char sha[SHA256_HEX_LEN + 1], link[65];
 		int plain;
-		struct strbuf line = STRBUF_INIT;
+		struct redact_lines line = {STRBUF_INIT, 0};
 		struct sha256 h;
 		char buf[65536];
 		ssize_t n = 0;
@@ -568,7 +568,7 @@ enum redact_status redact_bundle(const struct redact_options *opt, struct redact
 			/* Decompressed, redacted line by line, compressed again in its format. */
 			int zr;
 
-			strbuf_reset(&w.in);
+			redact_lines_reset(&w.in);
 			if (redact_compressor_open(&w.comp, m->comp, w.fd, err) < 0)
 				goto out;
 			if (m->login != LOGIN_NONE) {
@@ -583,8 +583,7 @@ enum redact_status redact_bundle(const struct redact_options *opt, struct redact
 			if (zr == -2)
 				error_prefix(err, "%s: %s changed between the passes",
 				             opt->source_path, m->name);
-			if (zr < 0 ||
-			    (w.in.len > 0 && redact_writer_line(&w, w.in.buf, w.in.len, 0) < 0) ||
+			if (zr < 0 || redact_lines_end(&w.in, redact_writer_line, &w) < 0 ||
 			    redact_writer_finish(&w) < 0)
 				goto out;
 			zr = redact_compressor_close(w.comp, err);
@@ -619,20 +618,19 @@ enum redact_status redact_bundle(const struct redact_options *opt, struct redact
 				                        &w);
 			if (fed < 0) {
 				sha256_discard(&h);
-				strbuf_release(&line);
+				strbuf_release(&line.held);
 				goto out;
 			}
 		}
 		if (plain)
 			sha256_final_hex(&h, sha);
-		if (n == 0 &&
-		    ((line.len > 0 && redact_writer_line(&w, line.buf, line.len, 0) < 0) ||
-		     (m->tag == TAG_JSON && !w.json_bad &&
-		      redact_writer_json(&w, w.doc.buf ? w.doc.buf : "", w.doc.len,
-		                         JSON_INDENT(2)) < 0) ||
-		     redact_writer_finish(&w) < 0))
+		if (n == 0 && (redact_lines_end(&line, redact_writer_line, &w) < 0 ||
+		               (m->tag == TAG_JSON && !w.json_bad &&
+		                redact_writer_json(&w, w.doc.buf ? w.doc.buf : "", w.doc.len,
+		                                   JSON_INDENT(2)) < 0) ||
+		               redact_writer_finish(&w) < 0))
 			n = -1;
-		strbuf_release(&line);
+		strbuf_release(&line.held);
 		if (n < 0)
 			goto out;
 		if (strcmp(sha, m->sha256) != 0) {
@@ -786,7 +784,7 @@ out:
 		free(p1.members[i].why);
 	}
 	free(p1.members);
-	strbuf_release(&p1.line);
+	strbuf_release(&p1.line.held);
 	strbuf_release(&p1.login_names);
 	redact_names_release(&p1.found);
 	tokeniser_free(r.tk);

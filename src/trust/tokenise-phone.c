@@ -18,6 +18,7 @@
 /* The longest text a number is looked for in: its digits, separators and a "(0)". */
 #define PHONE_WINDOW 48
 
+/* tokeniser_cut counts on none of these being between two letters in a number. */
 static int is_separator(int c)
 {
 	return c == ' ' || c == '-' || c == '.' || c == '/' || c == '(' || c == ')';

@@ -417,7 +417,10 @@ static size_t match_email(struct tokeniser *tk, const char *s, size_t i, size_t 
 	return n;
 }
 
-/* Does the text before a word (or after it) make it an account's name? */
+/*
+ * Does the text before a word (or after it) make it an account's name? tokeniser_cut never
+ * cuts a line inside the words with spaces here: add a new one there too.
+ */
 static int account_position(const char *s, size_t start, size_t end, size_t len)
 {
 	static const char *const before[] = {"user ", "user=",   "user:",    "user: ", "users ",
@@ -592,6 +595,53 @@ int tokenise_run(struct tokeniser *tk, const char *s, size_t len, struct strbuf 
 	}
 	copy_to(tk, s + len);
 	tk->out = NULL;
+	return 0;
+}
+
+/*
+ * No matcher takes these bytes or compares against them: every run a matcher reads (addresses,
+ * MACs, e-mail local parts and domains, words, base64 and percent-encoded runs, telephone
+ * numbers with their separators, the words around an account's name) stops at one, and to each
+ * one before a match or after it is what the start or the end of a line is. Keep it so when a
+ * matcher learns a new byte.
+ */
+int tokeniser_is_break(int c)
+{
+	return (c >= 0 && c < 0x20) || c == 0x7f ||
+	       (c > 0 && c < 0x80 && strchr("!#$&'*;<>?[\\]^`{|}", c) != NULL);
+}
+
+static int is_ascii_letter(int c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+/* Do the n bytes of s end with word (lower case), in any case? */
+static int ends_with_ci(const char *s, size_t n, const char *word)
+{
+	size_t wl = strlen(word);
+
+	return n >= wl && has_prefix_ci(s + n - wl, wl, word);
+}
+
+size_t tokeniser_cut(const char *s, size_t len)
+{
+	for (size_t k = len; k > 0; k--) {
+		if (tokeniser_is_break((unsigned char)s[k - 1]))
+			return k;
+		/*
+		 * A space between letters is in no finding: a telephone number's spaces stand
+		 * between digits and separators. It is in the text around a name that makes it
+		 * an account's (account_position) only as "user X", "users X", "for X" and
+		 * "X from"; those are left whole. The four bytes after it must be there to tell.
+		 */
+		if (s[k - 1] == ' ' && k >= 2 && k + 4 <= len &&
+		    is_ascii_letter((unsigned char)s[k - 2]) &&
+		    is_ascii_letter((unsigned char)s[k]) && !ends_with_ci(s, k - 1, "user") &&
+		    !ends_with_ci(s, k - 1, "users") && !ends_with_ci(s, k - 1, "for") &&
+		    !has_prefix_ci(s + k, 4, "from"))
+			return k;
+	}
 	return 0;
 }
 
