@@ -39,12 +39,17 @@ static const struct command *const commands[] = {
 
 static void print_main_usage(FILE *fp)
 {
+	size_t width = 0; /* the longest name: the summaries in one column */
+
 	fprintf(fp, "usage: logpack [--verbose|--quiet] COMMAND [OPTIONS]\n"
 	            "       logpack --help | --version | help COMMAND\n\n"
 	            "Collect a host's logs into a signed, verifiable bundle, and check bundles.\n\n"
 	            "Commands:\n");
 	for (size_t i = 0; commands[i]; i++)
-		fprintf(fp, "  %-10s %s\n", commands[i]->name, commands[i]->summary);
+		if (strlen(commands[i]->name) > width)
+			width = strlen(commands[i]->name);
+	for (size_t i = 0; commands[i]; i++)
+		fprintf(fp, "  %-*s %s\n", (int)width, commands[i]->name, commands[i]->summary);
 	fprintf(fp, "\nGlobal options:\n"
 	            "  -v, --verbose   say more (repeat for debug output)\n"
 	            "  -q, --quiet     only errors\n"
