@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #define LP_ATTR_PRINTF(f, a) __attribute__((format(printf, f, a)))
 #define LP_NORETURN __attribute__((noreturn))
@@ -92,6 +93,12 @@ const char *read_small_strerror(int errnum);
  * 0600 and unlinked at once), for data that is streamed out later. -1 with errno.
  */
 int temp_fd_in(const char *dir);
+/*
+ * Give the stream f (before any I/O on it) a full buffer of size bytes, returned for the
+ * caller to free after fclose(f); NULL, and the default buffer kept, when it cannot be set.
+ * glibc's setvbuf takes a size only with a buffer: without one it keeps st_blksize (4 KiB).
+ */
+char *stream_buffer(FILE *f, size_t size);
 /* The directory part of a path ("." when none). Caller frees. */
 char *path_dirname(const char *path);
 /* The last component of a path. Points into path. */

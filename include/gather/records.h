@@ -25,6 +25,7 @@ struct records {
 	FILE *files_jsonl;
 	FILE *log;      /* collection.log */
 	FILE *bodyfile; /* bodyfile.txt */
+	char *bufs[3];  /* the three streams' buffers */
 	const struct userdb *users;
 	const struct collect_observer *observer; /* told of warnings; may be NULL */
 };

@@ -50,6 +50,7 @@ struct coverage {
 	 * 95 MiB at a million files, for the few rotated ones among them.
 	 */
 	FILE *records, *summary, *done;
+	char *records_buf, *summary_buf, *done_buf;
 	uint64_t n_records;
 	int spill_errno; /* the first failure to write them (or to read the done file back) */
 	json_t *extra;   /* clock, time zone, forwarding */

@@ -514,6 +514,17 @@ int str_has_prefix(const char *s, const char *prefix)
 	return strncmp(s, prefix, strlen(prefix)) == 0;
 }
 
+char *stream_buffer(FILE *f, size_t size)
+{
+	char *buf = xmalloc(size);
+
+	if (setvbuf(f, buf, _IOFBF, size) != 0) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
 int temp_fd_in(const char *dir)
 {
 	char *name;

@@ -39,6 +39,7 @@ struct bag_writer {
 	char *top_dir;
 	char *dir;
 	FILE *manifest; /* payload manifest lines, in an unlinked temporary file */
+	char *manifest_buf;
 	char *payload_name;
 	struct sha256 member_hash; /* of the member being written */
 	uint64_t member_remaining;
@@ -150,7 +151,7 @@ int bag_writer_open(struct bag_writer **out, const struct bag_writer_options *op
 			goto fail;
 		}
 		/* One write per 64 KiB of lines, not per 4 KiB: a million files make 90 MB. */
-		setvbuf(bw->manifest, NULL, _IOFBF, 65536);
+		bw->manifest_buf = stream_buffer(bw->manifest, 65536);
 	}
 	bw->archive = archive_write_new();
 	if (bw->archive == NULL) {
@@ -457,6 +458,7 @@ static void bag_writer_free(struct bag_writer *bw)
 	sink_abort(bw->sink);
 	if (bw->manifest)
 		fclose(bw->manifest);
+	free(bw->manifest_buf);
 	free(bw->payload_name);
 	/* The hasher may still hold the member's hash: it stops first. */
 	hash_thread_free(bw->hasher);

@@ -303,6 +303,7 @@ int coverage_host_finish(struct coverage *cov, int root_fd, int live, int64_t co
 	const char *dir = bag_writer_dir(bag);
 	int fd, rc = -1;
 	FILE *out;
+	char *out_buf;
 
 	coverage_set(cov, "time_zone", time_zone(root_fd));
 	coverage_set(cov, "clock", clock_report(root_fd, live));
@@ -318,10 +319,11 @@ int coverage_host_finish(struct coverage *cov, int root_fd, int live, int64_t co
 			close(fd);
 		return -1;
 	}
-	setvbuf(out, NULL, _IOFBF, 65536);
+	out_buf = stream_buffer(out, 65536);
 	records_log(records, "coverage of the logs (logpack/coverage.json):");
 	if (coverage_write(cov, collected_at, out, log_line, records, err) == 0)
 		rc = bag_add_tag_fd(bag, COVERAGE_TAG_NAME, fileno(out), err);
 	fclose(out);
+	free(out_buf);
 	return rc;
 }

@@ -341,7 +341,7 @@ char *records_host_json(const struct host_record *h)
 	return text;
 }
 
-static FILE *temp_stream(const char *dir, const char *what, struct error *err)
+static FILE *temp_stream(const char *dir, const char *what, char **buf, struct error *err)
 {
 	int fd = temp_fd_in(dir);
 	FILE *fp = fd >= 0 ? fdopen(fd, "w+") : NULL;
@@ -353,7 +353,7 @@ static FILE *temp_stream(const char *dir, const char *what, struct error *err)
 		return NULL;
 	}
 	/* Records are batched: one write per 64 KiB of lines rather than per 4 KiB. */
-	setvbuf(fp, NULL, _IOFBF, 65536);
+	*buf = stream_buffer(fp, 65536);
 	return fp;
 }
 
@@ -372,9 +372,9 @@ int records_open(struct records *r, const char *dir, const struct userdb *users,
 	memset(r, 0, sizeof(*r));
 	r->users = users;
 	r->observer = observer;
-	if ((r->files_jsonl = temp_stream(dir, "files.jsonl", err)) == NULL ||
-	    (r->log = temp_stream(dir, "collection.log", err)) == NULL ||
-	    (r->bodyfile = temp_stream(dir, "bodyfile.txt", err)) == NULL)
+	if ((r->files_jsonl = temp_stream(dir, "files.jsonl", &r->bufs[0], err)) == NULL ||
+	    (r->log = temp_stream(dir, "collection.log", &r->bufs[1], err)) == NULL ||
+	    (r->bodyfile = temp_stream(dir, "bodyfile.txt", &r->bufs[2], err)) == NULL)
 		return -1;
 	return 0;
 }
@@ -387,6 +387,8 @@ void records_close(struct records *r)
 		fclose(r->log);
 	if (r->bodyfile)
 		fclose(r->bodyfile);
+	for (int i = 0; i < 3; i++)
+		free(r->bufs[i]);
 	memset(r, 0, sizeof(*r));
 }
 

@@ -187,7 +187,7 @@ struct done_head {
 /* No path or reason is that long: a length over it means the file is not what was written. */
 #define DONE_MAX_LEN ((uint64_t)1 << 30)
 
-static int spill_open(struct coverage *cov, FILE **f);
+static int spill_open(struct coverage *cov, FILE **f, char **buf);
 
 void cov_done_add(struct coverage *cov, const char *path, const char *why,
                   const struct cov_done *facts)
@@ -205,7 +205,7 @@ void cov_done_add(struct coverage *cov, const char *path, const char *why,
 	if (cov->spill_errno)
 		return;
 	errno = 0;
-	if ((cov->done == NULL && spill_open(cov, &cov->done) < 0) ||
+	if ((cov->done == NULL && spill_open(cov, &cov->done, &cov->done_buf) < 0) ||
 	    fwrite(&h, sizeof(h), 1, cov->done) != 1 ||
 	    fwrite(path, 1, h.path_len, cov->done) != h.path_len ||
 	    (why && fwrite(why, 1, h.why_len, cov->done) != h.why_len))
@@ -576,7 +576,7 @@ int coverage_write(struct coverage *cov, int64_t collected_at, FILE *out,
 	return 0;
 }
 
-static int spill_open(struct coverage *cov, FILE **f)
+static int spill_open(struct coverage *cov, FILE **f, char **buf)
 {
 	int fd = temp_fd_in(cov->spill_dir);
 
@@ -590,7 +590,7 @@ static int spill_open(struct coverage *cov, FILE **f)
 		errno = e;
 		return -1;
 	}
-	setvbuf(*f, NULL, _IOFBF, 65536);
+	*buf = stream_buffer(*f, 65536);
 	return 0;
 }
 
@@ -611,8 +611,8 @@ void cov_spill_record(struct coverage *cov, const json_t *rec)
 	 * The record is dumped into memory and written in one call: json_dumpf writes each token
 	 * through the stream, which cost a tenth of collect's time at many small files.
 	 */
-	if ((cov->records == NULL && spill_open(cov, &cov->records) < 0) ||
-	    (cov->summary == NULL && spill_open(cov, &cov->summary) < 0) ||
+	if ((cov->records == NULL && spill_open(cov, &cov->records, &cov->records_buf) < 0) ||
+	    (cov->summary == NULL && spill_open(cov, &cov->summary, &cov->summary_buf) < 0) ||
 	    json_dump_callback(rec, dump_to_strbuf, &sb, JSON_ENSURE_ASCII) < 0) {
 		cov->spill_errno = errno ? errno : EIO;
 		strbuf_release(&sb);

@@ -63,6 +63,9 @@ void coverage_free(struct coverage *cov)
 		fclose(cov->summary);
 	if (cov->done)
 		fclose(cov->done);
+	free(cov->records_buf);
+	free(cov->summary_buf);
+	free(cov->done_buf);
 	json_decref(cov->extra);
 	json_decref(cov->seals);
 	free(cov->spill_dir);
