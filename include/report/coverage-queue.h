@@ -2,7 +2,8 @@
  * The coverage report fed from the reading thread but analysed on a thread of its own: the
  * lines of a log are parsed and its compressed generations inflated while the next buffer is
  * read, hashed and compressed, instead of in between. Each call is queued in order with a copy
- * of its bytes (a ring of a few slots; the reader waits when the analysis falls behind).
+ * of its bytes, in batches handed over when full or drained (sixteen of 256 KiB at most; the
+ * reader waits when the analysis falls behind).
  * Without a thread (one CPU, -j 1) the calls go straight to the report.
  */
 #ifndef LOGPACK_REPORT_COVERAGE_QUEUE_H
