@@ -208,7 +208,7 @@ t "a line longer than what is kept is counted, and the lines after it still pars
 	test "$(cov l.tar "L[\"/var/log/syslog\"][\"findings\"]")" = "[]"
 '
 
-t "-j 1 analyses in line, -j 3 on a thread of its own: the same report and summary" '
+t "-j 1 analyses in line, -j 2 and -j 3 on a thread of its own: the same report and summary" '
 	big=$TRASH/big-root
 	cp -a "$R" "$big"
 	# enough bytes that the reader runs ahead of the analysis: several 1 MiB chunks a file
@@ -221,13 +221,15 @@ open(\"$big/var/log/big.log\", \"w\").write(text)
 with gzip.open(\"$big/var/log/big.log.2.gz\", \"wt\") as f:
     f.write(text)
 "
-	for j in 1 3; do
+	for j in 1 2 3; do
 		lp -q collect -j $j --root "$big" -o j$j.tar >/dev/null
 		tar -xOf j$j.tar --wildcards "*/logpack/coverage.json" |
 			grep -v -e "\"collected_at\"" -e "\"newest_event_age_seconds\"" >j$j.json
 		tar -xOf j$j.tar --wildcards "*/logpack/collection.log" |
 			sed -n "/coverage of the logs/,\$p" | grep -v "newest event" | cut -d" " -f2- >j$j.log
 	done
+	cmp j1.json j2.json
+	cmp j1.log j2.log
 	cmp j1.json j3.json
 	cmp j1.log j3.log
 	test "$(cov j3.tar "L[\"/var/log/big.log.2.gz\"][\"events\"]")" = 57600
