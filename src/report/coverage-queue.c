@@ -52,6 +52,26 @@ struct coverage_queue {
 	int stop;
 };
 
+/* One call on the report: from a batch on the analyser, or in line without a thread. */
+static void run(struct coverage *cov, const struct call_head *h, const char *path, const char *why,
+                const void *data)
+{
+	switch (h->op) {
+	case OP_BEGIN:
+		coverage_file_begin(cov, path, h->mtime, h->size, h->offset);
+		break;
+	case OP_DATA:
+		coverage_file_data(cov, data, h->data_len);
+		break;
+	case OP_END:
+		coverage_file_end(cov);
+		break;
+	case OP_PRESENT:
+		coverage_file_present(cov, path, why);
+		break;
+	}
+}
+
 static const unsigned char *run_call(struct coverage *cov, const unsigned char *p)
 {
 	struct call_head h;
@@ -63,20 +83,7 @@ static const unsigned char *run_call(struct coverage *cov, const unsigned char *
 	p += h.path_len;
 	why = h.why_len ? (const char *)p : NULL;
 	p += h.why_len;
-	switch (h.op) {
-	case OP_BEGIN:
-		coverage_file_begin(cov, path, h.mtime, h.size, h.offset);
-		break;
-	case OP_DATA:
-		coverage_file_data(cov, p, h.data_len);
-		break;
-	case OP_END:
-		coverage_file_end(cov);
-		break;
-	case OP_PRESENT:
-		coverage_file_present(cov, path, why);
-		break;
-	}
+	run(cov, &h, path, why, p);
 	return p + h.data_len;
 }
 
@@ -209,19 +216,7 @@ static void queue_call(struct coverage_queue *q, enum queue_op op, const char *p
 	struct batch *b;
 
 	if (!q->threaded) {
-		switch (op) {
-		case OP_BEGIN:
-			coverage_file_begin(q->cov, path, mtime, size, offset);
-			break;
-		case OP_END:
-			coverage_file_end(q->cov);
-			break;
-		case OP_PRESENT:
-			coverage_file_present(q->cov, path, why);
-			break;
-		case OP_DATA:
-			break;
-		}
+		run(q->cov, &h, path, why, NULL);
 		return;
 	}
 	b = room_for(q, sizeof(h) + h.path_len + h.why_len);
