@@ -176,32 +176,51 @@ static void spill_batch(struct walker *w)
 		memset(w->seen, 0, w->n_seen * sizeof(*w->seen));
 }
 
-/* A path that matched a rule; own_output: the bundle being written (never collected). */
-static void add_entry(struct walker *w, int dir_fd, const char *name, const struct stat *st,
-                      int own_output)
+/*
+ * The path of name in the current directory, for an entry: NULL when it was met before (by
+ * this rule or an earlier one: the first rule that met it has it) or the walk already failed.
+ * *slot is its place in the table of paths met (SIZE_MAX without one).
+ */
+static char *new_entry_path(struct walker *w, const char *name, size_t *slot)
+{
+	struct walk_result *r = w->res;
+	char *path;
+
+	*slot = SIZE_MAX;
+	if (w->spill_failed) {
+		w->matched = 1;
+		return NULL; /* the walk fails: no use growing the list in memory */
+	}
+	if (w->run_entries && r->count >= w->run_entries) {
+		spill_batch(w);
+		if (w->spill_failed) {
+			w->matched = 1;
+			return NULL;
+		}
+	}
+	path = path_join(&w->path, name);
+	if (seen_grow(w) == 0) {
+		*slot = seen_slot(w, path);
+		if (w->seen[*slot] != 0) {
+			w->matched = 1;
+			free(path);
+			return NULL;
+		}
+	}
+	return path;
+}
+
+/*
+ * A path that matched a rule, from new_entry_path (path is taken over); own_output: the bundle
+ * being written (never collected).
+ */
+static void add_entry_at(struct walker *w, int dir_fd, const char *name, char *path, size_t slot,
+                         const struct stat *st, int own_output)
 {
 	struct walk_result *r = w->res;
 	struct walk_entry *e;
-	char *path;
-	size_t slot = SIZE_MAX;
 
 	w->matched = 1;
-	if (w->spill_failed)
-		return; /* the walk fails: no use growing the list in memory */
-	if (w->run_entries && r->count >= w->run_entries) {
-		spill_batch(w);
-		if (w->spill_failed)
-			return;
-	}
-	path = path_join(&w->path, name);
-	/* Met before, by this rule or an earlier one: the first rule that met it has it. */
-	if (seen_grow(w) == 0) {
-		slot = seen_slot(w, path);
-		if (w->seen[slot] != 0) {
-			free(path);
-			return;
-		}
-	}
 	if (r->count == w->cap) {
 		w->cap = w->cap ? w->cap * 2 : 256;
 		r->entries = xreallocarray(r->entries, w->cap, sizeof(*r->entries));
@@ -243,6 +262,16 @@ static void add_entry(struct walker *w, int dir_fd, const char *name, const stru
 		e->kind = ENTRY_EXCLUDED;
 		e->why = "logpack's own output";
 	}
+}
+
+static void add_entry(struct walker *w, int dir_fd, const char *name, const struct stat *st,
+                      int own_output)
+{
+	size_t slot;
+	char *path = new_entry_path(w, name, &slot);
+
+	if (path)
+		add_entry_at(w, dir_fd, name, path, slot, st, own_output);
 }
 
 /*
@@ -356,16 +385,32 @@ static void matched_name(struct walker *w, int dir_fd, const char *name, size_t 
 {
 	struct stat st;
 
+	if (i + 1 == w->n_comps) {
+		/*
+		 * A path met before needs no second stat: the log directories' catch-all rules
+		 * walk again what the profile's rules have taken, most of it.
+		 */
+		size_t slot;
+		char *path = new_entry_path(w, name, &slot);
+
+		if (path == NULL)
+			return;
+		if (fstatat(dir_fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+			if (errno != ENOENT)
+				walk_error(w, name, errno);
+			free(path);
+			return;
+		}
+		if (S_ISDIR(st.st_mode))
+			free(path);
+		else
+			add_entry_at(w, dir_fd, name, path, slot, &st,
+			             is_output_file(w, dir_fd, name));
+		return;
+	}
 	if (fstatat(dir_fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
 		if (errno != ENOENT)
 			walk_error(w, name, errno);
-		return;
-	}
-	if (i + 1 == w->n_comps) {
-		/* Marked in add_entry: the entry met last may be another path, when this one
-		 * was met before. */
-		if (!S_ISDIR(st.st_mode))
-			add_entry(w, dir_fd, name, &st, is_output_file(w, dir_fd, name));
 		return;
 	}
 	if (S_ISDIR(st.st_mode))
