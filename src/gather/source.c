@@ -311,18 +311,24 @@ static int choose_extent(struct source_reader *sr, const struct walk_entry *e, i
  * Copy x->stored bytes from fd into the open payload member, each chunk once to the archive
  * (which hashes it) and to the hook. A file that shrank (or failed) mid-read is padded with
  * zeros to the size announced in the archive header, as GNU tar does; *padding says how much.
+ * *grew: 1 when the file was longer than at open, 0 when not, -1 when the reads cannot say.
  */
 static int copy_source(struct source_reader *sr, int fd, struct extent *x, uint64_t *padding,
-                       struct error *err)
+                       int *grew, struct error *err)
 {
 	const struct collect_hooks *hooks = sr->hooks;
+	/* When the stored bytes end where the file ended at open, the last read asks for one byte
+	 * more: getting it says the file grew, without an fstat of every file. */
+	int probe = x->offset + x->stored == x->size;
 	uint64_t left;
 
+	*grew = -1;
 	for (left = x->stored; left > 0 && x->read_errno == 0;) {
 		size_t cap;
 		char *buf = bag_payload_buffer(sr->bag, &cap);
 		size_t want = rate_limit_chunk(&sr->rate, cap);
-		ssize_t n = read(fd, buf, left < want ? (size_t)left : want);
+		int probing = probe && left < want;
+		ssize_t n = read(fd, buf, left < want ? (size_t)left + (size_t)probing : want);
 
 		if (n < 0) {
 			if (errno == EINTR)
@@ -332,6 +338,10 @@ static int copy_source(struct source_reader *sr, int fd, struct extent *x, uint6
 		}
 		if (n == 0)
 			break;
+		if (probing && (uint64_t)n >= left) {
+			*grew = (uint64_t)n > left;
+			n = (ssize_t)left;
+		}
 		rate_limit_spend(&sr->rate, (size_t)n);
 		if (bag_payload_write(sr->bag, buf, (size_t)n, err) < 0)
 			return -1;
@@ -479,7 +489,8 @@ int source_store(struct source_reader *sr, const struct walk_entry *e, struct er
 		free(shown);
 	}
 	if (bag_payload_begin(sr->bag, bagname, x.stored, (int64_t)st.st_mtime, err) < 0 ||
-	    copy_source(sr, fd, &x, &padding, err) < 0 || bag_payload_end(sr->bag, hex, err) < 0)
+	    copy_source(sr, fd, &x, &padding, &grew, err) < 0 ||
+	    bag_payload_end(sr->bag, hex, err) < 0)
 		goto out;
 	if (sr->coverage)
 		coverage_queue_end(sr->coverage_queue);
@@ -491,7 +502,8 @@ int source_store(struct source_reader *sr, const struct walk_entry *e, struct er
 		json_decref(d.record);
 		d.record = NULL;
 	}
-	grew = fstat(fd, &after) == 0 && after.st_size > st.st_size;
+	if (grew < 0)
+		grew = fstat(fd, &after) == 0 && after.st_size > st.st_size;
 	describe_stored(sr, e, rec, bagname, &x, d.take == COLLECT_TAKE_WHOLE, padding, grew, hex);
 	if (x.record_size && x.read_errno == 0 &&
 	    store_uid_records(sr, e, fd, &st, &x, bagname, rec, err) < 0)
