@@ -4,6 +4,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fnmatch.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -112,6 +113,69 @@ static const struct {
         {"**/.azure/**", CREDS},
 };
 
+/*
+ * A pattern's shape, worked out once: every file collect takes is asked about each pattern,
+ * and most fail on a literal head or tail without fnmatch or a strlen.
+ */
+enum pattern_kind {
+	PATTERN_PLAIN,     /* fnmatch over the whole path */
+	PATTERN_SUBTREE,   /* "dir/" + "**": the directory part matches whole leading components */
+	PATTERN_ANY_BASE,  /* "**" + "/name", name without '/': the last component */
+	PATTERN_ANY_DEPTH, /* "**" + "/a/b...": at any component */
+};
+
+struct pattern_shape {
+	const char *text; /* for PATTERN_ANY_*: what follows the leading "**" + "/" */
+	size_t len;
+	size_t head;         /* the literal head, before the first wildcard */
+	size_t tail;         /* the literal tail, after the last '*' or '?' */
+	int fnmatch_decides; /* a class or an escape: the ends cannot reject */
+	enum pattern_kind kind;
+	enum pattern_kind rest_kind; /* for PATTERN_ANY_DEPTH: PLAIN or SUBTREE */
+};
+
+#define N_BY_PATH (sizeof(by_path) / sizeof(by_path[0]))
+static struct pattern_shape shapes[N_BY_PATH];
+static pthread_once_t shapes_once = PTHREAD_ONCE_INIT;
+
+static void shape_ends(struct pattern_shape *sh, const char *text, size_t len)
+{
+	sh->text = text;
+	sh->len = len;
+	sh->head = strcspn(text, "*?[\\");
+	if (sh->head > len)
+		sh->head = len;
+	sh->fnmatch_decides = strpbrk(text, "[\\") != NULL;
+	sh->tail = 0;
+	while (sh->tail < len - sh->head && text[len - 1 - sh->tail] != '*' &&
+	       text[len - 1 - sh->tail] != '?')
+		sh->tail++;
+}
+
+static enum pattern_kind plain_or_subtree(const char *text, size_t len)
+{
+	return len > 3 && strcmp(text + len - 3, "/**") == 0 ? PATTERN_SUBTREE : PATTERN_PLAIN;
+}
+
+static void shapes_init(void)
+{
+	for (size_t i = 0; i < N_BY_PATH; i++) {
+		const char *pat = by_path[i].pattern;
+		struct pattern_shape *sh = &shapes[i];
+
+		if (str_has_prefix(pat, "**/")) {
+			const char *rest = pat + 3;
+
+			shape_ends(sh, rest, strlen(rest));
+			sh->kind = strchr(rest, '/') ? PATTERN_ANY_DEPTH : PATTERN_ANY_BASE;
+			sh->rest_kind = plain_or_subtree(rest, sh->len);
+		} else {
+			shape_ends(sh, pat, strlen(pat));
+			sh->kind = plain_or_subtree(pat, sh->len);
+		}
+	}
+}
+
 /* ASCII case-insensitive comparison of n bytes, as FNM_CASEFOLD in the C locale compares. */
 static int ascii_caseeq(const char *a, const char *b, size_t n)
 {
@@ -128,71 +192,63 @@ static int ascii_caseeq(const char *a, const char *b, size_t n)
 	return 1;
 }
 
-/*
- * Can pattern (no "**") match name at all? Its literal head (before the first wildcard) must
- * begin name and its literal tail (after the last) must end it. Every file collect takes is
- * asked about each pattern, and most fail here without fnmatch.
- */
-static int literal_ends_match(const char *pattern, const char *name)
+/* Can the pattern (no "**") match name (nlen bytes) at all, by its literal head and tail? */
+static int literal_ends_match(const struct pattern_shape *sh, const char *name, size_t nlen)
 {
-	size_t plen = strlen(pattern), nlen = strlen(name);
-	size_t head = strcspn(pattern, "*?[\\"), tail = 0;
-
-	if (head == plen) /* no wildcard: the whole name */
-		return plen == nlen && ascii_caseeq(pattern, name, plen);
-	if (head > nlen || !ascii_caseeq(pattern, name, head))
+	if (sh->head == sh->len) /* no wildcard: the whole name */
+		return sh->len == nlen && ascii_caseeq(sh->text, name, nlen);
+	if (sh->head > nlen || !ascii_caseeq(sh->text, name, sh->head))
 		return 0;
-	if (strpbrk(pattern, "[\\") != NULL) /* a class or an escape: fnmatch decides */
+	if (sh->fnmatch_decides)
 		return 1;
-	while (tail < plen - head && pattern[plen - 1 - tail] != '*' &&
-	       pattern[plen - 1 - tail] != '?')
-		tail++;
-	return tail <= nlen && ascii_caseeq(pattern + plen - tail, name + nlen - tail, tail);
+	return sh->tail <= nlen &&
+	       ascii_caseeq(sh->text + sh->len - sh->tail, name + nlen - sh->tail, sh->tail);
 }
 
-/* Does pattern match relpath (see by_path for the two uses of "**")? */
-static int path_matches(const char *pattern, const char *relpath)
+/* A plain or subtree pattern (the shape's text) against path (plen bytes). */
+static int shape_matches(const struct pattern_shape *sh, enum pattern_kind kind, const char *path,
+                         size_t plen)
 {
-	size_t plen = strlen(pattern);
+	char *dir, *copy;
+	int hit = 0;
 
-	if (str_has_prefix(pattern, "**/")) {
-		const char *rest = pattern + 3, *slash;
+	if (kind == PATTERN_PLAIN)
+		return literal_ends_match(sh, path, plen) &&
+		       fnmatch_bytes(sh->text, path, FNM_PATHNAME | FNM_CASEFOLD) == 0;
+	/* The literal head (through the "/" before "**" at most) must begin path. */
+	if (sh->head > plen || !ascii_caseeq(sh->text, path, sh->head))
+		return 0;
+	/* The directory part must match whole components; anything may follow. */
+	dir = xstrndup(sh->text, sh->len - 3);
+	copy = xstrdup(path);
+	for (char *slash = strchr(copy, '/'); slash && !hit; slash = strchr(slash + 1, '/')) {
+		*slash = '\0';
+		hit = fnmatch_bytes(dir, copy, FNM_PATHNAME | FNM_CASEFOLD) == 0;
+		*slash = '/';
+	}
+	free(copy);
+	free(dir);
+	return hit;
+}
 
+/* Does by_path's pattern of this shape match relpath (len bytes; base: its last component)? */
+static int path_matches(const struct pattern_shape *sh, const char *relpath, size_t len,
+                        const char *base)
+{
+	switch (sh->kind) {
+	case PATTERN_ANY_BASE:
 		/* Without a "/" the rest can only match a last component (FNM_PATHNAME). */
-		if (strchr(rest, '/') == NULL) {
-			slash = strrchr(relpath, '/');
-			return path_matches(rest, slash ? slash + 1 : relpath);
-		}
+		return shape_matches(sh, PATTERN_PLAIN, base, len - (size_t)(base - relpath));
+	case PATTERN_ANY_DEPTH:
 		for (const char *p = relpath; p; p = strchr(p, '/')) {
 			p += *p == '/';
-			if (path_matches(rest, p))
+			if (shape_matches(sh, sh->rest_kind, p, len - (size_t)(p - relpath)))
 				return 1;
 		}
 		return 0;
+	default:
+		return shape_matches(sh, sh->kind, relpath, len);
 	}
-	if (plen > 3 && strcmp(pattern + plen - 3, "/**") == 0) {
-		size_t head = strcspn(pattern, "*?[\\");
-		char *dir, *path;
-		int hit = 0;
-
-		/* The literal head (through the "/" before "**" at most) must begin relpath. */
-		if (head > strlen(relpath) || !ascii_caseeq(pattern, relpath, head))
-			return 0;
-		/* The directory part must match whole components; anything may follow. */
-		dir = xstrndup(pattern, plen - 3);
-		path = xstrdup(relpath);
-		for (char *slash = strchr(path, '/'); slash && !hit;
-		     slash = strchr(slash + 1, '/')) {
-			*slash = '\0';
-			hit = fnmatch_bytes(dir, path, FNM_PATHNAME | FNM_CASEFOLD) == 0;
-			*slash = '/';
-		}
-		free(path);
-		free(dir);
-		return hit;
-	}
-	return literal_ends_match(pattern, relpath) &&
-	       fnmatch_bytes(pattern, relpath, FNM_PATHNAME | FNM_CASEFOLD) == 0;
 }
 
 static const char *base_name(const char *relpath)
@@ -213,10 +269,14 @@ static int ssh_identity(const char *relpath)
 
 const char *secrets_by_path(const char *relpath)
 {
+	const char *base = base_name(relpath);
+	size_t len = strlen(relpath);
+
 	if (ssh_identity(relpath))
 		return KEY;
-	for (size_t i = 0; i < sizeof(by_path) / sizeof(by_path[0]); i++)
-		if (path_matches(by_path[i].pattern, relpath))
+	pthread_once(&shapes_once, shapes_init);
+	for (size_t i = 0; i < N_BY_PATH; i++)
+		if (path_matches(&shapes[i], relpath, len, base))
 			return by_path[i].why;
 	return NULL;
 }
