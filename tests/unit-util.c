@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "base/util.h"
 #include "tap.h"
@@ -49,5 +50,29 @@ int main(void)
 	ok(sb.buf == NULL && sb.len == 0, "detach resets");
 	free(s);
 	is_str(format_size(1536, buf, sizeof(buf)), "1.5 KiB", "format_size");
+
+	/* xasprintf formats short results once on the stack: check both sides of that size. */
+	int all_same = 1;
+
+	for (size_t n = 250; n <= 260; n++) {
+		char *want = xmalloc(n + 1), *got;
+
+		memset(want, 'a', n);
+		want[n - 2] = '4';
+		want[n - 1] = '2';
+		want[n] = '\0';
+		got = xasprintf("%.*s%d", (int)(n - 2), want, 42);
+		all_same &= strcmp(got, want) == 0;
+		free(got);
+		free(want);
+	}
+	ok(all_same, "xasprintf, 250 to 260 bytes (either side of its stack buffer)");
+	s = xasprintf("%s/%s", "top", "data/var/log/syslog");
+	is_str(s, "top/data/var/log/syslog", "xasprintf, short");
+	free(s);
+	s = xasprintf("%0300d", 7);
+	ok(strlen(s) == 300 && s[0] == '0' && s[299] == '7',
+	   "xasprintf, longer than the stack buffer");
+	free(s);
 	return tap_done();
 }

@@ -119,17 +119,22 @@ char *xstrndup(const char *s, size_t n)
 
 char *xvasprintf(const char *fmt, va_list ap)
 {
+	char small[256];
 	va_list copy;
 	int len;
 	char *p;
 
+	/* Most results are short: formatted once into small, not measured and then formatted. */
 	va_copy(copy, ap);
-	len = vsnprintf(NULL, 0, fmt, copy);
+	len = vsnprintf(small, sizeof(small), fmt, copy);
 	va_end(copy);
 	if (len < 0)
 		out_of_memory(0);
 	p = xmalloc((size_t)len + 1);
-	vsnprintf(p, (size_t)len + 1, fmt, ap);
+	if ((size_t)len < sizeof(small))
+		memcpy(p, small, (size_t)len + 1);
+	else
+		vsnprintf(p, (size_t)len + 1, fmt, ap);
 	return p;
 }
 
