@@ -26,6 +26,8 @@ struct records {
 	FILE *log;      /* collection.log */
 	FILE *bodyfile; /* bodyfile.txt */
 	char *bufs[3];  /* the three streams' buffers */
+	char *line;     /* a files.jsonl line being encoded */
+	size_t line_cap;
 	const struct userdb *users;
 	const struct collect_observer *observer; /* told of warnings; may be NULL */
 };

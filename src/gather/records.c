@@ -162,14 +162,23 @@ json_t *record_new(const struct records *r, const struct walk_entry *e, const st
 
 int record_write(struct records *r, json_t *rec, struct error *err)
 {
-	char *line = json_dumps(rec, JSON_COMPACT | JSON_ENSURE_ASCII);
+	/* Encoded into a buffer kept across records: no allocation for each line. */
+	size_t len = json_dumpb(rec, r->line, r->line_cap, JSON_COMPACT | JSON_ENSURE_ASCII);
 
-	if (line == NULL || fprintf(r->files_jsonl, "%s\n", line) < 0) {
-		error_set(err, "files.jsonl: %s", line ? strerror(errno) : "cannot encode record");
-		free(line);
+	if (len > r->line_cap) {
+		free(r->line);
+		r->line_cap = len + 1024;
+		r->line = xmalloc(r->line_cap);
+		len = json_dumpb(rec, r->line, r->line_cap, JSON_COMPACT | JSON_ENSURE_ASCII);
+	}
+	if (len == 0 || len > r->line_cap) {
+		error_set(err, "files.jsonl: cannot encode record");
 		return -1;
 	}
-	free(line);
+	if (fwrite(r->line, 1, len, r->files_jsonl) != len || putc('\n', r->files_jsonl) == EOF) {
+		error_set(err, "files.jsonl: %s", strerror(errno));
+		return -1;
+	}
 	return 0;
 }
 
@@ -389,6 +398,7 @@ void records_close(struct records *r)
 		fclose(r->bodyfile);
 	for (int i = 0; i < 3; i++)
 		free(r->bufs[i]);
+	free(r->line);
 	memset(r, 0, sizeof(*r));
 }
 
