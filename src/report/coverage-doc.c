@@ -473,10 +473,15 @@ static void write_members(FILE *out, const json_t *obj, int *first)
 		     *vt = json_dumps(value, JSON_INDENT(2) | JSON_ENCODE_ANY | JSON_ENSURE_ASCII);
 
 		fprintf(out, "%s  %s: ", *first ? "" : ",\n", kt ? kt : "\"\"");
-		for (const char *p = vt ? vt : "null"; *p; p++) {
-			putc(*p, out);
-			if (*p == '\n')
-				fputs("  ", out);
+		/* Line by line, each indented two more (at many logs the rotation sets are big). */
+		for (const char *p = vt ? vt : "null", *nl; *p; p = nl + 1) {
+			nl = strchr(p, '\n');
+			if (nl == NULL) {
+				fputs(p, out);
+				break;
+			}
+			fwrite(p, 1, (size_t)(nl - p) + 1, out);
+			fputs("  ", out);
 		}
 		*first = 0;
 		free(kt);
