@@ -11,6 +11,9 @@
 #include <string.h>
 #include <sys/resource.h>
 
+#include <zlib.h>
+#include <zstd.h>
+
 #include "report/coverage-queue.h"
 #include "report/coverage.h"
 #include "report/forwarding.h"
@@ -176,6 +179,33 @@ static void test_long_paths(void)
 	free(four);
 }
 
+/* len bytes of text as a gzip member (level 1), in a strbuf. */
+static void gzip_into(struct strbuf *out, const char *text, size_t len)
+{
+	z_stream z = {0};
+	size_t cap = compressBound((uLong)len) + 64;
+
+	strbuf_grow(out, cap);
+	deflateInit2(&z, 1, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
+	z.next_in = (Bytef *)text;
+	z.avail_in = (uInt)len;
+	z.next_out = (Bytef *)out->buf + out->len;
+	z.avail_out = (uInt)cap;
+	deflate(&z, Z_FINISH);
+	out->len += z.total_out;
+	deflateEnd(&z);
+}
+
+/* A compressed generation through the queue, in pieces of 5000 bytes. */
+static void queue_packed(struct coverage_queue *q, const char *name, const struct strbuf *packed)
+{
+	coverage_queue_begin(q, name, 1772536000, packed->len, 0);
+	for (size_t at = 0; at < packed->len; at += 5000)
+		coverage_queue_data(q, packed->buf + at,
+		                    packed->len - at < 5000 ? packed->len - at : 5000);
+	coverage_queue_end(q);
+}
+
 /* One scripted run of calls, straight to the report (q NULL) or through a queue. */
 static char *queue_script(int threaded)
 {
@@ -202,6 +232,31 @@ static char *queue_script(int threaded)
 		coverage_queue_end(q);
 		if (i % 1000 == 0)
 			coverage_queue_present(q, name, "unchanged");
+		if (i % 700 == 0) {
+			/* Compressed generations among the small files: inflated by the
+			 * analysis, and reported in read order. */
+			struct strbuf gz = STRBUF_INIT;
+			size_t len = (size_t)(i + 1) * 3000;
+
+			gzip_into(&gz, big.buf + i, len);
+			snprintf(name, sizeof(name), "var/log/app/f%04d.log.1.gz", i);
+			queue_packed(q, name, &gz);
+			/* The same bytes read from an offset: not inflated, on the plain lane. */
+			snprintf(name, sizeof(name), "var/log/app/f%04d.log.2.gz", i);
+			coverage_queue_begin(q, name, 1772536000, gz.len, 100);
+			coverage_queue_data(q, gz.buf + 100, gz.len - 100);
+			coverage_queue_end(q);
+			strbuf_release(&gz);
+		}
+		if (i == 1500) {
+			size_t len = 200000, cap = ZSTD_compressBound(len);
+			struct strbuf zst = STRBUF_INIT;
+
+			strbuf_grow(&zst, cap);
+			zst.len = ZSTD_compress(zst.buf, cap, big.buf, len, 1);
+			queue_packed(q, "var/log/app/mid.log.1.zst", &zst);
+			strbuf_release(&zst);
+		}
 	}
 	coverage_queue_begin(q, huge, 1772536000, big.len, 0);
 	coverage_queue_data(q, big.buf, 7);                   /* odd pieces */
@@ -229,6 +284,11 @@ static void test_queue(void)
 	ok(inline_doc && strstr(inline_doc, "\"/var/log/app/f2999.log\"") &&
 	           strstr(inline_doc, "/x.log\"") && strstr(inline_doc, "gone.log.2.gz"),
 	   "the scripted run reports its small files, its long path and what was present");
+	ok(inline_doc && strstr(inline_doc, "\"/var/log/app/f2100.log.1.gz\"") &&
+	           strstr(inline_doc, "\"/var/log/app/mid.log.1.zst\"") &&
+	           strstr(inline_doc, "\"compression\":\"gzip\"") &&
+	           strstr(inline_doc, "only part of the compressed file was read"),
+	   "and its compressed generations, inflated or (read from an offset) not");
 	ok(inline_doc && threaded_doc && strcmp(inline_doc, threaded_doc) == 0,
 	   "through the thread (batched, past the queue's size): the same report");
 	free(inline_doc);
