@@ -8,7 +8,6 @@
 #include <stdint.h>
 
 #include <jansson.h>
-#include <zlib.h>
 #include <zstd.h>
 
 #include "report/coverage-private.h"
@@ -55,8 +54,7 @@ struct cov_file {
 	uint64_t fed, analysed; /* bytes fed (as stored), bytes analysed (decompressed) */
 	int stopped;            /* analysis stopped early: why */
 	const char *stop_why;
-	z_stream z;
-	int z_live;
+	struct gunzip *gz;
 	ZSTD_DStream *zd;
 	unsigned char *out; /* decompressed chunk */
 	unsigned char sniff[8];

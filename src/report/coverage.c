@@ -8,9 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <zlib.h>
 #include <zstd.h>
 
+#include "base/gunzip.h"
 #include "base/util.h"
 #include "report/coverage-file.h"
 #include "report/journalfile.h"
@@ -21,8 +21,7 @@ static void file_free(struct cov_file *f)
 {
 	if (f == NULL)
 		return;
-	if (f->z_live)
-		inflateEnd(&f->z);
+	gunzip_free(f->gz);
 	ZSTD_freeDStream(f->zd);
 	free(f->out);
 	free(f->line);
@@ -131,13 +130,12 @@ void coverage_file_begin(struct coverage *cov, const char *path, int64_t mtime, 
 		return;
 	}
 	if (f->packing == PACK_GZIP) {
-		/* 15 + 32: gzip or zlib headers, detected. */
-		if (inflateInit2(&f->z, 15 + 32) != Z_OK) {
+		f->gz = gunzip_new(GUNZIP_BEST);
+		if (f->gz == NULL) {
 			f->stopped = 1;
 			f->stop_why = "cannot start the gzip decompressor";
 			return;
 		}
-		f->z_live = 1;
 	} else if (f->packing == PACK_ZSTD) {
 		f->zd = ZSTD_createDStream();
 		/* A frame may ask for a window of up to 2 GiB: 16 MiB (what zstd -19 uses at
@@ -149,7 +147,7 @@ void coverage_file_begin(struct coverage *cov, const char *path, int64_t mtime, 
 			return;
 		}
 	}
-	if (f->packing != PACK_NONE)
+	if (f->packing == PACK_ZSTD)
 		f->out = xmalloc(INFLATE_CHUNK);
 }
 
@@ -609,43 +607,41 @@ static int too_much(struct cov_file *f)
 	return 0;
 }
 
+struct feed_target {
+	struct coverage *cov;
+	struct cov_file *f;
+};
+
+/* A piece of a generation's decompressed text: analysed, unless it is too much. */
+static int take_decoded(void *arg, const unsigned char *buf, size_t len)
+{
+	struct feed_target *t = arg;
+
+	analyse(t->cov, t->f, buf, len);
+	return t->f->stopped || too_much(t->f);
+}
+
 static void feed_gzip(struct coverage *cov, struct cov_file *f, const void *buf, size_t len)
 {
-	f->z.next_in = (Bytef *)(uintptr_t)buf;
-	f->z.avail_in = (uInt)len;
-	while (f->z.avail_in > 0 && !f->stopped) {
-		int zr;
+	struct feed_target t = {cov, f};
 
-		f->z.next_out = f->out;
-		f->z.avail_out = INFLATE_CHUNK;
-		zr = inflate(&f->z, Z_NO_FLUSH);
-		if (zr != Z_OK && zr != Z_STREAM_END && zr != Z_BUF_ERROR) {
-			f->stopped = 1;
-			f->stop_why = "gzip data is damaged";
-			return;
-		}
-		analyse(cov, f, f->out, INFLATE_CHUNK - f->z.avail_out);
-		if (too_much(f))
-			return;
-		/* Another gzip member may follow (concatenated files). */
-		if (zr == Z_STREAM_END && inflateReset(&f->z) != Z_OK) {
-			f->stopped = 1;
-			f->stop_why = "gzip data is damaged";
-			return;
-		}
-		if (zr == Z_BUF_ERROR && f->z.avail_out == INFLATE_CHUNK)
-			break;
+	if (gunzip_feed(f->gz, buf, len, take_decoded, &t) < 0) {
+		f->stopped = 1;
+		f->stop_why = "gzip data is damaged";
 	}
 }
 
 static void feed_zstd(struct coverage *cov, struct cov_file *f, const void *buf, size_t len)
 {
 	ZSTD_inBuffer in = {buf, len, 0};
+	ZSTD_outBuffer out;
 
-	while (in.pos < in.size && !f->stopped) {
-		ZSTD_outBuffer out = {f->out, INFLATE_CHUNK, 0};
-		size_t r = ZSTD_decompressStream(f->zd, &out, &in);
+	/* A full buffer may leave output held back: go on until one comes back short. */
+	do {
+		size_t r;
 
+		out = (ZSTD_outBuffer){f->out, INFLATE_CHUNK, 0};
+		r = ZSTD_decompressStream(f->zd, &out, &in);
 		if (ZSTD_isError(r)) {
 			f->stopped = 1;
 			f->stop_why = "zstd data is damaged";
@@ -654,7 +650,7 @@ static void feed_zstd(struct coverage *cov, struct cov_file *f, const void *buf,
 		analyse(cov, f, f->out, out.pos);
 		if (too_much(f))
 			return;
-	}
+	} while ((in.pos < in.size || out.pos == out.size) && !f->stopped);
 }
 
 void coverage_file_data(struct coverage *cov, const void *buf, size_t len)
