@@ -143,8 +143,6 @@ static void shape_ends(struct pattern_shape *sh, const char *text, size_t len)
 	sh->text = text;
 	sh->len = len;
 	sh->head = strcspn(text, "*?[\\");
-	if (sh->head > len)
-		sh->head = len;
 	sh->fnmatch_decides = strpbrk(text, "[\\") != NULL;
 	sh->tail = 0;
 	while (sh->tail < len - sh->head && text[len - 1 - sh->tail] != '*' &&

@@ -383,40 +383,34 @@ static void descend(struct walker *w, int dir_fd, const char *name, const struct
 /* Component i matched name in dir_fd: a last component is an entry, others are descended. */
 static void matched_name(struct walker *w, int dir_fd, const char *name, size_t i)
 {
+	int last = i + 1 == w->n_comps;
+	size_t slot = 0;
+	char *path = NULL;
 	struct stat st;
 
-	if (i + 1 == w->n_comps) {
-		/*
-		 * A path met before needs no second stat: the log directories' catch-all rules
-		 * walk again what the profile's rules have taken, most of it.
-		 */
-		size_t slot;
-		char *path = new_entry_path(w, name, &slot);
-
-		if (path == NULL)
-			return;
-		if (fstatat(dir_fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
-			if (errno != ENOENT)
-				walk_error(w, name, errno);
-			free(path);
-			return;
-		}
+	/*
+	 * A path met before needs no second stat: the log directories' catch-all rules walk
+	 * again what the profile's rules have taken, most of it.
+	 */
+	if (last && (path = new_entry_path(w, name, &slot)) == NULL)
+		return;
+	if (fstatat(dir_fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+		if (errno != ENOENT)
+			walk_error(w, name, errno);
+		free(path);
+		return;
+	}
+	if (last) {
 		if (S_ISDIR(st.st_mode))
 			free(path);
 		else
 			add_entry_at(w, dir_fd, name, path, slot, &st,
 			             is_output_file(w, dir_fd, name));
-		return;
-	}
-	if (fstatat(dir_fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
-		if (errno != ENOENT)
-			walk_error(w, name, errno);
-		return;
-	}
-	if (S_ISDIR(st.st_mode))
+	} else if (S_ISDIR(st.st_mode)) {
 		descend(w, dir_fd, name, &st, i + 1);
-	else if (S_ISLNK(st.st_mode))
+	} else if (S_ISLNK(st.st_mode)) {
 		add_entry(w, dir_fd, name, &st, 0); /* a link on the way: recorded, not followed */
+	}
 }
 
 static void match_at(struct walker *w, int dir_fd, size_t i)
