@@ -16,12 +16,17 @@ out=$build/fuzz-coverage
 command -v clang >/dev/null || { echo "fuzz-coverage.sh: clang is needed" >&2; exit 2; }
 mkdir -p "$out/corpus"
 
+# base/gunzip.c inflates with ISA-L when the build has it, and with zlib in any case.
+isal_libs=
+if grep -q '^#define HAVE_ISAL 1' "$build/config.h"; then
+	isal_libs=$(pkg-config --libs libisal)
+fi
 # shellcheck disable=SC2046
 clang -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 	-I"$build" -I"$top/include" \
 	$(pkg-config --cflags jansson libzstd zlib) \
 	"$top/tests/fuzz-coverage.c" "$top"/src/base/*.c "$top"/src/report/*.c \
-	$(pkg-config --libs jansson libzstd zlib libcrypto) -o "$out/fuzz-coverage"
+	$(pkg-config --libs jansson libzstd zlib libcrypto) $isal_libs -o "$out/fuzz-coverage"
 
 # Seeds: the first byte chooses the parser (see fuzz-coverage.c).
 c=$out/corpus

@@ -18,11 +18,16 @@ src=$top/tests/fuzz-decrypt.c
 command -v clang >/dev/null || { echo "fuzz-decrypt.sh: clang is needed" >&2; exit 2; }
 mkdir -p "$out/corpus"
 
+# base/gunzip.c inflates with ISA-L when the build has it, and with zlib in any case.
+isal_libs=
+if grep -q '^#define HAVE_ISAL 1' "$build/config.h"; then
+	isal_libs=$(pkg-config --libs libisal)
+fi
 # shellcheck disable=SC2046
 clang -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 	-I"$build" -I"$top/include" $(pkg-config --cflags libcrypto zlib) \
 	"$src" "$top"/src/base/*.c "$top"/src/trust/*.c \
-	$(pkg-config --libs libarchive libcrypto zlib jansson libzstd) -lpthread \
+	$(pkg-config --libs libarchive libcrypto zlib jansson libzstd) $isal_libs -lpthread \
 	-o "$out/fuzz-decrypt"
 
 # Seeds: what gpg, age and openssl write for the target's keys, each behind its selector byte.

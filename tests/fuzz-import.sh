@@ -19,6 +19,11 @@ fa=${LOGPACK_FORENSIC_ARTIFACTS:-$top/../shared/forensic-artifacts/data}
 command -v clang >/dev/null || { echo "fuzz-import.sh: clang is needed" >&2; exit 2; }
 mkdir -p "$out/corpus"
 
+# base/gunzip.c inflates with ISA-L when the build has it, and with zlib in any case.
+isal_libs=
+if grep -q '^#define HAVE_ISAL 1' "$build/config.h"; then
+	isal_libs=$(pkg-config --libs libisal)
+fi
 # shellcheck disable=SC2046
 clang -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 	-I"$build" -I"$build/src/gather" -I"$top/include" $(pkg-config --cflags yaml-0.1) \
@@ -26,7 +31,7 @@ clang -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=
 	-DLOGPACK_BUILD_DIR="\"$build\"" \
 	"$top/tests/fuzz-import.c" "$top"/src/base/*.c "$top"/src/gather/profile-import*.c \
 	"$top/src/gather/profile.c" "$top/src/gather/profile-builtin.c" \
-	$(pkg-config --libs yaml-0.1 libcrypto jansson) -lpthread -o "$out/fuzz-import"
+	$(pkg-config --libs yaml-0.1 libcrypto jansson zlib) $isal_libs -lpthread -o "$out/fuzz-import"
 
 c=$out/corpus
 if [ -z "$(ls -A "$c")" ]; then

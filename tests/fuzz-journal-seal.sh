@@ -16,13 +16,18 @@ out=$build/fuzz-journal-seal
 command -v clang >/dev/null || { echo "fuzz-journal-seal.sh: clang is needed" >&2; exit 2; }
 mkdir -p "$out/corpus"
 
+# base/gunzip.c inflates with ISA-L when the build has it, and with zlib in any case.
+isal_libs=
+if grep -q '^#define HAVE_ISAL 1' "$build/config.h"; then
+	isal_libs=$(pkg-config --libs libisal)
+fi
 # shellcheck disable=SC2046
 clang -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 	-I"$build" -I"$top/include" \
 	$(pkg-config --cflags libcrypto jansson) \
 	"$top/tests/fuzz-journal-seal.c" "$top"/src/base/*.c "$top"/src/report/journalfile.c \
 	"$top"/src/report/journal-seal.c "$top"/src/report/journal-fsprg.c \
-	$(pkg-config --libs libcrypto jansson) -lpthread -o "$out/fuzz-journal-seal"
+	$(pkg-config --libs libcrypto jansson zlib) $isal_libs -lpthread -o "$out/fuzz-journal-seal"
 
 c=$out/corpus
 if [ -z "$(ls -A "$c")" ]; then

@@ -17,13 +17,18 @@ out=$build/fuzz-tokenise
 command -v clang >/dev/null || { echo "fuzz-tokenise.sh: clang is needed" >&2; exit 2; }
 mkdir -p "$out/corpus"
 
+# base/gunzip.c inflates with ISA-L when the build has it, and with zlib in any case.
+isal_libs=
+if grep -q '^#define HAVE_ISAL 1' "$build/config.h"; then
+	isal_libs=$(pkg-config --libs libisal)
+fi
 # shellcheck disable=SC2046
 clang -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 	-I"$build" -I"$top/include" \
 	$(pkg-config --cflags libcrypto) \
 	"$top/tests/fuzz-tokenise.c" "$top"/src/base/*.c "$top"/src/trust/pseudo.c \
 	"$top"/src/trust/cryptopan.c "$top"/src/trust/addrmap.c "$top"/src/trust/tokenise*.c \
-	$(pkg-config --libs libcrypto) -lpthread -o "$out/fuzz-tokenise"
+	$(pkg-config --libs libcrypto zlib) $isal_libs -lpthread -o "$out/fuzz-tokenise"
 
 c=$out/corpus
 if [ -z "$(ls -A "$c")" ]; then

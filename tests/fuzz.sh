@@ -18,6 +18,11 @@ out=$build/fuzz
 command -v clang >/dev/null || { echo "fuzz-reader.sh: clang is needed" >&2; exit 2; }
 mkdir -p "$out/corpus"
 
+# base/gunzip.c inflates with ISA-L when the build has it, and with zlib in any case.
+isal_libs=
+if grep -q '^#define HAVE_ISAL 1' "$build/config.h"; then
+	isal_libs=$(pkg-config --libs libisal)
+fi
 # shellcheck disable=SC2046
 clang -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 	-I"$build" -I"$top/include" \
@@ -25,7 +30,7 @@ clang -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=
 	"$top/tests/fuzz-reader.c" "$top"/src/base/*.c "$top"/src/trust/*.c "$top"/src/bundle/*.c \
 	"$top"/src/report/*.c "$top/src/cmd/cmd-show.c" "$top/src/cmd/command.c" \
 	"$top/src/cmd/key-opts.c" \
-	$(pkg-config --libs libarchive libcrypto zlib jansson libzstd) -lpthread -o "$out/fuzz-reader"
+	$(pkg-config --libs libarchive libcrypto zlib jansson libzstd) $isal_libs -lpthread -o "$out/fuzz-reader"
 
 # Seeds: real bundles and a few hostile tars.
 if [ -x "$build/src/logpack" ] && [ -z "$(ls -A "$out/corpus")" ]; then
