@@ -276,6 +276,65 @@ static char *queue_script(int threaded)
 	return out;
 }
 
+/* Events and last event of a log's one record, "events last_event". */
+static char *events_of(const char *name, const void *buf, size_t len)
+{
+	struct coverage *cov = coverage_new(NULL);
+	json_t *d, *rec;
+	char *out = NULL;
+
+	coverage_file_begin(cov, name, 1772536000, len, 0);
+	coverage_file_data(cov, buf, len);
+	coverage_file_end(cov);
+	d = coverage_document(cov, 1772600000);
+	rec = json_array_get(json_object_get(d, "logs"), 0);
+	if (rec)
+		out = xasprintf("%lld %s",
+		                (long long)json_integer_value(json_object_get(rec, "events")),
+		                json_string_value(json_object_get(rec, "last_event")));
+	json_decref(d);
+	coverage_free(cov);
+	return out;
+}
+
+/*
+ * A generation fed in one piece: the decoder fills its output buffer many times over from
+ * input it has already taken, and what it still holds when the input is used up must be
+ * analysed too (the newest lines, at the end).
+ */
+static void test_packed_whole(void)
+{
+	struct strbuf text = STRBUF_INIT, gz = STRBUF_INIT, zst = STRBUF_INIT;
+	char *plain, *from_gz, *from_zst;
+	size_t cap;
+
+	for (int i = 0; text.len < 2 * 1024 * 1024; i++)
+		strbuf_addf(&text, "Mar  3 %02d:%02d:%02d h a: line\n", i / 3600 % 24, i / 60 % 60,
+		            i % 60);
+	strbuf_addstr(&text, "Mar  4 23:59:59 h a: the newest line\n");
+	gzip_into(&gz, text.buf, text.len);
+	cap = ZSTD_compressBound(text.len);
+	strbuf_grow(&zst, cap);
+	zst.len = ZSTD_compress(zst.buf, cap, text.buf, text.len, 19);
+	plain = events_of("var/log/syslog", text.buf, text.len);
+	from_gz = events_of("var/log/syslog.2.gz", gz.buf, gz.len);
+	from_zst = events_of("var/log/syslog.2.zst", zst.buf, zst.len);
+	ok(plain && strstr(plain, "-03-04T23:59:59"),
+	   "the plain log's newest line is its last event");
+	ok(plain && from_gz && strcmp(plain, from_gz) == 0,
+	   "gzip in one piece: the same events as the text (%s; %s)", plain ? plain : "-",
+	   from_gz ? from_gz : "-");
+	ok(plain && from_zst && strcmp(plain, from_zst) == 0,
+	   "zstd in one piece: the same events as the text (%s; %s)", plain ? plain : "-",
+	   from_zst ? from_zst : "-");
+	free(plain);
+	free(from_gz);
+	free(from_zst);
+	strbuf_release(&text);
+	strbuf_release(&gz);
+	strbuf_release(&zst);
+}
+
 /* The queue's thread gives the report the calls in their order, whole, however batched. */
 static void test_queue(void)
 {
@@ -413,5 +472,6 @@ int main(void)
 	test_hostile_documents();
 	test_forwarding();
 	test_queue();
+	test_packed_whole();
 	return tap_done();
 }
