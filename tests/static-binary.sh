@@ -35,7 +35,7 @@ t "it runs with env -i and an empty PATH" '
 '
 t "--version --verbose names every library with its Debian version" '
 	"$BIN" --version --verbose >out
-	for p in zlib libzstd xz-utils bzip2 libarchive jansson libyaml openssl libssh2 curl musl; do
+	for p in zlib libzstd xz-utils bzip2 libarchive jansson libyaml libisal openssl libssh2 curl musl; do
 		grep -Eq "^  $p [0-9]" out || { echo "no version of $p" >&2; cat out >&2; exit 1; }
 	done
 '

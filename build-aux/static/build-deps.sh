@@ -23,10 +23,10 @@ src=$cache/src
 aptdir=$cache/apt
 
 # The source packages, in build order (each needs only those before it). Two chains that
-# share nothing: the compression libraries and libarchive (with jansson and libyaml); OpenSSL,
-# libssh2 and curl.
+# share nothing: the compression libraries and libarchive (with jansson, libyaml and ISA-L);
+# OpenSSL, libssh2 and curl.
 # LOGPACK_STATIC_PACKAGES builds a subset (two runs with the two chains may run at once).
-all_packages="zlib libzstd xz-utils bzip2 libarchive jansson libyaml openssl libssh2 curl"
+all_packages="zlib libzstd xz-utils bzip2 libarchive jansson libyaml libisal openssl libssh2 curl"
 packages=${LOGPACK_STATIC_PACKAGES:-$all_packages}
 
 if [ "${1:-}" = --clean ]; then
@@ -266,6 +266,20 @@ build_libyaml() {
 	make -C src install >>build.log 2>&1 || return 1
 	make -C include install >>build.log 2>&1 || return 1
 	make install-pkgconfigDATA >>build.log 2>&1
+}
+
+# ISA-L's gzip inflater for the coverage report (its assembly needs nasm).
+build_libisal() {
+	cd "$1"
+	keep_generated
+	if [ ! -x configure ]; then
+		autoreconf -fi >build.log 2>&1 || return 1
+	fi
+	# nasm is given the C compiler's flags too: none it does not know (-idirafter).
+	CFLAGS="-Os -fPIC -ffunction-sections -fdata-sections" ./configure --host="$host" \
+		--prefix="$prefix" --disable-shared --enable-static >>build.log 2>&1 || return 1
+	make -j"$jobs" >>build.log 2>&1 || return 1
+	make install >>build.log 2>&1
 }
 
 build_libarchive() {
