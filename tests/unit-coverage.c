@@ -335,6 +335,34 @@ static void test_packed_whole(void)
 	strbuf_release(&zst);
 }
 
+/* A gzip generation whose check value was changed: reported as damaged, not analysed. */
+static void test_damaged_gz(void)
+{
+	struct strbuf text = STRBUF_INIT, gz = STRBUF_INIT;
+	struct coverage *cov = coverage_new(NULL);
+	const char *why = NULL;
+	json_t *d, *rec;
+
+	for (int i = 0; i < 2000; i++)
+		strbuf_addf(&text, "Mar  3 10:%02d:%02d h a: line %d\n", i / 60 % 60, i % 60, i);
+	gzip_into(&gz, text.buf, text.len);
+	gz.buf[gz.len - 8] ^= 0x01; /* the trailer's CRC-32 */
+	coverage_file_begin(cov, "var/log/syslog.2.gz", 1772536000, gz.len, 0);
+	coverage_file_data(cov, gz.buf, gz.len);
+	coverage_file_end(cov);
+	d = coverage_document(cov, 1772600000);
+	rec = json_array_get(json_object_get(d, "logs"), 0);
+	if (rec)
+		why = json_string_value(json_object_get(rec, "not_analysed"));
+	ok(why && strcmp(why, "gzip data is damaged") == 0,
+	   "a .gz generation with a wrong CRC: \"not_analysed\": \"gzip data is damaged\" (%s)",
+	   why ? why : "none");
+	json_decref(d);
+	coverage_free(cov);
+	strbuf_release(&text);
+	strbuf_release(&gz);
+}
+
 /* The queue's thread gives the report the calls in their order, whole, however batched. */
 static void test_queue(void)
 {
@@ -473,5 +501,6 @@ int main(void)
 	test_forwarding();
 	test_queue();
 	test_packed_whole();
+	test_damaged_gz();
 	return tap_done();
 }

@@ -16,6 +16,7 @@
 #endif
 
 #include "base/gunzip.h"
+#include "base/util.h"
 
 #define GUNZIP_CHUNK 65536
 
@@ -45,15 +46,9 @@ struct gunzip *gunzip_new(enum gunzip_engine engine)
 	if (engine == GUNZIP_ISAL)
 		return NULL;
 #endif
-	g = calloc(1, sizeof(*g));
-	if (g == NULL)
-		return NULL;
+	g = xcalloc(1, sizeof(*g));
 	g->engine = engine;
-	g->buf = malloc(GUNZIP_CHUNK);
-	if (g->buf == NULL) {
-		free(g);
-		return NULL;
-	}
+	g->buf = xmalloc(GUNZIP_CHUNK);
 	if (engine == GUNZIP_ZLIB) {
 		/* 15 + 32: a gzip or a zlib header, detected again at every member. */
 		if (inflateInit2(&g->z, 15 + 32) != Z_OK) {
@@ -64,12 +59,7 @@ struct gunzip *gunzip_new(enum gunzip_engine engine)
 		return g;
 	}
 #ifdef HAVE_ISAL
-	g->is = malloc(sizeof(*g->is));
-	if (g->is == NULL) {
-		free(g->buf);
-		free(g);
-		return NULL;
-	}
+	g->is = xmalloc(sizeof(*g->is));
 	isal_inflate_init(g->is);
 	g->at_member = 1;
 #endif
