@@ -74,6 +74,65 @@ static void test_formats(void)
 	ok(when(LOGFORMAT_JSON, "{\"msg\":\"no time\"}") < 0, "JSON without a time");
 }
 
+/*
+ * The minute memo gives what a full read gives: lines of every format, each a stamp of the
+ * line before with a byte or two changed (a second, a minute, a separator, a digit turned
+ * into a letter), read in sequence with one memo and each alone without it.
+ */
+static void test_memo(void)
+{
+	static const char *const seeds[] = {
+	        "<13>Mar  3 10:00:59 h a: x",
+	        "Dec 27 03:45:43 db01 systemd[1]: x",
+	        "<165>1 2003-10-11T22:14:15.003Z host su - ID47 - x",
+	        "2024-01-02T03:04:05+01:00 host tag: x",
+	        "2024-01-02 03:04:05,123 INFO x",
+	        "6.213.51.48 - - [23/Feb/2024:10:09:15 +0000] \"GET / HTTP/1.1\" 200 1",
+	        "{\"time\":\"2024-01-02T03:04:59Z\",\"a\":1}",
+	};
+	static const char alphabet[] = "01234567890123456789012345: -T/Zx<>[]";
+	unsigned long seed = 42, differ = 0, hits = 0, parsed = 0;
+
+	for (size_t k = 0; k < sizeof(seeds) / sizeof(seeds[0]); k++) {
+		/* One memo for all formats, as a file's lines are tried in one, then others. */
+		struct logformat_memo memo = {0};
+		char line[128];
+		size_t len = strlen(seeds[k]);
+
+		memcpy(line, seeds[k], len + 1);
+		for (int i = 0; i < 20000; i++) {
+			/* Mostly the stamp's first 40 bytes, where the memo's key lies. */
+			for (int m = 0; m < 1 + i % 2; m++) {
+				seed = seed * 6364136223846793005UL + 1442695040888963407UL;
+				line[(seed >> 33) % (len < 40 ? len : 40)] =
+				        alphabet[(seed >> 20) % (sizeof(alphabet) - 1)];
+			}
+			if (i % 4 == 0)
+				memcpy(line, seeds[k], len + 1);
+			for (enum logformat f = LOGFORMAT_RFC3164; f < LOGFORMAT_COUNT; f++) {
+				struct logline_time a, b;
+				int ra, rb;
+
+				/* A hit needs the memo's key somewhere in the line. */
+				for (size_t at = 0; memo.len && at + memo.len <= len; at++)
+					if (memcmp(line + at, memo.key, memo.len) == 0) {
+						hits++;
+						break;
+					}
+				ra = logformat_parse_memo(f, line, len, &a, &memo);
+				rb = logformat_parse(f, line, len, &b);
+				if (ra != rb || (ra && memcmp(&a, &b, sizeof(a)) != 0))
+					differ++;
+				parsed += (unsigned long)rb;
+			}
+		}
+	}
+	ok(differ == 0 && parsed > 10000 && hits > 10000,
+	   "the minute memo reads %lu mutated lines as a full read does (%lu differ, %lu with "
+	   "the memo's key)",
+	   parsed, differ, hits);
+}
+
 static void test_calendar(void)
 {
 	int64_t y;
@@ -502,5 +561,6 @@ int main(void)
 	test_queue();
 	test_packed_whole();
 	test_damaged_gz();
+	test_memo();
 	return tap_done();
 }

@@ -28,8 +28,17 @@ int hash_thread_new(struct hash_thread **out, struct error *err);
 unsigned char *hash_thread_buffer(struct hash_thread *ht);
 /* Is p the start of the buffer hash_thread_buffer hands out now? */
 int hash_thread_is_buffer(const struct hash_thread *ht, const void *p);
+/*
+ * Takes the bytes of a chunk on the hashing thread, just after they were hashed: a second
+ * reader of the same bytes while they are still in the CPU's cache.
+ */
+typedef void (*hash_thread_tap_fn)(void *ctx, const unsigned char *buf, size_t len);
+
 /* Hash the first len bytes of the buffer handed out into h. */
 void hash_thread_submit(struct hash_thread *ht, struct sha256 *h, size_t len);
+/* The same, and tap(ctx, ...) is given those bytes too, in the order of the chunks. */
+void hash_thread_submit_tapped(struct hash_thread *ht, struct sha256 *h, size_t len,
+                               hash_thread_tap_fn tap, void *ctx);
 /* Wait until every chunk submitted is hashed. */
 void hash_thread_wait(struct hash_thread *ht);
 /* Finish what is queued, stop the thread and free everything. Safe on NULL. */

@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/hash-thread.h"
 #include "base/hash.h"
 #include "base/util.h"
 #include "bundle/sink.h"
@@ -88,6 +89,14 @@ int bag_payload_write(struct bag_writer *bw, const void *buf, size_t len, struct
  * copy. The caller may read it until the next call, and never writes it after the write.
  */
 void *bag_payload_buffer(struct bag_writer *bw, size_t *size);
+/* Is the payload file being written hashed on the hashing thread? */
+int bag_payload_threaded(const struct bag_writer *bw);
+/*
+ * Gives fn(ctx, ...) every chunk written to the payload file from now on, after hashing it:
+ * on the hashing thread when the file is hashed there (returns 1), else in this thread at
+ * bag_payload_write (returns 0). fn NULL stops that, once every chunk given so far was taken.
+ */
+int bag_payload_tap(struct bag_writer *bw, hash_thread_tap_fn fn, void *ctx);
 /* Finish the payload file; its SHA-256 goes into the manifest and into sha256_out. */
 int bag_payload_end(struct bag_writer *bw, char sha256_out[SHA256_HEX_LEN + 1], struct error *err);
 

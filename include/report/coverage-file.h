@@ -46,6 +46,7 @@ struct timeline {
 };
 
 struct cov_file {
+	const struct coverage_options *opt; /* the report's, read only */
 	char *path;
 	int64_t mtime;
 	uint64_t size, offset;
@@ -67,6 +68,7 @@ struct cov_file {
 	uint64_t unparsable_at[COVERAGE_KEEP];
 	uint64_t formats[LOGFORMAT_COUNT];
 	enum logformat current;
+	struct logformat_memo memo; /* the last minute read */
 	int w3c;
 	/* NUL runs (text only: binary formats hold zeros by design). */
 	int in_nul;

@@ -26,6 +26,11 @@ void coverage_queue_begin(struct coverage_queue *q, const char *path, int64_t mt
 void coverage_queue_data(struct coverage_queue *q, const void *buf, size_t len);
 void coverage_queue_end(struct coverage_queue *q);
 void coverage_queue_present(struct coverage_queue *q, const char *path, const char *why);
+/*
+ * As coverage_close_file, in its turn among the calls queued: for a file analysed elsewhere
+ * (coverage_open_file), once nothing else uses f. The queue takes f.
+ */
+void coverage_queue_close(struct coverage_queue *q, struct cov_file *f);
 /* Wait until everything queued is analysed: the report may then be finished. */
 void coverage_queue_drain(struct coverage_queue *q);
 /* Drain, stop the thread, free the queue (not the report). Safe on NULL. */

@@ -48,6 +48,21 @@ void coverage_file_data(struct coverage *cov, const void *buf, size_t len);
 void coverage_file_end(struct coverage *cov);
 
 /*
+ * The same for a file analysed apart from the report's other calls, on another thread: open
+ * reads only the report's options, feed touches only the file, and close adds the file's
+ * record to the report, in the order of the calls about other files (it is the file's end).
+ * discard drops a file that will not be closed (an error while it was read).
+ */
+struct cov_file;
+/* Are the file's bytes decompressed for the analysis (by its name)? */
+int coverage_inflates(const char *path);
+struct cov_file *coverage_open_file(const struct coverage *cov, const char *path, int64_t mtime,
+                                    uint64_t size, uint64_t offset);
+void coverage_feed_file(struct cov_file *f, const void *buf, size_t len);
+void coverage_close_file(struct coverage *cov, struct cov_file *f);
+void coverage_discard_file(struct cov_file *f);
+
+/*
  * A file that is there but whose bytes are not in this bundle (a snapshot found it unchanged):
  * a generation of its rotation set all the same, not a missing one. why: "unchanged".
  */

@@ -33,9 +33,26 @@ struct logline_time {
 };
 
 /*
- * Read the time of one line (without its newline) in format f. 1 when the line is of that
- * format and its time was read, 0 when not.
+ * The last minute read in one format: most lines of a log share their date, hour and minute
+ * with the line before, and then only the seconds need reading. The memo holds the stamp's
+ * bytes up to its seconds and what they were read as; the same bytes are read the same way
+ * anywhere, so a hit gives what a full read would. A zeroed memo holds nothing.
  */
+struct logformat_memo {
+	enum logformat format;
+	size_t len;
+	char key[20];
+	int64_t minute; /* the epoch of the minute's start, before any zone */
+	int month;
+};
+
+/*
+ * Read the time of one line (without its newline) in format f. 1 when the line is of that
+ * format and its time was read, 0 when not. memo (or NULL) is used and kept up to date.
+ */
+int logformat_parse_memo(enum logformat f, const char *line, size_t len, struct logline_time *t,
+                         struct logformat_memo *memo);
+/* The same without a memo. */
 int logformat_parse(enum logformat f, const char *line, size_t len, struct logline_time *t);
 
 /* Days since 1970-01-01 of a civil date (proleptic Gregorian), for any year. */

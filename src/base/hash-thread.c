@@ -12,10 +12,18 @@
 /* Four chunks in flight: the reader fills one while the hasher works through the others. */
 #define RING 4
 
+/*
+ * A tapped chunk goes to the hash and to the tap in pieces of this size, each piece to both in
+ * turn: the tap then reads bytes the hash has just brought into the cache.
+ */
+#define TAP_PIECE (128 * 1024)
+
 struct ring_slot {
 	unsigned char *buf;
 	size_t len;
 	struct sha256 *hash;
+	hash_thread_tap_fn tap;
+	void *tap_ctx;
 };
 
 struct hash_thread {
@@ -42,7 +50,16 @@ static void *hash_worker(void *arg)
 			break;
 		s = &ht->slots[ht->n_hashed % RING];
 		pthread_mutex_unlock(&ht->lock);
-		sha256_update(s->hash, s->buf, s->len);
+		if (s->tap == NULL) {
+			sha256_update(s->hash, s->buf, s->len);
+		} else {
+			for (size_t at = 0; at < s->len; at += TAP_PIECE) {
+				size_t n = s->len - at < TAP_PIECE ? s->len - at : TAP_PIECE;
+
+				sha256_update(s->hash, s->buf + at, n);
+				s->tap(s->tap_ctx, s->buf + at, n);
+			}
+		}
 		pthread_mutex_lock(&ht->lock);
 		ht->n_hashed++;
 		pthread_cond_broadcast(&ht->hashed);
@@ -94,9 +111,19 @@ int hash_thread_is_buffer(const struct hash_thread *ht, const void *p)
 
 void hash_thread_submit(struct hash_thread *ht, struct sha256 *h, size_t len)
 {
+	hash_thread_submit_tapped(ht, h, len, NULL, NULL);
+}
+
+void hash_thread_submit_tapped(struct hash_thread *ht, struct sha256 *h, size_t len,
+                               hash_thread_tap_fn tap, void *ctx)
+{
+	struct ring_slot *s = &ht->slots[ht->n_submitted % RING];
+
 	pthread_mutex_lock(&ht->lock);
-	ht->slots[ht->n_submitted % RING].len = len;
-	ht->slots[ht->n_submitted % RING].hash = h;
+	s->len = len;
+	s->hash = h;
+	s->tap = tap;
+	s->tap_ctx = ctx;
 	ht->n_submitted++;
 	pthread_cond_signal(&ht->queued);
 	pthread_mutex_unlock(&ht->lock);

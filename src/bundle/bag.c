@@ -47,6 +47,8 @@ struct bag_writer {
 	struct hash_thread *hasher; /* NULL with one job: everything in this thread */
 	int member_threaded;        /* the member's chunks go to the hasher */
 	unsigned char *read_buf;    /* bag_payload_buffer's buffer without a hasher */
+	hash_thread_tap_fn tap;     /* the member's chunks go to it too, after their hash */
+	void *tap_ctx;
 	uint64_t payload_bytes;
 	uint64_t payload_files;
 	struct bag_tag *tags;
@@ -219,6 +221,7 @@ static int member_begin(struct bag_writer *bw, const char *name, uint64_t size, 
 	bw->member_remaining = size;
 	bw->in_member = 1;
 	bw->member_threaded = bw->hasher != NULL && size >= THREADED_HASH_MIN;
+	bw->tap = NULL;
 	rc = 0;
 out:
 	archive_entry_free(entry);
@@ -236,12 +239,14 @@ static int member_write(struct bag_writer *bw, const void *buf, size_t len, stru
 	}
 	if (bw->member_threaded && hash_thread_is_buffer(bw->hasher, buf)) {
 		/* The hasher reads the buffer while the archive below reads it too. */
-		hash_thread_submit(bw->hasher, &bw->member_hash, len);
+		hash_thread_submit_tapped(bw->hasher, &bw->member_hash, len, bw->tap, bw->tap_ctx);
 	} else {
 		/* In order: what the hasher holds of this member comes first. */
 		if (bw->member_threaded)
 			hash_thread_wait(bw->hasher);
 		sha256_update(&bw->member_hash, buf, len);
+		if (bw->tap)
+			bw->tap(bw->tap_ctx, buf, len);
 	}
 	bw->member_remaining -= len;
 	while (len > 0) {
@@ -255,6 +260,20 @@ static int member_write(struct bag_writer *bw, const void *buf, size_t len, stru
 		len -= (size_t)n;
 	}
 	return 0;
+}
+
+int bag_payload_threaded(const struct bag_writer *bw)
+{
+	return bw->in_member && bw->member_threaded;
+}
+
+int bag_payload_tap(struct bag_writer *bw, hash_thread_tap_fn fn, void *ctx)
+{
+	if (fn == NULL && bw->tap && bw->member_threaded)
+		hash_thread_wait(bw->hasher);
+	bw->tap = fn;
+	bw->tap_ctx = ctx;
+	return bw->member_threaded;
 }
 
 static int member_end(struct bag_writer *bw, char hex[SHA256_HEX_LEN + 1], struct error *err)

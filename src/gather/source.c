@@ -313,8 +313,8 @@ static int choose_extent(struct source_reader *sr, const struct walk_entry *e, i
  * zeros to the size announced in the archive header, as GNU tar does; *padding says how much.
  * *grew: 1 when the file was longer than at open, 0 when not, -1 when the reads cannot say.
  */
-static int copy_source(struct source_reader *sr, int fd, struct extent *x, uint64_t *padding,
-                       int *grew, struct error *err)
+static int copy_source(struct source_reader *sr, int fd, struct extent *x, int tapped,
+                       uint64_t *padding, int *grew, struct error *err)
 {
 	const struct collect_hooks *hooks = sr->hooks;
 	/* When the stored bytes end where the file ended at open, the last read asks for one byte
@@ -347,11 +347,14 @@ static int copy_source(struct source_reader *sr, int fd, struct extent *x, uint6
 			return -1;
 		if (hooks && hooks->data)
 			hooks->data(hooks->ctx, buf, (size_t)n);
-		if (sr->coverage)
+		if (sr->coverage && !tapped)
 			coverage_queue_data(sr->coverage_queue, buf, (size_t)n);
 		left -= (uint64_t)n;
 		sr->bytes_done += (uint64_t)n;
 	}
+	/* The padding is not the file's: the report is not given it. */
+	if (tapped)
+		bag_payload_tap(sr->bag, NULL, NULL);
 	*padding = left;
 	if (left > 0) {
 		memset(sr->buf, 0, left < READ_CHUNK ? (size_t)left : READ_CHUNK);
@@ -364,6 +367,32 @@ static int copy_source(struct source_reader *sr, int fd, struct extent *x, uint6
 		}
 	}
 	return 0;
+}
+
+static void coverage_tap(void *ctx, const unsigned char *buf, size_t len)
+{
+	coverage_feed_file(ctx, buf, len);
+}
+
+/*
+ * A log hashed on the hashing thread is analysed there too, each piece just after its hash
+ * while its bytes are in the cache, instead of copied to the analysis thread: the report reads
+ * the bytes from memory once, and the reading thread copies nothing. The file's record joins
+ * the report in its turn, through the queue. A compressed generation still goes to the
+ * analysis thread: inflating costs several times its bytes, and there it overlaps the reading
+ * of the logs that follow instead of holding up the hashing of each of its chunks.
+ * The file being analysed apart, or NULL when it goes to the analysis thread.
+ */
+static struct cov_file *tap_coverage(struct source_reader *sr, const char *path, int64_t mtime,
+                                     const struct extent *x)
+{
+	struct cov_file *f;
+
+	if (!bag_payload_threaded(sr->bag) || coverage_inflates(path))
+		return NULL;
+	f = coverage_open_file(sr->coverage, path, mtime, x->size, x->offset);
+	bag_payload_tap(sr->bag, coverage_tap, f);
+	return f;
 }
 
 /* The stored source's record: where it went, its hash, and anything that went wrong. */
@@ -452,6 +481,7 @@ int source_store(struct source_reader *sr, const struct walk_entry *e, struct er
 	char hex[SHA256_HEX_LEN + 1], *bagname = NULL;
 	json_t *rec = NULL;
 	int fd, rc = -1, grew;
+	struct cov_file *tapped = NULL; /* analysed on the hashing thread */
 
 	fd = source_open(sr, e, &st, &btime, &rc, err);
 	if (fd < 0)
@@ -480,20 +510,27 @@ int source_store(struct source_reader *sr, const struct walk_entry *e, struct er
 	}
 	rc = -1;
 	rec = record_new(sr->records, e, &st, &btime, &bagname);
+	if (bag_payload_begin(sr->bag, bagname, x.stored, (int64_t)st.st_mtime, err) < 0)
+		goto out;
 	if (sr->coverage) {
 		/* Its name as files.jsonl shows it (escaped, so always UTF-8 for JSON). */
 		char *shown = records_shown_path(e->path);
 
-		coverage_queue_begin(sr->coverage_queue, shown, (int64_t)st.st_mtime, x.size,
-		                     x.offset);
+		tapped = tap_coverage(sr, shown, (int64_t)st.st_mtime, &x);
+		if (tapped == NULL)
+			coverage_queue_begin(sr->coverage_queue, shown, (int64_t)st.st_mtime,
+			                     x.size, x.offset);
 		free(shown);
 	}
-	if (bag_payload_begin(sr->bag, bagname, x.stored, (int64_t)st.st_mtime, err) < 0 ||
-	    copy_source(sr, fd, &x, &padding, &grew, err) < 0 ||
+	if (copy_source(sr, fd, &x, tapped != NULL, &padding, &grew, err) < 0 ||
 	    bag_payload_end(sr->bag, hex, err) < 0)
 		goto out;
-	if (sr->coverage)
+	if (tapped) {
+		coverage_queue_close(sr->coverage_queue, tapped);
+		tapped = NULL;
+	} else if (sr->coverage) {
 		coverage_queue_end(sr->coverage_queue);
+	}
 	if (hooks && hooks->stored &&
 	    hooks->stored(hooks->ctx, e, &st, x.offset, x.stored - padding, padding, hex, err) < 0)
 		goto out;
@@ -513,6 +550,11 @@ int source_store(struct source_reader *sr, const struct walk_entry *e, struct er
 	record_body_line(sr->records, rec, &st, &btime, NULL);
 	rc = 0;
 out:
+	/* On an error mid-file, the hashing thread lets go of the file before it is dropped. */
+	if (tapped) {
+		bag_payload_tap(sr->bag, NULL, NULL);
+		coverage_discard_file(tapped);
+	}
 	close(fd);
 	json_decref(rec);
 	json_decref(d.record);

@@ -17,9 +17,9 @@
  * waits for a free one when the analysis falls behind.
  */
 #define BATCH_BYTES (256 * 1024)
-#define QUEUE_BATCHES 16
+#define QUEUE_BATCHES 48
 
-enum queue_op { OP_BEGIN, OP_DATA, OP_END, OP_PRESENT };
+enum queue_op { OP_BEGIN, OP_DATA, OP_END, OP_PRESENT, OP_CLOSE };
 
 /* A call's head in a batch; its path and reason (each with its NUL) or its bytes follow. */
 struct call_head {
@@ -27,6 +27,7 @@ struct call_head {
 	int64_t mtime;
 	uint64_t size, offset;
 	size_t path_len, why_len, data_len; /* path_len and why_len count the NUL; 0: none */
+	struct cov_file *file;              /* OP_CLOSE's */
 };
 
 struct batch {
@@ -68,6 +69,9 @@ static void run(struct coverage *cov, const struct call_head *h, const char *pat
 		break;
 	case OP_PRESENT:
 		coverage_file_present(cov, path, why);
+		break;
+	case OP_CLOSE:
+		coverage_close_file(cov, h->file);
 		break;
 	}
 }
@@ -209,10 +213,16 @@ static struct batch *room_for(struct coverage_queue *q, size_t need)
 }
 
 static void queue_call(struct coverage_queue *q, enum queue_op op, const char *path,
-                       const char *why, int64_t mtime, uint64_t size, uint64_t offset)
+                       const char *why, int64_t mtime, uint64_t size, uint64_t offset,
+                       struct cov_file *file)
 {
-	struct call_head h = {
-	        op, mtime, size, offset, path ? strlen(path) + 1 : 0, why ? strlen(why) + 1 : 0, 0};
+	struct call_head h = {.op = op,
+	                      .mtime = mtime,
+	                      .size = size,
+	                      .offset = offset,
+	                      .path_len = path ? strlen(path) + 1 : 0,
+	                      .why_len = why ? strlen(why) + 1 : 0,
+	                      .file = file};
 	struct batch *b;
 
 	if (!q->threaded) {
@@ -233,17 +243,22 @@ static void queue_call(struct coverage_queue *q, enum queue_op op, const char *p
 void coverage_queue_begin(struct coverage_queue *q, const char *path, int64_t mtime, uint64_t size,
                           uint64_t offset)
 {
-	queue_call(q, OP_BEGIN, path, NULL, mtime, size, offset);
+	queue_call(q, OP_BEGIN, path, NULL, mtime, size, offset, NULL);
 }
 
 void coverage_queue_end(struct coverage_queue *q)
 {
-	queue_call(q, OP_END, NULL, NULL, 0, 0, 0);
+	queue_call(q, OP_END, NULL, NULL, 0, 0, 0, NULL);
 }
 
 void coverage_queue_present(struct coverage_queue *q, const char *path, const char *why)
 {
-	queue_call(q, OP_PRESENT, path, why, 0, 0, 0);
+	queue_call(q, OP_PRESENT, path, why, 0, 0, 0, NULL);
+}
+
+void coverage_queue_close(struct coverage_queue *q, struct cov_file *f)
+{
+	queue_call(q, OP_CLOSE, NULL, NULL, 0, 0, 0, f);
 }
 
 void coverage_queue_data(struct coverage_queue *q, const void *buf, size_t len)
@@ -256,7 +271,7 @@ void coverage_queue_data(struct coverage_queue *q, const void *buf, size_t len)
 	}
 	/* The bytes are split across batches as they fit; the analysis takes them in any pieces. */
 	while (len > 0) {
-		struct call_head h = {OP_DATA, 0, 0, 0, 0, 0, 0};
+		struct call_head h = {.op = OP_DATA};
 		struct batch *b = q->filling;
 		size_t n;
 

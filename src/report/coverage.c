@@ -100,24 +100,19 @@ static enum packing packing_of(const char *path)
 	return PACK_NONE;
 }
 
-void coverage_file_begin(struct coverage *cov, const char *path, int64_t mtime, uint64_t size,
-                         uint64_t offset)
+struct cov_file *coverage_open_file(const struct coverage *cov, const char *path, int64_t mtime,
+                                    uint64_t size, uint64_t offset)
 {
-	struct cov_file *f;
+	struct cov_file *f = xcalloc(1, sizeof(*f));
 	int64_t y;
 	int m;
 
-	file_free(cov->cur);
-	f = cov->cur = xcalloc(1, sizeof(*f));
+	f->opt = &cov->opt;
 	f->path = xstrdup(path);
 	f->mtime = mtime;
 	f->size = size;
 	f->offset = offset;
 	f->packing = packing_of(path);
-	if (str_has_suffix(path, ".logsig") || strstr(path, ".logsig.parts/"))
-		json_array_append_new(cov->seals,
-		                      json_pack("{s:o,s:s}", "path", json_sprintf("/%s", path),
-		                                "kind", "rsyslog KSI signature (lmsig_ksi_ls12)"));
 	f->kind = KIND_SNIFF;
 	f->current = LOGFORMAT_NONE;
 	logformat_civil_from_epoch(mtime, &y, &m);
@@ -127,14 +122,14 @@ void coverage_file_begin(struct coverage *cov, const char *path, int64_t mtime, 
 		f->stop_why = f->packing == PACK_OTHER
 		                      ? "compressed in a format not decompressed here"
 		                      : "only part of the compressed file was read";
-		return;
+		return f;
 	}
 	if (f->packing == PACK_GZIP) {
 		f->gz = gunzip_new(GUNZIP_BEST);
 		if (f->gz == NULL) {
 			f->stopped = 1;
 			f->stop_why = "cannot start the gzip decompressor";
-			return;
+			return f;
 		}
 	} else if (f->packing == PACK_ZSTD) {
 		f->zd = ZSTD_createDStream();
@@ -144,11 +139,31 @@ void coverage_file_begin(struct coverage *cov, const char *path, int64_t mtime, 
 		    ZSTD_isError(ZSTD_DCtx_setParameter(f->zd, ZSTD_d_windowLogMax, 24))) {
 			f->stopped = 1;
 			f->stop_why = "cannot start the zstd decompressor";
-			return;
+			return f;
 		}
 	}
 	if (f->packing == PACK_ZSTD)
 		f->out = xmalloc(INFLATE_CHUNK);
+	return f;
+}
+
+int coverage_inflates(const char *path)
+{
+	enum packing p = packing_of(path);
+
+	return p == PACK_GZIP || p == PACK_ZSTD;
+}
+
+void coverage_file_begin(struct coverage *cov, const char *path, int64_t mtime, uint64_t size,
+                         uint64_t offset)
+{
+	file_free(cov->cur);
+	cov->cur = coverage_open_file(cov, path, mtime, size, offset);
+}
+
+void coverage_discard_file(struct cov_file *f)
+{
+	file_free(f);
 }
 
 /* --- the time line ------------------------------------------------------------------- */
@@ -207,7 +222,8 @@ static int64_t year_shift(struct timeline *tl, int64_t year, int month)
 }
 
 /* One event at epoch (already in its year), line (or record) number n. */
-static void event_at(struct coverage *cov, struct timeline *tl, int64_t epoch, uint64_t n)
+static void event_at(const struct coverage_options *opt, struct timeline *tl, int64_t epoch,
+                     uint64_t n)
 {
 	tl->events++;
 	if (!tl->have) {
@@ -216,10 +232,10 @@ static void event_at(struct coverage *cov, struct timeline *tl, int64_t epoch, u
 		return;
 	}
 	if (epoch > tl->newest) {
-		if (epoch - tl->newest >= cov->opt.gap_seconds)
+		if (epoch - tl->newest >= opt->gap_seconds)
 			keep_gap(tl, tl->newest, epoch, n);
 		tl->newest = epoch;
-	} else if (tl->newest - epoch > cov->opt.backwards_seconds) {
+	} else if (tl->newest - epoch > opt->backwards_seconds) {
 		keep_back(tl, epoch, tl->newest, n);
 	}
 	if (epoch < tl->oldest)
@@ -227,7 +243,7 @@ static void event_at(struct coverage *cov, struct timeline *tl, int64_t epoch, u
 	tl->last = epoch;
 }
 
-static void event_line(struct coverage *cov, struct cov_file *f, const struct logline_time *t)
+static void event_line(struct cov_file *f, const struct logline_time *t)
 {
 	struct timeline *tl = &f->tl;
 	int64_t epoch = t->epoch;
@@ -246,7 +262,7 @@ static void event_line(struct coverage *cov, struct cov_file *f, const struct lo
 		tl->yearless = 1;
 		epoch += year_shift(tl, tl->base_year + tl->wraps, t->month);
 	}
-	event_at(cov, tl, epoch, f->lines);
+	event_at(f->opt, tl, epoch, f->lines);
 }
 
 /* Every time of the line moved by years (the year of lines without one, settled at the end). */
@@ -312,7 +328,7 @@ static int w3c_directive(const char *p, size_t len)
 }
 
 /* One line, its first len bytes (at most LINE_KEEP) without the newline. */
-static void text_line(struct coverage *cov, struct cov_file *f, const char *p, size_t len)
+static void text_line(struct cov_file *f, const char *p, size_t len)
 {
 	struct logline_time t;
 
@@ -333,9 +349,10 @@ static void text_line(struct coverage *cov, struct cov_file *f, const char *p, s
 		f->directives++;
 		return;
 	}
-	if (f->current != LOGFORMAT_NONE && logformat_parse(f->current, p, len, &t)) {
+	if (f->current != LOGFORMAT_NONE &&
+	    logformat_parse_memo(f->current, p, len, &t, &f->memo)) {
 		f->formats[f->current]++;
-		event_line(cov, f, &t);
+		event_line(f, &t);
 		return;
 	}
 	for (size_t i = 0; i < sizeof(try_order) / sizeof(try_order[0]); i++) {
@@ -346,11 +363,11 @@ static void text_line(struct coverage *cov, struct cov_file *f, const char *p, s
 			lf = LOGFORMAT_W3C;
 		else if (lf == LOGFORMAT_W3C && !f->w3c)
 			continue;
-		if (lf == f->current || !logformat_parse(lf, p, len, &t))
+		if (lf == f->current || !logformat_parse_memo(lf, p, len, &t, &f->memo))
 			continue;
 		f->current = lf;
 		f->formats[lf]++;
-		event_line(cov, f, &t);
+		event_line(f, &t);
 		return;
 	}
 	if (f->unparsable < COVERAGE_KEEP)
@@ -415,7 +432,7 @@ static void line_keep(struct cov_file *f, const char *p, size_t n)
 	f->line_len += n;
 }
 
-static void text_feed(struct coverage *cov, struct cov_file *f, const char *buf, size_t len)
+static void text_feed(struct cov_file *f, const char *buf, size_t len)
 {
 	const char *p = buf, *end = buf + len;
 
@@ -440,12 +457,12 @@ static void text_feed(struct coverage *cov, struct cov_file *f, const char *buf,
 				n = LINE_KEEP;
 				f->long_lines++;
 			}
-			text_line(cov, f, text, n);
+			text_line(f, text, n);
 		} else {
 			line_keep(f, p, (size_t)(nl - p));
 			if (f->line_over)
 				f->long_lines++;
-			text_line(cov, f, f->line, f->line_len);
+			text_line(f, f->line, f->line_len);
 			f->line_len = 0;
 			f->line_over = 0;
 		}
@@ -455,7 +472,7 @@ static void text_feed(struct coverage *cov, struct cov_file *f, const char *buf,
 
 /* --- records ------------------------------------------------------------------------- */
 
-static void utmp_record(struct coverage *cov, struct cov_file *f)
+static void utmp_record(struct cov_file *f)
 {
 	struct utmp_info u;
 
@@ -472,10 +489,10 @@ static void utmp_record(struct coverage *cov, struct cov_file *f)
 	else
 		f->bad_type++;
 	if (u.valid)
-		event_at(cov, &f->tl, u.epoch, f->records);
+		event_at(f->opt, &f->tl, u.epoch, f->records);
 }
 
-static void utmp_feed(struct coverage *cov, struct cov_file *f, const unsigned char *p, size_t len)
+static void utmp_feed(struct cov_file *f, const unsigned char *p, size_t len)
 {
 	while (len > 0) {
 		size_t take = UTMP_RECORD_SIZE - f->rec_len;
@@ -487,7 +504,7 @@ static void utmp_feed(struct coverage *cov, struct cov_file *f, const unsigned c
 		p += take;
 		len -= take;
 		if (f->rec_len == UTMP_RECORD_SIZE) {
-			utmp_record(cov, f);
+			utmp_record(f);
 			f->rec_len = 0;
 		}
 	}
@@ -508,11 +525,10 @@ static int binary_name(const char *path)
 	       str_has_suffix(base, ".journal~");
 }
 
-/* An entry of the journal file being walked (ctx: the report). */
+/* An entry of the journal file being walked (ctx: the file). */
 static void journal_entry(void *ctx, uint64_t realtime, const uint8_t boot_id[16])
 {
-	struct coverage *cov = ctx;
-	struct cov_file *f = cov->cur;
+	struct cov_file *f = ctx;
 	size_t i;
 
 	for (i = 0; i < f->n_boot_ids; i++)
@@ -526,27 +542,27 @@ static void journal_entry(void *ctx, uint64_t realtime, const uint8_t boot_id[16
 			f->boot_ids_more++;
 		}
 	}
-	event_at(cov, &f->tl, (int64_t)(realtime / 1000000), f->journal.entries_seen);
+	event_at(f->opt, &f->tl, (int64_t)(realtime / 1000000), f->journal.entries_seen);
 }
 
-/* A record of the .evtx file being walked (ctx: the report). */
+/* A record of the .evtx file being walked (ctx: the file). */
 static void evtx_record(void *ctx, uint64_t record_id, int64_t written)
 {
-	struct coverage *cov = ctx;
+	struct cov_file *f = ctx;
 
-	event_at(cov, &cov->cur->tl, written, record_id);
+	event_at(f->opt, &f->tl, written, record_id);
 }
 
 /* --- dispatch ------------------------------------------------------------------------ */
 
-static void choose_kind(struct coverage *cov, struct cov_file *f)
+static void choose_kind(struct cov_file *f)
 {
 	if (f->sniff_len >= 8 && memcmp(f->sniff, JOURNAL_SIGNATURE, 8) == 0) {
 		f->kind = KIND_JOURNAL;
-		journal_scan_init(&f->journal, journal_entry, cov);
+		journal_scan_init(&f->journal, journal_entry, f);
 	} else if (f->sniff_len >= 8 && memcmp(f->sniff, "ElfFile", 8) == 0) {
 		f->kind = KIND_EVTX;
-		evtx_scan_init(&f->evtx, evtx_record, cov);
+		evtx_scan_init(&f->evtx, evtx_record, f);
 	} else if (utmp_name(f->path)) {
 		f->kind = KIND_UTMP;
 	} else if (binary_name(f->path)) {
@@ -558,7 +574,7 @@ static void choose_kind(struct coverage *cov, struct cov_file *f)
 }
 
 /* Analyse decompressed bytes, in file order from the first fed. */
-static void analyse(struct coverage *cov, struct cov_file *f, const unsigned char *p, size_t len)
+static void analyse(struct cov_file *f, const unsigned char *p, size_t len)
 {
 	if (f->kind == KIND_SNIFF) {
 		size_t take = sizeof(f->sniff) - f->sniff_len;
@@ -568,19 +584,19 @@ static void analyse(struct coverage *cov, struct cov_file *f, const unsigned cha
 		f->sniff_len += take;
 		if (f->sniff_len < sizeof(f->sniff))
 			return;
-		choose_kind(cov, f);
+		choose_kind(f);
 		/* Replay the sniffed bytes, then the rest of this buffer. */
-		analyse(cov, f, f->sniff, f->sniff_len - take);
-		analyse(cov, f, p, len);
+		analyse(f, f->sniff, f->sniff_len - take);
+		analyse(f, p, len);
 		return;
 	}
 	switch (f->kind) {
 	case KIND_TEXT:
-		text_feed(cov, f, (const char *)p, len);
+		text_feed(f, (const char *)p, len);
 		f->analysed += len;
 		break;
 	case KIND_UTMP:
-		utmp_feed(cov, f, p, len);
+		utmp_feed(f, p, len);
 		break;
 	case KIND_JOURNAL:
 		journal_scan_feed(&f->journal, p, len);
@@ -607,31 +623,24 @@ static int too_much(struct cov_file *f)
 	return 0;
 }
 
-struct feed_target {
-	struct coverage *cov;
-	struct cov_file *f;
-};
-
 /* A piece of a generation's decompressed text: analysed, unless it is too much. */
 static int take_decoded(void *arg, const unsigned char *buf, size_t len)
 {
-	struct feed_target *t = arg;
+	struct cov_file *f = arg;
 
-	analyse(t->cov, t->f, buf, len);
-	return t->f->stopped || too_much(t->f);
+	analyse(f, buf, len);
+	return f->stopped || too_much(f);
 }
 
-static void feed_gzip(struct coverage *cov, struct cov_file *f, const void *buf, size_t len)
+static void feed_gzip(struct cov_file *f, const void *buf, size_t len)
 {
-	struct feed_target t = {cov, f};
-
-	if (gunzip_feed(f->gz, buf, len, take_decoded, &t) < 0) {
+	if (gunzip_feed(f->gz, buf, len, take_decoded, f) < 0) {
 		f->stopped = 1;
 		f->stop_why = "gzip data is damaged";
 	}
 }
 
-static void feed_zstd(struct coverage *cov, struct cov_file *f, const void *buf, size_t len)
+static void feed_zstd(struct cov_file *f, const void *buf, size_t len)
 {
 	ZSTD_inBuffer in = {buf, len, 0};
 	ZSTD_outBuffer out;
@@ -647,7 +656,7 @@ static void feed_zstd(struct coverage *cov, struct cov_file *f, const void *buf,
 			f->stop_why = "zstd data is damaged";
 			return;
 		}
-		analyse(cov, f, f->out, out.pos);
+		analyse(f, f->out, out.pos);
 		if (too_much(f))
 			return;
 	} while ((in.pos < in.size || out.pos == out.size) && !f->stopped);
@@ -655,22 +664,24 @@ static void feed_zstd(struct coverage *cov, struct cov_file *f, const void *buf,
 
 void coverage_file_data(struct coverage *cov, const void *buf, size_t len)
 {
-	struct cov_file *f = cov->cur;
+	if (cov->cur)
+		coverage_feed_file(cov->cur, buf, len);
+}
 
-	if (f == NULL)
-		return;
+void coverage_feed_file(struct cov_file *f, const void *buf, size_t len)
+{
 	f->fed += len;
 	if (f->stopped)
 		return;
 	switch (f->packing) {
 	case PACK_GZIP:
-		feed_gzip(cov, f, buf, len);
+		feed_gzip(f, buf, len);
 		break;
 	case PACK_ZSTD:
-		feed_zstd(cov, f, buf, len);
+		feed_zstd(f, buf, len);
 		break;
 	case PACK_NONE:
-		analyse(cov, f, buf, len);
+		analyse(f, buf, len);
 		break;
 	case PACK_OTHER:
 		break;
@@ -680,24 +691,34 @@ void coverage_file_data(struct coverage *cov, const void *buf, size_t len)
 void coverage_file_end(struct coverage *cov)
 {
 	struct cov_file *f = cov->cur;
+
+	cov->cur = NULL;
+	if (f)
+		coverage_close_file(cov, f);
+}
+
+void coverage_close_file(struct coverage *cov, struct cov_file *f)
+{
 	json_t *rec, *findings;
 	struct cov_done facts = {0};
 	int64_t year = 0;
 
-	if (f == NULL)
-		return;
+	if (str_has_suffix(f->path, ".logsig") || strstr(f->path, ".logsig.parts/"))
+		json_array_append_new(cov->seals,
+		                      json_pack("{s:o,s:s}", "path", json_sprintf("/%s", f->path),
+		                                "kind", "rsyslog KSI signature (lmsig_ksi_ls12)"));
 	if (f->kind == KIND_SNIFF && !f->stopped && f->sniff_len > 0) {
 		/* A file shorter than the sniff: analyse what there is. */
 		size_t n = f->sniff_len;
 
 		f->sniff_len = sizeof(f->sniff);
-		choose_kind(cov, f);
-		analyse(cov, f, f->sniff, n);
+		choose_kind(f);
+		analyse(f, f->sniff, n);
 	}
 	if (f->kind == KIND_TEXT && (f->line_len > 0 || f->line_over)) {
 		if (f->line_over)
 			f->long_lines++;
-		text_line(cov, f, f->line, f->line_len);
+		text_line(f, f->line, f->line_len);
 	}
 	if (f->in_nul)
 		nul_run_end(f);
@@ -765,5 +786,4 @@ void coverage_file_end(struct coverage *cov)
 		cov->newest_local = f->tl.local > 0;
 	}
 	file_free(f);
-	cov->cur = NULL;
 }

@@ -67,7 +67,38 @@ int64_t logformat_add_years(int64_t epoch, int64_t years)
 /* A cursor over the line: every read checks the end. */
 struct cur {
 	const char *p, *end;
+	enum logformat format;
+	struct logformat_memo *memo;
 };
+
+/* When the next n bytes are the memo's, step over them and give the minute they were read as. */
+static int memo_hit(struct cur *c, size_t n, int64_t *minute, int *month)
+{
+	const struct logformat_memo *m = c->memo;
+
+	if (m == NULL || m->format != c->format || m->len != n || (size_t)(c->end - c->p) < n ||
+	    memcmp(c->p, m->key, n) != 0)
+		return 0;
+	c->p += n;
+	*minute = m->minute;
+	*month = m->month;
+	return 1;
+}
+
+/* The bytes from from to the cursor were read as minute (and month). */
+static void memo_keep(struct cur *c, const char *from, int64_t minute, int month)
+{
+	struct logformat_memo *m = c->memo;
+	size_t n = (size_t)(c->p - from);
+
+	if (m == NULL || n > sizeof(m->key))
+		return;
+	m->format = c->format;
+	m->len = n;
+	memcpy(m->key, from, n);
+	m->minute = minute;
+	m->month = month;
+}
 
 static int digits(struct cur *c, int n, int *out)
 {
@@ -133,20 +164,28 @@ static int iso_stamp(struct cur *c, char sep, struct logline_time *t)
 {
 	int y, mon, d, h, mi, s, oh, om, sign;
 	int64_t epoch;
+	const char *from = c->p;
 
-	if (!digits(c, 4, &y) || !lit(c, '-') || !digits(c, 2, &mon) || !lit(c, '-') ||
-	    !digits(c, 2, &d))
-		return 0;
-	if (c->p >= c->end || (sep ? *c->p != sep : (*c->p != 'T' && *c->p != ' ')))
-		return 0;
-	c->p++;
-	if (!digits(c, 2, &h) || !lit(c, ':') || !digits(c, 2, &mi) || !lit(c, ':') ||
-	    !digits(c, 2, &s) || !valid_time(mon, d, h, mi, s))
+	/* "YYYY-MM-DDThh:mm:" */
+	if (!memo_hit(c, 17, &epoch, &mon)) {
+		if (!digits(c, 4, &y) || !lit(c, '-') || !digits(c, 2, &mon) || !lit(c, '-') ||
+		    !digits(c, 2, &d))
+			return 0;
+		if (c->p >= c->end || (sep ? *c->p != sep : (*c->p != 'T' && *c->p != ' ')))
+			return 0;
+		c->p++;
+		if (!digits(c, 2, &h) || !lit(c, ':') || !digits(c, 2, &mi) || !lit(c, ':') ||
+		    !valid_time(mon, d, h, mi, 0))
+			return 0;
+		epoch = logformat_days_from_civil(y, mon, d) * 86400 + h * 3600 + mi * 60;
+		memo_keep(c, from, epoch, 0);
+	}
+	if (!digits(c, 2, &s) || s > 60)
 		return 0;
 	if (lit(c, '.') || lit(c, ','))
 		while (c->p < c->end && *c->p >= '0' && *c->p <= '9')
 			c->p++;
-	epoch = logformat_days_from_civil(y, mon, d) * 86400 + h * 3600 + mi * 60 + s;
+	epoch += s;
 	t->local = 1;
 	if (lit(c, 'Z') || lit(c, 'z')) {
 		t->local = 0;
@@ -168,27 +207,36 @@ static int iso_stamp(struct cur *c, char sep, struct logline_time *t)
 /* "Mmm dd hh:mm:ss" (the day space-padded), RFC 3164's TIMESTAMP. */
 static int parse_rfc3164(struct cur *c, struct logline_time *t)
 {
+	/* Days from 1970 to 1 January 2000 (10957), and to each month of that leap year. */
+	static const int before_month[12] = {0, 31, 60, 91, 121, 152, 182, 213, 244, 274, 305, 335};
 	int mon, d, h, mi, s;
+	int64_t minute;
+	const char *from;
 
 	skip_pri(c);
-	if (!month_abbrev(c, &mon) || !lit(c, ' '))
-		return 0;
-	if (lit(c, ' ')) {
-		if (!digits(c, 1, &d))
+	from = c->p;
+	/* "Mmm dd hh:mm:" */
+	if (!memo_hit(c, 13, &minute, &mon)) {
+		if (!month_abbrev(c, &mon) || !lit(c, ' '))
 			return 0;
-	} else if (!digits(c, 2, &d)) {
-		return 0;
+		if (lit(c, ' ')) {
+			if (!digits(c, 1, &d))
+				return 0;
+		} else if (!digits(c, 2, &d)) {
+			return 0;
+		}
+		if (!lit(c, ' ') || !digits(c, 2, &h) || !lit(c, ':') || !digits(c, 2, &mi) ||
+		    !lit(c, ':') || !valid_time(mon, d, h, mi, 0))
+			return 0;
+		minute = (int64_t)(10957 + before_month[mon - 1] + d - 1) * 86400 + h * 3600 +
+		         mi * 60;
+		memo_keep(c, from, minute, mon);
 	}
-	if (!lit(c, ' ') || !digits(c, 2, &h) || !lit(c, ':') || !digits(c, 2, &mi) ||
-	    !lit(c, ':') || !digits(c, 2, &s) || !valid_time(mon, d, h, mi, s))
+	if (!digits(c, 2, &s) || s > 60)
 		return 0;
 	if (c->p < c->end && *c->p != ' ')
 		return 0;
-	/* Days from 1970 to 1 January 2000 (10957), and to each month of that leap year. */
-	static const int before_month[12] = {0, 31, 60, 91, 121, 152, 182, 213, 244, 274, 305, 335};
-
-	t->epoch =
-	        (int64_t)(10957 + before_month[mon - 1] + d - 1) * 86400 + h * 3600 + mi * 60 + s;
+	t->epoch = minute + s;
 	t->local = 1;
 	t->no_year = 1;
 	t->month = mon;
@@ -252,10 +300,16 @@ static int parse_combined(struct cur *c, struct logline_time *t)
 	if (open == NULL || open == c->p || open[-1] != ' ')
 		return 0;
 	c->p = open + 1;
-	if (!digits(c, 2, &d) || !lit(c, '/') || !month_abbrev(c, &mon) || !lit(c, '/') ||
-	    !digits(c, 4, &y) || !lit(c, ':') || !digits(c, 2, &h) || !lit(c, ':') ||
-	    !digits(c, 2, &mi) || !lit(c, ':') || !digits(c, 2, &s) || !lit(c, ' ') ||
-	    !valid_time(mon, d, h, mi, s))
+	/* "dd/Mon/yyyy:hh:mm:" */
+	if (!memo_hit(c, 18, &epoch, &mon)) {
+		if (!digits(c, 2, &d) || !lit(c, '/') || !month_abbrev(c, &mon) || !lit(c, '/') ||
+		    !digits(c, 4, &y) || !lit(c, ':') || !digits(c, 2, &h) || !lit(c, ':') ||
+		    !digits(c, 2, &mi) || !lit(c, ':') || !valid_time(mon, d, h, mi, 0))
+			return 0;
+		epoch = logformat_days_from_civil(y, mon, d) * 86400 + h * 3600 + mi * 60;
+		memo_keep(c, open + 1, epoch, mon);
+	}
+	if (!digits(c, 2, &s) || s > 60 || !lit(c, ' '))
 		return 0;
 	if (c->p >= c->end || (*c->p != '+' && *c->p != '-'))
 		return 0;
@@ -263,8 +317,7 @@ static int parse_combined(struct cur *c, struct logline_time *t)
 	if (!digits(c, 2, &oh) || !digits(c, 2, &om) || !lit(c, ']') || !lit(c, ' ') ||
 	    !lit(c, '"'))
 		return 0;
-	epoch = logformat_days_from_civil(y, mon, d) * 86400 + h * 3600 + mi * 60 + s;
-	t->epoch = epoch - sign * (oh * 3600 + om * 60);
+	t->epoch = epoch + s - sign * (oh * 3600 + om * 60);
 	t->local = 0;
 	return 1;
 }
@@ -296,8 +349,8 @@ static int parse_json(struct cur *c, struct logline_time *t)
 
 			if (*p != '"' || memcmp(p, keys[k], klen) != 0)
 				continue;
+			v = *c;
 			v.p = p + klen;
-			v.end = c->end;
 			while (v.p < v.end && (*v.p == ' ' || *v.p == '\t'))
 				v.p++;
 			if (!lit(&v, ':'))
@@ -327,7 +380,13 @@ static int parse_json(struct cur *c, struct logline_time *t)
 
 int logformat_parse(enum logformat f, const char *line, size_t len, struct logline_time *t)
 {
-	struct cur c = {line, line + len};
+	return logformat_parse_memo(f, line, len, t, NULL);
+}
+
+int logformat_parse_memo(enum logformat f, const char *line, size_t len, struct logline_time *t,
+                         struct logformat_memo *memo)
+{
+	struct cur c = {line, line + len, f, memo};
 
 	memset(t, 0, sizeof(*t));
 	switch (f) {
