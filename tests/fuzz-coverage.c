@@ -121,8 +121,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		free(summary);
 		json_decref(doc);
-		for (int f = 1; f < LOGFORMAT_COUNT; f++)
-			logformat_parse((enum logformat)f, (const char *)data, size, &t);
+		struct logformat_memo memo = {0};
+
+		/* Each line in every format, with one memo as a file keeps it: a memo must give
+		 * what a full read gives. */
+		for (const char *line = (const char *)data, *end = line + size; line < end;) {
+			const char *nl = memchr(line, '\n', (size_t)(end - line));
+			size_t len = nl ? (size_t)(nl - line) : (size_t)(end - line);
+
+			for (int f = 1; f < LOGFORMAT_COUNT; f++) {
+				struct logline_time m;
+				int rf = logformat_parse((enum logformat)f, line, len, &t);
+				int rm = logformat_parse_memo((enum logformat)f, line, len, &m,
+				                              &memo);
+
+				if (rf != rm || (rf && memcmp(&t, &m, sizeof(t)) != 0))
+					abort();
+			}
+			line += len + 1;
+		}
 		break;
 	}
 	}

@@ -44,6 +44,7 @@ struct logformat_memo {
 	char key[20];
 	int64_t minute; /* the epoch of the minute's start, before any zone */
 	int month;
+	uint64_t hits; /* lines read through the memo (for the tests) */
 };
 
 /*

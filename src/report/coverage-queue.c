@@ -13,11 +13,18 @@
  * arguments, then its path or its bytes), and a batch is handed over only when it is full or
  * the queue is drained. A call a batch would wake the analyser three times a file: at many
  * small files those wake-ups cost more than the analysis saved the reader. At most
- * QUEUE_BATCHES batches of BATCH_BYTES exist (4 MiB, as the slots before them); the reader
- * waits for a free one when the analysis falls behind.
+ * QUEUE_BATCHES batches of BATCH_BYTES exist (12 MiB: room for a large compressed generation,
+ * whose inflating then overlaps the reading of the logs after it); the reader waits for a free
+ * one when the analysis falls behind.
  */
 #define BATCH_BYTES (256 * 1024)
 #define QUEUE_BATCHES 48
+/*
+ * A file analysed elsewhere waits for its close with all its analysis state (kilobytes, 64 KiB
+ * for an .evtx chunk), which a close's few bytes in a batch do not account for: at most this
+ * many wait, however far the analysis thread is behind.
+ */
+#define PENDING_CLOSES 32
 
 enum queue_op { OP_BEGIN, OP_DATA, OP_END, OP_PRESENT, OP_CLOSE };
 
@@ -51,6 +58,8 @@ struct coverage_queue {
 	int analyser_waiting; /* it waits on queued */
 	int reader_waiting;   /* the reader waits on done */
 	int stop;
+	uint64_t closes_queued; /* the reader's count of OP_CLOSE */
+	uint64_t closes_run;    /* the analyser's, under lock */
 };
 
 /* One call on the report: from a batch on the analyser, or in line without a thread. */
@@ -91,10 +100,19 @@ static const unsigned char *run_call(struct coverage *cov, const unsigned char *
 	return p + h.data_len;
 }
 
-static void run_batch(struct coverage *cov, const struct batch *b)
+/* Run a batch's calls; the number of OP_CLOSE among them. */
+static uint64_t run_batch(struct coverage *cov, const struct batch *b)
 {
-	for (const unsigned char *p = b->buf; p < b->buf + b->len;)
+	uint64_t closes = 0;
+
+	for (const unsigned char *p = b->buf; p < b->buf + b->len;) {
+		struct call_head h;
+
+		memcpy(&h, p, sizeof(h));
+		closes += h.op == OP_CLOSE;
 		p = run_call(cov, p);
+	}
+	return closes;
 }
 
 static void *analyser(void *arg)
@@ -104,6 +122,7 @@ static void *analyser(void *arg)
 	pthread_mutex_lock(&q->lock);
 	for (;;) {
 		struct batch *b;
+		uint64_t closes;
 
 		while (q->full_head == NULL && !q->stop) {
 			q->analyser_waiting = 1;
@@ -118,9 +137,10 @@ static void *analyser(void *arg)
 			q->full_tail = NULL;
 		q->analysing = 1;
 		pthread_mutex_unlock(&q->lock);
-		run_batch(q->cov, b);
+		closes = run_batch(q->cov, b);
 		pthread_mutex_lock(&q->lock);
 		q->analysing = 0;
+		q->closes_run += closes;
 		b->len = 0;
 		b->next = q->free_list;
 		q->free_list = b;
@@ -259,6 +279,21 @@ void coverage_queue_present(struct coverage_queue *q, const char *path, const ch
 void coverage_queue_close(struct coverage_queue *q, struct cov_file *f)
 {
 	queue_call(q, OP_CLOSE, NULL, NULL, 0, 0, 0, f);
+	if (!q->threaded)
+		return;
+	q->closes_queued++;
+	pthread_mutex_lock(&q->lock);
+	if (q->closes_queued - q->closes_run > PENDING_CLOSES) {
+		pthread_mutex_unlock(&q->lock);
+		hand_over(q);
+		pthread_mutex_lock(&q->lock);
+		while (q->closes_queued - q->closes_run > PENDING_CLOSES) {
+			q->reader_waiting = 1;
+			pthread_cond_wait(&q->done, &q->lock);
+			q->reader_waiting = 0;
+		}
+	}
+	pthread_mutex_unlock(&q->lock);
 }
 
 void coverage_queue_data(struct coverage_queue *q, const void *buf, size_t len)

@@ -82,6 +82,7 @@ static int memo_hit(struct cur *c, size_t n, int64_t *minute, int *month)
 	c->p += n;
 	*minute = m->minute;
 	*month = m->month;
+	c->memo->hits++;
 	return 1;
 }
 
