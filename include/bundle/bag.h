@@ -93,10 +93,10 @@ void *bag_payload_buffer(struct bag_writer *bw, size_t *size);
 int bag_payload_threaded(const struct bag_writer *bw);
 /*
  * Gives fn(ctx, ...) every chunk written to the payload file from now on, after hashing it:
- * on the hashing thread when the file is hashed there (returns 1), else in this thread at
- * bag_payload_write (returns 0). fn NULL stops that, once every chunk given so far was taken.
+ * on the hashing thread when the file is hashed there (bag_payload_threaded), else in this
+ * thread at bag_payload_write. fn NULL stops that, once every chunk given so far was taken.
  */
-int bag_payload_tap(struct bag_writer *bw, hash_thread_tap_fn fn, void *ctx);
+void bag_payload_tap(struct bag_writer *bw, hash_thread_tap_fn fn, void *ctx);
 /* Finish the payload file; its SHA-256 goes into the manifest and into sha256_out. */
 int bag_payload_end(struct bag_writer *bw, char sha256_out[SHA256_HEX_LEN + 1], struct error *err);
 

@@ -267,13 +267,12 @@ int bag_payload_threaded(const struct bag_writer *bw)
 	return bw->in_member && bw->member_threaded;
 }
 
-int bag_payload_tap(struct bag_writer *bw, hash_thread_tap_fn fn, void *ctx)
+void bag_payload_tap(struct bag_writer *bw, hash_thread_tap_fn fn, void *ctx)
 {
 	if (fn == NULL && bw->tap && bw->member_threaded)
 		hash_thread_wait(bw->hasher);
 	bw->tap = fn;
 	bw->tap_ctx = ctx;
-	return bw->member_threaded;
 }
 
 static int member_end(struct bag_writer *bw, char hex[SHA256_HEX_LEN + 1], struct error *err)

@@ -85,12 +85,15 @@ static void run(struct coverage *cov, const struct call_head *h, const char *pat
 	}
 }
 
-static const unsigned char *run_call(struct coverage *cov, const unsigned char *p)
+/* Run the call at p; the next one's start. *op: what it was. */
+static const unsigned char *run_call(struct coverage *cov, const unsigned char *p,
+                                     enum queue_op *op)
 {
 	struct call_head h;
 	const char *path, *why;
 
 	memcpy(&h, p, sizeof(h));
+	*op = h.op;
 	p += sizeof(h);
 	path = h.path_len ? (const char *)p : NULL;
 	p += h.path_len;
@@ -106,11 +109,10 @@ static uint64_t run_batch(struct coverage *cov, const struct batch *b)
 	uint64_t closes = 0;
 
 	for (const unsigned char *p = b->buf; p < b->buf + b->len;) {
-		struct call_head h;
+		enum queue_op op;
 
-		memcpy(&h, p, sizeof(h));
-		closes += h.op == OP_CLOSE;
-		p = run_call(cov, p);
+		p = run_call(cov, p, &op);
+		closes += op == OP_CLOSE;
 	}
 	return closes;
 }
@@ -178,6 +180,14 @@ int coverage_queue_new(struct coverage_queue **out, struct coverage *cov, int th
 	return 0;
 }
 
+/* The reader waits (under the lock) until the analyser is done with a batch. */
+static void reader_wait(struct coverage_queue *q)
+{
+	q->reader_waiting = 1;
+	pthread_cond_wait(&q->done, &q->lock);
+	q->reader_waiting = 0;
+}
+
 /* Hand the reader's batch to the analyser (when it holds anything). */
 static void hand_over(struct coverage_queue *q)
 {
@@ -208,9 +218,7 @@ static struct batch *room_for(struct coverage_queue *q, size_t need)
 	hand_over(q);
 	pthread_mutex_lock(&q->lock);
 	while (q->free_list == NULL && q->n_batches >= QUEUE_BATCHES) {
-		q->reader_waiting = 1;
-		pthread_cond_wait(&q->done, &q->lock);
-		q->reader_waiting = 0;
+		reader_wait(q);
 	}
 	b = q->free_list;
 	if (b)
@@ -288,9 +296,7 @@ void coverage_queue_close(struct coverage_queue *q, struct cov_file *f)
 		hand_over(q);
 		pthread_mutex_lock(&q->lock);
 		while (q->closes_queued - q->closes_run > PENDING_CLOSES) {
-			q->reader_waiting = 1;
-			pthread_cond_wait(&q->done, &q->lock);
-			q->reader_waiting = 0;
+			reader_wait(q);
 		}
 	}
 	pthread_mutex_unlock(&q->lock);
@@ -331,9 +337,7 @@ void coverage_queue_drain(struct coverage_queue *q)
 	hand_over(q);
 	pthread_mutex_lock(&q->lock);
 	while (q->full_head || q->analysing) {
-		q->reader_waiting = 1;
-		pthread_cond_wait(&q->done, &q->lock);
-		q->reader_waiting = 0;
+		reader_wait(q);
 	}
 	pthread_mutex_unlock(&q->lock);
 }
