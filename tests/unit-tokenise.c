@@ -2,7 +2,8 @@
  * The tokeniser on the inputs that broke other tools: leading zeros, IPv6 in upper case, with a
  * port, followed by ':', IPv4-mapped; ip:port; addresses in URLs, in host names and reverse
  * names; e-mail local parts; MACs; listed names as whole words, and user names that are common
- * words only where the text names an account.
+ * words only where the text names an account. And the scanner's prefilters, against the
+ * matchers they stand for.
  */
 #include "config.h"
 
@@ -12,6 +13,7 @@
 #include <openssl/evp.h>
 
 #include "tap.h"
+#include "trust/tokenise-private.h"
 #include "trust/tokenise.h"
 
 static struct pseudo_keys keys;
@@ -528,6 +530,136 @@ static void test_short_cycle(void)
 	pseudo_keys_wipe(&fk);
 }
 
+/* The matchers a prefilter stands for, at s[i]: what they took together. */
+static size_t take_hex(struct tokeniser *t, const char *s, size_t i, size_t len)
+{
+	return tokenise_match_mac(t, s, i, len) + tokenise_match_ip6_arpa(t, s, i, len) +
+	       tokenise_match_ipv6(t, s, i, len);
+}
+
+static size_t take_ipv4(struct tokeniser *t, const char *s, size_t i, size_t len)
+{
+	return tokenise_match_ipv4(t, s, i, len) + tokenise_match_ipv4_dashed(t, s, i, len);
+}
+
+/*
+ * The scanner calls matchers only where their prefilter says one may begin: at every position
+ * of random text built from their forms, pieces of them and mutations (bytes changed to others
+ * of alphabet), where it says none may, they must take nothing. Some positions must both pass
+ * and match, or the test proves nothing.
+ */
+static void check_prefilter(const char *what, const char *const *pieces, size_t n_pieces,
+                            const char *alphabet, int (*may_match)(const char *, size_t, size_t),
+                            size_t (*take)(struct tokeniser *, const char *, size_t, size_t))
+{
+	char line[512];
+	size_t passed = 0, matched = 0, wrong = 0;
+	unsigned seed = 12345;
+	struct error err;
+	/* Its own map and tokeniser, scanning (so that every address is only noted). */
+	struct addrmap *m = addrmap_new(keys.sub[PSEUDO_ADDRESSES], &err);
+	struct tokeniser *t = tokeniser_new(&keys, m);
+
+	for (int round = 0; round < 4000; round++) {
+		size_t len = 0;
+
+		while (len < 200) {
+			const char *p;
+			size_t n;
+
+			seed = seed * 1103515245 + 12345;
+			p = pieces[(seed >> 16) % n_pieces];
+			n = strlen(p);
+			memcpy(line + len, p, n);
+			len += n;
+			if (seed & 0x100) /* most matchers want no letter or digit after them */
+				line[len++] = ' ';
+		}
+		for (int k = 0; k < 3; k++) {
+			seed = seed * 1103515245 + 12345;
+			line[(seed >> 8) % len] = alphabet[(seed >> 20) % strlen(alphabet)];
+		}
+		for (size_t i = 0; i < len; i++) {
+			int may = may_match(line, i, len);
+			size_t took = take(t, line, i, len);
+
+			passed += may;
+			matched += may && took > 0;
+			wrong += !may && took > 0;
+		}
+	}
+	ok(wrong == 0 && matched > 5000 && passed > matched,
+	   "%s never begins where the prefilter says none may (%zu positions passed, %zu of them "
+	   "matched, %zu wrongly refused)",
+	   what, passed, matched, wrong);
+	tokeniser_free(t);
+	addrmap_free(m);
+}
+
+static void test_prefilters(void)
+{
+	static const char *const hex[] = {
+	        "00:11:22:33:44:55",
+	        "0A-1b-2C-3d-4E-5f",
+	        "0011.2233.4455",
+	        "fe80::1",
+	        "::1",
+	        "::ffff:192.0.2.1",
+	        "2001:db8::42",
+	        "2001:DB8:0:0:8:800:200C:417A",
+	        "abcd:",
+	        "b.a.9.8.7.6.5.4.3.2.1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa",
+	        "1:2:3:4:5:6:7:8",
+	        "12345::1",
+	        "a.b",
+	        "dead:beef::",
+	        ":::",
+	        "0.",
+	        "ff-",
+	        "0123.",
+	        "1.2.3.4",
+	        "10:20:30",
+	        "::",
+	        "f",
+	        " ",
+	        "-",
+	        ".",
+	        ":",
+	        "x",
+	        "cafe",
+	        "1f:2e:3d:4c:5b"};
+	static const char *const ipv4[] = {"192.168.0.1",
+	                                   "10.0.0.1.22",
+	                                   "192.030.0.6",
+	                                   "3.31.172.in-addr.arpa",
+	                                   "10.in-addr.arpa",
+	                                   "ip-172-31-3-150",
+	                                   "dhcp-192-168-0-66",
+	                                   "10_0_0_1",
+	                                   "1.2.3.4.5",
+	                                   "1.2.3.4567",
+	                                   "256.1.1.1",
+	                                   "2026-12-02",
+	                                   "14:28:24",
+	                                   "[1234]",
+	                                   "0",
+	                                   "1.",
+	                                   "12-",
+	                                   "123_",
+	                                   "1234.5",
+	                                   "-",
+	                                   ".",
+	                                   "_",
+	                                   " ",
+	                                   "x"};
+
+	check_prefilter("a MAC, ip6.arpa name or IPv6 address", hex, sizeof(hex) / sizeof(hex[0]),
+	                "0123456789abcdefABCDEF:.-x ", tokenise_hex_may_match, take_hex);
+	check_prefilter("an IPv4 address, with dots or dashes, or an in-addr.arpa name", ipv4,
+	                sizeof(ipv4) / sizeof(ipv4[0]), "0123456789.-_:x ", tokenise_ipv4_may_match,
+	                take_ipv4);
+}
+
 int main(void)
 {
 	uint8_t key[PSEUDO_KEY_LEN];
@@ -546,6 +678,7 @@ int main(void)
 	test_phone();
 	test_lines();
 	test_short_cycle();
+	test_prefilters();
 	tokeniser_free(tk);
 	addrmap_free(am);
 	pseudo_keys_wipe(&keys);

@@ -167,6 +167,50 @@ static inline int has_prefix_ci(const char *s, size_t len, const char *prefix)
 	return 1;
 }
 
+/*
+ * Whether a MAC, an ip6.arpa name or an IPv6 address may begin at s[i]: a test that each of the
+ * three matchers needs to pass, made on at most six bytes, so that the words of a line that
+ * begin with a hex digit (most of them: "daemon", "failed", 2026) pass without a call to any.
+ * Each begins with a run of hex digits and a separator. A MAC: two digits and ':' or '-', or
+ * four and '.' (0011.2233.4455). An ip6.arpa name: one digit and '.'. An IPv6 address: at most
+ * four digits and ':', or "::" (inet_pton reads no more than four digits in a group, and an
+ * embedded IPv4 address only at the end, after a ':').
+ */
+static inline int tokenise_hex_may_match(const char *s, size_t i, size_t len)
+{
+	size_t k = 0;
+
+	while (i + k < len && k < 5 && is_hex((unsigned char)s[i + k]))
+		k++;
+	if (i + k == len)
+		return 0;
+	switch (s[i + k]) {
+	case ':':
+		return k > 0 ? k <= 4 : i + 1 < len && s[i + 1] == ':';
+	case '-':
+		return k == 2;
+	case '.':
+		return k == 1 || k == 4;
+	default:
+		return 0;
+	}
+}
+
+/*
+ * Whether an IPv4 address (with dots or dashes) or an in-addr.arpa name may begin at s[i]: each
+ * begins with one to three digits and '.', '-' or '_'. Most numbers of a line (times, process
+ * ids, ports, dates) do not, and pass without a call to either matcher.
+ */
+static inline int tokenise_ipv4_may_match(const char *s, size_t i, size_t len)
+{
+	size_t k = 0;
+
+	while (i + k < len && k < 4 && is_digit((unsigned char)s[i + k]))
+		k++;
+	return k >= 1 && k <= 3 && i + k < len &&
+	       (s[i + k] == '.' || s[i + k] == '-' || s[i + k] == '_');
+}
+
 /* The line's text up to at goes out as it is. */
 static inline void copy_to(struct tokeniser *tk, const char *at)
 {

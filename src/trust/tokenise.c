@@ -568,14 +568,15 @@ int tokenise_run(struct tokeniser *tk, const char *s, size_t len, struct strbuf 
 			if (!used && !tk->failed && is_base64_char(c))
 				used = tokenise_match_base64(tk, s, i, len);
 		}
-		if (!used && !tk->failed && (is_hex(c) || c == ':')) {
+		if (!used && !tk->failed && (is_hex(c) || c == ':') &&
+		    tokenise_hex_may_match(s, i, len)) {
 			used = tokenise_match_mac(tk, s, i, len);
 			if (!used && !tk->failed && is_hex(c))
 				used = tokenise_match_ip6_arpa(tk, s, i, len);
 			if (!used && !tk->failed)
 				used = tokenise_match_ipv6(tk, s, i, len);
 		}
-		if (!used && !tk->failed && is_digit(c)) {
+		if (!used && !tk->failed && is_digit(c) && tokenise_ipv4_may_match(s, i, len)) {
 			used = tokenise_match_ipv4(tk, s, i, len);
 			if (!used && !tk->failed)
 				used = tokenise_match_ipv4_dashed(tk, s, i, len);
