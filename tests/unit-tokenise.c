@@ -7,6 +7,7 @@
  */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -360,6 +361,26 @@ static void test_encoded(void)
 	   "HTTP Basic credentials in base64: %s (%s)", got, dec);
 	free(got);
 	free(dec);
+
+	/* Text that begins with a capital is base64 that begins with I to Z; with a tab, C. */
+	for (int k = 0; k < 2; k++) {
+		static const char *const runs[] = {"S2FyaW4gbG9nZ2VkIGlu",
+		                                   "CWthcmluIGxvZ2dlZCBpbg=="};
+		char line[64];
+
+		snprintf(line, sizeof(line), "token=%s end", runs[k]);
+		got = xstrdup(redact(line));
+		b64 = got + strlen("token=");
+		n = strcspn(b64, " ");
+		dec = unbase64(b64, n);
+		ok(strstr(got, runs[k]) == NULL && strstr(dec, "Karin") == NULL &&
+		           strstr(dec, "karin") == NULL && strstr(dec, " logged in") != NULL &&
+		           strcmp(b64 + n, " end") == 0,
+		   "base64 of text that begins with %s: %s (%s)", k ? "a tab" : "a capital", got,
+		   dec);
+		free(got);
+		free(dec);
+	}
 
 	/* {"sub":"karin","ip":"10.20.30.40"} in URL-safe base64 without padding, a JWT's part. */
 	got = xstrdup(redact("jwt eyJzdWIiOiJrYXJpbiIsImlwIjoiMTAuMjAuMzAuNDAifQ.sig"));

@@ -211,6 +211,19 @@ static inline int tokenise_ipv4_may_match(const char *s, size_t i, size_t len)
 	       (s[i + k] == '.' || s[i + k] == '-' || s[i + k] == '_');
 }
 
+/*
+ * Whether a base64 run that decodes to text may begin at s[i]. After '=' it may (cookie=...,
+ * token=...), not inside a run. The first byte decoded is the first character's 6 bits and 2
+ * more: text (0x20 to 0x7e, or a tab) only when the first character is C, I to Z or a to f.
+ * Most words stop here, in the scanner, without a call to the matcher.
+ */
+static inline int tokenise_base64_may_match(const char *s, size_t i)
+{
+	if (i > 0 && is_base64_char((unsigned char)s[i - 1]))
+		return 0;
+	return (s[i] >= 'I' && s[i] <= 'Z') || (s[i] >= 'a' && s[i] <= 'f') || s[i] == 'C';
+}
+
 /* The line's text up to at goes out as it is. */
 static inline void copy_to(struct tokeniser *tk, const char *at)
 {

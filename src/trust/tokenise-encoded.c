@@ -257,14 +257,7 @@ size_t tokenise_match_base64(struct tokeniser *tk, const char *s, size_t i, size
 	size_t j = i, n, pad = 0, used = 0;
 	int url = 0, std = 0, c;
 
-	/* After '=' it may begin: cookie=..., token=... */
-	if (i > 0 && is_base64_char((unsigned char)s[i - 1]))
-		return 0;
-	/*
-	 * The first byte is the first character's 6 bits and 2 more: text (0x20 to 0x7e, or a
-	 * tab) only when the first character is C, I to Z or a to f. Most words stop here.
-	 */
-	if (!((s[i] >= 'I' && s[i] <= 'Z') || (s[i] >= 'a' && s[i] <= 'f') || s[i] == 'C'))
+	if (!tokenise_base64_may_match(s, i))
 		return 0;
 	/* Most words fail at their second or third character: a control or non-ASCII byte. */
 	while (j < len && is_base64_char((unsigned char)s[j])) {

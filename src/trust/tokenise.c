@@ -565,7 +565,7 @@ int tokenise_run(struct tokeniser *tk, const char *s, size_t len, struct strbuf 
 		if (tk->depth < DECODE_DEPTH_MAX) {
 			if (tk->has_pct && is_url_char(c))
 				used = tokenise_match_percent(tk, s, i, len);
-			if (!used && !tk->failed && is_base64_char(c))
+			if (!used && !tk->failed && tokenise_base64_may_match(s, i))
 				used = tokenise_match_base64(tk, s, i, len);
 		}
 		if (!used && !tk->failed && (is_hex(c) || c == ':') &&
