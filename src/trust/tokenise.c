@@ -456,6 +456,24 @@ static int account_position(const char *s, size_t start, size_t end, size_t len)
 }
 
 /*
+ * Whether a listed name may begin at s[i]: at a word's start, where some listed name begins
+ * with the same two bytes (case aside). Most words stop here, in the scanner, without a call
+ * to the matcher.
+ */
+static inline int word_may_match(const struct tokeniser *tk, const char *s, size_t i, size_t len)
+{
+	int second;
+
+	if (tk->count == 0 || (i > 0 && (is_word((unsigned char)s[i - 1]))) ||
+	    !is_word((unsigned char)s[i]))
+		return 0;
+	second = i + 1 < len && (is_word((unsigned char)s[i + 1]) || s[i + 1] == '.')
+	                 ? lower((unsigned char)s[i + 1])
+	                 : 0;
+	return first_two_has(tk, lower((unsigned char)s[i]), second);
+}
+
+/*
  * A listed name as a whole word: the longest listed name among the run's dotted prefixes. One
  * pass over at most TOKENISE_NAME_MAX bytes computes the hash of every prefix; only prefixes
  * of a length some listed name has are looked up.
@@ -465,17 +483,8 @@ size_t tokenise_match_word(struct tokeniser *tk, const char *s, size_t i, size_t
 	size_t ends[TOKENISE_NAME_MAX + 1], hashes[TOKENISE_NAME_MAX + 1], count = 0, n = 0;
 	uint64_t h = WORD_HASH_INIT;
 
-	if (tk->count == 0 || (i > 0 && (is_word((unsigned char)s[i - 1]))) ||
-	    !is_word((unsigned char)s[i]))
+	if (!word_may_match(tk, s, i, len))
 		return 0;
-	{
-		int second = i + 1 < len && (is_word((unsigned char)s[i + 1]) || s[i + 1] == '.')
-		                     ? lower((unsigned char)s[i + 1])
-		                     : 0;
-
-		if (!first_two_has(tk, lower((unsigned char)s[i]), second))
-			return 0;
-	}
 	while (i + n < len && n < tk->max_len + 1 &&
 	       (is_word((unsigned char)s[i + n]) || s[i + n] == '.')) {
 		if (s[i + n] == '.' && n > 0 && s[i + n - 1] != '.' && tk->has_len[n]) {
@@ -558,7 +567,8 @@ int tokenise_run(struct tokeniser *tk, const char *s, size_t len, struct strbuf 
 			continue;
 		}
 		if (tk->words_only) {
-			used = tokenise_match_word(tk, s, i, len);
+			used = word_may_match(tk, s, i, len) ? tokenise_match_word(tk, s, i, len)
+			                                     : 0;
 			i += used ? used : 1;
 			continue;
 		}
@@ -586,7 +596,7 @@ int tokenise_run(struct tokeniser *tk, const char *s, size_t len, struct strbuf 
 			used = tokenise_match_phone(tk, s, i, len);
 		if (!used && !tk->failed && tk->has_at && is_local(c))
 			used = match_email(tk, s, i, len);
-		if (!used && !tk->failed)
+		if (!used && !tk->failed && word_may_match(tk, s, i, len))
 			used = tokenise_match_word(tk, s, i, len);
 		if (tk->failed)
 			return -1;
