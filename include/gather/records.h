@@ -13,6 +13,7 @@
 
 #include <jansson.h>
 
+#include "base/json-line.h"
 #include "base/util.h"
 #include "bundle/bag.h"
 #include "gather/collect.h"
@@ -26,8 +27,11 @@ struct records {
 	FILE *log;      /* collection.log */
 	FILE *bodyfile; /* bodyfile.txt */
 	char *bufs[3];  /* the three streams' buffers */
-	char *line;     /* a files.jsonl line being encoded */
-	size_t line_cap;
+	/* The files.jsonl record being written, and its path for the body file: kept across
+	 * records, so that a file costs no allocation for them. */
+	struct json_line rec;
+	struct strbuf rec_path;
+	struct strbuf scratch; /* a field's value being put together */
 	const struct userdb *users;
 	const struct collect_observer *observer; /* told of warnings; may be NULL */
 };
@@ -49,12 +53,13 @@ char *records_shown_path(const char *path);
  * The fields every files.jsonl record has (names, rule, metadata of st, btime when known);
  * *bagname_out receives the payload name under data/ (caller frees).
  */
-json_t *record_new(const struct records *r, const struct walk_entry *e, const struct stat *st,
-                   const struct timespec *btime, char **bagname_out);
-int record_write(struct records *r, json_t *rec, struct error *err);
+struct json_line *record_new(struct records *r, const struct walk_entry *e, const struct stat *st,
+                             const struct timespec *btime, char **bagname_out);
+/* The record record_new began, with the fields added since, as a line of files.jsonl. */
+int record_write(struct records *r, struct error *err);
 /* The body file line for a record (link_target: escaped, for links; else NULL). */
-void record_body_line(struct records *r, const json_t *rec, const struct stat *st,
-                      const struct timespec *btime, const char *link_target);
+void record_body_line(struct records *r, const struct stat *st, const struct timespec *btime,
+                      const char *link_target);
 /* A path not stored: status ("skipped", "link") and reason; links get their target. */
 int record_skip(struct records *r, const struct walk_entry *e, const char *status,
                 const char *reason, struct error *err);

@@ -96,86 +96,85 @@ static void body_mode(mode_t mode, char out[13])
 	out[12] = '\0';
 }
 
-json_t *record_new(const struct records *r, const struct walk_entry *e, const struct stat *st,
-                   const struct timespec *btime, char **bagname_out)
+struct json_line *record_new(struct records *r, const struct walk_entry *e, const struct stat *st,
+                             const struct timespec *btime, char **bagname_out)
 {
 	char mode[8], t[48];
 	int escaped, escaped_path, shortened;
 	char *bagname = bagname_for_path(e->path, strlen(e->path), &escaped, &shortened);
 	char *path_text = bagname_encode(e->path, strlen(e->path), &escaped_path);
-	char *host_path = xasprintf("/%s", path_text);
 	const char *owner = userdb_user(r->users, st->st_uid);
 	const char *group = userdb_group(r->users, st->st_gid);
-	json_t *rec = json_object();
+	struct json_line *rec = &r->rec;
 
+	strbuf_reset(&r->rec_path);
+	strbuf_addch(&r->rec_path, '/');
+	strbuf_addstr(&r->rec_path, path_text);
+	free(path_text);
 	snprintf(mode, sizeof(mode), "%04o", (unsigned)(st->st_mode & 07777));
-	json_object_set_new(rec, "path", json_string(host_path));
+	json_line_begin(rec);
+	json_line_str(rec, "path", r->rec_path.buf);
 	if (escaped_path)
-		json_object_set_new(rec, "path_escaped", json_true());
+		json_line_bool(rec, "path_escaped", 1);
 	if (shortened)
-		json_object_set_new(rec, "path_shortened", json_true());
-	json_object_set_new(rec, "category", json_string(e->rule->category));
-	json_object_set_new(rec, "rule", json_string(e->rule->pattern));
-	json_object_set_new(rec, "rule_origin", json_string(e->rule->origin));
+		json_line_bool(rec, "path_shortened", 1);
+	json_line_str(rec, "category", e->rule->category);
+	json_line_str(rec, "rule", e->rule->pattern);
+	json_line_str(rec, "rule_origin", e->rule->origin);
 	if (e->container) {
 		const struct container *c = e->container;
+		json_t *facts = json_pack("{s:s,s:o,s:o,s:I}", "id", c->id, "name",
+		                          c->name ? json_string(c->name) : json_null(), "image",
+		                          c->image ? json_string(c->image) : json_null(), "pid",
+		                          (json_int_t)c->pid);
 
-		json_object_set_new(rec, "container",
-		                    json_pack("{s:s,s:o,s:o,s:I}", "id", c->id, "name",
-		                              c->name ? json_string(c->name) : json_null(), "image",
-		                              c->image ? json_string(c->image) : json_null(), "pid",
-		                              (json_int_t)c->pid));
+		json_line_value(rec, "container", facts);
+		json_decref(facts);
 	}
 	if (e->home_not_in_passwd) {
 		int esc;
 		char *home =
 		        bagname_encode(e->home_not_in_passwd, strlen(e->home_not_in_passwd), &esc);
 
-		json_object_set_new(rec, "home", json_string(home));
-		json_object_set_new(rec, "home_status", json_string("not in passwd"));
+		json_line_str(rec, "home", home);
+		json_line_str(rec, "home_status", "not in passwd");
 		free(home);
 	}
-	json_object_set_new(rec, "type", json_string(file_type_name(st->st_mode)));
-	json_object_set_new(rec, "mode", json_string(mode));
-	json_object_set_new(rec, "uid", json_integer((json_int_t)st->st_uid));
-	json_object_set_new(rec, "gid", json_integer((json_int_t)st->st_gid));
-	json_object_set_new(rec, "owner", owner ? json_string(owner) : json_null());
-	json_object_set_new(rec, "group", group ? json_string(group) : json_null());
-	json_object_set_new(rec, "inode", json_integer((json_int_t)st->st_ino));
-	json_object_set_new(rec, "links", json_integer((json_int_t)st->st_nlink));
-	json_object_set_new(rec, "size", json_integer((json_int_t)st->st_size));
+	json_line_str(rec, "type", file_type_name(st->st_mode));
+	json_line_str(rec, "mode", mode);
+	json_line_int(rec, "uid", (long long)st->st_uid);
+	json_line_int(rec, "gid", (long long)st->st_gid);
+	if (owner == NULL)
+		json_line_null(rec, "owner");
+	else
+		json_line_str(rec, "owner", owner);
+	if (group == NULL)
+		json_line_null(rec, "group");
+	else
+		json_line_str(rec, "group", group);
+	json_line_int(rec, "inode", (long long)st->st_ino);
+	json_line_int(rec, "links", (long long)st->st_nlink);
+	json_line_int(rec, "size", (long long)st->st_size);
 	iso_time(&st->st_mtim, t, sizeof(t));
-	json_object_set_new(rec, "mtime", json_string(t));
+	json_line_str(rec, "mtime", t);
 	iso_time(&st->st_atim, t, sizeof(t));
-	json_object_set_new(rec, "atime", json_string(t));
+	json_line_str(rec, "atime", t);
 	iso_time(&st->st_ctim, t, sizeof(t));
-	json_object_set_new(rec, "ctime", json_string(t));
+	json_line_str(rec, "ctime", t);
 	if (btime && btime->tv_sec) {
 		iso_time(btime, t, sizeof(t));
-		json_object_set_new(rec, "btime", json_string(t));
+		json_line_str(rec, "btime", t);
 	}
-	free(host_path);
-	free(path_text);
 	*bagname_out = bagname;
 	return rec;
 }
 
-int record_write(struct records *r, json_t *rec, struct error *err)
+int record_write(struct records *r, struct error *err)
 {
-	/* Encoded into a buffer kept across records: no allocation for each line. */
-	size_t len = json_dumpb(rec, r->line, r->line_cap, JSON_COMPACT | JSON_ENSURE_ASCII);
+	size_t len;
+	const char *text = json_line_end(&r->rec, &len);
 
-	if (len > r->line_cap) {
-		free(r->line);
-		r->line_cap = len + 1024;
-		r->line = xmalloc(r->line_cap);
-		len = json_dumpb(rec, r->line, r->line_cap, JSON_COMPACT | JSON_ENSURE_ASCII);
-	}
-	if (len == 0 || len > r->line_cap) {
-		error_set(err, "files.jsonl: cannot encode record");
-		return -1;
-	}
-	if (fwrite(r->line, 1, len, r->files_jsonl) != len || putc('\n', r->files_jsonl) == EOF) {
+	if (fwrite(text, 1, len, r->files_jsonl) != len || putc('\n', r->files_jsonl) == EOF) {
 		error_set(err, "files.jsonl: %s", strerror(errno));
 		return -1;
 	}
@@ -183,10 +182,10 @@ int record_write(struct records *r, json_t *rec, struct error *err)
 }
 
 /* A body file line for the record's path (as files.jsonl writes it: escaped, with a '/'). */
-void record_body_line(struct records *r, const json_t *rec, const struct stat *st,
-                      const struct timespec *btime, const char *link_target)
+void record_body_line(struct records *r, const struct stat *st, const struct timespec *btime,
+                      const char *link_target)
 {
-	const char *path = json_string_value(json_object_get(rec, "path"));
+	const char *path = r->rec_path.buf;
 	char mode[13];
 
 	body_mode(st->st_mode, mode);
@@ -210,22 +209,21 @@ int record_skip(struct records *r, const struct walk_entry *e, const char *statu
                 const char *reason, struct error *err)
 {
 	char *bagname;
-	json_t *rec = record_new(r, e, &e->st, NULL, &bagname);
+	struct json_line *rec = record_new(r, e, &e->st, NULL, &bagname);
 	int rc;
 
-	json_object_set_new(rec, "status", json_string(status));
+	json_line_str(rec, "status", status);
 	if (reason)
-		json_object_set_new(rec, "reason", json_string(reason));
+		json_line_str(rec, "reason", reason);
 	if (e->kind == ENTRY_LINK) {
 		int esc;
 		char *target = bagname_encode(e->link_target, strlen(e->link_target), &esc);
 
-		json_object_set_new(rec, "link_target", json_string(target));
-		record_body_line(r, rec, &e->st, NULL, target);
+		json_line_str(rec, "link_target", target);
+		record_body_line(r, &e->st, NULL, target);
 		free(target);
 	}
-	rc = record_write(r, rec, err);
-	json_decref(rec);
+	rc = record_write(r, err);
 	free(bagname);
 	return rc;
 }
@@ -234,18 +232,17 @@ int record_hook_skip(struct records *r, const struct walk_entry *e, struct colle
                      struct error *err)
 {
 	char *bagname;
-	json_t *rec = record_new(r, e, &e->st, NULL, &bagname);
+	struct json_line *rec = record_new(r, e, &e->st, NULL, &bagname);
 	int rc;
 
-	json_object_set_new(rec, "status", json_string(d->status ? d->status : "skipped"));
+	json_line_str(rec, "status", d->status ? d->status : "skipped");
 	if (d->reason)
-		json_object_set_new(rec, "reason", json_string(d->reason));
+		json_line_str(rec, "reason", d->reason);
 	if (d->record)
-		json_object_update(rec, d->record);
+		json_line_update(rec, d->record);
 	json_decref(d->record);
 	d->record = NULL;
-	rc = record_write(r, rec, err);
-	json_decref(rec);
+	rc = record_write(r, err);
 	free(bagname);
 	return rc;
 }
@@ -398,7 +395,9 @@ void records_close(struct records *r)
 		fclose(r->bodyfile);
 	for (int i = 0; i < 3; i++)
 		free(r->bufs[i]);
-	free(r->line);
+	json_line_release(&r->rec);
+	strbuf_release(&r->rec_path);
+	strbuf_release(&r->scratch);
 	memset(r, 0, sizeof(*r));
 }
 

@@ -97,7 +97,7 @@ static int64_t scan_records(struct source_reader *sr, int fd, uint64_t start, si
  */
 static int store_uid_records(struct source_reader *sr, const struct walk_entry *e, int fd,
                              const struct stat *st, const struct extent *x, const char *bagname,
-                             json_t *rec, struct error *err)
+                             struct json_line *rec, struct error *err)
 {
 	uint64_t max = x->stored / x->record_size;
 	int64_t count = scan_records(sr, fd, x->stored, x->record_size, max, NULL, err);
@@ -124,7 +124,8 @@ static int store_uid_records(struct source_reader *sr, const struct walk_entry *
 	                 (json_int_t)x->record_size, "count", (json_int_t)count, "sha256", hex,
 	                 "offsets", offsets);
 	free(bp);
-	json_object_set_new(rec, "records_beyond", info);
+	json_line_value(rec, "records_beyond", info);
+	json_decref(info);
 	sr->sum->bytes_collected += (uint64_t)count * x->record_size;
 	records_log(sr->records, "/%s: kept the first %llu bytes and %lld records beyond them",
 	            e->path, (unsigned long long)x->stored, (long long)count);
@@ -190,7 +191,7 @@ static int record_unreadable(struct source_reader *sr, const struct walk_entry *
                              struct error *err)
 {
 	char *shown = records_shown_path(e->path), *bagname;
-	json_t *rec;
+	struct json_line *rec;
 	int rc;
 
 	sr->partial = 1;
@@ -199,10 +200,9 @@ static int record_unreadable(struct source_reader *sr, const struct walk_entry *
 	free(shown);
 	records_log(sr->records, "unreadable /%s: %s", e->path, strerror(errnum));
 	rec = record_new(sr->records, e, &e->st, NULL, &bagname);
-	json_object_set_new(rec, "status", json_string("unreadable"));
-	json_object_set_new(rec, "error", json_string(strerror(errnum)));
-	rc = record_write(sr->records, rec, err);
-	json_decref(rec);
+	json_line_str(rec, "status", "unreadable");
+	json_line_str(rec, "error", strerror(errnum));
+	rc = record_write(sr->records, err);
 	free(bagname);
 	return rc;
 }
@@ -396,20 +396,20 @@ static struct cov_file *tap_coverage(struct source_reader *sr, const char *path,
 }
 
 /* The stored source's record: where it went, its hash, and anything that went wrong. */
-static void describe_stored(struct source_reader *sr, const struct walk_entry *e, json_t *rec,
-                            const char *bagname, const struct extent *x, int whole,
-                            uint64_t padding, int grew, const char *hex)
+static void describe_stored(struct source_reader *sr, const struct walk_entry *e,
+                            struct json_line *rec, const char *bagname, const struct extent *x,
+                            int whole, uint64_t padding, int grew, const char *hex)
 {
-	char *bp = xasprintf("data/%s", bagname);
-
-	json_object_set_new(rec, "status", json_string(x->read_errno ? "unreadable" : "collected"));
-	json_object_set_new(rec, "bag_path", json_string(bp));
-	free(bp);
-	json_object_set_new(rec, "stored_size", json_integer((json_int_t)x->stored));
-	json_object_set_new(rec, "sha256", json_string(hex));
+	json_line_str(rec, "status", x->read_errno ? "unreadable" : "collected");
+	strbuf_reset(&sr->records->scratch);
+	strbuf_addstr(&sr->records->scratch, "data/");
+	strbuf_addstr(&sr->records->scratch, bagname);
+	json_line_str(rec, "bag_path", sr->records->scratch.buf);
+	json_line_int(rec, "stored_size", (long long)x->stored);
+	json_line_str(rec, "sha256", hex);
 	if (whole && (x->offset || x->stored < x->size)) {
-		json_object_set_new(rec, "truncated", json_true());
-		json_object_set_new(rec, "offset", json_integer((json_int_t)x->offset));
+		json_line_bool(rec, "truncated", 1);
+		json_line_int(rec, "offset", (long long)x->offset);
 		sr->sum->files_truncated++;
 		records_log(sr->records, "truncated /%s: kept the %s %llu of %llu bytes", e->path,
 		            x->offset ? "last" : "first", (unsigned long long)x->stored,
@@ -417,7 +417,7 @@ static void describe_stored(struct source_reader *sr, const struct walk_entry *e
 	}
 	if (grew) {
 		sr->sum->files_grew++;
-		json_object_set_new(rec, "grew", json_true());
+		json_line_bool(rec, "grew", 1);
 		records_log(sr->records,
 		            "/%s grew while it was read; stored the %llu bytes present at open",
 		            e->path, (unsigned long long)x->size);
@@ -434,15 +434,15 @@ static void describe_stored(struct source_reader *sr, const struct walk_entry *e
 		free(shown);
 	}
 	if (padding) {
-		json_object_set_new(rec, "shrank", json_true());
-		json_object_set_new(rec, "padding", json_integer((json_int_t)padding));
+		json_line_bool(rec, "shrank", 1);
+		json_line_int(rec, "padding", (long long)padding);
 		records_log(sr->records, "/%s ended %llu bytes early; padded with zeros", e->path,
 		            (unsigned long long)padding);
 	}
 	if (x->read_errno) {
 		char *shown = records_shown_path(e->path);
 
-		json_object_set_new(rec, "error", json_string(strerror(x->read_errno)));
+		json_line_str(rec, "error", strerror(x->read_errno));
 		sr->partial = 1;
 		sr->sum->files_unreadable++;
 		records_note(sr->records, COLLECT_NOTE_WARNING, "/%s: %s", shown,
@@ -479,7 +479,7 @@ int source_store(struct source_reader *sr, const struct walk_entry *e, struct er
 	struct timespec btime;
 	uint64_t padding = 0;
 	char hex[SHA256_HEX_LEN + 1], *bagname = NULL;
-	json_t *rec = NULL;
+	struct json_line *rec = NULL;
 	int fd, rc = -1, grew;
 	struct cov_file *tapped = NULL; /* analysed on the hashing thread */
 
@@ -535,7 +535,7 @@ int source_store(struct source_reader *sr, const struct walk_entry *e, struct er
 	    hooks->stored(hooks->ctx, e, &st, x.offset, x.stored - padding, padding, hex, err) < 0)
 		goto out;
 	if (d.record) {
-		json_object_update(rec, d.record);
+		json_line_update(rec, d.record);
 		json_decref(d.record);
 		d.record = NULL;
 	}
@@ -545,9 +545,9 @@ int source_store(struct source_reader *sr, const struct walk_entry *e, struct er
 	if (x.record_size && x.read_errno == 0 &&
 	    store_uid_records(sr, e, fd, &st, &x, bagname, rec, err) < 0)
 		goto out;
-	if (record_write(sr->records, rec, err) < 0)
+	if (record_write(sr->records, err) < 0)
 		goto out;
-	record_body_line(sr->records, rec, &st, &btime, NULL);
+	record_body_line(sr->records, &st, &btime, NULL);
 	rc = 0;
 out:
 	/* On an error mid-file, the hashing thread lets go of the file before it is dropped. */
@@ -556,7 +556,6 @@ out:
 		coverage_discard_file(tapped);
 	}
 	close(fd);
-	json_decref(rec);
 	json_decref(d.record);
 	free(bagname);
 	return rc;

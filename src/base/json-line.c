@@ -1,0 +1,188 @@
+/* A flat JSON object written field by field, as jansson would encode it: see json-line.h. */
+#include "config.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "base/json-line.h"
+#include "base/utf8.h"
+
+/*
+ * A JSON string as jansson writes it with JSON_ENSURE_ASCII: '"', '\\' and the C0 controls
+ * escaped (the five with a short form by it), every code point past U+007F as \uXXXX (upper
+ * case hex; past U+FFFF as a UTF-16 surrogate pair). The text must be UTF-8.
+ */
+static void add_string(struct strbuf *sb, const char *s, size_t len)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t i = 0, run = 0;
+
+	strbuf_grow(sb, len + 2);
+	strbuf_addch(sb, '"');
+	while (i < len) {
+		unsigned char c = (unsigned char)s[i];
+		uint32_t cp;
+		size_t n = 1;
+		char seq[12];
+		const char *text = seq;
+		size_t tlen = 6;
+
+		if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
+			i++;
+			continue;
+		}
+		/* The plain bytes before this one, in one piece. */
+		strbuf_add(sb, s + run, i - run);
+		cp = c;
+		/* Checked by the caller; should a byte not be UTF-8 after all, it stays one byte.
+		 */
+		if (c >= 0x80 && (n = utf8_decode((const unsigned char *)s + i, len - i, &cp)) == 0)
+			n = 1, cp = 0xFFFD;
+		switch (cp) {
+		case '"':
+			text = "\\\"", tlen = 2;
+			break;
+		case '\\':
+			text = "\\\\", tlen = 2;
+			break;
+		case '\b':
+			text = "\\b", tlen = 2;
+			break;
+		case '\f':
+			text = "\\f", tlen = 2;
+			break;
+		case '\n':
+			text = "\\n", tlen = 2;
+			break;
+		case '\r':
+			text = "\\r", tlen = 2;
+			break;
+		case '\t':
+			text = "\\t", tlen = 2;
+			break;
+		default: {
+			uint32_t units[2] = {cp, 0};
+			int count = 1;
+
+			if (cp > 0xFFFF) {
+				units[0] = 0xD800 | ((cp - 0x10000) >> 10);
+				units[1] = 0xDC00 | ((cp - 0x10000) & 0x3FF);
+				count = 2;
+			}
+			for (int u = 0; u < count; u++) {
+				seq[u * 6] = '\\';
+				seq[u * 6 + 1] = 'u';
+				for (int k = 0; k < 4; k++)
+					seq[u * 6 + 2 + k] = hex[(units[u] >> (12 - 4 * k)) & 0xF];
+			}
+			tlen = 6 * (size_t)count;
+		}
+		}
+		strbuf_add(sb, text, tlen);
+		i += n;
+		run = i;
+	}
+	strbuf_add(sb, s + run, len - run);
+	strbuf_addch(sb, '"');
+}
+
+static void add_key(struct json_line *jl, const char *key)
+{
+	if (jl->fields++)
+		strbuf_addch(&jl->text, ',');
+	add_string(&jl->text, key, strlen(key));
+	strbuf_addch(&jl->text, ':');
+}
+
+void json_line_begin(struct json_line *jl)
+{
+	strbuf_reset(&jl->text);
+	strbuf_addch(&jl->text, '{');
+	jl->fields = 0;
+}
+
+int json_line_str(struct json_line *jl, const char *key, const char *value)
+{
+	size_t len = strlen(value);
+
+	if (!utf8_valid(value, len))
+		return -1;
+	add_key(jl, key);
+	add_string(&jl->text, value, len);
+	return 0;
+}
+
+void json_line_int(struct json_line *jl, const char *key, long long value)
+{
+	char num[24];
+	int n = snprintf(num, sizeof(num), "%lld", value);
+
+	add_key(jl, key);
+	strbuf_add(&jl->text, num, (size_t)n);
+}
+
+void json_line_bool(struct json_line *jl, const char *key, int value)
+{
+	add_key(jl, key);
+	strbuf_addstr(&jl->text, value ? "true" : "false");
+}
+
+void json_line_null(struct json_line *jl, const char *key)
+{
+	add_key(jl, key);
+	strbuf_addstr(&jl->text, "null");
+}
+
+int json_line_value(struct json_line *jl, const char *key, const json_t *value)
+{
+	const size_t flags = JSON_COMPACT | JSON_ENSURE_ASCII | JSON_ENCODE_ANY;
+	size_t at = jl->text.len, need, got;
+	int fields = jl->fields;
+
+	if (value == NULL)
+		return -1;
+	add_key(jl, key);
+	need = json_dumpb(value, NULL, 0, flags);
+	if (need == 0)
+		goto undo;
+	strbuf_grow(&jl->text, need + 1);
+	got = json_dumpb(value, jl->text.buf + jl->text.len, need, flags);
+	if (got != need)
+		goto undo;
+	jl->text.len += got;
+	jl->text.buf[jl->text.len] = '\0';
+	return 0;
+undo:
+	jl->text.len = at;
+	jl->text.buf[at] = '\0';
+	jl->fields = fields;
+	return -1;
+}
+
+int json_line_update(struct json_line *jl, const json_t *object)
+{
+	const char *key;
+	json_t *value;
+	int rc = 0;
+
+	json_object_foreach((json_t *)object, key, value)
+	{
+		if (json_line_value(jl, key, value) < 0)
+			rc = -1;
+	}
+	return rc;
+}
+
+const char *json_line_end(struct json_line *jl, size_t *len)
+{
+	strbuf_addch(&jl->text, '}');
+	*len = jl->text.len;
+	return jl->text.buf;
+}
+
+void json_line_release(struct json_line *jl)
+{
+	strbuf_release(&jl->text);
+	jl->fields = 0;
+}
