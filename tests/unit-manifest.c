@@ -1,7 +1,9 @@
 /* Unit tests: bag names and manifest lines. */
 #include "config.h"
 
+#include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "base/hash.h"
 #include "bundle/manifest.h"
@@ -21,6 +23,68 @@ static void roundtrip(const char *raw, size_t len, const char *want, int want_ch
 	free(dec);
 }
 
+/*
+ * The rule of bag names, one UTF-8 sequence at a time: what bagname_encode must write, whatever
+ * shortcut it takes over plain ASCII.
+ */
+static void reference_encode(const unsigned char *p, size_t len, struct strbuf *sb, int *changed)
+{
+	size_t i = 0, seq;
+
+	*changed = 0;
+	while (i < len) {
+		seq = utf8_sequence_len(p + i, len - i);
+		/* Kept: a whole UTF-8 sequence that is not a control, '%' or a backslash. */
+		if (seq > 0 && !(p[i] < 0x20 || p[i] == 0x7f || p[i] == '%' || p[i] == '\\')) {
+			strbuf_add(sb, p + i, seq);
+			i += seq;
+			continue;
+		}
+		strbuf_addf(sb, "\\x%02x", p[i++]);
+		*changed = 1;
+	}
+}
+
+/* Random names of the bytes that matter, against the rule above; and appended to a buffer. */
+static void test_encode_random(void)
+{
+	static const unsigned char pool[] = {'a',  '/',  ' ',  '.',  '%',  '\\', 0,    1,    '\n',
+	                                     0x7e, 0x7f, 0x80, 0xc3, 0xa9, 0xe2, 0x82, 0xac, 0xf0,
+	                                     0x9f, 0x98, 0xc0, 0xaf, 0xed, 0xa0, 0xff};
+	struct strbuf want = STRBUF_INIT, kept = STRBUF_INIT;
+	unsigned char raw[32];
+	uint32_t seed = 7;
+	size_t wrong = 0;
+
+	for (int t = 0; t < 100000; t++) {
+		size_t n;
+		int c1, c2;
+		char *got;
+
+		seed = seed * 1103515245u + 12345u;
+		n = (seed >> 16) % sizeof(raw);
+		for (size_t i = 0; i < n; i++) {
+			seed = seed * 1103515245u + 12345u;
+			raw[i] = pool[(seed >> 16) % sizeof(pool)];
+		}
+		strbuf_reset(&want);
+		reference_encode(raw, n, &want, &c1);
+		got = bagname_encode((const char *)raw, n, &c2);
+		if (strcmp(got, want.buf ? want.buf : "") != 0 || c1 != c2)
+			wrong++;
+		free(got);
+		/* Appended after what the buffer holds, which stays. */
+		strbuf_reset(&kept);
+		strbuf_addch(&kept, '/');
+		bagname_encode_to(&kept, (const char *)raw, n, &c2);
+		if (kept.buf[0] != '/' || strcmp(kept.buf + 1, want.buf ? want.buf : "") != 0)
+			wrong++;
+	}
+	ok(wrong == 0, "100,000 random names are encoded by the rule, alone and appended");
+	strbuf_release(&want);
+	strbuf_release(&kept);
+}
+
 int main(void)
 {
 	struct error err;
@@ -36,6 +100,7 @@ int main(void)
 	roundtrip("bad\xff\xfe", 5, "bad\\xff\\xfe", 1);
 	roundtrip("over\xc0\xaflong", 10, "over\\xc0\\xaflong", 1);
 	roundtrip("cut\xe2\x82", 5, "cut\\xe2\\x82", 1);
+	test_encode_random();
 	ok(bagname_decode("bad\\q", &dec, &n) < 0, "malformed escape rejected");
 	ok(bagname_decode("nul\\x00", &dec, &n) < 0, "escaped NUL rejected");
 

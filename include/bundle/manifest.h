@@ -17,6 +17,8 @@
 
 /* The bag name for a raw host path; *changed is set when any byte was escaped. Caller frees. */
 char *bagname_encode(const char *raw, size_t len, int *changed);
+/* The same, appended to sb (a buffer kept across names costs no allocation). */
+void bagname_encode_to(struct strbuf *sb, const char *raw, size_t len, int *changed);
 
 /* A bag name longer than this, or with a component over 255 bytes, cannot be extracted by
  * stock tools (PATH_MAX, NAME_MAX): such a file is stored as "\long/<sha256 of the raw path>"

@@ -31,7 +31,8 @@ struct records {
 	 * records, so that a file costs no allocation for them. */
 	struct json_line rec;
 	struct strbuf rec_path;
-	struct strbuf scratch; /* a field's value being put together */
+	struct strbuf scratch;  /* a field's value being put together */
+	struct strbuf log_line; /* a collection.log line, escaped */
 	const struct userdb *users;
 	const struct collect_observer *observer; /* told of warnings; may be NULL */
 };

@@ -8,28 +8,45 @@
 #include "base/hash.h"
 #include "bundle/manifest.h"
 
-char *bagname_encode(const char *raw, size_t len, int *changed)
+void bagname_encode_to(struct strbuf *sb, const char *raw, size_t len, int *changed)
 {
 	static const char digits[] = "0123456789abcdef";
 	const unsigned char *p = (const unsigned char *)raw;
-	struct strbuf sb = STRBUF_INIT;
 	size_t i = 0;
 
 	*changed = 0;
+	strbuf_grow(sb, len);
 	while (i < len) {
-		size_t seq = utf8_sequence_len(p + i, len - i);
+		size_t seq, plain = i;
 
+		/* Printable ASCII but '%' and '\\' stays as it is: most names are only that. */
+		while (plain < len && p[plain] >= 0x20 && p[plain] < 0x7f && p[plain] != '%' &&
+		       p[plain] != '\\')
+			plain++;
+		if (plain > i) {
+			strbuf_add(sb, p + i, plain - i);
+			i = plain;
+			continue;
+		}
+		seq = utf8_sequence_len(p + i, len - i);
 		if (seq == 0 || p[i] < 0x20 || p[i] == 0x7f || p[i] == '%' || p[i] == '\\') {
 			char esc[4] = {'\\', 'x', digits[p[i] >> 4], digits[p[i] & 15]};
 
-			strbuf_add(&sb, esc, 4);
+			strbuf_add(sb, esc, 4);
 			*changed = 1;
 			i++;
 		} else {
-			strbuf_add(&sb, p + i, seq);
+			strbuf_add(sb, p + i, seq);
 			i += seq;
 		}
 	}
+}
+
+char *bagname_encode(const char *raw, size_t len, int *changed)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	bagname_encode_to(&sb, raw, len, changed);
 	return strbuf_detach(&sb);
 }
 
