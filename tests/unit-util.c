@@ -1,11 +1,58 @@
 /* Unit tests: sizes, times, durations and buffers. */
 #include "config.h"
 
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "base/util.h"
 #include "tap.h"
+
+/* format_iso8601 against gmtime_r and strftime, which it replaces, at many instants. */
+static void test_format_iso8601_differential(void)
+{
+	static const int64_t edges[] = {0,
+	                                -1,
+	                                86399,
+	                                86400,
+	                                951782400 /* 2000-02-29 */,
+	                                4107542399 /* 2100-02-28T23:59:59 */,
+	                                -30610224000 /* 1000-01-01 */,
+	                                -30610224001,
+	                                253402300799 /* 9999-12-31T23:59:59 */,
+	                                253402300800,
+	                                -62135596800 /* 0001-01-01 */,
+	                                INT64_C(1) << 40,
+	                                INT64_MIN,
+	                                INT64_MAX};
+	char got[64], want[64];
+	uint64_t seed = 99;
+	size_t wrong = 0;
+
+	for (size_t i = 0; i < 200000 + sizeof(edges) / sizeof(edges[0]); i++) {
+		int64_t t;
+		time_t tt;
+		struct tm tm;
+
+		if (i < sizeof(edges) / sizeof(edges[0])) {
+			t = edges[i];
+		} else {
+			seed = seed * 6364136223846793005u + 1442695040888963407u;
+			/* From year 1 to year 10000 and a little beyond. */
+			t = (int64_t)(seed >> 11) % INT64_C(316000000000) - INT64_C(62135596800);
+		}
+		tt = (time_t)t;
+		if (gmtime_r(&tt, &tm) == NULL ||
+		    strftime(want, sizeof(want), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+			snprintf(want, sizeof(want), "@%lld", (long long)t);
+		format_iso8601(t, got, sizeof(got));
+		if (strcmp(got, want) != 0 && wrong++ < 3)
+			printf("#   %lld: got %s, want %s\n", (long long)t, got, want);
+	}
+	ok(wrong == 0, "format_iso8601 writes what gmtime_r and strftime write (200,000 instants)");
+}
 
 int main(void)
 {
@@ -35,6 +82,7 @@ int main(void)
 	ok(parse_iso8601("yesterday", &t) < 0, "words rejected");
 	ok(parse_iso8601("2024-01-01Tjunk", &t) < 0, "trailing junk rejected");
 	is_str(format_iso8601(1709209800, buf, sizeof(buf)), "2024-02-29T12:30:00Z", "format UTC");
+	test_format_iso8601_differential();
 
 	ok(parse_duration("90", &t) == 0 && t == 90, "plain seconds");
 	ok(parse_duration("15m", &t) == 0 && t == 900, "minutes");

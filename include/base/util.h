@@ -66,6 +66,10 @@ const char *format_size(uint64_t bytes, char *buf, size_t len);
 int parse_iso8601(const char *text, int64_t *epoch_out);
 /* Format an epoch as "2024-05-01T12:00:00Z" (UTC). */
 const char *format_iso8601(int64_t epoch, char *buf, size_t len);
+/* Days since 1970-01-01 of a proleptic Gregorian date, for any year (Howard Hinnant's
+ * algorithm), and the date of such a day. */
+int64_t days_from_civil(int64_t y, int m, int d);
+void civil_from_days(int64_t days, int64_t *y, int *m, int *d);
 /* Parse a duration: "90s", "15m", "1h", "7d", "2w", or plain seconds. Returns 0 or -1. */
 int parse_duration(const char *text, int64_t *seconds_out);
 

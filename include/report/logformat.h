@@ -56,8 +56,6 @@ int logformat_parse_memo(enum logformat f, const char *line, size_t len, struct 
 /* The same without a memo. */
 int logformat_parse(enum logformat f, const char *line, size_t len, struct logline_time *t);
 
-/* Days since 1970-01-01 of a civil date (proleptic Gregorian), for any year. */
-int64_t logformat_days_from_civil(int64_t y, int m, int d);
 /* The year and month of an epoch (UTC). */
 void logformat_civil_from_epoch(int64_t epoch, int64_t *year, int *month);
 /* The same wall-clock time years later (or earlier, with years < 0). */

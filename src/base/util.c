@@ -310,8 +310,7 @@ static int take_digits(const char **p, int n, int *out)
 	return 0;
 }
 
-/* Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm). */
-static int64_t days_from_civil(int64_t y, int m, int d)
+int64_t days_from_civil(int64_t y, int m, int d)
 {
 	int64_t era, yoe, doy, doe;
 
@@ -375,13 +374,61 @@ int parse_iso8601(const char *text, int64_t *epoch_out)
 	return 0;
 }
 
+void civil_from_days(int64_t z, int64_t *y, int *m, int *d)
+{
+	int64_t era, doe, yoe, doy, mp;
+
+	z += 719468;
+	era = (z >= 0 ? z : z - 146096) / 146097;
+	doe = z - era * 146097;
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	*d = (int)(doy - (153 * mp + 2) / 5 + 1);
+	*m = (int)(mp < 10 ? mp + 3 : mp - 9);
+	*y = yoe + era * 400 + (*m <= 2);
+}
+
+static void put_digits(char *out, int64_t value, int width)
+{
+	for (int i = width - 1; i >= 0; i--, value /= 10)
+		out[i] = (char)('0' + value % 10);
+}
+
 const char *format_iso8601(int64_t epoch, char *buf, size_t len)
 {
-	time_t t = (time_t)epoch;
-	struct tm tm;
+	int64_t days, secs, year;
+	int mon, day;
 
-	if (gmtime_r(&t, &tm) == NULL || strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-		snprintf(buf, len, "@%lld", (long long)epoch);
+	/*
+	 * Years 1000 to 9999 are written by hand, not by gmtime_r and strftime, which take glibc's
+	 * time zone lock: a collection formats four times for every file it records. strftime
+	 * writes other years with fewer or more digits.
+	 */
+	if (epoch < INT64_C(-30610224000) || epoch > INT64_C(253402300799) || len < 21) {
+		time_t t = (time_t)epoch;
+		struct tm tm;
+
+		if (gmtime_r(&t, &tm) == NULL || strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+			snprintf(buf, len, "@%lld", (long long)epoch);
+		return buf;
+	}
+	days = (epoch >= 0 ? epoch : epoch - 86399) / 86400;
+	secs = epoch - days * 86400;
+	civil_from_days(days, &year, &mon, &day);
+	put_digits(buf, year, 4);
+	buf[4] = '-';
+	put_digits(buf + 5, mon, 2);
+	buf[7] = '-';
+	put_digits(buf + 8, day, 2);
+	buf[10] = 'T';
+	put_digits(buf + 11, secs / 3600, 2);
+	buf[13] = ':';
+	put_digits(buf + 14, secs / 60 % 60, 2);
+	buf[16] = ':';
+	put_digits(buf + 17, secs % 60, 2);
+	buf[19] = 'Z';
+	buf[20] = '\0';
 	return buf;
 }
 

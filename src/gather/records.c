@@ -180,6 +180,20 @@ int record_write(struct records *r, struct error *err)
 	return 0;
 }
 
+/* '|' separates the body file's columns: escaped the way bag names escape other bytes. */
+static void body_text(FILE *out, const char *text)
+{
+	for (;;) {
+		size_t run = strcspn(text, "|");
+
+		fwrite(text, 1, run, out);
+		if (text[run] == '\0')
+			return;
+		fputs("\\x7c", out);
+		text += run + 1;
+	}
+}
+
 /* A body file line for the record's path (as files.jsonl writes it: escaped, with a '/'). */
 void record_body_line(struct records *r, const struct stat *st, const struct timespec *btime,
                       const char *link_target)
@@ -189,13 +203,10 @@ void record_body_line(struct records *r, const struct stat *st, const struct tim
 
 	body_mode(st->st_mode, mode);
 	fputs("0|", r->bodyfile);
-	/* '|' separates the columns: escape it the way bag names escape other bytes. */
-	for (const char *p = path; *p; p++)
-		*p == '|' ? fputs("\\x7c", r->bodyfile) : fputc(*p, r->bodyfile);
+	body_text(r->bodyfile, path);
 	if (link_target) {
 		fputs(" -> ", r->bodyfile);
-		for (const char *p = link_target; *p; p++)
-			*p == '|' ? fputs("\\x7c", r->bodyfile) : fputc(*p, r->bodyfile);
+		body_text(r->bodyfile, link_target);
 	}
 	fprintf(r->bodyfile, "|%llu|%s|%lu|%lu|%lld|%lld|%lld|%lld|%lld\n",
 	        (unsigned long long)st->st_ino, mode, (unsigned long)st->st_uid,

@@ -211,12 +211,10 @@ static int64_t year_shift(struct timeline *tl, int64_t year, int month)
 	if (!tl->shift_valid || tl->shift_year != year) {
 		tl->shift_year = year;
 		tl->shift_valid = 1;
-		tl->shift_early = (logformat_days_from_civil(year, 1, 1) -
-		                   logformat_days_from_civil(2000, 1, 1)) *
-		                  86400;
-		tl->shift_late = (logformat_days_from_civil(year, 3, 1) -
-		                  logformat_days_from_civil(2000, 3, 1)) *
-		                 86400;
+		tl->shift_early =
+		        (days_from_civil(year, 1, 1) - days_from_civil(2000, 1, 1)) * 86400;
+		tl->shift_late =
+		        (days_from_civil(year, 3, 1) - days_from_civil(2000, 3, 1)) * 86400;
 	}
 	return month <= 2 ? tl->shift_early : tl->shift_late;
 }

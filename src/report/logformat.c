@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "base/util.h"
 #include "report/logformat.h"
 
 static const char *const format_names[LOGFORMAT_COUNT] = {
@@ -19,49 +20,22 @@ const char *logformat_name(enum logformat f)
 	return f < LOGFORMAT_COUNT ? format_names[f] : "none";
 }
 
-int64_t logformat_days_from_civil(int64_t y, int m, int d)
-{
-	int64_t era, yoe, doy;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	return era * 146097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719468;
-}
-
 void logformat_civil_from_epoch(int64_t epoch, int64_t *year, int *month)
 {
-	int64_t z = (epoch >= 0 ? epoch : epoch - 86399) / 86400 + 719468;
-	int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-	int64_t doe = z - era * 146097;
-	int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	int64_t mp = (5 * doy + 2) / 153;
-	int m = (int)(mp < 10 ? mp + 3 : mp - 9);
+	int day;
 
-	*year = yoe + era * 400 + (m <= 2);
-	*month = m;
+	civil_from_days((epoch >= 0 ? epoch : epoch - 86399) / 86400, year, month, &day);
 }
 
 int64_t logformat_add_years(int64_t epoch, int64_t years)
 {
-	int64_t z = (epoch >= 0 ? epoch : epoch - 86399) / 86400, secs = epoch - z * 86400;
-	int64_t era, doe, yoe, doy, mp, y;
+	int64_t days = (epoch >= 0 ? epoch : epoch - 86399) / 86400, y;
 	int m, d;
 
 	if (years == 0)
 		return epoch;
-	z += 719468;
-	era = (z >= 0 ? z : z - 146096) / 146097;
-	doe = z - era * 146097;
-	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	mp = (5 * doy + 2) / 153;
-	d = (int)(doy - (153 * mp + 2) / 5 + 1);
-	m = (int)(mp < 10 ? mp + 3 : mp - 9);
-	y = yoe + era * 400 + (m <= 2);
-	return logformat_days_from_civil(y + years, m, d) * 86400 + secs;
+	civil_from_days(days, &y, &m, &d);
+	return days_from_civil(y + years, m, d) * 86400 + (epoch - days * 86400);
 }
 
 /* A cursor over the line: every read checks the end. */
@@ -178,7 +152,7 @@ static int iso_stamp(struct cur *c, char sep, struct logline_time *t)
 		if (!digits(c, 2, &h) || !lit(c, ':') || !digits(c, 2, &mi) || !lit(c, ':') ||
 		    !valid_time(mon, d, h, mi, 0))
 			return 0;
-		epoch = logformat_days_from_civil(y, mon, d) * 86400 + h * 3600 + mi * 60;
+		epoch = days_from_civil(y, mon, d) * 86400 + h * 3600 + mi * 60;
 		memo_keep(c, from, epoch, 0);
 	}
 	if (!digits(c, 2, &s) || s > 60)
@@ -307,7 +281,7 @@ static int parse_combined(struct cur *c, struct logline_time *t)
 		    !digits(c, 4, &y) || !lit(c, ':') || !digits(c, 2, &h) || !lit(c, ':') ||
 		    !digits(c, 2, &mi) || !lit(c, ':') || !valid_time(mon, d, h, mi, 0))
 			return 0;
-		epoch = logformat_days_from_civil(y, mon, d) * 86400 + h * 3600 + mi * 60;
+		epoch = days_from_civil(y, mon, d) * 86400 + h * 3600 + mi * 60;
 		memo_keep(c, open + 1, epoch, mon);
 	}
 	if (!digits(c, 2, &s) || s > 60 || !lit(c, ' '))
