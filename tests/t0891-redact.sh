@@ -250,6 +250,9 @@ t "verify --source --key: every link holds; another source, another key, a chang
 	contains e "--source needs the incident key"
 	expect_code 2 lp verify --source signed.tar.zst --key redactor.key "$(cat sred)" 2>e
 	contains e "with --source, --key is the incident key"
+	# A glob that takes the sidecar too: the message names both and says which to give.
+	expect_code 2 lp verify --source signed.tar.zst --key inc.key "$(cat sred)" "$(cat sred).sha256" 2>e
+	contains e "got 2 ($(cat sred) $(cat sred).sha256): give the bundle, not its .sha256 sidecar"
 '
 t "redact --reveal: a replacement original from the map, with the map key only" '
 	cd "$FX"

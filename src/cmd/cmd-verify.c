@@ -145,8 +145,20 @@ static int verify_derived(struct verify_cli *cli, int n, char **paths)
 	const struct verify_item *it;
 	int code, rc;
 
-	if (n != 1)
-		return command_usage_error(&command_verify, "--source checks one DERIVED bundle");
+	if (n == 0)
+		return command_usage_error(&command_verify,
+		                           "--source checks one DERIVED bundle: none given");
+	if (n > 1) {
+		/* A glob like "out/x.tar.*" also takes the .sha256 sidecar: name what came. */
+		int sidecar = 0;
+
+		for (int i = 0; i < n; i++)
+			sidecar |= str_has_suffix(paths[i], ".sha256");
+		return command_usage_error(
+		        &command_verify, "--source checks one DERIVED bundle, got %d (%s %s%s)%s",
+		        n, paths[0], paths[1], n > 2 ? " ..." : "",
+		        sidecar ? ": give the bundle, not its .sha256 sidecar" : "");
+	}
 	if (cli->key.key == NULL)
 		return command_usage_error(&command_verify,
 		                           "--source needs the incident key (--key INCIDENT.key)");
