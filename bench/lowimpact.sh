@@ -103,8 +103,7 @@ bench_big_input() {
 	echo "big input: a $BIG_INPUT corpus in $li_work/big"
 	python3 "$MAKE_CORPUS" "$li_work/big" --size "$BIG_INPUT" >/dev/null
 	du -sh "$li_work/big" | sed 's/^/  /'
-	printf '%-22s %12s %16s
-' "" "wall (s)" "peak RSS"
+	printf '%-22s %12s %16s\n' "" "wall (s)" "peak RSS"
 	for c in zstd gzip; do
 		ext=$([ "$c" = gzip ] && echo gz || echo zst)
 		rm -rf "$li_work/out" && mkdir -p "$li_work/out"
