@@ -137,8 +137,9 @@ for i in range(60000):
 	done
 	contains ferrf2 "small: temporary file: No space left on device"
 	contains ferrf1 "small: temporary file: No space left on device"
-	contains ferrfz2 "small: temporary file: compressing: Write error (No space left on device)"
-	contains ferrfz1 "small: temporary file: compressing: Write error (No space left on device)"
+	# gzip goes through ISA-L where it is built in, else through libarchive ("Write error").
+	grep -Eq "small: temporary file: compressing: (Write error \()?No space left on device" ferrfz2
+	grep -Eq "small: temporary file: compressing: (Write error \()?No space left on device" ferrfz1
 	# The bundle itself fills the disk, on the thread that copies members into it: the same.
 	mkdir -p fr/etc fr/var/log
 	echo ID=debian >fr/etc/os-release
