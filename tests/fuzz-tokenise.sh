@@ -25,10 +25,10 @@ fi
 # shellcheck disable=SC2046
 clang -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 	-I"$build" -I"$top/include" \
-	$(pkg-config --cflags libcrypto) \
+	$(pkg-config --cflags libcrypto jansson) \
 	"$top/tests/fuzz-tokenise.c" "$top"/src/base/*.c "$top"/src/trust/pseudo.c \
 	"$top"/src/trust/cryptopan.c "$top"/src/trust/addrmap.c "$top"/src/trust/tokenise*.c \
-	$(pkg-config --libs libcrypto zlib) $isal_libs -lpthread -o "$out/fuzz-tokenise"
+	$(pkg-config --libs libcrypto zlib jansson) $isal_libs -lpthread -o "$out/fuzz-tokenise"
 
 c=$out/corpus
 if [ -z "$(ls -A "$c")" ]; then
