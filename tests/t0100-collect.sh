@@ -33,6 +33,11 @@ open("deep.log", "w").write("deep\n")
 ' "$T/var/log/nginx"
 echo "cannot read me" >"$T/var/log/auth.log.1"
 chmod 000 "$T/var/log/auth.log.1"
+# An account and a group whose names are not UTF-8: the root's passwd may say anything.
+printf 'b\377d:x:4242:4343::/nonexistent:/usr/sbin/nologin\n' >>"$T/etc/passwd"
+printf 'g\377p:x:4343:\n' >>"$T/etc/group"
+printf 'odd owner\n' >"$T/var/log/nginx/odd-owner.log"
+chown 4242:4343 "$T/var/log/nginx/odd-owner.log"
 
 content_tree "$T" >"$TRASH/content.before"
 # Access times well before the modification times: a read would move them (relatime).
@@ -131,6 +136,10 @@ t "owner and group names come from the root's own passwd and group" '
 import json, sys
 r = [json.loads(l) for l in open(sys.argv[1]) if json.loads(l)["path"] == "/var/log/syslog"][0]
 assert (r["uid"], r["owner"], r["gid"], r["group"]) == (104, "syslog", 4, "adm"), r
+# Names that are not UTF-8 are escaped as they are read, not left out of the record.
+r = [json.loads(l) for l in open(sys.argv[1])
+     if json.loads(l)["path"] == "/var/log/nginx/odd-owner.log"][0]
+assert (r["uid"], r["owner"], r["gid"], r["group"]) == (4242, "b\\xffd", 4343, "g\\xffp"), r
 PY
 '
 
