@@ -12,7 +12,6 @@
 #include <archive_entry.h>
 #ifdef HAVE_ISAL
 #include <isa-l/igzip_lib.h>
-#include <unistd.h>
 #endif
 
 #include "bundle/redact-stream.h"
@@ -237,25 +236,15 @@ static int isal_run(struct redact_compressor *c, int end, struct error *err)
 	c->z.avail_in = (uint32_t)c->n_staged;
 	c->z.end_of_stream = (uint16_t)end;
 	do {
-		size_t len, done = 0;
-
 		c->z.next_out = c->out;
 		c->z.avail_out = CHUNK;
 		if (isal_deflate(&c->z) != COMP_OK) {
 			error_set(err, "compressing: ISA-L's deflate failed");
 			return -1;
 		}
-		len = CHUNK - c->z.avail_out;
-		while (done < len) {
-			ssize_t n = write(c->fd, c->out + done, len - done);
-
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n < 0) {
-				error_set(err, "compressing: %s", strerror(errno));
-				return -1;
-			}
-			done += (size_t)n;
+		if (write_all(c->fd, c->out, CHUNK - c->z.avail_out) < 0) {
+			error_set(err, "compressing: %s", strerror(errno));
+			return -1;
 		}
 	} while (c->z.avail_in > 0 || (end && c->z.internal_state.state != ZSTATE_END));
 	c->n_staged = 0;
