@@ -21,6 +21,8 @@ printf 'spaces\n' >"$T/var/log/nginx/access log with spaces"
 printf 'percent\n' >"$T/var/log/nginx/100%.log"
 printf 'latin1\n' >"$(printf "$T/var/log/nginx/caf\351.log")"
 printf 'backslash\n' >"$T/var/log/nginx/back\\slash.log"
+printf 'pipes\n' >"$T/var/log/nginx/a|b||c.log"
+ln -s "gone|away" "$T/var/log/nginx/pipe|link"
 printf 'utf8\n' >"$(printf "$T/var/log/nginx/K\303\244se-\346\227\245\346\234\254.log")"
 # A path longer than PATH_MAX (4096): 40 levels of 120-character names.
 python3 -c '
@@ -198,6 +200,9 @@ t "an unreadable file is recorded with its error and the log says so" '
 t "the body file is in Sleuth Kit format (mactime reads it)" '
 	awk -F"|" "NF != 11 { bad = 1 } END { exit bad }" "$BAG/logpack/bodyfile.txt"
 	grep -q "^0|/var/log/auth.log|[0-9]*|r/rrw-r--r--|0|0|" "$BAG/logpack/bodyfile.txt"
+	# The column separator inside a name or a link target is escaped as \x7c.
+	grep -q "^0|/var/log/nginx/a\\\\x7cb\\\\x7c\\\\x7cc.log|[0-9]*|r/rrw-r--r--|" "$BAG/logpack/bodyfile.txt"
+	grep -q "^0|/var/log/nginx/pipe\\\\x7clink -> gone\\\\x7caway|[0-9]*|l/lrwxrwxrwx|" "$BAG/logpack/bodyfile.txt"
 	if command -v mactime >/dev/null; then
 		mactime -b "$BAG/logpack/bodyfile.txt" -d >"$TRASH/timeline"
 		grep -q "/var/log/auth.log" "$TRASH/timeline"

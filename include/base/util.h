@@ -70,6 +70,8 @@ const char *format_iso8601(int64_t epoch, char *buf, size_t len);
  * algorithm), and the date of such a day. */
 int64_t days_from_civil(int64_t y, int m, int d);
 void civil_from_days(int64_t days, int64_t *y, int *m, int *d);
+/* The day (since 1970-01-01) an epoch second falls in, rounded down for times before 1970. */
+int64_t days_from_epoch(int64_t epoch);
 /* Parse a duration: "90s", "15m", "1h", "7d", "2w", or plain seconds. Returns 0 or -1. */
 int parse_duration(const char *text, int64_t *seconds_out);
 

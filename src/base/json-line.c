@@ -16,6 +16,7 @@
 static void add_string(struct strbuf *sb, const char *s, size_t len)
 {
 	static const char hex[] = "0123456789ABCDEF";
+	static const char short_escaped[] = "\"\\\b\f\n\r\t", short_escapes[] = "\"\\bfnrt";
 	size_t i = 0, run = 0;
 
 	strbuf_grow(sb, len + 2);
@@ -39,29 +40,14 @@ static void add_string(struct strbuf *sb, const char *s, size_t len)
 		 */
 		if (c >= 0x80 && (n = utf8_decode((const unsigned char *)s + i, len - i, &cp)) == 0)
 			n = 1, cp = 0xFFFD;
-		switch (cp) {
-		case '"':
-			text = "\\\"", tlen = 2;
-			break;
-		case '\\':
-			text = "\\\\", tlen = 2;
-			break;
-		case '\b':
-			text = "\\b", tlen = 2;
-			break;
-		case '\f':
-			text = "\\f", tlen = 2;
-			break;
-		case '\n':
-			text = "\\n", tlen = 2;
-			break;
-		case '\r':
-			text = "\\r", tlen = 2;
-			break;
-		case '\t':
-			text = "\\t", tlen = 2;
-			break;
-		default: {
+		/* JSON's two-character escapes; every other control character is written \uXXXX. */
+		const char *shortcut = cp != 0 && cp < 0x80 ? strchr(short_escaped, (int)cp) : NULL;
+
+		if (shortcut) {
+			seq[0] = '\\';
+			seq[1] = short_escapes[shortcut - short_escaped];
+			tlen = 2;
+		} else {
 			uint32_t units[2] = {cp, 0};
 			int count = 1;
 
@@ -77,7 +63,6 @@ static void add_string(struct strbuf *sb, const char *s, size_t len)
 					seq[u * 6 + 2 + k] = hex[(units[u] >> (12 - 4 * k)) & 0xF];
 			}
 			tlen = 6 * (size_t)count;
-		}
 		}
 		strbuf_add(sb, text, tlen);
 		i += n;

@@ -310,6 +310,11 @@ static int take_digits(const char **p, int n, int *out)
 	return 0;
 }
 
+int64_t days_from_epoch(int64_t epoch)
+{
+	return (epoch >= 0 ? epoch : epoch - 86399) / 86400;
+}
+
 int64_t days_from_civil(int64_t y, int m, int d)
 {
 	int64_t era, yoe, doy, doe;
@@ -413,7 +418,7 @@ const char *format_iso8601(int64_t epoch, char *buf, size_t len)
 			snprintf(buf, len, "@%lld", (long long)epoch);
 		return buf;
 	}
-	days = (epoch >= 0 ? epoch : epoch - 86399) / 86400;
+	days = days_from_epoch(epoch);
 	secs = epoch - days * 86400;
 	civil_from_days(days, &year, &mon, &day);
 	put_digits(buf, year, 4);

@@ -24,12 +24,12 @@ void logformat_civil_from_epoch(int64_t epoch, int64_t *year, int *month)
 {
 	int day;
 
-	civil_from_days((epoch >= 0 ? epoch : epoch - 86399) / 86400, year, month, &day);
+	civil_from_days(days_from_epoch(epoch), year, month, &day);
 }
 
 int64_t logformat_add_years(int64_t epoch, int64_t years)
 {
-	int64_t days = (epoch >= 0 ? epoch : epoch - 86399) / 86400, y;
+	int64_t days = days_from_epoch(epoch), y;
 	int m, d;
 
 	if (years == 0)
