@@ -174,6 +174,59 @@ static char *walk_desc(int root_fd, const char *patterns, const char *const *hom
 	return out;
 }
 
+/*
+ * The list of var/log/many, walked by two overlapping rules, as one string with each entry's
+ * path, kind and inode: stat_helper as given, the list in memory (run NULL) or on disk in
+ * runs of run entries. NULL on an error.
+ */
+static char *walk_many(int root_fd, int stat_helper, const char *run)
+{
+	struct rule rules[2] = {{.pattern = "/var/log/many/*.log", .category = "system"},
+	                        {.pattern = "/var/log/many/*", .category = "system"}};
+	struct walk_options wo = {.root_fd = root_fd, .stat_helper = stat_helper};
+	struct walk_result res;
+	struct walk_cursor *cur;
+	const struct walk_entry *e;
+	struct error err = {{0}};
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&text, &len);
+	int rc;
+
+	if (run) {
+		wo.spill_dir = "/tmp";
+		setenv("LOGPACK_TEST_WALK_RUN", run, 1);
+	}
+	rc = walk_rules(&wo, rules, 2, NULL, 0, &res, &err);
+	unsetenv("LOGPACK_TEST_WALK_RUN");
+	if (rc < 0) {
+		fclose(out);
+		free(text);
+		return NULL;
+	}
+	cur = walk_cursor_open(&res);
+	while ((rc = walk_cursor_next(cur, &e, &err)) > 0)
+		fprintf(out, "%s=%s:%llu:%s\n", e->path, kind_name(e->kind),
+		        (unsigned long long)e->st.st_ino, e->rule->pattern);
+	walk_cursor_free(cur);
+	walk_result_free(&res);
+	fclose(out);
+	if (rc < 0) {
+		free(text);
+		return NULL;
+	}
+	return text;
+}
+
+static size_t count_lines(const char *text)
+{
+	size_t n = 0;
+
+	for (; text && *text; text++)
+		n += *text == '\n';
+	return n;
+}
+
 static char *walk1(int root_fd, const char *patterns)
 {
 	return walk_desc(root_fd, patterns, NULL, 0, NULL, 0, NULL);
@@ -312,6 +365,53 @@ int main(void)
 	       "var/log/links/outdir=link->../../../../../../tmp "
 	       "var/log/links/self=link->. var/log/old.log.1.gz=excluded",
 	       "--exclude by name and by whole path marks entries as excluded");
+	{
+		/* 700 files and a few others in one directory: their lstat calls are shared with a
+		 * helper thread in batches, and the list must be what one thread makes. */
+		char name[64], *alone, *shared, *shared_runs, *alone_runs;
+
+		dir("var/log/many");
+		dir("var/log/many/sub.log");
+		link_to("f0001.log", "var/log/many/link.log");
+		for (int k = 0; k < 700; k++) {
+			snprintf(name, sizeof(name), "var/log/many/f%04d.%s", k,
+			         k % 7 ? "log" : "txt");
+			put(name, "x\n");
+		}
+		alone = walk_many(root_fd, 0, NULL);
+		shared = walk_many(root_fd, 1, NULL);
+		shared_runs = walk_many(root_fd, 1, "7");
+		alone_runs = walk_many(root_fd, 0, "300");
+		ok(alone && count_lines(alone) == 701,
+		   "one thread lists the 700 files and the link (%zu)", count_lines(alone));
+		ok(alone && strstr(alone, "var/log/many/f0007.txt=file:") &&
+		           strstr(strstr(alone, "var/log/many/f0007.txt=file:"),
+		                  ":/var/log/many/*\n") &&
+		           strstr(alone, "var/log/many/f0008.log=file:") &&
+		           strstr(strstr(alone, "var/log/many/f0008.log=file:"),
+		                  ":/var/log/many/*.log\n") &&
+		           strstr(alone, "var/log/many/link.log=link:"),
+		   "each file is the first matching rule's, the link is a link");
+		{
+			struct stat st;
+			char want[128];
+
+			snprintf(name, sizeof(name), "%s/var/log/many/f0500.log", base);
+			snprintf(want, sizeof(want), "var/log/many/f0500.log=file:%llu:",
+			         lstat(name, &st) == 0 ? (unsigned long long)st.st_ino : 0ULL);
+			ok(alone && strstr(alone, want), "a file's entry has its own inode");
+		}
+		ok(alone && shared && strcmp(alone, shared) == 0,
+		   "with the helper thread, the same list: paths, kinds, inodes, rules");
+		ok(alone && shared_runs && strcmp(alone, shared_runs) == 0,
+		   "with the helper and the list on disk in runs of 7, the same list");
+		ok(alone && alone_runs && strcmp(alone, alone_runs) == 0,
+		   "one thread, the list on disk in runs of 300, the same list");
+		free(alone);
+		free(shared);
+		free(shared_runs);
+		free(alone_runs);
+	}
 	walk_desc(root_fd, "/var/log/none*|/var/log/a.log", NULL, 0, NULL, 0, &res);
 	ok(res.n_absent == 1, "an expected rule that matches nothing is reported absent (%zu)",
 	   res.n_absent);

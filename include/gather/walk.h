@@ -63,6 +63,8 @@ struct walk_options {
 	 * in an unlinked temporary file made here. NULL: every entry stays in memory (entries[]).
 	 */
 	const char *spill_dir;
+	/* A helper thread shares the lstat calls of a directory's many files (-j 1: none). */
+	int stat_helper;
 };
 
 struct walk_runs;

@@ -732,6 +732,7 @@ int collect_run(const struct collect_options *opt, struct collect_summary *sum, 
 	wo.n_excludes = opt->n_excludes;
 	wo.n_homes = userdb_homes(c.users, (const char *const **)&wo.homes);
 	wo.one_file_system = opt->one_file_system;
+	wo.stat_helper = (opt->jobs > 0 ? opt->jobs : cpus_available()) > 1;
 	/* Only the bundle itself (with its temporary file and sidecar) is left out. */
 	if (stat(c.output_dir, &out_st) == 0) {
 		wo.out_name = path_basename(c.output_path);

@@ -14,11 +14,14 @@
 #include "bundle/names.h"
 #include "gather/rootfs.h"
 #include "gather/walk-runs.h"
+#include "gather/walk-stat.h"
 #include "gather/walk.h"
 
 #define WALK_MAX_DEPTH 512
 /* Entries in memory before a batch goes to disk: some 8 MiB with their paths. */
 #define WALK_RUN_ENTRIES 32768
+/* Files of one directory stated together, when a helper shares the calls. */
+#define STAT_BATCH 256
 
 struct walker {
 	const struct walk_options *opt;
@@ -49,6 +52,13 @@ struct walker {
 	uint32_t *seen;
 	size_t n_seen;
 	unsigned char seen_key[16];
+	/* The files of a directory being stated together (match_files). */
+	struct walk_stat *stat_helper;
+	const char *batch_names[STAT_BATCH];
+	char *batch_paths[STAT_BATCH];
+	size_t batch_slots[STAT_BATCH];
+	struct stat batch_st[STAT_BATCH];
+	int batch_err[STAT_BATCH];
 };
 
 /* The slot of path: where it is, or the empty one where it would go. */
@@ -62,18 +72,20 @@ static size_t seen_slot(const struct walker *w, const char *path)
 	return i;
 }
 
-/* Make room for one more path. 0, or -1 past what 32-bit indexes hold (four billion paths,
+/* Make room for n more paths. 0, or -1 past what 32-bit indexes hold (four billion paths,
  * which memory cannot: the final sort still drops copies then). */
-static int seen_grow(struct walker *w)
+static int seen_grow(struct walker *w, size_t n)
 {
 	size_t count = w->res->count;
 
-	if (count >= UINT32_MAX / 2)
+	if (count + n >= UINT32_MAX / 2)
 		return -1;
-	if ((count + 1) * 2 <= w->n_seen)
+	if ((count + n) * 2 <= w->n_seen)
 		return 0;
 	free(w->seen);
 	w->n_seen = w->n_seen ? w->n_seen * 2 : 1024;
+	while ((count + n) * 2 > w->n_seen)
+		w->n_seen *= 2;
 	w->seen = xcalloc(w->n_seen, sizeof(*w->seen));
 	for (size_t k = 0; k < count; k++)
 		w->seen[seen_slot(w, w->res->entries[k].path)] = (uint32_t)(k + 1);
@@ -177,29 +189,42 @@ static void spill_batch(struct walker *w)
 }
 
 /*
- * The path of name in the current directory, for an entry: NULL when it was met before (by
- * this rule or an earlier one: the first rule that met it has it) or the walk already failed.
- * *slot is its place in the table of paths met (SIZE_MAX without one).
+ * Before up to n new entries: a full batch goes to disk, and the table of paths met gets room
+ * for n more, so that the slots found for them hold until they are added. 0, or -1 when the
+ * walk already failed. *n is cut to what the batch in memory still takes.
  */
-static char *new_entry_path(struct walker *w, const char *name, size_t *slot)
+static int make_room(struct walker *w, size_t *n, int *seen_ok)
 {
 	struct walk_result *r = w->res;
-	char *path;
 
-	*slot = SIZE_MAX;
 	if (w->spill_failed) {
 		w->matched = 1;
-		return NULL; /* the walk fails: no use growing the list in memory */
+		return -1; /* the walk fails: no use growing the list in memory */
 	}
 	if (w->run_entries && r->count >= w->run_entries) {
 		spill_batch(w);
 		if (w->spill_failed) {
 			w->matched = 1;
-			return NULL;
+			return -1;
 		}
 	}
-	path = path_join(&w->path, name);
-	if (seen_grow(w) == 0) {
+	if (w->run_entries && *n > w->run_entries - r->count)
+		*n = w->run_entries - r->count;
+	*seen_ok = seen_grow(w, *n) == 0;
+	return 0;
+}
+
+/*
+ * The path of name in the current directory, for an entry: NULL when it was met before (by
+ * this rule or an earlier one: the first rule that met it has it). *slot is its place in the
+ * table of paths met (SIZE_MAX without one).
+ */
+static char *unseen_path(struct walker *w, const char *name, int seen_ok, size_t *slot)
+{
+	char *path = path_join(&w->path, name);
+
+	*slot = SIZE_MAX;
+	if (seen_ok) {
 		*slot = seen_slot(w, path);
 		if (w->seen[*slot] != 0) {
 			w->matched = 1;
@@ -208,6 +233,18 @@ static char *new_entry_path(struct walker *w, const char *name, size_t *slot)
 		}
 	}
 	return path;
+}
+
+/* unseen_path for one name, after make_room; NULL too when the walk already failed. */
+static char *new_entry_path(struct walker *w, const char *name, size_t *slot)
+{
+	size_t one = 1;
+	int seen_ok;
+
+	*slot = SIZE_MAX;
+	if (make_room(w, &one, &seen_ok) < 0)
+		return NULL;
+	return unseen_path(w, name, seen_ok, slot);
 }
 
 /*
@@ -380,36 +417,83 @@ static void descend(struct walker *w, int dir_fd, const char *name, const struct
 	close(sub);
 }
 
-/* Component i matched name in dir_fd: a last component is an entry, others are descended. */
+/*
+ * Component i matched name in dir_fd, whose lstat gave st (or failed with errnum): a last
+ * component is an entry (path and slot from unseen_path, taken over), others are descended.
+ */
+static void found_name(struct walker *w, int dir_fd, const char *name, size_t i, char *path,
+                       size_t slot, const struct stat *st, int errnum)
+{
+	if (errnum) {
+		if (errnum != ENOENT)
+			walk_error(w, name, errnum);
+		free(path);
+		return;
+	}
+	if (i + 1 == w->n_comps) {
+		if (S_ISDIR(st->st_mode))
+			free(path);
+		else
+			add_entry_at(w, dir_fd, name, path, slot, st,
+			             is_output_file(w, dir_fd, name));
+	} else if (S_ISDIR(st->st_mode)) {
+		descend(w, dir_fd, name, st, i + 1);
+	} else if (S_ISLNK(st->st_mode)) {
+		add_entry(w, dir_fd, name, st, 0); /* a link on the way: recorded, not followed */
+	}
+}
+
+/* Component i matched name in dir_fd. */
 static void matched_name(struct walker *w, int dir_fd, const char *name, size_t i)
 {
-	int last = i + 1 == w->n_comps;
 	size_t slot = 0;
 	char *path = NULL;
 	struct stat st;
+	int errnum;
 
 	/*
 	 * A path met before needs no second stat: the log directories' catch-all rules walk
 	 * again what the profile's rules have taken, most of it.
 	 */
-	if (last && (path = new_entry_path(w, name, &slot)) == NULL)
+	if (i + 1 == w->n_comps && (path = new_entry_path(w, name, &slot)) == NULL)
 		return;
-	if (fstatat(dir_fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
-		if (errno != ENOENT)
-			walk_error(w, name, errno);
-		free(path);
-		return;
-	}
-	if (last) {
-		if (S_ISDIR(st.st_mode))
-			free(path);
-		else
-			add_entry_at(w, dir_fd, name, path, slot, &st,
-			             is_output_file(w, dir_fd, name));
-	} else if (S_ISDIR(st.st_mode)) {
-		descend(w, dir_fd, name, &st, i + 1);
-	} else if (S_ISLNK(st.st_mode)) {
-		add_entry(w, dir_fd, name, &st, 0); /* a link on the way: recorded, not followed */
+	errnum = fstatat(dir_fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0 ? errno : 0;
+	found_name(w, dir_fd, name, i, path, slot, &st, errnum);
+}
+
+/*
+ * The names that match the last component i, as matched_name would take them one by one, but
+ * in batches whose lstat calls the helper thread shares.
+ */
+static void match_files(struct walker *w, int dir_fd, char **names, size_t n, size_t i)
+{
+	int flags = w->nocase ? FNM_CASEFOLD : 0;
+	size_t k = 0;
+
+	while (k < n) {
+		size_t want = STAT_BATCH, m = 0;
+		int seen_ok;
+
+		if (make_room(w, &want, &seen_ok) < 0)
+			return;
+		for (; k < n && m < want; k++) {
+			if (fnmatch_bytes(w->comps[i], names[k], flags) != 0)
+				continue;
+			w->batch_paths[m] = unseen_path(w, names[k], seen_ok, &w->batch_slots[m]);
+			if (w->batch_paths[m])
+				w->batch_names[m++] = names[k];
+		}
+		walk_stat_names(w->stat_helper, dir_fd, w->batch_names, m, w->batch_st,
+		                w->batch_err);
+		for (size_t j = 0; j < m; j++) {
+			size_t slot = w->batch_slots[j];
+
+			/* An earlier file of the batch took the free slot found for this one. */
+			if (slot != SIZE_MAX && w->seen[slot] != 0)
+				slot = seen_slot(w, w->batch_paths[j]);
+			found_name(w, dir_fd, w->batch_names[j], i, w->batch_paths[j], slot,
+			           &w->batch_st[j], w->batch_err[j]);
+		}
 	}
 }
 
@@ -444,6 +528,8 @@ static void match_at(struct walker *w, int dir_fd, size_t i)
 			    S_ISDIR(st.st_mode))
 				descend(w, dir_fd, names[k], &st, i);
 		}
+	} else if (i + 1 == w->n_comps) {
+		match_files(w, dir_fd, names, n, i);
 	} else {
 		int flags = w->nocase ? FNM_CASEFOLD : 0;
 
@@ -711,6 +797,8 @@ int walk_rules(const struct walk_options *opt, const struct rule *rules, size_t 
 		}
 		w.root_dev = root_st.st_dev;
 	}
+	if (opt->stat_helper)
+		w.stat_helper = walk_stat_new();
 	homes = collect_homes(opt, &n_homes, &n_listed, res);
 	home_state = xcalloc(n_homes ? n_homes : 1, 1);
 	for (size_t i = 0; i < n_rules; i++) {
@@ -760,6 +848,7 @@ int walk_rules(const struct walk_options *opt, const struct rule *rules, size_t 
 	}
 	free(w.seen);
 	w.seen = NULL;
+	walk_stat_free(w.stat_helper);
 	sort_and_dedupe(res->entries, &res->count);
 	/* The walk grew the array by doubling: give back what the entries do not use. */
 	if (res->count > 0 && res->count < w.cap)
