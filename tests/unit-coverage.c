@@ -454,22 +454,107 @@ static void test_queue(void)
 	free(apart_inline_doc);
 }
 
+/* coverage_write's output to a stream, with the size it announced. */
+struct stream_out {
+	FILE *f;
+	uint64_t announced, written;
+	int begun;
+};
+
+static int stream_begin(void *ctx, uint64_t size, struct error *err)
+{
+	struct stream_out *so = ctx;
+
+	(void)err;
+	so->announced = size;
+	so->begun++;
+	return 0;
+}
+
+static int stream_write(void *ctx, const void *buf, size_t len, struct error *err)
+{
+	struct stream_out *so = ctx;
+
+	(void)err;
+	so->written += len;
+	return fwrite(buf, 1, len, so->f) == len ? 0 : -1;
+}
+
 /* n files present, not read (each only in the rotation sets' file), then the document. */
 static int present_then_write(const char *spill_dir, int n, const char *path, struct error *err)
 {
 	struct coverage_options o = {0, 0, spill_dir};
 	struct coverage *cov = coverage_new(&o);
-	FILE *out = fopen("/dev/null", "w");
+	struct stream_out so = {fopen("/dev/null", "w"), 0, 0, 0};
+	struct coverage_out out = {stream_begin, stream_write, &so};
 	int rc = -1;
 
 	for (int i = 0; i < n; i++)
 		coverage_file_present(cov, path, "unchanged");
-	if (out) {
-		rc = coverage_write(cov, 1772600000, out, NULL, NULL, err);
-		fclose(out);
+	if (so.f) {
+		rc = coverage_write(cov, 1772600000, &out, NULL, NULL, err);
+		fclose(so.f);
 	}
 	coverage_free(cov);
 	return rc;
+}
+
+/*
+ * The document written in pieces (its records copied from the spill file) is the document
+ * coverage_document makes, in exactly the size announced first: with no log, one, and many.
+ */
+static void test_written(void)
+{
+	static const int counts[] = {0, 1, 3, 2500};
+	static const char log[] = "2026-03-01T10:00:00+00:00 host sshd[1]: one\n"
+	                          "2026-03-01T10:00:05+00:00 host sshd[1]: two\n";
+
+	for (size_t c = 0; c < sizeof(counts) / sizeof(counts[0]); c++) {
+		struct coverage_options o = {0, 0, "/tmp"};
+		struct coverage *cov = coverage_new(&o);
+		struct stream_out so = {0};
+		struct coverage_out out = {stream_begin, stream_write, &so};
+		struct error err = {{0}};
+		char *text = NULL, *want = NULL, *got = NULL;
+		size_t len = 0;
+		json_t *written = NULL, *doc;
+		int rc;
+
+		so.f = open_memstream(&text, &len);
+		for (int i = 0; i < counts[c]; i++) {
+			char path[64];
+
+			snprintf(path, sizeof(path), "var/log/app/f%d.log", i);
+			coverage_file_begin(cov, path, 1772536000, sizeof(log) - 1, 0);
+			coverage_file_data(cov, log, sizeof(log) - 1);
+			coverage_file_end(cov);
+		}
+		rc = coverage_write(cov, 1772600000, &out, NULL, NULL, &err);
+		fclose(so.f);
+		doc = coverage_document(cov, 1772600000);
+		if (rc == 0)
+			written = json_loadb(text, len, 0, NULL);
+		if (doc && written) {
+			want = json_dumps(doc, JSON_SORT_KEYS | JSON_COMPACT);
+			got = json_dumps(written, JSON_SORT_KEYS | JSON_COMPACT);
+		}
+		ok(rc == 0 && so.begun == 1 && so.announced == len && so.written == len,
+		   "%d logs: the size announced is the size written (%llu, %zu)", counts[c],
+		   (unsigned long long)so.announced, len);
+		ok(want && got && strcmp(want, got) == 0 &&
+		           json_array_size(json_object_get(written, "logs")) == (size_t)counts[c],
+		   "%d logs: the text read back is the document", counts[c]);
+		ok(counts[c] < 2 ||
+		           (text && strstr(text, "\n    },\n    {") == NULL &&
+		            strstr(text, "}, {") == NULL && strstr(text, "},\n    {\"path\"")),
+		   "%d logs: a record a line, each after a comma and a line break", counts[c]);
+		json_decref(doc);
+		json_decref(written);
+		free(want);
+		free(got);
+		free(text);
+		coverage_free(cov);
+	}
 }
 
 /* A temporary file that cannot be opened or written fails the report, never drops a file. */
@@ -569,6 +654,7 @@ int main(void)
 	test_pieces();
 	test_long_paths();
 	test_done_file_fails();
+	test_written();
 	test_hostile_documents();
 	test_forwarding();
 	test_queue();

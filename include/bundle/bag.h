@@ -110,6 +110,13 @@ int bag_payload_end(struct bag_writer *bw, char sha256_out[SHA256_HEX_LEN + 1], 
 int bag_add_tag_file(struct bag_writer *bw, const char *name, const void *data, size_t len,
                      struct error *err);
 int bag_add_tag_fd(struct bag_writer *bw, const char *name, int fd, struct error *err);
+/*
+ * A tag file written in pieces, for one too big to hold in memory whose size is known first:
+ * exactly size bytes through bag_tag_write, then bag_tag_end. Names as bag_add_tag_file.
+ */
+int bag_tag_begin(struct bag_writer *bw, const char *name, uint64_t size, struct error *err);
+int bag_tag_write(struct bag_writer *bw, const void *buf, size_t len, struct error *err);
+int bag_tag_end(struct bag_writer *bw, struct error *err);
 /* Each of n tag files in turn; stops at the first refused. */
 int bag_add_tag_files(struct bag_writer *bw, const struct bag_tag_file *files, size_t n,
                       struct error *err);

@@ -75,14 +75,22 @@ json_t *coverage_seals(struct coverage *cov);
 /* Host-wide parts, gathered by the caller from the root (see clock.h, forwarding.h); stolen. */
 void coverage_set(struct coverage *cov, const char *key, json_t *value);
 
+/* Where coverage_write puts the document: its size in bytes first, then all of them. */
+struct coverage_out {
+	int (*begin)(void *ctx, uint64_t size, struct error *err);
+	int (*write)(void *ctx, const void *buf, size_t len, struct error *err);
+	void *ctx;
+};
+
 /*
  * The whole document as JSON text to out, one record of a log a line, with rotation sets
  * worked out and, given collected_at (epoch seconds), the newest event against the collection
  * time; and each line of its short summary (what coverage_summary would say of it) to line,
- * when not NULL. The records are read back from disk, so memory does not grow with the number
- * of logs. 0, or -1 with err set (a temporary file could not be written or read).
+ * when not NULL. The records are read back from disk, straight into out, so memory does not
+ * grow with the number of logs and the document is not copied. 0, or -1 with err set (a
+ * temporary file could not be written or read, or out failed).
  */
-int coverage_write(struct coverage *cov, int64_t collected_at, FILE *out,
+int coverage_write(struct coverage *cov, int64_t collected_at, const struct coverage_out *out,
                    void (*line)(void *ctx, const char *text), void *ctx, struct error *err);
 
 /*

@@ -41,6 +41,7 @@ struct bag_writer {
 	FILE *manifest; /* payload manifest lines, in an unlinked temporary file */
 	char *manifest_buf;
 	char *payload_name;
+	char *tag_name;            /* the tag file being written in pieces (bag_tag_begin) */
 	struct sha256 member_hash; /* of the member being written */
 	uint64_t member_remaining;
 	int in_member;
@@ -458,6 +459,37 @@ int bag_add_tag_fd(struct bag_writer *bw, const char *name, int fd, struct error
 	return add_tag_from_fd(bw, name, fd, err);
 }
 
+int bag_tag_begin(struct bag_writer *bw, const char *name, uint64_t size, struct error *err)
+{
+	if (tag_name_check(bw, name, err) < 0 ||
+	    member_begin(bw, name, size, bw->bagging_time, 0, err) < 0)
+		return -1;
+	free(bw->tag_name);
+	bw->tag_name = xstrdup(name);
+	return 0;
+}
+
+int bag_tag_write(struct bag_writer *bw, const void *buf, size_t len, struct error *err)
+{
+	return member_write(bw, buf, len, err);
+}
+
+int bag_tag_end(struct bag_writer *bw, struct error *err)
+{
+	char hex[SHA256_HEX_LEN + 1];
+
+	if (bw->tag_name == NULL) {
+		error_set(err, "internal error: no tag file is open");
+		return -1;
+	}
+	if (member_end(bw, hex, err) < 0)
+		return -1;
+	add_tag_record(bw, bw->tag_name, hex);
+	free(bw->tag_name);
+	bw->tag_name = NULL;
+	return 0;
+}
+
 void bag_info_add(struct bag_writer *bw, const char *key, const char *value)
 {
 	char *v = xstrdup(value);
@@ -483,6 +515,7 @@ static void bag_writer_free(struct bag_writer *bw)
 		fclose(bw->manifest);
 	free(bw->manifest_buf);
 	free(bw->payload_name);
+	free(bw->tag_name);
 	/* The hasher may still hold the member's hash: it stops first. */
 	hash_thread_free(bw->hasher);
 	free(bw->read_buf);

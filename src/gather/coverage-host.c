@@ -297,33 +297,29 @@ static void log_line(void *ctx, const char *text)
 	records_log(ctx, "%s", text);
 }
 
+static int tag_begin(void *bag, uint64_t size, struct error *err)
+{
+	return bag_tag_begin(bag, COVERAGE_TAG_NAME, size, err);
+}
+
+static int tag_write(void *bag, const void *buf, size_t len, struct error *err)
+{
+	return bag_tag_write(bag, buf, len, err);
+}
+
 int coverage_host_finish(struct coverage *cov, int root_fd, int live, int64_t collected_at,
                          struct bag_writer *bag, struct records *records, struct error *err)
 {
-	const char *dir = bag_writer_dir(bag);
-	int fd, rc = -1;
-	FILE *out;
-	char *out_buf;
+	/* Straight into the bag: at 100,000 logs the document is some 50 MB. */
+	struct coverage_out out = {tag_begin, tag_write, bag};
 
 	coverage_set(cov, "time_zone", time_zone(root_fd));
 	coverage_set(cov, "clock", clock_report(root_fd, live));
 	coverage_set(cov, "forwarding", forwarding(root_fd));
 	each_config(root_fd, "etc/syslog-ng/syslog-ng.conf", "etc/syslog-ng/conf.d", slog_config,
 	            coverage_seals(cov));
-	/* The document goes through a temporary file beside the bundle: it has a line per log. */
-	fd = temp_fd_in(dir);
-	if (fd < 0 || (out = fdopen(fd, "w+")) == NULL) {
-		error_set(err, "%s: temporary file in %s: %s", COVERAGE_TAG_NAME, dir,
-		          strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	out_buf = stream_buffer(out, 65536);
 	records_log(records, "coverage of the logs (logpack/coverage.json):");
-	if (coverage_write(cov, collected_at, out, log_line, records, err) == 0)
-		rc = bag_add_tag_fd(bag, COVERAGE_TAG_NAME, fileno(out), err);
-	fclose(out);
-	free(out_buf);
-	return rc;
+	if (coverage_write(cov, collected_at, &out, log_line, records, err) < 0)
+		return -1;
+	return bag_tag_end(bag, err);
 }

@@ -461,7 +461,7 @@ json_t *coverage_document(struct coverage *cov, int64_t collected_at)
 }
 
 /* Each member of obj as "  "key": value", the value indented to its depth. */
-static void write_members(FILE *out, const json_t *obj, int *first)
+static void write_members(struct strbuf *out, const json_t *obj, int *first)
 {
 	const char *key;
 	json_t *value;
@@ -472,16 +472,16 @@ static void write_members(FILE *out, const json_t *obj, int *first)
 		char *kt = json_dumps(k, JSON_ENCODE_ANY | JSON_ENSURE_ASCII),
 		     *vt = json_dumps(value, JSON_INDENT(2) | JSON_ENCODE_ANY | JSON_ENSURE_ASCII);
 
-		fprintf(out, "%s  %s: ", *first ? "" : ",\n", kt ? kt : "\"\"");
+		strbuf_addf(out, "%s  %s: ", *first ? "" : ",\n", kt ? kt : "\"\"");
 		/* Line by line, each indented two more (at many logs the rotation sets are big). */
 		for (const char *p = vt ? vt : "null", *nl; *p; p = nl + 1) {
 			nl = strchr(p, '\n');
 			if (nl == NULL) {
-				fputs(p, out);
+				strbuf_addstr(out, p);
 				break;
 			}
-			fwrite(p, 1, (size_t)(nl - p) + 1, out);
-			fputs("  ", out);
+			strbuf_add(out, p, (size_t)(nl - p) + 1);
+			strbuf_addstr(out, "  ");
 		}
 		*first = 0;
 		free(kt);
@@ -490,18 +490,74 @@ static void write_members(FILE *out, const json_t *obj, int *first)
 	}
 }
 
-struct log_out {
-	FILE *out;
-	uint64_t n;
-};
+/*
+ * The records as the document's "logs" array holds them, "\n    " before the first and
+ * ",\n    " before each other, from the spill file of one record a line, in pieces of
+ * COPY_CHUNK to out. Exactly logs_size bytes (logs_bytes); 0, or -1 with errno set.
+ */
+#define COPY_CHUNK 65536
 
-static int write_log(void *ctx, char *line, size_t len)
+static uint64_t logs_bytes(uint64_t spill_size, uint64_t n_records)
 {
-	struct log_out *lo = ctx;
+	return n_records ? spill_size + 5 * n_records - 1 : 0;
+}
 
-	fputs(lo->n++ ? ",\n    " : "\n    ", lo->out);
-	fwrite(line, 1, len, lo->out);
-	return 0;
+static int write_logs(struct coverage *cov, const struct coverage_out *out, struct error *err)
+{
+	FILE *f = cov->records;
+	char *in;
+	struct strbuf text = STRBUF_INIT;
+	uint64_t lines = 0;
+	int at_start = 1; /* the next byte begins a record */
+	size_t n;
+	int rc = -1;
+
+	if (f == NULL)
+		return 0;
+	if (fflush(f) != 0 || fseek(f, 0, SEEK_SET) != 0)
+		return spill_failed(cov, errno, err);
+	in = xmalloc(COPY_CHUNK);
+	while ((n = fread(in, 1, COPY_CHUNK, f)) > 0) {
+		const char *p = in, *end = in + n;
+
+		strbuf_reset(&text);
+		while (p < end) {
+			const char *nl;
+
+			if (at_start) {
+				strbuf_addstr(&text, lines ? ",\n    " : "\n    ");
+				at_start = 0;
+			}
+			nl = memchr(p, '\n', (size_t)(end - p));
+			if (nl == NULL) {
+				strbuf_add(&text, p, (size_t)(end - p));
+				break;
+			}
+			strbuf_add(&text, p, (size_t)(nl - p));
+			lines++;
+			at_start = 1;
+			p = nl + 1;
+		}
+		if (out->write(out->ctx, text.buf, text.len, err) < 0)
+			goto done;
+	}
+	if (ferror(f)) {
+		spill_failed(cov, errno, err);
+		goto done;
+	}
+	/* The size was announced from the file's length and count: it must not have changed. */
+	if (!at_start || lines != cov->n_records) {
+		spill_failed(cov, EIO, err);
+		goto done;
+	}
+	rc = 0;
+done:
+	free(in);
+	strbuf_release(&text);
+	/* Later records are appended at the end. */
+	if (fseek(f, 0, SEEK_END) != 0 && rc == 0)
+		rc = spill_failed(cov, errno, err);
+	return rc;
 }
 
 struct line_out {
@@ -518,14 +574,29 @@ static int give_line(void *ctx, char *line, size_t len)
 	return 0;
 }
 
-int coverage_write(struct coverage *cov, int64_t collected_at, FILE *out,
+/* The document's text before the records (up to "\"logs\": [") and after them. */
+static void doc_text(const json_t *head, const json_t *tail, uint64_t n_records,
+                     struct strbuf *before, struct strbuf *after)
+{
+	int first = 1;
+
+	strbuf_addstr(before, "{\n");
+	write_members(before, head, &first);
+	strbuf_addstr(before, ",\n  \"logs\": [");
+	strbuf_addstr(after, n_records ? "\n  ]" : "]");
+	first = 0;
+	write_members(after, tail, &first);
+	strbuf_addstr(after, "\n}\n");
+}
+
+int coverage_write(struct coverage *cov, int64_t collected_at, const struct coverage_out *out,
                    void (*line)(void *ctx, const char *text), void *ctx, struct error *err)
 {
 	json_t *head, *tail;
-	struct log_out lo = {out, 0};
 	struct line_out li = {line, ctx};
-	struct strbuf sb = STRBUF_INIT;
-	int first = 1;
+	struct strbuf sb = STRBUF_INIT, before = STRBUF_INIT, after = STRBUF_INIT;
+	uint64_t spill_size = 0;
+	int rc = -1;
 
 	if (cov->cur)
 		coverage_file_end(cov);
@@ -536,32 +607,30 @@ int coverage_write(struct coverage *cov, int64_t collected_at, FILE *out,
 	if (tail == NULL)
 		return spill_failed(cov, errno, err);
 	head = doc_head(cov, collected_at);
-	fputs("{\n", out);
-	write_members(out, head, &first);
-	fputs(",\n  \"logs\": [", out);
-	if (spill_each(cov->records, write_log, &lo) < 0) {
-		int e = errno;
+	if (cov->records) {
+		off_t end;
 
-		json_decref(head);
-		json_decref(tail);
-		return spill_failed(cov, e, err);
+		if (fflush(cov->records) != 0 || (end = ftello(cov->records)) < 0) {
+			spill_failed(cov, errno, err);
+			goto out;
+		}
+		spill_size = (uint64_t)end;
 	}
-	fputs(lo.n ? "\n  ]" : "]", out);
-	first = 0;
-	write_members(out, tail, &first);
-	fputs("\n}\n", out);
+	doc_text(head, tail, cov->n_records, &before, &after);
+	if (out->begin(out->ctx, before.len + logs_bytes(spill_size, cov->n_records) + after.len,
+	               err) < 0 ||
+	    out->write(out->ctx, before.buf, before.len, err) < 0 ||
+	    write_logs(cov, out, err) < 0 || out->write(out->ctx, after.buf, after.len, err) < 0)
+		goto out;
 	if (line) {
 		if (spill_each(cov->summary, give_line, &li) < 0) {
-			int e = errno;
-
-			json_decref(head);
-			json_decref(tail);
-			return spill_failed(cov, e, err);
+			spill_failed(cov, errno, err);
+			goto out;
 		}
 		json_object_update(head, tail);
 		cov_summary_sets(&sb, json_object_get(head, "rotation_sets"));
 		cov_summary_host(&sb, head);
-		if (sb.len == 0 && lo.n == 0)
+		if (sb.len == 0 && cov->n_records == 0)
 			strbuf_addstr(&sb, "  (no logs)\n");
 		for (char *p = sb.buf, *nl; p && *p; p = nl + 1) {
 			nl = strchr(p, '\n');
@@ -572,13 +641,14 @@ int coverage_write(struct coverage *cov, int64_t collected_at, FILE *out,
 		}
 		strbuf_release(&sb);
 	}
+	rc = 0;
+out:
+	strbuf_release(&before);
+	strbuf_release(&after);
+	strbuf_release(&sb);
 	json_decref(head);
 	json_decref(tail);
-	if (fflush(out) != 0 || ferror(out)) {
-		error_set(err, "coverage report: %s", strerror(errno ? errno : EIO));
-		return -1;
-	}
-	return 0;
+	return rc;
 }
 
 static int spill_open(struct coverage *cov, FILE **f, char **buf)
