@@ -7,6 +7,7 @@
 
 #include <limits.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -198,6 +199,101 @@ static void test_record(struct json_line *jl)
 	json_decref(obj);
 }
 
+static uint32_t tree_seed = 777;
+
+static uint32_t next_rand(void)
+{
+	tree_seed = tree_seed * 1103515245u + 12345u;
+	return tree_seed >> 8;
+}
+
+/* A short random string of valid UTF-8 with the characters JSON escapes. */
+static void random_text(char *out, size_t cap)
+{
+	static const uint32_t pool[] = {'a',   'Z',    '0',     ' ',     '"',     '\\', '/',
+	                                '\n',  '\t',   1,       0x1f,    0x7f,    0xe9, 0x7ff,
+	                                0x800, 0xfffd, 0x10000, 0x1f600, 0x10ffff};
+	size_t n = 0, len = next_rand() % 8;
+
+	for (size_t i = 0; i < len && n + 5 < cap; i++)
+		n += put_utf8(pool[next_rand() % (sizeof(pool) / sizeof(pool[0]))], out + n);
+	out[n] = '\0';
+}
+
+/* A random value: objects and arrays down to depth, and every scalar kind. */
+static json_t *random_tree(int depth)
+{
+	static const double reals[] = {0.0, -0.5, 1e300, 3.141592653589793, 1e-7, 100.0};
+	static const json_int_t ints[] = {0, -1, 7, LLONG_MAX, LLONG_MIN, 1234567890123};
+	char text[64];
+	uint32_t kind = next_rand() % (depth > 0 ? 9 : 7);
+
+	switch (kind) {
+	case 0:
+		random_text(text, sizeof(text));
+		return json_string(text);
+	case 1:
+		return json_integer(ints[next_rand() % 6]);
+	case 2:
+		return json_real(reals[next_rand() % 6]);
+	case 3:
+		return json_true();
+	case 4:
+		return json_false();
+	case 5:
+		return json_null();
+	case 6:
+		return json_integer((json_int_t)next_rand() - 1000000);
+	case 7: {
+		json_t *a = json_array();
+
+		for (uint32_t i = next_rand() % 4; i > 0; i--)
+			json_array_append_new(a, random_tree(depth - 1));
+		return a;
+	}
+	default: {
+		json_t *o = json_object();
+
+		for (uint32_t i = next_rand() % 5; i > 0; i--) {
+			random_text(text, sizeof(text));
+			json_object_set_new(o, text, random_tree(depth - 1));
+		}
+		return o;
+	}
+	}
+}
+
+/* json_text_append against json_dumpb, compact and not, on 20,000 random trees. */
+static void test_trees(void)
+{
+	size_t wrong[2] = {0, 0}, nested = 0;
+
+	for (int t = 0; t < 20000; t++) {
+		json_t *tree = random_tree(4);
+
+		nested += json_is_object(tree) && json_object_size(tree) > 1;
+		for (int compact = 0; compact < 2; compact++) {
+			size_t flags =
+			        JSON_ENSURE_ASCII | JSON_ENCODE_ANY | (compact ? JSON_COMPACT : 0);
+			char *want = json_dumps(tree, flags);
+			struct strbuf got = STRBUF_INIT;
+
+			if (want == NULL || json_text_append(&got, tree, compact) < 0 ||
+			    strcmp(got.buf, want) != 0) {
+				if (wrong[compact]++ == 0)
+					printf("# %s\n# %s\n", want ? want : "(null)", got.buf);
+			}
+			free(want);
+			strbuf_release(&got);
+		}
+		json_decref(tree);
+	}
+	ok(wrong[0] == 0, "20,000 random trees written as json_dumpb writes them (%zu differ)",
+	   wrong[0]);
+	ok(wrong[1] == 0, "and compact, as JSON_COMPACT writes them (%zu differ)", wrong[1]);
+	ok(nested > 1000, "the trees hold objects of several members (%zu)", nested);
+}
+
 int main(void)
 {
 	struct json_line jl = {STRBUF_INIT, 0};
@@ -205,6 +301,7 @@ int main(void)
 	test_every_code_point(&jl);
 	test_random_bytes(&jl);
 	test_record(&jl);
+	test_trees();
 	json_line_release(&jl);
 	return tap_done();
 }

@@ -5,7 +5,7 @@
  * The text is what jansson's json_dumpb writes with JSON_COMPACT | JSON_ENSURE_ASCII for the
  * same fields in the same order, byte for byte (unit-json-line checks it against jansson), so
  * every reader of the records is unchanged. Values that are objects or arrays (rare: a
- * container's facts, a snapshot's decision) are encoded by jansson.
+ * container's facts, a snapshot's decision) come from jansson trees, written the same way.
  */
 #ifndef LOGPACK_JSON_LINE_H
 #define LOGPACK_JSON_LINE_H
@@ -34,6 +34,13 @@ void json_line_null(struct json_line *jl, const char *key);
 int json_line_value(struct json_line *jl, const char *key, const json_t *value);
 /* Every field of a jansson object, in its order. */
 int json_line_update(struct json_line *jl, const json_t *object);
+
+/*
+ * Any jansson value appended to sb as json_dumpb writes it with JSON_ENSURE_ASCII (and
+ * JSON_COMPACT when compact), without jansson's copy and loop check: 0, or -1 when jansson
+ * could not encode it either (sb then holds part of it).
+ */
+int json_text_append(struct strbuf *sb, const json_t *value, int compact);
 
 /* End the object: its text (valid until the next json_line_begin) and its length. */
 const char *json_line_end(struct json_line *jl, size_t *len);

@@ -119,26 +119,88 @@ void json_line_null(struct json_line *jl, const char *key)
 	strbuf_addstr(&jl->text, "null");
 }
 
+/* A real as jansson writes it (the shortest form that reads back): rare, so jansson's own. */
+static int add_real(struct strbuf *sb, const json_t *value)
+{
+	const size_t flags = JSON_ENCODE_ANY;
+	size_t need = json_dumpb(value, NULL, 0, flags), got;
+
+	if (need == 0)
+		return -1;
+	strbuf_grow(sb, need + 1);
+	got = json_dumpb(value, sb->buf + sb->len, need, flags);
+	if (got != need)
+		return -1;
+	sb->len += got;
+	sb->buf[sb->len] = '\0';
+	return 0;
+}
+
+int json_text_append(struct strbuf *sb, const json_t *value, int compact)
+{
+	const char *comma = compact ? "," : ", ", *colon = compact ? ":" : ": ";
+	const char *key;
+	json_t *item;
+	size_t i;
+	int first = 1;
+
+	switch (json_typeof(value)) {
+	case JSON_OBJECT:
+		strbuf_addch(sb, '{');
+		json_object_foreach((json_t *)value, key, item)
+		{
+			if (!first)
+				strbuf_addstr(sb, comma);
+			first = 0;
+			add_string(sb, key, strlen(key));
+			strbuf_addstr(sb, colon);
+			if (json_text_append(sb, item, compact) < 0)
+				return -1;
+		}
+		strbuf_addch(sb, '}');
+		return 0;
+	case JSON_ARRAY:
+		strbuf_addch(sb, '[');
+		json_array_foreach(value, i, item)
+		{
+			if (i > 0)
+				strbuf_addstr(sb, comma);
+			if (json_text_append(sb, item, compact) < 0)
+				return -1;
+		}
+		strbuf_addch(sb, ']');
+		return 0;
+	case JSON_STRING:
+		add_string(sb, json_string_value(value), json_string_length(value));
+		return 0;
+	case JSON_INTEGER:
+		strbuf_addf(sb, "%" JSON_INTEGER_FORMAT, json_integer_value(value));
+		return 0;
+	case JSON_REAL:
+		return add_real(sb, value);
+	case JSON_TRUE:
+		strbuf_addstr(sb, "true");
+		return 0;
+	case JSON_FALSE:
+		strbuf_addstr(sb, "false");
+		return 0;
+	case JSON_NULL:
+		strbuf_addstr(sb, "null");
+		return 0;
+	}
+	return -1;
+}
+
 int json_line_value(struct json_line *jl, const char *key, const json_t *value)
 {
-	const size_t flags = JSON_COMPACT | JSON_ENSURE_ASCII | JSON_ENCODE_ANY;
-	size_t at = jl->text.len, need, got;
+	size_t at = jl->text.len;
 	int fields = jl->fields;
 
 	if (value == NULL)
 		return -1;
 	add_key(jl, key);
-	need = json_dumpb(value, NULL, 0, flags);
-	if (need == 0)
-		goto undo;
-	strbuf_grow(&jl->text, need + 1);
-	got = json_dumpb(value, jl->text.buf + jl->text.len, need, flags);
-	if (got != need)
-		goto undo;
-	jl->text.len += got;
-	jl->text.buf[jl->text.len] = '\0';
-	return 0;
-undo:
+	if (json_text_append(&jl->text, value, 1) == 0)
+		return 0;
 	jl->text.len = at;
 	jl->text.buf[at] = '\0';
 	jl->fields = fields;
