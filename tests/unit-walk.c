@@ -218,6 +218,79 @@ static char *walk_many(int root_fd, int stat_helper, const char *run)
 	return text;
 }
 
+/* Walk rules[0..n) over the root into res: 0, or -1. */
+static int walk_rules_of(int root_fd, struct rule *rules, size_t n, struct walk_result *res)
+{
+	struct walk_options wo = {.root_fd = root_fd, .stat_helper = 1};
+	struct error err = {{0}};
+
+	return walk_rules(&wo, rules, n, NULL, 0, res, &err);
+}
+
+/* Every entry of res has the rule pattern; the count of entries. */
+static size_t entries_of_rule(const struct walk_result *res, const char *pattern, int *all)
+{
+	*all = 1;
+	for (size_t i = 0; i < res->count; i++)
+		*all &= strcmp(res->entries[i].rule->pattern, pattern) == 0;
+	return res->count;
+}
+
+/*
+ * A rule that takes a directory whole (/var/log/many/ then "**"): a later rule does not walk
+ * it again, and lists nothing new; an expected later rule still learns whether it matches.
+ */
+static void test_taken_whole(int root_fd)
+{
+	struct rule rules[4] = {{.pattern = "/var/log/many/**", .category = "system"},
+	                        {.pattern = "/var/log/many/*.log", .category = "system"},
+	                        {.pattern = "/var/log/many/f0001.log",
+	                         .category = "system",
+	                         .flags = RULE_EXPECTED},
+	                        {.pattern = "/var/log/many/none.log",
+	                         .category = "system",
+	                         .flags = RULE_EXPECTED}};
+	struct rule deep[2] = {{.pattern = "/var/log/deep2/**", .category = "system"},
+	                       {.pattern = "/var/log/deep2/**", .category = "other"}};
+	struct walk_result res;
+	int all, fd, rc;
+
+	rc = walk_rules_of(root_fd, rules, 4, &res);
+	ok(rc == 0 && entries_of_rule(&res, "/var/log/many/**", &all) == 701 && all,
+	   "every file of the directory is the whole rule's, listed once");
+	ok(rc == 0 && res.n_absent == 1 &&
+	           strcmp(res.absent[0]->pattern, "/var/log/many/none.log") == 0,
+	   "an expected rule below it that matches is not absent; one that does not is");
+	if (rc == 0)
+		walk_result_free(&res);
+	/* 520 levels: past the walk's depth limit, which each walk of them reports. */
+	dir("var/log/deep2");
+	fd = openat(root_fd, "var/log/deep2", O_RDONLY | O_DIRECTORY);
+	for (int k = 0; fd >= 0 && k < 520; k++) {
+		int sub;
+
+		if (mkdirat(fd, "d", 0755) < 0 && errno != EEXIST)
+			break;
+		sub = openat(fd, "d", O_RDONLY | O_DIRECTORY);
+		close(fd);
+		fd = sub;
+	}
+	if (fd >= 0)
+		close(fd);
+	rc = walk_rules_of(root_fd, deep, 2, &res);
+	ok(rc == 0 && res.n_errors == 1,
+	   "a later rule does not walk the directory again: its error is reported once (%zu)",
+	   rc == 0 ? res.n_errors : 0);
+	if (rc == 0)
+		walk_result_free(&res);
+	deep[1].flags = RULE_EXPECTED;
+	rc = walk_rules_of(root_fd, deep, 2, &res);
+	ok(rc == 0 && res.n_errors == 2, "an expected later rule walks it (%zu errors)",
+	   rc == 0 ? res.n_errors : 0);
+	if (rc == 0)
+		walk_result_free(&res);
+}
+
 static size_t count_lines(const char *text)
 {
 	size_t n = 0;
@@ -411,6 +484,7 @@ int main(void)
 		free(shared);
 		free(shared_runs);
 		free(alone_runs);
+		test_taken_whole(root_fd);
 	}
 	walk_desc(root_fd, "/var/log/none*|/var/log/a.log", NULL, 0, NULL, 0, &res);
 	ok(res.n_absent == 1, "an expected rule that matches nothing is reported absent (%zu)",

@@ -52,6 +52,13 @@ struct walker {
 	uint32_t *seen;
 	size_t n_seen;
 	unsigned char seen_key[16];
+	/*
+	 * The directories an earlier rule took whole (a pattern like /var/log/ then "**"): every
+	 * file below them is listed already, with that rule, which wins. A later rule does not
+	 * walk them again.
+	 */
+	char **taken_whole;
+	size_t n_taken_whole;
 	/* The files of a directory being stated together (match_files). */
 	struct walk_stat *stat_helper;
 	const char *batch_names[STAT_BATCH];
@@ -385,6 +392,49 @@ static int is_output_file(const struct walker *w, int dir_fd, const char *name)
 
 static void match_at(struct walker *w, int dir_fd, size_t i);
 
+/*
+ * The directory a rule takes whole ("var/log" for /var/log/ then "**", "" for / then "**"), or
+ * NULL: a pattern of plain names, then a last "**", matched as written (not a home's, not
+ * case-folded).
+ */
+static char *whole_dir(const struct rule *r)
+{
+	const char *p = r->pattern;
+	size_t len = strlen(p);
+
+	if ((r->flags & RULE_NOCASE) || p[0] != '/' || len < 3 || strcmp(p + len - 3, "/**") != 0)
+		return NULL;
+	p++;
+	len -= 4;
+	for (size_t i = 0; i < len; i++)
+		if (strchr("*?[\\", p[i]) != NULL)
+			return NULL;
+	/* Only plain names: no ".", "..", or empty one. */
+	for (const char *c = p, *end = p + len; c < end;) {
+		const char *slash = memchr(c, '/', (size_t)(end - c));
+		size_t n = slash ? (size_t)(slash - c) : (size_t)(end - c);
+
+		if (n == 0 || (n == 1 && c[0] == '.') || (n == 2 && c[0] == '.' && c[1] == '.'))
+			return NULL;
+		c += n + 1;
+	}
+	return xstrndup(p, len);
+}
+
+/* Is the directory being matched below one an earlier rule took whole? */
+static int taken_whole(const struct walker *w)
+{
+	for (size_t k = 0; k < w->n_taken_whole; k++) {
+		const char *d = w->taken_whole[k];
+		size_t n = strlen(d);
+
+		if (n == 0 || (strncmp(w->path.buf ? w->path.buf : "", d, n) == 0 &&
+		               (w->path.buf[n] == '\0' || w->path.buf[n] == '/')))
+			return 1;
+	}
+	return 0;
+}
+
 /* Descend into the real directory name (never a link) and match component i there. */
 static void descend(struct walker *w, int dir_fd, const char *name, const struct stat *st, size_t i)
 {
@@ -506,6 +556,9 @@ static void match_at(struct walker *w, int dir_fd, size_t i)
 
 	/* A home directory from the root's own passwd may say "/../x": openat would follow "..". */
 	if (strcmp(comp, "..") == 0 || strcmp(comp, ".") == 0)
+		return;
+	/* Nothing new below: only an expected rule walks on, to learn whether it matches. */
+	if (w->n_taken_whole && !(w->rule->flags & RULE_EXPECTED) && taken_whole(w))
 		return;
 	if (!has_glob(comp) && !w->nocase) {
 		matched_name(w, dir_fd, comp, i);
@@ -838,7 +891,14 @@ int walk_rules(const struct walk_options *opt, const struct rule *rules, size_t 
 				free(pat);
 			}
 		} else {
+			char *whole = whole_dir(r);
+
 			walk_one(&w, r->pattern);
+			if (whole) {
+				w.taken_whole = xreallocarray(w.taken_whole, w.n_taken_whole + 1,
+				                              sizeof(*w.taken_whole));
+				w.taken_whole[w.n_taken_whole++] = whole;
+			}
 		}
 		if (!w.matched && (r->flags & RULE_EXPECTED)) {
 			res->absent =
@@ -849,6 +909,9 @@ int walk_rules(const struct walk_options *opt, const struct rule *rules, size_t 
 	free(w.seen);
 	w.seen = NULL;
 	walk_stat_free(w.stat_helper);
+	for (size_t k = 0; k < w.n_taken_whole; k++)
+		free(w.taken_whole[k]);
+	free(w.taken_whole);
 	sort_and_dedupe(res->entries, &res->count);
 	/* The walk grew the array by doubling: give back what the entries do not use. */
 	if (res->count > 0 && res->count < w.cap)
