@@ -1,6 +1,7 @@
 /* Unit tests: sizes, times, durations and buffers. */
 #include "config.h"
 
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,6 +55,43 @@ static void test_format_iso8601_differential(void)
 	ok(wrong == 0, "format_iso8601 writes what gmtime_r and strftime write (200,000 instants)");
 }
 
+/* format_int and format_uint against snprintf's %lld and %llu: the edges, then 1,000,000. */
+static void test_format_int(void)
+{
+	static const long long edges[] = {
+	        0, 1, -1, 9, 10, -10, 99, 100, 4294967295LL, LLONG_MAX, LLONG_MIN, LLONG_MIN + 1};
+	size_t wrong = 0;
+	unsigned long long x = 0x9e3779b97f4a7c15ULL;
+	struct strbuf sb = STRBUF_INIT;
+
+	for (size_t i = 0; i < 1000000 + sizeof(edges) / sizeof(edges[0]); i++) {
+		char want[32], got[FORMAT_INT_MAX + 1];
+		long long v;
+		size_t n;
+
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		/* Every length of number: the random value cut to a random count of bits. */
+		v = i < sizeof(edges) / sizeof(edges[0]) ? edges[i] : (long long)(x >> (x % 64));
+		n = format_int(got, v);
+		got[n] = '\0';
+		snprintf(want, sizeof(want), "%lld", v);
+		wrong += strcmp(got, want) != 0;
+		n = format_uint(got, (unsigned long long)v);
+		got[n] = '\0';
+		snprintf(want, sizeof(want), "%llu", (unsigned long long)v);
+		wrong += strcmp(got, want) != 0;
+	}
+	ok(wrong == 0, "format_int and format_uint write what %%lld and %%llu do (%zu differ)",
+	   wrong);
+	strbuf_addstr(&sb, "n=");
+	strbuf_addint(&sb, LLONG_MIN);
+	strbuf_addch(&sb, ',');
+	strbuf_adduint(&sb, ULLONG_MAX);
+	is_str(sb.buf, "n=-9223372036854775808,18446744073709551615",
+	       "strbuf_addint and strbuf_adduint append, NUL-terminated");
+	strbuf_release(&sb);
+}
+
 int main(void)
 {
 	uint64_t size;
@@ -83,6 +121,7 @@ int main(void)
 	ok(parse_iso8601("2024-01-01Tjunk", &t) < 0, "trailing junk rejected");
 	is_str(format_iso8601(1709209800, buf, sizeof(buf)), "2024-02-29T12:30:00Z", "format UTC");
 	test_format_iso8601_differential();
+	test_format_int();
 
 	ok(parse_duration("90", &t) == 0 && t == 90, "plain seconds");
 	ok(parse_duration("15m", &t) == 0 && t == 900, "minutes");

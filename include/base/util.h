@@ -50,6 +50,18 @@ void strbuf_add(struct strbuf *sb, const void *data, size_t len);
 void strbuf_addstr(struct strbuf *sb, const char *s);
 void strbuf_addch(struct strbuf *sb, char c);
 void strbuf_addf(struct strbuf *sb, const char *fmt, ...) LP_ATTR_PRINTF(2, 3);
+/*
+ * A number in decimal, as "%llu" and "%lld" write it: a collection writes a dozen for every
+ * file, and snprintf costs several times the digits. format_uint puts the digits (no NUL) in
+ * buf, which holds FORMAT_INT_MAX, and returns their count.
+ */
+#define FORMAT_INT_MAX 21
+size_t format_uint(char *buf, unsigned long long value);
+size_t format_int(char *buf, long long value);
+void strbuf_adduint(struct strbuf *sb, unsigned long long value);
+void strbuf_addint(struct strbuf *sb, long long value);
+/* value in exactly width decimal digits, zeros first (value < 10^width, width <= 19). */
+void put_digits(char *out, int64_t value, int width);
 void strbuf_reset(struct strbuf *sb);
 void strbuf_release(struct strbuf *sb);
 /* Hand the buffer to the caller (never NULL) and reset sb. */

@@ -100,11 +100,8 @@ int json_line_str(struct json_line *jl, const char *key, const char *value)
 
 void json_line_int(struct json_line *jl, const char *key, long long value)
 {
-	char num[24];
-	int n = snprintf(num, sizeof(num), "%lld", value);
-
 	add_key(jl, key);
-	strbuf_add(&jl->text, num, (size_t)n);
+	strbuf_addint(&jl->text, value);
 }
 
 void json_line_bool(struct json_line *jl, const char *key, int value)
@@ -174,7 +171,7 @@ int json_text_append(struct strbuf *sb, const json_t *value, int compact)
 		add_string(sb, json_string_value(value), json_string_length(value));
 		return 0;
 	case JSON_INTEGER:
-		strbuf_addf(sb, "%" JSON_INTEGER_FORMAT, json_integer_value(value));
+		strbuf_addint(sb, (long long)json_integer_value(value));
 		return 0;
 	case JSON_REAL:
 		return add_real(sb, value);

@@ -201,6 +201,42 @@ void strbuf_addf(struct strbuf *sb, const char *fmt, ...)
 	va_end(ap);
 }
 
+size_t format_uint(char *buf, unsigned long long value)
+{
+	char digits[FORMAT_INT_MAX];
+	size_t n = 0;
+
+	do {
+		digits[sizeof(digits) - ++n] = (char)('0' + value % 10);
+		value /= 10;
+	} while (value);
+	memcpy(buf, digits + sizeof(digits) - n, n);
+	return n;
+}
+
+size_t format_int(char *buf, long long value)
+{
+	if (value >= 0)
+		return format_uint(buf, (unsigned long long)value);
+	buf[0] = '-';
+	/* The magnitude in unsigned arithmetic: -LLONG_MIN does not fit a long long. */
+	return 1 + format_uint(buf + 1, 0ULL - (unsigned long long)value);
+}
+
+void strbuf_adduint(struct strbuf *sb, unsigned long long value)
+{
+	strbuf_grow(sb, FORMAT_INT_MAX);
+	sb->len += format_uint(sb->buf + sb->len, value);
+	sb->buf[sb->len] = '\0';
+}
+
+void strbuf_addint(struct strbuf *sb, long long value)
+{
+	strbuf_grow(sb, FORMAT_INT_MAX);
+	sb->len += format_int(sb->buf + sb->len, value);
+	sb->buf[sb->len] = '\0';
+}
+
 void strbuf_reset(struct strbuf *sb)
 {
 	sb->len = 0;
@@ -394,7 +430,7 @@ void civil_from_days(int64_t z, int64_t *y, int *m, int *d)
 	*y = yoe + era * 400 + (*m <= 2);
 }
 
-static void put_digits(char *out, int64_t value, int width)
+void put_digits(char *out, int64_t value, int width)
 {
 	for (int i = width - 1; i >= 0; i--, value /= 10)
 		out[i] = (char)('0' + value % 10);

@@ -18,13 +18,23 @@
 #include "gather/containers.h"
 #include "gather/records.h"
 
-static void iso_time(const struct timespec *ts, char *buf, size_t len)
+/* "2024-05-01T12:00:00.123456789Z": buf holds 48 bytes. */
+static void iso_time(const struct timespec *ts, char buf[48])
 {
-	char base[32];
+	size_t n;
 
-	format_iso8601((int64_t)ts->tv_sec, base, sizeof(base));
-	base[strlen(base) - 1] = '\0'; /* drop the Z */
-	snprintf(buf, len, "%s.%09ldZ", base, ts->tv_nsec);
+	format_iso8601((int64_t)ts->tv_sec, buf, 36);
+	n = strlen(buf) - 1; /* before the Z */
+	buf[n] = '.';
+	/* Nanoseconds from the kernel are below 10^9; anything else is written as it is. */
+	if (ts->tv_nsec >= 0 && ts->tv_nsec < 1000000000L) {
+		put_digits(buf + n + 1, ts->tv_nsec, 9);
+		n += 10;
+	} else {
+		n += 1 + format_int(buf + n + 1, ts->tv_nsec);
+	}
+	buf[n] = 'Z';
+	buf[n + 1] = '\0';
 }
 
 /*
@@ -110,7 +120,9 @@ struct json_line *record_new(struct records *r, const struct walk_entry *e, cons
 	strbuf_reset(&r->rec_path);
 	strbuf_addch(&r->rec_path, '/');
 	bagname_encode_to(&r->rec_path, e->path, strlen(e->path), &escaped_path);
-	snprintf(mode, sizeof(mode), "%04o", (unsigned)(st->st_mode & 07777));
+	for (int k = 0; k < 4; k++)
+		mode[k] = (char)('0' + ((st->st_mode >> (9 - 3 * k)) & 7));
+	mode[4] = '\0';
 	json_line_begin(rec);
 	json_line_str(rec, "path", r->rec_path.buf);
 	if (escaped_path)
@@ -154,14 +166,14 @@ struct json_line *record_new(struct records *r, const struct walk_entry *e, cons
 	json_line_int(rec, "inode", (long long)st->st_ino);
 	json_line_int(rec, "links", (long long)st->st_nlink);
 	json_line_int(rec, "size", (long long)st->st_size);
-	iso_time(&st->st_mtim, t, sizeof(t));
+	iso_time(&st->st_mtim, t);
 	json_line_str(rec, "mtime", t);
-	iso_time(&st->st_atim, t, sizeof(t));
+	iso_time(&st->st_atim, t);
 	json_line_str(rec, "atime", t);
-	iso_time(&st->st_ctim, t, sizeof(t));
+	iso_time(&st->st_ctim, t);
 	json_line_str(rec, "ctime", t);
 	if (btime && btime->tv_sec) {
-		iso_time(btime, t, sizeof(t));
+		iso_time(btime, t);
 		json_line_str(rec, "btime", t);
 	}
 	*bagname_out = bagname;
@@ -208,11 +220,33 @@ void record_body_line(struct records *r, const struct stat *st, const struct tim
 		fputs(" -> ", r->bodyfile);
 		body_text(r->bodyfile, link_target);
 	}
-	fprintf(r->bodyfile, "|%llu|%s|%lu|%lu|%lld|%lld|%lld|%lld|%lld\n",
-	        (unsigned long long)st->st_ino, mode, (unsigned long)st->st_uid,
-	        (unsigned long)st->st_gid, (long long)st->st_size, (long long)st->st_atim.tv_sec,
-	        (long long)st->st_mtim.tv_sec, (long long)st->st_ctim.tv_sec,
-	        (long long)(btime ? btime->tv_sec : 0));
+	{
+		/*
+		 * The numbers by hand: at many small files, printf's formatting of a file's records
+		 * was a tenth of the reading thread. 32: the mode (12) and the separators.
+		 */
+		char line[32 + 8 * FORMAT_INT_MAX], *p = line;
+		const long long times[] = {(long long)st->st_size, (long long)st->st_atim.tv_sec,
+		                           (long long)st->st_mtim.tv_sec,
+		                           (long long)st->st_ctim.tv_sec,
+		                           (long long)(btime ? btime->tv_sec : 0)};
+
+		*p++ = '|';
+		p += format_uint(p, (unsigned long long)st->st_ino);
+		*p++ = '|';
+		memcpy(p, mode, strlen(mode));
+		p += strlen(mode);
+		*p++ = '|';
+		p += format_uint(p, (unsigned long)st->st_uid);
+		*p++ = '|';
+		p += format_uint(p, (unsigned long)st->st_gid);
+		for (size_t k = 0; k < sizeof(times) / sizeof(times[0]); k++) {
+			*p++ = '|';
+			p += format_int(p, times[k]);
+		}
+		*p++ = '\n';
+		fwrite(line, 1, (size_t)(p - line), r->bodyfile);
+	}
 }
 
 int record_skip(struct records *r, const struct walk_entry *e, const char *status,
