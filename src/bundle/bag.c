@@ -41,8 +41,9 @@ struct bag_writer {
 	FILE *manifest; /* payload manifest lines, in an unlinked temporary file */
 	char *manifest_buf;
 	char *payload_name;
-	char *tag_name;            /* the tag file being written in pieces (bag_tag_begin) */
-	struct sha256 member_hash; /* of the member being written */
+	char *tag_name;              /* the tag file being written in pieces (bag_tag_begin) */
+	struct archive_entry *entry; /* the members' header, cleared for each */
+	struct sha256 member_hash;   /* of the member being written */
 	uint64_t member_remaining;
 	int in_member;
 	struct hash_thread *hasher; /* NULL with one job: everything in this thread */
@@ -200,7 +201,9 @@ const char *bag_writer_temp_path(const struct bag_writer *bw)
 static int member_begin(struct bag_writer *bw, const char *name, uint64_t size, int64_t mtime,
                         long mtime_nsec, struct error *err)
 {
-	struct archive_entry *entry = archive_entry_new();
+	/* One entry for every member, cleared: allocating one each time cost more than it holds. */
+	struct archive_entry *entry =
+	        bw->entry ? archive_entry_clear(bw->entry) : (bw->entry = archive_entry_new());
 	char *full = xasprintf("%s/%s", bw->top_dir, name);
 	int rc = -1;
 
@@ -225,7 +228,6 @@ static int member_begin(struct bag_writer *bw, const char *name, uint64_t size, 
 	bw->tap = NULL;
 	rc = 0;
 out:
-	archive_entry_free(entry);
 	free(full);
 	return rc;
 }
@@ -516,6 +518,8 @@ static void bag_writer_free(struct bag_writer *bw)
 	free(bw->manifest_buf);
 	free(bw->payload_name);
 	free(bw->tag_name);
+	if (bw->entry)
+		archive_entry_free(bw->entry);
 	/* The hasher may still hold the member's hash: it stops first. */
 	hash_thread_free(bw->hasher);
 	free(bw->read_buf);
