@@ -56,6 +56,11 @@ char *records_shown_path(const char *path);
  */
 struct json_line *record_new(struct records *r, const struct walk_entry *e, const struct stat *st,
                              const struct timespec *btime, char **bagname_out);
+/* The path of the record record_new began, as files.jsonl shows it ("/" and the escaped path). */
+static inline const char *record_path(const struct records *r)
+{
+	return r->rec_path.buf;
+}
 /* The record record_new began, with the fields added since, as a line of files.jsonl. */
 int record_write(struct records *r, struct error *err);
 /* The body file line for a record (link_target: escaped, for links; else NULL). */

@@ -13,7 +13,12 @@
  * escaped (the five with a short form by it), every code point past U+007F as \uXXXX (upper
  * case hex; past U+FFFF as a UTF-16 surrogate pair). The text must be UTF-8.
  */
-static void add_string(struct strbuf *sb, const char *s, size_t len)
+/*
+ * s as a JSON string. strict: a byte that is not UTF-8 fails it (-1: sb then holds part of
+ * it), as jansson's json_string refuses the whole string; else it is written as U+FFFD
+ * (jansson's own strings are UTF-8 already).
+ */
+static int add_string(struct strbuf *sb, const char *s, size_t len, int strict)
 {
 	static const char hex[] = "0123456789ABCDEF";
 	static const char short_escaped[] = "\"\\\b\f\n\r\t", short_escapes[] = "\"\\bfnrt";
@@ -36,10 +41,12 @@ static void add_string(struct strbuf *sb, const char *s, size_t len)
 		/* The plain bytes before this one, in one piece. */
 		strbuf_add(sb, s + run, i - run);
 		cp = c;
-		/* Checked by the caller; should a byte not be UTF-8 after all, it stays one byte.
-		 */
-		if (c >= 0x80 && (n = utf8_decode((const unsigned char *)s + i, len - i, &cp)) == 0)
+		if (c >= 0x80 &&
+		    (n = utf8_decode((const unsigned char *)s + i, len - i, &cp)) == 0) {
+			if (strict)
+				return -1;
 			n = 1, cp = 0xFFFD;
+		}
 		/* JSON's two-character escapes; every other control character is written \uXXXX. */
 		const char *shortcut = cp != 0 && cp < 0x80 ? strchr(short_escaped, (int)cp) : NULL;
 
@@ -70,13 +77,14 @@ static void add_string(struct strbuf *sb, const char *s, size_t len)
 	}
 	strbuf_add(sb, s + run, len - run);
 	strbuf_addch(sb, '"');
+	return 0;
 }
 
 static void add_key(struct json_line *jl, const char *key)
 {
 	if (jl->fields++)
 		strbuf_addch(&jl->text, ',');
-	add_string(&jl->text, key, strlen(key));
+	add_string(&jl->text, key, strlen(key), 0);
 	strbuf_addch(&jl->text, ':');
 }
 
@@ -87,15 +95,25 @@ void json_line_begin(struct json_line *jl)
 	jl->fields = 0;
 }
 
+/* Take back a field whose value could not be written, from at, with fields before it. */
+static int take_back(struct json_line *jl, size_t at, int fields)
+{
+	jl->text.len = at;
+	jl->text.buf[at] = '\0';
+	jl->fields = fields;
+	return -1;
+}
+
 int json_line_str(struct json_line *jl, const char *key, const char *value)
 {
-	size_t len = strlen(value);
+	size_t at = jl->text.len;
+	int fields = jl->fields;
 
-	if (!utf8_valid(value, len))
-		return -1;
 	add_key(jl, key);
-	add_string(&jl->text, value, len);
-	return 0;
+	/* Checked as it is written, in one pass: a string that is not UTF-8 is taken back. */
+	if (add_string(&jl->text, value, strlen(value), 1) == 0)
+		return 0;
+	return take_back(jl, at, fields);
 }
 
 void json_line_int(struct json_line *jl, const char *key, long long value)
@@ -149,7 +167,7 @@ int json_text_append(struct strbuf *sb, const json_t *value, int compact)
 			if (!first)
 				strbuf_addstr(sb, comma);
 			first = 0;
-			add_string(sb, key, strlen(key));
+			add_string(sb, key, strlen(key), 0);
 			strbuf_addstr(sb, colon);
 			if (json_text_append(sb, item, compact) < 0)
 				return -1;
@@ -168,7 +186,7 @@ int json_text_append(struct strbuf *sb, const json_t *value, int compact)
 		strbuf_addch(sb, ']');
 		return 0;
 	case JSON_STRING:
-		add_string(sb, json_string_value(value), json_string_length(value));
+		add_string(sb, json_string_value(value), json_string_length(value), 0);
 		return 0;
 	case JSON_INTEGER:
 		strbuf_addint(sb, (long long)json_integer_value(value));
@@ -198,10 +216,7 @@ int json_line_value(struct json_line *jl, const char *key, const json_t *value)
 	add_key(jl, key);
 	if (json_text_append(&jl->text, value, 1) == 0)
 		return 0;
-	jl->text.len = at;
-	jl->text.buf[at] = '\0';
-	jl->fields = fields;
-	return -1;
+	return take_back(jl, at, fields);
 }
 
 int json_line_update(struct json_line *jl, const json_t *object)

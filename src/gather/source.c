@@ -513,14 +513,14 @@ int source_store(struct source_reader *sr, const struct walk_entry *e, struct er
 	if (bag_payload_begin(sr->bag, bagname, x.stored, (int64_t)st.st_mtime, err) < 0)
 		goto out;
 	if (sr->coverage) {
-		/* Its name as files.jsonl shows it (escaped, so always UTF-8 for JSON). */
-		char *shown = records_shown_path(e->path);
+		/* Its name as files.jsonl shows it (escaped, so always UTF-8 for JSON): the
+		 * record's path without its '/'. Both copy it. */
+		const char *shown = record_path(sr->records) + 1;
 
 		tapped = tap_coverage(sr, shown, (int64_t)st.st_mtime, &x);
 		if (tapped == NULL)
 			coverage_queue_begin(sr->coverage_queue, shown, (int64_t)st.st_mtime,
 			                     x.size, x.offset);
-		free(shown);
 	}
 	if (copy_source(sr, fd, &x, tapped != NULL, &padding, &grew, err) < 0 ||
 	    bag_payload_end(sr->bag, hex, err) < 0)
