@@ -20,6 +20,13 @@ int sha256_init(struct sha256 *h, struct error *err);
 void sha256_update(struct sha256 *h, const void *data, size_t len);
 /* Finish into hex[65] and release the context. */
 void sha256_final_hex(struct sha256 *h, char hex[SHA256_HEX_LEN + 1]);
+/*
+ * The same for a context used over and over (a hash per member of a bag): sha256_restart
+ * starts again on the context kept by sha256_final_keep, or makes one; sha256_discard frees
+ * it in the end. Allocating a context per file cost more than hashing a small one.
+ */
+int sha256_restart(struct sha256 *h, struct error *err);
+void sha256_final_keep(struct sha256 *h, char hex[SHA256_HEX_LEN + 1]);
 /* Release without finishing (error paths). */
 void sha256_discard(struct sha256 *h);
 /* One-shot hash of a buffer into hex[65]. */

@@ -42,7 +42,20 @@ void sha256_update(struct sha256 *h, const void *data, size_t len)
 		abort();
 }
 
-void sha256_final_hex(struct sha256 *h, char hex[SHA256_HEX_LEN + 1])
+int sha256_restart(struct sha256 *h, struct error *err)
+{
+	EVP_MD *md = sha256_md();
+
+	if (h->ctx == NULL)
+		return sha256_init(h, err);
+	if (md == NULL || EVP_DigestInit_ex(h->ctx, md, NULL) != 1) {
+		error_set_openssl(err, "SHA-256 unavailable");
+		return -1;
+	}
+	return 0;
+}
+
+void sha256_final_keep(struct sha256 *h, char hex[SHA256_HEX_LEN + 1])
 {
 	static const char digits[] = "0123456789abcdef";
 	unsigned char md[EVP_MAX_MD_SIZE];
@@ -55,6 +68,11 @@ void sha256_final_hex(struct sha256 *h, char hex[SHA256_HEX_LEN + 1])
 		hex[2 * i + 1] = digits[md[i] & 15];
 	}
 	hex[SHA256_HEX_LEN] = '\0';
+}
+
+void sha256_final_hex(struct sha256 *h, char hex[SHA256_HEX_LEN + 1])
+{
+	sha256_final_keep(h, hex);
 	EVP_MD_CTX_free(h->ctx);
 	h->ctx = NULL;
 }

@@ -220,7 +220,7 @@ static int member_begin(struct bag_writer *bw, const char *name, uint64_t size, 
 		archive_failed(bw, name, err);
 		goto out;
 	}
-	if (sha256_init(&bw->member_hash, err) < 0)
+	if (sha256_restart(&bw->member_hash, err) < 0)
 		goto out;
 	bw->member_remaining = size;
 	bw->in_member = 1;
@@ -288,7 +288,7 @@ static int member_end(struct bag_writer *bw, char hex[SHA256_HEX_LEN + 1], struc
 	bw->in_member = 0;
 	if (bw->member_threaded)
 		hash_thread_wait(bw->hasher);
-	sha256_final_hex(&bw->member_hash, hex);
+	sha256_final_keep(&bw->member_hash, hex);
 	if (archive_write_finish_entry(bw->archive) != ARCHIVE_OK) {
 		archive_failed(bw, NULL, err);
 		return -1;
@@ -523,8 +523,8 @@ static void bag_writer_free(struct bag_writer *bw)
 	/* The hasher may still hold the member's hash: it stops first. */
 	hash_thread_free(bw->hasher);
 	free(bw->read_buf);
-	if (bw->in_member)
-		sha256_discard(&bw->member_hash);
+	/* The members' hash context is kept from one to the next: freed here, finished or not. */
+	sha256_discard(&bw->member_hash);
 	for (size_t i = 0; i < bw->n_tags; i++)
 		free(bw->tags[i].name);
 	free(bw->tags);
