@@ -90,6 +90,16 @@ static void test_format_int(void)
 	is_str(sb.buf, "n=-9223372036854775808,18446744073709551615",
 	       "strbuf_addint and strbuf_adduint append, NUL-terminated");
 	strbuf_release(&sb);
+	{
+		char *a = xjoin("var/log", '/', "syslog"), *b = xjoin("", '\0', ""),
+		     *c = xjoin("data", '\0', "/x");
+
+		is_str(a, "var/log/syslog", "xjoin: a, the separator, b");
+		ok(b[0] == '\0' && strcmp(c, "data/x") == 0, "xjoin: no separator when it is NUL");
+		free(a);
+		free(b);
+		free(c);
+	}
 }
 
 int main(void)

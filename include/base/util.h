@@ -31,6 +31,8 @@ void *xrealloc(void *ptr, size_t size);
 void *xreallocarray(void *ptr, size_t count, size_t size);
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
+/* a, then sep (unless it is '\0'), then b, in one allocation: a path joined without printf. */
+char *xjoin(const char *a, char sep, const char *b);
 char *xasprintf(const char *fmt, ...) LP_ATTR_PRINTF(1, 2);
 char *xvasprintf(const char *fmt, va_list ap) LP_ATTR_PRINTF(1, 0);
 

@@ -138,6 +138,21 @@ char *xvasprintf(const char *fmt, va_list ap)
 	return p;
 }
 
+char *xjoin(const char *a, char sep, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), ls = sep != '\0';
+	char *p;
+
+	if (la > SIZE_MAX - lb - ls - 1)
+		out_of_memory(SIZE_MAX);
+	p = xmalloc(la + ls + lb + 1);
+	memcpy(p, a, la);
+	if (ls)
+		p[la] = sep;
+	memcpy(p + la + ls, b, lb + 1);
+	return p;
+}
+
 char *xasprintf(const char *fmt, ...)
 {
 	va_list ap;

@@ -204,7 +204,7 @@ static int member_begin(struct bag_writer *bw, const char *name, uint64_t size, 
 	/* One entry for every member, cleared: allocating one each time cost more than it holds. */
 	struct archive_entry *entry =
 	        bw->entry ? archive_entry_clear(bw->entry) : (bw->entry = archive_entry_new());
-	char *full = xasprintf("%s/%s", bw->top_dir, name);
+	char *full = xjoin(bw->top_dir, '/', name);
 	int rc = -1;
 
 	if (entry == NULL) {
@@ -299,7 +299,7 @@ static int member_end(struct bag_writer *bw, char hex[SHA256_HEX_LEN + 1], struc
 int bag_payload_begin(struct bag_writer *bw, const char *name, uint64_t size, int64_t mtime,
                       struct error *err)
 {
-	char *member = xasprintf("data/%s", name);
+	char *member = xjoin("data", '/', name);
 	int rc = member_begin(bw, member, size, mtime, 0, err);
 
 	if (rc == 0) {

@@ -145,7 +145,7 @@ static void walk_error(struct walker *w, const char *name, int errnum)
 
 static char *path_join(const struct strbuf *dir, const char *name)
 {
-	return dir->len ? xasprintf("%s/%s", dir->buf, name) : xstrdup(name);
+	return dir->len ? xjoin(dir->buf, '/', name) : xstrdup(name);
 }
 
 static void sort_and_dedupe(struct walk_entry *entries, size_t *count);
