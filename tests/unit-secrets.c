@@ -2,12 +2,14 @@
 #include "config.h"
 
 #include <fcntl.h>
+#include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/util.h"
 #include "gather/accounts.h"
 #include "gather/secrets.h"
 #include "tap.h"
@@ -36,6 +38,70 @@ static const char *judge(const char *relpath, const char *text, int context)
 	close(fd);
 	unlink(path);
 	return why;
+}
+
+/* secrets_check of a file holding text, named relpath, without a test point of its own. */
+static const char *judge_quietly(const char *relpath, const char *text)
+{
+	char path[128];
+	struct stat st;
+	const char *why;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/q", base);
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	if (fd < 0 || write(fd, text, strlen(text)) != (ssize_t)strlen(text) ||
+	    fstat(fd, &st) < 0) {
+		perror(path);
+		exit(1);
+	}
+	why = secrets_check(relpath, fd, &st, 0);
+	close(fd);
+	unlink(path);
+	return why;
+}
+
+/*
+ * Key files and kickstarts are known by name: each name is judged as fnmatch with
+ * FNM_CASEFOLD in the C locale judges it against the patterns the rules give.
+ */
+static void test_names_like_fnmatch(const char *pem)
+{
+	/* Grouped by what they test. */
+	static const char *const names[] = {
+	        /* keys, in either case, and near misses */
+	        "site.key", "SITE.KEY", "a.kEy", "a.Pem", "x.priv", "x.PRIV", "k.p8", "k.P8",
+	        "c.der", "c.DER", "key", ".key", "x.keys", "x.key.bak", "x.p88", "\xc4.key",
+	        "folder", "xpem", "p8", "monkey", "private",
+	        /* kickstarts, and near misses */
+	        "ks.cfg", "KS.CFG", "Ks.Cfg", "anaconda-ks.cfg", "ks-web.cfg", "KS-web.CFG",
+	        "ksx.cfg", "k.cfg", "x.ks", "X.KS", ".ks", "ks", "ks.cfgx", "aks.cfg", "ks.cf",
+	        "s.cfg", "kscfg", "k\xc4s.cfg", "ks\xc4.cfg", "x.kS"};
+	static const char *const keys[] = {"*.key", "*.pem", "*.priv", "*.p8", "*.der"};
+	static const char *const kickstarts[] = {"*ks.cfg", "*.ks", "ks*.cfg"};
+	static const char ks[] = "lang en_US\nrootpw --iscrypted $6$x\n";
+	size_t wrong = 0, hits = 0;
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		char rel[96];
+		int want_key = 0, want_ks = 0, got_key, got_ks;
+
+		for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
+			want_key |= fnmatch_bytes(keys[k], names[i], FNM_CASEFOLD) == 0;
+		for (size_t k = 0; k < sizeof(kickstarts) / sizeof(kickstarts[0]); k++)
+			want_ks |= fnmatch_bytes(kickstarts[k], names[i], FNM_CASEFOLD) == 0;
+		snprintf(rel, sizeof(rel), "opt/app/%s", names[i]);
+		got_key = judge_quietly(rel, pem) != NULL;
+		got_ks = judge_quietly(rel, ks) != NULL;
+		if (got_key != want_key || got_ks != want_ks) {
+			wrong++;
+			printf("# %s: key %d (want %d), kickstart %d (want %d)\n", names[i],
+			       got_key, want_key, got_ks, want_ks);
+		}
+		hits += want_key + want_ks;
+	}
+	ok(wrong == 0 && hits > 20,
+	   "key and kickstart names judged as fnmatch judges them (%zu hits)", hits);
 }
 
 int main(void)
@@ -120,6 +186,7 @@ int main(void)
 	ok(judge("home/a/.ssh/backup", pem, 0) != NULL, "a key in ~/.ssh under any name");
 	ok(judge("etc/app/settings", pem, 1) != NULL, "a context file holding a private key");
 	ok(judge("var/log/app.log", pem, 0) == NULL, "a log is not sniffed (it is not a key file)");
+	test_names_like_fnmatch(pem);
 
 	/* Container environments. */
 	ok(judge("var/lib/docker/containers/c/config.v2.json",

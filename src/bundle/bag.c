@@ -330,7 +330,9 @@ int bag_payload_end(struct bag_writer *bw, char sha256_out[SHA256_HEX_LEN + 1], 
 		return -1;
 	/* Bag names never hold CR, LF or '%' (see manifest.h): the line needs no encoding, and
 	 * sha256sum -c reads it as it is. */
-	if (fprintf(bw->manifest, "%s  %s\n", sha256_out, bw->payload_name) < 0) {
+	if (fwrite(sha256_out, 1, SHA256_HEX_LEN, bw->manifest) != SHA256_HEX_LEN ||
+	    fputs("  ", bw->manifest) == EOF || fputs(bw->payload_name, bw->manifest) == EOF ||
+	    putc('\n', bw->manifest) == EOF) {
 		error_set(err, "manifest: %s", strerror(errno));
 		return -1;
 	}

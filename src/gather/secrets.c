@@ -416,17 +416,31 @@ static const char *kickstart_secret(int fd)
 	return why;
 }
 
+/*
+ * Does base end in suffix, ASCII letters in either case? What fnmatch's "*SUFFIX" with
+ * FNM_CASEFOLD in the C locale says (the locale's own case rules never count), without its
+ * cost at every file of a collection.
+ */
+static int ends_nocase(const char *base, size_t len, const char *suffix)
+{
+	size_t n = strlen(suffix);
+
+	return len >= n && ascii_caseeq(base + len - n, suffix, n);
+}
+
+/* "*ks.cfg", "*.ks" or "ks*.cfg", in either case. */
 static int is_kickstart(const char *base)
 {
-	return fnmatch_bytes("*ks.cfg", base, FNM_CASEFOLD) == 0 ||
-	       fnmatch_bytes("*.ks", base, FNM_CASEFOLD) == 0 ||
-	       fnmatch_bytes("ks*.cfg", base, FNM_CASEFOLD) == 0;
+	size_t len = strlen(base);
+
+	return ends_nocase(base, len, "ks.cfg") || ends_nocase(base, len, ".ks") ||
+	       (len >= 6 && ascii_caseeq(base, "ks", 2) && ends_nocase(base, len, ".cfg"));
 }
 
 const char *secrets_check(const char *relpath, int fd, const struct stat *st, int context)
 {
 	const char *base = base_name(relpath), *why = secrets_by_path(relpath);
-	static const char *const key_names[] = {"*.key", "*.pem", "*.priv", "*.p8", "*.der"};
+	static const char *const key_names[] = {".key", ".pem", ".priv", ".p8", ".der"};
 	int sniff = context || strstr(relpath, ".ssh/") != NULL;
 
 	if (why)
@@ -438,8 +452,10 @@ const char *secrets_check(const char *relpath, int fd, const struct stat *st, in
 		return docker_env_secret(fd);
 	if (is_kickstart(base))
 		return kickstart_secret(fd);
+	/* Named like a key ("*.key", in either case): its start is read to see whether it is one.
+	 */
 	for (size_t i = 0; i < sizeof(key_names) / sizeof(key_names[0]) && !sniff; i++)
-		sniff = fnmatch_bytes(key_names[i], base, FNM_CASEFOLD) == 0;
+		sniff = ends_nocase(base, strlen(base), key_names[i]);
 	if (sniff) {
 		size_t len;
 		char *head = read_head(fd, 64 * 1024, &len);

@@ -522,6 +522,8 @@ static void matched_name(struct walker *w, int dir_fd, const char *name, size_t 
 static void match_files(struct walker *w, int dir_fd, char **names, size_t n, size_t i)
 {
 	int flags = w->nocase ? FNM_CASEFOLD : 0;
+	/* "*" (a "**" rule's last part) takes every name: no call to fnmatch for each. */
+	int every = strcmp(w->comps[i], "*") == 0;
 	size_t k = 0;
 
 	while (k < n) {
@@ -531,7 +533,7 @@ static void match_files(struct walker *w, int dir_fd, char **names, size_t n, si
 		if (make_room(w, &want, &seen_ok) < 0)
 			return;
 		for (; k < n && m < want; k++) {
-			if (fnmatch_bytes(w->comps[i], names[k], flags) != 0)
+			if (!every && fnmatch_bytes(w->comps[i], names[k], flags) != 0)
 				continue;
 			w->batch_paths[m] = unseen_path(w, names[k], seen_ok, &w->batch_slots[m]);
 			if (w->batch_paths[m])
