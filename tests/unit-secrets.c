@@ -16,8 +16,11 @@
 
 static char base[64];
 
-/* Write text to a scratch file and judge it as relpath (context or not). */
-static const char *judge(const char *relpath, const char *text, int context)
+/*
+ * Write text to a scratch file and judge it as relpath (context or not); with a test point
+ * that the file offset is untouched, unless quietly.
+ */
+static const char *judge_as(const char *relpath, const char *text, int context, int quietly)
 {
 	char path[128];
 	struct stat st;
@@ -33,32 +36,22 @@ static const char *judge(const char *relpath, const char *text, int context)
 	}
 	/* The offset is left at the end: the check must read with pread, not move it. */
 	why = secrets_check(relpath, fd, &st, context);
-	ok(lseek(fd, 0, SEEK_CUR) == (off_t)strlen(text), "%s: the file offset is untouched",
-	   relpath);
+	if (!quietly)
+		ok(lseek(fd, 0, SEEK_CUR) == (off_t)strlen(text),
+		   "%s: the file offset is untouched", relpath);
 	close(fd);
 	unlink(path);
 	return why;
 }
 
-/* secrets_check of a file holding text, named relpath, without a test point of its own. */
+static const char *judge(const char *relpath, const char *text, int context)
+{
+	return judge_as(relpath, text, context, 0);
+}
+
 static const char *judge_quietly(const char *relpath, const char *text)
 {
-	char path[128];
-	struct stat st;
-	const char *why;
-	int fd;
-
-	snprintf(path, sizeof(path), "%s/q", base);
-	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
-	if (fd < 0 || write(fd, text, strlen(text)) != (ssize_t)strlen(text) ||
-	    fstat(fd, &st) < 0) {
-		perror(path);
-		exit(1);
-	}
-	why = secrets_check(relpath, fd, &st, 0);
-	close(fd);
-	unlink(path);
-	return why;
+	return judge_as(relpath, text, 0, 1);
 }
 
 /*
