@@ -2,8 +2,9 @@
 # Per-file overhead: a tree of many small files in a few directories is read with one open
 # (relative to the parent directory, kept open for its siblings), one stat on the walk, one
 # statx at open, and records written in batches, counted by strace. A control shows the count
-# would see a path opened component by component. Only the profile's own category is taken:
-# the sweep of the log directories for unclaimed files (category "other") walks them again.
+# would see a path opened component by component. The first count takes the profile's own
+# category only; the second shows that the sweep of the log directories for unclaimed files
+# (category "other") does not walk again the directory the profile's rule took whole.
 . "$TEST_SRCDIR/test-lib.sh"
 
 N=400
@@ -48,6 +49,18 @@ if strace -f -qq -o /dev/null true 2>/dev/null; then
 		# The records, the manifest and the coverage report leave in 64 KiB writes: with
 		# the C library'"'"'s default buffers (4 KiB) this tree took 233 writes, now about 100.
 		test $writes -le $((N / 3))
+	'
+	t "the sweep of the log directories does not walk again what a rule took whole" '
+		# Batches of 50 entries on disk: the table of paths met is emptied at each, so only
+		# not walking the directory again spares the sweep a second lstat of every file.
+		mkdir out
+		LOGPACK_TEST_WALK_RUN=50 ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
+			strace -f -qq -e trace=newfstatat,fstatat64 -o trace \
+			"$LOGPACK" --quiet collect --root "$T" -p "$TRASH/app.profile" -o out/b.tar -c none
+		test "$(tar -tf out/b.tar | grep -c "/data/var/log/app/.*\.log$")" = $N
+		stats=$(( $(count trace newfstatat) + $(count trace fstatat64) ))
+		echo "fstatat $stats for $N files"
+		test $stats -le $((N + 150))
 	'
 	t "control: the counts above see a path opened component by component" '
 		printf "%s\n" "1 openat(3, \"var\", O_RDONLY) = 4" "1 close(3) = 0" \

@@ -40,7 +40,8 @@ struct bag_writer {
 	char *dir;
 	FILE *manifest; /* payload manifest lines, in an unlinked temporary file */
 	char *manifest_buf;
-	char *payload_name;
+	struct strbuf payload_name;  /* "data/..." of the payload file being written */
+	struct strbuf member_path;   /* "<top>/<name>" of the member being begun */
 	char *tag_name;              /* the tag file being written in pieces (bag_tag_begin) */
 	struct archive_entry *entry; /* the members' header, cleared for each */
 	struct sha256 member_hash;   /* of the member being written */
@@ -204,14 +205,17 @@ static int member_begin(struct bag_writer *bw, const char *name, uint64_t size, 
 	/* One entry for every member, cleared: allocating one each time cost more than it holds. */
 	struct archive_entry *entry =
 	        bw->entry ? archive_entry_clear(bw->entry) : (bw->entry = archive_entry_new());
-	char *full = xjoin(bw->top_dir, '/', name);
 	int rc = -1;
 
+	strbuf_reset(&bw->member_path);
+	strbuf_addstr(&bw->member_path, bw->top_dir);
+	strbuf_addch(&bw->member_path, '/');
+	strbuf_addstr(&bw->member_path, name);
 	if (entry == NULL) {
 		error_set(err, "libarchive: cannot allocate an entry");
 		goto out;
 	}
-	archive_entry_set_pathname_utf8(entry, full);
+	archive_entry_set_pathname_utf8(entry, bw->member_path.buf);
 	archive_entry_set_filetype(entry, AE_IFREG);
 	archive_entry_set_perm(entry, 0644);
 	archive_entry_set_size(entry, (la_int64_t)size);
@@ -228,7 +232,6 @@ static int member_begin(struct bag_writer *bw, const char *name, uint64_t size, 
 	bw->tap = NULL;
 	rc = 0;
 out:
-	free(full);
 	return rc;
 }
 
@@ -299,16 +302,16 @@ static int member_end(struct bag_writer *bw, char hex[SHA256_HEX_LEN + 1], struc
 int bag_payload_begin(struct bag_writer *bw, const char *name, uint64_t size, int64_t mtime,
                       struct error *err)
 {
-	char *member = xjoin("data", '/', name);
-	int rc = member_begin(bw, member, size, mtime, 0, err);
+	int rc;
 
+	/* Kept for the manifest line at the end of the file; both names reuse their buffers. */
+	strbuf_reset(&bw->payload_name);
+	strbuf_addstr(&bw->payload_name, "data/");
+	strbuf_addstr(&bw->payload_name, name);
+	rc = member_begin(bw, bw->payload_name.buf, size, mtime, 0, err);
 	if (rc == 0) {
 		bw->payload_bytes += size;
 		bw->payload_files++;
-		free(bw->payload_name);
-		bw->payload_name = member;
-	} else {
-		free(member);
 	}
 	return rc;
 }
@@ -331,7 +334,9 @@ int bag_payload_end(struct bag_writer *bw, char sha256_out[SHA256_HEX_LEN + 1], 
 	/* Bag names never hold CR, LF or '%' (see manifest.h): the line needs no encoding, and
 	 * sha256sum -c reads it as it is. */
 	if (fwrite(sha256_out, 1, SHA256_HEX_LEN, bw->manifest) != SHA256_HEX_LEN ||
-	    fputs("  ", bw->manifest) == EOF || fputs(bw->payload_name, bw->manifest) == EOF ||
+	    fputs("  ", bw->manifest) == EOF ||
+	    fwrite(bw->payload_name.buf, 1, bw->payload_name.len, bw->manifest) !=
+	            bw->payload_name.len ||
 	    putc('\n', bw->manifest) == EOF) {
 		error_set(err, "manifest: %s", strerror(errno));
 		return -1;
@@ -518,7 +523,8 @@ static void bag_writer_free(struct bag_writer *bw)
 	if (bw->manifest)
 		fclose(bw->manifest);
 	free(bw->manifest_buf);
-	free(bw->payload_name);
+	strbuf_release(&bw->payload_name);
+	strbuf_release(&bw->member_path);
 	free(bw->tag_name);
 	if (bw->entry)
 		archive_entry_free(bw->entry);
