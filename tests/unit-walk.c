@@ -289,6 +289,15 @@ static void test_taken_whole(int root_fd)
 	   rc == 0 ? res.n_errors : 0);
 	if (rc == 0)
 		walk_result_free(&res);
+	/* The whole root: a later rule walks nothing again. */
+	deep[0].pattern = "/**";
+	deep[1].flags = 0;
+	rc = walk_rules_of(root_fd, deep, 2, &res);
+	ok(rc == 0 && res.n_errors == 1,
+	   "after a rule for the whole root, the later one walks nothing (%zu errors)",
+	   rc == 0 ? res.n_errors : 0);
+	if (rc == 0)
+		walk_result_free(&res);
 }
 
 static size_t count_lines(const char *text)

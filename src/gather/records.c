@@ -18,23 +18,24 @@
 #include "gather/containers.h"
 #include "gather/records.h"
 
-/* "2024-05-01T12:00:00.123456789Z": buf holds 48 bytes. */
-static void iso_time(const struct timespec *ts, char buf[48])
+/* "2024-05-01T12:00:00.123456789Z" into buf, which holds ISO_TIME_MAX bytes. */
+#define ISO_TIME_MAX 64
+
+static void iso_time(const struct timespec *ts, char buf[ISO_TIME_MAX])
 {
 	size_t n;
 
-	format_iso8601((int64_t)ts->tv_sec, buf, 36);
+	format_iso8601((int64_t)ts->tv_sec, buf, 40);
 	n = strlen(buf) - 1; /* before the Z */
-	buf[n] = '.';
-	/* Nanoseconds from the kernel are below 10^9; anything else is written as it is. */
-	if (ts->tv_nsec >= 0 && ts->tv_nsec < 1000000000L) {
-		put_digits(buf + n + 1, ts->tv_nsec, 9);
-		n += 10;
-	} else {
-		n += 1 + format_int(buf + n + 1, ts->tv_nsec);
+	/* Nanoseconds from the kernel are below 10^9; anything else as printf wrote it. */
+	if (ts->tv_nsec < 0 || ts->tv_nsec >= 1000000000L) {
+		snprintf(buf + n, ISO_TIME_MAX - n, ".%09ldZ", ts->tv_nsec);
+		return;
 	}
-	buf[n] = 'Z';
-	buf[n + 1] = '\0';
+	buf[n] = '.';
+	put_digits(buf + n + 1, ts->tv_nsec, 9);
+	buf[n + 10] = 'Z';
+	buf[n + 11] = '\0';
 }
 
 /*
@@ -110,7 +111,7 @@ static void body_mode(mode_t mode, char out[13])
 struct json_line *record_new(struct records *r, const struct walk_entry *e, const struct stat *st,
                              const struct timespec *btime, char **bagname_out)
 {
-	char mode[8], t[48];
+	char mode[8], t[ISO_TIME_MAX];
 	int escaped, escaped_path, shortened;
 	char *bagname = bagname_for_path(e->path, strlen(e->path), &escaped, &shortened);
 	const char *owner = userdb_user(r->users, st->st_uid);

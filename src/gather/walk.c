@@ -408,6 +408,8 @@ static char *whole_dir(const struct rule *r)
 
 	if ((r->flags & RULE_NOCASE) || p[0] != '/' || len < 3 || strcmp(p + len - 3, "/**") != 0)
 		return NULL;
+	if (len == 3)
+		return xstrdup(""); /* the whole root */
 	p++;
 	len -= 4;
 	for (size_t i = 0; i < len; i++)
