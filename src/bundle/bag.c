@@ -14,6 +14,7 @@
 
 #include "base/cpus.h"
 #include "base/hash-thread.h"
+#include "bundle/bag-batch.h"
 #include "bundle/bag.h"
 #include "bundle/sink.h"
 
@@ -49,8 +50,18 @@ struct bag_writer {
 	int in_member;
 	struct hash_thread *hasher; /* NULL with one job: everything in this thread */
 	int member_threaded;        /* the member's chunks go to the hasher */
-	unsigned char *read_buf;    /* bag_payload_buffer's buffer without a hasher */
-	hash_thread_tap_fn tap;     /* the member's chunks go to it too, after their hash */
+	/* Bytes of a threaded member from the caller's own buffers, gathered in the hasher's
+	 * buffer (stage) until it is full: copying them costs a fraction of hashing them here. */
+	unsigned char *stage;
+	size_t staged;
+	/* Small payload files go into the archive on a thread of their own (NULL with one job);
+	 * its entry and member path are that thread's. */
+	struct bag_batch *batch;
+	int member_batched; /* the member's bytes go into a batch */
+	struct archive_entry *batch_entry;
+	struct strbuf batch_path;
+	unsigned char *read_buf; /* bag_payload_buffer's buffer without a hasher */
+	hash_thread_tap_fn tap;  /* the member's chunks go to it too, after their hash */
 	void *tap_ctx;
 	uint64_t payload_bytes;
 	uint64_t payload_files;
@@ -116,6 +127,9 @@ static void archive_failed(struct bag_writer *bw, const char *member, struct err
 		error_set(err, "%s: %s", path, msg);
 }
 
+static int batch_member(void *ctx, const char *name, int64_t mtime, const void *data, size_t size,
+                        struct error *err);
+
 int bag_writer_open(struct bag_writer **out, const struct bag_writer_options *opt,
                     struct error *err)
 {
@@ -141,7 +155,8 @@ int bag_writer_open(struct bag_writer **out, const struct bag_writer_options *op
 	if (sink_open(&bw->sink, &so, err) < 0)
 		goto fail;
 	if (jobs > 1) {
-		if (hash_thread_new(&bw->hasher, err) < 0)
+		if (hash_thread_new(&bw->hasher, err) < 0 ||
+		    bag_batch_new(&bw->batch, batch_member, bw, err) < 0)
 			goto fail;
 	} else {
 		bw->read_buf = xmalloc(HASH_THREAD_CHUNK);
@@ -198,63 +213,41 @@ const char *bag_writer_temp_path(const struct bag_writer *bw)
 	return sink_temp_path(bw->sink);
 }
 
-/* Start a member "<top>/<name>" of size bytes; its hash is kept in member_hash. */
-static int member_begin(struct bag_writer *bw, const char *name, uint64_t size, int64_t mtime,
-                        long mtime_nsec, struct error *err)
+/*
+ * The header of a member "<top>/<name>", in *entry (made once, cleared for each: allocating one
+ * each time cost more than it holds), its path built in path.
+ */
+static int write_header(struct bag_writer *bw, struct archive_entry **entry, struct strbuf *path,
+                        const char *name, uint64_t size, int64_t mtime, long mtime_nsec,
+                        struct error *err)
 {
-	/* One entry for every member, cleared: allocating one each time cost more than it holds. */
-	struct archive_entry *entry =
-	        bw->entry ? archive_entry_clear(bw->entry) : (bw->entry = archive_entry_new());
-	int rc = -1;
+	struct archive_entry *e =
+	        *entry ? archive_entry_clear(*entry) : (*entry = archive_entry_new());
 
-	strbuf_reset(&bw->member_path);
-	strbuf_addstr(&bw->member_path, bw->top_dir);
-	strbuf_addch(&bw->member_path, '/');
-	strbuf_addstr(&bw->member_path, name);
-	if (entry == NULL) {
+	if (e == NULL) {
 		error_set(err, "libarchive: cannot allocate an entry");
-		goto out;
+		return -1;
 	}
-	archive_entry_set_pathname_utf8(entry, bw->member_path.buf);
-	archive_entry_set_filetype(entry, AE_IFREG);
-	archive_entry_set_perm(entry, 0644);
-	archive_entry_set_size(entry, (la_int64_t)size);
-	archive_entry_set_mtime(entry, (time_t)mtime, mtime_nsec);
-	if (archive_write_header(bw->archive, entry) != ARCHIVE_OK) {
+	strbuf_reset(path);
+	strbuf_addstr(path, bw->top_dir);
+	strbuf_addch(path, '/');
+	strbuf_addstr(path, name);
+	archive_entry_set_pathname_utf8(e, path->buf);
+	archive_entry_set_filetype(e, AE_IFREG);
+	archive_entry_set_perm(e, 0644);
+	archive_entry_set_size(e, (la_int64_t)size);
+	archive_entry_set_mtime(e, (time_t)mtime, mtime_nsec);
+	if (archive_write_header(bw->archive, e) != ARCHIVE_OK) {
 		archive_failed(bw, name, err);
-		goto out;
+		return -1;
 	}
-	if (sha256_restart(&bw->member_hash, err) < 0)
-		goto out;
-	bw->member_remaining = size;
-	bw->in_member = 1;
-	bw->member_threaded = bw->hasher != NULL && size >= THREADED_HASH_MIN;
-	bw->tap = NULL;
-	rc = 0;
-out:
-	return rc;
+	return 0;
 }
 
-static int member_write(struct bag_writer *bw, const void *buf, size_t len, struct error *err)
+static int write_data(struct bag_writer *bw, const void *buf, size_t len, struct error *err)
 {
 	const char *p = buf;
 
-	if (!bw->in_member || len > bw->member_remaining) {
-		error_set(err, "internal error: %zu bytes written past the member's size", len);
-		return -1;
-	}
-	if (bw->member_threaded && hash_thread_is_buffer(bw->hasher, buf)) {
-		/* The hasher reads the buffer while the archive below reads it too. */
-		hash_thread_submit_tapped(bw->hasher, &bw->member_hash, len, bw->tap, bw->tap_ctx);
-	} else {
-		/* In order: what the hasher holds of this member comes first. */
-		if (bw->member_threaded)
-			hash_thread_wait(bw->hasher);
-		sha256_update(&bw->member_hash, buf, len);
-		if (bw->tap)
-			bw->tap(bw->tap_ctx, buf, len);
-	}
-	bw->member_remaining -= len;
 	while (len > 0) {
 		la_ssize_t n = archive_write_data(bw->archive, p, len);
 
@@ -268,6 +261,92 @@ static int member_write(struct bag_writer *bw, const void *buf, size_t len, stru
 	return 0;
 }
 
+/* A small payload file, on the batch thread: header, bytes, end. */
+static int batch_member(void *ctx, const char *name, int64_t mtime, const void *data, size_t size,
+                        struct error *err)
+{
+	struct bag_writer *bw = ctx;
+
+	if (write_header(bw, &bw->batch_entry, &bw->batch_path, name, size, mtime, 0, err) < 0 ||
+	    write_data(bw, data, size, err) < 0)
+		return -1;
+	if (archive_write_finish_entry(bw->archive) != ARCHIVE_OK) {
+		archive_failed(bw, name, err);
+		return -1;
+	}
+	return 0;
+}
+
+/* Start a member "<top>/<name>" of size bytes; its hash is kept in member_hash. */
+static int member_begin(struct bag_writer *bw, const char *name, uint64_t size, int64_t mtime,
+                        long mtime_nsec, struct error *err)
+{
+	/* The archive is the batch thread's until what it was given is written. */
+	if (bw->batch && bag_batch_sync(bw->batch, err) < 0)
+		return -1;
+	if (write_header(bw, &bw->entry, &bw->member_path, name, size, mtime, mtime_nsec, err) <
+	            0 ||
+	    sha256_restart(&bw->member_hash, err) < 0)
+		return -1;
+	bw->member_remaining = size;
+	bw->in_member = 1;
+	bw->member_batched = 0;
+	bw->member_threaded = bw->hasher != NULL && size >= THREADED_HASH_MIN;
+	bw->tap = NULL;
+	return 0;
+}
+
+/* The bytes gathered in the hasher's buffer go to it, with the tap in force. */
+static void flush_staged(struct bag_writer *bw)
+{
+	if (bw->staged > 0) {
+		hash_thread_submit_tapped(bw->hasher, &bw->member_hash, bw->staged, bw->tap,
+		                          bw->tap_ctx);
+		bw->staged = 0;
+	}
+}
+
+static int member_write(struct bag_writer *bw, const void *buf, size_t len, struct error *err)
+{
+	if (!bw->in_member || len > bw->member_remaining) {
+		error_set(err, "internal error: %zu bytes written past the member's size", len);
+		return -1;
+	}
+	bw->member_remaining -= len;
+	if (bw->member_threaded && hash_thread_is_buffer(bw->hasher, buf)) {
+		/* The hasher reads the buffer while the archive below reads it too. */
+		hash_thread_submit_tapped(bw->hasher, &bw->member_hash, len, bw->tap, bw->tap_ctx);
+		return write_data(bw, buf, len, err);
+	}
+	if (bw->member_threaded) {
+		const unsigned char *p = buf;
+
+		for (size_t left = len; left > 0;) {
+			size_t n = HASH_THREAD_CHUNK - bw->staged;
+
+			if (bw->staged == 0)
+				bw->stage = hash_thread_buffer(bw->hasher);
+			if (n > left)
+				n = left;
+			memcpy(bw->stage + bw->staged, p, n);
+			bw->staged += n;
+			p += n;
+			left -= n;
+			if (bw->staged == HASH_THREAD_CHUNK)
+				flush_staged(bw);
+		}
+		return write_data(bw, buf, len, err);
+	}
+	sha256_update(&bw->member_hash, buf, len);
+	if (bw->tap)
+		bw->tap(bw->tap_ctx, buf, len);
+	if (bw->member_batched) {
+		bag_batch_add(bw->batch, buf, len);
+		return 0;
+	}
+	return write_data(bw, buf, len, err);
+}
+
 int bag_payload_threaded(const struct bag_writer *bw)
 {
 	return bw->in_member && bw->member_threaded;
@@ -275,6 +354,9 @@ int bag_payload_threaded(const struct bag_writer *bw)
 
 void bag_payload_tap(struct bag_writer *bw, hash_thread_tap_fn fn, void *ctx)
 {
+	/* What was written before goes to the tap that was in force. */
+	if (bw->member_threaded)
+		flush_staged(bw);
 	if (fn == NULL && bw->tap && bw->member_threaded)
 		hash_thread_wait(bw->hasher);
 	bw->tap = fn;
@@ -289,9 +371,13 @@ static int member_end(struct bag_writer *bw, char hex[SHA256_HEX_LEN + 1], struc
 		return -1;
 	}
 	bw->in_member = 0;
-	if (bw->member_threaded)
+	if (bw->member_threaded) {
+		flush_staged(bw);
 		hash_thread_wait(bw->hasher);
+	}
 	sha256_final_keep(&bw->member_hash, hex);
+	if (bw->member_batched)
+		return bag_batch_end(bw->batch, err);
 	if (archive_write_finish_entry(bw->archive) != ARCHIVE_OK) {
 		archive_failed(bw, NULL, err);
 		return -1;
@@ -308,7 +394,21 @@ int bag_payload_begin(struct bag_writer *bw, const char *name, uint64_t size, in
 	strbuf_reset(&bw->payload_name);
 	strbuf_addstr(&bw->payload_name, "data/");
 	strbuf_addstr(&bw->payload_name, name);
-	rc = member_begin(bw, bw->payload_name.buf, size, mtime, 0, err);
+	if (bw->batch && size <= BAG_BATCH_MEMBER_MAX) {
+		/* Its header and bytes go into the archive on the batch thread. */
+		rc = sha256_restart(&bw->member_hash, err);
+		if (rc == 0) {
+			bag_batch_begin(bw->batch, bw->payload_name.buf, bw->payload_name.len,
+			                (size_t)size, mtime);
+			bw->member_remaining = size;
+			bw->in_member = 1;
+			bw->member_batched = 1;
+			bw->member_threaded = 0;
+			bw->tap = NULL;
+		}
+	} else {
+		rc = member_begin(bw, bw->payload_name.buf, size, mtime, 0, err);
+	}
 	if (rc == 0) {
 		bw->payload_bytes += size;
 		bw->payload_files++;
@@ -319,7 +419,12 @@ int bag_payload_begin(struct bag_writer *bw, const char *name, uint64_t size, in
 void *bag_payload_buffer(struct bag_writer *bw, size_t *size)
 {
 	*size = HASH_THREAD_CHUNK;
-	return bw->hasher ? hash_thread_buffer(bw->hasher) : bw->read_buf;
+	if (bw->hasher == NULL)
+		return bw->read_buf;
+	/* Bytes gathered in the hasher's buffer go first: the caller reads into the next one. */
+	if (bw->member_threaded)
+		flush_staged(bw);
+	return hash_thread_buffer(bw->hasher);
 }
 
 int bag_payload_write(struct bag_writer *bw, const void *buf, size_t len, struct error *err)
@@ -515,6 +620,8 @@ void bag_info_add(struct bag_writer *bw, const char *key, const char *value)
 
 static void bag_writer_free(struct bag_writer *bw)
 {
+	/* The batch thread writes into the archive: it stops first, its last batch written. */
+	bag_batch_free(bw->batch);
 	/* Freeing an open archive closes it: its last blocks go nowhere. */
 	bw->aborting = 1;
 	if (bw->archive)
@@ -528,6 +635,9 @@ static void bag_writer_free(struct bag_writer *bw)
 	free(bw->tag_name);
 	if (bw->entry)
 		archive_entry_free(bw->entry);
+	if (bw->batch_entry)
+		archive_entry_free(bw->batch_entry);
+	strbuf_release(&bw->batch_path);
 	/* The hasher may still hold the member's hash: it stops first. */
 	hash_thread_free(bw->hasher);
 	free(bw->read_buf);
