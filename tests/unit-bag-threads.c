@@ -266,6 +266,53 @@ int main(void)
 		free(side);
 	}
 
+	/* A small file that ends short, and one begun and never ended: neither is written, and
+	 * the files around them are. */
+	{
+		struct bag_writer_options bo = {0};
+		struct bag_writer *bw;
+		struct bag_result res;
+		struct error err = {{0}};
+		char hex[SHA256_HEX_LEN + 1];
+		int short_refused, rc;
+
+		bo.output_path = p1;
+		bo.top_dir = TOP;
+		bo.compression = "none";
+		bo.level = -1;
+		bo.jobs = 2;
+		bo.bagging_time = 1700000000;
+		rc = bag_writer_open(&bw, &bo, &err);
+		rc = rc < 0 ? rc : bag_payload_begin(bw, "a", 3, 0, &err);
+		rc = rc < 0 ? rc : bag_payload_write(bw, "aaa", 3, &err);
+		rc = rc < 0 ? rc : bag_payload_end(bw, hex, &err);
+		rc = rc < 0 ? rc : bag_payload_begin(bw, "short", 10, 0, &err);
+		rc = rc < 0 ? rc : bag_payload_write(bw, "four", 4, &err);
+		short_refused = rc == 0 && bag_payload_end(bw, hex, &err) < 0 &&
+		                strstr(err.msg, "6 bytes short") != NULL;
+		rc = rc < 0 ? rc : bag_payload_begin(bw, "dropped", 5, 0, &err);
+		rc = rc < 0 ? rc : bag_payload_write(bw, "dr", 2, &err);
+		rc = rc < 0 ? rc : bag_payload_begin(bw, "b", 3, 0, &err);
+		rc = rc < 0 ? rc : bag_payload_write(bw, "bbb", 3, &err);
+		rc = rc < 0 ? rc : bag_payload_end(bw, hex, &err);
+		rc = rc < 0 ? rc : bag_writer_finish(bw, &res, &err);
+		ok(rc == 0 && short_refused, "a small file ending short is refused (%s)", err.msg);
+		cmd = xasprintf("test \"$(tar -tf %s | grep /data/ | tr '\\n' ' ')\" = "
+		                "'" TOP "/data/a " TOP "/data/b '",
+		                p1);
+		ok(rc == 0 && system(cmd) == 0,
+		   "the files around it are in the bundle, it and one never ended are not");
+		free(cmd);
+		if (rc == 0) {
+			char *side = xasprintf("%s.sha256", p1);
+
+			bag_result_release(&res);
+			unlink(p1);
+			unlink(side);
+			free(side);
+		}
+	}
+
 	/* A refusal on the batch thread, in the middle of the small files. */
 	ok(write_bundle(p2, 2, 1u << 20, &two) < 0 && two.failed_at >= 0 &&
 	           two.failed_at < SMALL_FILES &&

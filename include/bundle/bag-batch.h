@@ -36,6 +36,8 @@ void bag_batch_begin(struct bag_batch *bb, const char *name, size_t name_len, si
                      int64_t mtime);
 /* Bytes of the member begun: size of them in all before bag_batch_end. */
 void bag_batch_add(struct bag_batch *bb, const void *data, size_t len);
+/* The member begun is left out (it did not get its bytes): what was added before stays. */
+void bag_batch_drop(struct bag_batch *bb);
 /* The member is complete; a full batch goes to the thread. 0, or -1 with the thread's error. */
 int bag_batch_end(struct bag_batch *bb, struct error *err);
 /* Every member added is written when this returns 0; -1 with the thread's error. */

@@ -28,6 +28,7 @@ struct bag_batch {
 	pthread_cond_t written; /* the thread's batch is written */
 	struct strbuf filling;  /* the caller's */
 	struct strbuf pending;  /* the thread's while busy */
+	size_t member_at;       /* where the member being added begins in filling */
 	int busy;               /* pending holds members to write */
 	int stop;
 	int failed; /* write_fn refused a member: err says why */
@@ -48,6 +49,10 @@ static int write_batch(struct bag_batch *bb, const struct strbuf *batch, struct 
 		memcpy(&head, batch->buf + at, sizeof(head));
 		name = batch->buf + at + sizeof(head);
 		at += sizeof(head) + head.name_len + 1;
+		if (at > batch->len || head.size > batch->len - at) {
+			error_set(err, "internal error: a member runs past the end of its batch");
+			return -1;
+		}
 		if (bb->write_fn(bb->ctx, name, head.mtime, batch->buf + at, head.size, err) < 0)
 			return -1;
 		at += head.size;
@@ -113,6 +118,7 @@ void bag_batch_begin(struct bag_batch *bb, const char *name, size_t name_len, si
 {
 	struct member_head head = {.size = size, .mtime = mtime, .name_len = name_len};
 
+	bb->member_at = bb->filling.len;
 	strbuf_grow(&bb->filling, sizeof(head) + name_len + 1 + size);
 	strbuf_add(&bb->filling, &head, sizeof(head));
 	strbuf_add(&bb->filling, name, name_len);
@@ -122,6 +128,13 @@ void bag_batch_begin(struct bag_batch *bb, const char *name, size_t name_len, si
 void bag_batch_add(struct bag_batch *bb, const void *data, size_t len)
 {
 	strbuf_add(&bb->filling, data, len);
+}
+
+void bag_batch_drop(struct bag_batch *bb)
+{
+	bb->filling.len = bb->member_at;
+	if (bb->filling.buf)
+		bb->filling.buf[bb->member_at] = '\0';
 }
 
 /* Wait until the thread is idle: 0, or -1 with its error. The lock is held on return. */

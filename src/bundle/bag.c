@@ -368,6 +368,9 @@ static int member_end(struct bag_writer *bw, char hex[SHA256_HEX_LEN + 1], struc
 	if (!bw->in_member || bw->member_remaining != 0) {
 		error_set(err, "internal error: member ended %llu bytes short",
 		          (unsigned long long)bw->member_remaining);
+		/* Never a member shorter than its header says in a batch. */
+		if (bw->in_member && bw->member_batched)
+			bag_batch_drop(bw->batch);
 		return -1;
 	}
 	bw->in_member = 0;
@@ -394,6 +397,9 @@ int bag_payload_begin(struct bag_writer *bw, const char *name, uint64_t size, in
 	strbuf_reset(&bw->payload_name);
 	strbuf_addstr(&bw->payload_name, "data/");
 	strbuf_addstr(&bw->payload_name, name);
+	/* A member begun and never ended (its caller gave up on it) is not written. */
+	if (bw->in_member && bw->member_batched)
+		bag_batch_drop(bw->batch);
 	if (bw->batch && size <= BAG_BATCH_MEMBER_MAX) {
 		/* Its header and bytes go into the archive on the batch thread. */
 		rc = sha256_restart(&bw->member_hash, err);
