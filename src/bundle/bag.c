@@ -37,6 +37,7 @@ struct bag_writer {
 	struct sink *sink;     /* where the tar stream goes */
 	struct error sink_err; /* why the sink refused bytes, for libarchive to carry */
 	int aborting;          /* nothing more goes into the sink */
+	int sink_failed;       /* the sink refused bytes: sink_err says why */
 	char *top_dir;
 	char *dir;
 	FILE *manifest; /* payload manifest lines, in an unlinked temporary file */
@@ -92,31 +93,36 @@ const char *bag_compression_suffix(const char *name)
 }
 
 /* The tar stream, block by block, into the sink. */
+/*
+ * libarchive's output. A refusal of the sink is kept in sink_err and the bytes are dropped,
+ * not returned to libarchive as an error: an archive left in its fatal state is freed without
+ * its output buffer (libarchive 3.6), and every call into the archive is followed by a look at
+ * sink_failed anyway.
+ */
 static la_ssize_t stream_write(struct archive *a, void *client, const void *buf, size_t len)
 {
 	struct bag_writer *bw = client;
 
-	if (bw->aborting) {
-		archive_set_error(a, ECANCELED, "the bundle is being abandoned");
-		return -1;
-	}
-	if (sink_write(bw->sink, buf, len, &bw->sink_err) < 0) {
-		archive_set_error(a, EIO, "%s", bw->sink_err.msg);
-		return -1;
-	}
+	(void)a;
+	if (!bw->aborting && !bw->sink_failed && sink_write(bw->sink, buf, len, &bw->sink_err) < 0)
+		bw->sink_failed = 1;
 	return (la_ssize_t)len;
 }
 
 /*
- * libarchive's error, after the temporary bundle's path (and "writing NAME" when a member is
- * named). A write the sink refused says the path itself ("PATH: No space left on device"): it
- * is not said twice.
+ * Did the last call into the archive fail (rc not ARCHIVE_OK), or the sink under it? Then err
+ * says why, after the temporary bundle's path (and "writing NAME" when a member is named). A
+ * write the sink refused says the path itself ("PATH: No space left on device"): it is not
+ * said twice.
  */
-static void archive_failed(struct bag_writer *bw, const char *member, struct error *err)
+static int archive_failed(struct bag_writer *bw, int rc, const char *member, struct error *err)
 {
-	const char *msg = archive_error_string(bw->archive), *path = sink_temp_path(bw->sink);
+	const char *msg, *path = sink_temp_path(bw->sink);
 	size_t n = strlen(path);
 
+	if (rc == ARCHIVE_OK && !bw->sink_failed)
+		return 0;
+	msg = bw->sink_failed ? bw->sink_err.msg : archive_error_string(bw->archive);
 	if (msg == NULL)
 		msg = "failed";
 	else if (strncmp(msg, path, n) == 0 && msg[n] == ':' && msg[n + 1] == ' ')
@@ -125,6 +131,7 @@ static void archive_failed(struct bag_writer *bw, const char *member, struct err
 		error_set(err, "%s: writing %s: %s", path, member, msg);
 	else
 		error_set(err, "%s: %s", path, msg);
+	return -1;
 }
 
 static int batch_member(void *ctx, const char *name, int64_t mtime, const void *data, size_t size,
@@ -192,10 +199,9 @@ int bag_writer_open(struct bag_writer **out, const struct bag_writer_options *op
 		error_set(err, "libarchive: %s", archive_error_string(bw->archive));
 		goto fail;
 	}
-	if (archive_write_open2(bw->archive, bw, NULL, stream_write, NULL, NULL) != ARCHIVE_OK) {
-		archive_failed(bw, NULL, err);
+	if (archive_failed(bw, archive_write_open2(bw->archive, bw, NULL, stream_write, NULL, NULL),
+	                   NULL, err) < 0)
 		goto fail;
-	}
 	*out = bw;
 	return 0;
 fail:
@@ -237,10 +243,8 @@ static int write_header(struct bag_writer *bw, struct archive_entry **entry, str
 	archive_entry_set_perm(e, 0644);
 	archive_entry_set_size(e, (la_int64_t)size);
 	archive_entry_set_mtime(e, (time_t)mtime, mtime_nsec);
-	if (archive_write_header(bw->archive, e) != ARCHIVE_OK) {
-		archive_failed(bw, name, err);
+	if (archive_failed(bw, archive_write_header(bw->archive, e), name, err) < 0)
 		return -1;
-	}
 	return 0;
 }
 
@@ -251,10 +255,8 @@ static int write_data(struct bag_writer *bw, const void *buf, size_t len, struct
 	while (len > 0) {
 		la_ssize_t n = archive_write_data(bw->archive, p, len);
 
-		if (n <= 0) {
-			archive_failed(bw, NULL, err);
+		if (archive_failed(bw, n <= 0 ? ARCHIVE_FATAL : ARCHIVE_OK, NULL, err) < 0)
 			return -1;
-		}
 		p += n;
 		len -= (size_t)n;
 	}
@@ -270,11 +272,7 @@ static int batch_member(void *ctx, const char *name, int64_t mtime, const void *
 	if (write_header(bw, &bw->batch_entry, &bw->batch_path, name, size, mtime, 0, err) < 0 ||
 	    write_data(bw, data, size, err) < 0)
 		return -1;
-	if (archive_write_finish_entry(bw->archive) != ARCHIVE_OK) {
-		archive_failed(bw, name, err);
-		return -1;
-	}
-	return 0;
+	return archive_failed(bw, archive_write_finish_entry(bw->archive), name, err);
 }
 
 /* Start a member "<top>/<name>" of size bytes; its hash is kept in member_hash. */
@@ -381,10 +379,8 @@ static int member_end(struct bag_writer *bw, char hex[SHA256_HEX_LEN + 1], struc
 	sha256_final_keep(&bw->member_hash, hex);
 	if (bw->member_batched)
 		return bag_batch_end(bw->batch, err);
-	if (archive_write_finish_entry(bw->archive) != ARCHIVE_OK) {
-		archive_failed(bw, NULL, err);
+	if (archive_failed(bw, archive_write_finish_entry(bw->archive), NULL, err) < 0)
 		return -1;
-	}
 	return 0;
 }
 
@@ -732,10 +728,8 @@ int bag_writer_finish(struct bag_writer *bw, struct bag_result *res, struct erro
 		if (add_member_buffer(bw, "tagmanifest-sha256.txt.p7s", der, der_len, hex, err) < 0)
 			goto out;
 	}
-	if (archive_write_close(bw->archive) != ARCHIVE_OK) {
-		archive_failed(bw, NULL, err);
+	if (archive_failed(bw, archive_write_close(bw->archive), NULL, err) < 0)
 		goto out;
-	}
 	if (bw->sealed && bw->sealed(bw->sealed_ctx, res->tagmanifest_sha256, err) < 0)
 		goto out;
 	sink = bw->sink;
