@@ -1,8 +1,9 @@
 /*
  * Unit tests: the bag writer's threads (the batch thread for small payload files, the hashing
- * thread and the bytes gathered for it) change nothing in what is written: one job and two
- * write the same bundle byte for byte, every hash and tap sees the member's bytes, and a
- * refusal on the batch thread reaches the caller and leaves no file behind.
+ * thread for large ones, fed from its own buffers, the caller's, or both in turn) change
+ * nothing in what is written: one job and two write the same bundle byte for byte, every hash
+ * and tap sees the member's bytes, and a refusal on the batch thread reaches the caller and
+ * leaves no file behind.
  */
 #include "config.h"
 

@@ -51,10 +51,6 @@ struct bag_writer {
 	int in_member;
 	struct hash_thread *hasher; /* NULL with one job: everything in this thread */
 	int member_threaded;        /* the member's chunks go to the hasher */
-	/* Bytes of a threaded member from the caller's own buffers, gathered in the hasher's
-	 * buffer (stage) until it is full: copying them costs a fraction of hashing them here. */
-	unsigned char *stage;
-	size_t staged;
 	/* Small payload files go into the archive on a thread of their own (NULL with one job);
 	 * its entry and member path are that thread's. */
 	struct bag_batch *batch;
@@ -294,16 +290,6 @@ static int member_begin(struct bag_writer *bw, const char *name, uint64_t size, 
 	return 0;
 }
 
-/* The bytes gathered in the hasher's buffer go to it, with the tap in force. */
-static void flush_staged(struct bag_writer *bw)
-{
-	if (bw->staged > 0) {
-		hash_thread_submit_tapped(bw->hasher, &bw->member_hash, bw->staged, bw->tap,
-		                          bw->tap_ctx);
-		bw->staged = 0;
-	}
-}
-
 static int member_write(struct bag_writer *bw, const void *buf, size_t len, struct error *err)
 {
 	if (!bw->in_member || len > bw->member_remaining) {
@@ -316,25 +302,9 @@ static int member_write(struct bag_writer *bw, const void *buf, size_t len, stru
 		hash_thread_submit_tapped(bw->hasher, &bw->member_hash, len, bw->tap, bw->tap_ctx);
 		return write_data(bw, buf, len, err);
 	}
-	if (bw->member_threaded) {
-		const unsigned char *p = buf;
-
-		for (size_t left = len; left > 0;) {
-			size_t n = HASH_THREAD_CHUNK - bw->staged;
-
-			if (bw->staged == 0)
-				bw->stage = hash_thread_buffer(bw->hasher);
-			if (n > left)
-				n = left;
-			memcpy(bw->stage + bw->staged, p, n);
-			bw->staged += n;
-			p += n;
-			left -= n;
-			if (bw->staged == HASH_THREAD_CHUNK)
-				flush_staged(bw);
-		}
-		return write_data(bw, buf, len, err);
-	}
+	/* In order: what the hasher holds of this member comes first. */
+	if (bw->member_threaded)
+		hash_thread_wait(bw->hasher);
 	sha256_update(&bw->member_hash, buf, len);
 	if (bw->tap)
 		bw->tap(bw->tap_ctx, buf, len);
@@ -352,9 +322,6 @@ int bag_payload_threaded(const struct bag_writer *bw)
 
 void bag_payload_tap(struct bag_writer *bw, hash_thread_tap_fn fn, void *ctx)
 {
-	/* What was written before goes to the tap that was in force. */
-	if (bw->member_threaded)
-		flush_staged(bw);
 	if (fn == NULL && bw->tap && bw->member_threaded)
 		hash_thread_wait(bw->hasher);
 	bw->tap = fn;
@@ -372,10 +339,8 @@ static int member_end(struct bag_writer *bw, char hex[SHA256_HEX_LEN + 1], struc
 		return -1;
 	}
 	bw->in_member = 0;
-	if (bw->member_threaded) {
-		flush_staged(bw);
+	if (bw->member_threaded)
 		hash_thread_wait(bw->hasher);
-	}
 	sha256_final_keep(&bw->member_hash, hex);
 	if (bw->member_batched)
 		return bag_batch_end(bw->batch, err);
@@ -421,12 +386,7 @@ int bag_payload_begin(struct bag_writer *bw, const char *name, uint64_t size, in
 void *bag_payload_buffer(struct bag_writer *bw, size_t *size)
 {
 	*size = HASH_THREAD_CHUNK;
-	if (bw->hasher == NULL)
-		return bw->read_buf;
-	/* Bytes gathered in the hasher's buffer go first: the caller reads into the next one. */
-	if (bw->member_threaded)
-		flush_staged(bw);
-	return hash_thread_buffer(bw->hasher);
+	return bw->hasher ? hash_thread_buffer(bw->hasher) : bw->read_buf;
 }
 
 int bag_payload_write(struct bag_writer *bw, const void *buf, size_t len, struct error *err)
