@@ -8,8 +8,8 @@
  * other batch. The thread owns the archive from the first member added until bag_batch_sync
  * returns: only then may the caller write anything else into it.
  *
- * A member that write_fn refuses stops the thread's work: every later call returns -1 with its
- * error, and nothing more is written.
+ * A member that write_fn refuses stops the thread's work: nothing more is written, and the next
+ * hand-over (bag_batch_end with a full batch, bag_batch_sync) returns -1 with its error.
  */
 #ifndef LOGPACK_BAG_BATCH_H
 #define LOGPACK_BAG_BATCH_H
@@ -36,13 +36,15 @@ void bag_batch_begin(struct bag_batch *bb, const char *name, size_t name_len, si
                      int64_t mtime);
 /* Bytes of the member begun: size of them in all before bag_batch_end. */
 void bag_batch_add(struct bag_batch *bb, const void *data, size_t len);
-/* The member begun is left out (it did not get its bytes): what was added before stays. */
+/* The member begun and not ended is left out (it did not get its bytes): what was added before
+ * stays. Nothing happens when none is. */
 void bag_batch_drop(struct bag_batch *bb);
 /* The member is complete; a full batch goes to the thread. 0, or -1 with the thread's error. */
 int bag_batch_end(struct bag_batch *bb, struct error *err);
 /* Every member added is written when this returns 0; -1 with the thread's error. */
 int bag_batch_sync(struct bag_batch *bb, struct error *err);
-/* Stop the thread, dropping what it has not written, and free everything. Safe on NULL. */
+/* Stop the thread once it has written the batch it holds (if any; the filling one is dropped),
+ * and free everything. Safe on NULL. */
 void bag_batch_free(struct bag_batch *bb);
 
 #endif

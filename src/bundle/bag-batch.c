@@ -29,6 +29,7 @@ struct bag_batch {
 	struct strbuf filling;  /* the caller's */
 	struct strbuf pending;  /* the thread's while busy */
 	size_t member_at;       /* where the member being added begins in filling */
+	int member_open;        /* one is being added: begun, not yet ended or dropped */
 	int busy;               /* pending holds members to write */
 	int stop;
 	int failed; /* write_fn refused a member: err says why */
@@ -119,6 +120,7 @@ void bag_batch_begin(struct bag_batch *bb, const char *name, size_t name_len, si
 	struct member_head head = {.size = size, .mtime = mtime, .name_len = name_len};
 
 	bb->member_at = bb->filling.len;
+	bb->member_open = 1;
 	strbuf_grow(&bb->filling, sizeof(head) + name_len + 1 + size);
 	strbuf_add(&bb->filling, &head, sizeof(head));
 	strbuf_add(&bb->filling, name, name_len);
@@ -132,6 +134,9 @@ void bag_batch_add(struct bag_batch *bb, const void *data, size_t len)
 
 void bag_batch_drop(struct bag_batch *bb)
 {
+	if (!bb->member_open)
+		return;
+	bb->member_open = 0;
 	bb->filling.len = bb->member_at;
 	if (bb->filling.buf)
 		bb->filling.buf[bb->member_at] = '\0';
@@ -169,6 +174,7 @@ static int hand_over(struct bag_batch *bb, struct error *err)
 
 int bag_batch_end(struct bag_batch *bb, struct error *err)
 {
+	bb->member_open = 0;
 	return bb->filling.len >= BATCH_BYTES ? hand_over(bb, err) : 0;
 }
 

@@ -35,7 +35,7 @@ struct bag_info_field {
 struct bag_writer {
 	struct archive *archive;
 	struct sink *sink;     /* where the tar stream goes */
-	struct error sink_err; /* why the sink refused bytes, for libarchive to carry */
+	struct error sink_err; /* why the sink refused bytes */
 	int aborting;          /* nothing more goes into the sink */
 	int sink_failed;       /* the sink refused bytes: sink_err says why */
 	char *top_dir;
@@ -49,6 +49,8 @@ struct bag_writer {
 	struct sha256 member_hash;   /* of the member being written */
 	uint64_t member_remaining;
 	int in_member;
+	/* A member was begun and not ended whole: nothing more can make the bag complete. */
+	int broken;
 	struct hash_thread *hasher; /* NULL with one job: everything in this thread */
 	int member_threaded;        /* the member's chunks go to the hasher */
 	/* Small payload files go into the archive on a thread of their own (NULL with one job);
@@ -88,12 +90,11 @@ const char *bag_compression_suffix(const char *name)
 	return sink_compression_suffix(name);
 }
 
-/* The tar stream, block by block, into the sink. */
 /*
- * libarchive's output. A refusal of the sink is kept in sink_err and the bytes are dropped,
- * not returned to libarchive as an error: an archive left in its fatal state is freed without
- * its output buffer (libarchive 3.6), and every call into the archive is followed by a look at
- * sink_failed anyway.
+ * The tar stream, block by block, into the sink. A refusal of the sink is kept in sink_err and the
+ * bytes are dropped, not returned to libarchive as an error: an archive left in its fatal state is
+ * freed without its output buffer (libarchive 3.6), and every call into the archive is followed by
+ * a look at sink_failed anyway.
  */
 static la_ssize_t stream_write(struct archive *a, void *client, const void *buf, size_t len)
 {
@@ -271,10 +272,41 @@ static int batch_member(void *ctx, const char *name, int64_t mtime, const void *
 	return archive_failed(bw, archive_write_finish_entry(bw->archive), name, err);
 }
 
+/*
+ * A member begun and not ended whole (it ended short, or another began before its end) leaves
+ * a header that promised bytes which never came: the bag can no longer be completed, with one
+ * job or more. A member in a batch is taken out of it, so that the batch stays whole.
+ */
+static void abandon_member(struct bag_writer *bw)
+{
+	if (!bw->in_member)
+		return;
+	if (bw->member_batched)
+		bag_batch_drop(bw->batch);
+	bw->in_member = 0;
+	bw->member_batched = 0;
+	bw->broken = 1;
+}
+
+/* May a member begin? Not inside another, nor after one was abandoned. */
+static int may_begin(struct bag_writer *bw, struct error *err)
+{
+	abandon_member(bw);
+	if (bw->broken) {
+		error_set(err,
+		          "internal error: a member of the bag was left unfinished, so the bag "
+		          "cannot be completed");
+		return -1;
+	}
+	return 0;
+}
+
 /* Start a member "<top>/<name>" of size bytes; its hash is kept in member_hash. */
 static int member_begin(struct bag_writer *bw, const char *name, uint64_t size, int64_t mtime,
                         long mtime_nsec, struct error *err)
 {
+	if (may_begin(bw, err) < 0)
+		return -1;
 	/* The archive is the batch thread's until what it was given is written. */
 	if (bw->batch && bag_batch_sync(bw->batch, err) < 0)
 		return -1;
@@ -333,9 +365,7 @@ static int member_end(struct bag_writer *bw, char hex[SHA256_HEX_LEN + 1], struc
 	if (!bw->in_member || bw->member_remaining != 0) {
 		error_set(err, "internal error: member ended %llu bytes short",
 		          (unsigned long long)bw->member_remaining);
-		/* Never a member shorter than its header says in a batch. */
-		if (bw->in_member && bw->member_batched)
-			bag_batch_drop(bw->batch);
+		abandon_member(bw);
 		return -1;
 	}
 	bw->in_member = 0;
@@ -358,10 +388,9 @@ int bag_payload_begin(struct bag_writer *bw, const char *name, uint64_t size, in
 	strbuf_reset(&bw->payload_name);
 	strbuf_addstr(&bw->payload_name, "data/");
 	strbuf_addstr(&bw->payload_name, name);
-	/* A member begun and never ended (its caller gave up on it) is not written. */
-	if (bw->in_member && bw->member_batched)
-		bag_batch_drop(bw->batch);
 	if (bw->batch && size <= BAG_BATCH_MEMBER_MAX) {
+		if (may_begin(bw, err) < 0)
+			return -1;
 		/* Its header and bytes go into the archive on the batch thread. */
 		rc = sha256_restart(&bw->member_hash, err);
 		if (rc == 0) {
