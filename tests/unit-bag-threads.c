@@ -127,6 +127,20 @@ static int add_payload(struct bag_writer *bw, struct run *r, const char *name, c
 	return 0;
 }
 
+/* A bag of payload files with a fixed bagging time, at PATH. */
+static struct bag_writer_options options(const char *path, int jobs, const char *compression)
+{
+	struct bag_writer_options bo = {0};
+
+	bo.output_path = path;
+	bo.top_dir = TOP;
+	bo.compression = compression;
+	bo.level = -1;
+	bo.jobs = jobs;
+	bo.bagging_time = 1700000000;
+	return bo;
+}
+
 /*
  * Small files (crossing many batches) with large ones between them: one from the caller's
  * buffer in pieces, one read into the writer's own buffer, both tapped; then tag files, one of
@@ -134,7 +148,7 @@ static int add_payload(struct bag_writer *bw, struct run *r, const char *name, c
  */
 static int write_bundle(const char *path, int jobs, size_t limit, struct run *r)
 {
-	struct bag_writer_options bo = {0};
+	struct bag_writer_options bo = options(path, jobs, "none");
 	struct refusing_filter *rf = NULL;
 	struct sink_filter *filters[1];
 	struct bag_writer *bw;
@@ -145,12 +159,6 @@ static int write_bundle(const char *path, int jobs, size_t limit, struct run *r)
 	r->hashes_right = r->taps_right = 1;
 	r->err.msg[0] = '\0';
 	r->failed_at = -1;
-	bo.output_path = path;
-	bo.top_dir = TOP;
-	bo.compression = "none";
-	bo.level = -1;
-	bo.jobs = jobs;
-	bo.bagging_time = 1700000000;
 	if (limit) {
 		rf = xcalloc(1, sizeof(*rf));
 		rf->f.write = refusing_write;
@@ -275,19 +283,13 @@ int main(void)
 	 * abandoned while its batch thread is busy.
 	 */
 	for (int jobs = 1; jobs <= 2; jobs++) {
-		struct bag_writer_options bo = {0};
+		struct bag_writer_options bo = options(p1, jobs, "none");
 		struct bag_writer *bw;
 		struct bag_result res;
 		struct error err = {{0}}, later = {{0}}, at_finish = {{0}};
 		char hex[SHA256_HEX_LEN + 1];
 		int rc, short_refused, next_refused, open_refused;
 
-		bo.output_path = p1;
-		bo.top_dir = TOP;
-		bo.compression = "none";
-		bo.level = -1;
-		bo.jobs = jobs;
-		bo.bagging_time = 1700000000;
 		rc = bag_writer_open(&bw, &bo, &err);
 		rc = rc < 0 ? rc : bag_payload_begin(bw, "a", 3, 0, &err);
 		rc = rc < 0 ? rc : bag_payload_write(bw, "aaa", 3, &err);
@@ -317,18 +319,12 @@ int main(void)
 		   jobs, later.msg);
 	}
 	{
-		struct bag_writer_options bo = {0};
+		struct bag_writer_options bo = options(p1, 2, "zstd");
 		struct bag_writer *bw;
 		struct error err = {{0}};
 		char hex[SHA256_HEX_LEN + 1], *data = member_bytes(7, 1000);
 		int rc;
 
-		bo.output_path = p1;
-		bo.top_dir = TOP;
-		bo.compression = "zstd";
-		bo.level = -1;
-		bo.jobs = 2;
-		bo.bagging_time = 1700000000;
 		rc = bag_writer_open(&bw, &bo, &err);
 		/* 1,000 files of 1,000 bytes: batches handed over, one of them being written. */
 		for (int i = 0; rc == 0 && i < 1000; i++) {

@@ -1,7 +1,8 @@
 /*
  * The walk's entry list on disk, so that memory stays flat at millions of files: walk.c writes
  * each full batch of entries, sorted, as a run at the end of one unlinked temporary file, and
- * walk_cursor (walk.h) merges the runs with what is still in memory.
+ * walk_cursor (walk.h) merges the runs with what is still in memory. Also the sort of a batch
+ * of entries, and what an entry owns.
  */
 #ifndef LOGPACK_WALK_RUNS_H
 #define LOGPACK_WALK_RUNS_H
@@ -21,5 +22,12 @@ int walk_runs_write(struct walk_runs *runs, const struct walk_entry *entries, si
                     struct error *err);
 
 void walk_runs_free(struct walk_runs *runs);
+
+/* Free what an entry owns (its static reason and its rule are not its own). */
+void walk_entry_release(struct walk_entry *e);
+
+/* Sort by (path, seq) and keep each path's first entry, releasing the others: for a path that
+ * several rules met, the first rule wins. */
+void walk_entries_sort(struct walk_entry *entries, size_t *count);
 
 #endif

@@ -36,8 +36,7 @@ struct bag_writer {
 	struct archive *archive;
 	struct sink *sink;     /* where the tar stream goes */
 	struct error sink_err; /* why the sink refused bytes */
-	int aborting;          /* nothing more goes into the sink */
-	int sink_failed;       /* the sink refused bytes: sink_err says why */
+	int sink_failed;       /* the sink refused bytes (sink_err says why), or the bag is freed */
 	char *top_dir;
 	char *dir;
 	FILE *manifest; /* payload manifest lines, in an unlinked temporary file */
@@ -101,7 +100,7 @@ static la_ssize_t stream_write(struct archive *a, void *client, const void *buf,
 	struct bag_writer *bw = client;
 
 	(void)a;
-	if (!bw->aborting && !bw->sink_failed && sink_write(bw->sink, buf, len, &bw->sink_err) < 0)
+	if (!bw->sink_failed && sink_write(bw->sink, buf, len, &bw->sink_err) < 0)
 		bw->sink_failed = 1;
 	return (la_ssize_t)len;
 }
@@ -112,7 +111,7 @@ static la_ssize_t stream_write(struct archive *a, void *client, const void *buf,
  * write the sink refused says the path itself ("PATH: No space left on device"): it is not
  * said twice.
  */
-static int archive_failed(struct bag_writer *bw, int rc, const char *member, struct error *err)
+static int archive_check(struct bag_writer *bw, int rc, const char *member, struct error *err)
 {
 	const char *msg, *path = sink_temp_path(bw->sink);
 	size_t n = strlen(path);
@@ -196,8 +195,8 @@ int bag_writer_open(struct bag_writer **out, const struct bag_writer_options *op
 		error_set(err, "libarchive: %s", archive_error_string(bw->archive));
 		goto fail;
 	}
-	if (archive_failed(bw, archive_write_open2(bw->archive, bw, NULL, stream_write, NULL, NULL),
-	                   NULL, err) < 0)
+	if (archive_check(bw, archive_write_open2(bw->archive, bw, NULL, stream_write, NULL, NULL),
+	                  NULL, err) < 0)
 		goto fail;
 	*out = bw;
 	return 0;
@@ -240,7 +239,7 @@ static int write_header(struct bag_writer *bw, struct archive_entry **entry, str
 	archive_entry_set_perm(e, 0644);
 	archive_entry_set_size(e, (la_int64_t)size);
 	archive_entry_set_mtime(e, (time_t)mtime, mtime_nsec);
-	if (archive_failed(bw, archive_write_header(bw->archive, e), name, err) < 0)
+	if (archive_check(bw, archive_write_header(bw->archive, e), name, err) < 0)
 		return -1;
 	return 0;
 }
@@ -252,7 +251,7 @@ static int write_data(struct bag_writer *bw, const void *buf, size_t len, struct
 	while (len > 0) {
 		la_ssize_t n = archive_write_data(bw->archive, p, len);
 
-		if (archive_failed(bw, n <= 0 ? ARCHIVE_FATAL : ARCHIVE_OK, NULL, err) < 0)
+		if (archive_check(bw, n <= 0 ? ARCHIVE_FATAL : ARCHIVE_OK, NULL, err) < 0)
 			return -1;
 		p += n;
 		len -= (size_t)n;
@@ -269,7 +268,7 @@ static int batch_member(void *ctx, const char *name, int64_t mtime, const void *
 	if (write_header(bw, &bw->batch_entry, &bw->batch_path, name, size, mtime, 0, err) < 0 ||
 	    write_data(bw, data, size, err) < 0)
 		return -1;
-	return archive_failed(bw, archive_write_finish_entry(bw->archive), name, err);
+	return archive_check(bw, archive_write_finish_entry(bw->archive), name, err);
 }
 
 /*
@@ -374,7 +373,7 @@ static int member_end(struct bag_writer *bw, char hex[SHA256_HEX_LEN + 1], struc
 	sha256_final_keep(&bw->member_hash, hex);
 	if (bw->member_batched)
 		return bag_batch_end(bw->batch, err);
-	if (archive_failed(bw, archive_write_finish_entry(bw->archive), NULL, err) < 0)
+	if (archive_check(bw, archive_write_finish_entry(bw->archive), NULL, err) < 0)
 		return -1;
 	return 0;
 }
@@ -614,7 +613,7 @@ static void bag_writer_free(struct bag_writer *bw)
 	/* The batch thread writes into the archive: it stops first, its last batch written. */
 	bag_batch_free(bw->batch);
 	/* Freeing an open archive closes it: its last blocks go nowhere. */
-	bw->aborting = 1;
+	bw->sink_failed = 1;
 	if (bw->archive)
 		archive_write_free(bw->archive);
 	sink_abort(bw->sink);
@@ -717,7 +716,7 @@ int bag_writer_finish(struct bag_writer *bw, struct bag_result *res, struct erro
 		if (add_member_buffer(bw, "tagmanifest-sha256.txt.p7s", der, der_len, hex, err) < 0)
 			goto out;
 	}
-	if (archive_failed(bw, archive_write_close(bw->archive), NULL, err) < 0)
+	if (archive_check(bw, archive_write_close(bw->archive), NULL, err) < 0)
 		goto out;
 	if (bw->sealed && bw->sealed(bw->sealed_ctx, res->tagmanifest_sha256, err) < 0)
 		goto out;

@@ -76,6 +76,85 @@ void walk_runs_free(struct walk_runs *runs)
 	free(runs);
 }
 
+void walk_entry_release(struct walk_entry *e)
+{
+	free(e->path);
+	free(e->link_target);
+	free(e->home_not_in_passwd);
+	free(e->source_path);
+}
+
+static int entry_before(const struct walk_entry *a, const struct walk_entry *b)
+{
+	int c = strcmp(a->path, b->path);
+
+	return c < 0 || (c == 0 && a->seq <= b->seq);
+}
+
+void walk_entries_sort(struct walk_entry *entries, size_t *count)
+{
+	size_t n = *count, out = 0;
+	/* A merge sort of indices (qsort would take a second array as large as the entries). */
+	size_t *order = xcalloc(n ? n : 1, sizeof(*order));
+
+	for (size_t i = 0; i < n; i++)
+		order[i] = i;
+	for (size_t width = 1; width < n; width *= 2) {
+		size_t *tmp = xcalloc(n, sizeof(*tmp));
+
+		for (size_t lo = 0; lo < n; lo += 2 * width) {
+			size_t mid = lo + width < n ? lo + width : n;
+			size_t hi = lo + 2 * width < n ? lo + 2 * width : n;
+			size_t a = lo, b = mid, k = lo;
+
+			while (a < mid && b < hi) {
+				if (entry_before(&entries[order[a]], &entries[order[b]]))
+					tmp[k++] = order[a++];
+				else
+					tmp[k++] = order[b++];
+			}
+			while (a < mid)
+				tmp[k++] = order[a++];
+			while (b < hi)
+				tmp[k++] = order[b++];
+		}
+		free(order);
+		order = tmp;
+	}
+	/* Put the entries in that order in place, cycle by cycle (order[j] == j: done), rather
+	 * than into a second array as large as the first. */
+	for (size_t i = 0; i < n; i++) {
+		struct walk_entry held;
+		size_t j = i;
+
+		if (order[i] == i)
+			continue;
+		held = entries[i];
+		for (;;) {
+			size_t from = order[j];
+
+			order[j] = j;
+			if (from == i) {
+				entries[j] = held;
+				break;
+			}
+			entries[j] = entries[from];
+			j = from;
+		}
+	}
+	free(order);
+	for (size_t i = 0; i < n; i++) {
+		struct walk_entry *e = &entries[i];
+
+		if (out > 0 && strcmp(entries[out - 1].path, e->path) == 0) {
+			walk_entry_release(e);
+			continue;
+		}
+		entries[out++] = *e;
+	}
+	*count = out;
+}
+
 int walk_spilled(const struct walk_result *res)
 {
 	return res->runs != NULL;

@@ -148,17 +148,6 @@ static char *path_join(const struct strbuf *dir, const char *name)
 	return dir->len ? xjoin(dir->buf, '/', name) : xstrdup(name);
 }
 
-static void sort_and_dedupe(struct walk_entry *entries, size_t *count);
-
-/* Free what an entry owns (its static reason and its rule are not its own). */
-static void entry_release(struct walk_entry *e)
-{
-	free(e->path);
-	free(e->link_target);
-	free(e->home_not_in_passwd);
-	free(e->source_path);
-}
-
 /* The batch size; LOGPACK_TEST_WALK_RUN=N makes it N, so that tests meet many runs. */
 static size_t walk_run_entries(void)
 {
@@ -183,13 +172,13 @@ static void spill_batch(struct walker *w)
 
 	if (r->runs == NULL)
 		r->runs = walk_runs_new(w->opt->spill_dir, w->rules, w->n_rules, &w->spill_err);
-	sort_and_dedupe(r->entries, &r->count);
+	walk_entries_sort(r->entries, &r->count);
 	if (r->runs == NULL || walk_runs_write(r->runs, r->entries, r->count, &w->spill_err) < 0) {
 		w->spill_failed = 1;
 		return;
 	}
 	for (size_t i = 0; i < r->count; i++)
-		entry_release(&r->entries[i]);
+		walk_entry_release(&r->entries[i]);
 	r->count = 0;
 	if (w->seen)
 		memset(w->seen, 0, w->n_seen * sizeof(*w->seen));
@@ -751,82 +740,9 @@ static char **collect_homes(const struct walk_options *opt, size_t *n_out, size_
 	return homes;
 }
 
-static int entry_before(const struct walk_entry *a, const struct walk_entry *b)
-{
-	int c = strcmp(a->path, b->path);
-
-	return c < 0 || (c == 0 && a->seq <= b->seq);
-}
-
-/* Sort by (path, seq) and keep each path's first entry: for a path that several rules met,
- * the first rule wins. */
-static void sort_and_dedupe(struct walk_entry *entries, size_t *count)
-{
-	size_t n = *count, out = 0;
-	/* A merge sort of indices (qsort would take a second array as large as the entries). */
-	size_t *order = xcalloc(n ? n : 1, sizeof(*order));
-
-	for (size_t i = 0; i < n; i++)
-		order[i] = i;
-	for (size_t width = 1; width < n; width *= 2) {
-		size_t *tmp = xcalloc(n, sizeof(*tmp));
-
-		for (size_t lo = 0; lo < n; lo += 2 * width) {
-			size_t mid = lo + width < n ? lo + width : n;
-			size_t hi = lo + 2 * width < n ? lo + 2 * width : n;
-			size_t a = lo, b = mid, k = lo;
-
-			while (a < mid && b < hi) {
-				if (entry_before(&entries[order[a]], &entries[order[b]]))
-					tmp[k++] = order[a++];
-				else
-					tmp[k++] = order[b++];
-			}
-			while (a < mid)
-				tmp[k++] = order[a++];
-			while (b < hi)
-				tmp[k++] = order[b++];
-		}
-		free(order);
-		order = tmp;
-	}
-	/* Put the entries in that order in place, cycle by cycle (order[j] == j: done), rather
-	 * than into a second array as large as the first. */
-	for (size_t i = 0; i < n; i++) {
-		struct walk_entry held;
-		size_t j = i;
-
-		if (order[i] == i)
-			continue;
-		held = entries[i];
-		for (;;) {
-			size_t from = order[j];
-
-			order[j] = j;
-			if (from == i) {
-				entries[j] = held;
-				break;
-			}
-			entries[j] = entries[from];
-			j = from;
-		}
-	}
-	free(order);
-	for (size_t i = 0; i < n; i++) {
-		struct walk_entry *e = &entries[i];
-
-		if (out > 0 && strcmp(entries[out - 1].path, e->path) == 0) {
-			entry_release(e);
-			continue;
-		}
-		entries[out++] = *e;
-	}
-	*count = out;
-}
-
 void walk_result_sort(struct walk_result *res)
 {
-	sort_and_dedupe(res->entries, &res->count);
+	walk_entries_sort(res->entries, &res->count);
 }
 
 int walk_rules(const struct walk_options *opt, const struct rule *rules, size_t n_rules,
@@ -920,7 +836,7 @@ int walk_rules(const struct walk_options *opt, const struct rule *rules, size_t 
 	for (size_t k = 0; k < w.n_taken_whole; k++)
 		free(w.taken_whole[k]);
 	free(w.taken_whole);
-	sort_and_dedupe(res->entries, &res->count);
+	walk_entries_sort(res->entries, &res->count);
 	/* The walk grew the array by doubling: give back what the entries do not use. */
 	if (res->count > 0 && res->count < w.cap)
 		res->entries = xreallocarray(res->entries, res->count, sizeof(*res->entries));
@@ -942,7 +858,7 @@ int walk_rules(const struct walk_options *opt, const struct rule *rules, size_t 
 void walk_result_free(struct walk_result *res)
 {
 	for (size_t i = 0; i < res->count; i++)
-		entry_release(&res->entries[i]);
+		walk_entry_release(&res->entries[i]);
 	free(res->entries);
 	walk_runs_free(res->runs);
 	free(res->absent);
