@@ -176,6 +176,34 @@ static inline int has_prefix_ci(const char *s, size_t len, const char *prefix)
  * four digits and ':', or "::" (inet_pton reads no more than four digits in a group, and an
  * embedded IPv4 address only at the end, after a ':').
  */
+/* The longest run of hex digits, ':' and '.' the IPv6 matcher reads (an address with an IPv4
+ * address at its end is at most 45 characters). */
+#define TOKENISE_ADDR_WINDOW 45
+
+/*
+ * Where a ':' follows the first hex digits: a MAC has five ':' and an IPv6 address has "::" or
+ * at least six ':' (seven, or six before an IPv4 address), all in the run of hex digits, ':'
+ * and '.' that begins at s[i]. Times ("03:59:47") have two, and pass here.
+ */
+static inline int tokenise_colons_may_match(const char *s, size_t i, size_t len)
+{
+	size_t n = 0, colons = 0;
+	int doubled = 0;
+
+	while (i + n < len && n <= TOKENISE_ADDR_WINDOW) {
+		int c = (unsigned char)s[i + n];
+
+		if (c == ':') {
+			colons++;
+			doubled |= n > 0 && s[i + n - 1] == ':';
+		} else if (c != '.' && !is_hex(c)) {
+			break;
+		}
+		n++;
+	}
+	return colons >= 5 || doubled || n > TOKENISE_ADDR_WINDOW;
+}
+
 static inline int tokenise_hex_may_match(const char *s, size_t i, size_t len)
 {
 	size_t k = 0;
@@ -186,7 +214,8 @@ static inline int tokenise_hex_may_match(const char *s, size_t i, size_t len)
 		return 0;
 	switch (s[i + k]) {
 	case ':':
-		return k > 0 ? k <= 4 : i + 1 < len && s[i + 1] == ':';
+		return k > 0 ? k <= 4 && tokenise_colons_may_match(s, i, len)
+		             : i + 1 < len && s[i + 1] == ':';
 	case '-':
 		return k == 2;
 	case '.':

@@ -12,9 +12,6 @@
 
 #include "trust/tokenise-private.h"
 
-/* The longest text an address matcher looks at: an IPv6 address with an embedded IPv4. */
-#define ADDR_WINDOW 45
-
 /* Map an address (or only note it, in the first pass). 0, or -1 when the map failed. */
 static struct addr_cached *addr_cache_slot(struct tokeniser *tk, const struct ipaddr *a)
 {
@@ -193,17 +190,17 @@ size_t tokenise_match_ipv6(struct tokeniser *tk, const char *s, size_t i, size_t
 
 	if (i > 0 && (is_alnum((unsigned char)s[i - 1]) || s[i - 1] == ':' || s[i - 1] == '.'))
 		return 0;
-	while (i + n < len && n <= ADDR_WINDOW &&
+	while (i + n < len && n <= TOKENISE_ADDR_WINDOW &&
 	       (is_hex((unsigned char)p[n]) || p[n] == ':' || p[n] == '.')) {
 		colons += p[n] == ':';
 		n++;
 	}
 	if (colons < 2)
 		return 0;
-	/* A longer run ("fe80::1::::::...") is tried from its first ADDR_WINDOW characters, so
-	 * that padding cannot hide an address. */
-	if (n > ADDR_WINDOW)
-		n = ADDR_WINDOW;
+	/* A longer run ("fe80::1::::::...") is tried from its first TOKENISE_ADDR_WINDOW
+	 * characters, so that padding cannot hide an address. */
+	if (n > TOKENISE_ADDR_WINDOW)
+		n = TOKENISE_ADDR_WINDOW;
 	/* "fe80::1:" and "2001:db8::1." at the end of a phrase: the ':' or '.' is not the
 	 * address's (an address ending in "::" still parses after one ':' is dropped). */
 	while (n > 2) {
