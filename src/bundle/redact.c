@@ -47,6 +47,12 @@
 
 /* The most of a JSON tag file that is read whole to be redacted; a larger one is dropped. */
 #define TAG_JSON_MAX (64u << 20)
+/*
+ * zstd's level for the derived bundle. Its payload is mostly what compresses least: rotations
+ * compressed again and text full of keyed tokens. On the benchmark corpus level 1 took 0.32 s
+ * of CPU where level 3 took 0.52 s, for a bundle 0.7% smaller.
+ */
+#define REDACT_ZSTD_LEVEL 1
 
 struct reverse_entry {
 	char *key; /* "type\toriginal" */
@@ -486,7 +492,7 @@ enum redact_status redact_bundle(const struct redact_options *opt, struct redact
 	bo.output_path = path;
 	bo.top_dir = top;
 	bo.compression = "zstd";
-	bo.level = -1;
+	bo.level = REDACT_ZSTD_LEVEL;
 	bo.bagging_time = opt->now;
 	bo.sign = opt->sign;
 	bo.sign_ctx = opt->sign_ctx;
