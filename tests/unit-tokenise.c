@@ -681,6 +681,105 @@ static void test_prefilters(void)
 	                take_ipv4);
 }
 
+/*
+ * The first pass tries only the matchers that find addresses: whatever it skips, every address
+ * the second pass maps must have been noted by it (else the map could give an earlier address
+ * the same result). Lines made of addresses in every form, inside e-mail addresses, listed
+ * names, telephone numbers, URLs, base64 and percent-encoded runs, with bytes changed at random:
+ * after the second pass the map holds no address more than the first noted.
+ */
+static void test_scan_notes_all(void)
+{
+	static const char *const pieces[] = {"10.1.2.3",
+	                                     "192.030.0.6",
+	                                     "81.234.56.78:443",
+	                                     "[2001:db8::5]:22",
+	                                     "fe80::1%eth0",
+	                                     "::ffff:192.0.2.1",
+	                                     "ip-172-31-3-150",
+	                                     "dhcp-192-168-0-66",
+	                                     "10_0_0_1",
+	                                     "3.31.172.in-addr.arpa",
+	                                     "00:1a:2b:3c:4d:5e",
+	                                     "2001:DB8:0:0:8:800:200C:417A",
+	                                     "karin@10.9.8.7",
+	                                     "a.10.0.0.1@example.org",
+	                                     "karin",
+	                                     "web01.corp.example.com",
+	                                     "+46 8 123 456 78",
+	                                     "http://10.7.7.7:8080/x?u=karin",
+	                                     "ZnJvbSAxMC4xLjIuMyB0byBmZTgwOjo5",
+	                                     "ZnJvbSAxMC4xLjIuMw==",
+	                                     "10%2E0%2E0%2E7",
+	                                     "/~bob%4010.2.2.2",
+	                                     "Nov 23 03:59:47",
+	                                     "sshd[1234]: Accepted password for",
+	                                     "daemon",
+	                                     "failed",
+	                                     "UFW BLOCK SRC=",
+	                                     "uid=0(root)",
+	                                     "=",
+	                                     "-",
+	                                     ".",
+	                                     ":"};
+	static const char alphabet[] = "0123456789abcdefABCXYZ:.-_@%=/ ";
+	unsigned seed = 4242;
+	size_t noted = 0, extra = 0, lines = 0;
+	struct error err;
+
+	for (int batch = 0; batch < 40; batch++) {
+		struct addrmap *m = addrmap_new(keys.sub[PSEUDO_ADDRESSES], &err);
+		struct tokeniser *t = tokeniser_new(&keys, m);
+		struct strbuf out = STRBUF_INIT;
+		char text[100][256];
+		size_t lens[100], before;
+
+		for (int k = 0; k < 100; k++) {
+			size_t len = 0;
+
+			while (len < 160) {
+				const char *p;
+				size_t n;
+
+				seed = seed * 1103515245 + 12345;
+				p = pieces[(seed >> 16) % (sizeof(pieces) / sizeof(pieces[0]))];
+				n = strlen(p);
+				memcpy(text[k] + len, p, n);
+				len += n;
+				if (seed & 0x100)
+					text[k][len++] = ' ';
+			}
+			for (int c = 0; c < 3; c++) {
+				seed = seed * 1103515245 + 12345;
+				text[k][(seed >> 8) % len] =
+				        alphabet[(seed >> 20) % strlen(alphabet)];
+			}
+			lens[k] = len;
+			tokeniser_scan(t, text[k], len, &err);
+		}
+		/* As redact lists them: after the first pass. */
+		tokeniser_add(t, PSEUDO_USERS, "karin", &err);
+		tokeniser_add(t, PSEUDO_HOSTS, "web01.corp.example.com", &err);
+		tokeniser_add_phone(t, "+46 8 123 456 78", &err);
+		addrmap_seal(m, &err);
+		before = addrmap_count(m);
+		for (int k = 0; k < 100; k++) {
+			strbuf_reset(&out);
+			tokeniser_line(t, text[k], lens[k], &out, &err);
+			lines++;
+		}
+		noted += before;
+		extra += addrmap_count(m) - before;
+		strbuf_release(&out);
+		tokeniser_free(t);
+		addrmap_free(m);
+	}
+	ok(extra == 0 && noted > 1000,
+	   "the first pass notes every address the second maps (%zu lines, %zu addresses noted, "
+	   "%zu met only in the second pass)",
+	   lines, noted, extra);
+}
+
 int main(void)
 {
 	uint8_t key[PSEUDO_KEY_LEN];
@@ -700,6 +799,7 @@ int main(void)
 	test_lines();
 	test_short_cycle();
 	test_prefilters();
+	test_scan_notes_all();
 	tokeniser_free(tk);
 	addrmap_free(am);
 	pseudo_keys_wipe(&keys);

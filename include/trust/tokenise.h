@@ -93,7 +93,11 @@ int tokeniser_address(struct tokeniser *tk, const struct ipaddr *in, struct ipad
 size_t tokeniser_cut(const char *s, size_t len);
 /* A byte after which a line may always be cut: one of the bytes tokeniser_cut names first. */
 int tokeniser_is_break(int c);
-/* First pass: note every address of the line in the address map (nothing is replaced). */
+/*
+ * First pass: note every address of the line in the address map (nothing is replaced). Only
+ * the matchers that find addresses, and the decoders of the runs that may hold one, are tried:
+ * a superset of the addresses the second pass maps is noted, whatever names are listed later.
+ */
 int tokeniser_scan(struct tokeniser *tk, const char *line, size_t len, struct error *err);
 /* Second pass: append the line, every finding replaced, to out. Returns 0, or -1 with err. */
 int tokeniser_line(struct tokeniser *tk, const char *line, size_t len, struct strbuf *out,

@@ -27,8 +27,11 @@ static const char *const common_words[] = {
 unsigned char tokenise_byte_class[256];
 /* may_start's answer for each (byte before, byte), computed from it once. */
 static uint8_t start_after[256][256];
+/* The same, for the first pass: where an address may begin, or an encoded run holding one. */
+static uint8_t address_start_after[256][256];
 
 static int may_start_bytes(int prev, int c);
+static int address_may_start_bytes(int prev, int c);
 
 static void byte_classes_init(void)
 {
@@ -57,7 +60,8 @@ static void byte_classes_init(void)
 	}
 	for (int prev = 0; prev < 256; prev++)
 		for (int c = 0; c < 256; c++)
-			start_after[prev][c] = (uint8_t)may_start_bytes(prev, c);
+			start_after[prev][c] = (uint8_t)may_start_bytes(prev, c),
+			address_start_after[prev][c] = (uint8_t)address_may_start_bytes(prev, c);
 }
 
 int tokeniser_is_common_word(const char *name, size_t len)
@@ -537,9 +541,23 @@ static int may_start_bytes(int prev, int c)
 	return !is_local(prev) || !is_word(prev);
 }
 
+/*
+ * The first pass only notes addresses: it tries the matchers that find one (and the encoded
+ * runs that may hold one) where they may begin, a hex digit, ':' or a base64 run's first
+ * character, and none of the others. A percent-encoded run may begin at any word's start: a
+ * line with a '%' is scanned with the whole table.
+ */
+static int address_may_start_bytes(int prev, int c)
+{
+	int base64 = (c >= 'I' && c <= 'Z') || c == 'C';
+
+	return may_start_bytes(prev, c) && (is_hex(c) || c == ':' || base64);
+}
+
 int tokenise_run(struct tokeniser *tk, const char *s, size_t len, struct strbuf *out,
                  struct error *err)
 {
+	const uint8_t(*starts)[256];
 	size_t i = 0;
 
 	tk->out = out;
@@ -547,19 +565,21 @@ int tokenise_run(struct tokeniser *tk, const char *s, size_t len, struct strbuf 
 	tk->failed = 0;
 	tk->line = s;
 	tk->copied = 0;
-	tk->has_at = memchr(s, '@', len) != NULL;
+	/* The first pass looks for no e-mail address. */
+	tk->has_at = out != NULL && memchr(s, '@', len) != NULL;
 	tk->has_pct = memchr(s, '%', len) != NULL;
+	starts = out == NULL && !tk->has_pct ? address_start_after : start_after;
 	while (i < len) {
 		int c = (unsigned char)s[i];
 		size_t used = 0;
 
-		if (!start_after[i > 0 ? (unsigned char)s[i - 1] : ' '][c]) {
+		if (!starts[i > 0 ? (unsigned char)s[i - 1] : ' '][c]) {
 			const uint8_t *row;
 
 			/* Inside a word or between words: on to the next byte where one may start.
 			 */
 			do {
-				row = start_after[c];
+				row = starts[c];
 				if (++i == len)
 					break;
 				c = (unsigned char)s[i];
@@ -590,6 +610,18 @@ int tokenise_run(struct tokeniser *tk, const char *s, size_t len, struct strbuf 
 			used = tokenise_match_ipv4(tk, s, i, len);
 			if (!used && !tk->failed)
 				used = tokenise_match_ipv4_dashed(tk, s, i, len);
+		}
+		/*
+		 * The first pass stops here: what the others take holds no address that a second
+		 * pass maps (an e-mail local part, a listed name, a telephone number are replaced
+		 * whole), and an address inside one is noted all the same, which only keeps other
+		 * addresses off it.
+		 */
+		if (out == NULL) {
+			if (tk->failed)
+				return -1;
+			i += used ? used : 1;
+			continue;
 		}
 		/* After the addresses: 81.234.56.78 is one, whatever number it spells. */
 		if (!used && !tk->failed && tk->phone_count && (is_digit(c) || c == '+'))
