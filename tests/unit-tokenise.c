@@ -564,6 +564,35 @@ static size_t take_ipv4(struct tokeniser *t, const char *s, size_t i, size_t len
 }
 
 /*
+ * Pieces drawn at random, each followed by a space or not, until the line holds at least min
+ * bytes; then three of its bytes changed to ones of alphabet. Returns the line's length: line
+ * must hold min, the longest piece and one byte more.
+ */
+static size_t random_line(char *line, size_t min, const char *const *pieces, size_t n_pieces,
+                          const char *alphabet, unsigned *seed)
+{
+	size_t len = 0;
+
+	while (len < min) {
+		const char *p;
+		size_t n;
+
+		*seed = *seed * 1103515245 + 12345;
+		p = pieces[(*seed >> 16) % n_pieces];
+		n = strlen(p);
+		memcpy(line + len, p, n);
+		len += n;
+		if (*seed & 0x100) /* most matchers want no letter or digit after them */
+			line[len++] = ' ';
+	}
+	for (int k = 0; k < 3; k++) {
+		*seed = *seed * 1103515245 + 12345;
+		line[(*seed >> 8) % len] = alphabet[(*seed >> 20) % strlen(alphabet)];
+	}
+	return len;
+}
+
+/*
  * The scanner calls matchers only where their prefilter says one may begin: at every position
  * of random text built from their forms, pieces of them and mutations (bytes changed to others
  * of alphabet), where it says none may, they must take nothing. Some positions must both pass
@@ -582,24 +611,8 @@ static void check_prefilter(const char *what, const char *const *pieces, size_t 
 	struct tokeniser *t = tokeniser_new(&keys, m);
 
 	for (int round = 0; round < 4000; round++) {
-		size_t len = 0;
+		size_t len = random_line(line, 200, pieces, n_pieces, alphabet, &seed);
 
-		while (len < 200) {
-			const char *p;
-			size_t n;
-
-			seed = seed * 1103515245 + 12345;
-			p = pieces[(seed >> 16) % n_pieces];
-			n = strlen(p);
-			memcpy(line + len, p, n);
-			len += n;
-			if (seed & 0x100) /* most matchers want no letter or digit after them */
-				line[len++] = ' ';
-		}
-		for (int k = 0; k < 3; k++) {
-			seed = seed * 1103515245 + 12345;
-			line[(seed >> 8) % len] = alphabet[(seed >> 20) % strlen(alphabet)];
-		}
 		for (size_t i = 0; i < len; i++) {
 			int may = may_match(line, i, len);
 			size_t took = take(t, line, i, len);
@@ -735,27 +748,9 @@ static void test_scan_notes_all(void)
 		size_t lens[100], before;
 
 		for (int k = 0; k < 100; k++) {
-			size_t len = 0;
-
-			while (len < 160) {
-				const char *p;
-				size_t n;
-
-				seed = seed * 1103515245 + 12345;
-				p = pieces[(seed >> 16) % (sizeof(pieces) / sizeof(pieces[0]))];
-				n = strlen(p);
-				memcpy(text[k] + len, p, n);
-				len += n;
-				if (seed & 0x100)
-					text[k][len++] = ' ';
-			}
-			for (int c = 0; c < 3; c++) {
-				seed = seed * 1103515245 + 12345;
-				text[k][(seed >> 8) % len] =
-				        alphabet[(seed >> 20) % strlen(alphabet)];
-			}
-			lens[k] = len;
-			tokeniser_scan(t, text[k], len, &err);
+			lens[k] = random_line(text[k], 160, pieces,
+			                      sizeof(pieces) / sizeof(pieces[0]), alphabet, &seed);
+			tokeniser_scan(t, text[k], lens[k], &err);
 		}
 		/* As redact lists them: after the first pass. */
 		tokeniser_add(t, PSEUDO_USERS, "karin", &err);
