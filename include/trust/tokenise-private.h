@@ -167,15 +167,6 @@ static inline int has_prefix_ci(const char *s, size_t len, const char *prefix)
 	return 1;
 }
 
-/*
- * Whether a MAC, an ip6.arpa name or an IPv6 address may begin at s[i]: a test that each of the
- * three matchers needs to pass, made on at most six bytes, so that the words of a line that
- * begin with a hex digit (most of them: "daemon", "failed", 2026) pass without a call to any.
- * Each begins with a run of hex digits and a separator. A MAC: two digits and ':' or '-', or
- * four and '.' (0011.2233.4455). An ip6.arpa name: one digit and '.'. An IPv6 address: at most
- * four digits and ':', or "::" (inet_pton reads no more than four digits in a group, and an
- * embedded IPv4 address only at the end, after a ':').
- */
 /* The longest run of hex digits, ':' and '.' the IPv6 matcher reads (an address with an IPv4
  * address at its end is at most 45 characters). */
 #define TOKENISE_ADDR_WINDOW 45
@@ -204,6 +195,16 @@ static inline int tokenise_colons_may_match(const char *s, size_t i, size_t len)
 	return colons >= 5 || doubled || n > TOKENISE_ADDR_WINDOW;
 }
 
+/*
+ * Whether a MAC, an ip6.arpa name or an IPv6 address may begin at s[i]: a test that each of the
+ * three matchers needs to pass, made on at most six bytes (the run's, where ':' follows), so
+ * that the words of a line that begin with a hex digit (most of them: "daemon", "failed",
+ * 2026) pass without a call to any.
+ * Each begins with a run of hex digits and a separator. A MAC: two digits and ':' or '-', or
+ * four and '.' (0011.2233.4455). An ip6.arpa name: one digit and '.'. An IPv6 address: at most
+ * four digits and ':', or "::" (inet_pton reads no more than four digits in a group, and an
+ * embedded IPv4 address only at the end, after a ':').
+ */
 static inline int tokenise_hex_may_match(const char *s, size_t i, size_t len)
 {
 	size_t k = 0;

@@ -59,9 +59,10 @@ static void byte_classes_init(void)
 		                                 : 0));
 	}
 	for (int prev = 0; prev < 256; prev++)
-		for (int c = 0; c < 256; c++)
-			start_after[prev][c] = (uint8_t)may_start_bytes(prev, c),
+		for (int c = 0; c < 256; c++) {
+			start_after[prev][c] = (uint8_t)may_start_bytes(prev, c);
 			address_start_after[prev][c] = (uint8_t)address_may_start_bytes(prev, c);
+		}
 }
 
 int tokeniser_is_common_word(const char *name, size_t len)
