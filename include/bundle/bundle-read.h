@@ -27,7 +27,9 @@ struct bundle_visitor {
 	void *ctx;
 	void (*member_begin)(void *ctx, const char *name, uint64_t size);
 	void (*member_data)(void *ctx, const void *buf, size_t len);
-	void (*member_end)(void *ctx);
+	/* sha256_hex: the member's SHA-256 as the reader computed it; NULL when it has none (the
+	 * archive broke inside the member, or OpenSSL failed). */
+	void (*member_end)(void *ctx, const char *sha256_hex);
 	/* Optional: every member inside the bag (files and directories), before member_begin. */
 	void (*member_found)(void *ctx, const char *name, const struct source_member *m);
 	/* Optional: a member the source refused (m->name as stored in the bundle). */

@@ -42,7 +42,6 @@ struct pass1 {
 	struct redact_unpack *unpack;
 	struct member_info *members;
 	size_t n, cap;
-	struct sha256 hash;
 	struct redact_lines line;
 	int in_payload;
 	/* The file being read for names (NAMES_NONE: none), and what was read. */
@@ -62,10 +61,11 @@ uint64_t redact_decompressed_max(uint64_t size);
 
 /*
  * Pass 1's bundle visitor (bundle/bundle-read.h), ctx a struct pass1 set up by the caller: a
- * member begins, its bytes go by, it ends. A failure sets p->failed and p->err.
+ * member begins, its bytes go by, it ends with the SHA-256 the reader computed of them (not
+ * computed again here). A failure sets p->failed and p->err.
  */
 void redact_scan_begin(void *ctx, const char *name, uint64_t size);
 void redact_scan_data(void *ctx, const void *buf, size_t len);
-void redact_scan_end(void *ctx);
+void redact_scan_end(void *ctx, const char *sha256_hex);
 
 #endif

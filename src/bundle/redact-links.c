@@ -29,8 +29,7 @@ struct link_pass {
 	int hash_payload; /* the source: hash every payload file */
 	struct link_file *files;
 	size_t n, cap;
-	struct sha256 hash;
-	int hashing;
+	int hashing;   /* the member is a payload file of the source */
 	int capturing; /* inside logpack/redaction.json */
 	struct strbuf json;
 	int json_found, json_too_big;
@@ -58,20 +57,13 @@ static void lp_begin(void *ctx, const char *name, uint64_t size)
 	p->files[p->n].name = xstrdup(name);
 	p->files[p->n].sha256[0] = '\0';
 	p->n++;
-	if (p->hash_payload && !p->failed) {
-		if (sha256_init(&p->hash, &p->err) < 0)
-			p->failed = 1;
-		else
-			p->hashing = 1;
-	}
+	p->hashing = p->hash_payload;
 }
 
 static void lp_data(void *ctx, const void *buf, size_t len)
 {
 	struct link_pass *p = ctx;
 
-	if (p->hashing)
-		sha256_update(&p->hash, buf, len);
 	if (p->capturing) {
 		if (len > REDACTION_JSON_MAX - p->json.len)
 			p->json_too_big = 1;
@@ -80,20 +72,24 @@ static void lp_data(void *ctx, const void *buf, size_t len)
 	}
 }
 
-static void lp_end(void *ctx)
+/* A payload file's SHA-256 is the one the reader computed as it verified it. */
+static void lp_end(void *ctx, const char *sha256_hex)
 {
 	struct link_pass *p = ctx;
 
-	if (p->hashing)
-		sha256_final_hex(&p->hash, p->files[p->n - 1].sha256);
+	if (p->hashing && sha256_hex) {
+		memcpy(p->files[p->n - 1].sha256, sha256_hex, sizeof(p->files[p->n - 1].sha256));
+	} else if (p->hashing && !p->failed) {
+		error_set(&p->err, "%s: its SHA-256 could not be computed",
+		          p->files[p->n - 1].name);
+		p->failed = 1;
+	}
 	p->hashing = 0;
 	p->capturing = 0;
 }
 
 static void link_pass_free(struct link_pass *p)
 {
-	if (p->hashing)
-		sha256_discard(&p->hash);
 	for (size_t i = 0; i < p->n; i++)
 		free(p->files[i].name);
 	free(p->files);

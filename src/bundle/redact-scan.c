@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "base/hash.h"
 #include "bundle/redact-scan.h"
 
 /* The source's tag files that are carried, redacted. Every other tag file (the incident report
@@ -102,8 +101,6 @@ void redact_scan_begin(void *ctx, const char *name, uint64_t size)
 	}
 	p->names = redact_name_source(name);
 	redact_lines_reset(&p->line);
-	if (sha256_init(&p->hash, &p->err) < 0)
-		p->failed = 1;
 	/* Every payload path, carried or dropped: its redacted form is written either way. */
 	if (str_has_prefix(name, "data/"))
 		scan_line(p, name, strlen(name), 0);
@@ -147,7 +144,6 @@ void redact_scan_data(void *ctx, const void *buf, size_t len)
 	struct pass1 *p = ctx;
 	struct member_info *m = &p->members[p->n - 1];
 
-	sha256_update(&p->hash, buf, len);
 	if (p->names != NAMES_NONE)
 		redact_names_feed(&p->found, p->names, buf, len);
 	if (p->unpack) {
@@ -194,13 +190,18 @@ static void unpack_end(struct pass1 *p, struct member_info *m)
 	}
 }
 
-void redact_scan_end(void *ctx)
+void redact_scan_end(void *ctx, const char *sha256_hex)
 {
 	struct pass1 *p = ctx;
 	struct error ignored;
 	struct member_info *m = &p->members[p->n - 1];
 
-	sha256_final_hex(&p->hash, m->sha256);
+	if (sha256_hex) {
+		memcpy(m->sha256, sha256_hex, sizeof(m->sha256));
+	} else if (!p->failed) {
+		error_set(&p->err, "%s: its SHA-256 could not be computed", m->name);
+		p->failed = 1;
+	}
 	if (p->unpack)
 		unpack_end(p, m);
 	else if (m->login != LOGIN_NONE && m->text && !p->failed &&

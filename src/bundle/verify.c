@@ -416,6 +416,7 @@ static void member_data(struct reader *r, const void *buf, size_t len)
 static void member_end(struct reader *r)
 {
 	struct entry *e = r->cur;
+	char sha256_hex[SHA256_HEX_LEN + 1] = "";
 
 	for (int a = 0; a < ALG_N; a++) {
 		unsigned char md[EVP_MAX_MD_SIZE];
@@ -427,6 +428,9 @@ static void member_end(struct reader *r)
 			continue;
 		if (mdlen != alg_hex_len[a] / 2)
 			continue;
+		if (a == ALG_SHA256)
+			for (unsigned i = 0; i < mdlen; i++)
+				snprintf(sha256_hex + 2 * i, 3, "%02x", md[i]);
 		if (e == &r->spilled)
 			verify_spill_add(r, md); /* SHA-256 alone, by verify_spill_take's rule */
 		else
@@ -450,7 +454,8 @@ static void member_end(struct reader *r)
 		verify_problem_name(r, e->name, "is too large for a tag file");
 	}
 	if (r->opt->visitor && r->opt->visitor->member_end)
-		r->opt->visitor->member_end(r->opt->visitor->ctx);
+		r->opt->visitor->member_end(r->opt->visitor->ctx,
+		                            sha256_hex[0] ? sha256_hex : NULL);
 	r->cur = NULL;
 	r->keep = NULL;
 	r->lines = NULL;
@@ -584,7 +589,7 @@ static void verify_members(struct reader *r)
 		if (r->cur == &r->spilled)
 			verify_spill_abandon(r);
 		if (opt->visitor && opt->visitor->member_end)
-			opt->visitor->member_end(opt->visitor->ctx);
+			opt->visitor->member_end(opt->visitor->ctx, NULL);
 		r->cur = NULL;
 	}
 	r->rep->members = source_members(r->src);

@@ -152,11 +152,12 @@ static void extract_data(void *ctx, const void *buf, size_t len)
 	}
 }
 
-static void extract_end(void *ctx)
+static void extract_end(void *ctx, const char *sha256_hex)
 {
 	struct extract_pass *x = ctx;
 	struct error err;
 
+	(void)sha256_hex;
 	if (x->writing && stage_file_end(x->stage, &err) < 0) {
 		char *shown = bundle_printable_name(err.msg);
 

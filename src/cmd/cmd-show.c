@@ -254,10 +254,11 @@ static void show_data(void *ctx, const void *buf, size_t len)
 	}
 }
 
-static void show_end(void *ctx)
+static void show_end(void *ctx, const char *sha256_hex)
 {
 	struct show_state *st = ctx;
 
+	(void)sha256_hex;
 	if (st->cur == MEMBER_FILES && st->line.len > 0 && !st->line_over)
 		files_record(st, st->line.buf, st->line.len);
 	strbuf_reset(&st->line);

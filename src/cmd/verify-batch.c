@@ -126,13 +126,14 @@ static void seal_data(void *ctx, const void *buf, size_t len)
 		journal_seal_feed(v->cur, buf, len);
 }
 
-static void seal_end(void *ctx)
+static void seal_end(void *ctx, const char *sha256_hex)
 {
 	struct seal_visit *v = ctx;
 	struct journal_seal_result res;
 	char *line, *shown;
 	json_t *o;
 
+	(void)sha256_hex;
 	if (v->cur == NULL)
 		return;
 	journal_seal_end(v->cur, &res);
@@ -205,7 +206,7 @@ static void item_run(struct verify_item *it, const struct bundle_read_options *r
 	                      &err);
 	progress_end(&pm);
 	if (sv.cur) { /* the pass stopped inside a journal file */
-		seal_end(&sv);
+		seal_end(&sv, NULL);
 	}
 	if (rc < 0) {
 		char *shown_err = printable(err.msg);

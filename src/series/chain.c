@@ -150,10 +150,11 @@ static void visit_data(void *ctx, const void *buf, size_t len)
 	}
 }
 
-static void visit_end(void *ctx)
+static void visit_end(void *ctx, const char *sha256_hex)
 {
 	struct visit *v = ctx;
 
+	(void)sha256_hex;
 	if (v->staging && stage_file_end(v->stage, &v->stage_err) < 0)
 		v->stage_failed = 1;
 	v->staging = 0;
