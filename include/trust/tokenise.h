@@ -95,8 +95,9 @@ size_t tokeniser_cut(const char *s, size_t len);
 int tokeniser_is_break(int c);
 /*
  * First pass: note every address of the line in the address map (nothing is replaced). Only
- * the matchers that find addresses, and the decoders of the runs that may hold one, are tried:
- * a superset of the addresses the second pass maps is noted, whatever names are listed later.
+ * the matchers that find addresses, and the decoders of the runs that may hold one, are tried,
+ * at every position where one may begin, inside what they found too: a superset of the
+ * addresses the second pass maps is noted, whatever names are listed later.
  */
 int tokeniser_scan(struct tokeniser *tk, const char *line, size_t len, struct error *err);
 /* Second pass: append the line, every finding replaced, to out. Returns 0, or -1 with err. */

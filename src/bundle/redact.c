@@ -462,7 +462,7 @@ enum redact_status redact_bundle(const struct redact_options *opt, struct redact
 	/* Its workers read the names as they were: the pool goes before any is listed. */
 	line_pool_free(p1.pool);
 	p1.pool = NULL;
-	/* Names listed after the first pass only take text that would not be an address. */
+	/* Names listed after the first pass hide no address from it: it tried every position. */
 	if (redact_names_list(r.tk, &p1.found, &w.lit, err) < 0)
 		goto out;
 	w.uid_min = redact_uid_min(&p1.found);

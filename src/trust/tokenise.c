@@ -613,15 +613,16 @@ int tokenise_run(struct tokeniser *tk, const char *s, size_t len, struct strbuf 
 				used = tokenise_match_ipv4_dashed(tk, s, i, len);
 		}
 		/*
-		 * The first pass stops here: what the others take holds no address that a second
-		 * pass maps (an e-mail local part, a listed name, a telephone number are replaced
-		 * whole), and an address inside one is noted all the same, which only keeps other
-		 * addresses off it.
+		 * The first pass stops here, and goes on at the next byte whatever was found: the
+		 * second pass takes names and telephone numbers listed only after the first, and
+		 * goes on after them, where an address found here may still run on. Every position
+		 * where an address may begin is tried, so every address the second pass can meet is
+		 * noted (and some it will not meet, which only keeps other addresses off theirs).
 		 */
 		if (out == NULL) {
 			if (tk->failed)
 				return -1;
-			i += used ? used : 1;
+			i++;
 			continue;
 		}
 		/* After the addresses: 81.234.56.78 is one, whatever number it spells. */
