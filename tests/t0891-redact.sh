@@ -245,6 +245,17 @@ t "verify --source --key: every link holds; another source, another key, a chang
 	expect_code 4 lp verify --source signed.tar.zst --key inc.key changed.tar.zst >v5
 	contains v5 "its link matches no file of the source"
 	contains v5 "of the source is not accounted for"
+	# A source cut inside one of its files: not valid, said as such (exit 4).
+	zstd -q -dc signed.tar.zst >whole.tar
+	at=$(python3 -c "
+import sys, tarfile
+with tarfile.open(sys.argv[1]) as t:
+    m = [m for m in t.getmembers() if \"/data/\" in m.name and m.isfile() and m.size > 20][0]
+    print(m.offset_data + m.size // 2)
+" whole.tar)
+	head -c "$at" whole.tar >cut.tar
+	expect_code 4 lp verify --source cut.tar --key inc.key "$(cat sred)" >v6 2>&1
+	contains v6 "cut.tar is not valid"
 	# Usage: --source needs the key, and one bundle.
 	expect_code 2 lp verify --source signed.tar.zst "$(cat sred)" 2>e
 	contains e "--source needs the incident key"

@@ -196,12 +196,10 @@ void redact_scan_end(void *ctx, const char *sha256_hex)
 	struct error ignored;
 	struct member_info *m = &p->members[p->n - 1];
 
-	if (sha256_hex) {
+	/* None only where the reader judges the source invalid (a broken archive, OpenSSL
+	 * failed), which is reported as such; pass 2 would find no hash to match. */
+	if (sha256_hex)
 		memcpy(m->sha256, sha256_hex, sizeof(m->sha256));
-	} else if (!p->failed) {
-		error_set(&p->err, "%s: its SHA-256 could not be computed", m->name);
-		p->failed = 1;
-	}
 	if (p->unpack)
 		unpack_end(p, m);
 	else if (m->login != LOGIN_NONE && m->text && !p->failed &&
