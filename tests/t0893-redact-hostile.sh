@@ -172,4 +172,35 @@ for m in re.findall(rb\"[A-Za-z0-9+/]{64,}=*\", t):
     assert b\"10.20.30.40\" not in d and b\"karin\" not in d, \"a base64 run decodes to a value\"
 " "$d/long.log"
 '
+t "gzip rotations: zeros after the last member are carried; a cut member or a wrong CRC-32 is dropped" '
+	cd "$FX"
+	printf "Dec  3 10:00:01 web01 sshd[1]: Accepted password for karin from 10.20.30.40 port 22\n" >gl
+	gzip -c <gl >gz-whole
+	# A crash left zeros after the member; a copy was cut inside its trailer; one bit of a
+	# third, in the CRC-32 of its trailer, was flipped (gzip -t refuses it, libarchive not).
+	{ cat gz-whole; head -c 4096 /dev/zero; } >gz-padded
+	head -c $(($(wc -c <gz-whole) - 3)) gz-whole >gz-cut
+	python3 -c "
+import sys
+b = bytearray(open(sys.argv[1], \"rb\").read()); b[-8] ^= 1
+open(sys.argv[2], \"wb\").write(b)" gz-whole gz-crc
+	if gzip -t gz-crc 2>/dev/null; then echo "gzip -t takes the flipped CRC"; false; fi
+	python3 mkbag.py gz.tar "data/var/log/a.log.1.gz=@gz-padded" \
+		"data/var/log/b.log.1.gz=@gz-cut" "data/var/log/c.log.1.gz=@gz-crc"
+	expect_code 0 lp verify gz.tar >/dev/null
+	mkdir gzo gzx
+	expect_code 0 lp redact --key inc.key --map gzmap -o gzo gz.tar >gzred 2>gzerr
+	tar -C gzx -xf "$(cat gzred)"
+	d=$(echo gzx/logpack-redacted-*/data/var/log)
+	zcat "$d/a.log.1.gz" >a-out
+	test "$(wc -l <a-out)" = 1
+	contains a-out "Accepted password for"
+	lacks a-out "10.20.30.40"
+	contains gzerr "dropped (not plain text): data/var/log/b.log.1.gz: gzip stream broken: truncated gzip input"
+	contains gzerr "dropped (not plain text): data/var/log/c.log.1.gz: gzip stream broken: its CRC-32 or length does not match"
+	test ! -e "$d/b.log.1.gz"
+	test ! -e "$d/c.log.1.gz"
+	expect_code 0 lp verify --source gz.tar --key inc.key "$(cat gzred)" >gzv
+	contains gzv "links: all 3 hold"
+'
 test_done

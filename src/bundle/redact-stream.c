@@ -1,6 +1,7 @@
 /*
  * Compressed payload files for redaction: read through libarchive's raw format, written again
- * through it, or, for gzip where the build has ISA-L, through ISA-L's deflate.
+ * through it; gzip is read through base/gunzip.c instead (ISA-L's inflate where the build has
+ * it), and written through ISA-L's deflate where the build has it.
  */
 #include "config.h"
 
@@ -14,6 +15,7 @@
 #include <isa-l/igzip_lib.h>
 #endif
 
+#include "base/gunzip.h"
 #include "bundle/redact-stream.h"
 
 enum { CHUNK = 64 * 1024 };
@@ -97,6 +99,79 @@ int redact_decompress(struct source *src, enum redact_compression kind, uint64_t
 	return redact_decompress_from(source_reader, src, kind, max_out, fn, ctx, sha256_hex, err);
 }
 
+struct inflated {
+	uint64_t total, max_out;
+	int (*fn)(void *ctx, const void *buf, size_t len);
+	void *ctx;
+	int too_big, stopped;
+};
+
+static int take_inflated(void *arg, const unsigned char *buf, size_t len)
+{
+	struct inflated *o = arg;
+
+	o->total += len;
+	if (o->total > o->max_out) {
+		o->too_big = 1;
+		return 1;
+	}
+	if (o->fn(o->ctx, buf, len) < 0) {
+		o->stopped = 1;
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * gzip through base/gunzip.c: ISA-L inflates about three and a half times as fast as
+ * libarchive's zlib. Its verdicts are libarchive's (a unit test compares the two over some
+ * three thousand damaged streams) but for one: a member whose CRC-32 or length does not match
+ * its bytes is damaged here, as gzip -t says, where libarchive does not check. And one more of
+ * libarchive's: a stream that decompresses to nothing is "not gzip", as the other formats,
+ * read through libarchive's raw format, are.
+ */
+static int gunzip_member(struct pull *p, uint64_t max_out,
+                         int (*fn)(void *ctx, const void *buf, size_t len), void *ctx,
+                         struct error *err)
+{
+	struct gunzip *g = gunzip_new_ruled(GUNZIP_BEST, GUNZIP_WHOLE_MEMBERS);
+	struct inflated o = {.max_out = max_out, .fn = fn, .ctx = ctx};
+	const char *why;
+	int r = 0;
+	ssize_t n = 0;
+
+	if (g == NULL) {
+		error_set(err, "gzip: cannot start inflating");
+		return -2;
+	}
+	while (r == 0 && (n = p->read(p->read_ctx, p->buf, sizeof(p->buf), err)) > 0) {
+		if (p->hashing)
+			sha256_update(&p->hash, p->buf, (size_t)n);
+		r = gunzip_feed(g, p->buf, (size_t)n, take_inflated, &o);
+	}
+	if (r == 0 && n < 0) {
+		gunzip_free(g);
+		return -1;
+	}
+	if (r == 0)
+		r = gunzip_end(g);
+	why = gunzip_damage(g) ? gunzip_damage(g) : "damaged";
+	if (o.stopped) {
+		gunzip_free(g);
+		return -1; /* fn said why */
+	}
+	if (o.too_big)
+		error_set(err, "decompresses to more than %llu bytes", (unsigned long long)max_out);
+	else if (r < 0 && strcmp(why, "not gzip") == 0)
+		error_set(err, "not gzip");
+	else if (r < 0)
+		error_set(err, "gzip stream broken: %s", why);
+	else if (o.total == 0)
+		error_set(err, "not gzip: it decompresses to nothing");
+	gunzip_free(g);
+	return r == 0 && o.total > 0 ? 0 : -2;
+}
+
 int redact_decompress_from(redact_read_fn read, void *read_ctx, enum redact_compression kind,
                            uint64_t max_out, int (*fn)(void *ctx, const void *buf, size_t len),
                            void *ctx, char sha256_hex[SHA256_HEX_LEN + 1], struct error *err)
@@ -116,6 +191,10 @@ int redact_decompress_from(redact_read_fn read, void *read_ctx, enum redact_comp
 	if (p->hashing && sha256_init(&p->hash, err) < 0) {
 		rc = -1;
 		goto done;
+	}
+	if (kind == REDACT_GZIP) {
+		rc = gunzip_member(p, max_out, fn, ctx, err);
+		goto drain;
 	}
 	/* An external program is never run for a filter: only what is linked in. */
 	if (a == NULL || support_filter(a, kind) != ARCHIVE_OK ||
