@@ -71,6 +71,14 @@ static la_ssize_t pull_read(struct archive *a, void *ctx, const void **buf)
 	return n;
 }
 
+/* libarchive's message, or fallback where it gives none (a cut gzip trailer gave none). */
+static const char *archive_reason(struct archive *a, const char *fallback)
+{
+	const char *msg = archive_error_string(a);
+
+	return msg ? msg : fallback;
+}
+
 static int support_filter(struct archive *a, enum redact_compression kind)
 {
 	switch (kind) {
@@ -177,7 +185,7 @@ int redact_decompress_from(redact_read_fn read, void *read_ctx, enum redact_comp
                            void *ctx, char sha256_hex[SHA256_HEX_LEN + 1], struct error *err)
 {
 	struct pull *p = xcalloc(1, sizeof(*p));
-	struct archive *a = archive_read_new();
+	struct archive *a = NULL;
 	struct archive_entry *entry;
 	char *out = xmalloc(CHUNK);
 	uint64_t total = 0;
@@ -196,15 +204,16 @@ int redact_decompress_from(redact_read_fn read, void *read_ctx, enum redact_comp
 		rc = gunzip_member(p, max_out, fn, ctx, err);
 		goto drain;
 	}
+	a = archive_read_new();
 	/* An external program is never run for a filter: only what is linked in. */
 	if (a == NULL || support_filter(a, kind) != ARCHIVE_OK ||
 	    archive_read_support_format_raw(a) != ARCHIVE_OK) {
 		error_set(err, "%s: not supported by this build: %s", kinds[kind].name,
-		          a ? archive_error_string(a) : "out of memory");
+		          a ? archive_reason(a, "no reason given") : "out of memory");
 		goto drain;
 	}
 	if (archive_read_open(a, p, NULL, pull_read, NULL) != ARCHIVE_OK) {
-		error_set(err, "not %s: %s", kinds[kind].name, archive_error_string(a));
+		error_set(err, "not %s: %s", kinds[kind].name, archive_reason(a, "unreadable"));
 		goto drain;
 	}
 	r = archive_read_next_header(a, &entry);
@@ -214,7 +223,7 @@ int redact_decompress_from(redact_read_fn read, void *read_ctx, enum redact_comp
 	}
 	if (r != ARCHIVE_OK || archive_filter_code(a, 0) != kinds[kind].filter_code) {
 		error_set(err, "not %s: %s", kinds[kind].name,
-		          r != ARCHIVE_OK ? archive_error_string(a) : "another format");
+		          r != ARCHIVE_OK ? archive_reason(a, "unreadable") : "another format");
 		goto drain;
 	}
 	while ((n = archive_read_data(a, out, CHUNK)) > 0) {
@@ -234,7 +243,8 @@ int redact_decompress_from(redact_read_fn read, void *read_ctx, enum redact_comp
 			rc = -1;
 			goto done;
 		}
-		error_set(err, "%s stream broken: %s", kinds[kind].name, archive_error_string(a));
+		error_set(err, "%s stream broken: %s", kinds[kind].name,
+		          archive_reason(a, "damaged or cut short"));
 		goto drain;
 	}
 	rc = 0;
