@@ -241,17 +241,24 @@ static inline int tokenise_ipv4_may_match(const char *s, size_t i, size_t len)
 	       (s[i + k] == '.' || s[i + k] == '-' || s[i + k] == '_');
 }
 
+/* Whether base64 that begins with c may decode to text. The first byte decoded is the first
+ * character's 6 bits and 2 more: text (0x20 to 0x7e, or a tab) only when c is C, I to Z or a
+ * to f. */
+static inline int tokenise_base64_text_first(int c)
+{
+	return (c >= 'I' && c <= 'Z') || (c >= 'a' && c <= 'f') || c == 'C';
+}
+
 /*
  * Whether a base64 run that decodes to text may begin at s[i]. After '=' it may (cookie=...,
- * token=...), not inside a run. The first byte decoded is the first character's 6 bits and 2
- * more: text (0x20 to 0x7e, or a tab) only when the first character is C, I to Z or a to f.
- * Most words stop here, in the scanner, without a call to the matcher.
+ * token=...), not inside a run. Most words stop here, in the scanner, without a call to the
+ * matcher.
  */
 static inline int tokenise_base64_may_match(const char *s, size_t i)
 {
 	if (i > 0 && is_base64_char((unsigned char)s[i - 1]))
 		return 0;
-	return (s[i] >= 'I' && s[i] <= 'Z') || (s[i] >= 'a' && s[i] <= 'f') || s[i] == 'C';
+	return tokenise_base64_text_first((unsigned char)s[i]);
 }
 
 /* The line's text up to at goes out as it is. */

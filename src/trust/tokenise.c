@@ -550,9 +550,7 @@ static int may_start_bytes(int prev, int c)
  */
 static int address_may_start_bytes(int prev, int c)
 {
-	int base64 = (c >= 'I' && c <= 'Z') || c == 'C';
-
-	return may_start_bytes(prev, c) && (is_hex(c) || c == ':' || base64);
+	return may_start_bytes(prev, c) && (is_hex(c) || c == ':' || tokenise_base64_text_first(c));
 }
 
 int tokenise_run(struct tokeniser *tk, const char *s, size_t len, struct strbuf *out,
