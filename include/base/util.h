@@ -60,6 +60,8 @@ void strbuf_addf(struct strbuf *sb, const char *fmt, ...) LP_ATTR_PRINTF(2, 3);
 #define FORMAT_INT_MAX 21
 size_t format_uint(char *buf, unsigned long long value);
 size_t format_int(char *buf, long long value);
+/* n bytes as 2n lower-case hexadecimal digits and a NUL, in out (2n + 1 bytes). */
+void hex_encode(const void *bytes, size_t n, char *out);
 void strbuf_adduint(struct strbuf *sb, unsigned long long value);
 void strbuf_addint(struct strbuf *sb, long long value);
 /* value in exactly width decimal digits, zeros first (value < 10^width, width <= 19). */

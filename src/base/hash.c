@@ -57,17 +57,12 @@ int sha256_restart(struct sha256 *h, struct error *err)
 
 void sha256_final_keep(struct sha256 *h, char hex[SHA256_HEX_LEN + 1])
 {
-	static const char digits[] = "0123456789abcdef";
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int len = 0;
 
 	if (EVP_DigestFinal_ex(h->ctx, md, &len) != 1 || len != 32)
 		abort();
-	for (unsigned int i = 0; i < len; i++) {
-		hex[2 * i] = digits[md[i] >> 4];
-		hex[2 * i + 1] = digits[md[i] & 15];
-	}
-	hex[SHA256_HEX_LEN] = '\0';
+	hex_encode(md, len, hex);
 }
 
 void sha256_final_hex(struct sha256 *h, char hex[SHA256_HEX_LEN + 1])

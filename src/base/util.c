@@ -238,6 +238,18 @@ size_t format_int(char *buf, long long value)
 	return 1 + format_uint(buf + 1, 0ULL - (unsigned long long)value);
 }
 
+void hex_encode(const void *bytes, size_t n, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+	const unsigned char *p = bytes;
+
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = digits[p[i] >> 4];
+		out[2 * i + 1] = digits[p[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
 void strbuf_adduint(struct strbuf *sb, unsigned long long value)
 {
 	strbuf_grow(sb, FORMAT_INT_MAX);

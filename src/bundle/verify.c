@@ -429,8 +429,7 @@ static void member_end(struct reader *r)
 		if (mdlen != alg_hex_len[a] / 2)
 			continue;
 		if (a == ALG_SHA256)
-			for (unsigned i = 0; i < mdlen; i++)
-				snprintf(sha256_hex + 2 * i, 3, "%02x", md[i]);
+			hex_encode(md, mdlen, sha256_hex);
 		if (e == &r->spilled)
 			verify_spill_add(r, md); /* SHA-256 alone, by verify_spill_take's rule */
 		else

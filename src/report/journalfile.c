@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "base/byteorder.h"
+#include "base/util.h"
 #include "report/journalfile.h"
 
 /* Object types (journal-def.h). */
@@ -48,13 +49,7 @@ const char *journal_incompat_names(uint32_t flags, char *buf, size_t len)
 
 void journal_id_hex(const uint8_t id[16], char out[33])
 {
-	static const char hex[] = "0123456789abcdef";
-
-	for (int i = 0; i < 16; i++) {
-		out[2 * i] = hex[id[i] >> 4];
-		out[2 * i + 1] = hex[id[i] & 15];
-	}
-	out[32] = '\0';
+	hex_encode(id, 16, out);
 }
 
 /* A header field at off, when the header (by its own size) holds it. */

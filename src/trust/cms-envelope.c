@@ -98,17 +98,6 @@ static BIO_METHOD *sink_method(void)
 	return m;
 }
 
-static void hex_lower(const unsigned char *p, size_t n, char *out)
-{
-	static const char digits[] = "0123456789abcdef";
-
-	for (size_t i = 0; i < n; i++) {
-		out[2 * i] = digits[p[i] >> 4];
-		out[2 * i + 1] = digits[p[i] & 15];
-	}
-	out[2 * n] = '\0';
-}
-
 /* A certificate from PEM or DER bytes. */
 static X509 *cert_parse(const char *data, size_t len)
 {
@@ -179,7 +168,7 @@ int cms_recipient_load(const char *path, struct cms_recipient **out, struct erro
 		error_set_openssl(err, "%s: fingerprint", path);
 		goto fail;
 	}
-	hex_lower(md, 32, r->fpr);
+	hex_encode(md, 32, r->fpr);
 	free(data);
 	*out = r;
 	return 0;
@@ -411,7 +400,7 @@ int cms_identity_load(const char *key_path, const char *cert_path, const char *p
 				error_set_openssl(err, "%s: fingerprint", cert_path);
 				goto fail;
 			}
-			hex_lower(md, 32, id->fpr);
+			hex_encode(md, 32, id->fpr);
 		}
 	}
 	free(data);

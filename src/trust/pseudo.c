@@ -131,7 +131,6 @@ static int keyed_hmac_run(EVP_MAC_CTX *ctx, const void *data, size_t len, uint8_
 int pseudo_keys_derive(const uint8_t key[PSEUDO_KEY_LEN], struct pseudo_keys *keys,
                        struct error *err)
 {
-	static const char hex[] = "0123456789abcdef";
 	uint8_t id[8];
 	EVP_MAC *mac;
 
@@ -167,11 +166,7 @@ int pseudo_keys_derive(const uint8_t key[PSEUDO_KEY_LEN], struct pseudo_keys *ke
 		pseudo_keys_wipe(keys);
 		return -1;
 	}
-	for (size_t i = 0; i < sizeof(id); i++) {
-		keys->key_id[2 * i] = hex[id[i] >> 4];
-		keys->key_id[2 * i + 1] = hex[id[i] & 15];
-	}
-	keys->key_id[PSEUDO_KEY_ID_LEN] = '\0';
+	hex_encode(id, sizeof(id), keys->key_id);
 	return 0;
 }
 
