@@ -1,7 +1,8 @@
 /*
  * Compressed payload files for redaction: a gzip, xz, zstd or bzip2 rotation is read as the
  * stream of its decompressed bytes, straight from the bundle's member (no temporary copy), and
- * its redacted lines are written back in the same format. libarchive's raw format does both, so
+ * its redacted lines are written back in the same format. libarchive's raw format does both
+ * (gzip is read through base/gunzip.c and written through ISA-L where the build has it), so
  * memory stays bounded whatever the sizes.
  */
 #ifndef LOGPACK_REDACT_STREAM_H

@@ -6,7 +6,7 @@
  *
  * Under GUNZIP_WHOLE_MEMBERS the engines inflate a member's deflate data only: its header is
  * read here, by the rules of libarchive's gzip reader, and its trailer checked (by ISA-L
- * itself, or here after zlib), so that a file is judged the same whichever engine decodes it.
+ * itself, or here after zlib).
  */
 #include "config.h"
 
@@ -181,9 +181,10 @@ static int feed_zlib(struct gunzip *g, const unsigned char *in, size_t len, gunz
 			return r;
 		in += used;
 		len -= used;
-		if (!ended)
+		/* Not ended: in was used up, or held more than one call to zlib takes (4 GiB). */
+		if (!ended && used == 0)
 			break;
-		if (inflateReset(&g->z) != Z_OK)
+		if (ended && inflateReset(&g->z) != Z_OK)
 			return -1;
 	}
 	return 0;
@@ -384,6 +385,10 @@ static int feed_members(struct gunzip *g, const unsigned char *in, size_t len, g
 				g->damage = "gzip decompression failed";
 			if (r != 0)
 				return r;
+			if (!ended && used == 0) {
+				g->damage = "inflating made no progress";
+				return -1;
+			}
 			in += used;
 			len -= used;
 			if (ended && g->engine == GUNZIP_ISAL)
