@@ -16,6 +16,7 @@
 #endif
 
 #include "base/gunzip.h"
+#include "bundle/archive-why.h"
 #include "bundle/redact-stream.h"
 
 enum { CHUNK = 64 * 1024 };
@@ -69,14 +70,6 @@ static la_ssize_t pull_read(struct archive *a, void *ctx, const void **buf)
 		sha256_update(&p->hash, p->buf, (size_t)n);
 	*buf = p->buf;
 	return n;
-}
-
-/* libarchive's message, or fallback where it gives none (a cut gzip trailer gave none). */
-static const char *archive_reason(struct archive *a, const char *fallback)
-{
-	const char *msg = archive_error_string(a);
-
-	return msg ? msg : fallback;
 }
 
 static int support_filter(struct archive *a, enum redact_compression kind)
@@ -211,11 +204,11 @@ int redact_decompress_from(redact_read_fn read, void *read_ctx, enum redact_comp
 	if (a == NULL || support_filter(a, kind) != ARCHIVE_OK ||
 	    archive_read_support_format_raw(a) != ARCHIVE_OK) {
 		error_set(err, "%s: not supported by this build: %s", kinds[kind].name,
-		          a ? archive_reason(a, "no reason given") : "out of memory");
+		          a ? archive_why(a, "no reason given") : "out of memory");
 		goto drain;
 	}
 	if (archive_read_open(a, p, NULL, pull_read, NULL) != ARCHIVE_OK) {
-		error_set(err, "not %s: %s", kinds[kind].name, archive_reason(a, "unreadable"));
+		error_set(err, "not %s: %s", kinds[kind].name, archive_why(a, "unreadable"));
 		goto drain;
 	}
 	r = archive_read_next_header(a, &entry);
@@ -225,7 +218,7 @@ int redact_decompress_from(redact_read_fn read, void *read_ctx, enum redact_comp
 	}
 	if (r != ARCHIVE_OK || archive_filter_code(a, 0) != kinds[kind].filter_code) {
 		error_set(err, "not %s: %s", kinds[kind].name,
-		          r != ARCHIVE_OK ? archive_reason(a, "unreadable") : "another format");
+		          r != ARCHIVE_OK ? archive_why(a, "unreadable") : "another format");
 		goto drain;
 	}
 	while ((n = archive_read_data(a, out, CHUNK)) > 0) {
@@ -246,7 +239,7 @@ int redact_decompress_from(redact_read_fn read, void *read_ctx, enum redact_comp
 			goto done;
 		}
 		error_set(err, "%s stream broken: %s", kinds[kind].name,
-		          archive_reason(a, "damaged or cut short"));
+		          archive_why(a, "damaged or cut short"));
 		goto drain;
 	}
 	rc = 0;

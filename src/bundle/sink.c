@@ -14,6 +14,7 @@
 
 #include "base/atomic-file.h"
 #include "base/cpus.h"
+#include "bundle/archive-why.h"
 #include "bundle/sink-gzip.h"
 #include "bundle/sink.h"
 
@@ -205,7 +206,8 @@ static int archive_stage_write(struct sink_filter *f, const void *buf, size_t le
 		la_ssize_t n = archive_write_data(st->a, p, len);
 
 		if (n <= 0) {
-			error_set(err, "%s compression: %s", st->name, archive_error_string(st->a));
+			error_set(err, "%s compression: %s", st->name,
+			          archive_why(st->a, "failed"));
 			return -1;
 		}
 		p += n;
@@ -219,7 +221,7 @@ static int archive_stage_finish(struct sink_filter *f, struct error *err)
 	struct archive_stage *st = (struct archive_stage *)f;
 
 	if (archive_write_close(st->a) != ARCHIVE_OK) {
-		error_set(err, "%s compression: %s", st->name, archive_error_string(st->a));
+		error_set(err, "%s compression: %s", st->name, archive_why(st->a, "failed"));
 		return -1;
 	}
 	return 0;
@@ -270,11 +272,11 @@ static struct sink_filter *archive_stage_new(const char *name, int level, int jo
 		goto fail;
 	}
 	if (archive_write_set_format_raw(st->a) != ARCHIVE_OK) {
-		error_set(err, "%s compression: %s", name, archive_error_string(st->a));
+		error_set(err, "%s compression: %s", name, archive_why(st->a, "failed"));
 		goto fail;
 	}
 	if (archive_write_add_filter_xz(st->a) != ARCHIVE_OK) {
-		error_set(err, "%s compression: %s", name, archive_error_string(st->a));
+		error_set(err, "%s compression: %s", name, archive_why(st->a, "failed"));
 		goto fail;
 	}
 	jobs = xz_threads(level, jobs);
@@ -282,7 +284,7 @@ static struct sink_filter *archive_stage_new(const char *name, int level, int jo
 		snprintf(value, sizeof(value), "%d", jobs);
 		if (archive_write_set_filter_option(st->a, name, "threads", value) != ARCHIVE_OK) {
 			error_set(err, "%d threads for %s: %s", jobs, name,
-			          archive_error_string(st->a));
+			          archive_why(st->a, "failed"));
 			goto fail;
 		}
 	}
@@ -291,14 +293,14 @@ static struct sink_filter *archive_stage_new(const char *name, int level, int jo
 		if (archive_write_set_filter_option(st->a, name, "compression-level", value) !=
 		    ARCHIVE_OK) {
 			error_set(err, "compression level %d for %s: %s", level, name,
-			          archive_error_string(st->a));
+			          archive_why(st->a, "failed"));
 			goto fail;
 		}
 	}
 	/* No padding after the compressed stream: decompressors reject trailing zeros. */
 	if (archive_write_set_bytes_in_last_block(st->a, 1) != ARCHIVE_OK ||
 	    archive_write_open2(st->a, st, NULL, archive_stage_out, NULL, NULL) != ARCHIVE_OK) {
-		error_set(err, "%s compression: %s", name, archive_error_string(st->a));
+		error_set(err, "%s compression: %s", name, archive_why(st->a, "failed"));
 		goto fail;
 	}
 	/* The raw format takes one entry, whose data is the stream itself. */
@@ -309,7 +311,7 @@ static struct sink_filter *archive_stage_new(const char *name, int level, int jo
 	}
 	archive_entry_set_filetype(entry, AE_IFREG);
 	if (archive_write_header(st->a, entry) != ARCHIVE_OK) {
-		error_set(err, "%s compression: %s", name, archive_error_string(st->a));
+		error_set(err, "%s compression: %s", name, archive_why(st->a, "failed"));
 		goto fail;
 	}
 	archive_entry_free(entry);

@@ -6,20 +6,13 @@
 #include <archive.h>
 #include <archive_entry.h>
 
+#include "bundle/archive-why.h"
 #include "series/rawlog.h"
 
 int rawlog_compressed_name(const char *path)
 {
 	return str_has_suffix(path, ".gz") || str_has_suffix(path, ".xz") ||
 	       str_has_suffix(path, ".zst") || str_has_suffix(path, ".bz2");
-}
-
-/* libarchive's message, or fallback when it has none. */
-static const char *archive_why(struct archive *a, const char *fallback)
-{
-	const char *msg = archive_error_string(a);
-
-	return msg ? msg : fallback;
 }
 
 int rawlog_scan(int fd, struct rawlog_scan *scan, struct error *err)
