@@ -185,7 +185,7 @@ int redact_decompress_from(redact_read_fn read, void *read_ctx, enum redact_comp
 	char *out = xmalloc(CHUNK);
 	uint64_t total = 0;
 	int rc = -2, r;
-	ssize_t n;
+	ssize_t n = 0;
 
 	p->read = read;
 	p->read_ctx = read_ctx;
