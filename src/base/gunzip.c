@@ -442,8 +442,6 @@ int gunzip_end(struct gunzip *g)
 		return -1;
 	if (g->rules != GUNZIP_WHOLE_MEMBERS || g->done || g->part == PART_AFTER)
 		return 0;
-	if (g->part == PART_FIXED && g->got == 0 && !g->first)
-		return 0;
 	if (g->part <= PART_HCRC && !g->header_whole) {
 		if (!g->first)
 			return 0; /* bytes after the last member that begin no whole header */

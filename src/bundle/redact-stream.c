@@ -55,19 +55,28 @@ struct pull {
 	char buf[CHUNK];
 };
 
-/* libarchive's read callback: the member's next bytes, hashed on the way if asked. */
+/* The member's next bytes into p->buf, hashed on the way if asked: how many, 0 at its end,
+ * or -1 with p->err. */
+static ssize_t pull_next(struct pull *p)
+{
+	ssize_t n = p->read(p->read_ctx, p->buf, sizeof(p->buf), p->err);
+
+	if (n > 0 && p->hashing)
+		sha256_update(&p->hash, p->buf, (size_t)n);
+	return n;
+}
+
+/* libarchive's read callback. */
 static la_ssize_t pull_read(struct archive *a, void *ctx, const void **buf)
 {
 	struct pull *p = ctx;
-	ssize_t n = p->read(p->read_ctx, p->buf, sizeof(p->buf), p->err);
+	ssize_t n = pull_next(p);
 
 	if (n < 0) {
 		p->read_failed = 1;
 		archive_set_error(a, EIO, "%s", p->err->msg);
 		return -1;
 	}
-	if (p->hashing)
-		sha256_update(&p->hash, p->buf, (size_t)n);
 	*buf = p->buf;
 	return n;
 }
@@ -147,11 +156,8 @@ static int gunzip_member(struct pull *p, uint64_t max_out,
 		error_set(err, "gzip: cannot start inflating");
 		return -2;
 	}
-	while (r == 0 && (n = p->read(p->read_ctx, p->buf, sizeof(p->buf), err)) > 0) {
-		if (p->hashing)
-			sha256_update(&p->hash, p->buf, (size_t)n);
+	while (r == 0 && (n = pull_next(p)) > 0)
 		r = gunzip_feed(g, p->buf, (size_t)n, take_inflated, &o);
-	}
 	if (r == 0 && n < 0) {
 		gunzip_free(g);
 		return -1;
@@ -246,9 +252,8 @@ int redact_decompress_from(redact_read_fn read, void *read_ctx, enum redact_comp
 drain:
 	/* The rest of the member, so that its hash is the hash of all of it. Read even when
 	 * unhashed: the member is still read to its end, and a read error still counts. */
-	while (rc != -1 && (n = read(read_ctx, p->buf, sizeof(p->buf), err)) > 0)
-		if (p->hashing)
-			sha256_update(&p->hash, p->buf, (size_t)n);
+	while (rc != -1 && (n = pull_next(p)) > 0)
+		continue;
 	if (rc != -1 && n < 0)
 		rc = -1;
 done:
