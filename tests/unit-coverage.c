@@ -71,6 +71,9 @@ static void test_formats(void)
 	   "JSON with an epoch in milliseconds");
 	ok(when(LOGFORMAT_JSON, "{\"ts\": 1704164645123456789}") == 1704164645,
 	   "JSON with an epoch in nanoseconds");
+	/* 19 nines: once a signed overflow (the sanitizers stop on it). */
+	ok(when(LOGFORMAT_JSON, "{\"ts\": 9999999999999999999}") == 9999999999LL,
+	   "JSON with an epoch of 19 nines reads without overflow");
 	ok(when(LOGFORMAT_JSON, "{\"msg\":\"no time\"}") < 0, "JSON without a time");
 }
 

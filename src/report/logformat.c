@@ -335,16 +335,17 @@ static int parse_json(struct cur *c, struct logline_time *t)
 			if (lit(&v, '"'))
 				return iso_stamp(&v, 0, t);
 			if (v.p < v.end && *v.p >= '0' && *v.p <= '9') {
-				int64_t n = 0;
+				/* Unsigned: 19 digits (nanoseconds) may exceed INT64_MAX. */
+				uint64_t n = 0;
 				int nd = 0;
 
 				for (; v.p < v.end && *v.p >= '0' && *v.p <= '9' && nd < 19;
 				     v.p++, nd++)
-					n = n * 10 + (*v.p - '0');
+					n = n * 10 + (uint64_t)(*v.p - '0');
 				/* Milliseconds, microseconds or nanoseconds since the epoch. */
-				while (n > 100000000000LL)
+				while (n > 100000000000ULL)
 					n /= 1000;
-				t->epoch = n;
+				t->epoch = (int64_t)n;
 				t->local = 0;
 				return 1;
 			}
